@@ -1,0 +1,4 @@
+DROP TABLE statuses;
+DROP TABLE site;
+DROP TABLE users;
+DROP TABLE accounts;

@@ -1,0 +1,269 @@
+//! Settings: an optional TOML file, overridden by environment variables, validated
+//! once at start. Every error names the setting and says how to fix it.
+
+use serde::Deserialize;
+use std::{fmt, net::SocketAddr, path::{Path, PathBuf}};
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Public host (with `:port` when not the scheme's default). Only `serve` needs it.
+    pub domain: Option<String>,
+    pub bind: SocketAddr,
+    /// `None`: run the managed PostgreSQL cluster under `data_dir`.
+    pub database_url: Option<Secret>,
+    pub data_dir: PathBuf,
+    /// Development mode: own URLs use http, remote http and private addresses are allowed.
+    pub dev: bool,
+    pub db_pool_size: usize,
+    pub log_format: LogFormat,
+    /// Folder holding `initdb` and `pg_ctl` for the managed database, when they are
+    /// neither on `PATH` nor in Debian's `/usr/lib/postgresql/*/bin`.
+    pub pg_bin_dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+/// The TOML file's shape; unknown keys are refused so a typo does not pass silently.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    domain: Option<String>,
+    bind: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    dev: Option<bool>,
+    db_pool_size: Option<usize>,
+    log_format: Option<String>,
+    pg_bin_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Reads the file (if given) and the process environment.
+    pub fn load(config_file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Settings::load_with(config_file, |name| std::env::var(name).ok())
+    }
+
+    pub fn load_with(
+        config_file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let file = match config_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError(format!("cannot read config file {}: {e}", path.display()))
+                })?;
+                toml::from_str::<FileSettings>(&text).map_err(|e| {
+                    ConfigError(format!("config file {} is not valid: {}", path.display(), e.message()))
+                })?
+            }
+            None => FileSettings::default(),
+        };
+        // An empty variable counts as unset, as shells and compose files produce them.
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+
+        let domain = match env("STAFFROOM_DOMAIN").or(file.domain) {
+            Some(d) => Some(validate_domain(&d)?),
+            None => None,
+        };
+        let bind_text = env("STAFFROOM_BIND").or(file.bind).unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind = bind_text.trim().parse::<SocketAddr>().map_err(|_| {
+            ConfigError(format!(
+                "STAFFROOM_BIND={bind_text:?} is not an address to listen on: use IP:PORT, such as 127.0.0.1:8080 or 0.0.0.0:8080"
+            ))
+        })?;
+        let database_url = match env("DATABASE_URL").or(file.database_url) {
+            Some(url) => {
+                let url = url.trim().to_string();
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(ConfigError(
+                        "DATABASE_URL must be a PostgreSQL URL (postgres://user@host:port/database); unset it to let Staffroom run its own database".into(),
+                    ));
+                }
+                Some(Secret(url))
+            }
+            None => None,
+        };
+        let data_dir = env("STAFFROOM_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let dev = match env("STAFFROOM_DEV") {
+            Some(v) => parse_bool("STAFFROOM_DEV", &v)?,
+            None => file.dev.unwrap_or(false),
+        };
+        let db_pool_size = match env("STAFFROOM_DB_POOL_SIZE") {
+            Some(v) => v.trim().parse::<usize>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+                ConfigError(format!("STAFFROOM_DB_POOL_SIZE={v:?} must be a whole number from 1 to 1000"))
+            })?,
+            None => file.db_pool_size.unwrap_or(10),
+        };
+        let log_format = match env("STAFFROOM_LOG_FORMAT").or(file.log_format).as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError(format!("STAFFROOM_LOG_FORMAT={other:?} must be \"text\" or \"json\"")))
+            }
+        };
+        let pg_bin_dir = env("STAFFROOM_PG_BIN_DIR").map(PathBuf::from).or(file.pg_bin_dir);
+        Ok(Settings { domain, bind, database_url, data_dir, dev, db_pool_size, log_format, pg_bin_dir })
+    }
+
+    /// The public host, which `serve` cannot run without.
+    pub fn require_domain(&self) -> Result<&str, ConfigError> {
+        self.domain.as_deref().ok_or_else(|| {
+            ConfigError(
+                "STAFFROOM_DOMAIN is not set: set it to the public host name of this instance, such as staffroom.example-school.org (or localhost:8080 with STAFFROOM_DEV=true)".into(),
+            )
+        })
+    }
+
+    pub fn scheme(&self) -> &'static str {
+        if self.dev {
+            "http"
+        } else {
+            "https"
+        }
+    }
+}
+
+fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError(format!("{name}={value:?} must be true or false"))),
+    }
+}
+
+/// A bare host with an optional port: what goes after `https://` in every id we mint.
+fn validate_domain(raw: &str) -> Result<String, ConfigError> {
+    let domain = raw.trim().to_ascii_lowercase();
+    let bad = || {
+        ConfigError(format!(
+            "STAFFROOM_DOMAIN={raw:?} is not a host name: give the bare public host, with :port only when it is not 443 (for example staffroom.example.org or localhost:8080), without https:// or a path"
+        ))
+    };
+    if domain.is_empty() || domain.contains("://") || domain.contains('/') || domain.contains('@') {
+        return Err(bad());
+    }
+    let url = url::Url::parse(&format!("http://{domain}/")).map_err(|_| bad())?;
+    let host = url.host_str().ok_or_else(bad)?;
+    let rebuilt = match domain.rsplit_once(':') {
+        Some((_, port)) if !domain.ends_with(']') => {
+            port.parse::<u16>().map_err(|_| bad())?;
+            format!("{host}:{port}")
+        }
+        _ => host.to_string(),
+    };
+    if rebuilt != domain || host.ends_with('.') || host.starts_with('.') {
+        return Err(bad());
+    }
+    Ok(domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::load_with(None, |name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(s.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert!(!s.dev);
+        assert!(s.database_url.is_none());
+        assert!(s.require_domain().is_err());
+        assert_eq!(s.scheme(), "https");
+    }
+
+    #[test]
+    fn domains_are_bare_hosts_with_optional_ports() {
+        for good in ["example.org", "Staffroom.Example.org", "localhost:8080", "127.0.0.1:3000"] {
+            let s = load(&[("STAFFROOM_DOMAIN", good)]).unwrap();
+            assert_eq!(s.domain.as_deref(), Some(good.to_ascii_lowercase().as_str()));
+        }
+        for bad in ["https://example.org", "example.org/path", "exa mple.org", "example.org:99999", "a@b", ":80", "example.org."] {
+            let err = load(&[("STAFFROOM_DOMAIN", bad)]).unwrap_err().to_string();
+            assert!(err.contains("STAFFROOM_DOMAIN"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let cases = [
+            ("STAFFROOM_BIND", "localhost"),
+            ("STAFFROOM_DEV", "maybe"),
+            ("DATABASE_URL", "mysql://x"),
+            ("STAFFROOM_DB_POOL_SIZE", "0"),
+            ("STAFFROOM_LOG_FORMAT", "xml"),
+        ];
+        for (name, value) in cases {
+            let err = load(&[(name, value)]).unwrap_err().to_string();
+            assert!(err.contains(name), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("staffroom.toml");
+        std::fs::write(&path, "domain = \"file.example\"\nbind = \"0.0.0.0:9000\"\ndev = true\n").unwrap();
+        let s = Settings::load_with(Some(&path), |name| {
+            (name == "STAFFROOM_DOMAIN").then(|| "env.example".to_string())
+        })
+        .unwrap();
+        assert_eq!(s.domain.as_deref(), Some("env.example"));
+        assert_eq!(s.bind.to_string(), "0.0.0.0:9000");
+        assert!(s.dev);
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("staffroom.toml");
+        std::fs::write(&path, "domian = \"typo.example\"\n").unwrap();
+        let err = Settings::load_with(Some(&path), |_| None).unwrap_err().to_string();
+        assert!(err.contains("domian"), "{err}");
+    }
+
+    #[test]
+    fn database_url_never_prints() {
+        let s = load(&[("DATABASE_URL", "postgres://u:hunter2@db/x")]).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,70 @@
+//! Storage: the connection pool, embedded migrations, and one module per table.
+//! Diesel is used here and nowhere else.
+
+pub mod accounts;
+pub mod ids;
+pub mod managed;
+pub mod schema;
+pub mod site;
+pub mod statuses;
+pub mod users;
+
+use anyhow::Context;
+use diesel_async::{
+    pooled_connection::{deadpool::Pool, AsyncDieselConnectionManager},
+    AsyncConnection, AsyncMigrationHarness, AsyncPgConnection,
+};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use ids::*;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub fn build_pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(std::time::Duration::from_secs(10)))
+        .create_timeout(Some(std::time::Duration::from_secs(10)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("cannot build the database pool")
+}
+
+/// Connects once, so a wrong URL or a stopped server is reported before anything else runs.
+pub async fn check_connection(database_url: &str) -> anyhow::Result<()> {
+    let connect = AsyncPgConnection::establish(database_url);
+    match tokio::time::timeout(std::time::Duration::from_secs(10), connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(anyhow::anyhow!(
+            "cannot connect to PostgreSQL ({e}): check DATABASE_URL and that the server is running, or unset DATABASE_URL to let Staffroom run its own database"
+        )),
+        Err(_) => Err(anyhow::anyhow!(
+            "PostgreSQL did not answer within 10 s: check DATABASE_URL and that the server is reachable"
+        )),
+    }
+}
+
+/// Applies every pending migration and returns how many ran.
+pub async fn run_migrations(database_url: &str) -> anyhow::Result<usize> {
+    let conn = AsyncPgConnection::establish(database_url)
+        .await
+        .context("cannot connect to PostgreSQL to migrate")?;
+    // The harness blocks in place, which needs the multi-threaded runtime we always use.
+    let mut harness = AsyncMigrationHarness::new(conn);
+    let applied = harness
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    for version in &applied {
+        tracing::info!(%version, "migration applied");
+    }
+    Ok(applied.len())
+}
+
+pub async fn ping(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn).await.map(|_| ())
+}

@@ -1,0 +1,72 @@
+// Kept by hand in step with migrations/ (there is no diesel CLI in the build);
+// `tests/migrations.rs` checks every column here exists in a migrated database.
+
+diesel::table! {
+    accounts (id) {
+        id -> Int8,
+        username -> Text,
+        domain -> Nullable<Text>,
+        display_name -> Text,
+        note -> Text,
+        locked -> Bool,
+        discoverable -> Bool,
+        actor_type -> Text,
+        uri -> Nullable<Text>,
+        url -> Nullable<Text>,
+        inbox_url -> Nullable<Text>,
+        shared_inbox_url -> Nullable<Text>,
+        outbox_url -> Nullable<Text>,
+        followers_url -> Nullable<Text>,
+        following_url -> Nullable<Text>,
+        public_key_pem -> Text,
+        private_key_pem -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        last_fetched_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        account_id -> Int8,
+        email -> Nullable<Text>,
+        password_hash -> Text,
+        admin -> Bool,
+        created_at -> Timestamptz,
+        last_active_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    site (id) {
+        id -> Int2,
+        public_key_pem -> Text,
+        private_key_pem -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    statuses (id) {
+        id -> Int8,
+        account_id -> Int8,
+        uri -> Nullable<Text>,
+        url -> Nullable<Text>,
+        content -> Text,
+        spoiler_text -> Text,
+        sensitive -> Bool,
+        visibility -> Int2,
+        language -> Nullable<Text>,
+        in_reply_to_id -> Nullable<Int8>,
+        reblog_of_id -> Nullable<Int8>,
+        local -> Bool,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(statuses -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(accounts, users, site, statuses);

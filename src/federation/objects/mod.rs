@@ -1,0 +1,3 @@
+//! Conversions between our rows and ActivityStreams objects, named by direction.
+
+pub mod person;

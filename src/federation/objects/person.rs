@@ -1,0 +1,69 @@
+//! Local accounts and the instance actor as ActivityStreams actors.
+
+use crate::{
+    db::accounts::Account,
+    federation::protocol::{
+        actor::{Actor, Endpoints, PublicKey},
+        context::actor_context,
+    },
+    urls::Urls,
+};
+
+/// A local account as the `Person` document remote servers fetch.
+pub fn local_account_to_actor(account: &Account, urls: &Urls) -> Actor {
+    let name = &account.username;
+    let id = urls.actor(name);
+    Actor {
+        context: Some(actor_context()),
+        kind: account.actor_type.clone(),
+        preferred_username: name.clone(),
+        // Mastodon sends an empty name rather than none; its parser accepts both.
+        name: Some(account.display_name.clone()),
+        summary: Some(account.note.clone()),
+        inbox: urls.inbox(name),
+        outbox: Some(urls.outbox(name)),
+        followers: Some(urls.followers(name)),
+        following: Some(urls.following(name)),
+        featured: Some(urls.featured(name)),
+        featured_tags: Some(urls.featured_tags(name)),
+        endpoints: Some(Endpoints { shared_inbox: Some(urls.shared_inbox()) }),
+        public_key: PublicKey { id: urls.key_id(name), owner: id.clone(), public_key_pem: account.public_key_pem.clone() },
+        url: Some(urls.profile(name)),
+        manually_approves_followers: account.locked,
+        discoverable: Some(account.discoverable),
+        indexable: Some(account.discoverable),
+        published: Some(account.created_at),
+        tag: Vec::new(),
+        attachment: Vec::new(),
+        id,
+    }
+}
+
+/// The instance actor (`Application`), which signs our fetches. Like Mastodon's, it
+/// approves followers manually and is not discoverable; its name is the domain.
+pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Actor {
+    let id = urls.instance_actor();
+    Actor {
+        context: Some(actor_context()),
+        kind: "Application".into(),
+        preferred_username: urls.domain().to_string(),
+        name: None,
+        summary: None,
+        inbox: urls.instance_inbox(),
+        outbox: Some(urls.instance_outbox()),
+        followers: None,
+        following: None,
+        featured: None,
+        featured_tags: None,
+        endpoints: Some(Endpoints { shared_inbox: Some(urls.shared_inbox()) }),
+        public_key: PublicKey { id: urls.instance_key_id(), owner: id.clone(), public_key_pem: public_key_pem.to_string() },
+        url: Some(format!("{}/about", urls.base())),
+        manually_approves_followers: true,
+        discoverable: None,
+        indexable: None,
+        published: None,
+        tag: Vec::new(),
+        attachment: Vec::new(),
+        id,
+    }
+}

@@ -1,0 +1,6 @@
+//! Wire types: serde structs that mirror the JSON other servers send and expect.
+//! No behaviour lives here.
+
+pub mod actor;
+pub mod collection;
+pub mod context;

@@ -1,0 +1,190 @@
+//! The `staffroom` command line: parse, load settings, run one command.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use staffroom::{
+    config::Settings,
+    db::{self, managed::{Lifetime, ManagedPostgres}, DbPool},
+    services::accounts::{self, NewUser},
+    startup::{self, Database},
+    telemetry,
+};
+use std::{io::BufRead, path::PathBuf, process::ExitCode};
+
+#[derive(Parser)]
+#[command(name = "staffroom", version, about = "An ActivityPub server for teachers' learning networks")]
+struct Cli {
+    /// A TOML settings file; STAFFROOM_* environment variables override it.
+    #[arg(long, global = true, value_name = "PATH", env = "STAFFROOM_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: HTTP and background work, until Ctrl-C or SIGTERM.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage local accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Start or stop the managed PostgreSQL (used when DATABASE_URL is not set).
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a local account. Without --password-stdin a strong password is generated and printed once.
+    Add {
+        /// Letters a-z, digits and underscores, at most 30.
+        name: String,
+        /// Make the account an administrator.
+        #[arg(long)]
+        admin: bool,
+        #[arg(long, value_name = "TEXT")]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List local accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Start the managed database and leave it running; prints its URL.
+    Start,
+    /// Stop the managed database.
+    Stop,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Quiet commands for people; `serve` tells the story of its start.
+    if std::env::var_os("RUST_LOG").is_none() && !matches!(cli.command, Command::Serve) {
+        std::env::set_var("RUST_LOG", "warn");
+    }
+    telemetry::init(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => startup::serve(settings).await,
+        Command::Migrate => {
+            with_database(&settings, |url, _| async move {
+                let applied = db::run_migrations(&url).await?;
+                println!("{applied} migration(s) applied; the database is up to date.");
+                Ok(())
+            })
+            .await
+        }
+        Command::User(UserCommand::Add { name, admin, display_name, password_stdin }) => {
+            let password = if password_stdin { Some(read_password()?) } else { None };
+            let domain = settings.domain.clone();
+            with_database(&settings, |_, pool| async move {
+                let created = accounts::create_local_user(&pool, NewUser { username: name, display_name, password, admin })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                let handle = match &domain {
+                    Some(d) => format!("@{}@{d}", created.account.username),
+                    None => format!("@{}", created.account.username),
+                };
+                println!("Created {handle}{}.", if created.user.admin { " (administrator)" } else { "" });
+                if let Some(password) = created.generated_password {
+                    println!("Password: {password}");
+                    println!("Keep it safe: it is shown only this once.");
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::User(UserCommand::List) => {
+            with_database(&settings, |_, pool| async move {
+                let users = accounts::list_local_users(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                if users.is_empty() {
+                    println!("No accounts yet: create one with `staffroom user add NAME`.");
+                    return Ok(());
+                }
+                println!("{:<31} {:<6} {:<7} {:<20} DISPLAY NAME", "USERNAME", "ADMIN", "LOCKED", "CREATED");
+                for (user, account) in users {
+                    println!(
+                        "{:<31} {:<6} {:<7} {:<20} {}",
+                        account.username,
+                        if user.admin { "yes" } else { "no" },
+                        if account.locked { "yes" } else { "no" },
+                        account.created_at.format("%Y-%m-%d %H:%M UTC"),
+                        account.display_name
+                    );
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Db(DbCommand::Start) => {
+            anyhow::ensure!(settings.database_url.is_none(), "DATABASE_URL is set: Staffroom uses that database and manages none of its own");
+            let managed = ManagedPostgres::acquire(&settings.data_dir, settings.pg_bin_dir.as_deref(), Lifetime::KeepRunning).await?;
+            println!("{}", managed.database_url());
+            Ok(())
+        }
+        Command::Db(DbCommand::Stop) => {
+            anyhow::ensure!(settings.database_url.is_none(), "DATABASE_URL is set: Staffroom manages no database of its own");
+            if ManagedPostgres::stop_now(&settings.data_dir, settings.pg_bin_dir.as_deref()).await? {
+                println!("The managed database is stopped.");
+            } else {
+                println!("The managed database was not running.");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Opens the database (starting the managed one if needed), brings it up to date,
+/// runs `f`, and gives the database back whatever `f` returned.
+async fn with_database<F, Fut>(settings: &Settings, f: F) -> anyhow::Result<()>
+where
+    F: FnOnce(String, DbPool) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let database = Database::open(settings, Lifetime::UntilLastUserLeaves).await?;
+    let result = async {
+        db::run_migrations(&database.url).await?;
+        let pool = db::build_pool(&database.url, 2)?;
+        f(database.url.clone(), pool).await
+    }
+    .await;
+    let closed = database.close().await;
+    result.and(closed)
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    anyhow::ensure!(!password.is_empty(), "no password on standard input: pipe it in, e.g. `echo \"$PASS\" | staffroom user add NAME --password-stdin`");
+    Ok(password)
+}

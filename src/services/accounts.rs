@@ -1,0 +1,202 @@
+//! Local accounts: creating them (with keys and a hashed password) and listing them.
+
+use crate::{
+    crypto,
+    db::{
+        accounts::{Account, LocalAccountInsertForm},
+        users::{User, UserInsertForm},
+        AccountId, DbPool, UserId,
+    },
+    error::{Error, ErrorKind, Result},
+};
+use argon2::{password_hash::SaltString, Argon2, PasswordHasher};
+use diesel_async::AsyncConnection;
+use rand::Rng;
+
+pub const MAX_USERNAME_LEN: usize = 30;
+pub const MIN_PASSWORD_LEN: usize = 8;
+pub const MAX_PASSWORD_LEN: usize = 1024;
+pub const MAX_DISPLAY_NAME_CHARS: usize = 30;
+
+pub struct NewUser {
+    pub username: String,
+    pub display_name: Option<String>,
+    /// `None`: generate a strong password and hand it back once.
+    pub password: Option<String>,
+    pub admin: bool,
+}
+
+pub struct CreatedUser {
+    pub user: User,
+    pub account: Account,
+    pub generated_password: Option<String>,
+}
+
+/// Mastodon's rule for local usernames: letters, digits and underscores, at most 30.
+pub fn validate_username(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::bad_request("the username is empty: use letters, digits and underscores"));
+    }
+    if name.chars().count() > MAX_USERNAME_LEN {
+        return Err(Error::bad_request(format!("the username {name:?} is longer than {MAX_USERNAME_LEN} characters")));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(Error::bad_request(format!(
+            "the username {name:?} may contain only letters a-z, digits and underscores"
+        )));
+    }
+    Ok(())
+}
+
+fn validate_password(password: &str) -> Result<()> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_LEN {
+        return Err(Error::bad_request(format!("the password is too short: use at least {MIN_PASSWORD_LEN} characters")));
+    }
+    if password.len() > MAX_PASSWORD_LEN {
+        return Err(Error::bad_request(format!("the password is too long: use at most {MAX_PASSWORD_LEN} bytes")));
+    }
+    Ok(())
+}
+
+/// 24 characters from an alphabet without look-alikes (0/O, 1/l/I): about 140 bits
+/// from a cryptographic generator seeded by the OS.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..24).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    // Argon2id with the crate's defaults (19 MiB, 2 passes), OWASP's recommendation.
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::internal(anyhow::anyhow!("password hashing failed: {e}")))
+}
+
+#[tracing::instrument(skip(pool, new), fields(username = %new.username, admin = new.admin))]
+pub async fn create_local_user(pool: &DbPool, new: NewUser) -> Result<CreatedUser> {
+    validate_username(&new.username)?;
+    let display_name = new.display_name.unwrap_or_default().trim().to_string();
+    if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        return Err(Error::bad_request(format!("the display name is longer than {MAX_DISPLAY_NAME_CHARS} characters")));
+    }
+    let generated_password = match &new.password {
+        Some(p) => {
+            validate_password(p)?;
+            None
+        }
+        None => Some(generate_password()),
+    };
+    let password = new.password.or_else(|| generated_password.clone()).unwrap_or_default();
+
+    let mut conn = pool.get().await?;
+    if Account::find_local(&mut conn, &new.username).await?.is_some() {
+        return Err(Error::conflict(format!("the username {:?} is already taken: choose another", new.username)));
+    }
+    // Key generation and hashing take tens of milliseconds of CPU: keep them off the async workers.
+    let (keys, password_hash) = tokio::task::spawn_blocking(move || -> Result<_> {
+        Ok((crypto::generate_rsa_keypair().map_err(Error::internal)?, hash_password(&password)?))
+    })
+    .await
+    .map_err(Error::internal)??;
+
+    let account_form = LocalAccountInsertForm {
+        id: AccountId::generate(),
+        username: new.username.clone(),
+        display_name,
+        note: String::new(),
+        locked: false,
+        public_key_pem: keys.public_key_pem,
+        private_key_pem: Some(keys.private_key_pem),
+    };
+    let admin = new.admin;
+    let result = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            let account = Account::insert_local(conn, &account_form).await?;
+            let user_form = UserInsertForm {
+                id: UserId::generate(),
+                account_id: account.id,
+                email: None,
+                password_hash,
+                admin,
+            };
+            let user = User::insert(conn, &user_form).await?;
+            Ok((user, account))
+        })
+        .await;
+    match result {
+        Ok((user, account)) => {
+            tracing::info!(account_id = %account.id, "local user created");
+            Ok(CreatedUser { user, account, generated_password })
+        }
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(Error::new(ErrorKind::Conflict, format!("the username {:?} is already taken: choose another", new.username)))
+        }
+        Err(e) => Err(Error::internal(e)),
+    }
+}
+
+/// A local account by username, in any letter case; not found is an error.
+pub async fn find_local_account(pool: &DbPool, username: &str) -> Result<Account> {
+    // Names that cannot be usernames are not looked up at all.
+    if validate_username(username).is_err() {
+        return Err(Error::not_found(format!("no account named {username:?} here")));
+    }
+    let mut conn = pool.get().await?;
+    Account::find_local(&mut conn, username)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("no account named {username:?} here")))
+}
+
+/// Every local user with their account, in creation order.
+pub async fn list_local_users(pool: &DbPool) -> Result<Vec<(User, Account)>> {
+    let mut conn = pool.get().await?;
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = User::list_with_accounts(&mut conn, after, 500).await?;
+        let done = page.len() < 500;
+        after = page.last().map(|(u, _)| u.id);
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_mastodon_rules() {
+        for good in ["alice", "Ms_Jones", "teacher_42", "a", &"x".repeat(30)] {
+            assert!(validate_username(good).is_ok(), "{good}");
+        }
+        for bad in ["", "al ice", "alice@school", "élève", "a.b", "a-b", &"x".repeat(31)] {
+            assert!(validate_username(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn generated_passwords_are_long_and_differ() {
+        let a = generate_password();
+        let b = generate_password();
+        assert_eq!(a.len(), 24);
+        assert_ne!(a, b);
+        assert!(validate_password(&a).is_ok());
+    }
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        use argon2::{PasswordHash, PasswordVerifier};
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
+        assert!(Argon2::default().verify_password(b"wrong horse", &parsed).is_err());
+    }
+}

@@ -1,0 +1,5 @@
+//! What a teacher or an admin does, shared by the CLI, the client API, the web pages
+//! and federation. Services own transactions; routes stay thin.
+
+pub mod accounts;
+pub mod instance;

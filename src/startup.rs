@@ -1,0 +1,174 @@
+//! Building the application: database, shared context, the whole route table in
+//! one place, and the HTTP server.
+
+use crate::{
+    config::Settings,
+    context::AppContext,
+    db::{
+        self,
+        managed::{Lifetime, ManagedPostgres},
+    },
+    federation, health, services, urls::Urls, web as pages,
+};
+use actix_web::{
+    dev::{Server, ServerHandle, Service},
+    web, App, HttpServer,
+};
+use anyhow::Context;
+use std::{net::TcpListener, sync::Arc, time::Instant};
+
+/// The database a command works on: the configured one, or the managed cluster.
+pub struct Database {
+    pub url: String,
+    managed: Option<ManagedPostgres>,
+}
+
+impl Database {
+    pub async fn open(settings: &Settings, lifetime: Lifetime) -> anyhow::Result<Database> {
+        match &settings.database_url {
+            Some(url) => {
+                db::check_connection(url.expose()).await?;
+                Ok(Database { url: url.expose().to_string(), managed: None })
+            }
+            None => {
+                let managed = ManagedPostgres::acquire(&settings.data_dir, settings.pg_bin_dir.as_deref(), lifetime).await?;
+                Ok(Database { url: managed.database_url(), managed: Some(managed) })
+            }
+        }
+    }
+
+    /// Gives the managed cluster back; the last process using it stops it.
+    pub async fn close(self) -> anyhow::Result<()> {
+        match self.managed {
+            Some(managed) => managed.release().await,
+            None => Ok(()),
+        }
+    }
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Migrates the database, prepares the instance actor and binds the listener
+    /// (port 0 picks a free port, which tests use).
+    pub async fn build(settings: Settings, database_url: &str) -> anyhow::Result<Application> {
+        let started = Instant::now();
+        let domain = settings.require_domain()?.to_string();
+        db::run_migrations(database_url).await?;
+        let pool = db::build_pool(database_url, settings.db_pool_size)?;
+        let site = services::instance::ensure_site(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let ctx = AppContext {
+            pool,
+            urls: Urls::new(settings.scheme(), &domain),
+            instance_public_key_pem: site.public_key_pem.into(),
+            settings: Arc::new(settings),
+        };
+        let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {
+            format!(
+                "cannot listen on {}: is another server using that port? Set STAFFROOM_BIND to another address",
+                ctx.settings.bind
+            )
+        })?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, ctx.clone())?;
+        tracing::info!(
+            address = %format!("http://{}:{port}", ctx.settings.bind.ip()),
+            public_url = %ctx.urls.base(),
+            dev = ctx.settings.dev,
+            startup_ms = started.elapsed().as_millis() as u64,
+            "listening"
+        );
+        Ok(Application { server, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Runs until the server is stopped through its handle; in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
+    let data = web::Data::new(ctx);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap_fn(|req, srv| {
+                let started = Instant::now();
+                let method = req.method().clone();
+                let path = req.path().to_string();
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await?;
+                    tracing::info!(
+                        %method,
+                        %path,
+                        status = res.status().as_u16(),
+                        elapsed_us = started.elapsed().as_micros() as u64,
+                        "request"
+                    );
+                    Ok(res)
+                }
+            })
+            .route("/health", web::get().to(health::health))
+            .route("/.well-known/webfinger", web::get().to(federation::discovery::webfinger))
+            .route("/.well-known/host-meta", web::get().to(federation::discovery::host_meta))
+            .route("/.well-known/nodeinfo", web::get().to(federation::discovery::nodeinfo_links))
+            .route("/nodeinfo/{version}", web::get().to(federation::discovery::nodeinfo))
+            .configure(federation::routes::configure)
+            .route("/", web::get().to(pages::pages::home))
+            .route("/about", web::get().to(pages::pages::about))
+            .route("/@{name}", web::get().to(pages::profile::page))
+    })
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}
+
+/// `staffroom serve`: database, server, and a clean stop on Ctrl-C or SIGTERM.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let started = Instant::now();
+    settings.require_domain()?;
+    let _instance_lock = crate::instance_lock::InstanceLock::take(&settings.data_dir)?;
+    let database = Database::open(&settings, Lifetime::UntilLastUserLeaves).await?;
+    let app = match Application::build(settings, &database.url).await {
+        Ok(app) => app,
+        Err(e) => {
+            database.close().await?;
+            return Err(e);
+        }
+    };
+    tracing::info!(ready_ms = started.elapsed().as_millis() as u64, "ready");
+    let handle = app.handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing requests in flight");
+        handle.stop(true).await;
+    });
+    let result = app.run_until_stopped().await;
+    database.close().await?;
+    tracing::info!("stopped");
+    result.context("the HTTP server failed")
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    tokio::select! {
+        _ = term.recv() => tracing::info!(signal = "SIGTERM", "shutdown requested"),
+        _ = int.recv() => tracing::info!(signal = "SIGINT", "shutdown requested"),
+    }
+}

@@ -1,0 +1,106 @@
+//! Every URL this instance mints, in one place: ids in ActivityPub documents,
+//! WebFinger links and page links must agree exactly.
+
+#[derive(Clone, Debug)]
+pub struct Urls {
+    /// `https://domain` (or `http://` in development), without a trailing slash.
+    base: String,
+    domain: String,
+}
+
+impl Urls {
+    pub fn new(scheme: &str, domain: &str) -> Self {
+        Urls { base: format!("{scheme}://{domain}"), domain: domain.to_string() }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    pub fn actor(&self, username: &str) -> String {
+        format!("{}/users/{username}", self.base)
+    }
+
+    pub fn profile(&self, username: &str) -> String {
+        format!("{}/@{username}", self.base)
+    }
+
+    pub fn key_id(&self, username: &str) -> String {
+        format!("{}#main-key", self.actor(username))
+    }
+
+    pub fn inbox(&self, username: &str) -> String {
+        format!("{}/inbox", self.actor(username))
+    }
+
+    pub fn outbox(&self, username: &str) -> String {
+        format!("{}/outbox", self.actor(username))
+    }
+
+    pub fn followers(&self, username: &str) -> String {
+        format!("{}/followers", self.actor(username))
+    }
+
+    pub fn following(&self, username: &str) -> String {
+        format!("{}/following", self.actor(username))
+    }
+
+    pub fn featured(&self, username: &str) -> String {
+        format!("{}/collections/featured", self.actor(username))
+    }
+
+    pub fn featured_tags(&self, username: &str) -> String {
+        format!("{}/collections/tags", self.actor(username))
+    }
+
+    pub fn shared_inbox(&self) -> String {
+        format!("{}/inbox", self.base)
+    }
+
+    pub fn instance_actor(&self) -> String {
+        format!("{}/actor", self.base)
+    }
+
+    pub fn instance_key_id(&self) -> String {
+        format!("{}#main-key", self.instance_actor())
+    }
+
+    pub fn instance_inbox(&self) -> String {
+        format!("{}/inbox", self.instance_actor())
+    }
+
+    pub fn instance_outbox(&self) -> String {
+        format!("{}/outbox", self.instance_actor())
+    }
+
+    pub fn authorize_interaction_template(&self) -> String {
+        format!("{}/authorize_interaction?uri={{uri}}", self.base)
+    }
+
+    /// The username of a local actor or profile URL, if `url` is one of ours.
+    pub fn local_username<'a>(&self, url: &'a str) -> Option<&'a str> {
+        let rest = url.strip_prefix(self.base.as_str())?;
+        let name = rest.strip_prefix("/users/").or_else(|| rest.strip_prefix("/@"))?;
+        (!name.is_empty() && !name.contains(['/', '?', '#'])).then_some(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_usernames_come_only_from_our_own_urls() {
+        let urls = Urls::new("https", "school.example");
+        assert_eq!(urls.local_username("https://school.example/users/alice"), Some("alice"));
+        assert_eq!(urls.local_username("https://school.example/@alice"), Some("alice"));
+        assert_eq!(urls.local_username("https://other.example/users/alice"), None);
+        assert_eq!(urls.local_username("http://school.example/users/alice"), None);
+        assert_eq!(urls.local_username("https://school.example/users/alice/inbox"), None);
+        assert_eq!(urls.local_username("https://school.example/users/"), None);
+    }
+}
