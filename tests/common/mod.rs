@@ -1,0 +1,223 @@
+//! The test rig: a fresh database per test, the real server on a free port, and the
+//! real `staffroom` binary for command-line tests.
+#![allow(dead_code)]
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use staffroom::{config::Settings, startup::Application};
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+/// The server tests create their databases on. `scripts/test` starts one and sets
+/// this; otherwise the usual local server is assumed.
+pub fn admin_database_url() -> String {
+    std::env::var("STAFFROOM_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database of its own for one test, dropped when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let admin = admin_database_url();
+        let name = format!("staffroom_test_{}", staffroom::db::new_id());
+        let mut conn = AsyncPgConnection::establish(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at STAFFROOM_TEST_DATABASE_URL ({e}); run the tests with scripts/test"));
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+        let mut url = url::Url::parse(&admin).expect("test database URL");
+        url.set_path(&format!("/{name}"));
+        TestDb { name, url: url.to_string() }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside any runtime we may use: give the cleanup its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&admin_database_url()).await {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A port that was free a moment ago, so ids can carry the port the server listens on.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn settings(vars: &[(&str, &str)]) -> Settings {
+    let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Settings::load_with(None, |name| vars.get(name).cloned()).expect("test settings")
+}
+
+/// The real application, serving HTTP on 127.0.0.1 in this process.
+pub struct TestApp {
+    pub address: String,
+    pub domain: String,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+    pub pool: staffroom::db::DbPool,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db = TestDb::new().await;
+        let port = free_port();
+        let domain = format!("127.0.0.1:{port}");
+        let data_dir = tempfile::tempdir().unwrap().keep();
+        let settings = settings(&[
+            ("STAFFROOM_DOMAIN", &domain),
+            ("STAFFROOM_BIND", &format!("127.0.0.1:{port}")),
+            ("DATABASE_URL", &db.url),
+            ("STAFFROOM_DATA_DIR", data_dir.to_str().unwrap()),
+            ("STAFFROOM_DEV", "true"),
+            ("STAFFROOM_DB_POOL_SIZE", "4"),
+        ]);
+        let app = Application::build(settings, &db.url).await.expect("application builds");
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        let pool = staffroom::db::build_pool(&db.url, 2).unwrap();
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            domain,
+            db,
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            pool,
+            handle,
+        }
+    }
+
+    pub async fn create_user(&self, name: &str) -> staffroom::services::accounts::CreatedUser {
+        staffroom::services::accounts::create_local_user(
+            &self.pool,
+            staffroom::services::accounts::NewUser {
+                username: name.into(),
+                display_name: Some(format!("{name} (teacher)")),
+                password: None,
+                admin: false,
+            },
+        )
+        .await
+        .expect("user created")
+    }
+
+    pub async fn get(&self, path: &str, accept: Option<&str>) -> reqwest::Response {
+        let mut req = self.client.get(format!("{}{path}", self.address));
+        if let Some(accept) = accept {
+            req = req.header("Accept", accept);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+}
+
+pub fn staffroom_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_staffroom")
+}
+
+/// The `staffroom` binary with a clean environment: only what the test passes.
+pub fn staffroom_command(vars: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(staffroom_bin());
+    cmd.env_clear();
+    for keep in ["PATH", "HOME", "TMPDIR"] {
+        if let Ok(v) = std::env::var(keep) {
+            cmd.env(keep, v);
+        }
+    }
+    cmd.envs(vars.iter().copied());
+    cmd
+}
+
+/// A `staffroom serve` process; killed if the test forgets to stop it.
+pub struct ServeProcess {
+    pub child: Child,
+    pub address: String,
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ServeProcess {
+    /// Starts `serve` and waits for its "listening" line (JSON logs).
+    pub fn start(mut cmd: Command) -> ServeProcess {
+        cmd.env("STAFFROOM_LOG_FORMAT", "json").stdout(Stdio::null()).stderr(Stdio::piped()).stdin(Stdio::null());
+        let mut child = cmd.spawn().expect("serve starts");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
+                    if v["message"] == "listening" {
+                        let _ = tx.send(v["address"].as_str().unwrap_or_default().to_string());
+                    }
+                }
+                log2.lock().unwrap().push(line);
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(address) => ServeProcess { child, address, log },
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("serve did not start listening:\n{}", log.lock().unwrap().join("\n"));
+            }
+        }
+    }
+
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(std::time::Instant::now() < deadline, "serve did not stop within 30 s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// PostgreSQL server processes whose command line mentions `dir`.
+pub fn postgres_processes_under(dir: &Path) -> Vec<String> {
+    let needle = dir.to_string_lossy().to_string();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains("postgres") && cmdline.contains(&needle) {
+            found.push(cmdline);
+        }
+    }
+    found
+}
