@@ -96,17 +96,16 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve => startup::serve(settings).await,
         Command::Migrate => {
-            with_database(&settings, |url, _| async move {
-                let applied = db::run_migrations(&url).await?;
-                println!("{applied} migration(s) applied; the database is up to date.");
-                Ok(())
-            })
-            .await
+            let database = Database::open(&settings, Lifetime::UntilLastUserLeaves).await?;
+            let result = db::run_migrations(&database.url).await;
+            database.close().await?;
+            println!("{} migration(s) applied; the database is up to date.", result?);
+            Ok(())
         }
         Command::User(UserCommand::Add { name, admin, display_name, password_stdin }) => {
             let password = if password_stdin { Some(read_password()?) } else { None };
             let domain = settings.domain.clone();
-            with_database(&settings, |_, pool| async move {
+            with_database(&settings, |pool| async move {
                 let created = accounts::create_local_user(&pool, NewUser { username: name, display_name, password, admin })
                     .await
                     .map_err(|e| anyhow::anyhow!("{}", e.message))?;
@@ -124,7 +123,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             .await
         }
         Command::User(UserCommand::List) => {
-            with_database(&settings, |_, pool| async move {
+            with_database(&settings, |pool| async move {
                 let users = accounts::list_local_users(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
                 if users.is_empty() {
                     println!("No accounts yet: create one with `staffroom user add NAME`.");
@@ -167,14 +166,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
 /// runs `f`, and gives the database back whatever `f` returned.
 async fn with_database<F, Fut>(settings: &Settings, f: F) -> anyhow::Result<()>
 where
-    F: FnOnce(String, DbPool) -> Fut,
+    F: FnOnce(DbPool) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
     let database = Database::open(settings, Lifetime::UntilLastUserLeaves).await?;
     let result = async {
         db::run_migrations(&database.url).await?;
         let pool = db::build_pool(&database.url, 2)?;
-        f(database.url.clone(), pool).await
+        f(pool).await
     }
     .await;
     let closed = database.close().await;
