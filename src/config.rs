@@ -2,7 +2,7 @@
 //! once at start. Every error names the setting and says how to fix it.
 
 use serde::Deserialize;
-use std::{fmt, net::SocketAddr, path::{Path, PathBuf}};
+use std::{fmt, net::SocketAddr, path::{Path, PathBuf}, time::Duration};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -22,6 +22,40 @@ pub struct Settings {
     /// Folder holding `initdb` and `pg_ctl` for the managed database, when they are
     /// neither on `PATH` nor in Debian's `/usr/lib/postgresql/*/bin`.
     pub pg_bin_dir: Option<PathBuf>,
+    pub delivery: DeliverySettings,
+}
+
+/// How the outgoing queue sends (docs/federation.md, "Delivery").
+#[derive(Clone, Debug)]
+pub struct DeliverySettings {
+    /// Requests in flight at once, over all hosts.
+    pub concurrency: usize,
+    /// Requests in flight at once to one host.
+    pub per_host: usize,
+    /// Time allowed for one delivery request, connection included.
+    pub timeout: Duration,
+    /// Wait before the first retry; each further retry waits twice as long, up to six hours.
+    pub retry_base: Duration,
+    /// Give up on a delivery this long after the activity was made.
+    pub max_age: Duration,
+    /// A host failing for longer than this (and at least 8 times in a row) is marked
+    /// unavailable: its deliveries wait, and one is tried every `probe_interval`.
+    pub unavailable_after: Duration,
+    pub probe_interval: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            concurrency: 128,
+            per_host: 8,
+            timeout: Duration::from_secs(10),
+            retry_base: Duration::from_secs(30),
+            max_age: Duration::from_secs(3 * 24 * 3600),
+            unavailable_after: Duration::from_secs(24 * 3600),
+            probe_interval: Duration::from_secs(3600),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,7 +169,30 @@ impl Settings {
             }
         };
         let pg_bin_dir = env("STAFFROOM_PG_BIN_DIR").map(PathBuf::from).or(file.pg_bin_dir);
-        Ok(Settings { domain, bind, database_url, data_dir, dev, db_pool_size, log_format, pg_bin_dir })
+        let number = |name: &str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
+            match env(name) {
+                None => Ok(default),
+                Some(v) => v.trim().parse::<u64>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| {
+                    ConfigError(format!("{name}={v:?} must be a whole number from {min} to {max}"))
+                }),
+            }
+        };
+        let d = DeliverySettings::default();
+        let delivery = DeliverySettings {
+            concurrency: number("STAFFROOM_DELIVERY_CONCURRENCY", d.concurrency as u64, 1, 10_000)? as usize,
+            per_host: number("STAFFROOM_DELIVERY_PER_HOST", d.per_host as u64, 1, 1000)? as usize,
+            timeout: Duration::from_millis(number("STAFFROOM_DELIVERY_TIMEOUT_MS", d.timeout.as_millis() as u64, 100, 600_000)?),
+            retry_base: Duration::from_millis(number("STAFFROOM_DELIVERY_RETRY_BASE_MS", d.retry_base.as_millis() as u64, 10, 86_400_000)?),
+            max_age: Duration::from_secs(number("STAFFROOM_DELIVERY_MAX_AGE_SECS", d.max_age.as_secs(), 1, 90 * 86_400)?),
+            unavailable_after: Duration::from_secs(number(
+                "STAFFROOM_DELIVERY_UNAVAILABLE_AFTER_SECS",
+                d.unavailable_after.as_secs(),
+                0,
+                90 * 86_400,
+            )?),
+            probe_interval: Duration::from_millis(number("STAFFROOM_DELIVERY_PROBE_MS", d.probe_interval.as_millis() as u64, 10, 86_400_000)?),
+        };
+        Ok(Settings { domain, bind, database_url, data_dir, dev, db_pool_size, log_format, pg_bin_dir, delivery })
     }
 
     /// The public host, which `serve` cannot run without.

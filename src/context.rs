@@ -1,7 +1,8 @@
 //! What every request handler and worker shares.
 
-use crate::{config::Settings, db::DbPool, urls::Urls};
+use crate::{config::Settings, db::DbPool, federation::client::HttpClient, urls::Urls};
 use std::sync::Arc;
+use tokio::sync::Notify;
 
 #[derive(Clone)]
 pub struct AppContext {
@@ -10,4 +11,15 @@ pub struct AppContext {
     pub urls: Urls,
     /// The instance actor's public key, published at `/actor`.
     pub instance_public_key_pem: Arc<str>,
+    /// The one client for requests to other servers.
+    pub client: HttpClient,
+    /// Wakes the delivery worker after a transaction queued deliveries.
+    pub delivery_wake: Arc<Notify>,
+}
+
+impl AppContext {
+    /// Call after committing a transaction that queued deliveries.
+    pub fn deliveries_queued(&self) {
+        self.delivery_wake.notify_one();
+    }
 }

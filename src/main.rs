@@ -33,6 +33,20 @@ enum Command {
     /// Start or stop the managed PostgreSQL (used when DATABASE_URL is not set).
     #[command(subcommand)]
     Db(DbCommand),
+    /// Inspect and nudge the outgoing delivery queue.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+}
+
+#[derive(Subcommand)]
+enum QueueCommand {
+    /// Pending deliveries, failing hosts, the oldest pending delivery.
+    Status,
+    /// Make HOST's pending deliveries due now and clear its unavailable mark.
+    Retry {
+        /// The host as in the inbox URL, with :port when not the default (mastodon.example, 127.0.0.1:8080).
+        host: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -144,6 +158,25 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Queue(QueueCommand::Status) => {
+            with_database(&settings, |pool| async move {
+                let status = staffroom::federation::delivery::status(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                print_queue_status(&status);
+                Ok(())
+            })
+            .await
+        }
+        Command::Queue(QueueCommand::Retry { host }) => {
+            with_database(&settings, |pool| async move {
+                let n = staffroom::federation::delivery::retry_host(&pool, &host).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                println!("{n} pending deliveries to {host} are due now; its failure record is cleared.");
+                if n > 0 {
+                    println!("A running `staffroom serve` sends them within a second.");
+                }
+                Ok(())
+            })
+            .await
+        }
         Command::Db(DbCommand::Start) => {
             anyhow::ensure!(settings.database_url.is_none(), "DATABASE_URL is set: Staffroom uses that database and manages none of its own");
             let managed = ManagedPostgres::acquire(&settings.data_dir, settings.pg_bin_dir.as_deref(), Lifetime::KeepRunning).await?;
@@ -178,6 +211,41 @@ where
     .await;
     let closed = database.close().await;
     result.and(closed)
+}
+
+fn print_queue_status(status: &staffroom::federation::delivery::QueueStatus) {
+    let f = &status.figures;
+    let now = chrono::Utc::now();
+    println!("Pending deliveries: {} ({} due now, {} being retried)", f.pending, f.due, f.retrying);
+    match f.oldest {
+        Some(oldest) => println!("Oldest pending:     {} s old (queued {})", (now - oldest).num_seconds(), oldest.format("%Y-%m-%d %H:%M:%S UTC")),
+        None => println!("Oldest pending:     none"),
+    }
+    println!("Failing hosts:      {}", status.failing_host_count);
+    for h in &status.failing_hosts {
+        let state = if h.unavailable {
+            match h.next_probe_at {
+                Some(at) => format!("UNAVAILABLE, next probe {}", at.format("%H:%M:%S UTC")),
+                None => "UNAVAILABLE".into(),
+            }
+        } else {
+            "failing".into()
+        };
+        println!(
+            "  {:<40} {} failures since {}  {}  last error: {}",
+            h.host,
+            h.consecutive_failures,
+            h.failing_since.format("%Y-%m-%d %H:%M UTC"),
+            state,
+            h.last_error.as_deref().unwrap_or("-")
+        );
+    }
+    if !status.busiest_hosts.is_empty() {
+        println!("Pending by host:");
+        for (host, n) in &status.busiest_hosts {
+            println!("  {host:<40} {n}");
+        }
+    }
 }
 
 fn read_password() -> anyhow::Result<String> {

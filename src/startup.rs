@@ -8,7 +8,10 @@ use crate::{
         self,
         managed::{Lifetime, ManagedPostgres},
     },
-    federation, health, services, urls::Urls, web as pages,
+    federation::{self, client::HttpClient, delivery::Deliverer},
+    health, services,
+    urls::Urls,
+    web as pages,
 };
 use actix_web::{
     dev::{Server, ServerHandle, Service},
@@ -49,6 +52,8 @@ impl Database {
 pub struct Application {
     server: Server,
     port: u16,
+    deliverer: tokio::task::JoinHandle<()>,
+    stop_deliverer: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -60,12 +65,30 @@ impl Application {
         db::run_migrations(database_url).await?;
         let pool = db::build_pool(database_url, settings.db_pool_size)?;
         let site = services::instance::ensure_site(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let urls = Urls::new(settings.scheme(), &domain);
+        let client = HttpClient::new(
+            settings.dev,
+            &format!("Staffroom/{} (+{}/)", env!("CARGO_PKG_VERSION"), urls.base()),
+            settings.delivery.timeout,
+            settings.delivery.per_host,
+        )?;
         let ctx = AppContext {
             pool,
-            urls: Urls::new(settings.scheme(), &domain),
+            urls,
             instance_public_key_pem: site.public_key_pem.into(),
+            client,
+            delivery_wake: Arc::new(tokio::sync::Notify::new()),
             settings: Arc::new(settings),
         };
+        let (stop_deliverer, stopped) = tokio::sync::watch::channel(false);
+        let deliverer = Deliverer::new(
+            ctx.pool.clone(),
+            ctx.client.clone(),
+            ctx.settings.delivery.clone(),
+            ctx.urls.clone(),
+            ctx.delivery_wake.clone(),
+        );
+        let deliverer = tokio::spawn(deliverer.run(stopped));
         let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {
             format!(
                 "cannot listen on {}: is another server using that port? Set STAFFROOM_BIND to another address",
@@ -81,7 +104,7 @@ impl Application {
             startup_ms = started.elapsed().as_millis() as u64,
             "listening"
         );
-        Ok(Application { server, port })
+        Ok(Application { server, port, deliverer, stop_deliverer })
     }
 
     pub fn port(&self) -> u16 {
@@ -92,9 +115,13 @@ impl Application {
         self.server.handle()
     }
 
-    /// Runs until the server is stopped through its handle; in-flight requests finish first.
+    /// Runs until the server is stopped through its handle; in-flight requests
+    /// finish first, then the delivery worker finishes its requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        let _ = self.stop_deliverer.send(true);
+        let _ = self.deliverer.await;
+        result
     }
 }
 

@@ -75,3 +75,9 @@ impl Account {
         accounts::table.filter(accounts::domain.is_null()).select(count_star()).get_result(conn).await
     }
 }
+
+impl Account {
+    pub async fn find(conn: &mut AsyncPgConnection, id: AccountId) -> QueryResult<Option<Account>> {
+        accounts::table.find(id).select(Account::as_select()).first(conn).await.optional()
+    }
+}

@@ -2,6 +2,7 @@
 //! Diesel is used here and nowhere else.
 
 pub mod accounts;
+pub mod deliveries;
 pub mod ids;
 pub mod managed;
 pub mod schema;

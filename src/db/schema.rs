@@ -70,3 +70,42 @@ diesel::table! {
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(statuses -> accounts (account_id));
 diesel::allow_tables_to_appear_in_same_query!(accounts, users, site, statuses);
+
+diesel::table! {
+    outgoing_activities (id) {
+        id -> Int8,
+        account_id -> Int8,
+        activity_uri -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Int8,
+        outgoing_activity_id -> Int8,
+        inbox_url -> Text,
+        host -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    delivery_hosts (host) {
+        host -> Text,
+        failing_since -> Timestamptz,
+        consecutive_failures -> Int4,
+        unavailable -> Bool,
+        next_probe_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(deliveries -> outgoing_activities (outgoing_activity_id));
+diesel::joinable!(outgoing_activities -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(accounts, outgoing_activities, deliveries, delivery_hosts);

@@ -1,10 +1,13 @@
 //! ActivityPub: wire types (`protocol/`), conversions between our rows and those
 //! types (`objects/`), and the endpoints remote servers call.
 
+pub mod client;
+pub mod delivery;
 pub mod discovery;
 pub mod objects;
 pub mod protocol;
 pub mod routes;
+pub mod signatures;
 
 /// The media type of ActivityStreams documents we serve.
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";

@@ -76,18 +76,26 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[]).await
+    }
+
+    /// With extra settings, e.g. fast delivery retries.
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
         let db = TestDb::new().await;
         let port = free_port();
         let domain = format!("127.0.0.1:{port}");
         let data_dir = tempfile::tempdir().unwrap().keep();
-        let settings = settings(&[
+        let bind = format!("127.0.0.1:{port}");
+        let mut vars: Vec<(&str, &str)> = vec![
             ("STAFFROOM_DOMAIN", &domain),
-            ("STAFFROOM_BIND", &format!("127.0.0.1:{port}")),
+            ("STAFFROOM_BIND", &bind),
             ("DATABASE_URL", &db.url),
             ("STAFFROOM_DATA_DIR", data_dir.to_str().unwrap()),
             ("STAFFROOM_DEV", "true"),
-            ("STAFFROOM_DB_POOL_SIZE", "4"),
-        ]);
+            ("STAFFROOM_DB_POOL_SIZE", "8"),
+        ];
+        vars.extend_from_slice(extra);
+        let settings = settings(&vars);
         let app = Application::build(settings, &db.url).await.expect("application builds");
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
@@ -240,3 +248,4 @@ pub fn http_get(url: &str) -> (u16, String) {
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     (status, body)
 }
+pub mod receiver;

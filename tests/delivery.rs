@@ -1,0 +1,255 @@
+//! The durable outgoing queue, against real HTTP receivers that check our signatures.
+
+mod common;
+
+use common::{
+    receiver::{self, wait_for},
+    ServeProcess, TestApp,
+};
+use serde_json::json;
+use staffroom::{db::accounts::Account, federation::delivery, urls::Urls};
+use std::time::Duration;
+
+const FAST_RETRIES: &[(&str, &str)] = &[
+    ("STAFFROOM_DELIVERY_RETRY_BASE_MS", "100"),
+    ("STAFFROOM_DELIVERY_TIMEOUT_MS", "2000"),
+];
+
+async fn queue(app: &TestApp, sender: &Account, n: usize, inboxes: Vec<String>) -> String {
+    let urls = Urls::new("http", &app.domain);
+    let id = format!("{}/users/{}/statuses/{n}/activity", app.address, sender.username);
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Create",
+        "actor": urls.actor(&sender.username),
+        "object": { "id": format!("{}/users/{}/statuses/{n}", app.address, sender.username), "type": "Note", "content": "<p>hello</p>" }
+    });
+    let mut conn = app.pool.get().await.unwrap();
+    delivery::enqueue(&mut conn, &urls, sender, &id, &activity, inboxes).await.unwrap();
+    id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_reaches_each_shared_inbox_once_signed() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let receivers = receiver::start(40, &alice.public_key_pem);
+    // Followers on 40 hosts, three per host, all sharing that host's inbox; one
+    // host also lists a personal inbox.
+    let mut inboxes = Vec::new();
+    for r in &receivers {
+        for _ in 0..3 {
+            inboxes.push(r.inbox("/inbox"));
+        }
+    }
+    inboxes.push(receivers[0].inbox("/users/bob/inbox"));
+    let id = queue(&app, &alice, 1, inboxes).await;
+
+    assert!(
+        wait_for(Duration::from_secs(20), || receivers.iter().all(|r| !r.accepted().is_empty())).await,
+        "every host got the post"
+    );
+    assert!(wait_for(Duration::from_secs(5), || pending_sync(&app) == 0).await, "the queue empties");
+    for r in &receivers[1..] {
+        let got = r.accepted();
+        assert_eq!(got.len(), 1, "exactly once per shared inbox");
+        assert_eq!(got[0].activity_id, id);
+        assert_eq!(got[0].path, "/inbox");
+        assert!(got[0].verified, "the signature and digest verify with alice's published key");
+    }
+    let paths: Vec<String> = receivers[0].accepted().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+}
+
+fn pending_sync(app: &TestApp) -> i64 {
+    pending_sync_url(&app.db.url)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_receiver_gets_the_post_after_retries() {
+    let app = TestApp::spawn_with(FAST_RETRIES).await;
+    let alice = app.create_user("alice").await.account;
+    let receivers = receiver::start(1, &alice.public_key_pem);
+    let r = &receivers[0];
+    r.set_script(|s| s.first = [503, 500, 502].into());
+    let id = queue(&app, &alice, 1, vec![r.inbox("/inbox")]).await;
+    assert!(wait_for(Duration::from_secs(20), || r.accepted().len() == 1).await, "delivered after retries");
+    assert_eq!(r.hits(), 4, "three failures, then success");
+    assert_eq!(r.accepted()[0].activity_id, id);
+    assert!(r.accepted()[0].verified);
+    // The retries waited: 100 ms, 200 ms, 400 ms (±20 %) at least.
+    let log = r.log.lock().unwrap().clone();
+    assert!(log[3].at - log[0].at >= Duration::from_millis(500), "{:?}", log[3].at - log[0].at);
+    assert!(wait_for(Duration::from_secs(5), || pending_sync(&app) == 0).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gone_is_final_and_not_retried() {
+    let app = TestApp::spawn_with(FAST_RETRIES).await;
+    let alice = app.create_user("alice").await.account;
+    let receivers = receiver::start(2, &alice.public_key_pem);
+    receivers[0].set_script(|s| s.always = Some(410));
+    receivers[1].set_script(|s| s.always = Some(403));
+    queue(&app, &alice, 1, receivers.iter().map(|r| r.inbox("/inbox")).collect()).await;
+    assert!(wait_for(Duration::from_secs(10), || receivers.iter().all(|r| r.hits() == 1)).await);
+    assert!(wait_for(Duration::from_secs(5), || pending_sync(&app) == 0).await, "refused deliveries are dropped");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(receivers[0].hits(), 1, "410 is never retried");
+    assert_eq!(receivers[1].hits(), 1, "403 is never retried");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_after_is_honoured() {
+    let app = TestApp::spawn_with(FAST_RETRIES).await;
+    let alice = app.create_user("alice").await.account;
+    let receivers = receiver::start(1, &alice.public_key_pem);
+    let r = &receivers[0];
+    r.set_script(|s| {
+        s.first = [429].into();
+        s.retry_after = Some("2".into());
+    });
+    queue(&app, &alice, 1, vec![r.inbox("/inbox")]).await;
+    assert!(wait_for(Duration::from_secs(15), || r.accepted().len() == 1).await);
+    let log = r.log.lock().unwrap().clone();
+    assert_eq!(log.len(), 2);
+    assert!(log[1].at - log[0].at >= Duration::from_millis(1900), "waited {:?}", log[1].at - log[0].at);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_that_keeps_failing_is_skipped_until_it_recovers() {
+    let app = TestApp::spawn_with(&[
+        ("STAFFROOM_DELIVERY_RETRY_BASE_MS", "20"),
+        ("STAFFROOM_DELIVERY_UNAVAILABLE_AFTER_SECS", "0"),
+        ("STAFFROOM_DELIVERY_PROBE_MS", "1500"),
+    ])
+    .await;
+    let alice = app.create_user("alice").await.account;
+    let receivers = receiver::start(2, &alice.public_key_pem);
+    let (down, up) = (&receivers[0], &receivers[1]);
+    down.set_script(|s| s.always = Some(503));
+    queue(&app, &alice, 1, vec![down.inbox("/inbox"), up.inbox("/inbox")]).await;
+    assert!(wait_for(Duration::from_secs(10), || up.accepted().len() == 1).await, "a healthy host is not held up");
+
+    // After eight failures in a row the host is marked unavailable and left alone.
+    let unavailable = async {
+        let mut conn = app.pool.get().await.unwrap();
+        staffroom::db::deliveries::failing_hosts(&mut conn, 10).await.unwrap()
+    };
+    assert!(wait_for(Duration::from_secs(15), || down.hits() >= 8).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let hosts = unavailable.await;
+    assert_eq!(hosts.len(), 1);
+    assert_eq!(hosts[0].host, down.host());
+    assert!(hosts[0].unavailable, "{hosts:?}");
+    let hits_when_marked = down.hits();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(down.hits() <= hits_when_marked + 1, "an unavailable host is only probed, not hammered");
+
+    // More posts for it wait; when it comes back, a probe finds it and everything goes.
+    queue(&app, &alice, 2, vec![down.inbox("/inbox")]).await;
+    queue(&app, &alice, 3, vec![down.inbox("/inbox")]).await;
+    down.set_script(|s| s.always = None);
+    assert!(wait_for(Duration::from_secs(15), || down.accepted().len() == 3).await, "all three arrive after recovery");
+    let mut conn = app.pool.get().await.unwrap();
+    assert!(staffroom::db::deliveries::failing_hosts(&mut conn, 10).await.unwrap().is_empty(), "the host's record is cleared");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_retry_makes_a_host_due_now() {
+    let app = TestApp::spawn_with(&[("STAFFROOM_DELIVERY_RETRY_BASE_MS", "600000")]).await;
+    let alice = app.create_user("alice").await.account;
+    let receivers = receiver::start(1, &alice.public_key_pem);
+    let r = &receivers[0];
+    r.set_script(|s| s.first = [500].into());
+    queue(&app, &alice, 1, vec![r.inbox("/inbox")]).await;
+    assert!(wait_for(Duration::from_secs(10), || r.hits() == 1).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let status = common::staffroom_command(&[("DATABASE_URL", &app.db.url)]).args(["queue", "status"]).output().unwrap();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains("Pending deliveries: 1") && text.contains(&r.host()), "{text}");
+
+    // The next attempt is ten minutes away; the operator says it is fixed.
+    let out = common::staffroom_command(&[("DATABASE_URL", &app.db.url)]).args(["queue", "retry", &r.host()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 pending"));
+    assert!(wait_for(Duration::from_secs(5), || r.accepted().len() == 1).await, "sent right away");
+}
+
+/// `kill -9` in the middle of a fan-out loses nothing: after a restart every
+/// receiver gets the post.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_server_delivers_everything_after_restart() {
+    let db = common::TestDb::new().await;
+    staffroom::db::run_migrations(&db.url).await.unwrap();
+    let pool = staffroom::db::build_pool(&db.url, 2).unwrap();
+    let alice = staffroom::services::accounts::create_local_user(
+        &pool,
+        staffroom::services::accounts::NewUser { username: "alice".into(), display_name: None, password: None, admin: false },
+    )
+    .await
+    .unwrap()
+    .account;
+    let receivers = receiver::start(60, &alice.public_key_pem);
+    for r in &receivers {
+        r.set_script(|s| s.latency = Duration::from_millis(400));
+    }
+    let port = common::free_port();
+    let domain = format!("127.0.0.1:{port}");
+    let data = tempfile::tempdir().unwrap();
+    let serve = || {
+        let mut cmd = common::staffroom_command(&[
+            ("DATABASE_URL", &db.url),
+            ("STAFFROOM_DOMAIN", &domain),
+            ("STAFFROOM_BIND", &domain),
+            ("STAFFROOM_DEV", "true"),
+            ("STAFFROOM_DATA_DIR", data.path().to_str().unwrap()),
+            ("STAFFROOM_DELIVERY_CONCURRENCY", "8"),
+            ("STAFFROOM_DELIVERY_TIMEOUT_MS", "1000"),
+        ]);
+        cmd.arg("serve");
+        ServeProcess::start(cmd)
+    };
+    let mut server = serve();
+    {
+        let urls = Urls::new("http", &domain);
+        let id = format!("http://{domain}/users/alice/statuses/1/activity");
+        let activity = json!({ "id": id, "type": "Create", "actor": urls.actor("alice") });
+        let mut conn = pool.get().await.unwrap();
+        delivery::enqueue(&mut conn, &urls, &alice, &id, &activity, receivers.iter().map(|r| r.inbox("/inbox"))).await.unwrap();
+    }
+    // Kill it while some receivers have it and some do not.
+    assert!(wait_for(Duration::from_secs(10), || receivers.iter().filter(|r| r.hits() > 0).count() >= 8).await);
+    unsafe { libc::kill(server.child.id() as i32, libc::SIGKILL) };
+    let _ = server.child.wait();
+    let before = receivers.iter().filter(|r| !r.accepted().is_empty()).count();
+    assert!(before < receivers.len(), "killed mid fan-out ({before} of {} delivered)", receivers.len());
+
+    let mut server = serve();
+    assert!(
+        wait_for(Duration::from_secs(40), || receivers.iter().all(|r| !r.accepted().is_empty())).await,
+        "after the restart every receiver has the post: {} of {}",
+        receivers.iter().filter(|r| !r.accepted().is_empty()).count(),
+        receivers.len()
+    );
+    for r in &receivers {
+        assert!(r.accepted().iter().all(|got| got.verified));
+    }
+    assert!(wait_for(Duration::from_secs(5), || pending_sync_url(&db.url) == 0).await);
+    assert!(server.terminate().success());
+}
+
+fn pending_sync_url(url: &str) -> i64 {
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            use diesel_async::AsyncConnection;
+            let mut conn = diesel_async::AsyncPgConnection::establish(&url).await.unwrap();
+            staffroom::db::deliveries::figures(&mut conn).await.unwrap().pending
+        })
+    })
+    .join()
+    .unwrap()
+}
