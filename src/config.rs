@@ -47,7 +47,7 @@ pub struct DeliverySettings {
 impl Default for DeliverySettings {
     fn default() -> Self {
         DeliverySettings {
-            concurrency: 128,
+            concurrency: 256,
             per_host: 8,
             timeout: Duration::from_secs(10),
             retry_base: Duration::from_secs(30),

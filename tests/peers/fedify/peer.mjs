@@ -29,7 +29,7 @@ import http from "node:http";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { Temporal } from "@js-temporal/polyfill";
-import { configure, getConsoleSink } from "@logtape/logtape";
+import { configure, getTextFormatter } from "@logtape/logtape";
 import {
   createFederation,
   generateCryptoKeyPair,
@@ -91,9 +91,11 @@ function log(...parts) {
   console.log(`[peer ${USER}@${PORT}]`, ...parts);
 }
 
+// Fedify's own log records (e.g. why a signature was rejected) go to stderr.
+const logFormatter = getTextFormatter();
 await configure({
   contextLocalStorage: new AsyncLocalStorage(),
-  sinks: { stderr: getConsoleSink({ console: { ...console, debug: console.error, info: console.error, log: console.error, warn: console.error, trace: console.error } }) },
+  sinks: { stderr: (record) => process.stderr.write(logFormatter(record)) },
   loggers: [
     { category: "fedify", lowestLevel: FEDIFY_LOG_LEVEL, sinks: ["stderr"] },
     { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
@@ -218,16 +220,20 @@ federation
     identifier === USER ? [rsaKeyPair, ed25519KeyPair] : []
   );
 
+// Plain Recipient objects: Fedify renders them as bare ids in the followers
+// collection and uses inboxId/endpoints when delivering to "followers".
+function followerRecipients() {
+  return [...state.followers.values()].map((f) => ({
+    id: f.actor.id,
+    inboxId: f.actor.inboxId,
+    endpoints: f.actor.endpoints == null ? null : { sharedInbox: f.actor.endpoints.sharedInbox },
+  }));
+}
+
 federation
   .setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier, _cursor, filter) => {
     if (identifier !== USER) return null;
-    // Plain Recipient objects: Fedify renders them as bare ids in the
-    // collection and uses inboxId/endpoints when delivering to "followers".
-    let items = [...state.followers.values()].map((f) => ({
-      id: f.actor.id,
-      inboxId: f.actor.inboxId,
-      endpoints: f.actor.endpoints == null ? null : { sharedInbox: f.actor.endpoints.sharedInbox },
-    }));
+    let items = followerRecipients();
     // FEP-8fcf: `filter` is the base URI of the server the collection is
     // synchronised with; only list followers on that server.
     if (filter != null) items = items.filter((a) => a.id?.origin === filter.origin);
@@ -333,14 +339,7 @@ function errorMessage(e) {
 async function deliver(ctx, activity, { followers = false, recipients = [] } = {}) {
   const errors = [];
   const options = { preferSharedInbox: PREFER_SHARED_INBOX };
-  if (followers) {
-    try {
-      await ctx.sendActivity({ identifier: USER }, "followers", activity, options);
-    } catch (e) {
-      errors.push(errorMessage(e));
-    }
-  }
-  // Recipients that already got it as followers are skipped.
+  // Extra recipients that are followers anyway are not added twice.
   const seen = new Set(followers ? state.followers.keys() : []);
   const extra = [];
   for (const r of recipients) {
@@ -349,12 +348,17 @@ async function deliver(ctx, activity, { followers = false, recipients = [] } = {
     seen.add(id);
     extra.push(r);
   }
-  if (extra.length > 0) {
-    try {
-      await ctx.sendActivity({ identifier: USER }, extra, activity, options);
-    } catch (e) {
-      errors.push(errorMessage(e));
+  try {
+    if (followers && extra.length === 0) {
+      await ctx.sendActivity({ identifier: USER }, "followers", activity, options);
+    } else if (extra.length > 0) {
+      // One call for followers and extra recipients, so that Fedify merges
+      // recipients sharing an inbox and each inbox gets one POST.
+      const list = followers ? [...followerRecipients(), ...extra] : extra;
+      await ctx.sendActivity({ identifier: USER }, list, activity, options);
     }
+  } catch (e) {
+    errors.push(errorMessage(e));
   }
   for (const e of errors) log(`delivery error for ${href(activity.id)}: ${e.split("\n")[0]}`);
   return errors;
@@ -467,13 +471,13 @@ function findFollowingByFollowId(id) {
  * (object given as a URI or embedded), or by an embedded Follow without a
  * matching id whose actor is us and whose object is the responder.
  */
-async function matchOurFollow(response) {
+async function matchOurFollow(ctx, response) {
   const responder = href(response.actorId);
   const byId = findFollowingByFollowId(href(response.objectId));
   if (byId) return { entry: byId, matchedBy: "follow id" };
   let object = null;
   try {
-    object = await response.getObject();
+    object = await response.getObject({ documentLoader: await loaderFor(ctx) });
   } catch {
     object = null;
   }
@@ -495,7 +499,12 @@ federation
     if (target !== actorUri().href) {
       return done(entry, `ignored: follow target ${target} is not ${actorUri().href}`);
     }
-    const follower = await follow.getActor();
+    let follower = null;
+    try {
+      follower = await follow.getActor({ documentLoader: await loaderFor(ctx) });
+    } catch (e) {
+      return done(entry, `ignored: could not fetch the follower: ${errorMessage(e)}`);
+    }
     if (follower == null || follower.id == null || follower.inboxId == null) {
       return done(entry, "ignored: could not fetch the follower or it has no inbox");
     }
@@ -510,7 +519,7 @@ federation
   })
   .on(Accept, async (ctx, accept) => {
     const entry = await record(ctx, accept);
-    const { entry: follow, matchedBy } = await matchOurFollow(accept);
+    const { entry: follow, matchedBy } = await matchOurFollow(ctx, accept);
     if (follow && href(accept.actorId) === follow.target) {
       follow.state = "accepted";
       follow.acceptId = href(accept.id);
@@ -522,7 +531,7 @@ federation
   })
   .on(Reject, async (ctx, reject) => {
     const entry = await record(ctx, reject);
-    const { entry: follow, matchedBy } = await matchOurFollow(reject);
+    const { entry: follow, matchedBy } = await matchOurFollow(ctx, reject);
     if (follow && href(reject.actorId) === follow.target) {
       follow.state = "rejected";
       follow.rejectId = href(reject.id);
@@ -544,7 +553,7 @@ federation
     } else if (follower || (actor != null && state.pendingFollowers.has(actor))) {
       let object = null;
       try {
-        object = await undo.getObject();
+        object = await undo.getObject({ documentLoader: await loaderFor(ctx) });
       } catch {
         object = null;
       }
@@ -673,6 +682,8 @@ async function controlPost(body) {
     throw new HttpError(400, `visibility must be "public" or "followers"`);
   }
   const mentionUrls = body.mention == null ? [] : Array.isArray(body.mention) ? body.mention : [body.mention];
+  if (mentionUrls.some((m) => typeof m !== "string")) throw new HttpError(400, `"mention" must be a URL or a list of URLs`);
+  if (body.inReplyTo != null && typeof body.inReplyTo !== "string") throw new HttpError(400, `"inReplyTo" must be a URL`);
   const ctx = newContext();
 
   const mentioned = [];
@@ -733,8 +744,11 @@ async function controlUpdate(body) {
   if (!entry || entry.deleted) throw new HttpError(404, `no such note ${id}`);
   const ctx = newContext();
   const note = entry.note.clone({ content, updated: Temporal.Now.instant() });
+  const create = entry.create.clone({ object: note });
+  const idx = state.outbox.indexOf(entry.create);
+  if (idx >= 0) state.outbox[idx] = create;
   entry.note = note;
-  entry.create = entry.create.clone({ object: note });
+  entry.create = create;
   const update = new Update({
     id: new URL(`${id}#updates/${randomUUID()}`),
     actor: actorUri(),
