@@ -11,6 +11,10 @@ pub struct AppContext {
     pub urls: Urls,
     /// The instance actor's public key, published at `/actor`.
     pub instance_public_key_pem: Arc<str>,
+    /// The instance actor's private key: it signs our fetches.
+    pub instance_key: Arc<openssl::pkey::PKey<openssl::pkey::Private>>,
+    /// Remote keys already checked, by key id: verifying needs no database round trip.
+    pub keys: Arc<crate::federation::keys::KeyCache>,
     /// The one client for requests to other servers.
     pub client: HttpClient,
     /// Wakes the delivery worker after a transaction queued deliveries.

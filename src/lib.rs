@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line.
 
 pub mod config;
+pub mod content;
 pub mod context;
 pub mod crypto;
 pub mod db;

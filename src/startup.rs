@@ -75,7 +75,9 @@ impl Application {
         let ctx = AppContext {
             pool,
             urls,
+            instance_key: Arc::new(openssl::pkey::PKey::private_key_from_pem(site.private_key_pem.as_bytes())?),
             instance_public_key_pem: site.public_key_pem.into(),
+            keys: Arc::new(federation::keys::KeyCache::default()),
             client,
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
             settings: Arc::new(settings),
@@ -152,10 +154,12 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/.well-known/host-meta", web::get().to(federation::discovery::host_meta))
             .route("/.well-known/nodeinfo", web::get().to(federation::discovery::nodeinfo_links))
             .route("/nodeinfo/{version}", web::get().to(federation::discovery::nodeinfo))
+            .configure(federation::inbox::configure)
             .configure(federation::routes::configure)
             .route("/", web::get().to(pages::pages::home))
             .route("/about", web::get().to(pages::pages::about))
             .route("/@{name}", web::get().to(pages::profile::page))
+            .route("/@{name}/{id}", web::get().to(pages::status::page))
     })
     .listen(listener)?
     .disable_signals()

@@ -77,8 +77,34 @@ impl Urls {
         format!("{}/outbox", self.instance_actor())
     }
 
+    /// A local post's ActivityPub id.
+    pub fn status(&self, username: &str, id: impl std::fmt::Display) -> String {
+        format!("{}/statuses/{id}", self.actor(username))
+    }
+
+    /// A local post's page.
+    pub fn status_page(&self, username: &str, id: impl std::fmt::Display) -> String {
+        format!("{}/@{username}/{id}", self.base)
+    }
+
+    pub fn tag(&self, name: &str) -> String {
+        format!("{}/tags/{name}", self.base)
+    }
+
+    /// Ids of activities that are not objects of their own (Follow, Like, Accept …).
+    pub fn activity(&self, username: &str, kind: &str, id: impl std::fmt::Display) -> String {
+        format!("{}#{kind}/{id}", self.actor(username))
+    }
+
     pub fn authorize_interaction_template(&self) -> String {
         format!("{}/authorize_interaction?uri={{uri}}", self.base)
+    }
+
+    /// The username and id of a local post's URL, if `url` is one of ours.
+    pub fn local_status<'a>(&self, url: &'a str) -> Option<(&'a str, i64)> {
+        let rest = url.strip_prefix(self.base.as_str())?.strip_prefix("/users/")?;
+        let (name, id) = rest.split_once("/statuses/")?;
+        Some((name, id.parse().ok()?))
     }
 
     /// The username of a local actor or profile URL, if `url` is one of ours.

@@ -27,26 +27,25 @@ async fn migrations_go_up_down_and_up_again() {
     schema::accounts::table.select(staffroom::db::accounts::Account::as_select()).limit(1).load(&mut conn).await.unwrap();
     schema::users::table.select(staffroom::db::users::User::as_select()).limit(1).load(&mut conn).await.unwrap();
     schema::site::table.select(staffroom::db::site::Site::as_select()).limit(1).load(&mut conn).await.unwrap();
-    schema::statuses::table.select(schema::statuses::all_columns).limit(1).load::<StatusRow>(&mut conn).await.unwrap();
+    schema::statuses::table.select(staffroom::db::statuses::Status::as_select()).limit(1).load(&mut conn).await.unwrap();
+    schema::follows::table.select(staffroom::db::follows::Follow::as_select()).limit(1).load(&mut conn).await.unwrap();
+    schema::deliveries::table.select(schema::deliveries::all_columns).limit(1).load::<DeliveryRow>(&mut conn).await.unwrap();
+    schema::favourites::table.select(schema::favourites::all_columns).limit(1).load::<(i64, i64, i64, Option<String>, Ts)>(&mut conn).await.unwrap();
+    schema::blocks::table.select(schema::blocks::all_columns).limit(1).load::<(i64, i64, i64, Option<String>, Ts)>(&mut conn).await.unwrap();
+    schema::mentions::table.select(schema::mentions::all_columns).limit(1).load::<(i64, i64)>(&mut conn).await.unwrap();
+    schema::status_tags::table.select(schema::status_tags::all_columns).limit(1).load::<(i64, String)>(&mut conn).await.unwrap();
+    schema::received_activities::table.select(schema::received_activities::all_columns).limit(1).load::<(String, Ts)>(&mut conn).await.unwrap();
+    schema::outgoing_activities::table.select(schema::outgoing_activities::all_columns).limit(1).load::<(i64, i64, String, String, Ts)>(&mut conn).await.unwrap();
+    schema::delivery_hosts::table
+        .select(schema::delivery_hosts::all_columns)
+        .limit(1)
+        .load::<(String, Ts, i32, bool, Option<Ts>, Option<String>)>(&mut conn)
+        .await
+        .unwrap();
 }
 
-type StatusRow = (
-    i64,
-    i64,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    bool,
-    i16,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    bool,
-    chrono::DateTime<chrono::Utc>,
-    Option<chrono::DateTime<chrono::Utc>>,
-    Option<chrono::DateTime<chrono::Utc>>,
-);
+type Ts = chrono::DateTime<chrono::Utc>;
+type DeliveryRow = (i64, i64, String, String, i32, Ts, Option<Ts>, Option<String>, Ts);
 
 #[tokio::test(flavor = "multi_thread")]
 async fn usernames_are_unique_regardless_of_case_in_the_database_too() {

@@ -30,6 +30,7 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_fetched_at: Option<DateTime<Utc>>,
+    pub public_key_id: Option<String>,
 }
 
 impl Account {
@@ -79,5 +80,66 @@ impl Account {
 impl Account {
     pub async fn find(conn: &mut AsyncPgConnection, id: AccountId) -> QueryResult<Option<Account>> {
         accounts::table.find(id).select(Account::as_select()).first(conn).await.optional()
+    }
+}
+
+/// A remote actor as fetched; stored or refreshed by its ActivityPub id.
+#[derive(Insertable, AsChangeset, Debug, Clone)]
+#[diesel(table_name = accounts)]
+pub struct RemoteAccountForm {
+    pub username: String,
+    pub domain: Option<String>,
+    pub display_name: String,
+    pub note: String,
+    pub locked: bool,
+    pub discoverable: bool,
+    pub actor_type: String,
+    pub uri: Option<String>,
+    pub url: Option<String>,
+    pub inbox_url: Option<String>,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub following_url: Option<String>,
+    pub public_key_pem: String,
+    pub public_key_id: Option<String>,
+    pub last_fetched_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Account {
+    pub async fn upsert_remote(conn: &mut AsyncPgConnection, form: &RemoteAccountForm) -> QueryResult<Account> {
+        use diesel::upsert::DecoratableTarget;
+        diesel::insert_into(accounts::table)
+            .values((accounts::id.eq(AccountId::generate()), form))
+            .on_conflict(accounts::uri)
+            .filter_target(accounts::uri.is_not_null())
+            .do_update()
+            .set(form)
+            .returning(Account::as_returning())
+            .get_result(conn)
+            .await
+    }
+
+    pub async fn find_by_uri(conn: &mut AsyncPgConnection, uri: &str) -> QueryResult<Option<Account>> {
+        accounts::table.filter(accounts::uri.eq(uri)).select(Account::as_select()).first(conn).await.optional()
+    }
+
+    pub async fn find_by_key_id(conn: &mut AsyncPgConnection, key_id: &str) -> QueryResult<Option<Account>> {
+        accounts::table.filter(accounts::public_key_id.eq(key_id)).select(Account::as_select()).first(conn).await.optional()
+    }
+
+    pub async fn find_remote(conn: &mut AsyncPgConnection, username: &str, domain: &str) -> QueryResult<Option<Account>> {
+        accounts::table
+            .filter(lower(accounts::username).eq(username.to_lowercase()))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(domain) = ").bind::<diesel::sql_types::Text, _>(domain.to_lowercase()))
+            .select(Account::as_select())
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    pub async fn delete(conn: &mut AsyncPgConnection, id: AccountId) -> QueryResult<usize> {
+        diesel::delete(accounts::table.find(id)).execute(conn).await
     }
 }

@@ -3,8 +3,10 @@
 
 pub mod accounts;
 pub mod deliveries;
+pub mod follows;
 pub mod ids;
 pub mod managed;
+pub mod received;
 pub mod schema;
 pub mod site;
 pub mod statuses;

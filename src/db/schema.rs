@@ -23,6 +23,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         last_fetched_at -> Nullable<Timestamptz>,
+        public_key_id -> Nullable<Text>,
     }
 }
 
@@ -64,12 +65,16 @@ diesel::table! {
         created_at -> Timestamptz,
         edited_at -> Nullable<Timestamptz>,
         deleted_at -> Nullable<Timestamptz>,
+        text -> Nullable<Text>,
+        object_type -> Text,
+        title -> Nullable<Text>,
+        in_reply_to_uri -> Nullable<Text>,
+        in_reply_to_account_id -> Nullable<Int8>,
     }
 }
 
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(statuses -> accounts (account_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, users, site, statuses);
 
 diesel::table! {
     outgoing_activities (id) {
@@ -108,4 +113,74 @@ diesel::table! {
 
 diesel::joinable!(deliveries -> outgoing_activities (outgoing_activity_id));
 diesel::joinable!(outgoing_activities -> accounts (account_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, outgoing_activities, deliveries, delivery_hosts);
+
+diesel::table! {
+    follows (id) {
+        id -> Int8,
+        account_id -> Int8,
+        target_account_id -> Int8,
+        uri -> Nullable<Text>,
+        accepted -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    blocks (id) {
+        id -> Int8,
+        account_id -> Int8,
+        target_account_id -> Int8,
+        uri -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mentions (status_id, account_id) {
+        status_id -> Int8,
+        account_id -> Int8,
+    }
+}
+
+diesel::table! {
+    status_tags (status_id, name) {
+        status_id -> Int8,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    favourites (id) {
+        id -> Int8,
+        account_id -> Int8,
+        status_id -> Int8,
+        uri -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    received_activities (uri) {
+        uri -> Text,
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(mentions -> statuses (status_id));
+diesel::joinable!(status_tags -> statuses (status_id));
+diesel::joinable!(favourites -> statuses (status_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    users,
+    site,
+    statuses,
+    delivery_hosts,
+    received_activities,
+    follows,
+    blocks,
+    mentions,
+    status_tags,
+    favourites,
+    outgoing_activities,
+    deliveries,
+);

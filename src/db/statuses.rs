@@ -1,8 +1,336 @@
-//! The `statuses` table: posts, local and remote.
+//! The `statuses` table (posts and boosts), with `mentions`, `status_tags` and
+//! `favourites`, which only make sense beside it.
 
-use super::schema::statuses;
+use super::{
+    accounts::Account,
+    schema::{accounts, favourites, mentions, status_tags, statuses},
+    AccountId, StatusId,
+};
+use chrono::{DateTime, Utc};
 use diesel::{dsl::count_star, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+/// Mastodon's visibility levels, in its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Visibility {
+    Public = 0,
+    Unlisted = 1,
+    Private = 2,
+    Direct = 3,
+}
+
+impl Visibility {
+    pub fn from_i16(v: i16) -> Visibility {
+        match v {
+            0 => Visibility::Public,
+            1 => Visibility::Unlisted,
+            2 => Visibility::Private,
+            _ => Visibility::Direct,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Unlisted => "unlisted",
+            Visibility::Private => "private",
+            Visibility::Direct => "direct",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Visibility> {
+        Some(match s {
+            "public" => Visibility::Public,
+            "unlisted" => Visibility::Unlisted,
+            "private" => Visibility::Private,
+            "direct" => Visibility::Direct,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = statuses, check_for_backend(diesel::pg::Pg))]
+pub struct Status {
+    pub id: StatusId,
+    pub account_id: AccountId,
+    pub uri: Option<String>,
+    pub url: Option<String>,
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub visibility: i16,
+    pub language: Option<String>,
+    pub in_reply_to_id: Option<StatusId>,
+    pub reblog_of_id: Option<StatusId>,
+    pub local: bool,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub text: Option<String>,
+    pub object_type: String,
+    pub title: Option<String>,
+    pub in_reply_to_uri: Option<String>,
+    pub in_reply_to_account_id: Option<AccountId>,
+}
+
+impl Status {
+    pub fn visibility(&self) -> Visibility {
+        Visibility::from_i16(self.visibility)
+    }
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = statuses)]
+pub struct StatusInsertForm {
+    pub id: StatusId,
+    pub account_id: AccountId,
+    pub uri: Option<String>,
+    pub url: Option<String>,
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub visibility: i16,
+    pub language: Option<String>,
+    pub in_reply_to_id: Option<StatusId>,
+    pub in_reply_to_uri: Option<String>,
+    pub in_reply_to_account_id: Option<AccountId>,
+    pub reblog_of_id: Option<StatusId>,
+    pub local: bool,
+    pub text: Option<String>,
+    pub object_type: String,
+    pub title: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The fields an edit changes.
+#[derive(AsChangeset, Debug)]
+#[diesel(table_name = statuses)]
+pub struct StatusEditForm {
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub text: Option<String>,
+    pub title: Option<String>,
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+impl Status {
+    /// Inserts a status; a remote one whose `uri` is already stored is left as it is
+    /// and the stored row returned.
+    pub async fn insert(conn: &mut AsyncPgConnection, form: &StatusInsertForm) -> QueryResult<Status> {
+        let inserted = diesel::insert_into(statuses::table)
+            .values(form)
+            .on_conflict_do_nothing()
+            .returning(Status::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?;
+        match inserted {
+            Some(s) => Ok(s),
+            None => match &form.uri {
+                Some(uri) => statuses::table.filter(statuses::uri.eq(uri)).select(Status::as_select()).first(conn).await,
+                None => {
+                    // A reblog that already exists (one per account and status).
+                    statuses::table
+                        .filter(statuses::account_id.eq(form.account_id))
+                        .filter(statuses::reblog_of_id.eq(form.reblog_of_id))
+                        .select(Status::as_select())
+                        .first(conn)
+                        .await
+                }
+            },
+        }
+    }
+
+    pub async fn find(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<Option<Status>> {
+        statuses::table.find(id).select(Status::as_select()).first(conn).await.optional()
+    }
+
+    pub async fn find_by_uri(conn: &mut AsyncPgConnection, uri: &str) -> QueryResult<Option<Status>> {
+        statuses::table.filter(statuses::uri.eq(uri)).select(Status::as_select()).first(conn).await.optional()
+    }
+
+    pub async fn find_reblog(conn: &mut AsyncPgConnection, account: AccountId, of: StatusId) -> QueryResult<Option<Status>> {
+        statuses::table
+            .filter(statuses::account_id.eq(account))
+            .filter(statuses::reblog_of_id.eq(of))
+            .filter(statuses::deleted_at.is_null())
+            .select(Status::as_select())
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    pub async fn edit(conn: &mut AsyncPgConnection, id: StatusId, form: &StatusEditForm) -> QueryResult<Status> {
+        diesel::update(statuses::table.find(id)).set(form).returning(Status::as_returning()).get_result(conn).await
+    }
+
+    /// Deletes a post: the row stays as a tombstone (its URL answers 410), its
+    /// content goes, and boosts of it go with it.
+    pub async fn mark_deleted(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<usize> {
+        diesel::delete(statuses::table.filter(statuses::reblog_of_id.eq(id))).execute(conn).await?;
+        diesel::delete(mentions::table.filter(mentions::status_id.eq(id))).execute(conn).await?;
+        diesel::delete(status_tags::table.filter(status_tags::status_id.eq(id))).execute(conn).await?;
+        diesel::update(statuses::table.find(id))
+            .set((
+                statuses::deleted_at.eq(Some(Utc::now())),
+                statuses::content.eq(""),
+                statuses::text.eq(None::<String>),
+                statuses::spoiler_text.eq(""),
+            ))
+            .execute(conn)
+            .await
+    }
+
+    pub async fn delete_row(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<usize> {
+        diesel::delete(statuses::table.find(id)).execute(conn).await
+    }
+
+    /// Links replies that arrived before their parent.
+    pub async fn adopt_replies(conn: &mut AsyncPgConnection, parent: &Status, parent_uri: &str) -> QueryResult<usize> {
+        diesel::update(statuses::table.filter(statuses::in_reply_to_uri.eq(parent_uri)).filter(statuses::in_reply_to_id.is_null()))
+            .set((statuses::in_reply_to_id.eq(parent.id), statuses::in_reply_to_account_id.eq(parent.account_id)))
+            .execute(conn)
+            .await
+    }
+
+    pub async fn set_mentions(conn: &mut AsyncPgConnection, id: StatusId, accounts: &[AccountId]) -> QueryResult<()> {
+        diesel::delete(mentions::table.filter(mentions::status_id.eq(id))).execute(conn).await?;
+        let rows: Vec<_> = accounts.iter().map(|a| (mentions::status_id.eq(id), mentions::account_id.eq(*a))).collect();
+        if !rows.is_empty() {
+            diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn set_tags(conn: &mut AsyncPgConnection, id: StatusId, tags: &[String]) -> QueryResult<()> {
+        diesel::delete(status_tags::table.filter(status_tags::status_id.eq(id))).execute(conn).await?;
+        let rows: Vec<_> = tags.iter().map(|t| (status_tags::status_id.eq(id), status_tags::name.eq(t))).collect();
+        if !rows.is_empty() {
+            diesel::insert_into(status_tags::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn mentioned_accounts(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<Vec<Account>> {
+        mentions::table
+            .inner_join(accounts::table.on(accounts::id.eq(mentions::account_id)))
+            .filter(mentions::status_id.eq(id))
+            .select(Account::as_select())
+            .load(conn)
+            .await
+    }
+
+    pub async fn tags(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<Vec<String>> {
+        status_tags::table.filter(status_tags::status_id.eq(id)).select(status_tags::name).order(status_tags::name).load(conn).await
+    }
+
+    pub async fn mentions_local_account(conn: &mut AsyncPgConnection, accounts_ids: &[AccountId]) -> QueryResult<bool> {
+        if accounts_ids.is_empty() {
+            return Ok(false);
+        }
+        diesel::select(diesel::dsl::exists(
+            accounts::table.filter(accounts::id.eq_any(accounts_ids)).filter(accounts::domain.is_null()),
+        ))
+        .get_result(conn)
+        .await
+    }
+
+    /// An account's public and unlisted posts and boosts, newest first, for its outbox.
+    pub async fn outbox_page(
+        conn: &mut AsyncPgConnection,
+        account: AccountId,
+        max_id: Option<StatusId>,
+        limit: i64,
+    ) -> QueryResult<Vec<Status>> {
+        let mut q = statuses::table
+            .filter(statuses::account_id.eq(account))
+            .filter(statuses::visibility.le(Visibility::Unlisted as i16))
+            .filter(statuses::deleted_at.is_null())
+            .select(Status::as_select())
+            .order(statuses::id.desc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(max_id) = max_id {
+            q = q.filter(statuses::id.lt(max_id));
+        }
+        q.load(conn).await
+    }
+
+    pub async fn count_outbox(conn: &mut AsyncPgConnection, account: AccountId) -> QueryResult<i64> {
+        statuses::table
+            .filter(statuses::account_id.eq(account))
+            .filter(statuses::visibility.le(Visibility::Unlisted as i16))
+            .filter(statuses::deleted_at.is_null())
+            .select(count_star())
+            .get_result(conn)
+            .await
+    }
+
+    pub async fn favourite(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId, uri: Option<&str>) -> QueryResult<bool> {
+        let n = diesel::insert_into(favourites::table)
+            .values((
+                favourites::id.eq(super::new_id()),
+                favourites::account_id.eq(account),
+                favourites::status_id.eq(status),
+                favourites::uri.eq(uri),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        Ok(n == 1)
+    }
+
+    pub async fn unfavourite(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId) -> QueryResult<bool> {
+        let n = diesel::delete(favourites::table.filter(favourites::account_id.eq(account)).filter(favourites::status_id.eq(status)))
+            .execute(conn)
+            .await?;
+        Ok(n > 0)
+    }
+
+    pub async fn unfavourite_by_uri(conn: &mut AsyncPgConnection, account: AccountId, uri: &str) -> QueryResult<bool> {
+        let n = diesel::delete(favourites::table.filter(favourites::account_id.eq(account)).filter(favourites::uri.eq(uri)))
+            .execute(conn)
+            .await?;
+        Ok(n > 0)
+    }
+
+    pub async fn favourite_uri(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId) -> QueryResult<Option<Option<String>>> {
+        favourites::table
+            .filter(favourites::account_id.eq(account))
+            .filter(favourites::status_id.eq(status))
+            .select(favourites::uri)
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    pub async fn count_favourites(conn: &mut AsyncPgConnection, status: StatusId) -> QueryResult<i64> {
+        favourites::table.filter(favourites::status_id.eq(status)).select(count_star()).get_result(conn).await
+    }
+
+    pub async fn count_reblogs(conn: &mut AsyncPgConnection, status: StatusId) -> QueryResult<i64> {
+        statuses::table
+            .filter(statuses::reblog_of_id.eq(status))
+            .filter(statuses::deleted_at.is_null())
+            .select(count_star())
+            .get_result(conn)
+            .await
+    }
+
+    pub async fn replies(conn: &mut AsyncPgConnection, parent: StatusId) -> QueryResult<Vec<Status>> {
+        statuses::table
+            .filter(statuses::in_reply_to_id.eq(parent))
+            .filter(statuses::deleted_at.is_null())
+            .select(Status::as_select())
+            .order(statuses::id.asc())
+            .limit(200)
+            .load(conn)
+            .await
+    }
+}
 
 pub async fn count_local(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     statuses::table

@@ -1,9 +1,13 @@
 //! ActivityPub: wire types (`protocol/`), conversions between our rows and those
 //! types (`objects/`), and the endpoints remote servers call.
 
+pub mod activities;
 pub mod client;
 pub mod delivery;
 pub mod discovery;
+pub mod fetch;
+pub mod inbox;
+pub mod keys;
 pub mod objects;
 pub mod protocol;
 pub mod routes;

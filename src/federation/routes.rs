@@ -24,6 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/users/{name}/following", web::get().to(following))
         .route("/users/{name}/collections/featured", web::get().to(featured))
         .route("/users/{name}/collections/tags", web::get().to(featured_tags))
+        .route("/users/{name}/statuses/{id}", web::get().to(note))
+        .route("/users/{name}/statuses/{id}/activity", web::get().to(note_activity))
         .route("/actor", web::get().to(instance))
         .route("/actor/outbox", web::get().to(instance_outbox));
 }
@@ -56,8 +58,8 @@ struct PageQuery {
     page: Option<String>,
 }
 
-/// A collection with nothing to list yet: its count, and an empty first page so
-/// crawlers that follow `first` get valid JSON too.
+/// A collection with nothing in it (the instance actor's outbox): its count, and an
+/// empty first page so crawlers that follow `first` get valid JSON too.
 fn empty_collection(id: String, page: Option<String>) -> HttpResponse {
     match page {
         None => activity_json(&OrderedCollection {
@@ -81,26 +83,153 @@ fn empty_collection(id: String, page: Option<String>) -> HttpResponse {
     }
 }
 
-async fn collection_of(
-    ctx: &AppContext,
-    name: &str,
+const PAGE_SIZE: i64 = 20;
+
+fn collection(id: String, total: i64) -> HttpResponse {
+    activity_json(&OrderedCollection {
+        context: Some(plain_context()),
+        first: Some(format!("{id}?page=true")),
+        id,
+        kind: "OrderedCollection".into(),
+        total_items: total.max(0) as u64,
+        ordered_items: None,
+    })
+}
+
+fn collection_page(id: &str, total: i64, items: Vec<serde_json::Value>, next: Option<String>, query: &str) -> HttpResponse {
+    activity_json(&OrderedCollectionPage {
+        context: Some(plain_context()),
+        id: format!("{id}?{query}"),
+        kind: "OrderedCollectionPage".into(),
+        total_items: total.max(0) as u64,
+        part_of: id.to_string(),
+        next,
+        prev: None,
+        ordered_items: items,
+    })
+}
+
+#[derive(Deserialize)]
+struct CollectionQuery {
     page: Option<String>,
-    url: impl Fn(&crate::urls::Urls, &str) -> String,
-) -> Result<HttpResponse> {
-    let account = services::accounts::find_local_account(&ctx.pool, name).await?;
-    Ok(empty_collection(url(&ctx.urls, &account.username), page))
+    max_id: Option<i64>,
 }
 
-async fn outbox(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<PageQuery>) -> Result<HttpResponse> {
-    collection_of(&ctx, &name, q.into_inner().page, crate::urls::Urls::outbox).await
+impl CollectionQuery {
+    fn as_query(&self) -> String {
+        match self.max_id {
+            Some(m) => format!("page=true&max_id={m}"),
+            None => "page=true".into(),
+        }
+    }
 }
 
-async fn followers(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<PageQuery>) -> Result<HttpResponse> {
-    collection_of(&ctx, &name, q.into_inner().page, crate::urls::Urls::followers).await
+/// Public posts (as `Create`) and boosts (as `Announce`), newest first.
+async fn outbox(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
+    use crate::federation::{activities::announce, objects::note::{local_status_to_note, status_uri}};
+    let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
+    let id = ctx.urls.outbox(&account.username);
+    let (total, items) = services::statuses::outbox(&ctx, &account, q.max_id.map(crate::db::StatusId), PAGE_SIZE).await?;
+    if q.page.is_none() {
+        return Ok(collection(id, total));
+    }
+    let next = (items.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&max_id={}", items.last().map(|i| i.0.id.0).unwrap_or(0)));
+    let mut ordered = Vec::new();
+    for (status, boosted, mentioned, tags) in items {
+        let value = match boosted {
+            Some((original, original_author)) => {
+                let uri = status_uri(&original, &original_author, &ctx.urls);
+                serde_json::to_value(announce::build(&ctx, &account, &status, &uri, &original_author))
+            }
+            None => {
+                let note = local_status_to_note(&status, &account, &mentioned, &tags, status.in_reply_to_uri.clone(), &ctx.urls);
+                let mut activity = crate::federation::activities::outgoing(
+                    "Create",
+                    format!("{}/activity", note.id),
+                    ctx.urls.actor(&account.username),
+                    serde_json::Value::Null,
+                    note.to.clone(),
+                    note.cc.clone(),
+                );
+                activity.published = Some(status.created_at);
+                activity.object = serde_json::to_value(&note).unwrap_or_default();
+                serde_json::to_value(activity)
+            }
+        };
+        if let Ok(mut v) = value {
+            if let Some(map) = v.as_object_mut() {
+                map.remove("@context");
+            }
+            ordered.push(v);
+        }
+    }
+    Ok(collection_page(&id, total, ordered, next, &q.as_query()))
 }
 
-async fn following(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<PageQuery>) -> Result<HttpResponse> {
-    collection_of(&ctx, &name, q.into_inner().page, crate::urls::Urls::following).await
+async fn followers(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
+    let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
+    let id = ctx.urls.followers(&account.username);
+    let (total, page) = services::accounts::followers(&ctx, &account, q.max_id, PAGE_SIZE).await?;
+    if q.page.is_none() {
+        return Ok(collection(id, total));
+    }
+    let next = (page.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&max_id={}", page.last().map(|p| p.0).unwrap_or(0)));
+    let items = page.into_iter().map(|(_, a)| serde_json::Value::String(crate::federation::objects::note::actor_id(&a, &ctx.urls))).collect();
+    Ok(collection_page(&id, total, items, next, &q.as_query()))
+}
+
+async fn following(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
+    let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
+    let id = ctx.urls.following(&account.username);
+    let (total, page) = services::accounts::following(&ctx, &account, q.max_id, PAGE_SIZE).await?;
+    if q.page.is_none() {
+        return Ok(collection(id, total));
+    }
+    let next = (page.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&max_id={}", page.last().map(|p| p.0).unwrap_or(0)));
+    let items = page.into_iter().map(|(_, a)| serde_json::Value::String(crate::federation::objects::note::actor_id(&a, &ctx.urls))).collect();
+    Ok(collection_page(&id, total, items, next, &q.as_query()))
+}
+
+/// One of our posts: JSON for servers (followers-only and direct ones only to a
+/// signed fetch by someone allowed to see them), a page for browsers, 410 once deleted.
+async fn note(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<(String, i64)>) -> Result<HttpResponse> {
+    let (name, id) = path.into_inner();
+    let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
+    let view = match services::statuses::local_post(&ctx, &name, crate::db::StatusId(id), viewer).await {
+        Err(e) if e.kind == crate::error::ErrorKind::Gone && wants_activity_json(accept(&req)) => {
+            let tombstone = crate::federation::protocol::note::Tombstone {
+                context: Some(plain_context()),
+                id: ctx.urls.status(&name, id),
+                kind: "Tombstone".into(),
+            };
+            return Ok(HttpResponse::Gone().content_type(ACTIVITY_JSON).json(tombstone));
+        }
+        other => other?,
+    };
+    if !wants_activity_json(accept(&req)) {
+        return pages::status::render(&ctx, &view);
+    }
+    let mut note = crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, view.in_reply_to.clone(), &ctx.urls);
+    note.context = Some(crate::federation::objects::note::note_context());
+    Ok(activity_json(&note))
+}
+
+async fn note_activity(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<(String, i64)>) -> Result<HttpResponse> {
+    let (name, id) = path.into_inner();
+    let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
+    let view = services::statuses::local_post(&ctx, &name, crate::db::StatusId(id), viewer).await?;
+    let note = crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, view.in_reply_to.clone(), &ctx.urls);
+    let mut activity = crate::federation::activities::outgoing(
+        "Create",
+        format!("{}/activity", note.id),
+        ctx.urls.actor(&view.author.username),
+        serde_json::Value::Null,
+        note.to.clone(),
+        note.cc.clone(),
+    );
+    activity.published = Some(view.status.created_at);
+    activity.object = serde_json::to_value(&note).map_err(crate::error::Error::internal)?;
+    Ok(activity_json(&activity))
 }
 
 /// Pinned posts: Mastodon serves them inline, with no pages.

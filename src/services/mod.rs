@@ -2,4 +2,6 @@
 //! and federation. Services own transactions; routes stay thin.
 
 pub mod accounts;
+pub mod follows;
 pub mod instance;
+pub mod statuses;

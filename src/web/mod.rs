@@ -2,6 +2,7 @@
 
 pub mod pages;
 pub mod profile;
+pub mod status;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 

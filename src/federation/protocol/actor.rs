@@ -2,6 +2,7 @@
 //! and reads them.
 
 use chrono::{DateTime, Utc};
+use super::helpers::{first_id, lenient_string, one_or_many};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -14,9 +15,9 @@ pub struct Actor {
     #[serde(rename = "type")]
     pub kind: String,
     pub preferred_username: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
     pub summary: Option<String>,
     pub inbox: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,7 +33,7 @@ pub struct Actor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Endpoints>,
     pub public_key: PublicKey,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "first_id")]
     pub url: Option<String>,
     #[serde(default)]
     pub manually_approves_followers: bool,
@@ -42,9 +43,9 @@ pub struct Actor {
     pub indexable: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub tag: Vec<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub attachment: Vec<Value>,
 }
 

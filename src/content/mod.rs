@@ -1,0 +1,168 @@
+//! Post content: what a teacher's plain text becomes on the page, and what a remote
+//! server's HTML may become on ours.
+//!
+//! Local posts are written as plain text and rendered here once, when they are
+//! published, the way Mastodon renders them (same markup, same classes), so every
+//! client and server that already knows Mastodon's HTML shows ours alike. Remote HTML
+//! is never trusted: it goes through [`sanitize_remote_html`] before it is stored or
+//! shown, and [`html_to_text`] gives the plain words of it for previews and search.
+//!
+//! The order of work for a new post is: [`extract`] the mentions (so the caller can
+//! resolve them with WebFinger), then [`render_plain_text`] with those that resolved.
+
+mod entities;
+mod markup;
+mod plain_text;
+mod sanitize;
+mod text;
+
+pub use plain_text::render_plain_text;
+pub use sanitize::sanitize_remote_html;
+pub use text::html_to_text;
+
+use entities::Kind;
+
+/// What a plain-text post refers to, found before rendering (so mentions can be
+/// resolved by WebFinger first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extracted {
+    /// Each account once (compared without regard to letter case), in order of first
+    /// appearance.
+    pub mentions: Vec<MentionText>,
+    /// Lower-cased, without `#`, de-duplicated, in order of first appearance.
+    pub hashtags: Vec<String>,
+    /// `http`/`https` links as written, de-duplicated, in order of first appearance.
+    pub links: Vec<String>,
+}
+
+/// A mention as the teacher wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MentionText {
+    /// As written (letter case kept).
+    pub username: String,
+    /// Lower-cased; `None` for a bare `@name`.
+    pub domain: Option<String>,
+    /// The whole mention as written, e.g. `@Alice@school.example`.
+    pub text: String,
+}
+
+/// A mention that was resolved to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedMention {
+    pub username: String,
+    /// `None` for an account written as a bare `@name`.
+    pub domain: Option<String>,
+    /// The account's page, used as the link's `href`.
+    pub profile_url: String,
+    pub actor_id: String,
+}
+
+/// Finds the mentions, hashtags and links in a plain-text post, with the same rules
+/// [`render_plain_text`] uses, so what is resolved is exactly what gets linked.
+pub fn extract(text: &str) -> Extracted {
+    let text = plain_text::normalize_newlines(text);
+    let mut out = Extracted::default();
+    for entity in entities::find(&text) {
+        match entity.kind {
+            Kind::Link => {
+                if !out.links.iter().any(|l| l == entity.text) {
+                    out.links.push(entity.text.to_owned());
+                }
+            }
+            Kind::Mention { username, domain } => {
+                let domain = domain.map(str::to_lowercase);
+                let seen = out.mentions.iter().any(|m| {
+                    m.domain == domain && m.username.to_lowercase() == username.to_lowercase()
+                });
+                if !seen {
+                    out.mentions.push(MentionText {
+                        username: username.to_owned(),
+                        domain,
+                        text: entity.text.to_owned(),
+                    });
+                }
+            }
+            Kind::Hashtag { name } => {
+                let name = name.to_lowercase();
+                if !out.hashtags.contains(&name) {
+                    out.hashtags.push(name);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Hostile input can't cost much: remote HTML is cut to this many bytes before it is
+/// parsed (a post on Mastodon is 500 characters; a long article is far below this).
+const MAX_HTML_INPUT: usize = 512 * 1024;
+
+/// The first [`MAX_HTML_INPUT`] bytes of `html`, cut on a character boundary.
+fn capped(html: &str) -> &str {
+    if html.len() <= MAX_HTML_INPUT {
+        return html;
+    }
+    let mut end = MAX_HTML_INPUT;
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    &html[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extract_finds_mentions_hashtags_and_links_in_order() {
+        let got = extract(
+            "Hi @Alice@School.Example and @bob! See https://example.org/page. #Maths #maths #Café #日本語",
+        );
+        assert_eq!(
+            got.mentions,
+            vec![
+                MentionText {
+                    username: "Alice".into(),
+                    domain: Some("school.example".into()),
+                    text: "@Alice@School.Example".into(),
+                },
+                MentionText { username: "bob".into(), domain: None, text: "@bob".into() },
+            ]
+        );
+        assert_eq!(got.hashtags, vec!["maths", "café", "日本語"]);
+        assert_eq!(got.links, vec!["https://example.org/page"]);
+    }
+
+    #[test]
+    fn extract_deduplicates_mentions_and_links_regardless_of_case() {
+        let got = extract(
+            "@alice@school.example @ALICE@SCHOOL.EXAMPLE @alice https://a.example https://a.example",
+        );
+        assert_eq!(got.mentions.len(), 2, "{:?}", got.mentions);
+        assert_eq!(got.mentions[0].text, "@alice@school.example");
+        assert_eq!(got.mentions[1].domain, None);
+        assert_eq!(got.links, vec!["https://a.example"]);
+    }
+
+    #[test]
+    fn extract_ignores_emails_url_fragments_and_numbers() {
+        let got = extract("mail a@b.example, read https://x.example/#a and https://x.example/@bob #123");
+        assert!(got.mentions.is_empty(), "{:?}", got.mentions);
+        assert!(got.hashtags.is_empty(), "{:?}", got.hashtags);
+        assert_eq!(got.links, vec!["https://x.example/#a", "https://x.example/@bob"]);
+    }
+
+    #[test]
+    fn extract_of_empty_text_is_empty() {
+        assert_eq!(extract(""), Extracted::default());
+        assert_eq!(extract("   \n\n "), Extracted::default());
+    }
+
+    #[test]
+    fn capped_cuts_on_a_character_boundary() {
+        let long = "é".repeat(MAX_HTML_INPUT); // two bytes each
+        let cut = capped(&long);
+        assert!(cut.len() <= MAX_HTML_INPUT && cut.len() > MAX_HTML_INPUT - 4);
+        assert_eq!(capped("short"), "short");
+    }
+}

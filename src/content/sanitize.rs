@@ -1,0 +1,332 @@
+//! Remote HTML down to Mastodon's strict allowlist (`MASTODON_STRICT` in its
+//! `sanitize_config.rb`), so that what another server sends shows here as it would
+//! on Mastodon, and nothing in it can run, load, restyle or post anything.
+//!
+//! ammonia (on html5ever, a browser-grade parser) does the sanitising. What its
+//! builder cannot express is done afterwards on its output: headings become
+//! `<p><strong>`, as Mastodon converts them, and a link whose `href` was removed
+//! (relative, or a scheme not allowed) is unwrapped to its text.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use ammonia::{Builder, UrlRelative};
+
+use super::capped;
+use super::markup::{self, Token};
+
+/// Elements kept as they are.
+const ELEMENTS: [&str; 20] = [
+    "p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i",
+    "em", "ul", "ol", "li", "ruby", "rt", "rp",
+];
+/// Kept by ammonia, then rewritten to `<p><strong>`.
+const HEADINGS: [&str; 6] = ["h1", "h2", "h3", "h4", "h5", "h6"];
+
+/// Elements removed with everything inside them (the Sanitize gem's default, which
+/// Mastodon uses): code, styles, embedded documents and foreign markup whose text
+/// means nothing without them.
+pub(super) const DROPPED_WITH_CONTENT: [&str; 11] = [
+    "script", "style", "iframe", "math", "noembed", "noframes", "noscript", "plaintext",
+    "svg", "xmp", "template",
+];
+
+/// Schemes a link may have (Mastodon's `LINK_PROTOCOLS`); relative links are removed.
+const LINK_SCHEMES: [&str; 11] = [
+    "http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini",
+];
+
+const LINK_REL: &str = "nofollow noopener noreferrer";
+
+static STRICT: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut builder = Builder::default();
+    builder
+        .tags(ELEMENTS.into_iter().chain(HEADINGS).collect())
+        .clean_content_tags(DROPPED_WITH_CONTENT.into_iter().collect())
+        .generic_attributes(HashSet::from(["lang"]))
+        .tag_attributes(HashMap::from([
+            ("a", HashSet::from(["href", "class", "translate"])),
+            ("span", HashSet::from(["class", "translate"])),
+            ("ol", HashSet::from(["start", "reversed"])),
+            ("li", HashSet::from(["value"])),
+        ]))
+        .tag_attribute_values(HashMap::new())
+        .allowed_classes(HashMap::new())
+        .url_schemes(LINK_SCHEMES.into_iter().collect())
+        .url_relative(UrlRelative::Deny)
+        .link_rel(Some(LINK_REL))
+        .set_tag_attribute_value("a", "target", "_blank")
+        .attribute_filter(filter_attribute)
+        .strip_comments(true)
+        .id_prefix(None);
+    builder
+});
+
+/// Sanitises HTML from a remote server (also used for local bios) to Mastodon's
+/// strict allowlist.
+///
+/// Input beyond 512 KiB is cut off before parsing. Unknown elements are unwrapped
+/// (their text stays), except those in [`DROPPED_WITH_CONTENT`]. Every link gets
+/// `rel="nofollow noopener noreferrer"` and `target="_blank"`.
+pub fn sanitize_remote_html(html: &str) -> String {
+    let cleaned = STRICT.clean(capped(html)).to_string();
+    convert(&cleaned)
+}
+
+/// Attribute values that pass: classes of microformats and of Mastodon's own markup,
+/// `translate` only as `no`, list numbers only as numbers.
+fn filter_attribute<'v>(element: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
+    match (element, attribute) {
+        (_, "class") => {
+            let kept: Vec<&str> = value.split_ascii_whitespace().filter(|c| allowed_class(c)).collect();
+            (!kept.is_empty()).then(|| Cow::Owned(kept.join(" ")))
+        }
+        (_, "translate") => (value.trim().eq_ignore_ascii_case("no")).then_some(Cow::Borrowed("no")),
+        ("ol", "start") | ("li", "value") => {
+            value.trim().parse::<i64>().ok().map(|n| Cow::Owned(n.to_string()))
+        }
+        ("ol", "reversed") => Some(Cow::Borrowed("")),
+        _ => Some(Cow::Borrowed(value)),
+    }
+}
+
+fn allowed_class(class: &str) -> bool {
+    ["h-", "p-", "u-", "dt-", "e-"].iter().any(|prefix| class.starts_with(prefix))
+        || matches!(class, "mention" | "hashtag" | "ellipsis" | "invisible")
+}
+
+/// Headings to `<p><strong>`, links without `href` unwrapped, and attributes in a
+/// fixed order (ammonia's order depends on which it removed).
+fn convert(cleaned: &str) -> String {
+    let mut out = String::with_capacity(cleaned.len() + 32);
+    // For each open `<a>`: whether it was kept. html5ever can nest links (through
+    // table cells that ammonia then unwraps), so this is a stack.
+    let mut links: Vec<bool> = Vec::new();
+    for token in markup::tokens(cleaned) {
+        match token {
+            Token::Text(text) => out.push_str(text),
+            Token::Start { name, .. } if HEADINGS.contains(&name) => out.push_str("<p><strong>"),
+            Token::End { name } if HEADINGS.contains(&name) => out.push_str("</strong></p>"),
+            Token::Start { name: "a", mut attrs } => {
+                let keep = attrs.iter().any(|(attr, _)| *attr == "href");
+                links.push(keep);
+                if keep {
+                    attrs.sort_by_key(|(attr, _)| attribute_rank(attr));
+                    markup::push_start_tag(&mut out, "a", &attrs);
+                }
+            }
+            Token::End { name: "a" } => {
+                if links.pop().unwrap_or(false) {
+                    out.push_str("</a>");
+                }
+            }
+            Token::Start { name, mut attrs } => {
+                attrs.sort_by_key(|(attr, _)| attribute_rank(attr));
+                markup::push_start_tag(&mut out, name, &attrs);
+            }
+            Token::End { name } => {
+                out.push_str("</");
+                out.push_str(name);
+                out.push('>');
+            }
+        }
+    }
+    out
+}
+
+fn attribute_rank(attribute: &str) -> usize {
+    ["href", "rel", "target", "class", "translate", "start", "reversed", "value", "lang"]
+        .iter()
+        .position(|a| *a == attribute)
+        .unwrap_or(usize::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn s(html: &str) -> String {
+        sanitize_remote_html(html)
+    }
+
+    const REL: &str = r#"rel="nofollow noopener noreferrer" target="_blank""#;
+
+    #[test]
+    fn mastodon_markup_survives_unchanged() {
+        let html = concat!(
+            r#"<p><span class="h-card" translate="no"><a href="https://school.example/@alice" class="u-url mention">@<span>alice</span></a></span> "#,
+            r#"see <a href="https://example.org/a" rel="nofollow noopener noreferrer" target="_blank" translate="no"><span class="invisible">https://</span><span class="ellipsis">example.org/a</span><span class="invisible">b</span></a> "#,
+            r#"<a href="https://school.example/tags/maths" class="mention hashtag" rel="tag">#<span>maths</span></a></p><p>two<br>lines</p>"#
+        );
+        assert_eq!(
+            s(html),
+            concat!(
+                r#"<p><span class="h-card" translate="no"><a href="https://school.example/@alice" rel="nofollow noopener noreferrer" target="_blank" class="u-url mention">@<span>alice</span></a></span> "#,
+                r#"see <a href="https://example.org/a" rel="nofollow noopener noreferrer" target="_blank" translate="no"><span class="invisible">https://</span><span class="ellipsis">example.org/a</span><span class="invisible">b</span></a> "#,
+                r#"<a href="https://school.example/tags/maths" rel="nofollow noopener noreferrer" target="_blank" class="mention hashtag">#<span>maths</span></a></p><p>two<br>lines</p>"#
+            )
+        );
+    }
+
+    #[test]
+    fn allowed_formatting_is_kept() {
+        let html = concat!(
+            "<p><b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><del>d</del><s>s</s><code>c</code></p>",
+            "<pre>  pre\n  x</pre><blockquote><p>q</p></blockquote>",
+            r#"<ol start="3" reversed><li value="5">x</li></ol><ul><li>y</li></ul>"#,
+            "<ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>"
+        );
+        assert_eq!(
+            s(html),
+            concat!(
+                "<p><b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><del>d</del><s>s</s><code>c</code></p>",
+                "<pre>  pre\n  x</pre><blockquote><p>q</p></blockquote>",
+                r#"<ol start="3" reversed=""><li value="5">x</li></ol><ul><li>y</li></ul>"#,
+                "<ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>"
+            )
+        );
+    }
+
+    #[test]
+    fn scripts_and_styles_go_with_their_content() {
+        assert_eq!(s("<p>Hello<script>alert(1)</script></p>"), "<p>Hello</p>");
+        assert_eq!(s("<style>p{color:red}</style><p>t</p>"), "<p>t</p>");
+        assert_eq!(s("<p>a<iframe src=\"https://evil.example\">frame</iframe>b</p>"), "<p>ab</p>");
+        assert_eq!(s("<svg><script>alert(1)</script><text>t</text></svg>x"), "x");
+        assert_eq!(s("<noscript><p>n</p></noscript>x"), "x");
+    }
+
+    #[test]
+    fn dangerous_attributes_and_urls_are_removed() {
+        assert_eq!(s(r#"<a href="javascript:alert(1)">x</a>"#), "x");
+        assert_eq!(s(r#"<a href="JaVaScRiPt:alert(1)">x</a>"#), "x");
+        assert_eq!(s("<a href=\"java\tscript:alert(1)\">x</a>"), "x");
+        assert_eq!(s(r#"<a href="data:text/html,<script>alert(1)</script>">x</a>"#), "x");
+        assert_eq!(s(r#"<a href="vbscript:msgbox(1)">x</a>"#), "x");
+        assert_eq!(s("<img src=x onerror=alert(1)>"), "");
+        assert_eq!(s(r#"<p style="color:red" onclick="x()">t</p>"#), "<p>t</p>");
+        assert_eq!(s(r#"<span onmouseover="x()" id="a" title="t" style="x">t</span>"#), "<span>t</span>");
+        assert_eq!(s(r#"<form action="https://e.example"><input value="v"><button>b</button></form>"#), "b");
+        assert_eq!(s(r#"<p>x<object data="https://e.example/x.swf"></object><embed src="y"></p>"#), "<p>x</p>");
+    }
+
+    #[test]
+    fn links_get_rel_and_target_and_lose_other_rels() {
+        assert_eq!(
+            s(r#"<a href="https://e.example/" rel="me opener" target="_self" onclick="x">e</a>"#),
+            format!(r#"<a href="https://e.example/" {REL}>e</a>"#)
+        );
+    }
+
+    #[test]
+    fn link_schemes_follow_mastodon() {
+        for href in ["gemini://e.example/", "xmpp:a@e.example", "magnet:?xt=urn:btih:abc", "ipfs://bafy", "HTTPS://E.EXAMPLE/"] {
+            let html = s(&format!(r#"<a href="{href}">x</a>"#));
+            assert!(html.starts_with(r#"<a href=""#), "{href}: {html}");
+        }
+        for href in ["/relative", "../up", "//e.example/x", "#top", "", "ftp://e.example/", "file:///etc/passwd", "tel:123"] {
+            assert_eq!(s(&format!(r#"<a href="{href}">x</a>"#)), "x", "{href}");
+        }
+        assert_eq!(s("<a>no href</a>"), "no href");
+    }
+
+    #[test]
+    fn classes_are_filtered() {
+        assert_eq!(
+            s(r#"<span class="h-card evil p-name big u-photo dt-published e-content ellipsis invisible mention hashtag x-y hp-">t</span>"#),
+            r#"<span class="h-card p-name u-photo dt-published e-content ellipsis invisible mention hashtag">t</span>"#
+        );
+        assert_eq!(s(r#"<span class="evil">t</span>"#), "<span>t</span>");
+        assert_eq!(s(r#"<p class="h-entry">t</p>"#), "<p>t</p>", "p keeps no classes");
+    }
+
+    #[test]
+    fn translate_is_kept_only_as_no() {
+        assert_eq!(s(r#"<span translate="no">t</span>"#), r#"<span translate="no">t</span>"#);
+        assert_eq!(s(r#"<span translate="yes">t</span>"#), "<span>t</span>");
+    }
+
+    #[test]
+    fn list_numbers_must_be_numbers() {
+        assert_eq!(s(r#"<ol start="x"><li value="2 ">a</li></ol>"#), r#"<ol><li value="2">a</li></ol>"#);
+    }
+
+    #[test]
+    fn headings_become_strong_paragraphs() {
+        assert_eq!(s(r#"<h1 class="h-x" onclick="y">Title</h1><p>t</p>"#), "<p><strong>Title</strong></p><p>t</p>");
+        assert_eq!(s("<h3>a <em>b</em></h3>"), "<p><strong>a <em>b</em></strong></p>");
+        assert_eq!(s("<h6>six</h6>"), "<p><strong>six</strong></p>");
+    }
+
+    #[test]
+    fn unknown_elements_are_unwrapped() {
+        assert_eq!(s("<div><section><p>a</p></section><article>b</article></div>"), "<p>a</p>b");
+        assert_eq!(s("<table><tr><td>cell</td></tr></table>"), "cell");
+        assert_eq!(s("<p><font color=red>f</font><marquee>m</marquee></p>"), "<p>fm</p>");
+    }
+
+    #[test]
+    fn text_stays_escaped() {
+        assert_eq!(s("a &lt;script&gt; &amp; b"), "a &lt;script&gt; &amp; b");
+        assert_eq!(s("<p>1 < 2 > 0 & \"q\"</p>"), "<p>1 &lt; 2 &gt; 0 &amp; \"q\"</p>");
+        assert_eq!(s("<!-- comment --><p>t</p>"), "<p>t</p>");
+    }
+
+    #[test]
+    fn hostile_structures() {
+        // Attribute breakouts and malformed tags.
+        assert_eq!(
+            s(r#"<a href="https://e.example/"onmouseover="alert(1)">x</a>"#),
+            format!(r#"<a href="https://e.example/" {REL}>x</a>"#)
+        );
+        assert_eq!(s("<<script>script>alert(1)<</script>/script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
+        assert_eq!(s("<p>unclosed <b>bold"), "<p>unclosed <b>bold</b></p>");
+        assert_eq!(s("<scr<script>ipt>alert(1)</script>"), "ipt&gt;alert(1)");
+        assert_eq!(s(r#"<a href="https://e.example/<h1>">x</a>"#), format!(r#"<a href="https://e.example/<h1>" {REL}>x</a>"#));
+        // A link nested in a link through a table cell.
+        let nested = s(r#"<a href="https://a.example/"><table><tr><td><a href="javascript:x">y</a></td></tr></table>z</a>"#);
+        assert_eq!(nested, format!(r#"<a href="https://a.example/" {REL}>yz</a>"#));
+        // Math in MathML goes (Mastodon keeps its TeX annotation; we do not yet).
+        assert_eq!(s("<math><mi>x</mi></math>!"), "!");
+    }
+
+    #[test]
+    fn output_is_a_fixed_point() {
+        for html in [
+            r#"<h2>T</h2><p><a href="https://e.example/" rel="x" class="mention zz">@<span>a</span></a></p>"#,
+            "<ul><li><h1>in list</h1></li></ul>",
+            r#"<a href="/x">rel</a><a href="https://e.example/">ok</a>"#,
+        ] {
+            let once = s(html);
+            assert_eq!(s(&once), once, "{html}");
+        }
+    }
+
+    #[test]
+    fn large_input_is_capped_and_fast() {
+        let chunk = r#"<p class="evil" onclick="x">Hello <a href="https://e.example/">there</a><script>alert(1)</script></p>"#;
+        let html = chunk.repeat(1024 * 1024 / chunk.len() + 1);
+        assert!(html.len() > 1024 * 1024);
+        let started = Instant::now();
+        let out = s(&html);
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+        assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("evil"));
+        assert!(out.len() < 512 * 1024, "input beyond the cap was not read: {}", out.len());
+    }
+
+    #[test]
+    fn deep_nesting_is_fast() {
+        for open in ["<b>", "<span>", "<blockquote>", "<div>", "<a href=\"https://e.example/\">"] {
+            let html = open.repeat(100_000);
+            let started = Instant::now();
+            let out = s(&html);
+            let took = started.elapsed();
+            assert!(took < Duration::from_secs(5), "{open}: took {took:?}");
+            assert!(!out.contains('\u{0}'));
+        }
+    }
+}

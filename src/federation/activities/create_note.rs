@@ -1,0 +1,234 @@
+//! `Create` of a post: ours goes to followers, the mentioned and the replied-to;
+//! theirs is stored when it matters to someone here, with its missing ancestors.
+
+use super::{inbox_of, once, outgoing};
+use crate::{
+    context::AppContext,
+    db::{
+        accounts::Account,
+        follows::Follow,
+        statuses::{Status, Visibility},
+        AccountId, StatusId,
+    },
+    error::{Error, Result},
+    federation::{
+        fetch,
+        objects::note::{incoming_note, local_status_to_note, same_host, IncomingPost},
+        protocol::{activity::{IncomingActivity, OutgoingActivity}, helpers::id_of, note::STORED_TYPES},
+    },
+};
+use diesel_async::AsyncPgConnection;
+use serde_json::Value;
+
+/// How far up a thread we fetch missing posts, and how many fetches one incoming
+/// reply may cause in all.
+pub const MAX_ANCESTOR_DEPTH: usize = 8;
+pub const MAX_FETCHES_PER_ACTIVITY: usize = 20;
+
+/// The Create for one of our posts, and the inboxes it goes to.
+pub async fn build(
+    conn: &mut AsyncPgConnection,
+    ctx: &AppContext,
+    status: &Status,
+    author: &Account,
+    kind: &'static str,
+) -> Result<(OutgoingActivity, Vec<String>)> {
+    let mentioned = Status::mentioned_accounts(conn, status.id).await?;
+    let tags = Status::tags(conn, status.id).await?;
+    let (in_reply_to, parent_author) = match status.in_reply_to_id {
+        Some(parent_id) => match Status::find(conn, parent_id).await? {
+            Some(parent) => {
+                let parent_author = Account::find(conn, parent.account_id).await?;
+                let uri = parent_author.as_ref().map(|a| crate::federation::objects::note::status_uri(&parent, a, &ctx.urls));
+                (uri, parent_author)
+            }
+            None => (status.in_reply_to_uri.clone(), None),
+        },
+        None => (status.in_reply_to_uri.clone(), None),
+    };
+    let note = local_status_to_note(status, author, &mentioned, &tags, in_reply_to, &ctx.urls);
+    let mut inboxes = Vec::new();
+    if status.visibility() != Visibility::Direct {
+        inboxes.extend(Follow::follower_inboxes(conn, author.id).await?);
+    }
+    inboxes.extend(mentioned.iter().filter_map(inbox_of));
+    // The author of the post replied to hears of it, as on Mastodon, unless the reply is a direct message to others.
+    if let Some(parent_author) = parent_author.filter(|_| status.visibility() != Visibility::Direct) {
+        inboxes.extend(inbox_of(&parent_author));
+    }
+    let id = match kind {
+        "Update" => format!("{}#updates/{}", note.id, status.edited_at.map(|t| t.timestamp()).unwrap_or_default()),
+        _ => format!("{}/activity", note.id),
+    };
+    let (to, cc) = (note.to.clone(), note.cc.clone());
+    let mut activity = outgoing(kind, id, ctx.urls.actor(&author.username), serde_json::to_value(&note).map_err(Error::internal)?, to, cc);
+    activity.published = Some(status.edited_at.unwrap_or(status.created_at));
+    Ok((activity, inboxes))
+}
+
+/// Whether an incoming post concerns someone here: its author is followed from
+/// here, it mentions or addresses a local account, or it replies to a post we have.
+async fn matters_here(ctx: &AppContext, author: &Account, note: &Value, in_reply_to: Option<&str>) -> Result<bool> {
+    let mut conn = ctx.pool.get().await?;
+    if Follow::has_local_follower(&mut conn, author.id).await? {
+        return Ok(true);
+    }
+    let mut named: Vec<String> = Vec::new();
+    for field in ["to", "cc"] {
+        named.extend(crate::federation::protocol::helpers::ids_of(&note[field]));
+    }
+    if let Some(tags) = note["tag"].as_array() {
+        named.extend(tags.iter().filter(|t| t["type"] == "Mention").filter_map(|t| t["href"].as_str().map(str::to_string)));
+    }
+    if named.iter().any(|n| ctx.urls.local_username(n).is_some()) {
+        return Ok(true);
+    }
+    if let Some(parent) = in_reply_to {
+        if ctx.urls.local_status(parent).is_some() || Status::find_by_uri(&mut conn, parent).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The stored id of the post `uri` replies to, fetching it and its ancestors when
+/// missing (within the limits above).
+async fn parent_id(ctx: &AppContext, uri: &str, budget: &mut usize) -> Option<StatusId> {
+    if let Some((_, id)) = ctx.urls.local_status(uri) {
+        let mut conn = ctx.pool.get().await.ok()?;
+        return Status::find(&mut conn, StatusId(id)).await.ok().flatten().filter(|s| s.deleted_at.is_none()).map(|s| s.id);
+    }
+    let mut chain: Vec<String> = vec![uri.to_string()];
+    let mut found: Option<StatusId> = None;
+    // Walk up until a stored post (or the top, or the limits).
+    let mut fetched: Vec<(Value, Account)> = Vec::new();
+    let mut next = Some(uri.to_string());
+    while let Some(current) = next.take() {
+        {
+            let mut conn = ctx.pool.get().await.ok()?;
+            if let Ok(Some(s)) = Status::find_by_uri(&mut conn, &current).await {
+                found = Some(s.id);
+                break;
+            }
+        }
+        if ctx.urls.local_status(&current).is_some() || fetched.len() >= MAX_ANCESTOR_DEPTH || *budget == 0 {
+            break;
+        }
+        *budget -= 1;
+        let value = match fetch::fetch_object(ctx, &current).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::info!(post = %current, error = %e, "cannot fetch a reply's ancestor");
+                break;
+            }
+        };
+        let Some(author_id) = value.get("attributedTo").and_then(|a| match a {
+            Value::Array(items) => items.iter().find_map(id_of),
+            other => id_of(other),
+        }) else {
+            break;
+        };
+        if !same_host(&author_id, &current) || *budget == 0 {
+            break;
+        }
+        *budget -= 1;
+        let Ok(author) = fetch::resolve_actor(ctx, &author_id).await else { break };
+        next = value.get("inReplyTo").and_then(id_of).filter(|p| !chain.contains(p));
+        if let Some(p) = &next {
+            chain.push(p.clone());
+        }
+        fetched.push((value, author));
+    }
+    // Store from the top down, so each post can point at its parent.
+    let mut parent = found;
+    let mut result = found;
+    for (value, author) in fetched.into_iter().rev() {
+        let Ok(post) = incoming_note(&value, &author, parent, &ctx.urls) else { break };
+        match store_post(ctx, post).await {
+            Ok(status) => {
+                parent = Some(status.id);
+                result = Some(status.id);
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "cannot store a reply's ancestor");
+                break;
+            }
+        }
+    }
+    result
+}
+
+/// Stores a remote post (if new) with its mentions and hashtags.
+async fn store_post(ctx: &AppContext, post: IncomingPost) -> Result<Status> {
+    let mut conn = ctx.pool.get().await?;
+    store_post_in(&mut conn, ctx, post).await
+}
+
+pub async fn store_post_in(conn: &mut AsyncPgConnection, ctx: &AppContext, mut post: IncomingPost) -> Result<Status> {
+    if post.form.in_reply_to_id.is_none() {
+        if let Some(parent_uri) = &post.form.in_reply_to_uri {
+            if let Some((_, id)) = ctx.urls.local_status(parent_uri) {
+                post.form.in_reply_to_id = Status::find(conn, StatusId(id)).await?.map(|s| s.id);
+            } else if let Some(parent) = Status::find_by_uri(conn, parent_uri).await? {
+                post.form.in_reply_to_id = Some(parent.id);
+            }
+        }
+    }
+    if let Some(parent) = post.form.in_reply_to_id {
+        post.form.in_reply_to_account_id = Status::find(conn, parent).await?.map(|s| s.account_id);
+    }
+    let status = Status::insert(conn, &post.form).await?;
+    let mut mentioned: Vec<AccountId> = Vec::new();
+    for href in &post.mentions {
+        let account = match ctx.urls.local_username(href) {
+            Some(name) => Account::find_local(conn, name).await?,
+            None => Account::find_by_uri(conn, href).await?,
+        };
+        if let Some(a) = account {
+            mentioned.push(a.id);
+        }
+    }
+    Status::set_mentions(conn, status.id, &mentioned).await?;
+    Status::set_tags(conn, status.id, &post.hashtags).await?;
+    if let Some(uri) = &status.uri {
+        Status::adopt_replies(conn, &status, uri).await?;
+    }
+    Ok(status)
+}
+
+pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
+    let actor_id = actor.uri.as_deref().unwrap_or_default();
+    let mut object = activity.object.clone();
+    if let Value::String(id) = &object {
+        // Only a link: fetch the post from its origin rather than trust anyone's copy.
+        if !same_host(id, actor_id) {
+            return Err(Error::new(crate::error::ErrorKind::Forbidden, "an actor can only create its own posts"));
+        }
+        object = fetch::fetch_object(ctx, id).await?;
+    }
+    let kind = object.get("type").and_then(Value::as_str).unwrap_or_default();
+    if !STORED_TYPES.contains(&kind) {
+        tracing::info!(kind, id = %activity.id, "Create of an object kind we do not store ignored");
+        return Ok(());
+    }
+    let object_id = id_of(&object).unwrap_or_default();
+    if !same_host(&object_id, actor_id) || !same_host(&activity.id, actor_id) {
+        return Err(Error::new(crate::error::ErrorKind::Forbidden, "an actor can only create posts on its own host"));
+    }
+    let in_reply_to = object.get("inReplyTo").and_then(id_of);
+    if !matters_here(ctx, actor, &object, in_reply_to.as_deref()).await? {
+        tracing::debug!(id = %object_id, "post that concerns nobody here dropped");
+        return Ok(());
+    }
+    // Validate before fetching anything.
+    incoming_note(&object, actor, None, &ctx.urls)?;
+    let mut budget = MAX_FETCHES_PER_ACTIVITY;
+    let parent = match &in_reply_to {
+        Some(uri) => parent_id(ctx, uri, &mut budget).await,
+        None => None,
+    };
+    let post = incoming_note(&object, actor, parent, &ctx.urls)?;
+    once(ctx, &activity.id, async |conn| store_post_in(conn, ctx, post).await).await?;
+    tracing::info!(id = %object_id, author = %actor_id, "post stored");
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! `Update`: edited posts, and changed profiles.
+
+use super::once;
+use crate::{
+    context::AppContext,
+    db::{accounts::Account, statuses::{Status, StatusEditForm}},
+    error::{Error, ErrorKind, Result},
+    federation::{fetch, objects::note::incoming_note, protocol::activity::IncomingActivity, protocol::helpers::id_of},
+};
+use serde_json::Value;
+
+pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
+    let actor_id = actor.uri.clone().unwrap_or_default();
+    let Some(object_id) = id_of(&activity.object) else { return Ok(()) };
+    let kind = activity.object.get("type").and_then(Value::as_str).unwrap_or_default();
+    if matches!(kind, "Person" | "Service" | "Application" | "Group" | "Organization") {
+        if object_id != actor_id {
+            return Err(Error::new(ErrorKind::Forbidden, "an actor can only update itself"));
+        }
+        let fetched = fetch::actor_from_document(activity.object.clone())?;
+        fetch::store_actor(ctx, &fetched).await?;
+        tracing::info!(actor = %actor_id, "profile updated");
+        return Ok(());
+    }
+    let status = {
+        let mut conn = ctx.pool.get().await?;
+        Status::find_by_uri(&mut conn, &object_id).await?
+    };
+    let Some(status) = status else {
+        tracing::debug!(id = %object_id, "update of a post we do not have ignored");
+        return Ok(());
+    };
+    if status.account_id != actor.id {
+        return Err(Error::new(ErrorKind::Forbidden, "only a post's author can edit it"));
+    }
+    let post = incoming_note(&activity.object, actor, status.in_reply_to_id, &ctx.urls)?;
+    let updated = activity.object.get("updated").and_then(Value::as_str).and_then(|u| chrono::DateTime::parse_from_rfc3339(u).ok());
+    let form = StatusEditForm {
+        content: post.form.content.clone(),
+        spoiler_text: post.form.spoiler_text.clone(),
+        sensitive: post.form.sensitive,
+        language: post.form.language.clone(),
+        text: None,
+        title: post.form.title.clone(),
+        edited_at: Some(updated.map(|u| u.with_timezone(&chrono::Utc)).unwrap_or_else(chrono::Utc::now)),
+    };
+    let hashtags = post.hashtags.clone();
+    once(ctx, &activity.id, async |conn| {
+        Status::edit(conn, status.id, &form).await?;
+        Status::set_tags(conn, status.id, &hashtags).await?;
+        Ok(())
+    })
+    .await?;
+    tracing::info!(id = %object_id, "post edited");
+    Ok(())
+}

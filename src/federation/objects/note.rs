@@ -1,0 +1,264 @@
+//! Posts as ActivityStreams objects: ours as `Note`s with Mastodon's addressing,
+//! and incoming notes as rows.
+
+use crate::{
+    content,
+    db::{
+        accounts::Account,
+        statuses::{Status, StatusInsertForm, Visibility},
+        StatusId,
+    },
+    error::{Error, Result},
+    federation::protocol::{
+        context::{ACTIVITYSTREAMS, PUBLIC},
+        note::{IncomingNote, Note},
+    },
+    urls::Urls,
+};
+use serde_json::{json, Value};
+
+/// The JSON-LD context of notes and the activities that carry them.
+pub fn note_context() -> Value {
+    json!([
+        ACTIVITYSTREAMS,
+        {
+            "ostatus": "http://ostatus.org#",
+            "atomUri": "ostatus:atomUri",
+            "sensitive": "as:sensitive",
+            "toot": "http://joinmastodon.org/ns#",
+            "Hashtag": "as:Hashtag"
+        }
+    ])
+}
+
+/// Mastodon's addressing: public → to Public, cc followers; unlisted → to followers,
+/// cc Public; followers-only → to followers; direct → to the mentioned. Mentioned
+/// actors are always in cc (in to for direct).
+pub fn addressing(visibility: Visibility, followers: &str, mentioned: &[String]) -> (Vec<String>, Vec<String>) {
+    let mentions = mentioned.iter().cloned();
+    match visibility {
+        Visibility::Public => (vec![PUBLIC.into()], std::iter::once(followers.to_string()).chain(mentions).collect()),
+        Visibility::Unlisted => (vec![followers.to_string()], std::iter::once(PUBLIC.to_string()).chain(mentions).collect()),
+        Visibility::Private => (vec![followers.to_string()], mentions.collect()),
+        Visibility::Direct => (mentions.collect(), Vec::new()),
+    }
+}
+
+/// The actor id of an account (ours derived, theirs stored).
+pub fn actor_id(account: &Account, urls: &Urls) -> String {
+    match &account.uri {
+        Some(uri) if !account.is_local() => uri.clone(),
+        _ => urls.actor(&account.username),
+    }
+}
+
+/// The page a person opens for an account.
+pub fn profile_url(account: &Account, urls: &Urls) -> String {
+    if account.is_local() {
+        urls.profile(&account.username)
+    } else {
+        account.url.clone().or_else(|| account.uri.clone()).unwrap_or_default()
+    }
+}
+
+/// The ActivityPub id of a stored status.
+pub fn status_uri(status: &Status, author: &Account, urls: &Urls) -> String {
+    match &status.uri {
+        Some(uri) => uri.clone(),
+        None => urls.status(&author.username, status.id),
+    }
+}
+
+/// One of our posts as the `Note` other servers fetch and receive.
+pub fn local_status_to_note(
+    status: &Status,
+    author: &Account,
+    mentioned: &[Account],
+    tags: &[String],
+    in_reply_to: Option<String>,
+    urls: &Urls,
+) -> Note {
+    let mentioned_ids: Vec<String> = mentioned.iter().map(|a| actor_id(a, urls)).collect();
+    let (to, cc) = addressing(status.visibility(), &urls.followers(&author.username), &mentioned_ids);
+    let mut tag: Vec<Value> = mentioned
+        .iter()
+        .map(|a| {
+            let handle = match &a.domain {
+                Some(d) => format!("@{}@{d}", a.username),
+                None => format!("@{}@{}", a.username, urls.domain()),
+            };
+            json!({ "type": "Mention", "href": actor_id(a, urls), "name": handle })
+        })
+        .collect();
+    tag.extend(tags.iter().map(|t| json!({ "type": "Hashtag", "href": urls.tag(t), "name": format!("#{t}") })));
+    let id = urls.status(&author.username, status.id);
+    Note {
+        context: None,
+        replies: json!({
+            "id": format!("{id}/replies"),
+            "type": "Collection",
+            "first": { "type": "CollectionPage", "next": format!("{id}/replies?page=true"), "partOf": format!("{id}/replies"), "items": [] }
+        }),
+        kind: "Note",
+        summary: (!status.spoiler_text.is_empty()).then(|| status.spoiler_text.clone()),
+        in_reply_to,
+        published: status.created_at,
+        updated: status.edited_at,
+        url: urls.status_page(&author.username, status.id),
+        attributed_to: urls.actor(&author.username),
+        to,
+        cc,
+        sensitive: status.sensitive,
+        content_map: status.language.as_ref().map(|l| [(l.clone(), status.content.clone())].into()),
+        content: status.content.clone(),
+        attachment: Vec::new(),
+        tag,
+        id,
+    }
+}
+
+/// What an incoming note says about itself, checked and ready to store.
+pub struct IncomingPost {
+    pub form: StatusInsertForm,
+    /// Actor ids named in `Mention` tags.
+    pub mentions: Vec<String>,
+    pub hashtags: Vec<String>,
+}
+
+/// The visibility an incoming note's addressing amounts to, as Mastodon reads it.
+pub fn visibility_of(to: &[String], cc: &[String], followers: Option<&str>) -> Visibility {
+    let is_public = |v: &String| v == PUBLIC || v == "as:Public" || v == "Public";
+    if to.iter().any(is_public) {
+        Visibility::Public
+    } else if cc.iter().any(is_public) {
+        Visibility::Unlisted
+    } else if followers.is_some_and(|f| to.iter().chain(cc).any(|v| v == f)) || to.iter().chain(cc).any(|v| v.ends_with("/followers")) {
+        Visibility::Private
+    } else {
+        Visibility::Direct
+    }
+}
+
+/// Most we keep of a remote post's HTML.
+pub const MAX_CONTENT_BYTES: usize = 100 * 1024;
+pub const MAX_TAGS: usize = 100;
+
+/// Reads a remote note, refusing one that claims another author or host.
+pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<StatusId>, urls: &Urls) -> Result<IncomingPost> {
+    let note: IncomingNote = serde_json::from_value(value.clone()).map_err(|e| Error::bad_request(format!("not a note: {e}")))?;
+    if !crate::federation::protocol::note::STORED_TYPES.contains(&note.kind.as_str()) {
+        return Err(Error::bad_request(format!("{} objects are not stored", note.kind)));
+    }
+    let author_id = author.uri.as_deref().unwrap_or_default();
+    if note.attributed_to.as_deref() != Some(author_id) {
+        return Err(Error::new(crate::error::ErrorKind::Forbidden, "the note is attributed to someone else"));
+    }
+    if !same_host(&note.id, author_id) {
+        return Err(Error::new(crate::error::ErrorKind::Forbidden, "the note's id is on another host than its author"));
+    }
+    let (language, mut html) = match (&note.content, &note.content_map) {
+        (Some(c), map) => (map.as_ref().and_then(|m| m.keys().next().cloned()), c.clone()),
+        (None, Some(map)) => {
+            let (lang, text) = map.iter().next().map(|(k, v)| (Some(k.clone()), v.as_str().unwrap_or("").to_string())).unwrap_or_default();
+            (lang, text)
+        }
+        (None, None) => (None, String::new()),
+    };
+    if html.len() > MAX_CONTENT_BYTES {
+        html.truncate(html.floor_char_boundary(MAX_CONTENT_BYTES));
+    }
+    let mut content = content::sanitize_remote_html(&html);
+    let title = note.name.clone().filter(|n| !n.trim().is_empty()).map(|n| n.chars().take(500).collect::<String>());
+    // Articles and pages are shown as their title and a link to the original.
+    if note.kind != "Note" {
+        let link = note.url.clone().unwrap_or_else(|| note.id.clone());
+        let escaped = maud::html! { p { a href=(link) rel="nofollow noopener noreferrer" target="_blank" { (link) } } }.into_string();
+        if let Some(t) = &title {
+            content = format!("{}{content}{escaped}", maud::html! { p { strong { (t) } } }.into_string());
+        } else {
+            content.push_str(&escaped);
+        }
+    }
+    let mut mentions = Vec::new();
+    let mut hashtags = Vec::new();
+    for tag in note.tag.iter().take(MAX_TAGS) {
+        match tag.get("type").and_then(Value::as_str) {
+            Some("Mention") => {
+                if let Some(href) = tag.get("href").and_then(Value::as_str) {
+                    mentions.push(href.to_string());
+                }
+            }
+            Some("Hashtag") => {
+                if let Some(name) = tag.get("name").and_then(Value::as_str) {
+                    let name = name.trim_start_matches('#').to_lowercase();
+                    if !name.is_empty() && name.len() <= 100 && !hashtags.contains(&name) {
+                        hashtags.push(name);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let visibility = visibility_of(&note.to, &note.cc, author.followers_url.as_deref());
+    let url = note.url.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let _ = urls;
+    Ok(IncomingPost {
+        form: StatusInsertForm {
+            id: StatusId::generate(),
+            account_id: author.id,
+            uri: Some(note.id),
+            url,
+            content,
+            spoiler_text: note.summary.unwrap_or_default().chars().take(1000).collect(),
+            sensitive: note.sensitive,
+            visibility: visibility as i16,
+            language: language.filter(|l| l.len() <= 16),
+            in_reply_to_id,
+            in_reply_to_uri: note.in_reply_to,
+            in_reply_to_account_id: None,
+            reblog_of_id: None,
+            local: false,
+            text: None,
+            object_type: note.kind,
+            title,
+            created_at: note.published.unwrap_or_else(chrono::Utc::now).min(chrono::Utc::now()),
+        },
+        mentions,
+        hashtags,
+    })
+}
+
+/// Whether two URLs are on the same host (and port).
+pub fn same_host(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.host_str().is_some() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addressing_follows_mastodon() {
+        let f = "https://s.example/users/a/followers";
+        let m = vec!["https://m.example/users/b".to_string()];
+        assert_eq!(addressing(Visibility::Public, f, &m), (vec![PUBLIC.to_string()], vec![f.to_string(), m[0].clone()]));
+        assert_eq!(addressing(Visibility::Unlisted, f, &m), (vec![f.to_string()], vec![PUBLIC.to_string(), m[0].clone()]));
+        assert_eq!(addressing(Visibility::Private, f, &m), (vec![f.to_string()], vec![m[0].clone()]));
+        assert_eq!(addressing(Visibility::Direct, f, &m), (vec![m[0].clone()], vec![]));
+        for v in [Visibility::Public, Visibility::Unlisted, Visibility::Private, Visibility::Direct] {
+            let (to, cc) = addressing(v, f, &m);
+            assert_eq!(visibility_of(&to, &cc, Some(f)), v);
+        }
+    }
+
+    #[test]
+    fn hosts_compare_with_ports() {
+        assert!(same_host("https://a.example/x", "https://a.example/y"));
+        assert!(!same_host("https://a.example/x", "https://b.example/x"));
+        assert!(!same_host("http://127.0.0.1:1/x", "http://127.0.0.1:2/x"));
+        assert!(!same_host("nonsense", "https://a.example"));
+    }
+}

@@ -1,0 +1,41 @@
+//! The envelope every incoming activity shares. The inbox reads this first, then
+//! the handler for the activity's type reads `object` as it needs.
+
+use super::helpers::{first_id, ids};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct IncomingActivity {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(deserialize_with = "first_id")]
+    pub actor: Option<String>,
+    #[serde(default)]
+    pub object: Value,
+    #[serde(default, deserialize_with = "ids")]
+    pub to: Vec<String>,
+    #[serde(default, deserialize_with = "ids")]
+    pub cc: Vec<String>,
+}
+
+/// An activity we send. `object` is an id or an embedded object.
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct OutgoingActivity {
+    #[serde(rename = "@context")]
+    pub context: Value,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub actor: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+    pub object: Value,
+}

@@ -1,0 +1,82 @@
+//! Posts: `Note` (and `Question`, `Article`, `Page`, which we store readable), as
+//! Mastodon sends and reads them.
+
+use super::helpers::{first_id, ids, lenient_bool, lenient_string, one_or_many};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct IncomingNote {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "first_id")]
+    pub attributed_to: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub content_map: Option<BTreeMap<String, Value>>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub sensitive: bool,
+    #[serde(default, deserialize_with = "first_id")]
+    pub in_reply_to: Option<String>,
+    #[serde(default)]
+    pub published: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub updated: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "first_id")]
+    pub url: Option<String>,
+    #[serde(default, deserialize_with = "ids")]
+    pub to: Vec<String>,
+    #[serde(default, deserialize_with = "ids")]
+    pub cc: Vec<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub tag: Vec<Value>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub attachment: Vec<Value>,
+}
+
+/// The note types we store. Others (Event, Video, …) arrive later with media.
+pub const STORED_TYPES: [&str; 4] = ["Note", "Question", "Article", "Page"];
+
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub summary: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub published: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<DateTime<Utc>>,
+    pub url: String,
+    pub attributed_to: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub sensitive: bool,
+    pub content: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_map: Option<BTreeMap<String, String>>,
+    pub attachment: Vec<Value>,
+    pub tag: Vec<Value>,
+    pub replies: Value,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Tombstone {
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}

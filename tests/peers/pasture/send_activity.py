@@ -1,0 +1,77 @@
+"""Send one activity, signed by the pasture one_actor, to an inbox.
+
+    cd DIR_WHERE_ONE_ACTOR_RUNS          # its data.toml holds the actor's key
+    $VENV/bin/python tests/peers/pasture/send_activity.py \\
+        --base http://127.0.0.1:PORT --inbox INBOX_URL [--to ACTOR_URL] FILE
+
+FILE is either a fixture from tests/fixtures/pasture/ (its "activity" is sent)
+or a bare activity. The fixtures' sender http://actor.example becomes the
+one_actor (BASE/actor, ids under BASE/), and their recipient
+http://remote.example/ becomes ACTOR_URL when --to is given. The request is an
+HTTP-signed POST (draft-cavage, rsa-sha256, keyId BASE/actor#main) made by
+bovine, the library the pasture tools are built on. Prints the status and the
+body of the answer; exits 0 for a 2xx answer, 1 otherwise.
+
+The one_actor must be running at BASE (see README.md) so that the receiving
+server can fetch its key.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+
+import aiohttp
+
+from fediverse_pasture.one_actor import bovine_actor_and_session
+
+SENDER = "http://actor.example"
+RECIPIENT = "http://remote.example/"
+
+
+def rewrite(value, base: str, to: str | None):
+    if isinstance(value, dict):
+        return {k: rewrite(v, base, to) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rewrite(v, base, to) for v in value]
+    if isinstance(value, str):
+        if value == SENDER:
+            return f"{base}/actor"
+        if value.startswith(SENDER + "/"):
+            return base + value[len(SENDER):]
+        if to and value == RECIPIENT:
+            return to
+    return value
+
+
+async def send(base: str, inbox: str, activity: dict) -> int:
+    async with bovine_actor_and_session(base) as (bovine_actor, _, _):
+        try:
+            response = await bovine_actor.post(inbox, activity)
+            status, body = response.status, await response.text()
+        except aiohttp.ClientResponseError as e:
+            status, body = e.status, e.message
+    print(f"{status} {body}".rstrip())
+    return 0 if 200 <= status < 300 else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", required=True, help="where the one_actor runs, e.g. http://127.0.0.1:28091")
+    parser.add_argument("--inbox", required=True, help="inbox URL to POST to")
+    parser.add_argument("--to", help="actor URL to put in place of http://remote.example/")
+    parser.add_argument("--print", action="store_true", help="print the rewritten activity to stderr")
+    parser.add_argument("file")
+    args = parser.parse_args()
+
+    with open(args.file, encoding="utf-8") as fp:
+        data = json.load(fp)
+    activity = data["activity"] if "activity" in data and "input" in data else data
+    activity = rewrite(activity, args.base.rstrip("/"), args.to)
+    if args.print:
+        print(json.dumps(activity, indent=2, ensure_ascii=False), file=sys.stderr)
+    return asyncio.run(send(args.base.rstrip("/"), args.inbox, activity))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
