@@ -52,6 +52,7 @@ impl Database {
 pub struct Application {
     server: Server,
     port: u16,
+    context: AppContext,
     deliverer: tokio::task::JoinHandle<()>,
     stop_deliverer: tokio::sync::watch::Sender<bool>,
 }
@@ -106,11 +107,16 @@ impl Application {
             startup_ms = started.elapsed().as_millis() as u64,
             "listening"
         );
-        Ok(Application { server, port, deliverer, stop_deliverer })
+        Ok(Application { server, port, context: ctx, deliverer, stop_deliverer })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// What the handlers share, for tests that drive services directly.
+    pub fn context(&self) -> &AppContext {
+        &self.context
     }
 
     pub fn handle(&self) -> ServerHandle {

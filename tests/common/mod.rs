@@ -71,6 +71,7 @@ pub struct TestApp {
     pub db: TestDb,
     pub client: reqwest::Client,
     pub pool: staffroom::db::DbPool,
+    pub ctx: staffroom::context::AppContext,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -98,6 +99,7 @@ impl TestApp {
         let settings = settings(&vars);
         let app = Application::build(settings, &db.url).await.expect("application builds");
         let handle = app.handle();
+        let ctx = app.context().clone();
         tokio::spawn(app.run_until_stopped());
         let pool = staffroom::db::build_pool(&db.url, 2).unwrap();
         TestApp {
@@ -106,6 +108,7 @@ impl TestApp {
             db,
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             pool,
+            ctx,
             handle,
         }
     }

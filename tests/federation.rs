@@ -1,0 +1,223 @@
+//! Two real Staffroom instances (separate databases, separate ports, real HTTP and
+//! real signatures between them) following and talking to each other.
+
+mod common;
+
+use common::TestApp;
+use staffroom::{
+    db::{accounts::Account, follows::Follow, statuses::{Status, Visibility}},
+    federation::fetch,
+    services::{follows, statuses::{self, NewPost, PostEdit}},
+};
+use std::time::Duration;
+
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+fn post(text: &str) -> NewPost {
+    NewPost { text: text.into(), visibility: Visibility::Public, in_reply_to: None, spoiler_text: String::new(), sensitive: false, language: Some("en".into()) }
+}
+
+/// The copy of a remote post stored on `app`, found by its ActivityPub id.
+async fn stored(app: &TestApp, uri: &str) -> Option<Status> {
+    let mut conn = app.pool.get().await.unwrap();
+    Status::find_by_uri(&mut conn, uri).await.unwrap()
+}
+
+async fn follow_row(app: &TestApp, follower: &Account, target: &Account) -> Option<Follow> {
+    let mut conn = app.pool.get().await.unwrap();
+    Follow::find(&mut conn, follower.id, target.id).await.unwrap()
+}
+
+struct Pair {
+    a: TestApp,
+    b: TestApp,
+    alice: Account,
+    bob: Account,
+    /// bob as known on A, alice as known on B.
+    bob_on_a: Account,
+}
+
+async fn pair() -> Pair {
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let alice = a.create_user("alice").await.account;
+    let bob = b.create_user("bob").await.account;
+    let bob_on_a = fetch::webfinger(&a.ctx, "bob", &b.domain).await.expect("A finds bob through WebFinger");
+    Pair { a, b, alice, bob, bob_on_a }
+}
+
+fn uri_on(app: &TestApp, status: &Status, author: &Account) -> String {
+    app.ctx.urls.status(&author.username, status.id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn follow_post_reply_like_boost_edit_delete_across_instances() {
+    let Pair { a, b, alice, bob, bob_on_a } = pair().await;
+    assert_eq!(bob_on_a.uri.as_deref(), Some(format!("{}/users/bob", b.address).as_str()));
+
+    // alice follows bob; bob's server accepts at once; both sides agree.
+    follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
+    eventually("bob's server accepted", || async { follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) }).await;
+    let alice_on_b = {
+        let mut conn = b.pool.get().await.unwrap();
+        Account::find_by_uri(&mut conn, &format!("{}/users/alice", a.address)).await.unwrap().expect("B knows alice")
+    };
+    assert!(follow_row(&b, &alice_on_b, &bob).await.unwrap().accepted);
+
+    // bob posts; it reaches alice's server with its content, hashtags and language.
+    let original = statuses::post(&b.ctx, &bob, post("Ideas for teaching fractions? #maths #edchat")).await.unwrap();
+    let original_uri = uri_on(&b, &original, &bob);
+    eventually("bob's post arrived at A", || async { stored(&a, &original_uri).await.is_some() }).await;
+    let copy = stored(&a, &original_uri).await.unwrap();
+    assert!(copy.content.contains("Ideas for teaching fractions?"), "{}", copy.content);
+    assert!(copy.content.contains("class=\"mention hashtag\""));
+    assert_eq!(copy.visibility(), Visibility::Public);
+    assert_eq!(copy.language.as_deref(), Some("en"));
+    {
+        let mut conn = a.pool.get().await.unwrap();
+        assert_eq!(Status::tags(&mut conn, copy.id).await.unwrap(), vec!["edchat".to_string(), "maths".to_string()]);
+    }
+
+    // alice replies; the reply threads under bob's post on bob's server.
+    let reply = statuses::post(&a.ctx, &alice, NewPost { in_reply_to: Some(copy.id), ..post("Pizza slices work every time!") }).await.unwrap();
+    let reply_uri = uri_on(&a, &reply, &alice);
+    eventually("alice's reply arrived at B", || async { stored(&b, &reply_uri).await.is_some() }).await;
+    let reply_on_b = stored(&b, &reply_uri).await.unwrap();
+    assert_eq!(reply_on_b.in_reply_to_id, Some(original.id), "the reply threads under the original");
+    {
+        let mut conn = b.pool.get().await.unwrap();
+        let mentioned = Status::mentioned_accounts(&mut conn, reply_on_b.id).await.unwrap();
+        assert!(mentioned.iter().any(|m| m.id == bob.id), "the replied-to author is mentioned");
+    }
+
+    // alice likes and boosts bob's post.
+    statuses::favourite(&a.ctx, &alice, copy.id).await.unwrap();
+    statuses::reblog(&a.ctx, &alice, copy.id).await.unwrap();
+    eventually("the like and the boost arrived at B", || async {
+        let mut conn = b.pool.get().await.unwrap();
+        Status::count_favourites(&mut conn, original.id).await.unwrap() == 1 && Status::count_reblogs(&mut conn, original.id).await.unwrap() == 1
+    })
+    .await;
+    // ... and takes both back.
+    statuses::unfavourite(&a.ctx, &alice, copy.id).await.unwrap();
+    statuses::unreblog(&a.ctx, &alice, copy.id).await.unwrap();
+    eventually("the like and the boost were undone at B", || async {
+        let mut conn = b.pool.get().await.unwrap();
+        Status::count_favourites(&mut conn, original.id).await.unwrap() == 0 && Status::count_reblogs(&mut conn, original.id).await.unwrap() == 0
+    })
+    .await;
+
+    // bob edits; alice's copy changes.
+    statuses::edit(&b.ctx, &bob, original.id, PostEdit { text: "Ideas for teaching fractions and decimals?".into(), spoiler_text: String::new(), sensitive: false, language: None })
+        .await
+        .unwrap();
+    eventually("the edit arrived at A", || async {
+        stored(&a, &original_uri).await.is_some_and(|s| s.content.contains("and decimals") && s.edited_at.is_some())
+    })
+    .await;
+
+    // bob deletes; alice's copy goes, and the post's URL answers 410.
+    statuses::delete(&b.ctx, &bob, original.id).await.unwrap();
+    eventually("the delete arrived at A", || async { stored(&a, &original_uri).await.is_none() }).await;
+    let gone = b.get(&format!("/users/bob/statuses/{}", original.id), Some("application/activity+json")).await;
+    assert_eq!(gone.status(), 410);
+    let tombstone: serde_json::Value = gone.json().await.unwrap();
+    assert_eq!(tombstone["type"], "Tombstone");
+
+    // alice unfollows; bob's server forgets the follow.
+    follows::unfollow(&a.ctx, &alice, &bob_on_a).await.unwrap();
+    eventually("the unfollow arrived at B", || async { follow_row(&b, &alice_on_b, &bob).await.is_none() }).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_account_approves_followers() {
+    let Pair { a, b, alice, bob, bob_on_a } = pair().await;
+    {
+        use diesel_async::RunQueryDsl;
+        let mut conn = b.pool.get().await.unwrap();
+        diesel::sql_query(format!("UPDATE accounts SET locked = true WHERE id = {}", bob.id)).execute(&mut conn).await.unwrap();
+    }
+    let bob = {
+        let mut conn = b.pool.get().await.unwrap();
+        Account::find(&mut conn, bob.id).await.unwrap().unwrap()
+    };
+    // The actor document says so, and A reads it.
+    let bob_on_a = fetch::fetch_actor(&a.ctx, bob_on_a.uri.as_deref().unwrap()).await.unwrap();
+    assert!(bob_on_a.form.locked);
+    let bob_on_a = fetch::store_actor(&a.ctx, &bob_on_a).await.unwrap();
+
+    follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
+    let alice_uri = format!("{}/users/alice", a.address);
+    let find_alice = || async {
+        let mut conn = b.pool.get().await.unwrap();
+        Account::find_by_uri(&mut conn, &alice_uri).await.unwrap()
+    };
+    eventually("the request arrived at B", || async { find_alice().await.is_some() }).await;
+    let alice_on_b = find_alice().await.unwrap();
+    eventually("the request is stored", || async { follow_row(&b, &alice_on_b, &bob).await.is_some() }).await;
+    let pending = follow_row(&b, &alice_on_b, &bob).await.unwrap();
+    assert!(!pending.accepted, "a locked account's follower waits");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!follow_row(&a, &alice, &bob_on_a).await.unwrap().accepted, "and knows it is waiting");
+
+    follows::authorize(&b.ctx, &bob, &alice_on_b).await.unwrap();
+    eventually("the approval arrived at A", || async { follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) }).await;
+
+    // Followers-only posts now reach alice, and only with the right addressing.
+    let secret = statuses::post(&b.ctx, &bob, NewPost { visibility: Visibility::Private, ..post("For my followers") }).await.unwrap();
+    let uri = uri_on(&b, &secret, &bob);
+    eventually("the followers-only post arrived", || async { stored(&a, &uri).await.is_some() }).await;
+    assert_eq!(stored(&a, &uri).await.unwrap().visibility(), Visibility::Private);
+    // An unsigned fetch cannot see it.
+    let res = b.get(&format!("/users/bob/statuses/{}", secret.id), Some("application/activity+json")).await;
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejected_request_and_a_mention_from_a_stranger() {
+    let Pair { a, b, alice, bob, bob_on_a } = pair().await;
+    {
+        use diesel_async::RunQueryDsl;
+        let mut conn = b.pool.get().await.unwrap();
+        diesel::sql_query(format!("UPDATE accounts SET locked = true WHERE id = {}", bob.id)).execute(&mut conn).await.unwrap();
+    }
+    follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
+    let alice_uri = format!("{}/users/alice", a.address);
+    let find_alice = || async {
+        let mut conn = b.pool.get().await.unwrap();
+        Account::find_by_uri(&mut conn, &alice_uri).await.unwrap()
+    };
+    eventually("the request arrived", || async { find_alice().await.is_some() }).await;
+    let alice_on_b = find_alice().await.unwrap();
+    eventually("the request is stored", || async { follow_row(&b, &alice_on_b, &bob).await.is_some() }).await;
+    follows::reject(&b.ctx, &bob, &alice_on_b).await.unwrap();
+    eventually("the rejection arrived at A", || async { follow_row(&a, &alice, &bob_on_a).await.is_none() }).await;
+
+    // alice does not follow bob, but mentions him: the post matters to him and is stored on B.
+    let hello = statuses::post(&a.ctx, &alice, post(&format!("Hello @bob@{} — shall we swap lesson plans?", b.domain))).await.unwrap();
+    assert!(hello.content.contains("class=\"u-url mention\""), "{}", hello.content);
+    let uri = uri_on(&a, &hello, &alice);
+    eventually("the mention arrived at B", || async { stored(&b, &uri).await.is_some() }).await;
+    let on_b = stored(&b, &uri).await.unwrap();
+    let mut conn = b.pool.get().await.unwrap();
+    assert!(Status::mentioned_accounts(&mut conn, on_b.id).await.unwrap().iter().any(|m| m.id == bob.id));
+
+    // A post by a stranger that concerns nobody on B is not stored there.
+    let carol = a.create_user("carol").await.account;
+    let unrelated = statuses::post(&a.ctx, &carol, post("Nothing to do with bob")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(stored(&b, &uri_on(&a, &unrelated, &carol)).await.is_none());
+}
