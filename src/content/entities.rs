@@ -12,9 +12,14 @@ use linkify::{LinkFinder, LinkKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind<'t> {
     Link,
-    Mention { username: &'t str, domain: Option<&'t str> },
+    Mention {
+        username: &'t str,
+        domain: Option<&'t str>,
+    },
     /// The name as written, without the `#`.
-    Hashtag { name: &'t str },
+    Hashtag {
+        name: &'t str,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +106,10 @@ fn mentions(text: &str) -> Vec<Entity<'_>> {
         let after = &text[end..];
         if after.starts_with('@')
             || after.starts_with("://")
-            || after.chars().next().is_some_and(|c| !c.is_ascii() && is_word(c))
+            || after
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_ascii() && is_word(c))
         {
             continue;
         }
@@ -109,7 +117,10 @@ fn mentions(text: &str) -> Vec<Entity<'_>> {
             start: at,
             end,
             text: &text[at..end],
-            kind: Kind::Mention { username: &text[name_start..name_start + name_len], domain },
+            kind: Kind::Mention {
+                username: &text[name_start..name_start + name_len],
+                domain,
+            },
         });
     }
     found
@@ -183,7 +194,10 @@ fn hashtags(text: &str) -> Vec<Entity<'_>> {
                 }
             }
         }
-        if !name.chars().any(|c| c.is_alphabetic() || is_hashtag_separator(c)) {
+        if !name
+            .chars()
+            .any(|c| c.is_alphabetic() || is_hashtag_separator(c))
+        {
             continue;
         }
         let end = name_start + name.len();
@@ -273,7 +287,10 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<(String, Kind<'_>)> {
-        find(text).into_iter().map(|e| (e.text.to_owned(), e.kind)).collect()
+        find(text)
+            .into_iter()
+            .map(|e| (e.text.to_owned(), e.kind))
+            .collect()
     }
 
     #[test]
@@ -282,8 +299,14 @@ mod tests {
             ("see https://example.org.", "https://example.org"),
             ("see https://example.org/a, then", "https://example.org/a"),
             ("(https://example.org/a)", "https://example.org/a"),
-            ("https://en.wikipedia.org/wiki/Set_(mathematics)!", "https://en.wikipedia.org/wiki/Set_(mathematics)"),
-            ("really https://example.org/?q=1?", "https://example.org/?q=1"),
+            (
+                "https://en.wikipedia.org/wiki/Set_(mathematics)!",
+                "https://en.wikipedia.org/wiki/Set_(mathematics)",
+            ),
+            (
+                "really https://example.org/?q=1?",
+                "https://example.org/?q=1",
+            ),
             ("HTTP://EXAMPLE.ORG/X", "HTTP://EXAMPLE.ORG/X"),
         ] {
             assert_eq!(kinds(text), vec![(link.to_owned(), Kind::Link)], "{text}");
@@ -292,22 +315,57 @@ mod tests {
 
     #[test]
     fn only_http_links_with_a_scheme() {
-        for text in ["www.example.org", "ftp://example.org/x", "javascript:alert(1)", "mailto:a@b.example", "example.org"] {
+        for text in [
+            "www.example.org",
+            "ftp://example.org/x",
+            "javascript:alert(1)",
+            "mailto:a@b.example",
+            "example.org",
+        ] {
             assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
         }
     }
 
     #[test]
     fn mention_rules() {
-        let m = |u, d| Kind::Mention { username: u, domain: d };
+        let m = |u, d| Kind::Mention {
+            username: u,
+            domain: d,
+        };
         assert_eq!(kinds("@alice"), vec![("@alice".into(), m("alice", None))]);
-        assert_eq!(kinds("(@a.b-c_d.)"), vec![("@a.b-c_d".into(), m("a.b-c_d", None))]);
+        assert_eq!(
+            kinds("(@a.b-c_d.)"),
+            vec![("@a.b-c_d".into(), m("a.b-c_d", None))]
+        );
         assert_eq!(
             kinds("cc @Bob@Maths.School.example."),
-            vec![("@Bob@Maths.School.example".into(), m("Bob", Some("Maths.School.example")))]
+            vec![(
+                "@Bob@Maths.School.example".into(),
+                m("Bob", Some("Maths.School.example"))
+            )]
         );
-        assert_eq!(kinds("ask @alice@bücher.example"), vec![("@alice@bücher.example".into(), m("alice", Some("bücher.example")))]);
-        for text in ["a@b.example", "x=@alice", "/@alice", "@alice@bob@carol", "@josé", "@.alice", "@", "@@alice", "@alice://x"] {
+        assert_eq!(
+            kinds("@@alice"),
+            vec![("@alice".into(), m("alice", None))],
+            "as Mastodon's pattern finds it"
+        );
+        assert_eq!(
+            kinds("ask @alice@bücher.example"),
+            vec![(
+                "@alice@bücher.example".into(),
+                m("alice", Some("bücher.example"))
+            )]
+        );
+        for text in [
+            "a@b.example",
+            "x=@alice",
+            "/@alice",
+            "@alice@bob@carol",
+            "@josé",
+            "@.alice",
+            "@",
+            "@alice://x",
+        ] {
             assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
         }
     }
@@ -316,23 +374,38 @@ mod tests {
     fn hashtag_rules() {
         let h = |n| Kind::Hashtag { name: n };
         assert_eq!(kinds("#Café au lait"), vec![("#Café".into(), h("Café"))]);
-        assert_eq!(kinds("#日本語です"), vec![("#日本語です".into(), h("日本語です"))]);
-        assert_eq!(kinds("#हिन्दी"), vec![("#हिन्दी".into(), h("हिन्दी"))], "virama is a mark");
+        assert_eq!(
+            kinds("#日本語です"),
+            vec![("#日本語です".into(), h("日本語です"))]
+        );
+        assert_eq!(
+            kinds("#हिन्दी"),
+            vec![("#हिन्दी".into(), h("हिन्दी"))],
+            "virama is a mark"
+        );
         assert_eq!(kinds("#year_7"), vec![("#year_7".into(), h("year_7"))]);
         assert_eq!(kinds("#1st!"), vec![("#1st".into(), h("1st"))]);
         assert_eq!(kinds("#ab·cd·"), vec![("#ab·cd".into(), h("ab·cd"))]);
         assert_eq!(kinds("(#maths)"), vec![("#maths".into(), h("maths"))]);
         assert_eq!(kinds("＃全角"), vec![("＃全角".into(), h("全角"))]);
         assert_eq!(kinds("##twice"), vec![("#twice".into(), h("twice"))]);
-        for text in ["#123", "#_1", "a#b", "&#x41;", "/#top", ")#x", "#·ab", "# space", "#"] {
+        for text in [
+            "#123", "#_1", "a#b", "&#x41;", "/#top", ")#x", "#·ab", "# space", "#",
+        ] {
             assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
         }
     }
 
     #[test]
     fn links_win_over_what_is_inside_them() {
-        assert_eq!(kinds("https://x.example/#a"), vec![("https://x.example/#a".into(), Kind::Link)]);
-        assert_eq!(kinds("https://x.example/@bob"), vec![("https://x.example/@bob".into(), Kind::Link)]);
+        assert_eq!(
+            kinds("https://x.example/#a"),
+            vec![("https://x.example/#a".into(), Kind::Link)]
+        );
+        assert_eq!(
+            kinds("https://x.example/@bob"),
+            vec![("https://x.example/@bob".into(), Kind::Link)]
+        );
         assert_eq!(
             kinds("#readhttps://x.example"),
             vec![("#read".into(), Kind::Hashtag { name: "read" })],

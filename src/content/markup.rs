@@ -14,8 +14,13 @@ pub(crate) enum Token<'a> {
     /// Text, still escaped.
     Text(&'a str),
     /// A start tag with its attributes (values still escaped).
-    Start { name: &'a str, attrs: Vec<(&'a str, &'a str)> },
-    End { name: &'a str },
+    Start {
+        name: &'a str,
+        attrs: Vec<(&'a str, &'a str)>,
+    },
+    End {
+        name: &'a str,
+    },
 }
 
 /// The tokens of `html`, which must be html5ever's serialiser output.
@@ -116,9 +121,15 @@ pub(crate) fn unescape(text: &str) -> std::borrow::Cow<'_, str> {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        let known = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&nbsp;", '\u{a0}')]
-            .into_iter()
-            .find(|(reference, _)| rest.starts_with(reference));
+        let known = [
+            ("&amp;", '&'),
+            ("&lt;", '<'),
+            ("&gt;", '>'),
+            ("&quot;", '"'),
+            ("&nbsp;", '\u{a0}'),
+        ]
+        .into_iter()
+        .find(|(reference, _)| rest.starts_with(reference));
         match known {
             Some((reference, c)) => {
                 out.push(c);
@@ -140,18 +151,27 @@ mod tests {
 
     #[test]
     fn reads_serialised_html() {
-        let got: Vec<Token<'_>> =
-            tokens(r#"a &lt;b&gt;<p class="x y" title="1 > 0 &quot;q&quot;" reversed="">t<br></p>"#).collect();
+        let got: Vec<Token<'_>> = tokens(
+            r#"a &lt;b&gt;<p class="x y" title="1 > 0 &quot;q&quot;" reversed="">t<br></p>"#,
+        )
+        .collect();
         assert_eq!(
             got,
             vec![
                 Token::Text("a &lt;b&gt;"),
                 Token::Start {
                     name: "p",
-                    attrs: vec![("class", "x y"), ("title", "1 > 0 &quot;q&quot;"), ("reversed", "")]
+                    attrs: vec![
+                        ("class", "x y"),
+                        ("title", "1 > 0 &quot;q&quot;"),
+                        ("reversed", "")
+                    ]
                 },
                 Token::Text("t"),
-                Token::Start { name: "br", attrs: vec![] },
+                Token::Start {
+                    name: "br",
+                    attrs: vec![]
+                },
                 Token::End { name: "p" },
             ]
         );
@@ -159,7 +179,10 @@ mod tests {
 
     #[test]
     fn unescapes_what_the_serialiser_escapes() {
-        assert_eq!(unescape("a &amp;lt; &lt;b&gt; &quot;&nbsp;& x"), "a &lt; <b> \"\u{a0}& x");
+        assert_eq!(
+            unescape("a &amp;lt; &lt;b&gt; &quot;&nbsp;& x"),
+            "a &lt; <b> \"\u{a0}& x"
+        );
         assert_eq!(unescape("plain"), "plain");
     }
 }

@@ -206,8 +206,14 @@ mod tests {
     fn paragraphs_and_line_breaks() {
         assert_eq!(render("Hello"), "<p>Hello</p>");
         assert_eq!(render("one\ntwo\n\nthree"), "<p>one<br>two</p><p>three</p>");
-        assert_eq!(render("a\r\nb\r\n\r\n\r\nc\rd"), "<p>a<br>b</p><p>c<br>d</p>");
-        assert_eq!(render("\n\n  first\n \t \nsecond\n\n"), "<p>  first</p><p>second</p>");
+        assert_eq!(
+            render("a\r\nb\r\n\r\n\r\nc\rd"),
+            "<p>a<br>b</p><p>c<br>d</p>"
+        );
+        assert_eq!(
+            render("\n\n  first\n \t \nsecond\n\n"),
+            "<p>  first</p><p>second</p>"
+        );
         assert_eq!(render(""), "");
         assert_eq!(render(" \n\n "), "");
     }
@@ -240,8 +246,8 @@ mod tests {
             html,
             concat!(
                 r#"<p><a href="https://www.example.org/a/very/long/path/to/a/lesson?plan=1&amp;week=2" target="_blank" rel="nofollow noopener noreferrer" translate="no">"#,
-                r#"<span class="invisible">https://www.</span><span class="ellipsis">example.org/a/very/long/path/</span>"#,
-                r#"<span class="invisible">to/a/lesson?plan=1&amp;week=2</span></a>!</p>"#
+                r#"<span class="invisible">https://www.</span><span class="ellipsis">example.org/a/very/long/path/t</span>"#,
+                r#"<span class="invisible">o/a/lesson?plan=1&amp;week=2</span></a>!</p>"#
             )
         );
     }
@@ -251,7 +257,12 @@ mod tests {
         let rest = "abcdefghij.example/0123456789x"; // 30 characters
         assert_eq!(rest.chars().count(), 30);
         let html = render(&format!("http://{rest}"));
-        assert!(html.contains(&format!(r#"<span class="">{rest}</span><span class="invisible"></span>"#)), "{html}");
+        assert!(
+            html.contains(&format!(
+                r#"<span class="">{rest}</span><span class="invisible"></span>"#
+            )),
+            "{html}"
+        );
     }
 
     #[test]
@@ -263,7 +274,12 @@ mod tests {
     #[test]
     fn link_with_parentheses_and_trailing_punctuation() {
         let html = render("(see https://en.wikipedia.org/wiki/Set_(mathematics)), ok?");
-        assert!(html.starts_with(r#"<p>(see <a href="https://en.wikipedia.org/wiki/Set_(mathematics)""#), "{html}");
+        assert!(
+            html.starts_with(
+                r#"<p>(see <a href="https://en.wikipedia.org/wiki/Set_(mathematics)""#
+            ),
+            "{html}"
+        );
         assert!(html.ends_with("</a>), ok?</p>"), "{html}");
     }
 
@@ -275,7 +291,11 @@ mod tests {
     #[test]
     fn resolved_mention_is_linked_and_unresolved_stays_text() {
         let mentions = [account("alice", Some("school.example"))];
-        let html = render_plain_text("Hi @Alice@School.example and @carol@else.example", &mentions, &tag_url);
+        let html = render_plain_text(
+            "Hi @Alice@School.example and @carol@else.example",
+            &mentions,
+            &tag_url,
+        );
         assert_eq!(
             html,
             concat!(
@@ -288,13 +308,19 @@ mod tests {
     #[test]
     fn bare_mention_matches_only_an_account_without_domain() {
         let remote = [account("alice", Some("school.example"))];
-        assert_eq!(render_plain_text("@alice", &remote, &tag_url), "<p>@alice</p>");
+        assert_eq!(
+            render_plain_text("@alice", &remote, &tag_url),
+            "<p>@alice</p>"
+        );
         let local = [account("alice", None)];
         assert_eq!(
             render_plain_text("@alice", &local, &tag_url),
             r#"<p><span class="h-card" translate="no"><a href="https://staff.example/@alice" class="u-url mention">@<span>alice</span></a></span></p>"#
         );
-        assert_eq!(render_plain_text("@alice@school.example", &local, &tag_url), "<p>@alice@school.example</p>");
+        assert_eq!(
+            render_plain_text("@alice@school.example", &local, &tag_url),
+            "<p>@alice@school.example</p>"
+        );
     }
 
     #[test]
@@ -302,13 +328,19 @@ mod tests {
         let mentions = [account("sam", None), account("sam", Some("other.example"))];
         let html = render_plain_text("@sam @sam@other.example", &mentions, &tag_url);
         assert!(html.contains(">@<span>sam</span></a>"), "{html}");
-        assert!(html.contains(">@<span>sam@other.example</span></a>"), "{html}");
+        assert!(
+            html.contains(">@<span>sam@other.example</span></a>"),
+            "{html}"
+        );
     }
 
     #[test]
     fn email_address_is_not_a_mention() {
         let mentions = [account("b", None), account("a", None)];
-        assert_eq!(render_plain_text("write to a@b.example", &mentions, &tag_url), "<p>write to a@b.example</p>");
+        assert_eq!(
+            render_plain_text("write to a@b.example", &mentions, &tag_url),
+            "<p>write to a@b.example</p>"
+        );
     }
 
     #[test]
@@ -334,13 +366,20 @@ mod tests {
     #[test]
     fn hashtag_url_is_escaped() {
         let html = render_plain_text("#x", &[], &|_| r#"https://e.example/"><script>"#.to_owned());
-        assert!(html.contains(r#"href="https://e.example/&quot;&gt;&lt;script&gt;""#), "{html}");
+        assert!(
+            html.contains(r#"href="https://e.example/&quot;&gt;&lt;script&gt;""#),
+            "{html}"
+        );
     }
 
     #[test]
     fn everything_together() {
         let mentions = [account("alice", None)];
-        let html = render_plain_text("@alice look:\nhttps://e.example #Maths\n\n<3", &mentions, &tag_url);
+        let html = render_plain_text(
+            "@alice look:\nhttps://e.example #Maths\n\n<3",
+            &mentions,
+            &tag_url,
+        );
         assert_eq!(
             html,
             concat!(

@@ -18,8 +18,26 @@ use super::markup::{self, Token};
 
 /// Elements kept as they are.
 const ELEMENTS: [&str; 20] = [
-    "p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i",
-    "em", "ul", "ol", "li", "ruby", "rt", "rp",
+    "p",
+    "br",
+    "span",
+    "a",
+    "del",
+    "s",
+    "pre",
+    "blockquote",
+    "code",
+    "b",
+    "strong",
+    "u",
+    "i",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "ruby",
+    "rt",
+    "rp",
 ];
 /// Kept by ammonia, then rewritten to `<p><strong>`.
 const HEADINGS: [&str; 6] = ["h1", "h2", "h3", "h4", "h5", "h6"];
@@ -28,8 +46,17 @@ const HEADINGS: [&str; 6] = ["h1", "h2", "h3", "h4", "h5", "h6"];
 /// Mastodon uses): code, styles, embedded documents and foreign markup whose text
 /// means nothing without them.
 pub(super) const DROPPED_WITH_CONTENT: [&str; 11] = [
-    "script", "style", "iframe", "math", "noembed", "noframes", "noscript", "plaintext",
-    "svg", "xmp", "template",
+    "script",
+    "style",
+    "iframe",
+    "math",
+    "noembed",
+    "noframes",
+    "noscript",
+    "plaintext",
+    "svg",
+    "xmp",
+    "template",
 ];
 
 /// Schemes a link may have (Mastodon's `LINK_PROTOCOLS`); relative links are removed.
@@ -79,20 +106,29 @@ pub fn sanitize_remote_html(html: &str) -> String {
 fn filter_attribute<'v>(element: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
     match (element, attribute) {
         (_, "class") => {
-            let kept: Vec<&str> = value.split_ascii_whitespace().filter(|c| allowed_class(c)).collect();
+            let kept: Vec<&str> = value
+                .split_ascii_whitespace()
+                .filter(|c| allowed_class(c))
+                .collect();
             (!kept.is_empty()).then(|| Cow::Owned(kept.join(" ")))
         }
-        (_, "translate") => (value.trim().eq_ignore_ascii_case("no")).then_some(Cow::Borrowed("no")),
-        ("ol", "start") | ("li", "value") => {
-            value.trim().parse::<i64>().ok().map(|n| Cow::Owned(n.to_string()))
+        (_, "translate") => {
+            (value.trim().eq_ignore_ascii_case("no")).then_some(Cow::Borrowed("no"))
         }
+        ("ol", "start") | ("li", "value") => value
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(|n| Cow::Owned(n.to_string())),
         ("ol", "reversed") => Some(Cow::Borrowed("")),
         _ => Some(Cow::Borrowed(value)),
     }
 }
 
 fn allowed_class(class: &str) -> bool {
-    ["h-", "p-", "u-", "dt-", "e-"].iter().any(|prefix| class.starts_with(prefix))
+    ["h-", "p-", "u-", "dt-", "e-"]
+        .iter()
+        .any(|prefix| class.starts_with(prefix))
         || matches!(class, "mention" | "hashtag" | "ellipsis" | "invisible")
 }
 
@@ -108,7 +144,10 @@ fn convert(cleaned: &str) -> String {
             Token::Text(text) => out.push_str(text),
             Token::Start { name, .. } if HEADINGS.contains(&name) => out.push_str("<p><strong>"),
             Token::End { name } if HEADINGS.contains(&name) => out.push_str("</strong></p>"),
-            Token::Start { name: "a", mut attrs } => {
+            Token::Start {
+                name: "a",
+                mut attrs,
+            } => {
                 let keep = attrs.iter().any(|(attr, _)| *attr == "href");
                 links.push(keep);
                 if keep {
@@ -136,10 +175,20 @@ fn convert(cleaned: &str) -> String {
 }
 
 fn attribute_rank(attribute: &str) -> usize {
-    ["href", "rel", "target", "class", "translate", "start", "reversed", "value", "lang"]
-        .iter()
-        .position(|a| *a == attribute)
-        .unwrap_or(usize::MAX)
+    [
+        "href",
+        "rel",
+        "target",
+        "class",
+        "translate",
+        "start",
+        "reversed",
+        "value",
+        "lang",
+    ]
+    .iter()
+    .position(|a| *a == attribute)
+    .unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]
@@ -194,8 +243,14 @@ mod tests {
     fn scripts_and_styles_go_with_their_content() {
         assert_eq!(s("<p>Hello<script>alert(1)</script></p>"), "<p>Hello</p>");
         assert_eq!(s("<style>p{color:red}</style><p>t</p>"), "<p>t</p>");
-        assert_eq!(s("<p>a<iframe src=\"https://evil.example\">frame</iframe>b</p>"), "<p>ab</p>");
-        assert_eq!(s("<svg><script>alert(1)</script><text>t</text></svg>x"), "x");
+        assert_eq!(
+            s("<p>a<iframe src=\"https://evil.example\">frame</iframe>b</p>"),
+            "<p>ab</p>"
+        );
+        assert_eq!(
+            s("<svg><script>alert(1)</script><text>t</text></svg>x"),
+            "x"
+        );
         assert_eq!(s("<noscript><p>n</p></noscript>x"), "x");
     }
 
@@ -204,13 +259,25 @@ mod tests {
         assert_eq!(s(r#"<a href="javascript:alert(1)">x</a>"#), "x");
         assert_eq!(s(r#"<a href="JaVaScRiPt:alert(1)">x</a>"#), "x");
         assert_eq!(s("<a href=\"java\tscript:alert(1)\">x</a>"), "x");
-        assert_eq!(s(r#"<a href="data:text/html,<script>alert(1)</script>">x</a>"#), "x");
+        assert_eq!(
+            s(r#"<a href="data:text/html,<script>alert(1)</script>">x</a>"#),
+            "x"
+        );
         assert_eq!(s(r#"<a href="vbscript:msgbox(1)">x</a>"#), "x");
         assert_eq!(s("<img src=x onerror=alert(1)>"), "");
         assert_eq!(s(r#"<p style="color:red" onclick="x()">t</p>"#), "<p>t</p>");
-        assert_eq!(s(r#"<span onmouseover="x()" id="a" title="t" style="x">t</span>"#), "<span>t</span>");
-        assert_eq!(s(r#"<form action="https://e.example"><input value="v"><button>b</button></form>"#), "b");
-        assert_eq!(s(r#"<p>x<object data="https://e.example/x.swf"></object><embed src="y"></p>"#), "<p>x</p>");
+        assert_eq!(
+            s(r#"<span onmouseover="x()" id="a" title="t" style="x">t</span>"#),
+            "<span>t</span>"
+        );
+        assert_eq!(
+            s(r#"<form action="https://e.example"><input value="v"><button>b</button></form>"#),
+            "b"
+        );
+        assert_eq!(
+            s(r#"<p>x<object data="https://e.example/x.swf"></object><embed src="y"></p>"#),
+            "<p>x</p>"
+        );
     }
 
     #[test]
@@ -223,11 +290,26 @@ mod tests {
 
     #[test]
     fn link_schemes_follow_mastodon() {
-        for href in ["gemini://e.example/", "xmpp:a@e.example", "magnet:?xt=urn:btih:abc", "ipfs://bafy", "HTTPS://E.EXAMPLE/"] {
+        for href in [
+            "gemini://e.example/",
+            "xmpp:a@e.example",
+            "magnet:?xt=urn:btih:abc",
+            "ipfs://bafy",
+            "HTTPS://E.EXAMPLE/",
+        ] {
             let html = s(&format!(r#"<a href="{href}">x</a>"#));
             assert!(html.starts_with(r#"<a href=""#), "{href}: {html}");
         }
-        for href in ["/relative", "../up", "//e.example/x", "#top", "", "ftp://e.example/", "file:///etc/passwd", "tel:123"] {
+        for href in [
+            "/relative",
+            "../up",
+            "//e.example/x",
+            "#top",
+            "",
+            "ftp://e.example/",
+            "file:///etc/passwd",
+            "tel:123",
+        ] {
             assert_eq!(s(&format!(r#"<a href="{href}">x</a>"#)), "x", "{href}");
         }
         assert_eq!(s("<a>no href</a>"), "no href");
@@ -236,42 +318,69 @@ mod tests {
     #[test]
     fn classes_are_filtered() {
         assert_eq!(
-            s(r#"<span class="h-card evil p-name big u-photo dt-published e-content ellipsis invisible mention hashtag x-y hp-">t</span>"#),
+            s(
+                r#"<span class="h-card evil p-name big u-photo dt-published e-content ellipsis invisible mention hashtag x-y hp-">t</span>"#
+            ),
             r#"<span class="h-card p-name u-photo dt-published e-content ellipsis invisible mention hashtag">t</span>"#
         );
         assert_eq!(s(r#"<span class="evil">t</span>"#), "<span>t</span>");
-        assert_eq!(s(r#"<p class="h-entry">t</p>"#), "<p>t</p>", "p keeps no classes");
+        assert_eq!(
+            s(r#"<p class="h-entry">t</p>"#),
+            "<p>t</p>",
+            "p keeps no classes"
+        );
     }
 
     #[test]
     fn translate_is_kept_only_as_no() {
-        assert_eq!(s(r#"<span translate="no">t</span>"#), r#"<span translate="no">t</span>"#);
+        assert_eq!(
+            s(r#"<span translate="no">t</span>"#),
+            r#"<span translate="no">t</span>"#
+        );
         assert_eq!(s(r#"<span translate="yes">t</span>"#), "<span>t</span>");
     }
 
     #[test]
     fn list_numbers_must_be_numbers() {
-        assert_eq!(s(r#"<ol start="x"><li value="2 ">a</li></ol>"#), r#"<ol><li value="2">a</li></ol>"#);
+        assert_eq!(
+            s(r#"<ol start="x"><li value="2 ">a</li></ol>"#),
+            r#"<ol><li value="2">a</li></ol>"#
+        );
     }
 
     #[test]
     fn headings_become_strong_paragraphs() {
-        assert_eq!(s(r#"<h1 class="h-x" onclick="y">Title</h1><p>t</p>"#), "<p><strong>Title</strong></p><p>t</p>");
-        assert_eq!(s("<h3>a <em>b</em></h3>"), "<p><strong>a <em>b</em></strong></p>");
+        assert_eq!(
+            s(r#"<h1 class="h-x" onclick="y">Title</h1><p>t</p>"#),
+            "<p><strong>Title</strong></p><p>t</p>"
+        );
+        assert_eq!(
+            s("<h3>a <em>b</em></h3>"),
+            "<p><strong>a <em>b</em></strong></p>"
+        );
         assert_eq!(s("<h6>six</h6>"), "<p><strong>six</strong></p>");
     }
 
     #[test]
     fn unknown_elements_are_unwrapped() {
-        assert_eq!(s("<div><section><p>a</p></section><article>b</article></div>"), "<p>a</p>b");
+        assert_eq!(
+            s("<div><section><p>a</p></section><article>b</article></div>"),
+            "<p>a</p>b"
+        );
         assert_eq!(s("<table><tr><td>cell</td></tr></table>"), "cell");
-        assert_eq!(s("<p><font color=red>f</font><marquee>m</marquee></p>"), "<p>fm</p>");
+        assert_eq!(
+            s("<p><font color=red>f</font><marquee>m</marquee></p>"),
+            "<p>fm</p>"
+        );
     }
 
     #[test]
     fn text_stays_escaped() {
         assert_eq!(s("a &lt;script&gt; &amp; b"), "a &lt;script&gt; &amp; b");
-        assert_eq!(s("<p>1 < 2 > 0 & \"q\"</p>"), "<p>1 &lt; 2 &gt; 0 &amp; \"q\"</p>");
+        assert_eq!(
+            s("<p>1 < 2 > 0 & \"q\"</p>"),
+            "<p>1 &lt; 2 &gt; 0 &amp; \"q\"</p>"
+        );
         assert_eq!(s("<!-- comment --><p>t</p>"), "<p>t</p>");
     }
 
@@ -282,13 +391,24 @@ mod tests {
             s(r#"<a href="https://e.example/"onmouseover="alert(1)">x</a>"#),
             format!(r#"<a href="https://e.example/" {REL}>x</a>"#)
         );
-        assert_eq!(s("<<script>script>alert(1)<</script>/script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
+        assert_eq!(
+            s("<<script>script>alert(1)<</script>/script>"),
+            "&lt;/script&gt;"
+        );
         assert_eq!(s("<p>unclosed <b>bold"), "<p>unclosed <b>bold</b></p>");
         assert_eq!(s("<scr<script>ipt>alert(1)</script>"), "ipt&gt;alert(1)");
-        assert_eq!(s(r#"<a href="https://e.example/<h1>">x</a>"#), format!(r#"<a href="https://e.example/<h1>" {REL}>x</a>"#));
+        assert_eq!(
+            s(r#"<a href="https://e.example/<h1>">x</a>"#),
+            format!(r#"<a href="https://e.example/&lt;h1&gt;" {REL}>x</a>"#)
+        );
         // A link nested in a link through a table cell.
-        let nested = s(r#"<a href="https://a.example/"><table><tr><td><a href="javascript:x">y</a></td></tr></table>z</a>"#);
-        assert_eq!(nested, format!(r#"<a href="https://a.example/" {REL}>yz</a>"#));
+        let nested = s(
+            r#"<a href="https://a.example/"><table><tr><td><a href="javascript:x">y</a></td></tr></table>z</a>"#,
+        );
+        assert_eq!(
+            nested,
+            format!(r#"<a href="https://a.example/" {REL}>yz</a>"#)
+        );
         // Math in MathML goes (Mastodon keeps its TeX annotation; we do not yet).
         assert_eq!(s("<math><mi>x</mi></math>!"), "!");
     }
@@ -313,20 +433,36 @@ mod tests {
         let started = Instant::now();
         let out = s(&html);
         let took = started.elapsed();
-        assert!(took < Duration::from_secs(5), "took {took:?}");
+        assert!(took < Duration::from_secs(2), "took {took:?}");
         assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("evil"));
-        assert!(out.len() < 512 * 1024, "input beyond the cap was not read: {}", out.len());
+        assert!(out.starts_with(&format!(
+            r#"<p>Hello <a href="https://e.example/" {REL}>there</a></p>"#
+        )));
+        // Only the first 5000 start tags were read (three a chunk).
+        assert_eq!(out.matches("Hello").count(), 5000 / 3 + 1);
     }
 
     #[test]
     fn deep_nesting_is_fast() {
-        for open in ["<b>", "<span>", "<blockquote>", "<div>", "<a href=\"https://e.example/\">"] {
+        // Without the cap on start tags, html5ever takes seconds over these.
+        for open in [
+            "<b>",
+            "<span>",
+            "<blockquote>",
+            "<div>",
+            "<ul><li>",
+            "<dl><dd>",
+            "<a href=\"https://e.example/\">",
+        ] {
             let html = open.repeat(100_000);
             let started = Instant::now();
             let out = s(&html);
             let took = started.elapsed();
-            assert!(took < Duration::from_secs(5), "{open}: took {took:?}");
-            assert!(!out.contains('\u{0}'));
+            assert!(took < Duration::from_secs(2), "{open}: took {took:?}");
+            assert!(
+                out.matches("</").count() <= 5000,
+                "{open}: more elements than start tags read"
+            );
         }
     }
 }

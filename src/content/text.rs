@@ -15,8 +15,26 @@ use super::sanitize::DROPPED_WITH_CONTENT;
 
 /// Elements that end a line or a paragraph; every other element is unwrapped.
 const LINE_ELEMENTS: [&str; 20] = [
-    "p", "br", "div", "blockquote", "pre", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "tr", "dl", "dt", "dd", "figcaption",
+    "p",
+    "br",
+    "div",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "tr",
+    "dl",
+    "dt",
+    "dd",
+    "figcaption",
 ];
 
 static LAYOUT_ONLY: LazyLock<Builder<'static>> = LazyLock::new(|| {
@@ -70,13 +88,21 @@ impl TextLayout {
         let breaks = match name {
             "li" | "tr" | "dt" | "dd" | "div" | "figcaption" => 1,
             "ul" | "ol" | "dl" => {
-                let nested = if start { self.lists > 0 } else { self.lists > 1 };
+                let nested = if start {
+                    self.lists > 0
+                } else {
+                    self.lists > 1
+                };
                 if start {
                     self.lists += 1;
                 } else {
                     self.lists = self.lists.saturating_sub(1);
                 }
-                if nested { 1 } else { 2 }
+                if nested {
+                    1
+                } else {
+                    2
+                }
             }
             "pre" => {
                 if start {
@@ -106,14 +132,21 @@ impl TextLayout {
         let mut words = text.split_ascii_whitespace().peekable();
         if words.peek().is_none() {
             // Only white space: one space between words on the same line.
-            if !text.is_empty() && self.owed == 0 && !self.out.is_empty() && !self.out.ends_with([' ', '\n']) {
+            if !text.is_empty()
+                && self.owed == 0
+                && !self.out.is_empty()
+                && !self.out.ends_with([' ', '\n'])
+            {
                 self.out.push(' ');
             }
             return;
         }
         self.pay_owed();
         let at_line_start = self.out.is_empty() || self.out.ends_with('\n');
-        if text.starts_with(|c: char| c.is_ascii_whitespace()) && !at_line_start && !self.out.ends_with(' ') {
+        if text.starts_with(|c: char| c.is_ascii_whitespace())
+            && !at_line_start
+            && !self.out.ends_with(' ')
+        {
             self.out.push(' ');
         }
         let mut first = true;
@@ -152,7 +185,10 @@ mod tests {
 
     #[test]
     fn paragraphs_and_line_breaks() {
-        assert_eq!(html_to_text("<p>one<br>two</p><p>three</p>"), "one\ntwo\n\nthree");
+        assert_eq!(
+            html_to_text("<p>one<br>two</p><p>three</p>"),
+            "one\ntwo\n\nthree"
+        );
         assert_eq!(html_to_text("<p>a<br/><br />b</p>"), "a\n\nb");
         assert_eq!(html_to_text("<p>a<br></p><p>b</p>"), "a\n\nb");
         assert_eq!(html_to_text("<p>one</p>\n\n<p>  two  </p>\n"), "one\n\ntwo");
@@ -163,10 +199,15 @@ mod tests {
     #[test]
     fn entities_are_decoded_and_tags_dropped() {
         assert_eq!(
-            html_to_text("<p>1 &lt; 2 &amp;&amp; &quot;q&quot; &#39;s&#x27; &eacute;&nbsp;x &#128512;</p>"),
+            html_to_text(
+                "<p>1 &lt; 2 &amp;&amp; &quot;q&quot; &#39;s&#x27; &eacute;&nbsp;x &#128512;</p>"
+            ),
             "1 < 2 && \"q\" 's' é\u{a0}x 😀"
         );
-        assert_eq!(html_to_text("<p><b>bold</b> <a href=\"https://e.example\">link</a></p>"), "bold link");
+        assert_eq!(
+            html_to_text("<p><b>bold</b> <a href=\"https://e.example\">link</a></p>"),
+            "bold link"
+        );
         assert_eq!(html_to_text("a &lt;script&gt;"), "a <script>");
     }
 
@@ -177,19 +218,28 @@ mod tests {
             r#"<a href="https://example.org/a/very/long/path/to/a/lesson" rel="nofollow noopener noreferrer" target="_blank">"#,
             r#"<span class="invisible">https://</span><span class="ellipsis">example.org/a/very/long/path/</span><span class="invisible">to/a/lesson</span></a></p>"#
         );
-        assert_eq!(html_to_text(html), "@a https://example.org/a/very/long/path/to/a/lesson");
+        assert_eq!(
+            html_to_text(html),
+            "@a https://example.org/a/very/long/path/to/a/lesson"
+        );
     }
 
     #[test]
     fn scripts_and_styles_leave_no_text() {
-        assert_eq!(html_to_text("<p>Hello<script>alert(1)</script></p><style>p{}</style>"), "Hello");
+        assert_eq!(
+            html_to_text("<p>Hello<script>alert(1)</script></p><style>p{}</style>"),
+            "Hello"
+        );
         assert_eq!(html_to_text("<img src=x onerror=alert(1)>x<!-- c -->"), "x");
     }
 
     #[test]
     fn whitespace_collapses_except_in_pre() {
         assert_eq!(html_to_text("<p>  a \n\t b  <i> c </i>d</p>"), "a b c d");
-        assert_eq!(html_to_text("<p>x</p><pre>  code\n    more</pre>"), "x\n\n  code\n    more");
+        assert_eq!(
+            html_to_text("<p>x</p><pre>  code\n    more</pre>"),
+            "x\n\n  code\n    more"
+        );
         assert_eq!(html_to_text("<span>a</span> <span>b</span>"), "a b");
     }
 

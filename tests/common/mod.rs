@@ -252,3 +252,4 @@ pub fn http_get(url: &str) -> (u16, String) {
     (status, body)
 }
 pub mod receiver;
+pub mod remote;

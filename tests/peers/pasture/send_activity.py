@@ -2,15 +2,16 @@
 
     cd DIR_WHERE_ONE_ACTOR_RUNS          # its data.toml holds the actor's key
     $VENV/bin/python tests/peers/pasture/send_activity.py \\
-        --base http://127.0.0.1:PORT --inbox INBOX_URL [--to ACTOR_URL] FILE
+        --base http://127.0.0.1:PORT --inbox INBOX_URL [--to ACTOR_URL] FILE...
 
-FILE is either a fixture from tests/fixtures/pasture/ (its "activity" is sent)
+Each FILE is either a fixture from tests/fixtures/pasture/ (its "activity" is sent)
 or a bare activity. The fixtures' sender http://actor.example becomes the
 one_actor (BASE/actor, ids under BASE/), and their recipient
 http://remote.example/ becomes ACTOR_URL when --to is given. The request is an
 HTTP-signed POST (draft-cavage, rsa-sha256, keyId BASE/actor#main) made by
 bovine, the library the pasture tools are built on. Prints the status and the
-body of the answer; exits 0 for a 2xx answer, 1 otherwise.
+body of each answer (with the file name when there are several); exits 0 when
+every answer was 2xx, 1 otherwise.
 
 The one_actor must be running at BASE (see README.md) so that the receiving
 server can fetch its key.
@@ -20,8 +21,6 @@ import argparse
 import asyncio
 import json
 import sys
-
-import aiohttp
 
 from fediverse_pasture.one_actor import bovine_actor_and_session
 
@@ -44,15 +43,18 @@ def rewrite(value, base: str, to: str | None):
     return value
 
 
-async def send(base: str, inbox: str, activity: dict) -> int:
+async def send(base: str, inbox: str, activities: list[tuple[str, dict]]) -> int:
+    failed = 0
     async with bovine_actor_and_session(base) as (bovine_actor, _, _):
-        try:
-            response = await bovine_actor.post(inbox, activity)
-            status, body = response.status, await response.text()
-        except aiohttp.ClientResponseError as e:
-            status, body = e.status, e.message
-    print(f"{status} {body}".rstrip())
-    return 0 if 200 <= status < 300 else 1
+        for name, activity in activities:
+            # bovine's post raises on >= 400 and drops the body; use its
+            # signed client directly to keep the answer.
+            response = await bovine_actor.client.post(inbox, json.dumps(activity))
+            status, body = response.status, (await response.text()).strip()
+            prefix = f"{name} " if len(activities) > 1 else ""
+            print(f"{prefix}{status} {body}".rstrip(), flush=True)
+            failed += not 200 <= status < 300
+    return 1 if failed else 0
 
 
 def main() -> int:
@@ -61,16 +63,20 @@ def main() -> int:
     parser.add_argument("--inbox", required=True, help="inbox URL to POST to")
     parser.add_argument("--to", help="actor URL to put in place of http://remote.example/")
     parser.add_argument("--print", action="store_true", help="print the rewritten activity to stderr")
-    parser.add_argument("file")
+    parser.add_argument("files", nargs="+", metavar="FILE")
     args = parser.parse_args()
+    base = args.base.rstrip("/")
 
-    with open(args.file, encoding="utf-8") as fp:
-        data = json.load(fp)
-    activity = data["activity"] if "activity" in data and "input" in data else data
-    activity = rewrite(activity, args.base.rstrip("/"), args.to)
-    if args.print:
-        print(json.dumps(activity, indent=2, ensure_ascii=False), file=sys.stderr)
-    return asyncio.run(send(args.base.rstrip("/"), args.inbox, activity))
+    activities = []
+    for path in args.files:
+        with open(path, encoding="utf-8") as fp:
+            data = json.load(fp)
+        activity = data["activity"] if "activity" in data and "input" in data else data
+        activity = rewrite(activity, base, args.to)
+        if args.print:
+            print(json.dumps(activity, indent=2, ensure_ascii=False), file=sys.stderr)
+        activities.append((path, activity))
+    return asyncio.run(send(base, args.inbox, activities))
 
 
 if __name__ == "__main__":

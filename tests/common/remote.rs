@@ -1,0 +1,119 @@
+//! A remote actor served by a real HTTP server in the test: its actor document and
+//! key are fetched over HTTP, and it signs requests it sends to our inbox.
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use openssl::pkey::{PKey, Private};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+
+pub struct RemoteActor {
+    pub base: String,
+    pub username: String,
+    pub key: PKey<Private>,
+    /// Documents served at paths (mutable, so a test can rotate keys or add notes).
+    pub documents: Arc<Mutex<std::collections::HashMap<String, (u16, Value)>>>,
+}
+
+impl RemoteActor {
+    pub fn id(&self) -> String {
+        format!("{}/users/{}", self.base, self.username)
+    }
+
+    pub fn key_id(&self) -> String {
+        format!("{}#main-key", self.id())
+    }
+
+    pub fn actor_document(&self, key: &PKey<Private>) -> Value {
+        let id = self.id();
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": id,
+            "type": "Person",
+            "preferredUsername": self.username,
+            "name": "Remote Teacher",
+            "inbox": format!("{id}/inbox"),
+            "outbox": format!("{id}/outbox"),
+            "followers": format!("{id}/followers"),
+            "endpoints": { "sharedInbox": format!("{}/inbox", self.base) },
+            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": String::from_utf8(key.public_key_to_pem().unwrap()).unwrap() }
+        })
+    }
+
+    pub fn serve(&self, path: &str, status: u16, doc: Value) {
+        self.documents.lock().unwrap().insert(path.to_string(), (status, doc));
+    }
+
+    /// A POST to `url` signed like Mastodon signs, with `date` as the Date header.
+    pub fn signed_post(&self, client: &reqwest::Client, url: &str, body: &str, date: chrono::DateTime<chrono::Utc>) -> reqwest::RequestBuilder {
+        self.signed_post_with(client, url, body, &self.key, &self.key_id(), date)
+    }
+
+    pub fn signed_post_with(
+        &self,
+        client: &reqwest::Client,
+        url: &str,
+        body: &str,
+        key: &PKey<Private>,
+        key_id: &str,
+        date: chrono::DateTime<chrono::Utc>,
+    ) -> reqwest::RequestBuilder {
+        use staffroom::federation::signatures;
+        let parsed = url::Url::parse(url).unwrap();
+        let host = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
+        let date = signatures::http_date(date);
+        let digest = signatures::digest(body.as_bytes());
+        let signature = signatures::sign(key, key_id, "POST", parsed.path(), &[
+            ("host", &host),
+            ("date", &date),
+            ("digest", &digest),
+            ("content-type", "application/activity+json"),
+        ])
+        .unwrap();
+        client
+            .post(url)
+            .header("Date", date)
+            .header("Digest", digest)
+            .header("Content-Type", "application/activity+json")
+            .header("Signature", signature)
+            .body(body.to_string())
+    }
+}
+
+/// Starts a server for one actor named `username`.
+pub fn start(username: &str) -> RemoteActor {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    let actor = RemoteActor {
+        base: format!("http://127.0.0.1:{port}"),
+        username: username.to_string(),
+        key,
+        documents: Arc::new(Mutex::new(Default::default())),
+    };
+    actor.serve(&format!("/users/{username}"), 200, actor.actor_document(&actor.key));
+    let docs = actor.documents.clone();
+    let server = HttpServer::new(move || {
+        let docs = docs.clone();
+        App::new().default_service(web::to(move |req: actix_web::HttpRequest| {
+            let docs = docs.clone();
+            async move {
+                match docs.lock().unwrap().get(req.path()) {
+                    Some((status, doc)) => HttpResponse::build(actix_web::http::StatusCode::from_u16(*status).unwrap())
+                        .content_type("application/activity+json")
+                        .json(doc),
+                    None => HttpResponse::Accepted().finish(),
+                }
+            }
+        }))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let _ = rt.block_on(server);
+    });
+    actor
+}

@@ -1,0 +1,191 @@
+//! The inbox refuses what it must (unsigned, forged, stale, tampered, oversized,
+//! malformed) with the right status and without leaving a trace, and accepts what
+//! it should exactly once.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{remote, TestApp};
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Rows that an accepted activity would leave behind.
+async fn traces(app: &TestApp) -> i64 {
+    let mut conn = app.pool.get().await.unwrap();
+    let rows: Count = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM accounts WHERE domain IS NOT NULL) + (SELECT count(*) FROM follows)
+              + (SELECT count(*) FROM received_activities) + (SELECT count(*) FROM statuses) AS n",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    rows.n
+}
+
+fn follow(actor: &remote::RemoteActor, app: &TestApp, n: u32) -> String {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#follows/{n}", actor.id()),
+        "type": "Follow",
+        "actor": actor.id(),
+        "object": format!("{}/users/alice", app.address),
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_and_broken_requests_get_401_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let mallory = remote::start("mallory");
+    let inbox = format!("{}/users/alice/inbox", app.address);
+    let body = follow(&mallory, &app, 1);
+    let now = Utc::now();
+
+    // Unsigned.
+    let res = app.client.post(&inbox).header("Content-Type", "application/activity+json").body(body.clone()).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    // Body changed after signing (digest no longer matches).
+    let tampered = body.replace("follows/1", "follows/2");
+    let req = mallory.signed_post(&app.client, &inbox, &body, now).body(tampered).build().unwrap();
+    assert_eq!(reqwest::Client::execute(&app.client, req).await.unwrap().status(), 401);
+    // A signed header changed after signing.
+    let mut req = mallory.signed_post(&app.client, &inbox, &body, now).build().unwrap();
+    req.headers_mut().insert("Date", staffroom::federation::signatures::http_date(now - Duration::seconds(5)).parse().unwrap());
+    assert_eq!(reqwest::Client::execute(&app.client, req).await.unwrap().status(), 401);
+    // Signed with a key that is not mallory's.
+    let other = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    let res = mallory.signed_post_with(&app.client, &inbox, &body, &other, &mallory.key_id(), now).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    // Too old, and from the future.
+    for date in [now - Duration::hours(14), now + Duration::hours(2)] {
+        let res = mallory.signed_post(&app.client, &inbox, &body, date).send().await.unwrap();
+        assert_eq!(res.status(), 401, "{date}");
+    }
+    // Posted to another path than the one signed.
+    let req = mallory.signed_post(&app.client, &format!("{}/inbox", app.address), &body, now).build().unwrap();
+    let mut req = req;
+    *req.url_mut() = url::Url::parse(&inbox).unwrap();
+    assert_eq!(reqwest::Client::execute(&app.client, req).await.unwrap().status(), 401);
+    // A valid signature by someone else than the activity's actor.
+    let eve = remote::start("eve");
+    let res = eve.signed_post(&app.client, &inbox, &body, now).send().await.unwrap();
+    assert_eq!(res.status(), 401, "eve cannot follow in mallory's name");
+
+    // eve's key was fetched to check her signature, but nothing of mallory's got in.
+    let mut conn = app.pool.get().await.unwrap();
+    let follows: Count = diesel::sql_query("SELECT count(*) AS n FROM follows").get_result(&mut conn).await.unwrap();
+    let received: Count = diesel::sql_query("SELECT count(*) AS n FROM received_activities").get_result(&mut conn).await.unwrap();
+    assert_eq!((follows.n, received.n), (0, 0));
+    let mallory_stored: Count = diesel::sql_query(format!("SELECT count(*) AS n FROM accounts WHERE uri = '{}'", mallory.id()))
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mallory_stored.n, 0, "an actor whose signatures failed is not stored");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_follow_is_accepted_once() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let mallory = remote::start("mallory");
+    let body = follow(&mallory, &app, 1);
+    for inbox in [format!("{}/users/alice/inbox", app.address), format!("{}/inbox", app.address)] {
+        let res = mallory.signed_post(&app.client, &inbox, &body, Utc::now()).send().await.unwrap();
+        assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+    }
+    let mut conn = app.pool.get().await.unwrap();
+    let follows: Count = diesel::sql_query("SELECT count(*) AS n FROM follows WHERE accepted").get_result(&mut conn).await.unwrap();
+    assert_eq!(follows.n, 1, "the same activity at both inboxes is processed once");
+    let queued: Count = diesel::sql_query("SELECT count(*) AS n FROM outgoing_activities WHERE body LIKE '%\"Accept\"%'").get_result(&mut conn).await.unwrap();
+    assert_eq!(queued.n, 1, "one Accept goes back");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_bodies_get_clear_errors() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let mallory = remote::start("mallory");
+    let inbox = format!("{}/inbox", app.address);
+    let now = Utc::now();
+
+    // Malformed JSON, correctly signed.
+    let res = mallory.signed_post(&app.client, &inbox, "{\"type\": \"Follow\", ", now).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.json::<serde_json::Value>().await.unwrap()["error"].is_string());
+    // Wrong types.
+    let res = mallory.signed_post(&app.client, &inbox, "[1, 2, 3]", now).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    // Deeply nested.
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let res = mallory.signed_post(&app.client, &inbox, &deep, now).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    // Too big.
+    let huge = format!("{{\"id\": \"{}\", \"pad\": \"{}\"}}", mallory.id(), "x".repeat(2 * 1024 * 1024));
+    let res = mallory.signed_post(&app.client, &inbox, &huge, now).send().await.unwrap();
+    assert_eq!(res.status(), 413);
+    // Unknown kinds are accepted and ignored.
+    let odd = json!({ "id": format!("{}#odd/1", mallory.id()), "type": "EmojiReact", "actor": mallory.id(), "object": "x" }).to_string();
+    let res = mallory.signed_post(&app.client, &inbox, &odd, now).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    // A personal inbox of nobody.
+    let res = mallory.signed_post(&app.client, &format!("{}/users/nobody/inbox", app.address), &odd, now).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(traces(&app).await, 1, "only mallory's account, stored once her signature verified");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_actor_cannot_create_posts_for_another_host() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await;
+    let mallory = remote::start("mallory");
+    let inbox = format!("{}/inbox", app.address);
+    // A mention of alice would make the post matter here, but it claims another host.
+    let create = json!({
+        "id": format!("{}/statuses/1/activity", mallory.id()),
+        "type": "Create",
+        "actor": mallory.id(),
+        "object": {
+            "id": "https://victim.example/users/bob/statuses/1",
+            "type": "Note",
+            "attributedTo": mallory.id(),
+            "content": "<p>forged</p>",
+            "to": [format!("{}/users/alice", app.address)],
+            "tag": [{ "type": "Mention", "href": format!("{}/users/alice", app.address) }]
+        }
+    })
+    .to_string();
+    let res = mallory.signed_post(&app.client, &inbox, &create, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    // And a note attributed to someone else, on her own host.
+    let create = create.replace("https://victim.example/users/bob/statuses/1", &format!("{}/statuses/2", mallory.id()))
+        .replace(&format!("\"attributedTo\":\"{}\"", mallory.id()), "\"attributedTo\":\"https://victim.example/users/bob\"");
+    let res = mallory.signed_post(&app.client, &inbox, &create, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let mut conn = app.pool.get().await.unwrap();
+    let posts: Count = diesel::sql_query("SELECT count(*) AS n FROM statuses").get_result(&mut conn).await.unwrap();
+    assert_eq!(posts.n, 0);
+    let _ = alice;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotated_key_is_fetched_again() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let mut mallory = remote::start("mallory");
+    let inbox = format!("{}/inbox", app.address);
+    let res = mallory.signed_post(&app.client, &inbox, &follow(&mallory, &app, 1), Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    // Mallory's server rotates her key; our cached one no longer verifies.
+    let new_key = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    mallory.serve(&format!("/users/{}", mallory.username), 200, mallory.actor_document(&new_key));
+    mallory.key = new_key;
+    let res = mallory.signed_post(&app.client, &inbox, &follow(&mallory, &app, 2), Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202, "verified with the refetched key");
+}
