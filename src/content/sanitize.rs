@@ -197,8 +197,49 @@ mod tests {
 
     use super::*;
 
+    /// Sanitises, and checks the result holds only what the allowlist allows.
     fn s(html: &str) -> String {
-        sanitize_remote_html(html)
+        let out = sanitize_remote_html(html);
+        assert_strict(&out);
+        out
+    }
+
+    fn assert_strict(html: &str) {
+        let mut open = Vec::new();
+        for token in markup::tokens(html) {
+            match token {
+                Token::Text(text) => assert!(!text.contains('<'), "{html}"),
+                Token::Start { name, attrs } => {
+                    assert!(ELEMENTS.contains(&name), "<{name}> in {html}");
+                    for (attr, value) in &attrs {
+                        let allowed = match (name, *attr) {
+                            (_, "lang") => true,
+                            ("a", "href") => LINK_SCHEMES.iter().any(|scheme| {
+                                value.get(..scheme.len() + 1).is_some_and(|head| {
+                                    head.eq_ignore_ascii_case(&format!("{scheme}:"))
+                                })
+                            }),
+                            ("a", "rel") => *value == LINK_REL,
+                            ("a", "target") => *value == "_blank",
+                            ("a" | "span", "class") => value.split(' ').all(allowed_class),
+                            ("a" | "span", "translate") => *value == "no",
+                            ("ol", "start" | "reversed") | ("li", "value") => true,
+                            _ => false,
+                        };
+                        assert!(allowed, "{attr}={value:?} on <{name}> in {html}");
+                    }
+                    if name == "a" {
+                        let names: Vec<&str> = attrs.iter().map(|(attr, _)| *attr).collect();
+                        assert!(names.starts_with(&["href", "rel", "target"]), "{html}");
+                    }
+                    if name != "br" {
+                        open.push(name);
+                    }
+                }
+                Token::End { name } => assert_eq!(open.pop(), Some(name), "{html}"),
+            }
+        }
+        assert!(open.is_empty(), "{html}");
     }
 
     const REL: &str = r#"rel="nofollow noopener noreferrer" target="_blank""#;
@@ -423,6 +464,68 @@ mod tests {
             let once = s(html);
             assert_eq!(s(&once), once, "{html}");
         }
+    }
+
+    /// Every content and summary in the fediverse-pasture-inputs corpus (hostile HTML
+    /// included) comes out strict, and sanitising again changes nothing.
+    #[test]
+    fn pasture_corpus_comes_out_strict() {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("fixture directory") {
+                let path = entry.expect("fixture entry").path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "json") {
+                    let text = std::fs::read_to_string(&path).expect("fixture");
+                    let json: serde_json::Value = serde_json::from_str(&text).expect("fixture JSON");
+                    collect(&json, found);
+                }
+            }
+        }
+        fn collect(json: &serde_json::Value, found: &mut Vec<String>) {
+            match json {
+                serde_json::Value::Object(map) => {
+                    for (key, value) in map {
+                        match (key.as_str(), value) {
+                            ("content" | "summary", serde_json::Value::String(html)) => found.push(html.clone()),
+                            ("contentMap" | "summaryMap", serde_json::Value::Object(langs)) => {
+                                found.extend(langs.values().filter_map(|v| v.as_str().map(str::to_owned)));
+                            }
+                            _ => collect(value, found),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|item| collect(item, found)),
+                _ => {}
+            }
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pasture");
+        let mut found = Vec::new();
+        walk(&dir, &mut found);
+        assert!(found.len() > 200, "only {} contents found in {}", found.len(), dir.display());
+        for html in &found {
+            let once = s(html);
+            assert_eq!(s(&once), once, "{html}");
+            let text = crate::content::html_to_text(html);
+            assert!(!text.contains("alert("), "{html} -> {text}");
+        }
+    }
+
+    #[test]
+    fn pasture_examples() {
+        assert_eq!(s("<script>alert('hi');</script>"), "");
+        assert_eq!(s(r#"<img src="http://pasture-one-actor/assets/nlnet.png" alt="NLNET Logo" />"#), "");
+        assert_eq!(s(r#"Audio <audio controls src="http://pasture-one-actor/assets/cow_moo.mp3"></audio>"#), "Audio ");
+        assert_eq!(s("<del>old</del><ins>new</ins> <small>s</small><sup>2</sup><mark>m</mark>"), "<del>old</del>new s2m");
+        assert_eq!(s("wbr: Fernstraßen<wbr />bau"), "wbr: Fernstraßenbau");
+        assert_eq!(
+            s("<a href='https://funfedi.dev' class='fun-red-link' download='x' hreflang='en'>f</a>"),
+            format!(r#"<a href="https://funfedi.dev" {REL}>f</a>"#)
+        );
+        assert_eq!(
+            s("<a href='https://funfedi.dev' class='mention'>m</a>"),
+            format!(r#"<a href="https://funfedi.dev" {REL} class="mention">m</a>"#)
+        );
     }
 
     #[test]

@@ -253,3 +253,4 @@ pub fn http_get(url: &str) -> (u16, String) {
 }
 pub mod receiver;
 pub mod remote;
+pub mod fedify;

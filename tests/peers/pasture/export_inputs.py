@@ -330,7 +330,9 @@ async def main() -> int:
         "hosts": {
             "actor.example": "the sending actor (activity.actor, object.attributedTo)",
             "remote.example": "the receiving actor, appended to activity and object 'to'",
-            "pasture-one-actor": "host of the package's one_actor app; assets/ and /images/ live there",
+            "pasture-one-actor": "host of the package's one_actor app, which is the sender when the "
+            "package runs against real servers (so http://pasture-one-actor/actor means the sender); "
+            "/assets/ and /images/ live there",
         },
         "groups": groups,
         "inputs": inputs_meta,

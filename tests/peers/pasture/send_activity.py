@@ -1,17 +1,20 @@
-"""Send one activity, signed by the pasture one_actor, to an inbox.
+"""Send activities, signed by the pasture one_actor, to an inbox.
 
     cd DIR_WHERE_ONE_ACTOR_RUNS          # its data.toml holds the actor's key
     $VENV/bin/python tests/peers/pasture/send_activity.py \\
         --base http://127.0.0.1:PORT --inbox INBOX_URL [--to ACTOR_URL] FILE...
 
-Each FILE is either a fixture from tests/fixtures/pasture/ (its "activity" is sent)
-or a bare activity. The fixtures' sender http://actor.example becomes the
-one_actor (BASE/actor, ids under BASE/), and their recipient
-http://remote.example/ becomes ACTOR_URL when --to is given. The request is an
-HTTP-signed POST (draft-cavage, rsa-sha256, keyId BASE/actor#main) made by
-bovine, the library the pasture tools are built on. Prints the status and the
-body of each answer (with the file name when there are several); exits 0 when
-every answer was 2xx, 1 otherwise.
+Each FILE is either a fixture from tests/fixtures/pasture/ (its "activity" is
+sent) or a bare activity. URLs are rewritten first: the fixtures' sender
+http://actor.example becomes the one_actor, BASE/actor, with ids under BASE/.
+URLs on http://pasture-one-actor/ become BASE/ as well, because that host is
+the one_actor in the package's own runs. So /actor is the sender, and
+/images/... are served by one_actor. /assets/... are not served and give 404.
+The recipient http://remote.example/ becomes ACTOR_URL when --to is given.
+Each request is an HTTP-signed POST (draft-cavage, rsa-sha256, keyId
+BASE/actor#main) made by bovine, the library the pasture tools are built on.
+Prints the status and the body of each answer (with the file name when there
+are several); exits 0 when every answer was 2xx, 1 otherwise.
 
 The one_actor must be running at BASE (see README.md) so that the receiving
 server can fetch its key.
@@ -25,6 +28,7 @@ import sys
 from fediverse_pasture.one_actor import bovine_actor_and_session
 
 SENDER = "http://actor.example"
+PASTURE = "http://pasture-one-actor"
 RECIPIENT = "http://remote.example/"
 
 
@@ -36,8 +40,11 @@ def rewrite(value, base: str, to: str | None):
     if isinstance(value, str):
         if value == SENDER:
             return f"{base}/actor"
-        if value.startswith(SENDER + "/"):
-            return base + value[len(SENDER):]
+        for host in (SENDER, PASTURE):
+            if value.startswith(host + "/"):
+                return base + value[len(host):]
+        if value == PASTURE:
+            return base
         if to and value == RECIPIENT:
             return to
     return value

@@ -1,0 +1,157 @@
+//! Federation with Fedify, an ActivityPub implementation we did not write, running
+//! as its own process (tests/peers/fedify).
+
+mod common;
+
+use common::{fedify::FedifyPeer, TestApp};
+use serde_json::{json, Value};
+use staffroom::{
+    db::{follows::Follow, statuses::{Status, Visibility}},
+    federation::fetch,
+    services::{follows, statuses::{self, NewPost}},
+};
+use std::time::Duration;
+
+async fn eventually<F, Fut, T>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+fn as_list(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+        _ => vec![],
+    }
+}
+
+/// The body exactly as the peer received it.
+fn raw_of(entry: &Value) -> Value {
+    match &entry["raw"] {
+        Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+        other => other.clone(),
+    }
+}
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fedify_follows_us_and_receives_our_posts_replies_and_deletes() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let peer = FedifyPeer::start("fedi", "draft-cavage-http-signatures-12").await;
+    let alice_id = format!("{}/users/alice", app.address);
+
+    // The Fedify actor follows alice and receives our Accept.
+    peer.act("follow", json!({ "target": alice_id })).await;
+    eventually("Fedify saw our Accept", || async {
+        as_list(&peer.get("following").await).contains(&alice_id).then_some(())
+    })
+    .await;
+    let accept = &peer.received("Accept").await[0];
+    assert_eq!(accept["actor"], alice_id);
+
+    // alice posts publicly: it arrives addressed as Mastodon addresses it.
+    let note = statuses::post(&app.ctx, &alice, NewPost {
+        text: "Our school garden is blooming #edchat".into(),
+        visibility: Visibility::Public,
+        in_reply_to: None,
+        spoiler_text: String::new(),
+        sensitive: false,
+        language: Some("en".into()),
+    })
+    .await
+    .unwrap();
+    let note_id = format!("{alice_id}/statuses/{}", note.id);
+    let create = eventually("Fedify received the post", || async {
+        peer.received("Create").await.into_iter().find(|c| c["object"] == note_id || c["json"]["object"]["id"] == note_id)
+    })
+    .await;
+    let raw = raw_of(&create);
+    assert_eq!(raw["type"], "Create");
+    assert_eq!(raw["actor"], alice_id);
+    assert_eq!(as_list(&raw["to"]), vec![PUBLIC.to_string()]);
+    assert_eq!(as_list(&raw["cc"]), vec![format!("{alice_id}/followers")]);
+    assert_eq!(raw["object"]["attributedTo"], alice_id);
+    assert!(raw["object"]["content"].as_str().unwrap().contains("Our school garden is blooming"));
+    assert!(raw["object"]["tag"].as_array().unwrap().iter().any(|t| t["type"] == "Hashtag" && t["name"] == "#edchat"));
+
+    // The peer replies; the reply threads under alice's post here.
+    let reply = peer.act("post", json!({ "content": "<p>Lovely! What did you plant?</p>", "inReplyTo": note_id, "mention": alice_id })).await;
+    let reply_id = reply["id"].as_str().unwrap().to_string();
+    let stored = eventually("the reply was stored", || async {
+        let mut conn = app.pool.get().await.unwrap();
+        Status::find_by_uri(&mut conn, &reply_id).await.unwrap()
+    })
+    .await;
+    assert_eq!(stored.in_reply_to_id, Some(note.id));
+    assert!(stored.content.contains("What did you plant?"));
+
+    // alice answers the peer's reply; the answer carries inReplyTo and reaches it.
+    let answer = statuses::post(&app.ctx, &alice, NewPost {
+        text: "Sunflowers and beans!".into(),
+        visibility: Visibility::Public,
+        in_reply_to: Some(stored.id),
+        spoiler_text: String::new(),
+        sensitive: false,
+        language: None,
+    })
+    .await
+    .unwrap();
+    let answer_id = format!("{alice_id}/statuses/{}", answer.id);
+    let got = eventually("Fedify received the answer", || async {
+        peer.received("Create").await.into_iter().find(|c| c["json"]["object"]["id"] == answer_id || c["object"] == answer_id)
+    })
+    .await;
+    let raw = raw_of(&got);
+    assert_eq!(raw["object"]["inReplyTo"], reply_id);
+    assert!(as_list(&raw["cc"]).contains(&peer.actor()), "the replied-to author is addressed");
+
+    // alice deletes her post: the peer gets a Delete of it.
+    statuses::delete(&app.ctx, &alice, note.id).await.unwrap();
+    eventually("Fedify received the Delete", || async {
+        peer.received("Delete").await.into_iter().find(|d| {
+            let raw = raw_of(d);
+            raw["object"]["id"] == note_id || raw["object"] == note_id
+        })
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn we_follow_fedify_and_see_its_posts() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let peer = FedifyPeer::start("fedi", "draft-cavage-http-signatures-12").await;
+
+    let fedi = fetch::resolve_actor(&app.ctx, &peer.actor()).await.expect("we can fetch a Fedify actor");
+    assert_eq!(fedi.username, "fedi");
+    assert!(fedi.shared_inbox_url.is_some());
+    follows::follow(&app.ctx, &alice, &fedi).await.unwrap();
+    eventually("Fedify accepted our follow", || async {
+        let mut conn = app.pool.get().await.unwrap();
+        Follow::find(&mut conn, alice.id, fedi.id).await.unwrap().filter(|f| f.accepted)
+    })
+    .await;
+    assert!(as_list(&peer.get("followers").await).contains(&format!("{}/users/alice", app.address)));
+
+    let posted = peer.act("post", json!({ "content": "<p>Hello from Fedify</p>", "visibility": "public" })).await;
+    let id = posted["id"].as_str().unwrap().to_string();
+    let stored = eventually("the peer's post was stored", || async {
+        let mut conn = app.pool.get().await.unwrap();
+        Status::find_by_uri(&mut conn, &id).await.unwrap()
+    })
+    .await;
+    assert!(stored.content.contains("Hello from Fedify"));
+    assert_eq!(stored.account_id, fedi.id);
+}
