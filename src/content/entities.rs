@@ -141,7 +141,8 @@ fn username_len(s: &str) -> usize {
     s[..run].trim_end_matches(['.', '-']).len()
 }
 
-/// Bytes of a domain at the start of `s`: word characters, with `.` and `-` inside.
+/// Bytes of a domain at the start of `s`: word characters, with `.` and `-` inside,
+/// and a `:port` when one follows (instances on other ports, as in development).
 fn domain_len(s: &str) -> usize {
     if !s.chars().next().is_some_and(is_word) {
         return 0;
@@ -151,7 +152,16 @@ fn domain_len(s: &str) -> usize {
         .take_while(|&c| is_word(c) || c == '.' || c == '-')
         .map(char::len_utf8)
         .sum();
-    s[..run].trim_end_matches(['.', '-']).len()
+    let host = s[..run].trim_end_matches(['.', '-']).len();
+    let rest = &s[host..];
+    if let Some(after) = rest.strip_prefix(':') {
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        let next = after[digits..].chars().next();
+        if (1..=5).contains(&digits) && !next.is_some_and(|c| is_word(c) || c == ':') {
+            return host + 1 + digits;
+        }
+    }
+    host
 }
 
 /// Characters a hashtag may have inside it besides word characters (`_` is one).
@@ -280,6 +290,18 @@ fn is_indic_mark(u: u32) -> bool {
                 | 0x0D79
                 | 0x0DF4
         )
+}
+
+#[cfg(test)]
+mod port_tests {
+    use super::domain_len;
+
+    #[test]
+    fn mention_domains_may_carry_a_port() {
+        assert_eq!(domain_len("127.0.0.1:8080 hi"), "127.0.0.1:8080".len());
+        assert_eq!(domain_len("school.example: hi"), "school.example".len());
+        assert_eq!(domain_len("school.example:80x"), "school.example".len());
+    }
 }
 
 #[cfg(test)]

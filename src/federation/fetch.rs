@@ -112,9 +112,22 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
     }
     openssl::pkey::PKey::public_key_from_pem(actor.public_key.public_key_pem.as_bytes())
         .map_err(|_| remote_failed(format!("the public key of {} is not a valid PEM key", actor.id)))?;
-    let username = actor.preferred_username.trim();
-    if username.is_empty() || username.len() > 256 {
-        return Err(remote_failed("actor without a usable preferredUsername"));
+    // Without preferredUsername, name the account after the last part of its id.
+    let derived;
+    let username = match actor.preferred_username.trim() {
+        "" => {
+            derived = id
+                .path_segments()
+                .and_then(|s| s.filter(|p| !p.is_empty()).last())
+                .map(|p| p.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).collect::<String>())
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| "actor".to_string());
+            derived.as_str()
+        }
+        name => name,
+    };
+    if username.len() > 256 {
+        return Err(remote_failed("actor with an overlong preferredUsername"));
     }
     let http = |u: Option<String>| u.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     let now = Utc::now();

@@ -14,6 +14,8 @@ pub struct Actor {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: String,
+    /// Optional in ActivityPub; Mastodon sends it, some software does not.
+    #[serde(default)]
     pub preferred_username: String,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
     pub name: Option<String>,
