@@ -209,7 +209,8 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
             uri: Some(note.id),
             url,
             content,
-            spoiler_text: note.summary.unwrap_or_default().chars().take(1000).collect(),
+            // A content warning is plain text; some servers send it as HTML.
+            spoiler_text: content::html_to_text(&note.summary.unwrap_or_default()).chars().take(1000).collect(),
             sensitive: note.sensitive,
             visibility: visibility as i16,
             language: language.filter(|l| l.len() <= 16),
