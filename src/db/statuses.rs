@@ -198,6 +198,11 @@ impl Status {
 
     pub async fn set_mentions(conn: &mut AsyncPgConnection, id: StatusId, accounts: &[AccountId]) -> QueryResult<()> {
         diesel::delete(mentions::table.filter(mentions::status_id.eq(id))).execute(conn).await?;
+        Status::add_mentions(conn, id, accounts).await
+    }
+
+    /// Mentions of a status that has none yet.
+    pub async fn add_mentions(conn: &mut AsyncPgConnection, id: StatusId, accounts: &[AccountId]) -> QueryResult<()> {
         let rows: Vec<_> = accounts.iter().map(|a| (mentions::status_id.eq(id), mentions::account_id.eq(*a))).collect();
         if !rows.is_empty() {
             diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
@@ -207,6 +212,11 @@ impl Status {
 
     pub async fn set_tags(conn: &mut AsyncPgConnection, id: StatusId, tags: &[String]) -> QueryResult<()> {
         diesel::delete(status_tags::table.filter(status_tags::status_id.eq(id))).execute(conn).await?;
+        Status::add_tags(conn, id, tags).await
+    }
+
+    /// Hashtags of a status that has none yet.
+    pub async fn add_tags(conn: &mut AsyncPgConnection, id: StatusId, tags: &[String]) -> QueryResult<()> {
         let rows: Vec<_> = tags.iter().map(|t| (status_tags::status_id.eq(id), status_tags::name.eq(t))).collect();
         if !rows.is_empty() {
             diesel::insert_into(status_tags::table).values(rows).on_conflict_do_nothing().execute(conn).await?;

@@ -62,9 +62,12 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
     if signer.owner != actor_id {
         return Err(unauthorized(format!("the request is signed by {}, not by the activity's actor {actor_id}", signer.owner)));
     }
-    let actor = {
-        let mut conn = ctx.pool.get().await?;
-        Account::find(&mut conn, signer.account_id).await?.ok_or_else(|| unauthorized("the signing actor is gone"))?
+    let actor = match &signer.account {
+        Some(account) => (**account).clone(),
+        None => {
+            let mut conn = ctx.pool.get().await?;
+            Account::find(&mut conn, signer.account_id).await?.ok_or_else(|| unauthorized("the signing actor is gone"))?
+        }
     };
     tracing::debug!(kind = %activity.kind, id = %activity.id, actor = %actor_id, "activity received");
     activities::receive(ctx, &actor, activity).await?;
@@ -168,12 +171,12 @@ async fn verify(ctx: &AppContext, req: &HttpRequest, sig: &ParsedSignature) -> R
         return Err(unauthorized(format!("{} does not publish the key {}", fetched.form.uri.as_deref().unwrap_or_default(), sig.key_id)));
     }
     let key = PKey::public_key_from_pem(fetched.form.public_key_pem.as_bytes()).map_err(|_| unauthorized("the signing key is not a valid key"))?;
-    let candidate = CachedKey { account_id: crate::db::AccountId(0), owner: fetched.form.uri.clone().unwrap_or_default(), key: Arc::new(key) };
+    let candidate = CachedKey { account_id: crate::db::AccountId(0), account: None, owner: fetched.form.uri.clone().unwrap_or_default(), key: Arc::new(key) };
     if !checks(&candidate) {
         return Err(unauthorized("the signature does not verify"));
     }
     let account = fetch::store_actor(ctx, &fetched).await?;
-    let key = CachedKey { account_id: account.id, ..candidate };
+    let key = CachedKey { account_id: account.id, account: Some(Arc::new(account)), ..candidate };
     ctx.keys.insert(&sig.key_id, key.clone());
     Ok(key)
 }
@@ -186,6 +189,6 @@ async fn stored_key(ctx: &AppContext, key_id: &str) -> Result<Option<CachedKey>>
     };
     Ok(account.and_then(|a| {
         let key = PKey::public_key_from_pem(a.public_key_pem.as_bytes()).ok()?;
-        Some(CachedKey { account_id: a.id, owner: a.uri.clone()?, key: Arc::new(key) })
+        Some(CachedKey { account_id: a.id, owner: a.uri.clone()?, key: Arc::new(key), account: Some(Arc::new(a)) })
     }))
 }

@@ -11,6 +11,8 @@ use std::{
 #[derive(Clone)]
 pub struct CachedKey {
     pub account_id: AccountId,
+    /// The owner's stored account, so an incoming activity needs no look-up.
+    pub account: Option<Arc<crate::db::accounts::Account>>,
     /// The key owner's actor id.
     pub owner: String,
     pub key: Arc<PKey<Public>>,

@@ -178,6 +178,10 @@ pub async fn store_post_in(conn: &mut AsyncPgConnection, ctx: &AppContext, mut p
         post.form.in_reply_to_account_id = Status::find(conn, parent).await?.map(|s| s.account_id);
     }
     let status = Status::insert(conn, &post.form).await?;
+    if status.id != post.form.id {
+        // Already stored: a repeat changes nothing.
+        return Ok(status);
+    }
     let mut mentioned: Vec<AccountId> = Vec::new();
     for href in &post.mentions {
         let account = match ctx.urls.local_username(href) {
@@ -188,8 +192,8 @@ pub async fn store_post_in(conn: &mut AsyncPgConnection, ctx: &AppContext, mut p
             mentioned.push(a.id);
         }
     }
-    Status::set_mentions(conn, status.id, &mentioned).await?;
-    Status::set_tags(conn, status.id, &post.hashtags).await?;
+    Status::add_mentions(conn, status.id, &mentioned).await?;
+    Status::add_tags(conn, status.id, &post.hashtags).await?;
     if let Some(uri) = &status.uri {
         Status::adopt_replies(conn, &status, uri).await?;
     }

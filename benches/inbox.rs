@@ -1,0 +1,259 @@
+//! Inbox intake benchmark: pre-signed `Create` activities from 1,000 remote actors
+//! (their keys already known), posted over real HTTP to a `staffroom serve` process,
+//! accepted and stored end to end. Prints activities per second, p50/p99 latency,
+//! and this machine's RSA-2048 verify rate (OpenSSL, one core) measured in the same
+//! run, with the ratio between them.
+//!
+//! Run: `scripts/bench inbox`.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use openssl::pkey::{PKey, Private};
+use serde_json::json;
+use staffroom::{db, federation::signatures, services::accounts::{create_local_user, NewUser}};
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+const ACTORS: usize = 1000;
+const ACTIVITIES: usize = 20_000;
+const CONCURRENCY: usize = 64;
+/// Distinct key pairs shared among the actors: verifying costs the same, and
+/// generating 1,000 RSA keys would take longer than the benchmark.
+const KEYS: usize = 16;
+
+fn verify_rate() -> f64 {
+    let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    let data = b"(request-target): post /inbox\nhost: example\ndate: x\ndigest: y\ncontent-type: application/activity+json";
+    let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+    signer.update(data).unwrap();
+    let sig = signer.sign_to_vec().unwrap();
+    let public = PKey::public_key_from_pem(&key.public_key_to_pem().unwrap()).unwrap();
+    let start = Instant::now();
+    let mut n = 0u32;
+    while start.elapsed() < Duration::from_secs(1) {
+        assert!(signatures::verify_rsa_sha256(&public, data, &sig));
+        n += 1;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(run());
+}
+
+async fn run() {
+    let admin = std::env::var("STAFFROOM_TEST_DATABASE_URL").expect("set STAFFROOM_TEST_DATABASE_URL (scripts/bench does)");
+    let name = format!("staffroom_bench_{}", db::new_id());
+    let mut admin_conn = AsyncPgConnection::establish(&admin).await.expect("database reachable");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin_conn).await.unwrap();
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    let outcome = tokio::spawn(bench(url.to_string())).await;
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin_conn).await.unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn bench(db_url: String) {
+    let verifies = verify_rate();
+    println!("RSA-2048 verify rate (OpenSSL, one core): {verifies:.0}/s");
+
+    db::run_migrations(&db_url).await.unwrap();
+    let pool = db::build_pool(&db_url, 4).unwrap();
+    let alice = create_local_user(&pool, NewUser { username: "alice".into(), display_name: None, password: None, admin: false })
+        .await
+        .unwrap()
+        .account;
+
+    println!("Preparing {ACTORS} remote actors followed by alice ...");
+    let keys: Vec<PKey<Private>> = (0..KEYS).map(|_| PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap()).collect();
+    let host = "remote.example";
+    {
+        let mut conn = pool.get().await.unwrap();
+        for i in 0..ACTORS {
+            let pem = String::from_utf8(keys[i % KEYS].public_key_to_pem().unwrap()).unwrap();
+            let id = db::new_id();
+            let uri = format!("https://{host}/users/t{i}");
+            diesel::sql_query(
+                "INSERT INTO accounts (id, username, domain, uri, inbox_url, public_key_pem, public_key_id, last_fetched_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, now())",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .bind::<diesel::sql_types::Text, _>(format!("t{i}"))
+            .bind::<diesel::sql_types::Text, _>(host)
+            .bind::<diesel::sql_types::Text, _>(&uri)
+            .bind::<diesel::sql_types::Text, _>(format!("{uri}/inbox"))
+            .bind::<diesel::sql_types::Text, _>(pem)
+            .bind::<diesel::sql_types::Text, _>(format!("{uri}#main-key"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            diesel::sql_query("INSERT INTO follows (id, account_id, target_account_id, accepted) VALUES ($1, $2, $3, true)")
+                .bind::<diesel::sql_types::BigInt, _>(db::new_id())
+                .bind::<diesel::sql_types::BigInt, _>(alice.id.0)
+                .bind::<diesel::sql_types::BigInt, _>(id)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+
+    // The server under test: the release binary, its own process.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let domain = format!("127.0.0.1:{port}");
+    let data = std::env::temp_dir().join(format!("staffroom-bench-{port}"));
+    let bin = std::env::var("STAFFROOM_BIN").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/staffroom").to_string());
+    let mut server = Command::new(&bin)
+        .arg("serve")
+        .env("DATABASE_URL", &db_url)
+        .env("STAFFROOM_DOMAIN", &domain)
+        .env("STAFFROOM_BIND", &domain)
+        .env("STAFFROOM_DATA_DIR", &data)
+        .env("STAFFROOM_DEV", "true")
+        .env("STAFFROOM_DB_POOL_SIZE", "32")
+        .env("RUST_LOG", "warn,staffroom=warn")
+        .env("STAFFROOM_LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run scripts/bench, which builds target/release/staffroom");
+    let stderr = server.stderr.take().unwrap();
+    std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+    let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("http://{domain}/health")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    println!("Signing {ACTIVITIES} activities ...");
+    let inbox = format!("http://{domain}/inbox");
+    let date = signatures::http_date(chrono::Utc::now());
+    let requests: Vec<(String, String, String)> = (0..ACTIVITIES)
+        .map(|n| {
+            let actor = format!("https://{host}/users/t{}", n % ACTORS);
+            let body = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{actor}/statuses/{n}/activity"),
+                "type": "Create",
+                "actor": actor,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                "cc": [format!("{actor}/followers")],
+                "object": {
+                    "id": format!("{actor}/statuses/{n}"),
+                    "type": "Note",
+                    "attributedTo": actor,
+                    "content": format!("<p>Lesson idea number {n}: <a href=\"https://{host}/tags/edchat\" class=\"mention hashtag\">#edchat</a></p>"),
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                    "cc": [format!("{actor}/followers")],
+                    "published": "2026-11-26T10:00:00Z",
+                    "tag": [{"type": "Hashtag", "name": "#edchat", "href": format!("https://{host}/tags/edchat")}]
+                }
+            })
+            .to_string();
+            let digest = signatures::digest(body.as_bytes());
+            let signature = signatures::sign(&keys[(n % ACTORS) % KEYS], &format!("{actor}#main-key"), "POST", "/inbox", &[
+                ("host", &domain),
+                ("date", &date),
+                ("digest", &digest),
+                ("content-type", "application/activity+json"),
+            ])
+            .unwrap();
+            (body, digest, signature)
+        })
+        .collect();
+
+    // Warm the key cache and connections with the first 1,000 (one per actor), then measure the rest.
+    let requests = Arc::new(requests);
+    let send = |range: std::ops::Range<usize>| {
+        let requests = requests.clone();
+        let client = client.clone();
+        let inbox = inbox.clone();
+        let date = date.clone();
+        async move {
+            let next = Arc::new(std::sync::atomic::AtomicUsize::new(range.start));
+            let mut tasks = Vec::new();
+            for _ in 0..CONCURRENCY {
+                let (requests, client, inbox, date, next) = (requests.clone(), client.clone(), inbox.clone(), date.clone(), next.clone());
+                let end = range.end;
+                tasks.push(tokio::spawn(async move {
+                    let mut latencies = Vec::new();
+                    let mut failures = 0usize;
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= end {
+                            break;
+                        }
+                        let (body, digest, signature) = &requests[i];
+                        let started = Instant::now();
+                        let res = client
+                            .post(&inbox)
+                            .header("Date", &date)
+                            .header("Digest", digest)
+                            .header("Content-Type", "application/activity+json")
+                            .header("Signature", signature)
+                            .body(body.clone())
+                            .send()
+                            .await;
+                        match res {
+                            Ok(r) if r.status().as_u16() == 202 => latencies.push(started.elapsed()),
+                            Ok(r) => {
+                                failures += 1;
+                                if failures < 3 {
+                                    eprintln!("unexpected answer {}: {}", r.status(), r.text().await.unwrap_or_default());
+                                }
+                            }
+                            Err(e) => {
+                                failures += 1;
+                                eprintln!("request failed: {e}");
+                            }
+                        }
+                    }
+                    (latencies, failures)
+                }));
+            }
+            let mut latencies = Vec::new();
+            let mut failures = 0;
+            for t in tasks {
+                let (l, f) = t.await.unwrap();
+                latencies.extend(l);
+                failures += f;
+            }
+            (latencies, failures)
+        }
+    };
+    send(0..ACTORS).await;
+    println!("Posting {} activities with {CONCURRENCY} connections ...", ACTIVITIES - ACTORS);
+    let started = Instant::now();
+    let (mut latencies, failures) = send(ACTORS..ACTIVITIES).await;
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)];
+    let rate = latencies.len() as f64 / elapsed.as_secs_f64();
+
+    let stored: i64 = {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = pool.get().await.unwrap();
+        diesel::sql_query("SELECT count(*) AS n FROM statuses").get_result::<N>(&mut conn).await.unwrap().n
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&data);
+
+    println!();
+    println!("  activities accepted:        {} ({failures} failures)", latencies.len());
+    println!("  posts stored in all:        {stored} of {ACTIVITIES}");
+    println!("  time:                       {:.2} s", elapsed.as_secs_f64());
+    println!("  activities per second:      {rate:.0}");
+    println!("  latency p50 / p99:          {:.1} / {:.1} ms", pct(0.5).as_secs_f64() * 1e3, pct(0.99).as_secs_f64() * 1e3);
+    println!("  RSA-2048 verify (1 core):   {verifies:.0}/s");
+    println!("  ratio:                      {:.2} (activities/s ÷ one core's verifies/s)", rate / verifies);
+}
