@@ -64,6 +64,12 @@ async fn bench(db_url: String) {
     println!("RSA-2048 verify rate (OpenSSL, one core): {verifies:.0}/s");
 
     db::run_migrations(&db_url).await.unwrap();
+    if std::env::var("BENCH_ASYNC_COMMIT").is_ok() {
+        // Diagnosis only: shows how much of the time is waiting for WAL flushes.
+        let mut conn = AsyncPgConnection::establish(&db_url).await.unwrap();
+        let name = db_url.rsplit('/').next().unwrap().to_string();
+        diesel::sql_query(format!("ALTER DATABASE {name} SET synchronous_commit = off")).execute(&mut conn).await.unwrap();
+    }
     let pool = db::build_pool(&db_url, 4).unwrap();
     let alice = create_local_user(&pool, NewUser { username: "alice".into(), display_name: None, password: None, admin: false })
         .await

@@ -2,6 +2,7 @@
 //! Everything lives in the library so tests and benchmarks use the real thing;
 //! `main.rs` only parses the command line.
 
+pub mod api;
 pub mod config;
 pub mod content;
 pub mod context;

@@ -36,6 +36,21 @@ enum Command {
     /// Inspect and nudge the outgoing delivery queue.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Access tokens for the Mastodon client API.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token for a script acting as NAME; prints the token alone.
+    Create {
+        /// The local account the token acts for.
+        name: String,
+        /// Space- or comma-separated scopes.
+        #[arg(long, default_value = "read write follow")]
+        scopes: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -173,6 +188,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 if n > 0 {
                     println!("A running `staffroom serve` sends them within a second.");
                 }
+                Ok(())
+            })
+            .await
+        }
+        Command::Token(TokenCommand::Create { name, scopes }) => {
+            with_database(&settings, |pool| async move {
+                let scopes = scopes.replace(',', " ");
+                let token = staffroom::services::tokens::create(&pool, &name, "command line", &scopes)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                println!("{token}");
                 Ok(())
             })
             .await

@@ -156,6 +156,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
                 }
             })
             .route("/health", web::get().to(health::health))
+            .configure(crate::api::configure)
             .route("/.well-known/webfinger", web::get().to(federation::discovery::webfinger))
             .route("/.well-known/host-meta", web::get().to(federation::discovery::host_meta))
             .route("/.well-known/nodeinfo", web::get().to(federation::discovery::nodeinfo_links))

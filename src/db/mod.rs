@@ -10,6 +10,7 @@ pub mod received;
 pub mod schema;
 pub mod site;
 pub mod statuses;
+pub mod tokens;
 pub mod users;
 
 use anyhow::Context;

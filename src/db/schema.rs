@@ -170,6 +170,7 @@ diesel::joinable!(mentions -> statuses (status_id));
 diesel::joinable!(status_tags -> statuses (status_id));
 diesel::joinable!(favourites -> statuses (status_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    access_tokens,
     accounts,
     users,
     site,
@@ -184,3 +185,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     outgoing_activities,
     deliveries,
 );
+
+diesel::table! {
+    access_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        name -> Text,
+        token_hash -> Text,
+        scopes -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(access_tokens -> users (user_id));

@@ -5,3 +5,4 @@ pub mod accounts;
 pub mod follows;
 pub mod instance;
 pub mod statuses;
+pub mod tokens;

@@ -401,3 +401,99 @@ pub async fn outbox(ctx: &AppContext, author: &Account, max_id: Option<StatusId>
     }
     Ok((total, items))
 }
+
+/// A post as a reader sees it: with its author, what it mentions, its counts, the
+/// boosted post if it is a boost, and what the viewer did with it.
+pub struct StatusView {
+    pub status: Status,
+    pub author: Account,
+    pub mentioned: Vec<Account>,
+    pub tags: Vec<String>,
+    pub replies: i64,
+    pub favourites: i64,
+    pub reblogs: i64,
+    pub favourited: bool,
+    pub reblogged: bool,
+    pub reblog: Option<Box<StatusView>>,
+}
+
+pub async fn view(conn: &mut AsyncPgConnection, status: Status, viewer: Option<&Account>) -> Result<StatusView> {
+    let reblog = match status.reblog_of_id {
+        Some(id) => match Status::find(conn, id).await? {
+            Some(original) => Some(Box::new(Box::pin(view(conn, original, viewer)).await?)),
+            None => None,
+        },
+        None => None,
+    };
+    let author = Account::find(conn, status.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
+    let mentioned = Status::mentioned_accounts(conn, status.id).await?;
+    let tags = Status::tags(conn, status.id).await?;
+    let (favourited, reblogged) = match viewer {
+        Some(v) => (Status::favourite_uri(conn, v.id, status.id).await?.is_some(), Status::find_reblog(conn, v.id, status.id).await?.is_some()),
+        None => (false, false),
+    };
+    Ok(StatusView {
+        replies: Status::replies(conn, status.id).await?.len() as i64,
+        favourites: Status::count_favourites(conn, status.id).await?,
+        reblogs: Status::count_reblogs(conn, status.id).await?,
+        status,
+        author,
+        mentioned,
+        tags,
+        favourited,
+        reblogged,
+        reblog,
+    })
+}
+
+/// A post by id, if `viewer` may see it.
+pub async fn get(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<StatusView> {
+    let mut conn = ctx.pool.get().await?;
+    let status = visible_status(&mut conn, viewer, id).await?;
+    view(&mut conn, status, Some(viewer)).await
+}
+
+/// The home timeline: posts and boosts by the viewer and the accounts it follows,
+/// plus posts that mention it, newest first.
+pub async fn home(ctx: &AppContext, viewer: &Account, max_id: Option<StatusId>, limit: i64) -> Result<Vec<StatusView>> {
+    let mut conn = ctx.pool.get().await?;
+    let statuses = Status::home(&mut conn, viewer.id, max_id, limit).await?;
+    let mut out = Vec::with_capacity(statuses.len());
+    for s in statuses {
+        out.push(view(&mut conn, s, Some(viewer)).await?);
+    }
+    Ok(out)
+}
+
+/// A post's thread: the posts above it (oldest first) and the replies below it.
+pub async fn context(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<(Vec<StatusView>, Vec<StatusView>)> {
+    let mut conn = ctx.pool.get().await?;
+    let status = visible_status(&mut conn, viewer, id).await?;
+    let mut ancestors = Vec::new();
+    let mut parent = status.in_reply_to_id;
+    while let Some(p) = parent.filter(|_| ancestors.len() < 40) {
+        match visible_status(&mut conn, viewer, p).await {
+            Ok(s) => {
+                parent = s.in_reply_to_id;
+                ancestors.push(view(&mut conn, s, Some(viewer)).await?);
+            }
+            Err(_) => break,
+        }
+    }
+    ancestors.reverse();
+    let mut descendants = Vec::new();
+    let mut queue = vec![status.id];
+    while let Some(p) = queue.pop() {
+        for child in Status::replies(&mut conn, p).await? {
+            if descendants.len() >= 200 {
+                break;
+            }
+            if visible_status(&mut conn, viewer, child.id).await.is_ok() {
+                queue.push(child.id);
+                descendants.push(view(&mut conn, child, Some(viewer)).await?);
+            }
+        }
+    }
+    descendants.sort_by_key(|v| v.status.id);
+    Ok((ancestors, descendants))
+}

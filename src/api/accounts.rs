@@ -1,0 +1,205 @@
+//! `/api/v1/accounts/…`, follow requests, and search.
+
+use super::{auth::Auth, entities::account::{account, Counts}};
+use crate::{
+    context::AppContext,
+    db::{accounts::Account, follows::Follow, statuses::Status, AccountId},
+    error::{Error, Result},
+    federation::fetch,
+    services,
+};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+async fn counts(ctx: &AppContext, a: &Account) -> Result<Counts> {
+    let mut conn = ctx.pool.get().await?;
+    Ok(Counts {
+        followers: Follow::count_followers(&mut conn, a.id).await?,
+        following: Follow::count_following(&mut conn, a.id).await?,
+        statuses: Status::count_outbox(&mut conn, a.id).await?,
+    })
+}
+
+async fn entity(ctx: &AppContext, a: &Account) -> Result<Value> {
+    Ok(account(a, &ctx.urls, Some(&counts(ctx, a).await?)))
+}
+
+async fn find(ctx: &AppContext, id: &str) -> Result<Account> {
+    let id: i64 = id.parse().map_err(|_| Error::not_found("Record not found"))?;
+    let mut conn = ctx.pool.get().await?;
+    Account::find(&mut conn, AccountId(id)).await?.ok_or_else(|| Error::not_found("Record not found"))
+}
+
+pub async fn verify_credentials(ctx: web::Data<AppContext>, auth: Auth) -> Result<HttpResponse> {
+    auth.require("read:accounts")?;
+    let mut value = entity(&ctx, &auth.account).await?;
+    value["source"] = json!({ "privacy": "public", "sensitive": false, "language": null, "note": auth.account.note, "fields": [], "follow_requests_count": 0 });
+    Ok(HttpResponse::Ok().json(value))
+}
+
+pub async fn get(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("read:accounts")?;
+    let a = find(&ctx, &id).await?;
+    Ok(HttpResponse::Ok().json(entity(&ctx, &a).await?))
+}
+
+#[derive(Deserialize)]
+pub struct Lookup {
+    acct: String,
+}
+
+pub async fn lookup(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Lookup>) -> Result<HttpResponse> {
+    auth.require("read:accounts")?;
+    let acct = q.acct.trim().trim_start_matches('@');
+    let a = match acct.split_once('@') {
+        Some((user, domain)) if !domain.eq_ignore_ascii_case(ctx.urls.domain()) => {
+            let mut conn = ctx.pool.get().await?;
+            Account::find_remote(&mut conn, user, domain).await?.ok_or_else(|| Error::not_found("Record not found"))?
+        }
+        Some((user, _)) => services::accounts::find_local_account(&ctx.pool, user).await?,
+        None => services::accounts::find_local_account(&ctx.pool, acct).await?,
+    };
+    Ok(HttpResponse::Ok().json(entity(&ctx, &a).await?))
+}
+
+async fn relationship(ctx: &AppContext, me: &Account, other: &Account) -> Result<Value> {
+    let mut conn = ctx.pool.get().await?;
+    let mine = Follow::find(&mut conn, me.id, other.id).await?;
+    let theirs = Follow::find(&mut conn, other.id, me.id).await?;
+    let blocking = crate::db::follows::Block::exists(&mut conn, me.id, other.id).await?;
+    Ok(json!({
+        "id": other.id.to_string(),
+        "following": mine.as_ref().is_some_and(|f| f.accepted),
+        "showing_reblogs": mine.as_ref().is_some_and(|f| f.accepted),
+        "notifying": false,
+        "languages": null,
+        "followed_by": theirs.as_ref().is_some_and(|f| f.accepted),
+        "blocking": blocking,
+        "blocked_by": false,
+        "muting": false,
+        "muting_notifications": false,
+        "requested": mine.as_ref().is_some_and(|f| !f.accepted),
+        "requested_by": theirs.as_ref().is_some_and(|f| !f.accepted),
+        "domain_blocking": false,
+        "endorsed": false,
+        "note": "",
+    }))
+}
+
+pub async fn relationships(ctx: web::Data<AppContext>, auth: Auth, req: actix_web::HttpRequest) -> Result<HttpResponse> {
+    auth.require("read:follows")?;
+    let mut out = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        if key == "id[]" || key == "id" {
+            if let Ok(other) = find(&ctx, &value).await {
+                out.push(relationship(&ctx, &auth.account, &other).await?);
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub async fn follow(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("write:follows")?;
+    let target = find(&ctx, &id).await?;
+    services::follows::follow(&ctx, &auth.account, &target).await?;
+    Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &target).await?))
+}
+
+pub async fn unfollow(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("write:follows")?;
+    let target = find(&ctx, &id).await?;
+    services::follows::unfollow(&ctx, &auth.account, &target).await?;
+    Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &target).await?))
+}
+
+pub async fn block(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("write:blocks")?;
+    let target = find(&ctx, &id).await?;
+    services::follows::block(&ctx, &auth.account, &target).await?;
+    Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &target).await?))
+}
+
+pub async fn follow_requests(ctx: web::Data<AppContext>, auth: Auth) -> Result<HttpResponse> {
+    auth.require("read:follows")?;
+    let mut conn = ctx.pool.get().await?;
+    let pending = Follow::followers_page(&mut conn, auth.account.id, false, None, 80).await?;
+    drop(conn);
+    let mut out = Vec::new();
+    for (_, a) in pending {
+        out.push(entity(&ctx, &a).await?);
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub async fn authorize(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("write:follows")?;
+    let follower = find(&ctx, &id).await?;
+    services::follows::authorize(&ctx, &auth.account, &follower).await?;
+    Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &follower).await?))
+}
+
+pub async fn reject(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("write:follows")?;
+    let follower = find(&ctx, &id).await?;
+    services::follows::reject(&ctx, &auth.account, &follower).await?;
+    Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &follower).await?))
+}
+
+#[derive(Deserialize)]
+pub struct Search {
+    q: String,
+    #[serde(default)]
+    resolve: Option<String>,
+}
+
+/// Accounts by `@name@host` or actor URL; with `resolve=true`, unknown ones are looked
+/// up on their servers (WebFinger, signed fetch).
+pub async fn search(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Search>) -> Result<HttpResponse> {
+    auth.require("read:search")?;
+    let resolve = q.resolve.as_deref().is_some_and(|r| r == "true" || r == "1");
+    let query = q.q.trim();
+    let mut accounts = Vec::new();
+    let mut statuses = Vec::new();
+    if query.starts_with("https://") || query.starts_with("http://") {
+        let known = {
+            let mut conn = ctx.pool.get().await?;
+            (Account::find_by_uri(&mut conn, query).await?, Status::find_by_uri(&mut conn, query).await?)
+        };
+        match known {
+            (Some(a), _) => accounts.push(a),
+            (_, Some(s)) => {
+                let mut conn = ctx.pool.get().await?;
+                statuses.push(services::statuses::view(&mut conn, s, Some(&auth.account)).await?);
+            }
+            _ if resolve => {
+                if let Some(name) = ctx.urls.local_username(query) {
+                    accounts.extend(services::accounts::find_local_account(&ctx.pool, name).await.ok());
+                } else if let Ok(a) = fetch::resolve_actor(&ctx, query).await {
+                    accounts.push(a);
+                }
+            }
+            _ => {}
+        }
+    } else {
+        let acct = query.trim_start_matches('@');
+        if let Some((user, domain)) = acct.split_once('@') {
+            let found = if resolve {
+                fetch::webfinger(&ctx, user, domain).await.ok()
+            } else {
+                let mut conn = ctx.pool.get().await?;
+                Account::find_remote(&mut conn, user, domain).await?
+            };
+            accounts.extend(found);
+        } else if let Ok(a) = services::accounts::find_local_account(&ctx.pool, acct).await {
+            accounts.push(a);
+        }
+    }
+    let mut out = Vec::new();
+    for a in &accounts {
+        out.push(entity(&ctx, a).await?);
+    }
+    let statuses: Vec<Value> = statuses.iter().map(|s| super::entities::status::status(s, &ctx.urls)).collect();
+    Ok(HttpResponse::Ok().json(json!({ "accounts": out, "statuses": statuses, "hashtags": [] })))
+}

@@ -1,0 +1,52 @@
+//! Bearer-token authentication and Mastodon's scope checks.
+
+use crate::{
+    context::AppContext,
+    db::{accounts::Account, users::User},
+    error::{Error, ErrorKind},
+    services::tokens,
+};
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use std::future::Future;
+use std::pin::Pin;
+
+/// The signed-in user behind a request's `Authorization: Bearer` token.
+pub struct Auth {
+    pub user: User,
+    pub account: Account,
+    pub scopes: String,
+}
+
+impl Auth {
+    /// 403 unless the token grants `scope` (Mastodon's wording).
+    pub fn require(&self, scope: &str) -> Result<(), Error> {
+        if tokens::allows(&self.scopes, scope) {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::Forbidden, "This action is outside the authorized scopes"))
+        }
+    }
+}
+
+impl FromRequest for Auth {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Auth, Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let ctx = req.app_data::<web::Data<AppContext>>().cloned();
+        let token = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|t| t.trim().to_string());
+        Box::pin(async move {
+            let ctx = ctx.ok_or_else(|| Error::internal(anyhow::anyhow!("no application context")))?;
+            let token = token.ok_or_else(|| Error::new(ErrorKind::Unauthorized, "The access token is invalid"))?;
+            match tokens::authenticate(&ctx.pool, &token).await? {
+                Some((user, account, scopes)) => Ok(Auth { user, account, scopes }),
+                None => Err(Error::new(ErrorKind::Unauthorized, "The access token is invalid")),
+            }
+        })
+    }
+}

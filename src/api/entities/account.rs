@@ -1,0 +1,43 @@
+//! The `Account` entity.
+
+use crate::{db::accounts::Account, federation::objects::note::profile_url, urls::Urls};
+use serde_json::{json, Value};
+
+pub struct Counts {
+    pub followers: i64,
+    pub following: i64,
+    pub statuses: i64,
+}
+
+pub fn account(a: &Account, urls: &Urls, counts: Option<&Counts>) -> Value {
+    let acct = match &a.domain {
+        Some(d) => format!("{}@{d}", a.username),
+        None => a.username.clone(),
+    };
+    let avatar = format!("{}/avatars/original/missing.png", urls.base());
+    let header = format!("{}/headers/original/missing.png", urls.base());
+    json!({
+        "id": a.id.to_string(),
+        "username": a.username,
+        "acct": acct,
+        "display_name": a.display_name,
+        "locked": a.locked,
+        "bot": a.actor_type == "Service" || a.actor_type == "Application",
+        "discoverable": a.discoverable,
+        "group": a.actor_type == "Group",
+        "created_at": a.created_at.format("%Y-%m-%dT00:00:00.000Z").to_string(),
+        "note": a.note,
+        "url": profile_url(a, urls),
+        "uri": crate::federation::objects::note::actor_id(a, urls),
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": counts.map(|c| c.followers).unwrap_or(0),
+        "following_count": counts.map(|c| c.following).unwrap_or(0),
+        "statuses_count": counts.map(|c| c.statuses).unwrap_or(0),
+        "last_status_at": null,
+        "emojis": [],
+        "fields": [],
+    })
+}

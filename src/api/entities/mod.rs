@@ -1,0 +1,5 @@
+//! Mastodon's API entities, shaped exactly as its documentation gives them, built
+//! from our rows (internal → api).
+
+pub mod account;
+pub mod status;

@@ -1,0 +1,56 @@
+//! The `Status` entity.
+
+use super::account::account;
+use crate::{
+    federation::objects::note::{profile_url, status_uri},
+    services::statuses::StatusView,
+    urls::Urls,
+};
+use serde_json::{json, Value};
+
+pub fn status(v: &StatusView, urls: &Urls) -> Value {
+    let s = &v.status;
+    let uri = status_uri(s, &v.author, urls);
+    let url = match (&s.url, v.author.is_local()) {
+        (_, true) => urls.status_page(&v.author.username, s.id),
+        (Some(u), false) => u.clone(),
+        (None, false) => uri.clone(),
+    };
+    json!({
+        "id": s.id.to_string(),
+        "uri": uri,
+        "url": if s.reblog_of_id.is_some() { Value::Null } else { Value::String(url) },
+        "account": account(&v.author, urls, None),
+        "in_reply_to_id": s.in_reply_to_id.map(|i| i.to_string()),
+        "in_reply_to_account_id": s.in_reply_to_account_id.map(|i| i.to_string()),
+        "reblog": v.reblog.as_ref().map(|r| status(r, urls)),
+        "content": s.content,
+        "created_at": s.created_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        "edited_at": s.edited_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+        "emojis": [],
+        "replies_count": v.replies,
+        "reblogs_count": v.reblogs,
+        "favourites_count": v.favourites,
+        "reblogged": v.reblogged,
+        "favourited": v.favourited,
+        "bookmarked": false,
+        "muted": false,
+        "pinned": false,
+        "sensitive": s.sensitive,
+        "spoiler_text": s.spoiler_text,
+        "visibility": s.visibility().as_str(),
+        "media_attachments": [],
+        "mentions": v.mentioned.iter().map(|m| json!({
+            "id": m.id.to_string(),
+            "username": m.username,
+            "url": profile_url(m, urls),
+            "acct": match &m.domain { Some(d) => format!("{}@{d}", m.username), None => m.username.clone() },
+        })).collect::<Vec<_>>(),
+        "tags": v.tags.iter().map(|t| json!({ "name": t, "url": urls.tag(t) })).collect::<Vec<_>>(),
+        "card": null,
+        "poll": null,
+        "application": null,
+        "language": s.language,
+        "text": s.text,
+    })
+}

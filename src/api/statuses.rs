@@ -1,0 +1,147 @@
+//! `/api/v1/statuses/…` and the home timeline.
+
+use super::{auth::Auth, entities::status::status, params};
+use crate::{
+    context::AppContext,
+    db::{statuses::Visibility, StatusId},
+    error::{Error, ErrorKind, Result},
+    services::{self, statuses::{NewPost, PostEdit}},
+};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+fn status_id(id: &str) -> Result<StatusId> {
+    id.parse().map(StatusId).map_err(|_| Error::not_found("Record not found"))
+}
+
+#[derive(Deserialize, Default)]
+pub struct StatusParams {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    visibility: Option<String>,
+    #[serde(default)]
+    in_reply_to_id: Option<String>,
+    #[serde(default)]
+    spoiler_text: Option<String>,
+    #[serde(default)]
+    sensitive: Option<serde_json::Value>,
+    #[serde(default)]
+    language: Option<String>,
+}
+
+fn truthy(v: &Option<serde_json::Value>) -> bool {
+    match v {
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(serde_json::Value::String(s)) => s == "true" || s == "1",
+        _ => false,
+    }
+}
+
+pub async fn create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+    auth.require("write:statuses")?;
+    let p: StatusParams = params::parse(&req, &body)?;
+    let visibility = match p.visibility.as_deref() {
+        None | Some("") => Visibility::Public,
+        Some(v) => Visibility::parse(v).ok_or_else(|| Error::new(ErrorKind::BadRequest, "Validation failed: Visibility is not included in the list"))?,
+    };
+    let in_reply_to = match p.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(id) => Some(status_id(id)?),
+        None => None,
+    };
+    let post = services::statuses::post(&ctx, &auth.account, NewPost {
+        text: p.status.unwrap_or_default(),
+        visibility,
+        in_reply_to,
+        spoiler_text: p.spoiler_text.unwrap_or_default(),
+        sensitive: truthy(&p.sensitive),
+        language: p.language.filter(|l| !l.is_empty()),
+    })
+    .await
+    .map_err(unprocessable)?;
+    let view = services::statuses::get(&ctx, &auth.account, post.id).await?;
+    Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
+}
+
+/// Mastodon answers invalid posts with 422 and "Validation failed: …".
+fn unprocessable(e: Error) -> Error {
+    if e.kind == ErrorKind::BadRequest {
+        Error::new(ErrorKind::Unprocessable, format!("Validation failed: {}", e.message))
+    } else {
+        e
+    }
+}
+
+pub async fn get(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("read:statuses")?;
+    let view = services::statuses::get(&ctx, &auth.account, status_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
+}
+
+pub async fn edit(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+    auth.require("write:statuses")?;
+    let p: StatusParams = params::parse(&req, &body)?;
+    let id = status_id(&id)?;
+    services::statuses::edit(&ctx, &auth.account, id, PostEdit {
+        text: p.status.unwrap_or_default(),
+        spoiler_text: p.spoiler_text.unwrap_or_default(),
+        sensitive: truthy(&p.sensitive),
+        language: p.language.filter(|l| !l.is_empty()),
+    })
+    .await
+    .map_err(unprocessable)?;
+    let view = services::statuses::get(&ctx, &auth.account, id).await?;
+    Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
+}
+
+pub async fn delete(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("write:statuses")?;
+    let id = status_id(&id)?;
+    let view = services::statuses::get(&ctx, &auth.account, id).await?;
+    let mut body = status(&view, &ctx.urls);
+    services::statuses::delete(&ctx, &auth.account, id).await?;
+    // Mastodon hands back the deleted post with its source text, for "delete and redraft".
+    body["text"] = json!(view.status.text);
+    Ok(HttpResponse::Ok().json(body))
+}
+
+pub async fn context(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("read:statuses")?;
+    let (ancestors, descendants) = services::statuses::context(&ctx, &auth.account, status_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "ancestors": ancestors.iter().map(|v| status(v, &ctx.urls)).collect::<Vec<_>>(),
+        "descendants": descendants.iter().map(|v| status(v, &ctx.urls)).collect::<Vec<_>>(),
+    })))
+}
+
+macro_rules! action {
+    ($name:ident, $service:ident, $scope:literal) => {
+        pub async fn $name(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+            auth.require($scope)?;
+            let id = status_id(&id)?;
+            let changed = services::statuses::$service(&ctx, &auth.account, id).await?;
+            let view = services::statuses::get(&ctx, &auth.account, changed.id).await?;
+            Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
+        }
+    };
+}
+
+action!(favourite, favourite, "write:favourites");
+action!(unfavourite, unfavourite, "write:favourites");
+action!(reblog, reblog, "write:statuses");
+action!(unreblog, unreblog, "write:statuses");
+
+#[derive(Deserialize)]
+pub struct Page {
+    max_id: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn home(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Page>) -> Result<HttpResponse> {
+    auth.require("read:statuses")?;
+    let max_id = q.max_id.as_deref().and_then(|m| m.parse().ok()).map(StatusId);
+    let limit = q.limit.unwrap_or(20).clamp(1, 40);
+    let views = services::statuses::home(&ctx, &auth.account, max_id, limit).await?;
+    Ok(HttpResponse::Ok().json(views.iter().map(|v| status(v, &ctx.urls)).collect::<Vec<_>>()))
+}

@@ -1,0 +1,92 @@
+//! Access tokens for the client API: made for scripts by `staffroom token create`
+//! (and by OAuth later), stored only as a SHA-256 hash.
+
+use crate::{
+    db::{accounts::Account, tokens, users::User, DbPool},
+    error::{Error, Result},
+};
+use openssl::hash::{hash, MessageDigest};
+use rand::Rng;
+
+/// Mastodon's scopes: the three top-level ones, `push`, `profile`, and the granular
+/// `read:…`, `write:…`, `follow`, `admin:…`.
+const TOP: [&str; 5] = ["read", "write", "follow", "push", "profile"];
+const GRANULAR_READ: [&str; 12] =
+    ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes", "notifications", "search", "statuses", "reports"];
+const GRANULAR_WRITE: [&str; 13] = [
+    "accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists", "media", "mutes", "notifications",
+    "reports", "statuses",
+];
+
+pub fn validate_scopes(scopes: &str) -> Result<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for scope in scopes.split_whitespace() {
+        let ok = TOP.contains(&scope)
+            || scope.strip_prefix("read:").is_some_and(|s| GRANULAR_READ.contains(&s))
+            || scope.strip_prefix("write:").is_some_and(|s| GRANULAR_WRITE.contains(&s));
+        if !ok {
+            return Err(Error::bad_request(format!("unknown scope {scope:?}: use read, write, follow, push, profile or read:…/write:… ones")));
+        }
+        if !out.contains(&scope) {
+            out.push(scope);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::bad_request("no scopes given"));
+    }
+    Ok(out.join(" "))
+}
+
+/// Whether `granted` (space-separated) allows `needed`, with Mastodon's rules:
+/// `read` covers `read:*`, `write` covers `write:*`, `follow` covers the follow
+/// writes and reads.
+pub fn allows(granted: &str, needed: &str) -> bool {
+    granted.split_whitespace().any(|g| {
+        g == needed
+            || needed.split_once(':').is_some_and(|(top, _)| top == g)
+            || (g == "follow" && matches!(needed, "read:follows" | "write:follows" | "read:blocks" | "write:blocks" | "read:mutes" | "write:mutes"))
+    })
+}
+
+pub fn hash_token(token: &str) -> String {
+    let sum = hash(MessageDigest::sha256(), token.as_bytes()).expect("SHA-256");
+    sum.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new token for a local user; the token itself is returned once, never stored.
+pub async fn create(pool: &DbPool, username: &str, name: &str, scopes: &str) -> Result<String> {
+    let scopes = validate_scopes(scopes)?;
+    let mut conn = pool.get().await?;
+    let account = Account::find_local(&mut conn, username).await?.ok_or_else(|| Error::not_found(format!("no local account named {username:?}")))?;
+    let users = User::list_with_accounts(&mut conn, None, i64::MAX).await?;
+    let user = users.into_iter().find(|(_, a)| a.id == account.id).map(|(u, _)| u).ok_or_else(|| Error::not_found("that account cannot sign in"))?;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut rng = rand::rng();
+    let token: String = (0..43).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    tokens::insert(&mut conn, user.id, name, &hash_token(&token), &scopes).await?;
+    Ok(token)
+}
+
+/// The user behind a bearer token, with its scopes.
+pub async fn authenticate(pool: &DbPool, token: &str) -> Result<Option<(User, Account, String)>> {
+    let mut conn = pool.get().await?;
+    Ok(tokens::find(&mut conn, &hash_token(token)).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_follow_mastodon() {
+        assert!(allows("read write follow", "write:statuses"));
+        assert!(allows("read", "read:accounts"));
+        assert!(!allows("read", "write:statuses"));
+        assert!(allows("follow", "write:follows"));
+        assert!(!allows("read:statuses", "read:accounts"));
+        assert!(allows("write:statuses", "write:statuses"));
+        assert_eq!(validate_scopes("read  write read").unwrap(), "read write");
+        assert!(validate_scopes("admin").is_err());
+        assert!(validate_scopes("").is_err());
+    }
+}
