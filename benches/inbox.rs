@@ -121,7 +121,6 @@ async fn bench(db_url: String) {
         .env("STAFFROOM_BIND", &domain)
         .env("STAFFROOM_DATA_DIR", &data)
         .env("STAFFROOM_DEV", "true")
-        .env("STAFFROOM_DB_POOL_SIZE", "32")
         .env("RUST_LOG", "warn,staffroom=warn")
         .env("STAFFROOM_LOG_FORMAT", "json")
         .stderr(Stdio::piped())

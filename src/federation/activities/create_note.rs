@@ -1,7 +1,7 @@
 //! `Create` of a post: ours goes to followers, the mentioned and the replied-to;
 //! theirs is stored when it matters to someone here, with its missing ancestors.
 
-use super::{inbox_of, once, outgoing};
+use super::{inbox_of, outgoing};
 use crate::{
     context::AppContext,
     db::{
@@ -182,22 +182,30 @@ pub async fn store_post_in(conn: &mut AsyncPgConnection, ctx: &AppContext, mut p
         // Already stored: a repeat changes nothing.
         return Ok(status);
     }
-    let mut mentioned: Vec<AccountId> = Vec::new();
-    for href in &post.mentions {
-        let account = match ctx.urls.local_username(href) {
-            Some(name) => Account::find_local(conn, name).await?,
-            None => Account::find_by_uri(conn, href).await?,
-        };
-        if let Some(a) = account {
-            mentioned.push(a.id);
-        }
-    }
+    let mentioned = mentioned_accounts(conn, ctx, &post.mentions).await?;
     Status::add_mentions(conn, status.id, &mentioned).await?;
     Status::add_tags(conn, status.id, &post.hashtags).await?;
     if let Some(uri) = &status.uri {
         Status::adopt_replies(conn, &status, uri).await?;
     }
     Ok(status)
+}
+
+/// The stored accounts among a post's `Mention` hrefs (ours, and remote ones we know).
+async fn mentioned_accounts(conn: &mut AsyncPgConnection, ctx: &AppContext, hrefs: &[String]) -> Result<Vec<AccountId>> {
+    let mut ids = Vec::new();
+    for href in hrefs {
+        let account = match ctx.urls.local_username(href) {
+            Some(name) => Account::find_local(conn, name).await?,
+            None => Account::find_by_uri(conn, href).await?,
+        };
+        if let Some(a) = account {
+            if !ids.contains(&a.id) {
+                ids.push(a.id);
+            }
+        }
+    }
+    Ok(ids)
 }
 
 pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
@@ -224,15 +232,21 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
         tracing::debug!(id = %object_id, "post that concerns nobody here dropped");
         return Ok(());
     }
-    // Validate before fetching anything.
-    incoming_note(&object, actor, None, &ctx.urls)?;
+    // Validate (and sanitise) before fetching anything.
+    let mut post = incoming_note(&object, actor, None, &ctx.urls)?;
     let mut budget = MAX_FETCHES_PER_ACTIVITY;
-    let parent = match &in_reply_to {
-        Some(uri) => parent_id(ctx, uri, &mut budget).await,
-        None => None,
-    };
-    let post = incoming_note(&object, actor, parent, &ctx.urls)?;
-    once(ctx, &activity.id, async |conn| store_post_in(conn, ctx, post).await).await?;
+    if let Some(uri) = &in_reply_to {
+        post.form.in_reply_to_id = parent_id(ctx, uri, &mut budget).await;
+    }
+    let mut conn = ctx.pool.get().await?;
+    if let Some(parent) = post.form.in_reply_to_id {
+        post.form.in_reply_to_account_id = Status::find(&mut conn, parent).await?.map(|s| s.account_id);
+    }
+    let mentioned = mentioned_accounts(&mut conn, ctx, &post.mentions).await?;
+    if !Status::insert_received(&mut conn, &activity.id, &post.form, &mentioned, &post.hashtags).await? {
+        tracing::debug!(id = %activity.id, "activity or post already processed");
+        return Ok(());
+    }
     tracing::info!(id = %object_id, author = %actor_id, "post stored");
     Ok(())
 }
