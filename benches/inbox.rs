@@ -40,6 +40,27 @@ fn verify_rate() -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+/// CPU seconds used so far by a process (user + system), from /proc.
+fn process_cpu(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds of every PostgreSQL process on the machine.
+fn postgres_cpu() -> f64 {
+    let mut total = 0.0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() == "postgres" {
+            total += process_cpu(pid);
+        }
+    }
+    total
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(run());
@@ -233,9 +254,15 @@ async fn bench(db_url: String) {
     };
     send(0..ACTORS).await;
     println!("Posting {} activities with {CONCURRENCY} connections ...", ACTIVITIES - ACTORS);
+    let cpu_before = (process_cpu(server.id()), process_cpu(std::process::id()), postgres_cpu());
     let started = Instant::now();
     let (mut latencies, failures) = send(ACTORS..ACTIVITIES).await;
     let elapsed = started.elapsed();
+    let cpu = (
+        process_cpu(server.id()) - cpu_before.0,
+        process_cpu(std::process::id()) - cpu_before.1,
+        postgres_cpu() - cpu_before.2,
+    );
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)];
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
@@ -259,6 +286,7 @@ async fn bench(db_url: String) {
     println!("  time:                       {:.2} s", elapsed.as_secs_f64());
     println!("  activities per second:      {rate:.0}");
     println!("  latency p50 / p99:          {:.1} / {:.1} ms", pct(0.5).as_secs_f64() * 1e3, pct(0.99).as_secs_f64() * 1e3);
+    println!("  CPU seconds: server {:.1}, PostgreSQL {:.1}, load generator {:.1}", cpu.0, cpu.2, cpu.1);
     println!("  RSA-2048 verify (1 core):   {verifies:.0}/s");
     println!("  ratio:                      {:.2} (activities/s ÷ one core's verifies/s)", rate / verifies);
 }

@@ -158,31 +158,12 @@ impl Status {
         use diesel::sql_types::{Array, BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
         #[derive(QueryableByName)]
         struct Inserted {
-            #[diesel(sql_type = BigInt)]
-            n: i64,
+            #[diesel(sql_type = Bool)]
+            stored: bool,
         }
         let mention_ids: Vec<i64> = mentions.iter().map(|a| a.0).collect();
         let row: Inserted = diesel::sql_query(
-            "WITH claimed AS (
-                 INSERT INTO received_activities (uri) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1
-             ), inserted AS (
-                 INSERT INTO statuses (id, account_id, uri, url, content, spoiler_text, sensitive, visibility, language,
-                                       in_reply_to_id, in_reply_to_uri, in_reply_to_account_id, local, object_type, title, created_at)
-                 SELECT $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, false, $14, $15, $16
-                 WHERE EXISTS (SELECT 1 FROM claimed)
-                 ON CONFLICT DO NOTHING
-                 RETURNING id, account_id, uri
-             ), mentioned AS (
-                 INSERT INTO mentions (status_id, account_id) SELECT inserted.id, m FROM inserted, unnest($17::bigint[]) AS m
-                 ON CONFLICT DO NOTHING
-             ), tagged AS (
-                 INSERT INTO status_tags (status_id, name) SELECT inserted.id, t FROM inserted, unnest($18::text[]) AS t
-                 ON CONFLICT DO NOTHING
-             ), adopted AS (
-                 UPDATE statuses SET in_reply_to_id = inserted.id, in_reply_to_account_id = inserted.account_id
-                 FROM inserted WHERE statuses.in_reply_to_uri = inserted.uri AND statuses.in_reply_to_id IS NULL
-             )
-             SELECT count(*) AS n FROM inserted",
+            "SELECT receive_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) AS stored",
         )
         .bind::<Text, _>(activity_uri)
         .bind::<BigInt, _>(form.id.0)
@@ -204,7 +185,7 @@ impl Status {
         .bind::<Array<Text>, _>(tags)
         .get_result(conn)
         .await?;
-        Ok(row.n == 1)
+        Ok(row.stored)
     }
 
     pub async fn find(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<Option<Status>> {

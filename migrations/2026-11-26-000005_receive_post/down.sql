@@ -1,0 +1,1 @@
+DROP FUNCTION receive_post;
