@@ -68,9 +68,8 @@ pub async fn build(
 
 /// Whether an incoming post concerns someone here: its author is followed from
 /// here, it mentions or addresses a local account, or it replies to a post we have.
-async fn matters_here(ctx: &AppContext, author: &Account, note: &Value, in_reply_to: Option<&str>) -> Result<bool> {
-    let mut conn = ctx.pool.get().await?;
-    if Follow::has_local_follower(&mut conn, author.id).await? {
+async fn matters_here(conn: &mut AsyncPgConnection, ctx: &AppContext, author: &Account, note: &Value, in_reply_to: Option<&str>) -> Result<bool> {
+    if Follow::has_local_follower(conn, author.id).await? {
         return Ok(true);
     }
     let mut named: Vec<String> = Vec::new();
@@ -84,7 +83,7 @@ async fn matters_here(ctx: &AppContext, author: &Account, note: &Value, in_reply
         return Ok(true);
     }
     if let Some(parent) = in_reply_to {
-        if ctx.urls.local_status(parent).is_some() || Status::find_by_uri(&mut conn, parent).await?.is_some() {
+        if ctx.urls.local_status(parent).is_some() || Status::find_by_uri(conn, parent).await?.is_some() {
             return Ok(true);
         }
     }
@@ -228,7 +227,8 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
         return Err(Error::new(crate::error::ErrorKind::Forbidden, "an actor can only create posts on its own host"));
     }
     let in_reply_to = object.get("inReplyTo").and_then(id_of);
-    if !matters_here(ctx, actor, &object, in_reply_to.as_deref()).await? {
+    let mut conn = ctx.pool.get().await?;
+    if !matters_here(&mut conn, ctx, actor, &object, in_reply_to.as_deref()).await? {
         tracing::debug!(id = %object_id, "post that concerns nobody here dropped");
         return Ok(());
     }
@@ -236,9 +236,11 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
     let mut post = incoming_note(&object, actor, None, &ctx.urls)?;
     let mut budget = MAX_FETCHES_PER_ACTIVITY;
     if let Some(uri) = &in_reply_to {
+        // Fetching ancestors may take a while: give the connection back meanwhile.
+        drop(conn);
         post.form.in_reply_to_id = parent_id(ctx, uri, &mut budget).await;
+        conn = ctx.pool.get().await?;
     }
-    let mut conn = ctx.pool.get().await?;
     if let Some(parent) = post.form.in_reply_to_id {
         post.form.in_reply_to_account_id = Status::find(&mut conn, parent).await?.map(|s| s.account_id);
     }
