@@ -190,12 +190,8 @@ async fn a_locked_account_on_another_server_approves_a_follower() {
     let (a, b) = (Instance::start().await, Instance::start().await);
     let alice = a.teacher("alice");
     let carol = b.teacher("carol");
-    {
-        use diesel_async::{AsyncConnection, RunQueryDsl};
-        let url = &b.vars.iter().find(|(k, _)| k == "DATABASE_URL").unwrap().1;
-        let mut conn = diesel_async::AsyncPgConnection::establish(url).await.unwrap();
-        diesel::sql_query("UPDATE accounts SET locked = true WHERE username = 'carol'").execute(&mut conn).await.unwrap();
-    }
+    let (status, me) = carol.call(reqwest::Method::PATCH, "/api/v1/accounts/update_credentials", Some(json!({ "locked": true }))).await;
+    assert_eq!((status, &me["locked"]), (200, &json!(true)), "{me}");
     let carol_id = alice.resolve(&format!("@carol@{}", b.domain)).await;
     let rel = alice.post(&format!("/api/v1/accounts/{carol_id}/follow"), json!({})).await;
     assert_eq!(rel["requested"], true, "{rel}");
@@ -219,6 +215,17 @@ async fn a_locked_account_on_another_server_approves_a_follower() {
     carol.post("/api/v1/statuses", json!({ "status": "Staff meeting notes for followers", "visibility": "private" })).await;
     eventually("the followers-only post reached alice", || async { home_has(&alice, "Staff meeting notes").await.is_some() }).await;
     assert_eq!(home_has(&alice, "Staff meeting notes").await.unwrap()["visibility"], "private");
+
+    // carol renames herself; her follower's server hears of it (Update of the actor).
+    let (status, _) = carol
+        .call(reqwest::Method::PATCH, "/api/v1/accounts/update_credentials", Some(json!({ "display_name": "Ms Carol", "note": "Chemistry, year 9" })))
+        .await;
+    assert_eq!(status, 200);
+    eventually("alice's server has carol's new name", || async {
+        let c = alice.get(&format!("/api/v1/accounts/{carol_id}")).await;
+        c["display_name"] == "Ms Carol" && c["note"].as_str().unwrap_or("").contains("Chemistry, year 9")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -203,3 +203,35 @@ pub async fn search(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Search
     let statuses: Vec<Value> = statuses.iter().map(|s| super::entities::status::status(s, &ctx.urls)).collect();
     Ok(HttpResponse::Ok().json(json!({ "accounts": out, "statuses": statuses, "hashtags": [] })))
 }
+
+#[derive(Deserialize, Default)]
+pub struct CredentialParams {
+    display_name: Option<String>,
+    note: Option<String>,
+    locked: Option<serde_json::Value>,
+    discoverable: Option<serde_json::Value>,
+}
+
+fn flag(v: &Option<serde_json::Value>) -> Option<bool> {
+    match v {
+        Some(serde_json::Value::Bool(b)) => Some(*b),
+        Some(serde_json::Value::String(s)) => Some(s == "true" || s == "1"),
+        _ => None,
+    }
+}
+
+/// `PATCH /api/v1/accounts/update_credentials`: name, bio, locked, discoverable;
+/// followers' servers get an `Update` of the actor.
+pub async fn update_credentials(ctx: web::Data<AppContext>, auth: Auth, req: actix_web::HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+    auth.require("write:accounts")?;
+    let p: CredentialParams = super::params::parse(&req, &body)?;
+    let updated = services::accounts::update_profile(&ctx, &auth.account, services::accounts::ProfileChange {
+        display_name: p.display_name,
+        note: p.note,
+        locked: flag(&p.locked),
+        discoverable: flag(&p.discoverable),
+    })
+    .await
+    .map_err(|e| if e.kind == crate::error::ErrorKind::BadRequest { Error::new(crate::error::ErrorKind::Unprocessable, format!("Validation failed: {}", e.message)) } else { e })?;
+    Ok(HttpResponse::Ok().json(entity(&ctx, &updated).await?))
+}

@@ -13,6 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .route("/v1/accounts/verify_credentials", web::get().to(accounts::verify_credentials))
+            .route("/v1/accounts/update_credentials", web::patch().to(accounts::update_credentials))
             .route("/v1/accounts/lookup", web::get().to(accounts::lookup))
             .route("/v1/accounts/relationships", web::get().to(accounts::relationships))
             .route("/v1/accounts/{id}", web::get().to(accounts::get))

@@ -143,3 +143,20 @@ impl Account {
         diesel::delete(accounts::table.find(id)).execute(conn).await
     }
 }
+
+/// What a teacher may change in their profile.
+#[derive(AsChangeset, Debug, Default)]
+#[diesel(table_name = accounts)]
+pub struct ProfileUpdateForm {
+    pub display_name: Option<String>,
+    pub note: Option<String>,
+    pub locked: Option<bool>,
+    pub discoverable: Option<bool>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl Account {
+    pub async fn update_profile(conn: &mut AsyncPgConnection, id: AccountId, form: &ProfileUpdateForm) -> QueryResult<Account> {
+        diesel::update(accounts::table.find(id)).set(form).returning(Account::as_returning()).get_result(conn).await
+    }
+}

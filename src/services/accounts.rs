@@ -218,3 +218,50 @@ mod tests {
         assert!(Argon2::default().verify_password(b"wrong horse", &parsed).is_err());
     }
 }
+
+/// Profile fields a teacher changes; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct ProfileChange {
+    pub display_name: Option<String>,
+    /// Plain text, rendered to HTML like a post (links marked up).
+    pub note: Option<String>,
+    pub locked: Option<bool>,
+    pub discoverable: Option<bool>,
+}
+
+pub const MAX_NOTE_CHARS: usize = 500;
+
+/// Changes a local profile and tells every server that follows the account (`Update`
+/// of the actor), in one transaction.
+pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account, change: ProfileChange) -> Result<Account> {
+    use crate::db::accounts::ProfileUpdateForm;
+    if let Some(name) = &change.display_name {
+        if name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+            return Err(Error::bad_request(format!("the display name is longer than {MAX_DISPLAY_NAME_CHARS} characters")));
+        }
+    }
+    if let Some(note) = &change.note {
+        if note.chars().count() > MAX_NOTE_CHARS {
+            return Err(Error::bad_request(format!("the bio is longer than {MAX_NOTE_CHARS} characters")));
+        }
+    }
+    let form = ProfileUpdateForm {
+        display_name: change.display_name.map(|n| n.trim().to_string()),
+        note: change.note.map(|n| if n.trim().is_empty() { String::new() } else { crate::content::render_plain_text(&n, &[], &|t| ctx.urls.tag(t)) }),
+        locked: change.locked,
+        discoverable: change.discoverable,
+        updated_at: Some(chrono::Utc::now()),
+    };
+    let mut conn = ctx.pool.get().await?;
+    let updated = conn
+        .transaction::<_, Error, _>(async |conn| {
+            let updated = Account::update_profile(conn, account.id, &form).await?;
+            let inboxes = crate::db::follows::Follow::follower_inboxes(conn, updated.id).await?;
+            let activity = crate::federation::activities::update::build_actor(ctx, &updated);
+            crate::federation::activities::queue(conn, ctx, &updated, &activity, inboxes).await?;
+            Ok(updated)
+        })
+        .await?;
+    ctx.deliveries_queued();
+    Ok(updated)
+}

@@ -9,6 +9,24 @@ use crate::{
 };
 use serde_json::Value;
 
+/// An `Update` of a local actor, after a profile change, to its followers.
+pub fn build_actor(ctx: &AppContext, account: &Account) -> crate::federation::protocol::activity::OutgoingActivity {
+    let mut actor = serde_json::to_value(crate::federation::objects::person::local_account_to_actor(account, &ctx.urls)).unwrap_or_default();
+    if let Some(map) = actor.as_object_mut() {
+        map.remove("@context");
+    }
+    let mut activity = super::outgoing(
+        "Update",
+        format!("{}#updates/{}", ctx.urls.actor(&account.username), account.updated_at.timestamp_millis()),
+        ctx.urls.actor(&account.username),
+        actor,
+        vec![crate::federation::protocol::context::PUBLIC.to_string()],
+        vec![ctx.urls.followers(&account.username)],
+    );
+    activity.context = crate::federation::protocol::context::actor_context();
+    activity
+}
+
 pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
     let actor_id = actor.uri.clone().unwrap_or_default();
     let Some(object_id) = id_of(&activity.object) else { return Ok(()) };
