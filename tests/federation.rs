@@ -221,3 +221,70 @@ async fn a_rejected_request_and_a_mention_from_a_stranger() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(stored(&b, &uri_on(&a, &unrelated, &carol)).await.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_boost_of_a_post_we_lack_fetches_it_from_its_origin() {
+    let Pair { a, b, alice, bob, bob_on_a } = pair().await;
+    let c = TestApp::spawn().await;
+    let carol = c.create_user("carol").await.account;
+    // alice follows bob; bob follows carol.
+    follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
+    let carol_on_b = fetch::webfinger(&b.ctx, "carol", &c.domain).await.unwrap();
+    follows::follow(&b.ctx, &bob, &carol_on_b).await.unwrap();
+    eventually("both follows accepted", || async {
+        follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) && follow_row(&b, &bob, &carol_on_b).await.is_some_and(|f| f.accepted)
+    })
+    .await;
+
+    // carol posts; bob's server has it, alice's does not (nobody there follows carol).
+    let post = statuses::post(&c.ctx, &carol, post("Free worksheets on photosynthesis")).await.unwrap();
+    let uri = uri_on(&c, &post, &carol);
+    eventually("carol's post reached bob's server", || async { stored(&b, &uri).await.is_some() }).await;
+    assert!(stored(&a, &uri).await.is_none());
+
+    // bob boosts it: alice's server fetches the post from carol's server and shows the boost.
+    let on_b = stored(&b, &uri).await.unwrap();
+    statuses::reblog(&b.ctx, &bob, on_b.id).await.unwrap();
+    eventually("the boosted post was fetched by alice's server", || async { stored(&a, &uri).await.is_some() }).await;
+    let original = stored(&a, &uri).await.unwrap();
+    assert!(original.content.contains("Free worksheets on photosynthesis"));
+    let mut conn = a.pool.get().await.unwrap();
+    assert_eq!(Status::count_reblogs(&mut conn, original.id).await.unwrap(), 1, "bob's boost is stored beside it");
+    let author = Account::find(&mut conn, original.account_id).await.unwrap().unwrap();
+    assert_eq!(author.uri.as_deref(), Some(format!("{}/users/carol", c.address).as_str()), "attributed to carol, not bob");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_actor_that_deletes_itself_disappears_with_its_posts() {
+    let Pair { a, b, alice, bob, bob_on_a } = pair().await;
+    follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
+    eventually("accepted", || async { follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) }).await;
+    let p = statuses::post(&b.ctx, &bob, post("Goodbye soon")).await.unwrap();
+    let uri = uri_on(&b, &p, &bob);
+    eventually("the post arrived", || async { stored(&a, &uri).await.is_some() }).await;
+
+    // bob's server announces his account is deleted (as Mastodon does), signed with his key.
+    let delete = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/users/bob#delete", b.address),
+        "type": "Delete",
+        "actor": format!("{}/users/bob", b.address),
+        "object": format!("{}/users/bob", b.address),
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    {
+        let mut conn = b.pool.get().await.unwrap();
+        staffroom::federation::delivery::enqueue(&mut conn, &b.ctx.urls, &bob, delete["id"].as_str().unwrap(), &delete, [format!("{}/inbox", a.address)])
+            .await
+            .unwrap();
+    }
+    b.ctx.deliveries_queued();
+    let bob_uri = bob_on_a.uri.clone().unwrap();
+    eventually("bob is gone from alice's server", || async {
+        let mut conn = a.pool.get().await.unwrap();
+        Account::find_by_uri(&mut conn, &bob_uri).await.unwrap().is_none()
+    })
+    .await;
+    assert!(stored(&a, &uri).await.is_none(), "his posts went with him");
+    assert!(follow_row(&a, &alice, &bob_on_a).await.is_none());
+}
