@@ -288,3 +288,33 @@ async fn an_actor_that_deletes_itself_disappears_with_its_posts() {
     assert!(stored(&a, &uri).await.is_none(), "his posts went with him");
     assert!(follow_row(&a, &alice, &bob_on_a).await.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_brings_its_missing_ancestors_along() {
+    let Pair { a, b, alice, bob, bob_on_a } = pair().await;
+    let c = TestApp::spawn().await;
+    let carol = c.create_user("carol").await.account;
+    follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
+    let carol_on_b = fetch::webfinger(&b.ctx, "carol", &c.domain).await.unwrap();
+    follows::follow(&b.ctx, &bob, &carol_on_b).await.unwrap();
+    eventually("both follows accepted", || async {
+        follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) && follow_row(&b, &bob, &carol_on_b).await.is_some_and(|f| f.accepted)
+    })
+    .await;
+    // A thread on carol's server: a question and her own follow-up.
+    let question = statuses::post(&c.ctx, &carol, post("What is your favourite starter activity?")).await.unwrap();
+    let follow_up = statuses::post(&c.ctx, &carol, NewPost { in_reply_to: Some(question.id), ..post("Mine is a quick quiz.") }).await.unwrap();
+    let follow_up_uri = uri_on(&c, &follow_up, &carol);
+    eventually("carol's thread reached bob", || async { stored(&b, &follow_up_uri).await.is_some() }).await;
+    // bob answers the follow-up; alice's server gets the answer and fetches the thread above it.
+    let on_b = stored(&b, &follow_up_uri).await.unwrap();
+    let answer = statuses::post(&b.ctx, &bob, NewPost { in_reply_to: Some(on_b.id), ..post("Think-pair-share!") }).await.unwrap();
+    let answer_uri = uri_on(&b, &answer, &bob);
+    eventually("bob's answer reached alice", || async { stored(&a, &answer_uri).await.is_some() }).await;
+    let answer_on_a = stored(&a, &answer_uri).await.unwrap();
+    let follow_up_on_a = stored(&a, &follow_up_uri).await.expect("the parent was fetched");
+    let question_on_a = stored(&a, &uri_on(&c, &question, &carol)).await.expect("the grandparent was fetched");
+    assert_eq!(answer_on_a.in_reply_to_id, Some(follow_up_on_a.id));
+    assert_eq!(follow_up_on_a.in_reply_to_id, Some(question_on_a.id));
+    assert!(question_on_a.content.contains("favourite starter activity"));
+}
