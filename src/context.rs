@@ -17,6 +17,8 @@ pub struct AppContext {
     pub keys: Arc<crate::federation::keys::KeyCache>,
     /// The one client for requests to other servers.
     pub client: HttpClient,
+    /// Stores incoming posts in groups (federation/intake.rs).
+    pub posts: crate::federation::intake::PostWriter,
     /// Wakes the delivery worker after a transaction queued deliveries.
     pub delivery_wake: Arc<Notify>,
 }

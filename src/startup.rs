@@ -74,12 +74,13 @@ impl Application {
             settings.delivery.per_host,
         )?;
         let ctx = AppContext {
-            pool,
+            pool: pool.clone(),
             urls,
             instance_key: Arc::new(openssl::pkey::PKey::private_key_from_pem(site.private_key_pem.as_bytes())?),
             instance_public_key_pem: site.public_key_pem.into(),
             keys: Arc::new(federation::keys::KeyCache::default()),
             client,
+            posts: federation::intake::PostWriter::start(pool.clone()),
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
             settings: Arc::new(settings),
         };

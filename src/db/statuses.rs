@@ -103,6 +103,16 @@ pub struct StatusInsertForm {
     pub created_at: DateTime<Utc>,
 }
 
+/// A post that arrived in an activity, ready to store.
+#[derive(Debug, Clone)]
+pub struct ReceivedPost {
+    pub activity_uri: String,
+    pub form: StatusInsertForm,
+    pub mentions: Vec<AccountId>,
+    /// Without newlines (they separate tags in the batch statement).
+    pub tags: Vec<String>,
+}
+
 /// The fields an edit changes.
 #[derive(AsChangeset, Debug)]
 #[diesel(table_name = statuses)]
@@ -186,6 +196,50 @@ impl Status {
         .get_result(conn)
         .await?;
         Ok(row.stored)
+    }
+
+    /// `insert_received` for many posts in one statement (and so one commit): the
+    /// inbox groups posts that arrive together. Returns, per post, whether it was stored.
+    pub async fn insert_received_batch(conn: &mut AsyncPgConnection, batch: &[ReceivedPost]) -> QueryResult<Vec<bool>> {
+        use diesel::sql_types::{Array, BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
+        #[derive(QueryableByName)]
+        struct Stored {
+            #[diesel(sql_type = Bool)]
+            stored: bool,
+        }
+        let col = |f: &dyn Fn(&ReceivedPost) -> Option<String>| batch.iter().map(f).collect::<Vec<Option<String>>>();
+        let rows: Vec<Stored> = diesel::sql_query(
+            "SELECT receive_post(a, i, acc, u, url, c, sp, se, v, l, rid, ruri, racc, ot, t, ca,
+                                 COALESCE(string_to_array(m, ',')::bigint[], '{}'), COALESCE(string_to_array(tg, E'\n'), '{}')) AS stored
+             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[],
+                         $9::smallint[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[],
+                         $16::timestamptz[], $17::text[], $18::text[])
+                  WITH ORDINALITY AS x(a, i, acc, u, url, c, sp, se, v, l, rid, ruri, racc, ot, t, ca, m, tg, n)
+             ORDER BY n",
+        )
+        .bind::<Array<Text>, _>(batch.iter().map(|p| p.activity_uri.clone()).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(batch.iter().map(|p| p.form.id.0).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(batch.iter().map(|p| p.form.account_id.0).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(col(&|p| p.form.uri.clone()))
+        .bind::<Array<Nullable<Text>>, _>(col(&|p| p.form.url.clone()))
+        .bind::<Array<Text>, _>(batch.iter().map(|p| p.form.content.clone()).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(batch.iter().map(|p| p.form.spoiler_text.clone()).collect::<Vec<_>>())
+        .bind::<Array<Bool>, _>(batch.iter().map(|p| p.form.sensitive).collect::<Vec<_>>())
+        .bind::<Array<SmallInt>, _>(batch.iter().map(|p| p.form.visibility).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(col(&|p| p.form.language.clone()))
+        .bind::<Array<Nullable<BigInt>>, _>(batch.iter().map(|p| p.form.in_reply_to_id.map(|i| i.0)).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(col(&|p| p.form.in_reply_to_uri.clone()))
+        .bind::<Array<Nullable<BigInt>>, _>(batch.iter().map(|p| p.form.in_reply_to_account_id.map(|i| i.0)).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(batch.iter().map(|p| p.form.object_type.clone()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(col(&|p| p.form.title.clone()))
+        .bind::<Array<Timestamptz>, _>(batch.iter().map(|p| p.form.created_at).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(col(&|p| {
+            (!p.mentions.is_empty()).then(|| p.mentions.iter().map(|m| m.0.to_string()).collect::<Vec<_>>().join(","))
+        }))
+        .bind::<Array<Nullable<Text>>, _>(col(&|p| (!p.tags.is_empty()).then(|| p.tags.join("\n"))))
+        .load(conn)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.stored).collect())
     }
 
     pub async fn find(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<Option<Status>> {

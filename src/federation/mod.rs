@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod discovery;
 pub mod fetch;
 pub mod inbox;
+pub mod intake;
 pub mod keys;
 pub mod objects;
 pub mod protocol;

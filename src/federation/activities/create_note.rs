@@ -245,7 +245,9 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
         post.form.in_reply_to_account_id = Status::find(&mut conn, parent).await?.map(|s| s.account_id);
     }
     let mentioned = mentioned_accounts(&mut conn, ctx, &post.mentions).await?;
-    if !Status::insert_received(&mut conn, &activity.id, &post.form, &mentioned, &post.hashtags).await? {
+    drop(conn);
+    let received = crate::db::statuses::ReceivedPost { activity_uri: activity.id.clone(), form: post.form, mentions: mentioned, tags: post.hashtags };
+    if !ctx.posts.store(received).await? {
         tracing::debug!(id = %activity.id, "activity or post already processed");
         return Ok(());
     }

@@ -191,7 +191,7 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
             Some("Hashtag") => {
                 if let Some(name) = tag.get("name").and_then(Value::as_str) {
                     let name = name.trim_start_matches('#').to_lowercase();
-                    if !name.is_empty() && name.len() <= 100 && !hashtags.contains(&name) {
+                    if !name.is_empty() && name.len() <= 100 && !name.contains(char::is_control) && !hashtags.contains(&name) {
                         hashtags.push(name);
                     }
                 }

@@ -1,0 +1,75 @@
+//! Group commit for incoming posts. Busy inboxes get many posts at once; storing each
+//! in its own transaction costs a WAL flush apiece. Posts waiting to be stored are
+//! written together in one statement, and each sender is answered only after the
+//! batch that holds its post has committed.
+
+use crate::{
+    db::{statuses::{ReceivedPost, Status}, DbPool},
+    error::{Error, Result},
+};
+use tokio::sync::{mpsc, oneshot};
+
+const MAX_BATCH: usize = 256;
+
+type Job = (ReceivedPost, oneshot::Sender<Result<bool>>);
+
+#[derive(Clone)]
+pub struct PostWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl PostWriter {
+    /// Starts the writer task; it stops when every `PostWriter` clone is dropped.
+    pub fn start(pool: DbPool) -> PostWriter {
+        let (jobs, rx) = mpsc::channel::<Job>(4 * MAX_BATCH);
+        tokio::spawn(write_batches(pool, rx));
+        PostWriter { jobs }
+    }
+
+    /// Stores a post; true if it was new (false: the activity or the post was known).
+    pub async fn store(&self, post: ReceivedPost) -> Result<bool> {
+        let (done, result) = oneshot::channel();
+        self.jobs.send((post, done)).await.map_err(|_| Error::internal(anyhow::anyhow!("the post writer has stopped")))?;
+        result.await.map_err(|_| Error::internal(anyhow::anyhow!("the post writer dropped a post")))?
+    }
+}
+
+async fn write_batches(pool: DbPool, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let posts: Vec<ReceivedPost> = jobs.iter().map(|(p, _)| p.clone()).collect();
+        let result = async {
+            let mut conn = pool.get().await?;
+            Ok::<_, Error>(Status::insert_received_batch(&mut conn, &posts).await?)
+        }
+        .await;
+        match result {
+            Ok(stored) if stored.len() == jobs.len() => {
+                for ((_, done), ok) in jobs.into_iter().zip(stored) {
+                    let _ = done.send(Ok(ok));
+                }
+            }
+            other => {
+                // One bad post (say, its author deleted meanwhile) must not fail the
+                // others: store them one by one and report each outcome.
+                if let Err(e) = other {
+                    tracing::warn!(error = %e, posts = jobs.len(), "batch insert failed; storing posts one by one");
+                }
+                for (post, done) in jobs {
+                    let single = async {
+                        let mut conn = pool.get().await?;
+                        Ok::<_, Error>(Status::insert_received(&mut conn, &post.activity_uri, &post.form, &post.mentions, &post.tags).await?)
+                    }
+                    .await;
+                    let _ = done.send(single);
+                }
+            }
+        }
+    }
+}
