@@ -149,7 +149,8 @@ async fn bench(db_url: String) {
         .expect("run scripts/bench, which builds target/release/staffroom");
     let stderr = server.stderr.take().unwrap();
     std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build().unwrap();
+    // Idle connections are dropped before the server's keep-alive timeout closes them.
+    let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).pool_idle_timeout(Duration::from_secs(2)).build().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while client.get(format!("http://{domain}/health")).send().await.is_err() {
         assert!(Instant::now() < deadline, "the server did not start");

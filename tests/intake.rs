@@ -1,0 +1,74 @@
+//! Group commit of incoming posts: a batch stores each new post once, and a repeat
+//! of an activity or of a post (in the same batch or later) changes nothing.
+
+mod common;
+
+use staffroom::db::{
+    statuses::{ReceivedPost, Status, StatusInsertForm},
+    AccountId, StatusId,
+};
+
+fn received(activity: &str, uri: &str, author: AccountId, tags: &[&str]) -> ReceivedPost {
+    ReceivedPost {
+        activity_uri: activity.into(),
+        form: StatusInsertForm {
+            id: StatusId::generate(),
+            account_id: author,
+            uri: Some(uri.into()),
+            url: None,
+            content: "<p>hi</p>".into(),
+            spoiler_text: String::new(),
+            sensitive: false,
+            visibility: 0,
+            language: Some("en".into()),
+            in_reply_to_id: None,
+            in_reply_to_uri: None,
+            in_reply_to_account_id: None,
+            reblog_of_id: None,
+            local: false,
+            text: None,
+            object_type: "Note".into(),
+            title: None,
+            created_at: chrono::Utc::now(),
+        },
+        mentions: vec![],
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_stores_each_post_once() {
+    let app = common::TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let mut conn = app.pool.get().await.unwrap();
+    let batch = vec![
+        received("https://r.example/a/1", "https://r.example/p/1", alice.id, &["maths", "edchat"]),
+        // The same activity again (another inbox), and another activity with the same post.
+        received("https://r.example/a/1", "https://r.example/p/1", alice.id, &[]),
+        received("https://r.example/a/2", "https://r.example/p/1", alice.id, &[]),
+        received("https://r.example/a/3", "https://r.example/p/3", alice.id, &[]),
+    ];
+    let stored = Status::insert_received_batch(&mut conn, &batch).await.unwrap();
+    assert_eq!(stored, vec![true, false, false, true]);
+    let post = Status::find_by_uri(&mut conn, "https://r.example/p/1").await.unwrap().unwrap();
+    assert_eq!(Status::tags(&mut conn, post.id).await.unwrap(), vec!["edchat".to_string(), "maths".to_string()]);
+    // Later repeats change nothing either.
+    let again = Status::insert_received_batch(&mut conn, &batch[..1]).await.unwrap();
+    assert_eq!(again, vec![false]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_post_does_not_sink_its_batch() {
+    let app = common::TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    // The second post's author does not exist: the batch statement fails, and the
+    // writer stores the others one by one.
+    let good = received("https://r.example/a/10", "https://r.example/p/10", alice.id, &[]);
+    let bad = received("https://r.example/a/11", "https://r.example/p/11", AccountId(42), &[]);
+    let (a, b) = tokio::join!(app.ctx.posts.store(good), app.ctx.posts.store(bad));
+    assert!(a.unwrap());
+    assert!(b.is_err());
+    let mut conn = app.pool.get().await.unwrap();
+    assert!(Status::find_by_uri(&mut conn, "https://r.example/p/10").await.unwrap().is_some());
+    assert!(Status::find_by_uri(&mut conn, "https://r.example/p/11").await.unwrap().is_none());
+}
