@@ -15,6 +15,8 @@ pub struct AppContext {
     pub instance_key: Arc<openssl::pkey::PKey<openssl::pkey::Private>>,
     /// Remote keys already checked, by key id: verifying needs no database round trip.
     pub keys: Arc<crate::federation::keys::KeyCache>,
+    /// Remote actors followed from here (the inbox's most frequent question).
+    pub followed: Arc<crate::federation::keys::FollowedCache>,
     /// The one client for requests to other servers.
     pub client: HttpClient,
     /// Stores incoming posts in groups (federation/intake.rs).

@@ -79,6 +79,7 @@ impl Application {
             instance_key: Arc::new(openssl::pkey::PKey::private_key_from_pem(site.private_key_pem.as_bytes())?),
             instance_public_key_pem: site.public_key_pem.into(),
             keys: Arc::new(federation::keys::KeyCache::default()),
+            followed: Arc::new(federation::keys::FollowedCache::default()),
             client,
             posts: federation::intake::PostWriter::start(pool.clone()),
             delivery_wake: Arc::new(tokio::sync::Notify::new()),

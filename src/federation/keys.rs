@@ -43,3 +43,32 @@ impl KeyCache {
         self.keys.write().unwrap().retain(|_, k| k.owner != owner);
     }
 }
+
+/// Whether a remote actor is followed from here, remembered for a short while: the
+/// inbox asks it of every incoming post. Local follow changes forget the entry at
+/// once; another `serve` process on the same database may be up to `TTL` behind.
+#[derive(Default)]
+pub struct FollowedCache {
+    entries: RwLock<HashMap<AccountId, (bool, std::time::Instant)>>,
+}
+
+impl FollowedCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+    pub fn get(&self, actor: AccountId) -> Option<bool> {
+        let entries = self.entries.read().unwrap();
+        entries.get(&actor).filter(|(_, at)| at.elapsed() < Self::TTL).map(|(followed, _)| *followed)
+    }
+
+    pub fn insert(&self, actor: AccountId, followed: bool) {
+        let mut entries = self.entries.write().unwrap();
+        if entries.len() >= MAX_KEYS {
+            entries.clear();
+        }
+        entries.insert(actor, (followed, std::time::Instant::now()));
+    }
+
+    pub fn forget(&self, actor: AccountId) {
+        self.entries.write().unwrap().remove(&actor);
+    }
+}

@@ -39,6 +39,7 @@ pub async fn follow(ctx: &AppContext, follower: &Account, target: &Account) -> R
             Ok(follow)
         })
         .await?;
+    ctx.followed.forget(target.id);
     ctx.deliveries_queued();
     Ok(follow)
 }
@@ -57,6 +58,7 @@ pub async fn unfollow(ctx: &AppContext, follower: &Account, target: &Account) ->
         Ok(())
     })
     .await?;
+    ctx.followed.forget(target.id);
     ctx.deliveries_queued();
     Ok(())
 }
@@ -109,6 +111,7 @@ pub async fn block(ctx: &AppContext, blocker: &Account, target: &Account) -> Res
         Ok(())
     })
     .await?;
+    ctx.followed.forget(target.id);
     ctx.deliveries_queued();
     Ok(())
 }

@@ -31,6 +31,7 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
         Ok(())
     })
     .await?;
+    ctx.followed.forget(actor.id);
     tracing::info!(blocker = %actor.uri.as_deref().unwrap_or_default(), target = %target.username, "blocked: follows between them removed");
     Ok(())
 }

@@ -69,7 +69,15 @@ pub async fn build(
 /// Whether an incoming post concerns someone here: its author is followed from
 /// here, it mentions or addresses a local account, or it replies to a post we have.
 async fn matters_here(conn: &mut AsyncPgConnection, ctx: &AppContext, author: &Account, note: &Value, in_reply_to: Option<&str>) -> Result<bool> {
-    if Follow::has_local_follower(conn, author.id).await? {
+    let followed = match ctx.followed.get(author.id) {
+        Some(f) => f,
+        None => {
+            let f = Follow::has_local_follower(conn, author.id).await?;
+            ctx.followed.insert(author.id, f);
+            f
+        }
+    };
+    if followed {
         return Ok(true);
     }
     let mut named: Vec<String> = Vec::new();

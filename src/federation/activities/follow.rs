@@ -120,6 +120,7 @@ pub async fn receive_accept(ctx: &AppContext, actor: &Account, activity: Incomin
         return Ok(());
     };
     once(ctx, &activity.id, async |conn| Ok(Follow::accept(conn, follow.id).await?)).await?;
+    ctx.followed.forget(actor.id);
     tracing::info!(target = %actor.uri.as_deref().unwrap_or_default(), "follow accepted");
     Ok(())
 }
@@ -127,6 +128,7 @@ pub async fn receive_accept(ctx: &AppContext, actor: &Account, activity: Incomin
 pub async fn receive_reject(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
     let Some(follow) = answered_follow(ctx, actor, &activity.object).await? else { return Ok(()) };
     once(ctx, &activity.id, async |conn| Ok(Follow::delete(conn, follow.account_id, follow.target_account_id).await?)).await?;
+    ctx.followed.forget(actor.id);
     tracing::info!(target = %actor.uri.as_deref().unwrap_or_default(), "follow rejected");
     Ok(())
 }
