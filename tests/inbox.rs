@@ -189,3 +189,60 @@ async fn a_rotated_key_is_fetched_again() {
     let res = mallory.signed_post(&app.client, &inbox, &follow(&mallory, &app, 2), Utc::now()).send().await.unwrap();
     assert_eq!(res.status(), 202, "verified with the refetched key");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outside_dev_mode_private_addresses_are_never_contacted() {
+    let app = TestApp::spawn_with(&[("STAFFROOM_DEV", "false")]).await;
+    app.create_user("alice").await;
+    let mallory = remote::start("mallory");
+    // A correctly signed Follow whose key lives on 127.0.0.1 (plain http, too).
+    let res = mallory.signed_post(&app.client, &format!("{}/inbox", app.address), &follow(&mallory, &app, 1), Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("cannot fetch the signing key"), "{body}");
+    assert!(mallory.requests.lock().unwrap().is_empty(), "no request reached the private address");
+    assert_eq!(traces(&app).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_remote_times_out_cleanly() {
+    let app = TestApp::spawn_with(&[("STAFFROOM_DELIVERY_TIMEOUT_MS", "1000")]).await;
+    app.create_user("alice").await;
+    let mallory = remote::start("mallory");
+    *mallory.delay.lock().unwrap() = std::time::Duration::from_secs(5);
+    let started = std::time::Instant::now();
+    let res = mallory.signed_post(&app.client, &format!("{}/inbox", app.address), &follow(&mallory, &app, 1), Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 401, "the key could not be fetched in time");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "gave up after the timeout: {:?}", started.elapsed());
+    assert_eq!(traces(&app).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cyclic_reply_chain_is_fetched_once_and_stops() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let mallory = remote::start("mallory");
+    let note = |n: u32, parent: u32| {
+        json!({
+            "id": format!("{}/statuses/{n}", mallory.id()),
+            "type": "Note",
+            "attributedTo": mallory.id(),
+            "content": format!("<p>post {n}</p>"),
+            "inReplyTo": format!("{}/statuses/{parent}", mallory.id()),
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        })
+    };
+    // 1 replies to 2, 2 replies to 1: a loop.
+    mallory.serve(&format!("/users/mallory/statuses/1"), 200, note(1, 2));
+    mallory.serve(&format!("/users/mallory/statuses/2"), 200, note(2, 1));
+    let mut reply = note(3, 1);
+    reply["tag"] = json!([{ "type": "Mention", "href": format!("{}/users/alice", app.address) }]);
+    let create = json!({ "id": format!("{}/statuses/3/activity", mallory.id()), "type": "Create", "actor": mallory.id(), "object": reply }).to_string();
+    let res = mallory.signed_post(&app.client, &format!("{}/inbox", app.address), &create, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    let fetched: Vec<String> = mallory.requests.lock().unwrap().iter().filter(|p| p.contains("/statuses/")).cloned().collect();
+    assert!(fetched.len() <= 2, "each post of the loop fetched at most once: {fetched:?}");
+    let mut conn = app.pool.get().await.unwrap();
+    let stored: Count = diesel::sql_query("SELECT count(*) AS n FROM statuses").get_result(&mut conn).await.unwrap();
+    assert_eq!(stored.n, 3, "the reply and the two posts above it");
+}

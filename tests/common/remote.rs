@@ -12,6 +12,10 @@ pub struct RemoteActor {
     pub key: PKey<Private>,
     /// Documents served at paths (mutable, so a test can rotate keys or add notes).
     pub documents: Arc<Mutex<std::collections::HashMap<String, (u16, Value)>>>,
+    /// Paths requested from this server, in order.
+    pub requests: Arc<Mutex<Vec<String>>>,
+    /// How long the server waits before answering.
+    pub delay: Arc<Mutex<std::time::Duration>>,
 }
 
 impl RemoteActor {
@@ -89,14 +93,23 @@ pub fn start(username: &str) -> RemoteActor {
         username: username.to_string(),
         key,
         documents: Arc::new(Mutex::new(Default::default())),
+        requests: Arc::new(Mutex::new(Vec::new())),
+        delay: Arc::new(Mutex::new(std::time::Duration::ZERO)),
     };
     actor.serve(&format!("/users/{username}"), 200, actor.actor_document(&actor.key));
     let docs = actor.documents.clone();
+    let requests = actor.requests.clone();
+    let delay = actor.delay.clone();
     let server = HttpServer::new(move || {
-        let docs = docs.clone();
+        let (docs, requests, delay) = (docs.clone(), requests.clone(), delay.clone());
         App::new().default_service(web::to(move |req: actix_web::HttpRequest| {
-            let docs = docs.clone();
+            let (docs, requests, delay) = (docs.clone(), requests.clone(), delay.clone());
             async move {
+                requests.lock().unwrap().push(req.path().to_string());
+                let wait = *delay.lock().unwrap();
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
                 match docs.lock().unwrap().get(req.path()) {
                     Some((status, doc)) => HttpResponse::build(actix_web::http::StatusCode::from_u16(*status).unwrap())
                         .content_type("application/activity+json")
@@ -106,7 +119,7 @@ pub fn start(username: &str) -> RemoteActor {
             }
         }))
     })
-    .workers(1)
+    .workers(2)
     .disable_signals()
     .listen(listener)
     .unwrap()
