@@ -155,3 +155,21 @@ fn the_hostile_tags_of_the_corpus_lose_their_danger_but_keep_their_text() {
         assert!(!post.form.content.contains("<audio") && !post.form.content.contains("<video"), "{}", post.form.content);
     }
 }
+
+#[test]
+fn a_malformed_date_or_a_single_tag_does_not_cost_the_post() {
+    let urls = Urls::new("https", "staffroom.example");
+    let note = serde_json::json!({
+        "id": "https://other.example/notes/1",
+        "type": "Note",
+        "attributedTo": "https://other.example/users/x",
+        "content": "<p>hi #edchat</p>",
+        "published": "last tuesday",
+        "tag": { "type": "Hashtag", "name": "#EdChat" },
+        "to": "https://www.w3.org/ns/activitystreams#Public"
+    });
+    let post = incoming_note(&note, &author("https://other.example/users/x"), None, &urls).unwrap();
+    assert_eq!(post.hashtags, vec!["edchat".to_string()]);
+    assert_eq!(post.form.visibility, 0);
+    assert!(post.form.created_at <= chrono::Utc::now());
+}

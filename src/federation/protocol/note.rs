@@ -1,7 +1,8 @@
 //! Posts: `Note` (and `Question`, `Article`, `Page`, which we store readable), as
 //! Mastodon sends and reads them.
 
-use super::helpers::{first_id, ids, lenient_bool, lenient_string, one_or_many};
+use super::helpers::{first_id, ids, lenient_bool, lenient_string};
+use activitypub_federation::protocol::helpers::{deserialize_one_or_many, deserialize_skip_error};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -27,9 +28,10 @@ pub struct IncomingNote {
     pub sensitive: bool,
     #[serde(default, deserialize_with = "first_id")]
     pub in_reply_to: Option<String>,
-    #[serde(default)]
+    // A malformed date must not cost the whole post.
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub published: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub updated: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "first_id")]
     pub url: Option<String>,
@@ -37,9 +39,9 @@ pub struct IncomingNote {
     pub to: Vec<String>,
     #[serde(default, deserialize_with = "ids")]
     pub cc: Vec<String>,
-    #[serde(default, deserialize_with = "one_or_many")]
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
     pub tag: Vec<Value>,
-    #[serde(default, deserialize_with = "one_or_many")]
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
     pub attachment: Vec<Value>,
 }
 
