@@ -2,8 +2,8 @@
 //! and reads them.
 
 use chrono::{DateTime, Utc};
-use super::helpers::{first_id, lenient_string};
-use activitypub_federation::protocol::helpers::{deserialize_one_or_many, deserialize_skip_error};
+use super::helpers::{first_id, lenient_string, one_or_many};
+use activitypub_federation::protocol::helpers::deserialize_skip_error;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -46,9 +46,9 @@ pub struct Actor {
     pub indexable: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
     pub published: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub tag: Vec<Value>,
-    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub attachment: Vec<Value>,
 }
 

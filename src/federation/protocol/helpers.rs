@@ -37,6 +37,17 @@ pub fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
     })
 }
 
+/// A list that may be sent as a single value. (activitypub_federation's
+/// `deserialize_one_or_many` cannot be used for `Value` items: a whole array is
+/// itself a valid single `Value`.)
+pub fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)?.unwrap_or(Value::Null) {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    })
+}
+
 /// Strings only; anything else (numbers, objects) is treated as absent.
 pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {

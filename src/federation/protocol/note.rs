@@ -1,8 +1,8 @@
 //! Posts: `Note` (and `Question`, `Article`, `Page`, which we store readable), as
 //! Mastodon sends and reads them.
 
-use super::helpers::{first_id, ids, lenient_bool, lenient_string};
-use activitypub_federation::protocol::helpers::{deserialize_one_or_many, deserialize_skip_error};
+use super::helpers::{first_id, ids, lenient_bool, lenient_string, one_or_many};
+use activitypub_federation::protocol::helpers::deserialize_skip_error;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -39,9 +39,9 @@ pub struct IncomingNote {
     pub to: Vec<String>,
     #[serde(default, deserialize_with = "ids")]
     pub cc: Vec<String>,
-    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub tag: Vec<Value>,
-    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub attachment: Vec<Value>,
 }
 
