@@ -6,7 +6,9 @@
 //!
 //! Run: `scripts/bench delivery` (needs STAFFROOM_TEST_DATABASE_URL, which the script sets).
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+mod support;
+
+use diesel_async::RunQueryDsl;
 use serde_json::json;
 use staffroom::{
     config::DeliverySettings,
@@ -73,20 +75,7 @@ fn sign_rate() -> f64 {
 }
 
 async fn run() {
-    let admin = std::env::var("STAFFROOM_TEST_DATABASE_URL").expect("set STAFFROOM_TEST_DATABASE_URL (scripts/bench does)");
-    let name = format!("staffroom_bench_{}", db::new_id());
-    let mut admin_conn = AsyncPgConnection::establish(&admin).await.expect("database reachable");
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin_conn).await.unwrap();
-    let mut url = url::Url::parse(&admin).unwrap();
-    url.set_path(&format!("/{name}"));
-    let db_url = url.to_string();
-
-    // A panic inside the benchmark still drops its database.
-    let outcome = tokio::spawn(bench(db_url)).await;
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin_conn).await.unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    support::with_database(bench).await;
 }
 
 async fn bench(db_url: String) {

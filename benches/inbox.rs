@@ -6,6 +6,8 @@
 //!
 //! Run: `scripts/bench inbox`.
 
+mod support;
+
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use openssl::pkey::{PKey, Private};
 use serde_json::json;
@@ -67,17 +69,7 @@ fn main() {
 }
 
 async fn run() {
-    let admin = std::env::var("STAFFROOM_TEST_DATABASE_URL").expect("set STAFFROOM_TEST_DATABASE_URL (scripts/bench does)");
-    let name = format!("staffroom_bench_{}", db::new_id());
-    let mut admin_conn = AsyncPgConnection::establish(&admin).await.expect("database reachable");
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin_conn).await.unwrap();
-    let mut url = url::Url::parse(&admin).unwrap();
-    url.set_path(&format!("/{name}"));
-    let outcome = tokio::spawn(bench(url.to_string())).await;
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin_conn).await.unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    support::with_database(bench).await;
 }
 
 async fn bench(db_url: String) {

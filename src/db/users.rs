@@ -59,3 +59,9 @@ impl User {
         users::table.select(count_star()).get_result(conn).await
     }
 }
+
+impl User {
+    pub async fn find_by_account(conn: &mut AsyncPgConnection, account: AccountId) -> QueryResult<Option<User>> {
+        users::table.filter(users::account_id.eq(account)).select(User::as_select()).first(conn).await.optional()
+    }
+}

@@ -58,8 +58,7 @@ pub async fn create(pool: &DbPool, username: &str, name: &str, scopes: &str) -> 
     let scopes = validate_scopes(scopes)?;
     let mut conn = pool.get().await?;
     let account = Account::find_local(&mut conn, username).await?.ok_or_else(|| Error::not_found(format!("no local account named {username:?}")))?;
-    let users = User::list_with_accounts(&mut conn, None, i64::MAX).await?;
-    let user = users.into_iter().find(|(_, a)| a.id == account.id).map(|(u, _)| u).ok_or_else(|| Error::not_found("that account cannot sign in"))?;
+    let user = User::find_by_account(&mut conn, account.id).await?.ok_or_else(|| Error::not_found("that account cannot sign in"))?;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut rng = rand::rng();
     let token: String = (0..43).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
