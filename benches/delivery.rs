@@ -102,7 +102,7 @@ async fn bench(db_url: String) {
         let settings = DeliverySettings::default();
         let client = HttpClient::new(true, "Staffroom-bench", settings.timeout, settings.per_host).unwrap();
         let wake = Arc::new(tokio::sync::Notify::new());
-        let deliverer = delivery::Deliverer::new(pool.clone(), client, settings.clone(), urls.clone(), wake.clone());
+        let deliverer = delivery::Deliverer::new(pool.clone(), client, settings.clone(), urls.clone(), wake.clone(), Default::default());
 
         // Ten followers per receiver host, all sharing its inbox.
         let inboxes: Vec<String> =

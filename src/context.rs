@@ -19,6 +19,8 @@ pub struct AppContext {
     pub followed: Arc<crate::federation::keys::FollowedCache>,
     /// The one client for requests to other servers.
     pub client: HttpClient,
+    /// Servers we refuse to federate with.
+    pub blocks: Arc<crate::federation::domains::DomainBlocks>,
     /// Stores incoming posts in groups (federation/intake.rs).
     pub posts: crate::federation::intake::PostWriter,
     /// Wakes the delivery worker after a transaction queued deliveries.

@@ -39,6 +39,19 @@ enum Command {
     /// Access tokens for the Mastodon client API.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Servers this instance refuses to federate with.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+}
+
+#[derive(Subcommand)]
+enum DomainCommand {
+    /// Refuse everything from HOST (and its subdomains) and send it nothing.
+    Block { host: String },
+    /// Federate with HOST again.
+    Unblock { host: String },
+    /// List blocked servers.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -199,6 +212,39 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     .await
                     .map_err(|e| anyhow::anyhow!("{}", e.message))?;
                 println!("{token}");
+                Ok(())
+            })
+            .await
+        }
+        Command::Domain(DomainCommand::Block { host }) => {
+            with_database(&settings, |pool| async move {
+                let (added, dropped) = staffroom::federation::domains::block(&pool, &host).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                if added {
+                    println!("Blocked {host} (and its subdomains): nothing is accepted from it or sent to it; {dropped} queued deliveries dropped.");
+                } else {
+                    println!("{host} was already blocked.");
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Domain(DomainCommand::Unblock { host }) => {
+            with_database(&settings, |pool| async move {
+                let removed = staffroom::federation::domains::unblock(&pool, &host).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                println!("{}", if removed { format!("{host} is no longer blocked.") } else { format!("{host} was not blocked.") });
+                Ok(())
+            })
+            .await
+        }
+        Command::Domain(DomainCommand::List) => {
+            with_database(&settings, |pool| async move {
+                let blocks = staffroom::federation::domains::list(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                if blocks.is_empty() {
+                    println!("No blocked servers.");
+                }
+                for (domain, at) in blocks {
+                    println!("{domain:<50} blocked {}", at.format("%Y-%m-%d %H:%M UTC"));
+                }
                 Ok(())
             })
             .await

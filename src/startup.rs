@@ -80,6 +80,7 @@ impl Application {
             instance_public_key_pem: site.public_key_pem.into(),
             keys: Arc::new(federation::keys::KeyCache::default()),
             followed: Arc::new(federation::keys::FollowedCache::default()),
+            blocks: Arc::new(federation::domains::DomainBlocks::default()),
             client,
             posts: federation::intake::PostWriter::start(pool.clone()),
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
@@ -92,6 +93,7 @@ impl Application {
             ctx.settings.delivery.clone(),
             ctx.urls.clone(),
             ctx.delivery_wake.clone(),
+            ctx.blocks.clone(),
         );
         let deliverer = tokio::spawn(deliverer.run(stopped));
         let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {

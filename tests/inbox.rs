@@ -246,3 +246,43 @@ async fn a_cyclic_reply_chain_is_fetched_once_and_stops() {
     let stored: Count = diesel::sql_query("SELECT count(*) AS n FROM statuses").get_result(&mut conn).await.unwrap();
     assert_eq!(stored.n, 3, "the reply and the two posts above it");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blocked_server_is_refused_and_sent_nothing() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let mallory = remote::start("mallory");
+    let cli = |args: &[&str]| {
+        let out = common::staffroom_command(&[("DATABASE_URL", &app.db.url)]).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    // mallory follows alice while her server is still welcome.
+    let res = mallory.signed_post(&app.client, &format!("{}/inbox", app.address), &follow(&mallory, &app, 1), Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+
+    assert!(cli(&["domain", "block", "127.0.0.1"]).starts_with("Blocked 127.0.0.1"));
+    assert!(cli(&["domain", "list"]).contains("127.0.0.1"));
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await; // the server rereads its block list every 5 s
+    let res = mallory.signed_post(&app.client, &format!("{}/inbox", app.address), &follow(&mallory, &app, 2), Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 403, "nothing is accepted from a blocked server");
+
+    // alice posts: her follower's blocked server gets nothing.
+    let inbox_hits = || mallory.requests.lock().unwrap().iter().filter(|p| p.ends_with("inbox")).count();
+    let before = inbox_hits();
+    staffroom::services::statuses::post(&app.ctx, &alice, staffroom::services::statuses::NewPost {
+        text: "Hello".into(),
+        visibility: staffroom::db::statuses::Visibility::Public,
+        in_reply_to: None,
+        spoiler_text: String::new(),
+        sensitive: false,
+        language: None,
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(inbox_hits(), before, "no delivery to a blocked server");
+
+    assert!(cli(&["domain", "unblock", "127.0.0.1"]).contains("no longer blocked"));
+    assert!(cli(&["domain", "list"]).contains("No blocked servers"));
+}

@@ -295,3 +295,11 @@ pub async fn pending_by_host(conn: &mut AsyncPgConnection, limit: i64) -> QueryR
         .load(conn)
         .await
 }
+
+/// Drops everything queued for `domain` and its subdomains (it was just blocked).
+pub async fn remove_for_domain(conn: &mut AsyncPgConnection, domain: &str) -> QueryResult<usize> {
+    diesel::sql_query("DELETE FROM deliveries WHERE split_part(host, ':', 1) = $1 OR split_part(host, ':', 1) LIKE '%.' || $1")
+        .bind::<sql_types::Text, _>(domain)
+        .execute(conn)
+        .await
+}

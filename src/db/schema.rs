@@ -200,3 +200,10 @@ diesel::table! {
 }
 
 diesel::joinable!(access_tokens -> users (user_id));
+
+diesel::table! {
+    domain_blocks (domain) {
+        domain -> Text,
+        created_at -> Timestamptz,
+    }
+}

@@ -41,6 +41,9 @@ pub fn missing_kind(e: &Error) -> Missing {
 pub async fn fetch_object(ctx: &AppContext, url: &str) -> Result<Value> {
     let parsed = Url::parse(url).map_err(|_| Error::bad_request(format!("{url} is not a URL")))?;
     ctx.client.check(&parsed).map_err(|e| Error::new(ErrorKind::Forbidden, e.to_string()))?;
+    if ctx.blocks.is_blocked_url(&ctx.pool, url).await {
+        return Err(Error::new(ErrorKind::Forbidden, format!("{url} is on a blocked server")));
+    }
     let host = crate::federation::client::host_of(&parsed).ok_or_else(|| Error::bad_request("URL without a host"))?;
     let date = signatures::http_date(Utc::now());
     let path = match parsed.query() {

@@ -51,6 +51,9 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
     let signature = check_headers(req, Some(body))?;
     let activity: IncomingActivity = serde_json::from_slice(body).map_err(|e| Error::bad_request(format!("the body is not an activity: {e}")))?;
     let actor_id = activity.actor.clone().ok_or_else(|| Error::bad_request("the activity names no actor"))?;
+    if ctx.blocks.is_blocked_url(&ctx.pool, &actor_id).await || ctx.blocks.is_blocked_url(&ctx.pool, &signature.key_id).await {
+        return Err(Error::new(ErrorKind::Forbidden, "this server does not federate with yours"));
+    }
     let signer = match verify(ctx, req, &signature).await {
         Ok(signer) => signer,
         Err(e) if e.kind == ErrorKind::Gone && activity.kind == "Delete" && crate::federation::protocol::helpers::id_of(&activity.object).as_deref() == Some(&actor_id) => {

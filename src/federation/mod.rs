@@ -5,6 +5,7 @@ pub mod activities;
 pub mod client;
 pub mod delivery;
 pub mod discovery;
+pub mod domains;
 pub mod fetch;
 pub mod inbox;
 pub mod intake;

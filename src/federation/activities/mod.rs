@@ -94,6 +94,8 @@ pub async fn queue(
     inboxes: impl IntoIterator<Item = String>,
 ) -> Result<usize> {
     let value = serde_json::to_value(activity).map_err(Error::internal)?;
+    // Nothing goes to blocked servers.
+    let inboxes: Vec<String> = inboxes.into_iter().filter(|i| !ctx.blocks.is_blocked_cached(i)).collect();
     delivery::enqueue(conn, &ctx.urls, sender, &activity.id, &value, inboxes).await
 }
 

@@ -46,12 +46,20 @@ pub struct Deliverer {
     keys: Mutex<HashMap<crate::db::AccountId, Arc<SigningKey>>>,
     activities: Mutex<HashMap<i64, Arc<Activity>>>,
     failing: Mutex<HashSet<String>>,
+    blocks: Arc<crate::federation::domains::DomainBlocks>,
     sent: std::sync::atomic::AtomicU64,
     failed: std::sync::atomic::AtomicU64,
 }
 
 impl Deliverer {
-    pub fn new(pool: DbPool, client: HttpClient, settings: DeliverySettings, urls: Urls, wake: Arc<Notify>) -> Arc<Self> {
+    pub fn new(
+        pool: DbPool,
+        client: HttpClient,
+        settings: DeliverySettings,
+        urls: Urls,
+        wake: Arc<Notify>,
+        blocks: Arc<crate::federation::domains::DomainBlocks>,
+    ) -> Arc<Self> {
         Arc::new(Deliverer {
             permits: Arc::new(Semaphore::new(settings.concurrency)),
             pool,
@@ -63,6 +71,7 @@ impl Deliverer {
             keys: Mutex::new(HashMap::new()),
             activities: Mutex::new(HashMap::new()),
             failing: Mutex::new(HashSet::new()),
+            blocks,
             sent: 0.into(),
             failed: 0.into(),
         })
@@ -194,6 +203,11 @@ impl Deliverer {
             let _ = done.send(delivery.id);
             return;
         };
+        if self.blocks.is_blocked(&self.pool, &delivery.host).await {
+            tracing::info!(inbox = %delivery.inbox_url, "delivery to a blocked server dropped");
+            let _ = done.send(delivery.id);
+            return;
+        }
         let started = Instant::now();
         let result = self.post(&delivery.inbox_url, &activity).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
