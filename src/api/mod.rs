@@ -4,10 +4,16 @@
 pub mod accounts;
 pub mod auth;
 pub mod entities;
+pub mod instance;
 pub mod params;
 pub mod statuses;
 
 use actix_web::web;
+
+/// Unknown API paths answer Mastodon's 404 shape, which apps handle.
+async fn not_found() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::NotFound().json(serde_json::json!({ "error": "Record not found" }))
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -33,6 +39,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/statuses/{id}/unfavourite", web::post().to(statuses::unfavourite))
             .route("/v1/statuses/{id}/reblog", web::post().to(statuses::reblog))
             .route("/v1/statuses/{id}/unreblog", web::post().to(statuses::unreblog))
-            .route("/v1/timelines/home", web::get().to(statuses::home)),
+            .route("/v1/timelines/home", web::get().to(statuses::home))
+            .route("/v1/instance", web::get().to(instance::v1))
+            .route("/v2/instance", web::get().to(instance::v2))
+            .route("/v1/custom_emojis", web::get().to(instance::custom_emojis))
+            .route("/v1/preferences", web::get().to(instance::preferences))
+            // Not built yet: apps get empty answers they handle, not errors.
+            .route("/v1/markers", web::get().to(instance::empty_object))
+            .route("/v1/filters", web::get().to(instance::empty_list))
+            .route("/v2/filters", web::get().to(instance::empty_list))
+            .route("/v1/lists", web::get().to(instance::empty_list))
+            .route("/v1/announcements", web::get().to(instance::empty_list))
+            .route("/v1/trends", web::get().to(instance::empty_list))
+            .route("/v1/trends/tags", web::get().to(instance::empty_list))
+            .route("/v1/trends/statuses", web::get().to(instance::empty_list))
+            .route("/v2/suggestions", web::get().to(instance::empty_list))
+            .route("/v1/notifications", web::get().to(instance::empty_list))
+            .route("/v1/conversations", web::get().to(instance::empty_list))
+            .route("/v1/followed_tags", web::get().to(instance::empty_list))
+            .route("/v1/mutes", web::get().to(instance::empty_list))
+            .route("/v1/domain_blocks", web::get().to(instance::empty_list))
+            .default_service(web::to(not_found)),
     );
 }

@@ -1,0 +1,90 @@
+//! `/api/v1/instance`, `/api/v2/instance`, and the small endpoints every app calls at
+//! start-up, plus empty answers for features that are still to come (so apps show an
+//! empty list rather than an error).
+
+use super::auth::Auth;
+use crate::{context::AppContext, error::Result, services};
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+const VERSION: &str = concat!("4.3.0 (compatible; Staffroom ", env!("CARGO_PKG_VERSION"), ")");
+
+pub async fn v1(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
+    let usage = services::instance::usage(&ctx.pool).await?;
+    let domain = ctx.urls.domain();
+    Ok(HttpResponse::Ok().json(json!({
+        "uri": domain,
+        "title": format!("Staffroom on {domain}"),
+        "short_description": "A server for teachers' learning networks.",
+        "description": "A server for teachers' learning networks.",
+        "email": "",
+        "version": VERSION,
+        "urls": { "streaming_api": null },
+        "stats": { "user_count": usage.users, "status_count": usage.local_posts, "domain_count": 0 },
+        "thumbnail": null,
+        "languages": ["en"],
+        "registrations": false,
+        "approval_required": true,
+        "invites_enabled": false,
+        "configuration": configuration(),
+        "contact_account": null,
+        "rules": [],
+    })))
+}
+
+fn configuration() -> serde_json::Value {
+    json!({
+        "accounts": { "max_featured_tags": 0 },
+        "statuses": { "max_characters": services::statuses::MAX_CHARS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
+        "media_attachments": { "supported_mime_types": [], "image_size_limit": 0, "image_matrix_limit": 0, "video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0 },
+        "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
+    })
+}
+
+pub async fn v2(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
+    let usage = services::instance::usage(&ctx.pool).await?;
+    let domain = ctx.urls.domain();
+    let mut config = configuration();
+    config["urls"] = json!({ "streaming": null });
+    config["translation"] = json!({ "enabled": false });
+    Ok(HttpResponse::Ok().json(json!({
+        "domain": domain,
+        "title": format!("Staffroom on {domain}"),
+        "version": VERSION,
+        "source_url": "",
+        "description": "A server for teachers' learning networks.",
+        "usage": { "users": { "active_month": usage.active_month } },
+        "thumbnail": { "url": format!("{}/about", ctx.urls.base()) },
+        "languages": ["en"],
+        "configuration": config,
+        "registrations": { "enabled": false, "approval_required": true, "message": null },
+        "contact": { "email": "", "account": null },
+        "rules": [],
+    })))
+}
+
+pub async fn custom_emojis() -> HttpResponse {
+    HttpResponse::Ok().json(json!([]))
+}
+
+pub async fn preferences(auth: Auth) -> Result<HttpResponse> {
+    auth.require("read:accounts")?;
+    Ok(HttpResponse::Ok().json(json!({
+        "posting:default:visibility": "public",
+        "posting:default:sensitive": false,
+        "posting:default:language": null,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+    })))
+}
+
+/// Features apps ask for that are not built yet: an empty list, never an error.
+pub async fn empty_list(auth: Auth) -> Result<HttpResponse> {
+    let _ = auth;
+    Ok(HttpResponse::Ok().json(json!([])))
+}
+
+pub async fn empty_object(auth: Auth) -> Result<HttpResponse> {
+    let _ = auth;
+    Ok(HttpResponse::Ok().json(json!({})))
+}
