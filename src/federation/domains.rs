@@ -41,25 +41,18 @@ impl DomainBlocks {
                 }
             }
         }
-        let Some(host) = normalise(host) else { return false };
-        let state = self.state.read().unwrap();
-        let mut candidate = host.as_str();
-        loop {
-            if state.0.contains(candidate) {
-                return true;
-            }
-            match candidate.split_once('.') {
-                Some((_, parent)) if parent.contains('.') => candidate = parent,
-                _ => return false,
-            }
-        }
+        normalise(host).is_some_and(|h| self.contains(&h))
     }
 
     /// Like `is_blocked`, from what is in memory (for code holding a transaction).
     pub fn is_blocked_cached(&self, url: &str) -> bool {
-        let Some(host) = url::Url::parse(url).ok().and_then(|u| u.host_str().and_then(normalise)) else { return false };
+        url::Url::parse(url).ok().and_then(|u| u.host_str().and_then(normalise)).is_some_and(|h| self.contains(&h))
+    }
+
+    /// Whether the normalised `host` or a domain above it is in the list.
+    fn contains(&self, host: &str) -> bool {
         let state = self.state.read().unwrap();
-        let mut candidate = host.as_str();
+        let mut candidate = host;
         loop {
             if state.0.contains(candidate) {
                 return true;
@@ -79,10 +72,6 @@ impl DomainBlocks {
         }
     }
 
-    /// Forget the cached list (after a change in this process).
-    pub fn invalidate(&self) {
-        self.state.write().unwrap().1 = None;
-    }
 }
 
 /// `staffroom domain block HOST`: also drops what is queued for it.

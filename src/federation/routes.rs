@@ -126,7 +126,7 @@ impl CollectionQuery {
 
 /// Public posts (as `Create`) and boosts (as `Announce`), newest first.
 async fn outbox(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
-    use crate::federation::{activities::announce, objects::note::{local_status_to_note, status_uri}};
+    use crate::federation::{activities::{announce, create_note}, objects::note::{local_status_to_note, status_uri}};
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
     let id = ctx.urls.outbox(&account.username);
     let (total, items) = services::statuses::outbox(&ctx, &account, q.max_id.map(crate::db::StatusId), PAGE_SIZE).await?;
@@ -143,16 +143,7 @@ async fn outbox(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Que
             }
             None => {
                 let note = local_status_to_note(&status, &account, &mentioned, &tags, status.in_reply_to_uri.clone(), &ctx.urls);
-                let mut activity = crate::federation::activities::outgoing(
-                    "Create",
-                    format!("{}/activity", note.id),
-                    ctx.urls.actor(&account.username),
-                    serde_json::Value::Null,
-                    note.to.clone(),
-                    note.cc.clone(),
-                );
-                activity.published = Some(status.created_at);
-                activity.object = serde_json::to_value(&note).unwrap_or_default();
+                let activity = create_note::wrap(&ctx, "Create", &note, &account, None)?;
                 serde_json::to_value(activity)
             }
         };
@@ -219,17 +210,7 @@ async fn note_activity(ctx: web::Data<AppContext>, req: HttpRequest, path: web::
     let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
     let view = services::statuses::local_post(&ctx, &name, crate::db::StatusId(id), viewer).await?;
     let note = crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, view.in_reply_to.clone(), &ctx.urls);
-    let mut activity = crate::federation::activities::outgoing(
-        "Create",
-        format!("{}/activity", note.id),
-        ctx.urls.actor(&view.author.username),
-        serde_json::Value::Null,
-        note.to.clone(),
-        note.cc.clone(),
-    );
-    activity.published = Some(view.status.created_at);
-    activity.object = serde_json::to_value(&note).map_err(crate::error::Error::internal)?;
-    Ok(activity_json(&activity))
+    Ok(activity_json(&crate::federation::activities::create_note::wrap(&ctx, "Create", &note, &view.author, None)?))
 }
 
 /// Pinned posts: Mastodon serves them inline, with no pages.

@@ -56,14 +56,27 @@ pub async fn build(
     if let Some(parent_author) = parent_author.filter(|_| status.visibility() != Visibility::Direct) {
         inboxes.extend(inbox_of(&parent_author));
     }
+    let activity = wrap(ctx, kind, &note, author, status.edited_at)?;
+    Ok((activity, inboxes))
+}
+
+/// A `Create` (or, with `kind` "Update", an `Update`) carrying one of our notes,
+/// addressed as the note is.
+pub fn wrap(
+    ctx: &AppContext,
+    kind: &'static str,
+    note: &crate::federation::protocol::note::Note,
+    author: &Account,
+    edited_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<OutgoingActivity> {
     let id = match kind {
-        "Update" => format!("{}#updates/{}", note.id, status.edited_at.map(|t| t.timestamp()).unwrap_or_default()),
+        "Update" => format!("{}#updates/{}", note.id, edited_at.map(|t| t.timestamp()).unwrap_or_default()),
         _ => format!("{}/activity", note.id),
     };
-    let (to, cc) = (note.to.clone(), note.cc.clone());
-    let mut activity = outgoing(kind, id, ctx.urls.actor(&author.username), serde_json::to_value(&note).map_err(Error::internal)?, to, cc);
-    activity.published = Some(status.edited_at.unwrap_or(status.created_at));
-    Ok((activity, inboxes))
+    let object = serde_json::to_value(note).map_err(Error::internal)?;
+    let mut activity = outgoing(kind, id, ctx.urls.actor(&author.username), object, note.to.clone(), note.cc.clone());
+    activity.published = Some(edited_at.unwrap_or(note.published));
+    Ok(activity)
 }
 
 /// Whether an incoming post concerns someone here: its author is followed from
