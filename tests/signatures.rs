@@ -45,7 +45,7 @@ async fn send_as(scheme: Scheme, actor: &RemoteActor, app: &TestApp, url: &str, 
 }
 
 async fn send(req: reqwest::Request, app: &TestApp) -> (u16, Value) {
-    let res = app.client.execute(req).await.unwrap();
+    let res = reqwest::Client::execute(&app.client, req).await.unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
@@ -202,7 +202,7 @@ fn known_answer_vectors() {
     let body = br#"{"type":"Follow"}"#;
     let date = "Thu, 26 Nov 2026 12:00:00 GMT";
     let digest = signatures::digest(body);
-    assert_eq!(digest, "SHA-256=jr0nzkK3r6SNOVq8PNkYvr9EZ9GWn4yiDXZZxdD5q7o=");
+    assert_eq!(digest, "SHA-256=GYwYnH3BiO6aICFt0ThC5bUIJ4byvqdpWtR8m5fNkww=");
     let cavage = signatures::sign(&key, "https://remote.example/users/m#main-key", "POST", "/users/alice/inbox", &[
         ("host", "school.example"),
         ("date", date),
@@ -222,7 +222,7 @@ fn known_answer_vectors() {
     assert_eq!(cavage, CAVAGE_VECTOR, "RSASSA-PKCS1-v1_5 is deterministic: the same key, request and date give the same signature");
 
     let content_digest = ms::content_digest(body);
-    assert_eq!(content_digest, "sha-256=:jr0nzkK3r6SNOVq8PNkYvr9EZ9GWn4yiDXZZxdD5q7o=:");
+    assert_eq!(content_digest, "sha-256=:GYwYnH3BiO6aICFt0ThC5bUIJ4byvqdpWtR8m5fNkww=:");
     let headers = |name: &str| match name {
         "date" => Some(date.to_string()),
         "content-digest" => Some(content_digest.clone()),
@@ -401,4 +401,46 @@ async fn only_owners_delete_or_update() {
     let delete = json!({ "id": format!("{note_id}#delete"), "type": "Delete", "actor": eve.id(), "object": { "id": note_id, "type": "Tombstone" } });
     assert_eq!(send_as(scheme, &eve, &app, &inbox, &delete).await.0, 202);
     assert!(!snapshot(&app).await.contains("eve's words"), "the owner's Delete is honoured");
+}
+
+/// A Create forwarded by someone other than its actor is not taken on the
+/// forwarder's word: the post is fetched from its origin (as GoToSocial does).
+#[tokio::test(flavor = "multi_thread")]
+async fn forwarded_posts_are_fetched_from_their_origin() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let alice = format!("{}/users/alice", app.address);
+    let inbox = format!("{}/inbox", app.address);
+    let mallory = remote::start("mallory");
+    let eve = remote::start("eve");
+    let note = |n: u32, content: &str| {
+        json!({
+            "id": format!("{}/statuses/{n}", mallory.id()), "type": "Note", "attributedTo": mallory.id(), "content": content,
+            "to": [alice.clone()], "tag": [{ "type": "Mention", "href": alice.clone() }]
+        })
+    };
+    mallory.serve("/users/mallory/statuses/1", 200, note(1, "<p>what mallory wrote</p>"));
+    let create = |object: Value| json!({ "id": format!("{}/activity", object["id"].as_str().unwrap()), "type": "Create", "actor": mallory.id(), "object": object });
+
+    // eve forwards mallory's post, with words of her own in the copy.
+    let (status, reply) = send_as(Scheme::Rfc9421, &eve, &app, &inbox, &create(note(1, "<p>what eve wants us to think</p>"))).await;
+    assert_eq!(status, 202, "{reply}");
+    let stored = snapshot(&app).await;
+    assert!(stored.contains("what mallory wrote") && !stored.contains("what eve wants"), "{stored}");
+
+    // A post its origin does not have, or attributes to someone else, is refused.
+    let before = snapshot(&app).await;
+    let (status, reply) = send_as(Scheme::Cavage, &eve, &app, &inbox, &create(note(2, "<p>never written</p>"))).await;
+    assert_eq!(status, 403, "{reply}");
+    assert!(reply["error"].as_str().unwrap().contains("from its origin"), "{reply}");
+    let mut other = note(3, "<p>by someone else</p>");
+    other["attributedTo"] = json!(eve.id());
+    mallory.serve("/users/mallory/statuses/3", 200, other.clone());
+    let (status, _) = send_as(Scheme::Cavage, &eve, &app, &inbox, &create(note(3, "<p>x</p>"))).await;
+    assert_eq!(status, 403);
+    let mut elsewhere = note(4, "<p>elsewhere</p>");
+    elsewhere["id"] = json!("https://victim.example/statuses/4");
+    let (status, _) = send_as(Scheme::Cavage, &eve, &app, &inbox, &create(elsewhere)).await;
+    assert_eq!(status, 403);
+    assert_eq!(snapshot(&app).await, before);
 }

@@ -75,6 +75,9 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
         Err(e) => return Err(e),
     };
     if signer.owner != actor_id {
+        if activity.kind == "Create" {
+            return forwarded_create(ctx, activity, &actor_id).await;
+        }
         return Err(unauthorized(format!("the request is signed by {}, not by the activity's actor {actor_id}", signer.owner)));
     }
     let actor = match &signer.account {
@@ -86,6 +89,35 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
     };
     tracing::debug!(kind = %activity.kind, id = %activity.id, actor = %actor_id, "activity received");
     activities::receive(ctx, &actor, activity).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// A Create relayed by someone other than its actor (Mastodon forwards a reply to
+/// the followers of the post it answers). The copy that came with it proves nothing,
+/// so, as GoToSocial does, the object is fetched from its origin and stored only if
+/// its origin attributes it to the activity's actor.
+async fn forwarded_create(ctx: &AppContext, activity: IncomingActivity, actor_id: &str) -> Result<HttpResponse> {
+    use crate::federation::{objects::note::same_host, protocol::helpers::id_of};
+    let forbidden = |m: String| Error::new(ErrorKind::Forbidden, m);
+    let object_id = id_of(&activity.object).ok_or_else(|| Error::bad_request("the forwarded Create has no object id"))?;
+    if !same_host(&object_id, actor_id) {
+        return Err(forbidden(format!("the forwarded object {object_id} is not on its actor's host")));
+    }
+    let object = fetch::fetch_object(ctx, &object_id)
+        .await
+        .map_err(|e| forbidden(format!("the forwarded object could not be fetched from its origin: {}", e.message)))?;
+    let author = object.get("attributedTo").and_then(|a| match a {
+        serde_json::Value::Array(items) => items.iter().find_map(id_of),
+        other => id_of(other),
+    });
+    if author.as_deref() != Some(actor_id) {
+        return Err(forbidden(format!("{object_id} is not attributed to {actor_id} at its origin")));
+    }
+    let actor = fetch::resolve_actor(ctx, actor_id).await?;
+    // Our own id for it: the forwarder's could name (and so pre-empt) another activity.
+    let relayed = IncomingActivity { id: format!("{object_id}#forwarded-create"), object, ..activity };
+    tracing::debug!(object = %object_id, actor = %actor_id, "forwarded Create fetched from its origin");
+    activities::receive(ctx, &actor, relayed).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -246,12 +278,12 @@ async fn verify(ctx: &AppContext, sig: &SignedRequest) -> Result<CachedKey> {
     } else {
         document
     };
-    let multikey = multikey(&actor_document, &sig.key_id);
+    let ed25519_key = multikey(&actor_document, &sig.key_id);
     let fetched = fetch::actor_from_document(actor_document).map_err(|e| unauthorized(e.message))?;
     let key = if fetched.key_id == sig.key_id {
         PKey::public_key_from_pem(fetched.form.public_key_pem.as_bytes()).map_err(|_| unauthorized("the signing key is not a valid key"))?
     } else {
-        multikey.ok_or_else(|| {
+        ed25519_key.ok_or_else(|| {
             unauthorized(format!("{} does not publish the key {}", fetched.form.uri.as_deref().unwrap_or_default(), sig.key_id))
         })?
     };

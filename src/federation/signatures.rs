@@ -165,13 +165,16 @@ pub fn signing_string(
 /// one, must agree with the key (so nobody can make us read a signature as
 /// another algorithm's).
 pub fn verify_signature(key: &PKey<Public>, alg: Option<&str>, data: &[u8], signature: &[u8]) -> bool {
-    match (key.id(), alg) {
-        (Id::RSA, None | Some("rsa-sha256" | "hs2019" | "rsa-v1_5-sha256")) => verify_rsa_sha256(key, data, signature),
-        (Id::ED25519, None | Some("hs2019" | "ed25519")) => match Verifier::new_without_digest(key) {
+    let id = key.id();
+    if id == Id::RSA && matches!(alg, None | Some("rsa-sha256" | "hs2019" | "rsa-v1_5-sha256")) {
+        verify_rsa_sha256(key, data, signature)
+    } else if id == Id::ED25519 && matches!(alg, None | Some("hs2019" | "ed25519")) {
+        match Verifier::new_without_digest(key) {
             Ok(mut verifier) => verifier.verify_oneshot(signature, data).unwrap_or(false),
             Err(_) => false,
-        },
-        _ => false,
+        }
+    } else {
+        false
     }
 }
 

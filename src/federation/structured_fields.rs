@@ -199,7 +199,7 @@ impl<'a> Parser<'a> {
 
     fn number(&mut self) -> Result<BareItem, SfError> {
         let start = self.pos;
-        let negative = self.eat(b'-');
+        self.eat(b'-');
         let digits_start = self.pos;
         let mut dot = None;
         while let Some(b) = self.peek() {
@@ -226,7 +226,6 @@ impl<'a> Parser<'a> {
                 if int == 0 || int > 12 || frac == 0 || frac > 3 {
                     return Err(SfError("a decimal must have 1 to 12 digits, a dot, and 1 to 3 digits"));
                 }
-                let _ = negative;
                 Ok(BareItem::Decimal(text.to_string()))
             }
         }
