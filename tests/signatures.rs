@@ -251,9 +251,15 @@ fn known_answer_vectors() {
     assert_eq!(ed_signature, ED25519_VECTOR);
 }
 
-const CAVAGE_VECTOR: &str = "";
-const RFC9421_VECTOR: &str = "";
-const ED25519_VECTOR: &str = "";
+// Made independently with the openssl command line over the same signing strings
+// (`openssl dgst -sha256 -sign`, `openssl pkeyutl -sign -rawin`).
+const CAVAGE_VECTOR: &str = concat!(
+    r#"keyId="https://remote.example/users/m#main-key",algorithm="rsa-sha256",headers="(request-target) host date digest",signature=""#,
+    "VepeeKnJVv21ydfe7GLznimGKE/LAxKxczJfOYajvboRfJE3Nc9VDEGJO4iOHHRmlyblLJG7vEQP7aYCXBXwDAdrQ9pYx7//MZ1qSdzvl0juirGEMW58ceg333nQuFs9utYhMqdv0Ob5R14XkommWZewAgcFskj/xPSPkV7p4Zst7R4tdWTcfofX1xyLTQ06vAMZB+RBQOmcePYs1k8qrxL2bnFGolLoBJLLO0DYYaN0kdVBnv9B4K3CD0JRxk5x+icAUTcFJpojrlyL5Z/PyFTfnaT5JFBEFLXn9zrQaw0wws5/auGBP58Bo8XELvLemxRaiLnI/sk+k5UBp2YCoA==",
+    "\"",
+);
+const RFC9421_VECTOR: &str = "sig1=:C3Ex/oE293b0iKIXwppXnYXCyb+34joB1lncZSIKHu95dAkRD/mpz+ifgD+FYj56NBNzyPZOWbsfP6a6zRMm3kU+jRMLUPwCgC4k25Xixl0euHZ4ePdfElK3zvmVXWs2TtZ0tFjoSDhd+qr76iWtPPYernf+GfnaSOdY+K03qtZxlEbI+jgUQjIKETGhYlbnJIXxbn4I06bx78J9zGe+DflvHFA/Ca0TJXsSZmt3P/Wn3Xckw7LsV+HoYGr5syh4x0mHT22VNIzbPQ/7BHKpeWH4/+RAfwSlMV92zFZlvLgiuSg8En4bHfl1m0SIYLB0rvaeDx3pwejUDS5Eqex0vg==:";
+const ED25519_VECTOR: &str = "sig1=:4KagDHFIK6MGhjYVw0Jd+xY4V/USnVtb+sX5Uq/MrRLGbUnWDHvYTj2cZ6qBUpYe36Nv91WSC6oY5u8Qs1kOAw==:";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn freshness_window_follows_mastodon() {
