@@ -1,7 +1,8 @@
 //! `/inbox`, `/users/NAME/inbox` and `/actor/inbox`: every POST must carry a valid
-//! HTTP signature from the activity's own actor; anything else is refused with 401
-//! (senders that "double-knock" retry with another scheme only after a 401) and
-//! leaves no trace.
+//! HTTP signature (RFC 9421 or draft-cavage) from the activity's own actor; anything
+//! else is refused with 401 (senders that "double-knock" retry with another scheme
+//! only after a 401) and leaves no trace. A Create forwarded by someone else is
+//! believed only as far as its origin confirms it.
 
 use crate::{
     context::AppContext,
