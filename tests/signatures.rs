@@ -29,8 +29,7 @@ fn signed(
     app: &TestApp,
     url: &str,
     body: &str,
-    key: &PKey<Private>,
-    key_id: &str,
+    (key, key_id): (&PKey<Private>, &str),
     date: DateTime<Utc>,
 ) -> reqwest::RequestBuilder {
     match scheme {
@@ -41,7 +40,7 @@ fn signed(
 
 /// Sends as `actor`, with its own key, dated now.
 async fn send_as(scheme: Scheme, actor: &RemoteActor, app: &TestApp, url: &str, body: &Value) -> (u16, Value) {
-    send(signed(scheme, actor, app, url, &body.to_string(), &actor.key, &actor.key_id(), Utc::now()).build().unwrap(), app).await
+    send(signed(scheme, actor, app, url, &body.to_string(), (&actor.key, &actor.key_id()), Utc::now()).build().unwrap(), app).await
 }
 
 async fn send(req: reqwest::Request, app: &TestApp) -> (u16, Value) {
@@ -105,7 +104,7 @@ async fn vectors(scheme: Scheme) {
 
     let body = follow(&mallory.id(), "alice", &alice).to_string();
     let now = Utc::now();
-    let sign = |url: &str, body: &str, key: &PKey<Private>, key_id: &str, date: DateTime<Utc>| signed(scheme, &mallory, &app, url, body, key, key_id, date);
+    let sign = |url: &str, body: &str, key: &PKey<Private>, key_id: &str, date: DateTime<Utc>| signed(scheme, &mallory, &app, url, body, (key, key_id), date);
     let good = || sign(&inbox, &body, &mallory.key, &mallory.key_id(), now);
 
     let mut vectors: Vec<(&str, reqwest::Request, u16, &str)> = Vec::new();
@@ -130,7 +129,7 @@ async fn vectors(scheme: Scheme) {
     vectors.push(("wrong path", req, 401, "does not verify"));
     vectors.push((
         "keyId of another actor",
-        signed(scheme, &eve, &app, &inbox, &body, &eve.key, &eve.key_id(), now).build().unwrap(),
+        signed(scheme, &eve, &app, &inbox, &body, (&eve.key, &eve.key_id()), now).build().unwrap(),
         401,
         "not by the activity's actor",
     ));
@@ -272,7 +271,7 @@ async fn freshness_window_follows_mastodon() {
     for scheme in SCHEMES {
         for (n, (offset, status)) in [(-30, 202), (30, 202), (-75, 401), (75, 401)].into_iter().enumerate() {
             let body = follow(&mallory.id(), &format!("{scheme:?}-{n}"), &alice).to_string();
-            let req = signed(scheme, &mallory, &app, &inbox, &body, &mallory.key, &mallory.key_id(), now + Duration::minutes(offset)).build().unwrap();
+            let req = signed(scheme, &mallory, &app, &inbox, &body, (&mallory.key, &mallory.key_id()), now + Duration::minutes(offset)).build().unwrap();
             let (got, reply) = send(req, &app).await;
             assert_eq!(got, status, "{scheme:?} signed {offset} minutes from now: {reply}");
         }
@@ -288,7 +287,7 @@ async fn a_replayed_activity_changes_nothing() {
     let mallory = remote::start("mallory");
     for scheme in SCHEMES {
         let follow = follow(&mallory.id(), &format!("{scheme:?}"), &alice);
-        let first = signed(scheme, &mallory, &app, &inbox, &follow.to_string(), &mallory.key, &mallory.key_id(), Utc::now()).build().unwrap();
+        let first = signed(scheme, &mallory, &app, &inbox, &follow.to_string(), (&mallory.key, &mallory.key_id()), Utc::now()).build().unwrap();
         let replay = first.try_clone().unwrap();
         assert_eq!(send(first, &app).await.0, 202);
         let undo = json!({ "id": format!("{}#undo", follow["id"].as_str().unwrap()), "type": "Undo", "actor": mallory.id(), "object": follow["id"] });
