@@ -449,3 +449,60 @@ async fn forwarded_posts_are_fetched_from_their_origin() {
     assert_eq!(status, 403);
     assert_eq!(snapshot(&app).await, before);
 }
+
+fn signed_get(scheme: Scheme, client: &reqwest::Client, url: &str, actor: &RemoteActor, signed_path: &str, date: DateTime<Utc>) -> reqwest::RequestBuilder {
+    let parsed = url::Url::parse(url).unwrap();
+    let host = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
+    let http_date = signatures::http_date(date);
+    let accept = "application/activity+json";
+    let req = client.get(url).header("Date", &http_date).header("Accept", accept);
+    match scheme {
+        Scheme::Cavage => {
+            let sig = signatures::sign(&actor.key, &actor.key_id(), "GET", signed_path, &[("host", &host), ("date", &http_date), ("accept", accept)]).unwrap();
+            req.header("Signature", sig)
+        }
+        Scheme::Rfc9421 => {
+            let headers = |name: &str| (name == "date").then(|| http_date.clone());
+            let parts = ms::RequestParts { method: "GET", scheme: "http", authority: &host, path: signed_path, query: None, header: &headers };
+            let (input, sig) = ms::sign(&actor.key, &actor.key_id(), &["@method", "@target-uri", "date"], date.timestamp(), None, &parts).unwrap();
+            req.header("Signature-Input", input).header("Signature", sig)
+        }
+    }
+}
+
+/// Signed GETs (authorized fetch) are read in both schemes too: a follower sees a
+/// followers-only post; a stranger, a stale or a misdirected signature does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_gets_in_either_scheme_show_followers_only_posts_to_followers() {
+    use staffroom::{db::statuses::Visibility, services::statuses};
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let alice_id = format!("{}/users/alice", app.address);
+    let mallory = remote::start("mallory");
+    let eve = remote::start("eve");
+    assert_eq!(send_as(Scheme::Rfc9421, &mallory, &app, &format!("{alice_id}/inbox"), &follow(&mallory.id(), "1", &alice_id)).await.0, 202);
+    assert_eq!(send_as(Scheme::Rfc9421, &eve, &app, &format!("{alice_id}/inbox"), &json!({
+        "id": format!("{}#hello", eve.id()), "type": "EmojiReact", "actor": eve.id(), "object": alice_id
+    })).await.0, 202, "eve is known, but does not follow alice");
+    let post = statuses::post(&app.ctx, &alice, statuses::NewPost {
+        text: "For my followers".into(),
+        visibility: Visibility::Private,
+        in_reply_to: None,
+        spoiler_text: String::new(),
+        sensitive: false,
+        language: None,
+    })
+    .await
+    .unwrap();
+    let path = format!("/users/alice/statuses/{}", post.id);
+    let url = format!("{}{path}", app.address);
+    let status = |req: reqwest::RequestBuilder| async move { req.send().await.unwrap().status().as_u16() };
+    assert_eq!(status(app.client.get(&url).header("Accept", "application/activity+json")).await, 404, "unsigned");
+    let now = Utc::now();
+    for scheme in SCHEMES {
+        assert_eq!(status(signed_get(scheme, &app.client, &url, &mallory, &path, now)).await, 200, "{scheme:?}: a follower");
+        assert_eq!(status(signed_get(scheme, &app.client, &url, &eve, &path, now)).await, 404, "{scheme:?}: a stranger");
+        assert_eq!(status(signed_get(scheme, &app.client, &url, &mallory, "/users/alice", now)).await, 404, "{scheme:?}: signed for another path");
+        assert_eq!(status(signed_get(scheme, &app.client, &url, &mallory, &path, now - Duration::hours(3))).await, 404, "{scheme:?}: stale");
+    }
+}
