@@ -352,10 +352,11 @@ async fn ed25519_multikeys_sign_rfc9421_requests() {
     let (status, reply) = send(mallory.signed_post_rfc9421(&app.client, &inbox, &body("2"), &ed, &key_id, now).build().unwrap(), &app).await;
     assert_eq!(status, 202, "{reply}");
     // Cached now: a second one verifies without fetching the actor again.
-    let fetches = mallory.requests.lock().unwrap().len();
+    let actor_fetches = || mallory.requests.lock().unwrap().iter().filter(|p| **p == format!("/users/{}", mallory.username)).count();
+    let fetches = actor_fetches();
     let (status, _) = send(mallory.signed_post_rfc9421(&app.client, &inbox, &body("3"), &ed, &key_id, now).build().unwrap(), &app).await;
     assert_eq!(status, 202);
-    assert_eq!(mallory.requests.lock().unwrap().len(), fetches);
+    assert_eq!(actor_fetches(), fetches);
 }
 
 /// A Delete or Update is honoured only from the owner of what it deletes or updates.
@@ -505,4 +506,46 @@ async fn signed_gets_in_either_scheme_show_followers_only_posts_to_followers() {
         assert_eq!(status(signed_get(scheme, &app.client, &url, &mallory, "/users/alice", now)).await, 404, "{scheme:?}: signed for another path");
         assert_eq!(status(signed_get(scheme, &app.client, &url, &mallory, &path, now - Duration::hours(3))).await, 404, "{scheme:?}: stale");
     }
+}
+
+/// Broken or incomplete RFC 9421 headers get a 401 that says what is wrong, never a 500.
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_rfc9421_headers_get_clear_401s() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let alice = format!("{}/users/alice", app.address);
+    let inbox = format!("{alice}/inbox");
+    let mallory = remote::start("mallory");
+    let body = follow(&mallory.id(), "1", &alice).to_string();
+    let before = snapshot(&app).await;
+    let good = || mallory.signed_post_rfc9421(&app.client, &inbox, &body, &mallory.key, &mallory.key_id(), Utc::now()).build().unwrap();
+    let with = |name: &'static str, value: String| {
+        let mut req = good();
+        req.headers_mut().insert(name, value.parse().unwrap());
+        req
+    };
+    let input = good().headers()["signature-input"].to_str().unwrap().to_string();
+    let cases = [
+        ("garbage input", with("signature-input", "sig1=(\"@method\"".into()), "invalid Signature-Input"),
+        ("input without keyid", with("signature-input", "sig1=(\"@method\" \"@target-uri\" \"content-digest\");created=1".into()), "no keyid"),
+        ("another label", with("signature-input", input.replacen("sig1=", "sig2=", 1)), "no signature labelled sig2"),
+        ("garbage signature", with("signature", "sig1=:!!:".into()), "invalid Signature"),
+        ("no created", with("signature-input", input.split(";created=").next().unwrap().to_string() + ";keyid=\"k\""), "created"),
+        (
+            "content-digest not covered",
+            with("signature-input", input.replace(" \"content-digest\"", "")),
+            "must cover content-digest",
+        ),
+        ("method not covered", with("signature-input", input.replace("\"@method\" ", "")), "must cover @method"),
+        ("unknown algorithm", with("signature-input", input.replace("rsa-v1_5-sha256", "hmac-sha256")), "unsupported signature algorithm"),
+        ("md5 digest only", with("content-digest", "md5=:XUFAKrxLKna5cZ2REBfFkg==:".into()), "no sha-256 or sha-512"),
+        ("huge input", with("signature-input", format!("sig1=(\"{}\")", "a".repeat(10_000))), "too long"),
+    ];
+    for (name, req, message) in cases {
+        let (status, reply) = send(req, &app).await;
+        assert_eq!(status, 401, "{name}: {reply}");
+        let error = reply["error"].as_str().unwrap_or_default();
+        assert!(error.contains(message), "{name}: {error:?} should say {message:?}");
+    }
+    assert_eq!(snapshot(&app).await, before);
 }

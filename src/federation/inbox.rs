@@ -185,9 +185,9 @@ fn check_headers(ctx: &AppContext, req: &HttpRequest, body: Option<&[u8]>) -> Re
 /// `@target-uri`, or `@authority` with `@path`), and for a POST `content-digest`.
 fn check_message_signature(ctx: &AppContext, req: &HttpRequest, body: Option<&[u8]>) -> Result<SignedRequest> {
     let inputs = header(req, "signature-input").unwrap_or_default();
-    let input = message_signatures::parse_signature_input(&inputs).map_err(|e| unauthorized(format!("Signature-Input: {e}")))?.remove(0);
+    let input = message_signatures::parse_signature_input(&inputs).map_err(|e| unauthorized(format!("invalid Signature-Input: {e}")))?.remove(0);
     let signatures = message_signatures::parse_signature(&header(req, "signature").unwrap_or_default())
-        .map_err(|e| unauthorized(format!("Signature: {e}")))?;
+        .map_err(|e| unauthorized(format!("invalid Signature (RFC 9421): {e}")))?;
     let signature = signatures
         .into_iter()
         .find(|(label, _)| *label == input.label)

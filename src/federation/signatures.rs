@@ -20,6 +20,9 @@ pub enum SignatureError {
     MissingHeader(String),
     #[error("unsupported signature algorithm {0}")]
     Algorithm(String),
+    /// RFC 9421 and Content-Digest problems; the message names the header.
+    #[error("{0}")]
+    Invalid(&'static str),
 }
 
 /// `SHA-256=<base64>` of a body.
