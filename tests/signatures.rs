@@ -448,6 +448,15 @@ async fn forwarded_posts_are_fetched_from_their_origin() {
     elsewhere["id"] = json!("https://victim.example/statuses/4");
     let (status, _) = send_as(Scheme::Cavage, &eve, &app, &inbox, &create(elsewhere)).await;
     assert_eq!(status, 403);
+    // Nor does anyone forward posts in the name of our own accounts.
+    let mut ours = note(5, "<p>alice never said this</p>");
+    ours["id"] = json!(format!("{alice}/statuses/5"));
+    ours["attributedTo"] = json!(alice.clone());
+    let mut create_ours = create(ours);
+    create_ours["actor"] = json!(alice.clone());
+    let (status, reply) = send_as(Scheme::Cavage, &eve, &app, &inbox, &create_ours).await;
+    assert_eq!(status, 403, "{reply}");
+    assert!(reply["error"].as_str().unwrap().contains("our own accounts"), "{reply}");
     assert_eq!(snapshot(&app).await, before);
 }
 

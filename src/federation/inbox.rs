@@ -101,6 +101,9 @@ async fn forwarded_create(ctx: &AppContext, activity: IncomingActivity, actor_id
     use crate::federation::{objects::note::same_host, protocol::helpers::id_of};
     let forbidden = |m: String| Error::new(ErrorKind::Forbidden, m);
     let object_id = id_of(&activity.object).ok_or_else(|| Error::bad_request("the forwarded Create has no object id"))?;
+    if ctx.urls.local_username(actor_id).is_some() {
+        return Err(forbidden("posts of our own accounts are not taken from other servers".to_string()));
+    }
     if !same_host(&object_id, actor_id) {
         return Err(forbidden(format!("the forwarded object {object_id} is not on its actor's host")));
     }
@@ -153,7 +156,8 @@ fn check_headers(ctx: &AppContext, req: &HttpRequest, body: Option<&[u8]>) -> Re
             return Err(unauthorized(format!("the signature must cover {required}")));
         }
     }
-    // A signature made for another server's inbox is no good here, even with a matching Host.
+    // The signed Host must be us: a signature made for another server's inbox, replayed
+    // here with that server's Host header, would otherwise verify.
     if !header(req, "host").is_some_and(|h| h.trim().eq_ignore_ascii_case(ctx.urls.domain())) {
         return Err(unauthorized(format!("the request was signed for another host than {}", ctx.urls.domain())));
     }
