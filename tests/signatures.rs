@@ -29,8 +29,7 @@ fn signed(
     app: &TestApp,
     url: &str,
     body: &str,
-    key: &PKey<Private>,
-    key_id: &str,
+    (key, key_id): (&PKey<Private>, &str),
     date: DateTime<Utc>,
 ) -> reqwest::RequestBuilder {
     match scheme {
@@ -41,7 +40,7 @@ fn signed(
 
 /// Sends as `actor`, with its own key, dated now.
 async fn send_as(scheme: Scheme, actor: &RemoteActor, app: &TestApp, url: &str, body: &Value) -> (u16, Value) {
-    send(signed(scheme, actor, app, url, &body.to_string(), &actor.key, &actor.key_id(), Utc::now()).build().unwrap(), app).await
+    send(signed(scheme, actor, app, url, &body.to_string(), (&actor.key, &actor.key_id()), Utc::now()).build().unwrap(), app).await
 }
 
 async fn send(req: reqwest::Request, app: &TestApp) -> (u16, Value) {
@@ -105,7 +104,7 @@ async fn vectors(scheme: Scheme) {
 
     let body = follow(&mallory.id(), "alice", &alice).to_string();
     let now = Utc::now();
-    let sign = |url: &str, body: &str, key: &PKey<Private>, key_id: &str, date: DateTime<Utc>| signed(scheme, &mallory, &app, url, body, key, key_id, date);
+    let sign = |url: &str, body: &str, key: &PKey<Private>, key_id: &str, date: DateTime<Utc>| signed(scheme, &mallory, &app, url, body, (key, key_id), date);
     let good = || sign(&inbox, &body, &mallory.key, &mallory.key_id(), now);
 
     let mut vectors: Vec<(&str, reqwest::Request, u16, &str)> = Vec::new();
@@ -130,7 +129,7 @@ async fn vectors(scheme: Scheme) {
     vectors.push(("wrong path", req, 401, "does not verify"));
     vectors.push((
         "keyId of another actor",
-        signed(scheme, &eve, &app, &inbox, &body, &eve.key, &eve.key_id(), now).build().unwrap(),
+        signed(scheme, &eve, &app, &inbox, &body, (&eve.key, &eve.key_id()), now).build().unwrap(),
         401,
         "not by the activity's actor",
     ));
@@ -272,7 +271,7 @@ async fn freshness_window_follows_mastodon() {
     for scheme in SCHEMES {
         for (n, (offset, status)) in [(-30, 202), (30, 202), (-75, 401), (75, 401)].into_iter().enumerate() {
             let body = follow(&mallory.id(), &format!("{scheme:?}-{n}"), &alice).to_string();
-            let req = signed(scheme, &mallory, &app, &inbox, &body, &mallory.key, &mallory.key_id(), now + Duration::minutes(offset)).build().unwrap();
+            let req = signed(scheme, &mallory, &app, &inbox, &body, (&mallory.key, &mallory.key_id()), now + Duration::minutes(offset)).build().unwrap();
             let (got, reply) = send(req, &app).await;
             assert_eq!(got, status, "{scheme:?} signed {offset} minutes from now: {reply}");
         }
@@ -288,7 +287,7 @@ async fn a_replayed_activity_changes_nothing() {
     let mallory = remote::start("mallory");
     for scheme in SCHEMES {
         let follow = follow(&mallory.id(), &format!("{scheme:?}"), &alice);
-        let first = signed(scheme, &mallory, &app, &inbox, &follow.to_string(), &mallory.key, &mallory.key_id(), Utc::now()).build().unwrap();
+        let first = signed(scheme, &mallory, &app, &inbox, &follow.to_string(), (&mallory.key, &mallory.key_id()), Utc::now()).build().unwrap();
         let replay = first.try_clone().unwrap();
         assert_eq!(send(first, &app).await.0, 202);
         let undo = json!({ "id": format!("{}#undo", follow["id"].as_str().unwrap()), "type": "Undo", "actor": mallory.id(), "object": follow["id"] });
@@ -353,10 +352,11 @@ async fn ed25519_multikeys_sign_rfc9421_requests() {
     let (status, reply) = send(mallory.signed_post_rfc9421(&app.client, &inbox, &body("2"), &ed, &key_id, now).build().unwrap(), &app).await;
     assert_eq!(status, 202, "{reply}");
     // Cached now: a second one verifies without fetching the actor again.
-    let fetches = mallory.requests.lock().unwrap().len();
+    let actor_fetches = || mallory.requests.lock().unwrap().iter().filter(|p| **p == format!("/users/{}", mallory.username)).count();
+    let fetches = actor_fetches();
     let (status, _) = send(mallory.signed_post_rfc9421(&app.client, &inbox, &body("3"), &ed, &key_id, now).build().unwrap(), &app).await;
     assert_eq!(status, 202);
-    assert_eq!(mallory.requests.lock().unwrap().len(), fetches);
+    assert_eq!(actor_fetches(), fetches);
 }
 
 /// A Delete or Update is honoured only from the owner of what it deletes or updates.
@@ -448,5 +448,113 @@ async fn forwarded_posts_are_fetched_from_their_origin() {
     elsewhere["id"] = json!("https://victim.example/statuses/4");
     let (status, _) = send_as(Scheme::Cavage, &eve, &app, &inbox, &create(elsewhere)).await;
     assert_eq!(status, 403);
+    // Nor does anyone forward posts in the name of our own accounts.
+    let mut ours = note(5, "<p>alice never said this</p>");
+    ours["id"] = json!(format!("{alice}/statuses/5"));
+    ours["attributedTo"] = json!(alice.clone());
+    let mut create_ours = create(ours);
+    create_ours["actor"] = json!(alice.clone());
+    let (status, reply) = send_as(Scheme::Cavage, &eve, &app, &inbox, &create_ours).await;
+    assert_eq!(status, 403, "{reply}");
+    assert!(reply["error"].as_str().unwrap().contains("our own accounts"), "{reply}");
+    assert_eq!(snapshot(&app).await, before);
+}
+
+fn signed_get(scheme: Scheme, client: &reqwest::Client, url: &str, actor: &RemoteActor, signed_path: &str, date: DateTime<Utc>) -> reqwest::RequestBuilder {
+    let parsed = url::Url::parse(url).unwrap();
+    let host = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
+    let http_date = signatures::http_date(date);
+    let accept = "application/activity+json";
+    let req = client.get(url).header("Date", &http_date).header("Accept", accept);
+    match scheme {
+        Scheme::Cavage => {
+            let sig = signatures::sign(&actor.key, &actor.key_id(), "GET", signed_path, &[("host", &host), ("date", &http_date), ("accept", accept)]).unwrap();
+            req.header("Signature", sig)
+        }
+        Scheme::Rfc9421 => {
+            let headers = |name: &str| (name == "date").then(|| http_date.clone());
+            let parts = ms::RequestParts { method: "GET", scheme: "http", authority: &host, path: signed_path, query: None, header: &headers };
+            let (input, sig) = ms::sign(&actor.key, &actor.key_id(), &["@method", "@target-uri", "date"], date.timestamp(), None, &parts).unwrap();
+            req.header("Signature-Input", input).header("Signature", sig)
+        }
+    }
+}
+
+/// Signed GETs (authorized fetch) are read in both schemes too: a follower sees a
+/// followers-only post; a stranger, a stale or a misdirected signature does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_gets_in_either_scheme_show_followers_only_posts_to_followers() {
+    use staffroom::{db::statuses::Visibility, services::statuses};
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let alice_id = format!("{}/users/alice", app.address);
+    let mallory = remote::start("mallory");
+    let eve = remote::start("eve");
+    assert_eq!(send_as(Scheme::Rfc9421, &mallory, &app, &format!("{alice_id}/inbox"), &follow(&mallory.id(), "1", &alice_id)).await.0, 202);
+    assert_eq!(send_as(Scheme::Rfc9421, &eve, &app, &format!("{alice_id}/inbox"), &json!({
+        "id": format!("{}#hello", eve.id()), "type": "EmojiReact", "actor": eve.id(), "object": alice_id
+    })).await.0, 202, "eve is known, but does not follow alice");
+    let post = statuses::post(&app.ctx, &alice, statuses::NewPost {
+        text: "For my followers".into(),
+        visibility: Visibility::Private,
+        in_reply_to: None,
+        spoiler_text: String::new(),
+        sensitive: false,
+        language: None,
+    })
+    .await
+    .unwrap();
+    let path = format!("/users/alice/statuses/{}", post.id);
+    let url = format!("{}{path}", app.address);
+    let status = |req: reqwest::RequestBuilder| async move { req.send().await.unwrap().status().as_u16() };
+    assert_eq!(status(app.client.get(&url).header("Accept", "application/activity+json")).await, 404, "unsigned");
+    let now = Utc::now();
+    for scheme in SCHEMES {
+        assert_eq!(status(signed_get(scheme, &app.client, &url, &mallory, &path, now)).await, 200, "{scheme:?}: a follower");
+        assert_eq!(status(signed_get(scheme, &app.client, &url, &eve, &path, now)).await, 404, "{scheme:?}: a stranger");
+        assert_eq!(status(signed_get(scheme, &app.client, &url, &mallory, "/users/alice", now)).await, 404, "{scheme:?}: signed for another path");
+        assert_eq!(status(signed_get(scheme, &app.client, &url, &mallory, &path, now - Duration::hours(3))).await, 404, "{scheme:?}: stale");
+    }
+}
+
+/// Broken or incomplete RFC 9421 headers get a 401 that says what is wrong, never a 500.
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_rfc9421_headers_get_clear_401s() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let alice = format!("{}/users/alice", app.address);
+    let inbox = format!("{alice}/inbox");
+    let mallory = remote::start("mallory");
+    let body = follow(&mallory.id(), "1", &alice).to_string();
+    let before = snapshot(&app).await;
+    let good = || mallory.signed_post_rfc9421(&app.client, &inbox, &body, &mallory.key, &mallory.key_id(), Utc::now()).build().unwrap();
+    let with = |name: &'static str, value: String| {
+        let mut req = good();
+        req.headers_mut().insert(name, value.parse().unwrap());
+        req
+    };
+    let input = good().headers()["signature-input"].to_str().unwrap().to_string();
+    let cases = [
+        ("garbage input", with("signature-input", "sig1=(\"@method\"".into()), "invalid Signature-Input"),
+        ("input without keyid", with("signature-input", "sig1=(\"@method\" \"@target-uri\" \"content-digest\");created=1".into()), "no keyid"),
+        ("another label", with("signature-input", input.replacen("sig1=", "sig2=", 1)), "no signature labelled sig2"),
+        ("garbage signature", with("signature", "sig1=:!!:".into()), "invalid Signature"),
+        ("no created", with("signature-input", input.split(";created=").next().unwrap().to_string() + ";keyid=\"k\""), "created"),
+        (
+            "content-digest not covered",
+            with("signature-input", input.replace(" \"content-digest\"", "")),
+            "must cover content-digest",
+        ),
+        ("method not covered", with("signature-input", input.replace("\"@method\" ", "")), "must cover @method"),
+        ("unknown algorithm", with("signature-input", input.replace("rsa-v1_5-sha256", "hmac-sha256")), "unsupported signature algorithm"),
+        ("md5 digest only", with("content-digest", "md5=:XUFAKrxLKna5cZ2REBfFkg==:".into()), "no sha-256 or sha-512"),
+        ("huge input", with("signature-input", format!("sig1=(\"{}\")", "a".repeat(10_000))), "too long"),
+    ];
+    for (name, req, message) in cases {
+        let (status, reply) = send(req, &app).await;
+        assert_eq!(status, 401, "{name}: {reply}");
+        let error = reply["error"].as_str().unwrap_or_default();
+        assert!(error.contains(message), "{name}: {error:?} should say {message:?}");
+    }
     assert_eq!(snapshot(&app).await, before);
 }

@@ -1,7 +1,8 @@
 //! `/inbox`, `/users/NAME/inbox` and `/actor/inbox`: every POST must carry a valid
-//! HTTP signature from the activity's own actor; anything else is refused with 401
-//! (senders that "double-knock" retry with another scheme only after a 401) and
-//! leaves no trace.
+//! HTTP signature (RFC 9421 or draft-cavage) from the activity's own actor; anything
+//! else is refused with 401 (senders that "double-knock" retry with another scheme
+//! only after a 401) and leaves no trace. A Create forwarded by someone else is
+//! believed only as far as its origin confirms it.
 
 use crate::{
     context::AppContext,
@@ -100,6 +101,9 @@ async fn forwarded_create(ctx: &AppContext, activity: IncomingActivity, actor_id
     use crate::federation::{objects::note::same_host, protocol::helpers::id_of};
     let forbidden = |m: String| Error::new(ErrorKind::Forbidden, m);
     let object_id = id_of(&activity.object).ok_or_else(|| Error::bad_request("the forwarded Create has no object id"))?;
+    if ctx.urls.local_username(actor_id).is_some() {
+        return Err(forbidden("posts of our own accounts are not taken from other servers".to_string()));
+    }
     if !same_host(&object_id, actor_id) {
         return Err(forbidden(format!("the forwarded object {object_id} is not on its actor's host")));
     }
@@ -152,7 +156,8 @@ fn check_headers(ctx: &AppContext, req: &HttpRequest, body: Option<&[u8]>) -> Re
             return Err(unauthorized(format!("the signature must cover {required}")));
         }
     }
-    // A signature made for another server's inbox is no good here, even with a matching Host.
+    // The signed Host must be us: a signature made for another server's inbox, replayed
+    // here with that server's Host header, would otherwise verify.
     if !header(req, "host").is_some_and(|h| h.trim().eq_ignore_ascii_case(ctx.urls.domain())) {
         return Err(unauthorized(format!("the request was signed for another host than {}", ctx.urls.domain())));
     }
@@ -184,9 +189,9 @@ fn check_headers(ctx: &AppContext, req: &HttpRequest, body: Option<&[u8]>) -> Re
 /// `@target-uri`, or `@authority` with `@path`), and for a POST `content-digest`.
 fn check_message_signature(ctx: &AppContext, req: &HttpRequest, body: Option<&[u8]>) -> Result<SignedRequest> {
     let inputs = header(req, "signature-input").unwrap_or_default();
-    let input = message_signatures::parse_signature_input(&inputs).map_err(|e| unauthorized(format!("Signature-Input: {e}")))?.remove(0);
+    let input = message_signatures::parse_signature_input(&inputs).map_err(|e| unauthorized(format!("invalid Signature-Input: {e}")))?.remove(0);
     let signatures = message_signatures::parse_signature(&header(req, "signature").unwrap_or_default())
-        .map_err(|e| unauthorized(format!("Signature: {e}")))?;
+        .map_err(|e| unauthorized(format!("invalid Signature (RFC 9421): {e}")))?;
     let signature = signatures
         .into_iter()
         .find(|(label, _)| *label == input.label)

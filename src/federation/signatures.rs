@@ -20,6 +20,9 @@ pub enum SignatureError {
     MissingHeader(String),
     #[error("unsupported signature algorithm {0}")]
     Algorithm(String),
+    /// RFC 9421 and Content-Digest problems; the message names the header.
+    #[error("{0}")]
+    Invalid(&'static str),
 }
 
 /// `SHA-256=<base64>` of a body.
@@ -92,6 +95,8 @@ pub struct ParsedSignature {
     pub expires: Option<i64>,
 }
 
+const MAX_SIGNED_HEADERS: usize = 32;
+
 /// Parses `keyId="…",algorithm="…",headers="…",signature="…"`.
 pub fn parse(value: &str) -> Result<ParsedSignature, SignatureError> {
     if value.len() > 8192 {
@@ -99,9 +104,15 @@ pub fn parse(value: &str) -> Result<ParsedSignature, SignatureError> {
     }
     let (mut key_id, mut algorithm, mut headers, mut signature, mut created, mut expires) = (None, None, None, None, None, None);
     let mut rest = value.trim();
+    let mut seen: Vec<String> = Vec::new();
     while !rest.is_empty() {
         let (name, after) = rest.split_once('=').ok_or(SignatureError::Malformed("expected name=value"))?;
         let name = name.trim().to_ascii_lowercase();
+        // One meaning per parameter: a second keyId or signature is an attempt to confuse.
+        if seen.contains(&name) {
+            return Err(SignatureError::Malformed("a parameter appears twice"));
+        }
+        seen.push(name.clone());
         let after = after.trim_start();
         let (val, remaining) = if let Some(quoted) = after.strip_prefix('"') {
             let end = quoted.find('"').ok_or(SignatureError::Malformed("unterminated quote"))?;
@@ -133,6 +144,9 @@ pub fn parse(value: &str) -> Result<ParsedSignature, SignatureError> {
     }
     // The draft's default when `headers` is absent is `date` alone.
     let headers = headers.unwrap_or_else(|| vec!["date".to_string()]);
+    if headers.len() > MAX_SIGNED_HEADERS {
+        return Err(SignatureError::Malformed("too many signed headers"));
+    }
     Ok(ParsedSignature { key_id, algorithm, headers, signature, created, expires })
 }
 
@@ -327,6 +341,21 @@ mod tests {
         assert!(parse("keyId=\"k,signature=\"AAAA\"").is_err());
         let p = parse("keyId=\"k\",signature=\"AAAA\"").unwrap();
         assert_eq!(p.headers, ["date"]);
+        let hostile = [
+            "keyId=\"k\",keyId=\"j\",signature=\"AAAA\"".to_string(),
+            "keyId=\"k\",signature=\"AAAA\",signature=\"BBBB\"".to_string(),
+            "keyId=\"k\",signature=\"AAAA\",created=99999999999999999999".to_string(),
+            "keyId=\"k\",signature=\"AAAA\",created=-".to_string(),
+            format!("keyId=\"k\",signature=\"AAAA\",headers=\"{}\"", "date ".repeat(40)),
+            format!("keyId=\"{}\",signature=\"AAAA\"", "k".repeat(9000)),
+            "keyId=\"k\u{e9}\",signature=\"\u{e9}\"".to_string(),
+            "=,=,=".to_string(),
+            "\"".to_string(),
+            ",,,".to_string(),
+        ];
+        for h in &hostile {
+            assert!(parse(h).is_err(), "{h:?}");
+        }
         let p = parse(r#"keyId="k",algorithm="hs2019",created=1700000000,headers="(request-target) (created)",signature="AAAA""#).unwrap();
         assert_eq!(p.created, Some(1700000000));
     }
