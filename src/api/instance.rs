@@ -51,6 +51,8 @@ pub async fn v2(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
         "domain": domain,
         "title": format!("Staffroom on {domain}"),
         "version": VERSION,
+        // Mastodon 4.3's API version: Mastodon.py and others read it to pick features.
+        "api_versions": { "mastodon": 2 },
         "source_url": "",
         "description": "A server for teachers' learning networks.",
         "usage": { "users": { "active_month": usage.active_month } },
