@@ -142,7 +142,7 @@ fn oauth_error(e: OAuthError) -> HttpResponse {
     }
     let mut res = HttpResponse::build(status);
     res.insert_header(("Cache-Control", "no-store"));
-    if let OAuthError::RateLimited(secs) = e {
+    if let OAuthError::RateLimited(secs) = &e {
         res.insert_header(("Retry-After", secs.to_string()));
     }
     res.json(json!({ "error": e.code(), "error_description": e.description() }))

@@ -47,20 +47,15 @@ pub struct Token {
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryResult<Option<Token>> {
-    let row: Option<(String, String, Option<i64>, Option<(User, Account)>)> = access_tokens::table
+    let row: Option<(String, String, Option<i64>, Option<User>, Option<Account>)> = access_tokens::table
         .left_join(users::table.inner_join(accounts::table))
         .filter(access_tokens::token_hash.eq(token_hash))
         .filter(access_tokens::revoked_at.is_null())
-        .select((
-            access_tokens::name,
-            access_tokens::scopes,
-            access_tokens::app_id,
-            (User::as_select(), Account::as_select()).nullable(),
-        ))
+        .select((access_tokens::name, access_tokens::scopes, access_tokens::app_id, Option::<User>::as_select(), Option::<Account>::as_select()))
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(|(name, scopes, app_id, user)| Token { name, scopes, app_id, user }))
+    Ok(row.map(|(name, scopes, app_id, user, account)| Token { name, scopes, app_id, user: user.zip(account) }))
 }
 
 /// Revokes a token of `app`; whether there was one to revoke.

@@ -161,7 +161,7 @@ pub async fn authenticate_client(pool: &DbPool, client_id: &str, client_secret: 
     let mut conn = pool.get().await?;
     let app = App::find_by_client_id(&mut conn, client_id).await?.ok_or(OAuthError::InvalidClient)?;
     let given = hash_token(client_secret);
-    if openssl::memcmp::eq(given.as_bytes(), app.client_secret_hash.as_bytes()) {
+    if given.len() == app.client_secret_hash.len() && openssl::memcmp::eq(given.as_bytes(), app.client_secret_hash.as_bytes()) {
         Ok(app)
     } else {
         Err(OAuthError::InvalidClient)
@@ -257,7 +257,8 @@ pub fn check_code_challenge(challenge: Option<&str>, method: Option<&str>) -> Re
 fn pkce_matches(challenge: &str, verifier: &str) -> bool {
     let digest = openssl::sha::sha256(verifier.as_bytes());
     let computed = openssl::base64::encode_block(&digest).replace('+', "-").replace('/', "_").replace('=', "");
-    openssl::memcmp::eq(computed.as_bytes(), challenge.as_bytes()) && computed.len() == challenge.len()
+    // memcmp::eq needs equal lengths; the length of a hash tells nothing secret.
+    computed.len() == challenge.len() && openssl::memcmp::eq(computed.as_bytes(), challenge.as_bytes())
 }
 
 /// A token handed to an app.
