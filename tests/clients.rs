@@ -74,8 +74,13 @@ fn run(mut cmd: std::process::Command, env: &[(String, String)], servers: &[&Ser
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() || !stdout.contains("all steps passed") {
-        let logs: Vec<String> = servers.iter().map(|s| s.server.log_text()).collect();
-        panic!("the client failed.\n--- stdout\n{stdout}\n--- stderr\n{stderr}\n--- server logs\n{}", logs.join("\n---\n"));
+        let tail = |text: &str, lines: usize| text.lines().rev().take(lines).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+        let logs: Vec<String> = servers.iter().map(|s| tail(&s.server.log_text(), 40)).collect();
+        panic!(
+            "the client failed.\n--- stdout\n{stdout}\n--- stderr (end)\n{}\n--- server logs (end)\n{}",
+            tail(&stderr, 60),
+            logs.join("\n---\n")
+        );
     }
 }
 

@@ -45,6 +45,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/apps/verify_credentials", web::get().to(oauth::verify_app))
             .route("/v1/instance", web::get().to(instance::v1))
             .route("/v2/instance", web::get().to(instance::v2))
+            // Mastodon.py asks with a trailing slash, which Mastodon (Rails) accepts.
+            .route("/v1/instance/", web::get().to(instance::v1))
+            .route("/v2/instance/", web::get().to(instance::v2))
             .route("/v1/custom_emojis", web::get().to(instance::custom_emojis))
             .route("/v1/preferences", web::get().to(instance::preferences))
             // Not built yet: apps get empty answers they handle, not errors.
