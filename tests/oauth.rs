@@ -83,6 +83,15 @@ async fn apps_register_and_app_tokens_reach_only_app_endpoints() {
     assert_eq!(created["client_secret_expires_at"], 0);
     assert!(created["client_id"].as_str().unwrap().len() >= 32 && created["client_secret"].as_str().unwrap().len() >= 32);
 
+    let res = app
+        .client
+        .post(format!("{}/api/v1/apps", app.address))
+        .json(&json!({ "client_name": "Array app", "redirect_uris": OOB, "scopes": ["read", "write:statuses"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["scopes"], json!(["read", "write:statuses"]));
+
     for bad in [json!({ "redirect_uris": OOB }), json!({ "client_name": "x", "redirect_uris": "not a uri" }), json!({ "client_name": "x", "redirect_uris": OOB, "scopes": "admin:everything" })] {
         let res = app.client.post(format!("{}/api/v1/apps", app.address)).json(&bad).send().await.unwrap();
         assert_eq!(res.status(), 422, "{bad}");

@@ -89,7 +89,8 @@ pub async fn create_app(ctx: web::Data<AppContext>, req: HttpRequest, body: web:
         oauth::NewApp {
             name: params.get("client_name").unwrap_or_default(),
             redirect_uris: params.all("redirect_uris"),
-            scopes: params.get("scopes"),
+            // A string as Mastodon documents it, or an array as some apps send it.
+            scopes: Some(params.all("scopes").join(" ")),
             website: params.get("website"),
         },
     )

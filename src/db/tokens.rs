@@ -46,8 +46,11 @@ pub struct Token {
     pub user: Option<(User, Account)>,
 }
 
+/// name, scopes, app, and the user with their account when there is one.
+type TokenRow = (String, String, Option<i64>, Option<User>, Option<Account>);
+
 pub async fn find(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryResult<Option<Token>> {
-    let row: Option<(String, String, Option<i64>, Option<User>, Option<Account>)> = access_tokens::table
+    let row: Option<TokenRow> = access_tokens::table
         .left_join(users::table.inner_join(accounts::table))
         .filter(access_tokens::token_hash.eq(token_hash))
         .filter(access_tokens::revoked_at.is_null())
