@@ -310,4 +310,29 @@ async fn password_guessing_is_limited() {
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     assert!(res.text().await.unwrap().contains("Too many failed sign-in attempts"));
+
+    // Other names from that address still get tries (a school shares one address),
+    // up to 20 failures in all; a proxy's X-Forwarded-For tells people apart.
+    let _ = teacher(&app, "dave").await;
+    for i in 5..20 {
+        let res = app
+            .client
+            .post(format!("{}/oauth/token", app.address))
+            .form(&[("grant_type", "password"), ("client_id", &client.id), ("client_secret", &client.secret), ("username", &format!("user{i}")), ("password", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "attempt {i}");
+    }
+    let (status, _) = password_grant(&app, &client, "dave", "guess", "read").await;
+    assert_eq!(status, 429, "the address used up its tries");
+    let res = app
+        .client
+        .post(format!("{}/oauth/token", app.address))
+        .header("X-Forwarded-For", "203.0.113.9")
+        .form(&[("grant_type", "password"), ("client_id", &client.id), ("client_secret", &client.secret), ("username", "dave"), ("password", "guess")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "another address behind the local proxy may still try");
 }

@@ -115,10 +115,16 @@ pub async fn verify_app(ctx: web::Data<AppContext>, token: AnyToken) -> Result<H
 }
 
 /// The address a request came from: the peer, or, when the peer is a reverse proxy
-/// on this machine, the address that proxy appended to `X-Forwarded-For`.
+/// on this machine or a private network (Docker's bridge), the address that proxy
+/// appended to `X-Forwarded-For`. Otherwise everyone behind the proxy would share
+/// one address, and one person's typos would lock out everyone.
 fn client_ip(req: &HttpRequest) -> IpAddr {
     let peer = req.peer_addr().map(|a| a.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    if !peer.is_loopback() {
+    let behind_proxy = match peer {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback() || v4.is_private()),
+    };
+    if !behind_proxy {
         return peer;
     }
     req.headers()

@@ -383,14 +383,17 @@ fn verify_password(hash: &str, password: &str) -> bool {
 }
 
 /// Failed sign-ins per name and per address, in memory (one process serves an
-/// instance). After `MAX_FAILURES` within `WINDOW` the key is refused until the
-/// window that began with its first failure ends. At most `MAX_KEYS` keys are
+/// instance). After `NAME_FAILURES` for a name, or `ADDRESS_FAILURES` from an
+/// address, within `WINDOW` the key is refused until the window that began with its
+/// first failure ends. Addresses get more tries because a whole school often signs
+/// in from one NAT address, and one teacher's typos must not lock out the staff. At most `MAX_KEYS` keys are
 /// kept: when full, expired ones go first, then the oldest.
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
-const MAX_FAILURES: u32 = 5;
+pub const NAME_FAILURES: u32 = 5;
+pub const ADDRESS_FAILURES: u32 = 20;
 const WINDOW: StdDuration = StdDuration::from_secs(300);
 const MAX_KEYS: usize = 10_000;
 
@@ -406,8 +409,9 @@ impl LoginLimiter {
         let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         keys.iter()
-            .filter_map(|k| map.get(k))
-            .filter(|(start, n)| *n >= MAX_FAILURES && now.duration_since(*start) < WINDOW)
+            .filter_map(|k| Some((map.get(k)?, if k.starts_with("ip:") { ADDRESS_FAILURES } else { NAME_FAILURES })))
+            .filter(|((start, n), max)| n >= max && now.duration_since(*start) < WINDOW)
+            .map(|(entry, _)| entry)
             .map(|(start, _)| WINDOW - now.duration_since(*start))
             .max()
     }
@@ -460,7 +464,12 @@ mod tests {
         limiter.failed(&keys);
         let wait = limiter.blocked(&keys).expect("refused after five failures");
         assert!(wait <= WINDOW && wait > StdDuration::from_secs(290));
-        assert!(limiter.blocked(&["ip:2".to_string()]).is_none());
+        assert!(limiter.blocked(&["name:b".to_string(), "ip:1".to_string()]).is_none(), "the address has tries left");
+        for i in 5..ADDRESS_FAILURES {
+            limiter.failed(&[format!("name:n{i}"), "ip:1".to_string()]);
+        }
+        assert!(limiter.blocked(&["name:b".to_string(), "ip:1".to_string()]).is_some(), "now the address is refused too");
+        assert!(limiter.blocked(&["name:b".to_string(), "ip:2".to_string()]).is_none());
         for i in 0..(MAX_KEYS + 10) {
             limiter.failed(&[format!("ip:x{i}")]);
         }
