@@ -254,6 +254,18 @@ async fn authorization_code_flow_with_pkce() {
     assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
     assert_eq!(exchange(code, verifier.clone()).await.0, 400);
 
+    // So does another redirect URI than the one the code was sent to.
+    let code = get_code().await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", OOB),
+        ("client_id", &client.id),
+        ("client_secret", &client.secret),
+        ("code_verifier", &verifier),
+    ];
+    assert_eq!(post_form(&app, "/oauth/token", &form).await.1["error"], "invalid_grant");
+
     let code = get_code().await;
     let (status, body) = exchange(code.clone(), verifier.clone()).await;
     assert_eq!(status, 200, "{body}");

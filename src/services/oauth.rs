@@ -294,7 +294,8 @@ pub async fn grant(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, app: &App,
             let mut conn = pool.get().await?;
             let code = Code::take(&mut conn, &hash_token(&code)).await?.ok_or(OAuthError::InvalidGrant)?;
             drop(conn);
-            let redirect_matches = req.redirect_uri.as_deref().is_none_or(|u| u == code.redirect_uri);
+            // RFC 6749 4.1.3: the same redirect URI as the authorization request, as Doorkeeper insists.
+            let redirect_matches = req.redirect_uri.as_deref() == Some(code.redirect_uri.as_str());
             if code.app_id != app.id || code.expires_at < Utc::now() || !redirect_matches {
                 return Err(OAuthError::InvalidGrant);
             }

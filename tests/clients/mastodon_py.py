@@ -121,6 +121,12 @@ def main():
     coded.log_in(code=answer["code"], redirect_uri=REDIRECT, scopes=SCOPES, allow_http=True)
     assert coded.me().username == os.environ["A_USER"]
 
+    step("revoke a token (revoke_access_token)")
+    revoked_token = coded.access_token
+    coded.revoke_access_token(allow_http=True)
+    res = requests.get(f"{A}/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {revoked_token}"}, timeout=30)
+    assert res.status_code == 401, f"the revoked token still works: {res.status_code}"
+
     step("post, reply, edit, delete")
     post = alice.status_post("Hello from Mastodon.py #edtech", visibility="public")
     assert "Hello from Mastodon.py" in post.content, post
