@@ -180,6 +180,18 @@ async fn sign_in(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
     app.client.post(format!("{}/oauth/authorize", app.address)).form(fields).send().await.unwrap()
 }
 
+async fn exchange(app: &TestApp, client: &Client, code: &str, redirect_uri: &str, verifier: &str) -> (u16, Value) {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("client_id", &client.id),
+        ("client_secret", &client.secret),
+        ("code_verifier", verifier),
+    ];
+    post_form(app, "/oauth/token", &form).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn authorization_code_flow_with_pkce() {
     let app = TestApp::spawn().await;
@@ -232,47 +244,24 @@ async fn authorization_code_flow_with_pkce() {
         assert_eq!(pairs["state"], "xyz 1");
         pairs["code"].clone()
     };
-    let exchange = |code: String, verifier: String| {
-        let (id, secret) = (client.id.clone(), client.secret.clone());
-        let app = &app;
-        async move {
-            let form = [
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", REDIRECT),
-                ("client_id", &id),
-                ("client_secret", &secret),
-                ("code_verifier", &verifier),
-            ];
-            post_form(app, "/oauth/token", &form).await
-        }
-    };
 
     // A wrong verifier fails, and the code is spent.
     let code = get_code().await;
-    let (status, body) = exchange(code.clone(), "another-verifier-that-is-long-enough-for-the-rfc-000000".into()).await;
+    let (status, body) = exchange(&app, &client, &code, REDIRECT, "another-verifier-that-is-long-enough-for-the-rfc-000000").await;
     assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
-    assert_eq!(exchange(code, verifier.clone()).await.0, 400);
+    assert_eq!(exchange(&app, &client, &code, REDIRECT, &verifier).await.0, 400);
 
     // So does another redirect URI than the one the code was sent to.
     let code = get_code().await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", OOB),
-        ("client_id", &client.id),
-        ("client_secret", &client.secret),
-        ("code_verifier", &verifier),
-    ];
-    assert_eq!(post_form(&app, "/oauth/token", &form).await.1["error"], "invalid_grant");
+    assert_eq!(exchange(&app, &client, &code, OOB, &verifier).await.1["error"], "invalid_grant");
 
     let code = get_code().await;
-    let (status, body) = exchange(code.clone(), verifier.clone()).await;
+    let (status, body) = exchange(&app, &client, &code, REDIRECT, &verifier).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["scope"], "read write");
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(get(&app, "/api/v1/accounts/verify_credentials", token).await.1["username"], "bob");
-    let (status, body) = exchange(code, verifier.clone()).await;
+    let (status, body) = exchange(&app, &client, &code, REDIRECT, &verifier).await;
     assert_eq!(status, 400, "a code works once");
     assert_eq!(body["error_description"], WRONG);
 
@@ -282,15 +271,7 @@ async fn authorization_code_flow_with_pkce() {
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     let code = html.split("readonly value=\"").nth(1).and_then(|s| s.split('"').next()).expect("the code on the page").to_string();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", OOB),
-        ("client_id", &client.id),
-        ("client_secret", &client.secret),
-        ("code_verifier", &verifier),
-    ];
-    assert_eq!(post_form(&app, "/oauth/token", &form).await.0, 200);
+    assert_eq!(exchange(&app, &client, &code, OOB, &verifier).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]
