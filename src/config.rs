@@ -23,6 +23,10 @@ pub struct Settings {
     /// neither on `PATH` nor in Debian's `/usr/lib/postgresql/*/bin`.
     pub pg_bin_dir: Option<PathBuf>,
     pub delivery: DeliverySettings,
+    /// Where people can write about this server (shown to apps); postmaster@host if unset.
+    pub contact_email: Option<String>,
+    /// Where this server's source code is offered, as the AGPL asks of a modified copy.
+    pub source_url: Option<String>,
 }
 
 /// How the outgoing queue sends (docs/federation.md, "Delivery").
@@ -99,6 +103,8 @@ struct FileSettings {
     db_pool_size: Option<usize>,
     log_format: Option<String>,
     pg_bin_dir: Option<PathBuf>,
+    contact_email: Option<String>,
+    source_url: Option<String>,
 }
 
 impl Settings {
@@ -192,7 +198,19 @@ impl Settings {
             )?),
             probe_interval: Duration::from_millis(number("STAFFROOM_DELIVERY_PROBE_MS", d.probe_interval.as_millis() as u64, 10, 86_400_000)?),
         };
-        Ok(Settings { domain, bind, database_url, data_dir, dev, db_pool_size, log_format, pg_bin_dir, delivery })
+        let contact_email = env("STAFFROOM_CONTACT_EMAIL").or(file.contact_email).map(|e| e.trim().to_string());
+        if let Some(email) = &contact_email {
+            if !email.contains('@') || email.contains(char::is_whitespace) {
+                return Err(ConfigError(format!("STAFFROOM_CONTACT_EMAIL={email:?} must be an email address")));
+            }
+        }
+        let source_url = env("STAFFROOM_SOURCE_URL").or(file.source_url).map(|u| u.trim().to_string());
+        if let Some(u) = &source_url {
+            if url::Url::parse(u).is_err() {
+                return Err(ConfigError(format!("STAFFROOM_SOURCE_URL={u:?} must be an absolute URL")));
+            }
+        }
+        Ok(Settings { domain, bind, database_url, data_dir, dev, db_pool_size, log_format, pg_bin_dir, delivery, contact_email, source_url })
     }
 
     /// The public host, which `serve` cannot run without.

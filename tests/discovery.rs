@@ -287,3 +287,30 @@ async fn health_reports_the_database() {
     assert_eq!(res.status(), 200);
     assert_eq!(json(res).await["database"], "ok");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_in_the_outbox_names_the_post_it_answers() {
+    use staffroom::services::statuses::{self, NewPost};
+    let app = TestApp::spawn().await;
+    app.create_user("erin").await;
+    app.create_user("finn").await;
+    let mut conn = app.pool.get().await.unwrap();
+    let erin = staffroom::db::accounts::Account::find_local(&mut conn, "erin").await.unwrap().unwrap();
+    let finn = staffroom::db::accounts::Account::find_local(&mut conn, "finn").await.unwrap().unwrap();
+    let post = |text: &str, in_reply_to| NewPost {
+        text: text.into(),
+        visibility: staffroom::db::statuses::Visibility::Public,
+        in_reply_to,
+        spoiler_text: String::new(),
+        sensitive: false,
+        language: None,
+    };
+    let question = statuses::post(&app.ctx, &erin, post("Best picture books for Year 2?", None)).await.unwrap();
+    statuses::post(&app.ctx, &finn, post("@erin The Gruffalo, always.", Some(question.id))).await.unwrap();
+
+    let collection = json(app.get("/users/finn/outbox", Some(AS_JSON)).await).await;
+    let page_path = collection["first"].as_str().unwrap().strip_prefix(&app.address).unwrap().to_string();
+    let page = json(app.get(&page_path, Some(AS_JSON)).await).await;
+    let note = &page["orderedItems"][0]["object"];
+    assert_eq!(note["inReplyTo"], format!("{}/users/erin/statuses/{}", app.address, question.id.0));
+}

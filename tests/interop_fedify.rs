@@ -155,3 +155,41 @@ async fn we_follow_fedify_and_see_its_posts() {
     assert!(stored.content.contains("Hello from Fedify"));
     assert_eq!(stored.account_id, fedi.id);
 }
+
+/// Fedify knocks first with RFC 9421 (its default for servers it has not met): our
+/// inbox must take that signature at once, with no 401 and no second knock.
+#[tokio::test(flavor = "multi_thread")]
+async fn fedify_signing_with_rfc9421_is_accepted_on_the_first_knock() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let peer = FedifyPeer::start("fedi", "rfc9421").await;
+    let alice_id = format!("{}/users/alice", app.address);
+
+    peer.act("follow", json!({ "target": alice_id })).await;
+    eventually("Fedify saw our Accept", || async { as_list(&peer.get("following").await).contains(&alice_id).then_some(()) }).await;
+    let posted = peer.act("post", json!({ "content": "<p>Signed the RFC 9421 way</p>", "mention": alice_id })).await;
+    let id = posted["id"].as_str().unwrap().to_string();
+    let stored = eventually("the peer's post was stored", || async {
+        let mut conn = app.pool.get().await.unwrap();
+        Status::find_by_uri(&mut conn, &id).await.unwrap()
+    })
+    .await;
+    assert!(stored.content.contains("Signed the RFC 9421 way"));
+
+    // What went over the wire, as the peer recorded it.
+    let outgoing = peer.get("outgoing").await;
+    let posts: Vec<&Value> = outgoing
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["url"].as_str().is_some_and(|u| u.starts_with(&app.address)))
+        .collect();
+    assert_eq!(posts.len(), 2, "one POST for the Follow and one for the Create, each accepted at once: {posts:#?}");
+    for post in posts {
+        assert_eq!(post["status"], 202, "{post:#}");
+        let headers = &post["headers"];
+        assert!(headers["signature-input"].as_str().is_some_and(|s| s.contains("\"@target-uri\"")), "signed with RFC 9421: {headers:#}");
+        assert!(headers["content-digest"].as_str().is_some_and(|s| s.starts_with("sha-256=:")), "{headers:#}");
+        assert!(headers.get("digest").is_none(), "no draft-cavage Digest on the first knock: {headers:#}");
+    }
+}

@@ -34,7 +34,24 @@ async fn find(ctx: &AppContext, id: &str) -> Result<Account> {
 pub async fn verify_credentials(ctx: web::Data<AppContext>, auth: Auth) -> Result<HttpResponse> {
     auth.require("read:accounts")?;
     let mut value = entity(&ctx, &auth.account).await?;
-    value["source"] = json!({ "privacy": "public", "sensitive": false, "language": null, "note": auth.account.note, "fields": [], "follow_requests_count": 0 });
+    value["source"] = json!({
+        "privacy": "public",
+        "sensitive": false,
+        "language": null,
+        "note": auth.account.note,
+        "fields": [],
+        "follow_requests_count": 0,
+        "indexable": false,
+        "discoverable": auth.account.discoverable,
+        "hide_collections": false,
+        "attribution_domains": [],
+    });
+    // Mastodon's built-in roles: apps show admin tools only for a role with permissions.
+    value["role"] = if auth.user.admin {
+        json!({ "id": "3", "name": "Owner", "permissions": "1048575", "color": "", "highlighted": true })
+    } else {
+        json!({ "id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": false })
+    };
     Ok(HttpResponse::Ok().json(value))
 }
 

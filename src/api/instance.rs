@@ -17,9 +17,9 @@ pub async fn v1(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
         "title": format!("Staffroom on {domain}"),
         "short_description": "A server for teachers' learning networks.",
         "description": "A server for teachers' learning networks.",
-        "email": "",
+        "email": contact_email(&ctx),
         "version": VERSION,
-        "urls": { "streaming_api": null },
+        "urls": { "streaming_api": streaming_url(&ctx) },
         "stats": { "user_count": usage.users, "status_count": usage.local_posts, "domain_count": 0 },
         "thumbnail": null,
         "languages": ["en"],
@@ -32,9 +32,24 @@ pub async fn v1(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
     })))
 }
 
+/// There is no streaming API yet; apps that find it unreachable fall back to polling,
+/// but Mastodon's entity has no room for a missing URL.
+fn streaming_url(ctx: &AppContext) -> String {
+    ctx.urls.base().replacen("http", "ws", 1)
+}
+
+/// RFC 2142's mailbox every domain should have, unless the operator named another.
+fn contact_email(ctx: &AppContext) -> String {
+    ctx.settings.contact_email.clone().unwrap_or_else(|| {
+        let domain = ctx.urls.domain();
+        let host = domain.rsplit_once(':').map_or(domain, |(h, _)| h);
+        format!("postmaster@{host}")
+    })
+}
+
 fn configuration() -> serde_json::Value {
     json!({
-        "accounts": { "max_featured_tags": 0 },
+        "accounts": { "max_featured_tags": 0, "max_pinned_statuses": 0 },
         "statuses": { "max_characters": services::statuses::MAX_CHARS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
         "media_attachments": { "supported_mime_types": [], "image_size_limit": 0, "image_matrix_limit": 0, "video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0 },
         "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
@@ -45,22 +60,23 @@ pub async fn v2(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
     let usage = services::instance::usage(&ctx.pool).await?;
     let domain = ctx.urls.domain();
     let mut config = configuration();
-    config["urls"] = json!({ "streaming": null });
+    config["urls"] = json!({ "streaming": streaming_url(&ctx) });
     config["translation"] = json!({ "enabled": false });
     Ok(HttpResponse::Ok().json(json!({
         "domain": domain,
         "title": format!("Staffroom on {domain}"),
         "version": VERSION,
-        // Mastodon 4.3's API version: Mastodon.py and others read it to pick features.
+        // Version 2 of Mastodon's API (4.3) is the one these answers follow.
         "api_versions": { "mastodon": 2 },
-        "source_url": "",
+        "source_url": ctx.settings.source_url.clone().unwrap_or_else(|| format!("{}/about", ctx.urls.base())),
+        "icon": [],
         "description": "A server for teachers' learning networks.",
         "usage": { "users": { "active_month": usage.active_month } },
         "thumbnail": { "url": format!("{}/about", ctx.urls.base()) },
         "languages": ["en"],
         "configuration": config,
         "registrations": { "enabled": false, "approval_required": true, "message": null },
-        "contact": { "email": "", "account": null },
+        "contact": { "email": contact_email(&ctx), "account": null },
         "rules": [],
     })))
 }

@@ -11,8 +11,9 @@ use crate::{
         activities,
         fetch::{self, Missing},
         keys::CachedKey,
+        message_signatures::{self, RequestParts},
         protocol::activity::IncomingActivity,
-        signatures::{self, ParsedSignature},
+        signatures,
     },
     services,
 };
@@ -23,9 +24,6 @@ use std::sync::Arc;
 
 /// Largest activity we accept; Mastodon's own limit is about the same.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// How far a signature's date may lie in the past, and in the future (Mastodon's).
-const MAX_AGE: chrono::Duration = chrono::Duration::hours(12);
-const CLOCK_SKEW: chrono::Duration = chrono::Duration::hours(1);
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let limit = || web::PayloadConfig::new(MAX_BODY_BYTES);
@@ -47,14 +45,28 @@ async fn personal_inbox(ctx: web::Data<AppContext>, req: HttpRequest, body: web:
     handle(&ctx, &req, &body).await
 }
 
+/// 401 for an unsigned POST, saying (RFC 9421 §5.1) which signature we accept.
+fn unsigned() -> HttpResponse {
+    HttpResponse::Unauthorized()
+        .insert_header(("Accept-Signature", message_signatures::ACCEPT_SIGNATURE))
+        .json(serde_json::json!({ "error": "the request is not signed: sign it with an HTTP signature (RFC 9421 or draft-cavage)" }))
+}
+
+fn is_signed(req: &HttpRequest) -> bool {
+    ["signature", "signature-input", "authorization"].iter().any(|h| req.headers().contains_key(*h))
+}
+
 async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse> {
-    let signature = check_headers(req, Some(body))?;
+    if !is_signed(req) {
+        return Ok(unsigned());
+    }
+    let signature = check_headers(ctx, req, Some(body))?;
     let activity: IncomingActivity = serde_json::from_slice(body).map_err(|e| Error::bad_request(format!("the body is not an activity: {e}")))?;
     let actor_id = activity.actor.clone().ok_or_else(|| Error::bad_request("the activity names no actor"))?;
     if ctx.blocks.is_blocked_url(&ctx.pool, &actor_id).await || ctx.blocks.is_blocked_url(&ctx.pool, &signature.key_id).await {
         return Err(Error::new(ErrorKind::Forbidden, "this server does not federate with yours"));
     }
-    let signer = match verify(ctx, req, &signature).await {
+    let signer = match verify(ctx, &signature).await {
         Ok(signer) => signer,
         Err(e) if e.kind == ErrorKind::Gone && activity.kind == "Delete" && crate::federation::protocol::helpers::id_of(&activity.object).as_deref() == Some(&actor_id) => {
             // An actor we never knew deleted itself; its key is gone with it. Nothing to do.
@@ -63,6 +75,9 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
         Err(e) => return Err(e),
     };
     if signer.owner != actor_id {
+        if activity.kind == "Create" {
+            return forwarded_create(ctx, activity, &actor_id).await;
+        }
         return Err(unauthorized(format!("the request is signed by {}, not by the activity's actor {actor_id}", signer.owner)));
     }
     let actor = match &signer.account {
@@ -77,14 +92,56 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
     Ok(HttpResponse::Accepted().finish())
 }
 
+/// A Create relayed by someone other than its actor (Mastodon forwards a reply to
+/// the followers of the post it answers). The copy that came with it proves nothing,
+/// so, as GoToSocial does, the object is fetched from its origin and stored only if
+/// its origin attributes it to the activity's actor.
+async fn forwarded_create(ctx: &AppContext, activity: IncomingActivity, actor_id: &str) -> Result<HttpResponse> {
+    use crate::federation::{objects::note::same_host, protocol::helpers::id_of};
+    let forbidden = |m: String| Error::new(ErrorKind::Forbidden, m);
+    let object_id = id_of(&activity.object).ok_or_else(|| Error::bad_request("the forwarded Create has no object id"))?;
+    if !same_host(&object_id, actor_id) {
+        return Err(forbidden(format!("the forwarded object {object_id} is not on its actor's host")));
+    }
+    let object = fetch::fetch_object(ctx, &object_id)
+        .await
+        .map_err(|e| forbidden(format!("the forwarded object could not be fetched from its origin: {}", e.message)))?;
+    let author = object.get("attributedTo").and_then(|a| match a {
+        serde_json::Value::Array(items) => items.iter().find_map(id_of),
+        other => id_of(other),
+    });
+    if author.as_deref() != Some(actor_id) {
+        return Err(forbidden(format!("{object_id} is not attributed to {actor_id} at its origin")));
+    }
+    let actor = fetch::resolve_actor(ctx, actor_id).await?;
+    // Our own id for it: the forwarder's could name (and so pre-empt) another activity.
+    let relayed = IncomingActivity { id: format!("{object_id}#forwarded-create"), object, ..activity };
+    tracing::debug!(object = %object_id, actor = %actor_id, "forwarded Create fetched from its origin");
+    activities::receive(ctx, &actor, relayed).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
 fn header(req: &HttpRequest, name: &str) -> Option<String> {
     let values: Vec<&str> = req.headers().get_all(name).filter_map(|v| v.to_str().ok()).collect();
     (!values.is_empty()).then(|| values.join(", "))
 }
 
-/// Everything that can be checked without the sender's key: a parsable signature
-/// that covers what it must, a fresh date, a matching digest.
-fn check_headers(req: &HttpRequest, body: Option<&[u8]>) -> Result<ParsedSignature> {
+/// A request's signature, checked as far as it can be without the sender's key:
+/// it parses, covers what it must, is fresh, its digest matches the body, and the
+/// string the sender signed is rebuilt.
+pub struct SignedRequest {
+    pub key_id: String,
+    /// What was signed: the draft-cavage signing string or the RFC 9421 signature base.
+    pub base: String,
+    pub signature: Vec<u8>,
+    /// The algorithm the sender named, if any; the key decides otherwise.
+    pub alg: Option<String>,
+}
+
+fn check_headers(ctx: &AppContext, req: &HttpRequest, body: Option<&[u8]>) -> Result<SignedRequest> {
+    if req.headers().contains_key("signature-input") {
+        return check_message_signature(ctx, req, body);
+    }
     let value = header(req, "signature")
         .or_else(|| header(req, "authorization").and_then(|a| a.strip_prefix("Signature ").map(str::to_string)))
         .ok_or_else(|| unauthorized("the request is not signed (HTTP signature required)"))?;
@@ -95,7 +152,10 @@ fn check_headers(req: &HttpRequest, body: Option<&[u8]>) -> Result<ParsedSignatu
             return Err(unauthorized(format!("the signature must cover {required}")));
         }
     }
-    let now = Utc::now();
+    // A signature made for another server's inbox is no good here, even with a matching Host.
+    if !header(req, "host").is_some_and(|h| h.trim().eq_ignore_ascii_case(ctx.urls.domain())) {
+        return Err(unauthorized(format!("the request was signed for another host than {}", ctx.urls.domain())));
+    }
     let signed_at = if parsed.headers.iter().any(|h| h == "date") {
         header(req, "date").and_then(|d| signatures::parse_http_date(&d)).ok_or_else(|| unauthorized("the Date header is missing or invalid"))?
     } else if parsed.headers.iter().any(|h| h == "(created)") {
@@ -103,28 +163,80 @@ fn check_headers(req: &HttpRequest, body: Option<&[u8]>) -> Result<ParsedSignatu
     } else {
         return Err(unauthorized("the signature must cover date or (created)"));
     };
-    if signed_at > now + CLOCK_SKEW || now - signed_at > MAX_AGE + CLOCK_SKEW {
-        return Err(unauthorized("the signature's date is outside the accepted window"));
-    }
-    if parsed.expires.is_some_and(|e| e < now.timestamp()) {
-        return Err(unauthorized("the signature has expired"));
-    }
+    let expires = match parsed.expires {
+        Some(e) => Some(chrono::DateTime::from_timestamp(e, 0).ok_or_else(|| unauthorized("the expires parameter is invalid"))?),
+        None => None,
+    };
+    signatures::check_freshness(signed_at, expires, Utc::now()).map_err(unauthorized)?;
     if let Some(body) = body {
         let digest = header(req, "digest").ok_or_else(|| unauthorized("the Digest header is missing"))?;
         if !signatures::digest_matches(&digest, body) {
             return Err(unauthorized("the Digest does not match the body"));
         }
     }
-    Ok(parsed)
+    let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let base = signatures::signing_string(&parsed, req.method().as_str(), path, |name| header(req, name)).map_err(|e| unauthorized(e.to_string()))?;
+    Ok(SignedRequest { key_id: parsed.key_id, base, signature: parsed.signature, alg: parsed.algorithm })
+}
+
+/// RFC 9421: the first signature in `Signature-Input` is the one we check (senders
+/// that add more list their own first); it must cover the method, the target (as
+/// `@target-uri`, or `@authority` with `@path`), and for a POST `content-digest`.
+fn check_message_signature(ctx: &AppContext, req: &HttpRequest, body: Option<&[u8]>) -> Result<SignedRequest> {
+    let inputs = header(req, "signature-input").unwrap_or_default();
+    let input = message_signatures::parse_signature_input(&inputs).map_err(|e| unauthorized(format!("Signature-Input: {e}")))?.remove(0);
+    let signatures = message_signatures::parse_signature(&header(req, "signature").unwrap_or_default())
+        .map_err(|e| unauthorized(format!("Signature: {e}")))?;
+    let signature = signatures
+        .into_iter()
+        .find(|(label, _)| *label == input.label)
+        .map(|(_, s)| s)
+        .ok_or_else(|| unauthorized(format!("the Signature header has no signature labelled {}", input.label)))?;
+    if !input.covers("@method") {
+        return Err(unauthorized("the signature must cover @method"));
+    }
+    if !input.covers("@target-uri") && !(input.covers("@authority") && (input.covers("@path") || input.covers("@request-target"))) {
+        return Err(unauthorized("the signature must cover @target-uri (or @authority and @path)"));
+    }
+    if body.is_some() && !input.covers("content-digest") {
+        return Err(unauthorized("the signature must cover content-digest"));
+    }
+    let created = input
+        .created
+        .and_then(|c| chrono::DateTime::from_timestamp(c, 0))
+        .ok_or_else(|| unauthorized("the signature has no valid created parameter"))?;
+    let expires = match input.expires {
+        Some(e) => Some(chrono::DateTime::from_timestamp(e, 0).ok_or_else(|| unauthorized("the expires parameter is invalid"))?),
+        None => None,
+    };
+    signatures::check_freshness(created, expires, Utc::now()).map_err(unauthorized)?;
+    if let Some(body) = body {
+        let digest = header(req, "content-digest").ok_or_else(|| unauthorized("the Content-Digest header is missing"))?;
+        message_signatures::check_content_digest(&digest, body).map_err(|e| unauthorized(e.to_string()))?;
+    }
+    // The target as this server is reached, not as the request claims: a signature
+    // for another host's URL does not verify here.
+    let scheme = ctx.urls.base().split("://").next().unwrap_or("https");
+    let lookup = |name: &str| header(req, name);
+    let parts = RequestParts {
+        method: req.method().as_str(),
+        scheme,
+        authority: ctx.urls.domain(),
+        path: req.uri().path(),
+        query: req.uri().query(),
+        header: &lookup,
+    };
+    let base = message_signatures::signature_base(&input, &parts).map_err(|e| unauthorized(e.to_string()))?;
+    Ok(SignedRequest { key_id: input.key_id, base, signature, alg: input.alg })
 }
 
 /// The actor that signed a GET, if it carries a valid signature.
 pub async fn signed_fetcher(ctx: &AppContext, req: &HttpRequest) -> Option<CachedKey> {
-    if header(req, "signature").is_none() && header(req, "authorization").is_none() {
+    if !is_signed(req) {
         return None;
     }
-    let parsed = check_headers(req, None).ok()?;
-    match verify(ctx, req, &parsed).await {
+    let parsed = check_headers(ctx, req, None).ok()?;
+    match verify(ctx, &parsed).await {
         Ok(key) => Some(key),
         Err(e) => {
             tracing::info!(error = %e, "signed fetch refused");
@@ -137,11 +249,8 @@ pub async fn signed_fetcher(ctx: &AppContext, req: &HttpRequest) -> Option<Cache
 /// the signature, and stores a newly fetched actor only once it has verified. A
 /// signature that fails with a key we had is retried once with a freshly fetched
 /// one, since actors rotate keys.
-async fn verify(ctx: &AppContext, req: &HttpRequest, sig: &ParsedSignature) -> Result<CachedKey> {
-    let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let signing_string =
-        signatures::signing_string(sig, req.method().as_str(), path, |name| header(req, name)).map_err(|e| unauthorized(e.to_string()))?;
-    let checks = |key: &CachedKey| signatures::verify_rsa_sha256(&key.key, signing_string.as_bytes(), &sig.signature);
+async fn verify(ctx: &AppContext, sig: &SignedRequest) -> Result<CachedKey> {
+    let checks = |key: &CachedKey| signatures::verify_signature(&key.key, sig.alg.as_deref(), sig.base.as_bytes(), &sig.signature);
 
     let known = match ctx.keys.get(&sig.key_id) {
         Some(k) => Some(k),
@@ -169,11 +278,15 @@ async fn verify(ctx: &AppContext, req: &HttpRequest, sig: &ParsedSignature) -> R
     } else {
         document
     };
+    let ed25519_key = multikey(&actor_document, &sig.key_id);
     let fetched = fetch::actor_from_document(actor_document).map_err(|e| unauthorized(e.message))?;
-    if fetched.key_id != sig.key_id {
-        return Err(unauthorized(format!("{} does not publish the key {}", fetched.form.uri.as_deref().unwrap_or_default(), sig.key_id)));
-    }
-    let key = PKey::public_key_from_pem(fetched.form.public_key_pem.as_bytes()).map_err(|_| unauthorized("the signing key is not a valid key"))?;
+    let key = if fetched.key_id == sig.key_id {
+        PKey::public_key_from_pem(fetched.form.public_key_pem.as_bytes()).map_err(|_| unauthorized("the signing key is not a valid key"))?
+    } else {
+        ed25519_key.ok_or_else(|| {
+            unauthorized(format!("{} does not publish the key {}", fetched.form.uri.as_deref().unwrap_or_default(), sig.key_id))
+        })?
+    };
     let candidate = CachedKey { account_id: crate::db::AccountId(0), account: None, owner: fetched.form.uri.clone().unwrap_or_default(), key: Arc::new(key) };
     if !checks(&candidate) {
         return Err(unauthorized("the signature does not verify"));
@@ -194,4 +307,19 @@ async fn stored_key(ctx: &AppContext, key_id: &str) -> Result<Option<CachedKey>>
         let key = PKey::public_key_from_pem(a.public_key_pem.as_bytes()).ok()?;
         Some(CachedKey { account_id: a.id, owner: a.uri.clone()?, key: Arc::new(key), account: Some(Arc::new(a)) })
     }))
+}
+
+/// An Ed25519 key the actor lists in `assertionMethod` (FEP-521a) under `key_id`,
+/// controlled by the actor itself.
+fn multikey(actor: &serde_json::Value, key_id: &str) -> Option<PKey<openssl::pkey::Public>> {
+    let actor_id = actor.get("id")?.as_str()?;
+    let methods = match actor.get("assertionMethod")? {
+        serde_json::Value::Array(items) => items.iter().take(16).collect::<Vec<_>>(),
+        single => vec![single],
+    };
+    let method = methods.into_iter().find(|m| m.get("id").and_then(|i| i.as_str()) == Some(key_id))?;
+    if method.get("type")?.as_str()? != "Multikey" || method.get("controller")?.as_str()? != actor_id {
+        return None;
+    }
+    signatures::ed25519_from_multibase(method.get("publicKeyMultibase")?.as_str()?)
 }

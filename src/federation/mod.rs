@@ -10,10 +10,12 @@ pub mod fetch;
 pub mod inbox;
 pub mod intake;
 pub mod keys;
+pub mod message_signatures;
 pub mod objects;
 pub mod protocol;
 pub mod routes;
 pub mod signatures;
+pub mod structured_fields;
 
 /// The media type of ActivityStreams documents we serve.
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";

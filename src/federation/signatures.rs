@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use openssl::{
     base64,
     hash::{hash, MessageDigest},
-    pkey::{PKey, Private, Public},
+    pkey::{Id, PKey, Private, Public},
     sign::{Signer, Verifier},
 };
 
@@ -160,6 +160,102 @@ pub fn signing_string(
     Ok(lines.join("\n"))
 }
 
+/// Checks a signature with whichever key the signer published: RSASSA-PKCS1-v1_5
+/// SHA-256 for RSA keys, Ed25519 for Ed25519 keys. `alg`, when the sender named
+/// one, must agree with the key (so nobody can make us read a signature as
+/// another algorithm's).
+pub fn verify_signature(key: &PKey<Public>, alg: Option<&str>, data: &[u8], signature: &[u8]) -> bool {
+    let id = key.id();
+    if id == Id::RSA && matches!(alg, None | Some("rsa-sha256" | "hs2019" | "rsa-v1_5-sha256")) {
+        verify_rsa_sha256(key, data, signature)
+    } else if id == Id::ED25519 && matches!(alg, None | Some("hs2019" | "ed25519")) {
+        match Verifier::new_without_digest(key) {
+            Ok(mut verifier) => verifier.verify_oneshot(signature, data).unwrap_or(false),
+            Err(_) => false,
+        }
+    } else {
+        false
+    }
+}
+
+/// An Ed25519 public key from a Multikey's `publicKeyMultibase` (FEP-521a, as
+/// Fedify publishes them in `assertionMethod`): base58btc (`z`), the multicodec
+/// prefix 0xed 0x01, then the 32 key bytes.
+pub fn ed25519_from_multibase(value: &str) -> Option<PKey<Public>> {
+    let encoded = value.strip_prefix('z')?;
+    if encoded.len() > 64 {
+        return None;
+    }
+    let bytes = base58_decode(encoded)?;
+    match bytes.as_slice() {
+        [0xed, 0x01, key @ ..] if key.len() == 32 => PKey::public_key_from_raw_bytes(key, Id::ED25519).ok(),
+        _ => None,
+    }
+}
+
+/// The `publicKeyMultibase` of an Ed25519 key (the inverse of `ed25519_from_multibase`).
+pub fn ed25519_multibase<T: openssl::pkey::HasPublic>(key: &PKey<T>) -> String {
+    let mut bytes = vec![0xed, 0x01];
+    bytes.extend(key.raw_public_key().unwrap_or_default());
+    let mut digits: Vec<u8> = Vec::new();
+    for &b in &bytes {
+        let mut carry = b as u32;
+        for d in digits.iter_mut() {
+            carry += (*d as u32) << 8;
+            *d = (carry % 58) as u8;
+            carry /= 58;
+        }
+        while carry > 0 {
+            digits.push((carry % 58) as u8);
+            carry /= 58;
+        }
+    }
+    let zeros = bytes.iter().take_while(|&&b| b == 0).count();
+    let text: String = digits.iter().rev().map(|&d| BASE58[d as usize] as char).collect();
+    format!("z{}{text}", "1".repeat(zeros))
+}
+
+const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// Base58 (bitcoin alphabet); inputs are short (capped by the caller).
+fn base58_decode(input: &str) -> Option<Vec<u8>> {
+    let mut out: Vec<u8> = Vec::new();
+    for c in input.bytes() {
+        let mut carry = BASE58.iter().position(|&a| a == c)? as u32;
+        for byte in out.iter_mut().rev() {
+            carry += (*byte as u32) * 58;
+            *byte = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            out.insert(0, (carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    let zeros = input.bytes().take_while(|&c| c == b'1').count();
+    let mut result = vec![0u8; zeros];
+    result.extend(out);
+    Some(result)
+}
+
+/// Freshness, as Mastodon judges it: a signature is good until its `expires`
+/// (default: five minutes after it was made, at most twelve hours), give or take
+/// an hour of clock skew either way.
+pub const CLOCK_SKEW: chrono::Duration = chrono::Duration::hours(1);
+pub const DEFAULT_VALIDITY: chrono::Duration = chrono::Duration::minutes(5);
+pub const MAX_VALIDITY: chrono::Duration = chrono::Duration::hours(12);
+
+pub fn check_freshness(created: DateTime<Utc>, expires: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), &'static str> {
+    if created > now + CLOCK_SKEW {
+        return Err("the signature is dated in the future; check the sending server's clock");
+    }
+    let limit = expires.unwrap_or(created + DEFAULT_VALIDITY).min(created + MAX_VALIDITY);
+    if now > limit + CLOCK_SKEW {
+        return Err("the signature is too old or has expired; sign each request when sending it");
+    }
+    Ok(())
+}
+
 /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature.
 pub fn verify_rsa_sha256(key: &PKey<Public>, data: &[u8], signature: &[u8]) -> bool {
     let Ok(mut verifier) = Verifier::new(MessageDigest::sha256(), key) else { return false };
@@ -233,6 +329,36 @@ mod tests {
         assert_eq!(p.headers, ["date"]);
         let p = parse(r#"keyId="k",algorithm="hs2019",created=1700000000,headers="(request-target) (created)",signature="AAAA""#).unwrap();
         assert_eq!(p.created, Some(1700000000));
+    }
+
+    #[test]
+    fn freshness_follows_mastodon() {
+        let now = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z").unwrap().with_timezone(&Utc);
+        let minutes = chrono::Duration::minutes;
+        assert!(check_freshness(now, None, now).is_ok());
+        assert!(check_freshness(now - minutes(60), None, now).is_ok());
+        assert!(check_freshness(now - minutes(70), None, now).is_err());
+        assert!(check_freshness(now + minutes(50), None, now).is_ok());
+        assert!(check_freshness(now + minutes(70), None, now).is_err());
+        assert!(check_freshness(now - minutes(300), Some(now + minutes(60)), now).is_ok());
+        assert!(check_freshness(now - minutes(60 * 14), Some(now), now).is_err(), "expires is capped at 12 h after created");
+        assert!(check_freshness(now - minutes(10), Some(now - minutes(70)), now).is_err());
+    }
+
+    #[test]
+    fn multikeys_decode_and_junk_does_not() {
+        // A Multikey published by Fedify, and the raw key it encodes.
+        let key = ed25519_from_multibase("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2").unwrap();
+        assert_eq!(key.id(), Id::ED25519);
+        for bad in ["", "z", "6Mkr", "z0OIl", "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ", &format!("z{}", "1".repeat(100))] {
+            assert!(ed25519_from_multibase(bad).is_none(), "{bad:?}");
+        }
+        let k = PKey::generate_ed25519().unwrap();
+        let mut prefixed = vec![0xed, 0x01];
+        prefixed.extend(k.raw_public_key().unwrap());
+        let roundtrip = base58_decode(&ed25519_multibase(&k)[1..]).unwrap();
+        assert_eq!(roundtrip, prefixed);
+        assert_eq!(ed25519_from_multibase(&ed25519_multibase(&k)).unwrap().raw_public_key().unwrap(), k.raw_public_key().unwrap());
     }
 
     #[test]

@@ -112,12 +112,14 @@ pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<St
         Some(id) => Some(visible_status(&mut conn, author, id).await?),
         None => None,
     };
+    let mut parent_uri = None;
     if let Some(parent) = &parent {
+        let parent_author = Account::find(&mut conn, parent.account_id).await?;
+        // Kept with the reply, so every rendering of it (outbox pages too) names its parent.
+        parent_uri = parent_author.as_ref().map(|a| status_uri(parent, a, &ctx.urls));
         // The replied-to author is addressed like a mention, as Mastodon does.
-        if parent.account_id != author.id && !mentioned.iter().any(|a| a.id == parent.account_id) {
-            if let Some(a) = Account::find(&mut conn, parent.account_id).await? {
-                mentioned.push(a);
-            }
+        if let Some(a) = parent_author.filter(|a| a.id != author.id && !mentioned.iter().any(|m| m.id == a.id)) {
+            mentioned.push(a);
         }
     }
     let form = StatusInsertForm {
@@ -131,7 +133,7 @@ pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<St
         visibility: new.visibility as i16,
         language: new.language,
         in_reply_to_id: parent.as_ref().map(|p| p.id),
-        in_reply_to_uri: None,
+        in_reply_to_uri: parent_uri,
         in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
         reblog_of_id: None,
         local: true,

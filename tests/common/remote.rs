@@ -83,11 +83,58 @@ impl RemoteActor {
     }
 }
 
+impl RemoteActor {
+    /// A POST to `url` signed with RFC 9421 the way Fedify signs (`@method`,
+    /// `@target-uri`, `@authority`, `host`, `date`, `content-digest`; `created`).
+    pub fn signed_post_rfc9421(
+        &self,
+        client: &reqwest::Client,
+        url: &str,
+        body: &str,
+        key: &PKey<Private>,
+        key_id: &str,
+        created: chrono::DateTime<chrono::Utc>,
+    ) -> reqwest::RequestBuilder {
+        use staffroom::federation::{message_signatures as ms, signatures};
+        let parsed = url::Url::parse(url).unwrap();
+        let host = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
+        let date = signatures::http_date(created);
+        let digest = ms::content_digest(body.as_bytes());
+        let headers = |name: &str| match name {
+            "host" => Some(host.clone()),
+            "date" => Some(date.clone()),
+            "content-digest" => Some(digest.clone()),
+            _ => None,
+        };
+        let parts = ms::RequestParts { method: "POST", scheme: parsed.scheme(), authority: &host, path: parsed.path(), query: parsed.query(), header: &headers };
+        let components = ["@method", "@target-uri", "@authority", "host", "date", "content-digest"];
+        let (input, signature) = ms::sign(key, key_id, &components, created.timestamp(), None, &parts).unwrap();
+        client
+            .post(url)
+            .header("Date", date.clone())
+            .header("Content-Digest", digest.clone())
+            .header("Content-Type", "application/activity+json")
+            .header("Signature-Input", input)
+            .header("Signature", signature)
+            .body(body.to_string())
+    }
+}
+
 /// Starts a server for one actor named `username`.
 pub fn start(username: &str) -> RemoteActor {
+    start_with_key(username, PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap())
+}
+
+/// A test-only key from tests/fixtures/keys.
+pub fn fixture_key(file: &str) -> PKey<Private> {
+    let path = format!("{}/tests/fixtures/keys/{file}", env!("CARGO_MANIFEST_DIR"));
+    PKey::private_key_from_pem(&std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
+}
+
+/// Starts a server for one actor named `username` whose RSA key is `key`.
+pub fn start_with_key(username: &str, key: PKey<Private>) -> RemoteActor {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
     let actor = RemoteActor {
         base: format!("http://127.0.0.1:{port}"),
         username: username.to_string(),

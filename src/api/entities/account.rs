@@ -24,6 +24,11 @@ pub fn account(a: &Account, urls: &Urls, counts: Option<&Counts>) -> Value {
         "locked": a.locked,
         "bot": a.actor_type == "Service" || a.actor_type == "Application",
         "discoverable": a.discoverable,
+        // Full-text search of posts is not offered, so nobody's posts are indexable.
+        "indexable": false,
+        "hide_collections": false,
+        "noindex": false,
+        "roles": [],
         "group": a.actor_type == "Group",
         "created_at": a.created_at.format("%Y-%m-%dT00:00:00.000Z").to_string(),
         "note": a.note,
