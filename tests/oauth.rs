@@ -131,7 +131,7 @@ async fn apps_register_and_app_tokens_reach_only_app_endpoints() {
 async fn password_grant_signs_in_with_scopes_and_revoke_ends_the_token() {
     let app = TestApp::spawn().await;
     let password = teacher(&app, "alice").await;
-    let client = register(&app, "read write follow").await;
+    let client = register(&app, "read write follow profile").await;
 
     let (status, body) = password_grant(&app, &client, "alice", "wrong password", "read").await;
     assert_eq!(status, 400);
@@ -147,6 +147,12 @@ async fn password_grant_signs_in_with_scopes_and_revoke_ends_the_token() {
     let (status, me) = get(&app, "/api/v1/accounts/verify_credentials", &token).await;
     assert_eq!((status, me["username"].as_str()), (200, Some("alice")));
     assert_eq!(get(&app, "/api/v1/apps/verify_credentials", &token).await.1["name"], "Test app");
+    // OpenID Connect's userinfo wants the `profile` scope.
+    assert_eq!(get(&app, "/oauth/userinfo", &token).await.0, 403);
+    let profile = password_grant(&app, &client, "alice", &password, "profile").await.1;
+    let (status, info) = get(&app, "/oauth/userinfo", profile["access_token"].as_str().unwrap()).await;
+    assert_eq!((status, info["preferred_username"].as_str()), (200, Some("alice")), "{info}");
+    assert_eq!(info["sub"], format!("http://{}/users/alice", app.domain));
     // A read-only token cannot post.
     let res = app.client.post(format!("{}/api/v1/statuses", app.address)).bearer_auth(&token).form(&[("status", "hi")]).send().await.unwrap();
     assert_eq!(res.status(), 403);

@@ -20,6 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/oauth/authorize", web::post().to(authorize_submit))
         .route("/oauth/token", web::post().to(token))
         .route("/oauth/revoke", web::post().to(revoke))
+        .route("/oauth/userinfo", web::get().to(userinfo))
+        .route("/oauth/userinfo", web::post().to(userinfo))
         .route("/.well-known/oauth-authorization-server", web::get().to(metadata));
 }
 
@@ -110,7 +112,10 @@ pub async fn verify_app(ctx: web::Data<AppContext>, token: AnyToken) -> Result<H
     Ok(HttpResponse::Ok().json(match app {
         Some(app) => application_json(&app),
         // A token made with `staffroom token create` belongs to no app: describe the token.
-        None => json!({ "name": token.name, "website": null, "scopes": scope_list(&token.scopes), "redirect_uris": [], "vapid_key": "" }),
+        None => json!({
+            "id": "0", "name": token.name, "website": null, "scopes": scope_list(&token.scopes),
+            "redirect_uri": "", "redirect_uris": [], "vapid_key": "",
+        }),
     }))
 }
 
@@ -235,6 +240,7 @@ pub async fn metadata(ctx: web::Data<AppContext>) -> HttpResponse {
         "authorization_endpoint": format!("{base}/oauth/authorize"),
         "token_endpoint": format!("{base}/oauth/token"),
         "revocation_endpoint": format!("{base}/oauth/revoke"),
+        "userinfo_endpoint": format!("{base}/oauth/userinfo"),
         "app_registration_endpoint": format!("{base}/api/v1/apps"),
         "scopes_supported": crate::services::tokens::all_scopes(),
         "response_types_supported": ["code"],
@@ -243,6 +249,23 @@ pub async fn metadata(ctx: web::Data<AppContext>) -> HttpResponse {
         "grant_types_supported": ["authorization_code", "password", "client_credentials"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
     }))
+}
+
+/// OpenID Connect's userinfo, as Mastodon 4.4 answers it; tokens need the `profile` scope.
+pub async fn userinfo(ctx: web::Data<AppContext>, auth: super::auth::Auth) -> Result<HttpResponse> {
+    if !auth.scopes.split_whitespace().any(|s| s == "profile") {
+        return Err(Error::new(ErrorKind::Forbidden, "This action is outside the authorized scopes"));
+    }
+    let account = &auth.account;
+    let entity = super::entities::account::account(account, &ctx.urls, None);
+    Ok(HttpResponse::Ok().json(json!({
+        "iss": format!("{}/", ctx.urls.base()),
+        "sub": ctx.urls.actor(&account.username),
+        "name": entity["display_name"],
+        "preferred_username": account.username,
+        "profile": ctx.urls.profile(&account.username),
+        "picture": entity["avatar"],
+    })))
 }
 
 /// The sign-in page's fields, echoed back by its form.

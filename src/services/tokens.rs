@@ -11,8 +11,8 @@ use rand::Rng;
 /// Mastodon's scopes: the three top-level ones, `push`, `profile`, and the granular
 /// `read:…`, `write:…`, `follow`, `admin:…`.
 const TOP: [&str; 5] = ["read", "write", "follow", "push", "profile"];
-const GRANULAR_READ: [&str; 12] =
-    ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes", "notifications", "search", "statuses", "reports"];
+// Mastodon has `write:reports` but no `read:reports`.
+const GRANULAR_READ: [&str; 11] = ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes", "notifications", "search", "statuses"];
 const GRANULAR_WRITE: [&str; 13] = [
     "accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists", "media", "mutes", "notifications",
     "reports", "statuses",
