@@ -96,7 +96,7 @@ async fn mastodon_py_signs_in_posts_and_follows_across_servers() {
     let python = format!("{}/bin/python", venv());
     let (a, b, env) = two_servers().await;
     let mut cmd = std::process::Command::new(python);
-    cmd.arg("mastodon_py.py");
+    cmd.arg("mastodon_py.py").env("PYTHONDONTWRITEBYTECODE", "1");
     tokio::task::spawn_blocking(move || run(cmd, &env, &[&a, &b])).await.unwrap();
 }
 
