@@ -25,6 +25,8 @@ pub struct AppContext {
     pub posts: crate::federation::intake::PostWriter,
     /// Wakes the delivery worker after a transaction queued deliveries.
     pub delivery_wake: Arc<Notify>,
+    /// Failed password sign-ins, for rate limiting (services/oauth.rs).
+    pub logins: Arc<crate::services::oauth::LoginLimiter>,
 }
 
 impl AppContext {

@@ -84,6 +84,7 @@ impl Application {
             client,
             posts: federation::intake::PostWriter::start(pool.clone()),
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
+            logins: Arc::default(),
             settings: Arc::new(settings),
         };
         let (stop_deliverer, stopped) = tokio::sync::watch::channel(false);

@@ -38,6 +38,12 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/statuses", "createStatus"),
     ("POST", "/api/v1/statuses/{id}/favourite", "postStatusFavourite"),
     ("POST", "/api/v1/statuses/{id}/unfavourite", "postStatusUnfavourite"),
+    ("POST", "/api/v1/apps", "createApp"),
+    ("GET", "/api/v1/apps/verify_credentials", "getAppsVerifyCredentials"),
+    ("POST", "/oauth/token", "postOauthToken"),
+    ("POST", "/oauth/revoke", "postOauthRevoke"),
+    ("GET", "/.well-known/oauth-authorization-server", "getWellKnownOauthAuthorizationServer"),
+    ("GET", "/oauth/userinfo", "getOauthUserinfo"),
 ];
 
 async fn api(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: Value) -> Value {
@@ -52,7 +58,7 @@ async fn client_api_answers_conform_to_mastodons_description() {
     let app = TestApp::spawn().await;
     app.create_user("alice").await;
     app.create_user("bob").await;
-    let alice = staffroom::services::tokens::create(&app.pool, "alice", "test", "read write follow").await.unwrap();
+    let alice = staffroom::services::tokens::create(&app.pool, "alice", "test", "read write follow profile").await.unwrap();
     let bob = staffroom::services::tokens::create(&app.pool, "bob", "test", "read write follow").await.unwrap();
 
     // Real data, so list and entity answers are full entities rather than empty lists.

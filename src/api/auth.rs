@@ -32,6 +32,31 @@ impl FromRequest for Auth {
     type Error = Error;
     type Future = Pin<Box<dyn Future<Output = Result<Auth, Error>>>>;
 
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let token = AnyToken::from_request(req, payload);
+        Box::pin(async move {
+            let token = token.await?;
+            match token.user {
+                Some((user, account)) => Ok(Auth { user, account, scopes: token.scopes }),
+                // An app-only token (client credentials) reaches public and app endpoints only.
+                None => Err(Error::new(ErrorKind::Forbidden, "This method requires an authenticated user")),
+            }
+        })
+    }
+}
+
+/// Any live token, also an app's own one without a user (`client_credentials`).
+pub struct AnyToken {
+    pub name: String,
+    pub scopes: String,
+    pub app_id: Option<i64>,
+    pub user: Option<(User, Account)>,
+}
+
+impl FromRequest for AnyToken {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<AnyToken, Error>>>>;
+
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let ctx = req.app_data::<web::Data<AppContext>>().cloned();
         let token = req
@@ -44,7 +69,7 @@ impl FromRequest for Auth {
             let ctx = ctx.ok_or_else(|| Error::internal(anyhow::anyhow!("no application context")))?;
             let token = token.ok_or_else(|| Error::new(ErrorKind::Unauthorized, "The access token is invalid"))?;
             match tokens::authenticate(&ctx.pool, &token).await? {
-                Some((user, account, scopes)) => Ok(Auth { user, account, scopes }),
+                Some(t) => Ok(AnyToken { name: t.name, scopes: t.scopes, app_id: t.app_id, user: t.user }),
                 None => Err(Error::new(ErrorKind::Unauthorized, "The access token is invalid")),
             }
         })

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod entities;
 pub mod instance;
+pub mod oauth;
 pub mod params;
 pub mod statuses;
 
@@ -40,8 +41,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/statuses/{id}/reblog", web::post().to(statuses::reblog))
             .route("/v1/statuses/{id}/unreblog", web::post().to(statuses::unreblog))
             .route("/v1/timelines/home", web::get().to(statuses::home))
+            .route("/v1/apps", web::post().to(oauth::create_app))
+            .route("/v1/apps/verify_credentials", web::get().to(oauth::verify_app))
             .route("/v1/instance", web::get().to(instance::v1))
             .route("/v2/instance", web::get().to(instance::v2))
+            // Mastodon.py asks with a trailing slash, which Mastodon (Rails) accepts.
+            .route("/v1/instance/", web::get().to(instance::v1))
+            .route("/v2/instance/", web::get().to(instance::v2))
             .route("/v1/custom_emojis", web::get().to(instance::custom_emojis))
             .route("/v1/preferences", web::get().to(instance::preferences))
             // Not built yet: apps get empty answers they handle, not errors.
@@ -61,4 +67,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/domain_blocks", web::get().to(instance::empty_list))
             .default_service(web::to(not_found)),
     );
+    oauth::configure(cfg);
 }

@@ -2,6 +2,7 @@
 //! Diesel is used here and nowhere else.
 
 pub mod accounts;
+pub mod apps;
 pub mod deliveries;
 pub mod domain_blocks;
 pub mod follows;

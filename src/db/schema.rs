@@ -184,18 +184,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     favourites,
     outgoing_activities,
     deliveries,
+    oauth_apps,
+    oauth_codes,
 );
 
 diesel::table! {
     access_tokens (id) {
         id -> Int8,
-        user_id -> Int8,
+        user_id -> Nullable<Int8>,
         name -> Text,
         token_hash -> Text,
         scopes -> Text,
         created_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+        app_id -> Nullable<Int8>,
     }
 }
 
@@ -207,3 +210,30 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    oauth_apps (id) {
+        id -> Int8,
+        name -> Text,
+        website -> Nullable<Text>,
+        redirect_uris -> Text,
+        scopes -> Text,
+        client_id -> Text,
+        client_secret_hash -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    oauth_codes (code_hash) {
+        code_hash -> Text,
+        app_id -> Int8,
+        user_id -> Int8,
+        redirect_uri -> Text,
+        scopes -> Text,
+        code_challenge -> Nullable<Text>,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(access_tokens -> oauth_apps (app_id));

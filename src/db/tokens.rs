@@ -10,11 +10,25 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 pub async fn insert(conn: &mut AsyncPgConnection, user: UserId, name: &str, token_hash: &str, scopes: &str) -> QueryResult<i64> {
+    insert_for_app(conn, Some(user), None, name, token_hash, scopes).await
+}
+
+/// A token issued through OAuth: for an app, with a user unless it came from
+/// the client-credentials grant.
+pub async fn insert_for_app(
+    conn: &mut AsyncPgConnection,
+    user: Option<UserId>,
+    app: Option<i64>,
+    name: &str,
+    token_hash: &str,
+    scopes: &str,
+) -> QueryResult<i64> {
     let id = super::new_id();
     diesel::insert_into(access_tokens::table)
         .values((
             access_tokens::id.eq(id),
             access_tokens::user_id.eq(user),
+            access_tokens::app_id.eq(app),
             access_tokens::name.eq(name),
             access_tokens::token_hash.eq(token_hash),
             access_tokens::scopes.eq(scopes),
@@ -24,14 +38,39 @@ pub async fn insert(conn: &mut AsyncPgConnection, user: UserId, name: &str, toke
     Ok(id)
 }
 
-/// The user, account and scopes of a live token.
-pub async fn find(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryResult<Option<(User, Account, String)>> {
-    access_tokens::table
-        .inner_join(users::table.inner_join(accounts::table))
+/// A live token: its user (none for app-only tokens), app and scopes.
+pub struct Token {
+    pub name: String,
+    pub scopes: String,
+    pub app_id: Option<i64>,
+    pub user: Option<(User, Account)>,
+}
+
+/// name, scopes, app, and the user with their account when there is one.
+type TokenRow = (String, String, Option<i64>, Option<User>, Option<Account>);
+
+pub async fn find(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryResult<Option<Token>> {
+    let row: Option<TokenRow> = access_tokens::table
+        .left_join(users::table.inner_join(accounts::table))
         .filter(access_tokens::token_hash.eq(token_hash))
         .filter(access_tokens::revoked_at.is_null())
-        .select((User::as_select(), Account::as_select(), access_tokens::scopes))
+        .select((access_tokens::name, access_tokens::scopes, access_tokens::app_id, Option::<User>::as_select(), Option::<Account>::as_select()))
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    Ok(row.map(|(name, scopes, app_id, user, account)| Token { name, scopes, app_id, user: user.zip(account) }))
+}
+
+/// Revokes a token of `app`; whether there was one to revoke.
+pub async fn revoke_for_app(conn: &mut AsyncPgConnection, token_hash: &str, app: i64) -> QueryResult<bool> {
+    let n = diesel::update(
+        access_tokens::table
+            .filter(access_tokens::token_hash.eq(token_hash))
+            .filter(access_tokens::app_id.eq(app))
+            .filter(access_tokens::revoked_at.is_null()),
+    )
+    .set(access_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await?;
+    Ok(n > 0)
 }

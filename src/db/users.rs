@@ -65,3 +65,18 @@ impl User {
         users::table.filter(users::account_id.eq(account)).select(User::as_select()).first(conn).await.optional()
     }
 }
+
+impl User {
+    /// The user signing in with an email address (compared without case).
+    pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<(User, Account)>> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::Bool;
+        users::table
+            .inner_join(accounts::table)
+            .filter(sql::<Bool>("lower(users.email) = ").bind::<diesel::sql_types::Text, _>(email.to_lowercase()))
+            .select((User::as_select(), Account::as_select()))
+            .first(conn)
+            .await
+            .optional()
+    }
+}

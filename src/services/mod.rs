@@ -4,5 +4,6 @@
 pub mod accounts;
 pub mod follows;
 pub mod instance;
+pub mod oauth;
 pub mod statuses;
 pub mod tokens;

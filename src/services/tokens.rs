@@ -1,5 +1,5 @@
 //! Access tokens for the client API: made for scripts by `staffroom token create`
-//! (and by OAuth later), stored only as a SHA-256 hash.
+//! and by OAuth (services/oauth.rs), stored only as a SHA-256 hash.
 
 use crate::{
     db::{accounts::Account, tokens, users::User, DbPool},
@@ -11,8 +11,8 @@ use rand::Rng;
 /// Mastodon's scopes: the three top-level ones, `push`, `profile`, and the granular
 /// `read:…`, `write:…`, `follow`, `admin:…`.
 const TOP: [&str; 5] = ["read", "write", "follow", "push", "profile"];
-const GRANULAR_READ: [&str; 12] =
-    ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes", "notifications", "search", "statuses", "reports"];
+// Mastodon has `write:reports` but no `read:reports`.
+const GRANULAR_READ: [&str; 11] = ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes", "notifications", "search", "statuses"];
 const GRANULAR_WRITE: [&str; 13] = [
     "accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists", "media", "mutes", "notifications",
     "reports", "statuses",
@@ -37,6 +37,12 @@ pub fn validate_scopes(scopes: &str) -> Result<String> {
     Ok(out.join(" "))
 }
 
+/// Every scope a token can carry, for the OAuth server metadata.
+pub fn all_scopes() -> Vec<String> {
+    let granular = GRANULAR_READ.iter().map(|s| format!("read:{s}")).chain(GRANULAR_WRITE.iter().map(|s| format!("write:{s}")));
+    TOP.iter().map(|s| s.to_string()).chain(granular).collect()
+}
+
 /// Whether `granted` (space-separated) allows `needed`, with Mastodon's rules:
 /// `read` covers `read:*`, `write` covers `write:*`, `follow` covers the follow
 /// writes and reads.
@@ -59,15 +65,21 @@ pub async fn create(pool: &DbPool, username: &str, name: &str, scopes: &str) -> 
     let mut conn = pool.get().await?;
     let account = Account::find_local(&mut conn, username).await?.ok_or_else(|| Error::not_found(format!("no local account named {username:?}")))?;
     let user = User::find_by_account(&mut conn, account.id).await?.ok_or_else(|| Error::not_found("that account cannot sign in"))?;
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut rng = rand::rng();
-    let token: String = (0..43).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    let token = random_token();
     tokens::insert(&mut conn, user.id, name, &hash_token(&token), &scopes).await?;
     Ok(token)
 }
 
-/// The user behind a bearer token, with its scopes.
-pub async fn authenticate(pool: &DbPool, token: &str) -> Result<Option<(User, Account, String)>> {
+/// 43 URL-safe characters (256 bits), the shape of Mastodon's tokens; also used
+/// for OAuth client ids, secrets and codes.
+pub fn random_token() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut rng = rand::rng();
+    (0..43).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// The user (if any), app (if any) and scopes behind a bearer token.
+pub async fn authenticate(pool: &DbPool, token: &str) -> Result<Option<tokens::Token>> {
     let mut conn = pool.get().await?;
     Ok(tokens::find(&mut conn, &hash_token(token)).await?)
 }
