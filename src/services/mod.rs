@@ -4,5 +4,7 @@
 pub mod accounts;
 pub mod follows;
 pub mod instance;
+pub mod notifications;
 pub mod statuses;
+pub mod timelines;
 pub mod tokens;

@@ -1,0 +1,18 @@
+DROP TABLE idempotency_keys;
+DROP TABLE markers;
+DROP TRIGGER follows_notify ON follows;
+DROP TRIGGER statuses_notify_update ON statuses;
+DROP TRIGGER statuses_notify_reblog ON statuses;
+DROP TRIGGER favourites_notify ON favourites;
+DROP TRIGGER mentions_notify ON mentions;
+DROP FUNCTION notify_follow();
+DROP FUNCTION notify_update();
+DROP FUNCTION notify_reblog();
+DROP FUNCTION notify_favourite();
+DROP FUNCTION notify_mention();
+DROP FUNCTION notify(BIGINT, BIGINT, TEXT, BIGINT, BIGINT, BIGINT, BIGINT);
+DROP SEQUENCE notifications_sequence;
+DROP TABLE notifications;
+DROP INDEX statuses_public_id;
+DROP INDEX favourites_account_id_id;
+DROP TABLE bookmarks;
