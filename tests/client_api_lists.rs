@@ -166,7 +166,7 @@ async fn followers_and_following_page_by_follow() {
     assert_eq!(api::get(&app, &next, Some(&alice)).await.ids(), [ids[0].clone()]);
     let following = api::get(&app, &format!("/api/v1/accounts/{alice_id}/following"), Some(&alice)).await;
     assert_eq!(following.ids(), [ids[0].clone()]);
-    assert_eq!(following.body[0]["followers_count"], 0);
+    assert_eq!(following.body[0]["followers_count"], 1, "alice follows bob");
     assert_eq!(api::get(&app, &format!("/api/v1/accounts/{}/followers", ids[0]), None).await.ids(), [alice_id]);
 }
 

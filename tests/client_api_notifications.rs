@@ -101,7 +101,8 @@ async fn activities_from_other_servers_notify() {
     let dave_id = app.create_user("dave").await.account.id.to_string();
     let alice = api::token(&app, "alice").await;
     let dave = api::token(&app, "dave").await;
-    api::post(&app, "/api/v1/accounts/update_credentials", &dave, &[("locked", "true")]).await;
+    let locked = app.client.patch(format!("{}/api/v1/accounts/update_credentials", app.address)).bearer_auth(&dave).form(&[("locked", "true")]).send().await.unwrap();
+    assert_eq!(locked.status(), 200);
     let carol = remote::start("carol");
     let carol_acct = format!("carol@{}", carol.base.trim_start_matches("http://"));
     let alice_actor = format!("{}/users/alice", app.address);

@@ -50,15 +50,14 @@ pub async fn create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, bo
         Some(id) => Some(status_id(id)?),
         None => None,
     };
-    let post = services::statuses::post(&ctx, &auth.account, NewPost {
+    let post = services::statuses::post_once(&ctx, &auth.account, NewPost {
         text: p.status.unwrap_or_default(),
         visibility,
         in_reply_to,
         spoiler_text: p.spoiler_text.unwrap_or_default(),
         sensitive: truthy(&p.sensitive),
         language: p.language.filter(|l| !l.is_empty()),
-        idempotency_key: idempotency_key(&req)?,
-    })
+    }, idempotency_key(&req)?)
     .await
     .map_err(unprocessable)?;
     let view = services::statuses::get(&ctx, &auth.account, post.id).await?;

@@ -24,14 +24,17 @@ pub async fn find(conn: &mut AsyncPgConnection, account: AccountId, key: &str) -
 /// is taken over). Run in the post's transaction, so two requests racing with the
 /// same key make one post: the second waits on the first's row lock, then sees it.
 pub async fn claim(conn: &mut AsyncPgConnection, account: AccountId, key: &str, status: StatusId) -> QueryResult<bool> {
-    let n = diesel::insert_into(idempotency_keys::table)
-        .values((idempotency_keys::account_id.eq(account), idempotency_keys::key.eq(key), idempotency_keys::status_id.eq(status)))
-        .on_conflict((idempotency_keys::account_id, idempotency_keys::key))
-        .do_update()
-        .set((idempotency_keys::status_id.eq(status), idempotency_keys::created_at.eq(chrono::Utc::now())))
-        .filter(idempotency_keys::created_at.le(chrono::Utc::now() - KEY_LIFETIME))
-        .execute(conn)
-        .await?;
+    use diesel::sql_types::{BigInt, Text};
+    let n = diesel::sql_query(
+        "INSERT INTO idempotency_keys (account_id, key, status_id) VALUES ($1, $2, $3)
+         ON CONFLICT (account_id, key) DO UPDATE SET status_id = excluded.status_id, created_at = now()
+         WHERE idempotency_keys.created_at <= now() - interval '1 hour'",
+    )
+    .bind::<BigInt, _>(account.0)
+    .bind::<Text, _>(key)
+    .bind::<BigInt, _>(status.0)
+    .execute(conn)
+    .await?;
     Ok(n == 1)
 }
 

@@ -29,8 +29,6 @@ pub struct NewPost {
     pub spoiler_text: String,
     pub sensitive: bool,
     pub language: Option<String>,
-    /// The app's `Idempotency-Key`: the same key within an hour makes no second post.
-    pub idempotency_key: Option<String>,
 }
 
 pub struct PostEdit {
@@ -104,9 +102,16 @@ pub async fn visible_status(conn: &mut AsyncPgConnection, viewer: &Account, id: 
     Ok(status)
 }
 
-#[tracing::instrument(skip_all, fields(author = %author.username))]
 pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<Status> {
-    if let Some(key) = &new.idempotency_key {
+    post_once(ctx, author, new, None).await
+}
+
+/// Posts unless `idempotency_key` (the app's `Idempotency-Key`) already made a post
+/// within the hour, in which case that post is the answer and nothing is posted or
+/// delivered again.
+#[tracing::instrument(skip_all, fields(author = %author.username))]
+pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, idempotency_key: Option<String>) -> Result<Status> {
+    if let Some(key) = &idempotency_key {
         if let Some(first) = post_with_key(ctx, author, key).await? {
             return Ok(first);
         }
@@ -149,7 +154,7 @@ pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<St
         created_at: chrono::Utc::now(),
     };
     let mentioned_ids: Vec<AccountId> = mentioned.iter().map(|a| a.id).collect();
-    let key = new.idempotency_key.clone();
+    let key = idempotency_key.clone();
     let status = conn
         .transaction::<_, Error, _>(async |conn| {
             let status = Status::insert(conn, &form).await?;
@@ -167,7 +172,7 @@ pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<St
             Ok(status)
         })
         .await;
-    let status = match (status, &new.idempotency_key) {
+    let status = match (status, &idempotency_key) {
         (Err(e), Some(key)) if e.message == IDEMPOTENT_REPEAT => {
             return post_with_key(ctx, author, key).await?.ok_or_else(|| Error::new(ErrorKind::Conflict, "a post with this Idempotency-Key is being made; retry"));
         }
