@@ -131,7 +131,14 @@ async fn bench(db_url: String) {
     db::run_migrations(&db_url).await.unwrap();
     let pool = db::build_pool(&db_url, 2).unwrap();
     let alice = create_local_user(&pool, NewUser { username: "alice".into(), display_name: None, password: None, admin: false }).await.unwrap().account.id.0;
-    let token = staffroom::services::tokens::create(&pool, "alice", "bench", "read").await.unwrap();
+    // Token creation holds a thread-local RNG across an await, so it runs on a runtime of its own.
+    let url = db_url.clone();
+    let token = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async { staffroom::services::tokens::create(&db::build_pool(&url, 1).unwrap(), "alice", "bench", "read").await.unwrap() })
+    })
+    .join()
+    .unwrap();
     let mut conn = AsyncPgConnection::establish(&db_url).await.unwrap();
     println!("Seeding {STATUSES} statuses from {ACCOUNTS} accounts ...");
     seed(&mut conn, alice).await;

@@ -241,7 +241,8 @@ async fn a_repeated_idempotency_key_posts_once() {
         let app_client = app.client.clone();
         let url = format!("{}/api/v1/statuses", app.address);
         async move {
-            let res = app_client.post(url).bearer_auth(token).header("Idempotency-Key", key).form(&[("status", "Parents' evening at six")]).send().await.unwrap();
+            let req = app_client.post(url).bearer_auth(token).header("Idempotency-Key", key);
+            let res = req.form(&[("status", "Parents' evening at six")]).send().await.unwrap();
             assert_eq!(res.status(), 200);
             res.json::<Value>().await.unwrap()
         }
@@ -264,7 +265,10 @@ async fn a_repeated_idempotency_key_posts_once() {
     }
     use diesel_async::RunQueryDsl;
     let mut conn = app.pool.get().await.unwrap();
-    let creates: N = diesel::sql_query("SELECT count(*) AS n FROM outgoing_activities WHERE body LIKE '%\"Create\"%Parents%' AND account_id = (SELECT id FROM accounts WHERE username = 'alice')")
+    let creates: N = diesel::sql_query(
+        "SELECT count(*) AS n FROM outgoing_activities
+         WHERE body LIKE '%\"Create\"%Parents%' AND account_id = (SELECT id FROM accounts WHERE username = 'alice')",
+    )
         .get_result(&mut conn)
         .await
         .unwrap();

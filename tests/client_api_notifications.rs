@@ -69,8 +69,10 @@ async fn local_actions_notify_once_and_never_oneself() {
     assert_eq!(summary(&api::get(&app, "/api/v1/notifications", Some(&alice)).await).len(), 3);
 
     // Filters and paging.
-    assert_eq!(summary(&api::get(&app, "/api/v1/notifications?types[]=mention&types[]=follow", Some(&alice)).await), pairs(&[("mention", "bob"), ("follow", "bob")]));
-    assert_eq!(summary(&api::get(&app, "/api/v1/notifications?exclude_types[]=mention", Some(&alice)).await), pairs(&[("reblog", "bob"), ("follow", "bob")]));
+    let only = api::get(&app, "/api/v1/notifications?types[]=mention&types[]=follow", Some(&alice)).await;
+    assert_eq!(summary(&only), pairs(&[("mention", "bob"), ("follow", "bob")]));
+    let except = api::get(&app, "/api/v1/notifications?exclude_types[]=mention", Some(&alice)).await;
+    assert_eq!(summary(&except), pairs(&[("reblog", "bob"), ("follow", "bob")]));
     assert_eq!(api::get(&app, "/api/v1/notifications?types[]=poll", Some(&alice)).await.ids(), Vec::<String>::new());
     assert_eq!(api::get(&app, &format!("/api/v1/notifications?account_id={alice_id}"), Some(&alice)).await.ids(), Vec::<String>::new());
     let page = api::get(&app, "/api/v1/notifications?limit=2", Some(&alice)).await;
@@ -101,7 +103,8 @@ async fn activities_from_other_servers_notify() {
     let dave_id = app.create_user("dave").await.account.id.to_string();
     let alice = api::token(&app, "alice").await;
     let dave = api::token(&app, "dave").await;
-    let locked = app.client.patch(format!("{}/api/v1/accounts/update_credentials", app.address)).bearer_auth(&dave).form(&[("locked", "true")]).send().await.unwrap();
+    let lock = app.client.patch(format!("{}/api/v1/accounts/update_credentials", app.address)).bearer_auth(&dave);
+    let locked = lock.form(&[("locked", "true")]).send().await.unwrap();
     assert_eq!(locked.status(), 200);
     let carol = remote::start("carol");
     let carol_acct = format!("carol@{}", carol.base.trim_start_matches("http://"));
@@ -109,7 +112,10 @@ async fn activities_from_other_servers_notify() {
     let lesson = api::status(&app, &alice, "Lesson plan", "public").await;
     let lesson_uri = lesson["uri"].as_str().unwrap().to_string();
 
-    let follow = |n: u32, object: &str| json!({ "@context": "https://www.w3.org/ns/activitystreams", "id": format!("{}#follows/{n}", carol.id()), "type": "Follow", "actor": carol.id(), "object": object });
+    let activity = |kind: &str, id: String, object: &str| {
+        json!({ "@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": kind, "actor": carol.id(), "object": object })
+    };
+    let follow = |n: u32, object: &str| activity("Follow", format!("{}#follows/{n}", carol.id()), object);
     deliver(&app, &carol, follow(1, &alice_actor)).await;
     deliver(&app, &carol, follow(2, &alice_actor)).await;
     // A mention, through the inbox's batched path, sent twice.
@@ -133,7 +139,7 @@ async fn activities_from_other_servers_notify() {
     });
     deliver(&app, &carol, create.clone()).await;
     deliver(&app, &carol, create.clone()).await;
-    let like = |n: u32| json!({ "@context": "https://www.w3.org/ns/activitystreams", "id": format!("{}#likes/{n}", carol.id()), "type": "Like", "actor": carol.id(), "object": lesson_uri });
+    let like = |n: u32| activity("Like", format!("{}#likes/{n}", carol.id()), &lesson_uri);
     deliver(&app, &carol, like(1)).await;
     deliver(&app, &carol, like(1)).await;
     deliver(&app, &carol, like(2)).await;
@@ -180,6 +186,9 @@ async fn activities_from_other_servers_notify() {
     let requests = api::get(&app, "/api/v1/notifications", Some(&dave)).await;
     assert_eq!(summary(&requests), pairs(&[("follow_request", &carol_acct)]));
     let carol_id = requests.body[0]["account"]["id"].as_str().unwrap().to_string();
+    let waiting = api::get(&app, "/api/v1/follow_requests", Some(&dave)).await;
+    assert_eq!(waiting.ids(), [carol_id.clone()]);
+    assert!(waiting.link_to("prev").is_some() && waiting.link_to("next").is_none(), "{:?}", waiting.link);
     assert_eq!(api::post(&app, &format!("/api/v1/follow_requests/{carol_id}/authorize"), &dave, &[]).await.status, 200);
     assert_eq!(api::get(&app, "/api/v1/notifications", Some(&dave)).await.ids(), Vec::<String>::new());
     let _ = dave_id;

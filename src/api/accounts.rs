@@ -121,18 +121,6 @@ pub async fn block(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>
     Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &target).await?))
 }
 
-pub async fn follow_requests(ctx: web::Data<AppContext>, auth: Auth) -> Result<HttpResponse> {
-    auth.require("read:follows")?;
-    let mut conn = ctx.pool.get().await?;
-    let pending = Follow::followers_page(&mut conn, auth.account.id, false, None, 80).await?;
-    drop(conn);
-    let mut out = Vec::new();
-    for (_, a) in pending {
-        out.push(entity(&ctx, &a).await?);
-    }
-    Ok(HttpResponse::Ok().json(out))
-}
-
 pub async fn authorize(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
     auth.require("write:follows")?;
     let follower = find(&ctx, &id).await?;

@@ -29,7 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/accounts/{id}/follow", web::post().to(accounts::follow))
             .route("/v1/accounts/{id}/unfollow", web::post().to(accounts::unfollow))
             .route("/v1/accounts/{id}/block", web::post().to(accounts::block))
-            .route("/v1/follow_requests", web::get().to(accounts::follow_requests))
+            .route("/v1/follow_requests", web::get().to(timelines::follow_requests))
             .route("/v1/follow_requests/{id}/authorize", web::post().to(accounts::authorize))
             .route("/v1/follow_requests/{id}/reject", web::post().to(accounts::reject))
             .route("/v2/search", web::get().to(accounts::search))

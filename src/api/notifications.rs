@@ -9,7 +9,7 @@ use super::{
 use crate::{
     context::AppContext,
     db::{
-        notifications::{Filter, Marker, KINDS},
+        notifications::{Filter, Marker},
         AccountId,
     },
     error::{Error, ErrorKind, Result},
@@ -43,11 +43,9 @@ pub async fn list(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> R
     auth.require("read:notifications")?;
     let q = Query::of(&req);
     let page = q.page(STATUSES)?;
-    let known = |types: Vec<String>| types.into_iter().filter(|t| KINDS.contains(&t.as_str()) || t == "admin.sign_up" || t == "poll").collect::<Vec<_>>();
-    let types = q.all("types");
     let filter = Filter {
-        // Types we never write ask for nothing, rather than everything.
-        types: if types.is_empty() { Vec::new() } else { known(types).into_iter().chain(["-".to_string()]).collect() },
+        // Kinds we never write (poll, admin.sign_up …) simply match nothing.
+        types: q.all("types"),
         exclude_types: q.all("exclude_types"),
         from_account: match q.get("account_id") {
             Some(id) => Some(AccountId(id.parse().map_err(|_| Error::new(ErrorKind::BadRequest, "account_id must be an account's id"))?)),
@@ -102,7 +100,8 @@ fn markers_body(markers: &[Marker]) -> Value {
 /// `GET /api/v1/markers?timeline[]=home&timeline[]=notifications`.
 pub async fn markers(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> Result<HttpResponse> {
     auth.require("read:statuses")?;
-    let timelines: Vec<String> = Query::of(&req).all("timeline").into_iter().filter(|t| services::notifications::MARKER_TIMELINES.contains(&t.as_str())).collect();
+    let timelines: Vec<String> =
+        Query::of(&req).all("timeline").into_iter().filter(|t| services::notifications::MARKER_TIMELINES.contains(&t.as_str())).collect();
     let found = services::notifications::markers(&ctx, &auth.account, &timelines).await?;
     Ok(HttpResponse::Ok().json(markers_body(&found)))
 }

@@ -117,6 +117,15 @@ pub async fn following(ctx: web::Data<AppContext>, auth: MaybeAuth, req: HttpReq
     Ok(accounts(&ctx, &req, &q, &found, page.limit))
 }
 
+/// `GET /api/v1/follow_requests`.
+pub async fn follow_requests(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> Result<HttpResponse> {
+    auth.require("read:follows")?;
+    let q = Query::of(&req);
+    let page = q.page(ACCOUNTS)?;
+    let found = services::timelines::follow_requests(&ctx, auth.account.id, page).await?;
+    Ok(accounts(&ctx, &req, &q, &found, page.limit))
+}
+
 pub async fn favourited_by(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse> {
     auth.require("read:accounts")?;
     let q = Query::of(&req);

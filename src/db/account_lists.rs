@@ -83,3 +83,14 @@ pub async fn counts(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryRes
     .load(conn)
     .await
 }
+
+/// Follow requests waiting for `target`'s answer.
+pub async fn requesters(conn: &mut AsyncPgConnection, target: AccountId, page: Page) -> QueryResult<Vec<(i64, Account)>> {
+    let q = follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
+        .filter(follows::target_account_id.eq(target))
+        .filter(follows::accepted.eq(false))
+        .select((follows::id, Account::as_select()))
+        .into_boxed();
+    Ok(page.finish(paginate!(q, follows::id, page).load(conn).await?))
+}

@@ -13,9 +13,6 @@ use chrono::{DateTime, Utc};
 use diesel::{dsl::count_star, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-/// The kinds we write, in Mastodon's names.
-pub const KINDS: [&str; 7] = ["mention", "status", "reblog", "follow", "follow_request", "favourite", "update"];
-
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = notifications, check_for_backend(diesel::pg::Pg))]
 pub struct Notification {

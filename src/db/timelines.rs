@@ -27,17 +27,19 @@ pub struct Origin {
 type BoxedStatuses<'a> = statuses::BoxedQuery<'a, Pg, diesel::dsl::AsSelect<Status, Pg>>;
 
 fn visible_public<'a>(viewer: Option<AccountId>, origin: Origin) -> BoxedStatuses<'a> {
+    // A literal, not a bind: the planner must see `visibility = 0` to use the
+    // partial index `statuses_public_id` in a prepared statement's generic plan.
     let mut q = statuses::table
-        .filter(statuses::visibility.eq(Visibility::Public as i16))
+        .filter(sql::<Bool>("statuses.visibility = 0"))
         .filter(statuses::reblog_of_id.is_null())
         .filter(statuses::deleted_at.is_null())
         .select(Status::as_select())
         .into_boxed();
     if origin.local_only {
-        q = q.filter(statuses::local.eq(true));
+        q = q.filter(sql::<Bool>("statuses.local"));
     }
     if origin.remote_only {
-        q = q.filter(statuses::local.eq(false));
+        q = q.filter(sql::<Bool>("NOT statuses.local"));
     }
     if let Some(v) = viewer {
         q = q.filter(statuses::account_id.ne_all(blocks::table.filter(blocks::account_id.eq(v)).select(blocks::target_account_id)));

@@ -174,7 +174,8 @@ pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, idempot
         .await;
     let status = match (status, &idempotency_key) {
         (Err(e), Some(key)) if e.message == IDEMPOTENT_REPEAT => {
-            return post_with_key(ctx, author, key).await?.ok_or_else(|| Error::new(ErrorKind::Conflict, "a post with this Idempotency-Key is being made; retry"));
+            let first = post_with_key(ctx, author, key).await?;
+            return first.ok_or_else(|| Error::new(ErrorKind::Conflict, "a post with this Idempotency-Key is being made; retry"));
         }
         (other, _) => other?,
     };

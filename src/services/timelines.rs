@@ -133,6 +133,12 @@ pub async fn followers(ctx: &AppContext, account: AccountId, page: Page) -> Resu
     with_counts(&mut conn, rows).await
 }
 
+pub async fn follow_requests(ctx: &AppContext, account: AccountId, page: Page) -> Result<AccountPage> {
+    let mut conn = ctx.pool.get().await?;
+    let rows = account_lists::requesters(&mut conn, account, page).await?;
+    with_counts(&mut conn, rows).await
+}
+
 pub async fn following(ctx: &AppContext, account: AccountId, page: Page) -> Result<AccountPage> {
     let mut conn = ctx.pool.get().await?;
     let rows = account_lists::following(&mut conn, account, page).await?;
