@@ -195,6 +195,31 @@ async fn activities_from_other_servers_notify() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn following_with_notify_tells_of_new_posts() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let bob_id = app.create_user("bob").await.account.id.to_string();
+    let alice = api::token(&app, "alice").await;
+    let bob = api::token(&app, "bob").await;
+    let follow = api::post(&app, &format!("/api/v1/accounts/{bob_id}/follow"), &alice, &[("notify", "true")]).await;
+    assert_eq!((follow.body["following"].clone(), follow.body["notifying"].clone()), (json!(true), json!(true)));
+
+    let news = api::status(&app, &bob, "New worksheet is up", "public").await;
+    api::status(&app, &bob, "For followers", "private").await;
+    api::status(&app, &bob, "@alice just for you", "direct").await;
+    let list = api::get(&app, "/api/v1/notifications?types[]=status", Some(&alice)).await;
+    assert_eq!(summary(&list), pairs(&[("status", "bob"), ("status", "bob")]), "posts, not direct messages");
+    assert_eq!(list.body[1]["status"]["id"], news["id"]);
+    api::post(&app, &format!("/api/v1/statuses/{}/reblog", id(&news)), &bob, &[]).await;
+    assert_eq!(summary(&api::get(&app, "/api/v1/notifications?types[]=status", Some(&alice)).await).len(), 2, "not for boosts");
+
+    let off = api::post(&app, &format!("/api/v1/accounts/{bob_id}/follow"), &alice, &[("notify", "false")]).await;
+    assert_eq!(off.body["notifying"], false);
+    api::status(&app, &bob, "Another one", "public").await;
+    assert_eq!(summary(&api::get(&app, "/api/v1/notifications?types[]=status", Some(&alice)).await).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn markers_are_kept_per_user() {
     let app = TestApp::spawn().await;
     app.create_user("alice").await;

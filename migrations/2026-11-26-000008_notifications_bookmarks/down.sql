@@ -1,5 +1,9 @@
 DROP TABLE idempotency_keys;
 DROP TABLE markers;
+DROP TRIGGER statuses_notify_status ON statuses;
+DROP FUNCTION notify_status();
+DROP INDEX follows_notify;
+ALTER TABLE follows DROP COLUMN notify;
 DROP TRIGGER follows_notify ON follows;
 DROP TRIGGER statuses_notify_update ON statuses;
 DROP TRIGGER statuses_notify_reblog ON statuses;

@@ -127,6 +127,23 @@ END
 $$;
 CREATE TRIGGER follows_notify AFTER INSERT OR UPDATE OF accepted ON follows FOR EACH ROW EXECUTE FUNCTION notify_follow();
 
+-- "Notify me when they post" (Mastodon's `notify` on a follow): `status` notifications
+-- for their new posts (not boosts, not replies to others, not direct messages).
+ALTER TABLE follows ADD COLUMN notify BOOLEAN NOT NULL DEFAULT FALSE;
+
+CREATE FUNCTION notify_status() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM notify(f.account_id, NEW.account_id, 'status', NEW.id, NULL, NULL, NULL)
+    FROM follows f WHERE f.target_account_id = NEW.account_id AND f.accepted AND f.notify;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER statuses_notify_status AFTER INSERT ON statuses FOR EACH ROW
+    WHEN (NEW.reblog_of_id IS NULL AND NEW.visibility < 3
+          AND ((NEW.in_reply_to_id IS NULL AND NEW.in_reply_to_uri IS NULL) OR NEW.in_reply_to_account_id = NEW.account_id))
+    EXECUTE FUNCTION notify_status();
+CREATE INDEX follows_notify ON follows (target_account_id) WHERE notify AND accepted;
+
 CREATE TABLE markers (
     account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     -- home or notifications

@@ -68,11 +68,12 @@ async fn relationship(ctx: &AppContext, me: &Account, other: &Account) -> Result
     let mine = Follow::find(&mut conn, me.id, other.id).await?;
     let theirs = Follow::find(&mut conn, other.id, me.id).await?;
     let blocking = crate::db::follows::Block::exists(&mut conn, me.id, other.id).await?;
+    let notifying = mine.as_ref().is_some_and(|f| f.accepted) && crate::db::account_lists::notifies(&mut conn, me.id, other.id).await?;
     Ok(json!({
         "id": other.id.to_string(),
         "following": mine.as_ref().is_some_and(|f| f.accepted),
         "showing_reblogs": mine.as_ref().is_some_and(|f| f.accepted),
-        "notifying": false,
+        "notifying": notifying,
         "languages": null,
         "followed_by": theirs.as_ref().is_some_and(|f| f.accepted),
         "blocking": blocking,
@@ -100,10 +101,20 @@ pub async fn relationships(ctx: web::Data<AppContext>, auth: Auth, req: actix_we
     Ok(HttpResponse::Ok().json(out))
 }
 
-pub async fn follow(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+#[derive(Deserialize, Default)]
+pub struct FollowParams {
+    notify: Option<serde_json::Value>,
+}
+
+pub async fn follow(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>, req: actix_web::HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
     auth.require("write:follows")?;
+    let p: FollowParams = super::params::parse(&req, &body)?;
     let target = find(&ctx, &id).await?;
     services::follows::follow(&ctx, &auth.account, &target).await?;
+    // Left as it was unless the app says (Mastodon keeps the setting on a repeated follow).
+    if let Some(notify) = flag(&p.notify) {
+        services::follows::set_notify(&ctx, &auth.account, &target, notify).await?;
+    }
     Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &target).await?))
 }
 

@@ -94,3 +94,23 @@ pub async fn requesters(conn: &mut AsyncPgConnection, target: AccountId, page: P
         .into_boxed();
     Ok(page.finish(paginate!(q, follows::id, page).load(conn).await?))
 }
+
+/// Whether `follower` asked to hear of `target`'s new posts (Mastodon's `notify`).
+pub async fn notifies(conn: &mut AsyncPgConnection, follower: AccountId, target: AccountId) -> QueryResult<bool> {
+    follows::table
+        .filter(follows::account_id.eq(follower))
+        .filter(follows::target_account_id.eq(target))
+        .select(follows::notify)
+        .first(conn)
+        .await
+        .optional()
+        .map(|n| n.unwrap_or(false))
+}
+
+pub async fn set_notify(conn: &mut AsyncPgConnection, follower: AccountId, target: AccountId, notify: bool) -> QueryResult<()> {
+    diesel::update(follows::table.filter(follows::account_id.eq(follower)).filter(follows::target_account_id.eq(target)))
+        .set(follows::notify.eq(notify))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

@@ -122,6 +122,7 @@ diesel::table! {
         uri -> Nullable<Text>,
         accepted -> Bool,
         created_at -> Timestamptz,
+        notify -> Bool,
     }
 }
 

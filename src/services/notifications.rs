@@ -56,6 +56,7 @@ pub async fn get(ctx: &AppContext, viewer: &Account, id: i64) -> Result<Notifica
     shown(ctx, viewer, vec![row]).await?.pop().ok_or_else(|| Error::not_found("Record not found"))
 }
 
+#[tracing::instrument(skip_all, fields(viewer = %viewer.username, notification = id))]
 pub async fn dismiss(ctx: &AppContext, viewer: &Account, id: i64) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
     if notifications::dismiss(&mut conn, viewer.id, id).await? {
@@ -65,6 +66,7 @@ pub async fn dismiss(ctx: &AppContext, viewer: &Account, id: i64) -> Result<()> 
     }
 }
 
+#[tracing::instrument(skip_all, fields(viewer = %viewer.username))]
 pub async fn clear(ctx: &AppContext, viewer: &Account) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
     notifications::clear(&mut conn, viewer.id).await?;
@@ -88,6 +90,7 @@ pub async fn markers(ctx: &AppContext, viewer: &Account, timelines: &[String]) -
     Ok(notifications::markers(&mut conn, viewer.id, timelines).await?)
 }
 
+#[tracing::instrument(skip_all, fields(viewer = %viewer.username))]
 pub async fn set_markers(ctx: &AppContext, viewer: &Account, changes: &[(String, i64)]) -> Result<Vec<Marker>> {
     let mut conn = ctx.pool.get().await?;
     let mut out = Vec::new();

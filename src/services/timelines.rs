@@ -80,6 +80,7 @@ pub async fn favourites(ctx: &AppContext, viewer: &Account, page: Page) -> Resul
     keyed(ctx, viewer, rows).await
 }
 
+#[tracing::instrument(skip_all, fields(viewer = %viewer.username, status = %id))]
 pub async fn bookmark(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<StatusView> {
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, viewer, id).await?;
@@ -87,6 +88,7 @@ pub async fn bookmark(ctx: &AppContext, viewer: &Account, id: StatusId) -> Resul
     super::statuses::view(&mut conn, status, Some(viewer)).await
 }
 
+#[tracing::instrument(skip_all, fields(viewer = %viewer.username, status = %id))]
 pub async fn unbookmark(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<StatusView> {
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, viewer, id).await?;
