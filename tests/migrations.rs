@@ -42,6 +42,15 @@ async fn migrations_go_up_down_and_up_again() {
         .load::<(String, Ts, i32, bool, Option<Ts>, Option<String>)>(&mut conn)
         .await
         .unwrap();
+    schema::bookmarks::table.select(schema::bookmarks::all_columns).limit(1).load::<(i64, i64, i64, Ts)>(&mut conn).await.unwrap();
+    schema::notifications::table
+        .select(schema::notifications::all_columns)
+        .limit(1)
+        .load::<(i64, i64, i64, String, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Ts)>(&mut conn)
+        .await
+        .unwrap();
+    schema::markers::table.select(schema::markers::all_columns).limit(1).load::<(i64, String, i64, i32, Ts)>(&mut conn).await.unwrap();
+    schema::idempotency_keys::table.select(schema::idempotency_keys::all_columns).limit(1).load::<(i64, String, i64, Ts)>(&mut conn).await.unwrap();
 }
 
 type Ts = chrono::DateTime<chrono::Utc>;

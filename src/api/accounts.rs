@@ -85,11 +85,12 @@ async fn relationship(ctx: &AppContext, me: &Account, other: &Account) -> Result
     let mine = Follow::find(&mut conn, me.id, other.id).await?;
     let theirs = Follow::find(&mut conn, other.id, me.id).await?;
     let blocking = crate::db::follows::Block::exists(&mut conn, me.id, other.id).await?;
+    let notifying = mine.as_ref().is_some_and(|f| f.accepted) && crate::db::account_lists::notifies(&mut conn, me.id, other.id).await?;
     Ok(json!({
         "id": other.id.to_string(),
         "following": mine.as_ref().is_some_and(|f| f.accepted),
         "showing_reblogs": mine.as_ref().is_some_and(|f| f.accepted),
-        "notifying": false,
+        "notifying": notifying,
         "languages": null,
         "followed_by": theirs.as_ref().is_some_and(|f| f.accepted),
         "blocking": blocking,
@@ -117,10 +118,20 @@ pub async fn relationships(ctx: web::Data<AppContext>, auth: Auth, req: actix_we
     Ok(HttpResponse::Ok().json(out))
 }
 
-pub async fn follow(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+#[derive(Deserialize, Default)]
+pub struct FollowParams {
+    notify: Option<serde_json::Value>,
+}
+
+pub async fn follow(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>, req: actix_web::HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
     auth.require("write:follows")?;
+    let p: FollowParams = super::params::parse(&req, &body)?;
     let target = find(&ctx, &id).await?;
     services::follows::follow(&ctx, &auth.account, &target).await?;
+    // Left as it was unless the app says (Mastodon keeps the setting on a repeated follow).
+    if let Some(notify) = flag(&p.notify) {
+        services::follows::set_notify(&ctx, &auth.account, &target, notify).await?;
+    }
     Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &target).await?))
 }
 
@@ -136,18 +147,6 @@ pub async fn block(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>
     let target = find(&ctx, &id).await?;
     services::follows::block(&ctx, &auth.account, &target).await?;
     Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &target).await?))
-}
-
-pub async fn follow_requests(ctx: web::Data<AppContext>, auth: Auth) -> Result<HttpResponse> {
-    auth.require("read:follows")?;
-    let mut conn = ctx.pool.get().await?;
-    let pending = Follow::followers_page(&mut conn, auth.account.id, false, None, 80).await?;
-    drop(conn);
-    let mut out = Vec::new();
-    for (_, a) in pending {
-        out.push(entity(&ctx, &a).await?);
-    }
-    Ok(HttpResponse::Ok().json(out))
 }
 
 pub async fn authorize(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {

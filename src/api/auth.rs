@@ -75,3 +75,33 @@ impl FromRequest for AnyToken {
         })
     }
 }
+
+/// A token when the request carries one (then it must be valid), else an anonymous
+/// reader: for what Mastodon shows without signing in (public timelines, profiles).
+pub struct MaybeAuth(pub Option<Auth>);
+
+impl FromRequest for MaybeAuth {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<MaybeAuth, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().get("authorization").is_none() {
+            return Box::pin(async { Ok(MaybeAuth(None)) });
+        }
+        let auth = Auth::from_request(req, payload);
+        Box::pin(async move { Ok(MaybeAuth(Some(auth.await?))) })
+    }
+}
+
+impl MaybeAuth {
+    /// The signed-in account, after checking `scope` if there is a token.
+    pub fn account(&self, scope: &str) -> Result<Option<&Account>, Error> {
+        match &self.0 {
+            Some(auth) => {
+                auth.require(scope)?;
+                Ok(Some(&auth.account))
+            }
+            None => Ok(None),
+        }
+    }
+}

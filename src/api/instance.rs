@@ -101,8 +101,3 @@ pub async fn empty_list(auth: Auth) -> Result<HttpResponse> {
     let _ = auth;
     Ok(HttpResponse::Ok().json(json!([])))
 }
-
-pub async fn empty_object(auth: Auth) -> Result<HttpResponse> {
-    let _ = auth;
-    Ok(HttpResponse::Ok().json(json!({})))
-}

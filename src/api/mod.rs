@@ -6,8 +6,11 @@ pub mod auth;
 pub mod entities;
 pub mod instance;
 pub mod oauth;
+pub mod notifications;
+pub mod pagination;
 pub mod params;
 pub mod statuses;
+pub mod timelines;
 
 use actix_web::web;
 
@@ -27,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/accounts/{id}/follow", web::post().to(accounts::follow))
             .route("/v1/accounts/{id}/unfollow", web::post().to(accounts::unfollow))
             .route("/v1/accounts/{id}/block", web::post().to(accounts::block))
-            .route("/v1/follow_requests", web::get().to(accounts::follow_requests))
+            .route("/v1/follow_requests", web::get().to(timelines::follow_requests))
             .route("/v1/follow_requests/{id}/authorize", web::post().to(accounts::authorize))
             .route("/v1/follow_requests/{id}/reject", web::post().to(accounts::reject))
             .route("/v2/search", web::get().to(accounts::search))
@@ -40,9 +43,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/statuses/{id}/unfavourite", web::post().to(statuses::unfavourite))
             .route("/v1/statuses/{id}/reblog", web::post().to(statuses::reblog))
             .route("/v1/statuses/{id}/unreblog", web::post().to(statuses::unreblog))
-            .route("/v1/timelines/home", web::get().to(statuses::home))
             .route("/v1/apps", web::post().to(oauth::create_app))
             .route("/v1/apps/verify_credentials", web::get().to(oauth::verify_app))
+            .route("/v1/timelines/home", web::get().to(timelines::home))
+            .route("/v1/timelines/public", web::get().to(timelines::public))
+            .route("/v1/timelines/tag/{hashtag}", web::get().to(timelines::tag))
+            .route("/v1/accounts/{id}/statuses", web::get().to(timelines::account_statuses))
+            .route("/v1/accounts/{id}/followers", web::get().to(timelines::followers))
+            .route("/v1/accounts/{id}/following", web::get().to(timelines::following))
+            .route("/v1/statuses/{id}/favourited_by", web::get().to(timelines::favourited_by))
+            .route("/v1/statuses/{id}/reblogged_by", web::get().to(timelines::reblogged_by))
+            .route("/v1/statuses/{id}/bookmark", web::post().to(timelines::bookmark))
+            .route("/v1/statuses/{id}/unbookmark", web::post().to(timelines::unbookmark))
+            .route("/v1/bookmarks", web::get().to(timelines::bookmarks))
+            .route("/v1/favourites", web::get().to(timelines::favourites))
+            .route("/v1/notifications", web::get().to(notifications::list))
+            .route("/v1/notifications/clear", web::post().to(notifications::clear))
+            .route("/v1/notifications/unread_count", web::get().to(notifications::unread_count))
+            .route("/v1/notifications/{id}", web::get().to(notifications::get))
+            .route("/v1/notifications/{id}/dismiss", web::post().to(notifications::dismiss))
+            .route("/v1/markers", web::get().to(notifications::markers))
+            .route("/v1/markers", web::post().to(notifications::set_markers))
             .route("/v1/instance", web::get().to(instance::v1))
             .route("/v2/instance", web::get().to(instance::v2))
             // Mastodon.py asks with a trailing slash, which Mastodon (Rails) accepts.
@@ -51,7 +72,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/custom_emojis", web::get().to(instance::custom_emojis))
             .route("/v1/preferences", web::get().to(instance::preferences))
             // Not built yet: apps get empty answers they handle, not errors.
-            .route("/v1/markers", web::get().to(instance::empty_object))
             .route("/v1/filters", web::get().to(instance::empty_list))
             .route("/v2/filters", web::get().to(instance::empty_list))
             .route("/v1/lists", web::get().to(instance::empty_list))
@@ -60,7 +80,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/trends/tags", web::get().to(instance::empty_list))
             .route("/v1/trends/statuses", web::get().to(instance::empty_list))
             .route("/v2/suggestions", web::get().to(instance::empty_list))
-            .route("/v1/notifications", web::get().to(instance::empty_list))
             .route("/v1/conversations", web::get().to(instance::empty_list))
             .route("/v1/followed_tags", web::get().to(instance::empty_list))
             .route("/v1/mutes", web::get().to(instance::empty_list))

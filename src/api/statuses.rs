@@ -1,4 +1,4 @@
-//! `/api/v1/statuses/…` and the home timeline.
+//! `/api/v1/statuses/…`.
 
 use super::{auth::Auth, entities::status::status, params};
 use crate::{
@@ -50,18 +50,32 @@ pub async fn create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, bo
         Some(id) => Some(status_id(id)?),
         None => None,
     };
-    let post = services::statuses::post(&ctx, &auth.account, NewPost {
+    let post = services::statuses::post_once(&ctx, &auth.account, NewPost {
         text: p.status.unwrap_or_default(),
         visibility,
         in_reply_to,
         spoiler_text: p.spoiler_text.unwrap_or_default(),
         sensitive: truthy(&p.sensitive),
         language: p.language.filter(|l| !l.is_empty()),
-    })
+    }, idempotency_key(&req)?)
     .await
     .map_err(unprocessable)?;
     let view = services::statuses::get(&ctx, &auth.account, post.id).await?;
     Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
+}
+
+/// Apps send `Idempotency-Key` so that a retried post is not posted twice.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>> {
+    match req.headers().get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => {
+            let key = v.to_str().map_err(|_| Error::new(ErrorKind::BadRequest, "Idempotency-Key must be printable text"))?.trim();
+            if key.len() > 256 {
+                return Err(Error::new(ErrorKind::BadRequest, "Idempotency-Key must be at most 256 characters"));
+            }
+            Ok(Some(key.to_string()).filter(|k| !k.is_empty()))
+        }
+    }
 }
 
 /// Mastodon answers invalid posts with 422 and "Validation failed: …".
@@ -131,17 +145,3 @@ action!(favourite, favourite, "write:favourites");
 action!(unfavourite, unfavourite, "write:favourites");
 action!(reblog, reblog, "write:statuses");
 action!(unreblog, unreblog, "write:statuses");
-
-#[derive(Deserialize)]
-pub struct Page {
-    max_id: Option<String>,
-    limit: Option<i64>,
-}
-
-pub async fn home(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Page>) -> Result<HttpResponse> {
-    auth.require("read:statuses")?;
-    let max_id = q.max_id.as_deref().and_then(|m| m.parse().ok()).map(StatusId);
-    let limit = q.limit.unwrap_or(20).clamp(1, 40);
-    let views = services::statuses::home(&ctx, &auth.account, max_id, limit).await?;
-    Ok(HttpResponse::Ok().json(views.iter().map(|v| status(v, &ctx.urls)).collect::<Vec<_>>()))
-}

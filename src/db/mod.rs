@@ -1,17 +1,24 @@
 //! Storage: the connection pool, embedded migrations, and one module per table.
 //! Diesel is used here and nowhere else.
 
+pub mod account_lists;
 pub mod accounts;
 pub mod apps;
+pub mod bookmarks;
 pub mod deliveries;
 pub mod domain_blocks;
 pub mod follows;
+pub mod idempotency;
 pub mod ids;
 pub mod managed;
+pub mod notifications;
+pub mod pagination;
 pub mod received;
 pub mod schema;
 pub mod site;
+pub mod status_batch;
 pub mod statuses;
+pub mod timelines;
 pub mod tokens;
 pub mod users;
 

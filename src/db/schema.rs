@@ -122,6 +122,7 @@ diesel::table! {
         uri -> Nullable<Text>,
         accepted -> Bool,
         created_at -> Timestamptz,
+        notify -> Bool,
     }
 }
 
@@ -184,6 +185,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     favourites,
     outgoing_activities,
     deliveries,
+    bookmarks,
+    notifications,
+    markers,
+    idempotency_keys,
     oauth_apps,
     oauth_codes,
 );
@@ -207,6 +212,49 @@ diesel::joinable!(access_tokens -> users (user_id));
 diesel::table! {
     domain_blocks (domain) {
         domain -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    bookmarks (id) {
+        id -> Int8,
+        account_id -> Int8,
+        status_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        account_id -> Int8,
+        from_account_id -> Int8,
+        #[sql_name = "type"]
+        kind -> Text,
+        status_id -> Nullable<Int8>,
+        reblog_id -> Nullable<Int8>,
+        favourite_id -> Nullable<Int8>,
+        follow_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    markers (account_id, timeline) {
+        account_id -> Int8,
+        timeline -> Text,
+        last_read_id -> Int8,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (account_id, key) {
+        account_id -> Int8,
+        key -> Text,
+        status_id -> Int8,
         created_at -> Timestamptz,
     }
 }

@@ -428,33 +428,6 @@ impl Status {
             .await
     }
 
-    /// Home timeline: own posts, posts of followed accounts (not their direct
-    /// messages to others) and posts mentioning the viewer.
-    pub async fn home(conn: &mut AsyncPgConnection, viewer: AccountId, max_id: Option<StatusId>, limit: i64) -> QueryResult<Vec<Status>> {
-        use super::schema::follows;
-        let followed = follows::table
-            .filter(follows::account_id.eq(viewer))
-            .filter(follows::accepted.eq(true))
-            .select(follows::target_account_id);
-        let mentioning = mentions::table.filter(mentions::account_id.eq(viewer)).select(mentions::status_id);
-        let mut q = statuses::table
-            .filter(statuses::deleted_at.is_null())
-            .filter(
-                statuses::account_id
-                    .eq(viewer)
-                    .or(statuses::account_id.eq_any(followed).and(statuses::visibility.lt(Visibility::Direct as i16)))
-                    .or(statuses::id.eq_any(mentioning)),
-            )
-            .select(Status::as_select())
-            .order(statuses::id.desc())
-            .limit(limit)
-            .into_boxed();
-        if let Some(max_id) = max_id {
-            q = q.filter(statuses::id.lt(max_id));
-        }
-        q.load(conn).await
-    }
-
     pub async fn replies(conn: &mut AsyncPgConnection, parent: StatusId) -> QueryResult<Vec<Status>> {
         statuses::table
             .filter(statuses::in_reply_to_id.eq(parent))

@@ -115,3 +115,11 @@ pub async fn block(ctx: &AppContext, blocker: &Account, target: &Account) -> Res
     ctx.deliveries_queued();
     Ok(())
 }
+
+/// "Notify me when they post": `status` notifications for `target`'s new posts while
+/// `follower` follows it (set on follow, as Mastodon's `notify` parameter).
+pub async fn set_notify(ctx: &AppContext, follower: &Account, target: &Account, notify: bool) -> Result<()> {
+    let mut conn = ctx.pool.get().await?;
+    crate::db::account_lists::set_notify(&mut conn, follower.id, target.id, notify).await?;
+    Ok(())
+}

@@ -5,5 +5,7 @@ pub mod accounts;
 pub mod follows;
 pub mod instance;
 pub mod oauth;
+pub mod notifications;
 pub mod statuses;
+pub mod timelines;
 pub mod tokens;

@@ -6,6 +6,7 @@ use crate::{
     context::AppContext,
     db::{
         accounts::Account,
+        idempotency,
         statuses::{Status, StatusEditForm, StatusInsertForm, Visibility},
         AccountId, StatusId,
     },
@@ -88,7 +89,7 @@ async fn resolve_mentions(ctx: &AppContext, text: &str) -> (Vec<ResolvedMention>
 }
 
 /// A post a local account may reply to, boost or favourite: not deleted, and visible to it.
-async fn visible_status(conn: &mut AsyncPgConnection, viewer: &Account, id: StatusId) -> Result<Status> {
+pub async fn visible_status(conn: &mut AsyncPgConnection, viewer: &Account, id: StatusId) -> Result<Status> {
     let status = Status::find(conn, id).await?.filter(|s| s.deleted_at.is_none()).ok_or_else(|| Error::not_found("no such post"))?;
     if status.visibility() >= Visibility::Private && status.account_id != viewer.id {
         let mentioned = Status::mentioned_accounts(conn, status.id).await?.iter().any(|a| a.id == viewer.id);
@@ -101,8 +102,20 @@ async fn visible_status(conn: &mut AsyncPgConnection, viewer: &Account, id: Stat
     Ok(status)
 }
 
-#[tracing::instrument(skip_all, fields(author = %author.username))]
 pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<Status> {
+    post_once(ctx, author, new, None).await
+}
+
+/// Posts unless `idempotency_key` (the app's `Idempotency-Key`) already made a post
+/// within the hour, in which case that post is the answer and nothing is posted or
+/// delivered again.
+#[tracing::instrument(skip_all, fields(author = %author.username))]
+pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, idempotency_key: Option<String>) -> Result<Status> {
+    if let Some(key) = &idempotency_key {
+        if let Some(first) = post_with_key(ctx, author, key).await? {
+            return Ok(first);
+        }
+    }
     check_text(&new.text, &new.spoiler_text, new.language.as_deref())?;
     let (resolved, mut mentioned) = resolve_mentions(ctx, &new.text).await;
     let tags = content::extract(&new.text).hashtags;
@@ -143,19 +156,45 @@ pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<St
         created_at: chrono::Utc::now(),
     };
     let mentioned_ids: Vec<AccountId> = mentioned.iter().map(|a| a.id).collect();
+    let key = idempotency_key.clone();
     let status = conn
         .transaction::<_, Error, _>(async |conn| {
             let status = Status::insert(conn, &form).await?;
+            if let Some(key) = &key {
+                idempotency::expire(conn).await?;
+                if !idempotency::claim(conn, author.id, key, status.id).await? {
+                    // A request with the same key got there first: undo ours, answer with theirs.
+                    return Err(Error::new(ErrorKind::Conflict, IDEMPOTENT_REPEAT));
+                }
+            }
             Status::set_mentions(conn, status.id, &mentioned_ids).await?;
             Status::set_tags(conn, status.id, &tags).await?;
             let (activity, inboxes) = create_note::build(conn, ctx, &status, author, "Create").await?;
             activities::queue(conn, ctx, author, &activity, inboxes).await?;
             Ok(status)
         })
-        .await?;
+        .await;
+    let status = match (status, &idempotency_key) {
+        (Err(e), Some(key)) if e.message == IDEMPOTENT_REPEAT => {
+            let first = post_with_key(ctx, author, key).await?;
+            return first.ok_or_else(|| Error::new(ErrorKind::Conflict, "a post with this Idempotency-Key is being made; retry"));
+        }
+        (other, _) => other?,
+    };
     ctx.deliveries_queued();
     tracing::info!(status = %status.id, visibility = new.visibility.as_str(), "posted");
     Ok(status)
+}
+
+const IDEMPOTENT_REPEAT: &str = "repeated Idempotency-Key";
+
+/// The post `author` made with `key` within the hour, if any.
+async fn post_with_key(ctx: &AppContext, author: &Account, key: &str) -> Result<Option<Status>> {
+    let mut conn = ctx.pool.get().await?;
+    match idempotency::find(&mut conn, author.id, key).await? {
+        Some(id) => Ok(Status::find(&mut conn, id).await?.filter(|s| s.deleted_at.is_none())),
+        None => Ok(None),
+    }
 }
 
 async fn own_status(conn: &mut AsyncPgConnection, author: &Account, id: StatusId) -> Result<Status> {
@@ -406,6 +445,7 @@ pub async fn outbox(ctx: &AppContext, author: &Account, max_id: Option<StatusId>
 
 /// A post as a reader sees it: with its author, what it mentions, its counts, the
 /// boosted post if it is a boost, and what the viewer did with it.
+#[derive(Clone)]
 pub struct StatusView {
     pub status: Status,
     pub author: Account,
@@ -416,36 +456,65 @@ pub struct StatusView {
     pub reblogs: i64,
     pub favourited: bool,
     pub reblogged: bool,
+    pub bookmarked: bool,
     pub reblog: Option<Box<StatusView>>,
 }
 
 pub async fn view(conn: &mut AsyncPgConnection, status: Status, viewer: Option<&Account>) -> Result<StatusView> {
-    let reblog = match status.reblog_of_id {
-        Some(id) => match Status::find(conn, id).await? {
-            Some(original) => Some(Box::new(Box::pin(view(conn, original, viewer)).await?)),
-            None => None,
-        },
-        None => None,
+    views(conn, vec![status], viewer).await?.pop().ok_or_else(|| Error::not_found("no such post"))
+}
+
+/// Views of a page of posts, in the order given, loaded with a fixed number of
+/// queries (boosted posts, accounts, mentions, hashtags, counts) whatever the page's
+/// length. A post whose author is gone is left out.
+pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: Option<&Account>) -> Result<Vec<StatusView>> {
+    use crate::db::status_batch;
+    use std::collections::HashMap;
+    let boosted_ids: Vec<StatusId> = statuses.iter().filter_map(|s| s.reblog_of_id).collect();
+    let boosted: HashMap<StatusId, Status> = status_batch::statuses(conn, &boosted_ids).await?.into_iter().map(|s| (s.id, s)).collect();
+    let mut ids: Vec<StatusId> = statuses.iter().map(|s| s.id).chain(boosted.keys().copied()).collect();
+    ids.sort();
+    ids.dedup();
+    let mut account_ids: Vec<AccountId> = statuses.iter().chain(boosted.values()).map(|s| s.account_id).collect();
+    account_ids.sort();
+    account_ids.dedup();
+    let accounts: HashMap<AccountId, Account> = status_batch::accounts(conn, &account_ids).await?.into_iter().map(|a| (a.id, a)).collect();
+    let mut mentioned: HashMap<StatusId, Vec<Account>> = HashMap::new();
+    for (id, a) in status_batch::mentioned(conn, &ids).await? {
+        mentioned.entry(id).or_default().push(a);
+    }
+    let mut tags: HashMap<StatusId, Vec<String>> = HashMap::new();
+    for (id, t) in status_batch::tags(conn, &ids).await? {
+        tags.entry(id).or_default().push(t);
+    }
+    let counts: HashMap<i64, status_batch::Counts> =
+        status_batch::counts(conn, &ids, viewer.map(|v| v.id)).await?.into_iter().map(|c| (c.id, c)).collect();
+    let build = |status: Status| -> Option<StatusView> {
+        let author = accounts.get(&status.account_id)?.clone();
+        let c = counts.get(&status.id.0).cloned().unwrap_or_default();
+        Some(StatusView {
+            author,
+            mentioned: mentioned.get(&status.id).cloned().unwrap_or_default(),
+            tags: tags.get(&status.id).cloned().unwrap_or_default(),
+            replies: c.replies,
+            favourites: c.favourites,
+            reblogs: c.reblogs,
+            favourited: c.favourited,
+            reblogged: c.reblogged,
+            bookmarked: c.bookmarked,
+            reblog: None,
+            status,
+        })
     };
-    let author = Account::find(conn, status.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
-    let mentioned = Status::mentioned_accounts(conn, status.id).await?;
-    let tags = Status::tags(conn, status.id).await?;
-    let (favourited, reblogged) = match viewer {
-        Some(v) => (Status::favourite_uri(conn, v.id, status.id).await?.is_some(), Status::find_reblog(conn, v.id, status.id).await?.is_some()),
-        None => (false, false),
-    };
-    Ok(StatusView {
-        replies: Status::replies(conn, status.id).await?.len() as i64,
-        favourites: Status::count_favourites(conn, status.id).await?,
-        reblogs: Status::count_reblogs(conn, status.id).await?,
-        status,
-        author,
-        mentioned,
-        tags,
-        favourited,
-        reblogged,
-        reblog,
-    })
+    let mut out = Vec::with_capacity(statuses.len());
+    for status in statuses {
+        let inner = status.reblog_of_id.and_then(|id| boosted.get(&id).cloned()).and_then(build).map(Box::new);
+        if let Some(mut v) = build(status) {
+            v.reblog = inner;
+            out.push(v);
+        }
+    }
+    Ok(out)
 }
 
 /// A post by id, if `viewer` may see it.
@@ -457,14 +526,10 @@ pub async fn get(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<Sta
 
 /// The home timeline: posts and boosts by the viewer and the accounts it follows,
 /// plus posts that mention it, newest first.
-pub async fn home(ctx: &AppContext, viewer: &Account, max_id: Option<StatusId>, limit: i64) -> Result<Vec<StatusView>> {
+pub async fn home(ctx: &AppContext, viewer: &Account, page: crate::db::pagination::Page) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
-    let statuses = Status::home(&mut conn, viewer.id, max_id, limit).await?;
-    let mut out = Vec::with_capacity(statuses.len());
-    for s in statuses {
-        out.push(view(&mut conn, s, Some(viewer)).await?);
-    }
-    Ok(out)
+    let statuses = crate::db::timelines::home(&mut conn, viewer.id, page).await?;
+    views(&mut conn, statuses, Some(viewer)).await
 }
 
 /// A post's thread: the posts above it (oldest first) and the replies below it.
@@ -477,7 +542,7 @@ pub async fn context(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result
         match visible_status(&mut conn, viewer, p).await {
             Ok(s) => {
                 parent = s.in_reply_to_id;
-                ancestors.push(view(&mut conn, s, Some(viewer)).await?);
+                ancestors.push(s);
             }
             Err(_) => break,
         }
@@ -492,10 +557,10 @@ pub async fn context(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result
             }
             if visible_status(&mut conn, viewer, child.id).await.is_ok() {
                 queue.push(child.id);
-                descendants.push(view(&mut conn, child, Some(viewer)).await?);
+                descendants.push(child);
             }
         }
     }
-    descendants.sort_by_key(|v| v.status.id);
-    Ok((ancestors, descendants))
+    descendants.sort_by_key(|s| s.id);
+    Ok((views(&mut conn, ancestors, Some(viewer)).await?, views(&mut conn, descendants, Some(viewer)).await?))
 }

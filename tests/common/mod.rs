@@ -254,3 +254,4 @@ pub fn http_get(url: &str) -> (u16, String) {
 pub mod receiver;
 pub mod remote;
 pub mod fedify;
+pub mod api;

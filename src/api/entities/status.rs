@@ -33,7 +33,7 @@ pub fn status(v: &StatusView, urls: &Urls) -> Value {
         "favourites_count": v.favourites,
         "reblogged": v.reblogged,
         "favourited": v.favourited,
-        "bookmarked": false,
+        "bookmarked": v.bookmarked,
         "muted": false,
         "pinned": false,
         "sensitive": s.sensitive,

@@ -1,0 +1,150 @@
+//! Lists of statuses a reader pages through: home, public, hashtag, an account's
+//! posts, and the viewer's bookmarks and favourites. Each is one indexed query; what
+//! it takes to show the statuses is loaded in batches by `status_batch`.
+
+use super::{
+    pagination::Page,
+    schema::{blocks, bookmarks, favourites, follows, mentions, status_tags, statuses},
+    statuses::{Status, Visibility},
+    AccountId,
+};
+use crate::paginate;
+use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::{Array, Bool, Text}};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+/// Not a reply, or a reply to oneself (a thread): Mastodon's `without_replies`. Kept
+/// word for word as in the `statuses_public_id` index so the planner uses it.
+const NOT_REPLY_TO_OTHERS: &str =
+    "((statuses.in_reply_to_id IS NULL AND statuses.in_reply_to_uri IS NULL) OR statuses.in_reply_to_account_id = statuses.account_id)";
+
+/// Where public timelines come from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin {
+    pub local_only: bool,
+    pub remote_only: bool,
+}
+
+type BoxedStatuses<'a> = statuses::BoxedQuery<'a, Pg, diesel::dsl::AsSelect<Status, Pg>>;
+
+fn visible_public<'a>(viewer: Option<AccountId>, origin: Origin) -> BoxedStatuses<'a> {
+    // A literal, not a bind: the planner must see `visibility = 0` to use the
+    // partial index `statuses_public_id` in a prepared statement's generic plan.
+    let mut q = statuses::table
+        .filter(sql::<Bool>("statuses.visibility = 0"))
+        .filter(statuses::reblog_of_id.is_null())
+        .filter(statuses::deleted_at.is_null())
+        .select(Status::as_select())
+        .into_boxed();
+    if origin.local_only {
+        q = q.filter(sql::<Bool>("statuses.local"));
+    }
+    if origin.remote_only {
+        q = q.filter(sql::<Bool>("NOT statuses.local"));
+    }
+    if let Some(v) = viewer {
+        q = q.filter(statuses::account_id.ne_all(blocks::table.filter(blocks::account_id.eq(v)).select(blocks::target_account_id)));
+    }
+    q
+}
+
+/// Home: the viewer's own posts and boosts, those of accounts it follows (not their
+/// direct messages to others) and posts mentioning it.
+pub async fn home(conn: &mut AsyncPgConnection, viewer: AccountId, page: Page) -> QueryResult<Vec<Status>> {
+    let followed = follows::table.filter(follows::account_id.eq(viewer)).filter(follows::accepted.eq(true)).select(follows::target_account_id);
+    let mentioning = mentions::table.filter(mentions::account_id.eq(viewer)).select(mentions::status_id);
+    let q = statuses::table
+        .filter(statuses::deleted_at.is_null())
+        .filter(
+            statuses::account_id
+                .eq(viewer)
+                .or(statuses::account_id.eq_any(followed).and(statuses::visibility.lt(Visibility::Direct as i16)))
+                .or(statuses::id.eq_any(mentioning)),
+        )
+        .select(Status::as_select())
+        .into_boxed();
+    Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
+}
+
+/// The public timeline: public posts, no boosts, no replies to others.
+pub async fn public(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, origin: Origin, page: Page) -> QueryResult<Vec<Status>> {
+    let q = visible_public(viewer, origin).filter(sql::<Bool>(NOT_REPLY_TO_OTHERS));
+    Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
+}
+
+/// Which hashtags a hashtag timeline asks for: `tag` or any of `any`, all of `all`, none of `none`.
+#[derive(Debug, Clone, Default)]
+pub struct TagFilter {
+    pub any: Vec<String>,
+    pub all: Vec<String>,
+    pub none: Vec<String>,
+}
+
+pub async fn tag(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, origin: Origin, tags: &TagFilter, page: Page) -> QueryResult<Vec<Status>> {
+    let tagged = status_tags::table.filter(status_tags::name.eq_any(tags.any.clone())).select(status_tags::status_id);
+    let mut q = visible_public(viewer, origin).filter(statuses::id.eq_any(tagged));
+    for name in &tags.all {
+        q = q.filter(
+            sql::<Bool>("EXISTS (SELECT 1 FROM status_tags x WHERE x.status_id = statuses.id AND x.name = ").bind::<Text, _>(name.clone()).sql(")"),
+        );
+    }
+    if !tags.none.is_empty() {
+        q = q.filter(
+            sql::<Bool>("NOT EXISTS (SELECT 1 FROM status_tags x WHERE x.status_id = statuses.id AND x.name = ANY(")
+                .bind::<Array<Text>, _>(tags.none.clone())
+                .sql("))"),
+        );
+    }
+    Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
+}
+
+/// Filters of `GET /api/v1/accounts/:id/statuses`.
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    /// The most private visibility the viewer may see (Public for strangers,
+    /// Private for followers, Direct for the author).
+    pub up_to: Option<Visibility>,
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+    pub tagged: Option<String>,
+}
+
+pub async fn account(conn: &mut AsyncPgConnection, author: AccountId, filter: &AccountFilter, page: Page) -> QueryResult<Vec<Status>> {
+    let mut q = statuses::table
+        .filter(statuses::account_id.eq(author))
+        .filter(statuses::deleted_at.is_null())
+        .filter(statuses::visibility.le(filter.up_to.unwrap_or(Visibility::Unlisted) as i16))
+        .select(Status::as_select())
+        .into_boxed();
+    if filter.exclude_replies {
+        q = q.filter(sql::<Bool>(NOT_REPLY_TO_OTHERS));
+    }
+    if filter.exclude_reblogs {
+        q = q.filter(statuses::reblog_of_id.is_null());
+    }
+    if let Some(tag) = &filter.tagged {
+        q = q.filter(statuses::id.eq_any(status_tags::table.filter(status_tags::name.eq(tag.clone())).select(status_tags::status_id)));
+    }
+    Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
+}
+
+/// The viewer's bookmarks, paginated by the bookmark's own id (returned with each).
+pub async fn bookmarked(conn: &mut AsyncPgConnection, viewer: AccountId, page: Page) -> QueryResult<Vec<(i64, Status)>> {
+    let q = bookmarks::table
+        .inner_join(statuses::table.on(statuses::id.eq(bookmarks::status_id)))
+        .filter(bookmarks::account_id.eq(viewer))
+        .filter(statuses::deleted_at.is_null())
+        .select((bookmarks::id, Status::as_select()))
+        .into_boxed();
+    Ok(page.finish(paginate!(q, bookmarks::id, page).load(conn).await?))
+}
+
+/// The viewer's favourites, paginated by the favourite's own id.
+pub async fn favourited(conn: &mut AsyncPgConnection, viewer: AccountId, page: Page) -> QueryResult<Vec<(i64, Status)>> {
+    let q = favourites::table
+        .inner_join(statuses::table.on(statuses::id.eq(favourites::status_id)))
+        .filter(favourites::account_id.eq(viewer))
+        .filter(statuses::deleted_at.is_null())
+        .select((favourites::id, Status::as_select()))
+        .into_boxed();
+    Ok(page.finish(paginate!(q, favourites::id, page).load(conn).await?))
+}

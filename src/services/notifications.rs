@@ -1,0 +1,101 @@
+//! Reading notifications (written by the database as their causes are stored) and
+//! the markers that remember where a reader stopped.
+
+use super::statuses::{views, StatusView};
+use crate::{
+    context::AppContext,
+    db::{
+        accounts::Account,
+        notifications::{self, Filter, Marker, Notification},
+        pagination::Page,
+    },
+    error::{Error, Result},
+};
+use std::collections::HashMap;
+
+pub struct NotificationView {
+    pub notification: Notification,
+    pub from: Account,
+    pub status: Option<StatusView>,
+}
+
+/// Notifications with their posts; one about a post since deleted is left out.
+async fn shown(ctx: &AppContext, viewer: &Account, rows: Vec<(Notification, Account)>) -> Result<Vec<NotificationView>> {
+    let mut conn = ctx.pool.get().await?;
+    let mut ids: Vec<_> = rows.iter().filter_map(|(n, _)| n.status_id).collect();
+    ids.sort();
+    ids.dedup();
+    let statuses = crate::db::status_batch::statuses(&mut conn, &ids).await?.into_iter().filter(|s| s.deleted_at.is_none()).collect();
+    let posts: HashMap<_, StatusView> = views(&mut conn, statuses, Some(viewer)).await?.into_iter().map(|v| (v.status.id, v)).collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|(notification, from)| {
+            let status = match notification.status_id {
+                Some(id) => Some(posts.get(&id)?.clone()),
+                None => None,
+            };
+            Some(NotificationView { notification, from, status })
+        })
+        .collect())
+}
+
+pub async fn list(ctx: &AppContext, viewer: &Account, filter: &Filter, page: Page) -> Result<Vec<NotificationView>> {
+    let rows = {
+        let mut conn = ctx.pool.get().await?;
+        notifications::page(&mut conn, viewer.id, filter, page).await?
+    };
+    shown(ctx, viewer, rows).await
+}
+
+pub async fn get(ctx: &AppContext, viewer: &Account, id: i64) -> Result<NotificationView> {
+    let row = {
+        let mut conn = ctx.pool.get().await?;
+        notifications::find(&mut conn, viewer.id, id).await?
+    };
+    let row = row.ok_or_else(|| Error::not_found("Record not found"))?;
+    shown(ctx, viewer, vec![row]).await?.pop().ok_or_else(|| Error::not_found("Record not found"))
+}
+
+#[tracing::instrument(skip_all, fields(viewer = %viewer.username, notification = id))]
+pub async fn dismiss(ctx: &AppContext, viewer: &Account, id: i64) -> Result<()> {
+    let mut conn = ctx.pool.get().await?;
+    if notifications::dismiss(&mut conn, viewer.id, id).await? {
+        Ok(())
+    } else {
+        Err(Error::not_found("Record not found"))
+    }
+}
+
+#[tracing::instrument(skip_all, fields(viewer = %viewer.username))]
+pub async fn clear(ctx: &AppContext, viewer: &Account) -> Result<()> {
+    let mut conn = ctx.pool.get().await?;
+    notifications::clear(&mut conn, viewer.id).await?;
+    Ok(())
+}
+
+/// Notifications after the reader's notifications marker (all of them without one),
+/// counted up to `cap`.
+pub async fn unread_count(ctx: &AppContext, viewer: &Account, cap: i64) -> Result<i64> {
+    let mut conn = ctx.pool.get().await?;
+    let read = notifications::markers(&mut conn, viewer.id, &["notifications".to_string()]).await?;
+    let after = read.first().map(|m| m.last_read_id).unwrap_or(0);
+    Ok(notifications::count_after(&mut conn, viewer.id, after, cap).await?)
+}
+
+/// Timelines a marker can be set on.
+pub const MARKER_TIMELINES: [&str; 2] = ["home", "notifications"];
+
+pub async fn markers(ctx: &AppContext, viewer: &Account, timelines: &[String]) -> Result<Vec<Marker>> {
+    let mut conn = ctx.pool.get().await?;
+    Ok(notifications::markers(&mut conn, viewer.id, timelines).await?)
+}
+
+#[tracing::instrument(skip_all, fields(viewer = %viewer.username))]
+pub async fn set_markers(ctx: &AppContext, viewer: &Account, changes: &[(String, i64)]) -> Result<Vec<Marker>> {
+    let mut conn = ctx.pool.get().await?;
+    let mut out = Vec::new();
+    for (timeline, last_read_id) in changes {
+        out.push(notifications::set_marker(&mut conn, viewer.id, timeline, *last_read_id).await?);
+    }
+    Ok(out)
+}

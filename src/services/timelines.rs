@@ -1,0 +1,155 @@
+//! Reading: timelines (home, public, hashtag, an account's posts), bookmarks and
+//! favourites, and the lists of accounts around a post or an account. Every list is
+//! one indexed query for the page, then `statuses::views` for what it shows.
+
+use super::statuses::{views, visible_status, StatusView};
+use crate::{
+    context::AppContext,
+    db::{
+        account_lists,
+        accounts::Account,
+        bookmarks,
+        follows::{Block, Follow},
+        pagination::Page,
+        statuses::Visibility,
+        timelines::{self, AccountFilter, Origin, TagFilter},
+        AccountId, StatusId,
+    },
+    error::{Error, Result},
+};
+
+pub async fn public(ctx: &AppContext, viewer: Option<&Account>, origin: Origin, page: Page) -> Result<Vec<StatusView>> {
+    let mut conn = ctx.pool.get().await?;
+    let statuses = timelines::public(&mut conn, viewer.map(|v| v.id), origin, page).await?;
+    views(&mut conn, statuses, viewer).await
+}
+
+pub async fn tag(ctx: &AppContext, viewer: Option<&Account>, origin: Origin, tags: &TagFilter, page: Page) -> Result<Vec<StatusView>> {
+    let mut conn = ctx.pool.get().await?;
+    let statuses = timelines::tag(&mut conn, viewer.map(|v| v.id), origin, tags, page).await?;
+    views(&mut conn, statuses, viewer).await
+}
+
+/// An account's posts as `viewer` may see them: all of them for the author,
+/// followers-only ones for followers, public and unlisted ones for everyone else,
+/// nothing for someone the author blocks.
+pub async fn account(ctx: &AppContext, viewer: Option<&Account>, author: &Account, mut filter: AccountFilter, page: Page) -> Result<Vec<StatusView>> {
+    let mut conn = ctx.pool.get().await?;
+    filter.up_to = Some(match viewer {
+        Some(v) if v.id == author.id => Visibility::Direct,
+        Some(v) => {
+            if Block::exists(&mut conn, author.id, v.id).await? {
+                return Ok(Vec::new());
+            }
+            if Follow::find(&mut conn, v.id, author.id).await?.is_some_and(|f| f.accepted) {
+                Visibility::Private
+            } else {
+                Visibility::Unlisted
+            }
+        }
+        None => Visibility::Unlisted,
+    });
+    let statuses = timelines::account(&mut conn, author.id, &filter, page).await?;
+    views(&mut conn, statuses, viewer).await
+}
+
+/// Pairs each view with the id its row is paginated by.
+async fn keyed(ctx: &AppContext, viewer: &Account, rows: Vec<(i64, crate::db::statuses::Status)>) -> Result<Vec<(i64, StatusView)>> {
+    let mut conn = ctx.pool.get().await?;
+    let keys: Vec<(StatusId, i64)> = rows.iter().map(|(k, s)| (s.id, *k)).collect();
+    let shown = views(&mut conn, rows.into_iter().map(|(_, s)| s).collect(), Some(viewer)).await?;
+    Ok(shown
+        .into_iter()
+        .filter_map(|v| keys.iter().find(|(id, _)| *id == v.status.id).map(|(_, k)| (*k, v)))
+        .collect())
+}
+
+pub async fn bookmarks(ctx: &AppContext, viewer: &Account, page: Page) -> Result<Vec<(i64, StatusView)>> {
+    let rows = {
+        let mut conn = ctx.pool.get().await?;
+        timelines::bookmarked(&mut conn, viewer.id, page).await?
+    };
+    keyed(ctx, viewer, rows).await
+}
+
+pub async fn favourites(ctx: &AppContext, viewer: &Account, page: Page) -> Result<Vec<(i64, StatusView)>> {
+    let rows = {
+        let mut conn = ctx.pool.get().await?;
+        timelines::favourited(&mut conn, viewer.id, page).await?
+    };
+    keyed(ctx, viewer, rows).await
+}
+
+#[tracing::instrument(skip_all, fields(viewer = %viewer.username, status = %id))]
+pub async fn bookmark(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<StatusView> {
+    let mut conn = ctx.pool.get().await?;
+    let status = visible_status(&mut conn, viewer, id).await?;
+    bookmarks::add(&mut conn, viewer.id, status.id).await?;
+    super::statuses::view(&mut conn, status, Some(viewer)).await
+}
+
+#[tracing::instrument(skip_all, fields(viewer = %viewer.username, status = %id))]
+pub async fn unbookmark(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<StatusView> {
+    let mut conn = ctx.pool.get().await?;
+    let status = visible_status(&mut conn, viewer, id).await?;
+    bookmarks::remove(&mut conn, viewer.id, status.id).await?;
+    super::statuses::view(&mut conn, status, Some(viewer)).await
+}
+
+/// Accounts with their counts, keyed as the list paginates them.
+pub struct AccountPage {
+    pub accounts: Vec<(i64, Account, account_lists::AccountCounts)>,
+}
+
+async fn with_counts(conn: &mut diesel_async::AsyncPgConnection, rows: Vec<(i64, Account)>) -> Result<AccountPage> {
+    let ids: Vec<AccountId> = rows.iter().map(|(_, a)| a.id).collect();
+    let counts = account_lists::counts(conn, &ids).await?;
+    Ok(AccountPage {
+        accounts: rows
+            .into_iter()
+            .map(|(k, a)| {
+                let c = counts.iter().find(|c| c.id == a.id.0).cloned().unwrap_or_default();
+                (k, a, c)
+            })
+            .collect(),
+    })
+}
+
+pub async fn favourited_by(ctx: &AppContext, viewer: &Account, id: StatusId, page: Page) -> Result<AccountPage> {
+    let mut conn = ctx.pool.get().await?;
+    let status = visible_status(&mut conn, viewer, id).await?;
+    let rows = account_lists::favourited_by(&mut conn, status.id, page).await?;
+    with_counts(&mut conn, rows).await
+}
+
+pub async fn reblogged_by(ctx: &AppContext, viewer: &Account, id: StatusId, page: Page) -> Result<AccountPage> {
+    let mut conn = ctx.pool.get().await?;
+    let status = visible_status(&mut conn, viewer, id).await?;
+    let rows = account_lists::reblogged_by(&mut conn, status.id, page).await?;
+    with_counts(&mut conn, rows).await
+}
+
+pub async fn followers(ctx: &AppContext, account: AccountId, page: Page) -> Result<AccountPage> {
+    let mut conn = ctx.pool.get().await?;
+    let rows = account_lists::followers(&mut conn, account, page).await?;
+    with_counts(&mut conn, rows).await
+}
+
+pub async fn follow_requests(ctx: &AppContext, account: AccountId, page: Page) -> Result<AccountPage> {
+    let mut conn = ctx.pool.get().await?;
+    let rows = account_lists::requesters(&mut conn, account, page).await?;
+    with_counts(&mut conn, rows).await
+}
+
+pub async fn following(ctx: &AppContext, account: AccountId, page: Page) -> Result<AccountPage> {
+    let mut conn = ctx.pool.get().await?;
+    let rows = account_lists::following(&mut conn, account, page).await?;
+    with_counts(&mut conn, rows).await
+}
+
+/// An account by its API id; 404 in Mastodon's words otherwise.
+pub async fn find_account(ctx: &AppContext, id: &str) -> Result<Account> {
+    let id: i64 = id.parse().map_err(|_| Error::not_found("Record not found"))?;
+    let mut conn = ctx.pool.get().await?;
+    Account::find(&mut conn, AccountId(id)).await?.ok_or_else(|| Error::not_found("Record not found"))
+}
