@@ -120,6 +120,10 @@ impl ResponseError for Error {
             tracing::info!(kind = ?self.kind, message = %self.message, cause = %format!("{cause:#}"), "request refused");
         }
         // Mastodon's error shape, which fediverse software and client apps both read.
+        if self.kind == ErrorKind::Unprocessable {
+            // Mastodon's validation errors carry per-field `details`; apps read `error`.
+            return HttpResponse::build(self.status_code()).json(serde_json::json!({ "error": self.message, "details": {} }));
+        }
         HttpResponse::build(self.status_code()).json(serde_json::json!({ "error": self.message }))
     }
 }

@@ -44,6 +44,28 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("POST", "/oauth/revoke", "postOauthRevoke"),
     ("GET", "/.well-known/oauth-authorization-server", "getWellKnownOauthAuthorizationServer"),
     ("GET", "/oauth/userinfo", "getOauthUserinfo"),
+    ("GET", "/api/v1/timelines/public", "getTimelinePublic"),
+    ("GET", "/api/v1/timelines/tag/{hashtag}", "getTimelinesTagByHashtag"),
+    ("GET", "/api/v1/accounts/{id}/statuses", "getAccountStatuses"),
+    ("GET", "/api/v1/accounts/{id}/followers", "getAccountFollowers"),
+    ("GET", "/api/v1/accounts/{id}/following", "getAccountFollowing"),
+    ("GET", "/api/v1/statuses/{id}/favourited_by", "getStatusFavouritedBy"),
+    ("GET", "/api/v1/statuses/{id}/reblogged_by", "getStatusRebloggedBy"),
+    ("POST", "/api/v1/statuses/{id}/bookmark", "postStatusBookmark"),
+    ("POST", "/api/v1/statuses/{id}/unbookmark", "postStatusUnbookmark"),
+    ("GET", "/api/v1/bookmarks", "getBookmarks"),
+    ("GET", "/api/v1/favourites", "getFavourites"),
+    ("GET", "/api/v1/notifications", "getNotifications"),
+    ("GET", "/api/v1/notifications/{id}", "getNotification"),
+    ("POST", "/api/v1/notifications/{id}/dismiss", "postNotificationDismiss"),
+    ("GET", "/api/v1/notifications/unread_count", "getNotificationsUnreadCount"),
+    ("GET", "/api/v1/markers", "getMarkers"),
+    ("POST", "/api/v1/markers", "createMarker"),
+    ("POST", "/api/v1/accounts/{id}/follow", "postAccountFollow"),
+    ("POST", "/api/v1/accounts/{id}/unfollow", "postAccountUnfollow"),
+    ("GET", "/api/v1/follow_requests", "getFollowRequests"),
+    ("PUT", "/api/v1/statuses/{id}", "updateStatus"),
+    ("PATCH", "/api/v1/accounts/update_credentials", "patchAccountsUpdateCredentials"),
 ];
 
 async fn api(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: Value) -> Value {
@@ -68,7 +90,10 @@ async fn client_api_answers_conform_to_mastodons_description() {
     let question = api(&app, reqwest::Method::POST, "/api/v1/statuses", &bob, json!({"status": "How do you teach fractions? #maths #edchat"})).await;
     let question_id = question["id"].as_str().unwrap().to_string();
     let reply = json!({"status": "@bob Pizza slices!", "in_reply_to_id": question_id, "spoiler_text": "food"});
-    api(&app, reqwest::Method::POST, "/api/v1/statuses", &alice, reply).await;
+    let reply = api(&app, reqwest::Method::POST, "/api/v1/statuses", &alice, reply).await;
+    // Notifications for alice, so the notification endpoints answer real entities.
+    api(&app, reqwest::Method::POST, &format!("/api/v1/statuses/{}/favourite", reply["id"].as_str().unwrap()), &bob, json!({})).await;
+    api(&app, reqwest::Method::POST, &format!("/api/v1/statuses/{}/reblog", reply["id"].as_str().unwrap()), &bob, json!({})).await;
     api(&app, reqwest::Method::POST, &format!("/api/v1/statuses/{question_id}/favourite"), &alice, json!({})).await;
 
     let dir = tempfile::tempdir().unwrap();

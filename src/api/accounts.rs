@@ -33,26 +33,31 @@ async fn find(ctx: &AppContext, id: &str) -> Result<Account> {
 
 pub async fn verify_credentials(ctx: web::Data<AppContext>, auth: Auth) -> Result<HttpResponse> {
     auth.require("read:accounts")?;
-    let mut value = entity(&ctx, &auth.account).await?;
+    Ok(HttpResponse::Ok().json(credential_entity(&ctx, &auth.user, &auth.account).await?))
+}
+
+/// Mastodon's `CredentialAccount`: the signed-in account with its `source` and `role`.
+async fn credential_entity(ctx: &AppContext, user: &crate::db::users::User, account: &Account) -> Result<Value> {
+    let mut value = entity(ctx, account).await?;
     value["source"] = json!({
         "privacy": "public",
         "sensitive": false,
         "language": null,
-        "note": auth.account.note,
+        "note": account.note,
         "fields": [],
         "follow_requests_count": 0,
         "indexable": false,
-        "discoverable": auth.account.discoverable,
+        "discoverable": account.discoverable,
         "hide_collections": false,
         "attribution_domains": [],
     });
     // Mastodon's built-in roles: apps show admin tools only for a role with permissions.
-    value["role"] = if auth.user.admin {
+    value["role"] = if user.admin {
         json!({ "id": "3", "name": "Owner", "permissions": "1048575", "color": "", "highlighted": true })
     } else {
         json!({ "id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": false })
     };
-    Ok(HttpResponse::Ok().json(value))
+    Ok(value)
 }
 
 pub async fn get(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
@@ -194,6 +199,8 @@ pub async fn search(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Search
                     accounts.extend(services::accounts::find_local_account(&ctx.pool, name).await.ok());
                 } else if let Ok(a) = fetch::resolve_actor(&ctx, query).await {
                     accounts.push(a);
+                } else if let Some(view) = services::statuses::resolve_url(&ctx, &auth.account, query).await? {
+                    statuses.push(view);
                 }
             }
             _ => {}
@@ -249,5 +256,5 @@ pub async fn update_credentials(ctx: web::Data<AppContext>, auth: Auth, req: act
     })
     .await
     .map_err(|e| if e.kind == crate::error::ErrorKind::BadRequest { Error::new(crate::error::ErrorKind::Unprocessable, format!("Validation failed: {}", e.message)) } else { e })?;
-    Ok(HttpResponse::Ok().json(entity(&ctx, &updated).await?))
+    Ok(HttpResponse::Ok().json(credential_entity(&ctx, &auth.user, &updated).await?))
 }

@@ -518,6 +518,19 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
 }
 
 /// A post by id, if `viewer` may see it.
+/// A post by its URL, fetched from its server when not stored yet; `None` when it
+/// cannot be had or the viewer may not see it.
+pub async fn resolve_url(ctx: &AppContext, viewer: &Account, url: &str) -> Result<Option<StatusView>> {
+    match crate::federation::activities::create_note::resolve_post(ctx, url).await {
+        Some(id) => match get(ctx, viewer, id).await {
+            Ok(view) => Ok(Some(view)),
+            Err(e) if e.kind == crate::error::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        },
+        None => Ok(None),
+    }
+}
+
 pub async fn get(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<StatusView> {
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, viewer, id).await?;

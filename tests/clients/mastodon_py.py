@@ -166,8 +166,38 @@ def main():
     )
     assert item.account.acct == remote.acct, item.account
 
-    step("notifications")
-    assert isinstance(alice.notifications(), list)
+    step("a reply from B reaches A: thread and notifications")
+    question = alice.status_post("Who has a good fractions starter? #maths", visibility="public")
+    on_b = bob.search_v2(question.uri, resolve=True)
+    assert on_b.statuses, f"B cannot resolve {question.uri}: {on_b}"
+    copy = on_b.statuses[0]
+    a_handle = f"@{os.environ['A_USER']}@{urllib.parse.urlparse(A).netloc}"
+    answer = bob.status_post(f"{a_handle} Pizza slices, every time!", in_reply_to_id=copy.id, visibility="public")
+    assert answer.in_reply_to_id == copy.id, answer
+    eventually(
+        "the reply from B is in the thread on A",
+        lambda: any("Pizza slices" in s.content for s in alice.status_context(question.id).descendants),
+    )
+    mention = eventually(
+        "a mention notification on A",
+        lambda: next((n for n in alice.notifications(types=["mention"]) if n.status and "Pizza" in n.status.content), None),
+    )
+    assert mention.account.acct == remote.acct, mention.account
+    assert alice.notifications(id=mention.id).type == "mention"
+
+    step("a favourite and a follow from B notify A")
+    bob.status_favourite(copy.id)
+    eventually("a favourite notification on A", lambda: alice.notifications(types=["favourite"]))
+    a_on_b = bob.search_v2(a_handle, resolve=True).accounts[0]
+    bob.account_follow(a_on_b.id)
+    follow = eventually("a follow notification on A", lambda: alice.notifications(types=["follow"]))
+    assert follow[0].account.acct == remote.acct, follow[0].account
+
+    step("dismiss and clear notifications")
+    alice.notifications_dismiss(mention.id)
+    assert all(n.id != mention.id for n in alice.notifications()), "the dismissed notification is still listed"
+    alice.notifications_clear()
+    assert alice.notifications() == [], "notifications remain after clear"
 
     print("all steps passed", flush=True)
 

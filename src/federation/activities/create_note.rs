@@ -111,6 +111,13 @@ async fn matters_here(conn: &mut AsyncPgConnection, ctx: &AppContext, author: &A
     Ok(false)
 }
 
+/// A post found by its URL (a search with `resolve=true`): the stored copy, or fetched
+/// from its origin with its ancestors, within the same limits as an incoming reply.
+pub async fn resolve_post(ctx: &AppContext, uri: &str) -> Option<StatusId> {
+    let mut budget = MAX_FETCHES_PER_ACTIVITY;
+    parent_id(ctx, uri, &mut budget).await
+}
+
 /// The stored id of the post `uri` replies to, fetching it and its ancestors when
 /// missing (within the limits above).
 async fn parent_id(ctx: &AppContext, uri: &str, budget: &mut usize) -> Option<StatusId> {
