@@ -96,6 +96,22 @@ async function main() {
   });
   check(item.account.acct === remote.acct, `posted by ${item.account.acct}`);
 
+  step("a reply from B shows in A's thread and notifications");
+  const question = await alice.v1.statuses.create({ status: "Favourite plenary activity? #edchat", visibility: "public" });
+  const onB = await bob.v2.search.list({ q: question.uri, resolve: true, type: "statuses" });
+  check(onB.statuses.length === 1, `B cannot resolve ${question.uri}: ${JSON.stringify(onB)}`);
+  const aHandle = `@${env("A_USER")}@${new URL(A).host}`;
+  await bob.v1.statuses.create({ status: `${aHandle} Mini whiteboards!`, inReplyToId: onB.statuses[0].id });
+  await eventually("the reply is in A's thread", async () => {
+    const thread = await alice.v1.statuses.$select(question.id).context.fetch();
+    return thread.descendants.some((s) => s.content.includes("whiteboards"));
+  });
+  const mention = await eventually("a mention notification on A", async () => {
+    const list = await alice.v1.notifications.list({ types: ["mention"] });
+    return list.find((n) => n.status && n.status.content.includes("whiteboards"));
+  });
+  check(mention.account.acct === remote.acct, `mentioned by ${mention.account.acct}`);
+
   console.log("all steps passed");
 }
 
