@@ -188,6 +188,8 @@ async fn activities_from_other_servers_notify() {
     let carol_id = requests.body[0]["account"]["id"].as_str().unwrap().to_string();
     let waiting = api::get(&app, "/api/v1/follow_requests", Some(&dave)).await;
     assert_eq!(waiting.ids(), [carol_id.clone()]);
+    let me = api::get(&app, "/api/v1/accounts/verify_credentials", Some(&dave)).await;
+    assert_eq!(me.body["source"]["follow_requests_count"], 1, "apps show the waiting requests' count");
     assert!(waiting.link_to("prev").is_some() && waiting.link_to("next").is_none(), "{:?}", waiting.link);
     assert_eq!(api::post(&app, &format!("/api/v1/follow_requests/{carol_id}/authorize"), &dave, &[]).await.status, 200);
     assert_eq!(api::get(&app, "/api/v1/notifications", Some(&dave)).await.ids(), Vec::<String>::new());

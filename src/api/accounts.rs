@@ -39,13 +39,14 @@ pub async fn verify_credentials(ctx: web::Data<AppContext>, auth: Auth) -> Resul
 /// Mastodon's `CredentialAccount`: the signed-in account with its `source` and `role`.
 async fn credential_entity(ctx: &AppContext, user: &crate::db::users::User, account: &Account) -> Result<Value> {
     let mut value = entity(ctx, account).await?;
+    let requests = Follow::count_requests(&mut *ctx.pool.get().await?, account.id).await?;
     value["source"] = json!({
         "privacy": "public",
         "sensitive": false,
         "language": null,
         "note": account.note,
         "fields": [],
-        "follow_requests_count": 0,
+        "follow_requests_count": requests,
         "indexable": false,
         "discoverable": account.discoverable,
         "hide_collections": false,

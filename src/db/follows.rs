@@ -103,6 +103,11 @@ impl Follow {
         follows::table.filter(follows::target_account_id.eq(target)).filter(follows::accepted.eq(true)).select(count_star()).get_result(conn).await
     }
 
+    /// Follow requests waiting for `target`'s answer.
+    pub async fn count_requests(conn: &mut AsyncPgConnection, target: AccountId) -> QueryResult<i64> {
+        follows::table.filter(follows::target_account_id.eq(target)).filter(follows::accepted.eq(false)).select(count_star()).get_result(conn).await
+    }
+
     pub async fn count_following(conn: &mut AsyncPgConnection, follower: AccountId) -> QueryResult<i64> {
         follows::table.filter(follows::account_id.eq(follower)).filter(follows::accepted.eq(true)).select(count_star()).get_result(conn).await
     }
