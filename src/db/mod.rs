@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod deliveries;
+pub mod domain_allows;
 pub mod domain_blocks;
 pub mod follows;
 pub mod ids;

@@ -10,6 +10,7 @@ pub mod fetch;
 pub mod inbox;
 pub mod intake;
 pub mod keys;
+pub mod limits;
 pub mod objects;
 pub mod protocol;
 pub mod routes;

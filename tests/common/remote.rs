@@ -85,11 +85,16 @@ impl RemoteActor {
 
 /// Starts a server for one actor named `username`.
 pub fn start(username: &str) -> RemoteActor {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    start_on("127.0.0.1", username)
+}
+
+/// The same on another loopback address (127.0.0.2 …): another host for domain policy.
+pub fn start_on(ip: &str, username: &str) -> RemoteActor {
+    let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
     let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
     let actor = RemoteActor {
-        base: format!("http://127.0.0.1:{port}"),
+        base: format!("http://{ip}:{port}"),
         username: username.to_string(),
         key,
         documents: Arc::new(Mutex::new(Default::default())),
