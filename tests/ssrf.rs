@@ -51,9 +51,10 @@ async fn answer(req: HttpRequest, inside_port: u16, own_port: u16) -> HttpRespon
         return if n == 0 { HttpResponse::Ok().json(serde_json::json!({ "ok": true })) } else { redirect(format!("/chain/{}", n - 1)) };
     }
     match path {
-        "/to-loopback-ip" => redirect(format!("http://127.0.0.1:{inside_port}/secret")),
+        // https, as a real server's redirect would be: only the address rule stops these two.
+        "/to-loopback-ip" => redirect(format!("https://127.0.0.1:{inside_port}/secret")),
         "/to-loopback-name" => redirect(format!("http://inside.test:{inside_port}/secret")),
-        "/to-mapped-ipv6" => redirect(format!("http://[::ffff:127.0.0.1]:{inside_port}/secret")),
+        "/to-mapped-ipv6" => redirect(format!("https://[::ffff:127.0.0.1]:{inside_port}/secret")),
         "/to-outside" => redirect(format!("http://outside.test:{own_port}/chain/0")),
         "/slow" => {
             tokio::time::sleep(Duration::from_secs(10)).await;
@@ -88,6 +89,17 @@ impl actix_web::body::MessageBody for Chunks {
     }
 }
 
+/// An error and its causes, as the log shows them.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
 struct Rig {
     client: HttpClient,
     inside: Server,
@@ -112,7 +124,7 @@ impl Rig {
     async fn get(&self, url: &str) -> Result<reqwest::Response, String> {
         let parsed = url::Url::parse(url).unwrap();
         self.client.check(&parsed).map_err(|e| e.to_string())?;
-        self.client.inner().get(parsed).send().await.map_err(|e| format!("{e:?}"))
+        self.client.inner().get(parsed).send().await.map_err(|e| chain(&e))
     }
 
     fn inside_untouched(&self) {
@@ -134,7 +146,7 @@ async fn names_that_resolve_to_loopback_are_refused_when_connecting() {
     // localhost is refused by the URL check, and by the resolver when the check is skipped.
     let url = format!("http://localhost:{}/secret", rig.inside.port);
     assert!(rig.get(&url).await.is_err());
-    let err = format!("{:?}", rig.client.inner().get(&url).send().await.unwrap_err());
+    let err = chain(&rig.client.inner().get(&url).send().await.unwrap_err());
     assert!(err.contains("private or local address"), "{err}");
     rig.inside_untouched();
 }

@@ -127,7 +127,8 @@ impl HttpClient {
     fn build(dev: bool, user_agent: &str, timeout: Duration, max_connections_per_host: usize, network: Arc<TestNetwork>) -> anyhow::Result<Self> {
         let redirect_network = network.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
+            // `previous` holds the first URL too: MAX_REDIRECTS redirects make it one longer.
+            if attempt.previous().len() > MAX_REDIRECTS {
                 return attempt.error("too many redirects");
             }
             match check_url(attempt.url(), dev, &redirect_network) {

@@ -67,7 +67,10 @@ impl DomainBlocks {
 
     /// Like `is_blocked`, from what is in memory (for code holding a transaction).
     pub fn is_blocked_cached(&self, url: &str) -> bool {
-        url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)).is_some_and(|h| self.refuses(&h))
+        match url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)) {
+            Some(host) => self.refuses(&host),
+            None => self.mode == FederationMode::Allowlist,
+        }
     }
 
     /// Whether the policy refuses `host`. A host that is not a host name is refused
@@ -84,7 +87,7 @@ impl DomainBlocks {
     pub async fn is_blocked_url(&self, pool: &DbPool, url: &str) -> bool {
         match url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)) {
             Some(host) => self.is_blocked(pool, &host).await,
-            None => false,
+            None => self.mode == FederationMode::Allowlist,
         }
     }
 

@@ -225,8 +225,8 @@ mod tests {
 
     #[test]
     fn depth_is_counted_outside_strings_only() {
-        assert!(check_depth(br#"{"a": [1, {"b": [2]}]}"#, 3).is_ok());
-        assert_eq!(check_depth(br#"{"a": [1, {"b": [2]}]}"#, 3 - 1), Err(LimitError::TooDeep));
+        assert!(check_depth(br#"{"a": [1, {"b": [2]}]}"#, 4).is_ok());
+        assert_eq!(check_depth(br#"{"a": [1, {"b": [2]}]}"#, 3), Err(LimitError::TooDeep));
         assert!(check_depth(br#"{"a": "[[[[[[[[[[\"[[[["}"#, 1).is_ok(), "brackets in strings do not count");
         let deep = format!("{}{}", "[".repeat(1_000_000), "]".repeat(1_000_000));
         assert_eq!(check_depth(deep.as_bytes(), MAX_JSON_DEPTH), Err(LimitError::TooDeep));
