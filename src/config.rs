@@ -27,7 +27,25 @@ pub struct Settings {
     pub contact_email: Option<String>,
     /// Where this server's source code is offered, as the AGPL asks of a modified copy.
     pub source_url: Option<String>,
+    /// Inbox requests a minute one remote host may make (burst and sustained rate).
+    pub inbox_rate_per_host: u32,
+    /// Whether every server may federate, or only those on the allowlist.
+    pub federation_mode: FederationMode,
 }
+
+/// `STAFFROOM_FEDERATION_MODE` (docs/security.md, "Allowlist mode").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum FederationMode {
+    /// Everyone but blocked servers.
+    #[default]
+    Open,
+    /// Only servers added with `staffroom domain allow` (and not blocked).
+    Allowlist,
+}
+
+/// Default of `STAFFROOM_INBOX_RATE_PER_HOST`: 50 a second sustained, a minute's
+/// worth at once.
+pub const DEFAULT_INBOX_RATE_PER_HOST: u32 = 3_000;
 
 /// How the outgoing queue sends (docs/federation.md, "Delivery").
 #[derive(Clone, Debug)]
@@ -210,7 +228,31 @@ impl Settings {
                 return Err(ConfigError(format!("STAFFROOM_SOURCE_URL={u:?} must be an absolute URL")));
             }
         }
-        Ok(Settings { domain, bind, database_url, data_dir, dev, db_pool_size, log_format, pg_bin_dir, delivery, contact_email, source_url })
+        let inbox_rate_per_host = number("STAFFROOM_INBOX_RATE_PER_HOST", DEFAULT_INBOX_RATE_PER_HOST.into(), 1, 1_000_000)? as u32;
+        let federation_mode = match env("STAFFROOM_FEDERATION_MODE").as_deref().map(|m| m.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("open") => FederationMode::Open,
+            Some("allowlist") => FederationMode::Allowlist,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "STAFFROOM_FEDERATION_MODE={other:?} must be \"open\" (everyone but blocked servers) or \"allowlist\" (only servers added with staffroom domain allow)"
+                )))
+            }
+        };
+        Ok(Settings {
+            domain,
+            bind,
+            database_url,
+            data_dir,
+            dev,
+            db_pool_size,
+            log_format,
+            pg_bin_dir,
+            delivery,
+            inbox_rate_per_host,
+            federation_mode,
+            contact_email,
+            source_url,
+        })
     }
 
     /// The public host, which `serve` cannot run without.
@@ -284,6 +326,9 @@ mod tests {
         assert!(s.database_url.is_none());
         assert!(s.require_domain().is_err());
         assert_eq!(s.scheme(), "https");
+        assert_eq!(s.federation_mode, FederationMode::Open);
+        assert_eq!(s.inbox_rate_per_host, DEFAULT_INBOX_RATE_PER_HOST);
+        assert_eq!(load(&[("STAFFROOM_FEDERATION_MODE", "Allowlist")]).unwrap().federation_mode, FederationMode::Allowlist);
     }
 
     #[test]
@@ -306,6 +351,8 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("STAFFROOM_DB_POOL_SIZE", "0"),
             ("STAFFROOM_LOG_FORMAT", "xml"),
+            ("STAFFROOM_INBOX_RATE_PER_HOST", "0"),
+            ("STAFFROOM_FEDERATION_MODE", "closed"),
         ];
         for (name, value) in cases {
             let err = load(&[(name, value)]).unwrap_err().to_string();

@@ -21,6 +21,8 @@ pub struct AppContext {
     pub client: HttpClient,
     /// Servers we refuse to federate with.
     pub blocks: Arc<crate::federation::domains::DomainBlocks>,
+    /// Inbox requests per remote host (federation/limits.rs).
+    pub inbox_rate: Arc<crate::federation::limits::HostRateLimiter>,
     /// Stores incoming posts in groups (federation/intake.rs).
     pub posts: crate::federation::intake::PostWriter,
     /// Wakes the delivery worker after a transaction queued deliveries.

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use staffroom::{
-    config::Settings,
+    config::{FederationMode, Settings},
     db::{self, managed::{Lifetime, ManagedPostgres}, DbPool},
     services::accounts::{self, NewUser},
     startup::{self, Database},
@@ -50,8 +50,12 @@ enum DomainCommand {
     Block { host: String },
     /// Federate with HOST again.
     Unblock { host: String },
-    /// List blocked servers.
+    /// List blocked servers, and the allowed ones of allowlist mode.
     List,
+    /// Allowlist mode (STAFFROOM_FEDERATION_MODE=allowlist): federate with HOST (and its subdomains).
+    Allow { host: String },
+    /// Take HOST off the allowlist.
+    Disallow { host: String },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +241,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             .await
         }
         Command::Domain(DomainCommand::List) => {
+            let mode = settings.federation_mode;
             with_database(&settings, |pool| async move {
                 let blocks = staffroom::federation::domains::list(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
                 if blocks.is_empty() {
@@ -244,6 +249,44 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
                 for (domain, at) in blocks {
                     println!("{domain:<50} blocked {}", at.format("%Y-%m-%d %H:%M UTC"));
+                }
+                let allowed = staffroom::federation::domains::list_allowed(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let mode = match mode {
+                    FederationMode::Open => "open: every server but the blocked ones; the allowlist below is not in force",
+                    FederationMode::Allowlist => "allowlist: only the servers below, unless blocked",
+                };
+                println!("Federation mode {mode}.");
+                if allowed.is_empty() {
+                    println!("No allowed servers.");
+                }
+                for (domain, at) in allowed {
+                    println!("{domain:<50} allowed {}", at.format("%Y-%m-%d %H:%M UTC"));
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Domain(DomainCommand::Allow { host }) => {
+            let mode = settings.federation_mode;
+            with_database(&settings, |pool| async move {
+                let added = staffroom::federation::domains::allow(&pool, &host).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                println!("{}", if added { format!("Allowed {host} (and its subdomains).") } else { format!("{host} was already allowed.") });
+                if mode == FederationMode::Open {
+                    println!("The allowlist is in force only with STAFFROOM_FEDERATION_MODE=allowlist.");
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Domain(DomainCommand::Disallow { host }) => {
+            let mode = settings.federation_mode;
+            with_database(&settings, |pool| async move {
+                let (removed, dropped) =
+                    staffroom::federation::domains::disallow(&pool, &host, mode).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                if removed {
+                    println!("{host} is no longer allowed; {dropped} queued deliveries dropped.");
+                } else {
+                    println!("{host} was not allowed.");
                 }
                 Ok(())
             })

@@ -98,8 +98,18 @@ static STRICT: LazyLock<Builder<'static>> = LazyLock::new(|| {
 /// `rel="nofollow noopener noreferrer"` and `target="_blank"`.
 pub fn sanitize_remote_html(html: &str) -> String {
     let cleaned = STRICT.clean(capped(html)).to_string();
-    convert(&cleaned)
+    let (converted, blocks_in_heading) = convert(&cleaned);
+    if !blocks_in_heading {
+        return converted;
+    }
+    // A heading holding a list or a quote became `<p><strong><ol>…`, which no parser
+    // keeps as it is (a `<p>` cannot hold a list): parse it once more, as a browser
+    // would, so that what we store is what every client shows. (Found by fuzzing.)
+    convert(&STRICT.clean(&converted).to_string()).0
 }
+
+/// Elements that cannot sit inside the `<p>` a heading becomes.
+const BLOCKS: [&str; 6] = ["p", "pre", "blockquote", "ul", "ol", "li"];
 
 /// Attribute values that pass: classes of microformats and of Mastodon's own markup,
 /// `translate` only as `no`, list numbers only as numbers.
@@ -133,17 +143,27 @@ fn allowed_class(class: &str) -> bool {
 }
 
 /// Headings to `<p><strong>`, links without `href` unwrapped, and attributes in a
-/// fixed order (ammonia's order depends on which it removed).
-fn convert(cleaned: &str) -> String {
+/// fixed order (ammonia's order depends on which it removed). Also says whether a
+/// heading held a block element.
+fn convert(cleaned: &str) -> (String, bool) {
     let mut out = String::with_capacity(cleaned.len() + 32);
+    let (mut in_heading, mut blocks_in_heading) = (0usize, false);
     // For each open `<a>`: whether it was kept. html5ever can nest links (through
     // table cells that ammonia then unwraps), so this is a stack.
     let mut links: Vec<bool> = Vec::new();
     for token in markup::tokens(cleaned) {
         match token {
             Token::Text(text) => out.push_str(text),
-            Token::Start { name, .. } if HEADINGS.contains(&name) => out.push_str("<p><strong>"),
-            Token::End { name } if HEADINGS.contains(&name) => out.push_str("</strong></p>"),
+            Token::Start { name, .. } if HEADINGS.contains(&name) => {
+                // html5ever nests headings through an unknown element (`<h1><x><h2>`).
+                blocks_in_heading |= in_heading > 0;
+                in_heading += 1;
+                out.push_str("<p><strong>");
+            }
+            Token::End { name } if HEADINGS.contains(&name) => {
+                in_heading = in_heading.saturating_sub(1);
+                out.push_str("</strong></p>");
+            }
             Token::Start {
                 name: "a",
                 mut attrs,
@@ -161,6 +181,7 @@ fn convert(cleaned: &str) -> String {
                 }
             }
             Token::Start { name, mut attrs } => {
+                blocks_in_heading |= in_heading > 0 && BLOCKS.contains(&name);
                 attrs.sort_by_key(|(attr, _)| attribute_rank(attr));
                 markup::push_start_tag(&mut out, name, &attrs);
             }
@@ -171,7 +192,7 @@ fn convert(cleaned: &str) -> String {
             }
         }
     }
-    out
+    (out, blocks_in_heading)
 }
 
 fn attribute_rank(attribute: &str) -> usize {
@@ -566,6 +587,51 @@ mod tests {
         )));
         // Only the first 5000 start tags were read (three a chunk).
         assert_eq!(out.matches("Hello").count(), 5000 / 3 + 1);
+    }
+
+    #[test]
+    fn headings_holding_lists_come_out_as_clients_parse_them() {
+        // Found by fuzzing (tests/fuzz, target html): `<p><strong><ol>` is reparsed by
+        // every browser into something else, so it must not be what we store.
+        for html in [
+            "<h2>h2<<ol><li>d/h2</>li<<//li></ol>",
+            "<h1>a<blockquote>b</blockquote>c</h1>",
+            "<h3><ul><li>x</li></ul></h3>",
+            "<h1>h1<Kh1><h2>-2<math<\u{7f}h1>",
+        ] {
+            let once = s(html);
+            assert_eq!(s(&once), once, "{html}");
+            assert!(!once.contains("<strong><ol>") && !once.contains("<strong><ul>") && !once.contains("<strong><blockquote>"), "{once}");
+        }
+        assert_eq!(s("<h2>h2<<ol><li>d/h2</>li<<//li></ol>"), "<p><strong>h2&lt;</strong></p><ol><li><strong>d/h2li&lt;</strong></li></ol><p></p>");
+    }
+
+    #[test]
+    fn local_posts_meet_the_same_allowlist() {
+        // A teacher's post is plain text that we render; what we render passes the
+        // remote sanitiser unchanged, so local and remote posts meet one allowlist.
+        let alice = crate::content::ResolvedMention {
+            username: "alice".into(),
+            domain: Some("school.example".into()),
+            profile_url: "https://school.example/@alice".into(),
+            actor_id: "https://school.example/users/alice".into(),
+        };
+        for text in [
+            r#"<script>alert(1)</script> javascript:alert(1) <a href="javascript:x" onclick="y">z</a>"#,
+            "Read https://example.org/a?x=1&y=<b> #edchat @alice@school.example",
+            "<img src=x onerror=alert(1)>\n\n<style>p{}</style> <iframe srcdoc='x'>",
+        ] {
+            let html = crate::content::render_plain_text(text, std::slice::from_ref(&alice), &|t| format!("https://staff.example/tags/{t}"));
+            // Every element we write is one the allowlist keeps. (Attributes differ, as on
+            // Mastodon: its own mention and hashtag links carry no nofollow/_blank.)
+            let elements = |h: &str| h.split('<').skip(1).map(|t| t.split([' ', '>']).next().unwrap_or("").to_string()).collect::<Vec<_>>();
+            assert_eq!(elements(&s(&html)), elements(&html), "{text}");
+            assert_eq!(crate::content::html_to_text(&s(&html)), crate::content::html_to_text(&html));
+            for danger in ["<script", "<img", "<style", "<iframe", "href=\"javascript"] {
+                assert!(!html.contains(danger), "{danger} in {html}");
+            }
+            assert!(html.split('<').skip(1).all(|tag| !tag.split('>').next().unwrap_or("").contains(" on")), "{html}");
+        }
     }
 
     #[test]

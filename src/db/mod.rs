@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod apps;
 pub mod bookmarks;
 pub mod deliveries;
+pub mod domain_allows;
 pub mod domain_blocks;
 pub mod follows;
 pub mod idempotency;

@@ -210,6 +210,13 @@ diesel::table! {
 diesel::joinable!(access_tokens -> users (user_id));
 
 diesel::table! {
+    domain_allows (domain) {
+        domain -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     domain_blocks (domain) {
         domain -> Text,
         created_at -> Timestamptz,

@@ -63,16 +63,41 @@ fn is_forbidden_v4(ip: Ipv4Addr) -> bool {
         || o[0] >= 240 // reserved
 }
 
+/// For tests of the address rules only (tests/ssrf.rs), never reachable from
+/// settings: names answered from `hosts` instead of DNS, plain http allowed to those
+/// names, and `permit` the one private address that may be contacted, so a test
+/// server on 127.0.0.2 can answer while everything else stays refused.
+#[doc(hidden)]
+#[derive(Clone, Debug, Default)]
+pub struct TestNetwork {
+    pub hosts: Vec<(String, IpAddr)>,
+    pub permit: Option<IpAddr>,
+}
+
+impl TestNetwork {
+    fn allows(&self, ip: IpAddr) -> bool {
+        !is_forbidden_ip(ip) || self.permit == Some(ip)
+    }
+
+    fn knows(&self, host: &str) -> bool {
+        self.hosts.iter().any(|(h, _)| h.eq_ignore_ascii_case(host)) || self.permit.is_some_and(|p| host.trim_matches(['[', ']']).parse() == Ok(p))
+    }
+}
+
 /// Resolves names and drops forbidden addresses, so the address connected to is
 /// the address checked.
-struct PublicOnlyResolver;
+struct PublicOnlyResolver(Arc<TestNetwork>);
 
 impl Resolve for PublicOnlyResolver {
     fn resolve(&self, name: Name) -> Resolving {
+        let network = self.0.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = addrs.into_iter().filter(|a| !is_forbidden_ip(a.ip())).collect();
+            let addrs: Vec<SocketAddr> = match network.hosts.iter().find(|(h, _)| h.eq_ignore_ascii_case(&host)) {
+                Some((_, ip)) => vec![SocketAddr::new(*ip, 0)],
+                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+            };
+            let allowed: Vec<SocketAddr> = addrs.into_iter().filter(|a| network.allows(a.ip())).collect();
             if allowed.is_empty() {
                 return Err(Box::new(ClientError::Forbidden(host)) as Box<dyn std::error::Error + Send + Sync>);
             }
@@ -85,16 +110,28 @@ impl Resolve for PublicOnlyResolver {
 pub struct HttpClient {
     inner: reqwest::Client,
     dev: bool,
+    network: Arc<TestNetwork>,
 }
 
 impl HttpClient {
     pub fn new(dev: bool, user_agent: &str, timeout: Duration, max_connections_per_host: usize) -> anyhow::Result<Self> {
-        let redirect_dev = dev;
+        Self::build(dev, user_agent, timeout, max_connections_per_host, Arc::default())
+    }
+
+    /// A production-mode client on a test network (see `TestNetwork`).
+    #[doc(hidden)]
+    pub fn for_tests(network: TestNetwork, timeout: Duration) -> anyhow::Result<Self> {
+        Self::build(false, "Staffroom-test", timeout, 2, Arc::new(network))
+    }
+
+    fn build(dev: bool, user_agent: &str, timeout: Duration, max_connections_per_host: usize, network: Arc<TestNetwork>) -> anyhow::Result<Self> {
+        let redirect_network = network.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
+            // `previous` holds the first URL too: MAX_REDIRECTS redirects make it one longer.
+            if attempt.previous().len() > MAX_REDIRECTS {
                 return attempt.error("too many redirects");
             }
-            match check_url(attempt.url(), redirect_dev) {
+            match check_url(attempt.url(), dev, &redirect_network) {
                 Ok(()) => attempt.follow(),
                 Err(e) => attempt.error(e),
             }
@@ -107,9 +144,9 @@ impl HttpClient {
             .pool_idle_timeout(Duration::from_secs(60))
             .redirect(policy);
         if !dev {
-            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
+            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver(network.clone())));
         }
-        Ok(HttpClient { inner: builder.build()?, dev })
+        Ok(HttpClient { inner: builder.build()?, dev, network })
     }
 
     pub fn dev(&self) -> bool {
@@ -118,7 +155,7 @@ impl HttpClient {
 
     /// Refuses URLs we must not contact, before any connection is made.
     pub fn check(&self, url: &Url) -> Result<(), ClientError> {
-        check_url(url, self.dev)
+        check_url(url, self.dev, &self.network)
     }
 
     pub fn inner(&self) -> &reqwest::Client {
@@ -141,18 +178,18 @@ impl HttpClient {
     }
 }
 
-fn check_url(url: &Url, dev: bool) -> Result<(), ClientError> {
+fn check_url(url: &Url, dev: bool, network: &TestNetwork) -> Result<(), ClientError> {
     match url.scheme() {
         "https" => {}
-        "http" if dev => {}
+        "http" if dev || url.host_str().is_some_and(|h| network.knows(h)) => {}
         _ => return Err(ClientError::Scheme(url.to_string())),
     }
     if dev {
         return Ok(());
     }
     match url.host() {
-        Some(url::Host::Ipv4(ip)) if is_forbidden_ip(IpAddr::V4(ip)) => Err(ClientError::Forbidden(url.to_string())),
-        Some(url::Host::Ipv6(ip)) if is_forbidden_ip(IpAddr::V6(ip)) => Err(ClientError::Forbidden(url.to_string())),
+        Some(url::Host::Ipv4(ip)) if !network.allows(IpAddr::V4(ip)) => Err(ClientError::Forbidden(url.to_string())),
+        Some(url::Host::Ipv6(ip)) if !network.allows(IpAddr::V6(ip)) => Err(ClientError::Forbidden(url.to_string())),
         Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") => {
             Err(ClientError::Forbidden(url.to_string()))
         }
@@ -179,18 +216,19 @@ mod tests {
         for ip in [
             "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
             "224.0.0.1", "255.255.255.255", "::1", "::", "fc00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-            "64:ff9b::7f00:1",
+            "64:ff9b::7f00:1", "::ffff:169.254.169.254", "::ffff:100.64.0.1", "100.127.255.254", "169.254.0.1", "ff02::1",
+            "239.255.255.250", "::ffff:0.0.0.0", "::127.0.0.1", "fd00::1", "198.18.0.1", "240.0.0.1", "192.0.0.8",
         ] {
             assert!(is_forbidden_ip(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"] {
+        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "100.63.255.255", "100.128.0.1", "172.32.0.1"] {
             assert!(!is_forbidden_ip(ip.parse().unwrap()), "{ip}");
         }
     }
 
     #[test]
     fn urls_are_checked_before_connecting() {
-        let check = |u: &str, dev| check_url(&Url::parse(u).unwrap(), dev).is_ok();
+        let check = |u: &str, dev| check_url(&Url::parse(u).unwrap(), dev, &TestNetwork::default()).is_ok();
         assert!(check("https://mastodon.example/users/a", false));
         assert!(!check("http://mastodon.example/users/a", false));
         assert!(!check("https://127.0.0.1/users/a", false));

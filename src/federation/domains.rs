@@ -1,9 +1,11 @@
-//! Domain blocks: a school can refuse to federate with a server. The list lives in
-//! the database (so `staffroom domain block` works while `serve` runs) and in memory,
-//! refreshed every few seconds.
+//! Domain policy: a school can refuse to federate with a server (blocks), or, in
+//! allowlist mode, federate only with listed partner servers (allows). Both lists
+//! live in the database (so `staffroom domain block|allow` work while `serve` runs)
+//! and in memory, refreshed every few seconds.
 
 use crate::{
-    db::{domain_blocks, DbPool},
+    config::FederationMode,
+    db::{domain_allows, domain_blocks, DbPool},
     error::{Error, Result},
 };
 use std::{
@@ -14,9 +16,20 @@ use std::{
 
 const REFRESH: Duration = Duration::from_secs(5);
 
+/// What the policy holds in memory.
+#[derive(Default)]
+struct Lists {
+    blocked: BTreeSet<String>,
+    allowed: BTreeSet<String>,
+    refreshed: Option<Instant>,
+}
+
+/// The domain policy. "Blocked" below means refused: on the block list, or, in
+/// allowlist mode, not on the allow list.
 #[derive(Default)]
 pub struct DomainBlocks {
-    state: RwLock<(BTreeSet<String>, Option<Instant>)>,
+    mode: FederationMode,
+    state: RwLock<Lists>,
 }
 
 /// A host as blocks are written: lower case, without a port.
@@ -31,36 +44,42 @@ pub fn normalise(host: &str) -> Option<String> {
 }
 
 impl DomainBlocks {
-    /// Whether `host` (or a domain above it) is blocked, as of a few seconds ago.
+    pub fn new(mode: FederationMode) -> Self {
+        DomainBlocks { mode, state: RwLock::default() }
+    }
+
+    /// Whether `host` is refused, as of a few seconds ago.
     pub async fn is_blocked(&self, pool: &DbPool, host: &str) -> bool {
-        let stale = self.state.read().unwrap().1.is_none_or(|at| at.elapsed() > REFRESH);
+        let stale = self.state.read().unwrap().refreshed.is_none_or(|at| at.elapsed() > REFRESH);
         if stale {
             if let Ok(mut conn) = pool.get().await {
-                if let Ok(rows) = domain_blocks::list(&mut conn).await {
-                    *self.state.write().unwrap() = (rows.into_iter().map(|(d, _)| d).collect(), Some(Instant::now()));
+                if let (Ok(blocked), Ok(allowed)) = (domain_blocks::list(&mut conn).await, domain_allows::list(&mut conn).await) {
+                    *self.state.write().unwrap() = Lists {
+                        blocked: blocked.into_iter().map(|(d, _)| d).collect(),
+                        allowed: allowed.into_iter().map(|(d, _)| d).collect(),
+                        refreshed: Some(Instant::now()),
+                    };
                 }
             }
         }
-        normalise(host).is_some_and(|h| self.contains(&h))
+        self.refuses(host)
     }
 
     /// Like `is_blocked`, from what is in memory (for code holding a transaction).
     pub fn is_blocked_cached(&self, url: &str) -> bool {
-        url::Url::parse(url).ok().and_then(|u| u.host_str().and_then(normalise)).is_some_and(|h| self.contains(&h))
+        match url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)) {
+            Some(host) => self.refuses(&host),
+            None => self.mode == FederationMode::Allowlist,
+        }
     }
 
-    /// Whether the normalised `host` or a domain above it is in the list.
-    fn contains(&self, host: &str) -> bool {
+    /// Whether the policy refuses `host`. A host that is not a host name is refused
+    /// only in allowlist mode.
+    fn refuses(&self, host: &str) -> bool {
         let state = self.state.read().unwrap();
-        let mut candidate = host;
-        loop {
-            if state.0.contains(candidate) {
-                return true;
-            }
-            match candidate.split_once('.') {
-                Some((_, parent)) if parent.contains('.') => candidate = parent,
-                _ => return false,
-            }
+        match normalise(host) {
+            Some(h) => listed(&state.blocked, &h) || (self.mode == FederationMode::Allowlist && !listed(&state.allowed, &h)),
+            None => self.mode == FederationMode::Allowlist,
         }
     }
 
@@ -68,15 +87,29 @@ impl DomainBlocks {
     pub async fn is_blocked_url(&self, pool: &DbPool, url: &str) -> bool {
         match url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)) {
             Some(host) => self.is_blocked(pool, &host).await,
-            None => false,
+            None => self.mode == FederationMode::Allowlist,
         }
     }
 
 }
 
+/// Whether the normalised `host` or a domain above it is in `list`.
+fn listed(list: &BTreeSet<String>, host: &str) -> bool {
+    let mut candidate = host;
+    loop {
+        if list.contains(candidate) {
+            return true;
+        }
+        match candidate.split_once('.') {
+            Some((_, parent)) if parent.contains('.') => candidate = parent,
+            _ => return false,
+        }
+    }
+}
+
 /// `staffroom domain block HOST`: also drops what is queued for it.
 pub async fn block(pool: &DbPool, host: &str) -> Result<(bool, usize)> {
-    let host = normalise(host).ok_or_else(|| Error::bad_request(format!("{host:?} is not a host name: give it as mastodon.example")))?;
+    let host = host_arg(host)?;
     let mut conn = pool.get().await?;
     let added = domain_blocks::insert(&mut conn, &host).await?;
     let dropped = crate::db::deliveries::remove_for_domain(&mut conn, &host).await?;
@@ -84,9 +117,34 @@ pub async fn block(pool: &DbPool, host: &str) -> Result<(bool, usize)> {
 }
 
 pub async fn unblock(pool: &DbPool, host: &str) -> Result<bool> {
-    let host = normalise(host).ok_or_else(|| Error::bad_request(format!("{host:?} is not a host name")))?;
+    let host = host_arg(host)?;
     let mut conn = pool.get().await?;
     Ok(domain_blocks::delete(&mut conn, &host).await?)
+}
+
+fn host_arg(host: &str) -> Result<String> {
+    normalise(host).ok_or_else(|| Error::bad_request(format!("{host:?} is not a host name: give it as school.example")))
+}
+
+/// `staffroom domain allow HOST`: a partner server for allowlist mode.
+pub async fn allow(pool: &DbPool, host: &str) -> Result<bool> {
+    let host = host_arg(host)?;
+    let mut conn = pool.get().await?;
+    Ok(domain_allows::insert(&mut conn, &host).await?)
+}
+
+/// `staffroom domain disallow HOST`: in allowlist mode, also drops what is queued for it.
+pub async fn disallow(pool: &DbPool, host: &str, mode: FederationMode) -> Result<(bool, usize)> {
+    let host = host_arg(host)?;
+    let mut conn = pool.get().await?;
+    let removed = domain_allows::delete(&mut conn, &host).await?;
+    let dropped = if removed && mode == FederationMode::Allowlist { crate::db::deliveries::remove_for_domain(&mut conn, &host).await? } else { 0 };
+    Ok((removed, dropped))
+}
+
+pub async fn list_allowed(pool: &DbPool) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+    let mut conn = pool.get().await?;
+    Ok(domain_allows::list(&mut conn).await?)
 }
 
 pub async fn list(pool: &DbPool) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
@@ -96,7 +154,37 @@ pub async fn list(pool: &DbPool) -> Result<Vec<(String, chrono::DateTime<chrono:
 
 #[cfg(test)]
 mod tests {
-    use super::normalise;
+    use super::*;
+
+    fn policy(mode: FederationMode, blocked: &[&str], allowed: &[&str]) -> DomainBlocks {
+        let p = DomainBlocks::new(mode);
+        *p.state.write().unwrap() = Lists {
+            blocked: blocked.iter().map(|s| s.to_string()).collect(),
+            allowed: allowed.iter().map(|s| s.to_string()).collect(),
+            refreshed: Some(Instant::now()),
+        };
+        p
+    }
+
+    #[test]
+    fn open_mode_refuses_only_blocked_servers_and_their_subdomains() {
+        let p = policy(FederationMode::Open, &["spam.example"], &["partner.example"]);
+        assert!(p.is_blocked_cached("https://spam.example/users/a"));
+        assert!(p.is_blocked_cached("https://eu.spam.example/inbox"));
+        assert!(!p.is_blocked_cached("https://notspam.example/inbox"));
+        assert!(!p.is_blocked_cached("https://anyone.example/inbox"));
+    }
+
+    #[test]
+    fn allowlist_mode_refuses_everyone_not_listed_and_blocks_still_win() {
+        let p = policy(FederationMode::Allowlist, &["bad.partner.example"], &["partner.example", "school.example"]);
+        assert!(!p.is_blocked_cached("https://partner.example/inbox"));
+        assert!(!p.is_blocked_cached("https://social.school.example:8443/users/b"));
+        assert!(p.is_blocked_cached("https://bad.partner.example/inbox"));
+        assert!(p.is_blocked_cached("https://mastodon.social/inbox"));
+        assert!(p.is_blocked_cached("https://school.example.evil.example/inbox"));
+        assert!(p.is_blocked_cached("not a url"));
+    }
 
     #[test]
     fn hosts_are_normalised() {

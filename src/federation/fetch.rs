@@ -227,6 +227,9 @@ pub async fn webfinger(ctx: &AppContext, username: &str, domain: &str) -> Result
     let url = format!("{scheme}://{domain}/.well-known/webfinger?resource=acct:{username}@{domain}");
     let parsed = Url::parse(&url).map_err(|_| Error::bad_request(format!("{domain} is not a host name")))?;
     ctx.client.check(&parsed).map_err(|e| Error::new(ErrorKind::Forbidden, e.to_string()))?;
+    if ctx.blocks.is_blocked(&ctx.pool, domain).await {
+        return Err(Error::new(ErrorKind::Forbidden, format!("{domain} is a server this instance does not federate with")));
+    }
     let response = ctx
         .client
         .inner()

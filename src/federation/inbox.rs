@@ -12,6 +12,7 @@ use crate::{
         activities,
         fetch::{self, Missing},
         keys::CachedKey,
+        limits,
         message_signatures::{self, RequestParts},
         protocol::activity::IncomingActivity,
         signatures,
@@ -62,7 +63,11 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
         return Ok(unsigned());
     }
     let signature = check_headers(ctx, req, Some(body))?;
-    let activity: IncomingActivity = serde_json::from_slice(body).map_err(|e| Error::bad_request(format!("the body is not an activity: {e}")))?;
+    let sender_host = limits::signer_host(&signature.key_id);
+    if let Some(wait) = ctx.inbox_rate.wait_time(&sender_host) {
+        return Ok(limits::too_many_requests(&sender_host, wait));
+    }
+    let activity = limits::parse_activity(body)?;
     let actor_id = activity.actor.clone().ok_or_else(|| Error::bad_request("the activity names no actor"))?;
     if ctx.blocks.is_blocked_url(&ctx.pool, &actor_id).await || ctx.blocks.is_blocked_url(&ctx.pool, &signature.key_id).await {
         return Err(Error::new(ErrorKind::Forbidden, "this server does not federate with yours"));
@@ -80,6 +85,10 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
             return forwarded_create(ctx, activity, &actor_id).await;
         }
         return Err(unauthorized(format!("the request is signed by {}, not by the activity's actor {actor_id}", signer.owner)));
+    }
+    // Only verified requests spend the allowance, so nobody can exhaust another server's.
+    if let Err(wait) = ctx.inbox_rate.take(&limits::signer_host(&signer.owner)) {
+        return Ok(limits::too_many_requests(&sender_host, wait));
     }
     let actor = match &signer.account {
         Some(account) => (**account).clone(),

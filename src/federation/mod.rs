@@ -11,6 +11,7 @@ pub mod inbox;
 pub mod intake;
 pub mod keys;
 pub mod message_signatures;
+pub mod limits;
 pub mod objects;
 pub mod protocol;
 pub mod routes;

@@ -122,7 +122,12 @@ impl RemoteActor {
 
 /// Starts a server for one actor named `username`.
 pub fn start(username: &str) -> RemoteActor {
-    start_with_key(username, PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap())
+    start_on("127.0.0.1", username)
+}
+
+/// The same on another loopback address (127.0.0.2 …): another host for domain policy.
+pub fn start_on(ip: &str, username: &str) -> RemoteActor {
+    start_with_key_on(ip, username, PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap())
 }
 
 /// A test-only key from tests/fixtures/keys.
@@ -133,10 +138,14 @@ pub fn fixture_key(file: &str) -> PKey<Private> {
 
 /// Starts a server for one actor named `username` whose RSA key is `key`.
 pub fn start_with_key(username: &str, key: PKey<Private>) -> RemoteActor {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    start_with_key_on("127.0.0.1", username, key)
+}
+
+fn start_with_key_on(ip: &str, username: &str, key: PKey<Private>) -> RemoteActor {
+    let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
     let actor = RemoteActor {
-        base: format!("http://127.0.0.1:{port}"),
+        base: format!("http://{ip}:{port}"),
         username: username.to_string(),
         key,
         documents: Arc::new(Mutex::new(Default::default())),

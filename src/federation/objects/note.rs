@@ -139,12 +139,13 @@ pub fn visibility_of(to: &[String], cc: &[String], followers: Option<&str>) -> V
     }
 }
 
-/// Most we keep of a remote post's HTML.
-pub const MAX_CONTENT_BYTES: usize = 100 * 1024;
+/// Tags we read of a post (federation/limits.rs refuses posts with over 1,000).
 pub const MAX_TAGS: usize = 100;
 
 /// Reads a remote note, refusing one that claims another author or host.
 pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<StatusId>, urls: &Urls) -> Result<IncomingPost> {
+    // Fetched posts (ancestors, boosts) meet the same limits as delivered ones.
+    crate::federation::limits::check_object(value).map_err(|e| Error::new(crate::error::ErrorKind::Unprocessable, e.to_string()))?;
     let note: IncomingNote = serde_json::from_value(value.clone()).map_err(|e| Error::bad_request(format!("not a note: {e}")))?;
     if !crate::federation::protocol::note::STORED_TYPES.contains(&note.kind.as_str()) {
         return Err(Error::bad_request(format!("{} objects are not stored", note.kind)));
@@ -156,7 +157,7 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
     if !same_host(&note.id, author_id) {
         return Err(Error::new(crate::error::ErrorKind::Forbidden, "the note's id is on another host than its author"));
     }
-    let (language, mut html) = match (&note.content, &note.content_map) {
+    let (language, html) = match (&note.content, &note.content_map) {
         (Some(c), map) => (map.as_ref().and_then(|m| m.keys().next().cloned()), c.clone()),
         (None, Some(map)) => {
             let (lang, text) = map.iter().next().map(|(k, v)| (Some(k.clone()), v.as_str().unwrap_or("").to_string())).unwrap_or_default();
@@ -164,9 +165,6 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
         }
         (None, None) => (None, String::new()),
     };
-    if html.len() > MAX_CONTENT_BYTES {
-        html.truncate(html.floor_char_boundary(MAX_CONTENT_BYTES));
-    }
     let mut content = content::sanitize_remote_html(&html);
     let title = note.name.clone().filter(|n| !n.trim().is_empty()).map(|n| n.chars().take(500).collect::<String>());
     // Articles and pages are shown as their title and a link to the original.
