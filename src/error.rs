@@ -13,6 +13,8 @@ pub enum ErrorKind {
     Conflict,
     Gone,
     Unprocessable,
+    /// A request body over its limit (413).
+    TooLarge,
     BadSignature,
     RemoteFailed,
     Unavailable,
@@ -29,6 +31,7 @@ impl ErrorKind {
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Gone => StatusCode::GONE,
             ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::RemoteFailed => StatusCode::BAD_GATEWAY,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -130,6 +130,7 @@ async fn bad_bodies_get_clear_errors() {
     let huge = format!("{{\"id\": \"{}\", \"pad\": \"{}\"}}", mallory.id(), "x".repeat(2 * 1024 * 1024));
     let res = mallory.signed_post(&app.client, &inbox, &huge, now).send().await.unwrap();
     assert_eq!(res.status(), 413);
+    assert!(res.json::<serde_json::Value>().await.unwrap()["error"].as_str().unwrap().contains("larger than"), "a JSON error says why");
     // Unknown kinds are accepted and ignored.
     let odd = json!({ "id": format!("{}#odd/1", mallory.id()), "type": "EmojiReact", "actor": mallory.id(), "object": "x" }).to_string();
     let res = mallory.signed_post(&app.client, &inbox, &odd, now).send().await.unwrap();

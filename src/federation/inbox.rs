@@ -28,22 +28,33 @@ use std::sync::Arc;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let limit = || web::PayloadConfig::new(MAX_BODY_BYTES);
-    cfg.service(web::resource("/inbox").app_data(limit()).route(web::post().to(shared_inbox)))
-        .service(web::resource("/users/{name}/inbox").app_data(limit()).route(web::post().to(personal_inbox)))
-        .service(web::resource("/actor/inbox").app_data(limit()).route(web::post().to(shared_inbox)));
+    cfg.service(web::resource("/inbox").route(web::post().to(shared_inbox)))
+        .service(web::resource("/users/{name}/inbox").route(web::post().to(personal_inbox)))
+        .service(web::resource("/actor/inbox").route(web::post().to(shared_inbox)));
+}
+
+/// The body, read up to `MAX_BODY_BYTES`; a larger one is refused with a JSON 413
+/// (as every other refusal here), before more than the limit is read.
+async fn read_body(payload: web::Payload) -> Result<web::Bytes> {
+    match payload.to_bytes_limited(MAX_BODY_BYTES).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(e)) => Err(Error::bad_request(format!("cannot read the request body: {e}"))),
+        Err(_) => Err(Error::new(ErrorKind::TooLarge, format!("the activity is larger than {MAX_BODY_BYTES} bytes"))),
+    }
 }
 
 fn unauthorized(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::BadSignature, message)
 }
 
-async fn shared_inbox(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+async fn shared_inbox(ctx: web::Data<AppContext>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse> {
+    let body = read_body(payload).await?;
     handle(&ctx, &req, &body).await
 }
 
-async fn personal_inbox(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes, name: web::Path<String>) -> Result<HttpResponse> {
+async fn personal_inbox(ctx: web::Data<AppContext>, req: HttpRequest, payload: web::Payload, name: web::Path<String>) -> Result<HttpResponse> {
     services::accounts::find_local_account(&ctx.pool, &name).await?;
+    let body = read_body(payload).await?;
     handle(&ctx, &req, &body).await
 }
 
