@@ -126,7 +126,7 @@ async fn bench(db_url: String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let domain = format!("127.0.0.1:{port}");
     let data = std::env::temp_dir().join(format!("staffroom-bench-{port}"));
-    let bin = std::env::var("STAFFROOM_BIN").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/staffroom").to_string());
+    let bin = std::env::var("STAFFROOM_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_staffroom").to_string());
     let mut server = Command::new(&bin)
         .arg("serve")
         .env("DATABASE_URL", &db_url)
@@ -140,7 +140,7 @@ async fn bench(db_url: String) {
         .env("STAFFROOM_LOG_FORMAT", "json")
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run scripts/bench, which builds target/release/staffroom");
+        .expect("run scripts/bench, which builds the release staffroom binary");
     let stderr = server.stderr.take().unwrap();
     std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
     // Idle connections are dropped before the server's keep-alive timeout closes them.
