@@ -13,8 +13,6 @@ use openssl::pkey::{PKey, Private};
 use serde_json::json;
 use staffroom::{db, federation::signatures, services::accounts::{create_local_user, NewUser}};
 use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -123,33 +121,11 @@ async fn bench(db_url: String) {
     }
 
     // The server under test: the release binary, its own process.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let domain = format!("127.0.0.1:{port}");
-    let data = std::env::temp_dir().join(format!("staffroom-bench-{port}"));
-    let bin = std::env::var("STAFFROOM_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_staffroom").to_string());
-    let mut server = Command::new(&bin)
-        .arg("serve")
-        .env("DATABASE_URL", &db_url)
-        .env("STAFFROOM_DOMAIN", &domain)
-        .env("STAFFROOM_BIND", &domain)
-        .env("STAFFROOM_DATA_DIR", &data)
-        .env("STAFFROOM_DEV", "true")
-        // All 20,000 activities come from one host: measure intake, not the rate limit.
-        .env("STAFFROOM_INBOX_RATE_PER_HOST", "1000000")
-        .env("RUST_LOG", "warn,staffroom=warn")
-        .env("STAFFROOM_LOG_FORMAT", "json")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run scripts/bench, which builds the release staffroom binary");
-    let stderr = server.stderr.take().unwrap();
-    std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+    // All 20,000 activities come from one host: measure intake, not the rate limit.
+    let server = support::Server::start(&db_url, &[("STAFFROOM_INBOX_RATE_PER_HOST", "1000000")]).await;
+    let domain = server.domain.clone();
     // Idle connections are dropped before the server's keep-alive timeout closes them.
     let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).pool_idle_timeout(Duration::from_secs(2)).build().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("http://{domain}/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 
     println!("Signing {ACTIVITIES} activities ...");
     let inbox = format!("http://{domain}/inbox");
@@ -249,12 +225,12 @@ async fn bench(db_url: String) {
     };
     send(0..ACTORS).await;
     println!("Posting {} activities with {CONCURRENCY} connections ...", ACTIVITIES - ACTORS);
-    let cpu_before = (process_cpu(server.id()), process_cpu(std::process::id()), postgres_cpu());
+    let cpu_before = (process_cpu(server.child.id()), process_cpu(std::process::id()), postgres_cpu());
     let started = Instant::now();
     let (mut latencies, failures) = send(ACTORS..ACTIVITIES).await;
     let elapsed = started.elapsed();
     let cpu = (
-        process_cpu(server.id()) - cpu_before.0,
+        process_cpu(server.child.id()) - cpu_before.0,
         process_cpu(std::process::id()) - cpu_before.1,
         postgres_cpu() - cpu_before.2,
     );
@@ -271,9 +247,7 @@ async fn bench(db_url: String) {
         let mut conn = pool.get().await.unwrap();
         diesel::sql_query("SELECT count(*) AS n FROM statuses").get_result::<N>(&mut conn).await.unwrap().n
     };
-    let _ = server.kill();
-    let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&data);
+    server.stop();
 
     println!();
     println!("  activities accepted:        {} ({failures} failures)", latencies.len());

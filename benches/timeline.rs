@@ -12,8 +12,6 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use staffroom::{db, services::accounts::{create_local_user, NewUser}};
 use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -143,30 +141,9 @@ async fn bench(db_url: String) {
     println!("Seeding {STATUSES} statuses from {ACCOUNTS} accounts ...");
     seed(&mut conn, alice).await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let domain = format!("127.0.0.1:{port}");
-    let data = std::env::temp_dir().join(format!("staffroom-bench-{port}"));
-    let bin = std::env::var("STAFFROOM_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_staffroom").to_string());
-    let mut server = Command::new(&bin)
-        .arg("serve")
-        .env("DATABASE_URL", &db_url)
-        .env("STAFFROOM_DOMAIN", &domain)
-        .env("STAFFROOM_BIND", &domain)
-        .env("STAFFROOM_DATA_DIR", &data)
-        .env("STAFFROOM_DEV", "true")
-        .env("RUST_LOG", "warn,staffroom=warn")
-        .env("STAFFROOM_LOG_FORMAT", "json")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run scripts/bench, which builds the release binary");
-    let stderr = server.stderr.take().unwrap();
-    std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+    let server = support::Server::start(&db_url, &[]).await;
+    let domain = server.domain.clone();
     let client = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(2)).build().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("http://{domain}/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 
     // A page deep in the past: max_id half-way through the statuses.
     #[derive(diesel::QueryableByName)]
@@ -188,9 +165,7 @@ async fn bench(db_url: String) {
         let (p50, p99, items) = measure(&client, &url, &token).await;
         println!("  {name:<26} p50 {p50:>6.2} ms   p99 {p99:>6.2} ms   ({items} statuses)");
     }
-    let _ = server.kill();
-    let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&data);
+    server.stop();
 
     // The statements below are those db/timelines.rs and db/status_batch.rs build.
     let home = format!(

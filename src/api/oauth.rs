@@ -183,14 +183,17 @@ async fn client_from(ctx: &AppContext, req: &HttpRequest, params: &Params) -> Re
     oauth::authenticate_client(&ctx.pool, &id, &secret).await
 }
 
+/// The parameters of a token or revoke request and the app whose credentials it carries.
+async fn client_request(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<(Params, App), OAuthError> {
+    let params = Params::parse(req, body).map_err(|e| OAuthError::InvalidRequest(e.message))?;
+    let app = client_from(ctx, req, &params).await?;
+    Ok((params, app))
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn token(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let params = match Params::parse(&req, &body) {
-        Ok(p) => p,
-        Err(e) => return oauth_error(OAuthError::InvalidRequest(e.message)),
-    };
-    let app = match client_from(&ctx, &req, &params).await {
-        Ok(app) => app,
+    let (params, app) = match client_request(&ctx, &req, &body).await {
+        Ok(found) => found,
         Err(e) => return oauth_error(e),
     };
     let request = TokenRequest {
@@ -215,12 +218,8 @@ pub async fn token(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Byte
 
 #[tracing::instrument(skip_all)]
 pub async fn revoke(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let params = match Params::parse(&req, &body) {
-        Ok(p) => p,
-        Err(e) => return oauth_error(OAuthError::InvalidRequest(e.message)),
-    };
-    let app = match client_from(&ctx, &req, &params).await {
-        Ok(app) => app,
+    let (params, app) = match client_request(&ctx, &req, &body).await {
+        Ok(found) => found,
         Err(e) => return oauth_error(e),
     };
     let Some(token) = params.get("token").filter(|t| !t.is_empty()) else {
