@@ -193,14 +193,14 @@ pub async fn search(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Search
             (Some(a), _) => accounts.push(a),
             (_, Some(s)) => {
                 let mut conn = ctx.pool.get().await?;
-                statuses.push(services::statuses::view(&mut conn, s, Some(&auth.account)).await?);
+                statuses.push(services::status_views::view(&mut conn, s, Some(&auth.account)).await?);
             }
             _ if resolve => {
                 if let Some(name) = ctx.urls.local_username(query) {
                     accounts.extend(services::accounts::find_local_account(&ctx.pool, name).await.ok());
                 } else if let Ok(a) = fetch::resolve_actor(&ctx, query).await {
                     accounts.push(a);
-                } else if let Some(view) = services::statuses::resolve_url(&ctx, &auth.account, query).await? {
+                } else if let Some(view) = services::status_views::resolve_url(&ctx, &auth.account, query).await? {
                     statuses.push(view);
                 }
             }

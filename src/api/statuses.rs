@@ -60,7 +60,7 @@ pub async fn create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, bo
     }, idempotency_key(&req)?)
     .await
     .map_err(unprocessable)?;
-    let view = services::statuses::get(&ctx, &auth.account, post.id).await?;
+    let view = services::status_views::get(&ctx, &auth.account, post.id).await?;
     Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
 }
 
@@ -89,7 +89,7 @@ fn unprocessable(e: Error) -> Error {
 
 pub async fn get(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
     auth.require("read:statuses")?;
-    let view = services::statuses::get(&ctx, &auth.account, status_id(&id)?).await?;
+    let view = services::status_views::get(&ctx, &auth.account, status_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
 }
 
@@ -105,14 +105,14 @@ pub async fn edit(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>,
     })
     .await
     .map_err(unprocessable)?;
-    let view = services::statuses::get(&ctx, &auth.account, id).await?;
+    let view = services::status_views::get(&ctx, &auth.account, id).await?;
     Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
 }
 
 pub async fn delete(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
     auth.require("write:statuses")?;
     let id = status_id(&id)?;
-    let view = services::statuses::get(&ctx, &auth.account, id).await?;
+    let view = services::status_views::get(&ctx, &auth.account, id).await?;
     let mut body = status(&view, &ctx.urls);
     services::statuses::delete(&ctx, &auth.account, id).await?;
     // Mastodon hands back the deleted post with its source text, for "delete and redraft".
@@ -122,7 +122,7 @@ pub async fn delete(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String
 
 pub async fn context(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
     auth.require("read:statuses")?;
-    let (ancestors, descendants) = services::statuses::context(&ctx, &auth.account, status_id(&id)?).await?;
+    let (ancestors, descendants) = services::status_views::context(&ctx, &auth.account, status_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(json!({
         "ancestors": ancestors.iter().map(|v| status(v, &ctx.urls)).collect::<Vec<_>>(),
         "descendants": descendants.iter().map(|v| status(v, &ctx.urls)).collect::<Vec<_>>(),
@@ -135,7 +135,7 @@ macro_rules! action {
             auth.require($scope)?;
             let id = status_id(&id)?;
             let changed = services::statuses::$service(&ctx, &auth.account, id).await?;
-            let view = services::statuses::get(&ctx, &auth.account, changed.id).await?;
+            let view = services::status_views::get(&ctx, &auth.account, changed.id).await?;
             Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
         }
     };

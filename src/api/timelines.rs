@@ -52,7 +52,7 @@ fn origin(q: &Query) -> Origin {
 pub async fn home(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> Result<HttpResponse> {
     auth.require("read:statuses")?;
     let q = Query::of(&req);
-    let views = services::statuses::home(&ctx, &auth.account, q.page(STATUSES)?).await?;
+    let views = services::status_views::home(&ctx, &auth.account, q.page(STATUSES)?).await?;
     Ok(statuses(&ctx, &req, &q, &views))
 }
 

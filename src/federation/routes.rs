@@ -129,7 +129,7 @@ async fn outbox(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Que
     use crate::federation::{activities::{announce, create_note}, objects::note::{local_status_to_note, status_uri}};
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
     let id = ctx.urls.outbox(&account.username);
-    let (total, items) = services::statuses::outbox(&ctx, &account, q.max_id.map(crate::db::StatusId), PAGE_SIZE).await?;
+    let (total, items) = services::published::outbox(&ctx, &account, q.max_id.map(crate::db::StatusId), PAGE_SIZE).await?;
     if q.page.is_none() {
         return Ok(collection(id, total));
     }
@@ -186,7 +186,7 @@ async fn following(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::
 async fn note(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<(String, i64)>) -> Result<HttpResponse> {
     let (name, id) = path.into_inner();
     let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
-    let view = match services::statuses::local_post(&ctx, &name, crate::db::StatusId(id), viewer).await {
+    let view = match services::published::local_post(&ctx, &name, crate::db::StatusId(id), viewer).await {
         Err(e) if e.kind == crate::error::ErrorKind::Gone && wants_activity_json(accept(&req)) => {
             let tombstone = crate::federation::protocol::note::Tombstone {
                 context: Some(plain_context()),
@@ -208,7 +208,7 @@ async fn note(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<(Str
 async fn note_activity(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<(String, i64)>) -> Result<HttpResponse> {
     let (name, id) = path.into_inner();
     let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
-    let view = services::statuses::local_post(&ctx, &name, crate::db::StatusId(id), viewer).await?;
+    let view = services::published::local_post(&ctx, &name, crate::db::StatusId(id), viewer).await?;
     let note = crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, view.in_reply_to.clone(), &ctx.urls);
     Ok(activity_json(&crate::federation::activities::create_note::wrap(&ctx, "Create", &note, &view.author, None)?))
 }

@@ -1,7 +1,7 @@
 //! Reading notifications (written by the database as their causes are stored) and
 //! the markers that remember where a reader stopped.
 
-use super::statuses::{views, StatusView};
+use super::status_views::{views, StatusView};
 use crate::{
     context::AppContext,
     db::{

@@ -2,7 +2,7 @@
 //! favourites, and the lists of accounts around a post or an account. Every list is
 //! one indexed query for the page, then `statuses::views` for what it shows.
 
-use super::statuses::{views, visible_status, StatusView};
+use super::{status_views::{views, StatusView}, visibility::visible_status};
 use crate::{
     context::AppContext,
     db::{
@@ -85,7 +85,7 @@ pub async fn bookmark(ctx: &AppContext, viewer: &Account, id: StatusId) -> Resul
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, viewer, id).await?;
     bookmarks::add(&mut conn, viewer.id, status.id).await?;
-    super::statuses::view(&mut conn, status, Some(viewer)).await
+    super::status_views::view(&mut conn, status, Some(viewer)).await
 }
 
 #[tracing::instrument(skip_all, fields(viewer = %viewer.username, status = %id))]
@@ -93,7 +93,7 @@ pub async fn unbookmark(ctx: &AppContext, viewer: &Account, id: StatusId) -> Res
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, viewer, id).await?;
     bookmarks::remove(&mut conn, viewer.id, status.id).await?;
-    super::statuses::view(&mut conn, status, Some(viewer)).await
+    super::status_views::view(&mut conn, status, Some(viewer)).await
 }
 
 /// Accounts with their counts, keyed as the list paginates them.

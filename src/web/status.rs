@@ -1,12 +1,12 @@
 //! A single post's page, at `/@name/ID` and at its ActivityPub id for browsers.
 
-use crate::{context::AppContext, db::StatusId, error::Result, services, services::statuses::PostView};
+use crate::{context::AppContext, db::StatusId, error::Result, services, services::published::PostView};
 use actix_web::{web, HttpResponse};
 use maud::{html, PreEscaped};
 
 pub async fn page(ctx: web::Data<AppContext>, path: web::Path<(String, i64)>) -> Result<HttpResponse> {
     let (name, id) = path.into_inner();
-    let view = services::statuses::local_post(&ctx, &name, StatusId(id), None).await?;
+    let view = services::published::local_post(&ctx, &name, StatusId(id), None).await?;
     render(&ctx, &view)
 }
 

@@ -3,7 +3,7 @@
 use super::account::account;
 use crate::{
     federation::objects::note::{profile_url, status_uri},
-    services::statuses::StatusView,
+    services::status_views::StatusView,
     urls::Urls,
 };
 use serde_json::{json, Value};
