@@ -22,6 +22,7 @@ pub mod statuses;
 pub mod timelines;
 pub mod tokens;
 pub mod users;
+pub mod visibility;
 
 use anyhow::Context;
 use diesel_async::{
