@@ -65,7 +65,7 @@ impl Application {
         let domain = settings.require_domain()?.to_string();
         db::run_migrations(database_url).await?;
         let pool = db::build_pool(database_url, settings.db_pool_size)?;
-        let site = services::instance::ensure_site(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let site = services::instance::ensure_site(&pool).await?;
         let urls = Urls::new(settings.scheme(), &domain);
         let client = HttpClient::new(
             settings.dev,
