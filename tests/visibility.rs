@@ -460,3 +460,48 @@ async fn accounts_inside_statuses_and_notifications_carry_their_counts() {
     let follow = alice_notes.body.as_array().unwrap().iter().find(|n| n["type"] == "follow").expect("a follow");
     assert_eq!(follow["account"]["following_count"], 1, "{follow}");
 }
+
+/// Posts of accounts on a server we block are hidden from everyone, including those
+/// stored before the block, and come back when it is lifted; other servers' are not
+/// touched.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_domain_block_hides_what_that_server_sent_before() {
+    let app = TestApp::spawn().await;
+    app.create_user("fan").await;
+    let fan = api::token(&app, "fan").await;
+    let fan_uri = format!("{}/users/fan", app.address);
+    let blocked = remote::start_on("127.0.0.2", "spammy");
+    let fine = remote::start_on("127.0.0.1", "fine");
+    let mut ids = Vec::new();
+    for actor in [&blocked, &fine] {
+        let note_id = format!("{}/notes/1", actor.id());
+        deliver(&app, actor, json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{note_id}/activity"), "type": "Create", "actor": actor.id(),
+            "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [fan_uri],
+            "object": { "id": note_id, "type": "Note", "attributedTo": actor.id(),
+                        "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [fan_uri],
+                        "content": "<p>@fan hello</p>", "published": "2026-12-01T10:00:00Z",
+                        "tag": [{ "type": "Mention", "href": fan_uri, "name": "@fan" }] },
+        }))
+        .await;
+        let found = api::get(&app, &format!("/api/v2/search?q={}", urlencode(&note_id)), Some(&fan)).await;
+        let id = found.body["statuses"][0]["id"].as_str().unwrap_or_else(|| panic!("{note_id} stored and shown: {}", found.body)).to_string();
+        ids.push((id, found.body["statuses"][0]["account"]["id"].as_str().unwrap().to_string()));
+    }
+    let shown = |ids: Vec<String>| ids;
+    let seen = async |id: &str| api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&fan)).await.status == 200;
+    let home = async || shown(api::get(&app, "/api/v1/timelines/home", Some(&fan)).await.ids());
+
+    staffroom::federation::domains::block(&app.pool, "127.0.0.2").await.unwrap();
+    let (spam, spam_account) = &ids[0];
+    let (other, _) = &ids[1];
+    assert!(!seen(spam).await, "the blocked server's post is hidden");
+    assert!(seen(other).await, "another server's post is still shown");
+    assert_eq!(home().await, vec![other.clone()], "home shows only the other server's post");
+    assert_eq!(api::get(&app, &format!("/api/v1/accounts/{spam_account}"), Some(&fan)).await.status, 404, "nor its account");
+
+    staffroom::federation::domains::unblock(&app.pool, "127.0.0.2").await.unwrap();
+    assert!(seen(spam).await, "shown again once the block is lifted");
+    assert_eq!(home().await.len(), 2);
+}
