@@ -106,6 +106,7 @@ async fn handle(req: HttpRequest, body: web::Bytes, receivers: web::Data<Arc<BTr
         (status, script.latency, script.retry_after.clone())
     };
     if !latency.is_zero() {
+        // A slow server on purpose (the script asks for it): the behaviour under test.
         tokio::time::sleep(latency).await;
     }
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
