@@ -118,7 +118,7 @@ async fn public_and_hashtag_timelines_show_public_posts_to_anyone() {
     let remote = api::get(&app, "/api/v1/timelines/public?remote=true", None).await;
     assert_eq!(remote.ids().len(), 1, "{}", remote.body);
     assert!(remote.body[0]["content"].as_str().unwrap().contains("another school"), "{}", remote.body);
-    assert_eq!(api::get(&app, "/api/v1/timelines/public?local=true", None).await.ids(), [id(&thread), id(&public)]);
+    assert_eq!(api::get(&app, "/api/v1/timelines/public?local=true", None).await.ids(), [id(&science), id(&thread), id(&public)]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
