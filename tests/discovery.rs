@@ -76,7 +76,7 @@ async fn webfinger_refuses_unknown_and_malformed_resources() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_instance_actor_is_discoverable_and_keeps_its_own_key() {
+async fn the_instance_actor_is_discoverable_and_signs_with_its_own_key() {
     let app = TestApp::spawn().await;
     let res = app.get(&format!("/.well-known/webfinger?resource=acct:{0}@{0}", app.domain), None).await;
     assert_eq!(res.status(), 200);
@@ -99,6 +99,15 @@ async fn the_instance_actor_is_discoverable_and_keeps_its_own_key() {
     // The key survives restarts: a second server on the same database publishes the same one.
     let again = staffroom::services::instance::ensure_site(&app.pool).await.unwrap();
     assert_eq!(again.public_key_pem, pem);
+
+    // Our fetches are signed with it: a server that checks signatures (with code we
+    // did not write) verifies the GET against the published key. Its answer is empty,
+    // so the fetch itself fails; the request is what counts here.
+    let remote = &common::receiver::start(1, pem)[0];
+    let _ = staffroom::federation::fetch::fetch_object(&app.ctx, &remote.inbox("/notes/1")).await;
+    let log = remote.log.lock().unwrap().clone();
+    assert_eq!(log.len(), 1, "one fetch reached the server");
+    assert!(log[0].verified, "the fetch is signed with the instance actor's published key");
 
     // Browsers are sent to the about page.
     let res = app.get("/actor", Some("text/html")).await;
