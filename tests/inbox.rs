@@ -236,6 +236,12 @@ async fn a_slow_remote_times_out_cleanly() {
     assert_eq!(res.status(), 401, "the key could not be fetched in time");
     assert!(started.elapsed() < std::time::Duration::from_secs(4), "gave up after the timeout: {:?}", started.elapsed());
     assert_eq!(traces(&app).await, 0);
+
+    // Control: once her server answers in time, the same Follow is taken.
+    *mallory.delay.lock().unwrap() = std::time::Duration::ZERO;
+    let res = mallory.signed_post(&app.client, &format!("{}/inbox", app.address), &follow(&mallory, &app, 1), Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    assert!(traces(&app).await > 0, "her account and follow are stored");
 }
 
 #[tokio::test(flavor = "multi_thread")]

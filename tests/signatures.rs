@@ -359,6 +359,7 @@ async fn ed25519_multikeys_sign_rfc9421_requests() {
     // Cached now: a second one verifies without fetching the actor again.
     let actor_fetches = || mallory.requests.lock().unwrap().iter().filter(|p| **p == format!("/users/{}", mallory.username)).count();
     let fetches = actor_fetches();
+    assert!(fetches > 0, "the first good signature fetched her actor");
     let (status, _) = send(mallory.signed_post_rfc9421(&app.client, &inbox, &body("3"), &ed, &key_id, now).build().unwrap(), &app).await;
     assert_eq!(status, 202);
     assert_eq!(actor_fetches(), fetches);
