@@ -84,6 +84,26 @@ impl RemoteActor {
 }
 
 impl RemoteActor {
+    /// Sends a new signed Follow of `object` (ids `…#knocks/N`) to `inbox` until one
+    /// is answered `status`. A server rereads its domain lists every 5 s: this is how
+    /// a test waits for a list change to take effect.
+    pub async fn knock_until(&self, client: &reqwest::Client, inbox: &str, object: &str, status: u16, what: &str) {
+        static KNOCKS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        super::eventually(std::time::Duration::from_secs(15), what, || {
+            let n = KNOCKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let body = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{}#knocks/{n}", self.id()),
+                "type": "Follow",
+                "actor": self.id(),
+                "object": object,
+            })
+            .to_string();
+            async move { self.signed_post(client, inbox, &body, chrono::Utc::now()).send().await.unwrap().status().as_u16() == status }
+        })
+        .await;
+    }
+
     /// A POST to `url` signed with RFC 9421 the way Fedify signs (`@method`,
     /// `@target-uri`, `@authority`, `host`, `date`, `content-digest`; `created`).
     pub fn signed_post_rfc9421(
@@ -164,6 +184,7 @@ fn start_with_key_on(ip: &str, username: &str, key: PKey<Private>) -> RemoteActo
                 requests.lock().unwrap().push(req.path().to_string());
                 let wait = *delay.lock().unwrap();
                 if !wait.is_zero() {
+                    // A slow server on purpose (a test set `delay`): the behaviour under test.
                     tokio::time::sleep(wait).await;
                 }
                 match docs.lock().unwrap().get(req.path()) {
