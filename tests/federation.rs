@@ -251,8 +251,13 @@ async fn a_boost_of_a_post_we_lack_fetches_it_from_its_origin() {
     eventually(WAIT, "the boosted post was fetched by alice's server", || async { stored(&a, &uri).await.is_some() }).await;
     let original = stored(&a, &uri).await.unwrap();
     assert!(original.content.contains("Free worksheets on photosynthesis"));
+    // The boost is stored just after the post it boosts.
+    eventually(WAIT, "bob's boost is stored beside it", || async {
+        let mut conn = a.pool.get().await.unwrap();
+        Status::count_reblogs(&mut conn, original.id).await.unwrap() == 1
+    })
+    .await;
     let mut conn = a.pool.get().await.unwrap();
-    assert_eq!(Status::count_reblogs(&mut conn, original.id).await.unwrap(), 1, "bob's boost is stored beside it");
     let author = Account::find(&mut conn, original.account_id).await.unwrap().unwrap();
     assert_eq!(author.uri.as_deref(), Some(format!("{}/users/carol", c.address).as_str()), "attributed to carol, not bob");
 }
