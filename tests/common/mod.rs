@@ -255,3 +255,4 @@ pub mod receiver;
 pub mod remote;
 pub mod fedify;
 pub mod api;
+pub mod nodes;

@@ -1,0 +1,116 @@
+//! Two `staffroom serve` processes of one instance on one database, as behind a
+//! reverse proxy (docs/operations.md, "Several web nodes"): what one node or the
+//! command line changes, the other obeys at once; both run delivery workers, yet
+//! a post is delivered once; the sign-in limit counts failures on every node.
+
+mod common;
+
+use common::{
+    free_port,
+    nodes::{received, Instance},
+    receiver::wait_for,
+    remote, ServeProcess,
+};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_domain_block_made_through_the_command_line_is_obeyed_by_every_node_at_once() {
+    let instance = Instance::new(&[]).await;
+    let _node1 = instance.start_node(instance.port);
+    let node2 = instance.start_node(free_port());
+    instance.cli(&["user", "add", "alice"]);
+    let mallory = remote::start_on("127.0.0.2", "mallory");
+    let bob = remote::start("bob");
+
+    assert_eq!(instance.send_follow(&mallory, &node2, "alice", 1).await, 202, "before the block, node 2 hears mallory's server");
+    assert!(instance.cli(&["domain", "block", "127.0.0.2"]).starts_with("Blocked 127.0.0.2"));
+    let blocked_at = Instant::now();
+    // Well under the 5 s the nodes used to take to reread their lists.
+    let deadline = blocked_at + Duration::from_millis(1500);
+    let mut n = 2;
+    let refused = loop {
+        let status = instance.send_follow(&mallory, &node2, "alice", n).await;
+        if status == 403 || Instant::now() > deadline {
+            break status;
+        }
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(refused, 403, "node 2 still heard the blocked server {} ms after the block", blocked_at.elapsed().as_millis());
+    assert_eq!(instance.send_follow(&bob, &node2, "alice", 1).await, 202, "a server that is not blocked is still heard");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_made_on_one_node_is_delivered_once_though_both_nodes_deliver() {
+    let instance = Instance::new(&[]).await;
+    let node1 = instance.start_node(instance.port);
+    let node2 = instance.start_node(free_port());
+    let token = instance.teacher("alice");
+    let follower = remote::start("follower");
+    assert_eq!(instance.send_follow(&follower, &node2, "alice", 1).await, 202);
+    let accepted = || received(&follower, "Accept", "");
+    assert!(wait_for(Duration::from_secs(10), || accepted() == 1).await, "the follower hears alice accept");
+
+    common::nodes::post_status(&node1, &token, "One delivery, two workers").await;
+    assert!(
+        wait_for(Duration::from_secs(10), || received(&follower, "Create", "One delivery, two workers") >= 1).await,
+        "the follower got the post; node 1:\n{}\nnode 2:\n{}",
+        node1.log_text(),
+        node2.log_text()
+    );
+    // Both workers poll the queue far more often than this.
+    let duplicated = wait_for(Duration::from_secs(3), || received(&follower, "Create", "One delivery, two workers") > 1).await;
+    assert!(!duplicated, "delivered {} times", received(&follower, "Create", "One delivery, two workers"));
+    assert_eq!(accepted(), 1, "the Accept too went once");
+}
+
+async fn register_app(node: &ServeProcess) -> (String, String) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/apps", node.address))
+        .json(&json!({ "client_name": "Two nodes", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read" }))
+        .send()
+        .await
+        .unwrap();
+    let app: Value = res.json().await.unwrap();
+    (app["client_id"].as_str().unwrap().to_string(), app["client_secret"].as_str().unwrap().to_string())
+}
+
+async fn sign_in(node: &ServeProcess, app: &(String, String), name: &str, password: &str) -> u16 {
+    let res = reqwest::Client::new()
+        .post(format!("{}/oauth/token", node.address))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", &app.0),
+            ("client_secret", &app.1),
+            ("username", name),
+            ("password", password),
+            ("scope", "read"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    res.status().as_u16()
+}
+
+fn password_of(cli_output: &str) -> String {
+    cli_output.lines().find_map(|l| l.strip_prefix("Password: ")).expect("a generated password").trim().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_wrong_passwords_on_one_node_lock_the_name_on_the_other() {
+    let instance = Instance::new(&[]).await;
+    let node1 = instance.start_node(instance.port);
+    let node2 = instance.start_node(free_port());
+    let alice = password_of(&instance.cli(&["user", "add", "alice"]));
+    let bob = password_of(&instance.cli(&["user", "add", "bob"]));
+    let app = register_app(&node1).await;
+
+    assert_eq!(sign_in(&node2, &app, "alice", &alice).await, 200, "the right password works on node 2");
+    for _ in 0..5 {
+        assert_eq!(sign_in(&node1, &app, "alice", "wrong").await, 400);
+    }
+    assert_eq!(sign_in(&node2, &app, "alice", &alice).await, 429, "node 2 counts node 1's failures");
+    assert_eq!(sign_in(&node1, &app, "alice", &alice).await, 429);
+    assert_eq!(sign_in(&node2, &app, "bob", &bob).await, 200, "another teacher is not locked out");
+}
