@@ -163,6 +163,7 @@ impl Cluster {
             link,
         });
         let task = tokio::spawn(cluster.clone().run(database_url.to_string(), conn, outgoing, stop));
+        tracing::info!(channel = changes::CHANNEL, "cluster: listening for other processes' changes");
         Ok((cluster, task))
     }
 
@@ -206,7 +207,7 @@ impl Cluster {
         let mut conn = Some(conn);
         let mut retry = RETRY_FIRST;
         let mut next_attempt = tokio::time::Instant::now();
-        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let Some(listening) = conn.as_mut() else {

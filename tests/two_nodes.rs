@@ -25,20 +25,67 @@ async fn a_domain_block_made_through_the_command_line_is_obeyed_by_every_node_at
 
     assert_eq!(instance.send_follow(&mallory, &node2, "alice", 1).await, 202, "before the block, node 2 hears mallory's server");
     assert!(instance.cli(&["domain", "block", "127.0.0.2"]).starts_with("Blocked 127.0.0.2"));
-    let blocked_at = Instant::now();
-    // Well under the 5 s the nodes used to take to reread their lists.
-    let deadline = blocked_at + Duration::from_millis(1500);
-    let mut n = 2;
-    let refused = loop {
-        let status = instance.send_follow(&mallory, &node2, "alice", n).await;
-        if status == 403 || Instant::now() > deadline {
-            break status;
+    let (status, after) = first_refusal(&instance, &mallory, &node2).await;
+    assert_eq!(status, 403, "node 2 still heard the blocked server {} ms after the block", after.as_millis());
+    assert_eq!(instance.send_follow(&bob, &node2, "alice", 1).await, 202, "a server that is not blocked is still heard");
+}
+
+/// Follows from `actor` through `node` until one is refused, for well under the 5 s
+/// nodes used to take to reread their lists: the last status, and when it came.
+async fn first_refusal(instance: &Instance, actor: &remote::RemoteActor, node: &ServeProcess) -> (u16, Duration) {
+    let started = Instant::now();
+    let mut n = 1000;
+    loop {
+        let status = instance.send_follow(actor, node, "alice", n).await;
+        if status == 403 || started.elapsed() > Duration::from_millis(1500) {
+            return (status, started.elapsed());
         }
         n += 1;
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_whose_listening_connection_drops_reconnects_and_obeys_again() {
+    let instance = Instance::new(&[]).await;
+    let node = instance.start_node(instance.port);
+    instance.cli(&["user", "add", "alice"]);
+    let mallory = remote::start_on("127.0.0.2", "mallory");
+    assert_eq!(instance.send_follow(&mallory, &node, "alice", 1).await, 202);
+
+    let mut conn = <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&instance.db.url).await.unwrap();
+    let killed: Vec<Terminated> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()
+               AND query IN ('LISTEN staffroom_changes', 'SELECT 1')", // its last statement: LISTEN, or a heartbeat
+        ),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    assert_eq!(killed.len(), 1, "one listening connection");
+    let log_says = |start: &str| {
+        let log = node.log.lock().unwrap();
+        log.iter().any(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| v["message"].as_str().is_some_and(|m| m.starts_with(start))))
     };
-    assert_eq!(refused, 403, "node 2 still heard the blocked server {} ms after the block", blocked_at.elapsed().as_millis());
-    assert_eq!(instance.send_follow(&bob, &node2, "alice", 1).await, 202, "a server that is not blocked is still heard");
+    assert!(
+        wait_for(Duration::from_secs(5), || log_says("cluster: listening for other processes' changes again")).await,
+        "the node reconnects; log:\n{}",
+        node.log_text()
+    );
+    assert!(log_says("cluster: lost the connection"));
+
+    instance.cli(&["domain", "block", "127.0.0.2"]);
+    let (status, after) = first_refusal(&instance, &mallory, &node).await;
+    assert_eq!(status, 403, "the node still heard the blocked server {} ms after the block", after.as_millis());
+}
+
+#[derive(diesel::QueryableByName)]
+struct Terminated {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    #[allow(dead_code)]
+    ok: bool,
 }
 
 #[tokio::test(flavor = "multi_thread")]
