@@ -1,13 +1,14 @@
 //! Two `staffroom serve` processes of one instance on one database, as behind a
 //! reverse proxy (docs/operations.md, "Several web nodes"): what one node or the
-//! command line changes, the other obeys at once; both run delivery workers, yet
-//! a post is delivered once; the sign-in limit counts failures on every node.
+//! command line changes (a domain block, a follow), the other obeys at once, also
+//! after losing its listening connection; both run delivery workers, yet a post is
+//! delivered once; the sign-in limit counts failures on every node.
 
 mod common;
 
 use common::{
     free_port,
-    nodes::{received, Instance},
+    nodes::{api, received, Instance},
     receiver::wait_for,
     remote, ServeProcess,
 };
@@ -110,6 +111,74 @@ async fn a_post_made_on_one_node_is_delivered_once_though_both_nodes_deliver() {
     let duplicated = wait_for(Duration::from_secs(3), || received(&follower, "Create", "One delivery, two workers") > 1).await;
     assert!(!duplicated, "delivered {} times", received(&follower, "Create", "One delivery, two workers"));
     assert_eq!(accepted(), 1, "the Accept too went once");
+}
+
+/// A public post by `author` that mentions no one: it matters here only if its
+/// author is followed from here.
+fn public_post(author: &remote::RemoteActor, n: u32, text: &str) -> Value {
+    let id = format!("{}/statuses/{n}", author.id());
+    json!({
+        "id": format!("{id}/activity"),
+        "type": "Create",
+        "actor": author.id(),
+        "object": {
+            "id": id,
+            "type": "Note",
+            "attributedTo": author.id(),
+            "content": format!("<p>{text}</p>"),
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        },
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_from_someone_just_followed_through_one_node_is_kept_by_the_other() {
+    let instance = Instance::new(&[]).await;
+    let node1 = instance.start_node(instance.port);
+    let node2 = instance.start_node(free_port());
+    let token = instance.teacher("alice");
+    let author = remote::start("author");
+    let home_has = async |text: &str| {
+        let (status, home) = api(&node2, &token, reqwest::Method::GET, "/api/v1/timelines/home").await;
+        assert_eq!(status, 200, "{home}");
+        home.as_array().unwrap().iter().any(|s| s["content"].as_str().unwrap_or_default().contains(text))
+    };
+
+    // Not followed yet: node 2 ignores the author's posts (and remembers that).
+    assert_eq!(instance.send(&author, &node2, &public_post(&author, 1, "Before the follow")).await, 202);
+    assert!(!home_has("Before the follow").await);
+
+    // Alice follows the author through node 1, and the author accepts there.
+    let acct = format!("author@{}", author.base.trim_start_matches("http://"));
+    let (status, account) = api(&node1, &token, reqwest::Method::GET, &format!("/api/v1/accounts/lookup?acct={acct}")).await;
+    assert_eq!(status, 200, "{account}");
+    let id = account["id"].as_str().unwrap().to_string();
+    let (status, body) = api(&node1, &token, reqwest::Method::POST, &format!("/api/v1/accounts/{id}/follow")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(wait_for(Duration::from_secs(10), || received(&author, "Follow", "") == 1).await, "the author's server gets the Follow");
+    let follow = author.posts.lock().unwrap().iter().find(|(_, b)| b["type"] == "Follow").unwrap().1.clone();
+    let accept = json!({ "id": format!("{}#accepts/1", author.id()), "type": "Accept", "actor": author.id(), "object": follow });
+    assert_eq!(instance.send(&author, &node1, &accept).await, 202);
+    let following = async || api(&node1, &token, reqwest::Method::GET, &format!("/api/v1/accounts/relationships?id[]={id}")).await.1[0]["following"] == true;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !following().await {
+        assert!(Instant::now() < deadline, "the follow is accepted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Node 2 heard of the follow: the author's next post reaches alice's home timeline,
+    // well within the 30 s node 2 used to remember "not followed".
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut n = 2;
+    loop {
+        assert_eq!(instance.send(&author, &node2, &public_post(&author, n, &format!("After the follow {n}"))).await, 202);
+        if home_has("After the follow").await {
+            break;
+        }
+        assert!(Instant::now() < deadline, "node 2 still ignores the followed author's posts");
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn register_app(node: &ServeProcess) -> (String, String) {

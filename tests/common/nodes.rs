@@ -73,9 +73,14 @@ impl Instance {
             "actor": actor.id(),
             "object": self.actor(name),
         });
+        self.send(actor, node, &follow).await
+    }
+
+    /// `actor` sends `activity` to the shared inbox, through `node`; the status it answered.
+    pub async fn send(&self, actor: &RemoteActor, node: &ServeProcess, activity: &Value) -> u16 {
         let client = reqwest::Client::new();
         let public_inbox = format!("http://{}/inbox", self.domain);
-        let request = actor.signed_post_through(&client, &public_inbox, &node.address, &follow.to_string(), chrono::Utc::now());
+        let request = actor.signed_post_through(&client, &public_inbox, &node.address, &activity.to_string(), chrono::Utc::now());
         client.execute(request).await.unwrap().status().as_u16()
     }
 }
@@ -85,6 +90,12 @@ impl Instance {
 pub fn received(actor: &RemoteActor, kind: &str, text: &str) -> usize {
     let posts = actor.posts.lock().unwrap();
     posts.iter().filter(|(_, body)| body["type"] == kind && (kind != "Create" || body["object"]["content"].as_str().unwrap_or_default().contains(text))).count()
+}
+
+/// A client API call through `node`: the status and the JSON answered.
+pub async fn api(node: &ServeProcess, token: &str, method: reqwest::Method, path: &str) -> (u16, Value) {
+    let res = reqwest::Client::new().request(method, format!("{}{path}", node.address)).bearer_auth(token).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or_default())
 }
 
 /// Posts a public status through `node`'s client API.
