@@ -15,11 +15,17 @@ use common::{
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
+/// An instance and its two nodes; node 1 answers at the instance's domain.
+async fn two_nodes() -> (Instance, ServeProcess, ServeProcess) {
+    let instance = Instance::new(&[]).await;
+    let node1 = instance.start_node(instance.port);
+    let node2 = instance.start_node(free_port());
+    (instance, node1, node2)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_domain_block_made_through_the_command_line_is_obeyed_by_every_node_at_once() {
-    let instance = Instance::new(&[]).await;
-    let _node1 = instance.start_node(instance.port);
-    let node2 = instance.start_node(free_port());
+    let (instance, _node1, node2) = two_nodes().await;
     instance.cli(&["user", "add", "alice"]);
     let mallory = remote::start_on("127.0.0.2", "mallory");
     let bob = remote::start("bob");
@@ -91,9 +97,7 @@ struct Terminated {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_post_made_on_one_node_is_delivered_once_though_both_nodes_deliver() {
-    let instance = Instance::new(&[]).await;
-    let node1 = instance.start_node(instance.port);
-    let node2 = instance.start_node(free_port());
+    let (instance, node1, node2) = two_nodes().await;
     let token = instance.teacher("alice");
     let follower = remote::start("follower");
     assert_eq!(instance.send_follow(&follower, &node2, "alice", 1).await, 202);
@@ -133,9 +137,7 @@ fn public_post(author: &remote::RemoteActor, n: u32, text: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_post_from_someone_just_followed_through_one_node_is_kept_by_the_other() {
-    let instance = Instance::new(&[]).await;
-    let node1 = instance.start_node(instance.port);
-    let node2 = instance.start_node(free_port());
+    let (instance, node1, node2) = two_nodes().await;
     let token = instance.teacher("alice");
     let author = remote::start("author");
     let home_has = async |text: &str| {
@@ -215,9 +217,7 @@ fn password_of(cli_output: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn five_wrong_passwords_on_one_node_lock_the_name_on_the_other() {
-    let instance = Instance::new(&[]).await;
-    let node1 = instance.start_node(instance.port);
-    let node2 = instance.start_node(free_port());
+    let (instance, node1, node2) = two_nodes().await;
     let alice = password_of(&instance.cli(&["user", "add", "alice"]));
     let bob = password_of(&instance.cli(&["user", "add", "bob"]));
     let app = register_app(&node1).await;
