@@ -11,6 +11,7 @@ use openssl::pkey::{PKey, Public};
 use std::{
     collections::HashMap,
     sync::{Arc, RwLock},
+    time::{Duration, Instant},
 };
 
 #[derive(Clone)]
@@ -71,18 +72,22 @@ impl KeyCache {
 /// memory.
 #[derive(Default)]
 pub struct FollowedCache {
-    entries: RwLock<HashMap<AccountId, (bool, std::time::Instant)>>,
+    /// `None`: forgotten at that instant (see `QUIET`).
+    entries: RwLock<HashMap<AccountId, (Option<bool>, Instant)>>,
+    cleared: RwLock<Option<Instant>>,
     link: Link,
 }
 
 impl FollowedCache {
-    /// A backstop only: a reader that loaded an answer just before a change
-    /// committed elsewhere, and stored it just after the change was heard, keeps a
-    /// wrong answer at most this long.
-    const TTL: std::time::Duration = std::time::Duration::from_secs(600);
+    /// A backstop only, for a change whose announcement was lost.
+    const TTL: Duration = Duration::from_secs(600);
+    /// A reader may have asked the database just before a change committed and
+    /// store its answer just after the change was heard: answers stored this soon
+    /// after the actor was forgotten are used once but not remembered.
+    const QUIET: Duration = Duration::from_secs(2);
 
     pub fn new(link: Link) -> Self {
-        FollowedCache { entries: RwLock::default(), link }
+        FollowedCache { entries: RwLock::default(), cleared: RwLock::default(), link }
     }
 
     pub fn get(&self, actor: AccountId) -> Option<bool> {
@@ -90,15 +95,21 @@ impl FollowedCache {
             return None;
         }
         let entries = self.entries.read().unwrap();
-        entries.get(&actor).filter(|(_, at)| at.elapsed() < Self::TTL).map(|(followed, _)| *followed)
+        entries.get(&actor).filter(|(_, at)| at.elapsed() < Self::TTL).and_then(|(followed, _)| *followed)
     }
 
     pub fn insert(&self, actor: AccountId, followed: bool) {
+        if self.cleared.read().unwrap().is_some_and(|at| at.elapsed() < Self::QUIET) {
+            return;
+        }
         let mut entries = self.entries.write().unwrap();
+        if matches!(entries.get(&actor), Some((None, at)) if at.elapsed() < Self::QUIET) {
+            return;
+        }
         if entries.len() >= MAX_KEYS {
             entries.clear();
         }
-        entries.insert(actor, (followed, std::time::Instant::now()));
+        entries.insert(actor, (Some(followed), Instant::now()));
     }
 
     /// Call after committing a change to who follows `actor`: every node forgets it.
@@ -108,10 +119,32 @@ impl FollowedCache {
     }
 
     pub(crate) fn forget_here(&self, actor: AccountId) {
-        self.entries.write().unwrap().remove(&actor);
+        self.entries.write().unwrap().insert(actor, (None, Instant::now()));
     }
 
     pub(crate) fn clear(&self) {
+        *self.cleared.write().unwrap() = Some(Instant::now());
         self.entries.write().unwrap().clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_read_around_a_change_is_not_remembered() {
+        let cache = FollowedCache::default();
+        cache.insert(AccountId(1), false);
+        assert_eq!(cache.get(AccountId(1)), Some(false));
+        cache.forget_here(AccountId(1));
+        assert_eq!(cache.get(AccountId(1)), None);
+        cache.insert(AccountId(1), false); // read before the change committed
+        assert_eq!(cache.get(AccountId(1)), None, "asked again, of the database");
+        cache.insert(AccountId(2), true);
+        assert_eq!(cache.get(AccountId(2)), Some(true), "other actors are unaffected");
+        cache.clear();
+        cache.insert(AccountId(2), true);
+        assert_eq!(cache.get(AccountId(2)), None);
     }
 }
