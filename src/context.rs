@@ -29,6 +29,9 @@ pub struct AppContext {
     pub delivery_wake: Arc<Notify>,
     /// Failed password sign-ins, for rate limiting (services/oauth.rs).
     pub logins: Arc<crate::services::oauth::LoginLimiter>,
+    /// Tells the other `serve` processes of this instance what changed
+    /// (`ctx.cluster.publish(Change::…)`); holds the caches above.
+    pub cluster: Arc<crate::cluster::Cluster>,
 }
 
 impl AppContext {

@@ -16,6 +16,8 @@ pub struct RemoteActor {
     pub requests: Arc<Mutex<Vec<String>>>,
     /// How long the server waits before answering.
     pub delay: Arc<Mutex<std::time::Duration>>,
+    /// Bodies POSTed to this server (deliveries), with their paths, in order.
+    pub posts: Arc<Mutex<Vec<(String, Value)>>>,
 }
 
 impl RemoteActor {
@@ -50,6 +52,18 @@ impl RemoteActor {
     /// A POST to `url` signed like Mastodon signs, with `date` as the Date header.
     pub fn signed_post(&self, client: &reqwest::Client, url: &str, body: &str, date: chrono::DateTime<chrono::Utc>) -> reqwest::RequestBuilder {
         self.signed_post_with(client, url, body, &self.key, &self.key_id(), date)
+    }
+
+    /// `signed_post` to `public_url`, sent to the node at `node` (a base URL) as a
+    /// reverse proxy forwards it: the same path and `Host` header.
+    pub fn signed_post_through(&self, client: &reqwest::Client, public_url: &str, node: &str, body: &str, date: chrono::DateTime<chrono::Utc>) -> reqwest::Request {
+        let public = url::Url::parse(public_url).unwrap();
+        let mut request = self.signed_post(client, public_url, body, date).build().unwrap();
+        let mut target = url::Url::parse(node).unwrap();
+        target.set_path(public.path());
+        *request.url_mut() = target;
+        request.headers_mut().insert("host", public.authority().parse().unwrap());
+        request
     }
 
     pub fn signed_post_with(
@@ -171,17 +185,22 @@ fn start_with_key_on(ip: &str, username: &str, key: PKey<Private>) -> RemoteActo
         documents: Arc::new(Mutex::new(Default::default())),
         requests: Arc::new(Mutex::new(Vec::new())),
         delay: Arc::new(Mutex::new(std::time::Duration::ZERO)),
+        posts: Arc::new(Mutex::new(Vec::new())),
     };
     actor.serve(&format!("/users/{username}"), 200, actor.actor_document(&actor.key));
     let docs = actor.documents.clone();
     let requests = actor.requests.clone();
     let delay = actor.delay.clone();
+    let posts = actor.posts.clone();
     let server = HttpServer::new(move || {
-        let (docs, requests, delay) = (docs.clone(), requests.clone(), delay.clone());
-        App::new().default_service(web::to(move |req: actix_web::HttpRequest| {
-            let (docs, requests, delay) = (docs.clone(), requests.clone(), delay.clone());
+        let (docs, requests, delay, posts) = (docs.clone(), requests.clone(), delay.clone(), posts.clone());
+        App::new().default_service(web::to(move |req: actix_web::HttpRequest, body: web::Bytes| {
+            let (docs, requests, delay, posts) = (docs.clone(), requests.clone(), delay.clone(), posts.clone());
             async move {
                 requests.lock().unwrap().push(req.path().to_string());
+                if req.method() == actix_web::http::Method::POST {
+                    posts.lock().unwrap().push((req.path().to_string(), serde_json::from_slice(&body).unwrap_or_default()));
+                }
                 let wait = *delay.lock().unwrap();
                 if !wait.is_zero() {
                     // A slow server on purpose (a test set `delay`): the behaviour under test.
