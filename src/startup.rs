@@ -156,7 +156,8 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
                 let path = req.path().to_string();
                 let fut = srv.call(req);
                 async move {
-                    let res = fut.await?;
+                    let mut res = fut.await?;
+                    pages::security::protect(res.headers_mut());
                     tracing::info!(
                         %method,
                         %path,
@@ -176,6 +177,17 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .configure(federation::inbox::configure)
             .configure(federation::routes::configure)
             .route("/", web::get().to(pages::pages::home))
+            .route("/assets/staffroom.css", web::get().to(pages::security::stylesheet))
+            .route("/auth/sign_in", web::get().to(pages::auth::sign_in_form))
+            .route("/auth/sign_in", web::post().to(pages::auth::sign_in))
+            .route("/auth/sign_out", web::post().to(pages::auth::sign_out))
+            .route("/home", web::get().to(pages::home::page))
+            .route("/statuses", web::post().to(pages::posts::create))
+            .route("/statuses/{id}", web::get().to(pages::posts::thread))
+            .route("/statuses/{id}/{verb}", web::post().to(pages::posts::act))
+            .route("/public", web::get().to(pages::posts::federated))
+            .route("/public/local", web::get().to(pages::posts::local))
+            .route("/tags/{name}", web::get().to(pages::posts::tag))
             .route("/about", web::get().to(pages::pages::about))
             .route("/@{name}", web::get().to(pages::profile::page))
             .route("/@{name}/{id}", web::get().to(pages::status::page))

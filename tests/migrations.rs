@@ -51,6 +51,7 @@ async fn migrations_go_up_down_and_up_again() {
         .unwrap();
     schema::markers::table.select(schema::markers::all_columns).limit(1).load::<(i64, String, i64, i32, Ts)>(&mut conn).await.unwrap();
     schema::idempotency_keys::table.select(schema::idempotency_keys::all_columns).limit(1).load::<(i64, String, i64, Ts)>(&mut conn).await.unwrap();
+    schema::web_sessions::table.select(schema::web_sessions::all_columns).limit(1).load::<(i64, i64, String, String, Ts, Ts)>(&mut conn).await.unwrap();
 }
 
 type Ts = chrono::DateTime<chrono::Utc>;

@@ -123,7 +123,7 @@ pub async fn verify_app(ctx: web::Data<AppContext>, token: AnyToken) -> Result<H
 /// on this machine or a private network (Docker's bridge), the address that proxy
 /// appended to `X-Forwarded-For`. Otherwise everyone behind the proxy would share
 /// one address, and one person's typos would lock out everyone.
-fn client_ip(req: &HttpRequest) -> IpAddr {
+pub(crate) fn client_ip(req: &HttpRequest) -> IpAddr {
     let peer = req.peer_addr().map(|a| a.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let behind_proxy = match peer {
         IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),

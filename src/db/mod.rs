@@ -25,6 +25,7 @@ pub mod timelines;
 pub mod tokens;
 pub mod users;
 pub mod visibility;
+pub mod web_sessions;
 
 use anyhow::Context;
 use diesel_async::{

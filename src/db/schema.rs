@@ -192,6 +192,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     oauth_apps,
     oauth_codes,
+    web_sessions,
 );
 
 diesel::table! {
@@ -293,3 +294,16 @@ diesel::table! {
 }
 
 diesel::joinable!(access_tokens -> oauth_apps (app_id));
+
+diesel::table! {
+    web_sessions (id) {
+        id -> Int8,
+        user_id -> Int8,
+        session_hash -> Text,
+        user_agent -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(web_sessions -> users (user_id));

@@ -1,27 +1,61 @@
-//! HTML pages for people with a browser: profiles and the instance's front page.
+//! HTML pages for people with a browser: the instance's front page and profiles
+//! (public), and, once signed in, the timelines and the compose form. Pages call
+//! the same services as the client API and hold no rules of their own.
 
+pub mod auth;
+pub mod home;
+pub mod i18n;
 pub mod pages;
+pub mod posts;
 pub mod profile;
+pub mod security;
+pub mod session;
 pub mod status;
 
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use i18n::{t, tf, Lang, Msg};
+use maud::{html, Markup, DOCTYPE};
+use session::SignedInBrowser;
 
-/// The frame every page shares. Styles are inline: one request per page, and no
-/// third-party assets on school networks.
+/// The frame of the English public pages (and the OAuth sign-in page).
 pub fn layout(title: &str, domain: &str, body: Markup) -> Markup {
+    frame(Lang::En, title, domain, None, body)
+}
+
+/// The frame every page shares: landmarks, the stylesheet, and for a signed-in
+/// browser the navigation and the sign-out button.
+pub fn frame(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInBrowser>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang.code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (domain) }
-                style { (PreEscaped(STYLE)) }
+                link rel="stylesheet" href=(*security::STYLESHEET_URL);
             }
             body {
-                header { a href="/" { "Staffroom" } " · " (domain) }
-                main { (body) }
-                footer { "Staffroom — a home for teachers in the fediverse." }
+                a.skip href="#main" { (t(lang, Msg::SkipToContent)) }
+                header {
+                    a href=(if signed_in.is_some() { "/home" } else { "/" }) { "Staffroom" }
+                    " · " (domain)
+                    @if let Some(browser) = signed_in {
+                        nav aria-label=(t(lang, Msg::MainNavigation)) {
+                            ul {
+                                li { a href="/home" { (t(lang, Msg::Home)) } }
+                                li { a href="/public/local" { (t(lang, Msg::LocalTimeline)) } }
+                                li { a href="/public" { (t(lang, Msg::FederatedTimeline)) } }
+                            }
+                        }
+                        form method="post" action="/auth/sign_out" {
+                            (browser.csrf_field())
+                            span.handle { (tf(lang, Msg::SignedInAs, &[("handle", &format!("@{}", browser.account().username))])) }
+                            " "
+                            button type="submit" { (t(lang, Msg::SignOut)) }
+                        }
+                    }
+                }
+                main #main { (body) }
+                footer { (t(lang, Msg::Footer)) }
             }
         }
     }
@@ -31,7 +65,10 @@ pub fn html_response(markup: Markup) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().content_type("text/html; charset=utf-8").body(markup.into_string())
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:42rem;margin:0 auto;padding:1rem;line-height:1.5;color:#1d2330}\
-header{font-weight:600;margin-bottom:1.5rem}header a{color:inherit;text-decoration:none}\
-footer{margin-top:3rem;color:#667;font-size:.9rem}.handle{color:#556;font-family:ui-monospace,monospace}\
-.note{border-left:3px solid #cbd;padding-left:1rem}ul.people{list-style:none;padding:0}ul.people li{margin:.4rem 0}";
+/// A page only its signed-in reader may see: never stored by a cache on the way.
+pub fn private_response(markup: Markup) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .body(markup.into_string())
+}

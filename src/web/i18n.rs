@@ -1,0 +1,164 @@
+//! The translation catalogue: every string the pages show, in every language we
+//! ship, in one compile-time table. A message is a `Msg` variant, so a misspelt key
+//! does not compile, and the table cannot hold a message without all its languages.
+//! Placeholders are written `{name}` and filled by `tf`.
+
+/// The languages the pages are shipped in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    De,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::De => "de",
+        }
+    }
+
+    fn from_tag(tag: &str) -> Option<Lang> {
+        match tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "de" => Some(Lang::De),
+            _ => None,
+        }
+    }
+
+    /// The language a browser prefers among ours (`Accept-Language`, RFC 9110 §12.5.4):
+    /// the highest `q` wins, the earlier of equals; English when none is ours.
+    pub fn negotiate(accept_language: Option<&str>) -> Lang {
+        let mut best: Option<(Lang, f32)> = None;
+        for range in accept_language.unwrap_or("").split(',').take(32) {
+            let mut parts = range.split(';');
+            let Some(lang) = Lang::from_tag(parts.next().unwrap_or("").trim()) else { continue };
+            let q = parts.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok())).unwrap_or(1.0);
+            if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+                best = Some((lang, q));
+            }
+        }
+        best.map(|(l, _)| l).unwrap_or(Lang::En)
+    }
+}
+
+macro_rules! catalogue {
+    ($($key:ident => $en:literal, $de:literal;)*) => {
+        /// A message of the catalogue.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
+        }
+
+        /// A message in `lang`.
+        pub fn t(lang: Lang, msg: Msg) -> &'static str {
+            match lang {
+                Lang::En => match msg { $(Msg::$key => $en),* },
+                Lang::De => match msg { $(Msg::$key => $de),* },
+            }
+        }
+    };
+}
+
+catalogue! {
+    SignInTitle => "Sign in", "Anmelden";
+    SignInIntro => "Sign in with the username (or email) and password your administrator gave you.",
+        "Melde dich mit dem Benutzernamen (oder der E-Mail-Adresse) und dem Passwort an, die du von deiner Administration bekommen hast.";
+    UsernameOrEmail => "Username or email", "Benutzername oder E-Mail";
+    Password => "Password", "Passwort";
+    SignInButton => "Sign in", "Anmelden";
+    SignOut => "Sign out", "Abmelden";
+    WrongPassword => "Wrong username or password.", "Benutzername oder Passwort ist falsch.";
+    TooManyAttempts => "Too many failed sign-in attempts. Wait {minutes} minutes, then try again.",
+        "Zu viele fehlgeschlagene Anmeldeversuche. Warte {minutes} Minuten und versuche es dann noch einmal.";
+    FormRefusedTitle => "Form not accepted", "Formular nicht angenommen";
+    FormRefused => "This form has expired or did not come from this site, so nothing was changed. Go back, reload the page and try again.",
+        "Dieses Formular ist abgelaufen oder stammt nicht von dieser Seite, daher wurde nichts geändert. Geh zurück, lade die Seite neu und versuche es noch einmal.";
+    ErrorTitle => "That did not work", "Das hat nicht geklappt";
+    BackHome => "Back to your home timeline", "Zurück zu deiner Startseite";
+    MainNavigation => "Main navigation", "Hauptnavigation";
+    SkipToContent => "Skip to content", "Zum Inhalt springen";
+    Home => "Home", "Startseite";
+    LocalTimeline => "Local", "Lokal";
+    FederatedTimeline => "Federated", "Föderiert";
+    LocalTimelineTitle => "Posts from this server", "Beiträge von diesem Server";
+    FederatedTimelineTitle => "Posts from the whole network", "Beiträge aus dem ganzen Netzwerk";
+    TagTitle => "Posts tagged #{tag}", "Beiträge mit #{tag}";
+    SignedInAs => "Signed in as {handle}", "Angemeldet als {handle}";
+    Footer => "Staffroom — a home for teachers in the fediverse.", "Staffroom – ein Zuhause für Lehrkräfte im Fediverse.";
+    ComposeTitle => "New post", "Neuer Beitrag";
+    ReplyTitle => "Your reply", "Deine Antwort";
+    PostText => "Post text", "Beitragstext";
+    ContentWarning => "Content warning", "Inhaltswarnung";
+    ContentWarningHint => "Optional: a short note shown before the post, such as a spoiler warning.",
+        "Optional: ein kurzer Hinweis, der vor dem Beitrag erscheint, zum Beispiel eine Spoilerwarnung.";
+    Visibility => "Visibility", "Sichtbarkeit";
+    VisibilityPublic => "Public", "Öffentlich";
+    VisibilityUnlisted => "Unlisted (public, but not in public timelines)", "Nicht gelistet (öffentlich, aber nicht in öffentlichen Zeitleisten)";
+    VisibilityPrivate => "Followers only", "Nur für Folgende";
+    VisibilityDirect => "Mentioned people only", "Nur für Erwähnte";
+    PostButton => "Post", "Veröffentlichen";
+    TimelineTitle => "Your home timeline", "Deine Startseite";
+    TimelineEmpty => "Nothing here yet. Follow other teachers to see their posts here.",
+        "Hier ist noch nichts. Folge anderen Lehrkräften, um ihre Beiträge hier zu sehen.";
+    ListEmpty => "No posts here yet.", "Hier gibt es noch keine Beiträge.";
+    LoadMore => "Load more", "Mehr laden";
+    BoostedBy => "{name} boosted", "{name} hat geteilt";
+    ShowPost => "Show post", "Beitrag anzeigen";
+    Edited => "edited", "bearbeitet";
+    Reply => "Reply", "Antworten";
+    Boost => "Boost", "Teilen";
+    Like => "Like", "Gefällt mir";
+    Bookmark => "Bookmark", "Lesezeichen";
+    Delete => "Delete", "Löschen";
+    PostActions => "Actions", "Aktionen";
+    ThreadTitle => "Thread", "Unterhaltung";
+    Replies => "{count} replies", "{count} Antworten";
+    Boosts => "{count} boosts", "{count}-mal geteilt";
+    Likes => "{count} likes", "{count}-mal gefällt das";
+}
+
+/// A message with its `{name}` placeholders filled in.
+pub fn tf(lang: Lang, msg: Msg, args: &[(&str, &str)]) -> String {
+    let mut out = t(lang, msg).to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_preferred_shipped_language() {
+        assert_eq!(Lang::negotiate(None), Lang::En);
+        assert_eq!(Lang::negotiate(Some("de")), Lang::De);
+        assert_eq!(Lang::negotiate(Some("de-AT,de;q=0.9,en;q=0.8")), Lang::De);
+        assert_eq!(Lang::negotiate(Some("fr-FR,fr;q=0.9,de;q=0.5,en;q=0.7")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("en;q=0.5, de;q=0.6")), Lang::De);
+        assert_eq!(Lang::negotiate(Some("de;q=0")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("fr")), Lang::En);
+        assert_eq!(Lang::negotiate(Some(";;,=q")), Lang::En);
+    }
+
+    #[test]
+    fn every_message_has_its_placeholders_in_every_language() {
+        let placeholders = |s: &str| {
+            let mut names: Vec<String> = s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string())).collect();
+            names.sort();
+            names
+        };
+        for msg in Msg::ALL {
+            let en = t(Lang::En, *msg);
+            let de = t(Lang::De, *msg);
+            assert!(!en.is_empty() && !de.is_empty(), "{msg:?} is empty");
+            assert_eq!(placeholders(en), placeholders(de), "{msg:?} has other placeholders in German");
+        }
+        assert_eq!(tf(Lang::En, Msg::BoostedBy, &[("name", "Ada")]), "Ada boosted");
+    }
+}

@@ -1,0 +1,268 @@
+//! Posts on pages: each an `<article>` with its actions as small forms, the
+//! compose form, lists with "Load more", and what the forms post to. Every change
+//! is a call to the same service the client API calls.
+
+use super::{
+    i18n::{t, tf, Lang, Msg},
+    session::{self, Browser, Failure, SignedInBrowser},
+};
+use crate::{
+    api::pagination::{Query, STATUSES},
+    context::AppContext,
+    db::{pagination::Page, statuses::Visibility, timelines::{Origin, TagFilter}, StatusId},
+    error::{Error, ErrorKind},
+    federation::objects::note::profile_url,
+    services::{self, statuses::NewPost, status_views::StatusView},
+};
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::{html, Markup, PreEscaped};
+use serde::Deserialize;
+
+fn shown_name(account: &crate::db::accounts::Account) -> &str {
+    if account.display_name.is_empty() { &account.username } else { &account.display_name }
+}
+
+fn handle(ctx: &AppContext, account: &crate::db::accounts::Account) -> String {
+    format!("@{}@{}", account.username, account.domain.as_deref().unwrap_or(ctx.urls.domain()))
+}
+
+/// One action of a post: a button in a small POST form with the session's token.
+/// Toggles keep their name and say their state with `aria-pressed`.
+fn action(browser: &SignedInBrowser, id: StatusId, verb: &str, label: Msg, pressed: Option<bool>, back: &str) -> Markup {
+    html! {
+        form method="post" action=(format!("/statuses/{id}/{verb}")) {
+            (browser.csrf_field())
+            input type="hidden" name="back" value=(back);
+            button type="submit" aria-pressed=[pressed.map(|p| p.to_string())] { (t(browser.lang, label)) }
+        }
+    }
+}
+
+/// A post as an `<article>`; with a session, its actions. `back` is the page the
+/// actions return to.
+pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, view: &StatusView, back: &str) -> Markup {
+    let booster = view.reblog.as_ref().map(|_| &view.author);
+    let shown = view.reblog.as_deref().unwrap_or(view);
+    let status = &shown.status;
+    let id = status.id;
+    let mine = browser.is_some_and(|b| b.account().id == shown.author.id);
+    html! {
+        article id=(format!("s-{}", view.status.id)) {
+            @if let Some(booster) = booster {
+                p.boosted { (tf(lang, Msg::BoostedBy, &[("name", shown_name(booster))])) }
+            }
+            p.meta {
+                a href=(profile_url(&shown.author, &ctx.urls)) { strong { (shown_name(&shown.author)) } }
+                " " span.handle { (handle(ctx, &shown.author)) }
+            }
+            @if status.spoiler_text.is_empty() {
+                // Content is rendered (ours) or sanitised (others') when it is stored.
+                div.content { (PreEscaped(&status.content)) }
+            } @else {
+                details {
+                    summary { (status.spoiler_text) }
+                    div.content { (PreEscaped(&status.content)) }
+                }
+            }
+            p.meta {
+                a href=(format!("/statuses/{id}")) {
+                    time datetime=(status.created_at.to_rfc3339()) { (status.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                }
+                @if status.edited_at.is_some() { " · " (t(lang, Msg::Edited)) }
+                " · " (tf(lang, Msg::Replies, &[("count", &shown.replies.to_string())]))
+                " · " (tf(lang, Msg::Boosts, &[("count", &shown.reblogs.to_string())]))
+                " · " (tf(lang, Msg::Likes, &[("count", &shown.favourites.to_string())]))
+            }
+            @if let Some(browser) = browser {
+                div.actions role="group" aria-label=(t(lang, Msg::PostActions)) {
+                    form method="get" action=(format!("/statuses/{id}")) {
+                        button type="submit" { (t(lang, Msg::Reply)) }
+                    }
+                    (action(browser, id, if shown.reblogged { "unreblog" } else { "reblog" }, Msg::Boost, Some(shown.reblogged), back))
+                    (action(browser, id, if shown.favourited { "unfavourite" } else { "favourite" }, Msg::Like, Some(shown.favourited), back))
+                    (action(browser, id, if shown.bookmarked { "unbookmark" } else { "bookmark" }, Msg::Bookmark, Some(shown.bookmarked), back))
+                    @if mine { (action(browser, id, "delete", Msg::Delete, None, "/home")) }
+                }
+            }
+        }
+    }
+}
+
+/// A list of posts, newest first, with "Load more" when the page was full.
+pub fn list(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, views: &[StatusView], page: &Page, path: &str, empty: Msg) -> Markup {
+    let back = path.to_string();
+    html! {
+        @if views.is_empty() { p { (t(lang, empty)) } }
+        @for view in views { (article(ctx, lang, browser, view, &back)) }
+        @if let Some(last) = views.last().filter(|_| views.len() as i64 >= page.limit) {
+            p.more { a href=(format!("{path}?max_id={}", last.status.id)) { (t(lang, Msg::LoadMore)) } }
+        }
+    }
+}
+
+/// The compose form; a reply carries the post it answers and starts with its author.
+pub fn compose(browser: &SignedInBrowser, reply_to: Option<&StatusView>) -> Markup {
+    let lang = browser.lang;
+    let prefill = reply_to.map(|v| format!("@{} ", v.author.username)).filter(|_| reply_to.is_some_and(|v| v.author.id != browser.account().id));
+    let options = [
+        (Visibility::Public, Msg::VisibilityPublic),
+        (Visibility::Unlisted, Msg::VisibilityUnlisted),
+        (Visibility::Private, Msg::VisibilityPrivate),
+        (Visibility::Direct, Msg::VisibilityDirect),
+    ];
+    let chosen = reply_to.map(|v| Visibility::from_i16(v.status.visibility)).unwrap_or(Visibility::Public);
+    html! {
+        form.compose #compose method="post" action="/statuses" {
+            h2 { (t(lang, if reply_to.is_some() { Msg::ReplyTitle } else { Msg::ComposeTitle })) }
+            (browser.csrf_field())
+            @if let Some(parent) = reply_to {
+                input type="hidden" name="in_reply_to_id" value=(parent.status.id);
+                input type="hidden" name="back" value=(format!("/statuses/{}", parent.status.id));
+            }
+            p {
+                label for="status" { (t(lang, Msg::PostText)) }
+                textarea #status name="status" required maxlength=(services::statuses::MAX_CHARS) { (prefill.unwrap_or_default()) }
+            }
+            p {
+                label for="spoiler_text" { (t(lang, Msg::ContentWarning)) }
+                input #spoiler_text name="spoiler_text" maxlength=(services::statuses::MAX_SPOILER_CHARS) aria-describedby="spoiler_hint";
+                small #spoiler_hint { (t(lang, Msg::ContentWarningHint)) }
+            }
+            p {
+                label for="visibility" { (t(lang, Msg::Visibility)) }
+                select #visibility name="visibility" {
+                    @for (v, label) in options {
+                        option value=(v.as_str()) selected[v == chosen] { (t(lang, label)) }
+                    }
+                }
+            }
+            p { button type="submit" { (t(lang, Msg::PostButton)) } }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ComposeForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    spoiler_text: String,
+    #[serde(default)]
+    visibility: String,
+    #[serde(default)]
+    in_reply_to_id: Option<String>,
+    #[serde(default)]
+    back: Option<String>,
+}
+
+fn status_id(lang: Lang, id: &str) -> Result<StatusId, Failure> {
+    id.parse().map(StatusId).map_err(|_| Failure::from(lang)(Error::not_found("no such post")))
+}
+
+/// `POST /statuses`: the compose form.
+#[tracing::instrument(skip_all)]
+pub async fn create(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let form: ComposeForm = browser.form(&body)?;
+    let visibility = match form.visibility.as_str() {
+        "" => Visibility::Public,
+        v => Visibility::parse(v).ok_or_else(|| Failure::from(lang)(Error::bad_request("unknown visibility")))?,
+    };
+    let in_reply_to = match form.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(id) => Some(status_id(lang, id)?),
+        None => None,
+    };
+    let spoiler_text = form.spoiler_text.trim().to_string();
+    let new = NewPost { text: form.status, visibility, in_reply_to, sensitive: !spoiler_text.is_empty(), spoiler_text, language: Some(lang.code().into()) };
+    services::statuses::post(&ctx, browser.account(), new).await.map_err(Failure::from(lang))?;
+    Ok(session::see_other(&session::local_path(form.back.as_deref())))
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    back: Option<String>,
+}
+
+/// `POST /statuses/{id}/{verb}`: boost, like, bookmark (and undo them), delete.
+#[tracing::instrument(skip_all)]
+pub async fn act(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let form: ActionForm = browser.form(&body)?;
+    let (id, verb) = path.into_inner();
+    let id = status_id(lang, &id)?;
+    let me = browser.account();
+    let done = match verb.as_str() {
+        "favourite" => services::statuses::favourite(&ctx, me, id).await.map(drop),
+        "unfavourite" => services::statuses::unfavourite(&ctx, me, id).await.map(drop),
+        "reblog" => services::statuses::reblog(&ctx, me, id).await.map(drop),
+        "unreblog" => services::statuses::unreblog(&ctx, me, id).await.map(drop),
+        "bookmark" => services::timelines::bookmark(&ctx, me, id).await.map(drop),
+        "unbookmark" => services::timelines::unbookmark(&ctx, me, id).await.map(drop),
+        "delete" => services::statuses::delete(&ctx, me, id).await,
+        _ => Err(Error::new(ErrorKind::NotFound, "no such action")),
+    };
+    done.map_err(Failure::from(lang))?;
+    Ok(session::see_other(&session::local_path(form.back.as_deref())))
+}
+
+/// `GET /statuses/{id}`: a thread (the posts above, the post, its replies) and a
+/// reply form.
+pub async fn thread(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let id = status_id(lang, &id)?;
+    let me = browser.account();
+    let view = services::status_views::get(&ctx, me, id).await.map_err(Failure::from(lang))?;
+    let (ancestors, descendants) = services::status_views::context(&ctx, me, id).await.map_err(Failure::from(lang))?;
+    let back = format!("/statuses/{id}");
+    let body = html! {
+        h1 { (t(lang, Msg::ThreadTitle)) }
+        @for v in &ancestors { (article(&ctx, lang, Some(&browser), v, &back)) }
+        (article(&ctx, lang, Some(&browser), &view, &back))
+        (compose(&browser, Some(&view)))
+        @for v in &descendants { (article(&ctx, lang, Some(&browser), v, &back)) }
+    };
+    Ok(super::private_response(super::frame(lang, t(lang, Msg::ThreadTitle), ctx.urls.domain(), Some(&browser), body)))
+}
+
+/// What a public list shows.
+enum Listing {
+    Local,
+    Federated,
+    Tag(String),
+}
+
+async fn listing(ctx: &AppContext, req: &HttpRequest, browser: Browser, which: Listing) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let page = Query::of(req).page(STATUSES).map_err(Failure::from(lang))?;
+    let signed_in = browser.session.as_ref();
+    let viewer = signed_in.map(|b| b.account());
+    let (title, views) = match &which {
+        Listing::Local => (t(lang, Msg::LocalTimelineTitle).to_string(), services::timelines::public(ctx, viewer, Origin { local_only: true, remote_only: false }, page).await),
+        Listing::Federated => (t(lang, Msg::FederatedTimelineTitle).to_string(), services::timelines::public(ctx, viewer, Origin::default(), page).await),
+        Listing::Tag(name) => {
+            let tags = TagFilter { any: vec![name.clone()], all: vec![], none: vec![] };
+            (tf(lang, Msg::TagTitle, &[("tag", name)]), services::timelines::tag(ctx, viewer, Origin::default(), &tags, page).await)
+        }
+    };
+    let views = views.map_err(Failure::from(lang))?;
+    let body = html! {
+        h1 { (title) }
+        (list(ctx, lang, signed_in, &views, &page, req.path(), Msg::ListEmpty))
+    };
+    // What is shown depends on the session and the language: no shared caching.
+    Ok(super::private_response(super::frame(lang, &title, ctx.urls.domain(), signed_in, body)))
+}
+
+pub async fn local(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser) -> Result<HttpResponse, Failure> {
+    listing(&ctx, &req, browser, Listing::Local).await
+}
+
+pub async fn federated(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser) -> Result<HttpResponse, Failure> {
+    listing(&ctx, &req, browser, Listing::Federated).await
+}
+
+pub async fn tag(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser, name: web::Path<String>) -> Result<HttpResponse, Failure> {
+    let name = name.trim().trim_start_matches('#').to_lowercase();
+    listing(&ctx, &req, browser, Listing::Tag(name)).await
+}
