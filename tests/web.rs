@@ -367,3 +367,38 @@ async fn pages_speak_german_to_browsers_that_ask_for_it() {
     assert_eq!(refused.status(), 403);
     assert!(refused.text().await.unwrap().contains("Formular nicht angenommen"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sign_in_page_counts_failures_with_the_limits_oauth_has() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "ada").await;
+    let mut browser = Browser::new(&app);
+    for _ in 0..staffroom::services::oauth::NAME_FAILURES {
+        assert_eq!(browser.sign_in("ada", "guess").await.status(), 401);
+    }
+    // Even the right password waits now, and the page says for how long.
+    let res = browser.sign_in("ada", &password).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().get(header::RETRY_AFTER).is_some());
+    assert!(res.text().await.unwrap().contains("Too many failed sign-in attempts"));
+    assert!(browser.session.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn public_pages_offer_sign_in_and_follow_the_browser_language() {
+    let app = TestApp::spawn().await;
+    teacher(&app, "ada").await;
+    for (lang, words) in [("en", ["People", "Sign in"]), ("de", ["Menschen", "Anmelden"])] {
+        for page in ["/", "/@ada"] {
+            let res = app.client.get(format!("{}{page}", app.address)).header(header::ACCEPT_LANGUAGE, lang).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            assert!(res.headers()[header::VARY].to_str().unwrap().contains("Accept-Language"));
+            let html = res.text().await.unwrap();
+            assert!(html.contains(&format!(r#"<html lang="{lang}">"#)), "{page} in {lang}");
+            assert!(html.contains(r#"href="/auth/sign_in""#), "{page} links to sign-in");
+            if page == "/" {
+                assert!(words.iter().all(|w| html.contains(w)), "{page} in {lang}: {html}");
+            }
+        }
+    }
+}

@@ -119,6 +119,20 @@ catalogue! {
     Replies => "{count} replies", "{count} Antworten";
     Boosts => "{count} boosts", "{count}-mal geteilt";
     Likes => "{count} likes", "{count}-mal gefällt das";
+    FrontTitle => "Staffroom on {domain}", "Staffroom auf {domain}";
+    FrontIntro => "A server for teachers' learning networks in the fediverse. Follow the people here from Mastodon or any other fediverse app.",
+        "Ein Server für die Lernnetzwerke von Lehrkräften im Fediverse. Folge den Menschen hier mit Mastodon oder einer anderen Fediverse-App.";
+    People => "People", "Menschen";
+    NoAccounts => "No accounts yet. An administrator creates them with", "Noch keine Konten. Die Administration legt sie an mit";
+    AboutTitle => "About {domain}", "Über {domain}";
+    AboutText => "This server runs Staffroom {version}, free software licensed AGPL-3.0-or-later, speaking ActivityPub with Mastodon and the rest of the fediverse.",
+        "Auf diesem Server läuft Staffroom {version}, freie Software unter der AGPL-3.0-or-later, die per ActivityPub mit Mastodon und dem übrigen Fediverse spricht.";
+    About => "About", "Über";
+    ApprovesFollowers => "This account approves its followers.", "Dieses Konto bestätigt, wer ihm folgt.";
+    Joined => "Joined {date}.", "Dabei seit {date}.";
+    FollowHintBefore => "To follow {name}, search for", "Um {name} zu folgen, suche nach";
+    FollowHintAfter => "in your Mastodon app or any other fediverse app.", "in deiner Mastodon-App oder einer anderen Fediverse-App.";
+    PostBy => "{name}'s post", "Beitrag von {name}";
 }
 
 /// A message with its `{name}` placeholders filled in.

@@ -52,6 +52,14 @@ pub fn frame(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInB
                             " "
                             button type="submit" { (t(lang, Msg::SignOut)) }
                         }
+                    } @else {
+                        nav aria-label=(t(lang, Msg::MainNavigation)) {
+                            ul {
+                                li { a href="/public/local" { (t(lang, Msg::LocalTimeline)) } }
+                                li { a href="/about" { (t(lang, Msg::About)) } }
+                                li { a href="/auth/sign_in" { (t(lang, Msg::SignInTitle)) } }
+                            }
+                        }
                     }
                 }
                 main #main { (body) }
@@ -59,6 +67,15 @@ pub fn frame(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInB
             }
         }
     }
+}
+
+/// A public page in the browser's language, with its navigation if signed in:
+/// caches must keep the versions apart.
+pub fn page_response(markup: Markup) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::VARY, "Accept-Language, Cookie"))
+        .body(markup.into_string())
 }
 
 pub fn html_response(markup: Markup) -> actix_web::HttpResponse {

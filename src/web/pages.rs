@@ -1,18 +1,23 @@
 //! The front page and the about page.
 
+use super::{
+    i18n::{t, tf, Msg},
+    session::Browser,
+};
 use crate::{context::AppContext, error::Result, services};
 use actix_web::{web, HttpResponse};
 use maud::html;
 
-pub async fn home(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
+pub async fn home(ctx: web::Data<AppContext>, browser: Browser) -> Result<HttpResponse> {
+    let lang = browser.lang;
     let users = services::accounts::list_local_users(&ctx.pool).await?;
     let domain = ctx.urls.domain();
     let body = html! {
-        h1 { "Staffroom on " (domain) }
-        p { "A server for teachers' learning networks in the fediverse. Follow the people here from Mastodon or any other fediverse app." }
-        h2 { "People" }
+        h1 { (tf(lang, Msg::FrontTitle, &[("domain", domain)])) }
+        p { (t(lang, Msg::FrontIntro)) }
+        h2 { (t(lang, Msg::People)) }
         @if users.is_empty() {
-            p { "No accounts yet. An administrator creates them with " code { "staffroom user add NAME" } "." }
+            p { (t(lang, Msg::NoAccounts)) " " code { "staffroom user add NAME" } "." }
         } @else {
             ul.people {
                 @for (_, account) in &users {
@@ -26,14 +31,15 @@ pub async fn home(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
             }
         }
     };
-    Ok(super::html_response(super::layout("Home", domain, body)))
+    Ok(super::page_response(super::frame(lang, t(lang, Msg::Home), domain, browser.session.as_ref(), body)))
 }
 
-pub async fn about(ctx: web::Data<AppContext>) -> HttpResponse {
+pub async fn about(ctx: web::Data<AppContext>, browser: Browser) -> HttpResponse {
+    let lang = browser.lang;
     let domain = ctx.urls.domain();
     let body = html! {
-        h1 { "About " (domain) }
-        p { "This server runs Staffroom " (env!("CARGO_PKG_VERSION")) ", free software licensed AGPL-3.0-or-later, speaking ActivityPub with Mastodon and the rest of the fediverse." }
+        h1 { (tf(lang, Msg::AboutTitle, &[("domain", domain)])) }
+        p { (tf(lang, Msg::AboutText, &[("version", env!("CARGO_PKG_VERSION"))])) }
     };
-    super::html_response(super::layout("About", domain, body))
+    super::page_response(super::frame(lang, t(lang, Msg::About), domain, browser.session.as_ref(), body))
 }
