@@ -402,3 +402,47 @@ async fn public_pages_offer_sign_in_and_follow_the_browser_language() {
         }
     }
 }
+
+/// The ids in the revoke forms of a sessions page.
+fn revocable(html: &str) -> Vec<String> {
+    html.split(r#"action="/settings/sessions/"#).skip(1).map(|rest| rest.split('/').next().unwrap().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_can_be_revoked_from_another_browser() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "ada").await;
+    let bob_password = teacher(&app, "bob").await;
+    let mut laptop = Browser::new(&app);
+    laptop.sign_in("ada", &password).await;
+    let mut staffroom_pc = Browser::new(&app);
+    staffroom_pc.sign_in("ada", &password).await;
+    let mut bob = Browser::new(&app);
+    bob.sign_in("bob", &bob_password).await;
+    let mut bobs_phone = Browser::new(&app);
+    bobs_phone.sign_in("bob", &bob_password).await;
+
+    let page = laptop.get("/settings/sessions").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("This browser"), "{html}");
+    let others = revocable(&html);
+    assert_eq!(others.len(), 1, "the other browser, not this one, and not bob's: {html}");
+    let csrf = csrf_of(&html);
+
+    // Without the token nothing happens; another person's session cannot be ended.
+    assert_eq!(laptop.post(&format!("/settings/sessions/{}/revoke", others[0]), &[]).await.status(), 403);
+    assert_eq!(staffroom_pc.get("/home").await.status(), 200);
+    let bobs = revocable(&bob.get("/settings/sessions").await.text().await.unwrap());
+    assert_eq!(bobs.len(), 1, "bob's phone");
+    assert_eq!(laptop.post(&format!("/settings/sessions/{}/revoke", bobs[0]), &[("csrf", &csrf)]).await.status(), 404);
+    assert_eq!(bobs_phone.get("/home").await.status(), 200, "bob's phone stays signed in");
+
+    let res = laptop.post(&format!("/settings/sessions/{}/revoke", others[0]), &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&staffroom_pc.get("/home").await), "/auth/sign_in", "the revoked browser is signed out");
+    assert_eq!(laptop.get("/home").await.status(), 200, "this one stays signed in");
+    assert_eq!(bob.get("/home").await.status(), 200, "bob stays signed in");
+    // A second revocation finds nothing to end.
+    assert_eq!(laptop.post(&format!("/settings/sessions/{}/revoke", others[0]), &[("csrf", &csrf)]).await.status(), 404);
+}

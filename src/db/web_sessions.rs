@@ -59,3 +59,26 @@ pub async fn delete(conn: &mut AsyncPgConnection, session_hash: &str) -> QueryRe
 pub async fn delete_idle(conn: &mut AsyncPgConnection, idle_since: DateTime<Utc>) -> QueryResult<usize> {
     diesel::delete(web_sessions::table.filter(web_sessions::last_seen_at.le(idle_since))).execute(conn).await
 }
+
+/// A user's live sessions, most recently used first (a person has a handful).
+pub async fn list_for_user(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    idle_since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, DateTime<Utc>, DateTime<Utc>)>> {
+    web_sessions::table
+        .filter(web_sessions::user_id.eq(user))
+        .filter(web_sessions::last_seen_at.gt(idle_since))
+        .select((web_sessions::id, web_sessions::user_agent, web_sessions::created_at, web_sessions::last_seen_at))
+        .order(web_sessions::last_seen_at.desc())
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Ends one of a user's sessions; whether it was theirs to end.
+pub async fn delete_for_user(conn: &mut AsyncPgConnection, id: i64, user: UserId) -> QueryResult<bool> {
+    let n = diesel::delete(web_sessions::table.filter(web_sessions::id.eq(id)).filter(web_sessions::user_id.eq(user))).execute(conn).await?;
+    Ok(n > 0)
+}

@@ -9,8 +9,8 @@ use super::{
     tokens::{hash_token, random_token},
 };
 use crate::{
-    db::{accounts::Account, users::User, web_sessions, DbPool},
-    error::Result,
+    db::{accounts::Account, users::User, web_sessions, DbPool, UserId},
+    error::{Error, Result},
 };
 use chrono::{Duration, Utc};
 use std::net::IpAddr;
@@ -81,6 +81,35 @@ pub async fn sign_out(pool: &DbPool, token: &str) -> Result<()> {
     if web_sessions::delete(&mut conn, &hash_token(token)).await? {
         tracing::info!("web session ended");
     }
+    Ok(())
+}
+
+/// One of a person's signed-in browsers, as their sessions page lists them.
+pub struct SessionInfo {
+    pub id: i64,
+    pub user_agent: String,
+    pub created_at: chrono::DateTime<Utc>,
+    pub last_seen_at: chrono::DateTime<Utc>,
+}
+
+/// Most sessions a list shows; more than this many browsers is a reason to sign out.
+const MAX_LISTED: i64 = 100;
+
+/// The live sessions of `user`, most recently used first.
+pub async fn list(pool: &DbPool, user: UserId) -> Result<Vec<SessionInfo>> {
+    let mut conn = pool.get().await?;
+    let rows = web_sessions::list_for_user(&mut conn, user, Utc::now() - Duration::days(IDLE_DAYS), MAX_LISTED).await?;
+    Ok(rows.into_iter().map(|(id, user_agent, created_at, last_seen_at)| SessionInfo { id, user_agent, created_at, last_seen_at }).collect())
+}
+
+/// Ends one of `user`'s sessions from another browser; not found unless it is theirs.
+#[tracing::instrument(skip(pool))]
+pub async fn revoke(pool: &DbPool, user: UserId, id: i64) -> Result<()> {
+    let mut conn = pool.get().await?;
+    if !web_sessions::delete_for_user(&mut conn, id, user).await? {
+        return Err(Error::not_found("no such session"));
+    }
+    tracing::info!("web session revoked");
     Ok(())
 }
 

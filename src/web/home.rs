@@ -19,8 +19,9 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
     let page = Query::of(&req).page(STATUSES).map_err(Failure::from(lang))?;
     let views = services::status_views::home(&ctx, browser.account(), page).await.map_err(Failure::from(lang))?;
     let body = html! {
+        h1 { (t(lang, Msg::Home)) }
         (posts::compose(&browser, None))
-        h1 { (t(lang, Msg::TimelineTitle)) }
+        h2 { (t(lang, Msg::TimelineTitle)) }
         (posts::list(&ctx, lang, Some(&browser), &views, &page, "/home", Msg::TimelineEmpty))
     };
     Ok(super::private_response(super::frame(lang, t(lang, Msg::Home), ctx.urls.domain(), Some(&browser), body)))

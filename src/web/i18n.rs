@@ -133,6 +133,14 @@ catalogue! {
     FollowHintBefore => "To follow {name}, search for", "Um {name} zu folgen, suche nach";
     FollowHintAfter => "in your Mastodon app or any other fediverse app.", "in deiner Mastodon-App oder einer anderen Fediverse-App.";
     PostBy => "{name}'s post", "Beitrag von {name}";
+    SessionsNav => "Sessions", "Sitzungen";
+    SessionsTitle => "Where you are signed in", "Wo du angemeldet bist";
+    SessionsIntro => "Each browser you signed in with. Revoke the ones you do not recognise or no longer use: they are signed out at once.",
+        "Jeder Browser, mit dem du dich angemeldet hast. Widerrufe die, die du nicht kennst oder nicht mehr benutzt: Sie werden sofort abgemeldet.";
+    SessionTimes => "Signed in {created}, last used {seen}", "Angemeldet am {created}, zuletzt benutzt am {seen}";
+    ThisBrowser => "This browser", "Dieser Browser";
+    UnknownBrowser => "Unknown browser", "Unbekannter Browser";
+    Revoke => "Revoke", "Widerrufen";
 }
 
 /// A message with its `{name}` placeholders filled in.

@@ -10,6 +10,7 @@ pub mod posts;
 pub mod profile;
 pub mod security;
 pub mod session;
+pub mod sessions;
 pub mod status;
 
 use i18n::{t, tf, Lang, Msg};
@@ -44,6 +45,7 @@ pub fn frame(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInB
                                 li { a href="/home" { (t(lang, Msg::Home)) } }
                                 li { a href="/public/local" { (t(lang, Msg::LocalTimeline)) } }
                                 li { a href="/public" { (t(lang, Msg::FederatedTimeline)) } }
+                                li { a href="/settings/sessions" { (t(lang, Msg::SessionsNav)) } }
                             }
                         }
                         form method="post" action="/auth/sign_out" {
