@@ -446,3 +446,39 @@ async fn a_session_can_be_revoked_from_another_browser() {
     // A second revocation finds nothing to end.
     assert_eq!(laptop.post(&format!("/settings/sessions/{}/revoke", others[0]), &[("csrf", &csrf)]).await.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notifications_show_what_others_did() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "bob").await;
+    teacher(&app, "ada").await;
+    let ada = api::token(&app, "ada").await;
+    let bob = api::token(&app, "bob").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("bob", &password).await;
+    assert!(browser.get("/notifications").await.text().await.unwrap().contains("No notifications yet."));
+
+    let post = api::status(&app, &bob, "Who has a good plan for photosynthesis?", "public").await;
+    let id = post["id"].as_str().unwrap();
+    assert_eq!(api::post(&app, &format!("/api/v1/statuses/{id}/favourite"), &ada, &[]).await.status, 200);
+    api::status(&app, &ada, "@bob try the leaf-disc experiment", "public").await;
+
+    let page = browser.get("/notifications").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("ada (teacher) mentioned you"), "{html}");
+    assert!(html.contains("try the leaf-disc experiment"));
+    assert!(html.contains("ada (teacher) liked your post"));
+    let de = app
+        .client
+        .get(format!("{}/notifications", app.address))
+        .header(header::COOKIE, browser.session.clone().unwrap())
+        .header(header::ACCEPT_LANGUAGE, "de")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(de.contains("ada (teacher) hat dich erwähnt"), "{de}");
+}

@@ -141,6 +141,17 @@ catalogue! {
     ThisBrowser => "This browser", "Dieser Browser";
     UnknownBrowser => "Unknown browser", "Unbekannter Browser";
     Revoke => "Revoke", "Widerrufen";
+    NotificationsNav => "Notifications", "Mitteilungen";
+    NotificationsTitle => "Notifications", "Mitteilungen";
+    NotificationsEmpty => "No notifications yet.", "Noch keine Mitteilungen.";
+    NotifiedMention => "{name} mentioned you", "{name} hat dich erwähnt";
+    NotifiedFavourite => "{name} liked your post", "{name} gefällt dein Beitrag";
+    NotifiedReblog => "{name} boosted your post", "{name} hat deinen Beitrag geteilt";
+    NotifiedFollow => "{name} followed you", "{name} folgt dir jetzt";
+    NotifiedFollowRequest => "{name} asked to follow you", "{name} möchte dir folgen";
+    NotifiedStatus => "{name} posted", "{name} hat etwas veröffentlicht";
+    NotifiedUpdate => "{name} edited a post", "{name} hat einen Beitrag bearbeitet";
+    NotifiedOther => "{name} did something", "{name} hat etwas getan";
 }
 
 /// A message with its `{name}` placeholders filled in.

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod home;
 pub mod i18n;
+pub mod notifications;
 pub mod pages;
 pub mod posts;
 pub mod profile;
@@ -43,6 +44,7 @@ pub fn frame(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInB
                         nav aria-label=(t(lang, Msg::MainNavigation)) {
                             ul {
                                 li { a href="/home" { (t(lang, Msg::Home)) } }
+                                li { a href="/notifications" { (t(lang, Msg::NotificationsNav)) } }
                                 li { a href="/public/local" { (t(lang, Msg::LocalTimeline)) } }
                                 li { a href="/public" { (t(lang, Msg::FederatedTimeline)) } }
                                 li { a href="/settings/sessions" { (t(lang, Msg::SessionsNav)) } }

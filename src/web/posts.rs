@@ -18,7 +18,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
-fn shown_name(account: &crate::db::accounts::Account) -> &str {
+pub fn shown_name(account: &crate::db::accounts::Account) -> &str {
     if account.display_name.is_empty() { &account.username } else { &account.display_name }
 }
 
@@ -94,8 +94,16 @@ pub fn list(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, vie
     html! {
         @if views.is_empty() { p { (t(lang, empty)) } }
         @for view in views { (article(ctx, lang, browser, view, &back)) }
-        @if let Some(last) = views.last().filter(|_| views.len() as i64 >= page.limit) {
-            p.more { a href=(format!("{path}?max_id={}", last.status.id)) { (t(lang, Msg::LoadMore)) } }
+        (load_more(lang, path, page, views.len(), views.last().map(|v| v.status.id.0)))
+    }
+}
+
+/// "Load more" after a full page: the next page is the one before the last id
+/// shown (`max_id`), as the API's `Link: rel="next"`.
+pub fn load_more(lang: Lang, path: &str, page: &Page, shown: usize, last_id: Option<i64>) -> Markup {
+    html! {
+        @if let Some(last) = last_id.filter(|_| shown as i64 >= page.limit) {
+            p.more { a href=(format!("{path}?max_id={last}")) { (t(lang, Msg::LoadMore)) } }
         }
     }
 }
