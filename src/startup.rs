@@ -187,6 +187,8 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/settings/sessions/{id}/revoke", web::post().to(pages::sessions::revoke))
             .route("/statuses", web::post().to(pages::posts::create))
             .route("/statuses/{id}", web::get().to(pages::posts::thread))
+            .route("/statuses/{id}/edit", web::get().to(pages::posts::edit_form))
+            .route("/statuses/{id}/edit", web::post().to(pages::posts::edit))
             .route("/statuses/{id}/{verb}", web::post().to(pages::posts::act))
             .route("/public", web::get().to(pages::posts::federated))
             .route("/public/local", web::get().to(pages::posts::local))

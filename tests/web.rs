@@ -158,7 +158,7 @@ async fn a_post_from_the_compose_form_appears_on_home_and_through_the_api() {
     let home = browser.get("/home").await.text().await.unwrap();
     assert!(home.contains("Fractions with pizza"), "{home}");
     assert!(home.contains("<article"));
-    for name in [">Reply<", ">Boost<", ">Like<", ">Bookmark<", ">Delete<"] {
+    for name in [">Reply<", ">Boost<", ">Like<", ">Bookmark<", ">Edit<", ">Delete<"] {
         assert!(home.contains(name), "each post has {name:?}");
     }
 
@@ -187,6 +187,28 @@ async fn a_post_from_the_compose_form_appears_on_home_and_through_the_api() {
     let thread = browser.get(&format!("/statuses/{id}")).await;
     assert_eq!(thread.status(), 200);
     assert!(thread.text().await.unwrap().contains(&format!(r#"name="in_reply_to_id" value="{id}""#)));
+
+    // Edit: the form starts with the post's own text; the change shows in the API.
+    let form = browser.get(&format!("/statuses/{id}/edit")).await.text().await.unwrap();
+    assert!(form.contains(">Fractions with pizza #maths</textarea>"), "{form}");
+    assert!(form.contains(">Save<"));
+    let res = browser.post(&format!("/statuses/{id}/edit"), &[("csrf", &csrf), ("status", "Fractions with pie #maths"), ("spoiler_text", "")]).await;
+    assert_eq!(res.status(), 303);
+    let edited = api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&token)).await;
+    assert!(edited.body["content"].as_str().unwrap().contains("Fractions with pie"), "{}", edited.body);
+    assert!(edited.body["edited_at"].is_string());
+    // Someone else's post has no Edit, and editing it anyway is refused.
+    let bob_password = teacher(&app, "bob").await;
+    let mut bob = Browser::new(&app);
+    bob.sign_in("bob", &bob_password).await;
+    let bob_csrf = bob.csrf().await;
+    let thread = bob.get(&format!("/statuses/{id}")).await.text().await.unwrap();
+    assert!(thread.contains(">Like<") && !thread.contains(">Edit<") && !thread.contains(">Delete<"), "{thread}");
+    let res = bob.post(&format!("/statuses/{id}/edit"), &[("csrf", &bob_csrf), ("status", "hijacked"), ("spoiler_text", "")]).await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    let res = bob.post(&format!("/statuses/{id}/delete"), &[("csrf", &bob_csrf)]).await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    assert!(!api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&token)).await.body["content"].as_str().unwrap().contains("hijacked"));
 
     let res = browser.post(&format!("/statuses/{id}/delete"), &[("csrf", &csrf)]).await;
     assert_eq!(res.status(), 303);

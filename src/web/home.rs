@@ -20,7 +20,7 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
     let views = services::status_views::home(&ctx, browser.account(), page).await.map_err(Failure::from(lang))?;
     let body = html! {
         h1 { (t(lang, Msg::Home)) }
-        (posts::compose(&browser, None))
+        (posts::compose(&browser, posts::Draft::New))
         h2 { (t(lang, Msg::TimelineTitle)) }
         (posts::list(&ctx, lang, Some(&browser), &views, &page, "/home", Msg::TimelineEmpty))
     };

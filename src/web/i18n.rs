@@ -114,6 +114,9 @@ catalogue! {
     Like => "Like", "Gefällt mir";
     Bookmark => "Bookmark", "Lesezeichen";
     Delete => "Delete", "Löschen";
+    Edit => "Edit", "Bearbeiten";
+    EditTitle => "Edit your post", "Beitrag bearbeiten";
+    SaveButton => "Save", "Speichern";
     PostActions => "Actions", "Aktionen";
     ThreadTitle => "Thread", "Unterhaltung";
     Replies => "{count} replies", "{count} Antworten";

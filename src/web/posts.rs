@@ -12,7 +12,7 @@ use crate::{
     db::{pagination::Page, statuses::Visibility, timelines::{Origin, TagFilter}, StatusId},
     error::{Error, ErrorKind},
     federation::objects::note::profile_url,
-    services::{self, statuses::NewPost, status_views::StatusView},
+    services::{self, statuses::{NewPost, PostEdit}, status_views::StatusView},
 };
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup, PreEscaped};
@@ -81,7 +81,12 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                     (action(browser, id, if shown.reblogged { "unreblog" } else { "reblog" }, Msg::Boost, Some(shown.reblogged), back))
                     (action(browser, id, if shown.favourited { "unfavourite" } else { "favourite" }, Msg::Like, Some(shown.favourited), back))
                     (action(browser, id, if shown.bookmarked { "unbookmark" } else { "bookmark" }, Msg::Bookmark, Some(shown.bookmarked), back))
-                    @if mine { (action(browser, id, "delete", Msg::Delete, None, "/home")) }
+                    @if mine {
+                        form method="get" action=(format!("/statuses/{id}/edit")) {
+                            button type="submit" { (t(lang, Msg::Edit)) }
+                        }
+                        (action(browser, id, "delete", Msg::Delete, None, "/home"))
+                    }
                 }
             }
         }
@@ -108,43 +113,67 @@ pub fn load_more(lang: Lang, path: &str, page: &Page, shown: usize, last_id: Opt
     }
 }
 
-/// The compose form; a reply carries the post it answers and starts with its author.
-pub fn compose(browser: &SignedInBrowser, reply_to: Option<&StatusView>) -> Markup {
+/// What a compose form writes: a new post, a reply, or an edit of one's own post.
+#[derive(Clone, Copy)]
+pub enum Draft<'a> {
+    New,
+    Reply(&'a StatusView),
+    Edit(&'a StatusView),
+}
+
+/// The compose form. A reply carries the post it answers and starts with its
+/// author; an edit starts with the post's text and keeps its visibility.
+pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
     let lang = browser.lang;
-    let prefill = reply_to.map(|v| format!("@{} ", v.author.username)).filter(|_| reply_to.is_some_and(|v| v.author.id != browser.account().id));
+    let (heading, action, text, spoiler, button) = match draft {
+        Draft::New => (Msg::ComposeTitle, "/statuses".to_string(), String::new(), "", Msg::PostButton),
+        Draft::Reply(parent) => {
+            let mention = if parent.author.id == browser.account().id { String::new() } else { format!("@{} ", parent.author.username) };
+            (Msg::ReplyTitle, "/statuses".to_string(), mention, "", Msg::PostButton)
+        }
+        Draft::Edit(post) => (
+            Msg::EditTitle,
+            format!("/statuses/{}/edit", post.status.id),
+            post.status.text.clone().unwrap_or_default(),
+            post.status.spoiler_text.as_str(),
+            Msg::SaveButton,
+        ),
+    };
     let options = [
         (Visibility::Public, Msg::VisibilityPublic),
         (Visibility::Unlisted, Msg::VisibilityUnlisted),
         (Visibility::Private, Msg::VisibilityPrivate),
         (Visibility::Direct, Msg::VisibilityDirect),
     ];
-    let chosen = reply_to.map(|v| Visibility::from_i16(v.status.visibility)).unwrap_or(Visibility::Public);
     html! {
-        form.compose #compose method="post" action="/statuses" {
-            h2 { (t(lang, if reply_to.is_some() { Msg::ReplyTitle } else { Msg::ComposeTitle })) }
+        form.compose #compose method="post" action=(action) {
+            h2 { (t(lang, heading)) }
             (browser.csrf_field())
-            @if let Some(parent) = reply_to {
+            @if let Draft::Reply(parent) = draft {
                 input type="hidden" name="in_reply_to_id" value=(parent.status.id);
                 input type="hidden" name="back" value=(format!("/statuses/{}", parent.status.id));
             }
             p {
                 label for="status" { (t(lang, Msg::PostText)) }
-                textarea #status name="status" required maxlength=(services::statuses::MAX_CHARS) { (prefill.unwrap_or_default()) }
+                textarea #status name="status" required maxlength=(services::statuses::MAX_CHARS) { (text) }
             }
             p {
                 label for="spoiler_text" { (t(lang, Msg::ContentWarning)) }
-                input #spoiler_text name="spoiler_text" maxlength=(services::statuses::MAX_SPOILER_CHARS) aria-describedby="spoiler_hint";
+                input #spoiler_text name="spoiler_text" value=(spoiler) maxlength=(services::statuses::MAX_SPOILER_CHARS) aria-describedby="spoiler_hint";
                 small #spoiler_hint { (t(lang, Msg::ContentWarningHint)) }
             }
-            p {
-                label for="visibility" { (t(lang, Msg::Visibility)) }
-                select #visibility name="visibility" {
-                    @for (v, label) in options {
-                        option value=(v.as_str()) selected[v == chosen] { (t(lang, label)) }
+            @if !matches!(draft, Draft::Edit(_)) {
+                @let chosen = match draft { Draft::Reply(parent) => Visibility::from_i16(parent.status.visibility), _ => Visibility::Public };
+                p {
+                    label for="visibility" { (t(lang, Msg::Visibility)) }
+                    select #visibility name="visibility" {
+                        @for (v, label) in options {
+                            option value=(v.as_str()) selected[v == chosen] { (t(lang, label)) }
+                        }
                     }
                 }
             }
-            p { button type="submit" { (t(lang, Msg::PostButton)) } }
+            p { button type="submit" { (t(lang, button)) } }
         }
     }
 }
@@ -227,10 +256,42 @@ pub async fn thread(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: we
         h1 { (t(lang, Msg::ThreadTitle)) }
         @for v in &ancestors { (article(&ctx, lang, Some(&browser), v, &back)) }
         (article(&ctx, lang, Some(&browser), &view, &back))
-        (compose(&browser, Some(&view)))
+        (compose(&browser, Draft::Reply(&view)))
         @for v in &descendants { (article(&ctx, lang, Some(&browser), v, &back)) }
     };
     Ok(super::private_response(super::frame(lang, t(lang, Msg::ThreadTitle), ctx.urls.domain(), Some(&browser), body)))
+}
+
+/// `GET /statuses/{id}/edit`: the edit form for one's own post.
+pub async fn edit_form(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let id = status_id(lang, &id)?;
+    let view = services::status_views::get(&ctx, browser.account(), id).await.map_err(Failure::from(lang))?;
+    let body = html! {
+        h1 { (t(lang, Msg::EditTitle)) }
+        (compose(&browser, Draft::Edit(&view)))
+    };
+    Ok(super::private_response(super::frame(lang, t(lang, Msg::EditTitle), ctx.urls.domain(), Some(&browser), body)))
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    spoiler_text: String,
+}
+
+/// `POST /statuses/{id}/edit`: services::statuses::edit, which allows only the author.
+#[tracing::instrument(skip_all)]
+pub async fn edit(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let form: EditForm = browser.form(&body)?;
+    let id = status_id(lang, &id)?;
+    let spoiler_text = form.spoiler_text.trim().to_string();
+    let change = PostEdit { text: form.status, sensitive: !spoiler_text.is_empty(), spoiler_text, language: None };
+    services::statuses::edit(&ctx, browser.account(), id, change).await.map_err(Failure::from(lang))?;
+    Ok(session::see_other(&format!("/statuses/{id}")))
 }
 
 /// What a public list shows.
