@@ -183,6 +183,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/auth/sign_out", web::post().to(pages::auth::sign_out))
             .route("/home", web::get().to(pages::home::page))
             .route("/notifications", web::get().to(pages::notifications::page))
+            .route("/accounts/{id}/{verb}", web::post().to(pages::profile::follow))
             .route("/settings/sessions", web::get().to(pages::sessions::page))
             .route("/settings/sessions/{id}/revoke", web::post().to(pages::sessions::revoke))
             .route("/statuses", web::post().to(pages::posts::create))

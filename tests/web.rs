@@ -504,3 +504,45 @@ async fn notifications_show_what_others_did() {
         .unwrap();
     assert!(de.contains("ada (teacher) hat dich erwähnt"), "{de}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn following_from_a_profile_brings_their_posts_home() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "ada").await;
+    teacher(&app, "bob").await;
+    let bob = api::token(&app, "bob").await;
+    let ada = api::token(&app, "ada").await;
+    api::status(&app, &bob, "Bob's first lesson plan", "public").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("ada", &password).await;
+
+    let profile = browser.get("/@bob").await.text().await.unwrap();
+    assert!(profile.contains(">Follow<") && !profile.contains(">Unfollow<"), "{profile}");
+    assert!(profile.contains("Bob&#39;s first lesson plan") || profile.contains("Bob's first lesson plan"), "the profile lists bob's posts");
+    let own = browser.get("/@ada").await.text().await.unwrap();
+    assert!(!own.contains(">Follow<"), "no Follow on one's own profile");
+    let csrf = csrf_of(&profile);
+    let action = profile.split(r#"action="/accounts/"#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(action.ends_with("/follow"), "{action}");
+
+    assert_eq!(browser.post(&format!("/accounts/{action}"), &[("back", "/@bob")]).await.status(), 403, "not without the token");
+    let res = browser.post(&format!("/accounts/{action}"), &[("csrf", &csrf), ("back", "/@bob")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/@bob");
+    let bob_id = action.split('/').next().unwrap();
+    let rel = api::get(&app, &format!("/api/v1/accounts/relationships?id[]={bob_id}"), Some(&ada)).await;
+    assert_eq!(rel.body[0]["following"], true, "{}", rel.body);
+    assert!(browser.get("/@bob").await.text().await.unwrap().contains(">Unfollow<"));
+
+    api::status(&app, &bob, "Bob's second lesson plan", "private").await;
+    let home = browser.get("/home").await.text().await.unwrap();
+    assert!(home.contains("second lesson plan"), "a followers-only post of someone followed: {home}");
+
+    let res = browser.post(&format!("/accounts/{bob_id}/unfollow"), &[("csrf", &csrf), ("back", "/@bob")]).await;
+    assert_eq!(res.status(), 303);
+    let rel = api::get(&app, &format!("/api/v1/accounts/relationships?id[]={bob_id}"), Some(&ada)).await;
+    assert_eq!(rel.body[0]["following"], false);
+    let visitor = Browser::new(&app).get("/@bob").await.text().await.unwrap();
+    assert!(!visitor.contains("second lesson plan"), "followers-only stays hidden from visitors");
+    assert!(!visitor.contains(">Follow<"));
+}

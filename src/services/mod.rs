@@ -7,6 +7,7 @@ pub mod instance;
 pub mod oauth;
 pub mod notifications;
 pub mod published;
+pub mod relationships;
 pub mod sessions;
 pub mod status_views;
 pub mod statuses;

@@ -115,6 +115,11 @@ catalogue! {
     Bookmark => "Bookmark", "Lesezeichen";
     Delete => "Delete", "Löschen";
     Edit => "Edit", "Bearbeiten";
+    Follow => "Follow", "Folgen";
+    Unfollow => "Unfollow", "Entfolgen";
+    FollowRequested => "You asked to follow; the request waits for approval.", "Du hast angefragt zu folgen; die Anfrage wartet auf Bestätigung.";
+    FollowsYou => "Follows you.", "Folgt dir.";
+    PostsHeading => "Posts", "Beiträge";
     EditTitle => "Edit your post", "Beitrag bearbeiten";
     SaveButton => "Save", "Speichern";
     PostActions => "Actions", "Aktionen";
