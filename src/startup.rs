@@ -184,6 +184,8 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/home", web::get().to(pages::home::page))
             .route("/notifications", web::get().to(pages::notifications::page))
             .route("/accounts/{id}/{verb}", web::post().to(pages::profile::follow))
+            .route("/settings/password", web::get().to(pages::sessions::password_form))
+            .route("/settings/password", web::post().to(pages::sessions::change_password))
             .route("/settings/sessions", web::get().to(pages::sessions::page))
             .route("/settings/sessions/{id}/revoke", web::post().to(pages::sessions::revoke))
             .route("/statuses", web::post().to(pages::posts::create))

@@ -546,3 +546,32 @@ async fn following_from_a_profile_brings_their_posts_home() {
     assert!(!visitor.contains("second lesson plan"), "followers-only stays hidden from visitors");
     assert!(!visitor.contains(">Follow<"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changing_the_password_signs_out_the_other_browsers() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "ada").await;
+    let mut laptop = Browser::new(&app);
+    laptop.sign_in("ada", &password).await;
+    let mut phone = Browser::new(&app);
+    phone.sign_in("ada", &password).await;
+    let form = laptop.get("/settings/password").await.text().await.unwrap();
+    assert!(form.contains("Current password") && form.contains("New password"));
+    let csrf = csrf_of(&form);
+
+    let new = "a much better passphrase";
+    assert_eq!(laptop.post("/settings/password", &[("current_password", &password), ("new_password", new)]).await.status(), 403);
+    let wrong = laptop.post("/settings/password", &[("csrf", &csrf), ("current_password", "wrong"), ("new_password", new)]).await;
+    assert_eq!(wrong.status(), 401);
+    let short = laptop.post("/settings/password", &[("csrf", &csrf), ("current_password", &password), ("new_password", "short")]).await;
+    assert_eq!(short.status(), 400);
+    assert_eq!(phone.get("/home").await.status(), 200, "nothing changed yet");
+
+    let ok = laptop.post("/settings/password", &[("csrf", &csrf), ("current_password", &password), ("new_password", new)]).await;
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.unwrap().contains("Your password has been changed."));
+    assert_eq!(laptop.get("/home").await.status(), 200, "this browser stays signed in");
+    assert_eq!(location(&phone.get("/home").await), "/auth/sign_in", "the others are signed out");
+    assert_eq!(Browser::new(&app).sign_in("ada", &password).await.status(), 401, "the old password is gone");
+    assert_eq!(Browser::new(&app).sign_in("ada", new).await.status(), 303);
+}

@@ -80,3 +80,9 @@ impl User {
             .optional()
     }
 }
+
+impl User {
+    pub async fn set_password_hash(conn: &mut AsyncPgConnection, id: UserId, password_hash: &str) -> QueryResult<()> {
+        diesel::update(users::table.find(id)).set(users::password_hash.eq(password_hash)).execute(conn).await.map(drop)
+    }
+}

@@ -82,3 +82,8 @@ pub async fn delete_for_user(conn: &mut AsyncPgConnection, id: i64, user: UserId
     let n = diesel::delete(web_sessions::table.filter(web_sessions::id.eq(id)).filter(web_sessions::user_id.eq(user))).execute(conn).await?;
     Ok(n > 0)
 }
+
+/// Ends every session of `user` but `keep` (after a password change).
+pub async fn delete_others(conn: &mut AsyncPgConnection, user: UserId, keep: i64) -> QueryResult<usize> {
+    diesel::delete(web_sessions::table.filter(web_sessions::user_id.eq(user)).filter(web_sessions::id.ne(keep))).execute(conn).await
+}

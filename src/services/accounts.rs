@@ -76,6 +76,18 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| Error::internal(anyhow::anyhow!("password hashing failed: {e}")))
 }
 
+/// Sets a new password (checked as at creation); the caller has checked the old one.
+#[tracing::instrument(skip(pool, password))]
+pub async fn change_password(pool: &DbPool, user: UserId, password: &str) -> Result<()> {
+    validate_password(password)?;
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| Error::internal(anyhow::anyhow!(e)))??;
+    let mut conn = pool.get().await?;
+    User::set_password_hash(&mut conn, user, &hash).await?;
+    tracing::info!("password changed");
+    Ok(())
+}
+
 #[tracing::instrument(skip(pool, new), fields(username = %new.username, admin = new.admin))]
 pub async fn create_local_user(pool: &DbPool, new: NewUser) -> Result<CreatedUser> {
     validate_username(&new.username)?;

@@ -113,6 +113,22 @@ pub async fn revoke(pool: &DbPool, user: UserId, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Changes the password of a signed-in person. The current password is checked as
+/// a sign-in is (a wrong one counts against the same limits); afterwards every other
+/// session of theirs ends, this one stays.
+#[tracing::instrument(skip_all, fields(%ip))]
+pub async fn change_password(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, me: &SignedIn, current: &str, new: &str) -> Result<(), OAuthError> {
+    let (user, _) = oauth::sign_in(pool, limiter, ip, &me.account.username, current).await?;
+    if user.id != me.user.id {
+        return Err(OAuthError::InvalidGrant);
+    }
+    super::accounts::change_password(pool, user.id, new).await?;
+    let mut conn = pool.get().await?;
+    let ended = web_sessions::delete_others(&mut conn, user.id, me.session_id).await?;
+    tracing::info!(user_id = %user.id, other_sessions_ended = ended, "password changed");
+    Ok(())
+}
+
 /// The CSRF token of the session with this id. Another hash than the stored one,
 /// so the table alone does not give it away.
 pub fn csrf_token(session_token: &str) -> String {

@@ -149,6 +149,16 @@ catalogue! {
     ThisBrowser => "This browser", "Dieser Browser";
     UnknownBrowser => "Unknown browser", "Unbekannter Browser";
     Revoke => "Revoke", "Widerrufen";
+    PasswordNav => "Password", "Passwort";
+    PasswordTitle => "Change your password", "Passwort ändern";
+    PasswordIntro => "After the change, every other browser signed in as you is signed out.",
+        "Nach der Änderung werden alle anderen Browser, in denen du angemeldet bist, abgemeldet.";
+    CurrentPassword => "Current password", "Aktuelles Passwort";
+    NewPassword => "New password", "Neues Passwort";
+    NewPasswordHint => "At least 8 characters.", "Mindestens 8 Zeichen.";
+    ChangePasswordButton => "Change password", "Passwort ändern";
+    PasswordChanged => "Your password has been changed.", "Dein Passwort wurde geändert.";
+    WrongCurrentPassword => "The current password is wrong.", "Das aktuelle Passwort ist falsch.";
     NotificationsNav => "Notifications", "Mitteilungen";
     NotificationsTitle => "Notifications", "Mitteilungen";
     NotificationsEmpty => "No notifications yet.", "Noch keine Mitteilungen.";

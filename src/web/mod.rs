@@ -48,6 +48,7 @@ pub fn frame(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInB
                                 li { a href="/public/local" { (t(lang, Msg::LocalTimeline)) } }
                                 li { a href="/public" { (t(lang, Msg::FederatedTimeline)) } }
                                 li { a href="/settings/sessions" { (t(lang, Msg::SessionsNav)) } }
+                                li { a href="/settings/password" { (t(lang, Msg::PasswordNav)) } }
                             }
                         }
                         form method="post" action="/auth/sign_out" {
