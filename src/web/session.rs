@@ -71,12 +71,17 @@ pub fn see_other_setting(to: &str, cookies: &[String]) -> HttpResponse {
 }
 
 /// A path on this site to go back to after a form, or `/home`: never another site.
+/// Browsers drop tabs and newlines from URLs and read `\\` as `/`, so a path with
+/// anything but visible ASCII could turn into `//elsewhere` and is not taken.
 pub fn local_path(back: Option<&str>) -> String {
     match back {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p.len() < 2000 => p.to_string(),
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && p.len() < 2000 && p.chars().all(|c| c.is_ascii_graphic() && c != '\\') => {
+            p.to_string()
+        }
         _ => "/home".to_string(),
     }
 }
+
 
 /// Why a page could not be shown, as a page.
 pub struct Failure {
@@ -216,5 +221,20 @@ impl FromRequest for SignedInBrowser {
             let found = browser(req).await?;
             found.session.ok_or(Failure { lang: found.lang, kind: FailureKind::SignInNeeded })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn forms_only_send_browsers_back_to_this_site() {
+        assert_eq!(local_path(Some("/statuses/1?max_id=2")), "/statuses/1?max_id=2");
+        assert_eq!(local_path(Some("/@ada")), "/@ada");
+        for elsewhere in ["https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "evil", ""] {
+            assert_eq!(local_path(Some(elsewhere)), "/home", "{elsewhere:?}");
+        }
+        assert_eq!(local_path(None), "/home");
     }
 }
