@@ -86,6 +86,7 @@ impl Application {
             posts: federation::intake::PostWriter::start(pool.clone()),
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
             logins: Arc::default(),
+            events: tokio::sync::broadcast::channel(crate::services::events::STREAM_CAPACITY).0,
             settings: Arc::new(settings),
         };
         let (stop_deliverer, stopped) = tokio::sync::watch::channel(false);

@@ -287,3 +287,58 @@ async fn a_blocked_server_is_refused_and_sent_nothing() {
     assert!(cli(&["domain", "unblock", "127.0.0.1"]).contains("no longer blocked"));
     assert!(cli(&["domain", "list"]).contains("No blocked servers"));
 }
+
+/// Hollo 0.10.0 gives every Accept for one follower the same id
+/// (`…/@bob#accepts/<follower>`). After an unfollow, the Accept of the second follow
+/// must still be applied, and bob's posts to his followers then stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_accept_reusing_its_id_accepts_a_second_follow() {
+    use staffroom::{db::follows::Follow, federation::fetch, services::follows};
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let bob = remote::start("bob");
+    let bob_here = fetch::resolve_actor(&app.ctx, &bob.id()).await.unwrap();
+    let alice_id = app.ctx.urls.actor("alice");
+    let accept_id = format!("{}/@bob#accepts/{alice_id}", bob.base);
+    let inbox = format!("{}/users/alice/inbox", app.address);
+    for round in 1..=2 {
+        let follow = follows::follow(&app.ctx, &alice, &bob_here).await.unwrap();
+        assert!(!follow.accepted, "round {round}: pending until bob answers");
+        let accept = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": accept_id,
+            "type": "Accept",
+            "actor": bob.id(),
+            "object": { "id": follow.uri, "type": "Follow", "actor": alice_id, "object": bob.id() },
+        })
+        .to_string();
+        let res = bob.signed_post(&app.client, &inbox, &accept, Utc::now()).send().await.unwrap();
+        assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+        let mut conn = app.pool.get().await.unwrap();
+        let row = Follow::find(&mut conn, alice.id, bob_here.id).await.unwrap().expect("the follow is there");
+        assert!(row.accepted, "round {round}: bob's Accept is applied");
+        drop(conn);
+        if round == 1 {
+            follows::unfollow(&app.ctx, &alice, &bob_here).await.unwrap();
+        }
+    }
+    // What bob now sends his followers is stored here.
+    let note_id = format!("{}/users/bob/statuses/1", bob.base);
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{note_id}/activity"),
+        "type": "Create",
+        "actor": bob.id(),
+        "to": [format!("{}/followers", bob.id())],
+        "object": {
+            "id": note_id, "type": "Note", "attributedTo": bob.id(), "content": "<p>for my followers</p>",
+            "to": [format!("{}/followers", bob.id())], "published": "2026-12-01T10:00:00Z",
+        },
+    })
+    .to_string();
+    let res = bob.signed_post(&app.client, &format!("{}/inbox", app.address), &create, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+    let mut conn = app.pool.get().await.unwrap();
+    let stored = staffroom::db::statuses::Status::find_by_uri(&mut conn, &note_id).await.unwrap();
+    assert!(stored.is_some(), "a followed actor's post is stored");
+}

@@ -11,7 +11,7 @@ use crate::{
     context::AppContext,
     db::timelines::{AccountFilter, Origin, TagFilter},
     error::{Error, Result},
-    services::{self, statuses::StatusView, timelines::AccountPage},
+    services::{self, status_views::StatusView, timelines::AccountPage},
 };
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;

@@ -126,7 +126,7 @@ impl CollectionQuery {
 
 /// Public posts (as `Create`) and boosts (as `Announce`), newest first.
 async fn outbox(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
-    use crate::federation::{activities::{announce, create_note}, objects::note::{local_status_to_note, status_uri}};
+    use crate::federation::{activities::{announce, create_note}, objects::note::local_status_to_note};
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
     let id = ctx.urls.outbox(&account.username);
     let (total, items) = services::published::outbox(&ctx, &account, q.max_id.map(crate::db::StatusId), PAGE_SIZE).await?;
@@ -138,7 +138,7 @@ async fn outbox(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Que
     for (status, boosted, mentioned, tags) in items {
         let value = match boosted {
             Some((original, original_author)) => {
-                let uri = status_uri(&original, &original_author, &ctx.urls);
+                let uri = ctx.urls.status_uri(&original, &original_author);
                 serde_json::to_value(announce::build(&ctx, &account, &status, &uri, &original_author))
             }
             None => {
@@ -165,7 +165,7 @@ async fn followers(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::
         return Ok(collection(id, total));
     }
     let next = (page.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&max_id={}", page.last().map(|p| p.0).unwrap_or(0)));
-    let items = page.into_iter().map(|(_, a)| serde_json::Value::String(crate::federation::objects::note::actor_id(&a, &ctx.urls))).collect();
+    let items = page.into_iter().map(|(_, a)| serde_json::Value::String(ctx.urls.actor_id(&a))).collect();
     Ok(collection_page(&id, total, items, next, &q.as_query()))
 }
 
@@ -177,7 +177,7 @@ async fn following(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::
         return Ok(collection(id, total));
     }
     let next = (page.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&max_id={}", page.last().map(|p| p.0).unwrap_or(0)));
-    let items = page.into_iter().map(|(_, a)| serde_json::Value::String(crate::federation::objects::note::actor_id(&a, &ctx.urls))).collect();
+    let items = page.into_iter().map(|(_, a)| serde_json::Value::String(ctx.urls.actor_id(&a))).collect();
     Ok(collection_page(&id, total, items, next, &q.as_query()))
 }
 

@@ -5,7 +5,6 @@ use crate::{
     context::AppContext,
     db::{accounts::Account, statuses::{Status, Visibility}, AccountId, StatusId},
     error::{Error, ErrorKind, Result},
-    federation::objects::note::status_uri,
 };
 
 /// One of our posts with what it takes to show it.
@@ -48,7 +47,7 @@ pub async fn local_post(ctx: &AppContext, username: &str, id: StatusId, viewer: 
     let tags = Status::tags(&mut conn, status.id).await?;
     let in_reply_to = match status.in_reply_to_id {
         Some(parent_id) => match Status::find(&mut conn, parent_id).await? {
-            Some(parent) => Account::find(&mut conn, parent.account_id).await?.map(|a| status_uri(&parent, &a, &ctx.urls)),
+            Some(parent) => Account::find(&mut conn, parent.account_id).await?.map(|a| ctx.urls.status_uri(&parent, &a)),
             None => status.in_reply_to_uri.clone(),
         },
         None => status.in_reply_to_uri.clone(),

@@ -1,11 +1,11 @@
 //! `Update`: edited posts, and changed profiles.
 
-use super::once;
 use crate::{
     context::AppContext,
     db::{accounts::Account, statuses::{Status, StatusEditForm}},
     error::{Error, ErrorKind, Result},
-    federation::{fetch, objects::note::incoming_note, protocol::activity::IncomingActivity, protocol::helpers::id_of},
+    federation::{fetch, objects::note::incoming_note, protocol::activities as protocol},
+    services,
 };
 use serde_json::Value;
 
@@ -27,16 +27,17 @@ pub fn build_actor(ctx: &AppContext, account: &Account) -> crate::federation::pr
     activity
 }
 
-pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
+pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Update) -> Result<()> {
     let actor_id = actor.uri.clone().unwrap_or_default();
-    let Some(object_id) = id_of(&activity.object) else { return Ok(()) };
+    let object_id = activity.object_id.clone();
     let kind = activity.object.get("type").and_then(Value::as_str).unwrap_or_default();
     if matches!(kind, "Person" | "Service" | "Application" | "Group" | "Organization") {
         if object_id != actor_id {
             return Err(Error::new(ErrorKind::Forbidden, "an actor can only update itself"));
         }
         let fetched = fetch::actor_from_document(activity.object.clone())?;
-        fetch::store_actor(ctx, &fetched).await?;
+        let stored = fetch::store_actor(ctx, &fetched).await?;
+        ctx.dispatch(services::events::Outcome::of(services::events::Event::ProfileUpdated { account: stored.id }));
         tracing::info!(actor = %actor_id, "profile updated");
         return Ok(());
     }
@@ -62,13 +63,7 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
         title: post.form.title.clone(),
         edited_at: Some(updated.map(|u| u.with_timezone(&chrono::Utc)).unwrap_or_else(chrono::Utc::now)),
     };
-    let hashtags = post.hashtags.clone();
-    once(ctx, &activity.id, async |conn| {
-        Status::edit(conn, status.id, &form).await?;
-        Status::set_tags(conn, status.id, &hashtags).await?;
-        Ok(())
-    })
-    .await?;
+    services::statuses::edit_received(ctx, actor, &status, &form, &post.hashtags).await?;
     tracing::info!(id = %object_id, "post edited");
     Ok(())
 }
