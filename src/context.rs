@@ -34,9 +34,9 @@ pub struct AppContext {
 }
 
 impl AppContext {
-    /// Call after committing a transaction that queued deliveries.
+    /// Call after committing a transaction that queued deliveries outside a service.
     pub fn deliveries_queued(&self) {
-        self.delivery_wake.notify_one();
+        self.dispatch(crate::services::events::Outcome::none().delivering(1));
     }
 
     /// What follows a committed change (services/events.rs).

@@ -98,6 +98,7 @@ impl Application {
             ctx.delivery_wake.clone(),
             ctx.blocks.clone(),
         );
+        services::events::listen_for_notifications(ctx.clone(), database_url.to_string(), stopped.clone());
         let deliverer = tokio::spawn(deliverer.run(stopped));
         let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {
             format!(

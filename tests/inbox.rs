@@ -271,16 +271,7 @@ async fn a_blocked_server_is_refused_and_sent_nothing() {
     // alice posts: her follower's blocked server gets nothing.
     let inbox_hits = || mallory.requests.lock().unwrap().iter().filter(|p| p.ends_with("inbox")).count();
     let before = inbox_hits();
-    staffroom::services::statuses::post(&app.ctx, &alice, staffroom::services::statuses::NewPost {
-        text: "Hello".into(),
-        visibility: staffroom::db::statuses::Visibility::Public,
-        in_reply_to: None,
-        spoiler_text: String::new(),
-        sensitive: false,
-        language: None,
-    })
-    .await
-    .unwrap();
+    staffroom::services::statuses::post(&app.ctx, &alice, common::public_post("Hello")).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert_eq!(inbox_hits(), before, "no delivery to a blocked server");
 
@@ -341,4 +332,49 @@ async fn an_accept_reusing_its_id_accepts_a_second_follow() {
     let mut conn = app.pool.get().await.unwrap();
     let stored = staffroom::db::statuses::Status::find_by_uri(&mut conn, &note_id).await.unwrap();
     assert!(stored.is_some(), "a followed actor's post is stored");
+}
+
+/// A remote Like and a local favourite end in the same service: both are streamed
+/// as the same event, and both notify (the trigger's announcement, streamed too).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remote_like_and_a_local_favourite_stream_and_notify_alike() {
+    use staffroom::services::{events::Event, statuses};
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let carol = app.create_user("carol").await.account;
+    let bob = remote::start("bob");
+    let bob_here = staffroom::federation::fetch::resolve_actor(&app.ctx, &bob.id()).await.unwrap();
+    let post = statuses::post(&app.ctx, &alice, common::public_post("Marking tonight")).await.unwrap();
+    let mut events = app.ctx.events.subscribe();
+
+    let like = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#likes/1", bob.id()),
+        "type": "Like",
+        "actor": bob.id(),
+        "object": app.ctx.urls.status("alice", post.id),
+    })
+    .to_string();
+    let res = bob.signed_post(&app.client, &format!("{}/inbox", app.address), &like, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    statuses::favourite(&app.ctx, &carol, post.id).await.unwrap();
+
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while seen.iter().filter(|e| matches!(e, Event::Notified { .. })).count() < 2 {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(event)) => seen.push(event),
+            other => panic!("events so far: {seen:?}; then {other:?}"),
+        }
+    }
+    assert!(seen.contains(&Event::Favourited { status: post.id, account: bob_here.id }), "{seen:?}");
+    assert!(seen.contains(&Event::Favourited { status: post.id, account: carol.id }), "{seen:?}");
+    assert!(seen.iter().all(|e| !matches!(e, Event::Notified { account, .. } if *account != alice.id)), "only alice is notified: {seen:?}");
+
+    // The same Like again (a retry) changes nothing and streams nothing.
+    let res = bob.signed_post(&app.client, &format!("{}/inbox", app.address), &like, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    while let Ok(Ok(event)) = tokio::time::timeout(std::time::Duration::from_millis(500), events.recv()).await {
+        assert!(!matches!(event, Event::Favourited { .. } | Event::Notified { .. }), "a repeated Like is not applied again: {event:?}");
+    }
 }

@@ -34,6 +34,9 @@ pub enum Event {
     Blocked { account: AccountId, target: AccountId },
     Unblocked { account: AccountId, target: AccountId },
     ProfileUpdated { account: AccountId },
+    /// A remote actor's document was stored (fetched, or sent in an Update): keys
+    /// cached for it go, so a rotated key is fetched again. `uri` is its actor id.
+    ActorRefreshed { account: AccountId, uri: String },
     /// `uri` is the actor id, which the key cache is keyed by.
     ActorDeleted { account: AccountId, uri: String },
     /// A notification row was written (by the database triggers).
@@ -102,10 +105,54 @@ fn invalidate(ctx: &AppContext, event: &Event) {
             ctx.followed.forget(account);
             ctx.followed.forget(target);
         }
+        Event::ActorRefreshed { ref uri, .. } => ctx.keys.remove_owner(uri),
         Event::ActorDeleted { account, ref uri } => {
             ctx.followed.forget(account);
             ctx.keys.remove_owner(uri);
         }
         _ => {}
     }
+}
+
+/// The channel the `notify()` trigger function announces notifications on.
+pub const NOTIFICATIONS_CHANNEL: &str = "staffroom_notifications";
+
+/// Listens for the notifications the database triggers write (announced at commit as
+/// `<account_id>:<notification_id>`) and dispatches each as [`Event::Notified`], so
+/// a notification from the inbox's batched insert streams like any other. Runs on a
+/// connection of its own until `stop`; reconnects after a second when it drops.
+pub fn listen_for_notifications(ctx: AppContext, database_url: String, mut stop: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                result = listen(&ctx, &database_url) => {
+                    if let Err(e) = result {
+                        tracing::warn!(error = %e, "listening for notifications failed; retrying");
+                    }
+                }
+                _ = stop.wait_for(|stopped| *stopped) => return,
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                _ = stop.wait_for(|stopped| *stopped) => return,
+            }
+        }
+    });
+}
+
+async fn listen(ctx: &AppContext, database_url: &str) -> anyhow::Result<()> {
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    use futures_core::Stream;
+    let mut conn = diesel_async::AsyncPgConnection::establish(database_url).await?;
+    diesel::sql_query(format!("LISTEN {NOTIFICATIONS_CHANNEL}")).execute(&mut conn).await?;
+    let mut stream = std::pin::pin!(conn.notifications_stream());
+    while let Some(notification) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+        let notification = notification?;
+        let parsed = notification.payload.split_once(':').and_then(|(a, n)| Some((a.parse().ok()?, n.parse().ok()?)));
+        match parsed {
+            Some((account, id)) => dispatch(ctx, Outcome::of(Event::Notified { account: AccountId(account), notification: id })),
+            None => tracing::warn!(payload = %notification.payload, "a notification announcement that does not parse"),
+        }
+    }
+    Ok(())
 }

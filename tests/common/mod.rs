@@ -255,3 +255,15 @@ pub mod receiver;
 pub mod remote;
 pub mod fedify;
 pub mod api;
+
+/// A public post of `text`, as most tests make one.
+pub fn public_post(text: &str) -> staffroom::services::statuses::NewPost {
+    staffroom::services::statuses::NewPost {
+        text: text.into(),
+        visibility: staffroom::db::statuses::Visibility::Public,
+        in_reply_to: None,
+        spoiler_text: String::new(),
+        sensitive: false,
+        language: None,
+    }
+}
