@@ -74,8 +74,7 @@ pub fn wrap(
         "Update" => format!("{}#updates/{}", note.id, edited_at.map(|t| t.timestamp()).unwrap_or_default()),
         _ => format!("{}/activity", note.id),
     };
-    let object = serde_json::to_value(note).map_err(Error::internal)?;
-    let mut activity = outgoing(kind, id, ctx.urls.actor(&author.username), object, note.to.clone(), note.cc.clone());
+    let mut activity = outgoing(kind, id, ctx.urls.actor(&author.username), note, note.to.clone(), note.cc.clone());
     activity.published = Some(edited_at.unwrap_or(note.published));
     Ok(activity)
 }

@@ -16,7 +16,7 @@ pub fn build(ctx: &AppContext, author: &Account, note_id: &str) -> OutgoingActiv
         "Delete",
         format!("{note_id}#delete"),
         ctx.urls.actor(&author.username),
-        serde_json::to_value(DeletedNote { id: note_id.to_string(), kind: "Tombstone", atom_uri: note_id.to_string() }).unwrap_or_default(),
+        DeletedNote { id: note_id.to_string(), kind: "Tombstone", atom_uri: note_id.to_string() },
         vec![PUBLIC.to_string()],
         vec![],
     )

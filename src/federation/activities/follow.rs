@@ -19,14 +19,13 @@ pub fn build_follow(ctx: &AppContext, follower: &Account, target: &Account, foll
 }
 
 /// The Follow as embedded in Accept, Reject and Undo.
-fn follow_object(ctx: &AppContext, follower: &Account, target: &Account, follow: &Follow) -> Value {
-    let embedded = EmbeddedFollow {
+fn follow_object(ctx: &AppContext, follower: &Account, target: &Account, follow: &Follow) -> EmbeddedFollow {
+    EmbeddedFollow {
         id: follow.uri.clone().unwrap_or_else(|| ctx.urls.activity(&follower.username, "follows", follow.id)),
         kind: "Follow",
         actor: ctx.urls.actor_id(follower),
         object: ctx.urls.actor_id(target),
-    };
-    serde_json::to_value(embedded).unwrap_or_default()
+    }
 }
 
 pub fn build_accept(ctx: &AppContext, target: &Account, follower: &Account, follow: &Follow) -> OutgoingActivity {

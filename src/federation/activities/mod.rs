@@ -46,8 +46,11 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
 }
 
 /// Builds an activity from a local account with our context.
-pub fn outgoing(kind: &'static str, id: String, actor: String, object: Value, to: Vec<String>, cc: Vec<String>) -> OutgoingActivity {
-    OutgoingActivity { context: note_context(), id, kind, actor, published: None, to, cc, object }
+/// `object` is one of the wire types (an id, an embedded Follow, a Note, an actor …).
+pub fn outgoing(kind: &'static str, id: String, actor: String, object: impl serde::Serialize, to: Vec<String>, cc: Vec<String>) -> OutgoingActivity {
+    // Our own wire types always serialise (no maps with non-string keys).
+    let object = serde_json::to_value(object).unwrap_or(Value::Null);
+    OutgoingActivity { context: Some(note_context()), id, kind, actor, published: None, to, cc, object }
 }
 
 /// Queues `activity` from a local account to `inboxes`, inside the caller's transaction.

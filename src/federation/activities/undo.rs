@@ -8,15 +8,10 @@ use crate::{
     federation::protocol::{activities as protocol, activity::OutgoingActivity},
     services,
 };
-use serde_json::Value;
 
 /// An Undo of one of our activities, embedding it.
 pub fn build(ctx: &AppContext, actor: &Account, undone: &OutgoingActivity) -> OutgoingActivity {
-    let object = serde_json::to_value(undone).unwrap_or(Value::Null);
-    let mut object = object;
-    if let Some(map) = object.as_object_mut() {
-        map.remove("@context");
-    }
+    let object = OutgoingActivity { context: None, ..undone.clone() };
     outgoing("Undo", format!("{}/undo", undone.id), ctx.urls.actor(&actor.username), object, undone.to.clone(), undone.cc.clone())
 }
 

@@ -11,10 +11,8 @@ use serde_json::Value;
 
 /// An `Update` of a local actor, after a profile change, to its followers.
 pub fn build_actor(ctx: &AppContext, account: &Account) -> crate::federation::protocol::activity::OutgoingActivity {
-    let mut actor = serde_json::to_value(crate::federation::objects::person::local_account_to_actor(account, &ctx.urls)).unwrap_or_default();
-    if let Some(map) = actor.as_object_mut() {
-        map.remove("@context");
-    }
+    // Embedded: the context is the activity's.
+    let actor = crate::federation::protocol::actor::Actor { context: None, ..crate::federation::objects::person::local_account_to_actor(account, &ctx.urls) };
     let mut activity = super::outgoing(
         "Update",
         format!("{}#updates/{}", ctx.urls.actor(&account.username), account.updated_at.timestamp_millis()),
@@ -23,7 +21,7 @@ pub fn build_actor(ctx: &AppContext, account: &Account) -> crate::federation::pr
         vec![crate::federation::protocol::context::PUBLIC.to_string()],
         vec![ctx.urls.followers(&account.username)],
     );
-    activity.context = crate::federation::protocol::context::actor_context();
+    activity.context = Some(crate::federation::protocol::context::actor_context());
     activity
 }
 

@@ -11,7 +11,7 @@ use crate::{
     error::{Error, Result},
     federation::protocol::{
         context::{ACTIVITYSTREAMS, PUBLIC},
-        note::{IncomingNote, Note},
+        note::{IncomingNote, Note, Replies, RepliesPage, Tag},
     },
     urls::Urls,
 };
@@ -55,25 +55,25 @@ pub fn local_status_to_note(
 ) -> Note {
     let mentioned_ids: Vec<String> = mentioned.iter().map(|a| urls.actor_id(a)).collect();
     let (to, cc) = addressing(status.visibility(), &urls.followers(&author.username), &mentioned_ids);
-    let mut tag: Vec<Value> = mentioned
+    let mut tag: Vec<Tag> = mentioned
         .iter()
         .map(|a| {
             let handle = match &a.domain {
                 Some(d) => format!("@{}@{d}", a.username),
                 None => format!("@{}@{}", a.username, urls.domain()),
             };
-            json!({ "type": "Mention", "href": urls.actor_id(a), "name": handle })
+            Tag { kind: "Mention", href: urls.actor_id(a), name: handle }
         })
         .collect();
-    tag.extend(tags.iter().map(|t| json!({ "type": "Hashtag", "href": urls.tag(t), "name": format!("#{t}") })));
+    tag.extend(tags.iter().map(|t| Tag { kind: "Hashtag", href: urls.tag(t), name: format!("#{t}") }));
     let id = urls.status(&author.username, status.id);
     Note {
         context: None,
-        replies: json!({
-            "id": format!("{id}/replies"),
-            "type": "Collection",
-            "first": { "type": "CollectionPage", "next": format!("{id}/replies?page=true"), "partOf": format!("{id}/replies"), "items": [] }
-        }),
+        replies: Replies {
+            id: format!("{id}/replies"),
+            kind: "Collection",
+            first: RepliesPage { kind: "CollectionPage", next: format!("{id}/replies?page=true"), part_of: format!("{id}/replies"), items: Vec::new() },
+        },
         kind: "Note",
         summary: (!status.spoiler_text.is_empty()).then(|| status.spoiler_text.clone()),
         in_reply_to,
