@@ -74,3 +74,24 @@ async fn a_bad_post_does_not_sink_its_batch() {
     assert!(Status::find_by_uri(&mut conn, "https://r.example/p/10").await.unwrap().is_some());
     assert!(Status::find_by_uri(&mut conn, "https://r.example/p/11").await.unwrap().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fetched_posts_take_the_same_path_and_find_their_parents() {
+    let app = common::TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let mut conn = app.pool.get().await.unwrap();
+    // A fetched post (no activity) that replies to one we have, named by its uri.
+    let parent = received("https://r.example/a/20", "https://r.example/p/20", alice.id, &[]);
+    let mut fetched = received("unused", "https://r.example/p/21", alice.id, &[]);
+    fetched.activity_uri = None;
+    fetched.form.in_reply_to_uri = Some("https://r.example/p/20".into());
+    let stored = Status::store_received(&mut conn, &[parent.clone(), fetched.clone()]).await.unwrap();
+    assert_eq!(stored, vec![Received::New(parent.form.id), Received::New(fetched.form.id)]);
+    let reply = Status::find(&mut conn, fetched.form.id).await.unwrap().unwrap();
+    assert_eq!(reply.in_reply_to_id, Some(parent.form.id), "the parent is found by its uri");
+    assert_eq!(reply.in_reply_to_account_id, Some(alice.id));
+    // Fetched again, it is known: its stored id comes back.
+    let mut again = fetched.clone();
+    again.form.id = StatusId::generate();
+    assert_eq!(Status::store_received(&mut conn, &[again]).await.unwrap(), vec![Received::Known(fetched.form.id)]);
+}
