@@ -31,6 +31,9 @@ pub struct AppContext {
     pub events: tokio::sync::broadcast::Sender<crate::services::events::Event>,
     /// Failed password sign-ins, for rate limiting (services/oauth.rs).
     pub logins: Arc<crate::services::oauth::LoginLimiter>,
+    /// Tells the other `serve` processes of this instance what changed
+    /// (`ctx.cluster.publish(Change::…)`); holds the caches above.
+    pub cluster: Arc<crate::cluster::Cluster>,
 }
 
 impl AppContext {

@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line.
 
 pub mod api;
+pub mod cluster;
 pub mod config;
 pub mod content;
 pub mod context;

@@ -154,7 +154,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             with_database(&settings, |pool| async move {
                 let created = accounts::create_local_user(&pool, NewUser { username: name, display_name, password, admin })
                     .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                    ?;
                 let handle = match &domain {
                     Some(d) => format!("@{}@{d}", created.account.username),
                     None => format!("@{}", created.account.username),
@@ -170,7 +170,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::List) => {
             with_database(&settings, |pool| async move {
-                let users = accounts::list_local_users(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let users = accounts::list_local_users(&pool).await?;
                 if users.is_empty() {
                     println!("No accounts yet: create one with `staffroom user add NAME`.");
                     return Ok(());
@@ -192,7 +192,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Queue(QueueCommand::Status) => {
             with_database(&settings, |pool| async move {
-                let status = staffroom::federation::delivery::status(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let status = staffroom::federation::delivery::status(&pool).await?;
                 print_queue_status(&status);
                 Ok(())
             })
@@ -200,7 +200,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Queue(QueueCommand::Retry { host }) => {
             with_database(&settings, |pool| async move {
-                let n = staffroom::federation::delivery::retry_host(&pool, &host).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                let n = staffroom::federation::delivery::retry_host(&pool, &host).await?;
                 println!("{n} pending deliveries to {host} are due now; its failure record is cleared.");
                 if n > 0 {
                     println!("A running `staffroom serve` sends them within a second.");
@@ -214,7 +214,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 let scopes = scopes.replace(',', " ");
                 let token = staffroom::services::tokens::create(&pool, &name, "command line", &scopes)
                     .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                    ?;
                 println!("{token}");
                 Ok(())
             })
@@ -222,7 +222,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Domain(DomainCommand::Block { host }) => {
             with_database(&settings, |pool| async move {
-                let (added, dropped) = staffroom::federation::domains::block(&pool, &host).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                let (added, dropped) = staffroom::federation::domains::block(&pool, &host).await?;
                 if added {
                     println!("Blocked {host} (and its subdomains): nothing is accepted from it or sent to it; {dropped} queued deliveries dropped.");
                 } else {
@@ -234,7 +234,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Domain(DomainCommand::Unblock { host }) => {
             with_database(&settings, |pool| async move {
-                let removed = staffroom::federation::domains::unblock(&pool, &host).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                let removed = staffroom::federation::domains::unblock(&pool, &host).await?;
                 println!("{}", if removed { format!("{host} is no longer blocked.") } else { format!("{host} was not blocked.") });
                 Ok(())
             })
@@ -243,14 +243,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Domain(DomainCommand::List) => {
             let mode = settings.federation_mode;
             with_database(&settings, |pool| async move {
-                let blocks = staffroom::federation::domains::list(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let blocks = staffroom::federation::domains::list(&pool).await?;
                 if blocks.is_empty() {
                     println!("No blocked servers.");
                 }
                 for (domain, at) in blocks {
                     println!("{domain:<50} blocked {}", at.format("%Y-%m-%d %H:%M UTC"));
                 }
-                let allowed = staffroom::federation::domains::list_allowed(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let allowed = staffroom::federation::domains::list_allowed(&pool).await?;
                 let mode = match mode {
                     FederationMode::Open => "open: every server but the blocked ones; the allowlist below is not in force",
                     FederationMode::Allowlist => "allowlist: only the servers below, unless blocked",
@@ -269,7 +269,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Domain(DomainCommand::Allow { host }) => {
             let mode = settings.federation_mode;
             with_database(&settings, |pool| async move {
-                let added = staffroom::federation::domains::allow(&pool, &host).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                let added = staffroom::federation::domains::allow(&pool, &host).await?;
                 println!("{}", if added { format!("Allowed {host} (and its subdomains).") } else { format!("{host} was already allowed.") });
                 if mode == FederationMode::Open {
                     println!("The allowlist is in force only with STAFFROOM_FEDERATION_MODE=allowlist.");
@@ -282,7 +282,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let mode = settings.federation_mode;
             with_database(&settings, |pool| async move {
                 let (removed, dropped) =
-                    staffroom::federation::domains::disallow(&pool, &host, mode).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                    staffroom::federation::domains::disallow(&pool, &host, mode).await?;
                 if removed {
                     println!("{host} is no longer allowed; {dropped} queued deliveries dropped.");
                 } else {

@@ -54,6 +54,8 @@ pub struct Application {
     port: u16,
     context: AppContext,
     deliverer: tokio::task::JoinHandle<()>,
+    cluster_task: tokio::task::JoinHandle<()>,
+    /// Stops the delivery worker and the cluster task.
     stop_deliverer: tokio::sync::watch::Sender<bool>,
 }
 
@@ -65,7 +67,7 @@ impl Application {
         let domain = settings.require_domain()?.to_string();
         db::run_migrations(database_url).await?;
         let pool = db::build_pool(database_url, settings.db_pool_size)?;
-        let site = services::instance::ensure_site(&pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let site = services::instance::ensure_site(&pool).await?;
         let urls = Urls::new(settings.scheme(), &domain);
         let client = HttpClient::new(
             settings.dev,
@@ -73,14 +75,18 @@ impl Application {
             settings.delivery.timeout,
             settings.delivery.per_host,
         )?;
+        let (stop_deliverer, stopped) = tokio::sync::watch::channel(false);
+        // Before anything can serve: the caches that start full are loaded here.
+        let (cluster, cluster_task) = crate::cluster::Cluster::start(database_url, pool.clone(), settings.federation_mode, stopped.clone()).await?;
         let ctx = AppContext {
             pool: pool.clone(),
             urls,
             instance_key: Arc::new(openssl::pkey::PKey::private_key_from_pem(site.private_key_pem.as_bytes())?),
             instance_public_key_pem: site.public_key_pem.into(),
-            keys: Arc::new(federation::keys::KeyCache::default()),
-            followed: Arc::new(federation::keys::FollowedCache::default()),
-            blocks: Arc::new(federation::domains::DomainBlocks::new(settings.federation_mode)),
+            keys: cluster.keys.clone(),
+            followed: cluster.followed.clone(),
+            blocks: cluster.blocks.clone(),
+            cluster,
             inbox_rate: Arc::new(federation::limits::HostRateLimiter::new(settings.inbox_rate_per_host)),
             client,
             posts: federation::intake::PostWriter::start(pool.clone()),
@@ -89,7 +95,6 @@ impl Application {
             events: tokio::sync::broadcast::channel(crate::services::events::STREAM_CAPACITY).0,
             settings: Arc::new(settings),
         };
-        let (stop_deliverer, stopped) = tokio::sync::watch::channel(false);
         let deliverer = Deliverer::new(
             ctx.pool.clone(),
             ctx.client.clone(),
@@ -115,7 +120,7 @@ impl Application {
             startup_ms = started.elapsed().as_millis() as u64,
             "listening"
         );
-        Ok(Application { server, port, context: ctx, deliverer, stop_deliverer })
+        Ok(Application { server, port, context: ctx, deliverer, cluster_task, stop_deliverer })
     }
 
     pub fn port(&self) -> u16 {
@@ -137,6 +142,7 @@ impl Application {
         let result = self.server.await;
         let _ = self.stop_deliverer.send(true);
         let _ = self.deliverer.await;
+        let _ = self.cluster_task.await;
         result
     }
 }

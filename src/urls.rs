@@ -129,8 +129,12 @@ impl Urls {
 
     /// The username and id of a local post's URL, if `url` is one of ours.
     pub fn local_status<'a>(&self, url: &'a str) -> Option<(&'a str, i64)> {
-        let rest = url.strip_prefix(self.base.as_str())?.strip_prefix("/users/")?;
-        let (name, id) = rest.split_once("/statuses/")?;
+        let rest = url.strip_prefix(self.base.as_str())?;
+        // The post's id (`/users/NAME/statuses/ID`) or its page (`/@NAME/ID`).
+        let (name, id) = match rest.strip_prefix("/users/") {
+            Some(rest) => rest.split_once("/statuses/")?,
+            None => rest.strip_prefix("/@")?.split_once('/')?,
+        };
         Some((name, id.parse().ok()?))
     }
 

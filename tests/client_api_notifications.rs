@@ -36,7 +36,7 @@ async fn deliver(app: &TestApp, actor: &remote::RemoteActor, activity: Value) {
 async fn local_actions_notify_once_and_never_oneself() {
     let app = TestApp::spawn().await;
     let alice_id = app.create_user("alice").await.account.id.to_string();
-    app.create_user("bob").await;
+    let bob_id = app.create_user("bob").await.account.id.to_string();
     let alice = api::token(&app, "alice").await;
     let bob = api::token(&app, "bob").await;
 
@@ -75,6 +75,8 @@ async fn local_actions_notify_once_and_never_oneself() {
     assert_eq!(summary(&except), pairs(&[("reblog", "bob"), ("follow", "bob")]));
     assert_eq!(api::get(&app, "/api/v1/notifications?types[]=poll", Some(&alice)).await.ids(), Vec::<String>::new());
     assert_eq!(api::get(&app, &format!("/api/v1/notifications?account_id={alice_id}"), Some(&alice)).await.ids(), Vec::<String>::new());
+    let by_bob = api::get(&app, &format!("/api/v1/notifications?account_id={bob_id}"), Some(&alice)).await;
+    assert_eq!(summary(&by_bob), pairs(&[("reblog", "bob"), ("mention", "bob"), ("follow", "bob")]), "the filter by account does find bob's");
     let page = api::get(&app, "/api/v1/notifications?limit=2", Some(&alice)).await;
     assert_eq!(summary(&page).len(), 2);
     let rest = api::get(&app, &page.link_to("next").unwrap(), Some(&alice)).await;
@@ -212,13 +214,16 @@ async fn following_with_notify_tells_of_new_posts() {
     let list = api::get(&app, "/api/v1/notifications?types[]=status", Some(&alice)).await;
     assert_eq!(summary(&list), pairs(&[("status", "bob"), ("status", "bob")]), "posts, not direct messages");
     assert_eq!(list.body[1]["status"]["id"], news["id"]);
-    api::post(&app, &format!("/api/v1/statuses/{}/reblog", id(&news)), &bob, &[]).await;
+    let boost = api::post(&app, &format!("/api/v1/statuses/{}/reblog", id(&news)), &bob, &[]).await;
+    assert_eq!(boost.status, 200, "{}", boost.body);
     assert_eq!(summary(&api::get(&app, "/api/v1/notifications?types[]=status", Some(&alice)).await).len(), 2, "not for boosts");
 
     let off = api::post(&app, &format!("/api/v1/accounts/{bob_id}/follow"), &alice, &[("notify", "false")]).await;
     assert_eq!(off.body["notifying"], false);
-    api::status(&app, &bob, "Another one", "public").await;
-    assert_eq!(summary(&api::get(&app, "/api/v1/notifications?types[]=status", Some(&alice)).await).len(), 2);
+    let another = api::status(&app, &bob, "Another one", "public").await;
+    // Control: alice still follows bob and has the post, in her home timeline.
+    assert!(api::get(&app, "/api/v1/timelines/home", Some(&alice)).await.ids().contains(&id(&another)), "alice still sees bob's posts");
+    assert_eq!(summary(&api::get(&app, "/api/v1/notifications?types[]=status", Some(&alice)).await).len(), 2, "but is no longer told of them");
 }
 
 #[tokio::test(flavor = "multi_thread")]

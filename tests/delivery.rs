@@ -3,6 +3,7 @@
 mod common;
 
 use common::{
+    eventually, queue_drained,
     receiver::{self, wait_for},
     ServeProcess, TestApp,
 };
@@ -28,6 +29,11 @@ async fn queue(app: &TestApp, sender: &Account, n: usize, inboxes: Vec<String>) 
     let mut conn = app.pool.get().await.unwrap();
     delivery::enqueue(&mut conn, &urls, sender, &id, &activity, inboxes).await.unwrap();
     id
+}
+
+/// Requests for the activity `id` that `r` answered 2xx.
+fn accepted_copies(r: &receiver::Receiver, id: &str) -> usize {
+    r.accepted().iter().filter(|got| got.activity_id == id).count()
 }
 
 /// Remote followers of `target`, as if they had followed from their servers:
@@ -67,36 +73,37 @@ async fn a_post_reaches_each_shared_inbox_once_signed() {
     let receivers = receiver::start(40, &alice.public_key_pem);
     // 120 followers on 40 servers, three per server, sharing that server's inbox.
     remote_followers(&app, &alice, &receivers, 3).await;
-    let status = staffroom::services::statuses::post(&app.ctx, &alice, staffroom::services::statuses::NewPost {
-        text: "Hello, followers".into(),
-        visibility: staffroom::db::statuses::Visibility::Public,
-        in_reply_to: None,
-        spoiler_text: String::new(),
-        sensitive: false,
-        language: None,
-    })
-    .await
-    .unwrap();
-    let id = format!("{}/users/alice/statuses/{}/activity", app.address, status.id);
+    let post = |text: &str| {
+        staffroom::services::statuses::post(&app.ctx, &alice, staffroom::services::statuses::NewPost {
+            text: text.into(),
+            visibility: staffroom::db::statuses::Visibility::Public,
+            in_reply_to: None,
+            spoiler_text: String::new(),
+            sensitive: false,
+            language: None,
+        })
+    };
+    let activity_id = |status: &staffroom::db::statuses::Status| format!("{}/users/alice/statuses/{}/activity", app.address, status.id);
+    let id = activity_id(&post("Hello, followers").await.unwrap());
 
     assert!(
-        wait_for(Duration::from_secs(20), || receivers.iter().all(|r| !r.accepted().is_empty())).await,
+        wait_for(Duration::from_secs(20), || receivers.iter().all(|r| accepted_copies(r, &id) > 0)).await,
         "every server got the post"
     );
-    assert!(wait_for(Duration::from_secs(5), || pending_sync(&app) == 0).await, "the queue empties");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    queue_drained(&app.db.url).await;
+    // Control for "once": a second post, sent after the first, reaches every server;
+    // a second copy of the first would have come before it.
+    let next = activity_id(&post("And again").await.unwrap());
+    assert!(wait_for(Duration::from_secs(20), || receivers.iter().all(|r| accepted_copies(r, &next) > 0)).await, "every server got the second post");
+    queue_drained(&app.db.url).await;
     for r in &receivers {
-        let got = r.accepted();
+        let got: Vec<_> = r.accepted().into_iter().filter(|got| got.activity_id == id).collect();
         assert_eq!(got.len(), 1, "exactly once per shared inbox");
-        assert_eq!(got[0].activity_id, id);
+        assert_eq!(r.hits(), 2, "one request per post, nothing else");
         assert_eq!(got[0].path, "/inbox");
         assert!(got[0].verified, "the signature and digest verify with alice's published key");
         assert_eq!(got[0].body["type"], "Create");
     }
-}
-
-fn pending_sync(app: &TestApp) -> i64 {
-    pending_sync_url(&app.db.url)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -114,7 +121,7 @@ async fn a_failing_receiver_gets_the_post_after_retries() {
     // The retries waited: 100 ms, 200 ms, 400 ms (±20 %) at least.
     let log = r.log.lock().unwrap().clone();
     assert!(log[3].at - log[0].at >= Duration::from_millis(500), "{:?}", log[3].at - log[0].at);
-    assert!(wait_for(Duration::from_secs(5), || pending_sync(&app) == 0).await);
+    queue_drained(&app.db.url).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -124,12 +131,20 @@ async fn gone_is_final_and_not_retried() {
     let receivers = receiver::start(2, &alice.public_key_pem);
     receivers[0].set_script(|s| s.always = Some(410));
     receivers[1].set_script(|s| s.always = Some(403));
-    queue(&app, &alice, 1, receivers.iter().map(|r| r.inbox("/inbox")).collect()).await;
+    let refused = queue(&app, &alice, 1, receivers.iter().map(|r| r.inbox("/inbox")).collect()).await;
     assert!(wait_for(Duration::from_secs(10), || receivers.iter().all(|r| r.hits() == 1)).await);
-    assert!(wait_for(Duration::from_secs(5), || pending_sync(&app) == 0).await, "refused deliveries are dropped");
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(receivers[0].hits(), 1, "410 is never retried");
-    assert_eq!(receivers[1].hits(), 1, "403 is never retried");
+    queue_drained(&app.db.url).await;
+    // Control: both servers take posts again, and the next post reaches them. A retry of
+    // the refused one (due 100 ms after the refusal) would have reached them too.
+    for r in &receivers {
+        r.set_script(|s| s.always = None);
+    }
+    let next = queue(&app, &alice, 2, receivers.iter().map(|r| r.inbox("/inbox")).collect()).await;
+    assert!(wait_for(Duration::from_secs(10), || receivers.iter().all(|r| accepted_copies(r, &next) == 1)).await, "the next post arrives");
+    queue_drained(&app.db.url).await;
+    let sent = |r: &receiver::Receiver| r.log.lock().unwrap().iter().filter(|got| got.activity_id == refused).count();
+    assert_eq!(sent(&receivers[0]), 1, "410 is never retried");
+    assert_eq!(sent(&receivers[1]), 1, "403 is never retried");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -165,23 +180,31 @@ async fn a_host_that_keeps_failing_is_skipped_until_it_recovers() {
     assert!(wait_for(Duration::from_secs(10), || up.accepted().len() == 1).await, "a healthy host is not held up");
 
     // After eight failures in a row the host is marked unavailable and left alone.
-    let unavailable = async {
+    let failing_hosts = || async {
         let mut conn = app.pool.get().await.unwrap();
         staffroom::db::deliveries::failing_hosts(&mut conn, 10).await.unwrap()
     };
-    assert!(wait_for(Duration::from_secs(15), || down.hits() >= 8).await);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let hosts = unavailable.await;
+    let hosts = eventually(Duration::from_secs(15), "the failing host is marked unavailable", || async {
+        let hosts = failing_hosts().await;
+        hosts.iter().any(|h| h.unavailable).then_some(hosts)
+    })
+    .await;
     assert_eq!(hosts.len(), 1);
     assert_eq!(hosts[0].host, down.host());
-    assert!(hosts[0].unavailable, "{hosts:?}");
+    assert!(down.hits() >= 8, "{} attempts", down.hits());
     let hits_when_marked = down.hits();
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert!(down.hits() <= hits_when_marked + 1, "an unavailable host is only probed, not hammered");
 
-    // More posts for it wait; when it comes back, a probe finds it and everything goes.
+    // More posts for it wait, though they are due now: the host is only probed, every
+    // 1.5 s, not sent each post at once. The probes themselves are the control that
+    // it is still tried.
     queue(&app, &alice, 2, vec![down.inbox("/inbox")]).await;
     queue(&app, &alice, 3, vec![down.inbox("/inbox")]).await;
+    assert!(wait_for(Duration::from_secs(10), || down.hits() >= hits_when_marked + 2).await, "the unavailable host is probed");
+    let log = down.log.lock().unwrap().clone();
+    let gap = log[hits_when_marked + 1].at - log[hits_when_marked].at;
+    assert!(gap >= Duration::from_millis(1200), "an unavailable host is only probed, not hammered: two requests {gap:?} apart");
+
+    // When it comes back, a probe finds it and everything goes.
     down.set_script(|s| s.always = None);
     assert!(wait_for(Duration::from_secs(15), || down.accepted().len() == 3).await, "all three arrive after recovery");
     let mut conn = app.pool.get().await.unwrap();
@@ -197,11 +220,19 @@ async fn queue_retry_makes_a_host_due_now() {
     r.set_script(|s| s.first = [500].into());
     queue(&app, &alice, 1, vec![r.inbox("/inbox")]).await;
     assert!(wait_for(Duration::from_secs(10), || r.hits() == 1).await);
-    tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let status = common::staffroom_command(&[("DATABASE_URL", &app.db.url)]).args(["queue", "status"]).output().unwrap();
-    let text = String::from_utf8_lossy(&status.stdout);
-    assert!(text.contains("Pending deliveries: 1") && text.contains(&r.host()), "{text}");
+    // Once the failure is recorded, the operator sees it waiting for its retry.
+    let queue_status = || async {
+        let status = common::staffroom_command(&[("DATABASE_URL", &app.db.url)]).args(["queue", "status"]).output().unwrap();
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        String::from_utf8_lossy(&status.stdout).to_string()
+    };
+    let text = eventually(Duration::from_secs(10), "queue status shows the failed delivery being retried", || async {
+        let text = queue_status().await;
+        (text.contains("Pending deliveries: 1 (0 due now, 1 being retried)")).then_some(text)
+    })
+    .await;
+    assert!(text.contains(&r.host()), "{text}");
 
     // The next attempt is ten minutes away; the operator says it is fixed.
     let out = common::staffroom_command(&[("DATABASE_URL", &app.db.url)]).args(["queue", "retry", &r.host()]).output().unwrap();
@@ -269,20 +300,6 @@ async fn a_killed_server_delivers_everything_after_restart() {
     for r in &receivers {
         assert!(r.accepted().iter().all(|got| got.verified));
     }
-    assert!(wait_for(Duration::from_secs(5), || pending_sync_url(&db.url) == 0).await);
+    queue_drained(&db.url).await;
     assert!(server.terminate().success());
-}
-
-fn pending_sync_url(url: &str) -> i64 {
-    let url = url.to_string();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            use diesel_async::AsyncConnection;
-            let mut conn = diesel_async::AsyncPgConnection::establish(&url).await.unwrap();
-            staffroom::db::deliveries::figures(&mut conn).await.unwrap().pending
-        })
-    })
-    .join()
-    .unwrap()
 }

@@ -53,6 +53,7 @@ async fn webfinger_refuses_unknown_and_malformed_resources() {
     let app = TestApp::spawn().await;
     app.create_user("alice").await;
     for (query, status) in [
+        (format!("resource=acct:alice@{}", app.domain), 200), // control: the account that exists
         (format!("resource=acct:nobody@{}", app.domain), 404),
         ("resource=acct:alice@elsewhere.example".to_string(), 404),
         (format!("resource=acct:no.such.name@{}", app.domain), 404),
@@ -66,6 +67,10 @@ async fn webfinger_refuses_unknown_and_malformed_resources() {
         let res = app.get(&format!("/.well-known/webfinger?{query}"), None).await;
         assert_eq!(res.status(), status, "{query}");
         let body = json(res).await;
+        if status == 200 {
+            assert_eq!(body["subject"], format!("acct:alice@{}", app.domain));
+            continue;
+        }
         assert!(body["error"].is_string(), "{query}: errors have Mastodon's shape: {body}");
     }
 }
@@ -94,6 +99,15 @@ async fn the_instance_actor_is_discoverable_and_signs_with_its_own_key() {
     // The key survives restarts: a second server on the same database publishes the same one.
     let again = staffroom::services::instance::ensure_site(&app.pool).await.unwrap();
     assert_eq!(again.public_key_pem, pem);
+
+    // Our fetches are signed with it: a server that checks signatures (with code we
+    // did not write) verifies the GET against the published key. Its answer is empty,
+    // so the fetch itself fails; the request is what counts here.
+    let remote = &common::receiver::start(1, pem)[0];
+    let _ = staffroom::federation::fetch::fetch_object(&app.ctx, &remote.inbox("/notes/1")).await;
+    let log = remote.log.lock().unwrap().clone();
+    assert_eq!(log.len(), 1, "one fetch reached the server");
+    assert!(log[0].verified, "the fetch is signed with the instance actor's published key");
 
     // Browsers are sent to the about page.
     let res = app.get("/actor", Some("text/html")).await;
@@ -184,6 +198,7 @@ async fn display_names_are_escaped_on_pages() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_accounts_are_404_everywhere() {
     let app = TestApp::spawn().await;
+    app.create_user("carol").await;
     for path in [
         "/users/ghost",
         "/users/ghost/outbox",
@@ -194,6 +209,9 @@ async fn unknown_accounts_are_404_everywhere() {
         "/users/not%20a%20name",
     ] {
         assert_eq!(app.get(path, Some(AS_JSON)).await.status(), 404, "{path}");
+        // Control: the same path for an account that exists answers.
+        let known = path.replace("ghost", "carol").replace("not%20a%20name", "carol");
+        assert_eq!(app.get(&known, Some(AS_JSON)).await.status(), 200, "{known}");
     }
 }
 

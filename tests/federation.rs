@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{eventually, queue_drained, TestApp};
 use staffroom::{
     db::{accounts::Account, follows::Follow, statuses::{Status, Visibility}},
     federation::fetch,
@@ -11,20 +11,8 @@ use staffroom::{
 };
 use std::time::Duration;
 
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
+/// Long enough for a delivery between two servers on a busy machine.
+const WAIT: Duration = Duration::from_secs(20);
 
 fn post(text: &str) -> NewPost {
     NewPost { text: text.into(), visibility: Visibility::Public, in_reply_to: None, spoiler_text: String::new(), sensitive: false, language: Some("en".into()) }
@@ -70,7 +58,7 @@ async fn follow_post_reply_like_boost_edit_delete_across_instances() {
 
     // alice follows bob; bob's server accepts at once; both sides agree.
     follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
-    eventually("bob's server accepted", || async { follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) }).await;
+    eventually(WAIT, "bob's server accepted", || async { follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) }).await;
     let alice_on_b = {
         let mut conn = b.pool.get().await.unwrap();
         Account::find_by_uri(&mut conn, &format!("{}/users/alice", a.address)).await.unwrap().expect("B knows alice")
@@ -80,7 +68,7 @@ async fn follow_post_reply_like_boost_edit_delete_across_instances() {
     // bob posts; it reaches alice's server with its content, hashtags and language.
     let original = statuses::post(&b.ctx, &bob, post("Ideas for teaching fractions? #maths #edchat")).await.unwrap();
     let original_uri = uri_on(&b, &original, &bob);
-    eventually("bob's post arrived at A", || async { stored(&a, &original_uri).await.is_some() }).await;
+    eventually(WAIT, "bob's post arrived at A", || async { stored(&a, &original_uri).await.is_some() }).await;
     let copy = stored(&a, &original_uri).await.unwrap();
     assert!(copy.content.contains("Ideas for teaching fractions?"), "{}", copy.content);
     assert!(copy.content.contains("class=\"mention hashtag\""));
@@ -94,7 +82,7 @@ async fn follow_post_reply_like_boost_edit_delete_across_instances() {
     // alice replies; the reply threads under bob's post on bob's server.
     let reply = statuses::post(&a.ctx, &alice, NewPost { in_reply_to: Some(copy.id), ..post("Pizza slices work every time!") }).await.unwrap();
     let reply_uri = uri_on(&a, &reply, &alice);
-    eventually("alice's reply arrived at B", || async { stored(&b, &reply_uri).await.is_some() }).await;
+    eventually(WAIT, "alice's reply arrived at B", || async { stored(&b, &reply_uri).await.is_some() }).await;
     let reply_on_b = stored(&b, &reply_uri).await.unwrap();
     assert_eq!(reply_on_b.in_reply_to_id, Some(original.id), "the reply threads under the original");
     {
@@ -106,7 +94,7 @@ async fn follow_post_reply_like_boost_edit_delete_across_instances() {
     // alice likes and boosts bob's post.
     statuses::favourite(&a.ctx, &alice, copy.id).await.unwrap();
     statuses::reblog(&a.ctx, &alice, copy.id).await.unwrap();
-    eventually("the like and the boost arrived at B", || async {
+    eventually(WAIT, "the like and the boost arrived at B", || async {
         let mut conn = b.pool.get().await.unwrap();
         Status::count_favourites(&mut conn, original.id).await.unwrap() == 1 && Status::count_reblogs(&mut conn, original.id).await.unwrap() == 1
     })
@@ -114,7 +102,7 @@ async fn follow_post_reply_like_boost_edit_delete_across_instances() {
     // ... and takes both back.
     statuses::unfavourite(&a.ctx, &alice, copy.id).await.unwrap();
     statuses::unreblog(&a.ctx, &alice, copy.id).await.unwrap();
-    eventually("the like and the boost were undone at B", || async {
+    eventually(WAIT, "the like and the boost were undone at B", || async {
         let mut conn = b.pool.get().await.unwrap();
         Status::count_favourites(&mut conn, original.id).await.unwrap() == 0 && Status::count_reblogs(&mut conn, original.id).await.unwrap() == 0
     })
@@ -124,14 +112,14 @@ async fn follow_post_reply_like_boost_edit_delete_across_instances() {
     statuses::edit(&b.ctx, &bob, original.id, PostEdit { text: "Ideas for teaching fractions and decimals?".into(), spoiler_text: String::new(), sensitive: false, language: None })
         .await
         .unwrap();
-    eventually("the edit arrived at A", || async {
+    eventually(WAIT, "the edit arrived at A", || async {
         stored(&a, &original_uri).await.is_some_and(|s| s.content.contains("and decimals") && s.edited_at.is_some())
     })
     .await;
 
     // bob deletes; alice's copy goes, and the post's URL answers 410.
     statuses::delete(&b.ctx, &bob, original.id).await.unwrap();
-    eventually("the delete arrived at A", || async { stored(&a, &original_uri).await.is_none() }).await;
+    eventually(WAIT, "the delete arrived at A", || async { stored(&a, &original_uri).await.is_none() }).await;
     let gone = b.get(&format!("/users/bob/statuses/{}", original.id), Some("application/activity+json")).await;
     assert_eq!(gone.status(), 410);
     let tombstone: serde_json::Value = gone.json().await.unwrap();
@@ -139,7 +127,7 @@ async fn follow_post_reply_like_boost_edit_delete_across_instances() {
 
     // alice unfollows; bob's server forgets the follow.
     follows::unfollow(&a.ctx, &alice, &bob_on_a).await.unwrap();
-    eventually("the unfollow arrived at B", || async { follow_row(&b, &alice_on_b, &bob).await.is_none() }).await;
+    eventually(WAIT, "the unfollow arrived at B", || async { follow_row(&b, &alice_on_b, &bob).await.is_none() }).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -165,21 +153,26 @@ async fn a_locked_account_approves_followers() {
         let mut conn = b.pool.get().await.unwrap();
         Account::find_by_uri(&mut conn, &alice_uri).await.unwrap()
     };
-    eventually("the request arrived at B", || async { find_alice().await.is_some() }).await;
+    eventually(WAIT, "the request arrived at B", || async { find_alice().await.is_some() }).await;
     let alice_on_b = find_alice().await.unwrap();
-    eventually("the request is stored", || async { follow_row(&b, &alice_on_b, &bob).await.is_some() }).await;
+    eventually(WAIT, "the request is stored", || async { follow_row(&b, &alice_on_b, &bob).await.is_some() }).await;
     let pending = follow_row(&b, &alice_on_b, &bob).await.unwrap();
     assert!(!pending.accepted, "a locked account's follower waits");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Control: bob mentions alice after her request arrived. Once that mention is at A
+    // and B's queue is empty, an Accept B sent on its own would be there too.
+    let hello = statuses::post(&b.ctx, &bob, post(&format!("Hello @alice@{}, I will look at your request", a.domain))).await.unwrap();
+    let hello_uri = uri_on(&b, &hello, &bob);
+    eventually(WAIT, "bob's mention arrived at A", || async { stored(&a, &hello_uri).await.is_some() }).await;
+    queue_drained(&b.db.url).await;
     assert!(!follow_row(&a, &alice, &bob_on_a).await.unwrap().accepted, "and knows it is waiting");
 
     follows::authorize(&b.ctx, &bob, &alice_on_b).await.unwrap();
-    eventually("the approval arrived at A", || async { follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) }).await;
+    eventually(WAIT, "the approval arrived at A", || async { follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) }).await;
 
     // Followers-only posts now reach alice, and only with the right addressing.
     let secret = statuses::post(&b.ctx, &bob, NewPost { visibility: Visibility::Private, ..post("For my followers") }).await.unwrap();
     let uri = uri_on(&b, &secret, &bob);
-    eventually("the followers-only post arrived", || async { stored(&a, &uri).await.is_some() }).await;
+    eventually(WAIT, "the followers-only post arrived", || async { stored(&a, &uri).await.is_some() }).await;
     assert_eq!(stored(&a, &uri).await.unwrap().visibility(), Visibility::Private);
     // An unsigned fetch cannot see it.
     let res = b.get(&format!("/users/bob/statuses/{}", secret.id), Some("application/activity+json")).await;
@@ -200,25 +193,29 @@ async fn a_rejected_request_and_a_mention_from_a_stranger() {
         let mut conn = b.pool.get().await.unwrap();
         Account::find_by_uri(&mut conn, &alice_uri).await.unwrap()
     };
-    eventually("the request arrived", || async { find_alice().await.is_some() }).await;
+    eventually(WAIT, "the request arrived", || async { find_alice().await.is_some() }).await;
     let alice_on_b = find_alice().await.unwrap();
-    eventually("the request is stored", || async { follow_row(&b, &alice_on_b, &bob).await.is_some() }).await;
+    eventually(WAIT, "the request is stored", || async { follow_row(&b, &alice_on_b, &bob).await.is_some() }).await;
     follows::reject(&b.ctx, &bob, &alice_on_b).await.unwrap();
-    eventually("the rejection arrived at A", || async { follow_row(&a, &alice, &bob_on_a).await.is_none() }).await;
+    eventually(WAIT, "the rejection arrived at A", || async { follow_row(&a, &alice, &bob_on_a).await.is_none() }).await;
 
     // alice does not follow bob, but mentions him: the post matters to him and is stored on B.
     let hello = statuses::post(&a.ctx, &alice, post(&format!("Hello @bob@{} — shall we swap lesson plans?", b.domain))).await.unwrap();
     assert!(hello.content.contains("class=\"u-url mention\""), "{}", hello.content);
     let uri = uri_on(&a, &hello, &alice);
-    eventually("the mention arrived at B", || async { stored(&b, &uri).await.is_some() }).await;
+    eventually(WAIT, "the mention arrived at B", || async { stored(&b, &uri).await.is_some() }).await;
     let on_b = stored(&b, &uri).await.unwrap();
     let mut conn = b.pool.get().await.unwrap();
     assert!(Status::mentioned_accounts(&mut conn, on_b.id).await.unwrap().iter().any(|m| m.id == bob.id));
 
-    // A post by a stranger that concerns nobody on B is not stored there.
+    // A post by a stranger that concerns nobody on B is not stored there. Control: her
+    // next post, which mentions bob, does arrive; by then A has sent all it had for B.
     let carol = a.create_user("carol").await.account;
     let unrelated = statuses::post(&a.ctx, &carol, post("Nothing to do with bob")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    let related = statuses::post(&a.ctx, &carol, post(&format!("@bob@{} this one is for you", b.domain))).await.unwrap();
+    let related_uri = uri_on(&a, &related, &carol);
+    eventually(WAIT, "carol's mention of bob arrived at B", || async { stored(&b, &related_uri).await.is_some() }).await;
+    queue_drained(&a.db.url).await;
     assert!(stored(&b, &uri_on(&a, &unrelated, &carol)).await.is_none());
 }
 
@@ -231,25 +228,36 @@ async fn a_boost_of_a_post_we_lack_fetches_it_from_its_origin() {
     follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
     let carol_on_b = fetch::webfinger(&b.ctx, "carol", &c.domain).await.unwrap();
     follows::follow(&b.ctx, &bob, &carol_on_b).await.unwrap();
-    eventually("both follows accepted", || async {
+    eventually(WAIT, "both follows accepted", || async {
         follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) && follow_row(&b, &bob, &carol_on_b).await.is_some_and(|f| f.accepted)
     })
     .await;
 
     // carol posts; bob's server has it, alice's does not (nobody there follows carol).
-    let post = statuses::post(&c.ctx, &carol, post("Free worksheets on photosynthesis")).await.unwrap();
-    let uri = uri_on(&c, &post, &carol);
-    eventually("carol's post reached bob's server", || async { stored(&b, &uri).await.is_some() }).await;
-    assert!(stored(&a, &uri).await.is_none());
+    // Control: carol's next post mentions alice and does reach A; by then C has sent
+    // all it had for A.
+    let worksheet = statuses::post(&c.ctx, &carol, post("Free worksheets on photosynthesis")).await.unwrap();
+    let uri = uri_on(&c, &worksheet, &carol);
+    eventually(WAIT, "carol's post reached bob's server", || async { stored(&b, &uri).await.is_some() }).await;
+    let hello = statuses::post(&c.ctx, &carol, NewPost { visibility: Visibility::Direct, ..post(&format!("@alice@{} hello!", a.domain)) }).await.unwrap();
+    let hello_uri = uri_on(&c, &hello, &carol);
+    eventually(WAIT, "carol's mention of alice reached A", || async { stored(&a, &hello_uri).await.is_some() }).await;
+    queue_drained(&c.db.url).await;
+    assert!(stored(&a, &uri).await.is_none(), "A lacks the post before the boost");
 
     // bob boosts it: alice's server fetches the post from carol's server and shows the boost.
     let on_b = stored(&b, &uri).await.unwrap();
     statuses::reblog(&b.ctx, &bob, on_b.id).await.unwrap();
-    eventually("the boosted post was fetched by alice's server", || async { stored(&a, &uri).await.is_some() }).await;
+    eventually(WAIT, "the boosted post was fetched by alice's server", || async { stored(&a, &uri).await.is_some() }).await;
     let original = stored(&a, &uri).await.unwrap();
     assert!(original.content.contains("Free worksheets on photosynthesis"));
+    // The boost is stored just after the post it boosts.
+    eventually(WAIT, "bob's boost is stored beside it", || async {
+        let mut conn = a.pool.get().await.unwrap();
+        Status::count_reblogs(&mut conn, original.id).await.unwrap() == 1
+    })
+    .await;
     let mut conn = a.pool.get().await.unwrap();
-    assert_eq!(Status::count_reblogs(&mut conn, original.id).await.unwrap(), 1, "bob's boost is stored beside it");
     let author = Account::find(&mut conn, original.account_id).await.unwrap().unwrap();
     assert_eq!(author.uri.as_deref(), Some(format!("{}/users/carol", c.address).as_str()), "attributed to carol, not bob");
 }
@@ -258,10 +266,11 @@ async fn a_boost_of_a_post_we_lack_fetches_it_from_its_origin() {
 async fn an_actor_that_deletes_itself_disappears_with_its_posts() {
     let Pair { a, b, alice, bob, bob_on_a } = pair().await;
     follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
-    eventually("accepted", || async { follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) }).await;
+    eventually(WAIT, "accepted", || async { follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) }).await;
     let p = statuses::post(&b.ctx, &bob, post("Goodbye soon")).await.unwrap();
     let uri = uri_on(&b, &p, &bob);
-    eventually("the post arrived", || async { stored(&a, &uri).await.is_some() }).await;
+    eventually(WAIT, "the post arrived", || async { stored(&a, &uri).await.is_some() }).await;
+    let own = statuses::post(&a.ctx, &alice, post("Not going anywhere")).await.unwrap();
 
     // bob's server announces his account is deleted (as Mastodon does), signed with his key.
     let delete = serde_json::json!({
@@ -280,13 +289,15 @@ async fn an_actor_that_deletes_itself_disappears_with_its_posts() {
     }
     b.ctx.deliveries_queued();
     let bob_uri = bob_on_a.uri.clone().unwrap();
-    eventually("bob is gone from alice's server", || async {
+    eventually(WAIT, "bob is gone from alice's server", || async {
         let mut conn = a.pool.get().await.unwrap();
         Account::find_by_uri(&mut conn, &bob_uri).await.unwrap().is_none()
     })
     .await;
     assert!(stored(&a, &uri).await.is_none(), "his posts went with him");
     assert!(follow_row(&a, &alice, &bob_on_a).await.is_none());
+    let mut conn = a.pool.get().await.unwrap();
+    assert!(Status::find(&mut conn, own.id).await.unwrap().is_some(), "what is not his stays");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -297,7 +308,7 @@ async fn a_reply_brings_its_missing_ancestors_along() {
     follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
     let carol_on_b = fetch::webfinger(&b.ctx, "carol", &c.domain).await.unwrap();
     follows::follow(&b.ctx, &bob, &carol_on_b).await.unwrap();
-    eventually("both follows accepted", || async {
+    eventually(WAIT, "both follows accepted", || async {
         follow_row(&a, &alice, &bob_on_a).await.is_some_and(|f| f.accepted) && follow_row(&b, &bob, &carol_on_b).await.is_some_and(|f| f.accepted)
     })
     .await;
@@ -305,12 +316,12 @@ async fn a_reply_brings_its_missing_ancestors_along() {
     let question = statuses::post(&c.ctx, &carol, post("What is your favourite starter activity?")).await.unwrap();
     let follow_up = statuses::post(&c.ctx, &carol, NewPost { in_reply_to: Some(question.id), ..post("Mine is a quick quiz.") }).await.unwrap();
     let follow_up_uri = uri_on(&c, &follow_up, &carol);
-    eventually("carol's thread reached bob", || async { stored(&b, &follow_up_uri).await.is_some() }).await;
+    eventually(WAIT, "carol's thread reached bob", || async { stored(&b, &follow_up_uri).await.is_some() }).await;
     // bob answers the follow-up; alice's server gets the answer and fetches the thread above it.
     let on_b = stored(&b, &follow_up_uri).await.unwrap();
     let answer = statuses::post(&b.ctx, &bob, NewPost { in_reply_to: Some(on_b.id), ..post("Think-pair-share!") }).await.unwrap();
     let answer_uri = uri_on(&b, &answer, &bob);
-    eventually("bob's answer reached alice", || async { stored(&a, &answer_uri).await.is_some() }).await;
+    eventually(WAIT, "bob's answer reached alice", || async { stored(&a, &answer_uri).await.is_some() }).await;
     let answer_on_a = stored(&a, &answer_uri).await.unwrap();
     let follow_up_on_a = stored(&a, &follow_up_uri).await.expect("the parent was fetched");
     let question_on_a = stored(&a, &uri_on(&c, &question, &carol)).await.expect("the grandparent was fetched");

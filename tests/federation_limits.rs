@@ -6,7 +6,8 @@
 mod common;
 
 use chrono::Utc;
-use common::{remote, TestApp};
+use common::{eventually, queue_drained, remote, TestApp};
+use std::time::Duration;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 use staffroom::federation::limits;
@@ -116,6 +117,7 @@ async fn over_limit_activities_get_a_clear_4xx_and_leave_nothing() {
     let res = mallory.signed_post(&app.client, &inbox, &create(&mallory, n), Utc::now()).send().await.unwrap();
     assert_eq!(res.status(), 202);
     assert_eq!(count(&app, "SELECT count(*) AS n FROM statuses").await, 1);
+    assert!(!mallory.requests.lock().unwrap().is_empty(), "for this one her key was fetched");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -177,6 +179,7 @@ async fn a_host_sending_too_fast_gets_429_with_retry_after_and_others_are_unaffe
     assert!((1..=12).contains(&retry_after), "5 a minute: the next one in at most 12 s, said {retry_after}");
     assert!(res.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("too many requests"));
     assert_eq!(count(&app, "SELECT count(*) AS n FROM received_activities WHERE uri LIKE '%follows/99'").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM received_activities WHERE uri LIKE '%/users/mallory#follows/%'").await, 5, "the five within the burst were taken");
 
     let res = bob.signed_post(&app.client, &inbox, &follow(&bob, &app, 1), Utc::now()).send().await.unwrap();
     assert_eq!(res.status(), 202, "another server still gets through");
@@ -190,6 +193,7 @@ async fn allowlist_mode_hears_only_listed_servers_and_sends_to_no_one_else() {
     let partner = remote::start("partner"); // on 127.0.0.1
     let stranger = remote::start_on("127.0.0.2", "stranger");
     let inbox = format!("{}/inbox", app.address);
+    let alice_actor = format!("{}/users/alice", app.address);
 
     let listed = cli(&app, &mode, &["domain", "list"]);
     assert!(listed.contains("No blocked servers") && listed.contains("No allowed servers") && listed.contains("allowlist"), "{listed}");
@@ -201,22 +205,29 @@ async fn allowlist_mode_hears_only_listed_servers_and_sends_to_no_one_else() {
     assert!(cli(&app, &mode, &["domain", "allow", "127.0.0.1"]).starts_with("Allowed 127.0.0.1"));
     let listed = cli(&app, &mode, &["domain", "list"]);
     assert!(listed.lines().any(|l| l.starts_with("127.0.0.1") && l.contains("allowed")), "{listed}");
-    tokio::time::sleep(std::time::Duration::from_secs(6)).await; // the server rereads its lists every 5 s
+    partner.knock_until(&app.client, &inbox, &alice_actor, 202, "a listed partner federates").await;
+    assert!(!partner.requests.lock().unwrap().is_empty(), "once listed, the partner's key is fetched");
+    let inbox_hits = |actor: &remote::RemoteActor| actor.requests.lock().unwrap().iter().filter(|p| p.ends_with("inbox")).count();
+    eventually(Duration::from_secs(10), "the partner got our Accept", || async { inbox_hits(&partner) > 0 }).await;
 
-    let res = partner.signed_post(&app.client, &inbox, &follow(&partner, &app, 2), Utc::now()).send().await.unwrap();
-    assert_eq!(res.status(), 202, "a listed partner federates");
     let res = stranger.signed_post(&app.client, &inbox, &follow(&stranger, &app, 1), Utc::now()).send().await.unwrap();
     assert_eq!(res.status(), 403, "an unlisted server is refused");
     let err = staffroom::federation::fetch::fetch_actor(&app.ctx, &stranger.id()).await.err().expect("nothing is fetched from it");
     assert_eq!(err.kind, staffroom::error::ErrorKind::Forbidden);
     assert!(staffroom::federation::fetch::webfinger(&app.ctx, "stranger", &stranger.base.replace("http://", "")).await.is_err());
+    // Control: the same fetch from the listed partner goes through.
+    staffroom::federation::fetch::fetch_actor(&app.ctx, &partner.id()).await.expect("the partner's actor is fetched");
     assert!(stranger.requests.lock().unwrap().is_empty(), "no request reached the unlisted server");
 
-    // Taken off the list, the partner (alice's follower) is sent nothing.
+    // Swap the list: the partner (alice's follower) is taken off, the stranger is let in
+    // and follows alice too.
     assert!(cli(&app, &mode, &["domain", "disallow", "127.0.0.1"]).contains("no longer allowed"));
-    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
-    let inbox_hits = || partner.requests.lock().unwrap().iter().filter(|p| p.ends_with("inbox")).count();
-    let before = inbox_hits();
+    assert!(cli(&app, &mode, &["domain", "allow", "127.0.0.2"]).starts_with("Allowed 127.0.0.2"));
+    stranger.knock_until(&app.client, &inbox, &alice_actor, 202, "the newly listed server federates").await;
+    partner.knock_until(&app.client, &inbox, &alice_actor, 403, "the delisted partner is refused").await;
+    eventually(Duration::from_secs(10), "the stranger got our Accept", || async { inbox_hits(&stranger) > 0 }).await;
+    let before = inbox_hits(&partner);
+    let stranger_before = inbox_hits(&stranger);
     staffroom::services::statuses::post(&app.ctx, &alice, staffroom::services::statuses::NewPost {
         text: "Hello partners".into(),
         visibility: staffroom::db::statuses::Visibility::Public,
@@ -227,8 +238,8 @@ async fn allowlist_mode_hears_only_listed_servers_and_sends_to_no_one_else() {
     })
     .await
     .unwrap();
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    assert_eq!(inbox_hits(), before, "no delivery to a server off the allowlist");
-    let res = partner.signed_post(&app.client, &inbox, &follow(&partner, &app, 3), Utc::now()).send().await.unwrap();
-    assert_eq!(res.status(), 403);
+    // Control: the listed follower gets the post; once the queue is empty nothing else is on its way.
+    eventually(Duration::from_secs(10), "the listed follower got the post", || async { inbox_hits(&stranger) > stranger_before }).await;
+    queue_drained(&app.db.url).await;
+    assert_eq!(inbox_hits(&partner), before, "no delivery to a server off the allowlist");
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{remote, TestApp};
+use common::{eventually, queue_drained, remote, TestApp};
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 
@@ -88,6 +88,12 @@ async fn forged_and_broken_requests_get_401_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(mallory_stored.n, 0, "an actor whose signatures failed is not stored");
+
+    // Control: the same Follow, correctly signed by mallory, is taken.
+    let res = mallory.signed_post(&app.client, &inbox, &body, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    let follows: Count = diesel::sql_query("SELECT count(*) AS n FROM follows").get_result(&mut conn).await.unwrap();
+    assert_eq!(follows.n, 1, "the genuine Follow is stored");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,6 +178,13 @@ async fn an_actor_cannot_create_posts_for_another_host() {
     let mut conn = app.pool.get().await.unwrap();
     let posts: Count = diesel::sql_query("SELECT count(*) AS n FROM statuses").get_result(&mut conn).await.unwrap();
     assert_eq!(posts.n, 0);
+
+    // Control: her own note, on her own host and in her own name, is stored.
+    let own = create.replace("https://victim.example/users/bob", &mallory.id()).replace("statuses/2", "statuses/3").replace("statuses/1/activity", "statuses/3/activity");
+    let res = mallory.signed_post(&app.client, &inbox, &own, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+    let posts: Count = diesel::sql_query("SELECT count(*) AS n FROM statuses").get_result(&mut conn).await.unwrap();
+    assert_eq!(posts.n, 1);
     let _ = alice;
 }
 
@@ -203,6 +216,13 @@ async fn outside_dev_mode_private_addresses_are_never_contacted() {
     assert!(body["error"].as_str().unwrap().contains("cannot fetch the signing key"), "{body}");
     assert!(mallory.requests.lock().unwrap().is_empty(), "no request reached the private address");
     assert_eq!(traces(&app).await, 0);
+
+    // Control: in development mode the same request fetches her key from that address.
+    let dev = TestApp::spawn().await;
+    dev.create_user("alice").await;
+    let res = mallory.signed_post(&dev.client, &format!("{}/inbox", dev.address), &follow(&mallory, &dev, 1), Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    assert!(!mallory.requests.lock().unwrap().is_empty(), "the dev-mode server reached mallory's server");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -216,6 +236,12 @@ async fn a_slow_remote_times_out_cleanly() {
     assert_eq!(res.status(), 401, "the key could not be fetched in time");
     assert!(started.elapsed() < std::time::Duration::from_secs(4), "gave up after the timeout: {:?}", started.elapsed());
     assert_eq!(traces(&app).await, 0);
+
+    // Control: once her server answers in time, the same Follow is taken.
+    *mallory.delay.lock().unwrap() = std::time::Duration::ZERO;
+    let res = mallory.signed_post(&app.client, &format!("{}/inbox", app.address), &follow(&mallory, &app, 1), Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    assert!(traces(&app).await > 0, "her account and follow are stored");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -253,27 +279,34 @@ async fn a_blocked_server_is_refused_and_sent_nothing() {
     let app = TestApp::spawn().await;
     let alice = app.create_user("alice").await.account;
     let mallory = remote::start("mallory");
+    let bob = remote::start_on("127.0.0.2", "bob"); // another host, never blocked
     let cli = |args: &[&str]| {
         let out = common::staffroom_command(&[("DATABASE_URL", &app.db.url)]).args(args).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).to_string()
     };
-    // mallory follows alice while her server is still welcome.
+    let inbox_hits = |actor: &remote::RemoteActor| actor.requests.lock().unwrap().iter().filter(|p| p.ends_with("inbox")).count();
+    // mallory follows alice while her server is still welcome, and gets our Accept.
     let res = mallory.signed_post(&app.client, &format!("{}/inbox", app.address), &follow(&mallory, &app, 1), Utc::now()).send().await.unwrap();
     assert_eq!(res.status(), 202);
+    eventually(std::time::Duration::from_secs(10), "mallory got our Accept", || async { inbox_hits(&mallory) > 0 }).await;
 
     assert!(cli(&["domain", "block", "127.0.0.1"]).starts_with("Blocked 127.0.0.1"));
     assert!(cli(&["domain", "list"]).contains("127.0.0.1"));
-    tokio::time::sleep(std::time::Duration::from_secs(6)).await; // the server rereads its block list every 5 s
-    let res = mallory.signed_post(&app.client, &format!("{}/inbox", app.address), &follow(&mallory, &app, 2), Utc::now()).send().await.unwrap();
-    assert_eq!(res.status(), 403, "nothing is accepted from a blocked server");
+    let (inbox, alice_actor) = (format!("{}/inbox", app.address), format!("{}/users/alice", app.address));
+    mallory.knock_until(&app.client, &inbox, &alice_actor, 403, "the blocked server is refused").await;
+    // Control: a server that is not blocked still gets in and follows alice.
+    let res = bob.signed_post(&app.client, &format!("{}/inbox", app.address), &follow(&bob, &app, 1), Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202, "other servers are still heard");
+    eventually(std::time::Duration::from_secs(10), "bob got our Accept", || async { inbox_hits(&bob) > 0 }).await;
 
-    // alice posts: her follower's blocked server gets nothing.
-    let inbox_hits = || mallory.requests.lock().unwrap().iter().filter(|p| p.ends_with("inbox")).count();
-    let before = inbox_hits();
+    // alice posts: her follower on the other server gets it, her follower's blocked server gets nothing.
+    let before = inbox_hits(&mallory);
+    let bob_before = inbox_hits(&bob);
     staffroom::services::statuses::post(&app.ctx, &alice, common::public_post("Hello")).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    assert_eq!(inbox_hits(), before, "no delivery to a blocked server");
+    eventually(std::time::Duration::from_secs(10), "bob got the post", || async { inbox_hits(&bob) > bob_before }).await;
+    queue_drained(&app.db.url).await;
+    assert_eq!(inbox_hits(&mallory), before, "no delivery to a blocked server");
 
     assert!(cli(&["domain", "unblock", "127.0.0.1"]).contains("no longer blocked"));
     assert!(cli(&["domain", "list"]).contains("No blocked servers"));

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fedify::FedifyPeer, TestApp};
+use common::{eventually, fedify::FedifyPeer, TestApp};
 use serde_json::{json, Value};
 use staffroom::{
     db::{follows::Follow, statuses::{Status, Visibility}},
@@ -12,20 +12,8 @@ use staffroom::{
 };
 use std::time::Duration;
 
-async fn eventually<F, Fut, T>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(std::time::Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
+/// Fedify answers in its own time; 30 s is generous for a peer on a busy machine.
+const PEER_WAIT: Duration = Duration::from_secs(30);
 
 fn as_list(v: &Value) -> Vec<String> {
     match v {
@@ -54,7 +42,7 @@ async fn fedify_follows_us_and_receives_our_posts_replies_and_deletes() {
 
     // The Fedify actor follows alice and receives our Accept.
     peer.act("follow", json!({ "target": alice_id })).await;
-    eventually("Fedify saw our Accept", || async {
+    eventually(PEER_WAIT, "Fedify saw our Accept", || async {
         as_list(&peer.get("following").await).contains(&alice_id).then_some(())
     })
     .await;
@@ -73,7 +61,7 @@ async fn fedify_follows_us_and_receives_our_posts_replies_and_deletes() {
     .await
     .unwrap();
     let note_id = format!("{alice_id}/statuses/{}", note.id);
-    let create = eventually("Fedify received the post", || async {
+    let create = eventually(PEER_WAIT, "Fedify received the post", || async {
         peer.received("Create").await.into_iter().find(|c| c["object"] == note_id || c["json"]["object"]["id"] == note_id)
     })
     .await;
@@ -89,7 +77,7 @@ async fn fedify_follows_us_and_receives_our_posts_replies_and_deletes() {
     // The peer replies; the reply threads under alice's post here.
     let reply = peer.act("post", json!({ "content": "<p>Lovely! What did you plant?</p>", "inReplyTo": note_id, "mention": alice_id })).await;
     let reply_id = reply["id"].as_str().unwrap().to_string();
-    let stored = eventually("the reply was stored", || async {
+    let stored = eventually(PEER_WAIT, "the reply was stored", || async {
         let mut conn = app.pool.get().await.unwrap();
         Status::find_by_uri(&mut conn, &reply_id).await.unwrap()
     })
@@ -109,7 +97,7 @@ async fn fedify_follows_us_and_receives_our_posts_replies_and_deletes() {
     .await
     .unwrap();
     let answer_id = format!("{alice_id}/statuses/{}", answer.id);
-    let got = eventually("Fedify received the answer", || async {
+    let got = eventually(PEER_WAIT, "Fedify received the answer", || async {
         peer.received("Create").await.into_iter().find(|c| c["json"]["object"]["id"] == answer_id || c["object"] == answer_id)
     })
     .await;
@@ -119,7 +107,7 @@ async fn fedify_follows_us_and_receives_our_posts_replies_and_deletes() {
 
     // alice deletes her post: the peer gets a Delete of it.
     statuses::delete(&app.ctx, &alice, note.id).await.unwrap();
-    eventually("Fedify received the Delete", || async {
+    eventually(PEER_WAIT, "Fedify received the Delete", || async {
         peer.received("Delete").await.into_iter().find(|d| {
             let raw = raw_of(d);
             raw["object"]["id"] == note_id || raw["object"] == note_id
@@ -138,7 +126,7 @@ async fn we_follow_fedify_and_see_its_posts() {
     assert_eq!(fedi.username, "fedi");
     assert!(fedi.shared_inbox_url.is_some());
     follows::follow(&app.ctx, &alice, &fedi).await.unwrap();
-    eventually("Fedify accepted our follow", || async {
+    eventually(PEER_WAIT, "Fedify accepted our follow", || async {
         let mut conn = app.pool.get().await.unwrap();
         Follow::find(&mut conn, alice.id, fedi.id).await.unwrap().filter(|f| f.accepted)
     })
@@ -147,7 +135,7 @@ async fn we_follow_fedify_and_see_its_posts() {
 
     let posted = peer.act("post", json!({ "content": "<p>Hello from Fedify</p>", "visibility": "public" })).await;
     let id = posted["id"].as_str().unwrap().to_string();
-    let stored = eventually("the peer's post was stored", || async {
+    let stored = eventually(PEER_WAIT, "the peer's post was stored", || async {
         let mut conn = app.pool.get().await.unwrap();
         Status::find_by_uri(&mut conn, &id).await.unwrap()
     })
@@ -166,10 +154,10 @@ async fn fedify_signing_with_rfc9421_is_accepted_on_the_first_knock() {
     let alice_id = format!("{}/users/alice", app.address);
 
     peer.act("follow", json!({ "target": alice_id })).await;
-    eventually("Fedify saw our Accept", || async { as_list(&peer.get("following").await).contains(&alice_id).then_some(()) }).await;
+    eventually(PEER_WAIT, "Fedify saw our Accept", || async { as_list(&peer.get("following").await).contains(&alice_id).then_some(()) }).await;
     let posted = peer.act("post", json!({ "content": "<p>Signed the RFC 9421 way</p>", "mention": alice_id })).await;
     let id = posted["id"].as_str().unwrap().to_string();
-    let stored = eventually("the peer's post was stored", || async {
+    let stored = eventually(PEER_WAIT, "the peer's post was stored", || async {
         let mut conn = app.pool.get().await.unwrap();
         Status::find_by_uri(&mut conn, &id).await.unwrap()
     })

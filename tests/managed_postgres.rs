@@ -106,25 +106,29 @@ fn missing_postgres_programs_name_the_package() {
 fn an_ordinary_user_can_run_the_managed_database() {
     let is_root = unsafe { libc::geteuid() } == 0;
     let dir = DataDir::new();
-    let mut cmd = command(&dir, &[]);
-    cmd.args(["user", "add", "teacher"]);
-    if is_root {
-        let nobody = unsafe { libc::getpwnam(c"nobody".as_ptr()) };
-        assert!(!nobody.is_null());
-        let (uid, gid) = unsafe { ((*nobody).pw_uid, (*nobody).pw_gid) };
-        std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).unwrap();
-        std::os::unix::process::CommandExt::uid(&mut cmd, uid);
-        std::os::unix::process::CommandExt::gid(&mut cmd, gid);
-        cmd.env("HOME", "/tmp");
-    }
-    ok(cmd);
+    // As root, every command runs as nobody, who owns the data dir.
+    let as_ordinary_user = |args: &[&str]| {
+        let mut cmd = command(&dir, &[]);
+        cmd.args(args);
+        if is_root {
+            let nobody = unsafe { libc::getpwnam(c"nobody".as_ptr()) };
+            assert!(!nobody.is_null());
+            let (uid, gid) = unsafe { ((*nobody).pw_uid, (*nobody).pw_gid) };
+            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).unwrap();
+            std::os::unix::process::CommandExt::uid(&mut cmd, uid);
+            std::os::unix::process::CommandExt::gid(&mut cmd, gid);
+            cmd.env("HOME", "/tmp");
+        }
+        cmd
+    };
+    ok(as_ordinary_user(&["user", "add", "teacher"]));
     let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(dir.path().join("postgres")).unwrap());
     assert_ne!(owner, 0, "PostgreSQL files never belong to root");
-    if is_root {
-        // Drop privileges for the cleanup too, since the cluster belongs to nobody.
-        let mut stop = command(&dir, &[]);
-        stop.args(["db", "stop"]);
-        ok(stop);
-    }
+    assert!(postgres_processes_under(dir.path()).is_empty(), "the command left no database running");
+
+    // Control: the same user starts the cluster by hand, and it is seen running; then stops it.
+    ok(as_ordinary_user(&["db", "start"]));
+    assert!(!postgres_processes_under(dir.path()).is_empty(), "a started cluster is seen");
+    ok(as_ordinary_user(&["db", "stop"]));
     assert!(postgres_processes_under(dir.path()).is_empty());
 }

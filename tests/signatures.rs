@@ -290,6 +290,7 @@ async fn a_replayed_activity_changes_nothing() {
         let first = signed(scheme, &mallory, &app, &inbox, &follow.to_string(), (&mallory.key, &mallory.key_id()), Utc::now()).build().unwrap();
         let replay = first.try_clone().unwrap();
         assert_eq!(send(first, &app).await.0, 202);
+        assert_eq!(follow_count(&app).await, 1, "{scheme:?}: the first time, mallory follows");
         let undo = json!({ "id": format!("{}#undo", follow["id"].as_str().unwrap()), "type": "Undo", "actor": mallory.id(), "object": follow["id"] });
         assert_eq!(send_as(scheme, &mallory, &app, &inbox, &undo).await.0, 202);
         let after_undo = snapshot(&app).await;
@@ -299,6 +300,9 @@ async fn a_replayed_activity_changes_nothing() {
         assert_eq!(send_as(scheme, &mallory, &app, &inbox, &follow).await.0, 202);
         assert_eq!(snapshot(&app).await, after_undo, "{scheme:?}: a replayed Follow does not follow again");
     }
+    // Control: a new Follow, sent after the replays, does follow again.
+    assert_eq!(send_as(Scheme::Rfc9421, &mallory, &app, &inbox, &follow(&mallory.id(), "again", &alice)).await.0, 202);
+    assert_eq!(follow_count(&app).await, 1, "a new Follow is taken");
 }
 
 async fn follow_count(app: &TestApp) -> i64 {
@@ -351,9 +355,11 @@ async fn ed25519_multikeys_sign_rfc9421_requests() {
 
     let (status, reply) = send(mallory.signed_post_rfc9421(&app.client, &inbox, &body("2"), &ed, &key_id, now).build().unwrap(), &app).await;
     assert_eq!(status, 202, "{reply}");
+    assert_ne!(snapshot(&app).await.lines().next(), Some("-"), "the actor of a good signature is stored");
     // Cached now: a second one verifies without fetching the actor again.
     let actor_fetches = || mallory.requests.lock().unwrap().iter().filter(|p| **p == format!("/users/{}", mallory.username)).count();
     let fetches = actor_fetches();
+    assert!(fetches > 0, "the first good signature fetched her actor");
     let (status, _) = send(mallory.signed_post_rfc9421(&app.client, &inbox, &body("3"), &ed, &key_id, now).build().unwrap(), &app).await;
     assert_eq!(status, 202);
     assert_eq!(actor_fetches(), fetches);
@@ -458,6 +464,12 @@ async fn forwarded_posts_are_fetched_from_their_origin() {
     assert_eq!(status, 403, "{reply}");
     assert!(reply["error"].as_str().unwrap().contains("our own accounts"), "{reply}");
     assert_eq!(snapshot(&app).await, before);
+
+    // Control: after all those, a forward of a post its origin does have is taken.
+    mallory.serve("/users/mallory/statuses/6", 200, note(6, "<p>mallory again</p>"));
+    let (status, reply) = send_as(Scheme::Cavage, &eve, &app, &inbox, &create(note(6, "<p>mallory again</p>"))).await;
+    assert_eq!(status, 202, "{reply}");
+    assert!(snapshot(&app).await.contains("mallory again"), "the forwarded post is stored");
 }
 
 fn signed_get(scheme: Scheme, client: &reqwest::Client, url: &str, actor: &RemoteActor, signed_path: &str, date: DateTime<Utc>) -> reqwest::RequestBuilder {
@@ -553,8 +565,12 @@ async fn malformed_rfc9421_headers_get_clear_401s() {
     for (name, req, message) in cases {
         let (status, reply) = send(req, &app).await;
         assert_eq!(status, 401, "{name}: {reply}");
-        let error = reply["error"].as_str().unwrap_or_default();
+        let error = reply["error"].as_str().unwrap_or_else(|| panic!("{name}: no error message in {reply}"));
         assert!(error.contains(message), "{name}: {error:?} should say {message:?}");
     }
     assert_eq!(snapshot(&app).await, before);
+    // Control: the same request with its headers intact is taken, and changes the database.
+    let (status, reply) = send(good(), &app).await;
+    assert_eq!(status, 202, "{reply}");
+    assert_ne!(snapshot(&app).await, before);
 }

@@ -57,6 +57,7 @@ async fn answer(req: HttpRequest, inside_port: u16, own_port: u16) -> HttpRespon
         "/to-mapped-ipv6" => redirect(format!("https://[::ffff:127.0.0.1]:{inside_port}/secret")),
         "/to-outside" => redirect(format!("http://outside.test:{own_port}/chain/0")),
         "/slow" => {
+            // Slow on purpose: the client's timeout is what is under test.
             tokio::time::sleep(Duration::from_secs(10)).await;
             HttpResponse::Ok().finish()
         }
@@ -127,8 +128,14 @@ impl Rig {
         self.client.inner().get(parsed).send().await.map_err(|e| chain(&e))
     }
 
-    fn inside_untouched(&self) {
+    /// Nothing reached the inside server; then, as a control, a plain request does
+    /// reach it and is recorded (so "nothing" meant nothing).
+    async fn inside_untouched(&self) {
         assert!(self.inside.hits.lock().unwrap().is_empty(), "the inside server was reached: {:?}", self.inside.hits.lock().unwrap());
+        let direct = reqwest::Client::builder().no_proxy().build().unwrap();
+        let res = direct.get(format!("http://127.0.0.1:{}/control", self.inside.port)).send().await.expect("the inside server answers a direct request");
+        assert_eq!(res.status(), 200);
+        assert_eq!(*self.inside.hits.lock().unwrap(), ["/control"], "the inside server records what reaches it");
     }
 }
 
@@ -148,7 +155,7 @@ async fn names_that_resolve_to_loopback_are_refused_when_connecting() {
     assert!(rig.get(&url).await.is_err());
     let err = chain(&rig.client.inner().get(&url).send().await.unwrap_err());
     assert!(err.contains("private or local address"), "{err}");
-    rig.inside_untouched();
+    rig.inside_untouched().await;
 }
 
 #[tokio::test]
@@ -160,7 +167,7 @@ async fn redirects_to_the_inside_are_refused() {
         assert!(err.contains("private or local address"), "{path}: {err}");
     }
     assert_eq!(rig.outside.hits.lock().unwrap().iter().filter(|p| p.starts_with("/to-loopback") || *p == "/to-mapped-ipv6").count(), 3);
-    rig.inside_untouched();
+    rig.inside_untouched().await;
 }
 
 #[tokio::test]
@@ -199,5 +206,5 @@ async fn an_actor_fetch_outside_dev_mode_never_reaches_loopback() {
         let err = staffroom::federation::fetch::fetch_actor(&ctx, &url).await.err().unwrap_or_else(|| panic!("{url} was fetched"));
         assert!(matches!(err.kind, staffroom::error::ErrorKind::RemoteFailed | staffroom::error::ErrorKind::Forbidden), "{url}: {err}");
     }
-    rig.inside_untouched();
+    rig.inside_untouched().await;
 }

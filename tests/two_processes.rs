@@ -5,12 +5,12 @@
 
 mod common;
 
-use common::{staffroom_command, ServeProcess, TestDb};
+use common::{eventually, queue_drained, staffroom_command, ServeProcess, TestDb};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 struct Instance {
-    _db: TestDb,
+    db: TestDb,
     _data: tempfile::TempDir,
     server: ServeProcess,
     domain: String,
@@ -33,7 +33,7 @@ impl Instance {
         let mut cmd = staffroom_command(&[]);
         cmd.envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).arg("serve");
         let server = ServeProcess::start(cmd);
-        Instance { _db: db, _data: data, server, domain, vars }
+        Instance { db, _data: data, server, domain, vars }
     }
 
     fn cli(&self, args: &[&str]) -> String {
@@ -89,17 +89,8 @@ impl Client {
     }
 }
 
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !check().await {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
+/// Long enough for a delivery between two servers on a busy machine.
+const WAIT: Duration = Duration::from_secs(20);
 
 async fn home_has(client: &Client, needle: &str) -> Option<Value> {
     let home = client.get("/api/v1/timelines/home").await;
@@ -116,7 +107,7 @@ async fn two_servers_follow_post_reply_like_boost_edit_delete_and_undo() {
     let bob_id = alice.resolve(&format!("@bob@{}", b.domain)).await;
     let rel = alice.post(&format!("/api/v1/accounts/{bob_id}/follow"), json!({})).await;
     assert!(rel["following"] == true || rel["requested"] == true, "{rel}");
-    eventually("alice's follow was accepted", || async {
+    eventually(WAIT, "alice's follow was accepted", || async {
         alice.get(&format!("/api/v1/accounts/relationships?id[]={bob_id}")).await[0]["following"] == true
     })
     .await;
@@ -125,7 +116,7 @@ async fn two_servers_follow_post_reply_like_boost_edit_delete_and_undo() {
 
     // bob posts; it shows in alice's home timeline.
     let post = bob.post("/api/v1/statuses", json!({ "status": "Who has a good rubric for lab reports? #scichat", "visibility": "public" })).await;
-    eventually("bob's post reached alice", || async { home_has(&alice, "good rubric for lab reports").await.is_some() }).await;
+    eventually(WAIT, "bob's post reached alice", || async { home_has(&alice, "good rubric for lab reports").await.is_some() }).await;
     let on_a = home_has(&alice, "good rubric").await.unwrap();
     assert_eq!(on_a["account"]["acct"], format!("bob@{}", b.domain));
     assert_eq!(on_a["tags"][0]["name"], "scichat");
@@ -134,7 +125,7 @@ async fn two_servers_follow_post_reply_like_boost_edit_delete_and_undo() {
     let a_post_id = on_a["id"].as_str().unwrap();
     alice.post("/api/v1/statuses", json!({ "status": "Mine has four levels, happy to share!", "in_reply_to_id": a_post_id })).await;
     let bob_post_id = post["id"].as_str().unwrap().to_string();
-    eventually("the reply threads under bob's post", || async {
+    eventually(WAIT, "the reply threads under bob's post", || async {
         let ctx = bob.get(&format!("/api/v1/statuses/{bob_post_id}/context")).await;
         ctx["descendants"].as_array().unwrap().iter().any(|d| d["content"].as_str().unwrap_or("").contains("four levels"))
     })
@@ -144,14 +135,14 @@ async fn two_servers_follow_post_reply_like_boost_edit_delete_and_undo() {
     alice.post(&format!("/api/v1/statuses/{a_post_id}/favourite"), json!({})).await;
     let boosted = alice.post(&format!("/api/v1/statuses/{a_post_id}/reblog"), json!({})).await;
     assert_eq!(boosted["reblog"]["id"], a_post_id);
-    eventually("the like and boost reached bob", || async {
+    eventually(WAIT, "the like and boost reached bob", || async {
         let s = bob.get(&format!("/api/v1/statuses/{bob_post_id}")).await;
         s["favourites_count"] == 1 && s["reblogs_count"] == 1
     })
     .await;
     alice.post(&format!("/api/v1/statuses/{a_post_id}/unfavourite"), json!({})).await;
     alice.post(&format!("/api/v1/statuses/{a_post_id}/unreblog"), json!({})).await;
-    eventually("both were undone at bob's", || async {
+    eventually(WAIT, "both were undone at bob's", || async {
         let s = bob.get(&format!("/api/v1/statuses/{bob_post_id}")).await;
         s["favourites_count"] == 0 && s["reblogs_count"] == 0
     })
@@ -162,7 +153,7 @@ async fn two_servers_follow_post_reply_like_boost_edit_delete_and_undo() {
         .call(reqwest::Method::PUT, &format!("/api/v1/statuses/{bob_post_id}"), Some(json!({ "status": "Who has a good rubric for lab reports and posters?" })))
         .await;
     assert_eq!(status, 200);
-    eventually("the edit reached alice", || async {
+    eventually(WAIT, "the edit reached alice", || async {
         let s = alice.get(&format!("/api/v1/statuses/{a_post_id}")).await;
         s["content"].as_str().unwrap_or("").contains("and posters") && !s["edited_at"].is_null()
     })
@@ -172,14 +163,14 @@ async fn two_servers_follow_post_reply_like_boost_edit_delete_and_undo() {
     let (status, deleted) = bob.call(reqwest::Method::DELETE, &format!("/api/v1/statuses/{bob_post_id}"), None).await;
     assert_eq!(status, 200);
     assert_eq!(deleted["text"], "Who has a good rubric for lab reports and posters?", "delete-and-redraft gets the text back");
-    eventually("the delete reached alice", || async {
+    eventually(WAIT, "the delete reached alice", || async {
         alice.call(reqwest::Method::GET, &format!("/api/v1/statuses/{a_post_id}"), None).await.0 == 404
     })
     .await;
 
     // alice unfollows; bob's side forgets her.
     alice.post(&format!("/api/v1/accounts/{bob_id}/unfollow"), json!({})).await;
-    eventually("the unfollow reached bob", || async {
+    eventually(WAIT, "the unfollow reached bob", || async {
         bob.get(&format!("/api/v1/accounts/relationships?id[]={alice_on_b}")).await[0]["followed_by"] == false
     })
     .await;
@@ -195,25 +186,34 @@ async fn a_locked_account_on_another_server_approves_a_follower() {
     let carol_id = alice.resolve(&format!("@carol@{}", b.domain)).await;
     let rel = alice.post(&format!("/api/v1/accounts/{carol_id}/follow"), json!({})).await;
     assert_eq!(rel["requested"], true, "{rel}");
-    eventually("carol sees the request", || async {
+    eventually(WAIT, "carol sees the request", || async {
         carol.get("/api/v1/follow_requests").await.as_array().is_some_and(|r| !r.is_empty())
     })
     .await;
     let requests = carol.get("/api/v1/follow_requests").await;
     assert_eq!(requests[0]["acct"], format!("alice@{}", a.domain));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(alice.get(&format!("/api/v1/accounts/relationships?id[]={carol_id}")).await[0]["following"], false);
+    // Control: carol mentions alice after the request arrived. Once alice has that
+    // mention and carol's server has sent all it had, an Accept it sent on its own
+    // would have arrived too.
+    carol.post("/api/v1/statuses", json!({ "status": format!("@alice@{} I will look at it soon", a.domain), "visibility": "public" })).await;
+    eventually(WAIT, "carol's mention reached alice", || async {
+        alice.get("/api/v1/notifications?types[]=mention").await.as_array().is_some_and(|n| n.iter().any(|n| n["status"]["content"].as_str().unwrap_or("").contains("look at it soon")))
+    })
+    .await;
+    queue_drained(&b.db.url).await;
+    let rel = alice.get(&format!("/api/v1/accounts/relationships?id[]={carol_id}")).await;
+    assert_eq!((&rel[0]["following"], &rel[0]["requested"]), (&json!(false), &json!(true)), "alice still waits: {rel}");
 
     let requester = requests[0]["id"].as_str().unwrap();
     carol.post(&format!("/api/v1/follow_requests/{requester}/authorize"), json!({})).await;
-    eventually("alice now follows carol", || async {
+    eventually(WAIT, "alice now follows carol", || async {
         alice.get(&format!("/api/v1/accounts/relationships?id[]={carol_id}")).await[0]["following"] == true
     })
     .await;
 
     // A followers-only post reaches the approved follower.
     carol.post("/api/v1/statuses", json!({ "status": "Staff meeting notes for followers", "visibility": "private" })).await;
-    eventually("the followers-only post reached alice", || async { home_has(&alice, "Staff meeting notes").await.is_some() }).await;
+    eventually(WAIT, "the followers-only post reached alice", || async { home_has(&alice, "Staff meeting notes").await.is_some() }).await;
     assert_eq!(home_has(&alice, "Staff meeting notes").await.unwrap()["visibility"], "private");
 
     // carol renames herself; her follower's server hears of it (Update of the actor).
@@ -221,7 +221,7 @@ async fn a_locked_account_on_another_server_approves_a_follower() {
         .call(reqwest::Method::PATCH, "/api/v1/accounts/update_credentials", Some(json!({ "display_name": "Ms Carol", "note": "Chemistry, year 9" })))
         .await;
     assert_eq!(status, 200);
-    eventually("alice's server has carol's new name", || async {
+    eventually(WAIT, "alice's server has carol's new name", || async {
         let c = alice.get(&format!("/api/v1/accounts/{carol_id}")).await;
         c["display_name"] == "Ms Carol" && c["note"].as_str().unwrap_or("").contains("Chemistry, year 9")
     })

@@ -3,7 +3,7 @@
 use super::{auth::Auth, entities::account::{account, Counts}};
 use crate::{
     context::AppContext,
-    db::{accounts::Account, follows::Follow, statuses::Status, AccountId},
+    db::{accounts::Account, follows::Follow},
     error::{Error, Result},
     federation::fetch,
     services,
@@ -14,11 +14,8 @@ use serde_json::{json, Value};
 
 async fn counts(ctx: &AppContext, a: &Account) -> Result<Counts> {
     let mut conn = ctx.pool.get().await?;
-    Ok(Counts {
-        followers: Follow::count_followers(&mut conn, a.id).await?,
-        following: Follow::count_following(&mut conn, a.id).await?,
-        statuses: Status::count_outbox(&mut conn, a.id).await?,
-    })
+    let counts = crate::db::account_lists::counts(&mut conn, &[a.id]).await?;
+    Ok(counts.first().map(Counts::from).unwrap_or(Counts { followers: 0, following: 0, statuses: 0 }))
 }
 
 async fn entity(ctx: &AppContext, a: &Account) -> Result<Value> {
@@ -26,9 +23,7 @@ async fn entity(ctx: &AppContext, a: &Account) -> Result<Value> {
 }
 
 async fn find(ctx: &AppContext, id: &str) -> Result<Account> {
-    let id: i64 = id.parse().map_err(|_| Error::not_found("Record not found"))?;
-    let mut conn = ctx.pool.get().await?;
-    Account::find(&mut conn, AccountId(id)).await?.ok_or_else(|| Error::not_found("Record not found"))
+    services::timelines::find_account(ctx, id).await
 }
 
 pub async fn verify_credentials(ctx: web::Data<AppContext>, auth: Auth) -> Result<HttpResponse> {
@@ -187,24 +182,21 @@ pub async fn search(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Search
     if query.starts_with("https://") || query.starts_with("http://") {
         let known = {
             let mut conn = ctx.pool.get().await?;
-            (Account::find_by_uri(&mut conn, query).await?, Status::find_by_uri(&mut conn, query).await?)
+            Account::find_by_uri(&mut conn, query).await?
         };
         match known {
-            (Some(a), _) => accounts.push(a),
-            (_, Some(s)) => {
-                let mut conn = ctx.pool.get().await?;
-                statuses.push(services::status_views::view(&mut conn, s, Some(&auth.account)).await?);
-            }
-            _ if resolve => {
-                if let Some(name) = ctx.urls.local_username(query) {
-                    accounts.extend(services::accounts::find_local_account(&ctx.pool, name).await.ok());
-                } else if let Ok(a) = fetch::resolve_actor(&ctx, query).await {
-                    accounts.push(a);
-                } else if let Some(view) = services::status_views::resolve_url(&ctx, &auth.account, query).await? {
+            Some(a) => accounts.push(a),
+            None => {
+                if let Some(view) = services::status_views::find_by_url(&ctx, &auth.account, query, resolve).await? {
                     statuses.push(view);
+                } else if resolve {
+                    if let Some(name) = ctx.urls.local_username(query) {
+                        accounts.extend(services::accounts::find_local_account(&ctx.pool, name).await.ok());
+                    } else if let Ok(a) = fetch::resolve_actor(&ctx, query).await {
+                        accounts.push(a);
+                    }
                 }
             }
-            _ => {}
         }
     } else {
         let acct = query.trim_start_matches('@');
@@ -222,7 +214,9 @@ pub async fn search(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Search
     }
     let mut out = Vec::new();
     for a in &accounts {
-        out.push(entity(&ctx, a).await?);
+        if services::visibility::may_see_account(&mut *ctx.pool.get().await?, a).await? {
+            out.push(entity(&ctx, a).await?);
+        }
     }
     let statuses: Vec<Value> = statuses.iter().map(|s| super::entities::status::status(s, &ctx.urls)).collect();
     Ok(HttpResponse::Ok().json(json!({ "accounts": out, "statuses": statuses, "hashtags": [] })))

@@ -27,7 +27,7 @@ fn notification(n: &NotificationView, ctx: &AppContext) -> Value {
         "type": n.notification.kind,
         "created_at": n.notification.created_at.format(TIME).to_string(),
         "group_key": format!("ungrouped-{}", n.notification.id),
-        "account": account(&n.from, &ctx.urls, None),
+        "account": account(&n.from, &ctx.urls, Some(&(&n.from_counts).into())),
     });
     if let Some(s) = &n.status {
         value["status"] = status(s, &ctx.urls);

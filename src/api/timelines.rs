@@ -89,7 +89,6 @@ pub async fn account_statuses(ctx: web::Data<AppContext>, auth: MaybeAuth, req: 
         Vec::new()
     } else {
         let filter = AccountFilter {
-            up_to: None,
             exclude_replies: q.flag("exclude_replies"),
             exclude_reblogs: q.flag("exclude_reblogs"),
             tagged: q.get("tagged").map(|t| t.trim_start_matches('#').to_lowercase()),

@@ -5,12 +5,14 @@ pub mod account_lists;
 pub mod accounts;
 pub mod apps;
 pub mod bookmarks;
+pub mod changes;
 pub mod deliveries;
 pub mod domain_allows;
 pub mod domain_blocks;
 pub mod follows;
 pub mod idempotency;
 pub mod ids;
+pub mod login_failures;
 pub mod managed;
 pub mod notifications;
 pub mod pagination;
@@ -22,6 +24,7 @@ pub mod statuses;
 pub mod timelines;
 pub mod tokens;
 pub mod users;
+pub mod visibility;
 
 use anyhow::Context;
 use diesel_async::{

@@ -24,6 +24,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         last_fetched_at -> Nullable<Timestamptz>,
         public_key_id -> Nullable<Text>,
+        domain_blocked -> Bool,
     }
 }
 

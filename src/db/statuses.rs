@@ -340,37 +340,6 @@ impl Status {
         .await
     }
 
-    /// An account's public and unlisted posts and boosts, newest first, for its outbox.
-    pub async fn outbox_page(
-        conn: &mut AsyncPgConnection,
-        account: AccountId,
-        max_id: Option<StatusId>,
-        limit: i64,
-    ) -> QueryResult<Vec<Status>> {
-        let mut q = statuses::table
-            .filter(statuses::account_id.eq(account))
-            .filter(statuses::visibility.le(Visibility::Unlisted as i16))
-            .filter(statuses::deleted_at.is_null())
-            .select(Status::as_select())
-            .order(statuses::id.desc())
-            .limit(limit)
-            .into_boxed();
-        if let Some(max_id) = max_id {
-            q = q.filter(statuses::id.lt(max_id));
-        }
-        q.load(conn).await
-    }
-
-    pub async fn count_outbox(conn: &mut AsyncPgConnection, account: AccountId) -> QueryResult<i64> {
-        statuses::table
-            .filter(statuses::account_id.eq(account))
-            .filter(statuses::visibility.le(Visibility::Unlisted as i16))
-            .filter(statuses::deleted_at.is_null())
-            .select(count_star())
-            .get_result(conn)
-            .await
-    }
-
     pub async fn favourite(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId, uri: Option<&str>) -> QueryResult<bool> {
         let n = diesel::insert_into(favourites::table)
             .values((

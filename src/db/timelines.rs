@@ -4,7 +4,7 @@
 
 use super::{
     pagination::Page,
-    schema::{blocks, bookmarks, favourites, follows, mentions, status_tags, statuses},
+    schema::{bookmarks, favourites, follows, mentions, status_tags, statuses},
     statuses::{Status, Visibility},
     AccountId,
 };
@@ -41,10 +41,7 @@ fn visible_public<'a>(viewer: Option<AccountId>, origin: Origin) -> BoxedStatuse
     if origin.remote_only {
         q = q.filter(sql::<Bool>("NOT statuses.local"));
     }
-    if let Some(v) = viewer {
-        q = q.filter(statuses::account_id.ne_all(blocks::table.filter(blocks::account_id.eq(v)).select(blocks::target_account_id)));
-    }
-    q
+    q.filter(super::visibility::visible_to(viewer))
 }
 
 /// Home: the viewer's own posts and boosts, those of accounts it follows (not their
@@ -60,6 +57,7 @@ pub async fn home(conn: &mut AsyncPgConnection, viewer: AccountId, page: Page) -
                 .or(statuses::account_id.eq_any(followed).and(statuses::visibility.lt(Visibility::Direct as i16)))
                 .or(statuses::id.eq_any(mentioning)),
         )
+        .filter(super::visibility::visible_to(Some(viewer)))
         .select(Status::as_select())
         .into_boxed();
     Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
@@ -100,19 +98,16 @@ pub async fn tag(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, origin
 /// Filters of `GET /api/v1/accounts/:id/statuses`.
 #[derive(Debug, Clone, Default)]
 pub struct AccountFilter {
-    /// The most private visibility the viewer may see (Public for strangers,
-    /// Private for followers, Direct for the author).
-    pub up_to: Option<Visibility>,
     pub exclude_replies: bool,
     pub exclude_reblogs: bool,
     pub tagged: Option<String>,
 }
 
-pub async fn account(conn: &mut AsyncPgConnection, author: AccountId, filter: &AccountFilter, page: Page) -> QueryResult<Vec<Status>> {
+/// An account's posts and boosts that `viewer` may see.
+pub async fn account(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, author: AccountId, filter: &AccountFilter, page: Page) -> QueryResult<Vec<Status>> {
     let mut q = statuses::table
         .filter(statuses::account_id.eq(author))
-        .filter(statuses::deleted_at.is_null())
-        .filter(statuses::visibility.le(filter.up_to.unwrap_or(Visibility::Unlisted) as i16))
+        .filter(super::visibility::visible_to(viewer))
         .select(Status::as_select())
         .into_boxed();
     if filter.exclude_replies {
@@ -132,7 +127,7 @@ pub async fn bookmarked(conn: &mut AsyncPgConnection, viewer: AccountId, page: P
     let q = bookmarks::table
         .inner_join(statuses::table.on(statuses::id.eq(bookmarks::status_id)))
         .filter(bookmarks::account_id.eq(viewer))
-        .filter(statuses::deleted_at.is_null())
+        .filter(super::visibility::visible_to(Some(viewer)))
         .select((bookmarks::id, Status::as_select()))
         .into_boxed();
     Ok(page.finish(paginate!(q, bookmarks::id, page).load(conn).await?))
@@ -143,8 +138,48 @@ pub async fn favourited(conn: &mut AsyncPgConnection, viewer: AccountId, page: P
     let q = favourites::table
         .inner_join(statuses::table.on(statuses::id.eq(favourites::status_id)))
         .filter(favourites::account_id.eq(viewer))
-        .filter(statuses::deleted_at.is_null())
+        .filter(super::visibility::visible_to(Some(viewer)))
         .select((favourites::id, Status::as_select()))
         .into_boxed();
     Ok(page.finish(paginate!(q, favourites::id, page).load(conn).await?))
+}
+
+/// How many posts and boosts of `author` `viewer` may see (an outbox's total).
+pub async fn count_account(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, author: AccountId) -> QueryResult<i64> {
+    statuses::table
+        .filter(statuses::account_id.eq(author))
+        .filter(super::visibility::visible_to(viewer))
+        .select(diesel::dsl::count_star())
+        .get_result(conn)
+        .await
+}
+
+/// Replies to `parent` that `viewer` may see, oldest first after `after`, with their
+/// authors; and how many there are in all.
+pub async fn replies(
+    conn: &mut AsyncPgConnection,
+    viewer: Option<AccountId>,
+    parent: super::StatusId,
+    after: Option<super::StatusId>,
+    limit: i64,
+) -> QueryResult<(i64, Vec<(Status, super::accounts::Account)>)> {
+    use super::{accounts::Account, schema::accounts};
+    let total = statuses::table
+        .filter(statuses::in_reply_to_id.eq(parent))
+        .filter(super::visibility::visible_to(viewer))
+        .select(diesel::dsl::count_star())
+        .get_result(conn)
+        .await?;
+    let mut q = statuses::table
+        .inner_join(accounts::table.on(accounts::id.eq(statuses::account_id)))
+        .filter(statuses::in_reply_to_id.eq(parent))
+        .filter(super::visibility::visible_to(viewer))
+        .select((Status::as_select(), Account::as_select()))
+        .order(statuses::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(statuses::id.gt(after));
+    }
+    Ok((total, q.load(conn).await?))
 }

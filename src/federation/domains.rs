@@ -1,35 +1,44 @@
 //! Domain policy: a school can refuse to federate with a server (blocks), or, in
 //! allowlist mode, federate only with listed partner servers (allows). Both lists
 //! live in the database (so `staffroom domain block|allow` work while `serve` runs)
-//! and in memory, refreshed every few seconds.
+//! and in memory: loaded before `serve` answers anything, and reloaded when any
+//! process announces a change (`crate::cluster`), so every node obeys at once.
 
 use crate::{
+    cluster::{self, Change, Link},
     config::FederationMode,
     db::{domain_allows, domain_blocks, DbPool},
     error::{Error, Result},
 };
 use std::{
     collections::BTreeSet,
-    sync::RwLock,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        RwLock,
+    },
     time::{Duration, Instant},
 };
 
+/// How often the lists are reread while announcements may be missed (this node's
+/// listening connection is down, or a reload failed).
 const REFRESH: Duration = Duration::from_secs(5);
 
 /// What the policy holds in memory.
-#[derive(Default)]
 struct Lists {
     blocked: BTreeSet<String>,
     allowed: BTreeSet<String>,
-    refreshed: Option<Instant>,
+    loaded: Instant,
 }
 
 /// The domain policy. "Blocked" below means refused: on the block list, or, in
-/// allowlist mode, not on the allow list.
-#[derive(Default)]
+/// allowlist mode, not on the allow list. Only `load` makes one, so it never
+/// answers from lists it has not read.
 pub struct DomainBlocks {
     mode: FederationMode,
     state: RwLock<Lists>,
+    /// A reload failed: what is in memory may be behind the database.
+    stale: AtomicBool,
+    link: Link,
 }
 
 /// A host as blocks are written: lower case, without a port.
@@ -44,33 +53,48 @@ pub fn normalise(host: &str) -> Option<String> {
 }
 
 impl DomainBlocks {
-    pub fn new(mode: FederationMode) -> Self {
-        DomainBlocks { mode, state: RwLock::default() }
+    /// Reads both lists from the database.
+    pub async fn load(pool: &DbPool, mode: FederationMode, link: Link) -> Result<Self> {
+        Ok(DomainBlocks { mode, state: RwLock::new(read(pool).await?), stale: AtomicBool::new(false), link })
     }
 
-    /// Whether `host` is refused, as of a few seconds ago.
+    pub async fn reload(&self, pool: &DbPool) -> Result<()> {
+        let lists = read(pool).await?;
+        *self.state.write().unwrap() = lists;
+        self.stale.store(false, Ordering::Release);
+        Ok(())
+    }
+
+    /// For announced changes: a failed reload is retried by the next `is_blocked`.
+    pub(crate) async fn reload_or_mark_stale(&self, pool: &DbPool) {
+        if let Err(e) = self.reload(pool).await {
+            self.stale.store(true, Ordering::Release);
+            tracing::warn!(error = %e, "cannot reload the domain policy; retrying every few seconds");
+        }
+    }
+
+    /// Whether `host` is refused.
     pub async fn is_blocked(&self, pool: &DbPool, host: &str) -> bool {
-        let stale = self.state.read().unwrap().refreshed.is_none_or(|at| at.elapsed() > REFRESH);
-        if stale {
-            if let Ok(mut conn) = pool.get().await {
-                if let (Ok(blocked), Ok(allowed)) = (domain_blocks::list(&mut conn).await, domain_allows::list(&mut conn).await) {
-                    *self.state.write().unwrap() = Lists {
-                        blocked: blocked.into_iter().map(|(d, _)| d).collect(),
-                        allowed: allowed.into_iter().map(|(d, _)| d).collect(),
-                        refreshed: Some(Instant::now()),
-                    };
-                }
-            }
+        let behind = self.stale.load(Ordering::Acquire) || !self.link.in_sync();
+        if behind && self.state.read().unwrap().loaded.elapsed() > REFRESH {
+            let _ = self.reload(pool).await;
         }
         self.refuses(host)
     }
 
-    /// Like `is_blocked`, from what is in memory (for code holding a transaction).
-    pub fn is_blocked_cached(&self, url: &str) -> bool {
-        match url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)) {
-            Some(host) => self.refuses(&host),
+    /// Whether a delivery to `inbox_url` is refused, from what is in memory (the
+    /// caller is queueing it inside a transaction). Each refusal is logged: a
+    /// delivery that silently goes nowhere is a mystery to whoever runs the server.
+    pub fn is_blocked_cached(&self, inbox_url: &str) -> bool {
+        let host = url::Url::parse(inbox_url).ok().and_then(|u| u.host_str().map(str::to_string));
+        let refused = match &host {
+            Some(host) => self.refuses(host),
             None => self.mode == FederationMode::Allowlist,
+        };
+        if refused {
+            tracing::info!(host = host.as_deref().unwrap_or_default(), inbox = %inbox_url, mode = ?self.mode, "delivery dropped by the domain policy");
         }
+        refused
     }
 
     /// Whether the policy refuses `host`. A host that is not a host name is refused
@@ -93,6 +117,17 @@ impl DomainBlocks {
 
 }
 
+async fn read(pool: &DbPool) -> Result<Lists> {
+    let mut conn = pool.get().await?;
+    let blocked = domain_blocks::list(&mut conn).await?;
+    let allowed = domain_allows::list(&mut conn).await?;
+    Ok(Lists {
+        blocked: blocked.into_iter().map(|(d, _)| d).collect(),
+        allowed: allowed.into_iter().map(|(d, _)| d).collect(),
+        loaded: Instant::now(),
+    })
+}
+
 /// Whether the normalised `host` or a domain above it is in `list`.
 fn listed(list: &BTreeSet<String>, host: &str) -> bool {
     let mut candidate = host;
@@ -112,6 +147,7 @@ pub async fn block(pool: &DbPool, host: &str) -> Result<(bool, usize)> {
     let host = host_arg(host)?;
     let mut conn = pool.get().await?;
     let added = domain_blocks::insert(&mut conn, &host).await?;
+    cluster::announce(&mut conn, &Change::DomainPolicy).await?;
     let dropped = crate::db::deliveries::remove_for_domain(&mut conn, &host).await?;
     Ok((added, dropped))
 }
@@ -119,7 +155,9 @@ pub async fn block(pool: &DbPool, host: &str) -> Result<(bool, usize)> {
 pub async fn unblock(pool: &DbPool, host: &str) -> Result<bool> {
     let host = host_arg(host)?;
     let mut conn = pool.get().await?;
-    Ok(domain_blocks::delete(&mut conn, &host).await?)
+    let removed = domain_blocks::delete(&mut conn, &host).await?;
+    cluster::announce(&mut conn, &Change::DomainPolicy).await?;
+    Ok(removed)
 }
 
 fn host_arg(host: &str) -> Result<String> {
@@ -130,7 +168,9 @@ fn host_arg(host: &str) -> Result<String> {
 pub async fn allow(pool: &DbPool, host: &str) -> Result<bool> {
     let host = host_arg(host)?;
     let mut conn = pool.get().await?;
-    Ok(domain_allows::insert(&mut conn, &host).await?)
+    let added = domain_allows::insert(&mut conn, &host).await?;
+    cluster::announce(&mut conn, &Change::DomainPolicy).await?;
+    Ok(added)
 }
 
 /// `staffroom domain disallow HOST`: in allowlist mode, also drops what is queued for it.
@@ -138,6 +178,7 @@ pub async fn disallow(pool: &DbPool, host: &str, mode: FederationMode) -> Result
     let host = host_arg(host)?;
     let mut conn = pool.get().await?;
     let removed = domain_allows::delete(&mut conn, &host).await?;
+    cluster::announce(&mut conn, &Change::DomainPolicy).await?;
     let dropped = if removed && mode == FederationMode::Allowlist { crate::db::deliveries::remove_for_domain(&mut conn, &host).await? } else { 0 };
     Ok((removed, dropped))
 }
@@ -157,13 +198,12 @@ mod tests {
     use super::*;
 
     fn policy(mode: FederationMode, blocked: &[&str], allowed: &[&str]) -> DomainBlocks {
-        let p = DomainBlocks::new(mode);
-        *p.state.write().unwrap() = Lists {
+        let lists = Lists {
             blocked: blocked.iter().map(|s| s.to_string()).collect(),
             allowed: allowed.iter().map(|s| s.to_string()).collect(),
-            refreshed: Some(Instant::now()),
+            loaded: Instant::now(),
         };
-        p
+        DomainBlocks { mode, state: RwLock::new(lists), stale: AtomicBool::new(false), link: Link::default() }
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/users/{name}/collections/tags", web::get().to(featured_tags))
         .route("/users/{name}/statuses/{id}", web::get().to(note))
         .route("/users/{name}/statuses/{id}/activity", web::get().to(note_activity))
+        .route("/users/{name}/statuses/{id}/replies", web::get().to(replies))
         .route("/actor", web::get().to(instance))
         .route("/actor/outbox", web::get().to(instance_outbox));
 }
@@ -124,25 +125,29 @@ impl CollectionQuery {
     }
 }
 
-/// Public posts (as `Create`) and boosts (as `Announce`), newest first.
-async fn outbox(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
+/// Posts (as `Create`) and boosts (as `Announce`), newest first: those the
+/// fetching actor may see (services::visibility): public and unlisted ones for
+/// everyone, followers-only ones too for a signed fetch by a follower.
+async fn outbox(ctx: web::Data<AppContext>, req: HttpRequest, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
     use crate::federation::{activities::{announce, create_note}, objects::note::local_status_to_note};
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
+    let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
     let id = ctx.urls.outbox(&account.username);
-    let (total, items) = services::published::outbox(&ctx, &account, q.max_id.map(crate::db::StatusId), PAGE_SIZE).await?;
+    let (total, items) = services::published::outbox(&ctx, &account, viewer, q.max_id.map(crate::db::StatusId), PAGE_SIZE).await?;
     if q.page.is_none() {
         return Ok(collection(id, total));
     }
-    let next = (items.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&max_id={}", items.last().map(|i| i.0.id.0).unwrap_or(0)));
+    let next = (items.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&max_id={}", items.last().map(|i| i.status.id.0).unwrap_or(0)));
     let mut ordered = Vec::new();
-    for (status, boosted, mentioned, tags) in items {
-        let value = match boosted {
+    for item in items {
+        let status = &item.status;
+        let value = match item.boosted {
             Some((original, original_author)) => {
                 let uri = ctx.urls.status_uri(&original, &original_author);
-                serde_json::to_value(announce::build(&ctx, &account, &status, &uri, &original_author))
+                serde_json::to_value(announce::build(&ctx, &account, status, &uri, &original_author))
             }
             None => {
-                let note = local_status_to_note(&status, &account, &mentioned, &tags, status.in_reply_to_uri.clone(), &ctx.urls);
+                let note = local_status_to_note(status, &account, &item.mentioned, &item.tags, status.in_reply_to_uri.clone(), &ctx.urls);
                 let activity = create_note::wrap(&ctx, "Create", &note, &account, None)?;
                 serde_json::to_value(activity)
             }
@@ -157,10 +162,50 @@ async fn outbox(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Que
     Ok(collection_page(&id, total, ordered, next, &q.as_query()))
 }
 
+#[derive(Deserialize)]
+struct RepliesQuery {
+    page: Option<String>,
+    after: Option<i64>,
+}
+
+/// A post's replies that the fetching actor may see, oldest first, as ids: what
+/// servers read to fill in a thread. Mastodon's shape: a `Collection` whose first
+/// page is `?page=true`.
+async fn replies(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<(String, i64)>, q: web::Query<RepliesQuery>) -> Result<HttpResponse> {
+    use crate::federation::protocol::collection::{Collection, CollectionPage};
+    let (name, status_id) = path.into_inner();
+    let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
+    let id = format!("{}/replies", ctx.urls.status(&name, status_id));
+    let after = q.after.map(crate::db::StatusId);
+    let (total, items) = services::published::replies(&ctx, &name, crate::db::StatusId(status_id), viewer, after, PAGE_SIZE).await?;
+    if q.page.is_none() {
+        return Ok(activity_json(&Collection {
+            context: Some(plain_context()),
+            first: format!("{id}?page=true"),
+            id,
+            kind: "Collection".into(),
+            total_items: total.max(0) as u64,
+        }));
+    }
+    let next = (items.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&after={}", items.last().map(|(i, _)| i.0).unwrap_or(0)));
+    let page_id = match q.after {
+        Some(a) => format!("{id}?page=true&after={a}"),
+        None => format!("{id}?page=true"),
+    };
+    Ok(activity_json(&CollectionPage {
+        context: Some(plain_context()),
+        id: page_id,
+        kind: "CollectionPage".into(),
+        part_of: id,
+        next,
+        items: items.into_iter().map(|(_, uri)| serde_json::Value::String(uri)).collect(),
+    }))
+}
+
 async fn followers(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
     let id = ctx.urls.followers(&account.username);
-    let (total, page) = services::accounts::followers(&ctx, &account, q.max_id, PAGE_SIZE).await?;
+    let (total, page) = services::timelines::followers_with_total(&ctx, account.id, q.max_id, PAGE_SIZE).await?;
     if q.page.is_none() {
         return Ok(collection(id, total));
     }
@@ -172,7 +217,7 @@ async fn followers(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::
 async fn following(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
     let id = ctx.urls.following(&account.username);
-    let (total, page) = services::accounts::following(&ctx, &account, q.max_id, PAGE_SIZE).await?;
+    let (total, page) = services::timelines::following_with_total(&ctx, account.id, q.max_id, PAGE_SIZE).await?;
     if q.page.is_none() {
         return Ok(collection(id, total));
     }

@@ -151,24 +151,6 @@ pub async fn find_local_account(pool: &DbPool, username: &str) -> Result<Account
         .ok_or_else(|| Error::not_found(format!("no account named {username:?} here")))
 }
 
-/// An account's followers (accepted), newest first, with the total.
-pub async fn followers(ctx: &crate::context::AppContext, account: &Account, max_id: Option<i64>, limit: i64) -> Result<(i64, Vec<(i64, Account)>)> {
-    use crate::db::follows::Follow;
-    let mut conn = ctx.pool.get().await?;
-    let total = Follow::count_followers(&mut conn, account.id).await?;
-    let page = Follow::followers_page(&mut conn, account.id, true, max_id, limit).await?;
-    Ok((total, page.into_iter().map(|(f, a)| (f.id, a)).collect()))
-}
-
-/// The accounts an account follows, newest first, with the total.
-pub async fn following(ctx: &crate::context::AppContext, account: &Account, max_id: Option<i64>, limit: i64) -> Result<(i64, Vec<(i64, Account)>)> {
-    use crate::db::follows::Follow;
-    let mut conn = ctx.pool.get().await?;
-    let total = Follow::count_following(&mut conn, account.id).await?;
-    let page = Follow::following_page(&mut conn, account.id, max_id, limit).await?;
-    Ok((total, page.into_iter().map(|(f, a)| (f.id, a)).collect()))
-}
-
 /// Every local user with their account, in creation order.
 pub async fn list_local_users(pool: &DbPool) -> Result<Vec<(User, Account)>> {
     let mut conn = pool.get().await?;

@@ -1,11 +1,16 @@
 //! Reading notifications (written by the database as their causes are stored) and
 //! the markers that remember where a reader stopped.
 
-use super::status_views::{views, StatusView};
+use super::{
+    status_views::{views, StatusView},
+    visibility::{blocked_either, only_visible},
+};
 use crate::{
     context::AppContext,
     db::{
+        account_lists::{self, AccountCounts},
         accounts::Account,
+        AccountId,
         notifications::{self, Filter, Marker, Notification},
         pagination::Page,
     },
@@ -16,25 +21,36 @@ use std::collections::HashMap;
 pub struct NotificationView {
     pub notification: Notification,
     pub from: Account,
+    pub from_counts: AccountCounts,
     pub status: Option<StatusView>,
 }
 
-/// Notifications with their posts; one about a post since deleted is left out.
+/// Notifications with their posts, as the viewer may see them (services::visibility):
+/// one about a post the viewer may no longer see (deleted, or its author blocked
+/// either way since), or from an account blocked either way, is left out.
 async fn shown(ctx: &AppContext, viewer: &Account, rows: Vec<(Notification, Account)>) -> Result<Vec<NotificationView>> {
     let mut conn = ctx.pool.get().await?;
     let mut ids: Vec<_> = rows.iter().filter_map(|(n, _)| n.status_id).collect();
     ids.sort();
     ids.dedup();
-    let statuses = crate::db::status_batch::statuses(&mut conn, &ids).await?.into_iter().filter(|s| s.deleted_at.is_none()).collect();
+    let statuses = crate::db::status_batch::statuses(&mut conn, &ids).await?;
+    let statuses = only_visible(&mut conn, Some(viewer.id), statuses).await?;
     let posts: HashMap<_, StatusView> = views(&mut conn, statuses, Some(viewer)).await?.into_iter().map(|v| (v.status.id, v)).collect();
+    let mut from: Vec<AccountId> = rows.iter().map(|(_, a)| a.id).collect();
+    from.sort();
+    from.dedup();
+    let blocked = blocked_either(&mut conn, viewer.id, &from).await?;
+    let counts: HashMap<i64, AccountCounts> = account_lists::counts(&mut conn, &from).await?.into_iter().map(|c| (c.id, c)).collect();
     Ok(rows
         .into_iter()
+        .filter(|(_, from)| !blocked.contains(&from.id))
         .filter_map(|(notification, from)| {
             let status = match notification.status_id {
                 Some(id) => Some(posts.get(&id)?.clone()),
                 None => None,
             };
-            Some(NotificationView { notification, from, status })
+            let from_counts = counts.get(&from.id.0).cloned().unwrap_or_default();
+            Some(NotificationView { notification, from, from_counts, status })
         })
         .collect())
 }

@@ -8,19 +8,14 @@ use crate::{
     db::{
         accounts::Account,
         apps::{App, AppInsertForm, Code},
-        tokens,
+        login_failures, tokens,
         users::User,
         DbPool, UserId,
     },
     error::{Error, ErrorKind, Result},
 };
 use chrono::{Duration, Utc};
-use std::{
-    collections::HashMap,
-    net::IpAddr,
-    sync::Mutex,
-    time::{Duration as StdDuration, Instant},
-};
+use std::{net::IpAddr, time::Duration as StdDuration};
 
 /// The redirect URI that asks for the code to be shown on a page instead.
 pub const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
@@ -344,7 +339,7 @@ pub async fn revoke(pool: &DbPool, app: &App, token: &str) -> Result<()> {
 pub async fn sign_in(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, login: &str, password: &str) -> Result<(User, Account), OAuthError> {
     let login = login.trim();
     let keys = [format!("name:{}", login.to_lowercase()), format!("ip:{ip}")];
-    if let Some(wait) = limiter.blocked(&keys) {
+    if let Some(wait) = limiter.blocked(pool, &keys).await? {
         tracing::info!(%ip, "sign-in refused: too many failed attempts");
         return Err(OAuthError::RateLimited(wait.as_secs().max(1)));
     }
@@ -364,11 +359,11 @@ pub async fn sign_in(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, login: &
     let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password)).await.map_err(|e| Error::internal(anyhow::anyhow!(e)))?;
     match found {
         Some(found) if ok => {
-            limiter.succeeded(&keys[0]);
+            limiter.succeeded(pool, &keys[0]).await?;
             Ok(found)
         }
         _ => {
-            limiter.failed(&keys);
+            limiter.failed(pool, &keys).await?;
             tracing::info!(%ip, "sign-in failed: wrong name or password");
             Err(OAuthError::InvalidGrant)
         }
@@ -383,63 +378,42 @@ fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
-/// Failed sign-ins per name and per address, in memory (one process serves an
-/// instance). After `NAME_FAILURES` for a name, or `ADDRESS_FAILURES` from an
-/// address, within `WINDOW` the key is refused until the window that began with its
-/// first failure ends. Addresses get more tries because a whole school often signs
-/// in from one NAT address, and one teacher's typos must not lock out the staff. At most `MAX_KEYS` keys are
-/// kept: when full, expired ones go first, then the oldest.
+/// Failed sign-ins per name and per address, counted in PostgreSQL so that the
+/// limit holds across every `serve` process of an instance (and across restarts).
+/// After `NAME_FAILURES` for a name, or `ADDRESS_FAILURES` from an address, within
+/// `WINDOW` the key is refused until the window that began with its first failure
+/// ends. Addresses get more tries because a whole school often signs in from one
+/// NAT address, and one teacher's typos must not lock out the staff. Ended windows
+/// are deleted as failures come in, so the table stays small.
+#[derive(Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (Instant, u32)>>,
+    _private: (),
 }
 
 pub const NAME_FAILURES: u32 = 5;
 pub const ADDRESS_FAILURES: u32 = 20;
 const WINDOW: StdDuration = StdDuration::from_secs(300);
-const MAX_KEYS: usize = 10_000;
-
-impl Default for LoginLimiter {
-    fn default() -> Self {
-        LoginLimiter { failures: Mutex::new(HashMap::new()) }
-    }
-}
 
 impl LoginLimiter {
     /// How long until the first of `keys` that is refused may try again.
-    pub fn blocked(&self, keys: &[String]) -> Option<StdDuration> {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        keys.iter()
-            .filter_map(|k| Some((map.get(k)?, if k.starts_with("ip:") { ADDRESS_FAILURES } else { NAME_FAILURES })))
-            .filter(|((start, n), max)| n >= max && now.duration_since(*start) < WINDOW)
-            .map(|(entry, _)| entry)
-            .map(|(start, _)| WINDOW - now.duration_since(*start))
-            .max()
+    pub async fn blocked(&self, pool: &DbPool, keys: &[String]) -> Result<Option<StdDuration>> {
+        let limits: Vec<(String, i32)> =
+            keys.iter().map(|k| (k.clone(), if k.starts_with("ip:") { ADDRESS_FAILURES } else { NAME_FAILURES } as i32)).collect();
+        let mut conn = pool.get().await?;
+        let wait = login_failures::refused_for(&mut conn, &limits, WINDOW.as_secs() as i64).await?;
+        Ok(wait.map(|secs| StdDuration::from_secs_f64(secs.clamp(0.0, WINDOW.as_secs_f64()))))
     }
 
-    pub fn failed(&self, keys: &[String]) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if map.len() + keys.len() > MAX_KEYS {
-            map.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
-            while map.len() + keys.len() > MAX_KEYS {
-                let Some(oldest) = map.iter().min_by_key(|(_, (start, _))| *start).map(|(k, _)| k.clone()) else { break };
-                map.remove(&oldest);
-            }
-        }
-        for key in keys {
-            let entry = map.entry(key.clone()).or_insert((now, 0));
-            if now.duration_since(entry.0) >= WINDOW {
-                *entry = (now, 0);
-            }
-            entry.1 += 1;
-        }
+    pub async fn failed(&self, pool: &DbPool, keys: &[String]) -> Result<()> {
+        let mut conn = pool.get().await?;
+        Ok(login_failures::record(&mut conn, keys, WINDOW.as_secs() as i64).await?)
     }
 
     /// A right password clears the name's count; the address keeps its count so
     /// one known account cannot be used to reset guessing at others.
-    pub fn succeeded(&self, name_key: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(name_key);
+    pub async fn succeeded(&self, pool: &DbPool, name_key: &str) -> Result<()> {
+        let mut conn = pool.get().await?;
+        Ok(login_failures::clear(&mut conn, name_key).await?)
     }
 }
 
@@ -452,28 +426,5 @@ mod tests {
         // RFC 7636, appendix B.
         assert!(pkce_matches("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
         assert!(!pkce_matches("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "wrong-verifier"));
-    }
-
-    #[test]
-    fn limiter_refuses_after_five_failures_and_stays_bounded() {
-        let limiter = LoginLimiter::default();
-        let keys = ["name:a".to_string(), "ip:1".to_string()];
-        for _ in 0..4 {
-            limiter.failed(&keys);
-        }
-        assert!(limiter.blocked(&keys).is_none());
-        limiter.failed(&keys);
-        let wait = limiter.blocked(&keys).expect("refused after five failures");
-        assert!(wait <= WINDOW && wait > StdDuration::from_secs(290));
-        assert!(limiter.blocked(&["name:b".to_string(), "ip:1".to_string()]).is_none(), "the address has tries left");
-        for i in 5..ADDRESS_FAILURES {
-            limiter.failed(&[format!("name:n{i}"), "ip:1".to_string()]);
-        }
-        assert!(limiter.blocked(&["name:b".to_string(), "ip:1".to_string()]).is_some(), "now the address is refused too");
-        assert!(limiter.blocked(&["name:b".to_string(), "ip:2".to_string()]).is_none());
-        for i in 0..(MAX_KEYS + 10) {
-            limiter.failed(&[format!("ip:x{i}")]);
-        }
-        assert!(limiter.failures.lock().unwrap().len() <= MAX_KEYS);
     }
 }

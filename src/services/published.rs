@@ -1,9 +1,10 @@
 //! Our posts as other servers (and anonymous browsers) read them: the post itself,
 //! an account's outbox, a post's replies. Who may see each is asked of `visibility`.
 
+use super::visibility::may_see;
 use crate::{
     context::AppContext,
-    db::{accounts::Account, statuses::{Status, Visibility}, AccountId, StatusId},
+    db::{accounts::Account, pagination::Page, statuses::Status, timelines, AccountId, StatusId},
     error::{Error, ErrorKind, Result},
 };
 
@@ -17,8 +18,9 @@ pub struct PostView {
 }
 
 /// A local post for a reader: `viewer` is the remote actor that signed the fetch,
-/// if any. Followers-only and direct posts are shown only to those allowed to see
-/// them; others get "not found", as if the post did not exist. A deleted post is Gone.
+/// if any (None for an unsigned fetch or a browser). Those who may not see it
+/// (services::visibility) get "not found", as if it did not exist; a deleted post
+/// is Gone, so that servers drop their copies.
 pub async fn local_post(ctx: &AppContext, username: &str, id: StatusId, viewer: Option<AccountId>) -> Result<PostView> {
     let author = crate::services::accounts::find_local_account(&ctx.pool, username).await?;
     let mut conn = ctx.pool.get().await?;
@@ -29,21 +31,10 @@ pub async fn local_post(ctx: &AppContext, username: &str, id: StatusId, viewer: 
     if status.deleted_at.is_some() {
         return Err(Error::new(ErrorKind::Gone, "this post was deleted"));
     }
-    let mentioned = Status::mentioned_accounts(&mut conn, status.id).await?;
-    if status.visibility() >= Visibility::Private {
-        let allowed = match viewer {
-            None => false,
-            Some(v) if v == author.id => true,
-            Some(v) => {
-                mentioned.iter().any(|a| a.id == v)
-                    || (status.visibility() == Visibility::Private
-                        && crate::db::follows::Follow::find(&mut conn, v, author.id).await?.is_some_and(|f| f.accepted))
-            }
-        };
-        if !allowed {
-            return Err(Error::not_found("no such post"));
-        }
+    if !may_see(&mut conn, viewer, &status).await? {
+        return Err(Error::not_found("no such post"));
     }
+    let mentioned = Status::mentioned_accounts(&mut conn, status.id).await?;
     let tags = Status::tags(&mut conn, status.id).await?;
     let in_reply_to = match status.in_reply_to_id {
         Some(parent_id) => match Status::find(&mut conn, parent_id).await? {
@@ -55,12 +46,24 @@ pub async fn local_post(ctx: &AppContext, username: &str, id: StatusId, viewer: 
     Ok(PostView { status, author, mentioned, tags, in_reply_to })
 }
 
-/// A page of an account's public posts and boosts for its outbox, with what each needs.
-pub async fn outbox(ctx: &AppContext, author: &Account, max_id: Option<StatusId>, limit: i64) -> Result<(i64, Vec<(Status, Option<(Status, Account)>, Vec<Account>, Vec<String>)>)> {
+/// One item of an outbox page: a post with its mentions and hashtags, or a boost
+/// with the boosted post and its author.
+pub struct OutboxItem {
+    pub status: Status,
+    pub boosted: Option<(Status, Account)>,
+    pub mentioned: Vec<Account>,
+    pub tags: Vec<String>,
+}
+
+/// A page of an account's posts and boosts for its outbox, newest first, as
+/// `viewer` (the actor that signed the fetch, if any) may see them, with the total.
+pub async fn outbox(ctx: &AppContext, author: &Account, viewer: Option<AccountId>, max_id: Option<StatusId>, limit: i64) -> Result<(i64, Vec<OutboxItem>)> {
     let mut conn = ctx.pool.get().await?;
-    let total = Status::count_outbox(&mut conn, author.id).await?;
+    let total = timelines::count_account(&mut conn, viewer, author.id).await?;
+    let filter = timelines::AccountFilter::default();
+    let page = Page { max_id: max_id.map(|m| m.0), limit, ..Page::default() };
     let mut items = Vec::new();
-    for status in Status::outbox_page(&mut conn, author.id, max_id, limit).await? {
+    for status in timelines::account(&mut conn, viewer, author.id, &filter, page).await? {
         let boosted = match status.reblog_of_id {
             Some(id) => match Status::find(&mut conn, id).await? {
                 Some(original) => Account::find(&mut conn, original.account_id).await?.map(|a| (original, a)),
@@ -70,7 +73,16 @@ pub async fn outbox(ctx: &AppContext, author: &Account, max_id: Option<StatusId>
         };
         let mentioned = Status::mentioned_accounts(&mut conn, status.id).await?;
         let tags = Status::tags(&mut conn, status.id).await?;
-        items.push((status, boosted, mentioned, tags));
+        items.push(OutboxItem { status, boosted, mentioned, tags });
     }
     Ok((total, items))
+}
+
+/// The replies to one of our posts that `viewer` may see, oldest first after
+/// `after`, with their ActivityPub ids; and how many there are in all.
+pub async fn replies(ctx: &AppContext, username: &str, id: StatusId, viewer: Option<AccountId>, after: Option<StatusId>, limit: i64) -> Result<(i64, Vec<(StatusId, String)>)> {
+    let parent = local_post(ctx, username, id, viewer).await?;
+    let mut conn = ctx.pool.get().await?;
+    let (total, rows) = timelines::replies(&mut conn, viewer, parent.status.id, after, limit).await?;
+    Ok((total, rows.iter().map(|(s, a)| (s.id, ctx.urls.status_uri(s, a))).collect()))
 }

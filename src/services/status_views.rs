@@ -1,10 +1,10 @@
 //! Posts as a reader sees them (read models): a post with its author, mentions,
 //! counts and what the viewer did with it; a thread; the home timeline.
 
-use super::visibility::visible_status;
+use super::visibility::{only_visible, visible_status};
 use crate::{
     context::AppContext,
-    db::{accounts::Account, statuses::Status, AccountId, StatusId},
+    db::{account_lists::AccountCounts, accounts::Account, statuses::Status, AccountId, StatusId},
     error::{Error, Result},
 };
 use diesel_async::AsyncPgConnection;
@@ -15,6 +15,8 @@ use diesel_async::AsyncPgConnection;
 pub struct StatusView {
     pub status: Status,
     pub author: Account,
+    /// The author's followers, following and posts, which apps show on every post.
+    pub author_counts: AccountCounts,
     pub mentioned: Vec<Account>,
     pub tags: Vec<String>,
     pub replies: i64,
@@ -45,6 +47,8 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
     account_ids.sort();
     account_ids.dedup();
     let accounts: HashMap<AccountId, Account> = status_batch::accounts(conn, &account_ids).await?.into_iter().map(|a| (a.id, a)).collect();
+    let account_counts: HashMap<i64, AccountCounts> =
+        crate::db::account_lists::counts(conn, &account_ids).await?.into_iter().map(|c| (c.id, c)).collect();
     let mut mentioned: HashMap<StatusId, Vec<Account>> = HashMap::new();
     for (id, a) in status_batch::mentioned(conn, &ids).await? {
         mentioned.entry(id).or_default().push(a);
@@ -59,6 +63,7 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
         let author = accounts.get(&status.account_id)?.clone();
         let c = counts.get(&status.id.0).cloned().unwrap_or_default();
         Some(StatusView {
+            author_counts: account_counts.get(&author.id.0).cloned().unwrap_or_default(),
             author,
             mentioned: mentioned.get(&status.id).cloned().unwrap_or_default(),
             tags: tags.get(&status.id).cloned().unwrap_or_default(),
@@ -83,20 +88,31 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
     Ok(out)
 }
 
-/// A post by id, if `viewer` may see it.
-/// A post by its URL, fetched from its server when not stored yet; `None` when it
-/// cannot be had or the viewer may not see it.
-pub async fn resolve_url(ctx: &AppContext, viewer: &Account, url: &str) -> Result<Option<StatusView>> {
-    match crate::federation::activities::create_note::resolve_post(ctx, url).await {
-        Some(id) => match get(ctx, viewer, id).await {
-            Ok(view) => Ok(Some(view)),
-            Err(e) if e.kind == crate::error::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        },
-        None => Ok(None),
+/// A post by its URL (ours, or another server's), if `viewer` may see it. With
+/// `resolve`, a post not stored yet is fetched from its server. `None` when it
+/// cannot be had or the viewer may not see it: a search never tells which.
+pub async fn find_by_url(ctx: &AppContext, viewer: &Account, url: &str, resolve: bool) -> Result<Option<StatusView>> {
+    let known = {
+        let mut conn = ctx.pool.get().await?;
+        match ctx.urls.local_status(url) {
+            Some((_, id)) => Status::find(&mut conn, StatusId(id)).await?.filter(|s| s.local && s.reblog_of_id.is_none()),
+            None => Status::find_by_uri(&mut conn, url).await?,
+        }
+    };
+    let id = match known {
+        Some(status) => Some(status.id),
+        None if resolve && ctx.urls.local_status(url).is_none() => crate::federation::activities::create_note::resolve_post(ctx, url).await,
+        None => None,
+    };
+    let Some(id) = id else { return Ok(None) };
+    match get(ctx, viewer, id).await {
+        Ok(view) => Ok(Some(view)),
+        Err(e) if e.kind == crate::error::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
+/// A post by id, if `viewer` may see it.
 pub async fn get(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<StatusView> {
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, viewer, id).await?;
@@ -111,35 +127,38 @@ pub async fn home(ctx: &AppContext, viewer: &Account, page: crate::db::paginatio
     views(&mut conn, statuses, Some(viewer)).await
 }
 
-/// A post's thread: the posts above it (oldest first) and the replies below it.
+/// A post's thread: the posts above it (oldest first) and the replies below it,
+/// each shown only if the viewer may see it.
 pub async fn context(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<(Vec<StatusView>, Vec<StatusView>)> {
+    const MAX_ANCESTORS: usize = 40;
+    const MAX_DESCENDANTS: usize = 200;
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, viewer, id).await?;
     let mut ancestors = Vec::new();
     let mut parent = status.in_reply_to_id;
-    while let Some(p) = parent.filter(|_| ancestors.len() < 40) {
-        match visible_status(&mut conn, viewer, p).await {
-            Ok(s) => {
-                parent = s.in_reply_to_id;
-                ancestors.push(s);
-            }
-            Err(_) => break,
-        }
+    while let Some(p) = parent.filter(|_| ancestors.len() < MAX_ANCESTORS) {
+        let Some(s) = Status::find(&mut conn, p).await? else { break };
+        parent = s.in_reply_to_id;
+        ancestors.push(s);
     }
     ancestors.reverse();
     let mut descendants = Vec::new();
-    let mut queue = vec![status.id];
-    while let Some(p) = queue.pop() {
-        for child in Status::replies(&mut conn, p).await? {
-            if descendants.len() >= 200 {
-                break;
-            }
-            if visible_status(&mut conn, viewer, child.id).await.is_ok() {
-                queue.push(child.id);
-                descendants.push(child);
+    let mut level = vec![status.id];
+    while !level.is_empty() && descendants.len() < MAX_DESCENDANTS {
+        let mut next = Vec::new();
+        for p in level {
+            for child in Status::replies(&mut conn, p).await? {
+                if descendants.len() + next.len() >= MAX_DESCENDANTS {
+                    break;
+                }
+                next.push(child);
             }
         }
+        level = next.iter().map(|s| s.id).collect();
+        descendants.extend(next);
     }
     descendants.sort_by_key(|s| s.id);
+    let ancestors = only_visible(&mut conn, Some(viewer.id), ancestors).await?;
+    let descendants = only_visible(&mut conn, Some(viewer.id), descendants).await?;
     Ok((views(&mut conn, ancestors, Some(viewer)).await?, views(&mut conn, descendants, Some(viewer)).await?))
 }

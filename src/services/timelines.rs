@@ -9,9 +9,7 @@ use crate::{
         account_lists,
         accounts::Account,
         bookmarks,
-        follows::{Block, Follow},
         pagination::Page,
-        statuses::Visibility,
         timelines::{self, AccountFilter, Origin, TagFilter},
         AccountId, StatusId,
     },
@@ -30,26 +28,10 @@ pub async fn tag(ctx: &AppContext, viewer: Option<&Account>, origin: Origin, tag
     views(&mut conn, statuses, viewer).await
 }
 
-/// An account's posts as `viewer` may see them: all of them for the author,
-/// followers-only ones for followers, public and unlisted ones for everyone else,
-/// nothing for someone the author blocks.
-pub async fn account(ctx: &AppContext, viewer: Option<&Account>, author: &Account, mut filter: AccountFilter, page: Page) -> Result<Vec<StatusView>> {
+/// An account's posts as `viewer` may see them (services::visibility).
+pub async fn account(ctx: &AppContext, viewer: Option<&Account>, author: &Account, filter: AccountFilter, page: Page) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
-    filter.up_to = Some(match viewer {
-        Some(v) if v.id == author.id => Visibility::Direct,
-        Some(v) => {
-            if Block::exists(&mut conn, author.id, v.id).await? {
-                return Ok(Vec::new());
-            }
-            if Follow::find(&mut conn, v.id, author.id).await?.is_some_and(|f| f.accepted) {
-                Visibility::Private
-            } else {
-                Visibility::Unlisted
-            }
-        }
-        None => Visibility::Unlisted,
-    });
-    let statuses = timelines::account(&mut conn, author.id, &filter, page).await?;
+    let statuses = timelines::account(&mut conn, viewer.map(|v| v.id), author.id, &filter, page).await?;
     views(&mut conn, statuses, viewer).await
 }
 
@@ -147,9 +129,31 @@ pub async fn following(ctx: &AppContext, account: AccountId, page: Page) -> Resu
     with_counts(&mut conn, rows).await
 }
 
-/// An account by its API id; 404 in Mastodon's words otherwise.
+/// A page of an account's followers (as its ActivityPub collection shows them:
+/// newest first, before `max_id`), keyed by the follow's id, with the total.
+pub async fn followers_with_total(ctx: &AppContext, account: AccountId, max_id: Option<i64>, limit: i64) -> Result<(i64, Vec<(i64, Account)>)> {
+    let mut conn = ctx.pool.get().await?;
+    let total = account_lists::counts(&mut conn, &[account]).await?.first().map(|c| c.followers).unwrap_or(0);
+    let rows = account_lists::followers(&mut conn, account, Page { max_id, limit, ..Page::default() }).await?;
+    Ok((total, rows))
+}
+
+/// The accounts an account follows, as `followers_with_total` lists followers.
+pub async fn following_with_total(ctx: &AppContext, account: AccountId, max_id: Option<i64>, limit: i64) -> Result<(i64, Vec<(i64, Account)>)> {
+    let mut conn = ctx.pool.get().await?;
+    let total = account_lists::counts(&mut conn, &[account]).await?.first().map(|c| c.following).unwrap_or(0);
+    let rows = account_lists::following(&mut conn, account, Page { max_id, limit, ..Page::default() }).await?;
+    Ok((total, rows))
+}
+
+/// An account by its API id, if it may be seen (services::visibility); 404 in
+/// Mastodon's words otherwise.
 pub async fn find_account(ctx: &AppContext, id: &str) -> Result<Account> {
     let id: i64 = id.parse().map_err(|_| Error::not_found("Record not found"))?;
     let mut conn = ctx.pool.get().await?;
-    Account::find(&mut conn, AccountId(id)).await?.ok_or_else(|| Error::not_found("Record not found"))
+    let account = Account::find(&mut conn, AccountId(id)).await?.ok_or_else(|| Error::not_found("Record not found"))?;
+    if !super::visibility::may_see_account(&mut conn, &account).await? {
+        return Err(Error::not_found("Record not found"));
+    }
+    Ok(account)
 }

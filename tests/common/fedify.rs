@@ -45,21 +45,29 @@ impl FedifyPeer {
     }
 
     pub async fn get(&self, route: &str) -> Value {
-        self.client.get(format!("{}/_control/{route}", self.base)).send().await.unwrap().json().await.unwrap()
+        let res = self.client.get(format!("{}/_control/{route}", self.base)).send().await.unwrap();
+        answer(route, res).await
     }
 
     pub async fn act(&self, route: &str, body: Value) -> Value {
         let res = self.client.post(format!("{}/_control/{route}", self.base)).json(&body).send().await.unwrap();
-        let status = res.status();
-        let value: Value = res.json().await.unwrap_or(json!(null));
-        assert!(status.is_success(), "{route} failed with {status}: {value}");
-        value
+        answer(route, res).await
     }
 
-    /// Activities the peer's inboxes accepted, of one type.
+    /// Activities the peer's inboxes accepted, of one type. A failed or malformed
+    /// answer panics: it must never read as "nothing received".
     pub async fn received(&self, kind: &str) -> Vec<Value> {
-        self.get(&format!("received?type={kind}")).await.as_array().cloned().unwrap_or_default()
+        let list = self.get(&format!("received?type={kind}")).await;
+        list.as_array().cloned().unwrap_or_else(|| panic!("the peer's list of received {kind} activities is not a list: {list}"))
     }
+}
+
+/// The JSON of a control route's answer, which must be a success.
+async fn answer(route: &str, res: reqwest::Response) -> Value {
+    let status = res.status();
+    let value: Value = res.json().await.unwrap_or(json!(null));
+    assert!(status.is_success(), "{route} failed with {status}: {value}");
+    value
 }
 
 impl Drop for FedifyPeer {

@@ -267,3 +267,58 @@ pub fn public_post(text: &str) -> staffroom::services::statuses::NewPost {
         language: None,
     }
 }
+
+/// What a check passed to [`eventually`] answers: `true`/`false`, or `Some(value)`
+/// once what it waits for is there.
+pub trait Settled {
+    type Value;
+    fn settled(self) -> Option<Self::Value>;
+}
+
+impl Settled for bool {
+    type Value = ();
+    fn settled(self) -> Option<()> {
+        self.then_some(())
+    }
+}
+
+impl<T> Settled for Option<T> {
+    type Value = T;
+    fn settled(self) -> Option<T> {
+        self
+    }
+}
+
+/// Polls `check` until it holds (or gives a value), and panics naming `what` (said
+/// as "… waiting until {what}") if it still does not after `deadline`. This is how tests wait for something another
+/// task or process does: never a fixed sleep.
+pub async fn eventually<F, Fut>(deadline: Duration, what: &str, mut check: F) -> <Fut::Output as Settled>::Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future,
+    Fut::Output: Settled,
+{
+    let until = std::time::Instant::now() + deadline;
+    loop {
+        if let Some(value) = check().await.settled() {
+            return value;
+        }
+        assert!(std::time::Instant::now() < until, "timed out after {deadline:?} waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Deliveries still waiting in the outgoing queue of the server on `database_url`
+/// (a delivery leaves the queue only once it was answered or given up on).
+pub async fn pending_deliveries(database_url: &str) -> i64 {
+    let mut conn = AsyncPgConnection::establish(database_url).await.expect("connect to the server's database");
+    staffroom::db::deliveries::figures(&mut conn).await.expect("queue figures").pending
+}
+
+/// Waits until the server on `database_url` has sent everything it had queued. What
+/// it sends after this was queued after this: the ordering a "nothing was sent"
+/// check needs.
+pub async fn queue_drained(database_url: &str) {
+    eventually(Duration::from_secs(20), "the delivery queue is empty", || async { pending_deliveries(database_url).await == 0 }).await;
+}
+pub mod nodes;

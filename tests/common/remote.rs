@@ -16,6 +16,8 @@ pub struct RemoteActor {
     pub requests: Arc<Mutex<Vec<String>>>,
     /// How long the server waits before answering.
     pub delay: Arc<Mutex<std::time::Duration>>,
+    /// Bodies POSTed to this server (deliveries), with their paths, in order.
+    pub posts: Arc<Mutex<Vec<(String, Value)>>>,
 }
 
 impl RemoteActor {
@@ -52,6 +54,18 @@ impl RemoteActor {
         self.signed_post_with(client, url, body, &self.key, &self.key_id(), date)
     }
 
+    /// `signed_post` to `public_url`, sent to the node at `node` (a base URL) as a
+    /// reverse proxy forwards it: the same path and `Host` header.
+    pub fn signed_post_through(&self, client: &reqwest::Client, public_url: &str, node: &str, body: &str, date: chrono::DateTime<chrono::Utc>) -> reqwest::Request {
+        let public = url::Url::parse(public_url).unwrap();
+        let mut request = self.signed_post(client, public_url, body, date).build().unwrap();
+        let mut target = url::Url::parse(node).unwrap();
+        target.set_path(public.path());
+        *request.url_mut() = target;
+        request.headers_mut().insert("host", public.authority().parse().unwrap());
+        request
+    }
+
     pub fn signed_post_with(
         &self,
         client: &reqwest::Client,
@@ -84,6 +98,26 @@ impl RemoteActor {
 }
 
 impl RemoteActor {
+    /// Sends a new signed Follow of `object` (ids `…#knocks/N`) to `inbox` until one
+    /// is answered `status`. A server rereads its domain lists every 5 s: this is how
+    /// a test waits for a list change to take effect.
+    pub async fn knock_until(&self, client: &reqwest::Client, inbox: &str, object: &str, status: u16, what: &str) {
+        static KNOCKS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        super::eventually(std::time::Duration::from_secs(15), what, || {
+            let n = KNOCKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let body = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{}#knocks/{n}", self.id()),
+                "type": "Follow",
+                "actor": self.id(),
+                "object": object,
+            })
+            .to_string();
+            async move { self.signed_post(client, inbox, &body, chrono::Utc::now()).send().await.unwrap().status().as_u16() == status }
+        })
+        .await;
+    }
+
     /// A POST to `url` signed with RFC 9421 the way Fedify signs (`@method`,
     /// `@target-uri`, `@authority`, `host`, `date`, `content-digest`; `created`).
     pub fn signed_post_rfc9421(
@@ -151,19 +185,25 @@ fn start_with_key_on(ip: &str, username: &str, key: PKey<Private>) -> RemoteActo
         documents: Arc::new(Mutex::new(Default::default())),
         requests: Arc::new(Mutex::new(Vec::new())),
         delay: Arc::new(Mutex::new(std::time::Duration::ZERO)),
+        posts: Arc::new(Mutex::new(Vec::new())),
     };
     actor.serve(&format!("/users/{username}"), 200, actor.actor_document(&actor.key));
     let docs = actor.documents.clone();
     let requests = actor.requests.clone();
     let delay = actor.delay.clone();
+    let posts = actor.posts.clone();
     let server = HttpServer::new(move || {
-        let (docs, requests, delay) = (docs.clone(), requests.clone(), delay.clone());
-        App::new().default_service(web::to(move |req: actix_web::HttpRequest| {
-            let (docs, requests, delay) = (docs.clone(), requests.clone(), delay.clone());
+        let (docs, requests, delay, posts) = (docs.clone(), requests.clone(), delay.clone(), posts.clone());
+        App::new().default_service(web::to(move |req: actix_web::HttpRequest, body: web::Bytes| {
+            let (docs, requests, delay, posts) = (docs.clone(), requests.clone(), delay.clone(), posts.clone());
             async move {
                 requests.lock().unwrap().push(req.path().to_string());
+                if req.method() == actix_web::http::Method::POST {
+                    posts.lock().unwrap().push((req.path().to_string(), serde_json::from_slice(&body).unwrap_or_default()));
+                }
                 let wait = *delay.lock().unwrap();
                 if !wait.is_zero() {
+                    // A slow server on purpose (a test set `delay`): the behaviour under test.
                     tokio::time::sleep(wait).await;
                 }
                 match docs.lock().unwrap().get(req.path()) {

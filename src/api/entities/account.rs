@@ -9,6 +9,12 @@ pub struct Counts {
     pub statuses: i64,
 }
 
+impl From<&crate::db::account_lists::AccountCounts> for Counts {
+    fn from(c: &crate::db::account_lists::AccountCounts) -> Counts {
+        Counts { followers: c.followers, following: c.following, statuses: c.statuses }
+    }
+}
+
 pub fn account(a: &Account, urls: &Urls, counts: Option<&Counts>) -> Value {
     let acct = match &a.domain {
         Some(d) => format!("{}@{d}", a.username),

@@ -19,7 +19,7 @@ pub fn status(v: &StatusView, urls: &Urls) -> Value {
         "id": s.id.to_string(),
         "uri": uri,
         "url": if s.reblog_of_id.is_some() { Value::Null } else { Value::String(url) },
-        "account": account(&v.author, urls, None),
+        "account": account(&v.author, urls, Some(&(&v.author_counts).into())),
         "in_reply_to_id": s.in_reply_to_id.map(|i| i.to_string()),
         "in_reply_to_account_id": s.in_reply_to_account_id.map(|i| i.to_string()),
         "reblog": v.reblog.as_ref().map(|r| status(r, urls)),

@@ -204,7 +204,7 @@ impl Deliverer {
             return;
         };
         if self.blocks.is_blocked(&self.pool, &delivery.host).await {
-            tracing::info!(inbox = %delivery.inbox_url, "delivery to a blocked server dropped");
+            tracing::info!(host = %delivery.host, inbox = %delivery.inbox_url, "delivery dropped by the domain policy");
             let _ = done.send(delivery.id);
             return;
         }

@@ -34,3 +34,30 @@ pub struct OrderedCollectionPage {
     pub prev: Option<String>,
     pub ordered_items: Vec<Value>,
 }
+
+/// An unordered `Collection` (a post's replies, as Mastodon serves them).
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Collection {
+    #[serde(rename = "@context", default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub total_items: u64,
+    pub first: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectionPage {
+    #[serde(rename = "@context", default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub part_of: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    pub items: Vec<Value>,
+}
