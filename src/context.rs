@@ -27,6 +27,8 @@ pub struct AppContext {
     pub posts: crate::federation::intake::PostWriter,
     /// Wakes the delivery worker after a transaction queued deliveries.
     pub delivery_wake: Arc<Notify>,
+    /// Every committed change, as `services::events::dispatch` publishes it (for streaming).
+    pub events: tokio::sync::broadcast::Sender<crate::services::events::Event>,
     /// Failed password sign-ins, for rate limiting (services/oauth.rs).
     pub logins: Arc<crate::services::oauth::LoginLimiter>,
     /// Tells the other `serve` processes of this instance what changed
@@ -35,8 +37,13 @@ pub struct AppContext {
 }
 
 impl AppContext {
-    /// Call after committing a transaction that queued deliveries.
+    /// Call after committing a transaction that queued deliveries outside a service.
     pub fn deliveries_queued(&self) {
-        self.delivery_wake.notify_one();
+        self.dispatch(crate::services::events::Outcome::none().delivering(1));
+    }
+
+    /// What follows a committed change (services/events.rs).
+    pub fn dispatch(&self, outcome: crate::services::events::Outcome) {
+        crate::services::events::dispatch(self, outcome)
     }
 }

@@ -92,6 +92,7 @@ impl Application {
             posts: federation::intake::PostWriter::start(pool.clone()),
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
             logins: Arc::default(),
+            events: tokio::sync::broadcast::channel(crate::services::events::STREAM_CAPACITY).0,
             settings: Arc::new(settings),
         };
         let deliverer = Deliverer::new(
@@ -102,6 +103,7 @@ impl Application {
             ctx.delivery_wake.clone(),
             ctx.blocks.clone(),
         );
+        services::events::listen_for_notifications(ctx.clone(), database_url.to_string(), stopped.clone());
         let deliverer = tokio::spawn(deliverer.run(stopped));
         let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {
             format!(

@@ -1,6 +1,8 @@
 //! Every URL this instance mints, in one place: ids in ActivityPub documents,
 //! WebFinger links and page links must agree exactly.
 
+use crate::db::{accounts::Account, statuses::Status};
+
 #[derive(Clone, Debug)]
 pub struct Urls {
     /// `https://domain` (or `http://` in development), without a trailing slash.
@@ -9,6 +11,31 @@ pub struct Urls {
 }
 
 impl Urls {
+    /// The actor id of an account (ours derived, theirs stored).
+    pub fn actor_id(&self, account: &Account) -> String {
+        match &account.uri {
+            Some(uri) if !account.is_local() => uri.clone(),
+            _ => self.actor(&account.username),
+        }
+    }
+
+    /// The page a person opens for an account.
+    pub fn profile_url(&self, account: &Account) -> String {
+        if account.is_local() {
+            self.profile(&account.username)
+        } else {
+            account.url.clone().or_else(|| account.uri.clone()).unwrap_or_default()
+        }
+    }
+
+    /// The ActivityPub id of a stored status written by `author`.
+    pub fn status_uri(&self, status: &Status, author: &Account) -> String {
+        match &status.uri {
+            Some(uri) => uri.clone(),
+            None => self.status(&author.username, status.id),
+        }
+    }
+
     pub fn new(scheme: &str, domain: &str) -> Self {
         Urls { base: format!("{scheme}://{domain}"), domain: domain.to_string() }
     }

@@ -73,16 +73,7 @@ async fn a_post_reaches_each_shared_inbox_once_signed() {
     let receivers = receiver::start(40, &alice.public_key_pem);
     // 120 followers on 40 servers, three per server, sharing that server's inbox.
     remote_followers(&app, &alice, &receivers, 3).await;
-    let post = |text: &str| {
-        staffroom::services::statuses::post(&app.ctx, &alice, staffroom::services::statuses::NewPost {
-            text: text.into(),
-            visibility: staffroom::db::statuses::Visibility::Public,
-            in_reply_to: None,
-            spoiler_text: String::new(),
-            sensitive: false,
-            language: None,
-        })
-    };
+    let post = |text: &str| staffroom::services::statuses::post(&app.ctx, &alice, common::public_post(text));
     let activity_id = |status: &staffroom::db::statuses::Status| format!("{}/users/alice/statuses/{}/activity", app.address, status.id);
     let id = activity_id(&post("Hello, followers").await.unwrap());
 

@@ -303,20 +303,112 @@ async fn a_blocked_server_is_refused_and_sent_nothing() {
     // alice posts: her follower on the other server gets it, her follower's blocked server gets nothing.
     let before = inbox_hits(&mallory);
     let bob_before = inbox_hits(&bob);
-    staffroom::services::statuses::post(&app.ctx, &alice, staffroom::services::statuses::NewPost {
-        text: "Hello".into(),
-        visibility: staffroom::db::statuses::Visibility::Public,
-        in_reply_to: None,
-        spoiler_text: String::new(),
-        sensitive: false,
-        language: None,
-    })
-    .await
-    .unwrap();
+    staffroom::services::statuses::post(&app.ctx, &alice, common::public_post("Hello")).await.unwrap();
     eventually(std::time::Duration::from_secs(10), "bob got the post", || async { inbox_hits(&bob) > bob_before }).await;
     queue_drained(&app.db.url).await;
     assert_eq!(inbox_hits(&mallory), before, "no delivery to a blocked server");
 
     assert!(cli(&["domain", "unblock", "127.0.0.1"]).contains("no longer blocked"));
     assert!(cli(&["domain", "list"]).contains("No blocked servers"));
+}
+
+/// Hollo 0.10.0 gives every Accept for one follower the same id
+/// (`…/@bob#accepts/<follower>`). After an unfollow, the Accept of the second follow
+/// must still be applied, and bob's posts to his followers then stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_accept_reusing_its_id_accepts_a_second_follow() {
+    use staffroom::{db::follows::Follow, federation::fetch, services::follows};
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let bob = remote::start("bob");
+    let bob_here = fetch::resolve_actor(&app.ctx, &bob.id()).await.unwrap();
+    let alice_id = app.ctx.urls.actor("alice");
+    let accept_id = format!("{}/@bob#accepts/{alice_id}", bob.base);
+    let inbox = format!("{}/users/alice/inbox", app.address);
+    for round in 1..=2 {
+        let follow = follows::follow(&app.ctx, &alice, &bob_here).await.unwrap();
+        assert!(!follow.accepted, "round {round}: pending until bob answers");
+        let accept = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": accept_id,
+            "type": "Accept",
+            "actor": bob.id(),
+            "object": { "id": follow.uri, "type": "Follow", "actor": alice_id, "object": bob.id() },
+        })
+        .to_string();
+        let res = bob.signed_post(&app.client, &inbox, &accept, Utc::now()).send().await.unwrap();
+        assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+        let mut conn = app.pool.get().await.unwrap();
+        let row = Follow::find(&mut conn, alice.id, bob_here.id).await.unwrap().expect("the follow is there");
+        assert!(row.accepted, "round {round}: bob's Accept is applied");
+        drop(conn);
+        if round == 1 {
+            follows::unfollow(&app.ctx, &alice, &bob_here).await.unwrap();
+        }
+    }
+    // What bob now sends his followers is stored here.
+    let note_id = format!("{}/users/bob/statuses/1", bob.base);
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{note_id}/activity"),
+        "type": "Create",
+        "actor": bob.id(),
+        "to": [format!("{}/followers", bob.id())],
+        "object": {
+            "id": note_id, "type": "Note", "attributedTo": bob.id(), "content": "<p>for my followers</p>",
+            "to": [format!("{}/followers", bob.id())], "published": "2026-12-01T10:00:00Z",
+        },
+    })
+    .to_string();
+    let res = bob.signed_post(&app.client, &format!("{}/inbox", app.address), &create, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+    let mut conn = app.pool.get().await.unwrap();
+    let stored = staffroom::db::statuses::Status::find_by_uri(&mut conn, &note_id).await.unwrap();
+    assert!(stored.is_some(), "a followed actor's post is stored");
+}
+
+/// A remote Like and a local favourite end in the same service: both are streamed
+/// as the same event, and both notify (the trigger's announcement, streamed too).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remote_like_and_a_local_favourite_stream_and_notify_alike() {
+    use staffroom::services::{events::Event, statuses};
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let carol = app.create_user("carol").await.account;
+    let bob = remote::start("bob");
+    let bob_here = staffroom::federation::fetch::resolve_actor(&app.ctx, &bob.id()).await.unwrap();
+    let post = statuses::post(&app.ctx, &alice, common::public_post("Marking tonight")).await.unwrap();
+    let mut events = app.ctx.events.subscribe();
+
+    let like = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#likes/1", bob.id()),
+        "type": "Like",
+        "actor": bob.id(),
+        "object": app.ctx.urls.status("alice", post.id),
+    })
+    .to_string();
+    let res = bob.signed_post(&app.client, &format!("{}/inbox", app.address), &like, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    statuses::favourite(&app.ctx, &carol, post.id).await.unwrap();
+
+    // Notifications are announced from the database at commit, so they may come
+    // before or after the service's own event.
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let wanted = [Event::Favourited { status: post.id, account: bob_here.id }, Event::Favourited { status: post.id, account: carol.id }];
+    while !(wanted.iter().all(|w| seen.contains(w)) && seen.iter().filter(|e| matches!(e, Event::Notified { .. })).count() == 2) {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(event)) => seen.push(event),
+            other => panic!("events so far: {seen:?}; then {other:?}"),
+        }
+    }
+    assert!(seen.iter().all(|e| !matches!(e, Event::Notified { account, .. } if *account != alice.id)), "only alice is notified: {seen:?}");
+
+    // The same Like again (a retry) changes nothing and streams nothing.
+    let res = bob.signed_post(&app.client, &format!("{}/inbox", app.address), &like, Utc::now()).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    while let Ok(Ok(event)) = tokio::time::timeout(std::time::Duration::from_millis(500), events.recv()).await {
+        assert!(!matches!(event, Event::Favourited { .. } | Event::Notified { .. }), "a repeated Like is not applied again: {event:?}");
+    }
 }

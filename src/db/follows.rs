@@ -60,8 +60,9 @@ impl Follow {
         follows::table.filter(follows::uri.eq(uri)).select(Follow::as_select()).first(conn).await.optional()
     }
 
+    /// Marks a follow accepted; 0 when it already was (or is gone).
     pub async fn accept(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<usize> {
-        diesel::update(follows::table.find(id)).set(follows::accepted.eq(true)).execute(conn).await
+        diesel::update(follows::table.find(id).filter(follows::accepted.eq(false))).set(follows::accepted.eq(true)).execute(conn).await
     }
 
     pub async fn delete(conn: &mut AsyncPgConnection, follower: AccountId, target: AccountId) -> QueryResult<Option<Follow>> {

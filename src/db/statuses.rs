@@ -103,14 +103,39 @@ pub struct StatusInsertForm {
     pub created_at: DateTime<Utc>,
 }
 
-/// A post that arrived in an activity, ready to store.
+/// A remote post ready to store: one that arrived in an activity (`activity_uri`,
+/// recorded so a repeat changes nothing), or one fetched from its origin (`None`).
 #[derive(Debug, Clone)]
 pub struct ReceivedPost {
-    pub activity_uri: String,
+    pub activity_uri: Option<String>,
     pub form: StatusInsertForm,
     pub mentions: Vec<AccountId>,
     /// Without newlines (they separate tags in the batch statement).
     pub tags: Vec<String>,
+}
+
+/// What became of a remote post handed to `Status::store_received`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// Stored now.
+    New(StatusId),
+    /// Already stored (by another activity, or fetched before): its id.
+    Known(StatusId),
+    /// Its activity was processed before: nothing changed.
+    Repeat,
+}
+
+impl Received {
+    pub fn is_new(self) -> bool {
+        matches!(self, Received::New(_))
+    }
+
+    pub fn id(self) -> Option<StatusId> {
+        match self {
+            Received::New(id) | Received::Known(id) => Some(id),
+            Received::Repeat => None,
+        }
+    }
 }
 
 /// The fields an edit changes.
@@ -154,70 +179,32 @@ impl Status {
         }
     }
 
-    /// Stores a post that arrived in `activity_uri`, with its mentions and hashtags,
-    /// in one statement: the activity id is recorded, the post inserted, replies that
-    /// came first linked to it. Returns false (and changes nothing) if the activity
-    /// was already processed or the post is already stored.
-    pub async fn insert_received(
-        conn: &mut AsyncPgConnection,
-        activity_uri: &str,
-        form: &StatusInsertForm,
-        mentions: &[AccountId],
-        tags: &[String],
-    ) -> QueryResult<bool> {
+    /// Stores remote posts, each with its mentions and hashtags, in one statement
+    /// (and so one commit): the activity id is recorded, the post's parent found
+    /// when it is stored, the post inserted, replies that came first linked to it.
+    /// Every remote post goes through here (SQL `store_received_post`), one at a time
+    /// or in the inbox's groups. Answers, per post, what became of it.
+    pub async fn store_received(conn: &mut AsyncPgConnection, batch: &[ReceivedPost]) -> QueryResult<Vec<Received>> {
         use diesel::sql_types::{Array, BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
         #[derive(QueryableByName)]
-        struct Inserted {
+        struct Row {
+            #[diesel(sql_type = Nullable<BigInt>)]
+            stored_id: Option<i64>,
             #[diesel(sql_type = Bool)]
-            stored: bool,
-        }
-        let mention_ids: Vec<i64> = mentions.iter().map(|a| a.0).collect();
-        let row: Inserted = diesel::sql_query(
-            "SELECT receive_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) AS stored",
-        )
-        .bind::<Text, _>(activity_uri)
-        .bind::<BigInt, _>(form.id.0)
-        .bind::<BigInt, _>(form.account_id.0)
-        .bind::<Nullable<Text>, _>(&form.uri)
-        .bind::<Nullable<Text>, _>(&form.url)
-        .bind::<Text, _>(&form.content)
-        .bind::<Text, _>(&form.spoiler_text)
-        .bind::<Bool, _>(form.sensitive)
-        .bind::<SmallInt, _>(form.visibility)
-        .bind::<Nullable<Text>, _>(&form.language)
-        .bind::<Nullable<BigInt>, _>(form.in_reply_to_id.map(|i| i.0))
-        .bind::<Nullable<Text>, _>(&form.in_reply_to_uri)
-        .bind::<Nullable<BigInt>, _>(form.in_reply_to_account_id.map(|i| i.0))
-        .bind::<Text, _>(&form.object_type)
-        .bind::<Nullable<Text>, _>(&form.title)
-        .bind::<Timestamptz, _>(form.created_at)
-        .bind::<Array<BigInt>, _>(mention_ids)
-        .bind::<Array<Text>, _>(tags)
-        .get_result(conn)
-        .await?;
-        Ok(row.stored)
-    }
-
-    /// `insert_received` for many posts in one statement (and so one commit): the
-    /// inbox groups posts that arrive together. Returns, per post, whether it was stored.
-    pub async fn insert_received_batch(conn: &mut AsyncPgConnection, batch: &[ReceivedPost]) -> QueryResult<Vec<bool>> {
-        use diesel::sql_types::{Array, BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
-        #[derive(QueryableByName)]
-        struct Stored {
-            #[diesel(sql_type = Bool)]
-            stored: bool,
+            is_new: bool,
         }
         let col = |f: &dyn Fn(&ReceivedPost) -> Option<String>| batch.iter().map(f).collect::<Vec<Option<String>>>();
-        let rows: Vec<Stored> = diesel::sql_query(
-            "SELECT receive_post(a, i, acc, u, url, c, sp, se, v, l, rid, ruri, racc, ot, t, ca,
-                                 COALESCE(string_to_array(m, ',')::bigint[], '{}'), COALESCE(string_to_array(tg, E'\n'), '{}')) AS stored
+        let rows: Vec<Row> = diesel::sql_query(
+            "SELECT r.stored_id, r.is_new
              FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[],
                          $9::smallint[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[],
                          $16::timestamptz[], $17::text[], $18::text[])
                   WITH ORDINALITY AS x(a, i, acc, u, url, c, sp, se, v, l, rid, ruri, racc, ot, t, ca, m, tg, n)
-             ORDER BY n",
+             CROSS JOIN LATERAL store_received_post(ROW(a, i, acc, u, url, c, sp, se, v, l, rid, ruri, racc, ot, t, ca,
+                 COALESCE(string_to_array(m, ',')::bigint[], '{}'), COALESCE(string_to_array(tg, E'\n'), '{}'))::received_post) AS r
+             ORDER BY x.n",
         )
-        .bind::<Array<Text>, _>(batch.iter().map(|p| p.activity_uri.clone()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(col(&|p| p.activity_uri.clone()))
         .bind::<Array<BigInt>, _>(batch.iter().map(|p| p.form.id.0).collect::<Vec<_>>())
         .bind::<Array<BigInt>, _>(batch.iter().map(|p| p.form.account_id.0).collect::<Vec<_>>())
         .bind::<Array<Nullable<Text>>, _>(col(&|p| p.form.uri.clone()))
@@ -239,7 +226,14 @@ impl Status {
         .bind::<Array<Nullable<Text>>, _>(col(&|p| (!p.tags.is_empty()).then(|| p.tags.join("\n"))))
         .load(conn)
         .await?;
-        Ok(rows.into_iter().map(|r| r.stored).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| match (r.stored_id, r.is_new) {
+                (Some(id), true) => Received::New(StatusId(id)),
+                (Some(id), false) => Received::Known(StatusId(id)),
+                (None, _) => Received::Repeat,
+            })
+            .collect())
     }
 
     pub async fn find(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<Option<Status>> {
@@ -367,11 +361,13 @@ impl Status {
         Ok(n > 0)
     }
 
-    pub async fn unfavourite_by_uri(conn: &mut AsyncPgConnection, account: AccountId, uri: &str) -> QueryResult<bool> {
-        let n = diesel::delete(favourites::table.filter(favourites::account_id.eq(account)).filter(favourites::uri.eq(uri)))
-            .execute(conn)
+    /// Removes `account`'s like with the id `uri`; the post it liked, if there was one.
+    pub async fn unfavourite_by_uri(conn: &mut AsyncPgConnection, account: AccountId, uri: &str) -> QueryResult<Option<StatusId>> {
+        let removed: Vec<StatusId> = diesel::delete(favourites::table.filter(favourites::account_id.eq(account)).filter(favourites::uri.eq(uri)))
+            .returning(favourites::status_id)
+            .get_results(conn)
             .await?;
-        Ok(n > 0)
+        Ok(removed.into_iter().next())
     }
 
     pub async fn favourite_uri(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId) -> QueryResult<Option<Option<String>>> {

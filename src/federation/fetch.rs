@@ -181,7 +181,8 @@ pub async fn store_actor(ctx: &AppContext, fetched: &FetchedActor) -> Result<Acc
         }
         other => Error::internal(other),
     })?;
-    ctx.keys.remove_owner(account.uri.as_deref().unwrap_or_default());
+    let uri = account.uri.clone().unwrap_or_default();
+    ctx.dispatch(crate::services::events::Outcome::of(crate::services::events::Event::ActorRefreshed { account: account.id, uri }));
     Ok(account)
 }
 

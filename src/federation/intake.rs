@@ -2,16 +2,20 @@
 //! in its own transaction costs a WAL flush apiece. Posts waiting to be stored are
 //! written together in one statement, and each sender is answered only after the
 //! batch that holds its post has committed.
+//!
+//! Every remote post is stored through here — received in a Create, fetched as a
+//! reply's ancestor, fetched as a boost's original — so one SQL function
+//! (`store_received_post`) holds how a remote post is stored.
 
 use crate::{
-    db::{statuses::{ReceivedPost, Status}, DbPool},
+    db::{statuses::{ReceivedPost, Received, Status}, DbPool},
     error::{Error, Result},
 };
 use tokio::sync::{mpsc, oneshot};
 
 const MAX_BATCH: usize = 256;
 
-type Job = (ReceivedPost, oneshot::Sender<Result<bool>>);
+type Job = (ReceivedPost, oneshot::Sender<Result<Received>>);
 
 #[derive(Clone)]
 pub struct PostWriter {
@@ -26,8 +30,8 @@ impl PostWriter {
         PostWriter { jobs }
     }
 
-    /// Stores a post; true if it was new (false: the activity or the post was known).
-    pub async fn store(&self, post: ReceivedPost) -> Result<bool> {
+    /// Stores a post; what became of it (new, already stored, or a repeated activity).
+    pub async fn store(&self, post: ReceivedPost) -> Result<Received> {
         let (done, result) = oneshot::channel();
         self.jobs.send((post, done)).await.map_err(|_| Error::internal(anyhow::anyhow!("the post writer has stopped")))?;
         result.await.map_err(|_| Error::internal(anyhow::anyhow!("the post writer dropped a post")))?
@@ -46,7 +50,7 @@ async fn write_batches(pool: DbPool, mut rx: mpsc::Receiver<Job>) {
         let posts: Vec<ReceivedPost> = jobs.iter().map(|(p, _)| p.clone()).collect();
         let result = async {
             let mut conn = pool.get().await?;
-            Ok::<_, Error>(Status::insert_received_batch(&mut conn, &posts).await?)
+            Ok::<_, Error>(Status::store_received(&mut conn, &posts).await?)
         }
         .await;
         match result {
@@ -64,7 +68,8 @@ async fn write_batches(pool: DbPool, mut rx: mpsc::Receiver<Job>) {
                 for (post, done) in jobs {
                     let single = async {
                         let mut conn = pool.get().await?;
-                        Ok::<_, Error>(Status::insert_received(&mut conn, &post.activity_uri, &post.form, &post.mentions, &post.tags).await?)
+                        let stored = Status::store_received(&mut conn, std::slice::from_ref(&post)).await?;
+                        stored.into_iter().next().ok_or_else(|| Error::internal(anyhow::anyhow!("a post was not answered for")))
                     }
                     .await;
                     let _ = done.send(single);

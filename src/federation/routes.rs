@@ -129,7 +129,7 @@ impl CollectionQuery {
 /// fetching actor may see (services::visibility): public and unlisted ones for
 /// everyone, followers-only ones too for a signed fetch by a follower.
 async fn outbox(ctx: web::Data<AppContext>, req: HttpRequest, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
-    use crate::federation::{activities::{announce, create_note}, objects::note::{local_status_to_note, status_uri}};
+    use crate::federation::{activities::{announce, create_note}, objects::note::local_status_to_note};
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
     let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
     let id = ctx.urls.outbox(&account.username);
@@ -143,7 +143,7 @@ async fn outbox(ctx: web::Data<AppContext>, req: HttpRequest, name: web::Path<St
         let status = &item.status;
         let value = match item.boosted {
             Some((original, original_author)) => {
-                let uri = status_uri(&original, &original_author, &ctx.urls);
+                let uri = ctx.urls.status_uri(&original, &original_author);
                 serde_json::to_value(announce::build(&ctx, &account, status, &uri, &original_author))
             }
             None => {
@@ -210,7 +210,7 @@ async fn followers(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::
         return Ok(collection(id, total));
     }
     let next = (page.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&max_id={}", page.last().map(|p| p.0).unwrap_or(0)));
-    let items = page.into_iter().map(|(_, a)| serde_json::Value::String(crate::federation::objects::note::actor_id(&a, &ctx.urls))).collect();
+    let items = page.into_iter().map(|(_, a)| serde_json::Value::String(ctx.urls.actor_id(&a))).collect();
     Ok(collection_page(&id, total, items, next, &q.as_query()))
 }
 
@@ -222,7 +222,7 @@ async fn following(ctx: web::Data<AppContext>, name: web::Path<String>, q: web::
         return Ok(collection(id, total));
     }
     let next = (page.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&max_id={}", page.last().map(|p| p.0).unwrap_or(0)));
-    let items = page.into_iter().map(|(_, a)| serde_json::Value::String(crate::federation::objects::note::actor_id(&a, &ctx.urls))).collect();
+    let items = page.into_iter().map(|(_, a)| serde_json::Value::String(ctx.urls.actor_id(&a))).collect();
     Ok(collection_page(&id, total, items, next, &q.as_query()))
 }
 

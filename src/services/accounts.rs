@@ -252,10 +252,24 @@ pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account,
             let updated = Account::update_profile(conn, account.id, &form).await?;
             let inboxes = crate::db::follows::Follow::follower_inboxes(conn, updated.id).await?;
             let activity = crate::federation::activities::update::build_actor(ctx, &updated);
-            crate::federation::activities::queue(conn, ctx, &updated, &activity, inboxes).await?;
-            Ok(updated)
+            let n = crate::federation::activities::queue(conn, ctx, &updated, &activity, inboxes).await?;
+            Ok((updated, n))
         })
         .await?;
-    ctx.deliveries_queued();
+    let (updated, n) = updated;
+    ctx.dispatch(super::events::Outcome::of(super::events::Event::ProfileUpdated { account: updated.id }).delivering(n));
     Ok(updated)
+}
+
+/// A remote actor's `Delete` of itself: the account goes with everything of theirs
+/// (posts, follows, likes). Applied every time.
+pub async fn delete_remote_actor(ctx: &crate::context::AppContext, actor: &Account) -> Result<()> {
+    let uri = actor.uri.clone().unwrap_or_default();
+    let mut conn = ctx.pool.get().await?;
+    if Account::delete(&mut conn, actor.id).await? > 0 {
+        tracing::info!(actor = %uri, "actor deleted with everything of theirs");
+    }
+    // The key cache forgets it even when the row was already gone.
+    ctx.dispatch(super::events::Outcome::of(super::events::Event::ActorDeleted { account: actor.id, uri }));
+    Ok(())
 }

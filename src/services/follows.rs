@@ -1,10 +1,14 @@
-//! Following: asking, answering, and stopping.
+//! Following: asking, answering, and stopping. The client API and the inbox end in
+//! the same functions here: a local follow and a remote Follow both go through
+//! `follow_as`, a teacher's approval and a remote Accept both through `authorize`.
 
+use super::events::{Event, Outcome};
 use crate::{
     context::AppContext,
     db::{
         accounts::Account,
         follows::{Block, Follow},
+        received,
     },
     error::{Error, ErrorKind, Result},
     federation::activities::{self, follow as follow_activity, personal_inbox_of},
@@ -16,103 +20,174 @@ use diesel_async::AsyncConnection;
 /// pending request.
 #[tracing::instrument(skip_all, fields(follower = %follower.username, target = %target.username))]
 pub async fn follow(ctx: &AppContext, follower: &Account, target: &Account) -> Result<Follow> {
+    let uri = ctx.urls.activity(&follower.username, "follows", crate::db::new_id());
+    follow_as(ctx, follower, target, &uri, None).await?.ok_or_else(|| Error::new(ErrorKind::Forbidden, "one of you has blocked the other"))
+}
+
+/// A remote `follower`'s Follow (`activity_id`) of a local account. An activity seen
+/// before changes nothing (so one Follow at two inboxes is answered once).
+pub async fn follow_received(ctx: &AppContext, follower: &Account, target: &Account, activity_id: &str) -> Result<Option<Follow>> {
+    follow_as(ctx, follower, target, activity_id, Some(activity_id)).await
+}
+
+/// Records that `follower` follows `target` with the Follow `uri`, and tells whoever
+/// must hear of it: a remote target gets the Follow, a remote follower of an open
+/// (or already approved) account the Accept. `None` when a block stands between
+/// them (a remote follower is sent a Reject), or the activity was seen before.
+async fn follow_as(ctx: &AppContext, follower: &Account, target: &Account, uri: &str, activity: Option<&str>) -> Result<Option<Follow>> {
     if follower.id == target.id {
         return Err(Error::new(ErrorKind::Forbidden, "you cannot follow yourself"));
     }
     let mut conn = ctx.pool.get().await?;
-    let follow = conn
+    let (follow, outcome) = conn
         .transaction::<_, Error, _>(async |conn| {
-            if Block::exists(conn, target.id, follower.id).await? || Block::exists(conn, follower.id, target.id).await? {
-                return Err(Error::new(ErrorKind::Forbidden, "one of you has blocked the other"));
-            }
-            if let Some(existing) = Follow::find(conn, follower.id, target.id).await? {
-                if existing.accepted || target.is_local() {
-                    return Ok(existing);
+            if let Some(id) = activity {
+                if !received::claim(conn, id).await? {
+                    tracing::debug!(id, "activity already processed");
+                    return Ok((None, Outcome::none()));
                 }
             }
-            let accepted = target.is_local() && !target.locked;
-            let uri = ctx.urls.activity(&follower.username, "follows", crate::db::new_id());
-            let follow = Follow::upsert(conn, follower.id, target.id, Some(&uri), accepted).await?;
-            if !target.is_local() {
-                activities::queue(conn, ctx, follower, &follow_activity::build_follow(ctx, follower, target, &follow), personal_inbox_of(target)).await?;
+            if Block::exists(conn, target.id, follower.id).await? || Block::exists(conn, follower.id, target.id).await? {
+                if follower.is_local() {
+                    return Ok((None, Outcome::none()));
+                }
+                let refused = Follow { id: crate::db::new_id(), account_id: follower.id, target_account_id: target.id, uri: Some(uri.to_string()), accepted: false, created_at: chrono::Utc::now() };
+                let n = activities::queue(conn, ctx, target, &follow_activity::build_reject(ctx, target, follower, &refused), personal_inbox_of(follower)).await?;
+                return Ok((None, Outcome::none().delivering(n)));
             }
-            Ok(follow)
+            let existing = Follow::find(conn, follower.id, target.id).await?;
+            if let Some(existing) = &existing {
+                // Nothing to ask again: local follows are answered at once.
+                if follower.is_local() && (existing.accepted || target.is_local()) {
+                    return Ok((Some(existing.clone()), Outcome::none()));
+                }
+            }
+            let accepted = target.is_local() && (!target.locked || existing.as_ref().is_some_and(|f| f.accepted));
+            let follow = Follow::upsert(conn, follower.id, target.id, Some(uri), accepted).await?;
+            let mut n = 0;
+            if !target.is_local() {
+                n += activities::queue(conn, ctx, follower, &follow_activity::build_follow(ctx, follower, target, &follow), personal_inbox_of(target)).await?;
+            }
+            if !follower.is_local() && follow.accepted {
+                // Also to a repeated Follow: Mastodon re-sends Follow with fresh ids.
+                n += activities::queue(conn, ctx, target, &follow_activity::build_accept(ctx, target, follower, &follow), personal_inbox_of(follower)).await?;
+            }
+            let event = if follow.accepted {
+                Event::Followed { follower: follower.id, target: target.id }
+            } else {
+                Event::FollowRequested { follower: follower.id, target: target.id }
+            };
+            Ok((Some(follow), Outcome::of(event).delivering(n)))
         })
         .await?;
-    ctx.followed.forget(target.id);
-    ctx.deliveries_queued();
+    if let Some(f) = &follow {
+        tracing::info!(follower = %follower.username, target = %target.username, accepted = f.accepted, "follow recorded");
+    }
+    ctx.dispatch(outcome);
     Ok(follow)
 }
 
-/// Stops following (or withdraws a request).
+/// Stops following (or withdraws a request): a teacher here, or a remote follower's
+/// `Undo` of its Follow. Applied every time it is asked.
 #[tracing::instrument(skip_all, fields(follower = %follower.username, target = %target.username))]
 pub async fn unfollow(ctx: &AppContext, follower: &Account, target: &Account) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
-    conn.transaction::<_, Error, _>(async |conn| {
-        if let Some(follow) = Follow::delete(conn, follower.id, target.id).await? {
+    let outcome = conn
+        .transaction::<_, Error, _>(async |conn| {
+            let Some(follow) = Follow::delete(conn, follower.id, target.id).await? else { return Ok(Outcome::none()) };
+            let mut n = 0;
             if !target.is_local() {
                 let undo = follow_activity::build_undo_follow(ctx, follower, target, &follow);
-                activities::queue(conn, ctx, follower, &undo, personal_inbox_of(target)).await?;
+                n = activities::queue(conn, ctx, follower, &undo, personal_inbox_of(target)).await?;
             }
-        }
-        Ok(())
-    })
-    .await?;
-    ctx.followed.forget(target.id);
-    ctx.deliveries_queued();
+            Ok(Outcome::of(Event::Unfollowed { follower: follower.id, target: target.id }).delivering(n))
+        })
+        .await?;
+    if !outcome.is_empty() {
+        tracing::info!("unfollowed");
+    }
+    ctx.dispatch(outcome);
     Ok(())
 }
 
-/// A locked account approves a follow request.
+/// `target` accepts `follower`'s follow: a locked account here approving a request
+/// (a remote follower is sent Accept), or a remote account's Accept of ours. Applied
+/// every time it arrives: some servers give every Accept for one follower the same
+/// id, so deduplicating by id would lose a second follow's Accept.
 pub async fn authorize(ctx: &AppContext, target: &Account, follower: &Account) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
-    conn.transaction::<_, Error, _>(async |conn| {
-        let follow = Follow::find(conn, follower.id, target.id).await?.ok_or_else(|| Error::not_found("no such follow request"))?;
-        Follow::accept(conn, follow.id).await?;
-        if !follower.is_local() {
-            activities::queue(conn, ctx, target, &follow_activity::build_accept(ctx, target, follower, &follow), personal_inbox_of(follower)).await?;
-        }
-        Ok(())
-    })
-    .await?;
-    ctx.deliveries_queued();
+    let outcome = conn
+        .transaction::<_, Error, _>(async |conn| {
+            let follow = Follow::find(conn, follower.id, target.id).await?.ok_or_else(|| Error::not_found("no such follow request"))?;
+            if Follow::accept(conn, follow.id).await? == 0 {
+                return Ok(Outcome::none());
+            }
+            let mut n = 0;
+            if !follower.is_local() {
+                n = activities::queue(conn, ctx, target, &follow_activity::build_accept(ctx, target, follower, &follow), personal_inbox_of(follower)).await?;
+            }
+            Ok(Outcome::of(Event::FollowAccepted { follower: follower.id, target: target.id }).delivering(n))
+        })
+        .await?;
+    if !outcome.is_empty() {
+        tracing::info!(follower = %follower.username, target = %target.username, "follow accepted");
+    }
+    ctx.dispatch(outcome);
     Ok(())
 }
 
-/// A locked account refuses a follow request (or removes a follower).
+/// `target` refuses `follower`'s follow (or removes a follower): a teacher here (a
+/// remote follower is sent Reject), or a remote account's Reject of ours.
 pub async fn reject(ctx: &AppContext, target: &Account, follower: &Account) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
-    conn.transaction::<_, Error, _>(async |conn| {
-        let follow = Follow::delete(conn, follower.id, target.id).await?.ok_or_else(|| Error::not_found("no such follow request"))?;
-        if !follower.is_local() {
-            activities::queue(conn, ctx, target, &follow_activity::build_reject(ctx, target, follower, &follow), personal_inbox_of(follower)).await?;
-        }
-        Ok(())
-    })
-    .await?;
-    ctx.deliveries_queued();
+    let outcome = conn
+        .transaction::<_, Error, _>(async |conn| {
+            let follow = Follow::delete(conn, follower.id, target.id).await?.ok_or_else(|| Error::not_found("no such follow request"))?;
+            let mut n = 0;
+            if !follower.is_local() {
+                n = activities::queue(conn, ctx, target, &follow_activity::build_reject(ctx, target, follower, &follow), personal_inbox_of(follower)).await?;
+            }
+            Ok(Outcome::of(Event::FollowRejected { follower: follower.id, target: target.id }).delivering(n))
+        })
+        .await?;
+    tracing::info!(follower = %follower.username, target = %target.username, "follow rejected");
+    ctx.dispatch(outcome);
     Ok(())
 }
 
-/// Blocks `target`: follows both ways end, and a remote target is told.
+/// `blocker` blocks `target`: follows both ways end, and a remote target is told.
+/// Also a remote account's Block of one of ours (kept, as Mastodon keeps it, until
+/// its Undo). Applied every time.
 pub async fn block(ctx: &AppContext, blocker: &Account, target: &Account) -> Result<()> {
     if blocker.id == target.id {
         return Err(Error::new(ErrorKind::Forbidden, "you cannot block yourself"));
     }
     let mut conn = ctx.pool.get().await?;
-    conn.transaction::<_, Error, _>(async |conn| {
-        Follow::delete(conn, blocker.id, target.id).await?;
-        Follow::delete(conn, target.id, blocker.id).await?;
-        let id = Block::insert(conn, blocker.id, target.id, None).await?;
-        if !target.is_local() {
-            let activity = activities::block::build(ctx, blocker, target, id);
-            activities::queue(conn, ctx, blocker, &activity, personal_inbox_of(target)).await?;
-        }
-        Ok(())
-    })
-    .await?;
-    ctx.followed.forget(target.id);
-    ctx.deliveries_queued();
+    let outcome = conn
+        .transaction::<_, Error, _>(async |conn| {
+            Follow::delete(conn, blocker.id, target.id).await?;
+            Follow::delete(conn, target.id, blocker.id).await?;
+            let id = Block::insert(conn, blocker.id, target.id, None).await?;
+            let mut n = 0;
+            if !target.is_local() {
+                let activity = activities::block::build(ctx, blocker, target, id);
+                n = activities::queue(conn, ctx, blocker, &activity, personal_inbox_of(target)).await?;
+            }
+            Ok(Outcome::of(Event::Blocked { account: blocker.id, target: target.id }).delivering(n))
+        })
+        .await?;
+    tracing::info!(blocker = %blocker.username, target = %target.username, "blocked: follows between them removed");
+    ctx.dispatch(outcome);
+    Ok(())
+}
+
+/// A remote account's Undo of its Block of one of ours.
+pub async fn unblock(ctx: &AppContext, blocker: &Account, target: &Account) -> Result<()> {
+    let mut conn = ctx.pool.get().await?;
+    if Block::delete(&mut conn, blocker.id, target.id).await? > 0 {
+        tracing::info!(blocker = %blocker.username, target = %target.username, "unblocked");
+        ctx.dispatch(Outcome::of(Event::Unblocked { account: blocker.id, target: target.id }));
+    }
     Ok(())
 }
 

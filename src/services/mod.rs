@@ -2,6 +2,7 @@
 //! and federation. Services own transactions; routes stay thin.
 
 pub mod accounts;
+pub mod events;
 pub mod follows;
 pub mod instance;
 pub mod oauth;

@@ -6,7 +6,6 @@ use crate::{
     context::AppContext,
     db::{accounts::Account, pagination::Page, statuses::Status, timelines, AccountId, StatusId},
     error::{Error, ErrorKind, Result},
-    federation::objects::note::status_uri,
 };
 
 /// One of our posts with what it takes to show it.
@@ -39,7 +38,7 @@ pub async fn local_post(ctx: &AppContext, username: &str, id: StatusId, viewer: 
     let tags = Status::tags(&mut conn, status.id).await?;
     let in_reply_to = match status.in_reply_to_id {
         Some(parent_id) => match Status::find(&mut conn, parent_id).await? {
-            Some(parent) => Account::find(&mut conn, parent.account_id).await?.map(|a| status_uri(&parent, &a, &ctx.urls)),
+            Some(parent) => Account::find(&mut conn, parent.account_id).await?.map(|a| ctx.urls.status_uri(&parent, &a)),
             None => status.in_reply_to_uri.clone(),
         },
         None => status.in_reply_to_uri.clone(),
@@ -85,5 +84,5 @@ pub async fn replies(ctx: &AppContext, username: &str, id: StatusId, viewer: Opt
     let parent = local_post(ctx, username, id, viewer).await?;
     let mut conn = ctx.pool.get().await?;
     let (total, rows) = timelines::replies(&mut conn, viewer, parent.status.id, after, limit).await?;
-    Ok((total, rows.iter().map(|(s, a)| (s.id, status_uri(s, a, &ctx.urls))).collect()))
+    Ok((total, rows.iter().map(|(s, a)| (s.id, ctx.urls.status_uri(s, a))).collect()))
 }

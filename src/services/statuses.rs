@@ -1,20 +1,20 @@
 //! Posting, editing, deleting, favouriting and boosting. Every change and the
 //! deliveries announcing it are written in one transaction.
 
+use super::events::{Event, Outcome};
 use crate::{
     content::{self, ResolvedMention},
     context::AppContext,
     db::{
         accounts::Account,
-        idempotency,
-        statuses::{Status, StatusEditForm, StatusInsertForm, Visibility},
+        idempotency, received,
+        statuses::{Received, ReceivedPost, Status, StatusEditForm, StatusInsertForm, Visibility},
         AccountId, StatusId,
     },
     error::{Error, ErrorKind, Result},
     federation::{
         activities::{self, announce, create_note, delete, inbox_of, like, undo},
         fetch,
-        objects::note::{actor_id, profile_url, status_uri},
     },
 };
 use super::visibility::visible_status;
@@ -78,8 +78,8 @@ async fn resolve_mentions(ctx: &AppContext, text: &str) -> (Vec<ResolvedMention>
             resolved.push(ResolvedMention {
                 username: m.username.clone(),
                 domain: m.domain.clone(),
-                profile_url: profile_url(&a, &ctx.urls),
-                actor_id: actor_id(&a, &ctx.urls),
+                profile_url: ctx.urls.profile_url(&a),
+                actor_id: ctx.urls.actor_id(&a),
             });
             if !accounts.iter().any(|b| b.id == a.id) {
                 accounts.push(a);
@@ -116,7 +116,7 @@ pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, idempot
     if let Some(parent) = &parent {
         let parent_author = Account::find(&mut conn, parent.account_id).await?;
         // Kept with the reply, so every rendering of it (outbox pages too) names its parent.
-        parent_uri = parent_author.as_ref().map(|a| status_uri(parent, a, &ctx.urls));
+        parent_uri = parent_author.as_ref().map(|a| ctx.urls.status_uri(parent, a));
         // The replied-to author is addressed like a mention, as Mastodon does.
         if let Some(a) = parent_author.filter(|a| a.id != author.id && !mentioned.iter().any(|m| m.id == a.id)) {
             mentioned.push(a);
@@ -144,36 +144,39 @@ pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, idempot
     };
     let mentioned_ids: Vec<AccountId> = mentioned.iter().map(|a| a.id).collect();
     let key = idempotency_key.clone();
-    let status = conn
+    let created = conn
         .transaction::<_, Error, _>(async |conn| {
             let status = Status::insert(conn, &form).await?;
             if let Some(key) = &key {
                 idempotency::expire(conn).await?;
                 if !idempotency::claim(conn, author.id, key, status.id).await? {
                     // A request with the same key got there first: undo ours, answer with theirs.
-                    return Err(Error::new(ErrorKind::Conflict, IDEMPOTENT_REPEAT));
+                    return Err(Error::new(ErrorKind::Conflict, "repeated Idempotency-Key").with_cause(IdempotentRepeat));
                 }
             }
             Status::set_mentions(conn, status.id, &mentioned_ids).await?;
             Status::set_tags(conn, status.id, &tags).await?;
             let (activity, inboxes) = create_note::build(conn, ctx, &status, author, "Create").await?;
-            activities::queue(conn, ctx, author, &activity, inboxes).await?;
-            Ok(status)
+            let n = activities::queue(conn, ctx, author, &activity, inboxes).await?;
+            Ok((status, n))
         })
         .await;
-    let status = match (status, &idempotency_key) {
-        (Err(e), Some(key)) if e.message == IDEMPOTENT_REPEAT => {
+    let (status, n) = match (created, &idempotency_key) {
+        (Err(e), Some(key)) if e.cause.as_ref().is_some_and(|c| c.is::<IdempotentRepeat>()) => {
             let first = post_with_key(ctx, author, key).await?;
             return first.ok_or_else(|| Error::new(ErrorKind::Conflict, "a post with this Idempotency-Key is being made; retry"));
         }
         (other, _) => other?,
     };
-    ctx.deliveries_queued();
+    ctx.dispatch(Outcome::of(Event::PostCreated { status: status.id, author: author.id }).delivering(n));
     tracing::info!(status = %status.id, visibility = new.visibility.as_str(), "posted");
     Ok(status)
 }
 
-const IDEMPOTENT_REPEAT: &str = "repeated Idempotency-Key";
+/// Another request with the same `Idempotency-Key` committed first.
+#[derive(Debug, thiserror::Error)]
+#[error("repeated Idempotency-Key")]
+struct IdempotentRepeat;
 
 /// The post `author` made with `key` within the hour, if any.
 async fn post_with_key(ctx: &AppContext, author: &Account, key: &str) -> Result<Option<Status>> {
@@ -215,7 +218,7 @@ pub async fn edit(ctx: &AppContext, author: &Account, id: StatusId, edit: PostEd
         title: None,
         edited_at: Some(chrono::Utc::now()),
     };
-    let status = conn
+    let (status, n) = conn
         .transaction::<_, Error, _>(async |conn| {
             // Those mentioned before the edit hear of it too.
             let before: Vec<String> = Status::mentioned_accounts(conn, status.id).await?.iter().filter_map(inbox_of).collect();
@@ -224,31 +227,58 @@ pub async fn edit(ctx: &AppContext, author: &Account, id: StatusId, edit: PostEd
             Status::set_tags(conn, status.id, &tags).await?;
             let (activity, mut inboxes) = create_note::build(conn, ctx, &status, author, "Update").await?;
             inboxes.extend(before);
-            activities::queue(conn, ctx, author, &activity, inboxes).await?;
-            Ok(status)
+            let n = activities::queue(conn, ctx, author, &activity, inboxes).await?;
+            Ok((status, n))
         })
         .await?;
-    ctx.deliveries_queued();
+    ctx.dispatch(Outcome::of(Event::PostEdited { status: status.id, author: author.id }).delivering(n));
     Ok(status)
+}
+
+/// A remote author's `Update` of a post we have: the content is replaced. Applied
+/// every time (the last edit wins).
+pub async fn edit_received(ctx: &AppContext, author: &Account, status: &Status, form: &StatusEditForm, tags: &[String]) -> Result<()> {
+    let mut conn = ctx.pool.get().await?;
+    conn.transaction::<_, Error, _>(async |conn| {
+        Status::edit(conn, status.id, form).await?;
+        Status::set_tags(conn, status.id, tags).await?;
+        Ok(())
+    })
+    .await?;
+    ctx.dispatch(Outcome::of(Event::PostEdited { status: status.id, author: author.id }));
+    Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(author = %author.username, status = %id))]
 pub async fn delete(ctx: &AppContext, author: &Account, id: StatusId) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
     let status = own_status(&mut conn, author, id).await?;
-    conn.transaction::<_, Error, _>(async |conn| {
-        // Everyone who got the post hears it is gone: work out who before it goes.
-        let (created, inboxes) = create_note::build(conn, ctx, &status, author, "Create").await?;
-        let note_id = created.object["id"].as_str().unwrap_or_default().to_string();
-        Status::mark_deleted(conn, status.id).await?;
-        let mut activity = delete::build(ctx, author, &note_id);
-        activity.to = created.to.clone();
-        activity.cc = created.cc.clone();
-        activities::queue(conn, ctx, author, &activity, inboxes).await?;
-        Ok(())
-    })
-    .await?;
-    ctx.deliveries_queued();
+    let n = conn
+        .transaction::<_, Error, _>(async |conn| {
+            // Everyone who got the post hears it is gone: work out who before it goes.
+            let (created, inboxes) = create_note::build(conn, ctx, &status, author, "Create").await?;
+            let note_id = created.object["id"].as_str().unwrap_or_default().to_string();
+            Status::mark_deleted(conn, status.id).await?;
+            let mut activity = delete::build(ctx, author, &note_id);
+            activity.to = created.to.clone();
+            activity.cc = created.cc.clone();
+            Ok(activities::queue(conn, ctx, author, &activity, inboxes).await?)
+        })
+        .await?;
+    ctx.dispatch(Outcome::of(Event::PostDeleted { status: status.id, author: author.id }).delivering(n));
+    Ok(())
+}
+
+/// A remote author's `Delete` of a post we have: our copy goes. Applied every time.
+pub async fn delete_received(ctx: &AppContext, author: &Account, status: &Status) -> Result<()> {
+    if status.account_id != author.id {
+        return Err(Error::new(ErrorKind::Forbidden, "only a post's author can delete it"));
+    }
+    let mut conn = ctx.pool.get().await?;
+    if Status::delete_row(&mut conn, status.id).await? > 0 {
+        tracing::info!(status = %status.id, "post deleted");
+        ctx.dispatch(Outcome::of(Event::PostDeleted { status: status.id, author: author.id }));
+    }
     Ok(())
 }
 
@@ -256,40 +286,90 @@ pub async fn favourite(ctx: &AppContext, account: &Account, id: StatusId) -> Res
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, account, id).await?;
     let author = Account::find(&mut conn, status.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
-    conn.transaction::<_, Error, _>(async |conn| {
-        let like_id = crate::db::new_id();
-        let uri = ctx.urls.activity(&account.username, "likes", like_id);
-        if Status::favourite(conn, account.id, status.id, Some(&uri)).await? && !author.is_local() {
-            let activity = like::build(ctx, account, like_id, &status_uri(&status, &author, &ctx.urls), &actor_id(&author, &ctx.urls));
-            activities::queue(conn, ctx, account, &activity, inbox_of(&author)).await?;
-        }
-        Ok(())
-    })
-    .await?;
-    ctx.deliveries_queued();
+    drop(conn);
+    favourite_as(ctx, account, &status, &author, None).await?;
     Ok(status)
+}
+
+/// A remote account's `Like` (`activity_id`) of one of our posts.
+pub async fn favourite_received(ctx: &AppContext, account: &Account, status: &Status, author: &Account, activity_id: &str) -> Result<()> {
+    favourite_as(ctx, account, status, author, Some(activity_id)).await
+}
+
+/// `account` favourites `status`: a teacher here (a remote author is sent a Like), or
+/// a remote Like, which is deduplicated by its id (a Like retried after its Undo
+/// must not come back).
+async fn favourite_as(ctx: &AppContext, account: &Account, status: &Status, author: &Account, activity: Option<&str>) -> Result<()> {
+    let mut conn = ctx.pool.get().await?;
+    let outcome = conn
+        .transaction::<_, Error, _>(async |conn| {
+            if let Some(id) = activity {
+                if !received::claim(conn, id).await? {
+                    return Ok(Outcome::none());
+                }
+            }
+            let like_id = crate::db::new_id();
+            let uri = match activity {
+                Some(id) => id.to_string(),
+                None => ctx.urls.activity(&account.username, "likes", like_id),
+            };
+            if !Status::favourite(conn, account.id, status.id, Some(&uri)).await? {
+                return Ok(Outcome::none());
+            }
+            let mut n = 0;
+            if account.is_local() && !author.is_local() {
+                let activity = like::build(ctx, account, like_id, &ctx.urls.status_uri(status, author), &ctx.urls.actor_id(author));
+                n = activities::queue(conn, ctx, account, &activity, inbox_of(author)).await?;
+            }
+            Ok(Outcome::of(Event::Favourited { status: status.id, account: account.id }).delivering(n))
+        })
+        .await?;
+    if activity.is_some() && !outcome.is_empty() {
+        tracing::info!(status = %status.id, actor = %account.uri.as_deref().unwrap_or_default(), "like received");
+    }
+    ctx.dispatch(outcome);
+    Ok(())
 }
 
 pub async fn unfavourite(ctx: &AppContext, account: &Account, id: StatusId) -> Result<Status> {
     let mut conn = ctx.pool.get().await?;
     let status = Status::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("no such post"))?;
     let author = Account::find(&mut conn, status.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
-    conn.transaction::<_, Error, _>(async |conn| {
-        let Some(uri) = Status::favourite_uri(conn, account.id, status.id).await? else { return Ok(()) };
-        Status::unfavourite(conn, account.id, status.id).await?;
-        if !author.is_local() {
-            let like_id = uri.as_deref().and_then(|u| u.rsplit('/').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
-            let mut liked = like::build(ctx, account, like_id, &status_uri(&status, &author, &ctx.urls), &actor_id(&author, &ctx.urls));
-            if let Some(uri) = uri {
-                liked.id = uri;
+    let outcome = conn
+        .transaction::<_, Error, _>(async |conn| {
+            let Some(uri) = Status::favourite_uri(conn, account.id, status.id).await? else { return Ok(Outcome::none()) };
+            Status::unfavourite(conn, account.id, status.id).await?;
+            let mut n = 0;
+            if !author.is_local() {
+                let like_id = uri.as_deref().and_then(|u| u.rsplit('/').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
+                let mut liked = like::build(ctx, account, like_id, &ctx.urls.status_uri(&status, &author), &ctx.urls.actor_id(&author));
+                if let Some(uri) = uri {
+                    liked.id = uri;
+                }
+                n = activities::queue(conn, ctx, account, &undo::build(ctx, account, &liked), inbox_of(&author)).await?;
             }
-            activities::queue(conn, ctx, account, &undo::build(ctx, account, &liked), inbox_of(&author)).await?;
-        }
-        Ok(())
-    })
-    .await?;
-    ctx.deliveries_queued();
+            Ok(Outcome::of(Event::Unfavourited { status: status.id, account: account.id }).delivering(n))
+        })
+        .await?;
+    ctx.dispatch(outcome);
     Ok(status)
+}
+
+/// A remote account's `Undo` of its Like `like_uri` (or, when the Like is not known
+/// by that id, of its like of `status`). Applied every time.
+pub async fn unfavourite_received(ctx: &AppContext, account: &Account, like_uri: &str, status: Option<StatusId>) -> Result<()> {
+    let mut conn = ctx.pool.get().await?;
+    let mut undone = Status::unfavourite_by_uri(&mut conn, account.id, like_uri).await?;
+    if undone.is_none() {
+        if let Some(id) = status {
+            undone = Status::unfavourite(&mut conn, account.id, id).await?.then_some(id);
+        }
+    }
+    if let Some(status) = undone {
+        tracing::info!(actor = %account.uri.as_deref().unwrap_or_default(), "like undone");
+        ctx.dispatch(Outcome::of(Event::Unfavourited { status, account: account.id }));
+    }
+    Ok(())
 }
 
 pub async fn reblog(ctx: &AppContext, account: &Account, id: StatusId) -> Result<Status> {
@@ -303,40 +383,70 @@ pub async fn reblog(ctx: &AppContext, account: &Account, id: StatusId) -> Result
         return Err(Error::new(ErrorKind::Forbidden, "followers-only and direct posts cannot be boosted"));
     }
     let author = Account::find(&mut conn, original.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
-    let reblog = conn
+    drop(conn);
+    let reblog = reblog_as(ctx, account, &original, &author, None, Visibility::Public).await?;
+    reblog.ok_or_else(|| Error::internal(anyhow::anyhow!("a local boost was not stored")))
+}
+
+/// A remote account's `Announce` (`activity_id`) of `original`, deduplicated by id.
+pub async fn reblog_received(ctx: &AppContext, account: &Account, original: &Status, activity_id: &str, visibility: Visibility) -> Result<Option<Status>> {
+    let mut conn = ctx.pool.get().await?;
+    let author = Account::find(&mut conn, original.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
+    drop(conn);
+    reblog_as(ctx, account, original, &author, Some(activity_id), visibility).await
+}
+
+/// `account` boosts `original`: a teacher here (followers and the author are sent an
+/// Announce), or a remote Announce (`activity`, deduplicated by its id). `None`
+/// when the activity was seen before.
+async fn reblog_as(ctx: &AppContext, account: &Account, original: &Status, author: &Account, activity: Option<&str>, visibility: Visibility) -> Result<Option<Status>> {
+    let mut conn = ctx.pool.get().await?;
+    let (reblog, outcome) = conn
         .transaction::<_, Error, _>(async |conn| {
+            if let Some(id) = activity {
+                if !received::claim(conn, id).await? {
+                    return Ok((None, Outcome::none()));
+                }
+            }
             if let Some(existing) = Status::find_reblog(conn, account.id, original.id).await? {
-                return Ok(existing);
+                return Ok((Some(existing), Outcome::none()));
             }
             let form = StatusInsertForm {
                 id: StatusId::generate(),
                 account_id: account.id,
-                uri: None,
+                uri: activity.map(str::to_string),
                 url: None,
                 content: String::new(),
                 spoiler_text: String::new(),
                 sensitive: false,
-                visibility: Visibility::Public as i16,
+                visibility: visibility as i16,
                 language: None,
                 in_reply_to_id: None,
                 in_reply_to_uri: None,
                 in_reply_to_account_id: None,
                 reblog_of_id: Some(original.id),
-                local: true,
+                local: account.is_local(),
                 text: None,
                 object_type: "Note".into(),
                 title: None,
                 created_at: chrono::Utc::now(),
             };
             let reblog = Status::insert(conn, &form).await?;
-            let activity = announce::build(ctx, account, &reblog, &status_uri(&original, &author, &ctx.urls), &author);
-            let mut inboxes = crate::db::follows::Follow::follower_inboxes(conn, account.id).await?;
-            inboxes.extend(inbox_of(&author));
-            activities::queue(conn, ctx, account, &activity, inboxes).await?;
-            Ok(reblog)
+            let mut n = 0;
+            if account.is_local() {
+                let activity = announce::build(ctx, account, &reblog, &ctx.urls.status_uri(original, author), author);
+                let mut inboxes = crate::db::follows::Follow::follower_inboxes(conn, account.id).await?;
+                inboxes.extend(inbox_of(author));
+                n = activities::queue(conn, ctx, account, &activity, inboxes).await?;
+            }
+            let event = Event::Reblogged { reblog: reblog.id, original: original.id, account: account.id };
+            Ok((Some(reblog), Outcome::of(event).delivering(n)))
         })
         .await?;
-    ctx.deliveries_queued();
+    if activity.is_some() && !outcome.is_empty() {
+        tracing::info!(original = %original.id, booster = %account.uri.as_deref().unwrap_or_default(), "boost stored");
+    }
+    ctx.dispatch(outcome);
     Ok(reblog)
 }
 
@@ -348,16 +458,42 @@ pub async fn unreblog(ctx: &AppContext, account: &Account, id: StatusId) -> Resu
         None => original,
     };
     let author = Account::find(&mut conn, original.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
-    conn.transaction::<_, Error, _>(async |conn| {
-        let Some(reblog) = Status::find_reblog(conn, account.id, original.id).await? else { return Ok(()) };
-        let announced = announce::build(ctx, account, &reblog, &status_uri(&original, &author, &ctx.urls), &author);
-        Status::delete_row(conn, reblog.id).await?;
-        let mut inboxes = crate::db::follows::Follow::follower_inboxes(conn, account.id).await?;
-        inboxes.extend(inbox_of(&author));
-        activities::queue(conn, ctx, account, &undo::build(ctx, account, &announced), inboxes).await?;
-        Ok(())
-    })
-    .await?;
-    ctx.deliveries_queued();
+    let outcome = conn
+        .transaction::<_, Error, _>(async |conn| {
+            let Some(reblog) = Status::find_reblog(conn, account.id, original.id).await? else { return Ok(Outcome::none()) };
+            let announced = announce::build(ctx, account, &reblog, &ctx.urls.status_uri(&original, &author), &author);
+            Status::delete_row(conn, reblog.id).await?;
+            let mut inboxes = crate::db::follows::Follow::follower_inboxes(conn, account.id).await?;
+            inboxes.extend(inbox_of(&author));
+            let n = activities::queue(conn, ctx, account, &undo::build(ctx, account, &announced), inboxes).await?;
+            Ok(Outcome::of(Event::Unreblogged { reblog: reblog.id, original: original.id, account: account.id }).delivering(n))
+        })
+        .await?;
+    ctx.dispatch(outcome);
     Ok(original)
+}
+
+/// A remote account's `Undo` of its Announce `announce_uri`. Applied every time.
+pub async fn unreblog_received(ctx: &AppContext, account: &Account, announce_uri: &str) -> Result<()> {
+    let mut conn = ctx.pool.get().await?;
+    let Some(reblog) = Status::find_by_uri(&mut conn, announce_uri).await? else { return Ok(()) };
+    let Some(original) = reblog.reblog_of_id.filter(|_| reblog.account_id == account.id) else { return Ok(()) };
+    if Status::delete_row(&mut conn, reblog.id).await? > 0 {
+        tracing::info!(actor = %account.uri.as_deref().unwrap_or_default(), "boost undone");
+        ctx.dispatch(Outcome::of(Event::Unreblogged { reblog: reblog.id, original, account: account.id }));
+    }
+    Ok(())
+}
+
+/// A remote post arrives (in a Create) or is fetched from its origin (a reply's
+/// ancestor, a boost's original). Every one is stored through the inbox's
+/// group-commit writer (federation/intake.rs), and what follows a new one is what
+/// follows a post made here.
+pub async fn receive_post(ctx: &AppContext, post: ReceivedPost) -> Result<Received> {
+    let author = post.form.account_id;
+    let received = ctx.posts.store(post).await?;
+    if let Received::New(status) = received {
+        ctx.dispatch(Outcome::of(Event::PostCreated { status, author }));
+    }
+    Ok(received)
 }

@@ -256,6 +256,18 @@ pub mod remote;
 pub mod fedify;
 pub mod api;
 
+/// A public post of `text`, as most tests make one.
+pub fn public_post(text: &str) -> staffroom::services::statuses::NewPost {
+    staffroom::services::statuses::NewPost {
+        text: text.into(),
+        visibility: staffroom::db::statuses::Visibility::Public,
+        in_reply_to: None,
+        spoiler_text: String::new(),
+        sensitive: false,
+        language: None,
+    }
+}
+
 /// What a check passed to [`eventually`] answers: `true`/`false`, or `Some(value)`
 /// once what it waits for is there.
 pub trait Settled {

@@ -1,6 +1,6 @@
 //! The `Account` entity.
 
-use crate::{db::accounts::Account, federation::objects::note::profile_url, urls::Urls};
+use crate::{db::accounts::Account, urls::Urls};
 use serde_json::{json, Value};
 
 pub struct Counts {
@@ -38,8 +38,8 @@ pub fn account(a: &Account, urls: &Urls, counts: Option<&Counts>) -> Value {
         "group": a.actor_type == "Group",
         "created_at": a.created_at.format("%Y-%m-%dT00:00:00.000Z").to_string(),
         "note": a.note,
-        "url": profile_url(a, urls),
-        "uri": crate::federation::objects::note::actor_id(a, urls),
+        "url": urls.profile_url(a),
+        "uri": urls.actor_id(a),
         "avatar": avatar,
         "avatar_static": avatar,
         "header": header,

@@ -2,7 +2,6 @@
 
 use super::account::account;
 use crate::{
-    federation::objects::note::{profile_url, status_uri},
     services::status_views::StatusView,
     urls::Urls,
 };
@@ -10,7 +9,7 @@ use serde_json::{json, Value};
 
 pub fn status(v: &StatusView, urls: &Urls) -> Value {
     let s = &v.status;
-    let uri = status_uri(s, &v.author, urls);
+    let uri = urls.status_uri(s, &v.author);
     let url = match (&s.url, v.author.is_local()) {
         (_, true) => urls.status_page(&v.author.username, s.id),
         (Some(u), false) => u.clone(),
@@ -43,7 +42,7 @@ pub fn status(v: &StatusView, urls: &Urls) -> Value {
         "mentions": v.mentioned.iter().map(|m| json!({
             "id": m.id.to_string(),
             "username": m.username,
-            "url": profile_url(m, urls),
+            "url": urls.profile_url(m),
             "acct": match &m.domain { Some(d) => format!("{}@{d}", m.username), None => m.username.clone() },
         })).collect::<Vec<_>>(),
         "tags": v.tags.iter().map(|t| json!({ "name": t, "url": urls.tag(t) })).collect::<Vec<_>>(),

@@ -1,20 +1,21 @@
 //! `Announce` (Mastodon's boost).
 
-use super::{create_note::store_post_in, once, outgoing};
+use super::{create_note::store_post, outgoing};
 use crate::{
     context::AppContext,
     db::{
         accounts::Account,
         follows::Follow,
-        statuses::{Status, StatusInsertForm, Visibility},
+        statuses::{Status, Visibility},
         StatusId,
     },
     error::{Error, ErrorKind, Result},
     federation::{
         fetch,
-        objects::note::{actor_id, incoming_note, same_host, visibility_of},
-        protocol::{activity::{IncomingActivity, OutgoingActivity}, context::PUBLIC, helpers::id_of},
+        objects::note::{incoming_note, same_host, visibility_of},
+        protocol::{activities as protocol, activity::OutgoingActivity, context::PUBLIC, helpers::id_of},
     },
+    services,
 };
 use serde_json::Value;
 
@@ -25,14 +26,14 @@ pub fn build(ctx: &AppContext, booster: &Account, reblog: &Status, original_uri:
         ctx.urls.actor(&booster.username),
         Value::String(original_uri.to_string()),
         vec![PUBLIC.to_string()],
-        vec![actor_id(original_author, &ctx.urls), ctx.urls.followers(&booster.username)],
+        vec![ctx.urls.actor_id(original_author), ctx.urls.followers(&booster.username)],
     );
     activity.published = Some(reblog.created_at);
     activity
 }
 
-pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
-    let Some(object_id) = id_of(&activity.object) else { return Ok(()) };
+pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Announce) -> Result<()> {
+    let object_id = activity.object;
     let visibility = visibility_of(&activity.to, &activity.cc, actor.followers_url.as_deref());
     if visibility > Visibility::Unlisted {
         return Ok(());
@@ -63,32 +64,12 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
                 }
                 let author = fetch::resolve_actor(ctx, &author_id).await?;
                 let post = incoming_note(&value, &author, None, &ctx.urls)?;
+                let id = store_post(ctx, post).await?;
                 let mut conn = ctx.pool.get().await?;
-                store_post_in(&mut conn, ctx, post).await?
+                Status::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("the boosted post is gone"))?
             }
         }
     };
-    let form = StatusInsertForm {
-        id: StatusId::generate(),
-        account_id: actor.id,
-        uri: Some(activity.id.clone()),
-        url: None,
-        content: String::new(),
-        spoiler_text: String::new(),
-        sensitive: false,
-        visibility: visibility as i16,
-        language: None,
-        in_reply_to_id: None,
-        in_reply_to_uri: None,
-        in_reply_to_account_id: None,
-        reblog_of_id: Some(original.id),
-        local: false,
-        text: None,
-        object_type: "Note".into(),
-        title: None,
-        created_at: chrono::Utc::now(),
-    };
-    once(ctx, &activity.id, async |conn| Ok(Status::insert(conn, &form).await?)).await?;
-    tracing::info!(object = %object_id, booster = %actor.uri.as_deref().unwrap_or_default(), "boost stored");
+    services::statuses::reblog_received(ctx, actor, &original, &activity.id, visibility).await?;
     Ok(())
 }

@@ -7,15 +7,16 @@ use crate::{
     db::{
         accounts::Account,
         follows::Follow,
-        statuses::{Status, Visibility},
+        statuses::{ReceivedPost, Status, Visibility},
         AccountId, StatusId,
     },
     error::{Error, Result},
     federation::{
         fetch,
         objects::note::{incoming_note, local_status_to_note, same_host, IncomingPost},
-        protocol::{activity::{IncomingActivity, OutgoingActivity}, helpers::id_of, note::STORED_TYPES},
+        protocol::{activities as protocol, activity::OutgoingActivity, helpers::id_of, note::STORED_TYPES},
     },
+    services,
 };
 use diesel_async::AsyncPgConnection;
 use serde_json::Value;
@@ -39,7 +40,7 @@ pub async fn build(
         Some(parent_id) => match Status::find(conn, parent_id).await? {
             Some(parent) => {
                 let parent_author = Account::find(conn, parent.account_id).await?;
-                let uri = parent_author.as_ref().map(|a| crate::federation::objects::note::status_uri(&parent, a, &ctx.urls));
+                let uri = parent_author.as_ref().map(|a| ctx.urls.status_uri(&parent, a));
                 (uri, parent_author)
             }
             None => (status.in_reply_to_uri.clone(), None),
@@ -73,8 +74,7 @@ pub fn wrap(
         "Update" => format!("{}#updates/{}", note.id, edited_at.map(|t| t.timestamp()).unwrap_or_default()),
         _ => format!("{}/activity", note.id),
     };
-    let object = serde_json::to_value(note).map_err(Error::internal)?;
-    let mut activity = outgoing(kind, id, ctx.urls.actor(&author.username), object, note.to.clone(), note.cc.clone());
+    let mut activity = outgoing(kind, id, ctx.urls.actor(&author.username), note, note.to.clone(), note.cc.clone());
     activity.published = Some(edited_at.unwrap_or(note.published));
     Ok(activity)
 }
@@ -172,9 +172,9 @@ async fn parent_id(ctx: &AppContext, uri: &str, budget: &mut usize) -> Option<St
     for (value, author) in fetched.into_iter().rev() {
         let Ok(post) = incoming_note(&value, &author, parent, &ctx.urls) else { break };
         match store_post(ctx, post).await {
-            Ok(status) => {
-                parent = Some(status.id);
-                result = Some(status.id);
+            Ok(id) => {
+                parent = Some(id);
+                result = Some(id);
             }
             Err(e) => {
                 tracing::info!(error = %e, "cannot store a reply's ancestor");
@@ -185,37 +185,22 @@ async fn parent_id(ctx: &AppContext, uri: &str, budget: &mut usize) -> Option<St
     result
 }
 
-/// Stores a remote post (if new) with its mentions and hashtags.
-async fn store_post(ctx: &AppContext, post: IncomingPost) -> Result<Status> {
-    let mut conn = ctx.pool.get().await?;
-    store_post_in(&mut conn, ctx, post).await
-}
-
-pub async fn store_post_in(conn: &mut AsyncPgConnection, ctx: &AppContext, mut post: IncomingPost) -> Result<Status> {
-    if post.form.in_reply_to_id.is_none() {
-        if let Some(parent_uri) = &post.form.in_reply_to_uri {
-            if let Some((_, id)) = ctx.urls.local_status(parent_uri) {
-                post.form.in_reply_to_id = Status::find(conn, StatusId(id)).await?.map(|s| s.id);
-            } else if let Some(parent) = Status::find_by_uri(conn, parent_uri).await? {
-                post.form.in_reply_to_id = Some(parent.id);
+/// Stores a post fetched from its origin (a reply's ancestor, a boost's original),
+/// through the same path as a received one; its stored id (new or not).
+pub async fn store_post(ctx: &AppContext, mut post: IncomingPost) -> Result<StatusId> {
+    let mentions = {
+        let mut conn = ctx.pool.get().await?;
+        if post.form.in_reply_to_id.is_none() {
+            // A parent of ours is named by its URL, not a stored uri: resolve it here
+            // (a remote parent is found by the store itself).
+            if let Some((_, id)) = post.form.in_reply_to_uri.as_deref().and_then(|u| ctx.urls.local_status(u)) {
+                post.form.in_reply_to_id = Status::find(&mut conn, StatusId(id)).await?.map(|s| s.id);
             }
         }
-    }
-    if let Some(parent) = post.form.in_reply_to_id {
-        post.form.in_reply_to_account_id = Status::find(conn, parent).await?.map(|s| s.account_id);
-    }
-    let status = Status::insert(conn, &post.form).await?;
-    if status.id != post.form.id {
-        // Already stored: a repeat changes nothing.
-        return Ok(status);
-    }
-    let mentioned = mentioned_accounts(conn, ctx, &post.mentions).await?;
-    Status::add_mentions(conn, status.id, &mentioned).await?;
-    Status::add_tags(conn, status.id, &post.hashtags).await?;
-    if let Some(uri) = &status.uri {
-        Status::adopt_replies(conn, &status, uri).await?;
-    }
-    Ok(status)
+        mentioned_accounts(&mut conn, ctx, &post.mentions).await?
+    };
+    let received = ReceivedPost { activity_uri: None, form: post.form, mentions, tags: post.hashtags };
+    services::statuses::receive_post(ctx, received).await?.id().ok_or_else(|| Error::internal(anyhow::anyhow!("a fetched post was not stored")))
 }
 
 /// The stored accounts among a post's `Mention` hrefs (ours, and remote ones we know).
@@ -235,7 +220,7 @@ async fn mentioned_accounts(conn: &mut AsyncPgConnection, ctx: &AppContext, href
     Ok(ids)
 }
 
-pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
+pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Create) -> Result<()> {
     let actor_id = actor.uri.as_deref().unwrap_or_default();
     let mut object = activity.object.clone();
     if let Value::String(id) = &object {
@@ -269,13 +254,11 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
         post.form.in_reply_to_id = parent_id(ctx, uri, &mut budget).await;
         conn = ctx.pool.get().await?;
     }
-    if let Some(parent) = post.form.in_reply_to_id {
-        post.form.in_reply_to_account_id = Status::find(&mut conn, parent).await?.map(|s| s.account_id);
-    }
+    // The parent's author is filled in by the store.
     let mentioned = mentioned_accounts(&mut conn, ctx, &post.mentions).await?;
     drop(conn);
-    let received = crate::db::statuses::ReceivedPost { activity_uri: activity.id.clone(), form: post.form, mentions: mentioned, tags: post.hashtags };
-    if !ctx.posts.store(received).await? {
+    let received = ReceivedPost { activity_uri: Some(activity.id.clone()), form: post.form, mentions: mentioned, tags: post.hashtags };
+    if !services::statuses::receive_post(ctx, received).await?.is_new() {
         tracing::debug!(id = %activity.id, "activity or post already processed");
         return Ok(());
     }

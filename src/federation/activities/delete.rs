@@ -1,35 +1,32 @@
 //! `Delete`: of posts (ours leave a tombstone; theirs are removed) and of whole actors.
 
-use super::{once, outgoing};
+use super::outgoing;
 use crate::{
     context::AppContext,
     db::{accounts::Account, statuses::Status},
-    error::{Error, ErrorKind, Result},
+    error::Result,
     federation::{
-        protocol::{activity::{IncomingActivity, OutgoingActivity}, context::PUBLIC, helpers::id_of},
+        protocol::{activities::{self as protocol, DeletedNote}, activity::OutgoingActivity, context::PUBLIC},
     },
+    services,
 };
-use serde_json::json;
 
 pub fn build(ctx: &AppContext, author: &Account, note_id: &str) -> OutgoingActivity {
     outgoing(
         "Delete",
         format!("{note_id}#delete"),
         ctx.urls.actor(&author.username),
-        json!({ "id": note_id, "type": "Tombstone", "atomUri": note_id }),
+        DeletedNote { id: note_id.to_string(), kind: "Tombstone", atom_uri: note_id.to_string() },
         vec![PUBLIC.to_string()],
         vec![],
     )
 }
 
-pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
-    let actor_id = actor.uri.clone().unwrap_or_default();
-    let Some(object_id) = id_of(&activity.object) else { return Ok(()) };
-    if object_id == actor_id {
-        once(ctx, &activity.id, async |conn| Ok(Account::delete(conn, actor.id).await?)).await?;
-        ctx.keys.remove_owner(&actor_id);
-        tracing::info!(actor = %actor_id, "actor deleted with everything of theirs");
-        return Ok(());
+/// Applied every time it arrives: deleting twice is harmless.
+pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Delete) -> Result<()> {
+    let object_id = activity.object;
+    if actor.uri.as_deref() == Some(object_id.as_str()) {
+        return services::accounts::delete_remote_actor(ctx, actor).await;
     }
     let status = {
         let mut conn = ctx.pool.get().await?;
@@ -39,10 +36,5 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
         tracing::debug!(id = %object_id, "delete of something we do not have ignored");
         return Ok(());
     };
-    if status.account_id != actor.id {
-        return Err(Error::new(ErrorKind::Forbidden, "only a post's author can delete it"));
-    }
-    once(ctx, &activity.id, async |conn| Ok(Status::delete_row(conn, status.id).await?)).await?;
-    tracing::info!(id = %object_id, "post deleted");
-    Ok(())
+    services::statuses::delete_received(ctx, actor, &status).await
 }

@@ -1,11 +1,12 @@
 //! `Like` (Mastodon's favourite).
 
-use super::{once, outgoing};
+use super::outgoing;
 use crate::{
     context::AppContext,
     db::{accounts::Account, statuses::Status, StatusId},
     error::Result,
-    federation::protocol::{activity::{IncomingActivity, OutgoingActivity}, helpers::id_of},
+    federation::protocol::{activities as protocol, activity::OutgoingActivity},
+    services,
 };
 use serde_json::Value;
 
@@ -21,19 +22,17 @@ pub fn build(ctx: &AppContext, liker: &Account, like_id: i64, status_uri: &str, 
 }
 
 /// Likes matter here only for our own posts.
-pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
-    let Some(object_id) = id_of(&activity.object) else { return Ok(()) };
+pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Like) -> Result<()> {
+    let object_id = activity.object;
     let Some((_, id)) = ctx.urls.local_status(&object_id) else {
         tracing::debug!(object = %object_id, "like of a post that is not ours ignored");
         return Ok(());
     };
-    let status = {
+    let (status, author) = {
         let mut conn = ctx.pool.get().await?;
-        Status::find(&mut conn, StatusId(id)).await?
+        let Some(status) = Status::find(&mut conn, StatusId(id)).await?.filter(|s| s.deleted_at.is_none()) else { return Ok(()) };
+        let Some(author) = Account::find(&mut conn, status.account_id).await? else { return Ok(()) };
+        (status, author)
     };
-    let Some(status) = status.filter(|s| s.deleted_at.is_none()) else { return Ok(()) };
-    let like_id = activity.id.clone();
-    once(ctx, &activity.id, async |conn| Ok(Status::favourite(conn, actor.id, status.id, Some(&like_id)).await?)).await?;
-    tracing::info!(status = %status.id, actor = %actor.uri.as_deref().unwrap_or_default(), "like received");
-    Ok(())
+    services::statuses::favourite_received(ctx, actor, &status, &author, &activity.id).await
 }

@@ -1,20 +1,18 @@
 //! `Update`: edited posts, and changed profiles.
 
-use super::once;
 use crate::{
     context::AppContext,
     db::{accounts::Account, statuses::{Status, StatusEditForm}},
     error::{Error, ErrorKind, Result},
-    federation::{fetch, objects::note::incoming_note, protocol::activity::IncomingActivity, protocol::helpers::id_of},
+    federation::{fetch, objects::note::incoming_note, protocol::activities as protocol},
+    services,
 };
 use serde_json::Value;
 
 /// An `Update` of a local actor, after a profile change, to its followers.
 pub fn build_actor(ctx: &AppContext, account: &Account) -> crate::federation::protocol::activity::OutgoingActivity {
-    let mut actor = serde_json::to_value(crate::federation::objects::person::local_account_to_actor(account, &ctx.urls)).unwrap_or_default();
-    if let Some(map) = actor.as_object_mut() {
-        map.remove("@context");
-    }
+    // Embedded: the context is the activity's.
+    let actor = crate::federation::protocol::actor::Actor { context: None, ..crate::federation::objects::person::local_account_to_actor(account, &ctx.urls) };
     let mut activity = super::outgoing(
         "Update",
         format!("{}#updates/{}", ctx.urls.actor(&account.username), account.updated_at.timestamp_millis()),
@@ -23,20 +21,21 @@ pub fn build_actor(ctx: &AppContext, account: &Account) -> crate::federation::pr
         vec![crate::federation::protocol::context::PUBLIC.to_string()],
         vec![ctx.urls.followers(&account.username)],
     );
-    activity.context = crate::federation::protocol::context::actor_context();
+    activity.context = Some(crate::federation::protocol::context::actor_context());
     activity
 }
 
-pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
+pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Update) -> Result<()> {
     let actor_id = actor.uri.clone().unwrap_or_default();
-    let Some(object_id) = id_of(&activity.object) else { return Ok(()) };
+    let object_id = activity.object_id.clone();
     let kind = activity.object.get("type").and_then(Value::as_str).unwrap_or_default();
     if matches!(kind, "Person" | "Service" | "Application" | "Group" | "Organization") {
         if object_id != actor_id {
             return Err(Error::new(ErrorKind::Forbidden, "an actor can only update itself"));
         }
         let fetched = fetch::actor_from_document(activity.object.clone())?;
-        fetch::store_actor(ctx, &fetched).await?;
+        let stored = fetch::store_actor(ctx, &fetched).await?;
+        ctx.dispatch(services::events::Outcome::of(services::events::Event::ProfileUpdated { account: stored.id }));
         tracing::info!(actor = %actor_id, "profile updated");
         return Ok(());
     }
@@ -62,13 +61,7 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
         title: post.form.title.clone(),
         edited_at: Some(updated.map(|u| u.with_timezone(&chrono::Utc)).unwrap_or_else(chrono::Utc::now)),
     };
-    let hashtags = post.hashtags.clone();
-    once(ctx, &activity.id, async |conn| {
-        Status::edit(conn, status.id, &form).await?;
-        Status::set_tags(conn, status.id, &hashtags).await?;
-        Ok(())
-    })
-    .await?;
+    services::statuses::edit_received(ctx, actor, &status, &form, &post.hashtags).await?;
     tracing::info!(id = %object_id, "post edited");
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::{
     error::{Error, Result},
     federation::protocol::{
         context::{ACTIVITYSTREAMS, PUBLIC},
-        note::{IncomingNote, Note},
+        note::{IncomingNote, Note, Replies, RepliesPage, Tag},
     },
     urls::Urls,
 };
@@ -44,31 +44,6 @@ pub fn addressing(visibility: Visibility, followers: &str, mentioned: &[String])
     }
 }
 
-/// The actor id of an account (ours derived, theirs stored).
-pub fn actor_id(account: &Account, urls: &Urls) -> String {
-    match &account.uri {
-        Some(uri) if !account.is_local() => uri.clone(),
-        _ => urls.actor(&account.username),
-    }
-}
-
-/// The page a person opens for an account.
-pub fn profile_url(account: &Account, urls: &Urls) -> String {
-    if account.is_local() {
-        urls.profile(&account.username)
-    } else {
-        account.url.clone().or_else(|| account.uri.clone()).unwrap_or_default()
-    }
-}
-
-/// The ActivityPub id of a stored status.
-pub fn status_uri(status: &Status, author: &Account, urls: &Urls) -> String {
-    match &status.uri {
-        Some(uri) => uri.clone(),
-        None => urls.status(&author.username, status.id),
-    }
-}
-
 /// One of our posts as the `Note` other servers fetch and receive.
 pub fn local_status_to_note(
     status: &Status,
@@ -78,27 +53,27 @@ pub fn local_status_to_note(
     in_reply_to: Option<String>,
     urls: &Urls,
 ) -> Note {
-    let mentioned_ids: Vec<String> = mentioned.iter().map(|a| actor_id(a, urls)).collect();
+    let mentioned_ids: Vec<String> = mentioned.iter().map(|a| urls.actor_id(a)).collect();
     let (to, cc) = addressing(status.visibility(), &urls.followers(&author.username), &mentioned_ids);
-    let mut tag: Vec<Value> = mentioned
+    let mut tag: Vec<Tag> = mentioned
         .iter()
         .map(|a| {
             let handle = match &a.domain {
                 Some(d) => format!("@{}@{d}", a.username),
                 None => format!("@{}@{}", a.username, urls.domain()),
             };
-            json!({ "type": "Mention", "href": actor_id(a, urls), "name": handle })
+            Tag { kind: "Mention", href: urls.actor_id(a), name: handle }
         })
         .collect();
-    tag.extend(tags.iter().map(|t| json!({ "type": "Hashtag", "href": urls.tag(t), "name": format!("#{t}") })));
+    tag.extend(tags.iter().map(|t| Tag { kind: "Hashtag", href: urls.tag(t), name: format!("#{t}") }));
     let id = urls.status(&author.username, status.id);
     Note {
         context: None,
-        replies: json!({
-            "id": format!("{id}/replies"),
-            "type": "Collection",
-            "first": { "type": "CollectionPage", "next": format!("{id}/replies?page=true"), "partOf": format!("{id}/replies"), "items": [] }
-        }),
+        replies: Replies {
+            id: format!("{id}/replies"),
+            kind: "Collection",
+            first: RepliesPage { kind: "CollectionPage", next: format!("{id}/replies?page=true"), part_of: format!("{id}/replies"), items: Vec::new() },
+        },
         kind: "Note",
         summary: (!status.spoiler_text.is_empty()).then(|| status.spoiler_text.clone()),
         in_reply_to,

@@ -21,12 +21,14 @@ pub struct IncomingActivity {
     pub cc: Vec<String>,
 }
 
-/// An activity we send. `object` is an id or an embedded object.
+/// An activity we send. `object` is an id or an embedded object, made from the wire
+/// types (`activities.rs`, `note.rs`, `actor.rs`). Embedded in another (an Undo), it
+/// has no context of its own.
 #[derive(Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct OutgoingActivity {
-    #[serde(rename = "@context")]
-    pub context: Value,
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
     pub id: String,
     #[serde(rename = "type")]
     pub kind: &'static str,

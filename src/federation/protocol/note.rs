@@ -70,8 +70,37 @@ pub struct Note {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_map: Option<BTreeMap<String, String>>,
     pub attachment: Vec<Value>,
-    pub tag: Vec<Value>,
-    pub replies: Value,
+    pub tag: Vec<Tag>,
+    pub replies: Replies,
+}
+
+/// A `Mention` (`href` the actor id, `name` `@user@host`) or a `Hashtag` (`href` the
+/// tag page, `name` `#tag`) of one of our notes.
+#[derive(Serialize, Debug, Clone)]
+pub struct Tag {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub href: String,
+    pub name: String,
+}
+
+/// The stub `replies` collection Mastodon sends with every note.
+#[derive(Serialize, Debug, Clone)]
+pub struct Replies {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub first: RepliesPage,
+}
+
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct RepliesPage {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub next: String,
+    pub part_of: String,
+    pub items: Vec<Value>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone)]

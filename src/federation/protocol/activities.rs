@@ -1,0 +1,169 @@
+//! The activities we understand, one struct per kind, as Lemmy keeps them. The inbox
+//! reads the envelope (`IncomingActivity`) first — it needs the actor to check the
+//! signature — then `Activity::from_incoming` checks the shape the kind requires: a
+//! known kind that is malformed is refused with a clear 400, an unknown kind is
+//! `Other` (accepted and ignored).
+//!
+//! Tolerant of what real servers send: `object` as an id or an embedded object,
+//! `to`/`cc` as a value or a list (the envelope's readers in `helpers.rs`).
+
+use super::{
+    activity::IncomingActivity,
+    helpers::id_of,
+};
+use crate::error::{Error, Result};
+use serde::Serialize;
+use serde_json::Value;
+
+/// `Follow`: `object` is the followed actor.
+#[derive(Debug, Clone)]
+pub struct Follow {
+    pub id: String,
+    pub object: String,
+}
+
+/// `Accept` or `Reject` of a Follow: `object` is the Follow, by id or embedded (some
+/// servers embed a Follow of their own making, which we match by its `actor`).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub id: String,
+    pub object: Value,
+}
+
+/// `Undo`: `object` is the undone activity, embedded (with its `type`) or by id.
+#[derive(Debug, Clone)]
+pub struct Undo {
+    pub id: String,
+    /// The undone activity's id.
+    pub undone: String,
+    /// Its type, when embedded ("" when only its id was sent).
+    pub undone_kind: String,
+    /// Its `object`'s id, when embedded.
+    pub undone_object: Option<String>,
+}
+
+/// `Create`: `object` is the post, embedded or by id (then fetched from its origin).
+#[derive(Debug, Clone)]
+pub struct Create {
+    pub id: String,
+    pub object: Value,
+}
+
+/// `Update`: `object` is the whole new version (a post or an actor), embedded.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub id: String,
+    pub object_id: String,
+    pub object: Value,
+}
+
+/// `Delete`: `object` is a post or the actor itself, by id or as a `Tombstone`.
+#[derive(Debug, Clone)]
+pub struct Delete {
+    pub id: String,
+    pub object: String,
+}
+
+/// `Like`: `object` is the liked post.
+#[derive(Debug, Clone)]
+pub struct Like {
+    pub id: String,
+    pub object: String,
+}
+
+/// `Announce`: `object` is the boosted post; `to`/`cc` give its visibility.
+#[derive(Debug, Clone)]
+pub struct Announce {
+    pub id: String,
+    pub object: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+}
+
+/// `Block`: `object` is the blocked actor.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub id: String,
+    pub object: String,
+}
+
+/// Every activity the inbox understands, dispatched by type.
+#[derive(Debug, Clone)]
+pub enum Activity {
+    Follow(Follow),
+    Accept(Answer),
+    Reject(Answer),
+    Undo(Undo),
+    Create(Create),
+    Update(Update),
+    Delete(Delete),
+    Like(Like),
+    Announce(Announce),
+    Block(Block),
+    /// A kind we do not act on (EmojiReact, Flag, Move, …): acknowledged, ignored.
+    Other { kind: String, id: String },
+}
+
+fn malformed(kind: &str, what: &str) -> Error {
+    Error::bad_request(format!("malformed {kind}: {what}"))
+}
+
+impl Activity {
+    /// The typed activity of a verified envelope; 400 when a known kind lacks what
+    /// it needs.
+    pub fn from_incoming(activity: IncomingActivity) -> Result<Activity> {
+        let IncomingActivity { id, kind, object, to, cc, .. } = activity;
+        let object_id = || id_of(&object).ok_or_else(|| malformed(&kind, "its object has no id"));
+        Ok(match kind.as_str() {
+            "Follow" => Activity::Follow(Follow { object: object_id()?, id }),
+            "Accept" | "Reject" => {
+                if id_of(&object).is_none() && object.get("actor").and_then(id_of).is_none() {
+                    return Err(malformed(&kind, "its object names no Follow"));
+                }
+                let answer = Answer { id, object };
+                if kind == "Accept" { Activity::Accept(answer) } else { Activity::Reject(answer) }
+            }
+            "Undo" => Activity::Undo(Undo {
+                undone: object_id()?,
+                undone_kind: object.get("type").and_then(Value::as_str).unwrap_or_default().to_string(),
+                undone_object: object.get("object").and_then(id_of),
+                id,
+            }),
+            "Create" => {
+                object_id()?;
+                Activity::Create(Create { id, object })
+            }
+            "Update" => {
+                if !object.is_object() {
+                    return Err(malformed(&kind, "its object is not embedded"));
+                }
+                Activity::Update(Update { object_id: object_id()?, id, object })
+            }
+            "Delete" => Activity::Delete(Delete { object: object_id()?, id }),
+            "Like" => Activity::Like(Like { object: object_id()?, id }),
+            "Announce" => Activity::Announce(Announce { object: object_id()?, id, to, cc }),
+            "Block" => Activity::Block(Block { object: object_id()?, id }),
+            _ => Activity::Other { kind, id },
+        })
+    }
+}
+
+/// A Follow as we embed it in Accept, Reject and Undo.
+#[derive(Serialize, Debug, Clone)]
+pub struct EmbeddedFollow {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub actor: String,
+    pub object: String,
+}
+
+/// What a deleted post leaves, as our `Delete` carries it (with Mastodon's `atomUri`).
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedNote {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub atom_uri: String,
+}
