@@ -173,16 +173,26 @@ pub async fn fetch_actor(ctx: &AppContext, url: &str) -> Result<FetchedActor> {
     Ok(fetched)
 }
 
+/// Stores a fetched actor. Keys cached for it are dropped (on every node) only when
+/// its keys changed: dropping them on every refresh would make the key just verified
+/// be fetched again (the key cache is filled right after this).
 pub async fn store_actor(ctx: &AppContext, fetched: &FetchedActor) -> Result<Account> {
     let mut conn = ctx.pool.get().await?;
+    let before = match &fetched.form.uri {
+        Some(uri) => Account::find_by_uri(&mut conn, uri).await?,
+        None => None,
+    };
     let account = Account::upsert_remote(&mut conn, &fetched.form).await.map_err(|e| match e {
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
             remote_failed(format!("another actor already uses the name {}@{}", fetched.form.username, fetched.form.domain.as_deref().unwrap_or("")))
         }
         other => Error::internal(other),
     })?;
-    let uri = account.uri.clone().unwrap_or_default();
-    ctx.dispatch(crate::services::events::Outcome::of(crate::services::events::Event::ActorRefreshed { account: account.id, uri }));
+    let keys_changed = before.is_some_and(|b| b.public_key_pem != account.public_key_pem || b.public_key_id != account.public_key_id);
+    if keys_changed {
+        let uri = account.uri.clone().unwrap_or_default();
+        ctx.dispatch(crate::services::events::Outcome::of(crate::services::events::Event::ActorRefreshed { account: account.id, uri }));
+    }
     Ok(account)
 }
 

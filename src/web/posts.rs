@@ -11,7 +11,6 @@ use crate::{
     context::AppContext,
     db::{pagination::Page, statuses::Visibility, timelines::{Origin, TagFilter}, StatusId},
     error::{Error, ErrorKind},
-    federation::objects::note::profile_url,
     services::{self, statuses::{NewPost, PostEdit}, status_views::StatusView},
 };
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -52,7 +51,7 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                 p.boosted { (tf(lang, Msg::BoostedBy, &[("name", shown_name(booster))])) }
             }
             p.meta {
-                a href=(profile_url(&shown.author, &ctx.urls)) { strong { (shown_name(&shown.author)) } }
+                a href=(ctx.urls.profile_url(&shown.author)) { strong { (shown_name(&shown.author)) } }
                 " " span.handle { (handle(ctx, &shown.author)) }
             }
             @if status.spoiler_text.is_empty() {
