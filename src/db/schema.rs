@@ -167,6 +167,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    home_feed (account_id, status_id) {
+        account_id -> Int8,
+        status_id -> Int8,
+    }
+}
+
 diesel::joinable!(mentions -> statuses (status_id));
 diesel::joinable!(status_tags -> statuses (status_id));
 diesel::joinable!(favourites -> statuses (status_id));
@@ -191,6 +198,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     oauth_apps,
     oauth_codes,
+    home_feed,
 );
 
 diesel::table! {
