@@ -64,12 +64,21 @@ pub type HomeQuery<'a> = diesel::dsl::IntoBoxed<
 /// its primary key whatever the viewer follows: the live query over `statuses` had
 /// to skip thousands of rows per page for a reader of quiet accounts.
 pub fn home_query<'a>(viewer: AccountId, page: Page) -> HomeQuery<'a> {
-    let q = home_feed::table
+    let mut q = home_feed::table
         .inner_join(statuses::table.on(statuses::id.eq(home_feed::status_id)))
         .select(Status::as_select())
         .into_boxed()
         .filter(home_feed::account_id.eq(viewer))
         .filter(statuses::deleted_at.is_null());
+    // The page's bounds on `statuses.id` too: PostgreSQL does not carry a range across
+    // the join, and unbounded, a merge join walked `statuses` down from the newest row
+    // to reach a page deep in the past (74 ms instead of 0.2 ms).
+    if let Some(max) = page.max_id {
+        q = q.filter(statuses::id.lt(max));
+    }
+    if let Some(min) = page.lower() {
+        q = q.filter(statuses::id.gt(min));
+    }
     paginate!(q, home_feed::status_id, page)
 }
 
