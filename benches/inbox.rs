@@ -1,10 +1,12 @@
 //! Inbox intake benchmark: pre-signed `Create` activities from 1,000 remote actors
 //! (their keys already known), posted over real HTTP to a `staffroom serve` process,
-//! accepted and stored end to end. Prints activities per second, p50/p99 latency,
-//! and this machine's RSA-2048 verify rate (OpenSSL, one core) measured in the same
-//! run, with the ratio between them.
+//! accepted and stored end to end. Runs twice: first with the server logging as a
+//! real `serve` does (`RUST_LOG` unset, so `info`: a text line per request), then
+//! quiet (`RUST_LOG=warn`), to show what logging costs. Prints activities per second,
+//! p50/p99 latency, log lines written, and this machine's RSA-2048 verify rate
+//! (OpenSSL, one core) measured in the same run, with the ratio between them.
 //!
-//! Run: `scripts/bench inbox`.
+//! Run: `scripts/bench inbox` (`STAFFROOM_BENCH_SCALE=0.1` for a short check).
 
 mod support;
 
@@ -18,7 +20,6 @@ use std::{
 };
 
 const ACTORS: usize = 1000;
-const ACTIVITIES: usize = 20_000;
 const CONCURRENCY: usize = 64;
 /// Distinct key pairs shared among the actors: verifying costs the same, and
 /// generating 1,000 RSA keys would take longer than the benchmark.
@@ -38,27 +39,6 @@ fn verify_rate() -> f64 {
         n += 1;
     }
     n as f64 / start.elapsed().as_secs_f64()
-}
-
-/// CPU seconds used so far by a process (user + system), from /proc.
-fn process_cpu(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// CPU seconds of every PostgreSQL process on the machine.
-fn postgres_cpu() -> f64 {
-    let mut total = 0.0;
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        if comm.trim() == "postgres" {
-            total += process_cpu(pid);
-        }
-    }
-    total
 }
 
 fn main() {
@@ -120,28 +100,86 @@ async fn bench(db_url: String) {
         }
     }
 
+    let activities = (20_000.0 * support::scale()) as usize;
+    println!("Load average (1, 5, 15 min) before the runs: {}", support::load());
+    let mut results = Vec::new();
+    for (run, (label, extra)) in [
+        ("default: RUST_LOG unset (info, as `serve`), text lines", vec![]),
+        ("quiet: RUST_LOG=warn", vec![("RUST_LOG", "warn")]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        println!();
+        println!("Run {}: logging {label}", run + 1);
+        let figures = intake(&db_url, &pool, &keys, host, run, activities, &extra).await;
+        figures.print(verifies);
+        results.push((label, figures));
+    }
+    println!();
+    println!("Summary (load average now {}):", support::load());
+    for (label, f) in &results {
+        println!("  {:>6.0} activities/s, p99 {:>5.1} ms   logging {label}", f.rate, f.p99_ms);
+    }
+}
+
+struct Figures {
+    accepted: usize,
+    failures: usize,
+    stored: i64,
+    activities: usize,
+    seconds: f64,
+    rate: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    log_lines: u64,
+    cpu: (f64, f64, f64),
+}
+
+impl Figures {
+    fn print(&self, verifies: f64) {
+        println!("  activities accepted:        {} ({} failures)", self.accepted, self.failures);
+        println!("  posts stored by this run:   {} of {}", self.stored, self.activities);
+        println!("  time:                       {:.2} s", self.seconds);
+        println!("  activities per second:      {:.0}", self.rate);
+        println!("  latency p50 / p99:          {:.1} / {:.1} ms", self.p50_ms, self.p99_ms);
+        println!("  log lines written:          {}", self.log_lines);
+        println!("  CPU seconds: server {:.1}, PostgreSQL {:.1}, load generator {:.1}", self.cpu.0, self.cpu.2, self.cpu.1);
+        println!("  RSA-2048 verify (1 core):   {verifies:.0}/s");
+        println!("  ratio:                      {:.2} (activities/s ÷ one core's verifies/s)", self.rate / verifies);
+    }
+}
+
+/// One run: a server started with `extra` settings takes `activities` signed
+/// activities (ids unique to `run`), the first `ACTORS` of them to warm up.
+async fn intake(db_url: &str, pool: &db::DbPool, keys: &[PKey<Private>], host: &str, run: usize, activities: usize, extra: &[(&str, &str)]) -> Figures {
     // The server under test: the release binary, its own process.
-    // All 20,000 activities come from one host: measure intake, not the rate limit.
-    let server = support::Server::start(&db_url, &[("STAFFROOM_INBOX_RATE_PER_HOST", "1000000")]).await;
+    // All activities come from one host: measure intake, not the rate limit.
+    let mut settings = vec![("STAFFROOM_INBOX_RATE_PER_HOST", "1000000")];
+    settings.extend_from_slice(extra);
+    let server = support::Server::start(db_url, &settings).await;
     let domain = server.domain.clone();
     // Idle connections are dropped before the server's keep-alive timeout closes them.
     let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).pool_idle_timeout(Duration::from_secs(2)).build().unwrap();
 
-    println!("Signing {ACTIVITIES} activities ...");
+    println!("Signing {activities} activities ...");
     let inbox = format!("http://{domain}/inbox");
     let date = signatures::http_date(chrono::Utc::now());
-    let requests: Vec<(String, String, String)> = (0..ACTIVITIES)
+    let requests: Vec<(String, String, String)> = (0..activities)
         .map(|n| {
+            if n > 0 && n % 5000 == 0 {
+                println!("  signed {n} of {activities}");
+            }
             let actor = format!("https://{host}/users/t{}", n % ACTORS);
             let body = json!({
                 "@context": "https://www.w3.org/ns/activitystreams",
-                "id": format!("{actor}/statuses/{n}/activity"),
+                "id": format!("{actor}/statuses/{run}-{n}/activity"),
                 "type": "Create",
                 "actor": actor,
                 "to": ["https://www.w3.org/ns/activitystreams#Public"],
                 "cc": [format!("{actor}/followers")],
                 "object": {
-                    "id": format!("{actor}/statuses/{n}"),
+                    "id": format!("{actor}/statuses/{run}-{n}"),
                     "type": "Note",
                     "attributedTo": actor,
                     "content": format!("<p>Lesson idea number {n}: <a href=\"https://{host}/tags/edchat\" class=\"mention hashtag\">#edchat</a></p>"),
@@ -163,7 +201,6 @@ async fn bench(db_url: String) {
             (body, digest, signature)
         })
         .collect();
-
     // Warm the key cache and connections with the first 1,000 (one per actor), then measure the rest.
     let requests = Arc::new(requests);
     let send = |range: std::ops::Range<usize>| {
@@ -223,39 +260,46 @@ async fn bench(db_url: String) {
             (latencies, failures)
         }
     };
+    let stored_before = count_statuses(pool).await;
     send(0..ACTORS).await;
-    println!("Posting {} activities with {CONCURRENCY} connections ...", ACTIVITIES - ACTORS);
-    let cpu_before = (process_cpu(server.child.id()), process_cpu(std::process::id()), postgres_cpu());
+    println!("Posting {} activities with {CONCURRENCY} connections ...", activities - ACTORS);
+    let cpu_before = (server.cpu(), support::process_cpu(std::process::id()), support::postgres_cpu());
+    let lines_before = server.log_lines();
     let started = Instant::now();
-    let (mut latencies, failures) = send(ACTORS..ACTIVITIES).await;
+    let (mut latencies, failures) = send(ACTORS..activities).await;
     let elapsed = started.elapsed();
     let cpu = (
-        process_cpu(server.child.id()) - cpu_before.0,
-        process_cpu(std::process::id()) - cpu_before.1,
-        postgres_cpu() - cpu_before.2,
+        server.cpu() - cpu_before.0,
+        support::process_cpu(std::process::id()) - cpu_before.1,
+        support::postgres_cpu() - cpu_before.2,
     );
+    // Lines still in the pipe are counted too.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log_lines = server.log_lines() - lines_before;
     latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)];
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
-
-    let stored: i64 = {
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = pool.get().await.unwrap();
-        diesel::sql_query("SELECT count(*) AS n FROM statuses").get_result::<N>(&mut conn).await.unwrap().n
-    };
+    let stored = count_statuses(pool).await - stored_before;
     server.stop();
+    Figures {
+        accepted: latencies.len(),
+        failures,
+        stored,
+        activities,
+        seconds: elapsed.as_secs_f64(),
+        rate,
+        p50_ms: support::percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        p99_ms: support::percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        log_lines,
+        cpu,
+    }
+}
 
-    println!();
-    println!("  activities accepted:        {} ({failures} failures)", latencies.len());
-    println!("  posts stored in all:        {stored} of {ACTIVITIES}");
-    println!("  time:                       {:.2} s", elapsed.as_secs_f64());
-    println!("  activities per second:      {rate:.0}");
-    println!("  latency p50 / p99:          {:.1} / {:.1} ms", pct(0.5).as_secs_f64() * 1e3, pct(0.99).as_secs_f64() * 1e3);
-    println!("  CPU seconds: server {:.1}, PostgreSQL {:.1}, load generator {:.1}", cpu.0, cpu.2, cpu.1);
-    println!("  RSA-2048 verify (1 core):   {verifies:.0}/s");
-    println!("  ratio:                      {:.2} (activities/s ÷ one core's verifies/s)", rate / verifies);
+async fn count_statuses(pool: &db::DbPool) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = pool.get().await.unwrap();
+    diesel::sql_query("SELECT count(*) AS n FROM statuses").get_result::<N>(&mut conn).await.unwrap().n
 }

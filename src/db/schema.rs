@@ -168,6 +168,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    home_feed (account_id, status_id) {
+        account_id -> Int8,
+        status_id -> Int8,
+    }
+}
+
 diesel::joinable!(mentions -> statuses (status_id));
 diesel::joinable!(status_tags -> statuses (status_id));
 diesel::joinable!(favourites -> statuses (status_id));
@@ -193,6 +200,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_apps,
     oauth_codes,
     web_sessions,
+    home_feed,
 );
 
 diesel::table! {

@@ -4,8 +4,8 @@
 
 use super::{
     pagination::Page,
-    schema::{bookmarks, favourites, follows, mentions, status_tags, statuses},
-    statuses::{Status, Visibility},
+    schema::{bookmarks, favourites, home_feed, status_tags, statuses},
+    statuses::Status,
     AccountId,
 };
 use crate::paginate;
@@ -44,23 +44,45 @@ fn visible_public<'a>(viewer: Option<AccountId>, origin: Origin) -> BoxedStatuse
     q.filter(super::visibility::visible_to(viewer))
 }
 
+/// The statement behind a home page, as the server runs it; public so that
+/// `benches/timeline.rs` can print the plan of this very SQL.
+pub type HomeQuery<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Select<
+        diesel::dsl::InnerJoinOn<home_feed::table, statuses::table, diesel::dsl::Eq<statuses::id, home_feed::status_id>>,
+        diesel::dsl::AsSelect<Status, Pg>,
+    >,
+    Pg,
+>;
+
 /// Home: the viewer's own posts and boosts, those of accounts it follows (not their
-/// direct messages to others) and posts mentioning it.
-pub async fn home(conn: &mut AsyncPgConnection, viewer: AccountId, page: Page) -> QueryResult<Vec<Status>> {
-    let followed = follows::table.filter(follows::account_id.eq(viewer)).filter(follows::accepted.eq(true)).select(follows::target_account_id);
-    let mentioning = mentions::table.filter(mentions::account_id.eq(viewer)).select(mentions::status_id);
-    let q = statuses::table
-        .filter(statuses::deleted_at.is_null())
-        .filter(
-            statuses::account_id
-                .eq(viewer)
-                .or(statuses::account_id.eq_any(followed).and(statuses::visibility.lt(Visibility::Direct as i16)))
-                .or(statuses::id.eq_any(mentioning)),
-        )
-        .filter(super::visibility::visible_to(Some(viewer)))
+/// direct messages to others) and posts mentioning it. Triggers keep that list in
+/// `home_feed` (migration `2026-12-02-000020_home_feed`), so a page is one range of
+/// its primary key whatever the viewer follows: the live query over `statuses` had
+/// to skip thousands of rows per page for a reader of quiet accounts.
+pub fn home_query<'a>(viewer: AccountId, page: Page) -> HomeQuery<'a> {
+    let mut q = home_feed::table
+        .inner_join(statuses::table.on(statuses::id.eq(home_feed::status_id)))
         .select(Status::as_select())
-        .into_boxed();
-    Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
+        .into_boxed()
+        .filter(home_feed::account_id.eq(viewer))
+        .filter(statuses::deleted_at.is_null())
+        // What home selects is the feed's business; who may see it, the visibility rule's.
+        .filter(super::visibility::visible_to(Some(viewer)));
+    // The page's bounds on `statuses.id` too: PostgreSQL does not carry a range across
+    // the join, and unbounded, a merge join walked `statuses` down from the newest row
+    // to reach a page deep in the past (74 ms instead of 0.2 ms).
+    if let Some(max) = page.max_id {
+        q = q.filter(statuses::id.lt(max));
+    }
+    if let Some(min) = page.lower() {
+        q = q.filter(statuses::id.gt(min));
+    }
+    paginate!(q, home_feed::status_id, page)
+}
+
+pub async fn home(conn: &mut AsyncPgConnection, viewer: AccountId, page: Page) -> QueryResult<Vec<Status>> {
+    Ok(page.finish(home_query(viewer, page).load(conn).await?))
 }
 
 /// The public timeline: public posts, no boosts, no replies to others.

@@ -1,0 +1,10 @@
+DROP TRIGGER home_feed_follows_changed ON follows;
+DROP TRIGGER home_feed_mentions_changed ON mentions;
+DROP TRIGGER home_feed_status_changed ON statuses;
+DROP TRIGGER home_feed_status_inserted ON statuses;
+DROP FUNCTION home_feed_follows_changed();
+DROP FUNCTION home_feed_mentions_changed();
+DROP FUNCTION home_feed_status_changed();
+DROP FUNCTION home_feed_status_inserted();
+DROP FUNCTION home_feed_add(BIGINT[]);
+DROP TABLE home_feed;
