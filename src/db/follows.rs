@@ -100,60 +100,9 @@ impl Follow {
         .await
     }
 
-    pub async fn count_followers(conn: &mut AsyncPgConnection, target: AccountId) -> QueryResult<i64> {
-        follows::table.filter(follows::target_account_id.eq(target)).filter(follows::accepted.eq(true)).select(count_star()).get_result(conn).await
-    }
-
     /// Follow requests waiting for `target`'s answer.
     pub async fn count_requests(conn: &mut AsyncPgConnection, target: AccountId) -> QueryResult<i64> {
         follows::table.filter(follows::target_account_id.eq(target)).filter(follows::accepted.eq(false)).select(count_star()).get_result(conn).await
-    }
-
-    pub async fn count_following(conn: &mut AsyncPgConnection, follower: AccountId) -> QueryResult<i64> {
-        follows::table.filter(follows::account_id.eq(follower)).filter(follows::accepted.eq(true)).select(count_star()).get_result(conn).await
-    }
-
-    /// An account's followers (accepted, or pending requests), newest first.
-    pub async fn followers_page(
-        conn: &mut AsyncPgConnection,
-        target: AccountId,
-        accepted: bool,
-        max_id: Option<i64>,
-        limit: i64,
-    ) -> QueryResult<Vec<(Follow, Account)>> {
-        let mut query = follows::table
-            .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
-            .filter(follows::target_account_id.eq(target))
-            .filter(follows::accepted.eq(accepted))
-            .select((Follow::as_select(), Account::as_select()))
-            .order(follows::id.desc())
-            .limit(limit)
-            .into_boxed();
-        if let Some(max_id) = max_id {
-            query = query.filter(follows::id.lt(max_id));
-        }
-        query.load(conn).await
-    }
-
-    /// The accounts `follower` follows (accepted), newest first.
-    pub async fn following_page(
-        conn: &mut AsyncPgConnection,
-        follower: AccountId,
-        max_id: Option<i64>,
-        limit: i64,
-    ) -> QueryResult<Vec<(Follow, Account)>> {
-        let mut query = follows::table
-            .inner_join(accounts::table.on(accounts::id.eq(follows::target_account_id)))
-            .filter(follows::account_id.eq(follower))
-            .filter(follows::accepted.eq(true))
-            .select((Follow::as_select(), Account::as_select()))
-            .order(follows::id.desc())
-            .limit(limit)
-            .into_boxed();
-        if let Some(max_id) = max_id {
-            query = query.filter(follows::id.lt(max_id));
-        }
-        query.load(conn).await
     }
 }
 
