@@ -1,7 +1,6 @@
 //! The `follows` and `blocks` tables.
 
 use super::{
-    accounts::Account,
     schema::{accounts, blocks, follows},
     AccountId,
 };
