@@ -72,12 +72,22 @@ pub async fn counts(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryRes
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    // Each count is one grouped scan for all the ids (`= ANY`), which reaches the
+    // partial indexes of migration 2026-12-02-000041 for however many ids; counted
+    // per id in subqueries, PostgreSQL scanned `follows` once per account whenever a
+    // few readers owned most follows (4-5 ms for a page of 20 authors).
     diesel::sql_query(
         "SELECT a.id,
-                (SELECT count(*) FROM follows f WHERE f.target_account_id = a.id AND f.accepted) AS followers,
-                (SELECT count(*) FROM follows f WHERE f.account_id = a.id AND f.accepted) AS following,
-                (SELECT count(*) FROM statuses s WHERE s.account_id = a.id AND s.visibility <= 1 AND s.deleted_at IS NULL) AS statuses
-         FROM unnest($1::bigint[]) AS a(id)",
+                COALESCE(fr.n, 0) AS followers,
+                COALESCE(fg.n, 0) AS following,
+                COALESCE(st.n, 0) AS statuses
+         FROM unnest($1::bigint[]) AS a(id)
+         LEFT JOIN (SELECT target_account_id AS id, count(*) AS n FROM follows
+                    WHERE accepted AND target_account_id = ANY($1) GROUP BY target_account_id) fr ON fr.id = a.id
+         LEFT JOIN (SELECT account_id AS id, count(*) AS n FROM follows
+                    WHERE accepted AND account_id = ANY($1) GROUP BY account_id) fg ON fg.id = a.id
+         LEFT JOIN (SELECT account_id AS id, count(*) AS n FROM statuses
+                    WHERE visibility <= 1 AND deleted_at IS NULL AND account_id = ANY($1) GROUP BY account_id) st ON st.id = a.id",
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(ids.iter().map(|i| i.0).collect::<Vec<_>>())
     .load(conn)
