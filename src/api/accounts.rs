@@ -82,24 +82,20 @@ pub async fn lookup(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Lookup
 }
 
 async fn relationship(ctx: &AppContext, me: &Account, other: &Account) -> Result<Value> {
-    let mut conn = ctx.pool.get().await?;
-    let mine = Follow::find(&mut conn, me.id, other.id).await?;
-    let theirs = Follow::find(&mut conn, other.id, me.id).await?;
-    let blocking = crate::db::follows::Block::exists(&mut conn, me.id, other.id).await?;
-    let notifying = mine.as_ref().is_some_and(|f| f.accepted) && crate::db::account_lists::notifies(&mut conn, me.id, other.id).await?;
+    let r = services::relationships::between(ctx, me, other).await?;
     Ok(json!({
         "id": other.id.to_string(),
-        "following": mine.as_ref().is_some_and(|f| f.accepted),
-        "showing_reblogs": mine.as_ref().is_some_and(|f| f.accepted),
-        "notifying": notifying,
+        "following": r.following,
+        "showing_reblogs": r.following,
+        "notifying": r.notifying,
         "languages": null,
-        "followed_by": theirs.as_ref().is_some_and(|f| f.accepted),
-        "blocking": blocking,
+        "followed_by": r.followed_by,
+        "blocking": r.blocking,
         "blocked_by": false,
         "muting": false,
         "muting_notifications": false,
-        "requested": mine.as_ref().is_some_and(|f| !f.accepted),
-        "requested_by": theirs.as_ref().is_some_and(|f| !f.accepted),
+        "requested": r.requested,
+        "requested_by": r.requested_by,
         "domain_blocking": false,
         "endorsed": false,
         "note": "",
