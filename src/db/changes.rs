@@ -8,8 +8,16 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 /// is the instance's own, so the name needs no instance part.
 pub const CHANNEL: &str = "staffroom_changes";
 
+/// The channel the `notify()` trigger function announces each notification it
+/// writes on (`<account_id>:<notification_id>`, at commit).
+pub const NOTIFICATIONS_CHANNEL: &str = "staffroom_notifications";
+
 pub async fn listen(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
     diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(conn).await.map(drop)
+}
+
+pub async fn listen_for_notifications(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
+    diesel::sql_query(format!("LISTEN {NOTIFICATIONS_CHANNEL}")).execute(conn).await.map(drop)
 }
 
 /// Sends `payload` to every listener; inside a transaction, at its commit, and

@@ -114,11 +114,9 @@ fn invalidate(ctx: &AppContext, event: &Event) {
     }
 }
 
-/// The channel the `notify()` trigger function announces notifications on.
-pub const NOTIFICATIONS_CHANNEL: &str = "staffroom_notifications";
 
 /// Listens for the notifications the database triggers write (announced at commit as
-/// `<account_id>:<notification_id>`) and dispatches each as [`Event::Notified`], so
+/// `<account_id>:<notification_id>` on `db::changes::NOTIFICATIONS_CHANNEL`) and dispatches each as [`Event::Notified`], so
 /// a notification from the inbox's batched insert streams like any other. Runs on a
 /// connection of its own until `stop`; reconnects after a second when it drops.
 pub fn listen_for_notifications(ctx: AppContext, database_url: String, mut stop: tokio::sync::watch::Receiver<bool>) {
@@ -141,10 +139,10 @@ pub fn listen_for_notifications(ctx: AppContext, database_url: String, mut stop:
 }
 
 async fn listen(ctx: &AppContext, database_url: &str) -> anyhow::Result<()> {
-    use diesel_async::{AsyncConnection, RunQueryDsl};
+    use diesel_async::AsyncConnection;
     use futures_core::Stream;
     let mut conn = diesel_async::AsyncPgConnection::establish(database_url).await?;
-    diesel::sql_query(format!("LISTEN {NOTIFICATIONS_CHANNEL}")).execute(&mut conn).await?;
+    crate::db::changes::listen_for_notifications(&mut conn).await?;
     let mut stream = std::pin::pin!(conn.notifications_stream());
     while let Some(notification) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
         let notification = notification?;
