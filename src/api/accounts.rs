@@ -5,7 +5,6 @@ use crate::{
     context::AppContext,
     db::{accounts::Account, follows::Follow},
     error::{Error, Result},
-    federation::fetch,
     services,
 };
 use actix_web::{web, HttpResponse};
@@ -36,9 +35,9 @@ async fn credential_entity(ctx: &AppContext, user: &crate::db::users::User, acco
     let mut value = entity(ctx, account).await?;
     let requests = Follow::count_requests(&mut *ctx.pool.get().await?, account.id).await?;
     value["source"] = json!({
-        "privacy": "public",
+        "privacy": crate::db::statuses::Visibility::from_i16(user.default_visibility).as_str(),
         "sensitive": false,
-        "language": null,
+        "language": user.language,
         "note": account.note,
         "fields": [],
         "follow_requests_count": requests,
@@ -167,55 +166,20 @@ pub struct Search {
     resolve: Option<String>,
 }
 
-/// Accounts by `@name@host` or actor URL; with `resolve=true`, unknown ones are looked
-/// up on their servers (WebFinger, signed fetch).
+/// Accounts by `@name@host`, actor URL or local name, posts by URL, and hashtags
+/// (services::search, which the web's `/search` asks too); with `resolve=true`,
+/// unknown accounts and posts are looked up on their servers.
 pub async fn search(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Search>) -> Result<HttpResponse> {
     auth.require("read:search")?;
     let resolve = q.resolve.as_deref().is_some_and(|r| r == "true" || r == "1");
-    let query = q.q.trim();
-    let mut accounts = Vec::new();
-    let mut statuses = Vec::new();
-    if query.starts_with("https://") || query.starts_with("http://") {
-        let known = {
-            let mut conn = ctx.pool.get().await?;
-            Account::find_by_uri(&mut conn, query).await?
-        };
-        match known {
-            Some(a) => accounts.push(a),
-            None => {
-                if let Some(view) = services::status_views::find_by_url(&ctx, &auth.account, query, resolve).await? {
-                    statuses.push(view);
-                } else if resolve {
-                    if let Some(name) = ctx.urls.local_username(query) {
-                        accounts.extend(services::accounts::find_local_account(&ctx.pool, name).await.ok());
-                    } else if let Ok(a) = fetch::resolve_actor(&ctx, query).await {
-                        accounts.push(a);
-                    }
-                }
-            }
-        }
-    } else {
-        let acct = query.trim_start_matches('@');
-        if let Some((user, domain)) = acct.split_once('@') {
-            let found = if resolve {
-                fetch::webfinger(&ctx, user, domain).await.ok()
-            } else {
-                let mut conn = ctx.pool.get().await?;
-                Account::find_remote(&mut conn, user, domain).await?
-            };
-            accounts.extend(found);
-        } else if let Ok(a) = services::accounts::find_local_account(&ctx.pool, acct).await {
-            accounts.push(a);
-        }
+    let found = services::search::search(&ctx, &auth.account, &q.q, resolve).await?;
+    let mut accounts = Vec::with_capacity(found.accounts.len());
+    for a in &found.accounts {
+        accounts.push(entity(&ctx, a).await?);
     }
-    let mut out = Vec::new();
-    for a in &accounts {
-        if services::visibility::may_see_account(&mut *ctx.pool.get().await?, a).await? {
-            out.push(entity(&ctx, a).await?);
-        }
-    }
-    let statuses: Vec<Value> = statuses.iter().map(|s| super::entities::status::status(s, &ctx.urls)).collect();
-    Ok(HttpResponse::Ok().json(json!({ "accounts": out, "statuses": statuses, "hashtags": [] })))
+    let statuses: Vec<Value> = found.statuses.iter().map(|s| super::entities::status::status(s, &ctx.urls)).collect();
+    let hashtags: Vec<Value> = found.hashtags.iter().map(|t| json!({ "name": t, "url": ctx.urls.tag(t), "history": [] })).collect();
+    Ok(HttpResponse::Ok().json(json!({ "accounts": accounts, "statuses": statuses, "hashtags": hashtags })))
 }
 
 #[derive(Deserialize, Default)]

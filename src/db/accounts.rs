@@ -72,6 +72,20 @@ impl Account {
             .optional()
     }
 
+    /// Local accounts whose username starts with `prefix` (any letter case), in
+    /// order of username; `accounts_local_username_prefix` serves it.
+    pub async fn local_by_prefix(conn: &mut AsyncPgConnection, prefix: &str, limit: i64) -> QueryResult<Vec<Account>> {
+        let escaped = prefix.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        accounts::table
+            .filter(accounts::domain.is_null())
+            .filter(lower(accounts::username).like(format!("{escaped}%")))
+            .order(lower(accounts::username))
+            .limit(limit)
+            .select(Account::as_select())
+            .load(conn)
+            .await
+    }
+
     pub async fn count_local(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
         accounts::table.filter(accounts::domain.is_null()).select(count_star()).get_result(conn).await
     }

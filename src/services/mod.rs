@@ -9,6 +9,7 @@ pub mod oauth;
 pub mod notifications;
 pub mod published;
 pub mod relationships;
+pub mod search;
 pub mod sessions;
 pub mod status_views;
 pub mod statuses;

@@ -1,0 +1,1 @@
+DROP INDEX accounts_local_username_prefix;
