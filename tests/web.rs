@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{api, TestApp};
+use common::{api, eventually, TestApp};
 use reqwest::{header, Response};
 
 /// A browser: its session cookie, if it has one.
@@ -350,7 +350,10 @@ async fn check_headers(page: &str, res: Response) {
     assert!(h.get(header::REFERRER_POLICY).is_some(), "{page} has a Referrer-Policy");
     assert_eq!(h.get(header::X_CONTENT_TYPE_OPTIONS).map(|v| v.to_str().unwrap()), Some("nosniff"), "{page}");
     let html = res.text().await.unwrap();
-    assert!(!html.contains("<style") && !html.contains("<script") && !html.contains(" style="), "{page} has no inline styles or scripts");
+    // The one script allowed is ours, from its file, with nothing inline.
+    let ours = html.split("<script").skip(1).all(|tag| tag.starts_with(r#" src="/assets/staffroom.js?v="#) && tag.split('>').nth(1).is_some_and(|rest| rest.starts_with("</script")));
+    assert!(ours, "{page} has no inline scripts");
+    assert!(!html.contains("<style") && !html.contains(" style=") && !html.contains(" onclick=") && !html.contains(" onload="), "{page} has no inline styles or handlers");
     assert!(html.contains(r#"<link rel="stylesheet" href="/assets/staffroom.css?v="#), "{page}");
 }
 
@@ -574,4 +577,467 @@ async fn changing_the_password_signs_out_the_other_browsers() {
     assert_eq!(location(&phone.get("/home").await), "/auth/sign_in", "the others are signed out");
     assert_eq!(Browser::new(&app).sign_in("ada", &password).await.status(), 401, "the old password is gone");
     assert_eq!(Browser::new(&app).sign_in("ada", new).await.status(), 303);
+}
+
+/// The `action` of the form whose button reads `label`.
+fn form_action(html: &str, label: &str) -> String {
+    let button = html.find(&format!(">{label}</button>")).unwrap_or_else(|| panic!("no button {label:?} in {html}"));
+    let form = html[..button].rfind("<form").unwrap();
+    let action = &html[form..button];
+    let start = action.find(r#"action=""#).unwrap() + r#"action=""#.len();
+    action[start..].split('"').next().unwrap().replace("&amp;", "&")
+}
+
+fn query(q: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).append_pair("q", q).finish()
+}
+
+const FEDERATION_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn searching_a_teacher_on_another_server_following_and_seeing_their_post_arrive() {
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let password = teacher(&a, "ada").await;
+    teacher(&b, "bob").await;
+    let bob = api::token(&b, "bob").await;
+    let earlier = api::status(&b, &bob, "Bob's earlier post about #fractions", "public").await;
+    let handle = format!("@bob@{}", b.domain);
+
+    // A visitor cannot make this server look anyone up: unknown here, not found.
+    assert_eq!(Browser::new(&a).get(&format!("/{handle}")).await.status(), 404);
+
+    let mut browser = Browser::new(&a);
+    browser.sign_in("ada", &password).await;
+    let home = browser.get("/home").await.text().await.unwrap();
+    assert!(home.contains(r#"<label for="search-q">Search</label>"#) && home.contains(r#"action="/search""#), "{home}");
+    let results = browser.get(&format!("/search?{}", query(&handle))).await;
+    assert_eq!(results.status(), 200);
+    let html = results.text().await.unwrap();
+    assert!(html.contains("bob (teacher)") && html.contains(&handle), "bob found through WebFinger: {html}");
+    assert!(html.contains(&format!(r#"href="/{handle}""#)), "linked to his profile here: {html}");
+    // Control for the visitor above: now that he is known here, his profile shows.
+    assert_eq!(Browser::new(&a).get(&format!("/{handle}")).await.status(), 200);
+
+    let csrf = csrf_of(&html);
+    let follow = form_action(&html, "Follow");
+    let res = browser.post(&follow, &[("csrf", &csrf), ("back", &format!("/search?{}", query(&handle)))]).await;
+    assert_eq!(res.status(), 303);
+    assert!(location(&res).starts_with("/search?q="), "back to the results: {}", location(&res));
+    // bob's server accepts; the profile here then says Unfollow.
+    eventually(FEDERATION_WAIT, "bob's server accepted the follow", || async {
+        let profile = browser.get(&format!("/{handle}")).await.text().await.unwrap();
+        profile.contains(">Unfollow</button>") && !profile.contains("waits for approval")
+    })
+    .await;
+    let profile = browser.get(&format!("/{handle}")).await.text().await.unwrap();
+    assert!(profile.contains(">Block</button>"), "{profile}");
+
+    // What bob posts now arrives on ada's home.
+    api::status(&b, &bob, "Bob's fresh post for his new follower", "public").await;
+    eventually(FEDERATION_WAIT, "bob's new post is on ada's home", || async {
+        browser.get("/home").await.text().await.unwrap().contains("fresh post for his new follower")
+    })
+    .await;
+
+    // A post by its URL on the other server is fetched and shown with its buttons.
+    let url = earlier["url"].as_str().unwrap().to_string();
+    let found = browser.get(&format!("/search?{}", query(&url))).await.text().await.unwrap();
+    assert!(found.contains("earlier post about") && found.contains(">Like</button>"), "{found}");
+    // And a hashtag leads to its page.
+    let tags = browser.get(&format!("/search?{}", query("#Fractions"))).await.text().await.unwrap();
+    assert!(tags.contains(r#"href="/tags/fractions""#), "{tags}");
+
+    // Unfollow from the profile; the API agrees.
+    let unfollow = form_action(&profile, "Unfollow");
+    assert_eq!(browser.post(&unfollow, &[("csrf", &csrf), ("back", &format!("/{handle}"))]).await.status(), 303);
+    let profile = browser.get(&format!("/{handle}")).await.text().await.unwrap();
+    assert!(profile.contains(">Follow</button>"), "{profile}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_finds_local_teachers_and_profiles_block_and_unblock() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "ada").await;
+    teacher(&app, "carol").await;
+    teacher(&app, "caroline").await;
+    let carol = api::token(&app, "carol").await;
+    let ada = api::token(&app, "ada").await;
+    api::status(&app, &carol, "Carol on photosynthesis", "public").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("ada", &password).await;
+
+    let found = browser.get(&format!("/search?{}", query("car"))).await.text().await.unwrap();
+    assert!(found.contains(r#"href="/@carol""#) && found.contains(r#"href="/@caroline""#), "{found}");
+    let none = browser.get(&format!("/search?{}", query("nobody_here"))).await.text().await.unwrap();
+    assert!(none.contains("Nothing found") || none.contains("/tags/nobody_here"), "{none}");
+    assert!(!none.contains(r#"href="/@carol""#));
+    // The same service answers the API.
+    let api_found = api::get(&app, &format!("/api/v2/search?{}", query("@carol")), Some(&ada)).await;
+    assert_eq!(api_found.body["accounts"][0]["username"], "carol", "{}", api_found.body);
+    let api_tags = api::get(&app, &format!("/api/v2/search?{}", query("#Photosynthesis")), Some(&ada)).await;
+    assert_eq!(api_tags.body["hashtags"][0]["name"], "photosynthesis", "{}", api_tags.body);
+
+    // Block from the profile: carol's posts leave ada's public timeline; Unblock brings them back.
+    assert!(browser.get("/public/local").await.text().await.unwrap().contains("Carol on photosynthesis"));
+    let profile = browser.get("/@carol").await.text().await.unwrap();
+    let csrf = csrf_of(&profile);
+    let block = form_action(&profile, "Block");
+    assert_eq!(browser.post(&block, &[("back", "/@carol")]).await.status(), 403, "not without the token");
+    assert!(browser.get("/public/local").await.text().await.unwrap().contains("Carol on photosynthesis"));
+    assert_eq!(browser.post(&block, &[("csrf", &csrf), ("back", "/@carol")]).await.status(), 303);
+    let profile = browser.get("/@carol").await.text().await.unwrap();
+    assert!(profile.contains(">Unblock</button>") && !profile.contains(">Follow</button>"), "{profile}");
+    assert!(!browser.get("/public/local").await.text().await.unwrap().contains("Carol on photosynthesis"));
+    let carol_id = block.split('/').nth(2).unwrap();
+    let rel = api::get(&app, &format!("/api/v1/accounts/relationships?id[]={carol_id}"), Some(&ada)).await;
+    assert_eq!(rel.body[0]["blocking"], true, "{}", rel.body);
+    assert_eq!(browser.post(&form_action(&profile, "Unblock"), &[("csrf", &csrf), ("back", "/@carol")]).await.status(), 303);
+    assert!(browser.get("/public/local").await.text().await.unwrap().contains("Carol on photosynthesis"));
+    assert!(browser.get("/@carol").await.text().await.unwrap().contains(">Follow</button>"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_teacher_approves_and_rejects_requests_from_another_server() {
+    use staffroom::{federation::fetch, services::follows};
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let password = teacher(&a, "ada").await;
+    let ada_token = api::token(&a, "ada").await;
+    let res = a.client.patch(format!("{}/api/v1/accounts/update_credentials", a.address)).bearer_auth(&ada_token).form(&[("locked", "true")]).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let bob = b.create_user("bob").await.account;
+    let carol = b.create_user("carol").await.account;
+    let ada_on_b = fetch::webfinger(&b.ctx, "ada", &a.domain).await.unwrap();
+    follows::follow(&b.ctx, &bob, &ada_on_b).await.unwrap();
+    follows::follow(&b.ctx, &carol, &ada_on_b).await.unwrap();
+
+    let mut browser = Browser::new(&a);
+    browser.sign_in("ada", &password).await;
+    assert!(browser.get("/home").await.text().await.unwrap().contains(r#"href="/follow_requests""#), "locked: the requests are in the navigation");
+    let page = eventually(FEDERATION_WAIT, "both requests reached ada", || async {
+        let html = browser.get("/follow_requests").await.text().await.unwrap();
+        (html.contains(&format!("@bob@{}", b.domain)) && html.contains(&format!("@carol@{}", b.domain))).then_some(html)
+    })
+    .await;
+    let csrf = csrf_of(&page);
+    let row = |name: &str| page.split(&format!(r#"href="/@{name}@{}""#, b.domain)).nth(1).unwrap().split("</li>").next().unwrap().to_string();
+    let approve_bob = form_action(&row("bob"), "Approve");
+    let reject_carol = form_action(&row("carol"), "Reject");
+    assert_eq!(browser.post(&approve_bob, &[]).await.status(), 403, "not without the token");
+    assert_eq!(browser.post(&approve_bob, &[("csrf", &csrf)]).await.status(), 303);
+    assert_eq!(browser.post(&reject_carol, &[("csrf", &csrf)]).await.status(), 303);
+    let after = browser.get("/follow_requests").await.text().await.unwrap();
+    assert!(after.contains("No one is waiting for an answer."), "{after}");
+
+    // bob's server heard the Accept, carol's the Reject.
+    let follow_on_b = |who: staffroom::db::accounts::Account| {
+        let (pool, target) = (b.pool.clone(), ada_on_b.id);
+        async move {
+            let mut conn = pool.get().await.unwrap();
+            staffroom::db::follows::Follow::find(&mut conn, who.id, target).await.unwrap()
+        }
+    };
+    eventually(FEDERATION_WAIT, "bob's follow is accepted on his server", || async { follow_on_b(bob.clone()).await.is_some_and(|f| f.accepted) }).await;
+    eventually(FEDERATION_WAIT, "carol's request is gone from her server", || async { follow_on_b(carol.clone()).await.is_none() }).await;
+
+    // The followers list shows bob (for anyone), not carol; bob's following list here shows ada.
+    let followers = Browser::new(&a).get("/@ada/followers").await.text().await.unwrap();
+    assert!(followers.contains(&format!(r#"href="/@bob@{}""#, b.domain)) && !followers.contains("@carol@"), "{followers}");
+    let profile = Browser::new(&a).get("/@ada").await.text().await.unwrap();
+    assert!(profile.contains(r#"href="/@ada/followers">1 followers<"#), "{profile}");
+    let following = Browser::new(&a).get(&format!("/@bob@{}/following", b.domain)).await.text().await.unwrap();
+    assert!(following.contains(r#"href="/@ada""#), "{following}");
+    let nobody = Browser::new(&a).get("/@ada/following").await.text().await.unwrap();
+    assert!(nobody.contains("Follows nobody known here yet."), "{nobody}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_change_the_profile_everywhere_and_the_preferences_here() {
+    use staffroom::{federation::fetch, services::follows};
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let password = teacher(&a, "ada").await;
+    let bob = b.create_user("bob").await.account;
+    let ada_on_b = fetch::webfinger(&b.ctx, "ada", &a.domain).await.unwrap();
+    follows::follow(&b.ctx, &bob, &ada_on_b).await.unwrap();
+    let mut browser = Browser::new(&a);
+    browser.sign_in("ada", &password).await;
+    eventually(FEDERATION_WAIT, "bob follows ada", || async {
+        browser.get("/@ada/followers").await.text().await.unwrap().contains("@bob@")
+    })
+    .await;
+
+    let form = browser.get("/settings/profile").await.text().await.unwrap();
+    for label in ["Display name", "Bio", "Approve followers by hand", "Let people find this account", "Default visibility", "Language", ">Save<"] {
+        assert!(form.contains(label), "the settings page has {label:?}: {form}");
+    }
+    assert!(form.contains(r#"value="ada (teacher)""#));
+    let csrf = csrf_of(&form);
+    let fields = |name: &'static str, lang: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("display_name", name.to_string()),
+            ("note", "Maths and physics in Leipzig. #physics".to_string()),
+            ("locked", "true".to_string()),
+            ("discoverable", "true".to_string()),
+            ("default_visibility", "private".to_string()),
+            ("language", lang.to_string()),
+        ]
+    };
+    let send = |form: Vec<(&'static str, String)>| {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str()))).finish();
+        a.client
+            .post(format!("{}/settings/profile", a.address))
+            .header(header::COOKIE, browser.session.clone().unwrap())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    // Refused without the token, or with a name too long; nothing changes.
+    let mut forged = fields("Ada Lovelace", "de");
+    forged.remove(0);
+    assert_eq!(send(forged).await.unwrap().status(), 403);
+    let long = send(fields("A name far longer than thirty characters", "de")).await.unwrap();
+    assert_eq!(long.status(), 400);
+    assert!(long.text().await.unwrap().contains("longer than 30 characters"));
+    assert!(browser.get("/@ada").await.text().await.unwrap().contains("<h1>ada (teacher)</h1>"));
+
+    let res = send(fields("Ada Lovelace", "de")).await.unwrap();
+    assert_eq!(res.status(), 303);
+    // The pages now speak German whatever the browser asks for, and the compose
+    // form starts followers-only.
+    let home = a
+        .client
+        .get(format!("{}/home", a.address))
+        .header(header::COOKIE, browser.session.clone().unwrap())
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains(r#"<html lang="de">"#) && home.contains("Beitragstext"), "{home}");
+    assert!(home.contains(r#"<option value="private" selected>"#), "{home}");
+    let profile = Browser::new(&a).get("/@ada").await.text().await.unwrap();
+    assert!(profile.contains("<h1>Ada Lovelace</h1>") && profile.contains("Maths and physics in Leipzig"), "{profile}");
+    assert!(profile.contains("This account approves its followers."));
+    let token = api::token(&a, "ada").await;
+    let prefs = api::get(&a, "/api/v1/preferences", Some(&token)).await;
+    assert_eq!(prefs.body["posting:default:visibility"], "private", "{}", prefs.body);
+    // Followers' servers hear of the new name, as after the API's update_credentials.
+    eventually(FEDERATION_WAIT, "bob's server knows ada's new name", || async {
+        let mut conn = b.pool.get().await.unwrap();
+        let ada = staffroom::db::accounts::Account::find(&mut conn, ada_on_b.id).await.unwrap().unwrap();
+        ada.display_name == "Ada Lovelace" && ada.locked
+    })
+    .await;
+
+    // Back to the browser's language.
+    assert_eq!(send(fields("Ada Lovelace", "")).await.unwrap().status(), 303);
+    let home = browser.get("/home").await.text().await.unwrap();
+    assert!(home.contains(r#"<html lang="en">"#), "{home}");
+}
+
+/// The hidden fields of the first form on a page that posts to `action`.
+fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let form = html.split(&format!(r#"action="{action}""#)).nth(1).unwrap_or_else(|| panic!("no form to {action}: {html}")).split("</form>").next().unwrap();
+    form.split("<input type=\"hidden\" ")
+        .skip(1)
+        .map(|input| {
+            let attr = |name: &str| input.split(&format!(r#"{name}=""#)).nth(1).map(|v| v.split('"').next().unwrap().replace("&amp;", "&")).unwrap_or_default();
+            (attr("name"), attr("value"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_app_asks_a_signed_in_teacher_only_for_permission_and_can_be_revoked() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "ada").await;
+    let redirect = "https://app.example/callback";
+    let registered: serde_json::Value = app
+        .client
+        .post(format!("{}/api/v1/apps", app.address))
+        .json(&serde_json::json!({ "client_name": "Lesson Planner", "redirect_uris": [redirect], "scopes": "read write", "website": "https://app.example" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (client_id, secret) = (registered["client_id"].as_str().unwrap(), registered["client_secret"].as_str().unwrap());
+    let authorize = format!(
+        "/oauth/authorize?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("response_type", "code"), ("client_id", client_id), ("redirect_uri", redirect), ("scope", "read write"), ("state", "s1")])
+            .finish()
+    );
+
+    // Not signed in: the page offers to sign in first and come back.
+    let mut browser = Browser::new(&app);
+    let page = browser.get(&authorize).await.text().await.unwrap();
+    let sign_in_first = page.split(r#"href="/auth/sign_in?back="#).nth(1).expect("a link to sign in first").split('"').next().unwrap();
+    let back: String = url::form_urlencoded::parse(format!("back={}", sign_in_first.replace("&amp;", "&")).as_bytes()).next().unwrap().1.into_owned();
+    assert_eq!(back, authorize, "back to this very request");
+    let form = browser.get(&format!("/auth/sign_in?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("back", &back).finish())).await.text().await.unwrap();
+    assert!(form.contains(r#"name="back""#), "{form}");
+    // sign_in() fetches its own form; send `back` as the form would.
+    let pre = app.client.get(format!("{}/auth/sign_in", app.address)).send().await.unwrap();
+    let pre_cookie = cookie_pair(&set_cookie(&pre, "staffroom_sign_in").unwrap());
+    let csrf = csrf_of(&pre.text().await.unwrap());
+    let res = app
+        .client
+        .post(format!("{}/auth/sign_in", app.address))
+        .header(header::COOKIE, pre_cookie)
+        .form(&[("csrf", csrf.as_str()), ("login", "ada"), ("password", password.as_str()), ("back", back.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), back, "signed in, the browser comes back to the app's request");
+    browser.session = Some(cookie_pair(&set_cookie(&res, "staffroom_session").unwrap()));
+
+    // Signed in: permission only, no password field.
+    let consent = browser.get(&back).await;
+    assert_eq!(consent.status(), 200);
+    let csp = consent.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+    assert!(csp.contains("form-action 'self' https://app.example") && !csp.contains("unsafe-inline"), "{csp}");
+    let html = consent.text().await.unwrap();
+    assert!(html.contains("Lesson Planner") && html.contains(">Allow</button>") && html.contains(">Deny</button>"), "{html}");
+    assert!(!html.contains(r#"type="password""#), "no password asked again: {html}");
+    let fields = hidden_fields(&html, "/oauth/authorize");
+    let with = |decision: &'static str, csrf: Option<&str>| {
+        let mut f: Vec<(String, String)> = fields.iter().filter(|(k, _)| k != "csrf" || csrf.is_none()).cloned().collect();
+        if let Some(c) = csrf {
+            f.push(("csrf".into(), c.into()));
+        }
+        f.push(("decision".into(), decision.into()));
+        f
+    };
+    // Another site's form (a wrong token) approves nothing.
+    let forged = browser.post("/oauth/authorize", &with("approve", Some("0000")).iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(forged.status(), 403);
+    assert!(forged.headers().get(header::LOCATION).is_none());
+    let allowed = browser.post("/oauth/authorize", &with("approve", None).iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(allowed.status(), 302);
+    let to = url::Url::parse(&location(&allowed)).unwrap();
+    let answer: std::collections::HashMap<String, String> = to.query_pairs().into_owned().collect();
+    assert!(to.as_str().starts_with(redirect) && answer["state"] == "s1", "{to}");
+    let token: serde_json::Value = app
+        .client
+        .post(format!("{}/oauth/token", app.address))
+        .form(&[("grant_type", "authorization_code"), ("code", answer["code"].as_str()), ("redirect_uri", redirect), ("client_id", client_id), ("client_secret", secret)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().expect("a token").to_string();
+    assert_eq!(api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token)).await.body["username"], "ada");
+
+    // The app is listed in the settings; Revoke ends its token.
+    let apps = browser.get("/settings/apps").await.text().await.unwrap();
+    assert!(apps.contains("Lesson Planner") && apps.contains("read, write"), "{apps}");
+    let revoke = form_action(&apps, "Revoke");
+    assert_eq!(browser.post(&revoke, &[]).await.status(), 403, "not without the token");
+    assert_eq!(api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token)).await.status, 200);
+    assert_eq!(browser.post(&revoke, &[("csrf", &csrf_of(&apps))]).await.status(), 303);
+    assert_eq!(api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token)).await.status, 401);
+    assert!(browser.get("/settings/apps").await.text().await.unwrap().contains("No app uses your account."));
+}
+
+/// The `content` of `<meta property="{property}">`.
+fn meta(html: &str, property: &str) -> Option<String> {
+    let tag = html.split(&format!(r#"<meta property="{property}" content=""#)).nth(1)?;
+    Some(tag.split('"').next().unwrap().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn public_pages_preview_with_opengraph_and_hide_what_visitors_may_not_see() {
+    let app = TestApp::spawn().await;
+    teacher(&app, "ada").await;
+    let ada = api::token(&app, "ada").await;
+    let res = app.client.patch(format!("{}/api/v1/accounts/update_credentials", app.address)).bearer_auth(&ada).form(&[("note", "Biology & chemistry, Year 9")]).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let public = api::status(&app, &ada, "Our pond study: what lives in one litre of water? #biology", "public").await;
+    let private = api::status(&app, &ada, "Followers only: notes for colleagues", "private").await;
+    let visitor = Browser::new(&app);
+
+    let post_url = public["url"].as_str().unwrap();
+    let path = post_url.strip_prefix(&app.address).unwrap();
+    let page = visitor.get(path).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert_eq!(meta(&html, "og:type").as_deref(), Some("article"));
+    assert_eq!(meta(&html, "og:url").as_deref(), Some(post_url));
+    assert!(meta(&html, "og:description").unwrap().starts_with("Our pond study: what lives in one litre of water?"), "{html}");
+    assert!(meta(&html, "og:title").unwrap().contains("ada (teacher)"));
+    assert_eq!(meta(&html, "og:site_name").unwrap(), format!("Staffroom · {}", app.domain));
+    assert!(!html.contains("<script"), "works without JavaScript");
+
+    // The followers-only post is not there for a visitor (and its words are nowhere),
+    // though its author sees it at the same address.
+    let hidden = private["url"].as_str().unwrap().strip_prefix(&app.address).unwrap().to_string();
+    let res = visitor.get(&hidden).await;
+    assert_eq!(res.status(), 404);
+    assert!(!res.text().await.unwrap().contains("notes for colleagues"));
+    let profile = visitor.get("/@ada").await.text().await.unwrap();
+    assert!(!profile.contains("notes for colleagues") && profile.contains("Our pond study"), "{profile}");
+    assert_eq!(meta(&profile, "og:type").as_deref(), Some("profile"));
+    assert_eq!(meta(&profile, "og:url").unwrap(), format!("{}/@ada", app.address));
+    assert_eq!(meta(&profile, "og:description").as_deref(), Some("Biology &amp; chemistry, Year 9"), "escaped, as HTML attributes are");
+    assert!(profile.contains(&format!(r#"href="{path}""#)), "a visitor's link to a post is its public page: {profile}");
+
+    let tag = visitor.get("/tags/biology").await.text().await.unwrap();
+    assert_eq!(meta(&tag, "og:title").as_deref(), Some("#biology"));
+    assert_eq!(meta(&tag, "og:url").unwrap(), format!("{}/tags/biology", app.address));
+    assert!(meta(&tag, "og:description").is_some() && meta(&tag, "og:site_name").is_some() && meta(&tag, "og:type").is_some());
+    assert!(tag.contains("Our pond study") && !tag.contains("notes for colleagues"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn home_counts_characters_and_fetches_new_posts_with_its_one_script() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "ada").await;
+    teacher(&app, "bob").await;
+    let ada = api::token(&app, "ada").await;
+    let bob = api::token(&app, "bob").await;
+    let bob_id = api::get(&app, "/api/v1/accounts/lookup?acct=bob", Some(&ada)).await.body["id"].as_str().unwrap().to_string();
+    assert_eq!(api::post(&app, &format!("/api/v1/accounts/{bob_id}/follow"), &ada, &[]).await.status, 200);
+    let first = api::status(&app, &bob, "The first post, already there", "public").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("ada", &password).await;
+
+    let home = browser.get("/home").await.text().await.unwrap();
+    let script = home.split(r#"<script src=""#).nth(1).expect("signed-in pages load the script").split('"').next().unwrap().to_string();
+    assert!(script.starts_with("/assets/staffroom.js?v="), "{script}");
+    assert!(home.contains(r#"data-counter="status_count""#) && home.contains(r#"data-template="{count} characters left""#), "{home}");
+    assert!(home.contains(r#"data-newer="/home/newer""#), "{home}");
+    // Public pages stay without it.
+    assert!(!Browser::new(&app).get("/public/local").await.text().await.unwrap().contains("<script"));
+    let js = browser.get(&script).await;
+    assert_eq!(js.status(), 200);
+    assert!(js.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
+    assert!(js.headers()[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
+    let js = js.text().await.unwrap();
+    assert!(js.contains("data-newer") || js.contains("dataset.newer"), "the script is the one that reads the page's attributes");
+    assert!(!js.contains("http://") && !js.contains("https://"), "no third-party requests");
+
+    // The fragment the script asks for: only posts newer than the first one shown.
+    let since = first["id"].as_str().unwrap();
+    let nothing = browser.get(&format!("/home/newer?since_id={since}")).await;
+    assert_eq!(nothing.status(), 200);
+    assert_eq!(nothing.headers()[header::CACHE_CONTROL], "private, no-store");
+    assert!(!nothing.text().await.unwrap().contains("<article"), "nothing new yet");
+    api::status(&app, &bob, "A second post, arriving while the page is open", "public").await;
+    let fragment = browser.get(&format!("/home/newer?since_id={since}")).await.text().await.unwrap();
+    assert_eq!(fragment.matches("<article").count(), 1, "{fragment}");
+    assert!(fragment.contains("arriving while the page is open") && !fragment.contains("already there"));
+    assert!(fragment.contains(">Like</button>") && fragment.contains(r#"name="csrf""#), "with its buttons: {fragment}");
+    assert!(!fragment.contains("<html"), "a fragment, not a page");
+    // Without a session it is not there (the script stops on the redirect).
+    assert_eq!(Browser::new(&app).get(&format!("/home/newer?since_id={since}")).await.status(), 303);
 }

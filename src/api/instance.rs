@@ -88,9 +88,10 @@ pub async fn custom_emojis() -> HttpResponse {
 pub async fn preferences(auth: Auth) -> Result<HttpResponse> {
     auth.require("read:accounts")?;
     Ok(HttpResponse::Ok().json(json!({
-        "posting:default:visibility": "public",
+        // Chosen on the web's settings page.
+        "posting:default:visibility": crate::db::statuses::Visibility::from_i16(auth.user.default_visibility).as_str(),
         "posting:default:sensitive": false,
-        "posting:default:language": null,
+        "posting:default:language": auth.user.language,
         "reading:expand:media": "default",
         "reading:expand:spoilers": false,
     })))

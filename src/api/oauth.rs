@@ -8,8 +8,14 @@ use crate::{
     db::apps::App,
     error::{Error, ErrorKind, Result},
     services::oauth::{self, AuthorizationRequest, OAuthError, TokenRequest, OOB},
-    web as pages,
+    services::sessions,
+    web::{
+        self as pages,
+        i18n::{t, tf, Msg},
+        session::{Browser, Failure, SignedInBrowser},
+    },
 };
+use actix_web::ResponseError;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde_json::{json, Value};
@@ -304,14 +310,36 @@ impl AuthorizeParams {
 }
 
 fn page(ctx: &AppContext, status: StatusCode, title: &str, body: Markup) -> HttpResponse {
+    framed(status, None, pages::layout(title, ctx.urls.domain(), body))
+}
+
+/// The headers of these pages. `redirect_uri` is where the form's answer sends the
+/// browser: browsers hold a form's redirects to `form-action` too.
+fn framed(status: StatusCode, redirect_uri: Option<&str>, html: Markup) -> HttpResponse {
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'{}",
+        redirect_uri.and_then(form_action_source).map(|s| format!(" {s}")).unwrap_or_default()
+    );
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         // The page takes a password: never inside someone else's frame, never cached.
         .insert_header(("X-Frame-Options", "DENY"))
-        .insert_header(("Content-Security-Policy", "frame-ancestors 'none'; form-action 'self'"))
+        .insert_header(("Content-Security-Policy", csp))
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Referrer-Policy", "no-referrer"))
-        .body(pages::layout(title, ctx.urls.domain(), body).into_string())
+        .body(html.into_string())
+}
+
+/// The CSP source that allows a redirect to `uri`: its origin for http(s), its
+/// scheme for an app's own (`myapp:`); nothing for the out-of-band URI, which is
+/// a page of ours. Built from the parsed URL, so nothing else can slip into the policy.
+fn form_action_source(uri: &str) -> Option<String> {
+    let url = url::Url::parse(uri).ok()?;
+    match url.scheme() {
+        "http" | "https" => Some(url.origin().ascii_serialization()).filter(|o| o != "null"),
+        "urn" => None,
+        scheme => Some(format!("{scheme}:")),
+    }
 }
 
 fn error_page(ctx: &AppContext, e: &Error) -> HttpResponse {
@@ -323,8 +351,9 @@ fn error_page(ctx: &AppContext, e: &Error) -> HttpResponse {
     page(ctx, e.kind.status(), "Sign-in failed", body)
 }
 
-fn sign_in_form(ctx: &AppContext, request: &AuthorizationRequest, p: &AuthorizeParams, login: &str, problem: Option<&str>) -> Markup {
-    let hidden = [
+/// The request's parameters, as the forms carry them back.
+fn request_fields<'a>(request: &'a AuthorizationRequest, p: &'a AuthorizeParams) -> [(&'static str, Option<&'a str>); 7] {
+    [
         ("response_type", Some("code")),
         ("client_id", Some(p.client_id.as_str())),
         ("redirect_uri", Some(request.redirect_uri.as_str())),
@@ -332,7 +361,26 @@ fn sign_in_form(ctx: &AppContext, request: &AuthorizationRequest, p: &AuthorizeP
         ("state", p.state.as_deref()),
         ("code_challenge", p.code_challenge.as_deref()),
         ("code_challenge_method", p.code_challenge_method.as_deref()),
-    ];
+    ]
+}
+
+/// This page again, for the sign-in page to come back to.
+fn authorize_path(request: &AuthorizationRequest, p: &AuthorizeParams) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in request_fields(request, p) {
+        if let Some(v) = value {
+            query.append_pair(name, v);
+        }
+    }
+    format!("/oauth/authorize?{}", query.finish())
+}
+
+fn sign_in_form(ctx: &AppContext, request: &AuthorizationRequest, p: &AuthorizeParams, login: &str, problem: Option<&str>) -> Markup {
+    let hidden = request_fields(request, p);
+    let sign_in_first = format!(
+        "/auth/sign_in?{}",
+        url::form_urlencoded::Serializer::new(String::new()).append_pair("back", &authorize_path(request, p)).finish()
+    );
     html! {
         h1 { "Sign in to " (request.app.name) }
         p {
@@ -341,7 +389,8 @@ fn sign_in_form(ctx: &AppContext, request: &AuthorizationRequest, p: &AuthorizeP
             " asks to use your account on " (ctx.urls.domain()) " with these permissions:"
         }
         ul { @for scope in request.scopes.split_whitespace() { li { code { (scope) } " — " (scope_meaning(scope)) } } }
-        @if let Some(problem) = problem { p role="alert" style="color:#a11;font-weight:600" { (problem) } }
+        @if let Some(problem) = problem { p.alert role="alert" { (problem) } }
+        p { "Signed in on this server in the browser, you only need to allow the app: " a href=(sign_in_first) { "sign in first" } "." }
         form method="post" action="/oauth/authorize" {
             @for (name, value) in hidden { @if let Some(v) = value { input type="hidden" name=(name) value=(v); } }
             p { label { "Username or email" br; input name="username" autocomplete="username" required value=(login); } }
@@ -366,16 +415,61 @@ fn scope_meaning(scope: &str) -> &'static str {
     }
 }
 
-pub async fn authorize_page(ctx: web::Data<AppContext>, req: HttpRequest) -> HttpResponse {
+/// The app's request. A browser signed in here is only asked to allow it (the web
+/// session is who is asking); otherwise the page signs in and allows in one form,
+/// or sends the browser to sign in first and come back.
+pub async fn authorize_page(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser) -> HttpResponse {
     let params = match Params::parse(&req, b"") {
         Ok(p) => AuthorizeParams::from(&p),
         Err(e) => return error_page(&ctx, &e),
     };
     match params.check(&ctx).await {
-        Ok((request, _)) => page(&ctx, StatusCode::OK, "Sign in", sign_in_form(&ctx, &request, &params, "", None)),
+        Ok((request, _)) => match &browser.session {
+            Some(signed_in) => consent_page(&ctx, signed_in, &request, &params),
+            None => page(&ctx, StatusCode::OK, "Sign in", sign_in_form(&ctx, &request, &params, "", None)),
+        },
         Err(e) => error_page(&ctx, &e),
     }
 }
+
+fn scope_meaning_msg(scope: &str) -> Msg {
+    match scope.split(':').next().unwrap_or(scope) {
+        "read" => Msg::ScopeRead,
+        "write" => Msg::ScopeWrite,
+        "follow" => Msg::ScopeFollow,
+        "push" => Msg::ScopePush,
+        "profile" => Msg::ScopeProfile,
+        _ => Msg::ScopeOther,
+    }
+}
+
+/// **Allow** or **Deny**, for a browser signed in here: no password asked again.
+fn consent_page(ctx: &AppContext, signed_in: &SignedInBrowser, request: &AuthorizationRequest, p: &AuthorizeParams) -> HttpResponse {
+    let lang = signed_in.lang;
+    let app = request.app.name.as_str();
+    let handle = format!("@{}@{}", signed_in.account().username, ctx.urls.domain());
+    let title = tf(lang, Msg::AuthorizeTitle, &[("app", app)]);
+    let body = html! {
+        h1 { (title) }
+        p {
+            (tf(lang, Msg::AuthorizeIntro, &[("app", app), ("handle", &handle)]))
+            @if let Some(site) = &request.app.website { " (" a href=(site) rel="noopener noreferrer" { (site) } ")" }
+        }
+        ul { @for scope in request.scopes.split_whitespace() { li { code { (scope) } " — " (t(lang, scope_meaning_msg(scope))) } } }
+        form method="post" action="/oauth/authorize" {
+            @for (name, value) in request_fields(request, p) { @if let Some(v) = value { input type="hidden" name=(name) value=(v); } }
+            (signed_in.csrf_field())
+            p.actions {
+                button type="submit" name="decision" value="approve" { (t(lang, Msg::Allow)) }
+                button type="submit" name="decision" value="deny" { (t(lang, Msg::Deny)) }
+            }
+        }
+        p { (t(lang, Msg::AuthorizeNotYou)) }
+    };
+    framed(StatusCode::OK, Some(&request.redirect_uri), pages::frame(lang, &title, ctx.urls.domain(), Some(signed_in), body))
+}
+
+const DENIED: [(&str, &str); 2] = [("error", "access_denied"), ("error_description", "The resource owner or authorization server denied the request.")];
 
 /// Where the person goes after deciding: back to the app with `code` or `error`, or,
 /// for the out-of-band URI, a page that shows the code to copy.
@@ -385,7 +479,7 @@ fn send_back(ctx: &AppContext, request: &AuthorizationRequest, state: Option<&st
             Some((_, code)) => html! {
                 h1 { "Authorization code" }
                 p { "Copy this code and paste it into " (request.app.name) ":" }
-                p { input readonly value=(code) size="50" style="font-family:ui-monospace,monospace"; }
+                p { input.code readonly value=(code) size="50"; }
             },
             None => html! { h1 { "Not allowed" } p { "You did not allow " (request.app.name) " to use your account." } },
         };
@@ -407,7 +501,7 @@ fn send_back(ctx: &AppContext, request: &AuthorizationRequest, state: Option<&st
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn authorize_submit(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn authorize_submit(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser, body: web::Bytes) -> HttpResponse {
     let form = match Params::parse(&req, &body) {
         Ok(p) => p,
         Err(e) => return error_page(&ctx, &e),
@@ -417,9 +511,22 @@ pub async fn authorize_submit(ctx: web::Data<AppContext>, req: HttpRequest, body
         Ok(checked) => checked,
         Err(e) => return error_page(&ctx, &e),
     };
+    // The consent form of a signed-in browser carries its session's CSRF token:
+    // without it (another site's form), nothing is approved for the session's owner.
+    if let Some(given) = form.get(pages::session::CSRF_FIELD) {
+        let Some(signed_in) = browser.session.as_ref().filter(|s| sessions::tokens_match(&s.session.csrf, Some(&given))) else {
+            return Failure::forged(browser.lang).error_response();
+        };
+        if form.get("decision").as_deref() != Some("approve") {
+            return send_back(&ctx, &request, params.state.as_deref(), &DENIED);
+        }
+        return match oauth::issue_code(&ctx.pool, &request, signed_in.session.user.id, challenge.as_deref()).await {
+            Ok(code) => send_back(&ctx, &request, params.state.as_deref(), &[("code", &code)]),
+            Err(e) => error_page(&ctx, &e),
+        };
+    }
     if form.get("decision").as_deref() == Some("deny") {
-        let denied = [("error", "access_denied"), ("error_description", "The resource owner or authorization server denied the request.")];
-        return send_back(&ctx, &request, params.state.as_deref(), &denied);
+        return send_back(&ctx, &request, params.state.as_deref(), &DENIED);
     }
     let login = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();

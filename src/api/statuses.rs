@@ -43,7 +43,8 @@ pub async fn create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, bo
     auth.require("write:statuses")?;
     let p: StatusParams = params::parse(&req, &body)?;
     let visibility = match p.visibility.as_deref() {
-        None | Some("") => Visibility::Public,
+        // As Mastodon: the default chosen in the settings.
+        None | Some("") => Visibility::from_i16(auth.user.default_visibility),
         Some(v) => Visibility::parse(v).ok_or_else(|| Error::new(ErrorKind::BadRequest, "Validation failed: Visibility is not included in the list"))?,
     };
     let in_reply_to = match p.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {

@@ -73,6 +73,12 @@ impl Code {
         diesel::insert_into(oauth_codes::table).values(code).execute(conn).await.map(|_| ())
     }
 
+    /// Drops the codes `user` was given for `app` and has not exchanged yet (the
+    /// table holds only codes of the last ten minutes, so it stays small).
+    pub async fn delete_for(conn: &mut AsyncPgConnection, user: UserId, app: i64) -> QueryResult<usize> {
+        diesel::delete(oauth_codes::table.filter(oauth_codes::user_id.eq(user)).filter(oauth_codes::app_id.eq(app))).execute(conn).await
+    }
+
     /// Removes the code and returns it: a code works once, even when two
     /// requests race for it.
     pub async fn take(conn: &mut AsyncPgConnection, code_hash: &str) -> QueryResult<Option<Code>> {

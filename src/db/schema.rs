@@ -37,6 +37,8 @@ diesel::table! {
         admin -> Bool,
         created_at -> Timestamptz,
         last_active_at -> Timestamptz,
+        default_visibility -> Int2,
+        language -> Nullable<Text>,
     }
 }
 

@@ -74,3 +74,40 @@ pub async fn revoke_for_app(conn: &mut AsyncPgConnection, token_hash: &str, app:
     .await?;
     Ok(n > 0)
 }
+
+/// One live token of a user for an app, with the app.
+pub struct AppToken {
+    pub app: super::apps::App,
+    pub scopes: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A user's live tokens issued to apps, newest first, at most `limit`
+/// (`access_tokens_user_id` serves it).
+pub async fn for_apps_of_user(conn: &mut AsyncPgConnection, user: UserId, limit: i64) -> QueryResult<Vec<AppToken>> {
+    use super::schema::oauth_apps;
+    let rows: Vec<(super::apps::App, String, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>)> = access_tokens::table
+        .inner_join(oauth_apps::table)
+        .filter(access_tokens::user_id.eq(user))
+        .filter(access_tokens::revoked_at.is_null())
+        .order(access_tokens::id.desc())
+        .limit(limit)
+        .select((super::apps::App::as_select(), access_tokens::scopes, access_tokens::created_at, access_tokens::last_used_at))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(app, scopes, created_at, last_used_at)| AppToken { app, scopes, created_at, last_used_at }).collect())
+}
+
+/// Revokes every live token `user` gave `app`; how many there were.
+pub async fn revoke_app_for_user(conn: &mut AsyncPgConnection, user: UserId, app: i64) -> QueryResult<usize> {
+    diesel::update(
+        access_tokens::table
+            .filter(access_tokens::user_id.eq(user))
+            .filter(access_tokens::app_id.eq(app))
+            .filter(access_tokens::revoked_at.is_null()),
+    )
+    .set(access_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+}

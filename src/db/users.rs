@@ -15,6 +15,10 @@ pub struct User {
     pub admin: bool,
     pub created_at: DateTime<Utc>,
     pub last_active_at: DateTime<Utc>,
+    /// What the compose form starts with (`statuses.visibility`'s numbers).
+    pub default_visibility: i16,
+    /// The language of the pages; `None`: the browser's.
+    pub language: Option<String>,
 }
 
 #[derive(Insertable, Debug)]
@@ -53,6 +57,14 @@ impl User {
     /// Users seen since `since`, for NodeInfo's active-user figures.
     pub async fn count_active_since(conn: &mut AsyncPgConnection, since: DateTime<Utc>) -> QueryResult<i64> {
         users::table.filter(users::last_active_at.ge(since)).select(count_star()).get_result(conn).await
+    }
+
+    pub async fn set_preferences(conn: &mut AsyncPgConnection, id: UserId, default_visibility: i16, language: Option<&str>) -> QueryResult<User> {
+        diesel::update(users::table.find(id))
+            .set((users::default_visibility.eq(default_visibility), users::language.eq(language)))
+            .returning(User::as_returning())
+            .get_result(conn)
+            .await
     }
 
     pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {

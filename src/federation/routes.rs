@@ -14,8 +14,12 @@ use crate::{
     },
     services, web as pages,
 };
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use actix_web::{guard, http::header, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+
+fn asks_for_activity_json(ctx: &guard::GuardContext) -> bool {
+    wants_activity_json(ctx.head().headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()))
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/users/{name}", web::get().to(actor))
@@ -27,6 +31,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/users/{name}/statuses/{id}", web::get().to(note))
         .route("/users/{name}/statuses/{id}/activity", web::get().to(note_activity))
         .route("/users/{name}/statuses/{id}/replies", web::get().to(replies))
+        // The addresses people share (a profile, a post's page) answer servers too,
+        // as Mastodon's do, so that pasting one into a search finds it.
+        .route("/@{name}", web::get().guard(guard::fn_guard(asks_for_activity_json)).to(actor))
+        .route("/@{name}/{id}", web::get().guard(guard::fn_guard(asks_for_activity_json)).to(note))
         .route("/actor", web::get().to(instance))
         .route("/actor/outbox", web::get().to(instance_outbox));
 }

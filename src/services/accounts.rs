@@ -273,3 +273,26 @@ pub async fn delete_remote_actor(ctx: &crate::context::AppContext, actor: &Accou
     ctx.dispatch(super::events::Outcome::of(super::events::Event::ActorDeleted { account: actor.id, uri }));
     Ok(())
 }
+
+/// What a teacher prefers for themselves, beside the profile others see.
+pub struct Preferences {
+    /// What the compose form starts with.
+    pub default_visibility: crate::db::statuses::Visibility,
+    /// The language of the pages, as a lower-case ISO 639 code; `None`: the browser's.
+    pub language: Option<String>,
+}
+
+/// Stores a teacher's preferences; nothing is sent anywhere (others never see them).
+#[tracing::instrument(skip_all, fields(user = %user))]
+pub async fn set_preferences(pool: &DbPool, user: UserId, preferences: Preferences) -> Result<User> {
+    let language = preferences.language.map(|l| l.trim().to_ascii_lowercase()).filter(|l| !l.is_empty());
+    if let Some(l) = &language {
+        if !(2..=3).contains(&l.len()) || !l.chars().all(|c| c.is_ascii_lowercase()) {
+            return Err(Error::bad_request(format!("{l:?} is not a language code: use two letters, such as en or de")));
+        }
+    }
+    let mut conn = pool.get().await?;
+    let user = User::set_preferences(&mut conn, user, preferences.default_visibility as i16, language.as_deref()).await?;
+    tracing::info!("preferences changed");
+    Ok(user)
+}

@@ -428,3 +428,54 @@ mod tests {
         assert!(!pkce_matches("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "wrong-verifier"));
     }
 }
+
+/// An app a teacher let use their account: what it may do, since when, when last.
+pub struct AuthorizedApp {
+    pub app: App,
+    /// Every scope of its live tokens, each once.
+    pub scopes: Vec<String>,
+    pub authorized_at: chrono::DateTime<Utc>,
+    pub last_used_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// The apps holding live tokens of `user`, most recently authorised first.
+pub async fn authorized_apps(pool: &DbPool, user: UserId) -> Result<Vec<AuthorizedApp>> {
+    // Far more tokens than anyone signs in with; a bound, not a page.
+    const MAX_TOKENS: i64 = 1000;
+    let mut conn = pool.get().await?;
+    let mut out: Vec<AuthorizedApp> = Vec::new();
+    for t in tokens::for_apps_of_user(&mut conn, user, MAX_TOKENS).await? {
+        match out.iter_mut().find(|a| a.app.id == t.app.id) {
+            Some(known) => {
+                known.authorized_at = known.authorized_at.min(t.created_at);
+                known.last_used_at = known.last_used_at.max(t.last_used_at);
+                known.scopes.extend(t.scopes.split_whitespace().map(str::to_string));
+            }
+            None => out.push(AuthorizedApp {
+                scopes: t.scopes.split_whitespace().map(str::to_string).collect(),
+                authorized_at: t.created_at,
+                last_used_at: t.last_used_at,
+                app: t.app,
+            }),
+        }
+    }
+    for a in &mut out {
+        a.scopes.sort();
+        a.scopes.dedup();
+    }
+    Ok(out)
+}
+
+/// Ends an app's access to `user`'s account: its tokens stop working at once, and
+/// codes not yet exchanged for a token are dropped. Not found when it had none.
+#[tracing::instrument(skip(pool))]
+pub async fn revoke_app(pool: &DbPool, user: UserId, app: i64) -> Result<()> {
+    let mut conn = pool.get().await?;
+    let codes = Code::delete_for(&mut conn, user, app).await?;
+    let revoked = tokens::revoke_app_for_user(&mut conn, user, app).await?;
+    if revoked == 0 && codes == 0 {
+        return Err(Error::not_found("no such app"));
+    }
+    tracing::info!(revoked, "app access revoked");
+    Ok(())
+}

@@ -129,6 +129,12 @@ pub async fn following(ctx: &AppContext, account: AccountId, page: Page) -> Resu
     with_counts(&mut conn, rows).await
 }
 
+/// An account's follower, following and post counts, as its profile shows them.
+pub async fn counts(ctx: &AppContext, account: AccountId) -> Result<account_lists::AccountCounts> {
+    let mut conn = ctx.pool.get().await?;
+    Ok(account_lists::counts(&mut conn, &[account]).await?.pop().unwrap_or_default())
+}
+
 /// A page of an account's followers (as its ActivityPub collection shows them:
 /// newest first, before `max_id`), keyed by the follow's id, with the total.
 pub async fn followers_with_total(ctx: &AppContext, account: AccountId, max_id: Option<i64>, limit: i64) -> Result<(i64, Vec<(i64, Account)>)> {

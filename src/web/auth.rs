@@ -18,7 +18,7 @@ use serde::Deserialize;
 /// How long the sign-in form's token lives.
 const SIGN_IN_FORM_SECONDS: i64 = 3600;
 
-fn sign_in_page(ctx: &AppContext, lang: Lang, status: StatusCode, login: &str, problem: Option<&str>) -> HttpResponse {
+fn sign_in_page(ctx: &AppContext, lang: Lang, status: StatusCode, login: &str, back: Option<&str>, problem: Option<&str>) -> HttpResponse {
     // A fresh token with each form: the cookie and the hidden field must match.
     let token = sessions::pre_session_token();
     let title = t(lang, Msg::SignInTitle);
@@ -28,6 +28,7 @@ fn sign_in_page(ctx: &AppContext, lang: Lang, status: StatusCode, login: &str, p
         @if let Some(problem) = problem { p.alert role="alert" { (problem) } }
         form method="post" action="/auth/sign_in" {
             input type="hidden" name=(CSRF_FIELD) value=(token);
+            @if let Some(back) = back { input type="hidden" name="back" value=(back); }
             p {
                 label for="login" { (t(lang, Msg::UsernameOrEmail)) }
                 input #login name="login" autocomplete="username" required value=(login);
@@ -46,11 +47,18 @@ fn sign_in_page(ctx: &AppContext, lang: Lang, status: StatusCode, login: &str, p
         .body(super::frame(lang, title, ctx.urls.domain(), None, body).into_string())
 }
 
-pub async fn sign_in_form(ctx: web::Data<AppContext>, browser: Browser) -> HttpResponse {
+/// The page to go to after signing in (`?back=`, a path here, such as an app's
+/// authorization page), if one was given.
+fn back_of(req: &HttpRequest) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "back").map(|(_, v)| session::local_path(Some(&v)))
+}
+
+pub async fn sign_in_form(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser) -> HttpResponse {
+    let back = back_of(&req);
     if browser.session.is_some() {
-        return session::see_other("/home");
+        return session::see_other(back.as_deref().unwrap_or("/home"));
     }
-    sign_in_page(&ctx, browser.lang, StatusCode::OK, "", None)
+    sign_in_page(&ctx, browser.lang, StatusCode::OK, "", back.as_deref(), None)
 }
 
 #[derive(Deserialize)]
@@ -59,6 +67,8 @@ pub struct SignInForm {
     login: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    back: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -77,16 +87,16 @@ pub async fn sign_in(ctx: web::Data<AppContext>, req: HttpRequest, body: web::By
     let ip = crate::api::oauth::client_ip(&req);
     match sessions::sign_in(&ctx.pool, &ctx.logins, ip, &form.login, &form.password, user_agent, previous.as_deref()).await {
         Ok(new) => Ok(session::see_other_setting(
-            "/home",
+            &session::local_path(form.back.as_deref()),
             &[session::set_cookie(&ctx, SESSION_COOKIE, &new.token, None), session::clear_cookie(&ctx, SIGN_IN_COOKIE)],
         )),
         Err(OAuthError::RateLimited(secs)) => {
             let problem = tf(lang, Msg::TooManyAttempts, &[("minutes", &secs.div_ceil(60).to_string())]);
-            let mut res = sign_in_page(&ctx, lang, StatusCode::TOO_MANY_REQUESTS, &form.login, Some(&problem));
+            let mut res = sign_in_page(&ctx, lang, StatusCode::TOO_MANY_REQUESTS, &form.login, form.back.as_deref(), Some(&problem));
             res.headers_mut().insert(header::RETRY_AFTER, secs.into());
             Ok(res)
         }
-        Err(OAuthError::InvalidGrant) => Ok(sign_in_page(&ctx, lang, StatusCode::UNAUTHORIZED, &form.login, Some(t(lang, Msg::WrongPassword)))),
+        Err(OAuthError::InvalidGrant) => Ok(sign_in_page(&ctx, lang, StatusCode::UNAUTHORIZED, &form.login, form.back.as_deref(), Some(t(lang, Msg::WrongPassword)))),
         Err(OAuthError::Other(e)) => Err(Failure::from(lang)(e)),
         Err(e) => Err(Failure::from(lang)(Error::new(ErrorKind::Internal, e.description()))),
     }

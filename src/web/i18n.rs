@@ -19,7 +19,17 @@ impl Lang {
         }
     }
 
-    fn from_tag(tag: &str) -> Option<Lang> {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::De];
+
+    /// The language's name in itself, for choosing it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::De => "Deutsch",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Lang> {
         match tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase().as_str() {
             "en" => Some(Lang::En),
             "de" => Some(Lang::De),
@@ -159,6 +169,82 @@ catalogue! {
     ChangePasswordButton => "Change password", "Passwort ändern";
     PasswordChanged => "Your password has been changed.", "Dein Passwort wurde geändert.";
     WrongCurrentPassword => "The current password is wrong.", "Das aktuelle Passwort ist falsch.";
+    Search => "Search", "Suche";
+    SearchButton => "Search", "Suchen";
+    SearchTitle => "Search", "Suche";
+    SearchIntro => "Find teachers by name here, or by their address on any server (@name@school.example), a post by its link, or a #hashtag.",
+        "Finde Lehrkräfte hier über ihren Namen oder auf jedem Server über ihre Adresse (@name@schule.example), einen Beitrag über seinen Link oder einen #Hashtag.";
+    SearchResultsFor => "Results for “{query}”", "Ergebnisse für „{query}“";
+    SearchNothing => "Nothing found. For someone on another server, search for their whole address, such as @name@school.example.",
+        "Nichts gefunden. Suche jemanden auf einem anderen Server mit der ganzen Adresse, zum Beispiel @name@schule.example.";
+    Hashtags => "Hashtags", "Hashtags";
+    Block => "Block", "Blockieren";
+    Unblock => "Unblock", "Nicht mehr blockieren";
+    YouBlock => "You block this account: neither of you sees the other's posts.", "Du blockierst dieses Konto: Ihr seht die Beiträge des anderen nicht.";
+    RemoteProfileNote => "This account is on another server; here are the posts that reached this one.",
+        "Dieses Konto ist auf einem anderen Server; hier stehen die Beiträge, die diesen Server erreicht haben.";
+    ViewOnTheirServer => "See the whole profile on their server", "Das ganze Profil auf ihrem Server ansehen";
+    FollowerCount => "{count} followers", "{count} Folgende";
+    FollowingCount => "{count} following", "folgt {count}";
+    PostCount => "{count} posts", "{count} Beiträge";
+    FollowersOf => "{name}'s followers", "Wer {name} folgt";
+    FollowingOf => "Whom {name} follows", "Wem {name} folgt";
+    NoFollowers => "No followers known here yet.", "Hier sind noch keine Folgenden bekannt.";
+    NoFollowing => "Follows nobody known here yet.", "Folgt noch niemandem, der hier bekannt ist.";
+    BackToProfile => "Back to {name}'s profile", "Zurück zum Profil von {name}";
+    RemoteListNote => "This account is on another server: only the people this server knows are listed.",
+        "Dieses Konto ist auf einem anderen Server: Aufgeführt sind nur die Menschen, die dieser Server kennt.";
+    FollowRequestsNav => "Follow requests", "Folgeanfragen";
+    FollowRequestsTitle => "Follow requests", "Folgeanfragen";
+    FollowRequestsIntro => "Your account approves its followers. Approve the people you want to see your followers-only posts.",
+        "Dein Konto bestätigt, wer ihm folgt. Bestätige die Menschen, die deine Beiträge „Nur für Folgende“ sehen sollen.";
+    FollowRequestsUnlocked => "Your account is not locked: everyone who follows you is approved at once. You can lock it in your profile settings.",
+        "Dein Konto ist nicht geschützt: Wer dir folgt, wird sofort bestätigt. Du kannst es in den Profileinstellungen schützen.";
+    NoFollowRequests => "No one is waiting for an answer.", "Niemand wartet auf eine Antwort.";
+    Approve => "Approve", "Bestätigen";
+    Reject => "Reject", "Ablehnen";
+    SettingsNav => "Settings", "Einstellungen";
+    ProfileSettingsNav => "Profile", "Profil";
+    ProfileSettingsTitle => "Your profile and preferences", "Dein Profil und deine Vorlieben";
+    ProfileLegend => "What others see", "Was andere sehen";
+    DisplayName => "Display name", "Anzeigename";
+    Bio => "Bio", "Über mich";
+    BioHint => "A few words about you and what you teach. Links and #hashtags work as in posts.",
+        "Ein paar Worte über dich und was du unterrichtest. Links und #Hashtags funktionieren wie in Beiträgen.";
+    Locked => "Approve followers by hand", "Folgende von Hand bestätigen";
+    LockedHint => "New followers wait on your follow requests page until you approve them.",
+        "Neue Folgende warten auf der Seite mit den Folgeanfragen, bis du sie bestätigst.";
+    Discoverable => "Let people find this account", "Dieses Konto auffindbar machen";
+    DiscoverableHint => "Your name is suggested in searches here and may be listed by other servers.",
+        "Dein Name wird hier bei der Suche vorgeschlagen und darf von anderen Servern aufgeführt werden.";
+    PreferencesLegend => "Your preferences", "Deine Vorlieben";
+    DefaultVisibility => "Default visibility", "Standard-Sichtbarkeit";
+    Language => "Language", "Sprache";
+    BrowserLanguage => "The browser's language", "Die Sprache des Browsers";
+    SettingsSaved => "Your settings have been saved.", "Deine Einstellungen wurden gespeichert.";
+    AppsNav => "Apps", "Apps";
+    AppsTitle => "Apps that use your account", "Apps, die dein Konto benutzen";
+    AppsIntro => "Each app you allowed to use your account. Revoke the ones you no longer use: they lose access at once.",
+        "Jede App, der du die Nutzung deines Kontos erlaubt hast. Widerrufe die, die du nicht mehr benutzt: Sie verlieren den Zugang sofort.";
+    NoApps => "No app uses your account.", "Keine App benutzt dein Konto.";
+    AppMayDo => "May: {scopes}", "Darf: {scopes}";
+    AppAuthorized => "Allowed {when}", "Erlaubt am {when}";
+    AppLastUsed => "last used {when}", "zuletzt benutzt am {when}";
+    AuthorizeTitle => "Allow {app}?", "{app} erlauben?";
+    AuthorizeIntro => "{app} asks to use your account {handle} on this server. It will be able to:",
+        "{app} möchte dein Konto {handle} auf diesem Server benutzen. Die App wird Folgendes dürfen:";
+    AuthorizeNotYou => "Not you? Sign out first, then come back from the app.", "Nicht du? Melde dich zuerst ab und komm dann aus der App zurück.";
+    Allow => "Allow", "Erlauben";
+    Deny => "Deny", "Ablehnen";
+    ScopeRead => "see your posts, timelines, follows and other account data", "deine Beiträge, Zeitleisten, Folgen und andere Kontodaten sehen";
+    ScopeWrite => "post, edit and delete for you, and change your account", "für dich veröffentlichen, bearbeiten und löschen und dein Konto ändern";
+    ScopeFollow => "follow, unfollow and block accounts for you", "für dich Konten folgen, entfolgen und blockieren";
+    ScopePush => "receive notifications for you", "Mitteilungen für dich empfangen";
+    ScopeProfile => "see your profile", "dein Profil sehen";
+    ScopeOther => "access your account", "auf dein Konto zugreifen";
+    OpenThread => "Open the thread to reply", "Unterhaltung öffnen, um zu antworten";
+    CharactersLeft => "{count} characters left", "noch {count} Zeichen";
+    NewPostsArrived => "{count} new posts at the top", "{count} neue Beiträge oben";
     NotificationsNav => "Notifications", "Mitteilungen";
     NotificationsTitle => "Notifications", "Mitteilungen";
     NotificationsEmpty => "No notifications yet.", "Noch keine Mitteilungen.";

@@ -21,7 +21,8 @@ pub fn shown_name(account: &crate::db::accounts::Account) -> &str {
     if account.display_name.is_empty() { &account.username } else { &account.display_name }
 }
 
-fn handle(ctx: &AppContext, account: &crate::db::accounts::Account) -> String {
+/// `@name@host`, the handle by which an account is found from any server.
+pub fn handle(ctx: &AppContext, account: &crate::db::accounts::Account) -> String {
     format!("@{}@{}", account.username, account.domain.as_deref().unwrap_or(ctx.urls.domain()))
 }
 
@@ -34,6 +35,17 @@ fn action(browser: &SignedInBrowser, id: StatusId, verb: &str, label: Msg, press
             input type="hidden" name="back" value=(back);
             button type="submit" aria-pressed=[pressed.map(|p| p.to_string())] { (t(browser.lang, label)) }
         }
+    }
+}
+
+/// Where a post's time links to: its thread for a signed-in reader; for a visitor,
+/// its public page (ours) or its address on its own server.
+fn post_link(browser: Option<&SignedInBrowser>, shown: &StatusView) -> String {
+    let status = &shown.status;
+    match (browser, &shown.author.domain) {
+        (Some(_), _) => format!("/statuses/{}", status.id),
+        (None, None) => format!("/@{}/{}", shown.author.username, status.id),
+        (None, Some(_)) => status.url.clone().or_else(|| status.uri.clone()).unwrap_or_else(|| format!("/statuses/{}", status.id)),
     }
 }
 
@@ -51,7 +63,7 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                 p.boosted { (tf(lang, Msg::BoostedBy, &[("name", shown_name(booster))])) }
             }
             p.meta {
-                a href=(ctx.urls.profile_url(&shown.author)) { strong { (shown_name(&shown.author)) } }
+                a href=(super::profile_path(&shown.author)) { strong { (shown_name(&shown.author)) } }
                 " " span.handle { (handle(ctx, &shown.author)) }
             }
             @if status.spoiler_text.is_empty() {
@@ -64,7 +76,7 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                 }
             }
             p.meta {
-                a href=(format!("/statuses/{id}")) {
+                a href=(post_link(browser, shown)) {
                     time datetime=(status.created_at.to_rfc3339()) { (status.created_at.format("%Y-%m-%d %H:%M UTC")) }
                 }
                 @if status.edited_at.is_some() { " · " (t(lang, Msg::Edited)) }
@@ -96,7 +108,7 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
 pub fn list(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, views: &[StatusView], page: &Page, path: &str, empty: Msg) -> Markup {
     let back = path.to_string();
     html! {
-        @if views.is_empty() { p { (t(lang, empty)) } }
+        @if views.is_empty() { p.empty { (t(lang, empty)) } }
         @for view in views { (article(ctx, lang, browser, view, &back)) }
         (load_more(lang, path, page, views.len(), views.last().map(|v| v.status.id.0)))
     }
@@ -138,12 +150,6 @@ pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
             Msg::SaveButton,
         ),
     };
-    let options = [
-        (Visibility::Public, Msg::VisibilityPublic),
-        (Visibility::Unlisted, Msg::VisibilityUnlisted),
-        (Visibility::Private, Msg::VisibilityPrivate),
-        (Visibility::Direct, Msg::VisibilityDirect),
-    ];
     html! {
         form.compose #compose method="post" action=(action) {
             h2 { (t(lang, heading)) }
@@ -154,7 +160,9 @@ pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
             }
             p {
                 label for="status" { (t(lang, Msg::PostText)) }
-                textarea #status name="status" required maxlength=(services::statuses::MAX_CHARS) { (text) }
+                textarea #status name="status" required data-counter="status_count" data-max=(services::statuses::MAX_CHARS) aria-describedby="status_count" { (text) }
+                // Filled in and shown by the script; without it the server still says when a post is too long.
+                small #status_count hidden data-template=(t(lang, Msg::CharactersLeft)) {}
             }
             p {
                 label for="spoiler_text" { (t(lang, Msg::ContentWarning)) }
@@ -162,11 +170,14 @@ pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
                 small #spoiler_hint { (t(lang, Msg::ContentWarningHint)) }
             }
             @if !matches!(draft, Draft::Edit(_)) {
-                @let chosen = match draft { Draft::Reply(parent) => Visibility::from_i16(parent.status.visibility), _ => Visibility::Public };
+                @let chosen = match draft {
+                    Draft::Reply(parent) => Visibility::from_i16(parent.status.visibility),
+                    _ => Visibility::from_i16(browser.session.user.default_visibility),
+                };
                 p {
                     label for="visibility" { (t(lang, Msg::Visibility)) }
                     select #visibility name="visibility" {
-                        @for (v, label) in options {
+                        @for (v, label) in super::settings::VISIBILITIES {
                             option value=(v.as_str()) selected[v == chosen] { (t(lang, label)) }
                         }
                     }
@@ -201,7 +212,7 @@ pub async fn create(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: 
     let lang = browser.lang;
     let form: ComposeForm = browser.form(&body)?;
     let visibility = match form.visibility.as_str() {
-        "" => Visibility::Public,
+        "" => Visibility::from_i16(browser.session.user.default_visibility),
         v => Visibility::parse(v).ok_or_else(|| Failure::from(lang)(Error::bad_request("unknown visibility")))?,
     };
     let in_reply_to = match form.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
@@ -318,8 +329,16 @@ async fn listing(ctx: &AppContext, req: &HttpRequest, browser: Browser, which: L
         h1 { (title) }
         (list(ctx, lang, signed_in, &views, &page, req.path(), Msg::ListEmpty))
     };
+    let head = match &which {
+        Listing::Tag(name) => {
+            let url = ctx.urls.tag(name);
+            let og_title = format!("#{name}");
+            Some(super::open_graph(ctx.urls.domain(), &super::OpenGraph { title: &og_title, description: &title, url: &url, kind: "website" }))
+        }
+        _ => None,
+    };
     // What is shown depends on the session and the language: no shared caching.
-    Ok(super::private_response(super::frame(lang, &title, ctx.urls.domain(), signed_in, body)))
+    Ok(super::private_response(super::frame_with(lang, &title, ctx.urls.domain(), signed_in, head, body)))
 }
 
 pub async fn local(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser) -> Result<HttpResponse, Failure> {

@@ -1,6 +1,7 @@
-//! A teacher's public profile page, at `/@name` and at `/users/name` for browsers:
-//! who they are, **Follow** / **Unfollow** for a signed-in visitor, and their posts
-//! as the visitor may see them (services::timelines::account).
+//! Profile pages: a teacher of ours at `/@name` (and at `/users/name` for browsers),
+//! another server's account at `/@name@host`: who they are, **Follow** / **Unfollow**
+//! and **Block** / **Unblock** for a signed-in visitor, and their posts that this
+//! server has, as the visitor may see them (services::timelines::account).
 
 use super::{
     i18n::{t, tf, Lang, Msg},
@@ -10,7 +11,7 @@ use super::{
 use crate::{
     api::pagination::{Query, STATUSES},
     context::AppContext,
-    db::{accounts::Account, pagination::Page, timelines::AccountFilter},
+    db::{account_lists::AccountCounts, accounts::Account, pagination::Page, timelines::AccountFilter},
     error::Result,
     services::{self, relationships::Relationship, status_views::StatusView},
 };
@@ -18,18 +19,32 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
-pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser, name: web::Path<String>) -> Result<HttpResponse> {
-    let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
-    let page = Query::of(&req).page(STATUSES)?;
+/// `/@name` (ours) and `/@name@host` (another server's). Signed in, an account not
+/// known here yet is looked up on its server (WebFinger); visitors see only what
+/// is stored, so that they cannot make us fetch from anywhere.
+pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser, name: web::Path<String>) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let account = find(&ctx, &name, browser.session.is_some()).await.map_err(Failure::from(lang))?;
+    let page = Query::of(&req).page(STATUSES).map_err(Failure::from(lang))?;
     let signed_in = browser.session.as_ref();
     let viewer = signed_in.map(|b| b.account());
-    let posts = services::timelines::account(&ctx, viewer, &account, AccountFilter::default(), page).await?;
+    let posts = services::timelines::account(&ctx, viewer, &account, AccountFilter::default(), page).await.map_err(Failure::from(lang))?;
     let relationship = match viewer.filter(|v| v.id != account.id) {
-        Some(v) => Some(services::relationships::between(&ctx, v, &account).await?),
+        Some(v) => Some(services::relationships::between(&ctx, v, &account).await.map_err(Failure::from(lang))?),
         None => None,
     };
-    let shown = Shown { lang: browser.lang, browser: signed_in, relationship, posts: &posts, page, path: req.path() };
+    let counts = services::timelines::counts(&ctx, account.id).await.map_err(Failure::from(lang))?;
+    let shown = Shown { lang, browser: signed_in, relationship, counts, posts: &posts, page, path: req.path() };
     Ok(super::page_response(markup(&ctx, &account, shown)))
+}
+
+/// The account a profile path names: `name` or `name@host`.
+pub async fn find(ctx: &AppContext, name: &str, resolve: bool) -> Result<Account> {
+    if name.contains('@') {
+        services::search::by_handle(ctx, name, resolve).await
+    } else {
+        services::accounts::find_local_account(&ctx.pool, name).await
+    }
 }
 
 /// The page in English for a visitor, at the actor's id (federation/routes.rs).
@@ -37,7 +52,8 @@ pub async fn render(ctx: &AppContext, account: &Account) -> Result<HttpResponse>
     let page = Page::newest(STATUSES.0);
     let posts = services::timelines::account(ctx, None, account, AccountFilter::default(), page).await?;
     let path = format!("/@{}", account.username);
-    let shown = Shown { lang: Lang::En, browser: None, relationship: None, posts: &posts, page, path: &path };
+    let counts = services::timelines::counts(ctx, account.id).await?;
+    let shown = Shown { lang: Lang::En, browser: None, relationship: None, counts, posts: &posts, page, path: &path };
     Ok(super::html_response(markup(ctx, account, shown)))
 }
 
@@ -47,28 +63,54 @@ struct Shown<'a> {
     browser: Option<&'a SignedInBrowser>,
     /// The signed-in visitor's, unless it is their own profile.
     relationship: Option<Relationship>,
+    counts: AccountCounts,
     posts: &'a [StatusView],
     page: Page,
     path: &'a str,
 }
 
-fn follow_button(browser: &SignedInBrowser, account: &Account, relationship: Relationship, back: &str) -> Markup {
-    let lang = browser.lang;
-    let (verb, label) = if relationship.following || relationship.requested { ("unfollow", Msg::Unfollow) } else { ("follow", Msg::Follow) };
+/// One control of a profile: a button in a small POST form to `/accounts/ID/VERB`.
+fn account_action(browser: &SignedInBrowser, account: &Account, verb: &str, label: Msg, back: &str) -> Markup {
     html! {
         form method="post" action=(format!("/accounts/{}/{verb}", account.id)) {
             (browser.csrf_field())
             input type="hidden" name="back" value=(back);
-            @if relationship.requested { p { (t(lang, Msg::FollowRequested)) } }
-            @if relationship.followed_by { p { (t(lang, Msg::FollowsYou)) } }
-            button type="submit" { (t(lang, label)) }
+            button type="submit" { (t(browser.lang, label)) }
+        }
+    }
+}
+
+/// **Follow** or **Unfollow** (also while a request waits), and what the other
+/// account does: follows you, asked to.
+pub fn follow_button(browser: &SignedInBrowser, account: &Account, relationship: Relationship, back: &str) -> Markup {
+    let lang = browser.lang;
+    let (verb, label) = if relationship.following || relationship.requested { ("unfollow", Msg::Unfollow) } else { ("follow", Msg::Follow) };
+    html! {
+        @if relationship.requested { p { (t(lang, Msg::FollowRequested)) } }
+        @if relationship.followed_by { p { (t(lang, Msg::FollowsYou)) } }
+        @if !relationship.blocking { (account_action(browser, account, verb, label, back)) }
+    }
+}
+
+/// Follow controls, then **Block** or **Unblock**.
+fn relationship_controls(browser: &SignedInBrowser, account: &Account, relationship: Relationship, back: &str) -> Markup {
+    let lang = browser.lang;
+    html! {
+        div.relationship {
+            (follow_button(browser, account, relationship, back))
+            @if relationship.blocking {
+                p { (t(lang, Msg::YouBlock)) }
+                (account_action(browser, account, "unblock", Msg::Unblock, back))
+            } @else {
+                (account_action(browser, account, "block", Msg::Block, back))
+            }
         }
     }
 }
 
 fn markup(ctx: &AppContext, account: &Account, shown: Shown) -> Markup {
     let lang = shown.lang;
-    let handle = format!("@{}@{}", account.username, ctx.urls.domain());
+    let handle = posts::handle(ctx, account);
     let shown_name = posts::shown_name(account);
     let body = html! {
         h1 { (shown_name) }
@@ -76,10 +118,25 @@ fn markup(ctx: &AppContext, account: &Account, shown: Shown) -> Markup {
         @if account.locked { p { (t(lang, Msg::ApprovesFollowers)) } }
         // The bio is stored as sanitised HTML (see services::accounts).
         @if !account.note.is_empty() { div.note { (PreEscaped(&account.note)) } }
-        p { (tf(lang, Msg::Joined, &[("date", &account.created_at.format("%Y-%m").to_string())])) }
+        @if account.is_local() {
+            p { (tf(lang, Msg::Joined, &[("date", &account.created_at.format("%Y-%m").to_string())])) }
+        } @else if let Some(url) = account.url.as_deref().or(account.uri.as_deref()) {
+            // Only what reached this server is shown here; the rest is on theirs.
+            p { (t(lang, Msg::RemoteProfileNote)) " " a href=(url) rel="noopener noreferrer" { (t(lang, Msg::ViewOnTheirServer)) } }
+        }
+        @let here = super::profile_path(account);
+        p.counts {
+            a href=(format!("{here}/followers")) { (tf(lang, Msg::FollowerCount, &[("count", &shown.counts.followers.to_string())])) }
+            " · "
+            a href=(format!("{here}/following")) { (tf(lang, Msg::FollowingCount, &[("count", &shown.counts.following.to_string())])) }
+            " · " (tf(lang, Msg::PostCount, &[("count", &shown.counts.statuses.to_string())]))
+        }
+        @if let Some(browser) = shown.browser.filter(|b| b.account().id == account.id && account.locked) {
+            p { a href="/follow_requests" { (t(browser.lang, Msg::FollowRequestsTitle)) } }
+        }
         @match (shown.browser, shown.relationship) {
-            (Some(browser), Some(relationship)) => { (follow_button(browser, account, relationship, shown.path)) }
-            (None, _) => {
+            (Some(browser), Some(relationship)) => { (relationship_controls(browser, account, relationship, shown.path)) }
+            (None, _) if account.is_local() => {
                 p {
                     (tf(lang, Msg::FollowHintBefore, &[("name", shown_name)])) " "
                     code { (handle) }
@@ -91,7 +148,11 @@ fn markup(ctx: &AppContext, account: &Account, shown: Shown) -> Markup {
         h2 { (t(lang, Msg::PostsHeading)) }
         (posts::list(ctx, lang, shown.browser, shown.posts, &shown.page, shown.path, Msg::ListEmpty))
     };
-    super::frame(lang, shown_name, ctx.urls.domain(), shown.browser, body)
+    let url = format!("{}{}", ctx.urls.base(), super::profile_path(account));
+    let title = format!("{shown_name} ({handle})");
+    let description = crate::content::html_to_text(&account.note);
+    let og = super::OpenGraph { title: &title, description: &description, url: &url, kind: "profile" };
+    super::frame_with(lang, shown_name, ctx.urls.domain(), shown.browser, Some(super::open_graph(ctx.urls.domain(), &og)), body)
 }
 
 #[derive(Deserialize)]
@@ -100,7 +161,7 @@ pub struct FollowForm {
     back: Option<String>,
 }
 
-/// `POST /accounts/{id}/follow` and `/unfollow` (services::follows).
+/// `POST /accounts/{id}/{verb}`: follow, unfollow, block, unblock (services::follows).
 #[tracing::instrument(skip_all)]
 pub async fn follow(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
@@ -111,6 +172,8 @@ pub async fn follow(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: 
     match verb.as_str() {
         "follow" => services::follows::follow(&ctx, me, &target).await.map(drop),
         "unfollow" => services::follows::unfollow(&ctx, me, &target).await,
+        "block" => services::follows::block(&ctx, me, &target).await,
+        "unblock" => services::follows::unblock(&ctx, me, &target).await,
         _ => Err(crate::error::Error::not_found("no such action")),
     }
     .map_err(Failure::from(lang))?;

@@ -1,5 +1,6 @@
-//! Security headers for every HTML page, and the stylesheet served from the binary
-//! (pages carry no inline styles or scripts, so the policy can forbid both).
+//! Security headers for every HTML page, and the stylesheet and the one script
+//! served from the binary (pages carry no inline styles or scripts, so the policy
+//! can forbid both).
 
 use actix_web::{
     http::header::{self, HeaderMap, HeaderName, HeaderValue},
@@ -41,10 +42,27 @@ pub static STYLESHEET_URL: LazyLock<String> = LazyLock::new(|| {
     format!("/assets/staffroom.css?v={}", &digest[..12])
 });
 
+const SCRIPT: &str = include_str!("staffroom.js");
+
+/// The script's address, versioned like the stylesheet's.
+pub static SCRIPT_URL: LazyLock<String> = LazyLock::new(|| {
+    let digest = crate::services::tokens::hash_token(SCRIPT);
+    format!("/assets/staffroom.js?v={}", &digest[..12])
+});
+
+pub async fn script() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
 pub async fn stylesheet() -> HttpResponse {
+    asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+/// A file of the binary at a versioned address: cached for a year.
+fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
+        .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(STYLESHEET)
+        .body(body)
 }

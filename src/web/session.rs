@@ -198,8 +198,12 @@ async fn browser(req: HttpRequest) -> Result<Browser, Failure> {
     let lang = lang_of(&req);
     let Some(token) = cookie(&req, SESSION_COOKIE) else { return Ok(Browser { lang, session: None }) };
     let ctx = req.app_data::<web::Data<AppContext>>().ok_or_else(|| Failure::from(lang)(Error::internal(anyhow::anyhow!("no AppContext"))))?;
-    let session = sessions::authenticate(&ctx.pool, &token).await.map_err(Failure::from(lang))?;
-    Ok(Browser { lang, session: session.map(|s| SignedInBrowser { lang, session: s, token }) })
+    let Some(session) = sessions::authenticate(&ctx.pool, &token).await.map_err(Failure::from(lang))? else {
+        return Ok(Browser { lang, session: None });
+    };
+    // The language chosen in the settings comes before the browser's.
+    let lang = session.user.language.as_deref().and_then(Lang::from_tag).unwrap_or(lang);
+    Ok(Browser { lang, session: Some(SignedInBrowser { lang, session, token }) })
 }
 
 impl FromRequest for Browser {

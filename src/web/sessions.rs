@@ -16,6 +16,7 @@ pub async fn page(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Resul
     let when = |d: &chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M UTC").to_string();
     let body = html! {
         h1 { (t(lang, Msg::SessionsTitle)) }
+        (super::settings::nav(lang, "/settings/sessions"))
         p { (t(lang, Msg::SessionsIntro)) }
         ul.sessions {
             @for s in &list {
@@ -49,6 +50,7 @@ fn password_page(ctx: &AppContext, browser: &SignedInBrowser, status: StatusCode
     let lang = browser.lang;
     let body = html! {
         h1 { (t(lang, Msg::PasswordTitle)) }
+        (super::settings::nav(lang, "/settings/password"))
         p { (t(lang, Msg::PasswordIntro)) }
         @if let Some((problem, text)) = note { p.alert[problem] role=(if problem { "alert" } else { "status" }) { (text) } }
         form method="post" action="/settings/password" {

@@ -2,15 +2,18 @@
 
 use super::{
     i18n::{t, tf, Lang, Msg},
-    session::{Browser, SignedInBrowser},
+    session::{Browser, Failure, SignedInBrowser},
 };
 use crate::{context::AppContext, db::StatusId, error::Result, services, services::published::PostView};
 use actix_web::{web, HttpResponse};
 use maud::{html, PreEscaped};
 
-pub async fn page(ctx: web::Data<AppContext>, browser: Browser, path: web::Path<(String, i64)>) -> Result<HttpResponse> {
+/// A visitor sees only a post anyone may see (services::published asks the
+/// visibility rule with nobody as the viewer): a followers-only post is not found;
+/// a signed-in reader sees what the rule lets them.
+pub async fn page(ctx: web::Data<AppContext>, browser: Browser, path: web::Path<(String, i64)>) -> std::result::Result<HttpResponse, Failure> {
     let (name, id) = path.into_inner();
-    let view = services::published::local_post(&ctx, &name, StatusId(id), None).await?;
+    let view = services::published::local_post(&ctx, &name, StatusId(id), browser.session.as_ref().map(|b| b.account().id)).await.map_err(Failure::from(browser.lang))?;
     Ok(super::page_response(markup(&ctx, browser.lang, browser.session.as_ref(), &view)))
 }
 
@@ -38,6 +41,16 @@ fn markup(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, view:
             }
             p.handle { (view.status.created_at.format("%Y-%m-%d %H:%M UTC")) @if view.status.edited_at.is_some() { " · " (t(lang, Msg::Edited)) } }
         }
+        @if browser.is_some() { p { a href=(format!("/statuses/{}", view.status.id)) { (t(lang, Msg::OpenThread)) } } }
     };
-    super::frame(lang, &tf(lang, Msg::PostBy, &[("name", shown_name)]), ctx.urls.domain(), browser, body)
+    let title = tf(lang, Msg::PostBy, &[("name", shown_name)]);
+    let url = format!("{}/{}", ctx.urls.profile(&author.username), view.status.id);
+    // A content warning is what the post shows first; the preview says no more.
+    let description = if view.status.spoiler_text.is_empty() { crate::content::html_to_text(&view.status.content) } else { view.status.spoiler_text.clone() };
+    let og = super::OpenGraph { title: &title, description: &description, url: &url, kind: "article" };
+    let head = html! {
+        (super::open_graph(ctx.urls.domain(), &og))
+        meta property="article:published_time" content=(view.status.created_at.to_rfc3339());
+    };
+    super::frame_with(lang, &title, ctx.urls.domain(), browser, Some(head), body)
 }
