@@ -18,31 +18,7 @@ use staffroom::{
     services::accounts::{create_local_user, NewUser},
 };
 use std::time::{Duration, Instant};
-
-const ACCOUNTS: i64 = 10_000;
-/// Accounts 0..QUIET post rarely (one status in every `QUIET_EVERY`); the other
-/// 9,000 post the rest.
-const QUIET: i64 = 1_000;
-const QUIET_EVERY: i64 = 500;
-const FOLLOWED: i64 = 1_000;
-const CHUNK: i64 = 100_000;
-/// Remote account ids: small numbers, apart from the time-sortable ids of the rest.
-const FIRST_ACCOUNT: i64 = 1_000_000;
-
-fn statuses() -> i64 {
-    ((1_000_000.0 * support::scale()) as i64 / CHUNK).max(1) * CHUNK
-}
-
-fn requests() -> usize {
-    ((2_000.0 * support::scale()) as usize).max(100)
-}
-
-/// The account (an SQL expression) that wrote status number `n`.
-fn author(n: &str) -> String {
-    format!(
-        "({FIRST_ACCOUNT} + CASE WHEN ({n}) % {QUIET_EVERY} = {QUIET_EVERY} - 1 THEN (({n}) / {QUIET_EVERY}) % {QUIET} ELSE {QUIET} + ({n}) % ({ACCOUNTS} - {QUIET}) END)"
-    )
-}
+use support::dataset::{exec, requests, seed, statuses, ACCOUNTS};
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -53,84 +29,6 @@ fn main() {
 struct Line {
     #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
     line: String,
-}
-
-async fn exec(conn: &mut AsyncPgConnection, sql: &str) {
-    diesel::sql_query(sql).execute(conn).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
-}
-
-/// Notification triggers would run a million times; the seed does without them.
-/// The home feed's triggers stay on: they fill `home_feed` as they would.
-const NOTIFY_TRIGGERS: [(&str, &str); 4] = [
-    ("statuses", "statuses_notify_status"),
-    ("statuses", "statuses_notify_reblog"),
-    ("mentions", "mentions_notify"),
-    ("favourites", "favourites_notify"),
-];
-
-/// Seeds with `generate_series`: accounts, follows, then statuses in chunks (one id
-/// every 10 ms of the past, so ids sort by time as ours do), with their hashtags,
-/// mentions of alice, boosts, replies and favourites.
-async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
-    let statuses = statuses();
-    let started = Instant::now();
-    exec(conn, &format!(
-        "INSERT INTO accounts (id, username, domain, uri, inbox_url, public_key_pem, display_name)
-         SELECT {FIRST_ACCOUNT} + n, 'teacher' || n, 'remote' || (n % 50) || '.example', 'https://remote' || (n % 50) || '.example/users/teacher' || n,
-                'https://remote' || (n % 50) || '.example/users/teacher' || n || '/inbox', 'key', 'Teacher ' || n
-         FROM generate_series(0, {ACCOUNTS} - 1) AS n"
-    ))
-    .await;
-    // alice: 1,000 of the busy accounts, spread over them; bob: the quiet ones.
-    exec(conn, &format!(
-        "INSERT INTO follows (id, account_id, target_account_id, accepted)
-         SELECT {FIRST_ACCOUNT} + n, {alice}, {FIRST_ACCOUNT} + {QUIET} + n * (({ACCOUNTS} - {QUIET}) / {FOLLOWED}), true FROM generate_series(0, {FOLLOWED} - 1) AS n
-         UNION ALL
-         SELECT 2 * {FIRST_ACCOUNT} + n, {bob}, {FIRST_ACCOUNT} + n, true FROM generate_series(0, {QUIET} - 1) AS n"
-    ))
-    .await;
-    println!("  {ACCOUNTS} accounts; alice follows {FOLLOWED} busy ones, bob the {QUIET} quiet ones ({:.1} s)", started.elapsed().as_secs_f64());
-    for (table, trigger) in NOTIFY_TRIGGERS {
-        exec(conn, &format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}")).await;
-    }
-    let start_ms = chrono::Utc::now().timestamp_millis() - statuses * 10 - 60_000;
-    let id = |n: &str| format!("(({start_ms}::bigint + ({n}) * 10) << 16)");
-    for chunk in 0..statuses / CHUNK {
-        let (from, to) = (chunk * CHUNK, (chunk + 1) * CHUNK - 1);
-        exec(conn, &format!(
-            "INSERT INTO statuses (id, account_id, uri, content, visibility, local, created_at, reblog_of_id, in_reply_to_id, in_reply_to_account_id)
-             SELECT {sid}, {author}, 'https://remote.example/statuses/' || n,
-                    '<p>Lesson idea number ' || n || ' <a href=\"https://remote.example/tags/edchat\" class=\"mention hashtag\">#edchat</a></p>',
-                    CASE WHEN n % 10 = 7 THEN 1 WHEN n % 10 = 8 THEN 2 WHEN n % 100 = 9 THEN 3 ELSE 0 END, false,
-                    to_timestamp(({start_ms} + n * 10) / 1000.0),
-                    CASE WHEN n % 25 = 0 AND n >= 1000 THEN {boosted} END,
-                    CASE WHEN n % 20 = 3 AND n >= 1000 THEN {parent} END,
-                    CASE WHEN n % 20 = 3 AND n >= 1000 THEN {parent_author} END
-             FROM generate_series({from}, {to}) AS n",
-            sid = id("n"),
-            author = author("n"),
-            boosted = id("n - 999"),
-            parent = id("n - 997"),
-            parent_author = author("n - 997"),
-        ))
-        .await;
-        exec(conn, &format!("INSERT INTO status_tags (status_id, name) SELECT {}, 'edchat' FROM generate_series({from}, {to}) AS n WHERE n % 10 = 1", id("n"))).await;
-        exec(conn, &format!("INSERT INTO mentions (status_id, account_id) SELECT {}, {alice} FROM generate_series({from}, {to}) AS n WHERE n % 1000 = 5", id("n"))).await;
-        exec(conn, &format!(
-            "INSERT INTO favourites (id, account_id, status_id)
-             SELECT {} + 1, {FIRST_ACCOUNT} + (n * 7) % {ACCOUNTS}, {} FROM generate_series({from}, {to}) AS n WHERE n % 4 = 2",
-            id("n"),
-            id("n")
-        ))
-        .await;
-        println!("  statuses: {:>9} of {statuses} ({:.1} s)", to + 1, started.elapsed().as_secs_f64());
-    }
-    for (table, trigger) in NOTIFY_TRIGGERS {
-        exec(conn, &format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}")).await;
-    }
-    println!("  VACUUM ANALYZE ...");
-    exec(conn, "VACUUM ANALYZE").await;
-    println!("  seeded and analysed in {:.1} s", started.elapsed().as_secs_f64());
 }
 
 async fn measure(client: &reqwest::Client, url: &str, token: &str) -> (f64, f64, usize) {

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod dataset;
+
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use std::sync::{
     atomic::{AtomicU64, Ordering},

@@ -1,0 +1,165 @@
+//! The web interface in a real browser: headless Chromium (Debian's package) driven
+//! by playwright-core against real `staffroom serve` processes, each with its own
+//! database. The scripts live in tests/browser/ and find every control by its role
+//! and accessible name, as a screen reader would; tests/browser/setup.sh installs
+//! Chromium, playwright-core and axe-core (scripts/test runs it first). A script
+//! prints the step it is at; a failure names the step and shows the servers' logs.
+
+mod common;
+
+use common::{nodes::Instance, ServeProcess};
+use serde_json::{json, Value};
+use std::{path::PathBuf, process::Command};
+
+const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
+
+/// Where the screenshots go: beside the build, never into the repository.
+fn artifacts() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target directory").join("test-artifacts").join("browser")
+}
+
+/// tests/browser/setup.sh: a no-op when scripts/test already ran it.
+fn setup() {
+    let out = Command::new(format!("{SCRIPTS}/setup.sh")).output().expect("tests/browser/setup.sh runs (bash, npm)");
+    assert!(out.status.success(), "tests/browser/setup.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// One instance served by one `staffroom serve` process.
+struct Server {
+    instance: Instance,
+    node: ServeProcess,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let instance = Instance::new(&[]).await;
+        let node = instance.start_node(instance.port);
+        Server { instance, node }
+    }
+
+    /// A teacher made as an administrator makes one; their generated password.
+    fn teacher(&self, name: &str, display_name: &str) -> String {
+        let out = self.instance.cli(&["user", "add", name, "--display-name", display_name]);
+        out.lines().find_map(|l| l.strip_prefix("Password: ")).unwrap_or_else(|| panic!("user add printed no password: {out}")).to_string()
+    }
+
+    fn token(&self, name: &str) -> String {
+        self.instance.cli(&["token", "create", name]).trim().to_string()
+    }
+
+    /// A public post through the client API; its entity.
+    async fn post(&self, token: &str, text: &str) -> Value {
+        common::nodes::post_status(&self.node, token, text).await
+    }
+}
+
+/// Runs `script` with `env`; panics with its output and the servers' logs unless
+/// it passed every step.
+async fn run(script: &str, env: Vec<(String, String)>, servers: &[&Server]) {
+    let logs = || servers.iter().map(|s| tail(&s.node.log_text(), 40)).collect::<Vec<_>>().join("\n---\n");
+    let script = script.to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node").arg(&script).current_dir(SCRIPTS).envs(env).env("BROWSER_ARTIFACTS", artifacts()).output().expect("node runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() || !stdout.contains("all steps passed") {
+        panic!("the browser script failed.\n--- stdout\n{stdout}\n--- stderr (end)\n{}\n--- server logs (end)\n{}", tail(&stderr, 60), logs());
+    }
+    println!("{stdout}");
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// A server with ada (who signs in with the browser) and her colleague carol, who
+/// has posted and acts through the client API.
+struct Staffroom {
+    a: Server,
+    ada_password: String,
+    carol_token: String,
+    carol_post: &'static str,
+}
+
+impl Staffroom {
+    async fn start() -> Staffroom {
+        let a = Server::start().await;
+        let ada_password = a.teacher("ada", "Ada Lovelace");
+        a.teacher("carol", "Carol Dweck");
+        let carol_token = a.token("carol");
+        let carol_post = "Growth mindset check-in: what did you get wrong today that taught you something?";
+        a.post(&carol_token, carol_post).await;
+        Staffroom { a, ada_password, carol_token, carol_post }
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        vars(&[
+            ("STAFFROOM_A", &self.a.node.address),
+            ("A_USER", "ada"),
+            ("A_PASSWORD", &self.ada_password),
+            ("A_COLLEAGUE", "carol"),
+            ("A_COLLEAGUE_TOKEN", &self.carol_token),
+            ("A_COLLEAGUE_POST", self.carol_post),
+        ])
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_teacher_s_day_in_chromium() {
+    setup();
+    let s = Staffroom::start().await;
+    run("routine.mjs", s.env(), &[&s.a]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_form_without_its_csrf_token_changes_nothing_in_chromium() {
+    setup();
+    let s = Staffroom::start().await;
+    run("csrf.mjs", s.env(), &[&s.a]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn main_pages_pass_axe_and_are_photographed_at_phone_and_desktop_width() {
+    setup();
+    let s = Staffroom::start().await;
+    let ada_token = s.a.token("ada");
+    // Content for the pages: a post with a hashtag, a reply to it (a thread and a
+    // notification), a like, a post with a content warning.
+    let post = s.a.post(&ada_token, "Exit tickets: three questions before the bell. #FormativeAssessment").await;
+    let id = post["id"].as_str().unwrap();
+    let (status, _) = common::nodes::api(&s.a.node, &s.carol_token, reqwest::Method::POST, &format!("/api/v1/statuses/{id}/favourite")).await;
+    assert_eq!(status, 200);
+    let reply = reqwest::Client::new()
+        .post(format!("{}/api/v1/statuses", s.a.node.address))
+        .bearer_auth(&s.carol_token)
+        .json(&json!({ "status": "@ada Two is plenty, we tried five once.", "in_reply_to_id": id }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let pages = json!([
+        { "name": "sign-in", "path": "/auth/sign_in", "signedIn": false },
+        { "name": "front", "path": "/", "signedIn": false },
+        { "name": "home", "path": "/home", "signedIn": true },
+        { "name": "local", "path": "/public/local", "signedIn": true },
+        { "name": "federated", "path": "/public", "signedIn": true },
+        { "name": "tag", "path": "/tags/formativeassessment", "signedIn": true },
+        { "name": "thread", "path": format!("/statuses/{id}"), "signedIn": true },
+        { "name": "profile", "path": "/@carol", "signedIn": true },
+        { "name": "profile-public", "path": "/@ada", "signedIn": false },
+        { "name": "notifications", "path": "/notifications", "signedIn": true },
+        { "name": "settings-password", "path": "/settings/password", "signedIn": true },
+        { "name": "settings-sessions", "path": "/settings/sessions", "signedIn": true },
+    ]);
+    let mut env = s.env();
+    env.push(("PAGES".into(), pages.to_string()));
+    run("pages.mjs", env, &[&s.a]).await;
+}
