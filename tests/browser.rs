@@ -133,7 +133,7 @@ async fn main_pages_pass_axe_and_are_photographed_at_phone_and_desktop_width() {
     let ada_token = s.a.token("ada");
     // Content for the pages: a post with a hashtag, a reply to it (a thread and a
     // notification), a like, a post with a content warning.
-    let post = s.a.post(&ada_token, "Exit tickets: three questions before the bell. #FormativeAssessment").await;
+    let post = s.a.post(&ada_token, "Exit tickets: three questions before the bell. #FormativeAssessment Templates: https://school.example/resources/year-9/formative-assessment/exit-tickets-that-work-2026.pdf").await;
     let id = post["id"].as_str().unwrap();
     let (status, _) = common::nodes::api(&s.a.node, &s.carol_token, reqwest::Method::POST, &format!("/api/v1/statuses/{id}/favourite")).await;
     assert_eq!(status, 200);

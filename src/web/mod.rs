@@ -46,6 +46,8 @@ pub fn frame_with(lang: Lang, title: &str, domain: &str, signed_in: Option<&Sign
                 @if let Some(head) = head { (head) }
                 // Only signed-in pages have anything to enhance; public ones stay script-free.
                 @if signed_in.is_some() { script src=(*security::SCRIPT_URL) defer {} }
+                // No icon yet: this keeps browsers from asking for /favicon.ico on every visit.
+                link rel="icon" href="data:,";
             }
             body {
                 a.skip href="#main" { (t(lang, Msg::SkipToContent)) }

@@ -61,7 +61,11 @@ export async function newPage(browser, { width = 1280, height = 800, locale = "e
   const page = await context.newPage();
   page.problems = [];
   page.on("console", (m) => {
-    if (m.type() === "error") page.problems.push(`console error on ${page.url()}: ${m.text()}`);
+    if (m.type() !== "error") return;
+    // A page answered with an error status (a wrong password's 401) is logged too;
+    // that is the page doing its job, not a broken part of it.
+    const documentStatus = m.text().startsWith("Failed to load resource") && m.location().url === page.url();
+    if (!documentStatus) page.problems.push(`console error on ${page.url()}: ${m.text()} (${m.location().url})`);
   });
   page.on("pageerror", (e) => page.problems.push(`page error on ${page.url()}: ${e.message}`));
   return page;
