@@ -7,9 +7,10 @@
 
 mod common;
 
-use common::{nodes::Instance, ServeProcess};
+use common::{fedify::FedifyPeer, nodes::Instance, ServeProcess};
 use serde_json::{json, Value};
-use std::{path::PathBuf, process::Command};
+use reqwest::Method;
+use std::{path::PathBuf, process::Command, time::Duration};
 
 const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
 
@@ -45,6 +46,11 @@ impl Server {
 
     fn token(&self, name: &str) -> String {
         self.instance.cli(&["token", "create", name]).trim().to_string()
+    }
+
+    /// A client API call as the holder of `token`: the status and the JSON answered.
+    async fn api(&self, token: &str, method: Method, path: &str) -> (u16, Value) {
+        common::nodes::api(&self.node, token, method, path).await
     }
 
     /// A public post through the client API; its entity.
@@ -112,11 +118,17 @@ impl Staffroom {
     }
 }
 
+/// Ada on A; bob on a second Staffroom (B) and a teacher on a Fedify server, whom
+/// she finds, follows and talks with.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_teacher_s_day_in_chromium() {
     setup();
-    let s = Staffroom::start().await;
-    run("routine.mjs", s.env(), &[&s.a]).await;
+    let (s, b, peer) = tokio::join!(Staffroom::start(), Server::start(), FedifyPeer::start("mira", "draft-cavage-http-signatures-12"));
+    b.teacher("bob", "Bob Ross");
+    let bob_token = b.token("bob");
+    let mut env = s.env();
+    env.extend(vars(&[("STAFFROOM_B", &b.node.address), ("B_USER", "bob"), ("B_TOKEN", &bob_token), ("PEER", &peer.base), ("PEER_USER", &peer.user)]));
+    run("routine.mjs", env, &[&s.a, &b]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -126,25 +138,51 @@ async fn a_form_without_its_csrf_token_changes_nothing_in_chromium() {
     run("csrf.mjs", s.env(), &[&s.a]).await;
 }
 
+/// A status through the client API with more than `post_status` sets; its entity.
+async fn post_json(server: &Server, token: &str, body: Value) -> Value {
+    let res = reqwest::Client::new().post(format!("{}/api/v1/statuses", server.node.address)).bearer_auth(token).json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 200, "posting {body}");
+    res.json().await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn main_pages_pass_axe_and_are_photographed_at_phone_and_desktop_width() {
     setup();
-    let s = Staffroom::start().await;
+    let (s, b) = tokio::join!(Staffroom::start(), Server::start());
     let ada_token = s.a.token("ada");
-    // Content for the pages: a post with a hashtag, a reply to it (a thread and a
-    // notification), a like, a post with a content warning.
-    let post = s.a.post(&ada_token, "Exit tickets: three questions before the bell. #FormativeAssessment Templates: https://school.example/resources/year-9/formative-assessment/exit-tickets-that-work-2026.pdf").await;
-    let id = post["id"].as_str().unwrap();
-    let (status, _) = common::nodes::api(&s.a.node, &s.carol_token, reqwest::Method::POST, &format!("/api/v1/statuses/{id}/favourite")).await;
+    b.teacher("bob", "Bob Ross");
+    let bob_token = b.token("bob");
+
+    // Content for the pages, as a teacher's would be: ada follows bob on B and sees
+    // his post; her own post with a hashtag and a long link, liked, boosted and
+    // answered by carol (a thread and notifications); a post behind a content warning.
+    let bob_handle = format!("@bob@{}", b.instance.domain);
+    let (status, found) = s.a.api(&ada_token, Method::GET, &format!("/api/v2/search?q={bob_handle}&resolve=true")).await;
+    assert_eq!(status, 200, "{found}");
+    let bob_id = found["accounts"][0]["id"].as_str().unwrap_or_else(|| panic!("bob found: {found}")).to_string();
+    let (status, _) = s.a.api(&ada_token, Method::POST, &format!("/api/v1/accounts/{bob_id}/follow")).await;
     assert_eq!(status, 200);
-    let reply = reqwest::Client::new()
-        .post(format!("{}/api/v1/statuses", s.a.node.address))
-        .bearer_auth(&s.carol_token)
-        .json(&json!({ "status": "@ada Two is plenty, we tried five once.", "in_reply_to_id": id }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), 200);
+    common::eventually(Duration::from_secs(30), "bob accepted ada's follow", || async {
+        s.a.api(&ada_token, Method::GET, &format!("/api/v1/accounts/relationships?id[]={bob_id}")).await.1[0]["following"] == true
+    })
+    .await;
+    b.post(&bob_token, "Our year 8s built a rain gauge from a bottle. Photos tomorrow! #science").await;
+    common::eventually(Duration::from_secs(30), "bob's post reached ada's home", || async {
+        s.a.api(&ada_token, Method::GET, "/api/v1/timelines/home").await.1.to_string().contains("rain gauge")
+    })
+    .await;
+    let post = s
+        .a
+        .post(&ada_token, "Exit tickets: three questions before the bell. #FormativeAssessment Templates: https://school.example/resources/year-9/formative-assessment/exit-tickets-that-work-2026.pdf")
+        .await;
+    let id = post["id"].as_str().unwrap();
+    for verb in ["favourite", "reblog"] {
+        let (status, _) = s.a.api(&s.carol_token, Method::POST, &format!("/api/v1/statuses/{id}/{verb}")).await;
+        assert_eq!(status, 200, "{verb}");
+    }
+    post_json(&s.a, &s.carol_token, json!({ "status": "@ada Two is plenty, we tried five once.", "in_reply_to_id": id })).await;
+    post_json(&s.a, &ada_token, json!({ "status": "Who has watched the whole series to the end?", "spoiler_text": "Series finale", "visibility": "public" })).await;
+
     let pages = json!([
         { "name": "sign-in", "path": "/auth/sign_in", "signedIn": false },
         { "name": "front", "path": "/", "signedIn": false },
@@ -153,13 +191,19 @@ async fn main_pages_pass_axe_and_are_photographed_at_phone_and_desktop_width() {
         { "name": "federated", "path": "/public", "signedIn": true },
         { "name": "tag", "path": "/tags/formativeassessment", "signedIn": true },
         { "name": "thread", "path": format!("/statuses/{id}"), "signedIn": true },
+        { "name": "post-public", "path": format!("/@ada/{id}"), "signedIn": false },
         { "name": "profile", "path": "/@carol", "signedIn": true },
         { "name": "profile-public", "path": "/@ada", "signedIn": false },
+        { "name": "profile-remote", "path": format!("/{bob_handle}"), "signedIn": true },
+        { "name": "following", "path": "/@ada/following", "signedIn": false },
         { "name": "notifications", "path": "/notifications", "signedIn": true },
+        { "name": "search", "path": format!("/search?q={}", bob_handle.replace('@', "%40").replace(':', "%3A")), "signedIn": true },
+        { "name": "settings-profile", "path": "/settings/profile", "signedIn": true },
         { "name": "settings-password", "path": "/settings/password", "signedIn": true },
         { "name": "settings-sessions", "path": "/settings/sessions", "signedIn": true },
+        { "name": "settings-apps", "path": "/settings/apps", "signedIn": true },
     ]);
     let mut env = s.env();
     env.push(("PAGES".into(), pages.to_string()));
-    run("pages.mjs", env, &[&s.a]).await;
+    run("pages.mjs", env, &[&s.a, &b]).await;
 }

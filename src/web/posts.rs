@@ -139,7 +139,13 @@ pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
     let (heading, action, text, spoiler, button) = match draft {
         Draft::New => (Msg::ComposeTitle, "/statuses".to_string(), String::new(), "", Msg::PostButton),
         Draft::Reply(parent) => {
-            let mention = if parent.author.id == browser.account().id { String::new() } else { format!("@{} ", parent.author.username) };
+            // Another server's teacher needs the whole handle: a bare @name would
+            // mean someone here, and the reply would not reach them.
+            let mention = match &parent.author.domain {
+                _ if parent.author.id == browser.account().id => String::new(),
+                Some(domain) => format!("@{}@{domain} ", parent.author.username),
+                None => format!("@{} ", parent.author.username),
+            };
             (Msg::ReplyTitle, "/statuses".to_string(), mention, "", Msg::PostButton)
         }
         Draft::Edit(post) => (

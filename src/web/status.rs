@@ -27,7 +27,10 @@ pub fn render(ctx: &AppContext, view: &PostView) -> Result<HttpResponse> {
 fn markup(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, view: &PostView) -> maud::Markup {
     let author = &view.author;
     let shown_name = if author.display_name.is_empty() { author.username.as_str() } else { author.display_name.as_str() };
+    let title = tf(lang, Msg::PostBy, &[("name", shown_name)]);
     let body = html! {
+        // The author's line says it to the eye; a screen reader's list of headings needs it too.
+        h1.visually-hidden { (title) }
         article {
             p { a href=(ctx.urls.profile(&author.username)) { strong { (shown_name) } } " " span.handle { "@" (author.username) "@" (ctx.urls.domain()) } }
             @if view.status.spoiler_text.is_empty() {
@@ -43,7 +46,6 @@ fn markup(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, view:
         }
         @if browser.is_some() { p { a href=(format!("/statuses/{}", view.status.id)) { (t(lang, Msg::OpenThread)) } } }
     };
-    let title = tf(lang, Msg::PostBy, &[("name", shown_name)]);
     let url = format!("{}/{}", ctx.urls.profile(&author.username), view.status.id);
     // A content warning is what the post shows first; the preview says no more.
     let description = if view.status.spoiler_text.is_empty() { crate::content::html_to_text(&view.status.content) } else { view.status.spoiler_text.clone() };

@@ -104,15 +104,20 @@ export async function waitForPost(page, url, text, timeoutMs = 30000) {
   }, timeoutMs);
 }
 
-/** axe-core's violations of the page shown that are serious or critical. */
-export async function seriousViolations(page) {
+/** axe-core's violations of the page shown: `serious` (serious or critical, each
+ * with the elements it found) and `lesser` (the ids of the others). */
+export async function axeViolations(page) {
   // Evaluated through the DevTools protocol: the page's CSP forbids inline scripts,
   // and rightly so, but does not stop the test from looking.
   await page.evaluate(axe.source);
   const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  return results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join("\n    ")}`);
+  const isSerious = (v) => v.impact === "serious" || v.impact === "critical";
+  return {
+    serious: results.violations
+      .filter(isSerious)
+      .map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join("\n    ")}`),
+    lesser: results.violations.filter((v) => !isSerious(v)).map((v) => `${v.id} (${v.impact})`),
+  };
 }
 
 export function artifactsDir() {

@@ -2,7 +2,7 @@
 // critical violation, nothing scrolls sideways, no error is logged (a blocked inline
 // script or style would be), and a screenshot is saved for a person to look at.
 // Run by tests/browser.rs with PAGES, a JSON list of {name, path, signedIn}.
-import { env, step, check, run, newPage, signIn, seriousViolations, artifactsDir } from "./lib.mjs";
+import { env, step, check, run, newPage, signIn, axeViolations, artifactsDir } from "./lib.mjs";
 import { join } from "node:path";
 
 const A = env("STAFFROOM_A");
@@ -26,8 +26,9 @@ await run(async (browser) => {
       const res = await page.goto(`${A}${path}`);
       check(res.ok(), `${path} answered ${res.status()}`);
       check(new URL(page.url()).pathname === new URL(`${A}${path}`).pathname, `${path} went to ${page.url()}`);
-      const violations = await seriousViolations(page);
-      if (violations.length) failures.push(`${name} at ${size.label} width (${path}):\n  ${violations.join("\n  ")}`);
+      const violations = await axeViolations(page);
+      if (violations.serious.length) failures.push(`${name} at ${size.label} width (${path}):\n  ${violations.serious.join("\n  ")}`);
+      if (violations.lesser.length) console.log(`  axe, moderate or minor: ${violations.lesser.join(", ")}`);
       const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       if (sideways > 0) failures.push(`${name} at ${size.label} width (${path}) scrolls sideways by ${sideways}px`);
       await page.screenshot({ path: join(dir, `${name}-${size.label}.png`) });
