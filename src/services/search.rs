@@ -45,8 +45,8 @@ pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, resolve: bo
             // Not a post: perhaps an actor. A server that does not answer is "nothing found".
             if let Some(name) = ctx.urls.local_username(query) {
                 out.accounts.extend(super::accounts::find_local_account(&ctx.pool, name).await.ok());
-            } else if let Ok(a) = fetch::resolve_actor(ctx, query).await {
-                out.accounts.push(a);
+            } else {
+                out.accounts.extend(nothing_if_missing(fetch::resolve_actor(ctx, query).await)?);
             }
         }
     } else if let Some(tag) = query.strip_prefix('#') {
@@ -54,7 +54,7 @@ pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, resolve: bo
     } else {
         let acct = query.trim_start_matches('@');
         if acct.contains('@') {
-            out.accounts.extend(by_handle(ctx, acct, resolve).await.ok());
+            out.accounts.extend(nothing_if_missing(by_handle(ctx, acct, resolve).await)?);
         } else {
             out.accounts = local_by_name(ctx, acct).await?;
             out.hashtags.extend(hashtag(acct));
@@ -69,6 +69,16 @@ pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, resolve: bo
     }
     out.accounts = shown;
     Ok(out)
+}
+
+/// What could not be found, or not fetched from its server, is "nothing found"; a
+/// failure of our own (the database) is still an error.
+fn nothing_if_missing(found: Result<Account>) -> Result<Option<Account>> {
+    match found {
+        Ok(a) => Ok(Some(a)),
+        Err(e) if matches!(e.kind, ErrorKind::Internal | ErrorKind::Unavailable) => Err(e),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The hashtag `word` is, by the rules posts are tagged with, if it is one.

@@ -202,6 +202,7 @@ catalogue! {
         "Dein Konto ist nicht geschützt: Wer dir folgt, wird sofort bestätigt. Du kannst es in den Profileinstellungen schützen.";
     NoFollowRequests => "No one is waiting for an answer.", "Niemand wartet auf eine Antwort.";
     Approve => "Approve", "Bestätigen";
+    AnswerFollowRequests => "Answer your follow requests", "Deine Folgeanfragen beantworten";
     Reject => "Reject", "Ablehnen";
     SettingsNav => "Settings", "Einstellungen";
     ProfileSettingsNav => "Profile", "Profil";

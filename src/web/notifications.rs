@@ -41,6 +41,7 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
                     strong { (tf(lang, what(&n.notification.kind), &[("name", posts::shown_name(&n.from))])) }
                     " · " time datetime=(n.notification.created_at.to_rfc3339()) { (n.notification.created_at.format("%Y-%m-%d %H:%M UTC")) }
                 }
+                @if n.notification.kind == "follow_request" { p { a href="/follow_requests" { (t(lang, Msg::AnswerFollowRequests)) } } }
                 @if let Some(status) = &n.status { (posts::article(&ctx, lang, Some(&browser), status, "/notifications")) }
             }
         }
