@@ -616,6 +616,7 @@ async fn searching_a_teacher_on_another_server_following_and_seeing_their_post_a
     let html = results.text().await.unwrap();
     assert!(html.contains("bob (teacher)") && html.contains(&handle), "bob found through WebFinger: {html}");
     assert!(html.contains(&format!(r#"href="/{handle}""#)), "linked to his profile here: {html}");
+    assert!(html.contains(&format!(r#"name="q" value="{handle}""#)), "the field keeps what was searched: {html}");
     // Control for the visitor above: now that he is known here, his profile shows.
     assert_eq!(Browser::new(&a).get(&format!("/{handle}")).await.status(), 200);
 
@@ -1040,4 +1041,13 @@ async fn home_counts_characters_and_fetches_new_posts_with_its_one_script() {
     assert!(!fragment.contains("<html"), "a fragment, not a page");
     // Without a session it is not there (the script stops on the redirect).
     assert_eq!(Browser::new(&app).get(&format!("/home/newer?since_id={since}")).await.status(), 303);
+
+    // The local, federated and hashtag timelines grow the same way for a signed-in reader.
+    let local = browser.get("/public/local").await.text().await.unwrap();
+    assert!(local.contains(r#"data-newer="/public/local?fragment=newer""#), "{local}");
+    assert!(!Browser::new(&app).get("/public/local").await.text().await.unwrap().contains("data-newer"), "not for visitors, who get no script");
+    let newer = browser.get(&format!("/public/local?fragment=newer&since_id={since}")).await.text().await.unwrap();
+    assert_eq!(newer.matches("<article").count(), 1, "{newer}");
+    assert!(newer.contains("arriving while the page is open") && !newer.contains("<html"));
+    assert!(browser.get("/tags/anything").await.text().await.unwrap().contains(r#"data-newer="/tags/anything?fragment=newer""#));
 }

@@ -14,30 +14,21 @@ use crate::{
     context::AppContext,
     services,
 };
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
-
-/// How often an open home page asks for new posts, in milliseconds.
-const POLL_MS: u32 = 20_000;
 
 pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let page = Query::of(&req).page(STATUSES).map_err(Failure::from(lang))?;
     let views = services::status_views::home(&ctx, browser.account(), page).await.map_err(Failure::from(lang))?;
     // Only the newest page grows at the top; an older one stays as it is.
-    let live = page.max_id.is_none() && page.lower().is_none();
+    let grows = page.max_id.is_none() && page.lower().is_none();
+    let shown = posts::list(&ctx, lang, Some(&browser), &views, &page, "/home", Msg::TimelineEmpty);
     let body = html! {
         h1 { (t(lang, Msg::Home)) }
         (posts::compose(&browser, posts::Draft::New))
         h2 { (t(lang, Msg::TimelineTitle)) }
-        @if live {
-            p.visually-hidden #new-posts role="status" data-template=(t(lang, Msg::NewPostsArrived)) {}
-            div #timeline data-newer="/home/newer" data-status="new-posts" data-every=(POLL_MS) {
-                (posts::list(&ctx, lang, Some(&browser), &views, &page, "/home", Msg::TimelineEmpty))
-            }
-        } @else {
-            (posts::list(&ctx, lang, Some(&browser), &views, &page, "/home", Msg::TimelineEmpty))
-        }
+        @if grows { (posts::live(lang, "/home/newer", shown)) } @else { (shown) }
     };
     Ok(super::private_response(super::frame(lang, t(lang, Msg::Home), ctx.urls.domain(), Some(&browser), body)))
 }
@@ -48,9 +39,5 @@ pub async fn newer(ctx: web::Data<AppContext>, req: HttpRequest, browser: Signed
     let lang = browser.lang;
     let page = Query::of(&req).page(STATUSES).map_err(Failure::from(lang))?;
     let views = services::status_views::home(&ctx, browser.account(), page).await.map_err(Failure::from(lang))?;
-    let fragment = html! { @for view in &views { (posts::article(&ctx, lang, Some(&browser), view, "/home")) } };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(fragment.into_string()))
+    Ok(posts::fragment(&ctx, lang, Some(&browser), &views, "/home"))
 }

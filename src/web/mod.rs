@@ -35,6 +35,11 @@ pub fn frame(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInB
 
 /// `frame`, with more in `<head>` (a public page's OpenGraph tags).
 pub fn frame_with(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInBrowser>, head: Option<Markup>, body: Markup) -> Markup {
+    frame_searched(lang, title, domain, signed_in, head, "", body)
+}
+
+/// `frame_with`, the search field holding `query` (the search page's own).
+pub fn frame_searched(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInBrowser>, head: Option<Markup>, query: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -70,7 +75,7 @@ pub fn frame_with(lang: Lang, title: &str, domain: &str, signed_in: Option<&Sign
                         form.search role="search" method="get" action="/search" {
                             label for="search-q" { (t(lang, Msg::Search)) }
                             " "
-                            input #search-q type="search" name="q" required;
+                            input #search-q type="search" name="q" value=(query) required;
                             " "
                             button type="submit" { (t(lang, Msg::SearchButton)) }
                         }

@@ -114,6 +114,28 @@ pub fn list(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, vie
     }
 }
 
+/// How often an open timeline asks for new posts, in milliseconds.
+const POLL_MS: u32 = 20_000;
+
+/// The newest page of a timeline, marked for the script (staffroom.js) to keep it
+/// growing on top: it asks `newer` (adding `since_id=`) for the newer articles and
+/// says in the status line how many arrived.
+pub fn live(lang: Lang, newer: &str, list: Markup) -> Markup {
+    html! {
+        p.visually-hidden #new-posts role="status" data-template=(t(lang, Msg::NewPostsArrived)) {}
+        div #timeline data-newer=(newer) data-status="new-posts" data-every=(POLL_MS) { (list) }
+    }
+}
+
+/// Posts as bare `<article>`s (no page around them), for the script to put on top.
+pub fn fragment(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, views: &[StatusView], back: &str) -> HttpResponse {
+    let articles = html! { @for view in views { (article(ctx, lang, browser, view, back)) } };
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .body(articles.into_string())
+}
+
 /// "Load more" after a full page: the next page is the one before the last id
 /// shown (`max_id`), as the API's `Link: rel="next"`.
 pub fn load_more(lang: Lang, path: &str, page: &Page, shown: usize, last_id: Option<i64>) -> Markup {
@@ -331,9 +353,16 @@ async fn listing(ctx: &AppContext, req: &HttpRequest, browser: Browser, which: L
         }
     };
     let views = views.map_err(Failure::from(lang))?;
+    let path = req.path();
+    if Query::of(req).get("fragment") == Some("newer") {
+        return Ok(fragment(ctx, lang, signed_in, &views, path));
+    }
+    let shown = list(ctx, lang, signed_in, &views, &page, path, Msg::ListEmpty);
+    // Only signed-in pages load the script; only the newest page grows at the top.
+    let grows = signed_in.is_some() && page.max_id.is_none() && page.lower().is_none();
     let body = html! {
         h1 { (title) }
-        (list(ctx, lang, signed_in, &views, &page, req.path(), Msg::ListEmpty))
+        @if grows { (live(lang, &format!("{path}?fragment=newer"), shown)) } @else { (shown) }
     };
     let head = match &which {
         Listing::Tag(name) => {

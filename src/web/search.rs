@@ -72,5 +72,5 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
             }
         }
     };
-    Ok(super::private_response(super::frame(lang, t(lang, Msg::SearchTitle), ctx.urls.domain(), Some(&browser), body)))
+    Ok(super::private_response(super::frame_searched(lang, t(lang, Msg::SearchTitle), ctx.urls.domain(), Some(&browser), None, &query, body)))
 }

@@ -1,7 +1,7 @@
 // Staffroom's one script, served from the binary at /assets/staffroom.js. Every
 // page works without it; it only adds, where the page asks for it with data-*
 // attributes: a character counter under the compose form, and new posts on the
-// home timeline without a reload. All words come from the page (the server's
+// timelines without a reload. All words come from the page (the server's
 // translation catalogue), none from here.
 "use strict";
 
@@ -22,8 +22,9 @@
     out.hidden = false;
   }
 
-  // New posts: ask the server for the posts newer than the first one shown, as a
-  // fragment of the same HTML the page has, and put them on top.
+  // New posts (home, local, federated, a hashtag): ask the server for the posts
+  // newer than the first one shown, as a fragment of the same HTML the page has,
+  // and put them on top.
   const timeline = document.querySelector("[data-newer]");
   if (!timeline) return;
   const status = document.getElementById(timeline.dataset.status);
@@ -35,7 +36,8 @@
     try {
       const first = timeline.querySelector("article[id^='s-']");
       const since = first ? first.id.slice(2) : "";
-      const url = timeline.dataset.newer + (since ? "?since_id=" + encodeURIComponent(since) : "");
+      const url = new URL(timeline.dataset.newer, location.href);
+      if (since) url.searchParams.set("since_id", since);
       // A redirect means the session ended: stop rather than insert the sign-in page.
       const res = await fetch(url, { credentials: "same-origin", redirect: "error", headers: { Accept: "text/html" } });
       if (!res.ok) return;
