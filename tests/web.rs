@@ -1051,3 +1051,29 @@ async fn home_counts_characters_and_fetches_new_posts_with_its_one_script() {
     assert!(newer.contains("arriving while the page is open") && !newer.contains("<html"));
     assert!(browser.get("/tags/anything").await.text().await.unwrap().contains(r#"data-newer="/tags/anything?fragment=newer""#));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remote_profile_shows_what_is_stored_while_its_server_is_down() {
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let password = teacher(&a, "ada").await;
+    teacher(&b, "bob").await;
+    let mut browser = Browser::new(&a);
+    browser.sign_in("ada", &password).await;
+    let handle = format!("@bob@{}", b.domain);
+    assert_eq!(browser.get(&format!("/{handle}")).await.status(), 200, "looked up through WebFinger");
+    b.stop().await;
+    // A day later, with bob's server gone quiet: the copy is stale, the refetch fails.
+    {
+        use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+        let mut conn = AsyncPgConnection::establish(&a.db.url).await.unwrap();
+        diesel::sql_query("UPDATE accounts SET last_fetched_at = now() - interval '2 days' WHERE username = 'bob'").execute(&mut conn).await.unwrap();
+    }
+    let page = browser.get(&format!("/{handle}")).await;
+    assert_eq!(page.status(), 200, "the stored profile");
+    assert!(page.text().await.unwrap().contains("bob (teacher)"));
+    // Control: someone never stored on that server cannot be shown.
+    let unknown = browser.get(&format!("/@carol@{}", b.domain)).await;
+    assert!(unknown.status().is_server_error() || unknown.status() == 404, "{}", unknown.status());
+    assert!(!unknown.text().await.unwrap().contains("carol (teacher)"));
+}

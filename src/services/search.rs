@@ -119,10 +119,16 @@ pub async fn by_handle(ctx: &AppContext, handle: &str, resolve: bool) -> Result<
     let account = if domain.eq_ignore_ascii_case(ctx.urls.domain()) {
         super::accounts::find_local_account(&ctx.pool, user).await?
     } else if resolve {
-        fetch::webfinger(ctx, user, domain).await.map_err(|e| match e.kind {
-            ErrorKind::Forbidden | ErrorKind::BadRequest => Error::not_found(e.message),
-            _ => e,
-        })?
+        match fetch::webfinger(ctx, user, domain).await {
+            Ok(account) => account,
+            Err(e) if matches!(e.kind, ErrorKind::Forbidden | ErrorKind::BadRequest) => return Err(Error::not_found(e.message)),
+            // Their server is down or answers nonsense: what we stored is better than nothing.
+            Err(e) if e.kind == ErrorKind::RemoteFailed => {
+                let mut conn = ctx.pool.get().await?;
+                Account::find_remote(&mut conn, user, domain).await?.ok_or(e)?
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         let mut conn = ctx.pool.get().await?;
         Account::find_remote(&mut conn, user, domain).await?.ok_or_else(not_found)?
