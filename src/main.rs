@@ -5,7 +5,12 @@ use clap::{Parser, Subcommand};
 use staffroom::{
     config::{FederationMode, Settings},
     db::{self, managed::{Lifetime, ManagedPostgres}, DbPool},
-    services::accounts::{self, NewUser},
+    db::users::Role,
+    services::{
+        accounts::{self, NewUser},
+        registrations,
+        roles::{self, Acting},
+    },
     startup::{self, Database},
     telemetry,
 };
@@ -42,6 +47,42 @@ enum Command {
     /// Servers this instance refuses to federate with.
     #[command(subcommand)]
     Domain(DomainCommand),
+    /// Invitations to sign up.
+    #[command(subcommand)]
+    Invite(InviteCommand),
+    /// Settings admins change while the instance runs: registrations, rules.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// The audit log of moderation and administration actions, newest first.
+    Audit {
+        /// How many entries to show.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum InviteCommand {
+    /// Make an invite; prints its URL alone.
+    Create {
+        /// How many accounts may sign up with it (no limit if left out).
+        #[arg(long, value_name = "N")]
+        max_uses: Option<u32>,
+        /// Days until it expires (never if left out).
+        #[arg(long, value_name = "DAYS")]
+        expires_in: Option<u32>,
+    },
+    /// List invites, newest first.
+    List,
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// Show every setting.
+    Show,
+    /// Change a setting. `registrations`: closed, invite-only, approval or open.
+    /// `rules`: the instance's rules, one per line, which every sign-up accepts.
+    Set { key: String, value: String },
 }
 
 #[derive(Subcommand)]
@@ -87,7 +128,7 @@ enum UserCommand {
     Add {
         /// Letters a-z, digits and underscores, at most 30.
         name: String,
-        /// Make the account an administrator.
+        /// Give the account the admin role (`user role NAME owner` makes an owner).
         #[arg(long)]
         admin: bool,
         #[arg(long, value_name = "TEXT")]
@@ -98,6 +139,18 @@ enum UserCommand {
     },
     /// List local accounts.
     List,
+    /// Set a new generated password for NAME, print it alone, and end NAME's sessions and tokens.
+    ResetPassword { name: String },
+    /// Let a sign-up that waits for approval in.
+    Approve { name: String },
+    /// Turn down a sign-up that waits for approval: its account is deleted.
+    Reject { name: String },
+    /// Give NAME a role: owner, admin, moderator or member.
+    Role {
+        name: String,
+        /// owner (everything), admin (settings, invites, federation, roles), moderator (reports, acting on accounts) or member.
+        role: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -159,7 +212,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     Some(d) => format!("@{}@{d}", created.account.username),
                     None => format!("@{}", created.account.username),
                 };
-                println!("Created {handle}{}.", if created.user.admin { " (administrator)" } else { "" });
+                let role = created.user.role;
+                println!("Created {handle}{}.", if role == Role::Member { String::new() } else { format!(" ({})", role.as_str()) });
                 if let Some(password) = created.generated_password {
                     println!("Password: {password}");
                     println!("Keep it safe: it is shown only this once.");
@@ -175,16 +229,124 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     println!("No accounts yet: create one with `staffroom user add NAME`.");
                     return Ok(());
                 }
-                println!("{:<31} {:<6} {:<7} {:<20} DISPLAY NAME", "USERNAME", "ADMIN", "LOCKED", "CREATED");
+                println!("{:<31} {:<10} {:<7} {:<20} DISPLAY NAME", "USERNAME", "ROLE", "LOCKED", "CREATED");
                 for (user, account) in users {
                     println!(
-                        "{:<31} {:<6} {:<7} {:<20} {}",
+                        "{:<31} {:<10} {:<7} {:<20} {}",
                         account.username,
-                        if user.admin { "yes" } else { "no" },
+                        user.role.as_str(),
                         if account.locked { "yes" } else { "no" },
                         account.created_at.format("%Y-%m-%d %H:%M UTC"),
                         account.display_name
                     );
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::User(UserCommand::Role { name, role }) => {
+            let role = Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("unknown role {role:?}: use owner, admin, moderator or member"))?;
+            with_database(&settings, |pool| async move {
+                let before = roles::set_role(&pool, &Acting::command_line(), &name, role).await?;
+                if before == role {
+                    println!("@{name} already is {}.", role.as_str());
+                } else {
+                    println!("@{name} is now {} (was {}).", role.as_str(), before.as_str());
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::User(UserCommand::ResetPassword { name }) => {
+            with_database(&settings, |pool| async move {
+                println!("{}", registrations::reset_password(&pool, &Acting::command_line(), &name).await?);
+                Ok(())
+            })
+            .await
+        }
+        Command::User(UserCommand::Approve { name }) => {
+            with_database(&settings, |pool| async move {
+                let account = accounts::find_local_account(&pool, &name).await?;
+                registrations::approve(&pool, &Acting::command_line(), &account).await?;
+                println!("@{name} is approved and may sign in.");
+                Ok(())
+            })
+            .await
+        }
+        Command::User(UserCommand::Reject { name }) => {
+            with_database(&settings, |pool| async move {
+                let account = accounts::find_local_account(&pool, &name).await?;
+                registrations::reject(&pool, &Acting::command_line(), &account).await?;
+                println!("@{name}'s sign-up is rejected and the account deleted.");
+                Ok(())
+            })
+            .await
+        }
+        Command::Invite(InviteCommand::Create { max_uses, expires_in }) => {
+            let urls = staffroom::urls::Urls::new(settings.scheme(), settings.require_domain()?);
+            with_database(&settings, |pool| async move {
+                let invite = registrations::create_invite(&pool, &Acting::command_line(), max_uses, expires_in).await?;
+                println!("{}", urls.invite(&invite.code));
+                Ok(())
+            })
+            .await
+        }
+        Command::Invite(InviteCommand::List) => {
+            let urls = staffroom::urls::Urls::new(settings.scheme(), settings.require_domain()?);
+            with_database(&settings, |pool| async move {
+                let invites = registrations::list_invites(&pool, &Acting::command_line()).await?;
+                if invites.is_empty() {
+                    println!("No invites yet: make one with `staffroom invite create`.");
+                }
+                for i in invites {
+                    let uses = match i.max_uses {
+                        Some(max) => format!("{}/{max} uses", i.uses),
+                        None => format!("{} uses", i.uses),
+                    };
+                    let expires = match i.expires_at {
+                        Some(at) if at <= chrono::Utc::now() => format!("expired {}", at.format("%Y-%m-%d %H:%M UTC")),
+                        Some(at) => format!("expires {}", at.format("%Y-%m-%d %H:%M UTC")),
+                        None => "never expires".into(),
+                    };
+                    println!("{}  {uses}, {expires}", urls.invite(&i.code));
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Settings(SettingsCommand::Show) => {
+            with_database(&settings, |pool| async move {
+                println!("registrations = {}", registrations::mode(&pool).await?.as_str());
+                let rules = registrations::rules(&pool).await?;
+                if rules.is_empty() {
+                    println!("rules = (none)");
+                }
+                for (n, rule) in rules.iter().enumerate() {
+                    println!("rule {} = {rule}", n + 1);
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Settings(SettingsCommand::Set { key, value }) => {
+            with_database(&settings, |pool| async move {
+                registrations::set_setting(&pool, &Acting::command_line(), &key, &value).await?;
+                println!("{key} is set.");
+                Ok(())
+            })
+            .await
+        }
+        Command::Audit { limit } => {
+            with_database(&settings, |pool| async move {
+                let entries = roles::audit_log(&pool, &Acting::command_line(), None, limit).await?;
+                if entries.is_empty() {
+                    println!("Nothing in the audit log yet.");
+                }
+                for (entry, actor) in entries {
+                    let actor = actor.map(|name| format!("@{name}")).unwrap_or_else(|| "(command line)".into());
+                    let reason = if entry.reason.is_empty() { String::new() } else { format!("  — {}", entry.reason) };
+                    println!("{}  {actor} {} {}{reason}", entry.created_at.format("%Y-%m-%d %H:%M:%S UTC"), entry.action, entry.target_name);
                 }
                 Ok(())
             })

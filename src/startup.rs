@@ -102,6 +102,7 @@ impl Application {
             ctx.urls.clone(),
             ctx.delivery_wake.clone(),
             ctx.blocks.clone(),
+            ctx.instance_key.clone(),
         );
         services::events::listen_for_notifications(ctx.clone(), database_url.to_string(), stopped.clone());
         let deliverer = tokio::spawn(deliverer.run(stopped));
@@ -184,6 +185,18 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/auth/sign_in", web::get().to(pages::auth::sign_in_form))
             .route("/auth/sign_in", web::post().to(pages::auth::sign_in))
             .route("/auth/sign_out", web::post().to(pages::auth::sign_out))
+            .route("/auth/sign_up", web::get().to(pages::sign_up::form))
+            .route("/auth/sign_up", web::post().to(pages::sign_up::submit))
+            .route("/invite/{code}", web::get().to(pages::sign_up::invite))
+            .route("/admin/accounts", web::get().to(pages::admin::accounts))
+            .route("/admin/accounts/{id}/role", web::post().to(pages::admin::change_role))
+            .route("/admin/accounts/{id}/{verb}", web::post().to(pages::admin::account_action))
+            .route("/admin/reports", web::get().to(pages::admin::reports))
+            .route("/admin/reports/{id}/{verb}", web::post().to(pages::admin::report_action))
+            .route("/admin/joining", web::get().to(pages::admin::joining))
+            .route("/admin/joining/registrations", web::post().to(pages::admin::set_registrations))
+            .route("/admin/joining/invites", web::post().to(pages::admin::make_invite))
+            .route("/admin/audit", web::get().to(pages::admin::audit))
             .route("/home", web::get().to(pages::home::page))
             .route("/home/newer", web::get().to(pages::home::newer))
             .route("/notifications", web::get().to(pages::notifications::page))

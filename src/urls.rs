@@ -48,6 +48,11 @@ impl Urls {
         &self.domain
     }
 
+    /// An invite's URL: it leads to the sign-up page with the code filled in.
+    pub fn invite(&self, code: &str) -> String {
+        format!("{}/invite/{code}", self.base)
+    }
+
     pub fn actor(&self, username: &str) -> String {
         format!("{}/users/{username}", self.base)
     }

@@ -57,7 +57,7 @@ async fn user_add_prints_a_working_password_once() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("@ms_jones@school.example"), "{stdout}");
-    assert!(stdout.contains("administrator"));
+    assert!(stdout.contains("(admin)"), "{stdout}");
     let password = stdout
         .lines()
         .find_map(|l| l.strip_prefix("Password: "))
@@ -71,7 +71,7 @@ async fn user_add_prints_a_working_password_once() {
     let list = run(&vars, &["user", "list"]);
     assert!(list.status.success());
     let listing = text(&list.stdout);
-    assert!(listing.contains("ms_jones") && listing.contains("Ms Jones") && listing.contains("yes"), "{listing}");
+    assert!(listing.contains("ms_jones") && listing.contains("Ms Jones") && listing.contains(" admin "), "{listing}");
     assert!(!listing.contains(&password), "the password is never shown again");
 }
 

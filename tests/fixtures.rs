@@ -35,6 +35,9 @@ fn author(uri: &str) -> Account {
         updated_at: now,
         last_fetched_at: None,
         public_key_id: None,
+        suspended_at: None,
+        silenced_at: None,
+        sensitized_at: None,
     }
 }
 

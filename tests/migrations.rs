@@ -35,7 +35,7 @@ async fn migrations_go_up_down_and_up_again() {
     schema::mentions::table.select(schema::mentions::all_columns).limit(1).load::<(i64, i64)>(&mut conn).await.unwrap();
     schema::status_tags::table.select(schema::status_tags::all_columns).limit(1).load::<(i64, String)>(&mut conn).await.unwrap();
     schema::received_activities::table.select(schema::received_activities::all_columns).limit(1).load::<(String, Ts)>(&mut conn).await.unwrap();
-    schema::outgoing_activities::table.select(schema::outgoing_activities::all_columns).limit(1).load::<(i64, i64, String, String, Ts)>(&mut conn).await.unwrap();
+    schema::outgoing_activities::table.select(schema::outgoing_activities::all_columns).limit(1).load::<(i64, Option<i64>, String, String, Ts)>(&mut conn).await.unwrap();
     schema::delivery_hosts::table
         .select(schema::delivery_hosts::all_columns)
         .limit(1)
@@ -52,6 +52,12 @@ async fn migrations_go_up_down_and_up_again() {
     schema::markers::table.select(schema::markers::all_columns).limit(1).load::<(i64, String, i64, i32, Ts)>(&mut conn).await.unwrap();
     schema::idempotency_keys::table.select(schema::idempotency_keys::all_columns).limit(1).load::<(i64, String, i64, Ts)>(&mut conn).await.unwrap();
     schema::web_sessions::table.select(schema::web_sessions::all_columns).limit(1).load::<(i64, i64, String, String, Ts, Ts)>(&mut conn).await.unwrap();
+    schema::audit_log::table.select(staffroom::db::audit_log::Entry::as_select()).limit(1).load(&mut conn).await.unwrap();
+    schema::invites::table.select(staffroom::db::invites::Invite::as_select()).limit(1).load(&mut conn).await.unwrap();
+    schema::instance_settings::table.select(schema::instance_settings::all_columns).limit(1).load::<(String, String, Ts)>(&mut conn).await.unwrap();
+    schema::reports::table.select(staffroom::db::reports::Report::as_select()).limit(1).load(&mut conn).await.unwrap();
+    schema::domain_blocks::table.select(staffroom::db::domain_blocks::DomainBlock::as_select()).limit(1).load(&mut conn).await.unwrap();
+    schema::domain_allows::table.select(schema::domain_allows::all_columns).limit(1).load::<(String, Ts, i64)>(&mut conn).await.unwrap();
 }
 
 type Ts = chrono::DateTime<chrono::Utc>;

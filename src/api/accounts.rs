@@ -46,12 +46,7 @@ async fn credential_entity(ctx: &AppContext, user: &crate::db::users::User, acco
         "hide_collections": false,
         "attribution_domains": [],
     });
-    // Mastodon's built-in roles: apps show admin tools only for a role with permissions.
-    value["role"] = if user.admin {
-        json!({ "id": "3", "name": "Owner", "permissions": "1048575", "color": "", "highlighted": true })
-    } else {
-        json!({ "id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": false })
-    };
+    value["role"] = super::entities::account::role(user.role);
     Ok(value)
 }
 
@@ -212,4 +207,41 @@ pub async fn update_credentials(ctx: web::Data<AppContext>, auth: Auth, req: act
     .await
     .map_err(|e| if e.kind == crate::error::ErrorKind::BadRequest { Error::new(crate::error::ErrorKind::Unprocessable, format!("Validation failed: {}", e.message)) } else { e })?;
     Ok(HttpResponse::Ok().json(credential_entity(&ctx, &auth.user, &updated).await?))
+}
+
+#[derive(Deserialize, Default)]
+pub struct SignUpParams {
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+    agreement: Option<serde_json::Value>,
+    reason: Option<String>,
+    invite_code: Option<String>,
+}
+
+/// `POST /api/v1/accounts`: an app signs someone up (when the registration mode
+/// allows) and gets a token for them; a sign-up waiting for approval gets one too,
+/// which answers 403 until an admin approves.
+pub async fn create(ctx: web::Data<AppContext>, token: super::auth::AnyToken, req: actix_web::HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+    if !services::tokens::allows(&token.scopes, "write:accounts") {
+        return Err(Error::new(crate::error::ErrorKind::Forbidden, "This action is outside the authorized scopes"));
+    }
+    let app_id = token.app_id.ok_or_else(|| Error::new(crate::error::ErrorKind::Forbidden, "This method requires an app token"))?;
+    let p: SignUpParams = super::params::parse(&req, &body)?;
+    let form = services::registrations::SignUp {
+        username: p.username.unwrap_or_default(),
+        email: p.email,
+        password: p.password.unwrap_or_default(),
+        agreement: flag(&p.agreement).unwrap_or(false),
+        reason: p.reason,
+        invite_code: p.invite_code,
+    };
+    let created = services::registrations::sign_up(&ctx.pool, form).await.map_err(|e| match e.kind {
+        crate::error::ErrorKind::BadRequest | crate::error::ErrorKind::Conflict => {
+            Error::new(crate::error::ErrorKind::Unprocessable, format!("Validation failed: {}", e.message))
+        }
+        _ => e,
+    })?;
+    let issued = services::oauth::issue_sign_up_token(&ctx.pool, app_id, created.user.id).await?;
+    Ok(super::oauth::token_response(&issued))
 }

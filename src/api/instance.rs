@@ -3,14 +3,21 @@
 //! empty list rather than an error).
 
 use super::auth::Auth;
-use crate::{context::AppContext, error::Result, services};
+use crate::{context::AppContext, error::Result, services::{self, registrations::RegistrationMode}};
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 const VERSION: &str = concat!("4.3.0 (compatible; Staffroom ", env!("CARGO_PKG_VERSION"), ")");
 
+/// Mastodon's `Rule` entities: the instance's rules, numbered from 1.
+async fn rules(ctx: &AppContext) -> Result<serde_json::Value> {
+    let rules = services::registrations::rules(&ctx.pool).await?;
+    Ok(rules.iter().enumerate().map(|(n, text)| json!({ "id": (n + 1).to_string(), "text": text, "hint": "" })).collect())
+}
+
 pub async fn v1(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
     let usage = services::instance::usage(&ctx.pool).await?;
+    let mode = services::registrations::mode(&ctx.pool).await?;
     let domain = ctx.urls.domain();
     Ok(HttpResponse::Ok().json(json!({
         "uri": domain,
@@ -23,12 +30,12 @@ pub async fn v1(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
         "stats": { "user_count": usage.users, "status_count": usage.local_posts, "domain_count": 0 },
         "thumbnail": null,
         "languages": ["en"],
-        "registrations": false,
-        "approval_required": true,
-        "invites_enabled": false,
+        "registrations": mode.open_to_all(),
+        "approval_required": mode != RegistrationMode::Open,
+        "invites_enabled": mode != RegistrationMode::Closed,
         "configuration": configuration(),
         "contact_account": null,
-        "rules": [],
+        "rules": rules(&ctx).await?,
     })))
 }
 
@@ -58,6 +65,7 @@ fn configuration() -> serde_json::Value {
 
 pub async fn v2(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
     let usage = services::instance::usage(&ctx.pool).await?;
+    let mode = services::registrations::mode(&ctx.pool).await?;
     let domain = ctx.urls.domain();
     let mut config = configuration();
     config["urls"] = json!({ "streaming": streaming_url(&ctx) });
@@ -75,9 +83,9 @@ pub async fn v2(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
         "thumbnail": { "url": format!("{}/about", ctx.urls.base()) },
         "languages": ["en"],
         "configuration": config,
-        "registrations": { "enabled": false, "approval_required": true, "message": null },
+        "registrations": { "enabled": mode.open_to_all(), "approval_required": mode != RegistrationMode::Open, "message": null },
         "contact": { "email": contact_email(&ctx), "account": null },
-        "rules": [],
+        "rules": rules(&ctx).await?,
     })))
 }
 

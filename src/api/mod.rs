@@ -2,6 +2,7 @@
 //! shape its answer as Mastodon's entities (`entities/`). No ActivityStreams here.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod entities;
 pub mod instance;
@@ -9,6 +10,7 @@ pub mod oauth;
 pub mod notifications;
 pub mod pagination;
 pub mod params;
+pub mod reports;
 pub mod statuses;
 pub mod timelines;
 
@@ -21,7 +23,9 @@ async fn not_found() -> actix_web::HttpResponse {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/api")
+        admin::configure(web::scope("/api"))
+            .route("/v1/reports", web::post().to(reports::create))
+            .route("/v1/accounts", web::post().to(accounts::create))
             .route("/v1/accounts/verify_credentials", web::get().to(accounts::verify_credentials))
             .route("/v1/accounts/update_credentials", web::patch().to(accounts::update_credentials))
             .route("/v1/accounts/lookup", web::get().to(accounts::lookup))

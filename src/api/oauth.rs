@@ -146,6 +146,16 @@ pub(crate) fn client_ip(req: &HttpRequest) -> IpAddr {
         .unwrap_or(peer)
 }
 
+/// Mastodon's `Token` entity, never cached on the way.
+pub fn token_response(t: &oauth::IssuedToken) -> HttpResponse {
+    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({
+        "access_token": t.access_token,
+        "token_type": "Bearer",
+        "scope": t.scopes,
+        "created_at": t.created_at,
+    }))
+}
+
 fn oauth_error(e: OAuthError) -> HttpResponse {
     let status = match &e {
         OAuthError::InvalidClient => StatusCode::UNAUTHORIZED,
@@ -212,12 +222,7 @@ pub async fn token(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Byte
         scope: params.get("scope").or_else(|| params.get("scopes")),
     };
     match oauth::grant(&ctx.pool, &ctx.logins, client_ip(&req), &app, request).await {
-        Ok(t) => HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({
-            "access_token": t.access_token,
-            "token_type": "Bearer",
-            "scope": t.scopes,
-            "created_at": t.created_at,
-        })),
+        Ok(t) => token_response(&t),
         Err(e) => oauth_error(e),
     }
 }
@@ -541,6 +546,10 @@ pub async fn authorize_submit(ctx: web::Data<AppContext>, req: HttpRequest, brow
         Err(OAuthError::InvalidGrant) => {
             let form = sign_in_form(&ctx, &request, &params, &login, Some("Wrong username or password."));
             return page(&ctx, StatusCode::UNAUTHORIZED, "Sign in", form);
+        }
+        Err(OAuthError::Refused(why)) => {
+            let form = sign_in_form(&ctx, &request, &params, &login, Some(&why));
+            return page(&ctx, StatusCode::FORBIDDEN, "Sign in", form);
         }
         Err(e) => return error_page(&ctx, &Error::new(ErrorKind::Internal, e.description())),
     };

@@ -22,6 +22,11 @@ impl Query {
         Query(url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect())
     }
 
+    /// A form-encoded body, read the same way.
+    pub fn from_form(body: &[u8]) -> Query {
+        Query(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     }

@@ -31,6 +31,10 @@ pub struct Account {
     pub updated_at: DateTime<Utc>,
     pub last_fetched_at: Option<DateTime<Utc>>,
     pub public_key_id: Option<String>,
+    /// Moderation (services::moderation): refused, limited to followers, media behind a warning.
+    pub suspended_at: Option<DateTime<Utc>>,
+    pub silenced_at: Option<DateTime<Utc>>,
+    pub sensitized_at: Option<DateTime<Utc>>,
 }
 
 impl Account {
@@ -172,5 +176,94 @@ pub struct ProfileUpdateForm {
 impl Account {
     pub async fn update_profile(conn: &mut AsyncPgConnection, id: AccountId, form: &ProfileUpdateForm) -> QueryResult<Account> {
         diesel::update(accounts::table.find(id)).set(form).returning(Account::as_returning()).get_result(conn).await
+    }
+}
+
+/// A moderation flag of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Suspended,
+    Silenced,
+    Sensitized,
+}
+
+impl Account {
+    /// Sets (`on`) or clears a moderation flag; whether it changed.
+    pub async fn set_limit(conn: &mut AsyncPgConnection, id: AccountId, limit: Limit, on: bool) -> QueryResult<bool> {
+        let at = on.then(Utc::now);
+        let target = accounts::table.find(id);
+        let n = match limit {
+            Limit::Suspended => diesel::update(target.filter(accounts::suspended_at.is_null().eq(on))).set(accounts::suspended_at.eq(at)).execute(conn).await?,
+            Limit::Silenced => diesel::update(target.filter(accounts::silenced_at.is_null().eq(on))).set(accounts::silenced_at.eq(at)).execute(conn).await?,
+            Limit::Sensitized => diesel::update(target.filter(accounts::sensitized_at.is_null().eq(on))).set(accounts::sensitized_at.eq(at)).execute(conn).await?,
+        };
+        Ok(n > 0)
+    }
+
+    pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryResult<Vec<Account>> {
+        accounts::table.filter(accounts::id.eq_any(ids)).select(Account::as_select()).load(conn).await
+    }
+}
+
+/// What the admin account list filters by (Mastodon's `GET /api/v1/admin/accounts`).
+#[derive(Default, Debug, Clone)]
+pub struct AdminFilter {
+    pub local: bool,
+    pub remote: bool,
+    pub suspended: bool,
+    pub silenced: bool,
+    pub pending: bool,
+    pub disabled: bool,
+    pub staff: bool,
+    pub username: Option<String>,
+    pub by_domain: Option<String>,
+}
+
+impl Account {
+    /// Accounts with their user (local ones), newest first, a page before `max_id`.
+    pub async fn admin_page(
+        conn: &mut AsyncPgConnection,
+        filter: &AdminFilter,
+        max_id: Option<AccountId>,
+        limit: i64,
+    ) -> QueryResult<Vec<(Account, Option<super::users::User>)>> {
+        use super::schema::users;
+        let mut query = accounts::table
+            .left_join(users::table)
+            .select((Account::as_select(), Option::<super::users::User>::as_select()))
+            .order(accounts::id.desc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(max) = max_id {
+            query = query.filter(accounts::id.lt(max));
+        }
+        if filter.local {
+            query = query.filter(accounts::domain.is_null());
+        }
+        if filter.remote {
+            query = query.filter(accounts::domain.is_not_null());
+        }
+        if filter.suspended {
+            query = query.filter(accounts::suspended_at.is_not_null());
+        }
+        if filter.silenced {
+            query = query.filter(accounts::silenced_at.is_not_null());
+        }
+        if filter.pending {
+            query = query.filter(users::approved.eq(false));
+        }
+        if filter.disabled {
+            query = query.filter(users::disabled.eq(true));
+        }
+        if filter.staff {
+            query = query.filter(users::role.ne(super::users::Role::Member));
+        }
+        if let Some(name) = &filter.username {
+            query = query.filter(lower(accounts::username).eq(name.to_lowercase()));
+        }
+        if let Some(domain) = &filter.by_domain {
+            query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(accounts.domain) = ").bind::<diesel::sql_types::Text, _>(domain.to_lowercase()));
+        }
+        query.load(conn).await
     }
 }

@@ -10,7 +10,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 #[diesel(table_name = outgoing_activities)]
 struct OutgoingActivityInsertForm<'a> {
     id: i64,
-    account_id: AccountId,
+    /// `None`: the instance actor.
+    account_id: Option<AccountId>,
     activity_uri: &'a str,
     body: &'a str,
 }
@@ -27,7 +28,7 @@ struct DeliveryInsertForm<'a> {
 /// transaction of the change the activity announces.
 pub async fn insert(
     conn: &mut AsyncPgConnection,
-    account_id: AccountId,
+    account_id: Option<AccountId>,
     activity_uri: &str,
     body: &str,
     inboxes: &[(String, String)],
@@ -134,8 +135,9 @@ pub async fn claim(
     .await
 }
 
-/// The stored bodies of the given activities, with the signing account.
-pub async fn activity_bodies(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<(i64, AccountId, String, String)>> {
+/// The stored bodies of the given activities, with the signing account (`None`:
+/// the instance actor).
+pub async fn activity_bodies(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<(i64, Option<AccountId>, String, String)>> {
     outgoing_activities::table
         .filter(outgoing_activities::id.eq_any(ids))
         .select((outgoing_activities::id, outgoing_activities::account_id, outgoing_activities::activity_uri, outgoing_activities::body))

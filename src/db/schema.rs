@@ -25,6 +25,9 @@ diesel::table! {
         last_fetched_at -> Nullable<Timestamptz>,
         public_key_id -> Nullable<Text>,
         domain_blocked -> Bool,
+        suspended_at -> Nullable<Timestamptz>,
+        silenced_at -> Nullable<Timestamptz>,
+        sensitized_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -34,11 +37,15 @@ diesel::table! {
         account_id -> Int8,
         email -> Nullable<Text>,
         password_hash -> Text,
-        admin -> Bool,
         created_at -> Timestamptz,
         last_active_at -> Timestamptz,
         default_visibility -> Int2,
         language -> Nullable<Text>,
+        role -> Text,
+        approved -> Bool,
+        sign_up_reason -> Nullable<Text>,
+        invite_id -> Nullable<Int8>,
+        disabled -> Bool,
     }
 }
 
@@ -82,7 +89,7 @@ diesel::joinable!(statuses -> accounts (account_id));
 diesel::table! {
     outgoing_activities (id) {
         id -> Int8,
-        account_id -> Int8,
+        account_id -> Nullable<Int8>,
         activity_uri -> Text,
         body -> Text,
         created_at -> Timestamptz,
@@ -203,6 +210,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_codes,
     web_sessions,
     home_feed,
+    audit_log,
+    invites,
+    instance_settings,
+    reports,
 );
 
 diesel::table! {
@@ -225,6 +236,7 @@ diesel::table! {
     domain_allows (domain) {
         domain -> Text,
         created_at -> Timestamptz,
+        id -> Int8,
     }
 }
 
@@ -232,6 +244,9 @@ diesel::table! {
     domain_blocks (domain) {
         domain -> Text,
         created_at -> Timestamptz,
+        id -> Int8,
+        private_comment -> Nullable<Text>,
+        public_comment -> Nullable<Text>,
     }
 }
 
@@ -317,3 +332,55 @@ diesel::table! {
 }
 
 diesel::joinable!(web_sessions -> users (user_id));
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        account_id -> Nullable<Int8>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Int8>,
+        target_name -> Text,
+        reason -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    instance_settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    invites (id) {
+        id -> Int8,
+        code -> Text,
+        created_by -> Nullable<Int8>,
+        max_uses -> Nullable<Int4>,
+        uses -> Int4,
+        expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Int8,
+        account_id -> Int8,
+        target_account_id -> Int8,
+        status_ids -> Array<Int8>,
+        rule_ids -> Array<Int4>,
+        comment -> Text,
+        category -> Text,
+        forwarded -> Bool,
+        uri -> Nullable<Text>,
+        assigned_account_id -> Nullable<Int8>,
+        action_taken_at -> Nullable<Timestamptz>,
+        action_taken_by_account_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}

@@ -414,3 +414,12 @@ pub async fn count_local(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
         .get_result(conn)
         .await
 }
+
+impl Status {
+    pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[StatusId]) -> QueryResult<Vec<Status>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        statuses::table.filter(statuses::id.eq_any(ids)).select(Status::as_select()).load(conn).await
+    }
+}

@@ -111,3 +111,11 @@ pub async fn revoke_app_for_user(conn: &mut AsyncPgConnection, user: UserId, app
     .execute(conn)
     .await
 }
+
+/// Revokes every token of `user` (a password reset by an admin).
+pub async fn revoke_all_for_user(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<usize> {
+    diesel::update(access_tokens::table.filter(access_tokens::user_id.eq(user)).filter(access_tokens::revoked_at.is_null()))
+        .set(access_tokens::revoked_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+}

@@ -5,6 +5,49 @@ use chrono::{DateTime, Utc};
 use diesel::{dsl::count_star, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+/// A user's place in running the instance, highest first (the derived order is
+/// by power: `Owner > Admin > Moderator > Member`). What each may do is
+/// `services::roles`' business; this is how it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum Role {
+    Member,
+    Moderator,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Moderator, Role::Member];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Moderator => "moderator",
+            Role::Member => "member",
+        }
+    }
+
+    /// A role by its stored (and command-line) name, in any letter case.
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for Role {
+    fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>) -> diesel::serialize::Result {
+        <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(self.as_str(), out)
+    }
+}
+
+impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for Role {
+    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let name = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg>>::from_sql(bytes)?;
+        Role::parse(&name).ok_or_else(|| format!("unknown role {name:?} in the database").into())
+    }
+}
+
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
@@ -12,13 +55,19 @@ pub struct User {
     pub account_id: AccountId,
     pub email: Option<String>,
     pub password_hash: String,
-    pub admin: bool,
     pub created_at: DateTime<Utc>,
     pub last_active_at: DateTime<Utc>,
     /// What the compose form starts with (`statuses.visibility`'s numbers).
     pub default_visibility: i16,
     /// The language of the pages; `None`: the browser's.
     pub language: Option<String>,
+    pub role: Role,
+    /// False while a sign-up waits for an admin's approval: it cannot sign in.
+    pub approved: bool,
+    pub sign_up_reason: Option<String>,
+    pub invite_id: Option<i64>,
+    /// Switched off by a moderator: cannot sign in.
+    pub disabled: bool,
 }
 
 #[derive(Insertable, Debug)]
@@ -28,7 +77,10 @@ pub struct UserInsertForm {
     pub account_id: AccountId,
     pub email: Option<String>,
     pub password_hash: String,
-    pub admin: bool,
+    pub role: Role,
+    pub approved: bool,
+    pub sign_up_reason: Option<String>,
+    pub invite_id: Option<i64>,
 }
 
 impl User {
@@ -96,5 +148,35 @@ impl User {
 impl User {
     pub async fn set_password_hash(conn: &mut AsyncPgConnection, id: UserId, password_hash: &str) -> QueryResult<()> {
         diesel::update(users::table.find(id)).set(users::password_hash.eq(password_hash)).execute(conn).await.map(drop)
+    }
+}
+
+impl User {
+    pub async fn set_role(conn: &mut AsyncPgConnection, id: UserId, role: Role) -> QueryResult<()> {
+        diesel::update(users::table.find(id)).set(users::role.eq(role)).execute(conn).await.map(drop)
+    }
+}
+
+impl User {
+    pub async fn approve(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<bool> {
+        Ok(diesel::update(users::table.find(id).filter(users::approved.eq(false))).set(users::approved.eq(true)).execute(conn).await? > 0)
+    }
+
+    /// Sign-ups waiting for approval, oldest first.
+    pub async fn pending(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<(User, Account)>> {
+        users::table
+            .inner_join(accounts::table)
+            .filter(users::approved.eq(false))
+            .select((User::as_select(), Account::as_select()))
+            .order(users::id.asc())
+            .limit(limit)
+            .load(conn)
+            .await
+    }
+}
+
+impl User {
+    pub async fn set_disabled(conn: &mut AsyncPgConnection, id: UserId, disabled: bool) -> QueryResult<bool> {
+        Ok(diesel::update(users::table.find(id).filter(users::disabled.ne(disabled))).set(users::disabled.eq(disabled)).execute(conn).await? > 0)
     }
 }

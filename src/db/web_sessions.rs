@@ -87,3 +87,8 @@ pub async fn delete_for_user(conn: &mut AsyncPgConnection, id: i64, user: UserId
 pub async fn delete_others(conn: &mut AsyncPgConnection, user: UserId, keep: i64) -> QueryResult<usize> {
     diesel::delete(web_sessions::table.filter(web_sessions::user_id.eq(user)).filter(web_sessions::id.ne(keep))).execute(conn).await
 }
+
+/// Ends every session of `user`.
+pub async fn delete_all_for_user(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<usize> {
+    diesel::delete(web_sessions::table.filter(web_sessions::user_id.eq(user))).execute(conn).await
+}

@@ -10,6 +10,7 @@ use crate::{
     db::{domain_allows, domain_blocks, DbPool},
     error::{Error, Result},
 };
+use diesel_async::AsyncPgConnection;
 use std::{
     collections::BTreeSet,
     sync::{
@@ -144,42 +145,60 @@ fn listed(list: &BTreeSet<String>, host: &str) -> bool {
 
 /// `staffroom domain block HOST`: also drops what is queued for it.
 pub async fn block(pool: &DbPool, host: &str) -> Result<(bool, usize)> {
-    let host = host_arg(host)?;
     let mut conn = pool.get().await?;
-    let added = domain_blocks::insert(&mut conn, &host).await?;
-    cluster::announce(&mut conn, &Change::DomainPolicy).await?;
-    let dropped = crate::db::deliveries::remove_for_domain(&mut conn, &host).await?;
+    block_in(&mut conn, host).await
+}
+
+/// `block` on the caller's connection (in its transaction, the announcement goes
+/// out at commit).
+pub async fn block_in(conn: &mut AsyncPgConnection, host: &str) -> Result<(bool, usize)> {
+    let host = host_arg(host)?;
+    let added = domain_blocks::insert(conn, &host).await?;
+    cluster::announce(conn, &Change::DomainPolicy).await?;
+    let dropped = crate::db::deliveries::remove_for_domain(conn, &host).await?;
     Ok((added, dropped))
 }
 
 pub async fn unblock(pool: &DbPool, host: &str) -> Result<bool> {
-    let host = host_arg(host)?;
     let mut conn = pool.get().await?;
-    let removed = domain_blocks::delete(&mut conn, &host).await?;
-    cluster::announce(&mut conn, &Change::DomainPolicy).await?;
+    unblock_in(&mut conn, host).await
+}
+
+pub async fn unblock_in(conn: &mut AsyncPgConnection, host: &str) -> Result<bool> {
+    let host = host_arg(host)?;
+    let removed = domain_blocks::delete(conn, &host).await?;
+    cluster::announce(conn, &Change::DomainPolicy).await?;
     Ok(removed)
 }
 
-fn host_arg(host: &str) -> Result<String> {
+pub(crate) fn host_arg(host: &str) -> Result<String> {
     normalise(host).ok_or_else(|| Error::bad_request(format!("{host:?} is not a host name: give it as school.example")))
 }
 
 /// `staffroom domain allow HOST`: a partner server for allowlist mode.
 pub async fn allow(pool: &DbPool, host: &str) -> Result<bool> {
-    let host = host_arg(host)?;
     let mut conn = pool.get().await?;
-    let added = domain_allows::insert(&mut conn, &host).await?;
-    cluster::announce(&mut conn, &Change::DomainPolicy).await?;
+    allow_in(&mut conn, host).await
+}
+
+pub async fn allow_in(conn: &mut AsyncPgConnection, host: &str) -> Result<bool> {
+    let host = host_arg(host)?;
+    let added = domain_allows::insert(conn, &host).await?;
+    cluster::announce(conn, &Change::DomainPolicy).await?;
     Ok(added)
 }
 
 /// `staffroom domain disallow HOST`: in allowlist mode, also drops what is queued for it.
 pub async fn disallow(pool: &DbPool, host: &str, mode: FederationMode) -> Result<(bool, usize)> {
-    let host = host_arg(host)?;
     let mut conn = pool.get().await?;
-    let removed = domain_allows::delete(&mut conn, &host).await?;
-    cluster::announce(&mut conn, &Change::DomainPolicy).await?;
-    let dropped = if removed && mode == FederationMode::Allowlist { crate::db::deliveries::remove_for_domain(&mut conn, &host).await? } else { 0 };
+    disallow_in(&mut conn, host, mode).await
+}
+
+pub async fn disallow_in(conn: &mut AsyncPgConnection, host: &str, mode: FederationMode) -> Result<(bool, usize)> {
+    let host = host_arg(host)?;
+    let removed = domain_allows::delete(conn, &host).await?;
+    cluster::announce(conn, &Change::DomainPolicy).await?;
+    let dropped = if removed && mode == FederationMode::Allowlist { crate::db::deliveries::remove_for_domain(conn, &host).await? } else { 0 };
     Ok((removed, dropped))
 }
 

@@ -53,6 +53,10 @@ pub(crate) fn activity_json(body: &impl serde::Serialize) -> HttpResponse {
 #[tracing::instrument(skip(ctx, req))]
 async fn actor(ctx: web::Data<AppContext>, req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse> {
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
+    // Suspended: gone for other servers and browsers alike, until unsuspended.
+    if account.suspended_at.is_some() {
+        return Err(crate::error::Error::new(crate::error::ErrorKind::Gone, "this account is suspended"));
+    }
     if wants_activity_json(accept(&req)) {
         Ok(activity_json(&local_account_to_actor(&account, &ctx.urls)))
     } else {

@@ -4,7 +4,7 @@ use crate::{
     crypto,
     db::{
         accounts::{Account, LocalAccountInsertForm},
-        users::{User, UserInsertForm},
+        users::{Role, User, UserInsertForm},
         AccountId, DbPool, UserId,
     },
     error::{Error, ErrorKind, Result},
@@ -23,6 +23,7 @@ pub struct NewUser {
     pub display_name: Option<String>,
     /// `None`: generate a strong password and hand it back once.
     pub password: Option<String>,
+    /// Make the account an admin (`Role::Admin`); otherwise a member.
     pub admin: bool,
 }
 
@@ -88,8 +89,22 @@ pub async fn change_password(pool: &DbPool, user: UserId, password: &str) -> Res
     Ok(())
 }
 
+/// How an account comes to be: made by an admin (approved at once), or signed up
+/// (services::registrations), perhaps with an invite and waiting for approval.
+pub struct Joining {
+    pub approved: bool,
+    pub reason: Option<String>,
+    /// Claimed (one use counted) in the transaction that creates the account.
+    pub invite_code: Option<String>,
+    pub email: Option<String>,
+}
+
 #[tracing::instrument(skip(pool, new), fields(username = %new.username, admin = new.admin))]
 pub async fn create_local_user(pool: &DbPool, new: NewUser) -> Result<CreatedUser> {
+    create_user(pool, new, Joining { approved: true, reason: None, invite_code: None, email: None }).await
+}
+
+pub async fn create_user(pool: &DbPool, new: NewUser, joining: Joining) -> Result<CreatedUser> {
     validate_username(&new.username)?;
     let display_name = new.display_name.unwrap_or_default().trim().to_string();
     if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
@@ -103,10 +118,11 @@ pub async fn create_local_user(pool: &DbPool, new: NewUser) -> Result<CreatedUse
         None => Some(generate_password()),
     };
     let password = new.password.or_else(|| generated_password.clone()).unwrap_or_default();
+    let taken = || Error::conflict(format!("the username {:?} is already taken: choose another", new.username));
 
     let mut conn = pool.get().await?;
     if Account::find_local(&mut conn, &new.username).await?.is_some() {
-        return Err(Error::conflict(format!("the username {:?} is already taken: choose another", new.username)));
+        return Err(taken());
     }
     // Key generation and hashing take tens of milliseconds of CPU: keep them off the async workers.
     let (keys, password_hash) = tokio::task::spawn_blocking(move || -> Result<_> {
@@ -124,31 +140,58 @@ pub async fn create_local_user(pool: &DbPool, new: NewUser) -> Result<CreatedUse
         public_key_pem: keys.public_key_pem,
         private_key_pem: Some(keys.private_key_pem),
     };
-    let admin = new.admin;
-    let result = conn
-        .transaction::<_, diesel::result::Error, _>(async |conn| {
-            let account = Account::insert_local(conn, &account_form).await?;
+    let role = if new.admin { Role::Admin } else { Role::Member };
+    let unique = |e: diesel::result::Error| match &e {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some("users_email_key") =>
+        {
+            Error::conflict("that email address is already used by another account")
+        }
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => taken(),
+        _ => Error::internal(e),
+    };
+    let (user, account) = conn
+        .transaction::<_, Error, _>(async |conn| {
+            let invite_id = match &joining.invite_code {
+                Some(code) => Some(
+                    crate::db::invites::Invite::claim(conn, code)
+                        .await?
+                        .ok_or_else(|| Error::new(ErrorKind::Forbidden, "This invite is no longer valid: it has expired or has been used up"))?,
+                ),
+                None => None,
+            };
+            let account = Account::insert_local(conn, &account_form).await.map_err(unique)?;
             let user_form = UserInsertForm {
                 id: UserId::generate(),
                 account_id: account.id,
-                email: None,
+                email: joining.email.clone(),
                 password_hash,
-                admin,
+                role,
+                approved: joining.approved,
+                sign_up_reason: joining.reason.clone(),
+                invite_id,
             };
-            let user = User::insert(conn, &user_form).await?;
+            let user = User::insert(conn, &user_form).await.map_err(unique)?;
             Ok((user, account))
         })
-        .await;
-    match result {
-        Ok((user, account)) => {
-            tracing::info!(account_id = %account.id, "local user created");
-            Ok(CreatedUser { user, account, generated_password })
-        }
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            Err(Error::new(ErrorKind::Conflict, format!("the username {:?} is already taken: choose another", new.username)))
-        }
-        Err(e) => Err(Error::internal(e)),
+        .await?;
+    tracing::info!(account_id = %account.id, approved = user.approved, "local user created");
+    Ok(CreatedUser { user, account, generated_password })
+}
+
+/// Whether this user may sign in (with a password, a token or a session): not
+/// while suspended, disabled, or waiting for approval. Mastodon's wording.
+pub fn may_sign_in(user: &User, account: &Account) -> Result<()> {
+    if account.suspended_at.is_some() {
+        return Err(Error::new(ErrorKind::Forbidden, "Your account has been suspended by the moderators of this server"));
     }
+    if user.disabled {
+        return Err(Error::new(ErrorKind::Forbidden, "Your login is currently disabled"));
+    }
+    if !user.approved {
+        return Err(Error::new(ErrorKind::Forbidden, "Your login is currently pending approval"));
+    }
+    Ok(())
 }
 
 /// A local account by username, in any letter case; not found is an error.

@@ -33,6 +33,9 @@ pub enum OAuthError {
     UnsupportedGrantType,
     /// Too many failed sign-ins: try again after this many seconds.
     RateLimited(u64),
+    /// The password is right but the account may not sign in (waiting for
+    /// approval, disabled, suspended): the message says which.
+    Refused(String),
     Other(Error),
 }
 
@@ -41,7 +44,7 @@ impl OAuthError {
         match self {
             OAuthError::InvalidRequest(_) => "invalid_request",
             OAuthError::InvalidClient => "invalid_client",
-            OAuthError::InvalidGrant => "invalid_grant",
+            OAuthError::InvalidGrant | OAuthError::Refused(_) => "invalid_grant",
             OAuthError::InvalidScope => "invalid_scope",
             OAuthError::UnsupportedGrantType => "unsupported_grant_type",
             OAuthError::RateLimited(_) => "too_many_requests",
@@ -61,6 +64,7 @@ impl OAuthError {
             OAuthError::InvalidScope => "The requested scope is invalid, unknown, or malformed.".into(),
             OAuthError::UnsupportedGrantType => "The authorization grant type is not supported by the authorization server.".into(),
             OAuthError::RateLimited(secs) => format!("Too many failed sign-in attempts: try again in {secs} seconds."),
+            OAuthError::Refused(why) => why.clone(),
             OAuthError::Other(e) => e.message.clone(),
         }
     }
@@ -270,6 +274,13 @@ async fn issue_token(pool: &DbPool, app: &App, user: Option<UserId>, scopes: &st
     Ok(IssuedToken { access_token: token, scopes: scopes.to_string(), created_at: Utc::now().timestamp() })
 }
 
+/// The token `POST /api/v1/accounts` hands the app that signed someone up: for
+/// the new user, with the app's scopes, as Mastodon does.
+pub async fn issue_sign_up_token(pool: &DbPool, app_id: i64, user: UserId) -> Result<IssuedToken> {
+    let app = find_app(pool, app_id).await?.ok_or_else(|| Error::new(ErrorKind::Forbidden, "This method requires an app token"))?;
+    issue_token(pool, &app, Some(user), &app.scopes.clone()).await
+}
+
 /// A `POST /oauth/token` request, whichever grant it uses.
 #[derive(Default, Debug)]
 pub struct TokenRequest {
@@ -360,6 +371,10 @@ pub async fn sign_in(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, login: &
     match found {
         Some(found) if ok => {
             limiter.succeeded(pool, &keys[0]).await?;
+            if let Err(e) = super::accounts::may_sign_in(&found.0, &found.1) {
+                tracing::info!(%ip, user_id = %found.0.id, why = %e.message, "sign-in refused");
+                return Err(OAuthError::Refused(e.message));
+            }
             Ok(found)
         }
         _ => {

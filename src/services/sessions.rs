@@ -69,6 +69,10 @@ pub async fn authenticate(pool: &DbPool, token: &str) -> Result<Option<SignedIn>
     let Some(session) = web_sessions::find(&mut conn, &hash_token(token), now - Duration::days(IDLE_DAYS)).await? else {
         return Ok(None);
     };
+    // A session whose account was since suspended or disabled opens nothing.
+    if super::accounts::may_sign_in(&session.user, &session.account).is_err() {
+        return Ok(None);
+    }
     if session.last_seen_at < now - Duration::minutes(TOUCH_MINUTES) {
         web_sessions::touch(&mut conn, session.id).await?;
     }

@@ -18,12 +18,29 @@ const GRANULAR_WRITE: [&str; 13] = [
     "reports", "statuses",
 ];
 
+/// Mastodon's admin scopes: `admin:read` and `admin:write`, and per kind of record.
+const ADMIN_KINDS: [&str; 10] = [
+    "accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks", "canonical_email_blocks", "rules", "statuses",
+    "audit_log",
+];
+
+fn is_admin_scope(scope: &str) -> bool {
+    match scope.strip_prefix("admin:") {
+        Some("read" | "write") => true,
+        Some(rest) => rest
+            .split_once(':')
+            .is_some_and(|(access, kind)| matches!(access, "read" | "write") && ADMIN_KINDS.contains(&kind)),
+        None => false,
+    }
+}
+
 pub fn validate_scopes(scopes: &str) -> Result<String> {
     let mut out: Vec<&str> = Vec::new();
     for scope in scopes.split_whitespace() {
         let ok = TOP.contains(&scope)
             || scope.strip_prefix("read:").is_some_and(|s| GRANULAR_READ.contains(&s))
-            || scope.strip_prefix("write:").is_some_and(|s| GRANULAR_WRITE.contains(&s));
+            || scope.strip_prefix("write:").is_some_and(|s| GRANULAR_WRITE.contains(&s))
+            || is_admin_scope(scope);
         if !ok {
             return Err(Error::bad_request(format!("unknown scope {scope:?}: use read, write, follow, push, profile or read:…/write:… ones")));
         }
@@ -40,16 +57,21 @@ pub fn validate_scopes(scopes: &str) -> Result<String> {
 /// Every scope a token can carry, for the OAuth server metadata.
 pub fn all_scopes() -> Vec<String> {
     let granular = GRANULAR_READ.iter().map(|s| format!("read:{s}")).chain(GRANULAR_WRITE.iter().map(|s| format!("write:{s}")));
-    TOP.iter().map(|s| s.to_string()).chain(granular).collect()
+    let admin = ["read", "write"].into_iter().flat_map(|access| {
+        std::iter::once(format!("admin:{access}")).chain(ADMIN_KINDS.iter().map(move |kind| format!("admin:{access}:{kind}")))
+    });
+    TOP.iter().map(|s| s.to_string()).chain(granular).chain(admin).collect()
 }
 
 /// Whether `granted` (space-separated) allows `needed`, with Mastodon's rules:
-/// `read` covers `read:*`, `write` covers `write:*`, `follow` covers the follow
+/// `read` covers `read:*`, `write` covers `write:*`, `admin:read` covers
+/// `admin:read:*` (and `admin:write` the writes), `follow` covers the follow
 /// writes and reads.
 pub fn allows(granted: &str, needed: &str) -> bool {
     granted.split_whitespace().any(|g| {
         g == needed
-            || needed.split_once(':').is_some_and(|(top, _)| top == g)
+            || (!needed.starts_with("admin:") && needed.split_once(':').is_some_and(|(top, _)| top == g))
+            || (needed.starts_with("admin:") && needed.rsplit_once(':').is_some_and(|(parent, _)| parent == g))
             || (g == "follow" && matches!(needed, "read:follows" | "write:follows" | "read:blocks" | "write:blocks" | "read:mutes" | "write:mutes"))
     })
 }
@@ -78,10 +100,15 @@ pub fn random_token() -> String {
     (0..43).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
 }
 
-/// The user (if any), app (if any) and scopes behind a bearer token.
+/// The user (if any), app (if any) and scopes behind a bearer token. A user who
+/// may not sign in (waiting for approval, suspended …) gets 403 saying why.
 pub async fn authenticate(pool: &DbPool, token: &str) -> Result<Option<tokens::Token>> {
     let mut conn = pool.get().await?;
-    Ok(tokens::find(&mut conn, &hash_token(token)).await?)
+    let found = tokens::find(&mut conn, &hash_token(token)).await?;
+    if let Some((user, account)) = found.as_ref().and_then(|t| t.user.as_ref()) {
+        super::accounts::may_sign_in(user, account)?;
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -98,6 +125,12 @@ mod tests {
         assert!(allows("write:statuses", "write:statuses"));
         assert_eq!(validate_scopes("read  write read").unwrap(), "read write");
         assert!(validate_scopes("admin").is_err());
+        assert!(allows("admin:read", "admin:read:accounts"));
+        assert!(!allows("admin:read", "admin:write:accounts"));
+        assert!(!allows("read write", "admin:read:reports"), "admin scopes are asked for by name");
+        assert!(allows("admin:write:reports", "admin:write:reports"));
+        assert!(validate_scopes("admin:read admin:write:accounts").is_ok());
+        assert!(validate_scopes("admin:read:everything").is_err());
         assert!(validate_scopes("").is_err());
     }
 }

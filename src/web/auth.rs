@@ -76,9 +76,7 @@ pub async fn sign_in(ctx: web::Data<AppContext>, req: HttpRequest, body: web::By
     let lang = session::lang_of(&req);
     // Before a session exists the form's token is checked against its cookie, so
     // another site cannot sign a browser into an account of its choosing.
-    let expected = session::cookie(&req, SIGN_IN_COOKIE).unwrap_or_default();
-    let given = url::form_urlencoded::parse(&body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
-    if !sessions::tokens_match(&expected, given.as_deref()) {
+    if !session::pre_session_form_ok(&req, &body, SIGN_IN_COOKIE) {
         return Err(Failure::forged(lang));
     }
     let form: SignInForm = serde_urlencoded::from_bytes(&body).map_err(|e| Failure::from(lang)(Error::bad_request(e.to_string())))?;
@@ -97,6 +95,7 @@ pub async fn sign_in(ctx: web::Data<AppContext>, req: HttpRequest, body: web::By
             Ok(res)
         }
         Err(OAuthError::InvalidGrant) => Ok(sign_in_page(&ctx, lang, StatusCode::UNAUTHORIZED, &form.login, form.back.as_deref(), Some(t(lang, Msg::WrongPassword)))),
+        Err(OAuthError::Refused(why)) => Ok(sign_in_page(&ctx, lang, StatusCode::FORBIDDEN, &form.login, form.back.as_deref(), Some(&why))),
         Err(OAuthError::Other(e)) => Err(Failure::from(lang)(e)),
         Err(e) => Err(Failure::from(lang)(Error::new(ErrorKind::Internal, e.description()))),
     }

@@ -257,6 +257,76 @@ catalogue! {
     NotifiedStatus => "{name} posted", "{name} hat etwas veröffentlicht";
     NotifiedUpdate => "{name} edited a post", "{name} hat einen Beitrag bearbeitet";
     NotifiedOther => "{name} did something", "{name} hat etwas getan";
+    SignUpTitle => "Sign up", "Registrieren";
+    SignUpIntro => "Make an account on {domain}.", "Lege ein Konto auf {domain} an.";
+    SignUpInvited => "You have been invited: your account can be used at once.", "Du wurdest eingeladen: Dein Konto ist sofort nutzbar.";
+    SignUpNeedsApproval => "An admin reads your request before your account can be used.",
+        "Eine Person aus der Administration liest deine Anfrage, bevor dein Konto nutzbar ist.";
+    Username => "Username", "Benutzername";
+    UsernameHint => "Letters, digits and underscores, at most 30.", "Buchstaben, Ziffern und Unterstriche, höchstens 30.";
+    EmailOptional => "Email (optional)", "E-Mail (optional)";
+    SignUpReason => "Why do you want to join?", "Warum möchtest du beitreten?";
+    RulesHeading => "Rules of this server", "Regeln dieses Servers";
+    NoRules => "This server has not written down any rules beyond being kind.", "Dieser Server hat außer Freundlichkeit keine Regeln aufgeschrieben.";
+    AcceptRules => "I accept the rules of this server", "Ich akzeptiere die Regeln dieses Servers";
+    SignUpButton => "Sign up", "Registrieren";
+    SignUpsClosed => "Sign-ups are closed on this server. Ask its admins for an account.",
+        "Auf diesem Server kann man sich nicht selbst registrieren. Bitte die Administration um ein Konto.";
+    InviteNeeded => "This server takes new members by invite only. Ask its admins for an invite.",
+        "Dieser Server nimmt neue Mitglieder nur mit Einladung auf. Bitte die Administration um eine Einladung.";
+    InviteInvalid => "This invite is no longer valid: it has expired or has been used up.",
+        "Diese Einladung gilt nicht mehr: Sie ist abgelaufen oder aufgebraucht.";
+    SignUpPendingTitle => "Waiting for approval", "Wartet auf Freigabe";
+    SignUpPending => "Thank you! Your account @{name} waits for an admin's approval; you can sign in once it is approved.",
+        "Danke! Dein Konto @{name} wartet auf die Freigabe durch die Administration; danach kannst du dich anmelden.";
+    AdminNav => "Admin", "Verwaltung";
+    AdminNavigation => "Admin pages", "Verwaltungsseiten";
+    AdminAccounts => "Accounts", "Konten";
+    AdminReports => "Reports", "Meldungen";
+    AdminJoining => "Joining", "Beitritt";
+    AdminAudit => "Audit log", "Protokoll";
+    RoleHeading => "Role", "Rolle";
+    StateHeading => "State", "Zustand";
+    RoleOf => "Role of {handle}", "Rolle von {handle}";
+    ChangeRole => "Change role", "Rolle ändern";
+    RoleOwner => "Owner", "Eigentümer:in";
+    RoleAdmin => "Admin", "Administration";
+    RoleModerator => "Moderator", "Moderation";
+    RoleMember => "Member", "Mitglied";
+    StatePending => "Waiting for approval:", "Wartet auf Freigabe:";
+    StateSuspended => "Suspended.", "Gesperrt.";
+    StateLimited => "Limited.", "Eingeschränkt.";
+    StateDisabled => "Login disabled.", "Anmeldung deaktiviert.";
+    ApproveAccount => "Approve {handle}", "{handle} freigeben";
+    RejectAccount => "Reject {handle}", "{handle} ablehnen";
+    SuspendAccount => "Suspend {handle}", "{handle} sperren";
+    UnsuspendAccount => "Unsuspend {handle}", "Sperre von {handle} aufheben";
+    LimitAccount => "Limit {handle}", "{handle} einschränken";
+    UnlimitAccount => "Lift the limit on {handle}", "Einschränkung von {handle} aufheben";
+    NoReports => "No open reports.", "Keine offenen Meldungen.";
+    ReportAbout => "Report about {handle}", "Meldung zu {handle}";
+    ReportedBy => "Reported by {handle} on {date}", "Gemeldet von {handle} am {date}";
+    AssignedTo => "Assigned to {handle}.", "Zugewiesen an {handle}.";
+    AssignToMe => "Assign to me", "Mir zuweisen";
+    ResolveReport => "Resolve", "Erledigt";
+    RegistrationsLabel => "Who may sign up", "Wer sich registrieren darf";
+    ModeClosed => "Nobody (admins make accounts)", "Niemand (die Administration legt Konten an)";
+    ModeInviteOnly => "People with an invite", "Menschen mit Einladung";
+    ModeApproval => "Anyone, after approval", "Alle, nach Freigabe";
+    ModeOpen => "Anyone", "Alle";
+    InvitesHeading => "Invites", "Einladungen";
+    InviteMaxUses => "How many may use it (empty: no limit)", "Wie viele sie nutzen dürfen (leer: unbegrenzt)";
+    InviteExpiresIn => "Days until it expires (empty: never)", "Tage bis zum Ablauf (leer: nie)";
+    MakeInvite => "Make an invite", "Einladung erstellen";
+    InviteMade => "New invite:", "Neue Einladung:";
+    InviteUses => "used {uses} of {max} times", "{uses} von {max} Mal genutzt";
+    InviteExpires => "expires {date}", "läuft ab am {date}";
+    AuditWhen => "When", "Wann";
+    AuditWho => "Who", "Wer";
+    AuditWhat => "What", "Was";
+    AuditTarget => "On what", "Woran";
+    AuditWhy => "Why", "Warum";
+    CommandLine => "(command line)", "(Kommandozeile)";
 }
 
 /// A message with its `{name}` placeholders filled in.

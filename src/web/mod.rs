@@ -2,6 +2,7 @@
 //! (public), and, once signed in, the timelines and the compose form. Pages call
 //! the same services as the client API and hold no rules of their own.
 
+pub mod admin;
 pub mod apps;
 pub mod auth;
 pub mod home;
@@ -16,6 +17,7 @@ pub mod security;
 pub mod session;
 pub mod sessions;
 pub mod settings;
+pub mod sign_up;
 pub mod status;
 
 use i18n::{t, tf, Lang, Msg};
@@ -70,6 +72,9 @@ pub fn frame_searched(lang: Lang, title: &str, domain: &str, signed_in: Option<&
                                 li { a href="/public/local" { (t(lang, Msg::LocalTimeline)) } }
                                 li { a href="/public" { (t(lang, Msg::FederatedTimeline)) } }
                                 li { a href="/settings/profile" { (t(lang, Msg::SettingsNav)) } }
+                                @if browser.session.user.role != crate::db::users::Role::Member {
+                                    li { a href="/admin/reports" { (t(lang, Msg::AdminNav)) } }
+                                }
                             }
                         }
                         form.search role="search" method="get" action="/search" {

@@ -83,6 +83,14 @@ pub fn local_path(back: Option<&str>) -> String {
 }
 
 
+/// Whether a form shown before signing in (sign-in, sign-up) carries the token
+/// its page set in the cookie `cookie`: another site cannot post it for a browser.
+pub fn pre_session_form_ok(req: &HttpRequest, body: &[u8], cookie_name: &str) -> bool {
+    let expected = cookie(req, cookie_name).unwrap_or_default();
+    let given = url::form_urlencoded::parse(body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+    sessions::tokens_match(&expected, given.as_deref())
+}
+
 /// Why a page could not be shown, as a page.
 pub struct Failure {
     lang: Lang,

@@ -255,6 +255,7 @@ pub mod receiver;
 pub mod remote;
 pub mod fedify;
 pub mod api;
+pub mod browser;
 
 /// A public post of `text`, as most tests make one.
 pub fn public_post(text: &str) -> staffroom::services::statuses::NewPost {

@@ -52,3 +52,16 @@ pub fn account(a: &Account, urls: &Urls, counts: Option<&Counts>) -> Value {
         "fields": [],
     })
 }
+
+/// Mastodon's `Role` entity for one of the built-in roles: apps show admin tools
+/// by its permission bits, which are the ones services::roles enforces.
+pub fn role(role: crate::db::users::Role) -> Value {
+    use crate::services::roles;
+    json!({
+        "id": roles::mastodon_id(role),
+        "name": roles::display_name(role),
+        "permissions": roles::permissions(role).to_string(),
+        "color": "",
+        "highlighted": role != crate::db::users::Role::Member,
+    })
+}

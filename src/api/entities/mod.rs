@@ -2,4 +2,5 @@
 //! from our rows (internal → api).
 
 pub mod account;
+pub mod admin;
 pub mod status;

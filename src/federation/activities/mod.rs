@@ -5,6 +5,7 @@ pub mod announce;
 pub mod block;
 pub mod create_note;
 pub mod delete;
+pub mod flag;
 pub mod follow;
 pub mod like;
 pub mod undo;
@@ -27,6 +28,11 @@ use serde_json::Value;
 /// malformed is refused (400); unknown kinds are accepted and ignored, as the
 /// protocol asks.
 pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivity) -> Result<()> {
+    // A suspended actor's activities are refused, whatever they are (services::moderation).
+    if actor.suspended_at.is_some() {
+        tracing::info!(kind = %activity.kind, actor = %actor.uri.as_deref().unwrap_or_default(), "activity refused: the actor is suspended here");
+        return Err(crate::error::Error::new(crate::error::ErrorKind::Forbidden, "your account is suspended on this server"));
+    }
     match Activity::from_incoming(activity)? {
         Activity::Follow(a) => follow::receive_follow(ctx, actor, a).await,
         Activity::Accept(a) => follow::receive_accept(ctx, actor, a).await,
@@ -38,6 +44,7 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
         Activity::Like(a) => like::receive(ctx, actor, a).await,
         Activity::Announce(a) => announce::receive(ctx, actor, a).await,
         Activity::Block(a) => block::receive(ctx, actor, a).await,
+        Activity::Flag(a) => flag::receive(ctx, actor, a).await,
         Activity::Other { kind, id } => {
             tracing::info!(kind = %kind, id = %id, actor = %actor.uri.as_deref().unwrap_or_default(), "activity of an unsupported kind ignored");
             Ok(())

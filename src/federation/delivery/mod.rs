@@ -18,12 +18,34 @@ use std::collections::BTreeSet;
 pub use worker::Deliverer;
 
 /// Queues `activity` from a local `sender` to each distinct inbox. Inboxes on this
-/// instance are skipped (local recipients are served from the database), and so are
-/// URLs that are not http(s). Returns the number of deliveries queued.
+/// instance are skipped (local recipients are served from the database), and so
+/// are URLs that are not http(s). Returns the number of deliveries queued.
 pub async fn enqueue(
     conn: &mut AsyncPgConnection,
     urls: &Urls,
     sender: &Account,
+    activity_uri: &str,
+    activity: &serde_json::Value,
+    inboxes: impl IntoIterator<Item = String>,
+) -> Result<usize> {
+    enqueue_as(conn, urls, Some(sender.id), activity_uri, activity, inboxes).await
+}
+
+/// `enqueue`, signed by the instance actor (a forwarded report's `Flag`).
+pub async fn enqueue_from_instance(
+    conn: &mut AsyncPgConnection,
+    urls: &Urls,
+    activity_uri: &str,
+    activity: &serde_json::Value,
+    inboxes: impl IntoIterator<Item = String>,
+) -> Result<usize> {
+    enqueue_as(conn, urls, None, activity_uri, activity, inboxes).await
+}
+
+async fn enqueue_as(
+    conn: &mut AsyncPgConnection,
+    urls: &Urls,
+    sender: Option<crate::db::AccountId>,
     activity_uri: &str,
     activity: &serde_json::Value,
     inboxes: impl IntoIterator<Item = String>,
@@ -46,7 +68,7 @@ pub async fn enqueue(
         return Ok(0);
     }
     let body = serde_json::to_string(activity).map_err(Error::internal)?;
-    deliveries::insert(conn, sender.id, activity_uri, &body, &targets).await?;
+    deliveries::insert(conn, sender, activity_uri, &body, &targets).await?;
     Ok(targets.len())
 }
 

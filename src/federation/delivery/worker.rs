@@ -31,7 +31,8 @@ struct SigningKey {
 }
 
 struct Activity {
-    account_id: crate::db::AccountId,
+    /// `None`: the instance actor.
+    account_id: Option<crate::db::AccountId>,
     body: Arc<str>,
 }
 
@@ -47,6 +48,7 @@ pub struct Deliverer {
     activities: Mutex<HashMap<i64, Arc<Activity>>>,
     failing: Mutex<HashSet<String>>,
     blocks: Arc<crate::federation::domains::DomainBlocks>,
+    instance_key: Arc<SigningKey>,
     sent: std::sync::atomic::AtomicU64,
     failed: std::sync::atomic::AtomicU64,
 }
@@ -59,8 +61,11 @@ impl Deliverer {
         urls: Urls,
         wake: Arc<Notify>,
         blocks: Arc<crate::federation::domains::DomainBlocks>,
+        instance_key: Arc<PKey<Private>>,
     ) -> Arc<Self> {
+        let instance_key = Arc::new(SigningKey { key: (*instance_key).clone(), key_id: urls.instance_key_id() });
         Arc::new(Deliverer {
+            instance_key,
             permits: Arc::new(Semaphore::new(settings.concurrency)),
             pool,
             client,
@@ -181,7 +186,8 @@ impl Deliverer {
         Ok(claimed)
     }
 
-    async fn signing_key(&self, account_id: crate::db::AccountId) -> anyhow::Result<Arc<SigningKey>> {
+    async fn signing_key(&self, account_id: Option<crate::db::AccountId>) -> anyhow::Result<Arc<SigningKey>> {
+        let Some(account_id) = account_id else { return Ok(self.instance_key.clone()) };
         if let Some(k) = self.keys.lock().unwrap().get(&account_id) {
             return Ok(k.clone());
         }

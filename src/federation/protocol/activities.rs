@@ -87,6 +87,15 @@ pub struct Block {
     pub object: String,
 }
 
+/// `Flag`: a report from another server; `object` lists the reported actors and
+/// posts, `content` is the reporter's comment.
+#[derive(Debug, Clone)]
+pub struct Flag {
+    pub id: String,
+    pub objects: Vec<String>,
+    pub content: String,
+}
+
 /// Every activity the inbox understands, dispatched by type.
 #[derive(Debug, Clone)]
 pub enum Activity {
@@ -100,7 +109,8 @@ pub enum Activity {
     Like(Like),
     Announce(Announce),
     Block(Block),
-    /// A kind we do not act on (EmojiReact, Flag, Move, …): acknowledged, ignored.
+    Flag(Flag),
+    /// A kind we do not act on (EmojiReact, Move, …): acknowledged, ignored.
     Other { kind: String, id: String },
 }
 
@@ -112,7 +122,7 @@ impl Activity {
     /// The typed activity of a verified envelope; 400 when a known kind lacks what
     /// it needs.
     pub fn from_incoming(activity: IncomingActivity) -> Result<Activity> {
-        let IncomingActivity { id, kind, object, to, cc, .. } = activity;
+        let IncomingActivity { id, kind, object, to, cc, content, .. } = activity;
         let object_id = || id_of(&object).ok_or_else(|| malformed(&kind, "its object has no id"));
         Ok(match kind.as_str() {
             "Follow" => Activity::Follow(Follow { object: object_id()?, id }),
@@ -143,6 +153,13 @@ impl Activity {
             "Like" => Activity::Like(Like { object: object_id()?, id }),
             "Announce" => Activity::Announce(Announce { object: object_id()?, id, to, cc }),
             "Block" => Activity::Block(Block { object: object_id()?, id }),
+            "Flag" => {
+                let objects = super::helpers::ids_of(&object);
+                if objects.is_empty() {
+                    return Err(malformed(&kind, "it names nothing to report"));
+                }
+                Activity::Flag(Flag { id, objects, content: content.unwrap_or_default() })
+            }
             _ => Activity::Other { kind, id },
         })
     }
@@ -156,6 +173,21 @@ pub struct EmbeddedFollow {
     pub kind: &'static str,
     pub actor: String,
     pub object: String,
+}
+
+/// The `Flag` we send when a teacher forwards a report to the reported account's
+/// server: from the instance actor, as Mastodon sends it, so the reporter stays
+/// anonymous there.
+#[derive(Serialize, Debug, Clone)]
+pub struct OutgoingFlag {
+    #[serde(rename = "@context")]
+    pub context: &'static str,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub actor: String,
+    pub object: Vec<String>,
+    pub content: String,
 }
 
 /// What a deleted post leaves, as our `Delete` carries it (with Mastodon's `atomUri`).

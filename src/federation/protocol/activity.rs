@@ -19,6 +19,9 @@ pub struct IncomingActivity {
     pub to: Vec<String>,
     #[serde(default, deserialize_with = "ids")]
     pub cc: Vec<String>,
+    /// A `Flag`'s comment.
+    #[serde(default, deserialize_with = "super::helpers::lenient_string")]
+    pub content: Option<String>,
 }
 
 /// An activity we send. `object` is an id or an embedded object, made from the wire

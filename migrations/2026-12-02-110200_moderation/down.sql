@@ -1,0 +1,11 @@
+DELETE FROM outgoing_activities WHERE account_id IS NULL;
+ALTER TABLE outgoing_activities ALTER COLUMN account_id SET NOT NULL;
+ALTER TABLE domain_allows DROP COLUMN id;
+ALTER TABLE domain_blocks DROP COLUMN public_comment;
+ALTER TABLE domain_blocks DROP COLUMN private_comment;
+ALTER TABLE domain_blocks DROP COLUMN id;
+DROP TABLE reports;
+ALTER TABLE users DROP COLUMN disabled;
+ALTER TABLE accounts DROP COLUMN sensitized_at;
+ALTER TABLE accounts DROP COLUMN silenced_at;
+ALTER TABLE accounts DROP COLUMN suspended_at;
