@@ -181,3 +181,49 @@ async fn fedify_signing_with_rfc9421_is_accepted_on_the_first_knock() {
         assert!(headers.get("digest").is_none(), "no draft-cavage Digest on the first knock: {headers:#}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flag_from_fedify_lands_in_the_queue_and_our_forwarded_report_reaches_it() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    app.create_user("mona").await;
+    staffroom::services::roles::set_role(&app.pool, &staffroom::services::roles::Acting::command_line(), "mona", staffroom::db::users::Role::Moderator)
+        .await
+        .unwrap();
+    let mona = staffroom::services::tokens::create(&app.pool, "mona", "admin app", "read write admin:read admin:write").await.unwrap();
+    let post = statuses::post(&app.ctx, &alice, NewPost {
+        text: "Buy my worksheets".into(),
+        visibility: Visibility::Public,
+        in_reply_to: None,
+        spoiler_text: String::new(),
+        sensitive: false,
+        language: None,
+    })
+    .await
+    .unwrap();
+    let post_id = format!("{}/users/alice/statuses/{}", app.address, post.id);
+    let peer = FedifyPeer::start("fedi", "draft-cavage-http-signatures-12").await;
+
+    peer.act("flag", json!({ "target": format!("{}/users/alice", app.address), "objects": [post_id], "content": "Adverts" })).await;
+    let report = eventually(PEER_WAIT, "Fedify's report is in the queue", || async {
+        let queue = common::api::get(&app, "/api/v1/admin/reports", Some(&mona)).await;
+        queue.body.as_array().and_then(|l| l.first().cloned())
+    })
+    .await;
+    assert_eq!(report["account"]["username"], "fedi");
+    assert_eq!(report["target_account"]["username"], "alice");
+    assert_eq!(report["comment"], "Adverts");
+    assert_eq!(report["statuses"][0]["id"], post.id.to_string());
+
+    // mona reports the peer's user back and forwards it: Fedify receives a Flag
+    // from our instance actor.
+    let fedi_id = report["account"]["id"].as_str().unwrap().to_string();
+    let filed = common::api::post(&app, "/api/v1/reports", &mona, &[("account_id", &fedi_id), ("comment", "Flagging in return"), ("forward", "true")]).await;
+    assert_eq!(filed.status, 200, "{}", filed.body);
+    let flag = eventually(PEER_WAIT, "Fedify received our Flag", || async { peer.received("Flag").await.first().cloned() }).await;
+    let raw = raw_of(&flag);
+    assert_eq!(raw["actor"], format!("{}/actor", app.address));
+    assert!(as_list(&raw["object"]).contains(&peer.actor()), "{raw}");
+    assert_eq!(raw["content"], "Flagging in return");
+    app.stop().await;
+}

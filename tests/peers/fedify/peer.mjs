@@ -42,6 +42,7 @@ import {
   Create,
   Delete,
   Endpoints,
+  Flag,
   Follow,
   isActor,
   Like,
@@ -270,7 +271,7 @@ federation.setObjectDispatcher(Create, "/users/{identifier}/notes/{id}/activity"
   const entry = state.notes.get(values.id);
   return entry && !entry.deleted ? entry.create : null;
 });
-for (const [cls, segment] of [[Follow, "follows"], [Like, "likes"], [Announce, "announces"]]) {
+for (const [cls, segment] of [[Follow, "follows"], [Like, "likes"], [Announce, "announces"], [Flag, "flags"]]) {
   federation.setObjectDispatcher(cls, `/users/{identifier}/${segment}/{id}`, (ctx, values) => {
     if (values.identifier !== USER) return null;
     const uri = ctx.getObjectUri(cls, values).href;
@@ -798,6 +799,26 @@ async function controlLike(body) {
   return [errors.length ? 502 : 200, { id: like.id.href, errors }];
 }
 
+// A report to the server of `target` (an actor), naming it and `objects` (post
+// ids), as Mastodon's instance actor sends one; here the peer's user sends it.
+async function controlFlag(body) {
+  const target = requireString(body, "target");
+  const objects = Array.isArray(body.objects) ? body.objects.map(String) : [];
+  const content = typeof body.content === "string" ? body.content : "";
+  const ctx = newContext();
+  const actor = await lookupActor(ctx, target);
+  const flag = new Flag({
+    id: ctx.getObjectUri(Flag, { identifier: USER, id: randomUUID() }),
+    actor: actorUri(),
+    objects: [actor.id, ...objects.map((o) => new URL(o))],
+    content,
+  });
+  state.activities.set(flag.id.href, { activity: flag, recipients: [actor] });
+  const errors = await deliver(ctx, flag, { recipients: [actor] });
+  log(`control flag ${actor.id.href} -> ${flag.id.href}${errors.length ? " (delivery failed)" : ""}`);
+  return [errors.length ? 502 : 200, { id: flag.id.href, errors }];
+}
+
 async function controlAnnounce(body) {
   const object = requireString(body, "object");
   const ctx = newContext();
@@ -927,6 +948,7 @@ const controlRoutes = {
   "POST /_control/delete": controlDelete,
   "POST /_control/like": controlLike,
   "POST /_control/announce": controlAnnounce,
+  "POST /_control/flag": controlFlag,
   "POST /_control/undo": controlUndo,
   "POST /_control/accept": (body) => controlAnswerFollow(body, true),
   "POST /_control/reject": (body) => controlAnswerFollow(body, false),
