@@ -201,6 +201,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/home/newer", web::get().to(pages::home::newer))
             .route("/notifications", web::get().to(pages::notifications::page))
             .route("/search", web::get().to(pages::search::page))
+            .route("/search/mentions", web::get().to(pages::search::mentions))
             .route("/accounts/{id}/{verb}", web::post().to(pages::profile::follow))
             .route("/settings", web::get().to(|| async { pages::session::see_other("/settings/profile") }))
             .route("/settings/profile", web::get().to(pages::settings::page))

@@ -1077,3 +1077,33 @@ async fn a_remote_profile_shows_what_is_stored_while_its_server_is_down() {
     assert!(unknown.status().is_server_error() || unknown.status() == 404, "{}", unknown.status());
     assert!(!unknown.text().await.unwrap().contains("carol (teacher)"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_compose_form_suggests_people_to_mention() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "ada").await;
+    for name in ["carla", "carlos", "carmen"] {
+        teacher(&app, name).await;
+    }
+    let carmen = api::token(&app, "carmen").await;
+    let res = app.client.patch(format!("{}/api/v1/accounts/update_credentials", app.address)).bearer_auth(&carmen).form(&[("discoverable", "false")]).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let mut browser = Browser::new(&app);
+    browser.sign_in("ada", &password).await;
+
+    let home = browser.get("/home").await.text().await.unwrap();
+    assert!(home.contains(r#"data-mentions="/search/mentions""#) && home.contains(r#"aria-controls="mention-list""#), "{home}");
+    assert!(home.contains(r#"id="mention-list" role="listbox""#), "{home}");
+    let options = browser.get("/search/mentions?q=car").await.text().await.unwrap();
+    assert!(options.contains(r#"data-value="@carla""#) && options.contains(r#"data-value="@carlos""#), "{options}");
+    assert!(options.contains(r#"role="option""#));
+    assert!(!options.contains("@carmen"), "not suggested: she does not want to be found");
+    // Someone followed is suggested even so.
+    let ada = api::token(&app, "ada").await;
+    let carmen_id = api::get(&app, "/api/v1/accounts/lookup?acct=carmen", Some(&ada)).await.body["id"].as_str().unwrap().to_string();
+    assert_eq!(api::post(&app, &format!("/api/v1/accounts/{carmen_id}/follow"), &ada, &[]).await.status, 200);
+    let options = browser.get("/search/mentions?q=carm").await.text().await.unwrap();
+    assert!(options.contains(r#"data-value="@carmen""#), "{options}");
+    assert!(!browser.get("/search/mentions?q=zz").await.text().await.unwrap().contains("<li"));
+    assert_eq!(Browser::new(&app).get("/search/mentions?q=car").await.status(), 303, "signed in only");
+}

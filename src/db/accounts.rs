@@ -43,6 +43,12 @@ impl Account {
     }
 }
 
+/// A `LIKE` pattern for what starts with `prefix`, in lower case, its wildcards escaped.
+fn like_prefix(prefix: &str) -> String {
+    let escaped = prefix.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("{escaped}%")
+}
+
 /// A new local account; remote accounts get their own form with the federation issue.
 #[derive(Insertable, Debug)]
 #[diesel(table_name = accounts)]
@@ -79,10 +85,26 @@ impl Account {
     /// Local accounts whose username starts with `prefix` (any letter case), in
     /// order of username; `accounts_local_username_prefix` serves it.
     pub async fn local_by_prefix(conn: &mut AsyncPgConnection, prefix: &str, limit: i64) -> QueryResult<Vec<Account>> {
-        let escaped = prefix.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         accounts::table
             .filter(accounts::domain.is_null())
-            .filter(lower(accounts::username).like(format!("{escaped}%")))
+            .filter(lower(accounts::username).like(like_prefix(prefix)))
+            .order(lower(accounts::username))
+            .limit(limit)
+            .select(Account::as_select())
+            .load(conn)
+            .await
+    }
+
+    /// The accounts `follower` follows whose username starts with `prefix`, in order
+    /// of username: read through `follower`'s follows (the unique index on
+    /// `(account_id, target_account_id)`), however many accounts there are.
+    pub async fn followed_by_prefix(conn: &mut AsyncPgConnection, follower: AccountId, prefix: &str, limit: i64) -> QueryResult<Vec<Account>> {
+        use super::schema::follows;
+        accounts::table
+            .inner_join(follows::table.on(follows::target_account_id.eq(accounts::id)))
+            .filter(follows::account_id.eq(follower))
+            .filter(follows::accepted.eq(true))
+            .filter(lower(accounts::username).like(like_prefix(prefix)))
             .order(lower(accounts::username))
             .limit(limit)
             .select(Account::as_select())

@@ -244,6 +244,7 @@ catalogue! {
     ScopeProfile => "see your profile", "dein Profil sehen";
     ScopeOther => "access your account", "auf dein Konto zugreifen";
     OpenThread => "Open the thread to reply", "Unterhaltung öffnen, um zu antworten";
+    MentionSuggestions => "People to mention", "Menschen zum Erwähnen";
     CharactersLeft => "{count} characters left", "noch {count} Zeichen";
     NewPostsArrived => "{count} new posts at the top", "{count} neue Beiträge oben";
     NotificationsNav => "Notifications", "Mitteilungen";

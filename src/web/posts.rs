@@ -186,9 +186,12 @@ pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
                 input type="hidden" name="in_reply_to_id" value=(parent.status.id);
                 input type="hidden" name="back" value=(format!("/statuses/{}", parent.status.id));
             }
-            p {
+            div.field {
                 label for="status" { (t(lang, Msg::PostText)) }
-                textarea #status name="status" required data-counter="status_count" data-max=(services::statuses::MAX_CHARS) aria-describedby="status_count" { (text) }
+                textarea #status name="status" required data-counter="status_count" data-max=(services::statuses::MAX_CHARS) aria-describedby="status_count"
+                    data-mentions="/search/mentions" aria-autocomplete="list" aria-controls="mention-list" { (text) }
+                // Suggestions for a mention being typed, filled by the script.
+                ul.suggestions #mention-list role="listbox" aria-label=(t(lang, Msg::MentionSuggestions)) hidden {}
                 // Filled in and shown by the script; without it the server still says when a post is too long.
                 small #status_count hidden data-template=(t(lang, Msg::CharactersLeft)) {}
             }

@@ -74,3 +74,23 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
     };
     Ok(super::private_response(super::frame_searched(lang, t(lang, Msg::SearchTitle), ctx.urls.domain(), Some(&browser), None, &query, body)))
 }
+
+/// `GET /search/mentions?q=`: accounts to mention for what is typed after `@` in the
+/// compose form, as the `<li role="option">`s of its suggestion list (staffroom.js
+/// asks for them; nothing is fetched from other servers).
+pub async fn mentions(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+    let typed: String = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "q").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    let found = services::search::mention_suggestions(&ctx, browser.account(), &typed).await.map_err(Failure::from(browser.lang))?;
+    let options = html! {
+        @for (i, account) in found.iter().enumerate() {
+            @let mention = match &account.domain { None => format!("@{}", account.username), Some(d) => format!("@{}@{d}", account.username) };
+            li #(format!("mention-{i}")) role="option" aria-selected="false" data-value=(mention) {
+                (posts::shown_name(account)) " " span.handle { (mention) }
+            }
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .body(options.into_string()))
+}

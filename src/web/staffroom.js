@@ -1,7 +1,7 @@
 // Staffroom's one script, served from the binary at /assets/staffroom.js. Every
 // page works without it; it only adds, where the page asks for it with data-*
-// attributes: a character counter under the compose form, and new posts on the
-// timelines without a reload. All words come from the page (the server's
+// attributes: a character counter under the compose form, suggestions for
+// mentions, and new posts on the timelines without a reload. All words come from the page (the server's
 // translation catalogue), none from here.
 "use strict";
 
@@ -20,6 +20,89 @@
     area.addEventListener("input", update);
     update();
     out.hidden = false;
+  }
+
+  // Mentions: after "@" and two characters, the server suggests accounts in the
+  // list the text area names (aria-controls). Arrow keys move through them (the
+  // text area keeps the focus and points at the option, aria-activedescendant);
+  // Enter or Tab takes the chosen one, Escape closes the list. Until an option is
+  // chosen with the arrows, every key does what it always does.
+  for (const area of document.querySelectorAll("textarea[data-mentions]")) {
+    const list = document.getElementById(area.getAttribute("aria-controls"));
+    if (!list) continue;
+    let active = -1;
+    let timer = 0;
+    const options = () => list.querySelectorAll("[role=option]");
+    const close = () => {
+      list.hidden = true;
+      list.replaceChildren();
+      active = -1;
+      area.removeAttribute("aria-activedescendant");
+    };
+    // The "@word" that ends at the caret, if any.
+    const typed = () => {
+      const before = area.value.slice(0, area.selectionStart);
+      const m = /(?:^|\s)@([\p{L}\p{N}_.:@-]{2,80})$/u.exec(before);
+      return m ? { start: before.length - m[1].length - 1, text: m[1] } : null;
+    };
+    const mark = (i) => {
+      const all = options();
+      active = i;
+      all.forEach((o, j) => o.setAttribute("aria-selected", String(j === i)));
+      area.setAttribute("aria-activedescendant", all[i].id);
+    };
+    const choose = (option) => {
+      const t = typed();
+      if (t) area.setRangeText(option.dataset.value + " ", t.start, area.selectionStart, "end");
+      close();
+      area.focus();
+      area.dispatchEvent(new Event("input"));
+    };
+    area.addEventListener("input", () => {
+      clearTimeout(timer);
+      const t = typed();
+      if (!t) return close();
+      timer = setTimeout(async () => {
+        try {
+          const url = new URL(area.dataset.mentions, location.href);
+          url.searchParams.set("q", t.text);
+          const res = await fetch(url, { credentials: "same-origin", redirect: "error", headers: { Accept: "text/html" } });
+          if (!res.ok) return;
+          const fragment = document.createElement("template");
+          fragment.innerHTML = await res.text();
+          // Typed on meanwhile, or left the field: this answer is out of date.
+          const now = typed();
+          if (document.activeElement !== area || !now || now.text !== t.text) return;
+          close();
+          list.append(fragment.content);
+          list.hidden = options().length === 0;
+        } catch (_) {
+          // No suggestions this time; typing goes on as ever.
+        }
+      }, 250);
+    });
+    area.addEventListener("keydown", (e) => {
+      const all = options();
+      if (list.hidden || all.length === 0) return;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        mark((active + (e.key === "ArrowDown" ? 1 : all.length - 1)) % all.length);
+      } else if ((e.key === "Enter" || e.key === "Tab") && active >= 0) {
+        e.preventDefault();
+        choose(all[active]);
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        close();
+      }
+    });
+    // mousedown, not click: the text area keeps its focus and caret.
+    list.addEventListener("mousedown", (e) => {
+      const option = e.target.closest("[role=option]");
+      if (!option) return;
+      e.preventDefault();
+      choose(option);
+    });
+    area.addEventListener("blur", close);
   }
 
   // New posts (home, local, federated, a hashtag): ask the server for the posts
