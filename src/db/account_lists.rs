@@ -76,7 +76,7 @@ pub async fn counts(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryRes
     // partial indexes of migration 2026-12-02-000041 for however many ids; counted
     // per id in subqueries, PostgreSQL scanned `follows` once per account whenever a
     // few readers owned most follows (4-5 ms for a page of 20 authors).
-    diesel::sql_query(
+    super::prepared::Cached(diesel::sql_query(
         "SELECT a.id,
                 COALESCE(fr.n, 0) AS followers,
                 COALESCE(fg.n, 0) AS following,
@@ -89,7 +89,7 @@ pub async fn counts(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryRes
          LEFT JOIN (SELECT account_id AS id, count(*) AS n FROM statuses
                     WHERE visibility <= 1 AND deleted_at IS NULL AND account_id = ANY($1) GROUP BY account_id) st ON st.id = a.id",
     )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(ids.iter().map(|i| i.0).collect::<Vec<_>>())
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(ids.iter().map(|i| i.0).collect::<Vec<_>>()))
     .load(conn)
     .await
 }

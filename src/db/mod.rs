@@ -18,6 +18,7 @@ pub mod login_failures;
 pub mod managed;
 pub mod notifications;
 pub mod pagination;
+pub mod prepared;
 pub mod received;
 pub mod reports;
 pub mod schema;

@@ -73,7 +73,7 @@ pub async fn counts(conn: &mut AsyncPgConnection, ids: &[StatusId], viewer: Opti
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::sql_query(
+    super::prepared::Cached(diesel::sql_query(
         "SELECT s.id,
                 (SELECT count(*) FROM statuses r WHERE r.in_reply_to_id = s.id AND r.deleted_at IS NULL) AS replies,
                 (SELECT count(*) FROM favourites f WHERE f.status_id = s.id) AS favourites,
@@ -84,7 +84,7 @@ pub async fn counts(conn: &mut AsyncPgConnection, ids: &[StatusId], viewer: Opti
          FROM unnest($1::bigint[]) AS s(id)",
     )
     .bind::<Array<BigInt>, _>(ids.iter().map(|i| i.0).collect::<Vec<_>>())
-    .bind::<BigInt, _>(viewer.map(|v| v.0).unwrap_or(0))
+    .bind::<BigInt, _>(viewer.map(|v| v.0).unwrap_or(0)))
     .load(conn)
     .await
 }

@@ -194,7 +194,7 @@ impl Status {
             is_new: bool,
         }
         let col = |f: &dyn Fn(&ReceivedPost) -> Option<String>| batch.iter().map(f).collect::<Vec<Option<String>>>();
-        let rows: Vec<Row> = diesel::sql_query(
+        let rows: Vec<Row> = super::prepared::Cached(diesel::sql_query(
             "SELECT r.stored_id, r.is_new
              FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[],
                          $9::smallint[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[],
@@ -223,7 +223,7 @@ impl Status {
         .bind::<Array<Nullable<Text>>, _>(col(&|p| {
             (!p.mentions.is_empty()).then(|| p.mentions.iter().map(|m| m.0.to_string()).collect::<Vec<_>>().join(","))
         }))
-        .bind::<Array<Nullable<Text>>, _>(col(&|p| (!p.tags.is_empty()).then(|| p.tags.join("\n"))))
+        .bind::<Array<Nullable<Text>>, _>(col(&|p| (!p.tags.is_empty()).then(|| p.tags.join("\n")))))
         .load(conn)
         .await?;
         Ok(rows

@@ -9,7 +9,8 @@ use super::{
     AccountId,
 };
 use crate::paginate;
-use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::{Array, Bool, Text}};
+use super::prepared::fixed;
+use diesel::{pg::Pg, prelude::*, sql_types::Bool};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// Not a reply, or a reply to oneself (a thread): Mastodon's `without_replies`. Kept
@@ -30,16 +31,16 @@ fn visible_public<'a>(viewer: Option<AccountId>, origin: Origin) -> BoxedStatuse
     // A literal, not a bind: the planner must see `visibility = 0` to use the
     // partial index `statuses_public_id` in a prepared statement's generic plan.
     let mut q = statuses::table
-        .filter(sql::<Bool>("statuses.visibility = 0"))
+        .filter(fixed::<Bool>("statuses.visibility = 0"))
         .filter(statuses::reblog_of_id.is_null())
         .filter(statuses::deleted_at.is_null())
         .select(Status::as_select())
         .into_boxed();
     if origin.local_only {
-        q = q.filter(sql::<Bool>("statuses.local"));
+        q = q.filter(fixed::<Bool>("statuses.local"));
     }
     if origin.remote_only {
-        q = q.filter(sql::<Bool>("NOT statuses.local"));
+        q = q.filter(fixed::<Bool>("NOT statuses.local"));
     }
     q.filter(super::visibility::visible_to(viewer))
 }
@@ -87,7 +88,7 @@ pub async fn home(conn: &mut AsyncPgConnection, viewer: AccountId, page: Page) -
 
 /// The public timeline: public posts, no boosts, no replies to others.
 pub async fn public(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, origin: Origin, page: Page) -> QueryResult<Vec<Status>> {
-    let q = visible_public(viewer, origin).filter(sql::<Bool>(NOT_REPLY_TO_OTHERS));
+    let q = visible_public(viewer, origin).filter(fixed::<Bool>(NOT_REPLY_TO_OTHERS));
     Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
 }
 
@@ -103,16 +104,11 @@ pub async fn tag(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, origin
     let tagged = status_tags::table.filter(status_tags::name.eq_any(tags.any.clone())).select(status_tags::status_id);
     let mut q = visible_public(viewer, origin).filter(statuses::id.eq_any(tagged));
     for name in &tags.all {
-        q = q.filter(
-            sql::<Bool>("EXISTS (SELECT 1 FROM status_tags x WHERE x.status_id = statuses.id AND x.name = ").bind::<Text, _>(name.clone()).sql(")"),
-        );
+        q = q.filter(statuses::id.eq_any(status_tags::table.filter(status_tags::name.eq(name.clone())).select(status_tags::status_id)));
     }
     if !tags.none.is_empty() {
-        q = q.filter(
-            sql::<Bool>("NOT EXISTS (SELECT 1 FROM status_tags x WHERE x.status_id = statuses.id AND x.name = ANY(")
-                .bind::<Array<Text>, _>(tags.none.clone())
-                .sql("))"),
-        );
+        let excluded = status_tags::table.filter(status_tags::name.eq_any(tags.none.clone())).select(status_tags::status_id);
+        q = q.filter(diesel::dsl::not(statuses::id.eq_any(excluded)));
     }
     Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
 }
@@ -133,7 +129,7 @@ pub async fn account(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, au
         .select(Status::as_select())
         .into_boxed();
     if filter.exclude_replies {
-        q = q.filter(sql::<Bool>(NOT_REPLY_TO_OTHERS));
+        q = q.filter(fixed::<Bool>(NOT_REPLY_TO_OTHERS));
     }
     if filter.exclude_reblogs {
         q = q.filter(statuses::reblog_of_id.is_null());

@@ -4,44 +4,78 @@
 //! can never disagree.
 
 use super::{schema::statuses, AccountId, StatusId};
-use diesel::{dsl::sql, expression::SqlLiteral, prelude::*, sql_types::Bool};
+use diesel::{
+    expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping},
+    pg::Pg,
+    prelude::*,
+    query_builder::{AstPass, QueryFragment, QueryId},
+    sql_types::{BigInt, Bool},
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-/// The condition on the row `alias` of `statuses` (not on a boost's original).
-/// Each part is a set the planner builds once per query (hashed), not a look-up per
-/// row. The viewer's id is a number formatted into the text, so nothing from
-/// outside reaches the SQL.
-fn own_condition(viewer: Option<AccountId>, alias: &str) -> String {
-    let s = alias;
-    // Posts of accounts on servers we refuse are hidden from everyone, including
-    // those stored before the block (`accounts.domain_blocked`, kept by the database).
-    let common = format!("{s}.deleted_at IS NULL AND {s}.account_id NOT IN (SELECT id FROM accounts WHERE domain_blocked)");
-    match viewer {
-        None => format!("{common} AND {s}.visibility <= 1"),
-        Some(AccountId(v)) => format!(
-            "{common} \
-             AND ({s}.visibility <= 1 OR {s}.account_id = {v} \
-                  OR ({s}.visibility = 2 AND {s}.account_id IN (SELECT target_account_id FROM follows WHERE account_id = {v} AND accepted)) \
-                  OR {s}.id IN (SELECT status_id FROM mentions WHERE account_id = {v})) \
-             AND {s}.account_id NOT IN (SELECT target_account_id FROM blocks WHERE account_id = {v} \
-                                        UNION ALL SELECT account_id FROM blocks WHERE target_account_id = {v})"
-        ),
+/// "`viewer` may see this row of `statuses`" (None: someone not signed in), as a
+/// filter for any query over `statuses`. A boost is visible only if the boosted
+/// post is too. The viewer is a bind parameter, so the statement's text is the same
+/// for every viewer and PostgreSQL prepares it once per connection (`db::prepared`).
+pub fn visible_to(viewer: Option<AccountId>) -> VisibleTo {
+    VisibleTo { viewer: viewer.map(|v| v.0) }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct VisibleTo {
+    viewer: Option<i64>,
+}
+
+impl VisibleTo {
+    /// The condition on the row `s` of `statuses` (not on a boost's original). Each
+    /// part is a set the planner builds once per query (hashed), not a look-up per row.
+    fn own<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>, s: &str) -> QueryResult<()> {
+        // Posts of accounts on servers we refuse are hidden from everyone, including
+        // those stored before the block (`accounts.domain_blocked`, kept by the database).
+        out.push_sql(&format!("{s}.deleted_at IS NULL AND {s}.account_id NOT IN (SELECT id FROM accounts WHERE domain_blocked)"));
+        let Some(viewer) = &self.viewer else {
+            out.push_sql(&format!(" AND {s}.visibility <= 1"));
+            return Ok(());
+        };
+        out.push_sql(&format!(" AND ({s}.visibility <= 1 OR {s}.account_id = "));
+        out.push_bind_param::<BigInt, _>(viewer)?;
+        out.push_sql(&format!(" OR ({s}.visibility = 2 AND {s}.account_id IN (SELECT target_account_id FROM follows WHERE accepted AND account_id = "));
+        out.push_bind_param::<BigInt, _>(viewer)?;
+        out.push_sql(&format!(")) OR {s}.id IN (SELECT status_id FROM mentions WHERE account_id = "));
+        out.push_bind_param::<BigInt, _>(viewer)?;
+        out.push_sql(&format!(")) AND {s}.account_id NOT IN (SELECT target_account_id FROM blocks WHERE account_id = "));
+        out.push_bind_param::<BigInt, _>(viewer)?;
+        out.push_sql(" UNION ALL SELECT account_id FROM blocks WHERE target_account_id = ");
+        out.push_bind_param::<BigInt, _>(viewer)?;
+        out.push_sql(")");
+        Ok(())
     }
 }
 
-/// The SQL text of "`viewer` may see this row of `statuses`" (None: someone not
-/// signed in). A boost is visible only if the boosted post is too.
-pub fn condition_sql(viewer: Option<AccountId>) -> String {
-    format!(
-        "({} AND (statuses.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses vo WHERE vo.id = statuses.reblog_of_id AND {})))",
-        own_condition(viewer, "statuses"),
-        own_condition(viewer, "vo")
-    )
+impl QueryFragment<Pg> for VisibleTo {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("(");
+        self.own(&mut out, "statuses")?;
+        out.push_sql(" AND (statuses.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses vo WHERE vo.id = statuses.reblog_of_id AND ");
+        self.own(&mut out, "vo")?;
+        out.push_sql(")))");
+        Ok(())
+    }
 }
 
-/// `condition_sql` as a filter for any query over `statuses`.
-pub fn visible_to(viewer: Option<AccountId>) -> SqlLiteral<Bool> {
-    sql::<Bool>(&condition_sql(viewer))
+impl Expression for VisibleTo {
+    type SqlType = Bool;
+}
+
+impl QueryId for VisibleTo {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<QS> AppearsOnTable<QS> for VisibleTo {}
+impl<QS> SelectableExpression<QS> for VisibleTo {}
+impl<GB> ValidGrouping<GB> for VisibleTo {
+    type IsAggregate = is_aggregate::Never;
 }
 
 /// Which of `ids` `viewer` may see.

@@ -11,9 +11,12 @@ use crate::{
     db::{statuses::{ReceivedPost, Received, Status}, DbPool},
     error::{Error, Result},
 };
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 const MAX_BATCH: usize = 256;
+/// Batches written at once (each on its own connection).
+const WRITERS: usize = 2;
 
 type Job = (ReceivedPost, oneshot::Sender<Result<Received>>);
 
@@ -39,7 +42,13 @@ impl PostWriter {
 }
 
 async fn write_batches(pool: DbPool, mut rx: mpsc::Receiver<Job>) {
+    // Batches are written by up to WRITERS connections at once: while one waits for
+    // its commit's WAL flush, the next is already being inserted, so PostgreSQL uses
+    // more than one core. A new batch starts only when a writer is free, and so takes
+    // everything that arrived meanwhile.
+    let writers = Arc::new(Semaphore::new(WRITERS));
     while let Some(first) = rx.recv().await {
+        let Ok(writer) = writers.clone().acquire_owned().await else { return };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -47,33 +56,41 @@ async fn write_batches(pool: DbPool, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let posts: Vec<ReceivedPost> = jobs.iter().map(|(p, _)| p.clone()).collect();
-        let result = async {
-            let mut conn = pool.get().await?;
-            Ok::<_, Error>(Status::store_received(&mut conn, &posts).await?)
-        }
-        .await;
-        match result {
-            Ok(stored) if stored.len() == jobs.len() => {
-                for ((_, done), ok) in jobs.into_iter().zip(stored) {
-                    let _ = done.send(Ok(ok));
-                }
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            write_batch(&pool, jobs).await;
+            drop(writer);
+        });
+    }
+}
+
+async fn write_batch(pool: &DbPool, jobs: Vec<Job>) {
+    let posts: Vec<ReceivedPost> = jobs.iter().map(|(p, _)| p.clone()).collect();
+    let result = async {
+        let mut conn = pool.get().await?;
+        Ok::<_, Error>(Status::store_received(&mut conn, &posts).await?)
+    }
+    .await;
+    match result {
+        Ok(stored) if stored.len() == jobs.len() => {
+            for ((_, done), ok) in jobs.into_iter().zip(stored) {
+                let _ = done.send(Ok(ok));
             }
-            other => {
-                // One bad post (say, its author deleted meanwhile) must not fail the
-                // others: store them one by one and report each outcome.
-                if let Err(e) = other {
-                    tracing::warn!(error = %e, posts = jobs.len(), "batch insert failed; storing posts one by one");
+        }
+        other => {
+            // One bad post (say, its author deleted meanwhile) must not fail the
+            // others: store them one by one and report each outcome.
+            if let Err(e) = other {
+                tracing::warn!(error = %e, posts = jobs.len(), "batch insert failed; storing posts one by one");
+            }
+            for (post, done) in jobs {
+                let single = async {
+                    let mut conn = pool.get().await?;
+                    let stored = Status::store_received(&mut conn, std::slice::from_ref(&post)).await?;
+                    stored.into_iter().next().ok_or_else(|| Error::internal(anyhow::anyhow!("a post was not answered for")))
                 }
-                for (post, done) in jobs {
-                    let single = async {
-                        let mut conn = pool.get().await?;
-                        let stored = Status::store_received(&mut conn, std::slice::from_ref(&post)).await?;
-                        stored.into_iter().next().ok_or_else(|| Error::internal(anyhow::anyhow!("a post was not answered for")))
-                    }
-                    .await;
-                    let _ = done.send(single);
-                }
+                .await;
+                let _ = done.send(single);
             }
         }
     }
