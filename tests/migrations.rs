@@ -77,3 +77,22 @@ async fn usernames_are_unique_regardless_of_case_in_the_database_too() {
     // Control: the same statement for another name goes in.
     diesel::sql_query(insert(3, "bob")).execute(&mut conn).await.expect("another name is accepted");
 }
+
+/// Diesel knows a migration by the part of its folder name before the first `_`;
+/// two folders with the same version (two branches landing the same day) would
+/// make one of them never run on a database that already has the other.
+#[test]
+fn every_migration_has_a_version_of_its_own() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut versions: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .map(|name| name.split('_').next().unwrap().to_string())
+        .collect();
+    assert!(versions.len() > 10, "the migrations were found");
+    let all = versions.len();
+    versions.sort();
+    versions.dedup();
+    assert_eq!(versions.len(), all, "two migrations share a version: rename the newer folder");
+}
