@@ -1,7 +1,9 @@
 //! Mastodon client libraries we did not write — Mastodon.py (Python) and masto
 //! (JavaScript) — drive two real `staffroom serve` processes: they register apps,
 //! sign in with OAuth, post, follow a teacher on the other server and read the home
-//! timeline. The scripts live in tests/clients/; tests/clients/setup.sh installs the
+//! timeline; and Mastodon.py runs the admin API as a moderator's and an admin's app
+//! would (sign-up approval, the report queue, moderation, domain blocks). The
+//! scripts live in tests/clients/; tests/clients/setup.sh installs the
 //! pinned libraries (scripts/test runs it first).
 
 mod common;
@@ -46,6 +48,15 @@ impl Server {
         writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "user add {name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Server {
+    /// Runs `staffroom ARGS` against this server's database; must succeed.
+    fn staffroom(&self, args: &[&str]) {
+        let mut cmd = staffroom_command(&[]);
+        let out = cmd.envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).args(args).stdin(Stdio::null()).output().unwrap();
+        assert!(out.status.success(), "staffroom {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
 
@@ -107,4 +118,31 @@ async fn masto_js_signs_in_posts_and_follows_across_servers() {
     let mut cmd = std::process::Command::new("node");
     cmd.arg("masto.mjs");
     tokio::task::spawn_blocking(move || run(cmd, &env, &[&a, &b])).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mastodon_py_runs_the_admin_api_for_a_moderator_and_an_admin() {
+    let python = format!("{}/bin/python", venv());
+    let a = Server::start().await;
+    a.teacher("mona", "mona-password-1");
+    a.teacher("adam", "adam-password-1");
+    a.teacher("spammer", "spammer-password-1");
+    a.staffroom(&["user", "role", "mona", "moderator"]);
+    a.staffroom(&["user", "role", "adam", "admin"]);
+    a.staffroom(&["settings", "set", "registrations", "approval"]);
+    let env: Vec<(String, String)> = [
+        ("STAFFROOM_A", a.server.address.as_str()),
+        ("A_USER", "mona"),
+        ("A_PASSWORD", "mona-password-1"),
+        ("ADMIN_USER", "adam"),
+        ("ADMIN_PASSWORD", "adam-password-1"),
+        ("B_USER", "spammer"),
+        ("B_PASSWORD", "spammer-password-1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg("mastodon_py_admin.py").env("PYTHONDONTWRITEBYTECODE", "1");
+    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a])).await.unwrap();
 }

@@ -27,6 +27,7 @@ use std::collections::HashMap;
 pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
     scope
         .route("/v1/admin/accounts", web::get().to(accounts))
+        .route("/v2/admin/accounts", web::get().to(accounts_v2))
         .route("/v1/admin/accounts/{id}", web::get().to(account))
         .route("/v1/admin/accounts/{id}/action", web::post().to(action))
         .route("/v1/admin/accounts/{id}/{verb}", web::post().to(account_verb))
@@ -35,6 +36,9 @@ pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
         .route("/v1/admin/reports/{id}/{verb}", web::post().to(report_verb))
         .route("/v1/admin/domain_blocks", web::get().to(domain_blocks))
         .route("/v1/admin/domain_blocks", web::post().to(create_domain_block))
+        // Mastodon.py asks with a trailing slash, which Rails accepts.
+        .route("/v1/admin/domain_blocks/", web::get().to(domain_blocks))
+        .route("/v1/admin/domain_blocks/", web::post().to(create_domain_block))
         .route("/v1/admin/domain_blocks/{id}", web::get().to(domain_block))
         .route("/v1/admin/domain_blocks/{id}", web::put().to(update_domain_block))
         .route("/v1/admin/domain_blocks/{id}", web::delete().to(delete_domain_block))
@@ -58,11 +62,11 @@ fn unprocessable(e: Error) -> Error {
     if e.kind == ErrorKind::BadRequest { Error::new(ErrorKind::Unprocessable, e.message) } else { e }
 }
 
+/// Version 1's filters: one flag per state.
 pub async fn accounts(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> Result<HttpResponse> {
-    let acting = acting(&auth, "admin:read:accounts")?;
     let q = Query::of(&req);
-    let page = q.page(ACCOUNTS)?;
     let filter = AdminFilter {
+        active: q.flag("active"),
         local: q.flag("local"),
         remote: q.flag("remote"),
         suspended: q.flag("suspended"),
@@ -73,10 +77,36 @@ pub async fn accounts(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) 
         username: q.get("username").map(str::to_string),
         by_domain: q.get("by_domain").map(str::to_string),
     };
-    let rows = moderation::accounts(&ctx.pool, &acting, &filter, page.max_id.map(AccountId), page.limit).await?;
+    account_list(&ctx, &auth, &req, &q, &filter).await
+}
+
+/// Version 2's filters: `origin` (local, remote), `status` (active, pending,
+/// disabled, silenced, suspended), `permissions=staff`.
+pub async fn accounts_v2(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> Result<HttpResponse> {
+    let q = Query::of(&req);
+    let status = q.get("status");
+    let filter = AdminFilter {
+        active: status == Some("active"),
+        local: q.get("origin") == Some("local"),
+        remote: q.get("origin") == Some("remote"),
+        suspended: status == Some("suspended"),
+        silenced: status == Some("silenced"),
+        pending: status == Some("pending"),
+        disabled: status == Some("disabled"),
+        staff: q.get("permissions") == Some("staff"),
+        username: q.get("username").map(str::to_string),
+        by_domain: q.get("by_domain").map(str::to_string),
+    };
+    account_list(&ctx, &auth, &req, &q, &filter).await
+}
+
+async fn account_list(ctx: &AppContext, auth: &Auth, req: &HttpRequest, q: &Query, filter: &AdminFilter) -> Result<HttpResponse> {
+    let acting = acting(auth, "admin:read:accounts")?;
+    let page = q.page(ACCOUNTS)?;
+    let rows = moderation::accounts(&ctx.pool, &acting, filter, page.max_id.map(AccountId), page.limit).await?;
     let ids: Vec<i64> = rows.iter().map(|(a, _)| a.id.0).collect();
     let body: Vec<Value> = rows.iter().map(|(a, u)| entity::admin_account(a, u.as_ref(), &ctx.urls)).collect();
-    Ok(respond(Value::Array(body), q.link(&ctx, &req, &ids, ids.len() as i64 == page.limit)))
+    Ok(respond(Value::Array(body), q.link(ctx, req, &ids, ids.len() as i64 == page.limit)))
 }
 
 pub async fn account(ctx: web::Data<AppContext>, auth: Auth, raw: web::Path<String>) -> Result<HttpResponse> {

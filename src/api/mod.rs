@@ -25,6 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         admin::configure(web::scope("/api"))
             .route("/v1/reports", web::post().to(reports::create))
+            // Mastodon.py posts reports with a trailing slash, which Rails accepts.
+            .route("/v1/reports/", web::post().to(reports::create))
             .route("/v1/accounts", web::post().to(accounts::create))
             .route("/v1/accounts/verify_credentials", web::get().to(accounts::verify_credentials))
             .route("/v1/accounts/update_credentials", web::patch().to(accounts::update_credentials))

@@ -230,6 +230,8 @@ impl Account {
 /// What the admin account list filters by (Mastodon's `GET /api/v1/admin/accounts`).
 #[derive(Default, Debug, Clone)]
 pub struct AdminFilter {
+    /// Not suspended.
+    pub active: bool,
     pub local: bool,
     pub remote: bool,
     pub suspended: bool,
@@ -268,6 +270,9 @@ impl Account {
         if filter.suspended {
             query = query.filter(accounts::suspended_at.is_not_null());
         }
+        if filter.active {
+            query = query.filter(accounts::suspended_at.is_null());
+        }
         if filter.silenced {
             query = query.filter(accounts::silenced_at.is_not_null());
         }
@@ -280,8 +285,9 @@ impl Account {
         if filter.staff {
             query = query.filter(users::role.ne(super::users::Role::Member));
         }
+        // Mastodon's filter: usernames starting with it.
         if let Some(name) = &filter.username {
-            query = query.filter(lower(accounts::username).eq(name.to_lowercase()));
+            query = query.filter(lower(accounts::username).like(like_prefix(name)));
         }
         if let Some(domain) = &filter.by_domain {
             query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(accounts.domain) = ").bind::<diesel::sql_types::Text, _>(domain.to_lowercase()));
