@@ -409,15 +409,9 @@ fn sign_in_form(ctx: &AppContext, request: &AuthorizationRequest, p: &AuthorizeP
     }
 }
 
+/// What a scope lets an app do, in English for the password form.
 fn scope_meaning(scope: &str) -> &'static str {
-    match scope.split(':').next().unwrap_or(scope) {
-        "read" => "see your posts, timelines, follows and other account data",
-        "write" => "post, edit and delete for you, and change your account",
-        "follow" => "follow, unfollow and block accounts for you",
-        "push" => "receive notifications for you",
-        "profile" => "see your profile",
-        _ => "access your account",
-    }
+    t(pages::i18n::Lang::En, scope_meaning_msg(scope))
 }
 
 /// The app's request. A browser signed in here is only asked to allow it (the web
@@ -444,6 +438,7 @@ fn scope_meaning_msg(scope: &str) -> Msg {
         "follow" => Msg::ScopeFollow,
         "push" => Msg::ScopePush,
         "profile" => Msg::ScopeProfile,
+        "admin" => Msg::ScopeAdmin,
         _ => Msg::ScopeOther,
     }
 }

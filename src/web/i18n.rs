@@ -242,6 +242,7 @@ catalogue! {
     ScopeFollow => "follow, unfollow and block accounts for you", "für dich Konten folgen, entfolgen und blockieren";
     ScopePush => "receive notifications for you", "Mitteilungen für dich empfangen";
     ScopeProfile => "see your profile", "dein Profil sehen";
+    ScopeAdmin => "use your moderation and administration rights for you", "deine Moderations- und Verwaltungsrechte für dich nutzen";
     ScopeOther => "access your account", "auf dein Konto zugreifen";
     OpenThread => "Open the thread to reply", "Unterhaltung öffnen, um zu antworten";
     MentionSuggestions => "People to mention", "Menschen zum Erwähnen";
