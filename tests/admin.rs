@@ -546,6 +546,22 @@ async fn a_suspended_remote_account_is_refused() {
 
     assert_eq!(remote_note(&app, &mallory, 2).await, 403, "her next post is refused");
     assert_eq!(remote_note(&app, &eve, 1).await, 202, "control: another server's post is taken");
+    // Her old post is hidden; eve's is shown.
+    let alice = api::token(&app, "alice").await;
+    let shown = |actor: &common::remote::RemoteActor| {
+        let url = format!("{}/statuses/1", actor.id());
+        let alice = alice.clone();
+        let app = &app;
+        async move {
+            let q: String = url::form_urlencoded::byte_serialize(url.as_bytes()).collect();
+            let found = api::get(app, &format!("/api/v2/search?q={q}"), Some(&alice)).await;
+            found.body["statuses"].as_array().is_some_and(|s| !s.is_empty())
+        }
+    };
+    assert!(!shown(&mallory).await, "the suspended account's old post is hidden");
+    assert!(shown(&eve).await, "control: eve's post is shown");
+    assert!(api::get(&app, "/api/v1/timelines/home", Some(&alice)).await.body.to_string().contains("note 1"), "eve's mention reaches home");
+    assert!(!api::get(&app, "/api/v1/notifications", Some(&alice)).await.body.to_string().contains("mallory"), "mallory's mention no longer shows");
     let log = ok(&app, &["audit"]);
     assert!(log.contains("@mona suspend @mallory@127.0.0.1") && log.contains("spam"), "{log}");
     app.stop().await;

@@ -30,16 +30,19 @@ impl VisibleTo {
     /// The condition on the row `s` of `statuses` (not on a boost's original). Each
     /// part is a set the planner builds once per query (hashed), not a look-up per row.
     fn own<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>, s: &str) -> QueryResult<()> {
-        // Posts of accounts on servers we refuse are hidden from everyone, including
-        // those stored before the block (`accounts.domain_blocked`, kept by the database).
-        out.push_sql(&format!("{s}.deleted_at IS NULL AND {s}.account_id NOT IN (SELECT id FROM accounts WHERE domain_blocked)"));
+        // Posts of accounts on servers we refuse, and of suspended accounts, are hidden
+        // from everyone, including those stored before (`accounts.domain_blocked`, kept
+        // by the database; `accounts.suspended_at`). A silenced account's public and
+        // unlisted posts reach only its followers (and whom it mentions).
+        out.push_sql(&format!("{s}.deleted_at IS NULL AND {s}.account_id NOT IN (SELECT id FROM accounts WHERE domain_blocked OR suspended_at IS NOT NULL)"));
+        let open = format!("{s}.visibility <= 1 AND {s}.account_id NOT IN (SELECT id FROM accounts WHERE silenced_at IS NOT NULL)");
         let Some(viewer) = &self.viewer else {
-            out.push_sql(&format!(" AND {s}.visibility <= 1"));
+            out.push_sql(&format!(" AND {open}"));
             return Ok(());
         };
-        out.push_sql(&format!(" AND ({s}.visibility <= 1 OR {s}.account_id = "));
+        out.push_sql(&format!(" AND (({open}) OR {s}.account_id = "));
         out.push_bind_param::<BigInt, _>(viewer)?;
-        out.push_sql(&format!(" OR ({s}.visibility = 2 AND {s}.account_id IN (SELECT target_account_id FROM follows WHERE accepted AND account_id = "));
+        out.push_sql(&format!(" OR ({s}.visibility <= 2 AND {s}.account_id IN (SELECT target_account_id FROM follows WHERE accepted AND account_id = "));
         out.push_bind_param::<BigInt, _>(viewer)?;
         out.push_sql(&format!(")) OR {s}.id IN (SELECT status_id FROM mentions WHERE account_id = "));
         out.push_bind_param::<BigInt, _>(viewer)?;

@@ -4,15 +4,14 @@
 //! A viewer is an account (local, or the remote actor that signed a fetch) or
 //! nobody (not signed in, or an unsigned fetch). A post is visible to a viewer when
 //! all of these hold:
-//! - it is not deleted, and its author's server is not one we refuse (domain block);
+//! - it is not deleted, its author's server is not one we refuse (domain block),
+//!   and its author is not suspended (services::moderation);
 //! - neither blocks the other (in both directions);
-//! - the viewer is its author; or it is public or unlisted; or it is followers-only
-//!   and the viewer follows the author (an accepted follow, not a request); or the
-//!   viewer is mentioned in it (the only way to see a direct post);
+//! - the viewer is its author; or it is public or unlisted and its author is not
+//!   silenced (limited); or it is not direct and the viewer follows the author (an
+//!   accepted follow, not a request); or the viewer is mentioned in it (the only
+//!   way to see a direct post);
 //! - a boost is visible only if the boosted post is too.
-//!
-//! Suspended and silenced accounts (the school-instance issue) are to be added to
-//! this rule, in `db::visibility`, and nowhere else.
 //!
 //! Lists (timelines, bookmarks, an account's posts, outboxes, replies) add
 //! `db::visibility::visible_to(viewer)` to their query; single posts are checked

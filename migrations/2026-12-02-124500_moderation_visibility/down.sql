@@ -1,0 +1,2 @@
+DROP INDEX accounts_silenced;
+DROP INDEX accounts_hidden;
