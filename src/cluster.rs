@@ -23,9 +23,16 @@
 //! pool: LISTEN belongs to a session). If that connection drops, notifications may
 //! be missed: until it is back, caches distrust what they hold (`Link::in_sync`),
 //! and on reconnecting every cache is treated as stale.
+//!
+//! The same connection hears what streaming clients are told: events every node
+//! announces with [`Cluster::happened`] (ids only, as `Change::Happened`) and the
+//! notifications the database triggers announce on their own channel. Both are
+//! published on [`Cluster::events`] when heard, on every node, the announcing one
+//! included, so each streams every event once and all in the commit order.
 
 use crate::{
     config::FederationMode,
+    services::events::{Event as Happening, STREAM_CAPACITY},
     db::{changes, AccountId, DbPool},
     error::{Error, Result},
     federation::{
@@ -42,7 +49,7 @@ use std::{
     },
     time::Duration,
 };
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 /// Something one node changed that every node's caches must hear about. Payloads
 /// name what changed (ids), never its content: NOTIFY carries at most 8000 bytes.
@@ -57,6 +64,8 @@ pub enum Change {
     /// Anything may have changed: every cache starts over. Sent in place of a
     /// change too large for a notification.
     Everything,
+    /// Something streaming clients hear of (services/events.rs), named by ids.
+    Happened(Happening),
 }
 
 /// Below PostgreSQL's 8000-byte limit on a notification's payload.
@@ -70,6 +79,7 @@ impl Change {
             Change::Followed(id) => format!("followed {}", id.0),
             Change::ActorKeys { owner } => format!("actor_keys {owner}"),
             Change::Everything => "everything".to_string(),
+            Change::Happened(event) => format!("event {}", event.encode().unwrap_or_default()),
         };
         if payload.len() > MAX_PAYLOAD {
             return Change::Everything.encode();
@@ -84,6 +94,7 @@ impl Change {
             ("followed", id) => id.parse().ok().map(|id| Change::Followed(AccountId(id))),
             ("actor_keys", owner) if !owner.is_empty() => Some(Change::ActorKeys { owner: owner.to_string() }),
             ("everything", "") => Some(Change::Everything),
+            ("event", event) => Happening::decode(event).map(Change::Happened),
             _ => None,
         }
     }
@@ -132,6 +143,8 @@ pub struct Cluster {
     pub blocks: Arc<DomainBlocks>,
     pub keys: Arc<KeyCache>,
     pub followed: Arc<FollowedCache>,
+    /// Every streamed event of the instance, as this node hears it (api/streaming.rs reads it).
+    pub events: broadcast::Sender<Happening>,
 }
 
 /// How long a quiet listening connection goes before we check that it is alive: a
@@ -160,6 +173,7 @@ impl Cluster {
             blocks: Arc::new(blocks),
             keys: Arc::new(KeyCache::new(link.clone())),
             followed: Arc::new(FollowedCache::new(link.clone())),
+            events: broadcast::channel(STREAM_CAPACITY).0,
             link,
         });
         let task = tokio::spawn(cluster.clone().run(database_url.to_string(), conn, outgoing, stop));
@@ -182,6 +196,14 @@ impl Cluster {
         announce(conn, &change).await
     }
 
+    /// Announces a committed event to every node's streaming clients; this node's
+    /// too, when it hears it back (never straight away: then it would come twice).
+    pub fn happened(&self, event: Happening) {
+        if event.encode().is_some() {
+            self.link.announce(Change::Happened(event));
+        }
+    }
+
     /// Applies a change to this node's caches only.
     async fn apply(&self, change: &Change) {
         match change {
@@ -193,6 +215,8 @@ impl Cluster {
                 self.followed.clear();
                 self.blocks.reload_or_mark_stale(&self.pool).await;
             }
+            // Nobody may be streaming: not an error.
+            Change::Happened(event) => drop(self.events.send(event.clone())),
         }
     }
 
@@ -213,7 +237,7 @@ impl Cluster {
             let Some(listening) = conn.as_mut() else {
                 tokio::select! {
                     _ = stop.changed() => break,
-                    Some(change) = outgoing.recv() => self.send(&change).await,
+                    Some(change) = outgoing.recv() => self.send(change, &mut outgoing).await,
                     _ = tokio::time::sleep_until(next_attempt) => match connect(&database_url).await {
                         Ok(c) => {
                             conn = Some(c);
@@ -239,6 +263,7 @@ impl Cluster {
                     _ = stop.changed() => Event::Stop,
                     Some(change) = outgoing.recv() => Event::Send(change),
                     n = std::future::poll_fn(|cx| heard.as_mut().poll_next(cx)) => match n {
+                        Some(Ok(n)) if n.channel == changes::NOTIFICATIONS_CHANNEL => Event::Notified(n.payload),
                         Some(Ok(n)) => Event::Heard(n.payload),
                         Some(Err(e)) => Event::Lost(e.to_string()),
                         None => Event::Lost("the connection closed".into()),
@@ -249,7 +274,14 @@ impl Cluster {
             let lost = match event {
                 Event::Stop => break,
                 Event::Send(change) => {
-                    self.send(&change).await;
+                    self.send(change, &mut outgoing).await;
+                    None
+                }
+                Event::Notified(payload) => {
+                    match Happening::decode_notification(&payload) {
+                        Some(event) => drop(self.events.send(event)),
+                        None => tracing::warn!(%payload, "cluster: a notification announcement that does not parse"),
+                    }
                     None
                 }
                 Event::Heard(payload) => {
@@ -274,18 +306,28 @@ impl Cluster {
             }
         }
         // Changes noticed during the last requests still go out.
-        while let Ok(change) = outgoing.try_recv() {
-            self.send(&change).await;
+        if let Ok(change) = outgoing.try_recv() {
+            self.send(change, &mut outgoing).await;
         }
     }
 
-    async fn send(&self, change: &Change) {
+    /// Sends `first` and whatever else is waiting, in order, in one statement: the
+    /// inbox stores posts in bursts, and each is an event for streaming.
+    async fn send(&self, first: Change, outgoing: &mut mpsc::UnboundedReceiver<Change>) {
+        let mut batch = vec![first];
+        while batch.len() < 500 {
+            match outgoing.try_recv() {
+                Ok(change) => batch.push(change),
+                Err(_) => break,
+            }
+        }
+        let payloads: Vec<String> = batch.iter().map(Change::encode).collect();
         let sent = match self.pool.get().await {
-            Ok(mut conn) => announce(&mut conn, change).await,
+            Ok(mut conn) => changes::notify_all(&mut conn, &payloads).await.map_err(|e| Error::internal(anyhow::anyhow!("{e}"))),
             Err(e) => Err(e.into()),
         };
         if let Err(e) = sent {
-            tracing::warn!(?change, error = %e, "cluster: other processes were not told of a change");
+            tracing::warn!(changes = batch.len(), first = ?batch[0], error = %e, "cluster: other processes were not told of changes");
         }
     }
 }
@@ -294,6 +336,7 @@ enum Event {
     Stop,
     Send(Change),
     Heard(String),
+    Notified(String),
     Heartbeat,
     Lost(String),
 }
@@ -317,6 +360,7 @@ mod tests {
             Change::Followed(AccountId(42)),
             Change::ActorKeys { owner: "https://school.example/users/a b".into() },
             Change::Everything,
+            Change::Happened(Happening::PostCreated { status: crate::db::StatusId(7), author: AccountId(8) }),
         ] {
             assert_eq!(Change::decode(&change.encode()), Some(change));
         }

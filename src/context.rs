@@ -27,8 +27,10 @@ pub struct AppContext {
     pub posts: crate::federation::intake::PostWriter,
     /// Wakes the delivery worker after a transaction queued deliveries.
     pub delivery_wake: Arc<Notify>,
-    /// Every committed change, as `services::events::dispatch` publishes it (for streaming).
+    /// Every streamed event of the instance, as the cluster hears it (any process's).
     pub events: tokio::sync::broadcast::Sender<crate::services::events::Event>,
+    /// The streaming API's subscribers in this process (api/streaming.rs).
+    pub streams: Arc<crate::api::streaming::Hub>,
     /// Failed password sign-ins, for rate limiting (services/oauth.rs).
     pub logins: Arc<crate::services::oauth::LoginLimiter>,
     /// Tells the other `serve` processes of this instance what changed

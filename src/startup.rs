@@ -79,6 +79,7 @@ impl Application {
         // Before anything can serve: the caches that start full are loaded here.
         let (cluster, cluster_task) = crate::cluster::Cluster::start(database_url, pool.clone(), settings.federation_mode, stopped.clone()).await?;
         let ctx = AppContext {
+            events: cluster.events.clone(),
             pool: pool.clone(),
             urls,
             instance_key: Arc::new(openssl::pkey::PKey::private_key_from_pem(site.private_key_pem.as_bytes())?),
@@ -86,13 +87,13 @@ impl Application {
             keys: cluster.keys.clone(),
             followed: cluster.followed.clone(),
             blocks: cluster.blocks.clone(),
+            streams: crate::api::streaming::Hub::new(),
             cluster,
             inbox_rate: Arc::new(federation::limits::HostRateLimiter::new(settings.inbox_rate_per_host)),
             client,
             posts: federation::intake::PostWriter::start(pool.clone()),
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
             logins: Arc::default(),
-            events: tokio::sync::broadcast::channel(crate::services::events::STREAM_CAPACITY).0,
             settings: Arc::new(settings),
         };
         let deliverer = Deliverer::new(
@@ -104,7 +105,7 @@ impl Application {
             ctx.blocks.clone(),
             ctx.instance_key.clone(),
         );
-        services::events::listen_for_notifications(ctx.clone(), database_url.to_string(), stopped.clone());
+        crate::api::streaming::start(ctx.clone(), stopped.clone());
         let deliverer = tokio::spawn(deliverer.run(stopped));
         let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {
             format!(

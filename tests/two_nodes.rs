@@ -65,7 +65,7 @@ async fn a_node_whose_listening_connection_drops_reconnects_and_obeys_again() {
         diesel::sql_query(
             "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
              WHERE datname = current_database() AND pid <> pg_backend_pid()
-               AND query IN ('LISTEN staffroom_changes', 'SELECT 1')", // its last statement: LISTEN, or a heartbeat
+               AND (query LIKE 'LISTEN staffroom_changes%' OR query = 'SELECT 1')", // its last statement: LISTEN, or a heartbeat
         ),
         &mut conn,
     )

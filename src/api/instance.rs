@@ -39,8 +39,8 @@ pub async fn v1(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
     })))
 }
 
-/// There is no streaming API yet; apps that find it unreachable fall back to polling,
-/// but Mastodon's entity has no room for a missing URL.
+/// Where apps open the streaming API (api/streaming.rs): every `serve` process
+/// serves it, so it is the instance's own address (`wss://` behind TLS).
 fn streaming_url(ctx: &AppContext) -> String {
     ctx.urls.base().replacen("http", "ws", 1)
 }

@@ -12,6 +12,7 @@ pub mod pagination;
 pub mod params;
 pub mod reports;
 pub mod statuses;
+pub mod streaming;
 pub mod timelines;
 
 use actix_web::web;
@@ -70,6 +71,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/notifications/{id}/dismiss", web::post().to(notifications::dismiss))
             .route("/v1/markers", web::get().to(notifications::markers))
             .route("/v1/markers", web::post().to(notifications::set_markers))
+            .route("/v1/streaming", web::get().to(streaming::websocket))
+            .route("/v1/streaming/", web::get().to(streaming::websocket))
+            .route("/v1/streaming/health", web::get().to(streaming::health))
+            .route("/v1/streaming/{name:.+}", web::get().to(streaming::sse))
             .route("/v1/instance", web::get().to(instance::v1))
             .route("/v2/instance", web::get().to(instance::v2))
             // Mastodon.py asks with a trailing slash, which Mastodon (Rails) accepts.

@@ -21,7 +21,7 @@ use serde_json::{json, Map, Value};
 const TIME: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
 
 /// Mastodon's `Notification` entity; `status` only for kinds about a post.
-fn notification(n: &NotificationView, ctx: &AppContext) -> Value {
+pub(crate) fn notification(n: &NotificationView, ctx: &AppContext) -> Value {
     let mut value = json!({
         "id": n.notification.id.to_string(),
         "type": n.notification.kind,

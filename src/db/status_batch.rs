@@ -88,3 +88,36 @@ pub async fn counts(conn: &mut AsyncPgConnection, ids: &[StatusId], viewer: Opti
     .load(conn)
     .await
 }
+
+/// What each of `viewers` did with one status (favourited, boosted, bookmarked):
+/// the part of a status's view that differs between readers, for many at once.
+#[derive(QueryableByName, Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ViewerFlags {
+    #[diesel(sql_type = BigInt)]
+    pub viewer: i64,
+    #[diesel(sql_type = Bool)]
+    pub favourited: bool,
+    #[diesel(sql_type = Bool)]
+    pub reblogged: bool,
+    #[diesel(sql_type = Bool)]
+    pub bookmarked: bool,
+}
+
+pub async fn viewer_flags(conn: &mut AsyncPgConnection, status: StatusId, viewers: &[AccountId]) -> QueryResult<Vec<ViewerFlags>> {
+    if viewers.is_empty() {
+        return Ok(Vec::new());
+    }
+    super::prepared::Cached(
+        diesel::sql_query(
+            "SELECT v.id AS viewer,
+                EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = $1 AND f.account_id = v.id) AS favourited,
+                EXISTS (SELECT 1 FROM statuses b WHERE b.reblog_of_id = $1 AND b.account_id = v.id AND b.deleted_at IS NULL) AS reblogged,
+                EXISTS (SELECT 1 FROM bookmarks k WHERE k.status_id = $1 AND k.account_id = v.id) AS bookmarked
+         FROM unnest($2::bigint[]) AS v(id)",
+        )
+        .bind::<BigInt, _>(status.0)
+        .bind::<Array<BigInt>, _>(viewers.iter().map(|v| v.0).collect::<Vec<_>>()),
+    )
+    .load(conn)
+    .await
+}

@@ -201,3 +201,33 @@ pub async fn replies(
     }
     Ok((total, q.load(conn).await?))
 }
+
+/// Of `readers`, those whose home timeline has `status` (`home_feed`, as the
+/// triggers keep it): whom the `user` stream brings it to.
+pub async fn home_readers(conn: &mut AsyncPgConnection, status: super::StatusId, readers: &[AccountId]) -> QueryResult<Vec<AccountId>> {
+    if readers.is_empty() {
+        return Ok(Vec::new());
+    }
+    home_feed::table
+        .filter(home_feed::status_id.eq(status))
+        .filter(home_feed::account_id.eq_any(readers))
+        .select(home_feed::account_id)
+        .load(conn)
+        .await
+}
+
+/// Where the public timelines would show `status`: `None` if none selects it (not
+/// public, a boost, deleted); else whether it is local and whether the public
+/// timelines (no replies to others) take it, the hashtag ones taking it either way.
+/// The same conditions as [`public`] and [`tag`], for one post as it arrives.
+pub async fn public_selection(conn: &mut AsyncPgConnection, status: super::StatusId) -> QueryResult<Option<(bool, bool)>> {
+    statuses::table
+        .find(status)
+        .filter(fixed::<Bool>("statuses.visibility = 0"))
+        .filter(statuses::reblog_of_id.is_null())
+        .filter(statuses::deleted_at.is_null())
+        .select((statuses::local, fixed::<Bool>(NOT_REPLY_TO_OTHERS)))
+        .first(conn)
+        .await
+        .optional()
+}

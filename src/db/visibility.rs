@@ -18,12 +18,25 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 /// post is too. The viewer is a bind parameter, so the statement's text is the same
 /// for every viewer and PostgreSQL prepares it once per connection (`db::prepared`).
 pub fn visible_to(viewer: Option<AccountId>) -> VisibleTo {
-    VisibleTo { viewer: viewer.map(|v| v.0) }
+    VisibleTo { viewer: match viewer {
+        Some(v) => Viewer::Bound(v.0),
+        None => Viewer::Nobody,
+    } }
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct VisibleTo {
-    viewer: Option<i64>,
+    viewer: Viewer,
+}
+
+/// Who the rule is asked for: nobody signed in, one account (a bind), or each row of
+/// a list of accounts (`v.id` of [`viewers_of`]'s `unnest`), so that streaming asks
+/// the same rule for a thousand subscribers in one statement.
+#[derive(Debug, Clone, Copy)]
+enum Viewer {
+    Nobody,
+    Bound(i64),
+    EachOf,
 }
 
 impl VisibleTo {
@@ -36,20 +49,31 @@ impl VisibleTo {
         // unlisted posts reach only its followers (and whom it mentions).
         out.push_sql(&format!("{s}.deleted_at IS NULL AND {s}.account_id NOT IN (SELECT id FROM accounts WHERE domain_blocked OR suspended_at IS NOT NULL)"));
         let open = format!("{s}.visibility <= 1 AND {s}.account_id NOT IN (SELECT id FROM accounts WHERE silenced_at IS NOT NULL)");
-        let Some(viewer) = &self.viewer else {
-            out.push_sql(&format!(" AND {open}"));
-            return Ok(());
+        let viewer = match &self.viewer {
+            Viewer::Nobody => {
+                out.push_sql(&format!(" AND {open}"));
+                return Ok(());
+            }
+            Viewer::Bound(v) => Some(v),
+            Viewer::EachOf => None,
+        };
+        let push_viewer = |out: &mut AstPass<'_, 'b, Pg>| match viewer {
+            Some(v) => out.push_bind_param::<BigInt, _>(v),
+            None => {
+                out.push_sql("v.id");
+                Ok(())
+            }
         };
         out.push_sql(&format!(" AND (({open}) OR {s}.account_id = "));
-        out.push_bind_param::<BigInt, _>(viewer)?;
+        push_viewer(out)?;
         out.push_sql(&format!(" OR ({s}.visibility <= 2 AND {s}.account_id IN (SELECT target_account_id FROM follows WHERE accepted AND account_id = "));
-        out.push_bind_param::<BigInt, _>(viewer)?;
+        push_viewer(out)?;
         out.push_sql(&format!(")) OR {s}.id IN (SELECT status_id FROM mentions WHERE account_id = "));
-        out.push_bind_param::<BigInt, _>(viewer)?;
+        push_viewer(out)?;
         out.push_sql(&format!(")) AND {s}.account_id NOT IN (SELECT target_account_id FROM blocks WHERE account_id = "));
-        out.push_bind_param::<BigInt, _>(viewer)?;
+        push_viewer(out)?;
         out.push_sql(" UNION ALL SELECT account_id FROM blocks WHERE target_account_id = ");
-        out.push_bind_param::<BigInt, _>(viewer)?;
+        push_viewer(out)?;
         out.push_sql(")");
         Ok(())
     }
@@ -87,6 +111,42 @@ pub async fn visible_ids(conn: &mut AsyncPgConnection, viewer: Option<AccountId>
         return Ok(Vec::new());
     }
     statuses::table.filter(statuses::id.eq_any(ids)).filter(visible_to(viewer)).select(statuses::id).load(conn).await
+}
+
+/// Which of `viewers` may see the status `id`: the same rule, asked for each of them
+/// in one statement (streaming, where one post meets many subscribers).
+pub async fn viewers_of(conn: &mut AsyncPgConnection, id: StatusId, viewers: &[AccountId]) -> QueryResult<Vec<AccountId>> {
+    if viewers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = ViewersOf { status: id.0, viewers: viewers.iter().map(|v| v.0).collect(), rule: VisibleTo { viewer: Viewer::EachOf } };
+    Ok(query.load::<i64>(conn).await?.into_iter().map(AccountId).collect())
+}
+
+struct ViewersOf {
+    status: i64,
+    viewers: Vec<i64>,
+    rule: VisibleTo,
+}
+
+impl QueryFragment<Pg> for ViewersOf {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT v.id FROM unnest(");
+        out.push_bind_param::<diesel::sql_types::Array<BigInt>, _>(&self.viewers)?;
+        out.push_sql(") AS v(id) JOIN statuses ON statuses.id = ");
+        out.push_bind_param::<BigInt, _>(&self.status)?;
+        out.push_sql(" WHERE ");
+        self.rule.walk_ast(out.reborrow())
+    }
+}
+
+impl diesel::query_builder::Query for ViewersOf {
+    type SqlType = BigInt;
+}
+
+impl QueryId for ViewersOf {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
 }
 
 /// Whether an account's server is one we refuse (its posts and profile are hidden).

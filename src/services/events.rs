@@ -9,7 +9,8 @@
 //! cause them are stored, so the inbox's batched insert of many posts notifies in the
 //! same statement. Their `notify()` function also sends
 //! `pg_notify('staffroom_notifications', '<account_id>:<notification_id>')`, which
-//! PostgreSQL delivers at commit; a listener can turn those into [`Event::Notified`].
+//! PostgreSQL delivers at commit; the cluster's listener (src/cluster.rs) turns those
+//! into [`Event::Notified`] on `ctx.events`, beside the events every process announces.
 
 use crate::{
     context::AppContext,
@@ -85,8 +86,52 @@ pub fn dispatch(ctx: &AppContext, outcome: Outcome) {
     }
     for event in outcome.events {
         invalidate(ctx, &event);
-        // No subscriber is not an error: nobody is streaming.
-        let _ = ctx.events.send(event);
+        // What streams goes to every `serve` process of the instance, this one
+        // included, through the cluster's NOTIFY; each publishes it on `ctx.events`
+        // when it hears it, so all of them stream it once and in the same order.
+        if event.streams() {
+            ctx.cluster.happened(event);
+        }
+    }
+}
+
+impl Event {
+    /// Whether streaming clients hear of this (`api/streaming.rs`). Notifications
+    /// are announced by the database triggers that write them, not from here.
+    pub fn streams(&self) -> bool {
+        matches!(self, Event::PostCreated { .. } | Event::PostEdited { .. } | Event::PostDeleted { .. } | Event::Reblogged { .. } | Event::Unreblogged { .. })
+    }
+
+    /// The event as ids in a notification's payload (`None`: it does not cross).
+    pub fn encode(&self) -> Option<String> {
+        Some(match *self {
+            Event::PostCreated { status, author } => format!("post_created {} {}", status.0, author.0),
+            Event::PostEdited { status, author } => format!("post_edited {} {}", status.0, author.0),
+            Event::PostDeleted { status, author } => format!("post_deleted {} {}", status.0, author.0),
+            Event::Reblogged { reblog, original, account } => format!("reblogged {} {} {}", reblog.0, original.0, account.0),
+            Event::Unreblogged { reblog, original, account } => format!("unreblogged {} {} {}", reblog.0, original.0, account.0),
+            _ => return None,
+        })
+    }
+
+    pub fn decode(payload: &str) -> Option<Event> {
+        let mut words = payload.split(' ');
+        let kind = words.next()?;
+        let ids: Vec<i64> = words.map(|w| w.parse().ok()).collect::<Option<_>>()?;
+        Some(match (kind, ids.as_slice()) {
+            ("post_created", &[s, a]) => Event::PostCreated { status: StatusId(s), author: AccountId(a) },
+            ("post_edited", &[s, a]) => Event::PostEdited { status: StatusId(s), author: AccountId(a) },
+            ("post_deleted", &[s, a]) => Event::PostDeleted { status: StatusId(s), author: AccountId(a) },
+            ("reblogged", &[r, o, a]) => Event::Reblogged { reblog: StatusId(r), original: StatusId(o), account: AccountId(a) },
+            ("unreblogged", &[r, o, a]) => Event::Unreblogged { reblog: StatusId(r), original: StatusId(o), account: AccountId(a) },
+            _ => return None,
+        })
+    }
+
+    /// A notification the `notify()` trigger announced: `<account_id>:<notification_id>`.
+    pub fn decode_notification(payload: &str) -> Option<Event> {
+        let (account, id) = payload.split_once(':')?;
+        Some(Event::Notified { account: AccountId(account.parse().ok()?), notification: id.parse().ok()? })
     }
 }
 
@@ -114,43 +159,26 @@ fn invalidate(ctx: &AppContext, event: &Event) {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Listens for the notifications the database triggers write (announced at commit as
-/// `<account_id>:<notification_id>` on `db::changes::NOTIFICATIONS_CHANNEL`) and dispatches each as [`Event::Notified`], so
-/// a notification from the inbox's batched insert streams like any other. Runs on a
-/// connection of its own until `stop`; reconnects after a second when it drops.
-pub fn listen_for_notifications(ctx: AppContext, database_url: String, mut stop: tokio::sync::watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                result = listen(&ctx, &database_url) => {
-                    if let Err(e) = result {
-                        tracing::warn!(error = %e, "listening for notifications failed; retrying");
-                    }
-                }
-                _ = stop.wait_for(|stopped| *stopped) => return,
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-                _ = stop.wait_for(|stopped| *stopped) => return,
-            }
+    #[test]
+    fn streamed_events_survive_the_trip() {
+        for event in [
+            Event::PostCreated { status: StatusId(1), author: AccountId(2) },
+            Event::PostEdited { status: StatusId(3), author: AccountId(4) },
+            Event::PostDeleted { status: StatusId(5), author: AccountId(6) },
+            Event::Reblogged { reblog: StatusId(7), original: StatusId(8), account: AccountId(9) },
+            Event::Unreblogged { reblog: StatusId(10), original: StatusId(11), account: AccountId(12) },
+        ] {
+            assert!(event.streams());
+            assert_eq!(Event::decode(&event.encode().unwrap()), Some(event));
         }
-    });
-}
-
-async fn listen(ctx: &AppContext, database_url: &str) -> anyhow::Result<()> {
-    use diesel_async::AsyncConnection;
-    use futures_core::Stream;
-    let mut conn = diesel_async::AsyncPgConnection::establish(database_url).await?;
-    crate::db::changes::listen_for_notifications(&mut conn).await?;
-    let mut stream = std::pin::pin!(conn.notifications_stream());
-    while let Some(notification) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
-        let notification = notification?;
-        let parsed = notification.payload.split_once(':').and_then(|(a, n)| Some((a.parse().ok()?, n.parse().ok()?)));
-        match parsed {
-            Some((account, id)) => dispatch(ctx, Outcome::of(Event::Notified { account: AccountId(account), notification: id })),
-            None => tracing::warn!(payload = %notification.payload, "a notification announcement that does not parse"),
-        }
+        assert_eq!(Event::Followed { follower: AccountId(1), target: AccountId(2) }.encode(), None);
+        assert_eq!(Event::decode("post_created 1"), None);
+        assert_eq!(Event::decode("post_created 1 x"), None);
+        assert_eq!(Event::decode_notification("12:34"), Some(Event::Notified { account: AccountId(12), notification: 34 }));
+        assert_eq!(Event::decode_notification("12"), None);
     }
-    Ok(())
 }

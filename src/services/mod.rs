@@ -16,6 +16,7 @@ pub mod search;
 pub mod sessions;
 pub mod status_views;
 pub mod statuses;
+pub mod streaming;
 pub mod visibility;
 pub mod timelines;
 pub mod tokens;

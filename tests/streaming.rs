@@ -1,0 +1,275 @@
+//! The streaming API over real `staffroom serve` processes: Mastodon.py's
+//! `stream_user` (server-sent events) and a WebSocket client (Python `websockets`,
+//! sending the token as masto does) connected to one node of an instance hear posts
+//! that arrive through the other node, from a second Staffroom and from Fedify, once
+//! each and in order; blocks and followers-only posts are kept from those who may
+//! not see them.
+
+mod common;
+
+use common::{
+    fedify::FedifyPeer,
+    free_port,
+    nodes::{api, post_status, Instance},
+    ServeProcess,
+};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+const CLIENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients");
+/// How long a post may take from its arrival to a stream (generous for a busy machine).
+const DEADLINE: Duration = Duration::from_secs(10);
+
+fn venv() -> String {
+    let out = Command::new(format!("{CLIENTS}/setup.sh")).output().expect("tests/clients/setup.sh runs");
+    assert!(out.status.success(), "tests/clients/setup.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// The Python clients of tests/clients/streaming.py, listening to `token`'s home on `node`.
+struct Listeners {
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+    /// (client, status id, content) as they arrived.
+    seen: Vec<(String, String, String)>,
+}
+
+impl Listeners {
+    fn start(node: &ServeProcess, token: &str) -> Listeners {
+        let mut child = Command::new(format!("{}/bin/python", venv()))
+            .arg("streaming.py")
+            .current_dir(CLIENTS)
+            .env("STREAM_BASE", &node.address)
+            .env("TOKEN", token)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python runs");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut listeners = Listeners { child, lines, seen: Vec::new() };
+        let ready = listeners.lines.recv_timeout(Duration::from_secs(60)).expect("the clients connect");
+        assert_eq!(ready, "ready", "the clients connect");
+        listeners
+    }
+
+    /// Waits until both clients have `text`, and for no longer than the deadline.
+    fn wait_for(&mut self, text: &str) {
+        let until = Instant::now() + DEADLINE;
+        while ["sse", "websocket"].iter().any(|c| !self.seen.iter().any(|(client, _, content)| client == c && content.contains(text))) {
+            let left = until.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.take(line),
+                Err(_) => panic!("not every client heard {text:?} within {DEADLINE:?}; heard {:?}", self.seen),
+            }
+        }
+    }
+
+    fn take(&mut self, line: String) {
+        let mut parts = line.splitn(4, ' ');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("update"), Some(client), Some(id), Some(content)) => self.seen.push((client.into(), id.into(), content.into())),
+            _ => panic!("the clients said: {line}"),
+        }
+    }
+
+    /// What `client` heard, in order: the contents.
+    fn heard(&self, client: &str) -> Vec<String> {
+        self.seen.iter().filter(|(c, _, _)| c == client).map(|(_, _, content)| content.clone()).collect()
+    }
+
+    /// Everything that arrives in the next `quiet` (for duplicates), then stops them.
+    fn finish(mut self, quiet: Duration) -> Vec<(String, String, String)> {
+        let until = Instant::now() + quiet;
+        while let Ok(line) = self.lines.recv_timeout(until.saturating_duration_since(Instant::now())) {
+            self.take(line);
+        }
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.seen
+    }
+}
+
+/// Looks an account up (resolving it if remote) through `node`, and follows it.
+async fn follow(node: &ServeProcess, token: &str, query: &str) -> String {
+    let q = url::form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>();
+    let (status, found) = api(node, token, Method::GET, &format!("/api/v2/search?q={q}&resolve=true&type=accounts")).await;
+    assert_eq!(status, 200, "{found}");
+    let id = found["accounts"][0]["id"].as_str().unwrap_or_else(|| panic!("{query} found: {found}")).to_string();
+    let (status, body) = api(node, token, Method::POST, &format!("/api/v1/accounts/{id}/follow")).await;
+    assert_eq!(status, 200, "{body}");
+    id
+}
+
+async fn following(node: &ServeProcess, token: &str, id: &str) -> bool {
+    api(node, token, Method::GET, &format!("/api/v1/accounts/relationships?id[]={id}")).await.1[0]["following"] == true
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn posts_from_another_staffroom_and_fedify_stream_once_and_in_order_to_a_client_of_the_other_node() {
+    let home = Instance::new(&[]).await;
+    let node1 = home.start_node(home.port);
+    let node2 = home.start_node(free_port());
+    let alice = home.teacher("alice");
+    let other = Instance::new(&[]).await;
+    let other_node = other.start_node(other.port);
+    let carol = other.teacher("carol");
+    let peer = FedifyPeer::start("fedi", "draft-cavage-http-signatures-12").await;
+
+    // alice follows carol on the other Staffroom and the Fedify actor, through node 1.
+    let carol_id = follow(&node1, &alice, &format!("carol@{}", other.domain)).await;
+    let fedi_id = follow(&node1, &alice, &peer.actor()).await;
+    common::eventually(Duration::from_secs(30), "both follows are accepted", || async {
+        following(&node1, &alice, &carol_id).await && following(&node1, &alice, &fedi_id).await
+    })
+    .await;
+
+    // Her clients connect to node 2; what other servers send arrives at node 1 (the domain).
+    let mut clients = Listeners::start(&node2, &alice);
+    post_status(&other_node, &carol, "Carol's worksheet on fractions").await;
+    clients.wait_for("Carol's worksheet on fractions");
+    peer.act("post", json!({ "content": "<p>Fedi's reading list</p>", "visibility": "public" })).await;
+    clients.wait_for("Fedi's reading list");
+    // Three of alice's own posts in a row, through node 1: they stream in the order made.
+    for n in 1..=3 {
+        post_status(&node1, &alice, &format!("Own post {n}")).await;
+    }
+    clients.wait_for("Own post 3");
+
+    let seen = clients.finish(Duration::from_secs(2));
+    let order = ["Carol's worksheet on fractions", "Fedi's reading list", "Own post 1", "Own post 2", "Own post 3"];
+    for client in ["sse", "websocket"] {
+        let heard: Vec<String> = seen.iter().filter(|(c, _, _)| c == client).map(|(_, _, content)| content.clone()).collect();
+        let positions: Vec<usize> = order
+            .iter()
+            .map(|text| {
+                let found: Vec<usize> = heard.iter().enumerate().filter(|(_, h)| h.contains(text)).map(|(i, _)| i).collect();
+                assert_eq!(found.len(), 1, "{client} heard {text:?} {} times: {heard:?}", found.len());
+                found[0]
+            })
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{client} heard them out of order: {heard:?}");
+        assert_eq!(heard.len(), order.len(), "{client} heard only these: {heard:?}");
+    }
+}
+
+/// A server-sent events stream read by hand: (event, data) pairs.
+struct Sse {
+    events: tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+}
+
+impl Sse {
+    async fn open(node: &ServeProcess, token: &str, path: &str) -> Sse {
+        let res = reqwest::Client::new().get(format!("{}{path}", node.address)).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["content-type"], "text/event-stream");
+        let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut res = res;
+            let mut buffer = String::new();
+            while let Ok(Some(chunk)) = res.chunk().await {
+                buffer.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = buffer.find("\n\n") {
+                    let block: String = buffer.drain(..end + 2).collect();
+                    let mut event = None;
+                    let mut data = None;
+                    for line in block.lines() {
+                        if let Some(e) = line.strip_prefix("event: ") {
+                            event = Some(e.to_string());
+                        } else if let Some(d) = line.strip_prefix("data: ") {
+                            data = Some(d.to_string());
+                        }
+                    }
+                    if let (Some(e), Some(d)) = (event, data) {
+                        let _ = tx.send((e, d));
+                    }
+                }
+            }
+        });
+        Sse { events }
+    }
+
+    /// Contents of the `update`s up to and including the one containing `text`.
+    async fn updates_until(&mut self, text: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        let until = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let (event, data) = tokio::time::timeout_at(until, self.events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no update with {text:?} within {DEADLINE:?}; saw {seen:?}"))
+                .expect("the stream stays open");
+            if event == "update" {
+                let status: Value = serde_json::from_str(&data).unwrap();
+                let content = status["content"].as_str().unwrap().to_string();
+                seen.push(content.clone());
+                if content.contains(text) {
+                    return seen;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blocked_accounts_posts_never_reach_the_stream_and_followers_only_posts_reach_only_followers() {
+    let instance = Instance::new(&[]).await;
+    let node1 = instance.start_node(instance.port);
+    let node2 = instance.start_node(free_port());
+    let alice = instance.teacher("alice");
+    let bob = instance.teacher("bob");
+    let mallory = instance.teacher("mallory");
+    let dave = instance.teacher("dave");
+
+    // alice blocks mallory (through node 1) and follows bob; dave follows nobody.
+    let (_, mallory_account) = api(&node1, &alice, Method::GET, "/api/v1/accounts/lookup?acct=mallory").await;
+    let (status, _) = api(&node1, &alice, Method::POST, &format!("/api/v1/accounts/{}/block", mallory_account["id"].as_str().unwrap())).await;
+    assert_eq!(status, 200);
+    let (_, bob_account) = api(&node1, &alice, Method::GET, "/api/v1/accounts/lookup?acct=bob").await;
+    let (status, _) = api(&node1, &alice, Method::POST, &format!("/api/v1/accounts/{}/follow", bob_account["id"].as_str().unwrap())).await;
+    assert_eq!(status, 200);
+
+    // Streams on node 2; posts through node 1.
+    let mut alice_public = Sse::open(&node2, &alice, "/api/v1/streaming/public").await;
+    let mut alice_home = Sse::open(&node2, &alice, "/api/v1/streaming/user").await;
+    let mut dave_home = Sse::open(&node2, &dave, "/api/v1/streaming/user").await;
+    let mut dave_public = Sse::open(&node2, &dave, "/api/v1/streaming/public/local").await;
+
+    post_status(&node1, &mallory, "Mallory shouts").await;
+    post_status(&node1, &bob, "Bob shares a lesson plan").await;
+    // Events stream in order: once bob's later post is there, mallory's would have been.
+    let heard = alice_public.updates_until("Bob shares a lesson plan").await;
+    assert_eq!(heard.len(), 1, "alice hears bob's post and not mallory's: {heard:?}");
+    let heard = dave_public.updates_until("Bob shares a lesson plan").await;
+    assert!(heard[0].contains("Mallory shouts"), "someone who did not block mallory hears her: {heard:?}");
+
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/statuses", node1.address))
+        .bearer_auth(&bob)
+        .json(&json!({ "status": "Bob, for followers only", "visibility": "private" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    post_status(&node1, &bob, "Bob, for everyone").await;
+    let heard = alice_home.updates_until("Bob, for everyone").await;
+    assert!(heard.iter().any(|h| h.contains("Bob, for followers only")), "the follower hears the followers-only post: {heard:?}");
+    let heard = dave_public.updates_until("Bob, for everyone").await;
+    assert_eq!(heard.len(), 1, "a stranger hears the public post only: {heard:?}");
+    post_status(&node1, &dave, "Dave posts too").await;
+    let heard = dave_home.updates_until("Dave posts too").await;
+    assert_eq!(heard.len(), 1, "a stranger's home stream has only his own post: {heard:?}");
+}
