@@ -746,7 +746,7 @@ async fn a_locked_teacher_approves_and_rejects_requests_from_another_server() {
     let followers = Browser::new(&a).get("/@ada/followers").await.text().await.unwrap();
     assert!(followers.contains(&format!(r#"href="/@bob@{}""#, b.domain)) && !followers.contains("@carol@"), "{followers}");
     let profile = Browser::new(&a).get("/@ada").await.text().await.unwrap();
-    assert!(profile.contains(r#"href="/@ada/followers">1 followers<"#), "{profile}");
+    assert!(profile.contains(r#"href="/@ada/followers">1 follower<"#), "{profile}");
     let following = Browser::new(&a).get(&format!("/@bob@{}/following", b.domain)).await.text().await.unwrap();
     assert!(following.contains(r#"href="/@ada""#), "{following}");
     let nobody = Browser::new(&a).get("/@ada/following").await.text().await.unwrap();

@@ -135,8 +135,11 @@ catalogue! {
     PostActions => "Actions", "Aktionen";
     ThreadTitle => "Thread", "Unterhaltung";
     Replies => "{count} replies", "{count} Antworten";
+    OneReply => "{count} reply", "{count} Antwort";
     Boosts => "{count} boosts", "{count}-mal geteilt";
+    OneBoost => "{count} boost", "{count}-mal geteilt";
     Likes => "{count} likes", "{count}-mal gefällt das";
+    OneLike => "{count} like", "{count}-mal gefällt das";
     FrontTitle => "Staffroom on {domain}", "Staffroom auf {domain}";
     FrontIntro => "A server for teachers' learning networks in the fediverse. Follow the people here from Mastodon or any other fediverse app.",
         "Ein Server für die Lernnetzwerke von Lehrkräften im Fediverse. Folge den Menschen hier mit Mastodon oder einer anderen Fediverse-App.";
@@ -185,8 +188,10 @@ catalogue! {
         "Dieses Konto ist auf einem anderen Server; hier stehen die Beiträge, die diesen Server erreicht haben.";
     ViewOnTheirServer => "See the whole profile on their server", "Das ganze Profil auf ihrem Server ansehen";
     FollowerCount => "{count} followers", "{count} Folgende";
+    OneFollower => "{count} follower", "{count} folgende Person";
     FollowingCount => "{count} following", "folgt {count}";
     PostCount => "{count} posts", "{count} Beiträge";
+    OnePost => "{count} post", "{count} Beitrag";
     FollowersOf => "{name}'s followers", "Wer {name} folgt";
     FollowingOf => "Whom {name} follows", "Wem {name} folgt";
     NoFollowers => "No followers known here yet.", "Hier sind noch keine Folgenden bekannt.";
@@ -340,6 +345,12 @@ pub fn tf(lang: Lang, msg: Msg, args: &[(&str, &str)]) -> String {
     out
 }
 
+/// A number with its noun: `one` for exactly 1, `many` for any other (English and
+/// German need no other plural forms), `{count}` filled in.
+pub fn count(lang: Lang, one: Msg, many: Msg, n: i64) -> String {
+    tf(lang, if n == 1 { one } else { many }, &[("count", &n.to_string())])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,5 +381,8 @@ mod tests {
             assert_eq!(placeholders(en), placeholders(de), "{msg:?} has other placeholders in German");
         }
         assert_eq!(tf(Lang::En, Msg::BoostedBy, &[("name", "Ada")]), "Ada boosted");
+        assert_eq!(count(Lang::En, Msg::OneLike, Msg::Likes, 1), "1 like");
+        assert_eq!(count(Lang::En, Msg::OneLike, Msg::Likes, 0), "0 likes");
+        assert_eq!(count(Lang::De, Msg::OnePost, Msg::PostCount, 2), "2 Beiträge");
     }
 }

@@ -3,7 +3,7 @@
 //! is a call to the same service the client API calls.
 
 use super::{
-    i18n::{t, tf, Lang, Msg},
+    i18n::{self, t, tf, Lang, Msg},
     session::{self, Browser, Failure, SignedInBrowser},
 };
 use crate::{
@@ -80,9 +80,9 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                     time datetime=(status.created_at.to_rfc3339()) { (status.created_at.format("%Y-%m-%d %H:%M UTC")) }
                 }
                 @if status.edited_at.is_some() { " · " (t(lang, Msg::Edited)) }
-                " · " (tf(lang, Msg::Replies, &[("count", &shown.replies.to_string())]))
-                " · " (tf(lang, Msg::Boosts, &[("count", &shown.reblogs.to_string())]))
-                " · " (tf(lang, Msg::Likes, &[("count", &shown.favourites.to_string())]))
+                " · " (i18n::count(lang, Msg::OneReply, Msg::Replies, shown.replies))
+                " · " (i18n::count(lang, Msg::OneBoost, Msg::Boosts, shown.reblogs))
+                " · " (i18n::count(lang, Msg::OneLike, Msg::Likes, shown.favourites))
             }
             @if let Some(browser) = browser {
                 div.actions role="group" aria-label=(t(lang, Msg::PostActions)) {

@@ -4,7 +4,7 @@
 //! server has, as the visitor may see them (services::timelines::account).
 
 use super::{
-    i18n::{t, tf, Lang, Msg},
+    i18n::{self, t, tf, Lang, Msg},
     posts,
     session::{self, Browser, Failure, SignedInBrowser},
 };
@@ -126,10 +126,10 @@ fn markup(ctx: &AppContext, account: &Account, shown: Shown) -> Markup {
         }
         @let here = super::profile_path(account);
         p.counts {
-            a href=(format!("{here}/followers")) { (tf(lang, Msg::FollowerCount, &[("count", &shown.counts.followers.to_string())])) }
+            a href=(format!("{here}/followers")) { (i18n::count(lang, Msg::OneFollower, Msg::FollowerCount, shown.counts.followers)) }
             " · "
             a href=(format!("{here}/following")) { (tf(lang, Msg::FollowingCount, &[("count", &shown.counts.following.to_string())])) }
-            " · " (tf(lang, Msg::PostCount, &[("count", &shown.counts.statuses.to_string())]))
+            " · " (i18n::count(lang, Msg::OnePost, Msg::PostCount, shown.counts.statuses))
         }
         @if let Some(browser) = shown.browser.filter(|b| b.account().id == account.id && account.locked) {
             p { a href="/follow_requests" { (t(browser.lang, Msg::FollowRequestsTitle)) } }
