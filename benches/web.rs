@@ -2,11 +2,12 @@
 //! `scripts/bench timeline` (1,000,000 statuses, support::dataset) plus carol, a
 //! local teacher with 5,000 public posts of her own among them. Signed in with a
 //! session cookie (the sign-in form, as a browser does): `/home` for alice (who
-//! follows 1,000 busy accounts) and bob (1,000 quiet ones, the hard reader); as a
-//! visitor: carol's public profile `/@carol`, and the same signed in. Over real
-//! HTTP against a warm release `staffroom serve`, sequential requests on one
-//! connection; prints p50/p99 time to last byte and the bytes of each page (as
-//! sent, uncompressed: Staffroom does not compress, a proxy in front may).
+//! follows 1,000 busy accounts) and bob (1,000 quiet ones, the hard reader); carol's
+//! public profile `/@carol` for a visitor and for alice; a remote teacher's profile
+//! and the local timeline for a visitor. Over real HTTP against a warm release
+//! `staffroom serve`, sequential requests on one connection; prints p50/p99 time to
+//! the last byte and the bytes of each page (as sent, uncompressed: Staffroom does
+//! not compress, a proxy in front may).
 //! Targets (issue 12): p99 under 15 ms, under 60 KB.
 //!
 //! Run: `scripts/bench web` (`STAFFROOM_BENCH_SCALE=0.1` for a short check).
@@ -128,16 +129,19 @@ async fn bench(db_url: String) {
     let bob = sign_in(&client, &base, "bob").await;
 
     println!("\nGET over HTTP, {} sequential requests each after 200 to warm up; load average {}:", requests(), support::load());
-    let pages: [(&str, &str, Option<&str>); 5] = [
+    // teacher1005 is one of the busy remote accounts (about 110 posts at full scale).
+    let remote = format!("/@teacher1005@remote{}.example", 1005 % 50);
+    let pages: [(&str, &str, Option<&str>); 6] = [
         ("/home (alice, signed in)", "/home", Some(&alice)),
         ("/home (bob, signed in)", "/home", Some(&bob)),
         ("/@carol (visitor)", "/@carol", None),
         ("/@carol (alice, signed in)", "/@carol", Some(&alice)),
+        ("/@teacher1005@remote5 (visitor)", &remote, None),
         ("/public/local (visitor)", "/public/local", None),
     ];
     for (name, path, cookie) in pages {
         let (p50, p99, bytes) = measure(&client, &format!("{base}{path}"), cookie).await;
-        println!("  {name:<30} p50 {p50:>6.2} ms   p99 {p99:>6.2} ms   {:>6.1} KB", bytes as f64 / 1024.0);
+        println!("  {name:<32} p50 {p50:>6.2} ms   p99 {p99:>6.2} ms   {:>6.1} KB", bytes as f64 / 1024.0);
     }
     println!("  (load average now {})", support::load());
     server.stop();
