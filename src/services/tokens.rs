@@ -18,11 +18,9 @@ const GRANULAR_WRITE: [&str; 13] = [
     "reports", "statuses",
 ];
 
-/// Mastodon's admin scopes: `admin:read` and `admin:write`, and per kind of record.
-const ADMIN_KINDS: [&str; 10] = [
-    "accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks", "canonical_email_blocks", "rules", "statuses",
-    "audit_log",
-];
+/// Mastodon's admin scopes: `admin:read` and `admin:write`, and per kind of record —
+/// Mastodon's kinds and no others, since apps and its OpenAPI description know these.
+const ADMIN_KINDS: [&str; 7] = ["accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks", "canonical_email_blocks"];
 
 fn is_admin_scope(scope: &str) -> bool {
     match scope.strip_prefix("admin:") {
