@@ -8,6 +8,7 @@ use staffroom::{
     db::users::Role,
     services::{
         accounts::{self, NewUser},
+        moderation::{self, AccountAction},
         registrations,
         roles::{self, Acting},
     },
@@ -145,6 +146,15 @@ enum UserCommand {
     Approve { name: String },
     /// Turn down a sign-up that waits for approval: its account is deleted.
     Reject { name: String },
+    /// Suspend NAME: they cannot sign in, their actor answers 410, nobody sees their posts.
+    Suspend {
+        name: String,
+        /// Why, for the audit log.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Lift NAME's suspension.
+    Unsuspend { name: String },
     /// Give NAME a role: owner, admin, moderator or member.
     Role {
         name: String,
@@ -261,6 +271,24 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::User(UserCommand::ResetPassword { name }) => {
             with_database(&settings, |pool| async move {
                 println!("{}", registrations::reset_password(&pool, &Acting::command_line(), &name).await?);
+                Ok(())
+            })
+            .await
+        }
+        Command::User(UserCommand::Suspend { name, reason }) => {
+            with_database(&settings, |pool| async move {
+                let account = accounts::find_local_account(&pool, &name).await?;
+                moderation::act_in_database(&pool, &Acting::command_line(), &account, AccountAction::Suspend, None, &reason).await?;
+                println!("@{name} is suspended: they cannot sign in and nobody sees their posts.");
+                Ok(())
+            })
+            .await
+        }
+        Command::User(UserCommand::Unsuspend { name }) => {
+            with_database(&settings, |pool| async move {
+                let account = accounts::find_local_account(&pool, &name).await?;
+                moderation::act_in_database(&pool, &Acting::command_line(), &account, AccountAction::Unsuspend, None, "").await?;
+                println!("@{name} is no longer suspended.");
                 Ok(())
             })
             .await

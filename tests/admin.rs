@@ -646,3 +646,26 @@ async fn an_admin_opens_sign_ups_and_makes_invites_in_the_admin_pages() {
     assert!(ok(&app, &["settings", "show"]).contains("registrations = invite-only"));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_line_suspends_and_unsuspends_a_teacher() {
+    let app = TestApp::spawn().await;
+    app.create_user("max").await;
+    app.create_user("mel").await;
+    let max = api::token(&app, "max").await;
+    let front = async |app: &TestApp| browser::get(app, "/", None).await.text().await.unwrap();
+    assert!(front(&app).await.contains("@max@"), "the front page lists max");
+
+    let said = ok(&app, &["user", "suspend", "max", "--reason", "spam"]);
+    assert!(said.contains("@max is suspended"), "{said}");
+    assert_eq!(api::get(&app, "/api/v1/accounts/verify_credentials", Some(&max)).await.status, 403);
+    let page = front(&app).await;
+    assert!(!page.contains("@max@"), "a suspended teacher is not on the front page: {page}");
+    assert!(page.contains("@mel@"), "control: others are");
+    assert!(ok(&app, &["audit"]).contains("(command line) suspend @max  — spam"));
+
+    ok(&app, &["user", "unsuspend", "max"]);
+    assert_eq!(credentials(&app, &max).await["username"], "max");
+    assert!(front(&app).await.contains("@max@"));
+    app.stop().await;
+}

@@ -226,11 +226,22 @@ async fn user_of(conn: &mut AsyncPgConnection, account: &Account) -> Result<Opti
 /// `ManageUsers`, and for a local account a role above theirs.
 #[tracing::instrument(skip(ctx, target, reason), fields(target = %target.id))]
 pub async fn act(ctx: &AppContext, acting: &Acting, target: &Account, action: AccountAction, report: Option<i64>, reason: &str) -> Result<()> {
+    act_in_database(&ctx.pool, acting, target, action, report, reason).await?;
+    // What the inbox cached about a remote actor (with its moderation state) goes.
+    if let Some(uri) = target.uri.clone().filter(|_| !target.is_local()) {
+        ctx.dispatch(Outcome::of(Event::ActorRefreshed { account: target.id, uri }));
+    }
+    Ok(())
+}
+
+/// `act` without telling the running server's caches: for the command line, on
+/// local accounts (whose state no cache holds; every sign-in and request reads it).
+pub async fn act_in_database(pool: &DbPool, acting: &Acting, target: &Account, action: AccountAction, report: Option<i64>, reason: &str) -> Result<()> {
     acting.require(Permission::ManageUsers)?;
     if reason.chars().count() > MAX_COMMENT_CHARS {
         return Err(Error::bad_request(format!("the text is longer than {MAX_COMMENT_CHARS} characters")));
     }
-    let mut conn = ctx.pool.get().await?;
+    let mut conn = pool.get().await?;
     let user = user_of(&mut conn, target).await?;
     match &user {
         Some(user) => acting.require_over(target.id, user.role)?,
@@ -265,12 +276,7 @@ pub async fn act(ctx: &AppContext, acting: &Acting, target: &Account, action: Ac
         }
         audit(conn, acting, action.name(), &Target::account(target), reason).await
     })
-    .await?;
-    // What the inbox cached about a remote actor (with its moderation state) goes.
-    if let Some(uri) = target.uri.clone().filter(|_| !target.is_local()) {
-        ctx.dispatch(Outcome::of(Event::ActorRefreshed { account: target.id, uri }));
-    }
-    Ok(())
+    .await
 }
 
 /// An account for the admin API: any account, local or remote, by id.

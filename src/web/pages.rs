@@ -10,7 +10,12 @@ use maud::html;
 
 pub async fn home(ctx: web::Data<AppContext>, browser: Browser) -> Result<HttpResponse> {
     let lang = browser.lang;
-    let users = services::accounts::list_local_users(&ctx.pool).await?;
+    // Sign-ups still waiting, and suspended or disabled accounts, are nobody's business here.
+    let users: Vec<_> = services::accounts::list_local_users(&ctx.pool)
+        .await?
+        .into_iter()
+        .filter(|(user, account)| services::accounts::may_sign_in(user, account).is_ok())
+        .collect();
     let domain = ctx.urls.domain();
     let body = html! {
         h1 { (tf(lang, Msg::FrontTitle, &[("domain", domain)])) }
