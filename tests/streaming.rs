@@ -273,3 +273,42 @@ async fn a_blocked_accounts_posts_never_reach_the_stream_and_followers_only_post
     let heard = dave_home.updates_until("Dave posts too").await;
     assert_eq!(heard.len(), 1, "a stranger's home stream has only his own post: {heard:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_stops_reading_is_dropped_while_others_keep_streaming() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let instance = Instance::new(&[]).await;
+    let node = instance.start_node(instance.port);
+    let alice = instance.teacher("alice");
+    let reader = instance.teacher("reader");
+    let mut steady = Sse::open(&node, &reader, "/api/v1/streaming/public").await;
+
+    // A WebSocket client with a tiny receive window that reads its handshake and
+    // then nothing more.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(2048).unwrap();
+    let address = node.address.trim_start_matches("http://").to_string();
+    let mut stalled = socket.connect(address.parse().unwrap()).await.unwrap();
+    let request = format!(
+        "GET /api/v1/streaming?stream=public&access_token={reader} HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    stalled.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(stalled.read_u8().await.unwrap());
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+
+    let dropped = || node.log_text().contains("a client too slow to keep up was dropped");
+    let long = "A long post to fill the queue. ".repeat(15);
+    let mut n = 0;
+    while !dropped() {
+        n += 1;
+        assert!(n <= 1500, "the stalled client was never dropped after {n} posts");
+        post_status(&node, &alice, &format!("{n} {long}")).await;
+    }
+    // The one that reads heard everything, and hears what comes next.
+    post_status(&node, &alice, "After the drop").await;
+    let heard = steady.updates_until("After the drop").await;
+    assert_eq!(heard.len(), n + 1, "the steady client heard every post");
+}
