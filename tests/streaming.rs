@@ -60,7 +60,7 @@ impl Listeners {
                 let _ = tx.send(line);
             }
         });
-        let mut listeners = Listeners { child, lines, seen: Vec::new() };
+        let listeners = Listeners { child, lines, seen: Vec::new() };
         let ready = listeners.lines.recv_timeout(Duration::from_secs(60)).expect("the clients connect");
         assert_eq!(ready, "ready", "the clients connect");
         listeners
@@ -84,11 +84,6 @@ impl Listeners {
             (Some("update"), Some(client), Some(id), Some(content)) => self.seen.push((client.into(), id.into(), content.into())),
             _ => panic!("the clients said: {line}"),
         }
-    }
-
-    /// What `client` heard, in order: the contents.
-    fn heard(&self, client: &str) -> Vec<String> {
-        self.seen.iter().filter(|(c, _, _)| c == client).map(|(_, _, content)| content.clone()).collect()
     }
 
     /// Everything that arrives in the next `quiet` (for duplicates), then stops them.
