@@ -31,6 +31,19 @@ pub struct Settings {
     pub inbox_rate_per_host: u32,
     /// Whether every server may federate, or only those on the allowlist.
     pub federation_mode: FederationMode,
+    /// Where uploaded media is kept (`STAFFROOM_MEDIA_STORE`).
+    pub media_store: MediaStoreKind,
+    /// Public address media files are served from (`STAFFROOM_MEDIA_BASE_URL`, a CDN);
+    /// `None`: `https://DOMAIN/media`.
+    pub media_base_url: Option<String>,
+}
+
+/// `STAFFROOM_MEDIA_STORE` (docs/configuration.md, "Media").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MediaStoreKind {
+    /// Files under `$STAFFROOM_DATA_DIR/media`.
+    #[default]
+    Local,
 }
 
 /// `STAFFROOM_FEDERATION_MODE` (docs/security.md, "Allowlist mode").
@@ -238,7 +251,23 @@ impl Settings {
                 )))
             }
         };
+        let media_store = match env("STAFFROOM_MEDIA_STORE").as_deref().map(|m| m.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("local") => MediaStoreKind::Local,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "STAFFROOM_MEDIA_STORE={other:?} must be \"local\" (files under STAFFROOM_DATA_DIR/media); S3 storage is not built yet"
+                )))
+            }
+        };
+        let media_base_url = env("STAFFROOM_MEDIA_BASE_URL").map(|u| u.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
+        if let Some(u) = &media_base_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) || url::Url::parse(u).is_err() {
+                return Err(ConfigError(format!("STAFFROOM_MEDIA_BASE_URL={u:?} must be an absolute http(s) URL, such as https://cdn.example/media")));
+            }
+        }
         Ok(Settings {
+            media_store,
+            media_base_url,
             domain,
             bind,
             database_url,

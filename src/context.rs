@@ -36,6 +36,8 @@ pub struct AppContext {
     /// Tells the other `serve` processes of this instance what changed
     /// (`ctx.cluster.publish(Change::…)`); holds the caches above.
     pub cluster: Arc<crate::cluster::Cluster>,
+    /// Where uploaded media files are kept (media/store.rs).
+    pub media: Arc<crate::media::store::MediaStore>,
 }
 
 impl AppContext {

@@ -13,6 +13,8 @@ pub mod error;
 pub mod federation;
 pub mod health;
 pub mod instance_lock;
+pub mod media;
+pub mod multipart;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

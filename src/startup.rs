@@ -68,7 +68,7 @@ impl Application {
         db::run_migrations(database_url).await?;
         let pool = db::build_pool(database_url, settings.db_pool_size)?;
         let site = services::instance::ensure_site(&pool).await?;
-        let urls = Urls::new(settings.scheme(), &domain);
+        let urls = Urls::new(settings.scheme(), &domain).with_media_base(settings.media_base_url.clone());
         let client = HttpClient::new(
             settings.dev,
             &format!("Staffroom/{} (+{}/)", env!("CARGO_PKG_VERSION"), urls.base()),
@@ -94,6 +94,7 @@ impl Application {
             posts: federation::intake::PostWriter::start(pool.clone()),
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
             logins: Arc::default(),
+            media: Arc::new(crate::media::store::MediaStore::from_settings(&settings)),
             settings: Arc::new(settings),
         };
         let deliverer = Deliverer::new(
@@ -173,6 +174,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
                 }
             })
             .route("/health", web::get().to(health::health))
+            .route("/media/{key:.+}", web::get().to(crate::media::serve::file))
             .configure(crate::api::configure)
             .route("/.well-known/webfinger", web::get().to(federation::discovery::webfinger))
             .route("/.well-known/host-meta", web::get().to(federation::discovery::host_meta))
@@ -213,6 +215,14 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/settings/apps/{id}/revoke", web::post().to(pages::apps::revoke))
             .route("/settings/sessions", web::get().to(pages::sessions::page))
             .route("/settings/sessions/{id}/revoke", web::post().to(pages::sessions::revoke))
+            .route(
+                "/statuses",
+                web::post()
+                    .guard(actix_web::guard::fn_guard(|g| {
+                        g.head().headers().get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"multipart/form-data"))
+                    }))
+                    .to(pages::posts::create_with_image),
+            )
             .route("/statuses", web::post().to(pages::posts::create))
             .route("/statuses/{id}", web::get().to(pages::posts::thread))
             .route("/statuses/{id}/edit", web::get().to(pages::posts::edit_form))

@@ -8,6 +8,8 @@ pub struct Urls {
     /// `https://domain` (or `http://` in development), without a trailing slash.
     base: String,
     domain: String,
+    /// `STAFFROOM_MEDIA_BASE_URL`, where media files are served from when not here.
+    media_base: Option<String>,
 }
 
 impl Urls {
@@ -37,7 +39,21 @@ impl Urls {
     }
 
     pub fn new(scheme: &str, domain: &str) -> Self {
-        Urls { base: format!("{scheme}://{domain}"), domain: domain.to_string() }
+        Urls { base: format!("{scheme}://{domain}"), domain: domain.to_string(), media_base: None }
+    }
+
+    /// Media files served from `base` (a CDN or bucket) rather than from `/media` here.
+    pub fn with_media_base(mut self, base: Option<String>) -> Self {
+        self.media_base = base;
+        self
+    }
+
+    /// The public URL of the media file stored under `key`.
+    pub fn media_file(&self, key: &str) -> String {
+        match &self.media_base {
+            Some(base) => format!("{base}/{key}"),
+            None => format!("{}/media/{key}", self.base),
+        }
     }
 
     pub fn base(&self) -> &str {

@@ -146,3 +146,15 @@ async fn mastodon_py_runs_the_admin_api_for_a_moderator_and_an_admin() {
     cmd.arg("mastodon_py_admin.py").env("PYTHONDONTWRITEBYTECODE", "1");
     tokio::task::spawn_blocking(move || run(cmd, &env, &[&a])).await.unwrap();
 }
+
+/// Issue 14: an image with alt text posted through Mastodon.py reaches the other
+/// server with its alt text, blurhash and size; the served file, read back with
+/// Pillow, has no EXIF or GPS; hostile files are refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn mastodon_py_posts_an_image_with_alt_text_across_servers() {
+    let python = format!("{}/bin/python", venv());
+    let (a, b, env) = two_servers().await;
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg("mastodon_py_media.py").env("PYTHONDONTWRITEBYTECODE", "1");
+    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a, &b])).await.unwrap();
+}

@@ -109,7 +109,7 @@ async fn follow_post_reply_like_boost_edit_delete_across_instances() {
     .await;
 
     // bob edits; alice's copy changes.
-    statuses::edit(&b.ctx, &bob, original.id, PostEdit { text: "Ideas for teaching fractions and decimals?".into(), spoiler_text: String::new(), sensitive: false, language: None })
+    statuses::edit(&b.ctx, &bob, original.id, PostEdit { text: "Ideas for teaching fractions and decimals?".into(), media: None, spoiler_text: String::new(), sensitive: false, language: None })
         .await
         .unwrap();
     eventually(WAIT, "the edit arrived at A", || async {

@@ -10,6 +10,7 @@ use staffroom::db::{
 
 fn received(activity: &str, uri: &str, author: AccountId, tags: &[&str]) -> ReceivedPost {
     ReceivedPost {
+        media: Vec::new(),
         activity_uri: Some(activity.into()),
         form: StatusInsertForm {
             id: StatusId::generate(),

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod entities;
 pub mod instance;
+pub mod media;
 pub mod oauth;
 pub mod notifications;
 pub mod pagination;
@@ -41,6 +42,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/follow_requests/{id}/authorize", web::post().to(accounts::authorize))
             .route("/v1/follow_requests/{id}/reject", web::post().to(accounts::reject))
             .route("/v2/search", web::get().to(accounts::search))
+            .route("/v1/media", web::post().to(media::upload))
+            .route("/v2/media", web::post().to(media::upload))
+            .route("/v1/media/{id}", web::get().to(media::get))
+            .route("/v1/media/{id}", web::put().to(media::update))
             .route("/v1/statuses", web::post().to(statuses::create))
             .route("/v1/statuses/{id}", web::get().to(statuses::get))
             .route("/v1/statuses/{id}", web::put().to(statuses::edit))

@@ -51,6 +51,7 @@ pub async fn create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, bo
         Some(id) => Some(status_id(id)?),
         None => None,
     };
+    let media = services::media::parse_ids(&media_ids(&req, &body)?.unwrap_or_default()).map_err(unprocessable)?;
     let post = services::statuses::post_once(&ctx, &auth.account, NewPost {
         text: p.status.unwrap_or_default(),
         visibility,
@@ -58,11 +59,29 @@ pub async fn create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, bo
         spoiler_text: p.spoiler_text.unwrap_or_default(),
         sensitive: truthy(&p.sensitive),
         language: p.language.filter(|l| !l.is_empty()),
-    }, idempotency_key(&req)?)
+    }, &media, idempotency_key(&req)?)
     .await
     .map_err(unprocessable)?;
     let view = services::status_views::get(&ctx, &auth.account, post.id).await?;
     Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
+}
+
+/// `media_ids` as apps send them: `media_ids[]=…` repeated in a form (Mastodon.py),
+/// or an array in JSON. `None` when the request does not mention them.
+fn media_ids(req: &HttpRequest, body: &[u8]) -> Result<Option<Vec<String>>> {
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.contains("json") {
+        let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| Error::bad_request(format!("Validation failed: {e}")))?;
+        return Ok(v.get("media_ids").map(|ids| match ids {
+            serde_json::Value::Array(a) => a.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect(),
+            other => vec![other.as_str().map(str::to_string).unwrap_or_else(|| other.to_string())],
+        }));
+    }
+    let ids: Vec<String> = url::form_urlencoded::parse(body)
+        .filter(|(k, _)| k == "media_ids[]" || k == "media_ids")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    Ok((!ids.is_empty()).then_some(ids))
 }
 
 /// Apps send `Idempotency-Key` so that a retried post is not posted twice.
@@ -98,8 +117,13 @@ pub async fn edit(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>,
     auth.require("write:statuses")?;
     let p: StatusParams = params::parse(&req, &body)?;
     let id = status_id(&id)?;
+    let media = match media_ids(&req, &body)? {
+        Some(ids) => Some(services::media::parse_ids(&ids).map_err(unprocessable)?),
+        None => None,
+    };
     services::statuses::edit(&ctx, &auth.account, id, PostEdit {
         text: p.status.unwrap_or_default(),
+        media,
         spoiler_text: p.spoiler_text.unwrap_or_default(),
         sensitive: truthy(&p.sensitive),
         language: p.language.filter(|l| !l.is_empty()),

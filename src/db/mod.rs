@@ -16,6 +16,7 @@ pub mod invites;
 pub mod ids;
 pub mod login_failures;
 pub mod managed;
+pub mod media;
 pub mod notifications;
 pub mod pagination;
 pub mod prepared;

@@ -214,6 +214,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invites,
     instance_settings,
     reports,
+    media_attachments,
 );
 
 diesel::table! {
@@ -382,5 +383,28 @@ diesel::table! {
         action_taken_by_account_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    media_attachments (id) {
+        id -> Int8,
+        account_id -> Int8,
+        status_id -> Nullable<Int8>,
+        position -> Int2,
+        kind -> Text,
+        content_type -> Nullable<Text>,
+        file_key -> Nullable<Text>,
+        thumbnail_key -> Nullable<Text>,
+        remote_url -> Nullable<Text>,
+        description -> Nullable<Text>,
+        blurhash -> Nullable<Text>,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        thumbnail_width -> Nullable<Int4>,
+        thumbnail_height -> Nullable<Int4>,
+        focus_x -> Float4,
+        focus_y -> Float4,
+        created_at -> Timestamptz,
     }
 }

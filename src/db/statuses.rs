@@ -112,6 +112,8 @@ pub struct ReceivedPost {
     pub mentions: Vec<AccountId>,
     /// Without newlines (they separate tags in the batch statement).
     pub tags: Vec<String>,
+    /// Attachments (stored with the post when it is new).
+    pub media: Vec<super::media::MediaInsertForm>,
 }
 
 /// What became of a remote post handed to `Status::store_received`.
@@ -184,7 +186,30 @@ impl Status {
     /// when it is stored, the post inserted, replies that came first linked to it.
     /// Every remote post goes through here (SQL `store_received_post`), one at a time
     /// or in the inbox's groups. Answers, per post, what became of it.
+    /// Attachments of the posts stored new are written in the same transaction.
     pub async fn store_received(conn: &mut AsyncPgConnection, batch: &[ReceivedPost]) -> QueryResult<Vec<Received>> {
+        if batch.iter().all(|p| p.media.is_empty()) {
+            return Self::store_received_posts(conn, batch).await;
+        }
+        use diesel_async::AsyncConnection;
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            let stored = Self::store_received_posts(conn, batch).await?;
+            let media: Vec<super::media::MediaInsertForm> = batch
+                .iter()
+                .zip(&stored)
+                .filter_map(|(p, r)| match r {
+                    Received::New(id) => Some(p.media.iter().map(move |m| super::media::MediaInsertForm { status_id: Some(id.0), ..m.clone() })),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            super::media::Media::insert_many(conn, &media).await?;
+            Ok(stored)
+        })
+        .await
+    }
+
+    async fn store_received_posts(conn: &mut AsyncPgConnection, batch: &[ReceivedPost]) -> QueryResult<Vec<Received>> {
         use diesel::sql_types::{Array, BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
         #[derive(QueryableByName)]
         struct Row {

@@ -159,7 +159,7 @@ async fn outbox(ctx: web::Data<AppContext>, req: HttpRequest, name: web::Path<St
                 serde_json::to_value(announce::build(&ctx, &account, status, &uri, &original_author))
             }
             None => {
-                let note = local_status_to_note(status, &account, &item.mentioned, &item.tags, status.in_reply_to_uri.clone(), &ctx.urls);
+                let note = local_status_to_note(status, &account, &item.mentioned, &item.tags, &item.media, status.in_reply_to_uri.clone(), &ctx.urls);
                 let activity = create_note::wrap(&ctx, "Create", &note, &account, None)?;
                 serde_json::to_value(activity)
             }
@@ -257,7 +257,7 @@ async fn note(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<(Str
     if !wants_activity_json(accept(&req)) {
         return pages::status::render(&ctx, &view);
     }
-    let mut note = crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, view.in_reply_to.clone(), &ctx.urls);
+    let mut note = crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, &view.media, view.in_reply_to.clone(), &ctx.urls);
     note.context = Some(crate::federation::objects::note::note_context());
     Ok(activity_json(&note))
 }
@@ -266,7 +266,7 @@ async fn note_activity(ctx: web::Data<AppContext>, req: HttpRequest, path: web::
     let (name, id) = path.into_inner();
     let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
     let view = services::published::local_post(&ctx, &name, crate::db::StatusId(id), viewer).await?;
-    let note = crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, view.in_reply_to.clone(), &ctx.urls);
+    let note = crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, &view.media, view.in_reply_to.clone(), &ctx.urls);
     Ok(activity_json(&crate::federation::activities::create_note::wrap(&ctx, "Create", &note, &view.author, None)?))
 }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod events;
 pub mod follows;
 pub mod instance;
+pub mod media;
 pub mod oauth;
 pub mod moderation;
 pub mod notifications;

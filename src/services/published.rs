@@ -3,6 +3,7 @@
 
 use super::visibility::may_see;
 use crate::{
+    db::media::Media,
     context::AppContext,
     db::{accounts::Account, pagination::Page, statuses::Status, timelines, AccountId, StatusId},
     error::{Error, ErrorKind, Result},
@@ -15,6 +16,7 @@ pub struct PostView {
     pub mentioned: Vec<Account>,
     pub tags: Vec<String>,
     pub in_reply_to: Option<String>,
+    pub media: Vec<Media>,
 }
 
 /// A local post for a reader: `viewer` is the remote actor that signed the fetch,
@@ -43,7 +45,8 @@ pub async fn local_post(ctx: &AppContext, username: &str, id: StatusId, viewer: 
         },
         None => status.in_reply_to_uri.clone(),
     };
-    Ok(PostView { status, author, mentioned, tags, in_reply_to })
+    let media = Media::of_statuses(&mut conn, &[status.id]).await?;
+    Ok(PostView { status, author, mentioned, tags, in_reply_to, media })
 }
 
 /// One item of an outbox page: a post with its mentions and hashtags, or a boost
@@ -53,6 +56,7 @@ pub struct OutboxItem {
     pub boosted: Option<(Status, Account)>,
     pub mentioned: Vec<Account>,
     pub tags: Vec<String>,
+    pub media: Vec<Media>,
 }
 
 /// A page of an account's posts and boosts for its outbox, newest first, as
@@ -73,7 +77,8 @@ pub async fn outbox(ctx: &AppContext, author: &Account, viewer: Option<AccountId
         };
         let mentioned = Status::mentioned_accounts(&mut conn, status.id).await?;
         let tags = Status::tags(&mut conn, status.id).await?;
-        items.push(OutboxItem { status, boosted, mentioned, tags });
+        let media = if boosted.is_none() { Media::of_statuses(&mut conn, &[status.id]).await? } else { Vec::new() };
+        items.push(OutboxItem { status, boosted, mentioned, tags, media });
     }
     Ok((total, items))
 }

@@ -19,6 +19,8 @@ pub struct StatusView {
     pub author_counts: AccountCounts,
     pub mentioned: Vec<Account>,
     pub tags: Vec<String>,
+    /// Attached images, in the post's order.
+    pub media: Vec<crate::db::media::Media>,
     pub replies: i64,
     pub favourites: i64,
     pub reblogs: i64,
@@ -57,6 +59,12 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
     for (id, t) in status_batch::tags(conn, &ids).await? {
         tags.entry(id).or_default().push(t);
     }
+    let mut media: HashMap<StatusId, Vec<crate::db::media::Media>> = HashMap::new();
+    for m in crate::db::media::Media::of_statuses(conn, &ids).await? {
+        if let Some(s) = m.status_id {
+            media.entry(s).or_default().push(m);
+        }
+    }
     let counts: HashMap<i64, status_batch::Counts> =
         status_batch::counts(conn, &ids, viewer.map(|v| v.id)).await?.into_iter().map(|c| (c.id, c)).collect();
     let build = |status: Status| -> Option<StatusView> {
@@ -67,6 +75,7 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
             author,
             mentioned: mentioned.get(&status.id).cloned().unwrap_or_default(),
             tags: tags.get(&status.id).cloned().unwrap_or_default(),
+            media: media.get(&status.id).cloned().unwrap_or_default(),
             replies: c.replies,
             favourites: c.favourites,
             reblogs: c.reblogs,

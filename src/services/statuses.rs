@@ -34,13 +34,16 @@ pub struct NewPost {
 
 pub struct PostEdit {
     pub text: String,
+    /// The post's images after the edit, in order; `None` keeps them.
+    pub media: Option<Vec<i64>>,
     pub spoiler_text: String,
     pub sensitive: bool,
     pub language: Option<String>,
 }
 
-fn check_text(text: &str, spoiler: &str, language: Option<&str>) -> Result<()> {
-    if text.trim().is_empty() {
+fn check_text(text: &str, spoiler: &str, language: Option<&str>, has_media: bool) -> Result<()> {
+    // As on Mastodon, an image (with its alt text) may be the whole post.
+    if text.trim().is_empty() && !has_media {
         return Err(Error::new(ErrorKind::BadRequest, "the post is empty"));
     }
     if text.chars().count() > MAX_CHARS {
@@ -90,20 +93,21 @@ async fn resolve_mentions(ctx: &AppContext, text: &str) -> (Vec<ResolvedMention>
 }
 
 pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<Status> {
-    post_once(ctx, author, new, None).await
+    post_once(ctx, author, new, &[], None).await
 }
 
 /// Posts unless `idempotency_key` (the app's `Idempotency-Key`) already made a post
 /// within the hour, in which case that post is the answer and nothing is posted or
 /// delivered again.
 #[tracing::instrument(skip_all, fields(author = %author.username))]
-pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, idempotency_key: Option<String>) -> Result<Status> {
+/// `media` are uploads of the author's (services::media) to attach, in order.
+pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, media: &[i64], idempotency_key: Option<String>) -> Result<Status> {
     if let Some(key) = &idempotency_key {
         if let Some(first) = post_with_key(ctx, author, key).await? {
             return Ok(first);
         }
     }
-    check_text(&new.text, &new.spoiler_text, new.language.as_deref())?;
+    check_text(&new.text, &new.spoiler_text, new.language.as_deref(), !media.is_empty())?;
     let (resolved, mut mentioned) = resolve_mentions(ctx, &new.text).await;
     let tags = content::extract(&new.text).hashtags;
     let html = content::render_plain_text(&new.text, &resolved, &|t| ctx.urls.tag(t));
@@ -156,6 +160,7 @@ pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, idempot
             }
             Status::set_mentions(conn, status.id, &mentioned_ids).await?;
             Status::set_tags(conn, status.id, &tags).await?;
+            crate::services::media::attach(conn, author, status.id, media).await?;
             let (activity, inboxes) = create_note::build(conn, ctx, &status, author, "Create").await?;
             let n = activities::queue(conn, ctx, author, &activity, inboxes).await?;
             Ok((status, n))
@@ -197,7 +202,7 @@ async fn own_status(conn: &mut AsyncPgConnection, author: &Account, id: StatusId
 
 #[tracing::instrument(skip_all, fields(author = %author.username, status = %id))]
 pub async fn edit(ctx: &AppContext, author: &Account, id: StatusId, edit: PostEdit) -> Result<Status> {
-    check_text(&edit.text, &edit.spoiler_text, edit.language.as_deref())?;
+    check_text(&edit.text, &edit.spoiler_text, edit.language.as_deref(), edit.media.as_ref().is_some_and(|m| !m.is_empty()))?;
     let (resolved, mentioned) = resolve_mentions(ctx, &edit.text).await;
     let tags = content::extract(&edit.text).hashtags;
     let html = content::render_plain_text(&edit.text, &resolved, &|t| ctx.urls.tag(t));
@@ -218,8 +223,17 @@ pub async fn edit(ctx: &AppContext, author: &Account, id: StatusId, edit: PostEd
         title: None,
         edited_at: Some(chrono::Utc::now()),
     };
-    let (status, n) = conn
+    let media = edit.media;
+    let (status, n, removed) = conn
         .transaction::<_, Error, _>(async |conn| {
+            let removed = match &media {
+                Some(ids) => {
+                    let removed = crate::db::media::Media::detach_others(conn, status.id, ids).await?;
+                    crate::services::media::attach(conn, author, status.id, ids).await?;
+                    removed
+                }
+                None => Vec::new(),
+            };
             // Those mentioned before the edit hear of it too.
             let before: Vec<String> = Status::mentioned_accounts(conn, status.id).await?.iter().filter_map(inbox_of).collect();
             let status = Status::edit(conn, status.id, &form).await?;
@@ -228,9 +242,10 @@ pub async fn edit(ctx: &AppContext, author: &Account, id: StatusId, edit: PostEd
             let (activity, mut inboxes) = create_note::build(conn, ctx, &status, author, "Update").await?;
             inboxes.extend(before);
             let n = activities::queue(conn, ctx, author, &activity, inboxes).await?;
-            Ok((status, n))
+            Ok((status, n, removed))
         })
         .await?;
+    crate::services::media::delete_files(ctx, &removed).await;
     ctx.dispatch(Outcome::of(Event::PostEdited { status: status.id, author: author.id }).delivering(n));
     Ok(status)
 }
@@ -253,18 +268,21 @@ pub async fn edit_received(ctx: &AppContext, author: &Account, status: &Status, 
 pub async fn delete(ctx: &AppContext, author: &Account, id: StatusId) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
     let status = own_status(&mut conn, author, id).await?;
-    let n = conn
+    let (n, removed) = conn
         .transaction::<_, Error, _>(async |conn| {
             // Everyone who got the post hears it is gone: work out who before it goes.
             let (created, inboxes) = create_note::build(conn, ctx, &status, author, "Create").await?;
             let note_id = created.object["id"].as_str().unwrap_or_default().to_string();
             Status::mark_deleted(conn, status.id).await?;
+            // The tombstone keeps no images: their rows and files go with the post.
+            let removed = crate::db::media::Media::detach_others(conn, status.id, &[]).await?;
             let mut activity = delete::build(ctx, author, &note_id);
             activity.to = created.to.clone();
             activity.cc = created.cc.clone();
-            Ok(activities::queue(conn, ctx, author, &activity, inboxes).await?)
+            Ok((activities::queue(conn, ctx, author, &activity, inboxes).await?, removed))
         })
         .await?;
+    crate::services::media::delete_files(ctx, &removed).await;
     ctx.dispatch(Outcome::of(Event::PostDeleted { status: status.id, author: author.id }).delivering(n));
     Ok(())
 }

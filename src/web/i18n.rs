@@ -105,6 +105,11 @@ catalogue! {
     ContentWarning => "Content warning", "Inhaltswarnung";
     ContentWarningHint => "Optional: a short note shown before the post, such as a spoiler warning.",
         "Optional: ein kurzer Hinweis, der vor dem Beitrag erscheint, zum Beispiel eine Spoilerwarnung.";
+    AttachImage => "Image (JPEG, PNG, WebP or GIF)", "Bild (JPEG, PNG, WebP oder GIF)";
+    ImageDescription => "Image description (alt text)", "Bildbeschreibung (Alternativtext)";
+    ImageDescriptionHint => "Say what the image shows, for those who cannot see it.",
+        "Beschreiben Sie, was das Bild zeigt, für alle, die es nicht sehen können.";
+    RemoteImage => "Image on its server", "Bild auf seinem Server";
     Visibility => "Visibility", "Sichtbarkeit";
     VisibilityPublic => "Public", "Öffentlich";
     VisibilityUnlisted => "Unlisted (public, but not in public timelines)", "Nicht gelistet (öffentlich, aber nicht in öffentlichen Zeitleisten)";

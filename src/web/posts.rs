@@ -49,6 +49,28 @@ fn post_link(browser: Option<&SignedInBrowser>, shown: &StatusView) -> String {
     }
 }
 
+/// A post's images: ours inline with their alt text; other servers' as links, since
+/// we do not copy them yet and a page must not make readers' browsers call other
+/// servers unasked.
+pub fn media(ctx: &AppContext, lang: Lang, media: &[crate::db::media::Media]) -> Markup {
+    html! {
+        div.media {
+            @for m in media {
+                @let alt = m.description.as_deref().unwrap_or("");
+                @if let (Some(file), Some(thumb)) = (&m.file_key, &m.thumbnail_key) {
+                    a href=(ctx.urls.media_file(file)) {
+                        img src=(ctx.urls.media_file(thumb)) alt=(alt) loading="lazy" width=[m.thumbnail_width] height=[m.thumbnail_height];
+                    }
+                } @else if let Some(remote) = &m.remote_url {
+                    a href=(remote) rel="nofollow noopener noreferrer" target="_blank" {
+                        (t(lang, Msg::RemoteImage)) @if !alt.is_empty() { ": " (alt) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A post as an `<article>`; with a session, its actions. `back` is the page the
 /// actions return to.
 pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, view: &StatusView, back: &str) -> Markup {
@@ -83,6 +105,9 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                 " · " (i18n::count(lang, Msg::OneReply, Msg::Replies, shown.replies))
                 " · " (i18n::count(lang, Msg::OneBoost, Msg::Boosts, shown.reblogs))
                 " · " (i18n::count(lang, Msg::OneLike, Msg::Likes, shown.favourites))
+            }
+            @if !shown.media.is_empty() {
+                (media(ctx, lang, &shown.media))
             }
             @if let Some(browser) = browser {
                 div.actions role="group" aria-label=(t(lang, Msg::PostActions)) {
@@ -179,7 +204,7 @@ pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
         ),
     };
     html! {
-        form.compose #compose method="post" action=(action) {
+        form.compose #compose method="post" action=(action) enctype=[(!matches!(draft, Draft::Edit(_))).then_some("multipart/form-data")] {
             h2 { (t(lang, heading)) }
             (browser.csrf_field())
             @if let Draft::Reply(parent) = draft {
@@ -201,6 +226,15 @@ pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
                 small #spoiler_hint { (t(lang, Msg::ContentWarningHint)) }
             }
             @if !matches!(draft, Draft::Edit(_)) {
+                p {
+                    label for="file" { (t(lang, Msg::AttachImage)) }
+                    input #file type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif";
+                }
+                p {
+                    label for="description" { (t(lang, Msg::ImageDescription)) }
+                    textarea #description name="description" maxlength=(services::media::MAX_DESCRIPTION_CHARS) aria-describedby="description_hint" {}
+                    small #description_hint { (t(lang, Msg::ImageDescriptionHint)) }
+                }
                 @let chosen = match draft {
                     Draft::Reply(parent) => Visibility::from_i16(parent.status.visibility),
                     _ => Visibility::from_i16(browser.session.user.default_visibility),
@@ -240,8 +274,12 @@ fn status_id(lang: Lang, id: &str) -> Result<StatusId, Failure> {
 /// `POST /statuses`: the compose form.
 #[tracing::instrument(skip_all)]
 pub async fn create(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
-    let lang = browser.lang;
     let form: ComposeForm = browser.form(&body)?;
+    publish(&ctx, &browser, form, &[]).await
+}
+
+async fn publish(ctx: &AppContext, browser: &SignedInBrowser, form: ComposeForm, media: &[i64]) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
     let visibility = match form.visibility.as_str() {
         "" => Visibility::from_i16(browser.session.user.default_visibility),
         v => Visibility::parse(v).ok_or_else(|| Failure::from(lang)(Error::bad_request("unknown visibility")))?,
@@ -252,8 +290,32 @@ pub async fn create(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: 
     };
     let spoiler_text = form.spoiler_text.trim().to_string();
     let new = NewPost { text: form.status, visibility, in_reply_to, sensitive: !spoiler_text.is_empty(), spoiler_text, language: Some(lang.code().into()) };
-    services::statuses::post(&ctx, browser.account(), new).await.map_err(Failure::from(lang))?;
+    services::statuses::post_once(ctx, browser.account(), new, media, None).await.map_err(Failure::from(lang))?;
     Ok(session::see_other(&session::local_path(form.back.as_deref())))
+}
+
+/// `POST /statuses` as `multipart/form-data`: the compose form with an image and
+/// its alt text. The image is stored first; a refused image posts nothing.
+#[tracing::instrument(skip_all)]
+pub async fn create_with_image(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: actix_multipart::Multipart) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let mut parts = crate::multipart::read(body, crate::media::process::MAX_BYTES).await.map_err(Failure::from(lang))?;
+    browser.check_csrf(parts.fields.get(super::session::CSRF_FIELD).map(String::as_str))?;
+    let mut field = |name: &str| parts.fields.remove(name).unwrap_or_default();
+    let form = ComposeForm {
+        status: field("status"),
+        spoiler_text: field("spoiler_text"),
+        visibility: field("visibility"),
+        in_reply_to_id: Some(field("in_reply_to_id")),
+        back: Some(field("back")),
+    };
+    let description = field("description");
+    let mut media = Vec::new();
+    if let Some(file) = parts.files.remove("file").filter(|f| !f.bytes.is_empty()) {
+        let upload = services::media::Upload { bytes: file.bytes, declared_type: file.content_type, description: Some(description), focus: None };
+        media.push(services::media::upload(&ctx, browser.account(), upload).await.map_err(Failure::from(lang))?.id);
+    }
+    publish(&ctx, &browser, form, &media).await
 }
 
 #[derive(Deserialize)]
@@ -330,7 +392,7 @@ pub async fn edit(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web:
     let form: EditForm = browser.form(&body)?;
     let id = status_id(lang, &id)?;
     let spoiler_text = form.spoiler_text.trim().to_string();
-    let change = PostEdit { text: form.status, sensitive: !spoiler_text.is_empty(), spoiler_text, language: None };
+    let change = PostEdit { text: form.status, media: None, sensitive: !spoiler_text.is_empty(), spoiler_text, language: None };
     services::statuses::edit(&ctx, browser.account(), id, change).await.map_err(Failure::from(lang))?;
     Ok(session::see_other(&format!("/statuses/{id}")))
 }

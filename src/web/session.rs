@@ -193,6 +193,14 @@ impl SignedInBrowser {
 
     /// A POSTed form of this session: its fields, if it carries the session's CSRF
     /// token; 403 (and nothing done) otherwise. Checked before anything is parsed.
+    /// Checks the CSRF token of a form read some other way (a multipart upload).
+    pub fn check_csrf(&self, given: Option<&str>) -> Result<(), Failure> {
+        if !sessions::tokens_match(&self.session.csrf, given) {
+            return Err(Failure::forged(self.lang));
+        }
+        Ok(())
+    }
+
     pub fn form<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, Failure> {
         let given = url::form_urlencoded::parse(body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
         if !sessions::tokens_match(&self.session.csrf, given.as_deref()) {

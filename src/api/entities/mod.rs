@@ -2,5 +2,6 @@
 //! from our rows (internal → api).
 
 pub mod account;
+pub mod media;
 pub mod admin;
 pub mod status;

@@ -38,7 +38,7 @@ pub fn status(v: &StatusView, urls: &Urls) -> Value {
         "sensitive": s.sensitive,
         "spoiler_text": s.spoiler_text,
         "visibility": s.visibility().as_str(),
-        "media_attachments": [],
+        "media_attachments": v.media.iter().map(|m| super::media::media_attachment(m, urls)).collect::<Vec<_>>(),
         "mentions": v.mentioned.iter().map(|m| json!({
             "id": m.id.to_string(),
             "username": m.username,

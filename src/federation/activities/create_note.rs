@@ -47,7 +47,8 @@ pub async fn build(
         },
         None => (status.in_reply_to_uri.clone(), None),
     };
-    let note = local_status_to_note(status, author, &mentioned, &tags, in_reply_to, &ctx.urls);
+    let media = crate::db::media::Media::of_statuses(conn, &[status.id]).await?;
+    let note = local_status_to_note(status, author, &mentioned, &tags, &media, in_reply_to, &ctx.urls);
     let mut inboxes = Vec::new();
     if status.visibility() != Visibility::Direct {
         inboxes.extend(Follow::follower_inboxes(conn, author.id).await?);
@@ -199,7 +200,7 @@ pub async fn store_post(ctx: &AppContext, mut post: IncomingPost) -> Result<Stat
         }
         mentioned_accounts(&mut conn, ctx, &post.mentions).await?
     };
-    let received = ReceivedPost { activity_uri: None, form: post.form, mentions, tags: post.hashtags };
+    let received = ReceivedPost { activity_uri: None, form: post.form, mentions, tags: post.hashtags, media: post.media };
     services::statuses::receive_post(ctx, received).await?.id().ok_or_else(|| Error::internal(anyhow::anyhow!("a fetched post was not stored")))
 }
 
@@ -257,7 +258,7 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Crea
     // The parent's author is filled in by the store.
     let mentioned = mentioned_accounts(&mut conn, ctx, &post.mentions).await?;
     drop(conn);
-    let received = ReceivedPost { activity_uri: Some(activity.id.clone()), form: post.form, mentions: mentioned, tags: post.hashtags };
+    let received = ReceivedPost { activity_uri: Some(activity.id.clone()), form: post.form, mentions: mentioned, tags: post.hashtags, media: post.media };
     if !services::statuses::receive_post(ctx, received).await?.is_new() {
         tracing::debug!(id = %activity.id, "activity or post already processed");
         return Ok(());

@@ -5,13 +5,14 @@ use crate::{
     content,
     db::{
         accounts::Account,
+        media::{Media, MediaInsertForm},
         statuses::{Status, StatusInsertForm, Visibility},
         StatusId,
     },
     error::{Error, Result},
     federation::protocol::{
         context::{ACTIVITYSTREAMS, PUBLIC},
-        note::{IncomingNote, Note, Replies, RepliesPage, Tag},
+        note::{Attachment, IncomingNote, Note, Replies, RepliesPage, Tag},
     },
     urls::Urls,
 };
@@ -26,7 +27,9 @@ pub fn note_context() -> Value {
             "atomUri": "ostatus:atomUri",
             "sensitive": "as:sensitive",
             "toot": "http://joinmastodon.org/ns#",
-            "Hashtag": "as:Hashtag"
+            "Hashtag": "as:Hashtag",
+            "blurhash": "toot:blurhash",
+            "focalPoint": { "@container": "@list", "@id": "toot:focalPoint" }
         }
     ])
 }
@@ -50,6 +53,7 @@ pub fn local_status_to_note(
     author: &Account,
     mentioned: &[Account],
     tags: &[String],
+    media: &[Media],
     in_reply_to: Option<String>,
     urls: &Urls,
 ) -> Note {
@@ -86,10 +90,26 @@ pub fn local_status_to_note(
         sensitive: status.sensitive,
         content_map: status.language.as_ref().map(|l| [(l.clone(), status.content.clone())].into()),
         content: status.content.clone(),
-        attachment: Vec::new(),
+        attachment: media.iter().filter_map(|m| attachment(m, urls)).collect(),
         tag,
         id,
     }
+}
+
+/// One of our images as Mastodon sends it: a `Document` with its type, alt text
+/// (`name`), blurhash, size and focal point. Other servers' attachments are not
+/// sent on (we only ever send our own posts).
+fn attachment(m: &Media, urls: &Urls) -> Option<Attachment> {
+    Some(Attachment {
+        kind: "Document",
+        media_type: m.content_type.clone()?,
+        url: urls.media_file(m.file_key.as_deref()?),
+        name: m.description.clone(),
+        blurhash: m.blurhash.clone(),
+        width: m.width,
+        height: m.height,
+        focal_point: [m.focus_x, m.focus_y],
+    })
 }
 
 /// What an incoming note says about itself, checked and ready to store.
@@ -98,6 +118,8 @@ pub struct IncomingPost {
     /// Actor ids named in `Mention` tags.
     pub mentions: Vec<String>,
     pub hashtags: Vec<String>,
+    /// Attachments, linked to their origin (not downloaded); `status_id` is set when stored.
+    pub media: Vec<MediaInsertForm>,
 }
 
 /// The visibility an incoming note's addressing amounts to, as Mastodon reads it.
@@ -172,6 +194,10 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
             _ => {}
         }
     }
+    let media = note.attachment.iter().filter_map(|a| incoming_attachment(a, author)).take(MAX_ATTACHMENTS).enumerate().map(|(i, mut m)| {
+        m.position = i as i16;
+        m
+    }).collect();
     let visibility = visibility_of(&note.to, &note.cc, author.followers_url.as_deref());
     let url = note.url.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     let _ = urls;
@@ -199,6 +225,54 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
         },
         mentions,
         hashtags,
+        media,
+    })
+}
+
+/// Attachments we keep of a remote post (Mastodon sends at most four).
+pub const MAX_ATTACHMENTS: usize = 8;
+
+/// One remote attachment (`Document`, `Image`, …) as a row: its URL, type, alt text,
+/// blurhash, size and focal point, each checked; anything unusable is dropped, not
+/// the post.
+fn incoming_attachment(value: &Value, author: &Account) -> Option<MediaInsertForm> {
+    let url = match value.get("url")? {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().find_map(|u| u.as_str().map(str::to_string).or_else(|| u.get("href")?.as_str().map(str::to_string)))?,
+        Value::Object(o) => o.get("href")?.as_str()?.to_string(),
+        _ => return None,
+    };
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 || url::Url::parse(&url).is_err() {
+        return None;
+    }
+    let media_type = value.get("mediaType").and_then(Value::as_str).filter(|t| t.len() <= 100 && !t.contains(char::is_whitespace));
+    let kind = match media_type.and_then(|t| t.split('/').next()) {
+        Some("image") => "image",
+        Some("video") => "video",
+        Some("audio") => "audio",
+        _ if value.get("type").and_then(Value::as_str) == Some("Image") => "image",
+        _ => "unknown",
+    };
+    let description = value.get("name").and_then(Value::as_str).map(|n| content::html_to_text(n).chars().take(crate::services::media::MAX_DESCRIPTION_CHARS).collect::<String>()).filter(|n| !n.trim().is_empty());
+    let blurhash = value.get("blurhash").and_then(Value::as_str).filter(|b| (6..=100).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_graphic() && c != b'"' && c != b'\\')).map(str::to_string);
+    let dim = |k: &str| value.get(k).and_then(Value::as_i64).filter(|n| (1..=100_000).contains(n)).map(|n| n as i32);
+    let focus = value.get("focalPoint").and_then(Value::as_array).filter(|a| a.len() == 2).map(|a| {
+        let c = |v: &Value| v.as_f64().unwrap_or(0.0).clamp(-1.0, 1.0) as f32;
+        (c(&a[0]), c(&a[1]))
+    }).unwrap_or((0.0, 0.0));
+    Some(MediaInsertForm {
+        id: crate::db::ids::new_id(),
+        account_id: author.id.0,
+        kind: kind.into(),
+        content_type: media_type.map(str::to_string),
+        remote_url: Some(url),
+        description,
+        blurhash,
+        width: dim("width"),
+        height: dim("height"),
+        focus_x: focus.0,
+        focus_y: focus.1,
+        ..Default::default()
     })
 }
 

@@ -69,9 +69,28 @@ pub struct Note {
     pub content: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_map: Option<BTreeMap<String, String>>,
-    pub attachment: Vec<Value>,
+    pub attachment: Vec<Attachment>,
     pub tag: Vec<Tag>,
     pub replies: Replies,
+}
+
+/// An image of one of our notes, as Mastodon sends it.
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub media_type: String,
+    pub url: String,
+    /// The alt text (`null` when there is none, as Mastodon sends it).
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blurhash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<i32>,
+    pub focal_point: [f32; 2],
 }
 
 /// A `Mention` (`href` the actor id, `name` `@user@host`) or a `Hashtag` (`href` the
