@@ -91,6 +91,9 @@ pub fn dispatch(ctx: &AppContext, outcome: Outcome) {
         // when it hears it, so all of them stream it once and in the same order.
         if event.streams() {
             ctx.cluster.happened(event);
+        } else {
+            // The rest stays in this process: its listeners (tests, caches) still hear it.
+            let _ = ctx.events.send(event);
         }
     }
 }
