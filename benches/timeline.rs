@@ -1,8 +1,9 @@
 //! Timeline benchmark: 1,000,000 statuses from 10,000 accounts, 1,000 of which post
-//! rarely (one status in 500) and 9,000 a lot. Two readers: alice follows 1,000 of
+//! rarely (one status in 500) and 9,000 a lot. Three readers: alice follows 1,000 of
 //! the busy accounts (a page of home is found among the newest statuses), bob follows
-//! the 1,000 quiet ones (the hard reader: 2,000 statuses of his in a million).
-//! `GET /api/v1/timelines/home` (for both), `/public` and `/tag/edchat` over real
+//! the 1,000 quiet ones (the hard reader: 2,000 statuses of his in a million), carol
+//! follows alice's 1,000 and 50 hashtags (home with followed hashtags: 50,000 more
+//! posts in it). `GET /api/v1/timelines/home` (for each), `/public` and `/tag/edchat` over real
 //! HTTP against a warm `staffroom serve` (release build). Prints p50/p99 latency of
 //! first pages and of pages deep in the past, and EXPLAIN (ANALYZE, BUFFERS) of the
 //! home statement the server runs, rendered from `db::timelines::home_query`.
@@ -18,7 +19,7 @@ use staffroom::{
     services::accounts::{create_local_user, NewUser},
 };
 use std::time::{Duration, Instant};
-use support::dataset::{exec, requests, seed, statuses, ACCOUNTS};
+use support::dataset::{exec, follow_like_alice_and_tags, requests, seed, statuses, ACCOUNTS, FOLLOWED_TAGS};
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -89,12 +90,14 @@ async fn bench(db_url: String) {
     db::run_migrations(&db_url).await.unwrap();
     let pool = db::build_pool(&db_url, 2).unwrap();
     let mut readers = Vec::new();
-    for name in ["alice", "bob"] {
+    for name in ["alice", "bob", "carol"] {
         let account = create_local_user(&pool, NewUser { username: name.into(), display_name: None, password: None, admin: false }).await.unwrap().account;
         readers.push((name, account.id.0, support::token(&db_url, name, "read")));
     }
-    let (alice, bob) = (readers[0].1, readers[1].1);
+    let (alice, bob, carol) = (readers[0].1, readers[1].1, readers[2].1);
     let mut conn = AsyncPgConnection::establish(&db_url).await.unwrap();
+    follow_like_alice_and_tags(&mut conn, carol).await;
+    println!("carol follows alice's 1,000 accounts and {FOLLOWED_TAGS} hashtags");
     println!("Seeding {} statuses from {ACCOUNTS} accounts ...", statuses());
     seed(&mut conn, alice, bob).await;
 

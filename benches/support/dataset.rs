@@ -1,7 +1,8 @@
 //! The timeline data set that `scripts/bench timeline` and `scripts/bench web` read:
 //! 1,000,000 statuses from 10,000 remote accounts, 1,000 of which post rarely (one
 //! status in 500) and 9,000 a lot; alice follows 1,000 of the busy accounts, bob
-//! the 1,000 quiet ones. Seeded with `generate_series` in PostgreSQL.
+//! the 1,000 quiet ones (and, in the timeline benchmark, carol follows alice's
+//! accounts and 50 hashtags). Seeded with `generate_series` in PostgreSQL.
 
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::time::Instant;
@@ -15,6 +16,12 @@ pub const FOLLOWED: i64 = 1_000;
 pub const CHUNK: i64 = 100_000;
 /// Remote account ids: small numbers, apart from the time-sortable ids of the rest.
 pub const FIRST_ACCOUNT: i64 = 1_000_000;
+
+/// Hashtags beside `edchat`: `topic0` … `topic99`, one on every tenth status
+/// (n % 10 = 3), so each is on one status in a thousand.
+pub const TOPICS: i64 = 100;
+/// How many of them a reader with followed hashtags follows.
+pub const FOLLOWED_TAGS: i64 = 50;
 
 pub fn statuses() -> i64 {
     ((1_000_000.0 * super::scale()) as i64 / CHUNK).max(1) * CHUNK
@@ -33,6 +40,21 @@ pub fn author(n: &str) -> String {
 
 pub async fn exec(conn: &mut AsyncPgConnection, sql: &str) {
     diesel::sql_query(sql).execute(conn).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
+}
+
+/// A third reader like alice (the same 1,000 busy accounts) who also follows
+/// `FOLLOWED_TAGS` hashtags: public posts with them enter its home as they are
+/// stored. Run before [`seed`], as the follows of the others are.
+pub async fn follow_like_alice_and_tags(conn: &mut AsyncPgConnection, reader: i64) {
+    exec(conn, &format!(
+        "INSERT INTO follows (id, account_id, target_account_id, accepted)
+         SELECT 3 * {FIRST_ACCOUNT} + n, {reader}, {FIRST_ACCOUNT} + {QUIET} + n * (({ACCOUNTS} - {QUIET}) / {FOLLOWED}), true FROM generate_series(0, {FOLLOWED} - 1) AS n"
+    ))
+    .await;
+    exec(conn, &format!(
+        "INSERT INTO tag_follows (id, account_id, name) SELECT 4 * {FIRST_ACCOUNT} + n, {reader}, 'topic' || n FROM generate_series(0, {FOLLOWED_TAGS} - 1) AS n"
+    ))
+    .await;
 }
 
 /// Notification triggers would run a million times; the seed does without them.
@@ -91,6 +113,11 @@ pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
         ))
         .await;
         exec(conn, &format!("INSERT INTO status_tags (status_id, name) SELECT {}, 'edchat' FROM generate_series({from}, {to}) AS n WHERE n % 10 = 1", id("n"))).await;
+        exec(conn, &format!(
+            "INSERT INTO status_tags (status_id, name) SELECT {}, 'topic' || ((n / 10) % {TOPICS}) FROM generate_series({from}, {to}) AS n WHERE n % 10 = 3",
+            id("n")
+        ))
+        .await;
         exec(conn, &format!("INSERT INTO mentions (status_id, account_id) SELECT {}, {alice} FROM generate_series({from}, {to}) AS n WHERE n % 1000 = 5", id("n"))).await;
         exec(conn, &format!(
             "INSERT INTO favourites (id, account_id, status_id)

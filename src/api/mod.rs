@@ -14,6 +14,7 @@ pub mod params;
 pub mod reports;
 pub mod statuses;
 pub mod streaming;
+pub mod tags;
 pub mod timelines;
 
 use actix_web::web;
@@ -60,6 +61,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/timelines/home", web::get().to(timelines::home))
             .route("/v1/timelines/public", web::get().to(timelines::public))
             .route("/v1/timelines/tag/{hashtag}", web::get().to(timelines::tag))
+            .route("/v1/tags/{name}", web::get().to(tags::show))
+            .route("/v1/tags/{name}/follow", web::post().to(tags::follow))
+            .route("/v1/tags/{name}/unfollow", web::post().to(tags::unfollow))
+            .route("/v1/followed_tags", web::get().to(tags::followed))
             .route("/v1/accounts/{id}/statuses", web::get().to(timelines::account_statuses))
             .route("/v1/accounts/{id}/followers", web::get().to(timelines::followers))
             .route("/v1/accounts/{id}/following", web::get().to(timelines::following))
@@ -97,7 +102,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/trends/statuses", web::get().to(instance::empty_list))
             .route("/v2/suggestions", web::get().to(instance::empty_list))
             .route("/v1/conversations", web::get().to(instance::empty_list))
-            .route("/v1/followed_tags", web::get().to(instance::empty_list))
             .route("/v1/mutes", web::get().to(instance::empty_list))
             .route("/v1/domain_blocks", web::get().to(instance::empty_list))
             .default_service(web::to(not_found)),

@@ -26,6 +26,7 @@ pub mod schema;
 pub mod site;
 pub mod status_batch;
 pub mod statuses;
+pub mod tags;
 pub mod timelines;
 pub mod tokens;
 pub mod users;

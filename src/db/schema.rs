@@ -184,6 +184,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tag_follows (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(mentions -> statuses (status_id));
 diesel::joinable!(status_tags -> statuses (status_id));
 diesel::joinable!(favourites -> statuses (status_id));
@@ -199,6 +208,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     blocks,
     mentions,
     status_tags,
+    tag_follows,
     favourites,
     outgoing_activities,
     deliveries,

@@ -18,6 +18,7 @@ pub mod sessions;
 pub mod status_views;
 pub mod statuses;
 pub mod streaming;
+pub mod tags;
 pub mod visibility;
 pub mod timelines;
 pub mod tokens;

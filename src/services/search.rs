@@ -50,14 +50,14 @@ pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, resolve: bo
             }
         }
     } else if let Some(tag) = query.strip_prefix('#') {
-        out.hashtags.extend(hashtag(tag));
+        out.hashtags.extend(super::tags::normalize(tag));
     } else {
         let acct = query.trim_start_matches('@');
         if acct.contains('@') {
             out.accounts.extend(nothing_if_missing(by_handle(ctx, acct, resolve).await)?);
         } else {
             out.accounts = local_by_name(ctx, acct).await?;
-            out.hashtags.extend(hashtag(acct));
+            out.hashtags.extend(super::tags::normalize(acct));
         }
     }
     let mut conn = ctx.pool.get().await?;
@@ -78,15 +78,6 @@ fn nothing_if_missing(found: Result<Account>) -> Result<Option<Account>> {
         Ok(a) => Ok(Some(a)),
         Err(e) if matches!(e.kind, ErrorKind::Internal | ErrorKind::Unavailable) => Err(e),
         Err(_) => Ok(None),
-    }
-}
-
-/// The hashtag `word` is, by the rules posts are tagged with, if it is one.
-fn hashtag(word: &str) -> Option<String> {
-    let found = crate::content::extract(&format!("#{word}")).hashtags;
-    match found.as_slice() {
-        [tag] if tag.eq_ignore_ascii_case(word) || tag == &word.to_lowercase() => Some(tag.clone()),
-        _ => None,
     }
 }
 
@@ -170,19 +161,4 @@ pub async fn by_handle(ctx: &AppContext, handle: &str, resolve: bool) -> Result<
         return Err(not_found());
     }
     Ok(account)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::hashtag;
-
-    #[test]
-    fn only_words_that_are_hashtags_are_searched_as_hashtags() {
-        assert_eq!(hashtag("Maths").as_deref(), Some("maths"));
-        assert_eq!(hashtag("edu_chat").as_deref(), Some("edu_chat"));
-        assert_eq!(hashtag("Schüler").as_deref(), Some("schüler"));
-        for not in ["", "two words", "a#b", "123", "#x"] {
-            assert_eq!(hashtag(not), None, "{not:?}");
-        }
-    }
 }

@@ -5,3 +5,4 @@ pub mod account;
 pub mod media;
 pub mod admin;
 pub mod status;
+pub mod tag;

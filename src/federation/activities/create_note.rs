@@ -109,8 +109,33 @@ async fn matters_here(conn: &mut AsyncPgConnection, ctx: &AppContext, author: &A
             return Ok(true);
         }
     }
+    // A public post with a hashtag someone here follows (it goes to their home).
+    let public = ["to", "cc"].iter().any(|f| {
+        crate::federation::protocol::helpers::ids_of(&note[*f])
+            .iter()
+            .any(|id| matches!(id.as_str(), "https://www.w3.org/ns/activitystreams#Public" | "as:Public" | "Public"))
+    });
+    if public {
+        let tags: Vec<String> = note["tag"]
+            .as_array()
+            .map(|tags| {
+                tags.iter()
+                    .filter(|t| t["type"] == "Hashtag")
+                    .filter_map(|t| t["name"].as_str())
+                    .filter_map(crate::services::tags::normalize)
+                    .take(MAX_TAGS_LOOKED_AT)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if crate::db::tags::any_followed(conn, &tags).await? {
+            return Ok(true);
+        }
+    }
     Ok(false)
 }
+
+/// How many of an unsolicited post's hashtags are looked up at most.
+const MAX_TAGS_LOOKED_AT: usize = 20;
 
 /// A post found by its URL (a search with `resolve=true`): the stored copy, or fetched
 /// from its origin with its ancestors, within the same limits as an incoming reply.

@@ -1,0 +1,127 @@
+//! Hashtags as a teacher meets them: one tag with its recent use and whether they
+//! follow it, following and unfollowing, the tags they follow. What following does
+//! (public posts with the tag enter their home timeline, and so their `user` stream)
+//! is kept by the database as the rest of home is (migration
+//! `2026-12-02-163000_followed_tags`); the visibility rule applies when home is read.
+
+use crate::{
+    context::AppContext,
+    db::{accounts::Account, pagination::Page, tags::{self, DayUse}},
+    error::{Error, Result},
+};
+
+/// Days of history a tag shows, today included (Mastodon's seven).
+pub const HISTORY_DAYS: i64 = 7;
+
+#[derive(Debug, Clone)]
+pub struct TagView {
+    /// Lower case, without `#`.
+    pub name: String,
+    /// Whether the viewer follows it (None: nobody signed in).
+    pub following: Option<bool>,
+    /// One entry per day, today first, days without use included.
+    pub history: Vec<DayUse>,
+}
+
+/// The hashtag `word` is (with or without `#`), by the rules posts are tagged with.
+pub fn normalize(word: &str) -> Option<String> {
+    let word = word.trim().trim_start_matches('#');
+    let found = crate::content::extract(&format!("#{word}")).hashtags;
+    match found.as_slice() {
+        [tag] if tag.eq_ignore_ascii_case(word) || tag == &word.to_lowercase() => Some(tag.clone()),
+        _ => None,
+    }
+}
+
+fn valid(word: &str) -> Result<String> {
+    normalize(word).ok_or_else(|| Error::not_found(format!("{word:?} is not a hashtag")))
+}
+
+fn today() -> i64 {
+    chrono::Utc::now().timestamp_millis() / 86_400_000
+}
+
+/// The last [`HISTORY_DAYS`] of `name`'s use, today first.
+pub async fn history(conn: &mut diesel_async::AsyncPgConnection, name: &str) -> Result<Vec<DayUse>> {
+    let today = today();
+    let since = today - (HISTORY_DAYS - 1);
+    let used = tags::history(conn, name, since).await?;
+    Ok((0..HISTORY_DAYS)
+        .map(|back| {
+            let day = today - back;
+            used.iter().find(|u| u.day == day).cloned().unwrap_or(DayUse { day, uses: 0, accounts: 0 })
+        })
+        .collect())
+}
+
+/// Views of `names` for `viewer`: history and whether they follow each.
+pub async fn views(ctx: &AppContext, viewer: Option<&Account>, names: Vec<String>) -> Result<Vec<TagView>> {
+    let mut conn = ctx.pool.get().await?;
+    let followed = match viewer {
+        Some(v) => Some(tags::followed_among(&mut conn, v.id, &names).await?),
+        None => None,
+    };
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let history = history(&mut conn, &name).await?;
+        let following = followed.as_ref().map(|f| f.contains(&name));
+        out.push(TagView { name, following, history });
+    }
+    Ok(out)
+}
+
+/// `GET /api/v1/tags/:name`: any valid hashtag answers, used here or not (as Mastodon).
+#[tracing::instrument(skip(ctx, viewer))]
+pub async fn show(ctx: &AppContext, viewer: Option<&Account>, word: &str) -> Result<TagView> {
+    let name = valid(word)?;
+    Ok(views(ctx, viewer, vec![name]).await?.remove(0))
+}
+
+#[tracing::instrument(skip(ctx, viewer), fields(viewer = %viewer.username))]
+pub async fn follow(ctx: &AppContext, viewer: &Account, word: &str) -> Result<TagView> {
+    let name = valid(word)?;
+    {
+        let mut conn = ctx.pool.get().await?;
+        tags::follow(&mut conn, viewer.id, &name).await?;
+    }
+    tracing::info!(tag = %name, "hashtag followed");
+    Ok(views(ctx, Some(viewer), vec![name]).await?.remove(0))
+}
+
+#[tracing::instrument(skip(ctx, viewer), fields(viewer = %viewer.username))]
+pub async fn unfollow(ctx: &AppContext, viewer: &Account, word: &str) -> Result<TagView> {
+    let name = valid(word)?;
+    {
+        let mut conn = ctx.pool.get().await?;
+        tags::unfollow(&mut conn, viewer.id, &name).await?;
+    }
+    tracing::info!(tag = %name, "hashtag unfollowed");
+    Ok(views(ctx, Some(viewer), vec![name]).await?.remove(0))
+}
+
+/// The tags `viewer` follows, newest first, each with the id it is paginated by.
+pub async fn followed(ctx: &AppContext, viewer: &Account, page: Page) -> Result<Vec<(i64, TagView)>> {
+    let rows = {
+        let mut conn = ctx.pool.get().await?;
+        tags::followed(&mut conn, viewer.id, page).await?
+    };
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    let shown = views(ctx, Some(viewer), rows.into_iter().map(|(_, n)| n).collect()).await?;
+    Ok(ids.into_iter().zip(shown).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn only_words_that_are_hashtags_are_hashtags() {
+        assert_eq!(normalize("Maths").as_deref(), Some("maths"));
+        assert_eq!(normalize("#Maths").as_deref(), Some("maths"));
+        assert_eq!(normalize("edu_chat").as_deref(), Some("edu_chat"));
+        assert_eq!(normalize("Schüler").as_deref(), Some("schüler"));
+        for not in ["", "two words", "a#b", "123"] {
+            assert_eq!(normalize(not), None, "{not:?}");
+        }
+    }
+}
