@@ -202,6 +202,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/admin/audit", web::get().to(pages::admin::audit))
             .route("/home", web::get().to(pages::home::page))
             .route("/home/newer", web::get().to(pages::home::newer))
+            .route("/streaming", web::get().to(pages::posts::stream))
             .route("/notifications", web::get().to(pages::notifications::page))
             .route("/search", web::get().to(pages::search::page))
             .route("/search/mentions", web::get().to(pages::search::mentions))

@@ -131,6 +131,15 @@ async fn a_teacher_s_day_in_chromium() {
     run("routine.mjs", env, &[&s.a, &b]).await;
 }
 
+/// Ada's open home page and local timeline show carol's new posts through the
+/// streaming API's events (the page's polling timers frozen), without a reload.
+#[tokio::test(flavor = "multi_thread")]
+async fn posts_made_elsewhere_appear_live_on_open_timelines_in_chromium() {
+    setup();
+    let s = Staffroom::start().await;
+    run("live.mjs", s.env(), &[&s.a]).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_form_without_its_csrf_token_changes_nothing_in_chromium() {
     setup();

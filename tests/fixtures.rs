@@ -38,6 +38,7 @@ fn author(uri: &str) -> Account {
         suspended_at: None,
         silenced_at: None,
         sensitized_at: None,
+        indexable: false,
     }
 }
 

@@ -8,10 +8,6 @@ use common::{api, eventually, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_string()
-}
-
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 /// A signed `Create` from `actor` of a note with `tags`, addressed to `to`.

@@ -2,7 +2,9 @@
 //! 1,000,000 statuses from 10,000 remote accounts, 1,000 of which post rarely (one
 //! status in 500) and 9,000 a lot; alice follows 1,000 of the busy accounts, bob
 //! the 1,000 quiet ones (and, in the timeline benchmark, carol follows alice's
-//! accounts and 50 hashtags). Seeded with `generate_series` in PostgreSQL.
+//! accounts and 50 hashtags). Each status is about a subject and an activity (words
+//! for `scripts/bench search`), in English for 9 in 10; one account in 10 is
+//! `indexable`. Seeded with `generate_series` in PostgreSQL.
 
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::time::Instant;
@@ -23,6 +25,30 @@ pub const TOPICS: i64 = 100;
 /// How many of them a reader with followed hashtags follows.
 pub const FOLLOWED_TAGS: i64 = 50;
 
+/// Words the statuses are about, for `scripts/bench search`: status n names
+/// `SUBJECTS[n % 37]` and `ACTIVITIES[(n / 7) % 97]`, so a subject is in one
+/// status in 37, an activity in one in 97, and a pair of them in one in 3,589.
+pub const SUBJECTS: [&str; 37] = [
+    "fractions", "decimals", "photosynthesis", "volcanoes", "poetry", "grammar", "algebra", "geometry", "chemistry", "electricity",
+    "magnetism", "ecosystems", "democracy", "vikings", "romans", "pyramids", "rainforests", "earthquakes", "probability", "statistics",
+    "spelling", "phonics", "handwriting", "sculpture", "watercolours", "recorders", "athletics", "gymnastics", "nutrition", "coding",
+    "robotics", "astronomy", "weather", "rivers", "mountains", "oceans", "shakespeare",
+];
+pub const ACTIVITIES: [&str; 97] = [
+    "worksheet", "quiz", "game", "song", "experiment", "debate", "project", "display", "puzzle", "relay", "poster", "video",
+    "podcast", "model", "diorama", "timeline", "map", "survey", "interview", "presentation", "essay", "story", "comic", "journal",
+    "blog", "rubric", "checklist", "flashcards", "homework", "assessment", "starter", "plenary", "retrieval", "challenge", "trail",
+    "hunt", "walk", "visit", "workshop", "assembly", "club", "competition", "festival", "exhibition", "performance", "recital",
+    "rehearsal", "drill", "investigation", "fieldtrip", "lab", "simulation", "roleplay", "drama", "dance", "chant", "rhyme",
+    "riddle", "crossword", "wordsearch", "bingo", "dominoes", "cards", "dice", "spinner", "abacus", "numberline", "hundredsquare",
+    "tangram", "origami", "collage", "mosaic", "clay", "printing", "weaving", "sewing", "baking", "gardening", "composting",
+    "recycling", "birdwatching", "pondipping", "stargazing", "kite", "rocket", "bridge", "tower", "circuit", "magnet", "lens",
+    "prism", "thermometer", "raingauge", "anemometer", "sundial", "compass", "atlas",
+];
+
+/// One in this many remote accounts lets its public posts be found by their words.
+pub const INDEXABLE_EVERY: i64 = 10;
+
 pub fn statuses() -> i64 {
     ((1_000_000.0 * super::scale()) as i64 / CHUNK).max(1) * CHUNK
 }
@@ -36,6 +62,11 @@ pub fn author(n: &str) -> String {
     format!(
         "({FIRST_ACCOUNT} + CASE WHEN ({n}) % {QUIET_EVERY} = {QUIET_EVERY} - 1 THEN (({n}) / {QUIET_EVERY}) % {QUIET} ELSE {QUIET} + ({n}) % ({ACCOUNTS} - {QUIET}) END)"
     )
+}
+
+/// `ARRAY['a', 'b']` of words without quotes in them.
+fn sql_array(words: &[&str]) -> String {
+    format!("ARRAY['{}']", words.join("', '"))
 }
 
 pub async fn exec(conn: &mut AsyncPgConnection, sql: &str) {
@@ -79,6 +110,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
          FROM generate_series(0, {ACCOUNTS} - 1) AS n"
     ))
     .await;
+    exec(conn, &format!("UPDATE accounts SET indexable = true WHERE id >= {FIRST_ACCOUNT} AND (id - {FIRST_ACCOUNT}) % {INDEXABLE_EVERY} = 0")).await;
     // alice: 1,000 of the busy accounts, spread over them; bob: the quiet ones.
     exec(conn, &format!(
         "INSERT INTO follows (id, account_id, target_account_id, accepted)
@@ -96,15 +128,19 @@ pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
     for chunk in 0..statuses / CHUNK {
         let (from, to) = (chunk * CHUNK, (chunk + 1) * CHUNK - 1);
         exec(conn, &format!(
-            "INSERT INTO statuses (id, account_id, uri, content, visibility, local, created_at, reblog_of_id, in_reply_to_id, in_reply_to_account_id)
+            "INSERT INTO statuses (id, account_id, uri, content, visibility, local, created_at, reblog_of_id, in_reply_to_id, in_reply_to_account_id, language)
              SELECT {sid}, {author}, 'https://remote.example/statuses/' || n,
-                    '<p>Lesson idea number ' || n || ' <a href=\"https://remote.example/tags/edchat\" class=\"mention hashtag\">#edchat</a></p>',
+                    '<p>Lesson idea number ' || n || ': ' || ({subjects})[1 + n % 37] || ' ' || ({activities})[1 + (n / 7) % 97]
+                    || ' <a href=\"https://remote.example/tags/edchat\" class=\"mention hashtag\">#edchat</a></p>',
                     CASE WHEN n % 10 = 7 THEN 1 WHEN n % 10 = 8 THEN 2 WHEN n % 100 = 9 THEN 3 ELSE 0 END, false,
                     to_timestamp(({start_ms} + n * 10) / 1000.0),
                     CASE WHEN n % 25 = 0 AND n >= 1000 THEN {boosted} END,
                     CASE WHEN n % 20 = 3 AND n >= 1000 THEN {parent} END,
-                    CASE WHEN n % 20 = 3 AND n >= 1000 THEN {parent_author} END
+                    CASE WHEN n % 20 = 3 AND n >= 1000 THEN {parent_author} END,
+                    CASE WHEN n % 10 = 4 THEN NULL ELSE 'en' END
              FROM generate_series({from}, {to}) AS n",
+            subjects = sql_array(&SUBJECTS),
+            activities = sql_array(&ACTIVITIES),
             sid = id("n"),
             author = author("n"),
             boosted = id("n - 999"),

@@ -41,8 +41,8 @@ async fn credential_entity(ctx: &AppContext, user: &crate::db::users::User, acco
         "note": account.note,
         "fields": [],
         "follow_requests_count": requests,
-        "indexable": false,
         "discoverable": account.discoverable,
+        "indexable": account.indexable,
         "hide_collections": false,
         "attribution_domains": [],
     });
@@ -154,26 +154,33 @@ pub async fn reject(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String
     Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &follower).await?))
 }
 
-#[derive(Deserialize)]
-pub struct Search {
-    q: String,
-    #[serde(default)]
-    resolve: Option<String>,
-}
-
-/// Accounts by `@name@host`, actor URL or local name, posts by URL, and hashtags
-/// (services::search, which the web's `/search` asks too); with `resolve=true`,
-/// unknown accounts and posts are looked up on their servers.
-pub async fn search(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Search>) -> Result<HttpResponse> {
+/// Accounts by `@name@host`, actor URL or local name, posts by URL or by their words,
+/// and hashtags (services::search, which the web's `/search` asks too); with
+/// `resolve=true`, unknown accounts and posts are looked up on their servers.
+/// `type`, `account_id`, `max_id`, `min_id`, `offset`, `limit` as Mastodon reads them.
+pub async fn search(ctx: web::Data<AppContext>, auth: Auth, req: actix_web::HttpRequest) -> Result<HttpResponse> {
     auth.require("read:search")?;
-    let resolve = q.resolve.as_deref().is_some_and(|r| r == "true" || r == "1");
-    let found = services::search::search(&ctx, &auth.account, &q.q, resolve).await?;
+    let q = super::pagination::Query::of(&req);
+    let number = |name: &str| -> Result<Option<i64>> {
+        q.get(name).map(|v| v.parse::<i64>().map_err(|_| Error::bad_request(format!("{name} must be a number")))).transpose()
+    };
+    let options = services::search::Options {
+        resolve: q.flag("resolve"),
+        kind: q.get("type").map(services::search::Kind::parse).transpose()?,
+        account: number("account_id")?.map(crate::db::AccountId),
+        max_id: number("max_id")?,
+        min_id: number("min_id")?,
+        offset: number("offset")?.unwrap_or(0),
+        limit: number("limit")?.unwrap_or(services::search::DEFAULT_LIMIT),
+        language: None,
+    };
+    let found = services::search::search(&ctx, &auth.account, q.get("q").unwrap_or_default(), &options).await?;
     let mut accounts = Vec::with_capacity(found.accounts.len());
     for a in &found.accounts {
         accounts.push(entity(&ctx, a).await?);
     }
     let statuses: Vec<Value> = found.statuses.iter().map(|s| super::entities::status::status(s, &ctx.urls)).collect();
-    let hashtags: Vec<Value> = found.hashtags.iter().map(|t| json!({ "name": t, "url": ctx.urls.tag(t), "history": [] })).collect();
+    let hashtags: Vec<Value> = found.hashtags.iter().map(|t| super::entities::tag::tag(t, &ctx.urls)).collect();
     Ok(HttpResponse::Ok().json(json!({ "accounts": accounts, "statuses": statuses, "hashtags": hashtags })))
 }
 
@@ -183,6 +190,7 @@ pub struct CredentialParams {
     note: Option<String>,
     locked: Option<serde_json::Value>,
     discoverable: Option<serde_json::Value>,
+    indexable: Option<serde_json::Value>,
 }
 
 fn flag(v: &Option<serde_json::Value>) -> Option<bool> {
@@ -203,6 +211,7 @@ pub async fn update_credentials(ctx: web::Data<AppContext>, auth: Auth, req: act
         note: p.note,
         locked: flag(&p.locked),
         discoverable: flag(&p.discoverable),
+        indexable: flag(&p.indexable),
     })
     .await
     .map_err(|e| if e.kind == crate::error::ErrorKind::BadRequest { Error::new(crate::error::ErrorKind::Unprocessable, format!("Validation failed: {}", e.message)) } else { e })?;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod conversations;
 pub mod entities;
 pub mod instance;
 pub mod media;
@@ -65,6 +66,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/tags/{name}/follow", web::post().to(tags::follow))
             .route("/v1/tags/{name}/unfollow", web::post().to(tags::unfollow))
             .route("/v1/followed_tags", web::get().to(tags::followed))
+            .route("/v1/conversations", web::get().to(conversations::list))
+            .route("/v1/conversations/{id}", web::delete().to(conversations::remove))
+            .route("/v1/conversations/{id}/read", web::post().to(conversations::read))
+            .route("/v1/featured_tags", web::get().to(tags::featured))
+            .route("/v1/featured_tags", web::post().to(tags::feature))
+            .route("/v1/featured_tags/suggestions", web::get().to(tags::suggestions))
+            .route("/v1/featured_tags/{id}", web::delete().to(tags::unfeature))
+            .route("/v1/accounts/{id}/featured_tags", web::get().to(tags::account_featured))
             .route("/v1/accounts/{id}/statuses", web::get().to(timelines::account_statuses))
             .route("/v1/accounts/{id}/followers", web::get().to(timelines::followers))
             .route("/v1/accounts/{id}/following", web::get().to(timelines::following))
@@ -101,7 +110,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/trends/tags", web::get().to(instance::empty_list))
             .route("/v1/trends/statuses", web::get().to(instance::empty_list))
             .route("/v2/suggestions", web::get().to(instance::empty_list))
-            .route("/v1/conversations", web::get().to(instance::empty_list))
             .route("/v1/mutes", web::get().to(instance::empty_list))
             .route("/v1/domain_blocks", web::get().to(instance::empty_list))
             .default_service(web::to(not_found)),

@@ -387,17 +387,30 @@ pub async fn sse(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<S
     let stream = Stream::parse(&name, query.get("tag").map(String::as_str), query.get("list").map(String::as_str))?;
     allowed(&scopes, &stream)?;
     let notifications = tokens::allows(&scopes, "read:notifications");
+    Ok(event_stream(&ctx, account, notifications, stream))
+}
+
+/// The stream `name` (`user`, `public:local`, `hashtag` with `tag` …) for a signed-in
+/// browser: the web's live timelines (`/streaming`, web/posts.rs) hear the same
+/// events as apps, without a token (the session stands for it; no notifications).
+pub fn for_browser(ctx: &AppContext, account: Account, name: &str, tag: Option<&str>) -> Result<HttpResponse, Error> {
+    let stream = Stream::parse(name, tag, None)?;
+    Ok(event_stream(ctx, account, false, stream))
+}
+
+/// A server-sent events response of `stream` for `account`.
+fn event_stream(ctx: &AppContext, account: Account, notifications: bool, stream: Stream) -> HttpResponse {
     tracing::info!(account = %account.username, stream = ?stream, "streaming: server-sent events started");
     let (subscription, frames) = ctx.streams.join(account, notifications, vec![stream]);
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let body = EventStream { frames, heartbeat, started: false, _subscription: subscription };
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-store"))
         // Tells nginx not to hold events back in its buffer.
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(body))
+        .streaming(body)
 }
 
 /// The body of a server-sent events response: queued frames, and a comment line

@@ -35,6 +35,8 @@ pub struct Account {
     pub suspended_at: Option<DateTime<Utc>>,
     pub silenced_at: Option<DateTime<Utc>>,
     pub sensitized_at: Option<DateTime<Utc>>,
+    /// Whether their public posts may be found by their words (Mastodon's `indexable`).
+    pub indexable: bool,
 }
 
 impl Account {
@@ -133,6 +135,7 @@ pub struct RemoteAccountForm {
     pub note: String,
     pub locked: bool,
     pub discoverable: bool,
+    pub indexable: bool,
     pub actor_type: String,
     pub uri: Option<String>,
     pub url: Option<String>,
@@ -192,6 +195,7 @@ pub struct ProfileUpdateForm {
     pub note: Option<String>,
     pub locked: Option<bool>,
     pub discoverable: Option<bool>,
+    pub indexable: Option<bool>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 

@@ -28,6 +28,7 @@ diesel::table! {
         suspended_at -> Nullable<Timestamptz>,
         silenced_at -> Nullable<Timestamptz>,
         sensitized_at -> Nullable<Timestamptz>,
+        indexable -> Bool,
     }
 }
 
@@ -193,6 +194,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    featured_tags (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> Int8,
+        account_id -> Int8,
+        participants -> Array<Int8>,
+        last_status_id -> Int8,
+        unread -> Bool,
+    }
+}
+
 diesel::joinable!(mentions -> statuses (status_id));
 diesel::joinable!(status_tags -> statuses (status_id));
 diesel::joinable!(favourites -> statuses (status_id));
@@ -209,6 +229,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     mentions,
     status_tags,
     tag_follows,
+    featured_tags,
+    conversations,
     favourites,
     outgoing_activities,
     deliveries,

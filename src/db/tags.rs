@@ -116,3 +116,92 @@ pub async fn with_prefix(conn: &mut AsyncPgConnection, prefix: &str, limit: i64)
     .await?;
     Ok(rows.into_iter().map(|r| r.name).collect())
 }
+
+/// A hashtag featured on a profile, with how many of the account's public and
+/// unlisted posts carry it and the day of the last.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Featured {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = BigInt)]
+    pub statuses: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub last_status_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The hashtags `account` features, oldest first, each counted over the account's
+/// own posts (`statuses_account_id_id`, then the tag's row in `status_tags`' key).
+pub async fn featured(conn: &mut AsyncPgConnection, account: AccountId) -> QueryResult<Vec<Featured>> {
+    Cached(
+        diesel::sql_query(
+            "SELECT f.id, f.name, count(s.id) AS statuses, max(s.created_at) AS last_status_at
+               FROM featured_tags f
+               LEFT JOIN status_tags st ON st.name = f.name
+                     AND st.status_id IN (SELECT id FROM statuses WHERE account_id = $1 AND visibility <= 1 AND deleted_at IS NULL AND reblog_of_id IS NULL)
+               LEFT JOIN statuses s ON s.id = st.status_id
+              WHERE f.account_id = $1
+              GROUP BY f.id, f.name ORDER BY f.id",
+        )
+        .bind::<BigInt, _>(account.0),
+    )
+    .load(conn)
+    .await
+}
+
+/// Features `name` on `account`'s profile; the id of the (new or existing) row.
+pub async fn feature(conn: &mut AsyncPgConnection, account: AccountId, name: &str) -> QueryResult<i64> {
+    use super::schema::featured_tags;
+    diesel::insert_into(featured_tags::table)
+        .values((featured_tags::id.eq(super::new_id()), featured_tags::account_id.eq(account), featured_tags::name.eq(name)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    featured_tags::table
+        .filter(featured_tags::account_id.eq(account))
+        .filter(featured_tags::name.eq(name))
+        .select(featured_tags::id)
+        .first(conn)
+        .await
+}
+
+/// Stops featuring the tag `id` of `account`; whether there was one.
+pub async fn unfeature(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> QueryResult<bool> {
+    use super::schema::featured_tags;
+    let n = diesel::delete(featured_tags::table.filter(featured_tags::id.eq(id)).filter(featured_tags::account_id.eq(account))).execute(conn).await?;
+    Ok(n > 0)
+}
+
+/// The hashtags `account` used most in its posts since `since_id` (an id, so a
+/// time: `db::ids`), not featured yet, most used first.
+pub async fn most_used(conn: &mut AsyncPgConnection, account: AccountId, since_id: i64, limit: i64) -> QueryResult<Vec<String>> {
+    let rows: Vec<Name> = Cached(
+        diesel::sql_query(
+            "SELECT st.name FROM statuses s JOIN status_tags st ON st.status_id = s.id
+              WHERE s.account_id = $1 AND s.id > $2 AND s.deleted_at IS NULL AND s.reblog_of_id IS NULL
+                AND st.name NOT IN (SELECT name FROM featured_tags WHERE account_id = $1)
+              GROUP BY st.name ORDER BY count(*) DESC, st.name LIMIT $3",
+        )
+        .bind::<BigInt, _>(account.0)
+        .bind::<BigInt, _>(since_id)
+        .bind::<BigInt, _>(limit),
+    )
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}
+
+/// Which of `names` `account` features.
+pub async fn featured_among(conn: &mut AsyncPgConnection, account: AccountId, names: &[String]) -> QueryResult<Vec<String>> {
+    use super::schema::featured_tags;
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    featured_tags::table
+        .filter(featured_tags::account_id.eq(account))
+        .filter(featured_tags::name.eq_any(names))
+        .select(featured_tags::name)
+        .load(conn)
+        .await
+}

@@ -143,6 +143,7 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
             note: content::sanitize_remote_html(&actor.summary.unwrap_or_default()),
             locked: actor.manually_approves_followers,
             discoverable: actor.discoverable.unwrap_or(false),
+            indexable: actor.indexable.unwrap_or(false),
             actor_type: actor.kind,
             uri: Some(actor.id),
             url: http(actor.url),

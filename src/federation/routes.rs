@@ -283,15 +283,22 @@ async fn featured(ctx: web::Data<AppContext>, name: web::Path<String>) -> Result
     }))
 }
 
+/// The hashtags an actor features, as Mastodon serves them: a `Collection` of
+/// `Hashtag`s inline.
 async fn featured_tags(ctx: web::Data<AppContext>, name: web::Path<String>) -> Result<HttpResponse> {
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
-    Ok(activity_json(&OrderedCollection {
+    let featured = services::tags::featured_of(&ctx, &account).await?;
+    let items: Vec<serde_json::Value> = featured
+        .iter()
+        .map(|f| serde_json::to_value(crate::federation::protocol::note::Tag { kind: "Hashtag", href: ctx.urls.tag(&f.name), name: format!("#{}", f.name) }))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| crate::error::Error::internal(e))?;
+    Ok(activity_json(&crate::federation::protocol::collection::InlineCollection {
         context: Some(plain_context()),
         id: ctx.urls.featured_tags(&account.username),
-        kind: "OrderedCollection".into(),
-        total_items: 0,
-        first: None,
-        ordered_items: Some(Vec::new()),
+        kind: "Collection".into(),
+        total_items: items.len() as u64,
+        items,
     }))
 }
 

@@ -264,6 +264,8 @@ pub struct ProfileChange {
     pub note: Option<String>,
     pub locked: Option<bool>,
     pub discoverable: Option<bool>,
+    /// Whether their public posts may be found by their words (full-text search).
+    pub indexable: Option<bool>,
 }
 
 pub const MAX_NOTE_CHARS: usize = 500;
@@ -287,6 +289,7 @@ pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account,
         note: change.note.map(|n| if n.trim().is_empty() { String::new() } else { crate::content::render_plain_text(&n, &[], &|t| ctx.urls.tag(t)) }),
         locked: change.locked,
         discoverable: change.discoverable,
+        indexable: change.indexable,
         updated_at: Some(chrono::Utc::now()),
     };
     let mut conn = ctx.pool.get().await?;

@@ -2,6 +2,7 @@
 //! and federation. Services own transactions; routes stay thin.
 
 pub mod accounts;
+pub mod conversations;
 pub mod events;
 pub mod follows;
 pub mod instance;

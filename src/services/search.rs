@@ -1,13 +1,18 @@
 //! Search, as the client API's `/api/v2/search` and the web's `/search` both ask it:
 //! `@name@host` (WebFinger, then the actor), the URL of a post or an actor on any
-//! server, a hashtag, or a local teacher's name. What it finds passes through
-//! services::visibility like every other read: a post the viewer may not see is
-//! not found, and a search never tells which.
+//! server, hashtags (the one typed and those in use that start with it), a local
+//! teacher's name, and the words of posts (full-text search: one's own posts, those
+//! one interacted with, public posts of accounts that opted in; `db::search`). What
+//! it finds passes through services::visibility like every other read: a post the
+//! viewer may not see is not found, and a search never tells which.
 
-use super::status_views::{self, StatusView};
+use super::{
+    status_views::{self, StatusView},
+    tags::TagView,
+};
 use crate::{
     context::AppContext,
-    db::accounts::Account,
+    db::{accounts::Account, search::PostSearch, AccountId},
     error::{Error, ErrorKind, Result},
     federation::fetch,
 };
@@ -19,29 +24,81 @@ const MAX_ACCOUNTS: i64 = 20;
 pub struct Results {
     pub accounts: Vec<Account>,
     pub statuses: Vec<StatusView>,
-    /// Lower-cased names, without `#`.
-    pub hashtags: Vec<String>,
+    pub hashtags: Vec<TagView>,
 }
 
-/// What `query` finds for `viewer`. With `resolve`, accounts and posts not stored
-/// yet are fetched from their servers; without it only what is known here is found.
+/// Which kinds of results are wanted (Mastodon's `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Accounts,
+    Statuses,
+    Hashtags,
+}
+
+impl Kind {
+    pub fn parse(word: &str) -> Result<Kind> {
+        match word {
+            "accounts" => Ok(Kind::Accounts),
+            "statuses" => Ok(Kind::Statuses),
+            "hashtags" => Ok(Kind::Hashtags),
+            other => Err(Error::bad_request(format!("type must be accounts, statuses or hashtags, not {other:?}"))),
+        }
+    }
+}
+
+/// How a search is asked: with `resolve`, accounts and posts not stored yet are
+/// fetched from their servers; `kind` keeps one kind of result; `account` keeps posts
+/// of one account; `max_id`/`min_id` bound the posts found by words; `offset` and
+/// `limit` page every kind.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub resolve: bool,
+    pub kind: Option<Kind>,
+    pub account: Option<AccountId>,
+    pub max_id: Option<i64>,
+    pub min_id: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+    /// The language the words are in (their stemmed form is searched too); `None`:
+    /// the teacher's chosen page language, else English.
+    pub language: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { resolve: false, kind: None, account: None, max_id: None, min_id: None, offset: 0, limit: DEFAULT_LIMIT, language: None }
+    }
+}
+
+/// Results of each kind by default, and at most (Mastodon's).
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 40;
+/// How far into results `offset` may reach.
+pub const MAX_OFFSET: i64 = 10_000;
+
+/// What `query` finds for `viewer`.
 #[tracing::instrument(skip(ctx, viewer), fields(viewer = %viewer.username))]
-pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, resolve: bool) -> Result<Results> {
+pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, options: &Options) -> Result<Results> {
     let query = query.trim();
     let mut out = Results::default();
     if query.is_empty() || query.len() > 2000 {
         return Ok(out);
     }
+    let wants = |k: Kind| options.kind.map_or(true, |w| w == k);
+    let (limit, offset) = (options.limit.clamp(1, MAX_LIMIT), options.offset.clamp(0, MAX_OFFSET));
+    let mut words = true;
+    let mut tag_prefix = None;
     if query.starts_with("https://") || query.starts_with("http://") {
+        words = false;
         let known = {
             let mut conn = ctx.pool.get().await?;
             Account::find_by_uri(&mut conn, query).await?
         };
         if let Some(account) = known {
             out.accounts.push(account);
-        } else if let Some(view) = status_views::find_by_url(ctx, viewer, query, resolve).await? {
+        } else if let Some(view) = status_views::find_by_url(ctx, viewer, query, options.resolve).await? {
             out.statuses.push(view);
-        } else if resolve {
+        } else if options.resolve {
             // Not a post: perhaps an actor. A server that does not answer is "nothing found".
             if let Some(name) = ctx.urls.local_username(query) {
                 out.accounts.extend(super::accounts::find_local_account(&ctx.pool, name).await.ok());
@@ -50,15 +107,32 @@ pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, resolve: bo
             }
         }
     } else if let Some(tag) = query.strip_prefix('#') {
-        out.hashtags.extend(super::tags::normalize(tag));
+        tag_prefix = super::tags::normalize(tag);
     } else {
         let acct = query.trim_start_matches('@');
-        if acct.contains('@') {
-            out.accounts.extend(nothing_if_missing(by_handle(ctx, acct, resolve).await)?);
+        if acct.contains('@') && !acct.contains(char::is_whitespace) {
+            words = false;
+            if wants(Kind::Accounts) {
+                out.accounts.extend(nothing_if_missing(by_handle(ctx, acct, options.resolve).await)?);
+            }
         } else {
-            out.accounts = local_by_name(ctx, acct).await?;
-            out.hashtags.extend(super::tags::normalize(acct));
+            if wants(Kind::Accounts) && offset == 0 {
+                out.accounts = local_by_name(ctx, acct).await?;
+            }
+            tag_prefix = super::tags::normalize(acct);
         }
+    }
+    if let (Some(name), true) = (tag_prefix, wants(Kind::Hashtags)) {
+        out.hashtags = hashtags(ctx, viewer, &name, limit, offset).await?;
+    }
+    if words && wants(Kind::Statuses) {
+        out.statuses = by_words(ctx, viewer, query, options, limit, offset).await?;
+    }
+    if !wants(Kind::Accounts) {
+        out.accounts.clear();
+    }
+    if !wants(Kind::Statuses) {
+        out.statuses.clear();
     }
     let mut conn = ctx.pool.get().await?;
     let mut shown = Vec::with_capacity(out.accounts.len());
@@ -69,6 +143,47 @@ pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, resolve: bo
     }
     out.accounts = shown;
     Ok(out)
+}
+
+/// The hashtag typed (whether used here or not) and those in use that start with
+/// it, in order, with their history.
+async fn hashtags(ctx: &AppContext, viewer: &Account, name: &str, limit: i64, offset: i64) -> Result<Vec<TagView>> {
+    let names = {
+        let mut conn = ctx.pool.get().await?;
+        let mut names = vec![name.to_string()];
+        for found in crate::db::tags::with_prefix(&mut conn, name, offset + limit + 1).await? {
+            if found != name {
+                names.push(found);
+            }
+        }
+        names.into_iter().skip(offset as usize).take(limit as usize).collect::<Vec<_>>()
+    };
+    super::tags::views(ctx, Some(viewer), names).await
+}
+
+/// Posts found by their words, newest first, as `viewer` sees them.
+async fn by_words(ctx: &AppContext, viewer: &Account, words: &str, options: &Options, limit: i64, offset: i64) -> Result<Vec<StatusView>> {
+    let mut conn = ctx.pool.get().await?;
+    let language = match &options.language {
+        Some(l) => Some(l.clone()),
+        None => crate::db::users::User::find_by_account(&mut conn, viewer.id).await?.and_then(|u| u.language),
+    }
+    // Without a choice, English stems: the words as written are searched anyway.
+    .or_else(|| Some("en".to_string()));
+    let search = PostSearch {
+        viewer: viewer.id,
+        words: words.to_string(),
+        language,
+        author: options.account,
+        max_id: options.max_id,
+        min_id: options.min_id,
+        offset,
+        limit,
+    };
+    let ids = crate::db::search::posts(&mut conn, &search).await?;
+    let mut statuses = crate::db::status_batch::statuses(&mut conn, &ids).await?;
+    statuses.sort_by(|a, b| b.id.cmp(&a.id));
+    status_views::views(&mut conn, statuses, Some(viewer)).await
 }
 
 /// What could not be found, or not fetched from its server, is "nothing found"; a

@@ -3,6 +3,7 @@
 //! (public posts with the tag enter their home timeline, and so their `user` stream)
 //! is kept by the database as the rest of home is (migration
 //! `2026-12-02-163000_followed_tags`); the visibility rule applies when home is read.
+//! Also the hashtags a teacher features on their profile.
 
 use crate::{
     context::AppContext,
@@ -17,8 +18,9 @@ pub const HISTORY_DAYS: i64 = 7;
 pub struct TagView {
     /// Lower case, without `#`.
     pub name: String,
-    /// Whether the viewer follows it (None: nobody signed in).
+    /// Whether the viewer follows it, features it on their profile (None: nobody signed in).
     pub following: Option<bool>,
+    pub featuring: Option<bool>,
     /// One entry per day, today first, days without use included.
     pub history: Vec<DayUse>,
 }
@@ -57,15 +59,16 @@ pub async fn history(conn: &mut diesel_async::AsyncPgConnection, name: &str) -> 
 /// Views of `names` for `viewer`: history and whether they follow each.
 pub async fn views(ctx: &AppContext, viewer: Option<&Account>, names: Vec<String>) -> Result<Vec<TagView>> {
     let mut conn = ctx.pool.get().await?;
-    let followed = match viewer {
-        Some(v) => Some(tags::followed_among(&mut conn, v.id, &names).await?),
-        None => None,
+    let (followed, featured) = match viewer {
+        Some(v) => (Some(tags::followed_among(&mut conn, v.id, &names).await?), Some(tags::featured_among(&mut conn, v.id, &names).await?)),
+        None => (None, None),
     };
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         let history = history(&mut conn, &name).await?;
         let following = followed.as_ref().map(|f| f.contains(&name));
-        out.push(TagView { name, following, history });
+        let featuring = featured.as_ref().map(|f| f.contains(&name));
+        out.push(TagView { name, following, featuring, history });
     }
     Ok(out)
 }
@@ -108,6 +111,52 @@ pub async fn followed(ctx: &AppContext, viewer: &Account, page: Page) -> Result<
     let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
     let shown = views(ctx, Some(viewer), rows.into_iter().map(|(_, n)| n).collect()).await?;
     Ok(ids.into_iter().zip(shown).collect())
+}
+
+/// How many hashtags a profile features at most (Mastodon's).
+pub const MAX_FEATURED: usize = 10;
+
+/// The hashtags `account` features on its profile (ours; other servers' are not
+/// read yet, so theirs is an empty list).
+pub async fn featured_of(ctx: &AppContext, account: &Account) -> Result<Vec<tags::Featured>> {
+    let mut conn = ctx.pool.get().await?;
+    Ok(tags::featured(&mut conn, account.id).await?)
+}
+
+/// Features a hashtag on `viewer`'s profile (featuring it again changes nothing).
+#[tracing::instrument(skip(ctx, viewer), fields(viewer = %viewer.username))]
+pub async fn feature(ctx: &AppContext, viewer: &Account, word: &str) -> Result<tags::Featured> {
+    let name = normalize(word).ok_or_else(|| Error::bad_request(format!("{word:?} is not a hashtag")))?;
+    let mut conn = ctx.pool.get().await?;
+    let current = tags::featured(&mut conn, viewer.id).await?;
+    if !current.iter().any(|f| f.name == name) && current.len() >= MAX_FEATURED {
+        return Err(Error::bad_request(format!("a profile features at most {MAX_FEATURED} hashtags")));
+    }
+    let id = tags::feature(&mut conn, viewer.id, &name).await?;
+    tracing::info!(tag = %name, "hashtag featured");
+    let all = tags::featured(&mut conn, viewer.id).await?;
+    all.into_iter().find(|f| f.id == id).ok_or_else(|| Error::not_found("Record not found"))
+}
+
+#[tracing::instrument(skip(ctx, viewer), fields(viewer = %viewer.username))]
+pub async fn unfeature(ctx: &AppContext, viewer: &Account, id: &str) -> Result<()> {
+    let id: i64 = id.parse().map_err(|_| Error::not_found("Record not found"))?;
+    let mut conn = ctx.pool.get().await?;
+    if !tags::unfeature(&mut conn, viewer.id, id).await? {
+        return Err(Error::not_found("Record not found"));
+    }
+    tracing::info!(id, "hashtag no longer featured");
+    Ok(())
+}
+
+/// Hashtags to feature: those `viewer` used most in the last 30 days, not featured yet.
+pub async fn suggestions(ctx: &AppContext, viewer: &Account) -> Result<Vec<TagView>> {
+    let since = (chrono::Utc::now().timestamp_millis() - 30 * 86_400_000) << 16;
+    let names = {
+        let mut conn = ctx.pool.get().await?;
+        tags::most_used(&mut conn, viewer.id, since, MAX_FEATURED as i64).await?
+    };
+    views(ctx, Some(viewer), names).await
 }
 
 #[cfg(test)]

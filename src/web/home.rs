@@ -28,7 +28,7 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
         h1 { (t(lang, Msg::Home)) }
         (posts::compose(&browser, posts::Draft::New))
         h2 { (t(lang, Msg::TimelineTitle)) }
-        @if grows { (posts::live(lang, "/home/newer", shown)) } @else { (shown) }
+        @if grows { (posts::live(lang, "/home/newer", "/streaming?stream=user", shown)) } @else { (shown) }
     };
     Ok(super::private_response(super::frame(lang, t(lang, Msg::Home), ctx.urls.domain(), Some(&browser), body)))
 }

@@ -228,6 +228,9 @@ catalogue! {
     Discoverable => "Let people find this account", "Dieses Konto auffindbar machen";
     DiscoverableHint => "Your name is suggested in searches here and may be listed by other servers.",
         "Dein Name wird hier bei der Suche vorgeschlagen und darf von anderen Servern aufgeführt werden.";
+    Indexable => "Let people search my public posts", "Meine öffentlichen Beiträge durchsuchbar machen";
+    IndexableHint => "Anyone on this server (and servers that honour it) may find your public posts by their words. Your own posts and those you interacted with are always searchable for you.",
+        "Alle auf diesem Server (und Server, die es beachten) dürfen deine öffentlichen Beiträge über ihre Wörter finden. Deine eigenen Beiträge und die, mit denen du interagiert hast, kannst du immer durchsuchen.";
     PreferencesLegend => "Your preferences", "Deine Vorlieben";
     DefaultVisibility => "Default visibility", "Standard-Sichtbarkeit";
     Language => "Language", "Sprache";

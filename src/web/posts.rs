@@ -143,13 +143,25 @@ pub fn list(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, vie
 const POLL_MS: u32 = 20_000;
 
 /// The newest page of a timeline, marked for the script (staffroom.js) to keep it
-/// growing on top: it asks `newer` (adding `since_id=`) for the newer articles and
-/// says in the status line how many arrived.
-pub fn live(lang: Lang, newer: &str, list: Markup) -> Markup {
+/// growing on top: it listens to `stream` (server-sent events of the streaming API,
+/// `/streaming?…`) and, at each new post there and every `POLL_MS` anyway (the
+/// fallback when events do not get through), asks `newer` (adding `since_id=`) for
+/// the newer articles, as HTML the server renders, and says in the status line how
+/// many arrived.
+pub fn live(lang: Lang, newer: &str, stream: &str, list: Markup) -> Markup {
     html! {
         p.visually-hidden #new-posts role="status" data-template=(t(lang, Msg::NewPostsArrived)) {}
-        div #timeline data-newer=(newer) data-status="new-posts" data-every=(POLL_MS) { (list) }
+        div #timeline data-newer=(newer) data-stream=(stream) data-status="new-posts" data-every=(POLL_MS) { (list) }
     }
+}
+
+/// `GET /streaming?stream=user|public|public:local|hashtag&tag=`: the streaming API's
+/// events for the signed-in browser (api::streaming::for_browser), which the script
+/// turns into "fetch what is newer".
+pub async fn stream(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+    let q = Query::of(&req);
+    let name = q.get("stream").unwrap_or("user");
+    crate::api::streaming::for_browser(&ctx, browser.account().clone(), name, q.get("tag")).map_err(Failure::from(browser.lang))
 }
 
 /// Posts as bare `<article>`s (no page around them), for the script to put on top.
@@ -404,6 +416,15 @@ enum Listing {
     Tag(String),
 }
 
+/// The streaming API's stream of the same posts as a listing.
+fn stream_of(which: &Listing) -> String {
+    match which {
+        Listing::Local => "/streaming?stream=public:local".into(),
+        Listing::Federated => "/streaming?stream=public".into(),
+        Listing::Tag(name) => format!("/streaming?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("stream", "hashtag").append_pair("tag", name).finish()),
+    }
+}
+
 async fn listing(ctx: &AppContext, req: &HttpRequest, browser: Browser, which: Listing) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let page = Query::of(req).page(STATUSES).map_err(Failure::from(lang))?;
@@ -427,7 +448,7 @@ async fn listing(ctx: &AppContext, req: &HttpRequest, browser: Browser, which: L
     let grows = signed_in.is_some() && page.max_id.is_none() && page.lower().is_none();
     let body = html! {
         h1 { (title) }
-        @if grows { (live(lang, &format!("{path}?fragment=newer"), shown)) } @else { (shown) }
+        @if grows { (live(lang, &format!("{path}?fragment=newer"), &stream_of(&which), shown)) } @else { (shown) }
     };
     let head = match &which {
         Listing::Tag(name) => {

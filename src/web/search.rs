@@ -1,5 +1,5 @@
 //! `/search?q=`: people (`@name@host` from any server, a teacher's name here), a
-//! post by its URL on any server, hashtags. The same service the client API's
+//! post by its URL on any server, posts by their words (full-text), hashtags. The same service the client API's
 //! `/api/v2/search` calls (services::search), always resolving: a teacher who
 //! searches for someone wants them found.
 
@@ -19,7 +19,8 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
     let me = browser.account();
-    let found = services::search::search(&ctx, me, &query, true).await.map_err(Failure::from(lang))?;
+    let options = services::search::Options { resolve: true, language: Some(lang.code().to_string()), ..Default::default() };
+    let found = services::search::search(&ctx, me, &query, &options).await.map_err(Failure::from(lang))?;
     // Buttons on the results come back to the same results.
     let back = format!("/search?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("q", &query).finish());
     let mut people = Vec::with_capacity(found.accounts.len());
@@ -65,7 +66,7 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
                     h2 #found-tags { (t(lang, Msg::Hashtags)) }
                     ul {
                         @for tag in &found.hashtags {
-                            li { a href=(format!("/tags/{tag}")) { "#" (tag) } }
+                            li { a href=(format!("/tags/{}", tag.name)) { "#" (tag.name) } }
                         }
                     }
                 }

@@ -1,4 +1,5 @@
-//! `/settings/profile`: what others see (display name, bio, locked, discoverable;
+//! `/settings/profile`: what others see (display name, bio, locked, discoverable,
+//! indexable;
 //! services::accounts::update_profile, which sends followers' servers an `Update`
 //! as the API's update_credentials does) and what the teacher prefers (the
 //! visibility the compose form starts with, the language of the pages). Also the
@@ -53,6 +54,7 @@ struct Fields {
     note: String,
     locked: bool,
     discoverable: bool,
+    indexable: bool,
     default_visibility: Visibility,
     language: String,
 }
@@ -85,6 +87,11 @@ fn form_page(ctx: &AppContext, browser: &SignedInBrowser, status: StatusCode, fi
                     input #discoverable type="checkbox" name="discoverable" value="true" checked[fields.discoverable] aria-describedby="discoverable_hint";
                     " " label for="discoverable" { (t(lang, Msg::Discoverable)) }
                     br; small #discoverable_hint { (t(lang, Msg::DiscoverableHint)) }
+                }
+                p.check {
+                    input #indexable type="checkbox" name="indexable" value="true" checked[fields.indexable] aria-describedby="indexable_hint";
+                    " " label for="indexable" { (t(lang, Msg::Indexable)) }
+                    br; small #indexable_hint { (t(lang, Msg::IndexableHint)) }
                 }
             }
             fieldset {
@@ -124,6 +131,7 @@ fn stored(browser: &SignedInBrowser) -> Fields {
         note: crate::content::html_to_text(&account.note),
         locked: account.locked,
         discoverable: account.discoverable,
+        indexable: account.indexable,
         default_visibility: Visibility::from_i16(user.default_visibility),
         language: user.language.clone().unwrap_or_default(),
     }
@@ -147,6 +155,8 @@ pub struct SettingsForm {
     #[serde(default)]
     discoverable: Option<String>,
     #[serde(default)]
+    indexable: Option<String>,
+    #[serde(default)]
     default_visibility: String,
     #[serde(default)]
     language: String,
@@ -163,6 +173,7 @@ pub async fn save(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: we
         note: form.note.trim().to_string(),
         locked: form.locked.is_some(),
         discoverable: form.discoverable.is_some(),
+        indexable: form.indexable.is_some(),
         default_visibility: Visibility::parse(&form.default_visibility).unwrap_or(Visibility::Public),
         language: form.language.trim().to_string(),
     };
@@ -170,7 +181,8 @@ pub async fn save(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: we
     let profile_changed = fields.display_name != before.display_name
         || fields.note != before.note
         || fields.locked != before.locked
-        || fields.discoverable != before.discoverable;
+        || fields.discoverable != before.discoverable
+        || fields.indexable != before.indexable;
     let refused = |e: crate::error::Error| -> Result<HttpResponse, Failure> {
         if e.kind == ErrorKind::BadRequest {
             Ok(form_page(&ctx, &browser, StatusCode::BAD_REQUEST, &fields, Some((true, &e.message))))
@@ -184,6 +196,7 @@ pub async fn save(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: we
             note: Some(fields.note.clone()),
             locked: Some(fields.locked),
             discoverable: Some(fields.discoverable),
+            indexable: Some(fields.indexable),
         };
         if let Err(e) = services::accounts::update_profile(&ctx, browser.account(), change).await {
             return refused(e);

@@ -113,8 +113,11 @@
   const status = document.getElementById(timeline.dataset.status);
   const every = Number(timeline.dataset.every) || 20000;
   let busy = false;
+  let again = false;
   const poll = async () => {
-    if (busy || document.hidden) return;
+    if (document.hidden) return;
+    // A post streamed while a fetch is under way is asked for right after it.
+    if (busy) { again = true; return; }
     busy = true;
     try {
       const first = timeline.querySelector("article[id^='s-']");
@@ -136,8 +139,17 @@
       // Offline or the server restarting: the next round tries again.
     } finally {
       busy = false;
+      if (again) { again = false; poll(); }
     }
   };
   setInterval(poll, every);
   document.addEventListener("visibilitychange", poll);
+  // Live: the streaming API's events for this timeline (with the session's cookie)
+  // say when there is something new; the server renders it as it renders the page.
+  // Without EventSource, or while the stream is down (it reconnects by itself),
+  // the polling above still brings new posts.
+  if (timeline.dataset.stream && window.EventSource) {
+    const events = new EventSource(new URL(timeline.dataset.stream, location.href), { withCredentials: true });
+    events.addEventListener("update", poll);
+  }
 })();

@@ -30,8 +30,7 @@ pub fn account(a: &Account, urls: &Urls, counts: Option<&Counts>) -> Value {
         "locked": a.locked,
         "bot": a.actor_type == "Service" || a.actor_type == "Application",
         "discoverable": a.discoverable,
-        // Full-text search of posts is not offered, so nobody's posts are indexable.
-        "indexable": false,
+        "indexable": a.indexable,
         "hide_collections": false,
         "noindex": false,
         "roles": [],

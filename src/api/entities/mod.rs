@@ -2,6 +2,7 @@
 //! from our rows (internal → api).
 
 pub mod account;
+pub mod conversation;
 pub mod media;
 pub mod admin;
 pub mod status;

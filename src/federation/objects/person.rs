@@ -31,7 +31,7 @@ pub fn local_account_to_actor(account: &Account, urls: &Urls) -> Actor {
         url: Some(urls.profile(name)),
         manually_approves_followers: account.locked,
         discoverable: Some(account.discoverable),
-        indexable: Some(account.discoverable),
+        indexable: Some(account.indexable),
         published: Some(account.created_at),
         tag: Vec::new(),
         attachment: Vec::new(),

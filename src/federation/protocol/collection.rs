@@ -1,4 +1,5 @@
-//! `OrderedCollection` and its pages: outboxes, followers, following, featured.
+//! `OrderedCollection` and its pages: outboxes, followers, following, featured;
+//! `Collection`s: a post's replies, an actor's featured hashtags.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -33,6 +34,20 @@ pub struct OrderedCollectionPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev: Option<String>,
     pub ordered_items: Vec<Value>,
+}
+
+/// An unordered `Collection` with its items inline (an actor's featured hashtags,
+/// as Mastodon serves `featuredTags`).
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct InlineCollection {
+    #[serde(rename = "@context", default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub total_items: u64,
+    pub items: Vec<Value>,
 }
 
 /// An unordered `Collection` (a post's replies, as Mastodon serves them).

@@ -37,6 +37,7 @@ fn author(uri: &str) -> Account {
         suspended_at: None,
         silenced_at: None,
         sensitized_at: None,
+        indexable: false,
     }
 }
 

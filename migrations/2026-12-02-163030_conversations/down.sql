@@ -1,0 +1,3 @@
+DROP TRIGGER conversation_mention_added ON mentions;
+DROP FUNCTION conversation_mention_added();
+DROP TABLE conversations;
