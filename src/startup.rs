@@ -107,6 +107,7 @@ impl Application {
             ctx.instance_key.clone(),
         );
         crate::api::streaming::start(ctx.clone(), stopped.clone());
+        federation::follow_resend::start(ctx.clone(), stopped.clone());
         let deliverer = tokio::spawn(deliverer.run(stopped));
         let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {
             format!(

@@ -159,6 +159,11 @@ impl Urls {
         Some((name, id.parse().ok()?))
     }
 
+    /// Whether `url` is on this instance (an id we minted, whatever it names).
+    pub fn is_ours(&self, url: &str) -> bool {
+        url.strip_prefix(self.base.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '#', '?']))
+    }
+
     /// The username of a local actor or profile URL, if `url` is one of ours.
     pub fn local_username<'a>(&self, url: &'a str) -> Option<&'a str> {
         let rest = url.strip_prefix(self.base.as_str())?;

@@ -227,3 +227,66 @@ async fn a_flag_from_fedify_lands_in_the_queue_and_our_forwarded_report_reaches_
     assert_eq!(raw["content"], "Flagging in return");
     app.stop().await;
 }
+
+/// Fedify as a `Group` (a community) relaying its activities wrapped in `Announce`
+/// (FEP-1b12): its post shows in home, once, and our own reply that it relays back
+/// is acknowledged (202), not fetched and refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fedify_group_relays_posts_and_our_replies_come_back_acknowledged() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let token = common::api::token(&app, "alice").await;
+    let peer = FedifyPeer::start_as("maths", "draft-cavage-http-signatures-12", "Group").await;
+    let group = fetch::resolve_actor(&app.ctx, &peer.actor()).await.unwrap();
+    assert_eq!(group.actor_type, "Group");
+    follows::follow(&app.ctx, &alice, &group).await.unwrap();
+    eventually(PEER_WAIT, "the group accepted alice", || async {
+        let mut conn = app.pool.get().await.unwrap();
+        Follow::find(&mut conn, alice.id, group.id).await.unwrap().filter(|f| f.accepted)
+    })
+    .await;
+
+    // The group's post reaches followers only inside its Announce{Create{Note}}.
+    let posted = peer.act("post", json!({ "content": "<p>Term plan for Year 5</p>", "deliver": false })).await;
+    let note_id = posted["id"].as_str().unwrap().to_string();
+    let relayed = peer.act("relay", json!({ "activity": posted["activity"] })).await;
+    assert_eq!(relayed["errors"], json!([]), "our inbox took the Announce: {relayed}");
+    let home = eventually(PEER_WAIT, "the group's post is in alice's home", || async {
+        let a = common::api::get(&app, "/api/v1/timelines/home", Some(&token)).await;
+        a.body.as_array().filter(|l| !l.is_empty()).cloned()
+    })
+    .await;
+    assert_eq!(home.len(), 1, "{home:?}");
+    assert_eq!(home[0]["account"]["group"], json!(true), "the group's own post, once");
+    assert_eq!(home[0]["uri"], json!(note_id));
+    assert!(home[0]["content"].as_str().unwrap().contains("Term plan for Year 5"));
+
+    // alice replies; the group (the replied-to author) receives it and relays it to
+    // all its followers, alice's server among them.
+    let reply = statuses::post(&app.ctx, &alice, NewPost {
+        text: "Looks good, thanks!".into(),
+        visibility: Visibility::Public,
+        in_reply_to: Some(home[0]["id"].as_str().unwrap().parse::<i64>().map(staffroom::db::StatusId).unwrap()),
+        spoiler_text: String::new(),
+        sensitive: false,
+        language: None,
+    })
+    .await
+    .unwrap();
+    let reply_id = format!("{}/users/alice/statuses/{}", app.address, reply.id);
+    let create = eventually(PEER_WAIT, "the group received alice's reply", || async {
+        peer.received("Create").await.into_iter().find(|c| c["json"]["object"]["id"] == reply_id || c["object"] == reply_id)
+    })
+    .await;
+    let before = peer.get("outgoing").await.as_array().unwrap().len();
+    let relayed = peer.act("relay", json!({ "activity": create["id"] })).await;
+    assert_eq!(relayed["errors"], json!([]), "our own reply relayed back is acknowledged: {relayed}");
+    let outgoing = peer.get("outgoing").await;
+    let answers: Vec<&Value> = outgoing.as_array().unwrap()[before..]
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["url"].as_str().is_some_and(|u| u.starts_with(&app.address)))
+        .collect();
+    assert!(!answers.is_empty() && answers.iter().all(|r| r["status"] == 202), "{answers:#?}");
+    let mut conn = app.pool.get().await.unwrap();
+    assert_eq!(Status::find_by_uri(&mut conn, &reply_id).await.unwrap().map(|s| s.id), None, "no copy of our own post was made");
+}

@@ -200,3 +200,29 @@ mod tests {
         assert_eq!(capped(&text), text, "a `<` before a space is no tag");
     }
 }
+
+/// The paragraph that ends a remote `Page` or `Article` as we store it: the link it
+/// shares (or its original). [`shared_link`] reads it back for the preview card.
+pub fn link_paragraph(link: &str) -> String {
+    maud::html! { p { a href=(link) rel="nofollow noopener noreferrer" target="_blank" { (link) } } }.into_string()
+}
+
+/// The link of the [`link_paragraph`] that ends `content`, if it ends with one.
+pub fn shared_link(content: &str) -> Option<String> {
+    let start = content.rfind("<p><a href=\"")? + "<p><a href=\"".len();
+    let rest = &content[start..];
+    let escaped = &rest[..rest.find('"')?];
+    let link = escaped.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    (content.ends_with("</a></p>") && link_paragraph(&link) == content[start - "<p><a href=\"".len()..]).then_some(link)
+}
+
+#[cfg(test)]
+mod link_tests {
+    #[test]
+    fn the_shared_link_is_read_back_as_written() {
+        let link = "https://worksheets.example/a?b=1&c=\"2\"";
+        let content = format!("<p><strong>Title</strong></p><p>Body <a href=\"https://x.example\">x</a></p>{}", super::link_paragraph(link));
+        assert_eq!(super::shared_link(&content).as_deref(), Some(link));
+        assert_eq!(super::shared_link("<p>Body <a href=\"https://x.example\">x</a></p>"), None, "a link in the text is not the shared one");
+    }
+}

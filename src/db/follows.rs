@@ -19,6 +19,28 @@ pub struct Follow {
     pub created_at: DateTime<Utc>,
 }
 
+#[derive(QueryableByName)]
+struct FollowRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    account_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    target_account_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    uri: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    accepted: bool,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    created_at: DateTime<Utc>,
+}
+
+impl From<FollowRow> for Follow {
+    fn from(r: FollowRow) -> Follow {
+        Follow { id: r.id, account_id: AccountId(r.account_id), target_account_id: AccountId(r.target_account_id), uri: r.uri, accepted: r.accepted, created_at: r.created_at }
+    }
+}
+
 impl Follow {
     /// Records a follow (or follow request); an existing one keeps its row but takes
     /// the new activity id, since servers re-send Follow with fresh ids.
@@ -61,7 +83,39 @@ impl Follow {
 
     /// Marks a follow accepted; 0 when it already was (or is gone).
     pub async fn accept(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<usize> {
-        diesel::update(follows::table.find(id).filter(follows::accepted.eq(false))).set(follows::accepted.eq(true)).execute(conn).await
+        diesel::update(follows::table.find(id).filter(follows::accepted.eq(false)))
+            .set((follows::accepted.eq(true), follows::resend_at.eq(None::<DateTime<Utc>>)))
+            .execute(conn)
+            .await
+    }
+
+    /// Our Follow `id` is sent again at `at` unless answered by then; counting restarts.
+    pub async fn schedule_resend(conn: &mut AsyncPgConnection, id: i64, at: DateTime<Utc>) -> QueryResult<usize> {
+        diesel::update(follows::table.find(id).filter(follows::accepted.eq(false)))
+            .set((follows::resend_count.eq(0), follows::resend_at.eq(Some(at))))
+            .execute(conn)
+            .await
+    }
+
+    /// Takes up to `limit` unanswered follows due to be sent again, counting this
+    /// sending and setting the next (none after `delays` runs out). Rows another
+    /// process is taking are skipped, so each is sent once however many run.
+    pub async fn take_resends(conn: &mut AsyncPgConnection, limit: i64, delays_secs: &[i64]) -> QueryResult<Vec<Follow>> {
+        use diesel::sql_types::{Array, BigInt};
+        diesel::sql_query(
+            "UPDATE follows SET resend_count = resend_count + 1,
+                    resend_at = CASE WHEN resend_count + 1 < cardinality($2::bigint[])
+                                     THEN now() + make_interval(secs => ($2::bigint[])[resend_count + 2])
+                                END
+             WHERE id IN (SELECT id FROM follows WHERE resend_at <= now() AND NOT accepted
+                          ORDER BY resend_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+             RETURNING id, account_id, target_account_id, uri, accepted, created_at",
+        )
+        .bind::<BigInt, _>(limit)
+        .bind::<Array<BigInt>, _>(delays_secs)
+        .load::<FollowRow>(conn)
+        .await
+        .map(|rows| rows.into_iter().map(Follow::from).collect())
     }
 
     pub async fn delete(conn: &mut AsyncPgConnection, follower: AccountId, target: AccountId) -> QueryResult<Option<Follow>> {

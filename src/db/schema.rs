@@ -134,6 +134,8 @@ diesel::table! {
         accepted -> Bool,
         created_at -> Timestamptz,
         notify -> Bool,
+        resend_count -> Int2,
+        resend_at -> Nullable<Timestamptz>,
     }
 }
 

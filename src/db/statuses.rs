@@ -164,21 +164,23 @@ impl Status {
             .get_result(conn)
             .await
             .optional()?;
-        match inserted {
-            Some(s) => Ok(s),
-            None => match &form.uri {
-                Some(uri) => statuses::table.filter(statuses::uri.eq(uri)).select(Status::as_select()).first(conn).await,
-                None => {
-                    // A reblog that already exists (one per account and status).
-                    statuses::table
-                        .filter(statuses::account_id.eq(form.account_id))
-                        .filter(statuses::reblog_of_id.eq(form.reblog_of_id))
-                        .select(Status::as_select())
-                        .first(conn)
-                        .await
-                }
-            },
+        if let Some(s) = inserted {
+            return Ok(s);
         }
+        if let Some(uri) = &form.uri {
+            if let Some(s) = statuses::table.filter(statuses::uri.eq(uri)).select(Status::as_select()).first(conn).await.optional()? {
+                return Ok(s);
+            }
+        }
+        // A reblog that already exists (one per account and status), made by another
+        // activity: a second Announce of the same post by the same actor, with a new id.
+        statuses::table
+            .filter(statuses::account_id.eq(form.account_id))
+            .filter(statuses::reblog_of_id.eq(form.reblog_of_id))
+            .filter(statuses::reblog_of_id.is_not_null())
+            .select(Status::as_select())
+            .first(conn)
+            .await
     }
 
     /// Stores remote posts, each with its mentions and hashtags, in one statement

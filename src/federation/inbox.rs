@@ -15,7 +15,7 @@ use crate::{
         limits,
         message_signatures::{self, RequestParts},
         protocol::activity::IncomingActivity,
-        signatures,
+        refusals, signatures,
     },
     services,
 };
@@ -69,16 +69,71 @@ fn is_signed(req: &HttpRequest) -> bool {
     ["signature", "signature-input", "authorization"].iter().any(|h| req.headers().contains_key(*h))
 }
 
+/// What the inbox learnt of a request before it answered, for the refusal log.
+#[derive(Default)]
+struct Seen {
+    host: String,
+    activity_id: Option<String>,
+    actor: Option<String>,
+    kind: Option<String>,
+}
+
+/// Every answer but a 2xx is logged with its reason (federation/refusals.rs); the
+/// sender only learns it from the body, which nobody reads.
 async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse> {
+    let mut seen = Seen::default();
+    let result = receive_signed(ctx, req, body, &mut seen).await.map_err(|e| {
+        if e.kind == ErrorKind::RemoteFailed {
+            // A third server failing is not the sender's fault, and a 5xx would hold up
+            // everything that sender queued after this (Lemmy delivers in order).
+            Error::new(ErrorKind::Unprocessable, e.message.clone()).with_cause(e)
+        } else {
+            e
+        }
+    });
+    // A 429 is logged where it is decided (limits::too_many_requests).
+    let refused = match &result {
+        Ok(r) if r.status().is_success() || r.status().as_u16() == 429 => None,
+        Ok(r) => Some((r.status().as_u16(), "the request is not signed".to_string())),
+        Err(e) => Some((e.kind.status().as_u16(), e.message.clone())),
+    };
+    let Some((status, reason)) = refused else { return result };
+    if seen.activity_id.is_none() {
+        // Refused before the activity was read: what it says of itself, unverified.
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            seen.activity_id = value.get("id").and_then(|v| v.as_str()).map(str::to_string);
+            seen.actor = value.get("actor").and_then(crate::federation::protocol::helpers::id_of);
+            seen.kind = value.get("type").and_then(|v| v.as_str()).map(str::to_string);
+        }
+    }
+    if seen.host.is_empty() {
+        seen.host = seen.actor.as_deref().map(limits::signer_host).filter(|h| !h.is_empty()).unwrap_or_else(|| "unknown".to_string());
+    }
+    refusals::log(refusals::Refusal {
+        host: &seen.host,
+        status,
+        reason: &reason,
+        activity_id: seen.activity_id.as_deref(),
+        actor: seen.actor.as_deref(),
+        kind: seen.kind.as_deref(),
+    });
+    result
+}
+
+async fn receive_signed(ctx: &AppContext, req: &HttpRequest, body: &[u8], seen: &mut Seen) -> Result<HttpResponse> {
     if !is_signed(req) {
         return Ok(unsigned());
     }
     let signature = check_headers(ctx, req, Some(body))?;
     let sender_host = limits::signer_host(&signature.key_id);
+    seen.host = sender_host.clone();
     if let Some(wait) = ctx.inbox_rate.wait_time(&sender_host) {
         return Ok(limits::too_many_requests(&sender_host, wait));
     }
     let activity = limits::parse_activity(body)?;
+    seen.activity_id = Some(activity.id.clone());
+    seen.kind = Some(activity.kind.clone());
+    seen.actor = activity.actor.clone();
     let actor_id = activity.actor.clone().ok_or_else(|| Error::bad_request("the activity names no actor"))?;
     if ctx.blocks.is_blocked_url(&ctx.pool, &actor_id).await || ctx.blocks.is_blocked_url(&ctx.pool, &signature.key_id).await {
         return Err(Error::new(ErrorKind::Forbidden, "this server does not federate with yours"));
@@ -93,7 +148,7 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
     };
     if signer.owner != actor_id {
         if activity.kind == "Create" {
-            return forwarded_create(ctx, activity, &actor_id).await;
+            return run_or_retry(ctx, Job::Forwarded { activity, actor_id }).await;
         }
         return Err(unauthorized(format!("the request is signed by {}, not by the activity's actor {actor_id}", signer.owner)));
     }
@@ -109,15 +164,83 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
         }
     };
     tracing::debug!(kind = %activity.kind, id = %activity.id, actor = %actor_id, "activity received");
-    activities::receive(ctx, &actor, activity).await?;
-    Ok(HttpResponse::Accepted().finish())
+    run_or_retry(ctx, Job::Direct { actor: Box::new(actor), activity }).await
+}
+
+/// A verified activity, as it is handled now or, when another server it needs
+/// failed, later.
+#[derive(Clone)]
+enum Job {
+    Direct { actor: Box<Account>, activity: IncomingActivity },
+    /// A Create relayed by someone else than its actor.
+    Forwarded { activity: IncomingActivity, actor_id: String },
+}
+
+impl Job {
+    async fn run(&self, ctx: &AppContext) -> Result<()> {
+        match self {
+            Job::Direct { actor, activity } => activities::receive(ctx, actor, activity.clone()).await,
+            Job::Forwarded { activity, actor_id } => forwarded_create(ctx, activity.clone(), actor_id).await,
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Job::Direct { activity, .. } | Job::Forwarded { activity, .. } => &activity.id,
+        }
+    }
+}
+
+/// When handling the activity needs another server (an announced post, the author
+/// of a relayed comment) and that server fails, the sender is answered 202 and the
+/// activity is handled again in the background: after 2 s, 30 s and 5 min.
+const RETRY_DELAYS: [std::time::Duration; 3] =
+    [std::time::Duration::from_secs(2), std::time::Duration::from_secs(30), std::time::Duration::from_secs(300)];
+/// Activities waiting for a retry at once, in this process. Past this, one that
+/// needs a retry is dropped (and logged): memory stays bounded whatever others send.
+const MAX_RETRYING: usize = 1_000;
+static RETRYING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+async fn run_or_retry(ctx: &AppContext, job: Job) -> Result<HttpResponse> {
+    match job.run(ctx).await {
+        Ok(()) => Ok(HttpResponse::Accepted().finish()),
+        Err(e) if e.kind == ErrorKind::RemoteFailed => {
+            use std::sync::atomic::Ordering;
+            if RETRYING.fetch_add(1, Ordering::Relaxed) >= MAX_RETRYING {
+                RETRYING.fetch_sub(1, Ordering::Relaxed);
+                tracing::warn!(id = %job.id(), error = %e, "activity dropped: too many waiting for another server already");
+                return Ok(HttpResponse::Accepted().finish());
+            }
+            tracing::info!(id = %job.id(), error = %e, "another server failed; the activity is handled again later");
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                for (attempt, delay) in RETRY_DELAYS.iter().enumerate() {
+                    tokio::time::sleep(*delay).await;
+                    match job.run(&ctx).await {
+                        Ok(()) => {
+                            tracing::info!(id = %job.id(), attempt = attempt + 1, "activity handled on retry");
+                            break;
+                        }
+                        Err(e) if e.kind == ErrorKind::RemoteFailed && attempt + 1 < RETRY_DELAYS.len() => continue,
+                        Err(e) => {
+                            tracing::info!(id = %job.id(), error = %e, "activity given up after retries");
+                            break;
+                        }
+                    }
+                }
+                RETRYING.fetch_sub(1, Ordering::Relaxed);
+            });
+            Ok(HttpResponse::Accepted().finish())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// A Create relayed by someone other than its actor (Mastodon forwards a reply to
 /// the followers of the post it answers). The copy that came with it proves nothing,
 /// so, as GoToSocial does, the object is fetched from its origin and stored only if
 /// its origin attributes it to the activity's actor.
-async fn forwarded_create(ctx: &AppContext, activity: IncomingActivity, actor_id: &str) -> Result<HttpResponse> {
+async fn forwarded_create(ctx: &AppContext, activity: IncomingActivity, actor_id: &str) -> Result<()> {
     use crate::federation::{objects::note::same_host, protocol::helpers::id_of};
     let forbidden = |m: String| Error::new(ErrorKind::Forbidden, m);
     let object_id = id_of(&activity.object).ok_or_else(|| Error::bad_request("the forwarded Create has no object id"))?;
@@ -127,9 +250,10 @@ async fn forwarded_create(ctx: &AppContext, activity: IncomingActivity, actor_id
     if !same_host(&object_id, actor_id) {
         return Err(forbidden(format!("the forwarded object {object_id} is not on its actor's host")));
     }
-    let object = fetch::fetch_object(ctx, &object_id)
-        .await
-        .map_err(|e| forbidden(format!("the forwarded object could not be fetched from its origin: {}", e.message)))?;
+    let object = fetch::fetch_object(ctx, &object_id).await.map_err(|e| match e.kind {
+        ErrorKind::RemoteFailed => e,
+        _ => forbidden(format!("the forwarded object could not be fetched from its origin: {}", e.message)),
+    })?;
     let author = object.get("attributedTo").and_then(|a| match a {
         serde_json::Value::Array(items) => items.iter().find_map(id_of),
         other => id_of(other),
@@ -141,8 +265,7 @@ async fn forwarded_create(ctx: &AppContext, activity: IncomingActivity, actor_id
     // Our own id for it: the forwarder's could name (and so pre-empt) another activity.
     let relayed = IncomingActivity { id: format!("{object_id}#forwarded-create"), object, ..activity };
     tracing::debug!(object = %object_id, actor = %actor_id, "forwarded Create fetched from its origin");
-    activities::receive(ctx, &actor, relayed).await?;
-    Ok(HttpResponse::Accepted().finish())
+    activities::receive(ctx, &actor, relayed).await
 }
 
 fn header(req: &HttpRequest, name: &str) -> Option<String> {

@@ -67,6 +67,9 @@ async fn follow_as(ctx: &AppContext, follower: &Account, target: &Account, uri: 
             let mut n = 0;
             if !target.is_local() {
                 n += activities::queue(conn, ctx, follower, &follow_activity::build_follow(ctx, follower, target, &follow), personal_inbox_of(target)).await?;
+                if !follow.accepted {
+                    Follow::schedule_resend(conn, follow.id, chrono::Utc::now() + chrono::Duration::seconds(RESEND_DELAYS_SECS[0])).await?;
+                }
             }
             if !follower.is_local() && follow.accepted {
                 // Also to a repeated Follow: Mastodon re-sends Follow with fresh ids.
@@ -85,6 +88,35 @@ async fn follow_as(ctx: &AppContext, follower: &Account, target: &Account, uri: 
     }
     ctx.dispatch(outcome);
     Ok(follow)
+}
+
+/// When a Follow we sent is still unanswered, it is sent again after these delays
+/// (then no more): a server may drop the first activity from an instance it has just
+/// met (Lemmy), or have been down.
+pub const RESEND_DELAYS_SECS: [i64; 4] = [60, 10 * 60, 60 * 60, 6 * 60 * 60];
+
+/// Sends again the unanswered Follows that are due (same activity id, so a server
+/// that did get the first takes it once); how many. Called by the resend task
+/// (federation/follow_resend.rs) of every `serve` process; each Follow is taken by one.
+pub async fn resend_unanswered(ctx: &AppContext) -> Result<usize> {
+    let mut conn = ctx.pool.get().await?;
+    let (sent, outcome) = conn
+        .transaction::<_, Error, _>(async |conn| {
+            let due = Follow::take_resends(conn, 100, &RESEND_DELAYS_SECS).await?;
+            let mut n = 0;
+            for follow in &due {
+                let (Some(follower), Some(target)) = (Account::find(conn, follow.account_id).await?, Account::find(conn, follow.target_account_id).await?) else { continue };
+                if !follower.is_local() || target.is_local() {
+                    continue;
+                }
+                n += activities::queue(conn, ctx, &follower, &follow_activity::build_follow(ctx, &follower, &target, follow), personal_inbox_of(&target)).await?;
+                tracing::info!(follower = %follower.username, target = %target.uri.as_deref().unwrap_or_default(), "unanswered Follow sent again");
+            }
+            Ok((due.len(), Outcome::none().delivering(n)))
+        })
+        .await?;
+    ctx.dispatch(outcome);
+    Ok(sent)
 }
 
 /// Stops following (or withdraws a request): a teacher here, or a remote follower's

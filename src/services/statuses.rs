@@ -300,6 +300,37 @@ pub async fn delete_received(ctx: &AppContext, author: &Account, status: &Status
     Ok(())
 }
 
+/// How far up a thread a group's removal looks for the post the group relayed.
+const MAX_THREAD_WALK: usize = 32;
+
+/// A group's moderator removes `status` (FEP-1b12: the group relays the removal).
+/// Only posts in that group: the post, or the top of its thread, is one the group
+/// boosted here.
+pub async fn remove_in_group(ctx: &AppContext, group: &Account, status: &Status) -> Result<()> {
+    let mut conn = ctx.pool.get().await?;
+    let mut current = Some(status.clone());
+    let mut in_group = false;
+    for _ in 0..MAX_THREAD_WALK {
+        let Some(s) = current.take() else { break };
+        if Status::find_reblog(&mut conn, group.id, s.id).await?.is_some() {
+            in_group = true;
+            break;
+        }
+        current = match s.in_reply_to_id {
+            Some(parent) => Status::find(&mut conn, parent).await?,
+            None => None,
+        };
+    }
+    if !in_group {
+        return Err(Error::new(ErrorKind::Forbidden, "a group can only remove posts made in it"));
+    }
+    if Status::delete_row(&mut conn, status.id).await? > 0 {
+        tracing::info!(status = %status.id, group = %group.uri.as_deref().unwrap_or_default(), "post removed by a group's moderator");
+        ctx.dispatch(Outcome::of(Event::PostDeleted { status: status.id, author: status.account_id }));
+    }
+    Ok(())
+}
+
 pub async fn favourite(ctx: &AppContext, account: &Account, id: StatusId) -> Result<Status> {
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, account, id).await?;

@@ -16,12 +16,18 @@ pub struct FedifyPeer {
 
 impl FedifyPeer {
     pub async fn start(user: &str, first_knock: &str) -> FedifyPeer {
+        FedifyPeer::start_as(user, first_knock, "Person").await
+    }
+
+    /// A peer whose actor is of `actor_type` ("Person" or "Group").
+    pub async fn start_as(user: &str, first_knock: &str, actor_type: &str) -> FedifyPeer {
         let port = super::free_port();
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/fedify");
         let child = Command::new(format!("{dir}/run.sh"))
             .env("PORT", port.to_string())
             .env("PEER_USER", user)
             .env("FIRST_KNOCK", first_knock)
+            .env("PEER_ACTOR_TYPE", actor_type)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

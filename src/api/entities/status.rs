@@ -46,10 +46,38 @@ pub fn status(v: &StatusView, urls: &Urls) -> Value {
             "acct": match &m.domain { Some(d) => format!("{}@{d}", m.username), None => m.username.clone() },
         })).collect::<Vec<_>>(),
         "tags": v.tags.iter().map(|t| json!({ "name": t, "url": urls.tag(t) })).collect::<Vec<_>>(),
-        "card": null,
+        "card": card(s),
         "poll": null,
         "application": null,
         "language": s.language,
         "text": s.text,
+    })
+}
+
+/// A preview card for a remote `Page` or `Article` (a Lemmy or Mbin link post): its
+/// title and the link it shares, which objects/note.rs put last in its content. No
+/// page is fetched for it, so there is no description or image.
+fn card(s: &crate::db::statuses::Status) -> Value {
+    let (Some(title), false) = (&s.title, s.local) else { return Value::Null };
+    if !matches!(s.object_type.as_str(), "Page" | "Article") {
+        return Value::Null;
+    }
+    let Some(link) = crate::content::shared_link(&s.content) else { return Value::Null };
+    let provider = url::Url::parse(&link).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    json!({
+        "url": link,
+        "title": title,
+        "description": "",
+        "type": "link",
+        "author_name": "",
+        "author_url": "",
+        "provider_name": provider,
+        "provider_url": "",
+        "html": "",
+        "width": 0,
+        "height": 0,
+        "image": null,
+        "embed_url": "",
+        "blurhash": null,
     })
 }

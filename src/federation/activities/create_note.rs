@@ -80,19 +80,36 @@ pub fn wrap(
     Ok(activity)
 }
 
-/// Whether an incoming post concerns someone here: its author is followed from
-/// here, it mentions or addresses a local account, or it replies to a post we have.
-async fn matters_here(conn: &mut AsyncPgConnection, ctx: &AppContext, author: &Account, note: &Value, in_reply_to: Option<&str>) -> Result<bool> {
-    let followed = match ctx.followed.get(author.id) {
+/// Whether someone here follows `account` (remembered, as every post asks).
+async fn followed_here(conn: &mut AsyncPgConnection, ctx: &AppContext, account: &Account) -> Result<bool> {
+    Ok(match ctx.followed.get(account.id) {
         Some(f) => f,
         None => {
-            let f = Follow::has_local_follower(conn, author.id).await?;
-            ctx.followed.insert(author.id, f);
+            let f = Follow::has_local_follower(conn, account.id).await?;
+            ctx.followed.insert(account.id, f);
             f
         }
-    };
-    if followed {
+    })
+}
+
+/// Whether an incoming post concerns someone here: its author (or the group that
+/// relays it) is followed from here, it mentions or addresses a local account, or it
+/// replies to a post we have.
+async fn matters_here(
+    conn: &mut AsyncPgConnection,
+    ctx: &AppContext,
+    author: &Account,
+    group: Option<&Account>,
+    note: &Value,
+    in_reply_to: Option<&str>,
+) -> Result<bool> {
+    if followed_here(conn, ctx, author).await? {
         return Ok(true);
+    }
+    if let Some(group) = group {
+        if followed_here(conn, ctx, group).await? {
+            return Ok(true);
+        }
     }
     let mut named: Vec<String> = Vec::new();
     for field in ["to", "cc"] {
@@ -247,6 +264,13 @@ async fn mentioned_accounts(conn: &mut AsyncPgConnection, ctx: &AppContext, href
 }
 
 pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Create) -> Result<()> {
+    receive_via(ctx, actor, activity, None).await.map(|_| ())
+}
+
+/// A Create from `actor`, relayed by `group` when a group announced it (FEP-1b12):
+/// a post in a followed group matters here though nobody follows its author. The
+/// stored post's id, when there is one.
+pub async fn receive_via(ctx: &AppContext, actor: &Account, activity: protocol::Create, group: Option<&Account>) -> Result<Option<StatusId>> {
     let actor_id = actor.uri.as_deref().unwrap_or_default();
     let mut object = activity.object.clone();
     if let Value::String(id) = &object {
@@ -259,7 +283,7 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Crea
     let kind = object.get("type").and_then(Value::as_str).unwrap_or_default();
     if !STORED_TYPES.contains(&kind) {
         tracing::info!(kind, id = %activity.id, "Create of an object kind we do not store ignored");
-        return Ok(());
+        return Ok(None);
     }
     let object_id = id_of(&object).unwrap_or_default();
     if !same_host(&object_id, actor_id) || !same_host(&activity.id, actor_id) {
@@ -267,9 +291,9 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Crea
     }
     let in_reply_to = object.get("inReplyTo").and_then(id_of);
     let mut conn = ctx.pool.get().await?;
-    if !matters_here(&mut conn, ctx, actor, &object, in_reply_to.as_deref()).await? {
+    if !matters_here(&mut conn, ctx, actor, group, &object, in_reply_to.as_deref()).await? {
         tracing::debug!(id = %object_id, "post that concerns nobody here dropped");
-        return Ok(());
+        return Ok(None);
     }
     // Validate (and sanitise) before fetching anything.
     let mut post = incoming_note(&object, actor, None, &ctx.urls)?;
@@ -284,10 +308,11 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Crea
     let mentioned = mentioned_accounts(&mut conn, ctx, &post.mentions).await?;
     drop(conn);
     let received = ReceivedPost { activity_uri: Some(activity.id.clone()), form: post.form, mentions: mentioned, tags: post.hashtags, media: post.media };
-    if !services::statuses::receive_post(ctx, received).await?.is_new() {
+    let stored = services::statuses::receive_post(ctx, received).await?;
+    if !stored.is_new() {
         tracing::debug!(id = %activity.id, "activity or post already processed");
-        return Ok(());
+        return Ok(stored.id());
     }
-    tracing::info!(id = %object_id, author = %actor_id, "post stored");
-    Ok(())
+    tracing::info!(id = %object_id, author = %actor_id, group = %group.and_then(|g| g.uri.as_deref()).unwrap_or_default(), "post stored");
+    Ok(stored.id())
 }

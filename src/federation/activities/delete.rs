@@ -38,3 +38,22 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Dele
     };
     services::statuses::delete_received(ctx, actor, &status).await
 }
+
+/// A `Delete` relayed by `group` whose actor is not the post's author: a moderator
+/// removing a post or comment (Lemmy sends it so, with the reason in `summary`).
+/// Believed only for posts in that group, as the group relayed them; the author's
+/// own Delete goes through `receive`.
+pub async fn receive_in_group(ctx: &AppContext, actor: &Account, group: &Account, activity: protocol::Delete) -> Result<()> {
+    let status = {
+        let mut conn = ctx.pool.get().await?;
+        Status::find_by_uri(&mut conn, &activity.object).await?
+    };
+    let Some(status) = status else {
+        tracing::debug!(id = %activity.object, "removal of something we do not have ignored");
+        return Ok(());
+    };
+    if status.account_id == actor.id {
+        return services::statuses::delete_received(ctx, actor, &status).await;
+    }
+    services::statuses::remove_in_group(ctx, group, &status).await
+}

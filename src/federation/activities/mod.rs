@@ -33,7 +33,15 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
         tracing::info!(kind = %activity.kind, actor = %actor.uri.as_deref().unwrap_or_default(), "activity refused: the actor is suspended here");
         return Err(crate::error::Error::new(crate::error::ErrorKind::Forbidden, "your account is suspended on this server"));
     }
-    match Activity::from_incoming(activity)? {
+    dispatch(ctx, actor, Activity::from_incoming(activity)?).await
+}
+
+/// Hands a typed activity from `actor` to its handler.
+pub async fn dispatch(ctx: &AppContext, actor: &Account, activity: Activity) -> Result<()> {
+    if actor.suspended_at.is_some() {
+        return Err(crate::error::Error::new(crate::error::ErrorKind::Forbidden, "your account is suspended on this server"));
+    }
+    match activity {
         Activity::Follow(a) => follow::receive_follow(ctx, actor, a).await,
         Activity::Accept(a) => follow::receive_accept(ctx, actor, a).await,
         Activity::Reject(a) => follow::receive_reject(ctx, actor, a).await,

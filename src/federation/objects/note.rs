@@ -164,10 +164,14 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
     };
     let mut content = content::sanitize_remote_html(&html);
     let title = note.name.clone().filter(|n| !n.trim().is_empty()).map(|n| n.chars().take(500).collect::<String>());
-    // Articles and pages are shown as their title and a link to the original.
+    // The link a Lemmy or Mbin post shares: Lemmy sends it only as a `Link`
+    // attachment (`url` null), Mbin as both.
+    let shared_link = shared_link(&note.attachment);
+    // Articles and pages are shown as their title and a link: the one they share,
+    // else the original.
     if note.kind != "Note" {
-        let link = note.url.clone().unwrap_or_else(|| note.id.clone());
-        let escaped = maud::html! { p { a href=(link) rel="nofollow noopener noreferrer" target="_blank" { (link) } } }.into_string();
+        let link = shared_link.clone().or_else(|| note.url.clone()).unwrap_or_else(|| note.id.clone());
+        let escaped = content::link_paragraph(&link);
         if let Some(t) = &title {
             content = format!("{}{content}{escaped}", maud::html! { p { strong { (t) } } }.into_string());
         } else {
@@ -199,7 +203,9 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
         m
     }).collect();
     let visibility = visibility_of(&note.to, &note.cc, author.followers_url.as_deref());
-    let url = note.url.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    // `url` is where the post itself is read; a shared link is not that (Mbin puts
+    // it in both), the post's id then is.
+    let url = note.url.filter(|u| (u.starts_with("https://") || u.starts_with("http://")) && Some(u) != shared_link.as_ref());
     let _ = urls;
     Ok(IncomingPost {
         form: StatusInsertForm {
@@ -227,6 +233,16 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
         hashtags,
         media,
     })
+}
+
+/// The first `Link` attachment's `href`, if it is an http(s) URL of sane length.
+fn shared_link(attachments: &[Value]) -> Option<String> {
+    attachments
+        .iter()
+        .filter(|a| a.get("type").and_then(Value::as_str) == Some("Link"))
+        .find_map(|a| a.get("href").and_then(Value::as_str))
+        .filter(|h| (h.starts_with("https://") || h.starts_with("http://")) && h.len() <= 2048 && url::Url::parse(h).is_ok())
+        .map(str::to_string)
 }
 
 /// Attachments we keep of a remote post (Mastodon sends at most four).

@@ -71,11 +71,14 @@ pub struct Like {
     pub object: String,
 }
 
-/// `Announce`: `object` is the boosted post; `to`/`cc` give its visibility.
+/// `Announce`: `object` is the boosted post, or (from a group, FEP-1b12) the
+/// activity it relays, by id or embedded; `to`/`cc` give its visibility.
 #[derive(Debug, Clone)]
 pub struct Announce {
     pub id: String,
     pub object: String,
+    /// `object` as it came: an id, or the embedded post or activity.
+    pub embedded: Value,
     pub to: Vec<String>,
     pub cc: Vec<String>,
 }
@@ -151,7 +154,7 @@ impl Activity {
             }
             "Delete" => Activity::Delete(Delete { object: object_id()?, id }),
             "Like" => Activity::Like(Like { object: object_id()?, id }),
-            "Announce" => Activity::Announce(Announce { object: object_id()?, id, to, cc }),
+            "Announce" => Activity::Announce(Announce { object: object_id()?, id, to, cc, embedded: object }),
             "Block" => Activity::Block(Block { object: object_id()?, id }),
             "Flag" => {
                 let objects = super::helpers::ids_of(&object);

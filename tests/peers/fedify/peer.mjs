@@ -22,6 +22,9 @@
 //   PREFER_SHARED_INBOX  "1" to deliver to recipients' shared inboxes
 //   SIGNED_FETCH         "0" to fetch remote objects without signing the GET
 //                        (default: signed, like "authorized fetch" clients)
+//   PEER_ACTOR_TYPE      "Person" (default) or "Group": a Group relays
+//                        activities to its followers wrapped in Announce
+//                        (FEP-1b12) through /_control/relay
 //   FEDIFY_LOG_LEVEL     level for Fedify's own log output on stderr
 //                        (debug|info|warning|error; default "warning")
 
@@ -44,6 +47,7 @@ import {
   Endpoints,
   Flag,
   Follow,
+  Group,
   isActor,
   Like,
   Mention,
@@ -75,6 +79,11 @@ if (!["rfc9421", "draft-cavage-http-signatures-12"].includes(FIRST_KNOCK)) {
   console.error(
     `peer: FIRST_KNOCK must be "rfc9421" or "draft-cavage-http-signatures-12", got ${JSON.stringify(FIRST_KNOCK)}`,
   );
+  process.exit(2);
+}
+const ACTOR_TYPE = process.env.PEER_ACTOR_TYPE || "Person";
+if (!["Person", "Group"].includes(ACTOR_TYPE)) {
+  console.error(`peer: PEER_ACTOR_TYPE must be "Person" or "Group", got ${JSON.stringify(ACTOR_TYPE)}`);
   process.exit(2);
 }
 const truthy = (v) => ["1", "true", "yes", "on"].includes(String(v ?? "").toLowerCase());
@@ -198,7 +207,8 @@ federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
     if (identifier !== USER) return null;
     const keys = await ctx.getActorKeyPairs(identifier);
-    return new Person({
+    const ActorClass = ACTOR_TYPE === "Group" ? Group : Person;
+    return new ActorClass({
       id: ctx.getActorUri(identifier),
       preferredUsername: identifier,
       name: DISPLAY_NAME,
@@ -733,7 +743,7 @@ async function controlPost(body) {
   const entry = { note, create, extras: extras.filter((a) => a.id.href !== actorUri().href), visibility, deleted: false };
   state.notes.set(uuid, entry);
   state.outbox.push(create);
-  const errors = await deliver(ctx, create, { followers: true, recipients: entry.extras });
+  const errors = body.deliver === false ? [] : await deliver(ctx, create, { followers: true, recipients: entry.extras });
   log(`control post ${noteId.href} (${visibility})${errors.length ? " (delivery failed)" : ""}`);
   return [errors.length ? 502 : 200, { id: noteId.href, activity: create.id.href, errors }];
 }
@@ -817,6 +827,35 @@ async function controlFlag(body) {
   const errors = await deliver(ctx, flag, { recipients: [actor] });
   log(`control flag ${actor.id.href} -> ${flag.id.href}${errors.length ? " (delivery failed)" : ""}`);
   return [errors.length ? 502 : 200, { id: flag.id.href, errors }];
+}
+
+// A Group relays an activity to its followers wrapped in an Announce (FEP-1b12),
+// as Lemmy does: one of its own Creates (by note id) or an activity it received
+// (by activity id), embedded.
+async function controlRelay(body) {
+  const id = requireString(body, "activity");
+  const ctx = newContext();
+  let inner = null;
+  for (const entry of state.notes.values()) {
+    if (entry.create.id.href === id || entry.note.id.href === id) inner = entry.create;
+  }
+  if (inner == null) {
+    const received = state.received.find((e) => e.id === id && e.raw != null);
+    if (received == null) throw new HttpError(404, `no activity ${id} to relay`);
+    inner = await Activity.fromJsonLd(received.raw, { documentLoader: await loaderFor(ctx), contextLoader: ctx.contextLoader });
+  }
+  const announce = new Announce({
+    id: ctx.getObjectUri(Announce, { identifier: USER, id: randomUUID() }),
+    actor: actorUri(),
+    object: inner,
+    to: PUBLIC_COLLECTION,
+    ccs: [followersUri()],
+    published: Temporal.Now.instant(),
+  });
+  state.activities.set(announce.id.href, { activity: announce, recipients: [], followers: true });
+  const errors = await deliver(ctx, announce, { followers: true });
+  log(`control relay ${id} -> ${announce.id.href}${errors.length ? " (delivery failed)" : ""}`);
+  return [errors.length ? 502 : 200, { id: announce.id.href, errors }];
 }
 
 async function controlAnnounce(body) {
@@ -948,6 +987,7 @@ const controlRoutes = {
   "POST /_control/delete": controlDelete,
   "POST /_control/like": controlLike,
   "POST /_control/announce": controlAnnounce,
+  "POST /_control/relay": controlRelay,
   "POST /_control/flag": controlFlag,
   "POST /_control/undo": controlUndo,
   "POST /_control/accept": (body) => controlAnswerFollow(body, true),
