@@ -36,6 +36,9 @@ enum Command {
     /// Manage local accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Subject groups hosted here, which people on any server join by following.
+    #[command(subcommand)]
+    Group(GroupCommand),
     /// Start or stop the managed PostgreSQL (used when DATABASE_URL is not set).
     #[command(subcommand)]
     Db(DbCommand),
@@ -120,6 +123,20 @@ enum QueueCommand {
     Retry {
         /// The host as in the inbox URL, with :port when not the default (mastodon.example, 127.0.0.1:8080).
         host: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum GroupCommand {
+    /// Create a group (`@NAME@this.host`): members' posts that mention it are boosted to all members.
+    Add {
+        /// Letters a-z, digits and underscores, at most 30.
+        name: String,
+        #[arg(long, value_name = "TEXT")]
+        display_name: Option<String>,
+        /// Joining needs approval (follow requests are kept).
+        #[arg(long)]
+        closed: bool,
     },
 }
 
@@ -228,6 +245,19 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     println!("Password: {password}");
                     println!("Keep it safe: it is shown only this once.");
                 }
+                Ok(())
+            })
+            .await
+        }
+        Command::Group(GroupCommand::Add { name, display_name, closed }) => {
+            let domain = settings.domain.clone();
+            with_database(&settings, |pool| async move {
+                let group = staffroom::services::groups::create(&pool, &name, display_name, closed).await?;
+                let handle = match &domain {
+                    Some(d) => format!("@{}@{d}", group.username),
+                    None => format!("@{}", group.username),
+                };
+                println!("Created the {} group {handle}.", if closed { "closed" } else { "open" });
                 Ok(())
             })
             .await

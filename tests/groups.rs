@@ -387,3 +387,42 @@ async fn every_inbox_refusal_is_logged_with_its_reason() {
     assert!(first["reason"].as_str().unwrap().contains("own host"), "the reason is given: {first}");
     assert!(lines.iter().all(|v| v["activity_id"] != json!(format!("{}#reacts/1", mallory.id()))), "nothing logged of what was accepted");
 }
+
+/// A subject group hosted here: a teacher on another instance and one here join it
+/// by following; a member's post that mentions it, from either server, is boosted
+/// by the group to all its members.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_hosted_here_relays_its_members_posts_to_all_members() {
+    let (a, b) = tokio::join!(TestApp::spawn(), TestApp::spawn());
+    let group = staffroom::services::groups::create(&a.pool, "year5maths", Some("Year 5 maths team".into()), false).await.unwrap();
+    let carol = a.create_user("carol").await.account;
+    let bob = b.create_user("bob").await.account;
+    let (carol_token, bob_token) = (api::token(&a, "carol").await, api::token(&b, "bob").await);
+
+    // bob finds the group by its handle, sees a group, and joins; carol joins here.
+    let group_on_b = fetch::webfinger(&b.ctx, "year5maths", &a.domain).await.unwrap();
+    assert_eq!(group_on_b.actor_type, "Group");
+    follows::follow(&b.ctx, &bob, &group_on_b).await.unwrap();
+    follows::follow(&a.ctx, &carol, &group).await.unwrap();
+    eventually(WAIT, "the open group accepted bob", || async {
+        let mut conn = b.pool.get().await.unwrap();
+        Follow::find(&mut conn, bob.id, group_on_b.id).await.unwrap().is_some_and(|f| f.accepted)
+    })
+    .await;
+    let profile = api::get(&b, &format!("/api/v1/accounts/{}", group_on_b.id), Some(&bob_token)).await;
+    assert_eq!(profile.body["group"], json!(true), "{}", profile.body);
+
+    // bob posts to the group by mentioning it: carol, here, gets it as the group's boost.
+    let handle = format!("@year5maths@{}", a.domain);
+    api::status(&b, &bob_token, &format!("{handle} Who has a fractions worksheet?"), "public").await;
+    let boosted_by_group = |timeline: Vec<Value>, words: &str| {
+        timeline.into_iter().any(|s| s["account"]["username"] == json!("year5maths") && s["reblog"]["content"].as_str().is_some_and(|c| c.contains(words)))
+    };
+    eventually(WAIT, "carol sees bob's post as the group's boost", || async { boosted_by_group(home(&a, &carol_token).await, "fractions worksheet") }).await;
+    // And bob's server gets the group's Announce: bob sees it boosted by the group.
+    eventually(WAIT, "bob sees his post boosted by the group", || async { boosted_by_group(home(&b, &bob_token).await, "fractions worksheet") }).await;
+
+    // carol answers in the group from here: bob, on the other server, gets it through the group.
+    api::status(&a, &carol_token, "@year5maths I have one, sending it round", "public").await;
+    eventually(WAIT, "bob sees carol's post through the group", || async { boosted_by_group(home(&b, &bob_token).await, "sending it round") }).await;
+}

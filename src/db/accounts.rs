@@ -200,6 +200,26 @@ pub struct ProfileUpdateForm {
 }
 
 impl Account {
+    /// Makes a local account a `Group` (a subject group hosted here), open or closed.
+    pub async fn make_group(conn: &mut AsyncPgConnection, id: AccountId, closed: bool) -> QueryResult<Account> {
+        diesel::update(accounts::table.find(id).filter(accounts::domain.is_null()))
+            .set((accounts::actor_type.eq("Group"), accounts::locked.eq(closed), accounts::discoverable.eq(true)))
+            .returning(Account::as_returning())
+            .get_result(conn)
+            .await
+    }
+
+    /// The local groups among `ids`.
+    pub async fn local_groups_among(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryResult<Vec<Account>> {
+        accounts::table
+            .filter(accounts::id.eq_any(ids))
+            .filter(accounts::domain.is_null())
+            .filter(accounts::actor_type.eq("Group"))
+            .select(Account::as_select())
+            .load(conn)
+            .await
+    }
+
     pub async fn update_profile(conn: &mut AsyncPgConnection, id: AccountId, form: &ProfileUpdateForm) -> QueryResult<Account> {
         diesel::update(accounts::table.find(id)).set(form).returning(Account::as_returning()).get_result(conn).await
     }

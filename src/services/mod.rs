@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod conversations;
 pub mod events;
 pub mod follows;
+pub mod groups;
 pub mod instance;
 pub mod media;
 pub mod oauth;

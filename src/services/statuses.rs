@@ -175,6 +175,7 @@ pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, media: 
     };
     ctx.dispatch(Outcome::of(Event::PostCreated { status: status.id, author: author.id }).delivering(n));
     tracing::info!(status = %status.id, visibility = new.visibility.as_str(), "posted");
+    crate::services::groups::relay_new_post(ctx, status.id, author.id, None).await;
     Ok(status)
 }
 
@@ -540,9 +541,12 @@ pub async fn unreblog_received(ctx: &AppContext, account: &Account, announce_uri
 /// follows a post made here.
 pub async fn receive_post(ctx: &AppContext, post: ReceivedPost) -> Result<Received> {
     let author = post.form.account_id;
+    let mentioned = post.mentions.clone();
     let received = ctx.posts.store(post).await?;
     if let Received::New(status) = received {
         ctx.dispatch(Outcome::of(Event::PostCreated { status, author }));
+        // A member's post to a group hosted here goes to all its members.
+        crate::services::groups::relay_new_post(ctx, status, author, Some(&mentioned)).await;
     }
     Ok(received)
 }
