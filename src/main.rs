@@ -54,6 +54,9 @@ enum Command {
     /// Invitations to sign up.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Custom emoji teachers can use as :shortcode: in posts.
+    #[command(subcommand)]
+    Emoji(EmojiCommand),
     /// Settings admins change while the instance runs: registrations, rules.
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -87,6 +90,16 @@ enum SettingsCommand {
     /// Change a setting. `registrations`: closed, invite-only, approval or open.
     /// `rules`: the instance's rules, one per line, which every sign-up accepts.
     Set { key: String, value: String },
+}
+
+#[derive(Subcommand)]
+enum EmojiCommand {
+    /// Add (or replace) :SHORTCODE: from an image file: PNG, GIF or WebP, at most 256 KiB and 1024×1024 pixels.
+    Add { shortcode: String, file: PathBuf },
+    /// List this server's custom emoji.
+    List,
+    /// Remove :SHORTCODE:.
+    Remove { shortcode: String },
 }
 
 #[derive(Subcommand)]
@@ -436,6 +449,38 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     .await
                     ?;
                 println!("{token}");
+                Ok(())
+            })
+            .await
+        }
+        Command::Emoji(EmojiCommand::Add { shortcode, file }) => {
+            let shortcode = shortcode.trim_matches(':').to_string();
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            with_database(&settings, |pool| async move {
+                let emoji = staffroom::services::emojis::add(&pool, &shortcode, &bytes).await?;
+                println!("Added :{}: ({}, {} bytes).", emoji.shortcode, emoji.content_type, bytes.len());
+                Ok(())
+            })
+            .await
+        }
+        Command::Emoji(EmojiCommand::List) => {
+            with_database(&settings, |pool| async move {
+                let list = staffroom::services::emojis::list(&pool).await?;
+                if list.is_empty() {
+                    println!("No custom emoji.");
+                }
+                for e in list {
+                    println!(":{}:\t{}\tadded {}", e.shortcode, e.content_type, e.updated_at.format("%Y-%m-%d %H:%M UTC"));
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Emoji(EmojiCommand::Remove { shortcode }) => {
+            let shortcode = shortcode.trim_matches(':').to_string();
+            with_database(&settings, |pool| async move {
+                staffroom::services::emojis::remove(&pool, &shortcode).await?;
+                println!("Removed :{shortcode}:.");
                 Ok(())
             })
             .await

@@ -108,6 +108,7 @@ impl Application {
         );
         crate::api::streaming::start(ctx.clone(), stopped.clone());
         federation::follow_resend::start(ctx.clone(), stopped.clone());
+        services::polls::start(ctx.clone(), stopped.clone());
         let deliverer = tokio::spawn(deliverer.run(stopped));
         let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {
             format!(
@@ -176,6 +177,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             })
             .route("/health", web::get().to(health::health))
             .route("/media/{key:.+}", web::get().to(crate::media::serve::file))
+            .route("/emoji/{id}", web::get().to(crate::api::instance::emoji_image))
             .configure(crate::api::configure)
             .route("/.well-known/webfinger", web::get().to(federation::discovery::webfinger))
             .route("/.well-known/host-meta", web::get().to(federation::discovery::host_meta))
@@ -230,6 +232,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/statuses/{id}/edit", web::get().to(pages::posts::edit_form))
             .route("/statuses/{id}/edit", web::post().to(pages::posts::edit))
             .route("/statuses/{id}/{verb}", web::post().to(pages::posts::act))
+            .route("/polls/{id}/vote", web::post().to(pages::posts::vote))
             .route("/public", web::get().to(pages::posts::federated))
             .route("/public/local", web::get().to(pages::posts::local))
             .route("/tags/{name}", web::get().to(pages::posts::tag))

@@ -125,12 +125,23 @@ fn mastodon_activities_parse_as_mastodon_means_them() {
     assert!(!fetched.form.note.contains("<script"));
     assert!(fetched.form.note.contains("Primary teacher."));
 
-    // A poll is stored readable, with a link to the original.
+    // A poll is stored with its options, counts, end and voters.
     let question: IncomingActivity = serde_json::from_value(read("question.json")).unwrap();
-    let poll = incoming_note(&question.object, &maria, None, &urls).unwrap();
-    assert_eq!(poll.form.object_type, "Question");
-    assert!(poll.form.content.contains("Homework on weekends?"));
-    assert!(poll.form.content.contains("https://mastodon.example/users/maria/statuses/113000000000000003"));
+    let post = incoming_note(&question.object, &maria, None, &urls).unwrap();
+    assert_eq!(post.form.object_type, "Question");
+    assert!(post.form.content.contains("Homework on weekends?"));
+    let poll = post.poll.expect("the Question's poll is read");
+    assert_eq!(poll.options, vec!["Yes".to_string(), "No".to_string()]);
+    assert_eq!(poll.tallies, vec![3, 7]);
+    assert_eq!(poll.voters_count, 10);
+    assert!(!poll.multiple);
+    assert_eq!(poll.expires_at.map(|t| t.to_rfc3339()), Some("2026-11-21T12:00:00+00:00".to_string()));
+    // A Question without options is still stored readable, with a link to the original.
+    let mut bare = question.object.clone();
+    bare.as_object_mut().unwrap().remove("oneOf");
+    let post = incoming_note(&bare, &maria, None, &urls).unwrap();
+    assert!(post.poll.is_none());
+    assert!(post.form.content.contains("https://mastodon.example/users/maria/statuses/113000000000000003"));
 }
 
 #[test]

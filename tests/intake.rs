@@ -11,6 +11,7 @@ use staffroom::db::{
 fn received(activity: &str, uri: &str, author: AccountId, tags: &[&str]) -> ReceivedPost {
     ReceivedPost {
         media: Vec::new(),
+        poll: None,
         activity_uri: Some(activity.into()),
         form: StatusInsertForm {
             id: StatusId::generate(),

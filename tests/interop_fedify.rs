@@ -289,4 +289,45 @@ async fn a_fedify_group_relays_posts_and_our_replies_come_back_acknowledged() {
     assert!(!answers.is_empty() && answers.iter().all(|r| r["status"] == 202), "{answers:#?}");
     let mut conn = app.pool.get().await.unwrap();
     assert_eq!(Status::find_by_uri(&mut conn, &reply_id).await.unwrap().map(|s| s.id), None, "no copy of our own post was made");
+/// A poll made on Fedify (its own `Question` serialisation) is shown here with its
+/// options, and our teacher's vote reaches Fedify as Mastodon sends one: a `Create`
+/// of a `Note` whose `name` is the option and whose `inReplyTo` is the question.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fedify_poll_is_shown_and_our_vote_reaches_it() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let token = staffroom::services::tokens::create(&app.pool, "alice", "test", "read write follow").await.unwrap();
+    let peer = FedifyPeer::start("fedi", "draft-cavage-http-signatures-12").await;
+    let fedi = fetch::resolve_actor(&app.ctx, &peer.actor()).await.unwrap();
+    follows::follow(&app.ctx, &alice, &fedi).await.unwrap();
+    eventually(PEER_WAIT, "Fedify accepted our follow", || async {
+        let mut conn = app.pool.get().await.unwrap();
+        Follow::find(&mut conn, alice.id, fedi.id).await.unwrap().filter(|f| f.accepted)
+    })
+    .await;
+
+    let end = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let posted = peer.act("post", json!({ "content": "<p>Tea or coffee in the staffroom?</p>", "poll": { "options": ["Tea", "Coffee"], "endTime": end } })).await;
+    let id = posted["id"].as_str().unwrap().to_string();
+    let stored = eventually(PEER_WAIT, "the peer's poll was stored", || async {
+        let mut conn = app.pool.get().await.unwrap();
+        Status::find_by_uri(&mut conn, &id).await.unwrap()
+    })
+    .await;
+    let seen: Value = app.client.get(format!("{}/api/v1/statuses/{}", app.address, stored.id)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let poll = &seen["poll"];
+    assert_eq!(poll["options"][1]["title"], "Coffee", "{seen}");
+    assert_eq!(poll["multiple"], false);
+    assert_eq!(poll["expired"], false);
+
+    let voted = app.client.post(format!("{}/api/v1/polls/{}/votes", app.address, poll["id"].as_str().unwrap())).bearer_auth(&token).form(&[("choices[]", "1")]).send().await.unwrap();
+    assert_eq!(voted.status(), 200);
+    let vote = eventually(PEER_WAIT, "our vote reached Fedify", || async {
+        peer.received("Create").await.into_iter().map(|e| raw_of(&e)).find(|c| c["object"]["inReplyTo"] == id.as_str())
+    })
+    .await;
+    assert_eq!(vote["object"]["type"], "Note", "{vote}");
+    assert_eq!(vote["object"]["name"], "Coffee");
+    assert_eq!(as_list(&vote["to"]), vec![peer.actor()]);
+    assert!(vote["object"].get("content").is_none(), "a vote has no content: {vote}");
 }

@@ -1107,3 +1107,35 @@ async fn the_compose_form_suggests_people_to_mention() {
     assert!(!browser.get("/search/mentions?q=zz").await.text().await.unwrap().contains("<li"));
     assert_eq!(Browser::new(&app).get("/search/mentions?q=car").await.status(), 303, "signed in only");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poll_is_made_and_answered_on_the_pages() {
+    let app = TestApp::spawn().await;
+    let (ada_password, ben_password) = (teacher(&app, "ada").await, teacher(&app, "ben").await);
+    let mut ada = Browser::new(&app);
+    ada.sign_in("ada", &ada_password).await;
+    let csrf = ada.csrf().await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("status", "Which day for the maths club?"),
+        ("visibility", "public"),
+        ("poll_option_1", "Tuesday"),
+        ("poll_option_2", "Thursday"),
+        ("poll_option_3", ""),
+        ("poll_expires_in", "3600"),
+    ];
+    assert_eq!(ada.post("/statuses", &form).await.status(), 303);
+
+    let mut ben = Browser::new(&app);
+    ben.sign_in("ben", &ben_password).await;
+    let page = ben.get("/public/local").await.text().await.unwrap();
+    assert!(page.contains(r#"type="radio" name="choice" value="1""#), "{page}");
+    let action = page.split(r#"action="/polls/"#).nth(1).expect("a vote form");
+    let poll = action.split('/').next().unwrap();
+    let csrf = ben.csrf().await;
+    let voted = ben.post(&format!("/polls/{poll}/vote"), &[("csrf", csrf.as_str()), ("choice", "1"), ("back", "/public/local")]).await;
+    assert_eq!(voted.status(), 303);
+    let page = ben.get("/public/local").await.text().await.unwrap();
+    assert!(page.contains("Thursday: 1 vote (your choice)"), "{page}");
+    assert!(!page.contains(r#"type="radio" name="choice""#), "no second vote: {page}");
+}

@@ -59,7 +59,12 @@ fn configuration() -> serde_json::Value {
         "accounts": { "max_featured_tags": crate::services::tags::MAX_FEATURED, "max_pinned_statuses": 0 },
         "statuses": { "max_characters": services::statuses::MAX_CHARS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
         "media_attachments": { "supported_mime_types": [], "image_size_limit": 0, "image_matrix_limit": 0, "video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0 },
-        "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
+        "polls": {
+            "max_options": services::polls::MAX_OPTIONS,
+            "max_characters_per_option": services::polls::MAX_OPTION_CHARS,
+            "min_expiration": services::polls::MIN_EXPIRATION,
+            "max_expiration": services::polls::MAX_EXPIRATION,
+        },
     })
 }
 
@@ -89,8 +94,23 @@ pub async fn v2(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
     })))
 }
 
-pub async fn custom_emojis() -> HttpResponse {
-    HttpResponse::Ok().json(json!([]))
+/// Our custom emoji (`staffroom emoji add`), as Mastodon lists them.
+pub async fn custom_emojis(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
+    let list = services::emojis::list(&ctx.pool).await?;
+    Ok(HttpResponse::Ok().json(super::entities::status::emojis(&list, &ctx.urls)))
+}
+
+/// `GET /emoji/ID`: one of our emoji's image, cached for a year (a replaced emoji
+/// gets a new id), never sniffed as anything else.
+pub async fn emoji_image(ctx: web::Data<AppContext>, id: web::Path<String>) -> Result<HttpResponse> {
+    let id: i64 = id.parse().map_err(|_| crate::error::Error::not_found("no such emoji"))?;
+    let (content_type, bytes) = services::emojis::image(&ctx.pool, id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("cache-control", "public, max-age=31536000, immutable"))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .insert_header(("content-security-policy", "default-src 'none'; sandbox"))
+        .body(bytes))
 }
 
 pub async fn preferences(auth: Auth) -> Result<HttpResponse> {

@@ -11,6 +11,7 @@ pub mod media;
 pub mod oauth;
 pub mod notifications;
 pub mod pagination;
+pub mod polls;
 pub mod params;
 pub mod reports;
 pub mod statuses;
@@ -57,6 +58,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/statuses/{id}/unfavourite", web::post().to(statuses::unfavourite))
             .route("/v1/statuses/{id}/reblog", web::post().to(statuses::reblog))
             .route("/v1/statuses/{id}/unreblog", web::post().to(statuses::unreblog))
+            .route("/v1/statuses/{id}/pin", web::post().to(statuses::pin))
+            .route("/v1/statuses/{id}/card", web::get().to(statuses::card))
+            .route("/v1/statuses/{id}/unpin", web::post().to(statuses::unpin))
+            .route("/v1/polls/{id}", web::get().to(polls::get))
+            .route("/v1/polls/{id}/votes", web::post().to(polls::vote))
             .route("/v1/apps", web::post().to(oauth::create_app))
             .route("/v1/apps/verify_credentials", web::get().to(oauth::verify_app))
             .route("/v1/timelines/home", web::get().to(timelines::home))

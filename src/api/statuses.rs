@@ -52,6 +52,7 @@ pub async fn create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, bo
         None => None,
     };
     let media = services::media::parse_ids(&media_ids(&req, &body)?.unwrap_or_default()).map_err(unprocessable)?;
+    let poll = poll_params(&req, &body).map_err(unprocessable)?;
     let post = services::statuses::post_once(&ctx, &auth.account, NewPost {
         text: p.status.unwrap_or_default(),
         visibility,
@@ -59,7 +60,7 @@ pub async fn create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, bo
         spoiler_text: p.spoiler_text.unwrap_or_default(),
         sensitive: truthy(&p.sensitive),
         language: p.language.filter(|l| !l.is_empty()),
-    }, &media, idempotency_key(&req)?)
+    }, &media, poll, idempotency_key(&req)?)
     .await
     .map_err(unprocessable)?;
     let view = services::status_views::get(&ctx, &auth.account, post.id).await?;
@@ -82,6 +83,44 @@ fn media_ids(req: &HttpRequest, body: &[u8]) -> Result<Option<Vec<String>>> {
         .map(|(_, v)| v.into_owned())
         .collect();
     Ok((!ids.is_empty()).then_some(ids))
+}
+
+/// `poll` as apps send it: `poll[options][]=…`, `poll[expires_in]`, `poll[multiple]`,
+/// `poll[hide_totals]` in a form, or a `poll` object in JSON. `None` without options.
+fn poll_params(req: &HttpRequest, body: &[u8]) -> Result<Option<services::polls::NewPoll>> {
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let (options, expires_in, multiple, hide_totals): (Vec<String>, Option<String>, Option<serde_json::Value>, Option<serde_json::Value>) = if content_type.contains("json") {
+        let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| Error::bad_request(format!("Validation failed: {e}")))?;
+        let Some(poll) = v.get("poll").filter(|p| p.is_object()) else { return Ok(None) };
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+        (
+            poll.get("options").and_then(|o| o.as_array()).map(|a| a.iter().map(text).collect()).unwrap_or_default(),
+            poll.get("expires_in").map(text),
+            poll.get("multiple").cloned(),
+            poll.get("hide_totals").cloned(),
+        )
+    } else {
+        let mut options = Vec::new();
+        let (mut expires_in, mut multiple, mut hide_totals) = (None, None, None);
+        for (k, v) in url::form_urlencoded::parse(body) {
+            match k.as_ref() {
+                "poll[options][]" | "poll[options]" => options.push(v.into_owned()),
+                "poll[expires_in]" => expires_in = Some(v.into_owned()),
+                "poll[multiple]" => multiple = Some(serde_json::Value::String(v.into_owned())),
+                "poll[hide_totals]" => hide_totals = Some(serde_json::Value::String(v.into_owned())),
+                _ => {}
+            }
+        }
+        (options, expires_in, multiple, hide_totals)
+    };
+    if options.is_empty() {
+        return Ok(None);
+    }
+    let expires_in = match expires_in {
+        Some(e) => e.trim().parse::<i64>().map_err(|_| Error::new(ErrorKind::BadRequest, "poll[expires_in] must be a number of seconds"))?,
+        None => return Err(Error::new(ErrorKind::BadRequest, "poll[expires_in] is missing")),
+    };
+    Ok(Some(services::polls::NewPoll { options, expires_in, multiple: truthy(&multiple), hide_totals: truthy(&hide_totals) }))
 }
 
 /// Apps send `Idempotency-Key` so that a retried post is not posted twice.
@@ -170,3 +209,29 @@ action!(favourite, favourite, "write:favourites");
 action!(unfavourite, unfavourite, "write:favourites");
 action!(reblog, reblog, "write:statuses");
 action!(unreblog, unreblog, "write:statuses");
+
+/// `POST /api/v1/statuses/:id/pin` and `/unpin`: own public or unlisted posts, at
+/// most `services::pins::MAX_PINS`.
+pub async fn pin(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("write:accounts")?;
+    let id = status_id(&id)?;
+    services::pins::pin(&ctx, &auth.account, id).await.map_err(unprocessable)?;
+    let view = services::status_views::get(&ctx, &auth.account, id).await?;
+    Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
+}
+
+pub async fn unpin(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("write:accounts")?;
+    let id = status_id(&id)?;
+    services::pins::unpin(&ctx, &auth.account, id).await.map_err(unprocessable)?;
+    let view = services::status_views::get(&ctx, &auth.account, id).await?;
+    Ok(HttpResponse::Ok().json(status(&view, &ctx.urls)))
+}
+
+/// `GET /api/v1/statuses/:id/card` (deprecated by Mastodon, still asked by some
+/// apps): the post's card, or `{}`.
+pub async fn card(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+    auth.require("read:statuses")?;
+    let view = services::status_views::get(&ctx, &auth.account, status_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(view.card.as_ref().map(super::entities::status::card).unwrap_or_else(|| json!({}))))
+}

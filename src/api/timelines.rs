@@ -84,8 +84,14 @@ pub async fn account_statuses(ctx: web::Data<AppContext>, auth: MaybeAuth, req: 
     let author = services::timelines::find_account(&ctx, &id).await?;
     let q = Query::of(&req);
     let page = q.page(STATUSES)?;
-    // No pinned posts or media attachments yet: those lists are empty.
-    let views = if q.flag("pinned") || q.flag("only_media") {
+    // Pins are few (at most 5): one page, no pagination. No media filter yet.
+    let views = if q.flag("pinned") {
+        if q.get("max_id").is_some() || q.get("min_id").is_some() || q.get("since_id").is_some() {
+            Vec::new()
+        } else {
+            services::pins::pinned(&ctx, viewer, &author).await?
+        }
+    } else if q.flag("only_media") {
         Vec::new()
     } else {
         let filter = AccountFilter {

@@ -249,6 +249,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
     reports,
     media_attachments,
+    polls,
+    poll_votes,
+    status_pins,
+    remote_featured,
+    custom_emojis,
+    preview_cards,
+    status_cards,
 );
 
 diesel::table! {
@@ -442,3 +449,86 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    polls (id) {
+        id -> Int8,
+        status_id -> Int8,
+        account_id -> Int8,
+        options -> Array<Text>,
+        tallies -> Array<Int8>,
+        multiple -> Bool,
+        hide_totals -> Bool,
+        voters_count -> Int8,
+        expires_at -> Nullable<Timestamptz>,
+        ended_at -> Nullable<Timestamptz>,
+        changed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    poll_votes (id) {
+        id -> Int8,
+        poll_id -> Int8,
+        account_id -> Int8,
+        choice -> Int2,
+        uri -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(poll_votes -> polls (poll_id));
+
+diesel::table! {
+    status_pins (account_id, status_id) {
+        account_id -> Int8,
+        status_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    remote_featured (account_id) {
+        account_id -> Int8,
+        url -> Text,
+        fetched_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    custom_emojis (id) {
+        id -> Int8,
+        shortcode -> Text,
+        domain -> Nullable<Text>,
+        image_url -> Nullable<Text>,
+        content_type -> Text,
+        data -> Nullable<Bytea>,
+        visible_in_picker -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    preview_cards (id) {
+        id -> Int8,
+        url -> Text,
+        title -> Text,
+        description -> Text,
+        image_url -> Nullable<Text>,
+        provider_name -> Text,
+        usable -> Bool,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    status_cards (status_id) {
+        status_id -> Int8,
+        card_id -> Int8,
+    }
+}
+
+diesel::joinable!(status_cards -> preview_cards (card_id));

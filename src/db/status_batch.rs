@@ -67,6 +67,9 @@ pub struct Counts {
     pub reblogged: bool,
     #[diesel(sql_type = Bool)]
     pub bookmarked: bool,
+    /// Pinned by its author (only authors pin their posts).
+    #[diesel(sql_type = Bool)]
+    pub pinned: bool,
 }
 
 pub async fn counts(conn: &mut AsyncPgConnection, ids: &[StatusId], viewer: Option<AccountId>) -> QueryResult<Vec<Counts>> {
@@ -80,7 +83,8 @@ pub async fn counts(conn: &mut AsyncPgConnection, ids: &[StatusId], viewer: Opti
                 (SELECT count(*) FROM statuses b WHERE b.reblog_of_id = s.id AND b.deleted_at IS NULL) AS reblogs,
                 EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $2) AS favourited,
                 EXISTS (SELECT 1 FROM statuses b WHERE b.reblog_of_id = s.id AND b.account_id = $2 AND b.deleted_at IS NULL) AS reblogged,
-                EXISTS (SELECT 1 FROM bookmarks k WHERE k.status_id = s.id AND k.account_id = $2) AS bookmarked
+                EXISTS (SELECT 1 FROM bookmarks k WHERE k.status_id = s.id AND k.account_id = $2) AS bookmarked,
+                EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id) AS pinned
          FROM unnest($1::bigint[]) AS s(id)",
     )
     .bind::<Array<BigInt>, _>(ids.iter().map(|i| i.0).collect::<Vec<_>>())

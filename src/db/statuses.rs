@@ -114,6 +114,8 @@ pub struct ReceivedPost {
     pub tags: Vec<String>,
     /// Attachments (stored with the post when it is new).
     pub media: Vec<super::media::MediaInsertForm>,
+    /// A `Question`'s poll (stored with the post when it is new).
+    pub poll: Option<super::polls::PollInsertForm>,
 }
 
 /// What became of a remote post handed to `Status::store_received`.
@@ -188,9 +190,9 @@ impl Status {
     /// when it is stored, the post inserted, replies that came first linked to it.
     /// Every remote post goes through here (SQL `store_received_post`), one at a time
     /// or in the inbox's groups. Answers, per post, what became of it.
-    /// Attachments of the posts stored new are written in the same transaction.
+    /// Attachments and polls of the posts stored new are written in the same transaction.
     pub async fn store_received(conn: &mut AsyncPgConnection, batch: &[ReceivedPost]) -> QueryResult<Vec<Received>> {
-        if batch.iter().all(|p| p.media.is_empty()) {
+        if batch.iter().all(|p| p.media.is_empty() && p.poll.is_none()) {
             return Self::store_received_posts(conn, batch).await;
         }
         use diesel_async::AsyncConnection;
@@ -206,6 +208,15 @@ impl Status {
                 .flatten()
                 .collect();
             super::media::Media::insert_many(conn, &media).await?;
+            let polls: Vec<super::polls::PollInsertForm> = batch
+                .iter()
+                .zip(&stored)
+                .filter_map(|(p, r)| match (r, &p.poll) {
+                    (Received::New(id), Some(poll)) => Some(super::polls::PollInsertForm { status_id: id.0, ..poll.clone() }),
+                    _ => None,
+                })
+                .collect();
+            super::polls::Poll::insert_many(conn, &polls).await?;
             Ok(stored)
         })
         .await
@@ -292,6 +303,7 @@ impl Status {
         diesel::delete(statuses::table.filter(statuses::reblog_of_id.eq(id))).execute(conn).await?;
         diesel::delete(mentions::table.filter(mentions::status_id.eq(id))).execute(conn).await?;
         diesel::delete(status_tags::table.filter(status_tags::status_id.eq(id))).execute(conn).await?;
+        super::pins::unpin_status(conn, id).await?;
         diesel::update(statuses::table.find(id))
             .set((
                 statuses::deleted_at.eq(Some(Utc::now())),

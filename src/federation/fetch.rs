@@ -96,6 +96,10 @@ pub async fn fetch_object(ctx: &AppContext, url: &str) -> Result<Value> {
 pub struct FetchedActor {
     pub form: RemoteAccountForm,
     pub key_id: String,
+    /// Its `featured` collection (pinned posts), on its own host.
+    pub featured: Option<String>,
+    /// Custom emoji its `Emoji` tags name (for its name and bio).
+    pub emojis: Vec<(String, String, String)>,
 }
 
 /// Reads an actor document into what we store, refusing inconsistent ones.
@@ -134,7 +138,11 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
     }
     let http = |u: Option<String>| u.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     let now = Utc::now();
+    // The featured collection counts only on the actor's own host.
+    let featured = http(actor.featured.clone()).filter(|u| same_host(u));
     Ok(FetchedActor {
+        featured,
+        emojis: crate::services::emojis::from_tags(&actor.tag),
         key_id: actor.public_key.id.clone(),
         form: RemoteAccountForm {
             username: username.to_string(),
@@ -189,6 +197,12 @@ pub async fn store_actor(ctx: &AppContext, fetched: &FetchedActor) -> Result<Acc
         }
         other => Error::internal(other),
     })?;
+    // Its pinned posts are read in the background (bounded, at most hourly): a
+    // profile shows them, and an `Add` is checked against the collection.
+    crate::services::emojis::remember(&ctx.pool, &(account.domain.clone(), fetched.emojis.clone())).await;
+    if let Some(featured) = &fetched.featured {
+        crate::services::pins::featured_seen(ctx, &account, featured);
+    }
     let keys_changed = before.is_some_and(|b| b.public_key_pem != account.public_key_pem || b.public_key_id != account.public_key_id);
     if keys_changed {
         let uri = account.uri.clone().unwrap_or_default();

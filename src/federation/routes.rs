@@ -159,7 +159,8 @@ async fn outbox(ctx: web::Data<AppContext>, req: HttpRequest, name: web::Path<St
                 serde_json::to_value(announce::build(&ctx, &account, status, &uri, &original_author))
             }
             None => {
-                let note = local_status_to_note(status, &account, &item.mentioned, &item.tags, &item.media, status.in_reply_to_uri.clone(), &ctx.urls);
+                let note = crate::federation::objects::note::with_poll(local_status_to_note(status, &account, &item.mentioned, &item.tags, &item.media, status.in_reply_to_uri.clone(), &ctx.urls), item.poll.as_ref());
+                let note = crate::federation::objects::note::with_emojis(note, &item.emojis, &ctx.urls);
                 let activity = create_note::wrap(&ctx, "Create", &note, &account, None)?;
                 serde_json::to_value(activity)
             }
@@ -257,7 +258,8 @@ async fn note(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<(Str
     if !wants_activity_json(accept(&req)) {
         return pages::status::render(&ctx, &view);
     }
-    let mut note = crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, &view.media, view.in_reply_to.clone(), &ctx.urls);
+    let note = crate::federation::objects::note::with_poll(crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, &view.media, view.in_reply_to.clone(), &ctx.urls), view.poll.as_ref());
+    let mut note = crate::federation::objects::note::with_emojis(note, &view.emojis, &ctx.urls);
     note.context = Some(crate::federation::objects::note::note_context());
     Ok(activity_json(&note))
 }
@@ -266,20 +268,33 @@ async fn note_activity(ctx: web::Data<AppContext>, req: HttpRequest, path: web::
     let (name, id) = path.into_inner();
     let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
     let view = services::published::local_post(&ctx, &name, crate::db::StatusId(id), viewer).await?;
-    let note = crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, &view.media, view.in_reply_to.clone(), &ctx.urls);
+    let note = crate::federation::objects::note::with_poll(crate::federation::objects::note::local_status_to_note(&view.status, &view.author, &view.mentioned, &view.tags, &view.media, view.in_reply_to.clone(), &ctx.urls), view.poll.as_ref());
+    let note = crate::federation::objects::note::with_emojis(note, &view.emojis, &ctx.urls);
     Ok(activity_json(&crate::federation::activities::create_note::wrap(&ctx, "Create", &note, &view.author, None)?))
 }
 
-/// Pinned posts: Mastodon serves them inline, with no pages.
+/// Pinned posts: Mastodon serves them inline as whole notes, with no pages; only
+/// public and unlisted posts can be pinned, so every reader gets the same list.
 async fn featured(ctx: web::Data<AppContext>, name: web::Path<String>) -> Result<HttpResponse> {
+    use crate::federation::objects::note::{local_status_to_note, with_poll};
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
+    let mut items = Vec::new();
+    for view in services::pins::pinned(&ctx, None, &account).await? {
+        let Ok(post) = services::published::local_post(&ctx, &account.username, view.status.id, None).await else { continue };
+        let note = with_poll(local_status_to_note(&post.status, &post.author, &post.mentioned, &post.tags, &post.media, post.in_reply_to.clone(), &ctx.urls), post.poll.as_ref());
+        let note = crate::federation::objects::note::with_emojis(note, &post.emojis, &ctx.urls);
+        if let Ok(v) = serde_json::to_value(note) {
+            items.push(v);
+        }
+    }
     Ok(activity_json(&OrderedCollection {
-        context: Some(plain_context()),
+        // The notes' terms (sensitive, Hashtag, votersCount …).
+        context: Some(crate::federation::objects::note::note_context()),
         id: ctx.urls.featured(&account.username),
         kind: "OrderedCollection".into(),
-        total_items: 0,
+        total_items: items.len() as u64,
         first: None,
-        ordered_items: Some(Vec::new()),
+        ordered_items: Some(items),
     }))
 }
 

@@ -2,7 +2,9 @@
 //! and federation. Services own transactions; routes stay thin.
 
 pub mod accounts;
+pub mod cards;
 pub mod conversations;
+pub mod emojis;
 pub mod events;
 pub mod follows;
 pub mod groups;
@@ -11,6 +13,8 @@ pub mod media;
 pub mod oauth;
 pub mod moderation;
 pub mod notifications;
+pub mod pins;
+pub mod polls;
 pub mod published;
 pub mod registrations;
 pub mod relationships;

@@ -17,6 +17,9 @@ pub struct PostView {
     pub tags: Vec<String>,
     pub in_reply_to: Option<String>,
     pub media: Vec<Media>,
+    pub poll: Option<crate::db::polls::Poll>,
+    /// Our custom emoji its text uses.
+    pub emojis: Vec<crate::db::emojis::Emoji>,
 }
 
 /// A local post for a reader: `viewer` is the remote actor that signed the fetch,
@@ -46,7 +49,9 @@ pub async fn local_post(ctx: &AppContext, username: &str, id: StatusId, viewer: 
         None => status.in_reply_to_uri.clone(),
     };
     let media = Media::of_statuses(&mut conn, &[status.id]).await?;
-    Ok(PostView { status, author, mentioned, tags, in_reply_to, media })
+    let poll = crate::db::polls::Poll::of_status(&mut conn, status.id).await?;
+    let emojis = crate::services::emojis::used(&mut conn, None, &[status.text.as_deref().unwrap_or(&status.content), &status.spoiler_text]).await?;
+    Ok(PostView { status, author, mentioned, tags, in_reply_to, media, poll, emojis })
 }
 
 /// One item of an outbox page: a post with its mentions and hashtags, or a boost
@@ -57,6 +62,8 @@ pub struct OutboxItem {
     pub mentioned: Vec<Account>,
     pub tags: Vec<String>,
     pub media: Vec<Media>,
+    pub poll: Option<crate::db::polls::Poll>,
+    pub emojis: Vec<crate::db::emojis::Emoji>,
 }
 
 /// A page of an account's posts and boosts for its outbox, newest first, as
@@ -78,7 +85,9 @@ pub async fn outbox(ctx: &AppContext, author: &Account, viewer: Option<AccountId
         let mentioned = Status::mentioned_accounts(&mut conn, status.id).await?;
         let tags = Status::tags(&mut conn, status.id).await?;
         let media = if boosted.is_none() { Media::of_statuses(&mut conn, &[status.id]).await? } else { Vec::new() };
-        items.push(OutboxItem { status, boosted, mentioned, tags, media });
+        let poll = if boosted.is_none() { crate::db::polls::Poll::of_status(&mut conn, status.id).await? } else { None };
+        let emojis = if boosted.is_none() { crate::services::emojis::used(&mut conn, None, &[status.text.as_deref().unwrap_or(&status.content), &status.spoiler_text]).await? } else { Vec::new() };
+        items.push(OutboxItem { status, boosted, mentioned, tags, media, poll, emojis });
     }
     Ok((total, items))
 }

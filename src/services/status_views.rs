@@ -21,12 +21,23 @@ pub struct StatusView {
     pub tags: Vec<String>,
     /// Attached images, in the post's order.
     pub media: Vec<crate::db::media::Media>,
+    /// Its poll, and the options the viewer chose in it (empty: not voted).
+    pub poll: Option<crate::db::polls::Poll>,
+    pub own_votes: Vec<i16>,
+    /// Whether the viewer has voted (an author counts as having voted in its own poll).
+    pub voted: bool,
+    /// Custom emoji its text uses, and its author's name and bio use (of the author's server).
+    pub emojis: Vec<crate::db::emojis::Emoji>,
+    pub author_emojis: Vec<crate::db::emojis::Emoji>,
+    /// Its first link's card (services::cards), once fetched.
+    pub card: Option<crate::db::cards::Card>,
     pub replies: i64,
     pub favourites: i64,
     pub reblogs: i64,
     pub favourited: bool,
     pub reblogged: bool,
     pub bookmarked: bool,
+    pub pinned: bool,
     pub reblog: Option<Box<StatusView>>,
 }
 
@@ -65,23 +76,67 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
             media.entry(s).or_default().push(m);
         }
     }
+    let polls: HashMap<StatusId, crate::db::polls::Poll> =
+        crate::db::polls::Poll::of_statuses(conn, &ids).await?.into_iter().map(|p| (p.status_id, p)).collect();
+    let mut own_votes: HashMap<i64, Vec<i16>> = HashMap::new();
+    if let Some(viewer) = viewer {
+        let poll_ids: Vec<i64> = polls.values().map(|p| p.id).collect();
+        for (poll, choice) in crate::db::polls::Poll::own_votes(conn, &poll_ids, viewer.id).await? {
+            own_votes.entry(poll).or_default().push(choice);
+        }
+    }
+    // Custom emoji: one query per server among the page's authors.
+    let emoji_texts = |s: &Status, a: &Account| -> (Vec<String>, Vec<String>) {
+        let codes = |texts: &[&str]| texts.iter().flat_map(|t| crate::services::emojis::shortcodes_in(t)).collect::<Vec<_>>();
+        (codes(&[&s.content, &s.spoiler_text]), codes(&[&a.display_name, &a.note]))
+    };
+    let mut wanted: HashMap<Option<String>, Vec<String>> = HashMap::new();
+    for s in statuses.iter().chain(boosted.values()) {
+        if let Some(a) = accounts.get(&s.account_id) {
+            let (mine, theirs) = emoji_texts(s, a);
+            wanted.entry(a.domain.clone()).or_default().extend(mine.into_iter().chain(theirs));
+        }
+    }
+    let mut emojis: HashMap<(Option<String>, String), crate::db::emojis::Emoji> = HashMap::new();
+    for (domain, mut codes) in wanted {
+        codes.sort();
+        codes.dedup();
+        if codes.is_empty() {
+            continue;
+        }
+        for e in crate::db::emojis::find(conn, domain.as_deref(), &codes).await? {
+            emojis.insert((domain.clone(), e.shortcode.clone()), e);
+        }
+    }
+    let pick = |domain: &Option<String>, codes: Vec<String>| -> Vec<crate::db::emojis::Emoji> {
+        codes.into_iter().filter_map(|c| emojis.get(&(domain.clone(), c)).cloned()).collect()
+    };
+    let cards: HashMap<StatusId, crate::db::cards::Card> = crate::db::cards::of_statuses(conn, &ids).await?.into_iter().collect();
     let counts: HashMap<i64, status_batch::Counts> =
         status_batch::counts(conn, &ids, viewer.map(|v| v.id)).await?.into_iter().map(|c| (c.id, c)).collect();
     let build = |status: Status| -> Option<StatusView> {
         let author = accounts.get(&status.account_id)?.clone();
         let c = counts.get(&status.id.0).cloned().unwrap_or_default();
+        let (mine, theirs) = emoji_texts(&status, &author);
         Some(StatusView {
+            card: cards.get(&status.id).cloned(),
+            emojis: pick(&author.domain, mine),
+            author_emojis: pick(&author.domain, theirs),
             author_counts: account_counts.get(&author.id.0).cloned().unwrap_or_default(),
             author,
             mentioned: mentioned.get(&status.id).cloned().unwrap_or_default(),
             tags: tags.get(&status.id).cloned().unwrap_or_default(),
             media: media.get(&status.id).cloned().unwrap_or_default(),
+            own_votes: polls.get(&status.id).and_then(|p| own_votes.get(&p.id)).cloned().unwrap_or_default(),
+            voted: polls.get(&status.id).is_some_and(|p| own_votes.contains_key(&p.id) || viewer.is_some_and(|v| v.id == p.account_id)),
+            poll: polls.get(&status.id).cloned(),
             replies: c.replies,
             favourites: c.favourites,
             reblogs: c.reblogs,
             favourited: c.favourited,
             reblogged: c.reblogged,
             bookmarked: c.bookmarked,
+            pinned: c.pinned,
             reblog: None,
             status,
         })

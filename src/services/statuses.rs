@@ -93,7 +93,7 @@ async fn resolve_mentions(ctx: &AppContext, text: &str) -> (Vec<ResolvedMention>
 }
 
 pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<Status> {
-    post_once(ctx, author, new, &[], None).await
+    post_once(ctx, author, new, &[], None, None).await
 }
 
 /// Posts unless `idempotency_key` (the app's `Idempotency-Key`) already made a post
@@ -101,13 +101,20 @@ pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<St
 /// delivered again.
 #[tracing::instrument(skip_all, fields(author = %author.username))]
 /// `media` are uploads of the author's (services::media) to attach, in order.
-pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, media: &[i64], idempotency_key: Option<String>) -> Result<Status> {
+/// `poll` makes it a poll (services::polls), which cannot go with images.
+pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, media: &[i64], poll: Option<super::polls::NewPoll>, idempotency_key: Option<String>) -> Result<Status> {
     if let Some(key) = &idempotency_key {
         if let Some(first) = post_with_key(ctx, author, key).await? {
             return Ok(first);
         }
     }
     check_text(&new.text, &new.spoiler_text, new.language.as_deref(), !media.is_empty())?;
+    if let Some(poll) = &poll {
+        if !media.is_empty() {
+            return Err(Error::new(ErrorKind::BadRequest, "a post cannot have both a poll and images"));
+        }
+        super::polls::check(poll)?;
+    }
     let (resolved, mut mentioned) = resolve_mentions(ctx, &new.text).await;
     let tags = content::extract(&new.text).hashtags;
     let html = content::render_plain_text(&new.text, &resolved, &|t| ctx.urls.tag(t));
@@ -161,6 +168,9 @@ pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, media: 
             Status::set_mentions(conn, status.id, &mentioned_ids).await?;
             Status::set_tags(conn, status.id, &tags).await?;
             crate::services::media::attach(conn, author, status.id, media).await?;
+            if let Some(poll) = &poll {
+                crate::db::polls::Poll::insert(conn, &super::polls::form(poll, status.id, author.id)).await?;
+            }
             let (activity, inboxes) = create_note::build(conn, ctx, &status, author, "Create").await?;
             let n = activities::queue(conn, ctx, author, &activity, inboxes).await?;
             Ok((status, n))
@@ -174,6 +184,7 @@ pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, media: 
         (other, _) => other?,
     };
     ctx.dispatch(Outcome::of(Event::PostCreated { status: status.id, author: author.id }).delivering(n));
+    super::cards::attach_later(ctx, status.id, &status.content);
     tracing::info!(status = %status.id, visibility = new.visibility.as_str(), "posted");
     crate::services::groups::relay_new_post(ctx, status.id, author.id, None).await;
     Ok(status)
@@ -248,6 +259,7 @@ pub async fn edit(ctx: &AppContext, author: &Account, id: StatusId, edit: PostEd
         .await?;
     crate::services::media::delete_files(ctx, &removed).await;
     ctx.dispatch(Outcome::of(Event::PostEdited { status: status.id, author: author.id }).delivering(n));
+    super::cards::attach_later(ctx, status.id, &status.content);
     Ok(status)
 }
 
@@ -542,9 +554,11 @@ pub async fn unreblog_received(ctx: &AppContext, account: &Account, announce_uri
 pub async fn receive_post(ctx: &AppContext, post: ReceivedPost) -> Result<Received> {
     let author = post.form.account_id;
     let mentioned = post.mentions.clone();
+    let content = post.form.content.clone();
     let received = ctx.posts.store(post).await?;
     if let Received::New(status) = received {
         ctx.dispatch(Outcome::of(Event::PostCreated { status, author }));
+        super::cards::attach_later(ctx, status, &content);
         // A member's post to a group hosted here goes to all its members.
         crate::services::groups::relay_new_post(ctx, status, author, Some(&mentioned)).await;
     }

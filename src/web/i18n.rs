@@ -110,6 +110,26 @@ catalogue! {
     ImageDescriptionHint => "Say what the image shows, for those who cannot see it.",
         "Beschreiben Sie, was das Bild zeigt, für alle, die es nicht sehen können.";
     RemoteImage => "Image on its server", "Bild auf seinem Server";
+    Poll => "Poll", "Umfrage";
+    Vote => "Vote", "Abstimmen";
+    OneVote => "{count} vote", "{count} Stimme";
+    Votes => "{count} votes", "{count} Stimmen";
+    PollEnds => "ends {time}", "endet {time}";
+    PollEnded => "closed", "beendet";
+    PollHidden => "results when the poll ends", "Ergebnis nach dem Ende der Umfrage";
+    YourChoice => "your choice", "deine Wahl";
+    AddPoll => "Add a poll", "Umfrage hinzufügen";
+    PollOption => "Option {n}", "Antwort {n}";
+    PollDuration => "Poll ends after", "Umfrage endet nach";
+    FiveMinutes => "5 minutes", "5 Minuten";
+    OneHour => "1 hour", "1 Stunde";
+    OneDay => "1 day", "1 Tag";
+    OneWeek => "1 week", "1 Woche";
+    PollMultiple => "Allow several choices", "Mehrfachauswahl erlauben";
+    PinnedHeading => "Pinned posts", "Angeheftete Beiträge";
+    SensitiveMedia => "Sensitive content: show the images", "Heikler Inhalt: Bilder anzeigen";
+    Pin => "Pin to profile", "Im Profil anheften";
+    Unpin => "Unpin from profile", "Vom Profil lösen";
     Visibility => "Visibility", "Sichtbarkeit";
     VisibilityPublic => "Public", "Öffentlich";
     VisibilityUnlisted => "Unlisted (public, but not in public timelines)", "Nicht gelistet (öffentlich, aber nicht in öffentlichen Zeitleisten)";

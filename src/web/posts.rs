@@ -71,6 +71,73 @@ pub fn media(ctx: &AppContext, lang: Lang, media: &[crate::db::media::Media]) ->
     }
 }
 
+/// A post's poll: a form to vote with (radio buttons, or checkboxes for several
+/// choices) for a signed-in reader who has not voted while it is open; otherwise
+/// the results, hidden until the end when the author asked so.
+fn poll_box(lang: Lang, browser: Option<&SignedInBrowser>, view: &StatusView, back: &str) -> Markup {
+    let Some(poll) = &view.poll else { return html! {} };
+    let open = !poll.expired();
+    let show_totals = !open || !poll.hide_totals;
+    let total = poll.votes_count();
+    let status = html! {
+        p.meta {
+            (i18n::count(lang, Msg::OneVote, Msg::Votes, total))
+            " · "
+            @if open {
+                @if let Some(end) = poll.expires_at { (tf(lang, Msg::PollEnds, &[("time", &end.format("%Y-%m-%d %H:%M UTC").to_string())])) }
+            } @else {
+                (t(lang, Msg::PollEnded))
+            }
+        }
+    };
+    html! {
+        @match browser.filter(|_| open && !view.voted) {
+            Some(browser) => {
+                form.poll method="post" action=(format!("/polls/{}/vote", poll.id)) {
+                    (browser.csrf_field())
+                    input type="hidden" name="back" value=(back);
+                    fieldset {
+                        legend { (t(lang, Msg::Poll)) }
+                        @for (i, option) in poll.options.iter().enumerate() {
+                            label {
+                                input type=(if poll.multiple { "checkbox" } else { "radio" }) name="choice" value=(i);
+                                " " (option)
+                            }
+                        }
+                    }
+                    (status)
+                    button type="submit" { (t(lang, Msg::Vote)) }
+                }
+            }
+            None => {
+                div.poll role="group" aria-label=(t(lang, Msg::Poll)) {
+                    ul {
+                        @for (i, (option, n)) in poll.options.iter().zip(&poll.tallies).enumerate() {
+                            li {
+                                (option) ": "
+                                @if show_totals { (i18n::count(lang, Msg::OneVote, Msg::Votes, *n)) } @else { (t(lang, Msg::PollHidden)) }
+                                @if view.own_votes.contains(&(i as i16)) { " (" (t(lang, Msg::YourChoice)) ")" }
+                            }
+                        }
+                    }
+                    (status)
+                }
+            }
+        }
+    }
+}
+
+/// `POST /polls/{id}/vote`: the choices of the poll form.
+#[tracing::instrument(skip_all)]
+pub async fn vote(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let form: ActionForm = browser.form(&body)?;
+    let choices: Vec<i64> = url::form_urlencoded::parse(&body).filter(|(k, _)| k == "choice").filter_map(|(_, v)| v.parse().ok()).collect();
+    let id: i64 = id.parse().map_err(|_| Failure::from(lang)(Error::not_found("no such poll")))?;
+    services::polls::vote(&ctx, browser.account(), id, &choices).await.map_err(Failure::from(lang))?;
+    Ok(session::see_other(&session::local_path(form.back.as_deref())))
+}
+
 /// A post as an `<article>`; with a session, its actions. `back` is the page the
 /// actions return to.
 pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, view: &StatusView, back: &str) -> Markup {
@@ -88,13 +155,27 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                 a href=(super::profile_path(&shown.author)) { strong { (shown_name(&shown.author)) } }
                 " " span.handle { (handle(ctx, &shown.author)) }
             }
+            @let images = (!shown.media.is_empty()).then(|| media(ctx, lang, &shown.media));
             @if status.spoiler_text.is_empty() {
                 // Content is rendered (ours) or sanitised (others') when it is stored.
                 div.content { (PreEscaped(&status.content)) }
+                @if let Some(images) = &images {
+                    @if status.sensitive || shown.author.sensitized_at.is_some() {
+                        // Sensitive images wait behind a click, as in Mastodon's apps.
+                        details.sensitive {
+                            summary { (t(lang, Msg::SensitiveMedia)) }
+                            (images)
+                        }
+                    } @else {
+                        (images)
+                    }
+                }
             } @else {
+                // Behind a content warning go the text and the images alike.
                 details {
                     summary { (status.spoiler_text) }
                     div.content { (PreEscaped(&status.content)) }
+                    @if let Some(images) = &images { (images) }
                 }
             }
             p.meta {
@@ -106,8 +187,14 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                 " · " (i18n::count(lang, Msg::OneBoost, Msg::Boosts, shown.reblogs))
                 " · " (i18n::count(lang, Msg::OneLike, Msg::Likes, shown.favourites))
             }
-            @if !shown.media.is_empty() {
-                (media(ctx, lang, &shown.media))
+            (poll_box(lang, browser, shown, back))
+            @if let Some(card) = &shown.card {
+                // The page's image is left out: it would make the reader's browser ask another server.
+                a.card href=(card.url) rel="nofollow noopener noreferrer" target="_blank" {
+                    strong { (card.title) }
+                    @if !card.description.is_empty() { " — " (card.description) }
+                    @if !card.provider_name.is_empty() { " (" (card.provider_name) ")" }
+                }
             }
             @if let Some(browser) = browser {
                 div.actions role="group" aria-label=(t(lang, Msg::PostActions)) {
@@ -120,6 +207,9 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                     @if mine {
                         form method="get" action=(format!("/statuses/{id}/edit")) {
                             button type="submit" { (t(lang, Msg::Edit)) }
+                        }
+                        @if status.visibility() <= Visibility::Unlisted {
+                            (action(browser, id, if shown.pinned { "unpin" } else { "pin" }, if shown.pinned { Msg::Unpin } else { Msg::Pin }, None, back))
                         }
                         (action(browser, id, "delete", Msg::Delete, None, "/home"))
                     }
@@ -247,6 +337,30 @@ pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
                     textarea #description name="description" maxlength=(services::media::MAX_DESCRIPTION_CHARS) aria-describedby="description_hint" {}
                     small #description_hint { (t(lang, Msg::ImageDescriptionHint)) }
                 }
+                details.poll-compose {
+                    summary { (t(lang, Msg::AddPoll)) }
+                    fieldset {
+                        legend { (t(lang, Msg::Poll)) }
+                        @for i in 1..=services::polls::MAX_OPTIONS {
+                            p {
+                                label for=(format!("poll_option_{i}")) { (tf(lang, Msg::PollOption, &[("n", &i.to_string())])) }
+                                input id=(format!("poll_option_{i}")) name=(format!("poll_option_{i}")) maxlength=(services::polls::MAX_OPTION_CHARS);
+                            }
+                        }
+                        p {
+                            label for="poll_expires_in" { (t(lang, Msg::PollDuration)) }
+                            select #poll_expires_in name="poll_expires_in" {
+                                option value="300" { (t(lang, Msg::FiveMinutes)) }
+                                option value="3600" { (t(lang, Msg::OneHour)) }
+                                option value="86400" selected { (t(lang, Msg::OneDay)) }
+                                option value="604800" { (t(lang, Msg::OneWeek)) }
+                            }
+                        }
+                        p {
+                            label { input type="checkbox" name="poll_multiple" value="true"; " " (t(lang, Msg::PollMultiple)) }
+                        }
+                    }
+                }
                 @let chosen = match draft {
                     Draft::Reply(parent) => Visibility::from_i16(parent.status.visibility),
                     _ => Visibility::from_i16(browser.session.user.default_visibility),
@@ -277,6 +391,35 @@ pub struct ComposeForm {
     in_reply_to_id: Option<String>,
     #[serde(default)]
     back: Option<String>,
+    /// A poll: up to four options (empty ones ignored), how long, one or several choices.
+    #[serde(default)]
+    poll_option_1: String,
+    #[serde(default)]
+    poll_option_2: String,
+    #[serde(default)]
+    poll_option_3: String,
+    #[serde(default)]
+    poll_option_4: String,
+    #[serde(default)]
+    poll_expires_in: String,
+    #[serde(default)]
+    poll_multiple: Option<String>,
+}
+
+impl ComposeForm {
+    /// The poll asked for, if any option was filled in.
+    fn poll(&self) -> Option<services::polls::NewPoll> {
+        let options: Vec<String> = [&self.poll_option_1, &self.poll_option_2, &self.poll_option_3, &self.poll_option_4]
+            .iter()
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty())
+            .collect();
+        if options.is_empty() {
+            return None;
+        }
+        let expires_in = self.poll_expires_in.parse().unwrap_or(86_400);
+        Some(services::polls::NewPoll { options, expires_in, multiple: self.poll_multiple.is_some(), hide_totals: false })
+    }
 }
 
 fn status_id(lang: Lang, id: &str) -> Result<StatusId, Failure> {
@@ -301,8 +444,9 @@ async fn publish(ctx: &AppContext, browser: &SignedInBrowser, form: ComposeForm,
         None => None,
     };
     let spoiler_text = form.spoiler_text.trim().to_string();
+    let poll = form.poll();
     let new = NewPost { text: form.status, visibility, in_reply_to, sensitive: !spoiler_text.is_empty(), spoiler_text, language: Some(lang.code().into()) };
-    services::statuses::post_once(ctx, browser.account(), new, media, None).await.map_err(Failure::from(lang))?;
+    services::statuses::post_once(ctx, browser.account(), new, media, poll, None).await.map_err(Failure::from(lang))?;
     Ok(session::see_other(&session::local_path(form.back.as_deref())))
 }
 
@@ -320,6 +464,12 @@ pub async fn create_with_image(ctx: web::Data<AppContext>, browser: SignedInBrow
         visibility: field("visibility"),
         in_reply_to_id: Some(field("in_reply_to_id")),
         back: Some(field("back")),
+        poll_option_1: field("poll_option_1"),
+        poll_option_2: field("poll_option_2"),
+        poll_option_3: field("poll_option_3"),
+        poll_option_4: field("poll_option_4"),
+        poll_expires_in: field("poll_expires_in"),
+        poll_multiple: Some(field("poll_multiple")).filter(|m| !m.is_empty()),
     };
     let description = field("description");
     let mut media = Vec::new();
@@ -352,6 +502,8 @@ pub async fn act(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web
         "bookmark" => services::timelines::bookmark(&ctx, me, id).await.map(drop),
         "unbookmark" => services::timelines::unbookmark(&ctx, me, id).await.map(drop),
         "delete" => services::statuses::delete(&ctx, me, id).await,
+        "pin" => services::pins::pin(&ctx, me, id).await.map(drop),
+        "unpin" => services::pins::unpin(&ctx, me, id).await.map(drop),
         _ => Err(Error::new(ErrorKind::NotFound, "no such action")),
     };
     done.map_err(Failure::from(lang))?;

@@ -34,7 +34,9 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser
         None => None,
     };
     let counts = services::timelines::counts(&ctx, account.id).await.map_err(Failure::from(lang))?;
-    let shown = Shown { lang, browser: signed_in, relationship, counts, posts: &posts, page, path: req.path() };
+    // Pinned posts head the first page only.
+    let pinned = if page.max_id.is_none() { services::pins::pinned(&ctx, viewer, &account).await.map_err(Failure::from(lang))? } else { Vec::new() };
+    let shown = Shown { lang, browser: signed_in, relationship, counts, pinned: &pinned, posts: &posts, page, path: req.path() };
     Ok(super::page_response(markup(&ctx, &account, shown)))
 }
 
@@ -53,7 +55,8 @@ pub async fn render(ctx: &AppContext, account: &Account) -> Result<HttpResponse>
     let posts = services::timelines::account(ctx, None, account, AccountFilter::default(), page).await?;
     let path = format!("/@{}", account.username);
     let counts = services::timelines::counts(ctx, account.id).await?;
-    let shown = Shown { lang: Lang::En, browser: None, relationship: None, counts, posts: &posts, page, path: &path };
+    let pinned = services::pins::pinned(ctx, None, account).await?;
+    let shown = Shown { lang: Lang::En, browser: None, relationship: None, counts, pinned: &pinned, posts: &posts, page, path: &path };
     Ok(super::html_response(markup(ctx, account, shown)))
 }
 
@@ -64,6 +67,7 @@ struct Shown<'a> {
     /// The signed-in visitor's, unless it is their own profile.
     relationship: Option<Relationship>,
     counts: AccountCounts,
+    pinned: &'a [StatusView],
     posts: &'a [StatusView],
     page: Page,
     path: &'a str,
@@ -144,6 +148,14 @@ fn markup(ctx: &AppContext, account: &Account, shown: Shown) -> Markup {
                 }
             }
             _ => {}
+        }
+        @if !shown.pinned.is_empty() {
+            section aria-labelledby="pinned" {
+                h2 #pinned { (t(lang, Msg::PinnedHeading)) }
+                @for view in shown.pinned {
+                    (posts::article(ctx, lang, shown.browser, view, shown.path))
+                }
+            }
         }
         h2 { (t(lang, Msg::PostsHeading)) }
         (posts::list(ctx, lang, shown.browser, shown.posts, &shown.page, shown.path, Msg::ListEmpty))

@@ -5,5 +5,6 @@ pub mod account;
 pub mod conversation;
 pub mod media;
 pub mod admin;
+pub mod poll;
 pub mod status;
 pub mod tag;

@@ -13,7 +13,7 @@ use crate::{
     error::{Error, Result},
     federation::{
         fetch,
-        objects::note::{incoming_note, local_status_to_note, same_host, IncomingPost},
+        objects::note::{incoming_note, local_status_to_note, same_host, with_poll, IncomingPost},
         protocol::{activities as protocol, activity::OutgoingActivity, helpers::id_of, note::STORED_TYPES},
     },
     services,
@@ -48,7 +48,10 @@ pub async fn build(
         None => (status.in_reply_to_uri.clone(), None),
     };
     let media = crate::db::media::Media::of_statuses(conn, &[status.id]).await?;
-    let note = local_status_to_note(status, author, &mentioned, &tags, &media, in_reply_to, &ctx.urls);
+    let poll = crate::db::polls::Poll::of_status(conn, status.id).await?;
+    let emojis = crate::services::emojis::used(conn, None, &[status.text.as_deref().unwrap_or(&status.content), &status.spoiler_text]).await?;
+    let note = with_poll(local_status_to_note(status, author, &mentioned, &tags, &media, in_reply_to, &ctx.urls), poll.as_ref());
+    let note = crate::federation::objects::note::with_emojis(note, &emojis, &ctx.urls);
     let mut inboxes = Vec::new();
     if status.visibility() != Visibility::Direct {
         inboxes.extend(Follow::follower_inboxes(conn, author.id).await?);
@@ -242,7 +245,8 @@ pub async fn store_post(ctx: &AppContext, mut post: IncomingPost) -> Result<Stat
         }
         mentioned_accounts(&mut conn, ctx, &post.mentions).await?
     };
-    let received = ReceivedPost { activity_uri: None, form: post.form, mentions, tags: post.hashtags, media: post.media };
+    crate::services::emojis::remember(&ctx.pool, &post.emojis).await;
+    let received = ReceivedPost { activity_uri: None, form: post.form, mentions, tags: post.hashtags, media: post.media, poll: post.poll };
     services::statuses::receive_post(ctx, received).await?.id().ok_or_else(|| Error::internal(anyhow::anyhow!("a fetched post was not stored")))
 }
 
@@ -280,6 +284,10 @@ pub async fn receive_via(ctx: &AppContext, actor: &Account, activity: protocol::
         }
         object = fetch::fetch_object(ctx, id).await?;
     }
+    // A vote on one of our polls is counted, never stored as a reply.
+    if let Some((status, poll, choice)) = super::vote::as_vote(ctx, &object).await? {
+        return super::vote::receive(ctx, actor, &activity.id, &object, status, poll, choice).await.map(|_| None);
+    }
     let kind = object.get("type").and_then(Value::as_str).unwrap_or_default();
     if !STORED_TYPES.contains(&kind) {
         tracing::info!(kind, id = %activity.id, "Create of an object kind we do not store ignored");
@@ -307,7 +315,8 @@ pub async fn receive_via(ctx: &AppContext, actor: &Account, activity: protocol::
     // The parent's author is filled in by the store.
     let mentioned = mentioned_accounts(&mut conn, ctx, &post.mentions).await?;
     drop(conn);
-    let received = ReceivedPost { activity_uri: Some(activity.id.clone()), form: post.form, mentions: mentioned, tags: post.hashtags, media: post.media };
+    crate::services::emojis::remember(&ctx.pool, &post.emojis).await;
+    let received = ReceivedPost { activity_uri: Some(activity.id.clone()), form: post.form, mentions: mentioned, tags: post.hashtags, media: post.media, poll: post.poll };
     let stored = services::statuses::receive_post(ctx, received).await?;
     if !stored.is_new() {
         tracing::debug!(id = %activity.id, "activity or post already processed");

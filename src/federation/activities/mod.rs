@@ -5,11 +5,13 @@ pub mod announce;
 pub mod block;
 pub mod create_note;
 pub mod delete;
+pub mod featured;
 pub mod flag;
 pub mod follow;
 pub mod like;
 pub mod undo;
 pub mod update;
+pub mod vote;
 
 use crate::{
     context::AppContext,
@@ -53,6 +55,8 @@ pub async fn dispatch(ctx: &AppContext, actor: &Account, activity: Activity) -> 
         Activity::Announce(a) => announce::receive(ctx, actor, a).await,
         Activity::Block(a) => block::receive(ctx, actor, a).await,
         Activity::Flag(a) => flag::receive(ctx, actor, a).await,
+        Activity::Add(a) => featured::receive_add(ctx, actor, a).await,
+        Activity::Remove(a) => featured::receive_remove(ctx, actor, a).await,
         Activity::Other { kind, id } => {
             tracing::info!(kind = %kind, id = %id, actor = %actor.uri.as_deref().unwrap_or_default(), "activity of an unsupported kind ignored");
             Ok(())
@@ -65,7 +69,7 @@ pub async fn dispatch(ctx: &AppContext, actor: &Account, activity: Activity) -> 
 pub fn outgoing(kind: &'static str, id: String, actor: String, object: impl serde::Serialize, to: Vec<String>, cc: Vec<String>) -> OutgoingActivity {
     // Our own wire types always serialise (no maps with non-string keys).
     let object = serde_json::to_value(object).unwrap_or(Value::Null);
-    OutgoingActivity { context: Some(note_context()), id, kind, actor, published: None, to, cc, object }
+    OutgoingActivity { context: Some(note_context()), id, kind, actor, published: None, to, cc, object, target: None }
 }
 
 /// Queues `activity` from a local account to `inboxes`, inside the caller's transaction.

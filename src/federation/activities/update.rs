@@ -51,6 +51,16 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Upda
         return Err(Error::new(ErrorKind::Forbidden, "only a post's author can edit it"));
     }
     let post = incoming_note(&activity.object, actor, status.in_reply_to_id, &ctx.urls)?;
+    services::emojis::remember(&ctx.pool, &post.emojis).await;
+    if let Some(poll) = &post.poll {
+        services::polls::refresh_received(ctx, &status, poll).await?;
+        // Mastodon sends an Update of a Question whenever its counts change: only
+        // a changed text is an edit.
+        if post.form.content == status.content && post.form.spoiler_text == status.spoiler_text && post.form.sensitive == status.sensitive {
+            tracing::info!(id = %object_id, "poll counts updated");
+            return Ok(());
+        }
+    }
     let updated = activity.object.get("updated").and_then(Value::as_str).and_then(|u| chrono::DateTime::parse_from_rfc3339(u).ok());
     let form = StatusEditForm {
         content: post.form.content.clone(),

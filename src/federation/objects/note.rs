@@ -6,13 +6,14 @@ use crate::{
     db::{
         accounts::Account,
         media::{Media, MediaInsertForm},
+        polls::{Poll, PollInsertForm},
         statuses::{Status, StatusInsertForm, Visibility},
         StatusId,
     },
     error::{Error, Result},
     federation::protocol::{
         context::{ACTIVITYSTREAMS, PUBLIC},
-        note::{Attachment, IncomingNote, Note, Replies, RepliesPage, Tag},
+        note::{Attachment, EmojiIcon, EmojiTag, IncomingNote, Note, NoteTag, OptionReplies, PollOption, Replies, RepliesPage, Tag},
     },
     urls::Urls,
 };
@@ -29,6 +30,8 @@ pub fn note_context() -> Value {
             "toot": "http://joinmastodon.org/ns#",
             "Hashtag": "as:Hashtag",
             "blurhash": "toot:blurhash",
+            "votersCount": "toot:votersCount",
+            "Emoji": "toot:Emoji",
             "focalPoint": { "@container": "@list", "@id": "toot:focalPoint" }
         }
     ])
@@ -59,17 +62,17 @@ pub fn local_status_to_note(
 ) -> Note {
     let mentioned_ids: Vec<String> = mentioned.iter().map(|a| urls.actor_id(a)).collect();
     let (to, cc) = addressing(status.visibility(), &urls.followers(&author.username), &mentioned_ids);
-    let mut tag: Vec<Tag> = mentioned
+    let mut tag: Vec<NoteTag> = mentioned
         .iter()
         .map(|a| {
             let handle = match &a.domain {
                 Some(d) => format!("@{}@{d}", a.username),
                 None => format!("@{}@{}", a.username, urls.domain()),
             };
-            Tag { kind: "Mention", href: urls.actor_id(a), name: handle }
+            NoteTag::Link(Tag { kind: "Mention", href: urls.actor_id(a), name: handle })
         })
         .collect();
-    tag.extend(tags.iter().map(|t| Tag { kind: "Hashtag", href: urls.tag(t), name: format!("#{t}") }));
+    tag.extend(tags.iter().map(|t| NoteTag::Link(Tag { kind: "Hashtag", href: urls.tag(t), name: format!("#{t}") })));
     let id = urls.status(&author.username, status.id);
     Note {
         context: None,
@@ -87,13 +90,58 @@ pub fn local_status_to_note(
         attributed_to: urls.actor(&author.username),
         to,
         cc,
-        sensitive: status.sensitive,
+        // A moderator's "mark media sensitive" covers all the account's posts, as on Mastodon.
+        sensitive: status.sensitive || author.sensitized_at.is_some(),
         content_map: status.language.as_ref().map(|l| [(l.clone(), status.content.clone())].into()),
         content: status.content.clone(),
         attachment: media.iter().filter_map(|m| attachment(m, urls)).collect(),
         tag,
         id,
+        one_of: None,
+        any_of: None,
+        end_time: None,
+        closed: None,
+        voters_count: None,
     }
+}
+
+/// A note with `Emoji` tags for our custom emoji its text uses.
+pub fn with_emojis(mut note: Note, emojis: &[crate::db::emojis::Emoji], urls: &Urls) -> Note {
+    for e in emojis.iter().filter(|e| e.domain.is_none()) {
+        let url = crate::services::emojis::url(e, urls);
+        note.tag.push(NoteTag::Emoji(EmojiTag {
+            id: url.clone(),
+            kind: "Emoji",
+            name: format!(":{}:", e.shortcode),
+            updated: e.updated_at,
+            icon: EmojiIcon { kind: "Image", media_type: e.content_type.clone(), url },
+        }));
+    }
+    note
+}
+
+/// A note with its poll, as Mastodon sends one: a `Question` whose options carry
+/// their counts (`replies.totalItems`), with `endTime`, `closed` once it has, and
+/// `votersCount`. Counts hidden until the end (`hide_totals`) are still sent, as
+/// Mastodon does: other servers hide them by their own rules.
+pub fn with_poll(mut note: Note, poll: Option<&Poll>) -> Note {
+    let Some(poll) = poll else { return note };
+    let options: Vec<PollOption> = poll
+        .options
+        .iter()
+        .zip(&poll.tallies)
+        .map(|(name, n)| PollOption { kind: "Note", name: name.clone(), replies: OptionReplies { kind: "Collection", total_items: *n } })
+        .collect();
+    note.kind = "Question";
+    if poll.multiple {
+        note.any_of = Some(options);
+    } else {
+        note.one_of = Some(options);
+    }
+    note.end_time = poll.expires_at;
+    note.closed = if poll.expired() { poll.expires_at.or(poll.ended_at) } else { None };
+    note.voters_count = Some(poll.voters_count);
+    note
 }
 
 /// One of our images as Mastodon sends it: a `Document` with its type, alt text
@@ -120,6 +168,11 @@ pub struct IncomingPost {
     pub hashtags: Vec<String>,
     /// Attachments, linked to their origin (not downloaded); `status_id` is set when stored.
     pub media: Vec<MediaInsertForm>,
+    /// A `Question`'s poll; `status_id` is set when stored.
+    pub poll: Option<PollInsertForm>,
+    /// Custom emoji its `Emoji` tags name, of the author's server: (domain,
+    /// [(shortcode, image URL, media type)]).
+    pub emojis: (Option<String>, Vec<(String, String, String)>),
 }
 
 /// The visibility an incoming note's addressing amounts to, as Mastodon reads it.
@@ -167,9 +220,10 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
     // The link a Lemmy or Mbin post shares: Lemmy sends it only as a `Link`
     // attachment (`url` null), Mbin as both.
     let shared_link = shared_link(&note.attachment);
+    let poll = if note.kind == "Question" { incoming_poll(value, author) } else { None };
     // Articles and pages are shown as their title and a link: the one they share,
-    // else the original.
-    if note.kind != "Note" {
+    // else the original; a poll as its text and options.
+    if note.kind != "Note" && poll.is_none() {
         let link = shared_link.clone().or_else(|| note.url.clone()).unwrap_or_else(|| note.id.clone());
         let escaped = content::link_paragraph(&link);
         if let Some(t) = &title {
@@ -232,6 +286,53 @@ pub fn incoming_note(value: &Value, author: &Account, in_reply_to_id: Option<Sta
         mentions,
         hashtags,
         media,
+        poll,
+        emojis: (author.domain.clone(), crate::services::emojis::from_tags(&note.tag)),
+    })
+}
+
+/// Options we keep of a remote poll (Mastodon allows 4 by default; some servers more).
+pub const MAX_POLL_OPTIONS: usize = 20;
+/// Characters we keep of a remote poll option.
+pub const MAX_POLL_OPTION_CHARS: usize = 200;
+
+/// A `Question`'s poll as a row: its options (`oneOf`, or `anyOf` for several
+/// choices) with their counts, end, and voters. `None` when it has no usable option
+/// (then the post is stored like an article).
+pub fn incoming_poll(value: &Value, author: &Account) -> Option<PollInsertForm> {
+    let (items, multiple) = match (value.get("oneOf").and_then(Value::as_array), value.get("anyOf").and_then(Value::as_array)) {
+        (Some(one), _) if !one.is_empty() => (one, false),
+        (_, Some(any)) if !any.is_empty() => (any, true),
+        _ => return None,
+    };
+    let mut options = Vec::new();
+    let mut tallies = Vec::new();
+    for item in items.iter().take(MAX_POLL_OPTIONS) {
+        let Some(name) = item.get("name").and_then(Value::as_str) else { continue };
+        let name: String = content::html_to_text(name).trim().chars().take(MAX_POLL_OPTION_CHARS).collect();
+        if name.is_empty() {
+            continue;
+        }
+        let count = item.pointer("/replies/totalItems").and_then(Value::as_i64).unwrap_or(0).clamp(0, 1_000_000_000);
+        options.push(name);
+        tallies.push(count);
+    }
+    if options.is_empty() {
+        return None;
+    }
+    let time = |k: &str| value.get(k).and_then(Value::as_str).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&chrono::Utc));
+    let voters = value.get("votersCount").and_then(Value::as_i64).map(|n| n.clamp(0, 1_000_000_000));
+    Some(PollInsertForm {
+        id: crate::db::ids::new_id(),
+        status_id: 0,
+        account_id: author.id.0,
+        // Without votersCount (older servers), a single-choice poll has one voter per vote.
+        voters_count: voters.unwrap_or_else(|| if multiple { 0 } else { tallies.iter().sum() }),
+        options,
+        tallies,
+        multiple,
+        hide_totals: false,
+        expires_at: time("endTime").or_else(|| time("closed")),
     })
 }
 

@@ -99,6 +99,15 @@ pub struct Flag {
     pub content: String,
 }
 
+/// `Add` or `Remove` of a post to or from an actor's `featured` collection (a pin).
+/// Others (featured hashtags, objects without an id) are `Other`.
+#[derive(Debug, Clone)]
+pub struct Featured {
+    pub id: String,
+    pub object: String,
+    pub target: String,
+}
+
 /// Every activity the inbox understands, dispatched by type.
 #[derive(Debug, Clone)]
 pub enum Activity {
@@ -113,6 +122,8 @@ pub enum Activity {
     Announce(Announce),
     Block(Block),
     Flag(Flag),
+    Add(Featured),
+    Remove(Featured),
     /// A kind we do not act on (EmojiReact, Move, …): acknowledged, ignored.
     Other { kind: String, id: String },
 }
@@ -125,7 +136,7 @@ impl Activity {
     /// The typed activity of a verified envelope; 400 when a known kind lacks what
     /// it needs.
     pub fn from_incoming(activity: IncomingActivity) -> Result<Activity> {
-        let IncomingActivity { id, kind, object, to, cc, content, .. } = activity;
+        let IncomingActivity { id, kind, object, to, cc, content, target, .. } = activity;
         let object_id = || id_of(&object).ok_or_else(|| malformed(&kind, "its object has no id"));
         Ok(match kind.as_str() {
             "Follow" => Activity::Follow(Follow { object: object_id()?, id }),
@@ -163,6 +174,13 @@ impl Activity {
                 }
                 Activity::Flag(Flag { id, objects, content: content.unwrap_or_default() })
             }
+            "Add" | "Remove" => match (id_of(&object), target) {
+                (Some(object), Some(target)) => {
+                    let f = Featured { id, object, target };
+                    if kind == "Add" { Activity::Add(f) } else { Activity::Remove(f) }
+                }
+                _ => Activity::Other { kind, id },
+            },
             _ => Activity::Other { kind, id },
         })
     }

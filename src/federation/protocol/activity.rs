@@ -22,6 +22,9 @@ pub struct IncomingActivity {
     /// A `Flag`'s comment.
     #[serde(default, deserialize_with = "super::helpers::lenient_string")]
     pub content: Option<String>,
+    /// An `Add`'s or `Remove`'s collection.
+    #[serde(default, deserialize_with = "first_id")]
+    pub target: Option<String>,
 }
 
 /// An activity we send. `object` is an id or an embedded object, made from the wire
@@ -43,4 +46,7 @@ pub struct OutgoingActivity {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cc: Vec<String>,
     pub object: Value,
+    /// The collection of an `Add` or `Remove`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }

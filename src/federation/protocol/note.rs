@@ -70,8 +70,52 @@ pub struct Note {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_map: Option<BTreeMap<String, String>>,
     pub attachment: Vec<Attachment>,
-    pub tag: Vec<Tag>,
+    pub tag: Vec<NoteTag>,
     pub replies: Replies,
+    /// A poll's options (`type` is then `Question`): `oneOf` for a single choice,
+    /// `anyOf` for several, as Mastodon sends them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_of: Option<Vec<PollOption>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub any_of: Option<Vec<PollOption>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<DateTime<Utc>>,
+    /// When the poll closed (only once it has).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voters_count: Option<i64>,
+}
+
+/// One option of a `Question`: its text and how many voted for it.
+#[derive(Serialize, Debug, Clone)]
+pub struct PollOption {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: String,
+    pub replies: OptionReplies,
+}
+
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct OptionReplies {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub total_items: i64,
+}
+
+/// A vote on another server's poll, as Mastodon sends it: a `Note` whose `name` is
+/// the chosen option, replying to the `Question`, addressed only to its author.
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Vote {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: String,
+    pub attributed_to: String,
+    pub in_reply_to: String,
+    pub to: Vec<String>,
 }
 
 /// An image of one of our notes, as Mastodon sends it.
@@ -101,6 +145,36 @@ pub struct Tag {
     pub kind: &'static str,
     pub href: String,
     pub name: String,
+}
+
+/// A tag of one of our notes: a mention or hashtag, or a custom emoji.
+#[derive(Serialize, Debug, Clone)]
+#[serde(untagged)]
+pub enum NoteTag {
+    Link(Tag),
+    Emoji(EmojiTag),
+}
+
+/// One of our custom emoji as Mastodon sends it: `{id, type: Emoji, name: ":code:",
+/// updated, icon: {type: Image, mediaType, url}}`.
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct EmojiTag {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: String,
+    pub updated: DateTime<Utc>,
+    pub icon: EmojiIcon,
+}
+
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct EmojiIcon {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub media_type: String,
+    pub url: String,
 }
 
 /// The stub `replies` collection Mastodon sends with every note.

@@ -42,6 +42,7 @@ import {
   Accept,
   Activity,
   Announce,
+  Collection,
   Create,
   Delete,
   Endpoints,
@@ -54,6 +55,7 @@ import {
   Note,
   Person,
   PUBLIC_COLLECTION,
+  Question,
   Reject,
   Tombstone,
   Undo,
@@ -719,7 +721,7 @@ async function controlPost(body) {
     })
   );
   const published = Temporal.Now.instant();
-  const note = new Note({
+  const fields = {
     id: noteId,
     attribution: actorUri(),
     content,
@@ -731,7 +733,25 @@ async function controlPost(body) {
     ccs: cc,
     published,
     url: noteId,
-  });
+  };
+  // With "poll": {"options": [...], "multiple": bool, "endTime": ISO}, a Question
+  // (Fedify's own serialisation of oneOf/anyOf, endTime, votersCount).
+  let note;
+  if (body.poll != null) {
+    const options = body.poll.options;
+    if (!Array.isArray(options) || options.length < 1 || options.some((o) => typeof o !== "string")) {
+      throw new HttpError(400, `"poll.options" must be a list of strings`);
+    }
+    const choices = options.map((name) => new Note({ name, replies: new Collection({ totalItems: 0 }) }));
+    note = new Question({
+      ...fields,
+      ...(body.poll.multiple ? { inclusiveOptions: choices } : { exclusiveOptions: choices }),
+      endTime: body.poll.endTime ? Temporal.Instant.from(body.poll.endTime) : null,
+      voters: 0,
+    });
+  } else {
+    note = new Note(fields);
+  }
   const create = new Create({
     id: ctx.getObjectUri(Create, { identifier: USER, id: uuid }),
     actor: actorUri(),

@@ -1,0 +1,2 @@
+DROP TABLE remote_featured;
+DROP TABLE status_pins;
