@@ -289,6 +289,8 @@ async fn a_fedify_group_relays_posts_and_our_replies_come_back_acknowledged() {
     assert!(!answers.is_empty() && answers.iter().all(|r| r["status"] == 202), "{answers:#?}");
     let mut conn = app.pool.get().await.unwrap();
     assert_eq!(Status::find_by_uri(&mut conn, &reply_id).await.unwrap().map(|s| s.id), None, "no copy of our own post was made");
+}
+
 /// A poll made on Fedify (its own `Question` serialisation) is shown here with its
 /// options, and our teacher's vote reaches Fedify as Mastodon sends one: a `Create`
 /// of a `Note` whose `name` is the option and whose `inReplyTo` is the question.
