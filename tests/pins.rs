@@ -26,6 +26,9 @@ async fn pins_are_featured_and_reach_the_other_server() {
     let bob = b.create_user("bob").await.account;
     let (alice_token, bob_token) = (api::token(&a, "alice").await, api::token(&b, "bob").await);
 
+    // Apps read the limit from the instance.
+    let instance = api::get(&a, "/api/v2/instance", None).await;
+    assert_eq!(instance.body["configuration"]["accounts"]["max_pinned_statuses"], 5, "{}", instance.body);
     let mut posts = Vec::new();
     for i in 1..=6 {
         posts.push(api::status(&a, &alice_token, &format!("Resource number {i}"), "public").await);

@@ -56,7 +56,7 @@ fn contact_email(ctx: &AppContext) -> String {
 
 fn configuration() -> serde_json::Value {
     json!({
-        "accounts": { "max_featured_tags": crate::services::tags::MAX_FEATURED, "max_pinned_statuses": 0 },
+        "accounts": { "max_featured_tags": crate::services::tags::MAX_FEATURED, "max_pinned_statuses": services::pins::MAX_PINS },
         "statuses": { "max_characters": services::statuses::MAX_CHARS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
         "media_attachments": { "supported_mime_types": [], "image_size_limit": 0, "image_matrix_limit": 0, "video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0 },
         "polls": {
