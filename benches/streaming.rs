@@ -26,13 +26,6 @@ fn main() {
     rt.block_on(support::with_database(bench));
 }
 
-/// Resident memory of a process, in MB.
-fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0.0);
-    kb / 1024.0
-}
-
 async fn bench(db_url: String) {
     let clients = ((CLIENTS * support::scale()) as usize).max(20);
     let server = support::Server::start(&db_url, &[]).await;
@@ -69,7 +62,7 @@ async fn bench(db_url: String) {
         tokens.push(staffroom::services::tokens::create(&pool, &format!("reader{n}"), "bench", "read").await.unwrap());
     }
 
-    let rss_before = rss_mb(server.child.id());
+    let rss_before = support::rss_mb(server.child.id());
     let (heard_tx, mut heard) = mpsc::unbounded_channel::<(usize, Instant)>();
     let (ready_tx, mut ready) = mpsc::unbounded_channel::<()>();
     let connecting = Instant::now();
@@ -81,7 +74,7 @@ async fn bench(db_url: String) {
         tokio::time::timeout(Duration::from_secs(120), ready.recv()).await.expect("every client connects").unwrap();
     }
     println!("  {clients} clients connected in {:.1} s", connecting.elapsed().as_secs_f64());
-    let rss_connected = rss_mb(server.child.id());
+    let rss_connected = support::rss_mb(server.child.id());
 
     let http = reqwest::Client::new();
     let mut to_last = Vec::new();
@@ -105,7 +98,7 @@ async fn bench(db_url: String) {
         }
         to_last.push(last - sent);
     }
-    let rss_after = rss_mb(server.child.id());
+    let rss_after = support::rss_mb(server.child.id());
     to_last.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(

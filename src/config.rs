@@ -39,11 +39,24 @@ pub struct Settings {
 }
 
 /// `STAFFROOM_MEDIA_STORE` (docs/configuration.md, "Media").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum MediaStoreKind {
     /// Files under `$STAFFROOM_DATA_DIR/media`.
     #[default]
     Local,
+    /// An S3-compatible bucket, shared by every `serve` of the instance.
+    S3(S3Settings),
+}
+
+/// Where the bucket is and how to sign for it (`STAFFROOM_S3_*`, `AWS_*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Settings {
+    /// `None`: Amazon S3 itself, found from the region.
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: Secret,
+    pub secret_access_key: Secret,
 }
 
 /// `STAFFROOM_FEDERATION_MODE` (docs/security.md, "Allowlist mode").
@@ -253,9 +266,10 @@ impl Settings {
         };
         let media_store = match env("STAFFROOM_MEDIA_STORE").as_deref().map(|m| m.trim().to_ascii_lowercase()).as_deref() {
             None | Some("local") => MediaStoreKind::Local,
+            Some("s3") => MediaStoreKind::S3(s3_settings(&env)?),
             Some(other) => {
                 return Err(ConfigError(format!(
-                    "STAFFROOM_MEDIA_STORE={other:?} must be \"local\" (files under STAFFROOM_DATA_DIR/media); S3 storage is not built yet"
+                    "STAFFROOM_MEDIA_STORE={other:?} must be \"local\" (files under STAFFROOM_DATA_DIR/media) or \"s3\" (an S3-compatible bucket, with STAFFROOM_S3_BUCKET and friends)"
                 )))
             }
         };
@@ -300,6 +314,43 @@ impl Settings {
             "https"
         }
     }
+}
+
+/// The `s3` store's settings; each missing or malformed one is named.
+fn s3_settings(env: &impl Fn(&str) -> Option<String>) -> Result<S3Settings, ConfigError> {
+    let required = |name: &str, what: &str| {
+        env(name).map(|v| v.trim().to_string()).ok_or_else(|| ConfigError(format!("STAFFROOM_MEDIA_STORE=s3 needs {name}: {what}")))
+    };
+    let endpoint = env("STAFFROOM_S3_ENDPOINT").map(|u| u.trim().trim_end_matches('/').to_string());
+    if let Some(u) = &endpoint {
+        let parsed = url::Url::parse(u).ok().filter(|p| matches!(p.scheme(), "http" | "https") && p.host_str().is_some());
+        if parsed.is_none() {
+            return Err(ConfigError(format!(
+                "STAFFROOM_S3_ENDPOINT={u:?} must be the bucket server's http(s) URL, such as https://s3.eu-central-1.amazonaws.com or http://127.0.0.1:8333"
+            )));
+        }
+    }
+    let bucket = required("STAFFROOM_S3_BUCKET", "the name of the bucket media files are kept in")?;
+    let valid_bucket = (3..=63).contains(&bucket.len())
+        && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && !bucket.starts_with(['-', '.'])
+        && !bucket.ends_with(['-', '.']);
+    if !valid_bucket {
+        return Err(ConfigError(format!(
+            "STAFFROOM_S3_BUCKET={bucket:?} is not a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens"
+        )));
+    }
+    let region = env("STAFFROOM_S3_REGION").map(|r| r.trim().to_string()).unwrap_or_else(|| "us-east-1".into());
+    if !region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(ConfigError(format!("STAFFROOM_S3_REGION={region:?} is not a region name, such as eu-central-1")));
+    }
+    Ok(S3Settings {
+        endpoint,
+        bucket,
+        region,
+        access_key_id: Secret(required("AWS_ACCESS_KEY_ID", "the access key of a user allowed to read, write and delete in the bucket")?),
+        secret_access_key: Secret(required("AWS_SECRET_ACCESS_KEY", "the secret key that goes with AWS_ACCESS_KEY_ID")?),
+    })
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
@@ -382,6 +433,7 @@ mod tests {
             ("STAFFROOM_LOG_FORMAT", "xml"),
             ("STAFFROOM_INBOX_RATE_PER_HOST", "0"),
             ("STAFFROOM_FEDERATION_MODE", "closed"),
+            ("STAFFROOM_MEDIA_STORE", "ftp"),
         ];
         for (name, value) in cases {
             let err = load(&[(name, value)]).unwrap_err().to_string();
@@ -410,6 +462,33 @@ mod tests {
         std::fs::write(&path, "domian = \"typo.example\"\n").unwrap();
         let err = Settings::load_with(Some(&path), |_| None).unwrap_err().to_string();
         assert!(err.contains("domian"), "{err}");
+    }
+
+    #[test]
+    fn s3_needs_its_bucket_and_credentials() {
+        let full = [
+            ("STAFFROOM_MEDIA_STORE", "s3"),
+            ("STAFFROOM_S3_ENDPOINT", "http://127.0.0.1:8333/"),
+            ("STAFFROOM_S3_BUCKET", "school-media"),
+            ("AWS_ACCESS_KEY_ID", "key"),
+            ("AWS_SECRET_ACCESS_KEY", "hunter2"),
+        ];
+        let s = load(&full).unwrap();
+        let MediaStoreKind::S3(s3) = &s.media_store else { panic!("not s3: {:?}", s.media_store) };
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:8333"));
+        assert_eq!(s3.region, "us-east-1");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        for (i, (name, _)) in full.iter().enumerate().skip(2) {
+            let without: Vec<_> = full.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, v)| *v).collect();
+            let err = load(&without).unwrap_err().to_string();
+            assert!(err.contains(name), "{name}: {err}");
+        }
+        let mut bad = full.to_vec();
+        bad[2] = ("STAFFROOM_S3_BUCKET", "Has Spaces");
+        assert!(load(&bad).unwrap_err().to_string().contains("STAFFROOM_S3_BUCKET"));
+        let mut bad = full.to_vec();
+        bad[1] = ("STAFFROOM_S3_ENDPOINT", "s3.example");
+        assert!(load(&bad).unwrap_err().to_string().contains("STAFFROOM_S3_ENDPOINT"));
     }
 
     #[test]

@@ -60,6 +60,9 @@ enum Command {
     /// Settings admins change while the instance runs: registrations, rules.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Uploaded media files.
+    #[command(subcommand)]
+    Media(MediaCommand),
     /// The audit log of moderation and administration actions, newest first.
     Audit {
         /// How many entries to show.
@@ -125,6 +128,16 @@ enum TokenCommand {
         /// Space- or comma-separated scopes.
         #[arg(long, default_value = "read write follow")]
         scopes: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Remove uploads no post ever claimed (their rows and files), older than DAYS.
+    Prune {
+        /// Keep what is younger than this many days (0: remove every unclaimed upload).
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=36500))]
+        older_than: u32,
     },
 }
 
@@ -419,6 +432,25 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     let reason = if entry.reason.is_empty() { String::new() } else { format!("  — {}", entry.reason) };
                     println!("{}  {actor} {} {}{reason}", entry.created_at.format("%Y-%m-%d %H:%M:%S UTC"), entry.action, entry.target_name);
                 }
+                Ok(())
+            })
+            .await
+        }
+        Command::Media(MediaCommand::Prune { older_than }) => {
+            let store = staffroom::media::store::MediaStore::from_settings(&settings)?;
+            with_database(&settings, |pool| async move {
+                use std::io::Write;
+                let mut last = std::time::Instant::now();
+                let pruned = staffroom::services::media::prune_unattached(&pool, &store, chrono::Duration::days(older_than.into()), |done, total| {
+                    // A line a second at most: progress without flooding a log.
+                    if done == 0 || done == total || last.elapsed().as_secs() >= 1 {
+                        last = std::time::Instant::now();
+                        eprintln!("pruning unattached uploads older than {older_than} days: {done} of {total}");
+                        let _ = std::io::stderr().flush();
+                    }
+                })
+                .await?;
+                println!("Removed {} unattached uploads ({} files) from {}.", pruned.uploads, pruned.files, store.describe());
                 Ok(())
             })
             .await

@@ -64,3 +64,9 @@ pub async fn read(mut body: Multipart, max_file: usize) -> Result<Form> {
     }
     Ok(form)
 }
+
+/// Guards the route that takes `multipart/form-data` where the same path also takes
+/// forms or JSON (a separate handler reads the parts).
+pub fn guard() -> impl actix_web::guard::Guard {
+    actix_web::guard::fn_guard(|g| g.head().headers().get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"multipart/form-data")))
+}

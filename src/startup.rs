@@ -75,6 +75,10 @@ impl Application {
             settings.delivery.timeout,
             settings.delivery.per_host,
         )?;
+        let media = crate::media::store::MediaStore::from_settings(&settings)?;
+        media.check().await.with_context(|| {
+            format!("the media store {} cannot be used: check STAFFROOM_S3_ENDPOINT, STAFFROOM_S3_BUCKET, STAFFROOM_S3_REGION and the credentials (docs/media.md)", media.describe())
+        })?;
         let (stop_deliverer, stopped) = tokio::sync::watch::channel(false);
         // Before anything can serve: the caches that start full are loaded here.
         let (cluster, cluster_task) = crate::cluster::Cluster::start(database_url, pool.clone(), settings.federation_mode, stopped.clone()).await?;
@@ -94,7 +98,7 @@ impl Application {
             posts: federation::intake::PostWriter::start(pool.clone()),
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
             logins: Arc::default(),
-            media: Arc::new(crate::media::store::MediaStore::from_settings(&settings)),
+            media: Arc::new(media),
             settings: Arc::new(settings),
         };
         let deliverer = Deliverer::new(
@@ -109,6 +113,7 @@ impl Application {
         crate::api::streaming::start(ctx.clone(), stopped.clone());
         federation::follow_resend::start(ctx.clone(), stopped.clone());
         services::polls::start(ctx.clone(), stopped.clone());
+        services::media::start_daily_prune(ctx.clone(), stopped.clone());
         let deliverer = tokio::spawn(deliverer.run(stopped));
         let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {
             format!(
@@ -153,18 +158,21 @@ impl Application {
 }
 
 fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
+    let csp = pages::security::content_security_policy(ctx.settings.media_base_url.as_deref());
     let data = web::Data::new(ctx);
     let server = HttpServer::new(move || {
+        let csp = csp.clone();
         App::new()
             .app_data(data.clone())
-            .wrap_fn(|req, srv| {
+            .wrap_fn(move |req, srv| {
                 let started = Instant::now();
                 let method = req.method().clone();
                 let path = req.path().to_string();
                 let fut = srv.call(req);
+                let csp = csp.clone();
                 async move {
                     let mut res = fut.await?;
-                    pages::security::protect(res.headers_mut());
+                    pages::security::protect(res.headers_mut(), &csp);
                     tracing::info!(
                         %method,
                         %path,
@@ -213,6 +221,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/settings", web::get().to(|| async { pages::session::see_other("/settings/profile") }))
             .route("/settings/profile", web::get().to(pages::settings::page))
             .route("/settings/profile", web::post().to(pages::settings::save))
+            .route("/settings/avatar", web::post().to(pages::settings::save_avatar))
             .route("/settings/password", web::get().to(pages::sessions::password_form))
             .route("/settings/password", web::post().to(pages::sessions::change_password))
             .route("/settings/apps", web::get().to(pages::apps::page))
@@ -221,11 +230,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/settings/sessions/{id}/revoke", web::post().to(pages::sessions::revoke))
             .route(
                 "/statuses",
-                web::post()
-                    .guard(actix_web::guard::fn_guard(|g| {
-                        g.head().headers().get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"multipart/form-data"))
-                    }))
-                    .to(pages::posts::create_with_image),
+                web::post().guard(crate::multipart::guard()).to(pages::posts::create_with_image),
             )
             .route("/statuses", web::post().to(pages::posts::create))
             .route("/statuses/{id}", web::get().to(pages::posts::thread))

@@ -128,6 +128,28 @@ pub fn process_cpu(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// Resident memory of a process, in MB.
+pub fn rss_mb(pid: u32) -> f64 {
+    proc_status_mb(pid, "VmRSS:")
+}
+
+/// The most resident memory a process has had since it started or since
+/// `reset_peak_rss`, in MB.
+pub fn peak_rss_mb(pid: u32) -> f64 {
+    proc_status_mb(pid, "VmHWM:")
+}
+
+/// Starts `peak_rss_mb` over from the current RSS (Linux's `clear_refs` 5).
+pub fn reset_peak_rss(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
+fn proc_status_mb(pid: u32, field: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kb: f64 = status.lines().find_map(|l| l.strip_prefix(field)).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0.0);
+    kb / 1024.0
+}
+
 /// CPU seconds of every PostgreSQL process on the machine.
 pub fn postgres_cpu() -> f64 {
     let mut total = 0.0;

@@ -206,16 +206,48 @@ fn flag(v: &Option<serde_json::Value>) -> Option<bool> {
 pub async fn update_credentials(ctx: web::Data<AppContext>, auth: Auth, req: actix_web::HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
     auth.require("write:accounts")?;
     let p: CredentialParams = super::params::parse(&req, &body)?;
-    let updated = services::accounts::update_profile(&ctx, &auth.account, services::accounts::ProfileChange {
+    apply_credentials(&ctx, &auth, p, None, None).await
+}
+
+/// The same as `multipart/form-data`, as apps send it with an `avatar` or a
+/// `header` image (processed as uploads are: docs/media.md).
+pub async fn update_credentials_multipart(ctx: web::Data<AppContext>, auth: Auth, body: actix_multipart::Multipart) -> Result<HttpResponse> {
+    auth.require("write:accounts")?;
+    let mut form = crate::multipart::read(body, crate::media::process::MAX_BYTES).await?;
+    let mut text = |name: &str| form.fields.remove(name);
+    let p = CredentialParams {
+        display_name: text("display_name"),
+        note: text("note"),
+        locked: text("locked").map(serde_json::Value::String),
+        discoverable: text("discoverable").map(serde_json::Value::String),
+        indexable: text("indexable").map(serde_json::Value::String),
+    };
+    let mut image = |name: &str| {
+        form.files.remove(name).filter(|f| !f.bytes.is_empty()).map(|f| services::media::ImageFile { bytes: f.bytes, declared_type: f.content_type })
+    };
+    let (avatar, header) = (image("avatar"), image("header"));
+    apply_credentials(&ctx, &auth, p, avatar, header).await
+}
+
+async fn apply_credentials(
+    ctx: &AppContext,
+    auth: &Auth,
+    p: CredentialParams,
+    avatar: Option<services::media::ImageFile>,
+    header: Option<services::media::ImageFile>,
+) -> Result<HttpResponse> {
+    let updated = services::accounts::update_profile(ctx, &auth.account, services::accounts::ProfileChange {
         display_name: p.display_name,
         note: p.note,
         locked: flag(&p.locked),
         discoverable: flag(&p.discoverable),
         indexable: flag(&p.indexable),
+        avatar,
+        header,
     })
     .await
     .map_err(|e| if e.kind == crate::error::ErrorKind::BadRequest { Error::new(crate::error::ErrorKind::Unprocessable, format!("Validation failed: {}", e.message)) } else { e })?;
-    Ok(HttpResponse::Ok().json(credential_entity(&ctx, &auth.user, &updated).await?))
+    Ok(HttpResponse::Ok().json(credential_entity(ctx, &auth.user, &updated).await?))
 }
 
 #[derive(Deserialize, Default)]

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v1/reports/", web::post().to(reports::create))
             .route("/v1/accounts", web::post().to(accounts::create))
             .route("/v1/accounts/verify_credentials", web::get().to(accounts::verify_credentials))
+            .route("/v1/accounts/update_credentials", web::patch().guard(crate::multipart::guard()).to(accounts::update_credentials_multipart))
             .route("/v1/accounts/update_credentials", web::patch().to(accounts::update_credentials))
             .route("/v1/accounts/lookup", web::get().to(accounts::lookup))
             .route("/v1/accounts/relationships", web::get().to(accounts::relationships))

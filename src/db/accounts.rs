@@ -37,6 +37,12 @@ pub struct Account {
     pub sensitized_at: Option<DateTime<Utc>>,
     /// Whether their public posts may be found by their words (Mastodon's `indexable`).
     pub indexable: bool,
+    /// Our teachers' avatar and header: keys in the media store.
+    pub avatar_key: Option<String>,
+    pub header_key: Option<String>,
+    /// Other servers' actors' `icon` and `image`, as they gave them (checked http(s) URLs).
+    pub avatar_remote_url: Option<String>,
+    pub header_remote_url: Option<String>,
 }
 
 impl Account {
@@ -148,6 +154,11 @@ pub struct RemoteAccountForm {
     pub public_key_id: Option<String>,
     pub last_fetched_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    // Written as they are (NULL too), so an actor that drops its avatar loses it here.
+    #[diesel(treat_none_as_null = true)]
+    pub avatar_remote_url: Option<String>,
+    #[diesel(treat_none_as_null = true)]
+    pub header_remote_url: Option<String>,
 }
 
 impl Account {
@@ -197,6 +208,8 @@ pub struct ProfileUpdateForm {
     pub discoverable: Option<bool>,
     pub indexable: Option<bool>,
     pub updated_at: Option<DateTime<Utc>>,
+    pub avatar_key: Option<String>,
+    pub header_key: Option<String>,
 }
 
 impl Account {
@@ -218,6 +231,12 @@ impl Account {
             .select(Account::as_select())
             .load(conn)
             .await
+    }
+
+    /// The avatar and header keys, the row locked until the transaction ends (a
+    /// change replacing them removes the old files after it commits).
+    pub async fn image_keys(conn: &mut AsyncPgConnection, id: AccountId) -> QueryResult<(Option<String>, Option<String>)> {
+        accounts::table.find(id).select((accounts::avatar_key, accounts::header_key)).for_update().get_result(conn).await
     }
 
     pub async fn update_profile(conn: &mut AsyncPgConnection, id: AccountId, form: &ProfileUpdateForm) -> QueryResult<Account> {

@@ -129,4 +129,42 @@ impl Media {
             .load(conn)
             .await
     }
+
+    /// Uploads no post claimed, made before `before`.
+    pub async fn count_unattached(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<i64> {
+        media_attachments::table
+            .filter(media_attachments::status_id.is_null())
+            .filter(media_attachments::remote_url.is_null())
+            .filter(media_attachments::created_at.lt(before))
+            .count()
+            .get_result(conn)
+            .await
+    }
+
+    /// Deletes up to `limit` uploads no post claimed, made before `before`, and
+    /// returns them (their files go after the commit). The condition is repeated on
+    /// the delete itself, so an upload a post claims meanwhile stays.
+    pub async fn delete_unattached(conn: &mut AsyncPgConnection, before: DateTime<Utc>, limit: i64) -> QueryResult<Vec<Media>> {
+        let oldest: Vec<i64> = media_attachments::table
+            .select(media_attachments::id)
+            .filter(media_attachments::status_id.is_null())
+            .filter(media_attachments::remote_url.is_null())
+            .filter(media_attachments::created_at.lt(before))
+            .order(media_attachments::created_at)
+            .limit(limit)
+            .load(conn)
+            .await?;
+        if oldest.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::delete(
+            media_attachments::table
+                .filter(media_attachments::id.eq_any(oldest))
+                .filter(media_attachments::status_id.is_null())
+                .filter(media_attachments::remote_url.is_null()),
+        )
+        .returning(Media::as_returning())
+        .get_results(conn)
+        .await
+    }
 }

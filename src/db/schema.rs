@@ -28,6 +28,10 @@ diesel::table! {
         suspended_at -> Nullable<Timestamptz>,
         silenced_at -> Nullable<Timestamptz>,
         sensitized_at -> Nullable<Timestamptz>,
+        avatar_key -> Nullable<Text>,
+        header_key -> Nullable<Text>,
+        avatar_remote_url -> Nullable<Text>,
+        header_remote_url -> Nullable<Text>,
         indexable -> Bool,
     }
 }

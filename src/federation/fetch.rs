@@ -7,7 +7,7 @@ use crate::{
     context::AppContext,
     db::accounts::{Account, RemoteAccountForm},
     error::{Error, ErrorKind, Result},
-    federation::{client::HttpClient, protocol::actor::Actor, signatures},
+    federation::{client::HttpClient, protocol::{actor::Actor, helpers}, signatures},
 };
 use chrono::Utc;
 use serde_json::Value;
@@ -164,6 +164,8 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
             public_key_id: Some(actor.public_key.id),
             last_fetched_at: Some(now),
             updated_at: now,
+            avatar_remote_url: actor.icon.as_ref().and_then(helpers::image_url),
+            header_remote_url: actor.image.as_ref().and_then(helpers::image_url),
         },
     })
 }

@@ -70,10 +70,11 @@ pub fn sniff(bytes: &[u8]) -> Result<ImageFormat, Refused> {
     format_name(format).map(|_| format).ok_or(Refused::NotAnImage)
 }
 
-/// Processes an upload. `declared` is the type the client labelled it with: an image
-/// type that disagrees with the bytes is refused (a PNG sent as a JPEG is either a
-/// broken client or someone probing us); a generic label is fine.
-pub fn process(bytes: &[u8], declared: Option<&str>) -> Result<Processed, Refused> {
+/// An upload decoded: upright, in RGB or (when it has transparency, and for GIFs)
+/// RGBA. `declared` is the type the client labelled it with: an image type that
+/// disagrees with the bytes is refused (a PNG sent as a JPEG is either a broken
+/// client or someone probing us); a generic label is fine.
+fn decode(bytes: &[u8], declared: Option<&str>) -> Result<(DynamicImage, bool), Refused> {
     if bytes.is_empty() {
         return Err(Refused::Empty);
     }
@@ -106,10 +107,25 @@ pub fn process(bytes: &[u8], declared: Option<&str>) -> Result<Processed, Refuse
     img.apply_orientation(orientation);
     let alpha = img.color().has_alpha() || format == ImageFormat::Gif;
     let img = if alpha { DynamicImage::ImageRgba8(img.into_rgba8()) } else { DynamicImage::ImageRgb8(img.into_rgb8()) };
+    Ok((img, alpha))
+}
+
+fn type_of(alpha: bool) -> (&'static str, &'static str) {
+    if alpha {
+        ("image/png", "png")
+    } else {
+        ("image/jpeg", "jpg")
+    }
+}
+
+/// Processes an attachment: a resized original, a thumbnail and a blurhash.
+pub fn process(bytes: &[u8], declared: Option<&str>) -> Result<Processed, Refused> {
+    let (img, alpha) = decode(bytes, declared)?;
     let original = fit(&img, ORIGINAL_SIDE)?;
+    drop(img);
     let thumbnail = fit(&original, THUMBNAIL_SIDE)?;
     let blurhash = blurhash_of(&thumbnail)?;
-    let (content_type, extension) = if alpha { ("image/png", "png") } else { ("image/jpeg", "jpg") };
+    let (content_type, extension) = type_of(alpha);
     Ok(Processed {
         content_type,
         extension,
@@ -117,6 +133,54 @@ pub fn process(bytes: &[u8], declared: Option<&str>) -> Result<Processed, Refuse
         thumbnail: encode(&thumbnail, alpha)?,
         blurhash,
     })
+}
+
+/// An avatar or a header, cut to its shape as Mastodon does (a 400 px square; a
+/// 1500×500 banner), centred, never enlarged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileImage {
+    Avatar,
+    Header,
+}
+
+impl ProfileImage {
+    pub fn name(self) -> &'static str {
+        match self {
+            ProfileImage::Avatar => "avatar",
+            ProfileImage::Header => "header",
+        }
+    }
+
+    /// Width over height, and the largest width kept.
+    fn shape(self) -> (u32, u32) {
+        match self {
+            ProfileImage::Avatar => (1, 400),
+            ProfileImage::Header => (3, 1500),
+        }
+    }
+}
+
+/// A profile image processed: one file, of this type and extension.
+pub struct ProcessedProfileImage {
+    pub content_type: &'static str,
+    pub extension: &'static str,
+    pub image: Encoded,
+}
+
+/// Processes an avatar or header upload: the same checks, orientation and
+/// re-encoding as an attachment (no EXIF survives), cropped to its shape.
+pub fn profile_image(bytes: &[u8], declared: Option<&str>, kind: ProfileImage) -> Result<ProcessedProfileImage, Refused> {
+    let (img, alpha) = decode(bytes, declared)?;
+    let (ratio, max_width) = kind.shape();
+    // The largest box of the shape inside the image, then no wider than the maximum.
+    let width = img.width().min(img.height().saturating_mul(ratio)).min(max_width).max(ratio);
+    let height = (width / ratio).max(1);
+    let mut dst = DynamicImage::new(width, height, img.color());
+    Resizer::new()
+        .resize(&img, &mut dst, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)).fit_into_destination(None))
+        .map_err(|e| Refused::Unreadable(e.to_string()))?;
+    let (content_type, extension) = type_of(alpha);
+    Ok(ProcessedProfileImage { content_type, extension, image: encode(&dst, alpha)? })
 }
 
 /// `img` scaled down (never up) so its longest side is at most `side`.
@@ -191,6 +255,19 @@ mod tests {
         assert_eq!(p.content_type, "image/jpeg");
         assert!(p.blurhash.len() > 6);
         assert_eq!(image::guess_format(&p.original.bytes).unwrap(), ImageFormat::Jpeg);
+    }
+
+    #[test]
+    fn profile_images_are_cut_to_their_shape() {
+        let avatar = profile_image(&png(1000, 600), None, ProfileImage::Avatar).unwrap();
+        assert_eq!((avatar.image.width, avatar.image.height), (400, 400));
+        let small = profile_image(&png(120, 300), None, ProfileImage::Avatar).unwrap();
+        assert_eq!((small.image.width, small.image.height), (120, 120));
+        let header = profile_image(&png(4000, 3000), None, ProfileImage::Header).unwrap();
+        assert_eq!((header.image.width, header.image.height), (1500, 500));
+        let narrow = profile_image(&png(600, 1000), None, ProfileImage::Header).unwrap();
+        assert_eq!((narrow.image.width, narrow.image.height), (600, 200));
+        assert!(matches!(profile_image(&bomb_png(), None, ProfileImage::Avatar), Err(Refused::TooManyPixels { .. })));
     }
 
     #[test]

@@ -266,6 +266,9 @@ pub struct ProfileChange {
     pub discoverable: Option<bool>,
     /// Whether their public posts may be found by their words (full-text search).
     pub indexable: Option<bool>,
+    /// A new avatar or header, processed as an upload (services::media).
+    pub avatar: Option<super::media::ImageFile>,
+    pub header: Option<super::media::ImageFile>,
 }
 
 pub const MAX_NOTE_CHARS: usize = 500;
@@ -284,6 +287,25 @@ pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account,
             return Err(Error::bad_request(format!("the bio is longer than {MAX_NOTE_CHARS} characters")));
         }
     }
+    // Images are processed and stored first; the row points at them only once they
+    // are in the store, and whatever this change stored is removed if it fails.
+    use crate::media::process::ProfileImage;
+    let mut stored: Vec<String> = Vec::new();
+    let mut avatar_key = None;
+    let mut header_key = None;
+    for (file, kind, key) in [(change.avatar, ProfileImage::Avatar, &mut avatar_key), (change.header, ProfileImage::Header, &mut header_key)] {
+        let Some(file) = file else { continue };
+        match super::media::store_profile_image(ctx, account, kind, file).await {
+            Ok(k) => {
+                stored.push(k.clone());
+                *key = Some(k);
+            }
+            Err(e) => {
+                super::media::delete_keys(ctx, &stored.iter().map(String::as_str).collect::<Vec<_>>()).await;
+                return Err(e);
+            }
+        }
+    }
     let form = ProfileUpdateForm {
         display_name: change.display_name.map(|n| n.trim().to_string()),
         note: change.note.map(|n| if n.trim().is_empty() { String::new() } else { crate::content::render_plain_text(&n, &[], &|t| ctx.urls.tag(t)) }),
@@ -291,18 +313,32 @@ pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account,
         discoverable: change.discoverable,
         indexable: change.indexable,
         updated_at: Some(chrono::Utc::now()),
+        avatar_key: avatar_key.clone(),
+        header_key: header_key.clone(),
     };
-    let mut conn = ctx.pool.get().await?;
-    let updated = conn
-        .transaction::<_, Error, _>(async |conn| {
+    let written = async {
+        let mut conn = ctx.pool.get().await?;
+        conn.transaction::<_, Error, _>(async |conn| {
+            let before = Account::image_keys(conn, account.id).await?;
             let updated = Account::update_profile(conn, account.id, &form).await?;
             let inboxes = crate::db::follows::Follow::follower_inboxes(conn, updated.id).await?;
             let activity = crate::federation::activities::update::build_actor(ctx, &updated);
             let n = crate::federation::activities::queue(conn, ctx, &updated, &activity, inboxes).await?;
-            Ok((updated, n))
+            Ok((updated, n, before))
         })
-        .await?;
-    let (updated, n) = updated;
+        .await
+    }
+    .await;
+    let (updated, n, (old_avatar, old_header)) = match written {
+        Ok(w) => w,
+        Err(e) => {
+            super::media::delete_keys(ctx, &stored.iter().map(String::as_str).collect::<Vec<_>>()).await;
+            return Err(e);
+        }
+    };
+    // The replaced files, now that nothing points at them.
+    let replaced: Vec<&str> = [avatar_key.as_ref().and(old_avatar.as_deref()), header_key.as_ref().and(old_header.as_deref())].into_iter().flatten().collect();
+    super::media::delete_keys(ctx, &replaced).await;
     ctx.dispatch(super::events::Outcome::of(super::events::Event::ProfileUpdated { account: updated.id }).delivering(n));
     Ok(updated)
 }

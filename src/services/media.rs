@@ -12,7 +12,7 @@ use crate::{
     },
     error::{Error, ErrorKind, Result},
     media::{
-        process::{self, Refused},
+        process::{self, ProfileImage, Refused},
         store::MediaStore,
     },
 };
@@ -116,6 +116,42 @@ pub async fn upload(ctx: &AppContext, owner: &Account, upload: Upload) -> Result
     }
 }
 
+/// An avatar or header as uploaded.
+pub struct ImageFile {
+    pub bytes: Vec<u8>,
+    /// The type the client labelled the file with, if any.
+    pub declared_type: Option<String>,
+}
+
+/// Processes and stores an avatar or header of `owner`'s (services::accounts records
+/// it); returns its key. A refused file writes nothing.
+#[tracing::instrument(skip_all, fields(owner = %owner.username, kind = kind.name(), bytes = file.bytes.len()))]
+pub async fn store_profile_image(ctx: &AppContext, owner: &Account, kind: ProfileImage, file: ImageFile) -> Result<String> {
+    let ImageFile { bytes, declared_type } = file;
+    let processed = tokio::task::spawn_blocking(move || process::profile_image(&bytes, declared_type.as_deref(), kind))
+        .await
+        .map_err(Error::internal)?
+        .map_err(|r| {
+            tracing::info!(reason = %r, "profile image refused");
+            let kind_of = if r == Refused::TooLarge { ErrorKind::TooLarge } else { ErrorKind::Unprocessable };
+            Error::new(kind_of, format!("Validation failed: {}: {r}", kind.name()))
+        })?;
+    let key = MediaStore::new_key(owner.id.0, &format!("{}.{}", kind.name(), processed.extension));
+    ctx.media.put(&key, processed.image.bytes).await.map_err(Error::internal)?;
+    Ok(key)
+}
+
+/// Removes files no row points at any more (after the commit that let go of them);
+/// a failure is logged, the change stands.
+pub async fn delete_keys(ctx: &AppContext, keys: &[&str]) {
+    if keys.is_empty() {
+        return;
+    }
+    if let Err(e) = ctx.media.delete(keys).await {
+        tracing::warn!(error = %e, files = keys.len(), "media files not removed");
+    }
+}
+
 /// An upload of `owner`'s by its API id.
 pub async fn get(ctx: &AppContext, owner: &Account, id: &str) -> Result<Media> {
     let id: i64 = id.parse().map_err(|_| Error::not_found("Record not found"))?;
@@ -163,7 +199,66 @@ pub async fn attach(conn: &mut AsyncPgConnection, author: &Account, status: Stat
 /// removed them); a failure is logged, the post's change stands.
 pub async fn delete_files(ctx: &AppContext, gone: &[Media]) {
     let keys: Vec<&str> = gone.iter().flat_map(|m| [m.file_key.as_deref(), m.thumbnail_key.as_deref()]).flatten().collect();
-    if let Err(e) = ctx.media.delete(&keys).await {
-        tracing::warn!(error = %e, files = keys.len(), "media files not removed");
+    delete_keys(ctx, &keys).await;
+}
+
+/// How many uploads one prune step removes: small transactions, steady progress.
+const PRUNE_BATCH: i64 = 200;
+
+/// What a prune removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pruned {
+    pub uploads: u64,
+    pub files: u64,
+}
+
+/// Removes uploads that no post claimed and that are older than `older_than`, rows
+/// then files, in batches; `progress(done, total)` after each batch. Used by
+/// `staffroom media prune` and the daily clean-up (`start_daily_prune`).
+pub async fn prune_unattached(
+    pool: &crate::db::DbPool,
+    store: &MediaStore,
+    older_than: chrono::Duration,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Pruned> {
+    let before = chrono::Utc::now() - older_than;
+    let total = Media::count_unattached(&mut *pool.get().await?, before).await? as u64;
+    let mut pruned = Pruned::default();
+    progress(0, total);
+    loop {
+        let gone = Media::delete_unattached(&mut *pool.get().await?, before, PRUNE_BATCH).await?;
+        if gone.is_empty() {
+            break;
+        }
+        let keys: Vec<&str> = gone.iter().flat_map(|m| [m.file_key.as_deref(), m.thumbnail_key.as_deref()]).flatten().collect();
+        store.delete(&keys).await.map_err(Error::internal)?;
+        pruned.uploads += gone.len() as u64;
+        pruned.files += keys.len() as u64;
+        progress(pruned.uploads, total.max(pruned.uploads));
     }
+    Ok(pruned)
+}
+
+/// How old an unclaimed upload is before the daily clean-up removes it: a teacher
+/// writing a post has long finished by then.
+pub const UNATTACHED_MAX_AGE_HOURS: i64 = 24;
+
+/// The daily clean-up, in `serve`: a first run a few minutes after start, then every
+/// 24 hours, until `stop`. Several nodes may each run it; a row is deleted once.
+pub fn start_daily_prune(ctx: AppContext, mut stop: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut wait = std::time::Duration::from_secs(5 * 60);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => return,
+            }
+            wait = std::time::Duration::from_secs(24 * 3600);
+            match prune_unattached(&ctx.pool, &ctx.media, chrono::Duration::hours(UNATTACHED_MAX_AGE_HOURS), |_, _| {}).await {
+                Ok(p) if p.uploads > 0 => tracing::info!(uploads = p.uploads, files = p.files, "unattached uploads pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "daily media clean-up failed; tried again tomorrow"),
+            }
+        }
+    });
 }

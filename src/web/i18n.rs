@@ -239,6 +239,12 @@ catalogue! {
     ProfileSettingsTitle => "Your profile and preferences", "Dein Profil und deine Vorlieben";
     ProfileLegend => "What others see", "Was andere sehen";
     DisplayName => "Display name", "Anzeigename";
+    AvatarLegend => "Profile picture", "Profilbild";
+    AvatarField => "New picture (JPEG, PNG, WebP or GIF; cut to a square)", "Neues Bild (JPEG, PNG, WebP oder GIF; wird quadratisch zugeschnitten)";
+    AvatarButton => "Upload picture", "Bild hochladen";
+    YourAvatar => "Your current profile picture", "Dein aktuelles Profilbild";
+    AvatarOnItsServer => "Profile picture on its server", "Profilbild auf seinem Server";
+    HeaderOnItsServer => "Header image on its server", "Titelbild auf seinem Server";
     Bio => "Bio", "Über mich";
     BioHint => "A few words about you and what you teach. Links and #hashtags work as in posts.",
         "Ein paar Worte über dich und was du unterrichtest. Links und #Hashtags funktionieren wie in Beiträgen.";

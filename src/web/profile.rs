@@ -117,8 +117,18 @@ fn markup(ctx: &AppContext, account: &Account, shown: Shown) -> Markup {
     let handle = posts::handle(ctx, account);
     let shown_name = posts::shown_name(account);
     let body = html! {
+        // Ours are shown; another server's are linked, as its attachments are, so
+        // reading a profile here never loads an image from elsewhere.
+        @if let Some(key) = &account.header_key { img.header src=(ctx.urls.media_file(key)) alt="" width="750" height="250"; }
+        @if let Some(key) = &account.avatar_key { img.avatar src=(ctx.urls.media_file(key)) alt="" width="96" height="96"; }
         h1 { (shown_name) }
         p.handle { (handle) }
+        @if account.avatar_key.is_none() && account.header_key.is_none() && (account.avatar_remote_url.is_some() || account.header_remote_url.is_some()) {
+            p.remote-images {
+                @if let Some(url) = &account.avatar_remote_url { a href=(url) rel="nofollow noopener noreferrer" { (t(lang, Msg::AvatarOnItsServer)) } " " }
+                @if let Some(url) = &account.header_remote_url { a href=(url) rel="nofollow noopener noreferrer" { (t(lang, Msg::HeaderOnItsServer)) } }
+            }
+        }
         @if account.locked { p { (t(lang, Msg::ApprovesFollowers)) } }
         // The bio is stored as sanitised HTML (see services::accounts).
         @if !account.note.is_empty() { div.note { (PreEscaped(&account.note)) } }

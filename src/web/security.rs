@@ -9,19 +9,29 @@ use actix_web::{
 use std::sync::LazyLock;
 
 /// Scripts and styles from this server only (no inline ones), no plugins, forms
-/// posting only here, and never inside another site's frame.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// posting only here, and never inside another site's frame. Images also from the
+/// origin of `STAFFROOM_MEDIA_BASE_URL` (a CDN) when media is served from there;
+/// other servers' images are linked, never loaded.
+pub fn content_security_policy(media_base: Option<&str>) -> HeaderValue {
+    let media = media_base.and_then(|u| url::Url::parse(u).ok()).map(|u| format!(" {}", u.origin().ascii_serialization())).unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{media}; \
+object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy).expect("a URL's origin is a valid header value")
+}
 
 /// Adds the page headers to an HTML response that does not set them itself (the
 /// OAuth sign-in page sets its own, stricter `Referrer-Policy`).
-pub fn protect(headers: &mut HeaderMap) {
+pub fn protect(headers: &mut HeaderMap, csp: &HeaderValue) {
     let is_html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if !is_html {
         return;
     }
-    let defaults: [(HeaderName, &'static str); 4] = [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    }
+    let defaults: [(HeaderName, &'static str); 3] = [
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),

@@ -65,6 +65,20 @@ fn form_page(ctx: &AppContext, browser: &SignedInBrowser, status: StatusCode, fi
         h1 { (t(lang, Msg::ProfileSettingsTitle)) }
         (nav(lang, "/settings/profile"))
         @if let Some((problem, text)) = note { p.alert[problem] role=(if problem { "alert" } else { "status" }) { (text) } }
+        form.settings method="post" action="/settings/avatar" enctype="multipart/form-data" {
+            (browser.csrf_field())
+            fieldset {
+                legend { (t(lang, Msg::AvatarLegend)) }
+                @if let Some(key) = &browser.account().avatar_key {
+                    p { img.avatar src=(ctx.urls.media_file(key)) alt=(t(lang, Msg::YourAvatar)) width="96" height="96"; }
+                }
+                p {
+                    label for="avatar" { (t(lang, Msg::AvatarField)) }
+                    input #avatar type="file" name="avatar" accept="image/jpeg,image/png,image/webp,image/gif" required;
+                }
+                p { button type="submit" { (t(lang, Msg::AvatarButton)) } }
+            }
+        }
         form.settings method="post" action="/settings/profile" {
             (browser.csrf_field())
             fieldset {
@@ -162,6 +176,26 @@ pub struct SettingsForm {
     language: String,
 }
 
+/// `POST /settings/avatar` (`multipart/form-data`): a new profile picture, processed
+/// as the API's `avatar` is; a refused file shows the form again with the reason.
+#[tracing::instrument(skip_all)]
+pub async fn save_avatar(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: actix_multipart::Multipart) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let mut parts = crate::multipart::read(body, crate::media::process::MAX_BYTES).await.map_err(Failure::from(lang))?;
+    browser.check_csrf(parts.fields.get(super::session::CSRF_FIELD).map(String::as_str))?;
+    let file = parts.files.remove("avatar").filter(|f| !f.bytes.is_empty());
+    let Some(file) = file else { return Ok(session::see_other("/settings/profile")) };
+    let avatar = services::media::ImageFile { bytes: file.bytes, declared_type: file.content_type };
+    let change = ProfileChange { avatar: Some(avatar), ..Default::default() };
+    match services::accounts::update_profile(&ctx, browser.account(), change).await {
+        Ok(_) => Ok(session::see_other("/settings/profile?saved")),
+        Err(e) if matches!(e.kind, ErrorKind::Unprocessable | ErrorKind::TooLarge | ErrorKind::BadRequest) => {
+            Ok(form_page(&ctx, &browser, StatusCode::UNPROCESSABLE_ENTITY, &stored(&browser), Some((true, &e.message))))
+        }
+        Err(e) => Err(Failure::from(lang)(e)),
+    }
+}
+
 /// `POST /settings/profile`. The profile is changed (and announced) only when it
 /// differs, so saving a preference does not send every follower's server an Update.
 #[tracing::instrument(skip_all)]
@@ -197,6 +231,7 @@ pub async fn save(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: we
             locked: Some(fields.locked),
             discoverable: Some(fields.discoverable),
             indexable: Some(fields.indexable),
+            ..Default::default()
         };
         if let Err(e) = services::accounts::update_profile(&ctx, browser.account(), change).await {
             return refused(e);

@@ -2,7 +2,8 @@
 
 A teacher on A uploads a phone photo carrying GPS coordinates and a rotation in its
 EXIF, describes it, and posts it; a teacher on B who follows them sees the post with
-the alt text, blurhash and size. The file A serves is read back with Pillow: turned
+the alt text, blurhash and size. The same photo becomes A's teacher's avatar and
+header (update_credentials), which B's server shows. The file A serves is read back with Pillow: turned
 upright, no EXIF, no GPS. Hostile files are refused. Each step prints its name.
 """
 
@@ -71,6 +72,28 @@ def main():
     assert found, f"{handle} not found"
     bob.account_follow(found[0].id)
     eventually("the follow is accepted", lambda: bob.account_relationships(found[0].id)[0].following)
+
+    step("avatar and header through update_credentials: cut to shape, no EXIF, B sees them")
+    me = alice.account_update_credentials(
+        avatar=phone_photo(), avatar_mime_type="image/jpeg", header=phone_photo(), header_mime_type="image/jpeg"
+    )
+    assert "/media/" in me.avatar and me.avatar_static == me.avatar, me.avatar
+    assert "/media/" in me.header and me.header_static == me.header, me.header
+    res = requests.get(me.avatar, timeout=30)
+    assert res.status_code == 200 and res.headers["Content-Type"] == "image/jpeg", res.headers
+    avatar = Image.open(io.BytesIO(res.content))
+    assert avatar.size == (400, 400), avatar.size
+    assert len(avatar.getexif()) == 0 and b"SchoolPhone" not in res.content, "EXIF survived in the avatar"
+    header = Image.open(io.BytesIO(requests.get(me.header, timeout=30).content))
+    assert header.size == (1500, 500), header.size
+    msg = refused(
+        "an HTML file as the avatar",
+        lambda: alice.account_update_credentials(avatar=b"<html><script>alert(1)</script></html>", avatar_mime_type="image/png"),
+    )
+    assert "avatar" in msg and "not a JPEG, PNG, WebP or GIF" in msg, msg
+    assert alice.account_verify_credentials().avatar == me.avatar, "a refused avatar changed nothing"
+    eventually("B sees A's teacher's avatar and header", lambda: bob.account(found[0].id).avatar == me.avatar)
+    assert bob.account(found[0].id).header == me.header
 
     step("upload a photo with alt text and focus (v2 media)")
     media = alice.media_post(phone_photo(), mime_type="image/jpeg", file_name="IMG_0042.jpg", description="draft", focus=(0.25, -0.5))

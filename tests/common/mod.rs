@@ -256,6 +256,7 @@ pub mod remote;
 pub mod fedify;
 pub mod api;
 pub mod browser;
+pub mod s3;
 
 /// A public post of `text`, as most tests make one.
 pub fn public_post(text: &str) -> staffroom::services::statuses::NewPost {

@@ -15,13 +15,28 @@ impl From<&crate::db::account_lists::AccountCounts> for Counts {
     }
 }
 
+/// An account's avatar and header URLs: our files, another server's URLs (linked,
+/// as their attachments are), or Mastodon's placeholder paths, which apps expect.
+pub fn images(a: &Account, urls: &Urls) -> (String, String) {
+    let avatar = match (&a.avatar_key, &a.avatar_remote_url) {
+        (Some(key), _) => urls.media_file(key),
+        (None, Some(remote)) => remote.clone(),
+        (None, None) => format!("{}/avatars/original/missing.png", urls.base()),
+    };
+    let header = match (&a.header_key, &a.header_remote_url) {
+        (Some(key), _) => urls.media_file(key),
+        (None, Some(remote)) => remote.clone(),
+        (None, None) => format!("{}/headers/original/missing.png", urls.base()),
+    };
+    (avatar, header)
+}
+
 pub fn account(a: &Account, urls: &Urls, counts: Option<&Counts>) -> Value {
     let acct = match &a.domain {
         Some(d) => format!("{}@{d}", a.username),
         None => a.username.clone(),
     };
-    let avatar = format!("{}/avatars/original/missing.png", urls.base());
-    let header = format!("{}/headers/original/missing.png", urls.base());
+    let (avatar, header) = images(a, urls);
     json!({
         "id": a.id.to_string(),
         "username": a.username,

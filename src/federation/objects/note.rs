@@ -353,15 +353,7 @@ pub const MAX_ATTACHMENTS: usize = 8;
 /// blurhash, size and focal point, each checked; anything unusable is dropped, not
 /// the post.
 fn incoming_attachment(value: &Value, author: &Account) -> Option<MediaInsertForm> {
-    let url = match value.get("url")? {
-        Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().find_map(|u| u.as_str().map(str::to_string).or_else(|| u.get("href")?.as_str().map(str::to_string)))?,
-        Value::Object(o) => o.get("href")?.as_str()?.to_string(),
-        _ => return None,
-    };
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 || url::Url::parse(&url).is_err() {
-        return None;
-    }
+    let url = crate::federation::protocol::helpers::link_url(value.get("url")?)?;
     let media_type = value.get("mediaType").and_then(Value::as_str).filter(|t| t.len() <= 100 && !t.contains(char::is_whitespace));
     let kind = match media_type.and_then(|t| t.split('/').next()) {
         Some("image") => "image",

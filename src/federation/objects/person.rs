@@ -9,6 +9,15 @@ use crate::{
     urls::Urls,
 };
 
+/// An avatar or header as Mastodon sends it in an actor.
+fn image(urls: &Urls, key: &str) -> serde_json::Value {
+    serde_json::json!({
+        "type": "Image",
+        "mediaType": crate::media::store::content_type(key).unwrap_or("image/jpeg"),
+        "url": urls.media_file(key),
+    })
+}
+
 /// A local account as the `Person` document remote servers fetch.
 pub fn local_account_to_actor(account: &Account, urls: &Urls) -> Actor {
     let name = &account.username;
@@ -33,6 +42,8 @@ pub fn local_account_to_actor(account: &Account, urls: &Urls) -> Actor {
         discoverable: Some(account.discoverable),
         indexable: Some(account.indexable),
         published: Some(account.created_at),
+        icon: account.avatar_key.as_deref().map(|k| image(urls, k)),
+        image: account.header_key.as_deref().map(|k| image(urls, k)),
         tag: Vec::new(),
         attachment: Vec::new(),
         id,
@@ -62,6 +73,8 @@ pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Actor {
         discoverable: None,
         indexable: None,
         published: None,
+        icon: None,
+        image: None,
         tag: Vec::new(),
         attachment: Vec::new(),
         id,

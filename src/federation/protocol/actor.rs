@@ -46,6 +46,12 @@ pub struct Actor {
     pub indexable: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
     pub published: Option<DateTime<Utc>>,
+    /// The avatar (`Image` with `mediaType` and `url`) and the header, as Mastodon
+    /// sends them; read leniently with `helpers::image_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Value>,
     #[serde(default, deserialize_with = "one_or_many")]
     pub tag: Vec<Value>,
     #[serde(default, deserialize_with = "one_or_many")]

@@ -28,6 +28,28 @@ pub fn id_of(value: &Value) -> Option<String> {
     }
 }
 
+/// A media URL as ActivityStreams gives one: a string, a `Link` (`href`), or a list
+/// of either (the first usable one). Only absolute http(s) URLs of sane length.
+pub fn link_url(value: &Value) -> Option<String> {
+    let url = match value {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => return a.iter().find_map(link_url),
+        Value::Object(o) => o.get("href")?.as_str()?.to_string(),
+        _ => return None,
+    };
+    let usable = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048 && url::Url::parse(&url).is_ok();
+    usable.then_some(url)
+}
+
+/// An actor's `icon` or `image`: an `Image` object (its `url`), a bare URL, or a list.
+pub fn image_url(value: &Value) -> Option<String> {
+    match value {
+        Value::Array(a) => a.iter().find_map(image_url),
+        Value::Object(o) => link_url(o.get("url")?),
+        other => link_url(other),
+    }
+}
+
 /// A single id from a value that may be a list (as `attributedTo` sometimes is).
 pub fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let value = Option::<Value>::deserialize(d)?.unwrap_or(Value::Null);
@@ -63,4 +85,26 @@ pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         Some(Value::String(s)) => s == "true",
         _ => false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn images_are_read_in_every_shape_and_only_as_http_urls() {
+        let url = "https://files.example/avatars/a.png";
+        for shape in [
+            json!(url),
+            json!({ "type": "Image", "mediaType": "image/png", "url": url }),
+            json!({ "type": "Image", "url": { "type": "Link", "href": url } }),
+            json!([{ "type": "Image", "url": "javascript:alert(1)" }, { "type": "Image", "url": [url] }]),
+        ] {
+            assert_eq!(image_url(&shape).as_deref(), Some(url), "{shape}");
+        }
+        for bad in [json!({ "type": "Image" }), json!("data:image/png;base64,AAAA"), json!({ "url": format!("https://x.example/{}", "a".repeat(3000)) }), json!(42)] {
+            assert_eq!(image_url(&bad), None, "{bad}");
+        }
+    }
 }
