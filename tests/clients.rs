@@ -65,18 +65,20 @@ async fn two_servers() -> (Server, Server, Vec<(String, String)>) {
     let (a, b) = (Server::start().await, Server::start().await);
     a.teacher("alice", "alice-password-1");
     b.teacher("bob", "bob-password-22");
-    let env = [
+    let env = vars(&[
         ("STAFFROOM_A", a.server.address.as_str()),
         ("STAFFROOM_B", b.server.address.as_str()),
         ("A_USER", "alice"),
         ("A_PASSWORD", "alice-password-1"),
         ("B_USER", "bob"),
         ("B_PASSWORD", "bob-password-22"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    ]);
     (a, b, env)
+}
+
+/// The environment a client script reads.
+fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// Runs a client script; on failure shows its output (which names the failed step) and the servers' logs.
@@ -157,4 +159,26 @@ async fn mastodon_py_posts_an_image_with_alt_text_across_servers() {
     let mut cmd = std::process::Command::new(python);
     cmd.arg("mastodon_py_media.py").env("PYTHONDONTWRITEBYTECODE", "1");
     tokio::task::spawn_blocking(move || run(cmd, &env, &[&a, &b])).await.unwrap();
+}
+
+/// Issue 15: Mastodon.py keeps an exclusive list (its posts in the list, not at home)
+/// and filters (v2 and v1 on the same keywords), as an app would.
+#[tokio::test(flavor = "multi_thread")]
+async fn mastodon_py_keeps_lists_and_filters() {
+    let python = format!("{}/bin/python", venv());
+    let a = Server::start().await;
+    a.teacher("alice", "alice-password-1");
+    a.teacher("bob", "bob-password-22");
+    let env = vars(&[
+        ("STAFFROOM_A", a.server.address.as_str()),
+        // mastodon_py.py (whose helpers the script uses) reads it; one server is enough here.
+        ("STAFFROOM_B", a.server.address.as_str()),
+        ("A_USER", "alice"),
+        ("A_PASSWORD", "alice-password-1"),
+        ("B_USER", "bob"),
+        ("B_PASSWORD", "bob-password-22"),
+    ]);
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg("mastodon_py_lists.py").env("PYTHONDONTWRITEBYTECODE", "1");
+    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a])).await.unwrap();
 }

@@ -11,10 +11,11 @@ use common::{
     fedify::FedifyPeer,
     free_port,
     nodes::{api, post_status, Instance},
+    sse::Sse,
     ServeProcess,
 };
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
@@ -162,63 +163,6 @@ async fn posts_from_another_staffroom_and_fedify_stream_once_and_in_order_to_a_c
     }
 }
 
-/// A server-sent events stream read by hand: (event, data) pairs.
-struct Sse {
-    events: tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
-}
-
-impl Sse {
-    async fn open(node: &ServeProcess, token: &str, path: &str) -> Sse {
-        let res = reqwest::Client::new().get(format!("{}{path}", node.address)).bearer_auth(token).send().await.unwrap();
-        assert_eq!(res.status(), 200, "{path}");
-        assert_eq!(res.headers()["content-type"], "text/event-stream");
-        let (tx, events) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut res = res;
-            let mut buffer = String::new();
-            while let Ok(Some(chunk)) = res.chunk().await {
-                buffer.push_str(&String::from_utf8_lossy(&chunk));
-                while let Some(end) = buffer.find("\n\n") {
-                    let block: String = buffer.drain(..end + 2).collect();
-                    let mut event = None;
-                    let mut data = None;
-                    for line in block.lines() {
-                        if let Some(e) = line.strip_prefix("event: ") {
-                            event = Some(e.to_string());
-                        } else if let Some(d) = line.strip_prefix("data: ") {
-                            data = Some(d.to_string());
-                        }
-                    }
-                    if let (Some(e), Some(d)) = (event, data) {
-                        let _ = tx.send((e, d));
-                    }
-                }
-            }
-        });
-        Sse { events }
-    }
-
-    /// Contents of the `update`s up to and including the one containing `text`.
-    async fn updates_until(&mut self, text: &str) -> Vec<String> {
-        let mut seen = Vec::new();
-        let until = tokio::time::Instant::now() + DEADLINE;
-        loop {
-            let (event, data) = tokio::time::timeout_at(until, self.events.recv())
-                .await
-                .unwrap_or_else(|_| panic!("no update with {text:?} within {DEADLINE:?}; saw {seen:?}"))
-                .expect("the stream stays open");
-            if event == "update" {
-                let status: Value = serde_json::from_str(&data).unwrap();
-                let content = status["content"].as_str().unwrap().to_string();
-                seen.push(content.clone());
-                if content.contains(text) {
-                    return seen;
-                }
-            }
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_blocked_accounts_posts_never_reach_the_stream_and_followers_only_posts_reach_only_followers() {
     let instance = Instance::new(&[]).await;
@@ -238,10 +182,10 @@ async fn a_blocked_accounts_posts_never_reach_the_stream_and_followers_only_post
     assert_eq!(status, 200);
 
     // Streams on node 2; posts through node 1.
-    let mut alice_public = Sse::open(&node2, &alice, "/api/v1/streaming/public").await;
-    let mut alice_home = Sse::open(&node2, &alice, "/api/v1/streaming/user").await;
-    let mut dave_home = Sse::open(&node2, &dave, "/api/v1/streaming/user").await;
-    let mut dave_public = Sse::open(&node2, &dave, "/api/v1/streaming/public/local").await;
+    let mut alice_public = Sse::open(&node2.address, &alice, "/api/v1/streaming/public").await;
+    let mut alice_home = Sse::open(&node2.address, &alice, "/api/v1/streaming/user").await;
+    let mut dave_home = Sse::open(&node2.address, &dave, "/api/v1/streaming/user").await;
+    let mut dave_public = Sse::open(&node2.address, &dave, "/api/v1/streaming/public/local").await;
 
     post_status(&node1, &mallory, "Mallory shouts").await;
     post_status(&node1, &bob, "Bob shares a lesson plan").await;

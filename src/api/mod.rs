@@ -6,7 +6,9 @@ pub mod admin;
 pub mod auth;
 pub mod conversations;
 pub mod entities;
+pub mod filters;
 pub mod instance;
+pub mod lists;
 pub mod media;
 pub mod oauth;
 pub mod notifications;
@@ -108,10 +110,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/v2/instance/", web::get().to(instance::v2))
             .route("/v1/custom_emojis", web::get().to(instance::custom_emojis))
             .route("/v1/preferences", web::get().to(instance::preferences))
+            .route("/v1/lists", web::get().to(lists::index))
+            .route("/v1/lists", web::post().to(lists::create))
+            .route("/v1/lists/{id}", web::get().to(lists::show))
+            .route("/v1/lists/{id}", web::put().to(lists::update))
+            .route("/v1/lists/{id}", web::delete().to(lists::delete))
+            .route("/v1/lists/{id}/accounts", web::get().to(lists::members))
+            .route("/v1/lists/{id}/accounts", web::post().to(lists::add_members))
+            .route("/v1/lists/{id}/accounts", web::delete().to(lists::remove_members))
+            .route("/v1/accounts/{id}/lists", web::get().to(lists::of_account))
+            .route("/v1/timelines/list/{id}", web::get().to(lists::timeline))
+            .route("/v1/filters", web::get().to(filters::v1_index))
+            .route("/v1/filters", web::post().to(filters::v1_create))
+            .route("/v1/filters/{id}", web::get().to(filters::v1_show))
+            .route("/v1/filters/{id}", web::put().to(filters::v1_update))
+            .route("/v1/filters/{id}", web::delete().to(filters::v1_delete))
+            .route("/v2/filters", web::get().to(filters::index))
+            .route("/v2/filters", web::post().to(filters::create))
+            .route("/v2/filters/keywords/{id}", web::get().to(filters::keyword_show))
+            .route("/v2/filters/keywords/{id}", web::put().to(filters::keyword_update))
+            .route("/v2/filters/keywords/{id}", web::delete().to(filters::keyword_delete))
+            .route("/v2/filters/statuses/{id}", web::get().to(filters::status_show))
+            .route("/v2/filters/statuses/{id}", web::delete().to(filters::status_delete))
+            .route("/v2/filters/{id}", web::get().to(filters::show))
+            .route("/v2/filters/{id}", web::put().to(filters::update))
+            .route("/v2/filters/{id}", web::delete().to(filters::delete))
+            .route("/v2/filters/{id}/keywords", web::get().to(filters::keywords_index))
+            .route("/v2/filters/{id}/keywords", web::post().to(filters::keywords_create))
+            .route("/v2/filters/{id}/statuses", web::get().to(filters::statuses_index))
+            .route("/v2/filters/{id}/statuses", web::post().to(filters::statuses_create))
             // Not built yet: apps get empty answers they handle, not errors.
-            .route("/v1/filters", web::get().to(instance::empty_list))
-            .route("/v2/filters", web::get().to(instance::empty_list))
-            .route("/v1/lists", web::get().to(instance::empty_list))
             .route("/v1/announcements", web::get().to(instance::empty_list))
             .route("/v1/trends", web::get().to(instance::empty_list))
             .route("/v1/trends/tags", web::get().to(instance::empty_list))

@@ -14,7 +14,12 @@ use crate::{
     context::AppContext,
     db::{accounts::Account, AccountId, StatusId},
     error::{Error, ErrorKind},
-    services::{self, events::Event, tokens},
+    services::{
+        self,
+        events::Event,
+        filters::{self, Context as Where},
+        tokens,
+    },
 };
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -47,6 +52,8 @@ pub enum Stream {
     /// `public`, `public:local`, `public:remote` (and their `:media`, which stay quiet: no media here).
     Public { local: bool, remote: bool, media: bool },
     Hashtag { tag: String, local: bool },
+    /// One of the reader's lists (its owner is checked when subscribing: [`may_stream`]).
+    List { id: i64 },
 }
 
 impl Stream {
@@ -68,9 +75,10 @@ impl Stream {
             "public:remote:media" => public(false, true, true),
             "hashtag" => Ok(Stream::Hashtag { tag: tag()?, local: false }),
             "hashtag:local" => Ok(Stream::Hashtag { tag: tag()?, local: true }),
-            "list" if list.is_none() => Err(Error::new(ErrorKind::BadRequest, "Missing list name parameter")),
-            // Lists are not built yet (issue 15): no list can be found, so none streams.
-            "list" => Err(Error::not_found("List not found")),
+            "list" => match list.map(str::trim) {
+                None | Some("") => Err(Error::new(ErrorKind::BadRequest, "Missing list name parameter")),
+                Some(id) => id.parse().map(|id| Stream::List { id }).map_err(|_| Error::not_found("List not found")),
+            },
             _ => Err(Error::new(ErrorKind::BadRequest, "Unknown stream type")),
         }
     }
@@ -95,6 +103,16 @@ impl Stream {
             }
             Stream::Hashtag { tag, local: false } => json!(["hashtag", tag]),
             Stream::Hashtag { tag, local: true } => json!(["hashtag:local", tag]),
+            Stream::List { id } => json!(["list", id.to_string()]),
+        }
+    }
+
+    /// Which filters apply to what this stream shows (services::filters).
+    fn context(&self) -> Where {
+        match self {
+            Stream::User | Stream::List { .. } => Where::Home,
+            Stream::UserNotification => Where::Notifications,
+            Stream::Public { .. } | Stream::Hashtag { .. } => Where::Public,
         }
     }
 
@@ -106,6 +124,7 @@ impl Stream {
     fn scope(&self) -> &'static str {
         match self {
             Stream::UserNotification => "read:notifications",
+            Stream::List { .. } => "read:lists",
             _ => "read:statuses",
         }
     }
@@ -116,18 +135,25 @@ impl Stream {
 pub struct Frame {
     pub stream: Stream,
     pub event: &'static str,
-    pub payload: Arc<str>,
+    /// None for events that carry nothing (`filters_changed`).
+    pub payload: Option<Arc<str>>,
 }
 
 impl Frame {
-    /// As a WebSocket text message: `{"stream":[…],"event":…,"payload":"<JSON>"}`.
+    /// As a WebSocket text message: `{"stream":[…],"event":…,"payload":"<JSON>"}`
+    /// (no `payload` when there is none, as Mastodon sends them).
     fn websocket(&self) -> String {
-        json!({ "stream": self.stream.label(), "event": self.event, "payload": &*self.payload }).to_string()
+        match &self.payload {
+            Some(payload) => json!({ "stream": self.stream.label(), "event": self.event, "payload": &**payload }),
+            None => json!({ "stream": self.stream.label(), "event": self.event }),
+        }
+        .to_string()
     }
 
-    /// As a server-sent event. A payload is one line of JSON (or an id).
+    /// As a server-sent event. A payload is one line of JSON (or an id); an event
+    /// without one says `undefined`, as Mastodon's streaming server does.
     fn sse(&self) -> String {
-        format!("event: {}\ndata: {}\n\n", self.event, self.payload)
+        format!("event: {}\ndata: {}\n\n", self.event, self.payload.as_deref().unwrap_or("undefined"))
     }
 }
 
@@ -136,6 +162,8 @@ struct Subscriber {
     /// Whether the token may read notifications (the `user` stream carries them then).
     notifications: bool,
     streams: Vec<Stream>,
+    /// The reader's filters, read when first needed and again after they change.
+    filters: Option<Arc<filters::Active>>,
     queue: mpsc::Sender<Frame>,
 }
 
@@ -175,7 +203,7 @@ impl Hub {
     fn join(self: &Arc<Self>, account: Account, notifications: bool, streams: Vec<Stream>) -> (Subscription, mpsc::Receiver<Frame>) {
         let (queue, frames) = mpsc::channel(QUEUE);
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        self.lock().insert(id, Subscriber { account: Arc::new(account), notifications, streams, queue });
+        self.lock().insert(id, Subscriber { account: Arc::new(account), notifications, streams, filters: None, queue });
         (Subscription { hub: self.clone(), id }, frames)
     }
 
@@ -213,8 +241,33 @@ impl Hub {
     }
 
     /// Who listens to what, at this moment.
-    fn snapshot(&self) -> Vec<(u64, Arc<Account>, bool, Vec<Stream>)> {
-        self.lock().iter().map(|(id, s)| (*id, s.account.clone(), s.notifications, s.streams.clone())).collect()
+    fn snapshot(&self) -> Vec<Listener> {
+        self.lock()
+            .iter()
+            .map(|(id, s)| Listener { id: *id, account: s.account.clone(), notifications: s.notifications, streams: s.streams.clone(), filters: s.filters.clone() })
+            .collect()
+    }
+
+    /// Readers whose filters are not read yet.
+    fn unfiltered(&self) -> Vec<AccountId> {
+        let mut ids: Vec<AccountId> = self.lock().values().filter(|s| s.filters.is_none()).map(|s| s.account.id).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    fn set_filters(&self, read: &HashMap<AccountId, filters::Active>) {
+        let shared: HashMap<AccountId, Arc<filters::Active>> = read.iter().map(|(k, v)| (*k, Arc::new(v.clone()))).collect();
+        for s in self.lock().values_mut().filter(|s| s.filters.is_none()) {
+            s.filters = shared.get(&s.account.id).cloned();
+        }
+    }
+
+    /// The reader's filters changed: they are read again before its next post.
+    fn forget_filters(&self, account: AccountId) {
+        for s in self.lock().values_mut().filter(|s| s.account.id == account) {
+            s.filters = None;
+        }
     }
 }
 
@@ -245,51 +298,92 @@ pub fn start(ctx: AppContext, mut stop: watch::Receiver<bool>) {
 
 /// One event, to every client of this process that should hear of it.
 async fn fan_out(ctx: &AppContext, event: &Event) -> crate::error::Result<()> {
-    let subscribers = ctx.streams.snapshot();
-    if subscribers.is_empty() {
+    if let Event::FiltersChanged { account } = *event {
+        ctx.streams.forget_filters(account);
+    }
+    if ctx.streams.connected() == 0 {
         return Ok(());
     }
+    let missing = ctx.streams.unfiltered();
+    if !missing.is_empty() {
+        let mut conn = ctx.pool.get().await?;
+        ctx.streams.set_filters(&filters::active_of(&mut conn, &missing).await?);
+    }
+    let subscribers = ctx.streams.snapshot();
     let frames = match *event {
         Event::PostCreated { status, .. } | Event::Reblogged { reblog: status, .. } => statuses(ctx, &subscribers, status, "update").await?,
         Event::PostEdited { status, .. } => statuses(ctx, &subscribers, status, "status.update").await?,
         Event::PostDeleted { status, .. } | Event::Unreblogged { reblog: status, .. } => deleted(&subscribers, status),
         Event::Notified { account, notification: id } => notifications(ctx, &subscribers, account, id).await?,
+        Event::FiltersChanged { account } => filters_changed(&subscribers, account),
         _ => Vec::new(),
     };
     ctx.streams.deliver(frames);
     Ok(())
 }
 
-type Snapshot = [(u64, Arc<Account>, bool, Vec<Stream>)];
+/// A client as the fan-out sees it at one moment.
+struct Listener {
+    id: u64,
+    account: Arc<Account>,
+    /// Whether its token may read notifications.
+    notifications: bool,
+    streams: Vec<Stream>,
+    filters: Option<Arc<filters::Active>>,
+}
+
+type Snapshot = [Listener];
+
+/// `filters_changed`, once to each client of the reader (on its first stream).
+fn filters_changed(subscribers: &Snapshot, account: AccountId) -> Vec<(u64, Frame)> {
+    subscribers
+        .iter()
+        .filter(|l| l.account.id == account)
+        .filter_map(|l| l.streams.first().map(|stream| (l.id, Frame { stream: stream.clone(), event: "filters_changed", payload: None })))
+        .collect()
+}
 
 async fn statuses(ctx: &AppContext, subscribers: &Snapshot, id: StatusId, event: &'static str) -> crate::error::Result<Vec<(u64, Frame)>> {
-    let mut viewers: Vec<AccountId> = subscribers.iter().filter(|(_, _, _, streams)| streams.iter().any(Stream::has_statuses)).map(|(_, a, _, _)| a.id).collect();
+    let mut viewers: Vec<AccountId> = subscribers.iter().filter(|l| l.streams.iter().any(Stream::has_statuses)).map(|l| l.account.id).collect();
     if viewers.is_empty() {
         return Ok(Vec::new());
     }
     viewers.sort();
     viewers.dedup();
-    let Some(audience) = services::streaming::audience(ctx, id, &viewers).await? else { return Ok(Vec::new()) };
-    // Readers differ only in what they did with the post: one rendering per difference.
+    let mut lists: Vec<i64> = subscribers.iter().flat_map(|l| l.streams.iter()).filter_map(|s| if let Stream::List { id } = s { Some(*id) } else { None }).collect();
+    lists.sort();
+    lists.dedup();
+    let Some(audience) = services::streaming::audience(ctx, id, &viewers, &lists).await? else { return Ok(Vec::new()) };
+    // Readers differ only in what they did with the post: one rendering per difference,
+    // and one per reader whose filters mark it.
     let mut rendered: HashMap<(bool, bool, bool), Arc<str>> = HashMap::new();
     let mut frames = Vec::new();
-    for (sid, account, _, streams) in subscribers {
-        let Some(view) = audience.views.get(&account.id) else { continue };
-        for stream in streams {
+    for listener in subscribers {
+        let Some(view) = audience.views.get(&listener.account.id) else { continue };
+        let results = match &listener.filters {
+            Some(active) if !active.is_empty() => active.results_in(view, audience.searchable()),
+            _ => Vec::new(),
+        };
+        let mut own: Option<Arc<str>> = None;
+        for stream in &listener.streams {
             let goes = match stream {
-                Stream::User => audience.home.contains(&account.id),
+                Stream::User => audience.home.contains(&listener.account.id),
                 Stream::UserNotification => false,
                 Stream::Public { media: true, .. } => false,
                 Stream::Public { local, remote, .. } => audience.public.is_some_and(|l| (!local || l) && (!remote || !l)),
                 Stream::Hashtag { tag, local } => audience.tagged.is_some_and(|l| !local || l) && audience.tags.contains(tag),
+                Stream::List { id } => audience.lists.contains(id),
             };
-            if goes {
-                let payload = rendered
-                    .entry((view.favourited, view.reblogged, view.bookmarked))
-                    .or_insert_with(|| status(view, &ctx.urls).to_string().into())
-                    .clone();
-                frames.push((*sid, Frame { stream: stream.clone(), event, payload }));
+            // A post a `hide` filter of the stream's context matches never reaches it.
+            if !goes || results.iter().any(|r| r.filter.hides() && r.filter.applies_in(stream.context())) {
+                continue;
             }
+            let payload = if results.is_empty() {
+                rendered.entry((view.favourited, view.reblogged, view.bookmarked)).or_insert_with(|| status(view, &ctx.urls).to_string().into()).clone()
+            } else {
+                own.get_or_insert_with(|| status(&filters::Active::annotate_with(view.clone(), results.clone()), &ctx.urls).to_string().into()).clone()
+            };
+            frames.push((listener.id, Frame { stream: stream.clone(), event, payload: Some(payload) }));
         }
     }
     Ok(frames)
@@ -300,9 +394,9 @@ async fn statuses(ctx: &AppContext, subscribers: &Snapshot, id: StatusId, event:
 fn deleted(subscribers: &Snapshot, id: StatusId) -> Vec<(u64, Frame)> {
     let payload: Arc<str> = id.to_string().into();
     let mut frames = Vec::new();
-    for (sid, _, _, streams) in subscribers {
-        for stream in streams.iter().filter(|s| s.has_statuses()) {
-            frames.push((*sid, Frame { stream: stream.clone(), event: "delete", payload: payload.clone() }));
+    for listener in subscribers {
+        for stream in listener.streams.iter().filter(|s| s.has_statuses()) {
+            frames.push((listener.id, Frame { stream: stream.clone(), event: "delete", payload: Some(payload.clone()) }));
         }
     }
     frames
@@ -311,8 +405,9 @@ fn deleted(subscribers: &Snapshot, id: StatusId) -> Vec<(u64, Frame)> {
 async fn notifications(ctx: &AppContext, subscribers: &Snapshot, account: AccountId, id: i64) -> crate::error::Result<Vec<(u64, Frame)>> {
     let mut payload: Option<Arc<str>> = None;
     let mut frames = Vec::new();
-    for (sid, viewer, may_read, streams) in subscribers.iter().filter(|(_, a, _, _)| a.id == account) {
-        for stream in streams.iter().filter(|s| matches!(s, Stream::UserNotification) || (matches!(s, Stream::User) && *may_read)) {
+    for listener in subscribers.iter().filter(|l| l.account.id == account) {
+        let viewer = &listener.account;
+        for stream in listener.streams.iter().filter(|s| matches!(s, Stream::UserNotification) || (matches!(s, Stream::User) && listener.notifications)) {
             if payload.is_none() {
                 // The same rule as GET /api/v1/notifications/:id: not from someone blocked, not about a post the reader may not see.
                 match services::notifications::get(ctx, viewer, id).await {
@@ -321,8 +416,7 @@ async fn notifications(ctx: &AppContext, subscribers: &Snapshot, account: Accoun
                     Err(e) => return Err(e),
                 }
             }
-            let payload = payload.clone().unwrap_or_else(|| Arc::from(""));
-            frames.push((*sid, Frame { stream: stream.clone(), event: "notification", payload }));
+            frames.push((listener.id, Frame { stream: stream.clone(), event: "notification", payload: payload.clone() }));
         }
     }
     Ok(frames)
@@ -358,6 +452,20 @@ fn allowed(scopes: &str, stream: &Stream) -> Result<(), Error> {
     }
 }
 
+/// Whether `reader` may listen to `stream`: its token's scopes, and for a list,
+/// that the list is its own (Mastodon's words otherwise).
+async fn may_stream(ctx: &AppContext, reader: &Account, scopes: &str, stream: &Stream) -> Result<(), Error> {
+    allowed(scopes, stream)?;
+    if let Stream::List { id } = stream {
+        match services::lists::get(ctx, reader, &id.to_string()).await {
+            Ok(_) => {}
+            Err(e) if e.kind == ErrorKind::NotFound => return Err(Error::new(ErrorKind::Unauthorized, "Not authorized to stream this list")),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 fn query_of(req: &HttpRequest) -> HashMap<String, String> {
     url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect()
 }
@@ -385,7 +493,7 @@ pub async fn sse(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<S
     let name = if media && name.starts_with("public") { format!("{name}:media") } else { name.to_string() };
     let (account, scopes, _) = reader(&ctx, &req, &query).await?;
     let stream = Stream::parse(&name, query.get("tag").map(String::as_str), query.get("list").map(String::as_str))?;
-    allowed(&scopes, &stream)?;
+    may_stream(&ctx, &account, &scopes, &stream).await?;
     let notifications = tokens::allows(&scopes, "read:notifications");
     Ok(event_stream(&ctx, account, notifications, stream))
 }
@@ -483,7 +591,7 @@ pub async fn websocket(ctx: web::Data<AppContext>, req: HttpRequest, body: web::
     let first = match query.get("stream") {
         Some(name) => {
             let stream = Stream::parse(name, query.get("tag").map(String::as_str), query.get("list").map(String::as_str))?;
-            allowed(&scopes, &stream)?;
+            may_stream(&ctx, &account, &scopes, &stream).await?;
             Some(stream)
         }
         None => None,
@@ -493,8 +601,10 @@ pub async fn websocket(ctx: web::Data<AppContext>, req: HttpRequest, body: web::
     let (response, mut session, messages) = actix_ws::handle_with_protocols(&req, body, &protocols)?;
     let notifications = tokens::allows(&scopes, "read:notifications");
     tracing::info!(account = %account.username, "streaming: WebSocket opened");
+    let reader = account.clone();
     let (subscription, mut frames) = ctx.streams.join(account, notifications, first.into_iter().collect());
     let hub = ctx.streams.clone();
+    let ctx = ctx.clone();
     let mut messages = messages.max_frame_size(16 * 1024);
     actix_web::rt::spawn(async move {
         let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
@@ -513,7 +623,11 @@ pub async fn websocket(ctx: web::Data<AppContext>, req: HttpRequest, body: web::
                 message = messages.recv() => match message {
                     Some(Ok(actix_ws::Message::Text(text))) => {
                         let Ok(command) = serde_json::from_str::<Command>(&text) else { continue };
-                        let answer = match command.stream().and_then(|s| allowed(&scopes, &s).map(|_| s)) {
+                        let stream = match command.stream() {
+                            Ok(stream) => may_stream(&ctx, &reader, &scopes, &stream).await.map(|_| stream),
+                            Err(e) => Err(e),
+                        };
+                        let answer = match stream {
                             Ok(stream) if command.kind == "subscribe" => {
                                 if hub.subscribe(subscription.id, stream) { None } else { Some(Error::new(ErrorKind::BadRequest, "Too many streams on one connection")) }
                             }
@@ -570,9 +684,15 @@ mod tests {
         assert_eq!(Stream::parse("hashtag", Some("#EdChat"), None).unwrap(), Stream::Hashtag { tag: "edchat".into(), local: false });
         assert_eq!(Stream::parse("hashtag:local", Some("maths"), None).unwrap().label(), json!(["hashtag:local", "maths"]));
         assert_eq!(Stream::parse("hashtag", None, None).unwrap_err().kind, ErrorKind::BadRequest);
-        assert_eq!(Stream::parse("list", None, Some("1")).unwrap_err().kind, ErrorKind::NotFound);
+        assert_eq!(Stream::parse("list", None, Some("1")).unwrap(), Stream::List { id: 1 });
+        assert_eq!(Stream::parse("list", None, Some("1")).unwrap().label(), json!(["list", "1"]));
+        assert_eq!(Stream::parse("list", None, Some("x")).unwrap_err().kind, ErrorKind::NotFound);
+        assert_eq!(Stream::parse("list", None, None).unwrap_err().kind, ErrorKind::BadRequest);
         assert_eq!(Stream::parse("nonsense", None, None).unwrap_err().kind, ErrorKind::BadRequest);
-        let frame = Frame { stream: Stream::User, event: "delete", payload: "42".into() };
+        let changed = Frame { stream: Stream::User, event: "filters_changed", payload: None };
+        assert_eq!(changed.sse(), "event: filters_changed\ndata: undefined\n\n");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&changed.websocket()).unwrap(), json!({ "stream": ["user"], "event": "filters_changed" }));
+        let frame = Frame { stream: Stream::User, event: "delete", payload: Some("42".into()) };
         assert_eq!(frame.sse(), "event: delete\ndata: 42\n\n");
         assert_eq!(serde_json::from_str::<serde_json::Value>(&frame.websocket()).unwrap(), json!({ "stream": ["user"], "event": "delete", "payload": "42" }));
     }

@@ -222,6 +222,56 @@ diesel::table! {
 diesel::joinable!(mentions -> statuses (status_id));
 diesel::joinable!(status_tags -> statuses (status_id));
 diesel::joinable!(favourites -> statuses (status_id));
+
+diesel::table! {
+    lists (id) {
+        id -> Int8,
+        account_id -> Int8,
+        title -> Text,
+        replies_policy -> Text,
+        exclusive -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    list_accounts (list_id, account_id) {
+        id -> Int8,
+        list_id -> Int8,
+        account_id -> Int8,
+        follow_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    filters (id) {
+        id -> Int8,
+        account_id -> Int8,
+        title -> Text,
+        context -> Array<Text>,
+        action -> Text,
+        expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    filter_keywords (id) {
+        id -> Int8,
+        filter_id -> Int8,
+        keyword -> Text,
+        whole_word -> Bool,
+    }
+}
+
+diesel::table! {
+    filter_statuses (id) {
+        id -> Int8,
+        filter_id -> Int8,
+        status_id -> Int8,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
     accounts,
@@ -238,6 +288,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     featured_tags,
     conversations,
     favourites,
+    lists,
+    list_accounts,
+    filters,
+    filter_keywords,
+    filter_statuses,
     outgoing_activities,
     deliveries,
     bookmarks,

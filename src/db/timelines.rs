@@ -10,7 +10,13 @@ use super::{
 };
 use crate::paginate;
 use super::prepared::fixed;
-use diesel::{pg::Pg, prelude::*, sql_types::Bool};
+use diesel::{
+    expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping},
+    pg::Pg,
+    prelude::*,
+    query_builder::{AstPass, QueryFragment, QueryId},
+    sql_types::{Array, BigInt, Bool},
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// Not a reply, or a reply to oneself (a thread): Mastodon's `without_replies`. Kept
@@ -69,7 +75,8 @@ pub fn home_query<'a>(viewer: AccountId, page: Page) -> HomeQuery<'a> {
         .filter(home_feed::account_id.eq(viewer))
         .filter(statuses::deleted_at.is_null())
         // What home selects is the feed's business; who may see it, the visibility rule's.
-        .filter(super::visibility::visible_to(Some(viewer)));
+        .filter(super::visibility::visible_to(Some(viewer)))
+        .filter(NotExclusive { viewer: viewer.0 });
     // The page's bounds on `statuses.id` too: PostgreSQL does not carry a range across
     // the join, and unbounded, a merge join walked `statuses` down from the newest row
     // to reach a page deep in the past (74 ms instead of 0.2 ms).
@@ -211,6 +218,7 @@ pub async fn home_readers(conn: &mut AsyncPgConnection, status: super::StatusId,
     home_feed::table
         .filter(home_feed::status_id.eq(status))
         .filter(home_feed::account_id.eq_any(readers))
+        .filter(NotExclusiveReader { status: status.0 })
         .select(home_feed::account_id)
         .load(conn)
         .await
@@ -230,4 +238,245 @@ pub async fn public_selection(conn: &mut AsyncPgConnection, status: super::Statu
         .first(conn)
         .await
         .optional()
+}
+
+/// Lets a hand-written condition stand in a diesel query's `filter` (its text is
+/// fixed by the code, its values are binds: cacheable, see `db::prepared`).
+macro_rules! condition {
+    ($($t:ty),*) => {$(
+        impl Expression for $t {
+            type SqlType = Bool;
+        }
+        impl QueryId for $t {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+        impl<QS> AppearsOnTable<QS> for $t {}
+        impl<QS> SelectableExpression<QS> for $t {}
+        impl<GB> ValidGrouping<GB> for $t {
+            type IsAggregate = is_aggregate::Never;
+        }
+    )*};
+}
+
+condition!(NotExclusive, NotExclusiveReader, ListPage);
+
+/// Exclusive lists (Mastodon's): the posts of an account on one of the viewer's
+/// exclusive lists stay out of the viewer's home, and are read in the list instead;
+/// the viewer's own posts always stay. One hashed set per query, so home is still
+/// one range of `home_feed` read in order.
+struct NotExclusive {
+    viewer: i64,
+}
+
+impl QueryFragment<Pg> for NotExclusive {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("statuses.account_id NOT IN (SELECT la.account_id FROM lists l JOIN list_accounts la ON la.list_id = l.id WHERE l.exclusive AND l.account_id = ");
+        out.push_bind_param::<BigInt, _>(&self.viewer)?;
+        out.push_sql(" AND la.account_id <> ");
+        out.push_bind_param::<BigInt, _>(&self.viewer)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// The same rule for one post and many readers (`home_feed.account_id`): readers
+/// with an exclusive list holding its author do not get it at home.
+struct NotExclusiveReader {
+    status: i64,
+}
+
+impl QueryFragment<Pg> for NotExclusiveReader {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "home_feed.account_id NOT IN (SELECT l.account_id FROM lists l JOIN list_accounts la ON la.list_id = l.id \
+             JOIN statuses author_of ON author_of.account_id = la.account_id WHERE l.exclusive AND author_of.id = ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.status)?;
+        out.push_sql(" AND l.account_id <> la.account_id)");
+        Ok(())
+    }
+}
+
+/// A value in a list's rule: a bind (one list, read as a timeline) or a column of
+/// `lists` (each of many lists, for a post as it streams).
+#[derive(Debug, Clone, Copy)]
+enum Param {
+    Bind(i64),
+    Column(&'static str),
+}
+
+impl Param {
+    fn walk<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        match self {
+            Param::Bind(v) => out.push_bind_param::<BigInt, _>(v),
+            Param::Column(c) => {
+                out.push_sql(c);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What a list selects of its members' posts (Mastodon's list feed): not direct
+/// ones; no replies to others except to the owner, to themselves, and as the
+/// replies policy allows: to accounts the owner follows (`followed`), to members
+/// (`list`), or none. Who may see them is the visibility rule's business, added
+/// beside this. `policy` is one of the three names, or `None` to read it from
+/// `lists.replies_policy`.
+struct ListSelection {
+    list: Param,
+    owner: Param,
+    policy: Option<&'static str>,
+}
+
+impl ListSelection {
+    fn walk<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "statuses.visibility < 3 AND ((statuses.in_reply_to_id IS NULL AND statuses.in_reply_to_uri IS NULL) \
+             OR statuses.in_reply_to_account_id = statuses.account_id OR statuses.in_reply_to_account_id = ",
+        );
+        self.owner.walk(out)?;
+        let followed = |out: &mut AstPass<'_, 'b, Pg>| -> QueryResult<()> {
+            out.push_sql("statuses.in_reply_to_account_id IN (SELECT target_account_id FROM follows WHERE accepted AND account_id = ");
+            self.owner.walk(out)?;
+            out.push_sql(")");
+            Ok(())
+        };
+        let members = |out: &mut AstPass<'_, 'b, Pg>| -> QueryResult<()> {
+            out.push_sql("statuses.in_reply_to_account_id IN (SELECT account_id FROM list_accounts WHERE list_id = ");
+            self.list.walk(out)?;
+            out.push_sql(")");
+            Ok(())
+        };
+        match self.policy {
+            Some("followed") => {
+                out.push_sql(" OR ");
+                followed(out)?;
+            }
+            Some("list") => {
+                out.push_sql(" OR ");
+                members(out)?;
+            }
+            Some(_) => {}
+            None => {
+                out.push_sql(" OR (lists.replies_policy = 'followed' AND ");
+                followed(out)?;
+                out.push_sql(") OR (lists.replies_policy = 'list' AND ");
+                members(out)?;
+                out.push_sql(")");
+            }
+        }
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// The page of a list's timeline, as a condition on `statuses.id`: for each member,
+/// its newest posts within the page's bounds that the list selects and the owner
+/// may see (an index range of `statuses_account_id_id` each), then the newest of
+/// those. Its cost grows with members × page size, never with how much the members
+/// (or everyone else) posted: a list of quiet accounts is as quick as one of busy ones.
+struct ListPage {
+    list: i64,
+    selection: ListSelection,
+    visible: super::visibility::VisibleTo,
+    max_id: Option<i64>,
+    min_id: Option<i64>,
+    ascending: bool,
+    limit: i64,
+}
+
+impl QueryFragment<Pg> for ListPage {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let order = if self.ascending { " ASC" } else { " DESC" };
+        out.push_sql("statuses.id IN (SELECT m.id FROM list_accounts la CROSS JOIN LATERAL (SELECT statuses.id FROM statuses WHERE statuses.account_id = la.account_id");
+        if let Some(max) = &self.max_id {
+            out.push_sql(" AND statuses.id < ");
+            out.push_bind_param::<BigInt, _>(max)?;
+        }
+        if let Some(min) = &self.min_id {
+            out.push_sql(" AND statuses.id > ");
+            out.push_bind_param::<BigInt, _>(min)?;
+        }
+        out.push_sql(" AND ");
+        self.selection.walk(&mut out)?;
+        out.push_sql(" AND ");
+        self.visible.walk_ast(out.reborrow())?;
+        out.push_sql(" ORDER BY statuses.id");
+        out.push_sql(order);
+        out.push_sql(" LIMIT ");
+        out.push_bind_param::<BigInt, _>(&self.limit)?;
+        out.push_sql(") m WHERE la.list_id = ");
+        out.push_bind_param::<BigInt, _>(&self.list)?;
+        out.push_sql(" ORDER BY m.id");
+        out.push_sql(order);
+        out.push_sql(" LIMIT ");
+        out.push_bind_param::<BigInt, _>(&self.limit)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// A list's timeline: its members' posts and boosts as the list selects them
+/// ([`ListSelection`]) and its owner may see them, newest first.
+pub async fn list(conn: &mut AsyncPgConnection, list: &super::lists::List, page: Page) -> QueryResult<Vec<Status>> {
+    let policy = match list.replies_policy.as_str() {
+        "followed" => "followed",
+        "none" => "none",
+        _ => "list",
+    };
+    let condition = ListPage {
+        list: list.id,
+        selection: ListSelection { list: Param::Bind(list.id), owner: Param::Bind(list.account_id.0), policy: Some(policy) },
+        visible: super::visibility::visible_to(Some(list.account_id)),
+        max_id: page.max_id,
+        min_id: page.lower(),
+        ascending: page.ascending(),
+        limit: page.limit,
+    };
+    let q = statuses::table.filter(condition).select(Status::as_select()).into_boxed();
+    let q = if page.ascending() { q.order(statuses::id.asc()) } else { q.order(statuses::id.desc()) };
+    Ok(page.finish(q.load(conn).await?))
+}
+
+/// Of `lists`, those whose timeline has `status` (the same [`ListSelection`], and
+/// its author a member): which list streams hear of it. Whether each owner may see
+/// it is asked of the visibility rule beside this.
+pub async fn list_readers(conn: &mut AsyncPgConnection, status: super::StatusId, lists: &[i64]) -> QueryResult<Vec<i64>> {
+    if lists.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = ListReaders {
+        status: status.0,
+        lists: lists.to_vec(),
+        selection: ListSelection { list: Param::Column("lists.id"), owner: Param::Column("lists.account_id"), policy: None },
+    };
+    query.load::<i64>(conn).await
+}
+
+struct ListReaders {
+    status: i64,
+    lists: Vec<i64>,
+    selection: ListSelection,
+}
+
+impl QueryFragment<Pg> for ListReaders {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT lists.id FROM lists JOIN statuses ON statuses.id = ");
+        out.push_bind_param::<BigInt, _>(&self.status)?;
+        out.push_sql(" WHERE lists.id = ANY(");
+        out.push_bind_param::<Array<BigInt>, _>(&self.lists)?;
+        out.push_sql(") AND statuses.account_id IN (SELECT account_id FROM list_accounts WHERE list_id = lists.id) AND ");
+        self.selection.walk(&mut out)
+    }
+}
+
+impl diesel::query_builder::Query for ListReaders {
+    type SqlType = BigInt;
+}
+
+impl QueryId for ListReaders {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
 }

@@ -42,6 +42,9 @@ pub enum Event {
     ActorDeleted { account: AccountId, uri: String },
     /// A notification row was written (by the database triggers).
     Notified { account: AccountId, notification: i64 },
+    /// The account's filters changed (services::filters): streams say
+    /// `filters_changed` and read its filters again.
+    FiltersChanged { account: AccountId },
 }
 
 /// What a service did: its events, and whether it queued deliveries.
@@ -102,7 +105,15 @@ impl Event {
     /// Whether streaming clients hear of this (`api/streaming.rs`). Notifications
     /// are announced by the database triggers that write them, not from here.
     pub fn streams(&self) -> bool {
-        matches!(self, Event::PostCreated { .. } | Event::PostEdited { .. } | Event::PostDeleted { .. } | Event::Reblogged { .. } | Event::Unreblogged { .. })
+        matches!(
+            self,
+            Event::PostCreated { .. }
+                | Event::PostEdited { .. }
+                | Event::PostDeleted { .. }
+                | Event::Reblogged { .. }
+                | Event::Unreblogged { .. }
+                | Event::FiltersChanged { .. }
+        )
     }
 
     /// The event as ids in a notification's payload (`None`: it does not cross).
@@ -113,6 +124,7 @@ impl Event {
             Event::PostDeleted { status, author } => format!("post_deleted {} {}", status.0, author.0),
             Event::Reblogged { reblog, original, account } => format!("reblogged {} {} {}", reblog.0, original.0, account.0),
             Event::Unreblogged { reblog, original, account } => format!("unreblogged {} {} {}", reblog.0, original.0, account.0),
+            Event::FiltersChanged { account } => format!("filters_changed {}", account.0),
             _ => return None,
         })
     }
@@ -127,6 +139,7 @@ impl Event {
             ("post_deleted", &[s, a]) => Event::PostDeleted { status: StatusId(s), author: AccountId(a) },
             ("reblogged", &[r, o, a]) => Event::Reblogged { reblog: StatusId(r), original: StatusId(o), account: AccountId(a) },
             ("unreblogged", &[r, o, a]) => Event::Unreblogged { reblog: StatusId(r), original: StatusId(o), account: AccountId(a) },
+            ("filters_changed", &[a]) => Event::FiltersChanged { account: AccountId(a) },
             _ => return None,
         })
     }
@@ -174,6 +187,7 @@ mod tests {
             Event::PostDeleted { status: StatusId(5), author: AccountId(6) },
             Event::Reblogged { reblog: StatusId(7), original: StatusId(8), account: AccountId(9) },
             Event::Unreblogged { reblog: StatusId(10), original: StatusId(11), account: AccountId(12) },
+            Event::FiltersChanged { account: AccountId(13) },
         ] {
             assert!(event.streams());
             assert_eq!(Event::decode(&event.encode().unwrap()), Some(event));

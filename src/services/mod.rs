@@ -6,9 +6,11 @@ pub mod cards;
 pub mod conversations;
 pub mod emojis;
 pub mod events;
+pub mod filters;
 pub mod follows;
 pub mod groups;
 pub mod instance;
+pub mod lists;
 pub mod media;
 pub mod oauth;
 pub mod moderation;
@@ -28,3 +30,20 @@ pub mod tags;
 pub mod visibility;
 pub mod timelines;
 pub mod tokens;
+
+/// Mastodon's 422 for invalid input: "Validation failed: …".
+pub(crate) fn validation_failed(message: impl Into<String>) -> crate::error::Error {
+    crate::error::Error::new(crate::error::ErrorKind::Unprocessable, format!("Validation failed: {}", message.into()))
+}
+
+/// A title (of a list, a filter): trimmed, not blank, at most `max` characters.
+pub(crate) fn checked_title(title: &str, max: usize) -> crate::error::Result<String> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(validation_failed("Title can't be blank"));
+    }
+    if title.chars().count() > max {
+        return Err(validation_failed(format!("Title is too long (maximum is {max} characters)")));
+    }
+    Ok(title.to_string())
+}

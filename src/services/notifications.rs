@@ -35,7 +35,10 @@ async fn shown(ctx: &AppContext, viewer: &Account, rows: Vec<(Notification, Acco
     ids.dedup();
     let statuses = crate::db::status_batch::statuses(&mut conn, &ids).await?;
     let statuses = only_visible(&mut conn, Some(viewer.id), statuses).await?;
-    let posts: HashMap<_, StatusView> = views(&mut conn, statuses, Some(viewer)).await?.into_iter().map(|v| (v.status.id, v)).collect();
+    // A post a `hide` filter for notifications matches takes its notification with it.
+    let active = super::filters::active(&mut conn, viewer).await?;
+    let shown_posts = active.apply(views(&mut conn, statuses, Some(viewer)).await?, super::filters::Context::Notifications);
+    let posts: HashMap<_, StatusView> = shown_posts.into_iter().map(|v| (v.status.id, v)).collect();
     let mut from: Vec<AccountId> = rows.iter().map(|(_, a)| a.id).collect();
     from.sort();
     from.dedup();

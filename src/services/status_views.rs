@@ -1,7 +1,10 @@
 //! Posts as a reader sees them (read models): a post with its author, mentions,
 //! counts and what the viewer did with it; a thread; the home timeline.
 
-use super::visibility::{only_visible, visible_status};
+use super::{
+    filters::{self, Context},
+    visibility::{only_visible, visible_status},
+};
 use crate::{
     context::AppContext,
     db::{account_lists::AccountCounts, accounts::Account, statuses::Status, AccountId, StatusId},
@@ -39,6 +42,11 @@ pub struct StatusView {
     pub bookmarked: bool,
     pub pinned: bool,
     pub reblog: Option<Box<StatusView>>,
+    /// The reader's filters that match it (Mastodon's `filtered`; services::filters).
+    pub filtered: Vec<super::filters::FilterResult>,
+    /// Titles of the reader's `warn` filters that match it where it is shown (the web
+    /// pages show it behind them).
+    pub warnings: Vec<String>,
 }
 
 pub async fn view(conn: &mut AsyncPgConnection, status: Status, viewer: Option<&Account>) -> Result<StatusView> {
@@ -138,6 +146,8 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
             bookmarked: c.bookmarked,
             pinned: c.pinned,
             reblog: None,
+            filtered: Vec::new(),
+            warnings: Vec::new(),
             status,
         })
     };
@@ -180,15 +190,21 @@ pub async fn find_by_url(ctx: &AppContext, viewer: &Account, url: &str, resolve:
 pub async fn get(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<StatusView> {
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, viewer, id).await?;
-    view(&mut conn, status, Some(viewer)).await
+    let view = view(&mut conn, status, Some(viewer)).await?;
+    // Asked for by id, a post is shown whatever filters say; they are only reported.
+    Ok(filters::active(&mut conn, viewer).await?.annotate(view))
 }
 
 /// The home timeline: posts and boosts by the viewer and the accounts it follows,
 /// plus posts that mention it, newest first.
 pub async fn home(ctx: &AppContext, viewer: &Account, page: crate::db::pagination::Page) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
-    let statuses = crate::db::timelines::home(&mut conn, viewer.id, page).await?;
-    views(&mut conn, statuses, Some(viewer)).await
+    let active = filters::active(&mut conn, viewer).await?;
+    filters::fill(&active, Context::Home, page, async |page| {
+        let statuses = crate::db::timelines::home(&mut conn, viewer.id, page).await?;
+        views(&mut conn, statuses, Some(viewer)).await
+    })
+    .await
 }
 
 /// A post's thread: the posts above it (oldest first) and the replies below it,
@@ -224,5 +240,8 @@ pub async fn context(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result
     descendants.sort_by_key(|s| s.id);
     let ancestors = only_visible(&mut conn, Some(viewer.id), ancestors).await?;
     let descendants = only_visible(&mut conn, Some(viewer.id), descendants).await?;
-    Ok((views(&mut conn, ancestors, Some(viewer)).await?, views(&mut conn, descendants, Some(viewer)).await?))
+    let active = filters::active(&mut conn, viewer).await?;
+    let ancestors = active.apply(views(&mut conn, ancestors, Some(viewer)).await?, Context::Thread);
+    let descendants = active.apply(views(&mut conn, descendants, Some(viewer)).await?, Context::Thread);
+    Ok((ancestors, descendants))
 }

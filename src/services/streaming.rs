@@ -1,7 +1,7 @@
 //! Streaming: which subscribers a post reaches, and the post as each of them sees it.
 //! The connections themselves (WebSocket, server-sent events) and the fan-out are in
 //! `api/streaming.rs`; what a stream *selects* is asked of the timelines' own rules
-//! (`db::timelines::home_readers`, `public_selection`), and who may see it of the
+//! (`db::timelines::home_readers`, `list_readers`, `public_selection`), and who may see it of the
 //! visibility rule, for all subscribers in one statement (`db::visibility::viewers_of`).
 
 use super::status_views::{views, StatusView};
@@ -23,11 +23,22 @@ pub struct Audience {
     pub tagged: Option<bool>,
     /// Its hashtags (lowercase), for the hashtag streams.
     pub tags: Vec<String>,
+    /// Of the lists asked about, those whose timeline has it (`db::timelines::list_readers`).
+    pub lists: HashSet<i64>,
+    /// What filters match it against, worked out once for all readers when first asked.
+    searchable: std::sync::OnceLock<String>,
+    base: StatusView,
+}
+
+impl Audience {
+    pub fn searchable(&self) -> &str {
+        self.searchable.get_or_init(|| super::filters::searchable_text(self.base.reblog.as_deref().unwrap_or(&self.base)))
+    }
 }
 
 /// Works out who of `subscribers` gets the post `id` and renders it for each of
 /// them. `None` when the post is gone (deleted since, or never stored).
-pub async fn audience(ctx: &AppContext, id: StatusId, subscribers: &[AccountId]) -> Result<Option<Audience>> {
+pub async fn audience(ctx: &AppContext, id: StatusId, subscribers: &[AccountId], lists: &[i64]) -> Result<Option<Audience>> {
     let mut conn = ctx.pool.get().await?;
     let Some(status) = Status::find(&mut conn, id).await? else { return Ok(None) };
     if status.deleted_at.is_some() {
@@ -36,6 +47,7 @@ pub async fn audience(ctx: &AppContext, id: StatusId, subscribers: &[AccountId])
     let ids = subscribers;
     let may_see: HashSet<AccountId> = visibility::viewers_of(&mut conn, id, ids).await?.into_iter().collect();
     let home: HashSet<AccountId> = timelines::home_readers(&mut conn, id, ids).await?.into_iter().collect();
+    let in_lists: HashSet<i64> = timelines::list_readers(&mut conn, id, lists).await?.into_iter().collect();
     let selection = timelines::public_selection(&mut conn, id).await?;
     let (public, tagged) = match selection {
         Some((local, not_reply)) => (not_reply.then_some(local), Some(local)),
@@ -58,5 +70,5 @@ pub async fn audience(ctx: &AppContext, id: StatusId, subscribers: &[AccountId])
         })
         .collect();
     let tags = base.reblog.as_ref().map_or(&base.tags, |r| &r.tags).clone();
-    Ok(Some(Audience { views, home, public, tagged, tags }))
+    Ok(Some(Audience { views, home, public, tagged, tags, lists: in_lists, searchable: Default::default(), base }))
 }

@@ -2,7 +2,11 @@
 //! favourites, and the lists of accounts around a post or an account. Every list is
 //! one indexed query for the page, then `statuses::views` for what it shows.
 
-use super::{status_views::{views, StatusView}, visibility::visible_status};
+use super::{
+    filters::{self, Context},
+    status_views::{views, StatusView},
+    visibility::visible_status,
+};
 use crate::{
     context::AppContext,
     db::{
@@ -16,23 +20,43 @@ use crate::{
     error::{Error, Result},
 };
 
+/// The reader's filters (none for someone not signed in).
+async fn active_filters(conn: &mut diesel_async::AsyncPgConnection, viewer: Option<&Account>) -> Result<filters::Active> {
+    match viewer {
+        Some(v) => filters::active(conn, v).await,
+        None => Ok(filters::Active::default()),
+    }
+}
+
 pub async fn public(ctx: &AppContext, viewer: Option<&Account>, origin: Origin, page: Page) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
-    let statuses = timelines::public(&mut conn, viewer.map(|v| v.id), origin, page).await?;
-    views(&mut conn, statuses, viewer).await
+    let active = active_filters(&mut conn, viewer).await?;
+    filters::fill(&active, Context::Public, page, async |page| {
+        let statuses = timelines::public(&mut conn, viewer.map(|v| v.id), origin, page).await?;
+        views(&mut conn, statuses, viewer).await
+    })
+    .await
 }
 
 pub async fn tag(ctx: &AppContext, viewer: Option<&Account>, origin: Origin, tags: &TagFilter, page: Page) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
-    let statuses = timelines::tag(&mut conn, viewer.map(|v| v.id), origin, tags, page).await?;
-    views(&mut conn, statuses, viewer).await
+    let active = active_filters(&mut conn, viewer).await?;
+    filters::fill(&active, Context::Public, page, async |page| {
+        let statuses = timelines::tag(&mut conn, viewer.map(|v| v.id), origin, tags, page).await?;
+        views(&mut conn, statuses, viewer).await
+    })
+    .await
 }
 
 /// An account's posts as `viewer` may see them (services::visibility).
 pub async fn account(ctx: &AppContext, viewer: Option<&Account>, author: &Account, filter: AccountFilter, page: Page) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
-    let statuses = timelines::account(&mut conn, viewer.map(|v| v.id), author.id, &filter, page).await?;
-    views(&mut conn, statuses, viewer).await
+    let active = active_filters(&mut conn, viewer).await?;
+    filters::fill(&active, Context::Account, page, async |page| {
+        let statuses = timelines::account(&mut conn, viewer.map(|v| v.id), author.id, &filter, page).await?;
+        views(&mut conn, statuses, viewer).await
+    })
+    .await
 }
 
 /// Pairs each view with the id its row is paginated by.

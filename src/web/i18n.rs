@@ -142,6 +142,25 @@ catalogue! {
     ListEmpty => "No posts here yet.", "Hier gibt es noch keine Beiträge.";
     LoadMore => "Load more", "Mehr laden";
     BoostedBy => "{name} boosted", "{name} hat geteilt";
+    FilteredPost => "Filtered: {titles}", "Gefiltert: {titles}";
+    ListsNav => "Lists", "Listen";
+    ListsTitle => "Your lists", "Deine Listen";
+    ListsEmpty => "You have no lists yet. A list gathers people you follow into a timeline of its own.",
+        "Du hast noch keine Listen. Eine Liste sammelt Leute, denen du folgst, in einer eigenen Zeitleiste.";
+    NewList => "New list", "Neue Liste";
+    ListTitleLabel => "Title", "Titel";
+    ListExclusiveLabel => "Keep their posts out of my home timeline", "Ihre Beiträge nicht auf meiner Startseite zeigen";
+    CreateList => "Create list", "Liste anlegen";
+    ListIsExclusive => "Posts of the people in this list are not shown in your home timeline.",
+        "Beiträge der Leute in dieser Liste erscheinen nicht auf deiner Startseite.";
+    ListMembers => "People in this list", "Leute in dieser Liste";
+    ListNoMembers => "Nobody is in this list yet.", "In dieser Liste ist noch niemand.";
+    ListPosts => "Posts", "Beiträge";
+    AddToListLabel => "Someone you follow", "Jemand, dem du folgst";
+    AddToList => "Add to list", "Zur Liste hinzufügen";
+    RemoveFromList => "Remove", "Entfernen";
+    RemoveFromListNamed => "Remove {name} from the list", "{name} aus der Liste entfernen";
+    DeleteList => "Delete list", "Liste löschen";
     ShowPost => "Show post", "Beitrag anzeigen";
     Edited => "edited", "bearbeitet";
     Reply => "Reply", "Antworten";

@@ -7,6 +7,7 @@ pub mod apps;
 pub mod auth;
 pub mod home;
 pub mod i18n;
+pub mod lists;
 pub mod notifications;
 pub mod pages;
 pub mod people;
@@ -66,6 +67,7 @@ pub fn frame_searched(lang: Lang, title: &str, domain: &str, signed_in: Option<&
                             ul {
                                 li { a href="/home" { (t(lang, Msg::Home)) } }
                                 li { a href="/notifications" { (t(lang, Msg::NotificationsNav)) } }
+                                li { a href="/lists" { (t(lang, Msg::ListsNav)) } }
                                 @if browser.account().locked {
                                     li { a href="/follow_requests" { (t(lang, Msg::FollowRequestsNav)) } }
                                 }

@@ -155,27 +155,13 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                 a href=(super::profile_path(&shown.author)) { strong { (shown_name(&shown.author)) } }
                 " " span.handle { (handle(ctx, &shown.author)) }
             }
-            @let images = (!shown.media.is_empty()).then(|| media(ctx, lang, &shown.media));
-            @if status.spoiler_text.is_empty() {
-                // Content is rendered (ours) or sanitised (others') when it is stored.
-                div.content { (PreEscaped(&status.content)) }
-                @if let Some(images) = &images {
-                    @if status.sensitive || shown.author.sensitized_at.is_some() {
-                        // Sensitive images wait behind a click, as in Mastodon's apps.
-                        details.sensitive {
-                            summary { (t(lang, Msg::SensitiveMedia)) }
-                            (images)
-                        }
-                    } @else {
-                        (images)
-                    }
-                }
+            @if view.warnings.is_empty() {
+                (content(ctx, lang, shown))
             } @else {
-                // Behind a content warning go the text and the images alike.
-                details {
-                    summary { (status.spoiler_text) }
-                    div.content { (PreEscaped(&status.content)) }
-                    @if let Some(images) = &images { (images) }
+                // A `warn` filter of the reader's: the post stays one click away (services::filters).
+                details.filtered {
+                    summary { (tf(lang, Msg::FilteredPost, &[("titles", &view.warnings.join(", "))])) }
+                    (content(ctx, lang, shown))
                 }
             }
             p.meta {
@@ -214,6 +200,36 @@ pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, 
                         (action(browser, id, "delete", Msg::Delete, None, "/home"))
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A post's text (behind its content warning, if any) and its images. Content is
+/// rendered (ours) or sanitised (others') when it is stored.
+fn content(ctx: &AppContext, lang: Lang, shown: &StatusView) -> Markup {
+    let status = &shown.status;
+    let images = (!shown.media.is_empty()).then(|| media(ctx, lang, &shown.media));
+    html! {
+        @if status.spoiler_text.is_empty() {
+            div.content { (PreEscaped(&status.content)) }
+            @if let Some(images) = &images {
+                @if status.sensitive || shown.author.sensitized_at.is_some() {
+                    // Sensitive images wait behind a click, as in Mastodon's apps.
+                    details.sensitive {
+                        summary { (t(lang, Msg::SensitiveMedia)) }
+                        (images)
+                    }
+                } @else {
+                    (images)
+                }
+            }
+        } @else {
+            // Behind a content warning go the text and the images alike.
+            details {
+                summary { (status.spoiler_text) }
+                div.content { (PreEscaped(&status.content)) }
+                @if let Some(images) = &images { (images) }
             }
         }
     }

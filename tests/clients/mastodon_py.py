@@ -47,6 +47,18 @@ def eventually(what, check, timeout=30):
         time.sleep(0.3)
 
 
+def run(main):
+    """Runs a script's `main`; on failure names the step that failed and exits 1."""
+    try:
+        main()
+    except Exception as e:  # noqa: BLE001 - report which step failed, then fail
+        import traceback
+
+        traceback.print_exc()
+        print(f"FAILED at step {CURRENT!r}: {e!r}", file=sys.stderr, flush=True)
+        sys.exit(1)
+
+
 class Form(html.parser.HTMLParser):
     """The sign-in form's action and fields."""
 
@@ -203,11 +215,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:  # noqa: BLE001 - report which step failed, then fail
-        import traceback
-
-        traceback.print_exc()
-        print(f"FAILED at step {CURRENT!r}: {e!r}", file=sys.stderr, flush=True)
-        sys.exit(1)
+    run(main)

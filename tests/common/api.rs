@@ -53,3 +53,13 @@ pub async fn status(app: &TestApp, token: &str, text: &str, visibility: &str) ->
     assert_eq!(a.status, 200, "{}", a.body);
     a.body
 }
+
+/// Any method with a form body (PUT, DELETE … as Mastodon.py sends them).
+pub async fn send(app: &TestApp, method: reqwest::Method, path: &str, token: &str, form: &[(&str, &str)]) -> Answer {
+    answer(app.client.request(method, format!("{}{path}", app.address)).bearer_auth(token).form(form).send().await.unwrap()).await
+}
+
+/// Any method with a JSON body.
+pub async fn json(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: &Value) -> Answer {
+    answer(app.client.request(method, format!("{}{path}", app.address)).bearer_auth(token).json(body).send().await.unwrap()).await
+}

@@ -257,6 +257,8 @@ pub mod fedify;
 pub mod api;
 pub mod browser;
 pub mod s3;
+pub mod media;
+pub mod sse;
 
 /// A public post of `text`, as most tests make one.
 pub fn public_post(text: &str) -> staffroom::services::statuses::NewPost {

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod conversation;
+pub mod filter;
 pub mod media;
 pub mod admin;
 pub mod poll;

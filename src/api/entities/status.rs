@@ -51,6 +51,7 @@ pub fn status(v: &StatusView, urls: &Urls) -> Value {
         "application": null,
         "language": s.language,
         "text": s.text,
+        "filtered": v.filtered.iter().map(super::filter::filter_result).collect::<Vec<_>>(),
     })
 }
 
