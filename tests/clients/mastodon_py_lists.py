@@ -46,12 +46,12 @@ def main():
     assert renamed.title == "Maths" and renamed.replies_policy == "none", renamed
 
     step("bob's posts are in the list, not at home")
-    alice.status_post("Alice's own note")
-    bob.status_post("Bob's fraction worksheet")
+    alice.status_post("Alice writes a note")
+    bob.status_post("Bob shares a fraction worksheet")
     listed = eventually("bob's post is in the list", lambda: [t for t in texts(alice.timeline_list(maths)) if "fraction worksheet" in t])
     assert listed
     home = texts(alice.timeline_home())
-    assert any("Alice's own note" in t for t in home), home
+    assert any("Alice writes a note" in t for t in home), home
     assert not any("fraction worksheet" in t for t in home), home
 
     step("a v2 filter hides a word in the list and marks another")
