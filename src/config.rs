@@ -36,6 +36,14 @@ pub struct Settings {
     /// Public address media files are served from (`STAFFROOM_MEDIA_BASE_URL`, a CDN);
     /// `None`: `https://DOMAIN/media`.
     pub media_base_url: Option<String>,
+    /// Where mail is sent through (`STAFFROOM_SMTP_URL`, `smtp://host:port`, with
+    /// credentials perhaps); `None`: no mail, admins reset passwords.
+    pub smtp_url: Option<Secret>,
+    /// The sender of our mail (`STAFFROOM_MAIL_FROM`); `None`: `noreply@` the host.
+    pub mail_from: Option<String>,
+    /// Where `/metrics` is served (`STAFFROOM_METRICS_ADDRESS`), apart from the
+    /// public address; `None`: nowhere.
+    pub metrics_address: Option<SocketAddr>,
 }
 
 /// `STAFFROOM_MEDIA_STORE` (docs/configuration.md, "Media").
@@ -149,6 +157,9 @@ struct FileSettings {
     pg_bin_dir: Option<PathBuf>,
     contact_email: Option<String>,
     source_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    metrics_address: Option<String>,
 }
 
 impl Settings {
@@ -279,7 +290,39 @@ impl Settings {
                 return Err(ConfigError(format!("STAFFROOM_MEDIA_BASE_URL={u:?} must be an absolute http(s) URL, such as https://cdn.example/media")));
             }
         }
+        let smtp_url = match env("STAFFROOM_SMTP_URL").or(file.smtp_url) {
+            Some(u) => {
+                let u = u.trim().to_string();
+                let parsed = url::Url::parse(&u).ok().filter(|p| matches!(p.scheme(), "smtp" | "smtps") && p.host_str().is_some());
+                if parsed.is_none() {
+                    // The value may hold a password: it is not repeated.
+                    return Err(ConfigError(
+                        "STAFFROOM_SMTP_URL must be an SMTP URL: smtp://host:port (plain, or STARTTLS with ?tls=required), smtps://host:port (TLS), with user:password@ before the host if the server asks".into(),
+                    ));
+                }
+                Some(Secret(u))
+            }
+            None => None,
+        };
+        let mail_from = env("STAFFROOM_MAIL_FROM").or(file.mail_from).map(|m| m.trim().to_string());
+        if let Some(from) = &mail_from {
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(ConfigError(format!("STAFFROOM_MAIL_FROM={from:?} must be an address, such as staffroom@school.example or \"Staffroom <staffroom@school.example>\"")));
+            }
+        }
+        let metrics_address = match env("STAFFROOM_METRICS_ADDRESS").or(file.metrics_address) {
+            Some(a) => Some(a.trim().parse::<SocketAddr>().map_err(|_| {
+                ConfigError(format!("STAFFROOM_METRICS_ADDRESS={a:?} is not an address to listen on: use IP:PORT, such as 127.0.0.1:9090"))
+            })?),
+            None => None,
+        };
+        if metrics_address.is_some_and(|m| m == bind) {
+            return Err(ConfigError("STAFFROOM_METRICS_ADDRESS must differ from STAFFROOM_BIND: metrics are kept off the public address".into()));
+        }
         Ok(Settings {
+            smtp_url,
+            mail_from,
+            metrics_address,
             media_store,
             media_base_url,
             domain,
@@ -434,6 +477,9 @@ mod tests {
             ("STAFFROOM_INBOX_RATE_PER_HOST", "0"),
             ("STAFFROOM_FEDERATION_MODE", "closed"),
             ("STAFFROOM_MEDIA_STORE", "ftp"),
+            ("STAFFROOM_SMTP_URL", "mail.example:25"),
+            ("STAFFROOM_MAIL_FROM", "not an address"),
+            ("STAFFROOM_METRICS_ADDRESS", "9090"),
         ];
         for (name, value) in cases {
             let err = load(&[(name, value)]).unwrap_err().to_string();
@@ -493,7 +539,10 @@ mod tests {
 
     #[test]
     fn database_url_never_prints() {
-        let s = load(&[("DATABASE_URL", "postgres://u:hunter2@db/x")]).unwrap();
+        let s = load(&[("DATABASE_URL", "postgres://u:hunter2@db/x"), ("STAFFROOM_SMTP_URL", "smtp://u:hunter3@mail.example:587")]).unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!format!("{s:?}").contains("hunter3"));
+        let bad = load(&[("STAFFROOM_SMTP_URL", "imap://u:hunter4@mail.example")]).unwrap_err().to_string();
+        assert!(!bad.contains("hunter4"), "{bad}");
     }
 }

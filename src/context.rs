@@ -27,6 +27,8 @@ pub struct AppContext {
     pub posts: crate::federation::intake::PostWriter,
     /// Wakes the delivery worker after a transaction queued deliveries.
     pub delivery_wake: Arc<Notify>,
+    /// Wakes the mail worker after a transaction queued mail (services/mail.rs).
+    pub mail_wake: Arc<Notify>,
     /// Every streamed event of the instance, as the cluster hears it (any process's).
     pub events: tokio::sync::broadcast::Sender<crate::services::events::Event>,
     /// The streaming API's subscribers in this process (api/streaming.rs).

@@ -14,6 +14,7 @@ pub mod federation;
 pub mod health;
 pub mod instance_lock;
 pub mod media;
+pub mod metrics;
 pub mod multipart;
 pub mod services;
 pub mod startup;

@@ -57,6 +57,9 @@ enum Command {
     /// Custom emoji teachers can use as :shortcode: in posts.
     #[command(subcommand)]
     Emoji(EmojiCommand),
+    /// Bring in what a teacher exported from another server.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Settings admins change while the instance runs: registrations, rules.
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -69,6 +72,13 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Follow, as NAME, everyone in FILE: Mastodon's following_accounts.csv (or one
+    /// user@server a line). Shows progress, then what failed and why.
+    Follows { name: String, file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -92,6 +102,8 @@ enum SettingsCommand {
     Show,
     /// Change a setting. `registrations`: closed, invite-only, approval or open.
     /// `rules`: the instance's rules, one per line, which every sign-up accepts.
+    /// `description`: what the about page and apps say of the instance.
+    /// `contact`: the email address for questions about it (empty: STAFFROOM_CONTACT_EMAIL).
     Set { key: String, value: String },
 }
 
@@ -180,6 +192,10 @@ enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// Their email address, taken as confirmed: password-reset links and (for
+        /// moderators and admins) news of sign-ups waiting go there, with SMTP set up.
+        #[arg(long, value_name = "ADDRESS")]
+        email: Option<String>,
     },
     /// List local accounts.
     List,
@@ -198,6 +214,14 @@ enum UserCommand {
     },
     /// Lift NAME's suspension.
     Unsuspend { name: String },
+    /// Delete NAME's account: posts, follows and login go, the name stays taken, and
+    /// every server that follows or is followed by NAME is sent a Delete.
+    Delete {
+        name: String,
+        /// Why, for the audit log.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// Give NAME a role: owner, admin, moderator or member.
     Role {
         name: String,
@@ -254,13 +278,16 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("{} migration(s) applied; the database is up to date.", result?);
             Ok(())
         }
-        Command::User(UserCommand::Add { name, admin, display_name, password_stdin }) => {
+        Command::User(UserCommand::Add { name, admin, display_name, password_stdin, email }) => {
             let password = if password_stdin { Some(read_password()?) } else { None };
             let domain = settings.domain.clone();
+            let email = email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
+            if let Some(e) = &email {
+                registrations::validate_email(e)?;
+            }
             with_database(&settings, |pool| async move {
-                let created = accounts::create_local_user(&pool, NewUser { username: name, display_name, password, admin })
-                    .await
-                    ?;
+                let joining = accounts::Joining { approved: true, reason: None, invite_code: None, email, email_confirmed: true };
+                let created = accounts::create_user(&pool, NewUser { username: name, display_name, password, admin }, joining).await?;
                 let handle = match &domain {
                     Some(d) => format!("@{}@{d}", created.account.username),
                     None => format!("@{}", created.account.username),
@@ -349,6 +376,19 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::User(UserCommand::Delete { name, reason }) => {
+            let database = Database::open(&settings, Lifetime::UntilLastUserLeaves).await?;
+            let result = async {
+                let (ctx, _stop) = startup::command_context(settings.clone(), &database.url).await?;
+                let account = accounts::find_local_account(&ctx.pool, &name).await?;
+                let n = moderation::delete_account(&ctx, &Acting::command_line(), &account, &reason).await?;
+                println!("@{name} is deleted; {n} server(s) will be told (a running `staffroom serve` sends it).");
+                anyhow::Ok(())
+            }
+            .await;
+            let closed = database.close().await;
+            result.and(closed)
+        }
         Command::User(UserCommand::Approve { name }) => {
             with_database(&settings, |pool| async move {
                 let account = accounts::find_local_account(&pool, &name).await?;
@@ -366,6 +406,29 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 Ok(())
             })
             .await
+        }
+        Command::Import(ImportCommand::Follows { name, file }) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let database = Database::open(&settings, Lifetime::UntilLastUserLeaves).await?;
+            let result = async {
+                let (ctx, _stop) = startup::command_context(settings.clone(), &database.url).await?;
+                let account = accounts::find_local_account(&ctx.pool, &name).await?;
+                let report = staffroom::services::portability::import_follows(&ctx, &account, &text, |done, total| {
+                    eprintln!("looked up {done} of {total}");
+                })
+                .await?;
+                println!("@{name} now follows {} more account(s); {} line(s) failed.", report.followed, report.failed.len());
+                for f in &report.failed {
+                    println!("line {}: {}: {}", f.line, f.handle, f.reason);
+                }
+                if report.followed > 0 {
+                    println!("A running `staffroom serve` sends the follow requests.");
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            let closed = database.close().await;
+            result.and(closed)
         }
         Command::Invite(InviteCommand::Create { max_uses, expires_in }) => {
             let urls = staffroom::urls::Urls::new(settings.scheme(), settings.require_domain()?);
@@ -402,6 +465,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Settings(SettingsCommand::Show) => {
             with_database(&settings, |pool| async move {
                 println!("registrations = {}", registrations::mode(&pool).await?.as_str());
+                let profile = registrations::profile(&pool).await?;
+                println!("description = {}", if profile.description.is_empty() { "(none)".to_string() } else { profile.description.replace('\n', " / ") });
+                println!("contact = {}", profile.contact.as_deref().unwrap_or("(STAFFROOM_CONTACT_EMAIL or postmaster@)"));
                 let rules = registrations::rules(&pool).await?;
                 if rules.is_empty() {
                     println!("rules = (none)");

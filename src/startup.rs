@@ -57,6 +57,8 @@ pub struct Application {
     cluster_task: tokio::task::JoinHandle<()>,
     /// Stops the delivery worker and the cluster task.
     stop_deliverer: tokio::sync::watch::Sender<bool>,
+    /// `/metrics` on `STAFFROOM_METRICS_ADDRESS`, when set.
+    metrics: Option<Server>,
 }
 
 impl Application {
@@ -64,43 +66,8 @@ impl Application {
     /// (port 0 picks a free port, which tests use).
     pub async fn build(settings: Settings, database_url: &str) -> anyhow::Result<Application> {
         let started = Instant::now();
-        let domain = settings.require_domain()?.to_string();
-        db::run_migrations(database_url).await?;
-        let pool = db::build_pool(database_url, settings.db_pool_size)?;
-        let site = services::instance::ensure_site(&pool).await?;
-        let urls = Urls::new(settings.scheme(), &domain).with_media_base(settings.media_base_url.clone());
-        let client = HttpClient::new(
-            settings.dev,
-            &format!("Staffroom/{} (+{}/)", env!("CARGO_PKG_VERSION"), urls.base()),
-            settings.delivery.timeout,
-            settings.delivery.per_host,
-        )?;
-        let media = crate::media::store::MediaStore::from_settings(&settings)?;
-        media.check().await.with_context(|| {
-            format!("the media store {} cannot be used: check STAFFROOM_S3_ENDPOINT, STAFFROOM_S3_BUCKET, STAFFROOM_S3_REGION and the credentials (docs/media.md)", media.describe())
-        })?;
         let (stop_deliverer, stopped) = tokio::sync::watch::channel(false);
-        // Before anything can serve: the caches that start full are loaded here.
-        let (cluster, cluster_task) = crate::cluster::Cluster::start(database_url, pool.clone(), settings.federation_mode, stopped.clone()).await?;
-        let ctx = AppContext {
-            events: cluster.events.clone(),
-            pool: pool.clone(),
-            urls,
-            instance_key: Arc::new(openssl::pkey::PKey::private_key_from_pem(site.private_key_pem.as_bytes())?),
-            instance_public_key_pem: site.public_key_pem.into(),
-            keys: cluster.keys.clone(),
-            followed: cluster.followed.clone(),
-            blocks: cluster.blocks.clone(),
-            streams: crate::api::streaming::Hub::new(),
-            cluster,
-            inbox_rate: Arc::new(federation::limits::HostRateLimiter::new(settings.inbox_rate_per_host)),
-            client,
-            posts: federation::intake::PostWriter::start(pool.clone()),
-            delivery_wake: Arc::new(tokio::sync::Notify::new()),
-            logins: Arc::default(),
-            media: Arc::new(media),
-            settings: Arc::new(settings),
-        };
+        let (ctx, cluster_task) = make_context(settings, database_url, stopped.clone()).await?;
         let deliverer = Deliverer::new(
             ctx.pool.clone(),
             ctx.client.clone(),
@@ -114,6 +81,11 @@ impl Application {
         federation::follow_resend::start(ctx.clone(), stopped.clone());
         services::polls::start(ctx.clone(), stopped.clone());
         services::media::start_daily_prune(ctx.clone(), stopped.clone());
+        tokio::spawn(services::mail::run(ctx.clone(), ctx.mail_wake.clone(), stopped.clone()));
+        let metrics = match ctx.settings.metrics_address {
+            Some(address) => Some(crate::metrics::serve(ctx.clone(), address)?),
+            None => None,
+        };
         let deliverer = tokio::spawn(deliverer.run(stopped));
         let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {
             format!(
@@ -130,7 +102,7 @@ impl Application {
             startup_ms = started.elapsed().as_millis() as u64,
             "listening"
         );
-        Ok(Application { server, port, context: ctx, deliverer, cluster_task, stop_deliverer })
+        Ok(Application { server, port, context: ctx, deliverer, cluster_task, stop_deliverer, metrics })
     }
 
     pub fn port(&self) -> u16 {
@@ -149,12 +121,73 @@ impl Application {
     /// Runs until the server is stopped through its handle; in-flight requests
     /// finish first, then the delivery worker finishes its requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.as_ref().map(|m| m.handle());
+        let metrics_task = self.metrics.map(tokio::spawn);
         let result = self.server.await;
+        if let Some(handle) = metrics {
+            handle.stop(true).await;
+        }
+        if let Some(task) = metrics_task {
+            let _ = task.await;
+        }
         let _ = self.stop_deliverer.send(true);
         let _ = self.deliverer.await;
         let _ = self.cluster_task.await;
         result
     }
+}
+
+/// What every handler shares, with the cluster's listening task (which ends when
+/// `stopped` turns true). Migrates the database first.
+async fn make_context(settings: Settings, database_url: &str, stopped: tokio::sync::watch::Receiver<bool>) -> anyhow::Result<(AppContext, tokio::task::JoinHandle<()>)> {
+    let domain = settings.require_domain()?.to_string();
+    db::run_migrations(database_url).await?;
+    let pool = db::build_pool(database_url, settings.db_pool_size)?;
+    let site = services::instance::ensure_site(&pool).await?;
+    let urls = Urls::new(settings.scheme(), &domain).with_media_base(settings.media_base_url.clone());
+    let client = HttpClient::new(
+        settings.dev,
+        &format!("Staffroom/{} (+{}/)", env!("CARGO_PKG_VERSION"), urls.base()),
+        settings.delivery.timeout,
+        settings.delivery.per_host,
+    )?;
+    let media = crate::media::store::MediaStore::from_settings(&settings)?;
+    media.check().await.with_context(|| {
+        format!("the media store {} cannot be used: check STAFFROOM_S3_ENDPOINT, STAFFROOM_S3_BUCKET, STAFFROOM_S3_REGION and the credentials (docs/media.md)", media.describe())
+    })?;
+    // Before anything can serve: the caches that start full are loaded here.
+    let (cluster, cluster_task) = crate::cluster::Cluster::start(database_url, pool.clone(), settings.federation_mode, stopped).await?;
+    let ctx = AppContext {
+        events: cluster.events.clone(),
+        pool: pool.clone(),
+        urls,
+        instance_key: Arc::new(openssl::pkey::PKey::private_key_from_pem(site.private_key_pem.as_bytes())?),
+        instance_public_key_pem: site.public_key_pem.into(),
+        keys: cluster.keys.clone(),
+        followed: cluster.followed.clone(),
+        blocks: cluster.blocks.clone(),
+        streams: crate::api::streaming::Hub::new(),
+        cluster,
+        inbox_rate: Arc::new(federation::limits::HostRateLimiter::new(settings.inbox_rate_per_host)),
+        client,
+        posts: federation::intake::PostWriter::start(pool.clone()),
+        delivery_wake: Arc::new(tokio::sync::Notify::new()),
+        mail_wake: Arc::new(tokio::sync::Notify::new()),
+        logins: Arc::default(),
+        media: Arc::new(media),
+        settings: Arc::new(settings),
+    };
+    Ok((ctx, cluster_task))
+}
+
+/// The context for a command that acts as a teacher would (`staffroom import
+/// follows`): the same services, the same guarded client and delivery queue, no
+/// HTTP server and no delivery worker — a running `serve` sends what it queues.
+/// Drop the sender to stop the cluster task.
+pub async fn command_context(settings: Settings, database_url: &str) -> anyhow::Result<(AppContext, tokio::sync::watch::Sender<bool>)> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (ctx, _task) = make_context(settings, database_url, stopped).await?;
+    Ok((ctx, stop))
 }
 
 fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
@@ -173,6 +206,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
                 async move {
                     let mut res = fut.await?;
                     pages::security::protect(res.headers_mut(), &csp);
+                    crate::metrics::request(res.status().as_u16(), started.elapsed());
                     tracing::info!(
                         %method,
                         %path,
@@ -202,6 +236,11 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/auth/sign_up", web::get().to(pages::sign_up::form))
             .route("/auth/sign_up", web::post().to(pages::sign_up::submit))
             .route("/invite/{code}", web::get().to(pages::sign_up::invite))
+            .route("/auth/password/new", web::get().to(pages::password::request_form))
+            .route("/auth/password/new", web::post().to(pages::password::request))
+            .route("/auth/password/edit", web::get().to(pages::password::edit_form))
+            .route("/auth/password/edit", web::post().to(pages::password::edit))
+            .route("/auth/confirmation", web::get().to(pages::password::confirm))
             .route("/admin/accounts", web::get().to(pages::admin::accounts))
             .route("/admin/accounts/{id}/role", web::post().to(pages::admin::change_role))
             .route("/admin/accounts/{id}/{verb}", web::post().to(pages::admin::account_action))
@@ -210,6 +249,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/admin/joining", web::get().to(pages::admin::joining))
             .route("/admin/joining/registrations", web::post().to(pages::admin::set_registrations))
             .route("/admin/joining/invites", web::post().to(pages::admin::make_invite))
+            .route("/admin/joining/profile", web::post().to(pages::admin::set_profile))
             .route("/admin/audit", web::get().to(pages::admin::audit))
             .route("/home", web::get().to(pages::home::page))
             .route("/home/newer", web::get().to(pages::home::newer))
@@ -230,6 +270,11 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/settings/password", web::get().to(pages::sessions::password_form))
             .route("/settings/password", web::post().to(pages::sessions::change_password))
             .route("/settings/apps", web::get().to(pages::apps::page))
+            .route("/settings/moving", web::get().to(pages::moving::page))
+            .route("/settings/import", web::post().to(pages::moving::import))
+            .route("/settings/aliases", web::post().to(pages::moving::aliases))
+            .route("/settings/move", web::post().to(pages::moving::move_away))
+            .route("/settings/export/{file}", web::get().to(pages::moving::export))
             .route("/settings/apps/{id}/revoke", web::post().to(pages::apps::revoke))
             .route("/settings/sessions", web::get().to(pages::sessions::page))
             .route("/settings/sessions/{id}/revoke", web::post().to(pages::sessions::revoke))

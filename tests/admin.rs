@@ -669,3 +669,79 @@ async fn the_command_line_suspends_and_unsuspends_a_teacher() {
     assert!(front(&app).await.contains("@max@"));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_instance_profile_shows_on_the_about_page_and_to_apps() {
+    let app = TestApp::spawn().await;
+    let before: Value = app.get("/api/v2/instance", None).await.json().await.unwrap();
+    assert_eq!(before["description"], "A server for teachers' learning networks.");
+    ok(&app, &["settings", "set", "description", "The staff room of Hillside School: lesson ideas and news."]);
+    ok(&app, &["settings", "set", "contact", "office@hillside.example"]);
+    ok(&app, &["settings", "set", "rules", "Be kind\nNo pupils' names"]);
+    let bad = staffroom(&app, &["settings", "set", "contact", "not an address"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let shown = ok(&app, &["settings", "show"]);
+    assert!(shown.contains("contact = office@hillside.example"), "{shown}");
+
+    let v1: Value = app.get("/api/v1/instance", None).await.json().await.unwrap();
+    assert_eq!(v1["description"], "The staff room of Hillside School: lesson ideas and news.");
+    assert_eq!(v1["email"], "office@hillside.example");
+    let v2: Value = app.get("/api/v2/instance", None).await.json().await.unwrap();
+    assert_eq!(v2["description"], "The staff room of Hillside School: lesson ideas and news.");
+    assert_eq!(v2["contact"]["email"], "office@hillside.example");
+    assert_eq!(v2["rules"][1]["text"], "No pupils' names");
+    let about = app.get("/about", None).await.text().await.unwrap();
+    for text in ["The staff room of Hillside School", "<li>Be kind</li>", "mailto:office@hillside.example"] {
+        assert!(about.contains(text), "{text} on the about page");
+    }
+
+    // An admin changes them in the admin pages.
+    let head = app.create_user("head").await;
+    ok(&app, &["user", "role", "head", "admin"]);
+    let cookie = {
+        let res = web_sign_in(&app, "head", head.generated_password.as_deref().unwrap()).await;
+        browser::set_cookie(&res, "staffroom_session").unwrap()
+    };
+    let page = browser::get(&app, "/admin/joining", Some(&cookie)).await.text().await.unwrap();
+    let csrf = browser::csrf_of(&page);
+    let saved = browser::post(
+        &app,
+        "/admin/joining/profile",
+        Some(&cookie),
+        &[("csrf", csrf.as_str()), ("description", "Hillside's staff room."), ("contact", "office@hillside.example"), ("rules", "Be kind\nNo pupils' names\nNo adverts")],
+    )
+    .await;
+    assert_eq!(saved.status(), 303);
+    let v2: Value = app.get("/api/v2/instance", None).await.json().await.unwrap();
+    assert_eq!(v2["description"], "Hillside's staff room.");
+    assert_eq!(v2["rules"].as_array().unwrap().len(), 3);
+    let audit = ok(&app, &["audit"]);
+    assert!(audit.contains("@head change_setting:description"), "{audit}");
+    assert!(!audit.contains("@head change_setting:contact"), "an unchanged setting is not written again: {audit}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_warning_and_its_note_are_shown_to_the_teacher() {
+    let app = TestApp::spawn().await;
+    app.create_user("mona").await;
+    ok(&app, &["user", "role", "mona", "moderator"]);
+    let max = app.create_user("max").await;
+    let cookie = {
+        let res = web_sign_in(&app, "max", max.generated_password.as_deref().unwrap()).await;
+        browser::set_cookie(&res, "staffroom_session").unwrap()
+    };
+    let before = browser::get(&app, "/notifications", Some(&cookie)).await.text().await.unwrap();
+    assert!(!before.contains("From the moderators"));
+    let mona = staffroom::services::tokens::create(&app.pool, "mona", "test", "read write admin:read admin:write").await.unwrap();
+    let warned = api::post(&app, &format!("/api/v1/admin/accounts/{}/action", max.account.id), &mona, &[("type", "none"), ("text", "Adverts again: please stop.")]).await;
+    assert_eq!(warned.status, 200, "{}", warned.body);
+    let silenced = api::post(&app, &format!("/api/v1/admin/accounts/{}/action", max.account.id), &mona, &[("type", "silence"), ("text", "Third advert this week.")]).await;
+    assert_eq!(silenced.status, 200, "{}", silenced.body);
+    let page = browser::get(&app, "/notifications", Some(&cookie)).await.text().await.unwrap();
+    assert!(page.contains("From the moderators"), "{page}");
+    assert!(page.contains("The moderators sent you a warning.") && page.contains("Adverts again: please stop."), "{page}");
+    assert!(page.contains("The moderators limited your account") && page.contains("Third advert this week."), "{page}");
+    assert!(!page.contains("@mona"), "who moderated is not shown");
+    app.stop().await;
+}

@@ -29,6 +29,7 @@ pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
         .route("/v1/admin/accounts", web::get().to(accounts))
         .route("/v2/admin/accounts", web::get().to(accounts_v2))
         .route("/v1/admin/accounts/{id}", web::get().to(account))
+        .route("/v1/admin/accounts/{id}", web::delete().to(delete_account))
         .route("/v1/admin/accounts/{id}/action", web::post().to(action))
         .route("/v1/admin/accounts/{id}/{verb}", web::post().to(account_verb))
         .route("/v1/admin/reports", web::get().to(reports))
@@ -113,6 +114,15 @@ pub async fn account(ctx: web::Data<AppContext>, auth: Auth, raw: web::Path<Stri
     let acting = acting(&auth, "admin:read:accounts")?;
     let (a, u) = moderation::find_account(&ctx.pool, &acting, AccountId(id(&raw)?)).await?;
     Ok(HttpResponse::Ok().json(entity::admin_account(&a, u.as_ref(), &ctx.urls)))
+}
+
+/// `DELETE /api/v1/admin/accounts/:id`: a teacher's account is deleted, and other
+/// servers are told with a `Delete` of the actor. Answers the account as it was.
+pub async fn delete_account(ctx: web::Data<AppContext>, auth: Auth, raw: web::Path<String>) -> Result<HttpResponse> {
+    let acting = acting(&auth, "admin:write:accounts")?;
+    let (target, user) = moderation::find_account(&ctx.pool, &acting, AccountId(id(&raw)?)).await?;
+    moderation::delete_account(&ctx, &acting, &target, "").await?;
+    Ok(HttpResponse::Ok().json(entity::admin_account(&target, user.as_ref(), &ctx.urls)))
 }
 
 #[derive(Deserialize, Default)]

@@ -15,16 +15,22 @@ async fn rules(ctx: &AppContext) -> Result<serde_json::Value> {
     Ok(rules.iter().enumerate().map(|(n, text)| json!({ "id": (n + 1).to_string(), "text": text, "hint": "" })).collect())
 }
 
+/// The admins' description, or a line saying what Staffroom is.
+fn description(profile: &services::registrations::Profile) -> String {
+    if profile.description.is_empty() { "A server for teachers' learning networks.".to_string() } else { profile.description.clone() }
+}
+
 pub async fn v1(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
+    let profile = services::registrations::profile(&ctx.pool).await?;
     let usage = services::instance::usage(&ctx.pool).await?;
     let mode = services::registrations::mode(&ctx.pool).await?;
     let domain = ctx.urls.domain();
     Ok(HttpResponse::Ok().json(json!({
         "uri": domain,
         "title": format!("Staffroom on {domain}"),
-        "short_description": "A server for teachers' learning networks.",
-        "description": "A server for teachers' learning networks.",
-        "email": contact_email(&ctx),
+        "short_description": crate::web::excerpt(&description(&profile), 200),
+        "description": description(&profile),
+        "email": contact_email(&ctx, &profile),
         "version": VERSION,
         "urls": { "streaming_api": streaming_url(&ctx) },
         "stats": { "user_count": usage.users, "status_count": usage.local_posts, "domain_count": 0 },
@@ -45,9 +51,10 @@ fn streaming_url(ctx: &AppContext) -> String {
     ctx.urls.base().replacen("http", "ws", 1)
 }
 
-/// RFC 2142's mailbox every domain should have, unless the operator named another.
-fn contact_email(ctx: &AppContext) -> String {
-    ctx.settings.contact_email.clone().unwrap_or_else(|| {
+/// The admins' contact setting, else `STAFFROOM_CONTACT_EMAIL`, else RFC 2142's
+/// mailbox every domain should have.
+pub fn contact_email(ctx: &AppContext, profile: &services::registrations::Profile) -> String {
+    profile.contact.clone().or_else(|| ctx.settings.contact_email.clone()).unwrap_or_else(|| {
         let domain = ctx.urls.domain();
         let host = domain.rsplit_once(':').map_or(domain, |(h, _)| h);
         format!("postmaster@{host}")
@@ -69,6 +76,7 @@ fn configuration() -> serde_json::Value {
 }
 
 pub async fn v2(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
+    let profile = services::registrations::profile(&ctx.pool).await?;
     let usage = services::instance::usage(&ctx.pool).await?;
     let mode = services::registrations::mode(&ctx.pool).await?;
     let domain = ctx.urls.domain();
@@ -83,13 +91,13 @@ pub async fn v2(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
         "api_versions": { "mastodon": 2 },
         "source_url": ctx.settings.source_url.clone().unwrap_or_else(|| format!("{}/about", ctx.urls.base())),
         "icon": [],
-        "description": "A server for teachers' learning networks.",
+        "description": description(&profile),
         "usage": { "users": { "active_month": usage.active_month } },
         "thumbnail": { "url": format!("{}/about", ctx.urls.base()) },
         "languages": ["en"],
         "configuration": config,
         "registrations": { "enabled": mode.open_to_all(), "approval_required": mode != RegistrationMode::Open, "message": null },
-        "contact": { "email": contact_email(&ctx), "account": null },
+        "contact": { "email": contact_email(&ctx, &profile), "account": null },
         "rules": rules(&ctx).await?,
     })))
 }

@@ -124,3 +124,16 @@ pub async fn set_notify(conn: &mut AsyncPgConnection, follower: AccountId, targe
         .await
         .map(|_| ())
 }
+
+/// Everyone `follower` follows (or asked to), with "notify me", oldest first:
+/// the export of follows. At most `limit`.
+pub async fn following_for_export(conn: &mut AsyncPgConnection, follower: AccountId, limit: i64) -> QueryResult<Vec<(Account, bool)>> {
+    follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(follows::target_account_id)))
+        .filter(follows::account_id.eq(follower))
+        .select((Account::as_select(), follows::notify))
+        .order(follows::id.asc())
+        .limit(limit)
+        .load(conn)
+        .await
+}

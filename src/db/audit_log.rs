@@ -49,3 +49,16 @@ pub async fn page(conn: &mut AsyncPgConnection, max_id: Option<i64>, limit: i64)
     }
     query.load(conn).await
 }
+
+/// The newest entries of `actions` done to one account, newest first.
+pub async fn done_to_account(conn: &mut AsyncPgConnection, account: AccountId, actions: &[&str], limit: i64) -> QueryResult<Vec<Entry>> {
+    audit_log::table
+        .filter(audit_log::target_type.eq("account"))
+        .filter(audit_log::target_id.eq(account.0))
+        .filter(audit_log::action.eq_any(actions))
+        .select(Entry::as_select())
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .load(conn)
+        .await
+}

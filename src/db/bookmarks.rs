@@ -19,3 +19,23 @@ pub async fn remove(conn: &mut AsyncPgConnection, account: AccountId, status: St
         .await
         .map(|_| ())
 }
+
+/// A teacher's bookmarked posts with their authors, oldest first: the export of
+/// bookmarks. At most `limit`; deleted posts are left out.
+pub async fn for_export(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    limit: i64,
+) -> QueryResult<Vec<(super::statuses::Status, super::accounts::Account)>> {
+    use super::schema::{accounts, statuses};
+    bookmarks::table
+        .inner_join(statuses::table.on(statuses::id.eq(bookmarks::status_id)))
+        .inner_join(accounts::table.on(accounts::id.eq(statuses::account_id)))
+        .filter(bookmarks::account_id.eq(account))
+        .filter(statuses::deleted_at.is_null())
+        .select((super::statuses::Status::as_select(), super::accounts::Account::as_select()))
+        .order(bookmarks::id.asc())
+        .limit(limit)
+        .load(conn)
+        .await
+}

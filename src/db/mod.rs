@@ -2,6 +2,7 @@
 //! Diesel is used here and nowhere else.
 
 pub mod account_lists;
+pub mod aliases;
 pub mod accounts;
 pub mod apps;
 pub mod audit_log;
@@ -20,6 +21,7 @@ pub mod invites;
 pub mod lists;
 pub mod ids;
 pub mod login_failures;
+pub mod mail;
 pub mod managed;
 pub mod media;
 pub mod notifications;

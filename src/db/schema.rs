@@ -33,6 +33,14 @@ diesel::table! {
         avatar_remote_url -> Nullable<Text>,
         header_remote_url -> Nullable<Text>,
         indexable -> Bool,
+        moved_to_account_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    account_aliases (account_id, uri) {
+        account_id -> Int8,
+        uri -> Text,
     }
 }
 
@@ -51,6 +59,32 @@ diesel::table! {
         sign_up_reason -> Nullable<Text>,
         invite_id -> Nullable<Int8>,
         disabled -> Bool,
+        email_confirmed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    email_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        purpose -> Text,
+        token_hash -> Text,
+        email -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outgoing_mail (id) {
+        id -> Int8,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -315,6 +349,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     custom_emojis,
     preview_cards,
     status_cards,
+    email_tokens,
+    outgoing_mail,
+    account_aliases,
 );
 
 diesel::table! {

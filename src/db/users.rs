@@ -68,6 +68,9 @@ pub struct User {
     pub invite_id: Option<i64>,
     /// Switched off by a moderator: cannot sign in.
     pub disabled: bool,
+    /// When the address was shown to be theirs (a mailed link followed, or typed by
+    /// an admin); password resets are mailed only to confirmed addresses.
+    pub email_confirmed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Insertable, Debug)]
@@ -81,6 +84,7 @@ pub struct UserInsertForm {
     pub approved: bool,
     pub sign_up_reason: Option<String>,
     pub invite_id: Option<i64>,
+    pub email_confirmed_at: Option<DateTime<Utc>>,
 }
 
 impl User {
@@ -178,5 +182,33 @@ impl User {
 impl User {
     pub async fn set_disabled(conn: &mut AsyncPgConnection, id: UserId, disabled: bool) -> QueryResult<bool> {
         Ok(diesel::update(users::table.find(id).filter(users::disabled.ne(disabled))).set(users::disabled.eq(disabled)).execute(conn).await? > 0)
+    }
+}
+
+impl User {
+    pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<User>> {
+        users::table.find(id).select(User::as_select()).first(conn).await.optional()
+    }
+
+    /// Marks `email` confirmed, if it is still the user's address.
+    pub async fn confirm_email(conn: &mut AsyncPgConnection, id: UserId, email: &str) -> QueryResult<bool> {
+        Ok(diesel::update(users::table.find(id).filter(users::email.eq(email)))
+            .set(users::email_confirmed_at.eq(Some(Utc::now())))
+            .execute(conn)
+            .await?
+            > 0)
+    }
+
+    /// Confirmed addresses of the users whose role is one of `roles` (who hears of
+    /// sign-ups waiting for approval).
+    pub async fn confirmed_emails_with_roles(conn: &mut AsyncPgConnection, roles: &[Role]) -> QueryResult<Vec<String>> {
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        users::table
+            .filter(users::role.eq_any(names))
+            .filter(users::email_confirmed_at.is_not_null())
+            .filter(users::disabled.eq(false))
+            .select(users::email.assume_not_null())
+            .load(conn)
+            .await
     }
 }

@@ -100,6 +100,8 @@ pub struct FetchedActor {
     pub featured: Option<String>,
     /// Custom emoji its `Emoji` tags name (for its name and bio).
     pub emojis: Vec<(String, String, String)>,
+    /// Its `alsoKnownAs` (at most 20 http(s) URLs): what a Move to it is checked against.
+    pub also_known_as: Vec<String>,
 }
 
 /// Reads an actor document into what we store, refusing inconsistent ones.
@@ -140,9 +142,17 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
     let now = Utc::now();
     // The featured collection counts only on the actor's own host.
     let featured = http(actor.featured.clone()).filter(|u| same_host(u));
+    let also_known_as = actor
+        .also_known_as
+        .iter()
+        .filter(|u| u.len() <= 2048 && http(Some(u.to_string())).is_some())
+        .take(20)
+        .cloned()
+        .collect();
     Ok(FetchedActor {
         featured,
         emojis: crate::services::emojis::from_tags(&actor.tag),
+        also_known_as,
         key_id: actor.public_key.id.clone(),
         form: RemoteAccountForm {
             username: username.to_string(),
@@ -205,6 +215,7 @@ pub async fn store_actor(ctx: &AppContext, fetched: &FetchedActor) -> Result<Acc
     if let Some(featured) = &fetched.featured {
         crate::services::pins::featured_seen(ctx, &account, featured);
     }
+    crate::db::aliases::set(&mut conn, account.id, &fetched.also_known_as).await?;
     let keys_changed = before.is_some_and(|b| b.public_key_pem != account.public_key_pem || b.public_key_id != account.public_key_id);
     if keys_changed {
         let uri = account.uri.clone().unwrap_or_default();

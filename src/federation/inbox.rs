@@ -48,14 +48,27 @@ fn unauthorized(message: impl Into<String>) -> Error {
 }
 
 async fn shared_inbox(ctx: web::Data<AppContext>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse> {
-    let body = read_body(payload).await?;
-    handle(&ctx, &req, &body).await
+    counted(async {
+        let body = read_body(payload).await?;
+        handle(&ctx, &req, &body).await
+    })
+    .await
 }
 
 async fn personal_inbox(ctx: web::Data<AppContext>, req: HttpRequest, payload: web::Payload, name: web::Path<String>) -> Result<HttpResponse> {
-    services::accounts::find_local_account(&ctx.pool, &name).await?;
-    let body = read_body(payload).await?;
-    handle(&ctx, &req, &body).await
+    counted(async {
+        services::accounts::find_local_account(&ctx.pool, &name).await?;
+        let body = read_body(payload).await?;
+        handle(&ctx, &req, &body).await
+    })
+    .await
+}
+
+/// Counts the answer for `/metrics`: accepted (2xx) or refused.
+async fn counted(answer: impl std::future::Future<Output = Result<HttpResponse>>) -> Result<HttpResponse> {
+    let answer = answer.await;
+    crate::metrics::inbox(answer.as_ref().is_ok_and(|r| r.status().is_success()));
+    answer
 }
 
 /// 401 for an unsigned POST, saying (RFC 9421 §5.1) which signature we accept.

@@ -3,6 +3,7 @@
 
 use crate::{
     context::AppContext,
+    db::accounts::Account,
     error::Result,
     federation::{
         objects::person::{instance_actor, local_account_to_actor},
@@ -58,7 +59,8 @@ async fn actor(ctx: web::Data<AppContext>, req: HttpRequest, name: web::Path<Str
         return Err(crate::error::Error::new(crate::error::ErrorKind::Gone, "this account is suspended"));
     }
     if wants_activity_json(accept(&req)) {
-        Ok(activity_json(&local_account_to_actor(&account, &ctx.urls)))
+        let moving = services::moving::moving_of(&ctx, &account).await?;
+        Ok(activity_json(&crate::federation::objects::person::with_moving(local_account_to_actor(&account, &ctx.urls), moving)))
     } else {
         let mut page = pages::profile::render(&ctx, &account).await?;
         page.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept"));
@@ -141,7 +143,6 @@ impl CollectionQuery {
 /// fetching actor may see (services::visibility): public and unlisted ones for
 /// everyone, followers-only ones too for a signed fetch by a follower.
 async fn outbox(ctx: web::Data<AppContext>, req: HttpRequest, name: web::Path<String>, q: web::Query<CollectionQuery>) -> Result<HttpResponse> {
-    use crate::federation::{activities::{announce, create_note}, objects::note::local_status_to_note};
     let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
     let viewer = crate::federation::inbox::signed_fetcher(&ctx, &req).await.map(|k| k.account_id);
     let id = ctx.urls.outbox(&account.username);
@@ -150,18 +151,26 @@ async fn outbox(ctx: web::Data<AppContext>, req: HttpRequest, name: web::Path<St
         return Ok(collection(id, total));
     }
     let next = (items.len() as i64 == PAGE_SIZE).then(|| format!("{id}?page=true&max_id={}", items.last().map(|i| i.status.id.0).unwrap_or(0)));
-    let mut ordered = Vec::new();
+    let ordered = outbox_items(&ctx, &account, items)?;
+    Ok(collection_page(&id, total, ordered, next, &q.as_query()))
+}
+
+/// Outbox items as activities (a Create of each post, an Announce of each boost),
+/// without their own `@context`.
+fn outbox_items(ctx: &AppContext, account: &Account, items: Vec<services::published::OutboxItem>) -> Result<Vec<serde_json::Value>> {
+    use crate::federation::{activities::{announce, create_note}, objects::note::local_status_to_note};
+    let mut ordered = Vec::with_capacity(items.len());
     for item in items {
         let status = &item.status;
         let value = match item.boosted {
             Some((original, original_author)) => {
                 let uri = ctx.urls.status_uri(&original, &original_author);
-                serde_json::to_value(announce::build(&ctx, &account, status, &uri, &original_author))
+                serde_json::to_value(announce::build(ctx, account, status, &uri, &original_author))
             }
             None => {
-                let note = crate::federation::objects::note::with_poll(local_status_to_note(status, &account, &item.mentioned, &item.tags, &item.media, status.in_reply_to_uri.clone(), &ctx.urls), item.poll.as_ref());
+                let note = crate::federation::objects::note::with_poll(local_status_to_note(status, account, &item.mentioned, &item.tags, &item.media, status.in_reply_to_uri.clone(), &ctx.urls), item.poll.as_ref());
                 let note = crate::federation::objects::note::with_emojis(note, &item.emojis, &ctx.urls);
-                let activity = create_note::wrap(&ctx, "Create", &note, &account, None)?;
+                let activity = create_note::wrap(ctx, "Create", &note, account, None)?;
                 serde_json::to_value(activity)
             }
         };
@@ -172,7 +181,34 @@ async fn outbox(ctx: web::Data<AppContext>, req: HttpRequest, name: web::Path<St
             ordered.push(v);
         }
     }
-    Ok(collection_page(&id, total, ordered, next, &q.as_query()))
+    Ok(ordered)
+}
+
+/// Most posts an archive holds.
+const MAX_ARCHIVE_ITEMS: usize = 100_000;
+
+/// A teacher's posts and boosts as one `outbox.json`, as Mastodon's archive holds
+/// it: an OrderedCollection with every item, newest first, as its author sees them.
+pub async fn archive_outbox(ctx: &AppContext, account: &Account) -> Result<serde_json::Value> {
+    let mut ordered = Vec::new();
+    let mut max_id = None;
+    let total = loop {
+        let (total, items) = services::published::outbox(ctx, account, Some(account.id), max_id, 200).await?;
+        let last = items.last().map(|i| i.status.id);
+        let full = items.len() == 200;
+        ordered.extend(outbox_items(ctx, account, items)?);
+        match last {
+            Some(last) if full && ordered.len() < MAX_ARCHIVE_ITEMS => max_id = Some(last),
+            _ => break total,
+        }
+    };
+    Ok(serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": "outbox.json",
+        "type": "OrderedCollection",
+        "totalItems": total,
+        "orderedItems": ordered,
+    }))
 }
 
 #[derive(Deserialize)]

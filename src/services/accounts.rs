@@ -49,7 +49,7 @@ pub fn validate_username(name: &str) -> Result<()> {
     Ok(())
 }
 
-fn validate_password(password: &str) -> Result<()> {
+pub fn validate_password(password: &str) -> Result<()> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
         return Err(Error::bad_request(format!("the password is too short: use at least {MIN_PASSWORD_LEN} characters")));
@@ -97,11 +97,14 @@ pub struct Joining {
     /// Claimed (one use counted) in the transaction that creates the account.
     pub invite_code: Option<String>,
     pub email: Option<String>,
+    /// The address is known to be theirs (an admin typed it); otherwise a mailed
+    /// link confirms it.
+    pub email_confirmed: bool,
 }
 
 #[tracing::instrument(skip(pool, new), fields(username = %new.username, admin = new.admin))]
 pub async fn create_local_user(pool: &DbPool, new: NewUser) -> Result<CreatedUser> {
-    create_user(pool, new, Joining { approved: true, reason: None, invite_code: None, email: None }).await
+    create_user(pool, new, Joining { approved: true, reason: None, invite_code: None, email: None, email_confirmed: false }).await
 }
 
 pub async fn create_user(pool: &DbPool, new: NewUser, joining: Joining) -> Result<CreatedUser> {
@@ -170,6 +173,7 @@ pub async fn create_user(pool: &DbPool, new: NewUser, joining: Joining) -> Resul
                 approved: joining.approved,
                 sign_up_reason: joining.reason.clone(),
                 invite_id,
+                email_confirmed_at: joining.email.as_ref().filter(|_| joining.email_confirmed).map(|_| chrono::Utc::now()),
             };
             let user = User::insert(conn, &user_form).await.map_err(unique)?;
             Ok((user, account))
@@ -322,7 +326,8 @@ pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account,
             let before = Account::image_keys(conn, account.id).await?;
             let updated = Account::update_profile(conn, account.id, &form).await?;
             let inboxes = crate::db::follows::Follow::follower_inboxes(conn, updated.id).await?;
-            let activity = crate::federation::activities::update::build_actor(ctx, &updated);
+            let moving = super::moving::moving_in(conn, ctx, &updated).await?;
+            let activity = crate::federation::activities::update::build_actor(ctx, &updated, moving);
             let n = crate::federation::activities::queue(conn, ctx, &updated, &activity, inboxes).await?;
             Ok((updated, n, before))
         })

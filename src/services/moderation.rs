@@ -199,7 +199,20 @@ impl AccountAction {
         })
     }
 
-    fn name(self) -> &'static str {
+    /// What the teacher is told was done (in a mail, and on their notices);
+    /// `None` for an undoing, which is not announced.
+    pub fn told(self) -> Option<&'static str> {
+        Some(match self {
+            AccountAction::None => "sent you a warning",
+            AccountAction::Sensitive => "marked your media as sensitive",
+            AccountAction::Disable => "disabled your login",
+            AccountAction::Silence => "limited your account: your posts reach only your followers",
+            AccountAction::Suspend => "suspended your account",
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
         match self {
             AccountAction::None => "warn",
             AccountAction::Sensitive => "sensitive",
@@ -243,6 +256,9 @@ pub async fn act_in_database(pool: &DbPool, acting: &Acting, target: &Account, a
     }
     let mut conn = pool.get().await?;
     let user = user_of(&mut conn, target).await?;
+    if target.is_local() && user.is_none() {
+        return Err(Error::new(ErrorKind::Gone, format!("@{} was deleted", target.username)));
+    }
     match &user {
         Some(user) => acting.require_over(target.id, user.role)?,
         None if acting.account == Some(target.id) => return Err(Error::new(ErrorKind::Forbidden, "You may not do this to your own account")),
@@ -274,9 +290,51 @@ pub async fn act_in_database(pool: &DbPool, acting: &Acting, target: &Account, a
         if let Some(id) = report {
             Report::set_resolved(conn, id, Some(acting.account)).await?;
         }
+        if let (Some(user), Some(what)) = (&user, action.told()) {
+            super::mail::moderated(conn, user, &target.username, what, reason).await?;
+        }
         audit(conn, acting, action.name(), &Target::account(target), reason).await
     })
     .await
+}
+
+/// Deletes a teacher's account: posts, follows and login go at once, the account
+/// answers 410 from then on, and a `Delete` of the actor goes to every server that
+/// follows it or that it follows. Needs `ManageUsers` and a role above theirs;
+/// audited. Returns how many deliveries were queued.
+#[tracing::instrument(skip(ctx, target, reason), fields(target = %target.id))]
+pub async fn delete_account(ctx: &AppContext, acting: &Acting, target: &Account, reason: &str) -> Result<usize> {
+    acting.require(Permission::ManageUsers)?;
+    if !target.is_local() {
+        return Err(Error::new(ErrorKind::Unprocessable, "only accounts of this server can be deleted here; suspend a remote one"));
+    }
+    let mut conn = ctx.pool.get().await?;
+    let user = user_of(&mut conn, target).await?.ok_or_else(|| Error::new(ErrorKind::Gone, format!("@{} was deleted already", target.username)))?;
+    acting.require_over(target.id, user.role)?;
+    let n = conn
+        .transaction::<_, Error, _>(async |conn| {
+            let inboxes = crate::db::aliases::related_inboxes(conn, target.id).await?;
+            let activity = crate::federation::activities::delete::build_actor(ctx, target);
+            let n = crate::federation::activities::queue(conn, ctx, target, &activity, inboxes).await?;
+            crate::db::aliases::erase_local(conn, target.id).await?;
+            audit(conn, acting, "delete_account", &Target::account(target), reason).await?;
+            Ok(n)
+        })
+        .await?;
+    tracing::info!(deliveries = n, "account deleted");
+    ctx.dispatch(Outcome::none().delivering(n));
+    Ok(n)
+}
+
+/// What moderators did to a teacher's account that they are told of (warnings with
+/// their notes, limits, suspensions), newest first: the action's name, its note, when.
+pub async fn notices_for(pool: &DbPool, account: &Account) -> Result<Vec<crate::db::audit_log::Entry>> {
+    let told: Vec<&str> = [AccountAction::None, AccountAction::Sensitive, AccountAction::Disable, AccountAction::Silence, AccountAction::Suspend]
+        .iter()
+        .map(|a| a.name())
+        .collect();
+    let mut conn = pool.get().await?;
+    Ok(crate::db::audit_log::done_to_account(&mut conn, account.id, &told, 5).await?)
 }
 
 /// An account for the admin API: any account, local or remote, by id.

@@ -55,6 +55,9 @@ impl RegistrationMode {
 
 const REGISTRATIONS: &str = "registrations";
 const RULES: &str = "rules";
+const DESCRIPTION: &str = "description";
+const CONTACT: &str = "contact";
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 pub const MAX_RULES_CHARS: usize = 5000;
 pub const MAX_REASON_CHARS: usize = 1000;
 const MAX_EMAIL_BYTES: usize = 254;
@@ -72,7 +75,25 @@ pub async fn rules(pool: &DbPool) -> Result<Vec<String>> {
     Ok(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
 }
 
-/// Changes an instance setting (`registrations` or `rules`); needs `ManageSettings`.
+/// What the about page and `/api/v1/instance` say of the instance, beside its rules.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    /// Plain text; empty: none given.
+    pub description: String,
+    /// An address for questions about the instance; `None`: `STAFFROOM_CONTACT_EMAIL`.
+    pub contact: Option<String>,
+}
+
+pub async fn profile(pool: &DbPool) -> Result<Profile> {
+    let mut conn = pool.get().await?;
+    Ok(Profile {
+        description: invites::setting(&mut conn, DESCRIPTION).await?.unwrap_or_default(),
+        contact: invites::setting(&mut conn, CONTACT).await?.filter(|c| !c.is_empty()),
+    })
+}
+
+/// Changes an instance setting (`registrations`, `rules`, `description` or
+/// `contact`); needs `ManageSettings`.
 #[tracing::instrument(skip(pool, value))]
 pub async fn set_setting(pool: &DbPool, acting: &Acting, key: &str, value: &str) -> Result<()> {
     acting.require(Permission::ManageSettings)?;
@@ -85,12 +106,23 @@ pub async fn set_setting(pool: &DbPool, acting: &Acting, key: &str, value: &str)
             return Err(Error::bad_request(format!("the rules are longer than {MAX_RULES_CHARS} characters")));
         }
         RULES => value.trim().to_string(),
-        _ => return Err(Error::bad_request(format!("unknown setting {key:?}: the settings are registrations and rules"))),
+        DESCRIPTION if value.chars().count() > MAX_DESCRIPTION_CHARS => {
+            return Err(Error::bad_request(format!("the description is longer than {MAX_DESCRIPTION_CHARS} characters")));
+        }
+        DESCRIPTION => value.trim().to_string(),
+        CONTACT => {
+            let value = value.trim();
+            if !value.is_empty() {
+                validate_email(value)?;
+            }
+            value.to_string()
+        }
+        _ => return Err(Error::bad_request(format!("unknown setting {key:?}: the settings are registrations, rules, description and contact"))),
     };
     let mut conn = pool.get().await?;
     conn.transaction::<_, Error, _>(async |conn| {
         invites::set_setting(conn, key, &value).await?;
-        let reason = if key == RULES { String::new() } else { value.clone() };
+        let reason = if matches!(key, RULES | DESCRIPTION) { String::new() } else { value.clone() };
         audit(conn, acting, &format!("change_setting:{key}"), &Target { kind: "setting", id: None, name: key.to_string() }, &reason).await
     })
     .await
@@ -153,7 +185,7 @@ pub struct SignUp {
     pub invite_code: Option<String>,
 }
 
-fn validate_email(email: &str) -> Result<()> {
+pub fn validate_email(email: &str) -> Result<()> {
     let ok = email.len() <= MAX_EMAIL_BYTES
         && !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
@@ -191,7 +223,18 @@ pub async fn sign_up(pool: &DbPool, form: SignUp) -> Result<CreatedUser> {
         return Err(Error::bad_request(format!("the reason is longer than {MAX_REASON_CHARS} characters")));
     }
     let new = NewUser { username: form.username.trim().to_string(), display_name: None, password: Some(form.password), admin: false };
-    let created = accounts::create_user(pool, new, Joining { approved: !needs_approval, reason, invite_code, email }).await?;
+    let created = accounts::create_user(pool, new, Joining { approved: !needs_approval, reason, invite_code, email, email_confirmed: false }).await?;
+    // The mail is queued after the account exists; if queueing fails the account
+    // stays and `staffroom user approve` or a reset by an admin still work.
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, Error, _>(async |conn| {
+        super::mail::confirmation(conn, &created.user, &created.account.username).await?;
+        if !created.user.approved {
+            super::mail::sign_up_waiting(conn, &created.account.username, created.user.sign_up_reason.as_deref()).await?;
+        }
+        Ok(())
+    })
+    .await?;
     tracing::info!(account_id = %created.account.id, approved = created.user.approved, mode = mode.as_str(), "signed up");
     Ok(created)
 }
@@ -218,6 +261,7 @@ pub async fn approve(pool: &DbPool, acting: &Acting, account: &Account) -> Resul
     let user = waiting(&mut conn, acting, account).await?;
     conn.transaction::<_, Error, _>(async |conn| {
         User::approve(conn, user.id).await?;
+        super::mail::sign_up_decided(conn, &user, &account.username, true).await?;
         audit(conn, acting, "approve_user", &Target::account(account), "").await
     })
     .await
@@ -230,6 +274,7 @@ pub async fn reject(pool: &DbPool, acting: &Acting, account: &Account) -> Result
     let user = waiting(&mut conn, acting, account).await?;
     conn.transaction::<_, Error, _>(async |conn| {
         audit(conn, acting, "reject_user", &Target::account(account), user.sign_up_reason.as_deref().unwrap_or("")).await?;
+        super::mail::sign_up_decided(conn, &user, &account.username, false).await?;
         Account::delete(conn, account.id).await?;
         Ok(())
     })

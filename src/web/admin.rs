@@ -233,6 +233,8 @@ async fn joining_page(ctx: &AppContext, browser: &SignedInBrowser, made: Option<
     let acting = acting(browser);
     let invites = registrations::list_invites(&ctx.pool, &acting).await.map_err(&fail)?;
     let mode = registrations::mode(&ctx.pool).await.map_err(&fail)?;
+    let profile = registrations::profile(&ctx.pool).await.map_err(&fail)?;
+    let rules = registrations::rules(&ctx.pool).await.map_err(&fail)?;
     let mode_name = |m: RegistrationMode| t(lang, match m {
         RegistrationMode::Closed => Msg::ModeClosed,
         RegistrationMode::InviteOnly => Msg::ModeInviteOnly,
@@ -254,6 +256,23 @@ async fn joining_page(ctx: &AppContext, browser: &SignedInBrowser, made: Option<
                 " "
                 button type="submit" { (t(lang, Msg::SaveButton)) }
             }
+        }
+        h2 { (t(lang, Msg::InstanceProfileHeading)) }
+        form method="post" action="/admin/joining/profile" {
+            (browser.csrf_field())
+            p {
+                label for="description" { (t(lang, Msg::InstanceDescription)) }
+                textarea #description name="description" rows="4" maxlength=(registrations::MAX_DESCRIPTION_CHARS) { (profile.description) }
+            }
+            p {
+                label for="contact" { (t(lang, Msg::InstanceContact)) }
+                input #contact type="email" name="contact" value=(profile.contact.clone().unwrap_or_default());
+            }
+            p {
+                label for="rules" { (t(lang, Msg::InstanceRules)) }
+                textarea #rules name="rules" rows="6" maxlength=(registrations::MAX_RULES_CHARS) { (rules.join("\n")) }
+            }
+            p { button type="submit" { (t(lang, Msg::SaveButton)) } }
         }
         h2 { (t(lang, Msg::InvitesHeading)) }
         form method="post" action="/admin/joining/invites" {
@@ -290,6 +309,37 @@ pub struct RegistrationsForm {
 pub async fn set_registrations(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
     let form: RegistrationsForm = browser.form(&body)?;
     registrations::set_setting(&ctx.pool, &acting(&browser), "registrations", &form.registrations).await.map_err(Failure::from(browser.lang))?;
+    Ok(session::see_other("/admin/joining"))
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    rules: String,
+}
+
+/// `POST /admin/joining/profile`: description, contact and rules, each changed
+/// (and audited) only if it differs.
+pub async fn set_profile(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+    let fail = Failure::from(browser.lang);
+    let form: ProfileForm = browser.form(&body)?;
+    let acting = acting(&browser);
+    let profile = registrations::profile(&ctx.pool).await.map_err(&fail)?;
+    let rules = registrations::rules(&ctx.pool).await.map_err(&fail)?.join("\n");
+    let rules_given = form.rules.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n");
+    if form.description.trim() != profile.description {
+        registrations::set_setting(&ctx.pool, &acting, "description", &form.description).await.map_err(&fail)?;
+    }
+    if form.contact.trim() != profile.contact.unwrap_or_default() {
+        registrations::set_setting(&ctx.pool, &acting, "contact", &form.contact).await.map_err(&fail)?;
+    }
+    if rules_given != rules {
+        registrations::set_setting(&ctx.pool, &acting, "rules", &rules_given).await.map_err(&fail)?;
+    }
     Ok(session::see_other("/admin/joining"))
 }
 

@@ -39,6 +39,7 @@ fn sign_in_page(ctx: &AppContext, lang: Lang, status: StatusCode, login: &str, b
             }
             p { button type="submit" { (t(lang, Msg::SignInButton)) } }
         }
+        p { a href="/auth/password/new" { (t(lang, Msg::ForgotPassword)) } }
     };
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

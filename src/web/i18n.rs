@@ -387,6 +387,60 @@ catalogue! {
     AuditTarget => "On what", "Woran";
     AuditWhy => "Why", "Warum";
     CommandLine => "(command line)", "(Kommandozeile)";
+    ForgotPassword => "Forgot your password?", "Passwort vergessen?";
+    PasswordResetTitle => "Set a new password", "Neues Passwort festlegen";
+    PasswordResetIntro => "Give your username or email address: we mail a link to set a new password to the confirmed address of your account.",
+        "Gib deinen Benutzernamen oder deine E-Mail-Adresse an: Wir schicken einen Link zum Festlegen eines neuen Passworts an die bestätigte Adresse deines Kontos.";
+    PasswordResetNoMail => "This server sends no mail: ask its administrators to reset your password.",
+        "Dieser Server verschickt keine E-Mails: Bitte die Administration, dein Passwort zurückzusetzen.";
+    PasswordResetButton => "Mail me a link", "Link schicken";
+    PasswordResetSent => "If that account has a confirmed email address, a link is on its way there. It works once, for an hour.",
+        "Wenn dieses Konto eine bestätigte E-Mail-Adresse hat, ist ein Link dorthin unterwegs. Er funktioniert einmal, eine Stunde lang.";
+    SetPasswordButton => "Set the new password", "Neues Passwort festlegen";
+    PasswordResetDone => "Your new password is set, and every other session of yours has ended. Sign in with it now.",
+        "Dein neues Passwort ist festgelegt, alle anderen Sitzungen sind beendet. Melde dich jetzt damit an.";
+    LinkInvalid => "This link is not valid: it has been used already or has expired. Ask for a new one.",
+        "Dieser Link ist ungültig: Er wurde schon benutzt oder ist abgelaufen. Fordere einen neuen an.";
+    EmailConfirmedTitle => "Email address confirmed", "E-Mail-Adresse bestätigt";
+    MovingNav => "Moving", "Umzug";
+    ContactHeading => "Contact", "Kontakt";
+    InstanceProfileHeading => "About this instance", "Über diese Instanz";
+    InstanceDescription => "Description (shown on the about page and to apps)", "Beschreibung (auf der Info-Seite und in Apps)";
+    InstanceContact => "Contact email", "Kontakt-E-Mail";
+    InstanceRules => "Rules, one per line", "Regeln, eine pro Zeile";
+    ModeratorsSaid => "From the moderators", "Von der Moderation";
+    ToldWarning => "The moderators sent you a warning.", "Die Moderation hat dich verwarnt.";
+    ToldSensitive => "The moderators marked your media as sensitive.", "Die Moderation hat deine Medien als heikel markiert.";
+    ToldDisable => "The moderators disabled your login.", "Die Moderation hat deine Anmeldung gesperrt.";
+    ToldSilence => "The moderators limited your account: your posts reach only your followers.", "Die Moderation hat dein Konto eingeschränkt: Deine Beiträge erreichen nur deine Follower.";
+    ToldSuspend => "The moderators suspended your account.", "Die Moderation hat dein Konto gesperrt.";
+    AliasesHeading => "Moving here from another account", "Von einem anderen Konto hierher umziehen";
+    AliasesIntro => "Before you move an account from another server to this one, name it here (name@server.example, one a line): the other server then lets it move here and its followers follow you here.",
+        "Bevor du ein Konto von einem anderen Server hierher umziehst, nenne es hier (name@server.example, eines pro Zeile): Dann lässt der andere Server es hierher umziehen, und seine Follower folgen dir hier.";
+    AliasesLabel => "Your other accounts (aliases)", "Deine anderen Konten (Aliasse)";
+    MoveHeading => "Moving this account away", "Dieses Konto umziehen";
+    MoveIntro => "Name your new account (name@server.example). First add {handle} to its aliases there. Your followers then follow the new account.",
+        "Nenne dein neues Konto (name@server.example). Trage dort zuerst {handle} als Alias ein. Deine Follower folgen dann dem neuen Konto.";
+    MoveTarget => "New account", "Neues Konto";
+    MoveButton => "Move my followers", "Follower umziehen";
+    MoveDone => "Moved: your followers are being told.", "Umgezogen: Deine Follower werden benachrichtigt.";
+    MovedTo => "This account has moved to {target}.", "Dieses Konto ist umgezogen nach {target}.";
+    MovingTitle => "Moving: import and export", "Umzug: Import und Export";
+    ImportHeading => "Import follows", "Gefolgte Konten importieren";
+    ImportIntro => "Follow everyone you followed elsewhere: choose the following_accounts.csv of a Mastodon export (Preferences → Import and export → Data export).",
+        "Folge allen, denen du anderswo gefolgt bist: Wähle die following_accounts.csv eines Mastodon-Exports (Einstellungen → Importieren und exportieren → Datenexport).";
+    ImportFile => "Follows file (CSV)", "Datei mit gefolgten Konten (CSV)";
+    ImportButton => "Import", "Importieren";
+    ImportDone => "Followed {followed} accounts; {failed} lines failed.", "{followed} Konten gefolgt; {failed} Zeilen fehlgeschlagen.";
+    ImportFailedCaption => "Lines that were not imported", "Nicht importierte Zeilen";
+    ImportLine => "Line", "Zeile";
+    ImportAccount => "Account", "Konto";
+    ImportWhy => "Why", "Warum";
+    ExportHeading => "Export your data", "Deine Daten exportieren";
+    ExportFollows => "Follows (following_accounts.csv)", "Gefolgte Konten (following_accounts.csv)";
+    ExportBookmarks => "Bookmarks (bookmarks.csv)", "Lesezeichen (bookmarks.csv)";
+    ExportPosts => "Posts (outbox.json, ActivityPub)", "Beiträge (outbox.json, ActivityPub)";
+    EmailConfirmed => "Thank you, @{name}: your email address is confirmed.", "Danke, @{name}: Deine E-Mail-Adresse ist bestätigt.";
 }
 
 /// A message with its `{name}` placeholders filled in.

@@ -28,12 +28,38 @@ fn what(kind: &str) -> Msg {
     }
 }
 
+/// What a moderation action is called in a notice to its teacher.
+fn told(action: &str) -> Msg {
+    match action {
+        "sensitive" => Msg::ToldSensitive,
+        "disable" => Msg::ToldDisable,
+        "silence" => Msg::ToldSilence,
+        "suspend" => Msg::ToldSuspend,
+        _ => Msg::ToldWarning,
+    }
+}
+
 pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let page = Query::of(&req).page(STATUSES).map_err(Failure::from(lang))?;
     let list = services::notifications::list(&ctx, browser.account(), &Filter::default(), page).await.map_err(Failure::from(lang))?;
+    let notices = services::moderation::notices_for(&ctx.pool, browser.account()).await.map_err(Failure::from(lang))?;
     let body = html! {
         h1 { (t(lang, Msg::NotificationsTitle)) }
+        @if !notices.is_empty() {
+            section.moderation aria-labelledby="moderators-said" {
+                h2 #moderators-said { (t(lang, Msg::ModeratorsSaid)) }
+                ul {
+                    @for n in &notices {
+                        li {
+                            time datetime=(n.created_at.to_rfc3339()) { (n.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                            " · " (t(lang, told(&n.action)))
+                            @if !n.reason.is_empty() { blockquote { (n.reason) } }
+                        }
+                    }
+                }
+            }
+        }
         @if list.is_empty() { p { (t(lang, Msg::NotificationsEmpty)) } }
         @for n in &list {
             section.notification aria-label=(tf(lang, what(&n.notification.kind), &[("name", posts::shown_name(&n.from))])) {

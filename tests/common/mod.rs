@@ -326,3 +326,4 @@ pub async fn queue_drained(database_url: &str) {
     eventually(Duration::from_secs(20), "the delivery queue is empty", || async { pending_deliveries(database_url).await == 0 }).await;
 }
 pub mod nodes;
+pub mod mail;

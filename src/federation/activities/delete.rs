@@ -22,6 +22,13 @@ pub fn build(ctx: &AppContext, author: &Account, note_id: &str) -> OutgoingActiv
     )
 }
 
+/// `{type: Delete, actor: A, object: A}`: the whole account is gone (Mastodon's
+/// form); its followers' and followees' servers remove it with everything of it.
+pub fn build_actor(ctx: &AppContext, account: &Account) -> OutgoingActivity {
+    let actor = ctx.urls.actor(&account.username);
+    outgoing("Delete", format!("{actor}#delete"), actor.clone(), actor, vec![PUBLIC.to_string()], vec![])
+}
+
 /// Applied every time it arrives: deleting twice is harmless.
 pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Delete) -> Result<()> {
     let object_id = activity.object;

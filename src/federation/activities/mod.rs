@@ -9,6 +9,7 @@ pub mod featured;
 pub mod flag;
 pub mod follow;
 pub mod like;
+pub mod moving;
 pub mod undo;
 pub mod update;
 pub mod vote;
@@ -57,6 +58,7 @@ pub async fn dispatch(ctx: &AppContext, actor: &Account, activity: Activity) -> 
         Activity::Flag(a) => flag::receive(ctx, actor, a).await,
         Activity::Add(a) => featured::receive_add(ctx, actor, a).await,
         Activity::Remove(a) => featured::receive_remove(ctx, actor, a).await,
+        Activity::Move(a) => moving::receive(ctx, actor, a).await,
         Activity::Other { kind, id } => {
             tracing::info!(kind = %kind, id = %id, actor = %actor.uri.as_deref().unwrap_or_default(), "activity of an unsupported kind ignored");
             Ok(())

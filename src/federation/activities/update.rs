@@ -10,9 +10,10 @@ use crate::{
 use serde_json::Value;
 
 /// An `Update` of a local actor, after a profile change, to its followers.
-pub fn build_actor(ctx: &AppContext, account: &Account) -> crate::federation::protocol::activity::OutgoingActivity {
+pub fn build_actor(ctx: &AppContext, account: &Account, moving: services::moving::Moving) -> crate::federation::protocol::activity::OutgoingActivity {
+    use crate::federation::objects::person::{local_account_to_actor, with_moving};
     // Embedded: the context is the activity's.
-    let actor = crate::federation::protocol::actor::Actor { context: None, ..crate::federation::objects::person::local_account_to_actor(account, &ctx.urls) };
+    let actor = crate::federation::protocol::actor::Actor { context: None, ..with_moving(local_account_to_actor(account, &ctx.urls), moving) };
     let mut activity = super::outgoing(
         "Update",
         format!("{}#updates/{}", ctx.urls.actor(&account.username), account.updated_at.timestamp_millis()),

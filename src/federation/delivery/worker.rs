@@ -226,6 +226,7 @@ impl Deliverer {
         match outcome {
             Outcome::Delivered => {
                 self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                crate::metrics::delivery(crate::metrics::Delivery::Delivered);
                 tracing::debug!(inbox = %delivery.inbox_url, status, elapsed_ms, "delivered");
                 let _ = done.send(delivery.id);
                 if self.failing.lock().unwrap().remove(&delivery.host) {
@@ -235,6 +236,7 @@ impl Deliverer {
             }
             Outcome::Refused => {
                 self.failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                crate::metrics::delivery(crate::metrics::Delivery::Refused);
                 tracing::warn!(inbox = %delivery.inbox_url, status, attempts = delivery.attempts + 1, "delivery refused for good; dropped");
                 let _ = done.send(delivery.id);
             }
@@ -248,10 +250,12 @@ impl Deliverer {
                 let age = (now - delivery.created_at).to_std().unwrap_or_default();
                 let delay = retry_after.unwrap_or_else(|| retry_delay(attempts, self.settings.retry_base));
                 if age + delay > self.settings.max_age {
+                    crate::metrics::delivery(crate::metrics::Delivery::GivenUp);
                     tracing::warn!(inbox = %delivery.inbox_url, attempts, error = %error, "delivery given up after retrying for the maximum time");
                     let _ = done.send(delivery.id);
                 } else {
                     let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
+                    crate::metrics::delivery(crate::metrics::Delivery::Retried);
                     tracing::info!(inbox = %delivery.inbox_url, attempts, error = %error, retry_in_s = delay.as_secs(), "delivery failed; will retry");
                     self.record(async |conn| deliveries::reschedule(conn, delivery.id, attempts, next, &error).await).await;
                 }

@@ -46,8 +46,16 @@ pub fn local_account_to_actor(account: &Account, urls: &Urls) -> Actor {
         image: account.header_key.as_deref().map(|k| image(urls, k)),
         tag: Vec::new(),
         attachment: Vec::new(),
+        also_known_as: Vec::new(),
+        moved_to: None,
         id,
     }
+}
+
+/// The actor document with what account migration adds: its aliases and where it
+/// moved to (services::moving).
+pub fn with_moving(actor: Actor, moving: crate::services::moving::Moving) -> Actor {
+    Actor { also_known_as: moving.aliases, moved_to: moving.moved_to, ..actor }
 }
 
 /// The instance actor (`Application`), which signs our fetches. Like Mastodon's, it
@@ -77,6 +85,8 @@ pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Actor {
         image: None,
         tag: Vec::new(),
         attachment: Vec::new(),
+        also_known_as: Vec::new(),
+        moved_to: None,
         id,
     }
 }

@@ -108,6 +108,14 @@ pub struct Featured {
     pub target: String,
 }
 
+/// `Move`: `object` (the actor itself) now lives at `target`.
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub id: String,
+    pub object: String,
+    pub target: String,
+}
+
 /// Every activity the inbox understands, dispatched by type.
 #[derive(Debug, Clone)]
 pub enum Activity {
@@ -125,6 +133,8 @@ pub enum Activity {
     Add(Featured),
     Remove(Featured),
     /// A kind we do not act on (EmojiReact, Move, …): acknowledged, ignored.
+    Move(Move),
+    /// A kind we do not act on (EmojiReact, …): acknowledged, ignored.
     Other { kind: String, id: String },
 }
 
@@ -181,6 +191,10 @@ impl Activity {
                 }
                 _ => Activity::Other { kind, id },
             },
+            "Move" => {
+                let target = target.ok_or_else(|| malformed(&kind, "it has no target"))?;
+                Activity::Move(Move { object: object_id()?, target, id })
+            }
             _ => Activity::Other { kind, id },
         })
     }

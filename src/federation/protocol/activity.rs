@@ -22,7 +22,7 @@ pub struct IncomingActivity {
     /// A `Flag`'s comment.
     #[serde(default, deserialize_with = "super::helpers::lenient_string")]
     pub content: Option<String>,
-    /// An `Add`'s or `Remove`'s collection.
+    /// An `Add`'s or `Remove`'s collection; a `Move`'s new account.
     #[serde(default, deserialize_with = "first_id")]
     pub target: Option<String>,
 }

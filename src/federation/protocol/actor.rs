@@ -2,7 +2,7 @@
 //! and reads them.
 
 use chrono::{DateTime, Utc};
-use super::helpers::{first_id, lenient_string, one_or_many};
+use super::helpers::{first_id, ids, lenient_string, one_or_many};
 use activitypub_federation::protocol::helpers::deserialize_skip_error;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -56,6 +56,12 @@ pub struct Actor {
     pub tag: Vec<Value>,
     #[serde(default, deserialize_with = "one_or_many")]
     pub attachment: Vec<Value>,
+    /// The other actors this one says it is (account migration).
+    #[serde(default, deserialize_with = "ids", skip_serializing_if = "Vec::is_empty")]
+    pub also_known_as: Vec<String>,
+    /// Where it moved to.
+    #[serde(default, deserialize_with = "first_id", skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone)]

@@ -19,6 +19,8 @@ pub fn actor_context() -> Value {
             "featuredTags": { "@id": "toot:featuredTags", "@type": "@id" },
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
+            "alsoKnownAs": { "@id": "as:alsoKnownAs", "@type": "@id" },
+            "movedTo": { "@id": "as:movedTo", "@type": "@id" },
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value"

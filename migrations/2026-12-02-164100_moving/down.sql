@@ -1,0 +1,2 @@
+ALTER TABLE accounts DROP COLUMN moved_to_account_id;
+DROP TABLE account_aliases;
