@@ -441,6 +441,9 @@ async fn forwarded_posts_are_fetched_from_their_origin() {
     assert!(stored.contains("what mallory wrote") && !stored.contains("what eve wants"), "{stored}");
 
     // A post its origin does not have, or attributes to someone else, is refused.
+    // (An origin that fails, rather than says it has no such post, gets a 202 and a
+    // retry later: tests/groups.rs.)
+    mallory.serve("/users/mallory/statuses/2", 404, json!({ "error": "Record not found" }));
     let before = snapshot(&app).await;
     let (status, reply) = send_as(Scheme::Cavage, &eve, &app, &inbox, &create(note(2, "<p>never written</p>"))).await;
     assert_eq!(status, 403, "{reply}");
