@@ -100,12 +100,41 @@ pub fn sanitize_remote_html(html: &str) -> String {
     let cleaned = STRICT.clean(capped(html)).to_string();
     let (converted, blocks_in_heading) = convert(&cleaned);
     if !blocks_in_heading {
-        return converted;
+        return with_pre_newline_kept(converted);
     }
     // A heading holding a list or a quote became `<p><strong><ol>…`, which no parser
     // keeps as it is (a `<p>` cannot hold a list): parse it once more, as a browser
     // would, so that what we store is what every client shows. (Found by fuzzing.)
-    convert(&STRICT.clean(&converted).to_string()).0
+    with_pre_newline_kept(convert(&STRICT.clean(&converted).to_string()).0)
+}
+
+/// A parser drops a newline right after `<pre>`, so a `<pre>` whose text starts with
+/// one would lose it when shown or sanitised again: write it twice, as the HTML
+/// serialising algorithm does, so that what we store reads back the same. (Found by
+/// fuzzing.)
+fn with_pre_newline_kept(html: String) -> String {
+    if !html.contains("<pre") {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html.as_str();
+    while let Some(at) = rest.find("<pre") {
+        let after_name = &rest[at + 4..];
+        if !after_name.starts_with(['>', ' ']) {
+            out.push_str(&rest[..at + 4]);
+            rest = after_name;
+            continue;
+        }
+        // Attribute values we keep hold no `>` (classes, `translate`).
+        let Some(end) = after_name.find('>') else { break };
+        out.push_str(&rest[..at + 4 + end + 1]);
+        rest = &after_name[end + 1..];
+        if rest.starts_with('\n') {
+            out.push('\n');
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Elements that cannot sit inside the `<p>` a heading becomes.
@@ -223,6 +252,17 @@ mod tests {
         let out = sanitize_remote_html(html);
         assert_strict(&out);
         out
+    }
+
+    #[test]
+    fn a_newline_opening_a_pre_survives_reading_again() {
+        // Found by fuzzing: written once, it vanished when the stored HTML was read again.
+        let once = s("<pre>\0\r\0\0\0e>");
+        assert_eq!(once, "<pre>\n\ne&gt;</pre>");
+        assert_eq!(sanitize_remote_html(&once), once);
+        assert_eq!(s("<pre>\n\nkeep one</pre>"), "<pre>\n\nkeep one</pre>");
+        assert_eq!(s("<pre>\nno blank line</pre>"), "<pre>no blank line</pre>");
+        assert_eq!(s("<p>a</p><pre class=\"h-x\">\nb</pre><pre>c</pre>"), sanitize_remote_html(&s("<p>a</p><pre class=\"h-x\">\nb</pre><pre>c</pre>")));
     }
 
     fn assert_strict(html: &str) {

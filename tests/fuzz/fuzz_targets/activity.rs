@@ -38,6 +38,10 @@ fn author(uri: &str) -> Account {
         silenced_at: None,
         sensitized_at: None,
         indexable: false,
+        avatar_key: None,
+        header_key: None,
+        avatar_remote_url: None,
+        header_remote_url: None,
     }
 }
 
