@@ -16,6 +16,7 @@ pub mod instance_lock;
 pub mod media;
 pub mod metrics;
 pub mod multipart;
+pub mod periodic;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

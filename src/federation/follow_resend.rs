@@ -8,13 +8,10 @@ use tokio::sync::watch;
 /// How often the task looks for Follows due: one indexed query, cheap when none is.
 const POLL: Duration = Duration::from_secs(5);
 
-pub fn start(ctx: AppContext, mut stopped: watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { break },
-                _ = tokio::time::sleep(POLL) => {}
-            }
+pub fn start(ctx: AppContext, stopped: watch::Receiver<bool>) {
+    crate::periodic::every(POLL, POLL, stopped, move || {
+        let ctx = ctx.clone();
+        async move {
             if let Err(e) = crate::services::follows::resend_unanswered(&ctx).await {
                 tracing::warn!(error = %e, "cannot send unanswered Follows again");
             }

@@ -245,15 +245,11 @@ pub const UNATTACHED_MAX_AGE_HOURS: i64 = 24;
 
 /// The daily clean-up, in `serve`: a first run a few minutes after start, then every
 /// 24 hours, until `stop`. Several nodes may each run it; a row is deleted once.
-pub fn start_daily_prune(ctx: AppContext, mut stop: tokio::sync::watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        let mut wait = std::time::Duration::from_secs(5 * 60);
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = stop.changed() => return,
-            }
-            wait = std::time::Duration::from_secs(24 * 3600);
+pub fn start_daily_prune(ctx: AppContext, stop: tokio::sync::watch::Receiver<bool>) {
+    let (first, period) = (std::time::Duration::from_secs(5 * 60), std::time::Duration::from_secs(24 * 3600));
+    crate::periodic::every(first, period, stop, move || {
+        let ctx = ctx.clone();
+        async move {
             match prune_unattached(&ctx.pool, &ctx.media, chrono::Duration::hours(UNATTACHED_MAX_AGE_HOURS), |_, _| {}).await {
                 Ok(p) if p.uploads > 0 => tracing::info!(uploads = p.uploads, files = p.files, "unattached uploads pruned"),
                 Ok(_) => {}

@@ -302,17 +302,14 @@ pub async fn tick(ctx: &AppContext) -> Result<()> {
     Ok(())
 }
 
-/// Runs [`tick`] every second until `stopped`.
-pub fn start(ctx: AppContext, mut stopped: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
+/// Runs [`tick`] at once, then every second, until `stopped`.
+pub fn start(ctx: AppContext, stopped: tokio::sync::watch::Receiver<bool>) {
+    crate::periodic::every(std::time::Duration::ZERO, TICK, stopped, move || {
+        let ctx = ctx.clone();
+        async move {
             if let Err(e) = tick(&ctx).await {
                 tracing::warn!(error = %e, "poll worker round failed");
             }
-            tokio::select! {
-                _ = tokio::time::sleep(TICK) => {}
-                _ = stopped.changed() => return,
-            }
         }
-    })
+    });
 }

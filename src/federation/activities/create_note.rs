@@ -133,7 +133,7 @@ async fn matters_here(
     let public = ["to", "cc"].iter().any(|f| {
         crate::federation::protocol::helpers::ids_of(&note[*f])
             .iter()
-            .any(|id| matches!(id.as_str(), "https://www.w3.org/ns/activitystreams#Public" | "as:Public" | "Public"))
+            .any(|id| crate::federation::objects::note::is_public_address(id))
     });
     if public {
         let tags: Vec<String> = note["tag"]

@@ -175,9 +175,14 @@ pub struct IncomingPost {
     pub emojis: (Option<String>, Vec<(String, String, String)>),
 }
 
+/// Whether an addressee is the public collection, in any of the forms servers write it.
+pub fn is_public_address(address: &str) -> bool {
+    matches!(address, PUBLIC | "as:Public" | "Public")
+}
+
 /// The visibility an incoming note's addressing amounts to, as Mastodon reads it.
 pub fn visibility_of(to: &[String], cc: &[String], followers: Option<&str>) -> Visibility {
-    let is_public = |v: &String| v == PUBLIC || v == "as:Public" || v == "Public";
+    let is_public = |v: &String| is_public_address(v);
     if to.iter().any(is_public) {
         Visibility::Public
     } else if cc.iter().any(is_public) {
