@@ -42,7 +42,10 @@ const TIMEOUT_MS: &str = "2000";
 const RETRY_BASE_MS: &str = "500";
 
 fn unix_ms() -> u128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
 }
 
 fn main() {
@@ -51,13 +54,19 @@ fn main() {
         return receivers_process();
     }
     raise_fd_limit();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(support::with_database(bench));
 }
 
 fn raise_fd_limit() {
     unsafe {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
         lim.rlim_cur = lim.rlim_max;
         libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
@@ -71,8 +80,11 @@ fn sign_rate() -> f64 {
     let start = Instant::now();
     let mut n = 0u32;
     while start.elapsed() < Duration::from_secs(1) {
-        let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
-        signer.update(b"(request-target): post /inbox\nhost: example\ndate: x\ndigest: y").unwrap();
+        let mut signer =
+            openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+        signer
+            .update(b"(request-target): post /inbox\nhost: example\ndate: x\ndigest: y")
+            .unwrap();
         std::hint::black_box(signer.sign_to_vec().unwrap());
         n += 1;
     }
@@ -105,8 +117,16 @@ fn person(host: &str, name: &str, pem: &str) -> serde_json::Value {
 /// code the inbox uses, in transactions of a few hundred, printing progress.
 async fn seed_followers(db_url: &str, alice: &Account, ports: &[u16]) {
     let key = openssl::rsa::Rsa::generate(2048).unwrap();
-    let pem = String::from_utf8(openssl::pkey::PKey::from_rsa(key).unwrap().public_key_to_pem().unwrap()).unwrap();
-    let mut conn = diesel_async::AsyncPgConnection::establish(db_url).await.unwrap();
+    let pem = String::from_utf8(
+        openssl::pkey::PKey::from_rsa(key)
+            .unwrap()
+            .public_key_to_pem()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut conn = diesel_async::AsyncPgConnection::establish(db_url)
+        .await
+        .unwrap();
     let total = ports.len() * FOLLOWERS_PER_INBOX;
     let started = Instant::now();
     for (batch, chunk) in ports.chunks(50).enumerate() {
@@ -117,13 +137,17 @@ async fn seed_followers(db_url: &str, alice: &Account, ports: &[u16]) {
                 let pem = &pem;
                 (0..FOLLOWERS_PER_INBOX).map(move |j| {
                     let name = format!("f{j}");
-                    (person(&host, &name, pem), format!("http://{host}/users/{name}/follows/{}", db::new_id()))
+                    (
+                        person(&host, &name, pem),
+                        format!("http://{host}/users/{name}/follows/{}", db::new_id()),
+                    )
                 })
             })
             .collect();
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
             for (doc, follow_uri) in &docs {
-                let fetched = actor_from_document(doc.clone()).unwrap_or_else(|e| panic!("actor document refused: {}", e.message));
+                let fetched = actor_from_document(doc.clone())
+                    .unwrap_or_else(|e| panic!("actor document refused: {}", e.message));
                 let account = Account::upsert_remote(conn, &fetched.form).await?;
                 Follow::upsert(conn, account.id, alice.id, Some(follow_uri), true).await?;
             }
@@ -133,7 +157,11 @@ async fn seed_followers(db_url: &str, alice: &Account, ports: &[u16]) {
         .unwrap();
         let done = (batch + 1) * 50 * FOLLOWERS_PER_INBOX;
         if done % 2000 == 0 || done >= total {
-            println!("  followers stored: {:>6} of {total} ({:.1} s)", done.min(total), started.elapsed().as_secs_f64());
+            println!(
+                "  followers stored: {:>6} of {total} ({:.1} s)",
+                done.min(total),
+                started.elapsed().as_secs_f64()
+            );
         }
     }
 }
@@ -157,10 +185,18 @@ async fn bench(db_url: String) {
 
     db::run_migrations(db_url).await.unwrap();
     let pool = db::build_pool(db_url, 2).unwrap();
-    let alice = create_local_user(&pool, NewUser { username: "alice".into(), display_name: None, password: None, admin: false })
-        .await
-        .unwrap()
-        .account;
+    let alice = create_local_user(
+        &pool,
+        NewUser {
+            username: "alice".into(),
+            display_name: None,
+            password: None,
+            admin: false,
+        },
+    )
+    .await
+    .unwrap()
+    .account;
     let receivers = Receivers::start(inboxes);
     println!("Storing {followers} followers of alice on {inboxes} servers (10 each, one shared inbox per server) ...");
     seed_followers(db_url, &alice, &receivers.ports).await;
@@ -171,17 +207,27 @@ async fn bench(db_url: String) {
     for dead_fraction in [0.0, 0.1] {
         let dead_count = (inboxes as f64 * dead_fraction).round() as usize;
         // Spread evenly; every other one hangs, the rest answer 503.
-        let dead: Vec<u16> = (0..dead_count).map(|i| receivers.ports[i * inboxes / dead_count.max(1)]).collect();
+        let dead: Vec<u16> = (0..dead_count)
+            .map(|i| receivers.ports[i * inboxes / dead_count.max(1)])
+            .collect();
         let hanging: Vec<u16> = dead.iter().copied().step_by(2).collect();
         let failing: Vec<u16> = dead.iter().copied().skip(1).step_by(2).collect();
         let dead: HashSet<u16> = dead.into_iter().collect();
-        let live: HashSet<u16> = receivers.ports.iter().copied().filter(|p| !dead.contains(p)).collect();
+        let live: HashSet<u16> = receivers
+            .ports
+            .iter()
+            .copied()
+            .filter(|p| !dead.contains(p))
+            .collect();
         receivers.set_dead(&hanging, &failing);
 
         let settings: Vec<(&str, &str)> = if dead.is_empty() {
             vec![]
         } else {
-            vec![("STAFFROOM_DELIVERY_TIMEOUT_MS", TIMEOUT_MS), ("STAFFROOM_DELIVERY_RETRY_BASE_MS", RETRY_BASE_MS)]
+            vec![
+                ("STAFFROOM_DELIVERY_TIMEOUT_MS", TIMEOUT_MS),
+                ("STAFFROOM_DELIVERY_RETRY_BASE_MS", RETRY_BASE_MS),
+            ]
         };
         println!();
         println!(
@@ -204,31 +250,62 @@ async fn bench(db_url: String) {
             .await
             .unwrap();
         let post_ms = started.elapsed().as_secs_f64() * 1e3;
-        assert_eq!(res.status(), 200, "POST /api/v1/statuses: {}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status(),
+            200,
+            "POST /api/v1/statuses: {}",
+            res.text().await.unwrap_or_default()
+        );
         let mut last_report = Instant::now();
-        while receivers.answered(&live) < live.len() && started.elapsed() < Duration::from_secs(120) {
+        while receivers.answered(&live) < live.len() && started.elapsed() < Duration::from_secs(120)
+        {
             tokio::time::sleep(Duration::from_millis(10)).await;
             if last_report.elapsed() >= Duration::from_secs(1) {
-                println!("  progress: {}/{} live inboxes answered", receivers.answered(&live), live.len());
+                println!(
+                    "  progress: {}/{} live inboxes answered",
+                    receivers.answered(&live),
+                    live.len()
+                );
                 last_report = Instant::now();
             }
         }
-        let cpu = (server.cpu() - cpu_before.0, support::postgres_cpu() - cpu_before.1);
-        let mut latencies: Vec<u128> = receivers.first_answers(&live).into_iter().map(|t| t.saturating_sub(t0)).collect();
+        let cpu = (
+            server.cpu() - cpu_before.0,
+            support::postgres_cpu() - cpu_before.1,
+        );
+        let mut latencies: Vec<u128> = receivers
+            .first_answers(&live)
+            .into_iter()
+            .map(|t| t.saturating_sub(t0))
+            .collect();
         latencies.sort_unstable();
         let answered = latencies.len();
         let total_ms = latencies.last().copied().unwrap_or(0);
         let rate = answered as f64 / (total_ms.max(1) as f64 / 1e3);
         println!("  POST /api/v1/statuses:      {post_ms:.1} ms");
         println!("  live inboxes answered:      {answered}/{}", live.len());
-        println!("  total time:                 {:.3} s (POST sent → last live inbox answered)", total_ms as f64 / 1e3);
+        println!(
+            "  total time:                 {:.3} s (POST sent → last live inbox answered)",
+            total_ms as f64 / 1e3
+        );
         println!("  deliveries per second:      {rate:.0}");
         if answered > 0 {
             let pct = |p| support::percentile(&latencies, p);
-            println!("  latency p50 / p99 / max:    {} / {} / {} ms", pct(0.5), pct(0.99), pct(1.0));
+            println!(
+                "  latency p50 / p99 / max:    {} / {} / {} ms",
+                pct(0.5),
+                pct(0.99),
+                pct(1.0)
+            );
         }
-        println!("  CPU seconds: server {:.2}, PostgreSQL {:.2}", cpu.0, cpu.1);
-        println!("  ratio to sign rate:         {:.2} (deliveries/s ÷ one core's RSA-2048 signs/s)", rate / signs);
+        println!(
+            "  CPU seconds: server {:.2}, PostgreSQL {:.2}",
+            cpu.0, cpu.1
+        );
+        println!(
+            "  ratio to sign rate:         {:.2} (deliveries/s ÷ one core's RSA-2048 signs/s)",
+            rate / signs
+        );
 
         if !dead.is_empty() {
             println!("  waiting until every dead inbox has been tried {DEAD_ATTEMPTS} times ...");
@@ -240,14 +317,19 @@ async fn bench(db_url: String) {
                     break;
                 }
                 if last_report.elapsed() >= Duration::from_secs(2) {
-                    println!("  progress: {done}/{} dead inboxes tried {DEAD_ATTEMPTS} times ({:.0} s)", dead.len(), started.elapsed().as_secs_f64());
+                    println!(
+                        "  progress: {done}/{} dead inboxes tried {DEAD_ATTEMPTS} times ({:.0} s)",
+                        dead.len(),
+                        started.elapsed().as_secs_f64()
+                    );
                     last_report = Instant::now();
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             let hung = receivers.attempts(&hanging.iter().copied().collect());
             let failed = receivers.attempts(&failing.iter().copied().collect());
-            let retries = |a: &HashMap<u16, usize>| a.values().map(|n| n.saturating_sub(1)).sum::<usize>();
+            let retries =
+                |a: &HashMap<u16, usize>| a.values().map(|n| n.saturating_sub(1)).sum::<usize>();
             let mut conn = pool.get().await.unwrap();
             let queue: QueueRow = diesel::sql_query("SELECT count(*) AS pending, COALESCE(sum(attempts), 0)::bigint AS attempts FROM deliveries")
                 .get_result(&mut conn)
@@ -261,22 +343,37 @@ async fn bench(db_url: String) {
             );
             println!(
                 "  dead inboxes tried ≥{DEAD_ATTEMPTS} times: {}/{}",
-                hung.values().chain(failed.values()).filter(|n| **n >= DEAD_ATTEMPTS).count(),
+                hung.values()
+                    .chain(failed.values())
+                    .filter(|n| **n >= DEAD_ATTEMPTS)
+                    .count(),
                 dead.len()
             );
-            println!("  queue afterwards:           {} deliveries pending, {} failed attempts recorded", queue.pending, queue.attempts);
+            println!(
+                "  queue afterwards:           {} deliveries pending, {} failed attempts recorded",
+                queue.pending, queue.attempts
+            );
         }
         let copies = receivers.copies(&live);
         let exactly_one = copies.values().filter(|n| **n == 1).count();
         let duplicates: usize = copies.values().map(|n| n.saturating_sub(1)).sum();
-        println!("  live inboxes with exactly one copy: {exactly_one}/{} ({duplicates} duplicates)", live.len());
+        println!(
+            "  live inboxes with exactly one copy: {exactly_one}/{} ({duplicates} duplicates)",
+            live.len()
+        );
         summary.push((dead.len(), total_ms, answered, live.len(), duplicates));
 
         server.stop();
         // Leave nothing behind for the next scenario.
         let mut conn = pool.get().await.unwrap();
-        diesel::sql_query("DELETE FROM deliveries").execute(&mut conn).await.unwrap();
-        diesel::sql_query("DELETE FROM delivery_hosts").execute(&mut conn).await.unwrap();
+        diesel::sql_query("DELETE FROM deliveries")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        diesel::sql_query("DELETE FROM delivery_hosts")
+            .execute(&mut conn)
+            .await
+            .unwrap();
         receivers.reset();
     }
     receivers.stop();
@@ -331,7 +428,8 @@ impl Receivers {
             .unwrap();
         let stdin = child.stdin.take().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let header: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        let header: serde_json::Value =
+            serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
         let ports: Vec<u16> = serde_json::from_value(header["ports"].clone()).unwrap();
         let requests = Arc::new(Mutex::new(HashMap::<u16, Vec<(String, u128)>>::new()));
         let (ack_tx, acks) = std::sync::mpsc::channel();
@@ -343,12 +441,23 @@ impl Receivers {
                     ["ready"] => {
                         let _ = ack_tx.send(());
                     }
-                    [port, kind, at] => r2.lock().unwrap().entry(port.parse().unwrap()).or_default().push((kind.to_string(), at.parse().unwrap())),
+                    [port, kind, at] => r2
+                        .lock()
+                        .unwrap()
+                        .entry(port.parse().unwrap())
+                        .or_default()
+                        .push((kind.to_string(), at.parse().unwrap())),
                     _ => {}
                 }
             }
         });
-        Receivers { child, stdin: Mutex::new(stdin), ports, requests, acks: Mutex::new(acks) }
+        Receivers {
+            child,
+            stdin: Mutex::new(stdin),
+            ports,
+            requests,
+            acks: Mutex::new(acks),
+        }
     }
 
     /// Makes `hanging` never answer and `failing` answer 503, the others 202.
@@ -357,7 +466,11 @@ impl Receivers {
         let mut stdin = self.stdin.lock().unwrap();
         writeln!(stdin, "dead {} {}", list(hanging), list(failing)).unwrap();
         stdin.flush().unwrap();
-        self.acks.lock().unwrap().recv_timeout(Duration::from_secs(10)).expect("receivers acknowledge");
+        self.acks
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(10))
+            .expect("receivers acknowledge");
     }
 
     fn reset(&self) {
@@ -366,19 +479,43 @@ impl Receivers {
 
     fn count(&self, ports: &HashSet<u16>, kind: Kind) -> HashMap<u16, usize> {
         let requests = self.requests.lock().unwrap();
-        ports.iter().map(|p| (*p, requests.get(p).map(|r| r.iter().filter(|(k, _)| k == kind.name()).count()).unwrap_or(0))).collect()
+        ports
+            .iter()
+            .map(|p| {
+                (
+                    *p,
+                    requests
+                        .get(p)
+                        .map(|r| r.iter().filter(|(k, _)| k == kind.name()).count())
+                        .unwrap_or(0),
+                )
+            })
+            .collect()
     }
 
     /// How many of `live` have answered at least once.
     fn answered(&self, live: &HashSet<u16>) -> usize {
         let requests = self.requests.lock().unwrap();
-        live.iter().filter(|p| requests.get(p).is_some_and(|r| r.iter().any(|(k, _)| k == Kind::Answer.name()))).count()
+        live.iter()
+            .filter(|p| {
+                requests
+                    .get(p)
+                    .is_some_and(|r| r.iter().any(|(k, _)| k == Kind::Answer.name()))
+            })
+            .count()
     }
 
     fn first_answers(&self, live: &HashSet<u16>) -> Vec<u128> {
         let requests = self.requests.lock().unwrap();
         live.iter()
-            .filter_map(|p| requests.get(p).and_then(|r| r.iter().filter(|(k, _)| k == Kind::Answer.name()).map(|(_, t)| *t).min()))
+            .filter_map(|p| {
+                requests.get(p).and_then(|r| {
+                    r.iter()
+                        .filter(|(k, _)| k == Kind::Answer.name())
+                        .map(|(_, t)| *t)
+                        .min()
+                })
+            })
             .collect()
     }
 
@@ -404,9 +541,16 @@ impl Receivers {
 fn receivers_process() {
     raise_fd_limit();
     let args: Vec<String> = std::env::args().collect();
-    let n: usize = args[args.iter().position(|a| a == "--receivers").unwrap() + 1].parse().unwrap();
-    let listeners: Vec<std::net::TcpListener> = (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    let ports: Vec<u16> = listeners.iter().map(|l| l.local_addr().unwrap().port()).collect();
+    let n: usize = args[args.iter().position(|a| a == "--receivers").unwrap() + 1]
+        .parse()
+        .unwrap();
+    let listeners: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let ports: Vec<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
     let out = Arc::new(Mutex::new(std::io::stdout()));
     writeln!(out.lock().unwrap(), "{}", json!({"ports": ports})).unwrap();
     out.lock().unwrap().flush().unwrap();
@@ -419,7 +563,12 @@ fn receivers_process() {
                 if parts.first() != Some(&"dead") {
                     continue;
                 }
-                let ports = |i: usize| -> Vec<u16> { parts.get(i).map(|s| s.split(',').filter_map(|p| p.parse().ok()).collect()).unwrap_or_default() };
+                let ports = |i: usize| -> Vec<u16> {
+                    parts
+                        .get(i)
+                        .map(|s| s.split(',').filter_map(|p| p.parse().ok()).collect())
+                        .unwrap_or_default()
+                };
                 let mut kinds = kinds.lock().unwrap();
                 kinds.clear();
                 kinds.extend(ports(1).into_iter().map(|p| (p, Kind::Hang)));
@@ -433,7 +582,11 @@ fn receivers_process() {
             std::process::exit(0);
         });
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         for listener in listeners {
             listener.set_nonblocking(true).unwrap();
@@ -442,7 +595,9 @@ fn receivers_process() {
             let (out, kinds) = (out.clone(), kinds.clone());
             tokio::spawn(async move {
                 loop {
-                    let Ok((socket, _)) = listener.accept().await else { continue };
+                    let Ok((socket, _)) = listener.accept().await else {
+                        continue;
+                    };
                     tokio::spawn(serve_connection(socket, port, kinds.clone(), out.clone()));
                 }
             });
@@ -453,7 +608,12 @@ fn receivers_process() {
 
 /// A minimal HTTP/1.1 keep-alive responder: reads a request head and its
 /// Content-Length body, then does what its port is set to do.
-async fn serve_connection(mut socket: tokio::net::TcpStream, port: u16, kinds: Arc<Mutex<HashMap<u16, Kind>>>, out: Arc<Mutex<std::io::Stdout>>) {
+async fn serve_connection(
+    mut socket: tokio::net::TcpStream,
+    port: u16,
+    kinds: Arc<Mutex<HashMap<u16, Kind>>>,
+    out: Arc<Mutex<std::io::Stdout>>,
+) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buf = Vec::with_capacity(8192);
     loop {
@@ -470,7 +630,10 @@ async fn serve_connection(mut socket: tokio::net::TcpStream, port: u16, kinds: A
         let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
         let len: usize = head
             .lines()
-            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+            .find_map(|l| {
+                l.strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap_or(0))
+            })
             .unwrap_or(0);
         while buf.len() < head_end + len {
             let mut chunk = [0u8; 8192];
@@ -480,7 +643,12 @@ async fn serve_connection(mut socket: tokio::net::TcpStream, port: u16, kinds: A
             }
         }
         buf.drain(..head_end + len);
-        let kind = kinds.lock().unwrap().get(&port).copied().unwrap_or(Kind::Answer);
+        let kind = kinds
+            .lock()
+            .unwrap()
+            .get(&port)
+            .copied()
+            .unwrap_or(Kind::Answer);
         let log = |kind: Kind| {
             let mut out = out.lock().unwrap();
             let _ = writeln!(out, "{port} {} {}", kind.name(), unix_ms());

@@ -13,7 +13,11 @@ mod support;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use openssl::pkey::{PKey, Private};
 use serde_json::json;
-use staffroom::{db, federation::signatures, services::accounts::{create_local_user, NewUser}};
+use staffroom::{
+    db,
+    federation::signatures,
+    services::accounts::{create_local_user, NewUser},
+};
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -28,7 +32,8 @@ const KEYS: usize = 16;
 fn verify_rate() -> f64 {
     let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
     let data = b"(request-target): post /inbox\nhost: example\ndate: x\ndigest: y\ncontent-type: application/activity+json";
-    let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+    let mut signer =
+        openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
     signer.update(data).unwrap();
     let sig = signer.sign_to_vec().unwrap();
     let public = PKey::public_key_from_pem(&key.public_key_to_pem().unwrap()).unwrap();
@@ -42,7 +47,10 @@ fn verify_rate() -> f64 {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(run());
 }
 
@@ -59,16 +67,31 @@ async fn bench(db_url: String) {
         // Diagnosis only: shows how much of the time is waiting for WAL flushes.
         let mut conn = AsyncPgConnection::establish(&db_url).await.unwrap();
         let name = db_url.rsplit('/').next().unwrap().to_string();
-        diesel::sql_query(format!("ALTER DATABASE {name} SET synchronous_commit = off")).execute(&mut conn).await.unwrap();
+        diesel::sql_query(format!(
+            "ALTER DATABASE {name} SET synchronous_commit = off"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     }
     let pool = db::build_pool(&db_url, 4).unwrap();
-    let alice = create_local_user(&pool, NewUser { username: "alice".into(), display_name: None, password: None, admin: false })
-        .await
-        .unwrap()
-        .account;
+    let alice = create_local_user(
+        &pool,
+        NewUser {
+            username: "alice".into(),
+            display_name: None,
+            password: None,
+            admin: false,
+        },
+    )
+    .await
+    .unwrap()
+    .account;
 
     println!("Preparing {ACTORS} remote actors followed by alice ...");
-    let keys: Vec<PKey<Private>> = (0..KEYS).map(|_| PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap()).collect();
+    let keys: Vec<PKey<Private>> = (0..KEYS)
+        .map(|_| PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap())
+        .collect();
     let host = "remote.example";
     {
         let mut conn = pool.get().await.unwrap();
@@ -101,10 +124,16 @@ async fn bench(db_url: String) {
     }
 
     let activities = (20_000.0 * support::scale()) as usize;
-    println!("Load average (1, 5, 15 min) before the runs: {}", support::load());
+    println!(
+        "Load average (1, 5, 15 min) before the runs: {}",
+        support::load()
+    );
     let mut results = Vec::new();
     for (run, (label, extra)) in [
-        ("default: RUST_LOG unset (info, as `serve`), text lines", vec![]),
+        (
+            "default: RUST_LOG unset (info, as `serve`), text lines",
+            vec![],
+        ),
         ("quiet: RUST_LOG=warn", vec![("RUST_LOG", "warn")]),
     ]
     .into_iter()
@@ -119,7 +148,10 @@ async fn bench(db_url: String) {
     println!();
     println!("Summary (load average now {}):", support::load());
     for (label, f) in &results {
-        println!("  {:>6.0} activities/s, p99 {:>5.1} ms   logging {label}", f.rate, f.p99_ms);
+        println!(
+            "  {:>6.0} activities/s, p99 {:>5.1} ms   logging {label}",
+            f.rate, f.p99_ms
+        );
     }
 }
 
@@ -138,21 +170,44 @@ struct Figures {
 
 impl Figures {
     fn print(&self, verifies: f64) {
-        println!("  activities accepted:        {} ({} failures)", self.accepted, self.failures);
-        println!("  posts stored by this run:   {} of {}", self.stored, self.activities);
+        println!(
+            "  activities accepted:        {} ({} failures)",
+            self.accepted, self.failures
+        );
+        println!(
+            "  posts stored by this run:   {} of {}",
+            self.stored, self.activities
+        );
         println!("  time:                       {:.2} s", self.seconds);
         println!("  activities per second:      {:.0}", self.rate);
-        println!("  latency p50 / p99:          {:.1} / {:.1} ms", self.p50_ms, self.p99_ms);
+        println!(
+            "  latency p50 / p99:          {:.1} / {:.1} ms",
+            self.p50_ms, self.p99_ms
+        );
         println!("  log lines written:          {}", self.log_lines);
-        println!("  CPU seconds: server {:.1}, PostgreSQL {:.1}, load generator {:.1}", self.cpu.0, self.cpu.2, self.cpu.1);
+        println!(
+            "  CPU seconds: server {:.1}, PostgreSQL {:.1}, load generator {:.1}",
+            self.cpu.0, self.cpu.2, self.cpu.1
+        );
         println!("  RSA-2048 verify (1 core):   {verifies:.0}/s");
-        println!("  ratio:                      {:.2} (activities/s ÷ one core's verifies/s)", self.rate / verifies);
+        println!(
+            "  ratio:                      {:.2} (activities/s ÷ one core's verifies/s)",
+            self.rate / verifies
+        );
     }
 }
 
 /// One run: a server started with `extra` settings takes `activities` signed
 /// activities (ids unique to `run`), the first `ACTORS` of them to warm up.
-async fn intake(db_url: &str, pool: &db::DbPool, keys: &[PKey<Private>], host: &str, run: usize, activities: usize, extra: &[(&str, &str)]) -> Figures {
+async fn intake(
+    db_url: &str,
+    pool: &db::DbPool,
+    keys: &[PKey<Private>],
+    host: &str,
+    run: usize,
+    activities: usize,
+    extra: &[(&str, &str)],
+) -> Figures {
     // The server under test: the release binary, its own process.
     // All activities come from one host: measure intake, not the rate limit.
     let mut settings = vec![("STAFFROOM_INBOX_RATE_PER_HOST", "1000000")];
@@ -160,7 +215,11 @@ async fn intake(db_url: &str, pool: &db::DbPool, keys: &[PKey<Private>], host: &
     let server = support::Server::start(db_url, &settings).await;
     let domain = server.domain.clone();
     // Idle connections are dropped before the server's keep-alive timeout closes them.
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).pool_idle_timeout(Duration::from_secs(2)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
 
     println!("Signing {activities} activities ...");
     let inbox = format!("http://{domain}/inbox");
@@ -212,7 +271,13 @@ async fn intake(db_url: &str, pool: &db::DbPool, keys: &[PKey<Private>], host: &
             let next = Arc::new(std::sync::atomic::AtomicUsize::new(range.start));
             let mut tasks = Vec::new();
             for _ in 0..CONCURRENCY {
-                let (requests, client, inbox, date, next) = (requests.clone(), client.clone(), inbox.clone(), date.clone(), next.clone());
+                let (requests, client, inbox, date, next) = (
+                    requests.clone(),
+                    client.clone(),
+                    inbox.clone(),
+                    date.clone(),
+                    next.clone(),
+                );
                 let end = range.end;
                 tasks.push(tokio::spawn(async move {
                     let mut latencies = Vec::new();
@@ -234,11 +299,17 @@ async fn intake(db_url: &str, pool: &db::DbPool, keys: &[PKey<Private>], host: &
                             .send()
                             .await;
                         match res {
-                            Ok(r) if r.status().as_u16() == 202 => latencies.push(started.elapsed()),
+                            Ok(r) if r.status().as_u16() == 202 => {
+                                latencies.push(started.elapsed())
+                            }
                             Ok(r) => {
                                 failures += 1;
                                 if failures < 3 {
-                                    eprintln!("unexpected answer {}: {}", r.status(), r.text().await.unwrap_or_default());
+                                    eprintln!(
+                                        "unexpected answer {}: {}",
+                                        r.status(),
+                                        r.text().await.unwrap_or_default()
+                                    );
                                 }
                             }
                             Err(e) => {
@@ -262,8 +333,15 @@ async fn intake(db_url: &str, pool: &db::DbPool, keys: &[PKey<Private>], host: &
     };
     let stored_before = count_statuses(pool).await;
     send(0..ACTORS).await;
-    println!("Posting {} activities with {CONCURRENCY} connections ...", activities - ACTORS);
-    let cpu_before = (server.cpu(), support::process_cpu(std::process::id()), support::postgres_cpu());
+    println!(
+        "Posting {} activities with {CONCURRENCY} connections ...",
+        activities - ACTORS
+    );
+    let cpu_before = (
+        server.cpu(),
+        support::process_cpu(std::process::id()),
+        support::postgres_cpu(),
+    );
     let lines_before = server.log_lines();
     let started = Instant::now();
     let (mut latencies, failures) = send(ACTORS..activities).await;
@@ -301,5 +379,9 @@ async fn count_statuses(pool: &db::DbPool) -> i64 {
         n: i64,
     }
     let mut conn = pool.get().await.unwrap();
-    diesel::sql_query("SELECT count(*) AS n FROM statuses").get_result::<N>(&mut conn).await.unwrap().n
+    diesel::sql_query("SELECT count(*) AS n FROM statuses")
+        .get_result::<N>(&mut conn)
+        .await
+        .unwrap()
+        .n
 }

@@ -18,7 +18,10 @@ const PARALLEL: f64 = 40.0;
 const WORKERS: usize = 4;
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(support::with_database(bench));
 }
 
@@ -30,10 +33,16 @@ fn photo() -> Vec<u8> {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let noise = (seed % 24) as u32;
-        image::Rgb([((x / 16 + noise) % 256) as u8, ((y / 12 + noise) % 256) as u8, (((x + y) / 28 + noise) % 256) as u8])
+        image::Rgb([
+            ((x / 16 + noise) % 256) as u8,
+            ((y / 12 + noise) % 256) as u8,
+            (((x + y) / 28 + noise) % 256) as u8,
+        ])
     });
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img)
+        .unwrap();
     out
 }
 
@@ -49,14 +58,30 @@ fn body(jpeg: &[u8]) -> (String, Vec<u8>) {
 }
 
 /// One upload, timed from sending to the processed answer.
-async fn upload(client: &reqwest::Client, base: &str, token: &str, ct: &str, body: &[u8]) -> Duration {
+async fn upload(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    ct: &str,
+    body: &[u8],
+) -> Duration {
     let started = Instant::now();
-    let res = client.post(format!("{base}/api/v2/media")).bearer_auth(token).header("content-type", ct).body(body.to_vec()).send().await.unwrap();
+    let res = client
+        .post(format!("{base}/api/v2/media"))
+        .bearer_auth(token)
+        .header("content-type", ct)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
     let status = res.status();
     let answer: serde_json::Value = res.json().await.unwrap_or_default();
     let took = started.elapsed();
     assert_eq!(status, 200, "upload: {answer}");
-    assert!(answer["url"].is_string() && answer["blurhash"].is_string(), "processed: {answer}");
+    assert!(
+        answer["url"].is_string() && answer["blurhash"].is_string(),
+        "processed: {answer}"
+    );
     took
 }
 
@@ -103,7 +128,14 @@ async fn bench(db_url: String) {
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..WORKERS {
-        let (client, base, token, ct, body, next) = (client.clone(), base.clone(), token.clone(), ct.clone(), body.clone(), next.clone());
+        let (client, base, token, ct, body, next) = (
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            ct.clone(),
+            body.clone(),
+            next.clone(),
+        );
         workers.push(tokio::spawn(async move {
             let mut times = Vec::new();
             while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < parallel {
@@ -126,7 +158,11 @@ async fn bench(db_url: String) {
         ms(support::percentile(&times, 0.99)),
         server.cpu() - cpu_before
     );
-    let peak_note = if can_reset { "" } else { " (peak since start: clear_refs not permitted here)" };
+    let peak_note = if can_reset {
+        ""
+    } else {
+        " (peak since start: clear_refs not permitted here)"
+    };
     println!(
         "  server RSS: {rss_idle:.1} MB idle after one upload; peak {peak_sequential:.1} MB processing one at a time (target < 150 MB), {peak_parallel:.1} MB with {WORKERS} at once{peak_note}"
     );

@@ -24,7 +24,10 @@ use std::time::{Duration, Instant};
 use support::dataset::{exec, requests, seed, statuses, ACCOUNTS, FIRST_ACCOUNT};
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(support::with_database(bench));
 }
 
@@ -54,12 +57,22 @@ async fn seed_alice(conn: &mut AsyncPgConnection, alice: i64) {
     )
     .await;
     exec(conn, "ANALYZE").await;
-    println!("  alice: {own} posts of her own, 2,000 favourites, 1,000 mentions (from the data set)");
+    println!(
+        "  alice: {own} posts of her own, 2,000 favourites, 1,000 mentions (from the data set)"
+    );
 }
 
 async fn measure(client: &reqwest::Client, url: &str, token: &str) -> (f64, f64, usize) {
     for _ in 0..50 {
-        client.get(url).bearer_auth(token).send().await.unwrap().bytes().await.unwrap();
+        client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
     }
     let n = requests() / 2;
     let mut latencies = Vec::with_capacity(n);
@@ -70,7 +83,8 @@ async fn measure(client: &reqwest::Client, url: &str, token: &str) -> (f64, f64,
         assert_eq!(res.status(), 200, "{url}");
         let body: serde_json::Value = res.json().await.unwrap();
         latencies.push(started.elapsed());
-        items = body["statuses"].as_array().map(|a| a.len()).unwrap_or(0) + body["hashtags"].as_array().map(|a| a.len()).unwrap_or(0);
+        items = body["statuses"].as_array().map(|a| a.len()).unwrap_or(0)
+            + body["hashtags"].as_array().map(|a| a.len()).unwrap_or(0);
     }
     latencies.sort();
     let pct = |p: f64| support::percentile(&latencies, p).as_secs_f64() * 1e3;
@@ -80,11 +94,40 @@ async fn measure(client: &reqwest::Client, url: &str, token: &str) -> (f64, f64,
 async fn bench(db_url: String) {
     db::run_migrations(&db_url).await.unwrap();
     let pool = db::build_pool(&db_url, 2).unwrap();
-    let alice = create_local_user(&pool, NewUser { username: "alice".into(), display_name: None, password: None, admin: false }).await.unwrap().account.id.0;
-    let bob = create_local_user(&pool, NewUser { username: "bob".into(), display_name: None, password: None, admin: false }).await.unwrap().account.id.0;
+    let alice = create_local_user(
+        &pool,
+        NewUser {
+            username: "alice".into(),
+            display_name: None,
+            password: None,
+            admin: false,
+        },
+    )
+    .await
+    .unwrap()
+    .account
+    .id
+    .0;
+    let bob = create_local_user(
+        &pool,
+        NewUser {
+            username: "bob".into(),
+            display_name: None,
+            password: None,
+            admin: false,
+        },
+    )
+    .await
+    .unwrap()
+    .account
+    .id
+    .0;
     let token = support::token(&db_url, "alice", "read");
     let mut conn = AsyncPgConnection::establish(&db_url).await.unwrap();
-    println!("Seeding {} statuses from {ACCOUNTS} accounts ...", statuses());
+    println!(
+        "Seeding {} statuses from {ACCOUNTS} accounts ...",
+        statuses()
+    );
     seed(&mut conn, alice, bob).await;
     seed_alice(&mut conn, alice).await;
     #[derive(diesel::QueryableByName)]
@@ -92,14 +135,25 @@ async fn bench(db_url: String) {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let size: Count = diesel::sql_query("SELECT pg_relation_size('statuses_search') AS n").get_result(&mut conn).await.unwrap();
+    let size: Count = diesel::sql_query("SELECT pg_relation_size('statuses_search') AS n")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
     println!("  GIN index statuses_search: {:.0} MB", size.n as f64 / 1e6);
 
     let server = support::Server::start(&db_url, &[]).await;
     let base = format!("http://{}/api/v2/search", server.domain);
-    let client = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(2)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
     let indexable_account = FIRST_ACCOUNT + 1_000 + 10 * 7;
-    let q = |words: &str, rest: &str| format!("{base}?type=statuses&q={}{rest}", url::form_urlencoded::byte_serialize(words.as_bytes()).collect::<String>());
+    let q = |words: &str, rest: &str| {
+        format!(
+            "{base}?type=statuses&q={}{rest}",
+            url::form_urlencoded::byte_serialize(words.as_bytes()).collect::<String>()
+        )
+    };
     let cases: Vec<(&str, String)> = vec![
         ("two words, 1 status in 3,589", q("fractions worksheet", "")),
         ("one word, 1 status in 37", q("volcanoes", "")),
@@ -107,10 +161,19 @@ async fn bench(db_url: String) {
         ("a stemmed word (experiments)", q("experiments", "")),
         ("a phrase", q("\"poetry story\"", "")),
         ("a word no status has", q("zeppelin", "")),
-        ("one word, second page (offset=20)", q("volcanoes", "&offset=20")),
-        ("one word, one indexable account", q("volcanoes", &format!("&account_id={indexable_account}"))),
+        (
+            "one word, second page (offset=20)",
+            q("volcanoes", "&offset=20"),
+        ),
+        (
+            "one word, one indexable account",
+            q("volcanoes", &format!("&account_id={indexable_account}")),
+        ),
         ("one word, limit=40", q("volcanoes", "&limit=40")),
-        ("#edchat as a hashtag (with history)", format!("{base}?type=hashtags&q=%23edchat")),
+        (
+            "#edchat as a hashtag (with history)",
+            format!("{base}?type=hashtags&q=%23edchat"),
+        ),
     ];
     println!(
         "\nGET /api/v2/search over HTTP, {} sequential requests each after 50 to warm up (20 results unless said); load average {} (other builds running: figures under load):",

@@ -22,7 +22,10 @@ const CLIENTS: f64 = 1_000.0;
 const POSTS: usize = 30;
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(support::with_database(bench));
 }
 
@@ -30,7 +33,10 @@ async fn bench(db_url: String) {
     let clients = ((CLIENTS * support::scale()) as usize).max(20);
     let server = support::Server::start(&db_url, &[]).await;
     let base = format!("http://{}", server.domain);
-    println!("Streaming: {clients} WebSocket clients on the public stream, {POSTS} posts; load {}", support::load());
+    println!(
+        "Streaming: {clients} WebSocket clients on the public stream, {POSTS} posts; load {}",
+        support::load()
+    );
 
     // Readers: one made as an administrator does, copied in SQL (key generation and
     // password hashing for each would take minutes); a token each.
@@ -40,7 +46,9 @@ async fn bench(db_url: String) {
     let pool = staffroom::db::build_pool(&db_url, 4).unwrap();
     {
         use diesel_async::{AsyncConnection, RunQueryDsl};
-        let mut conn = diesel_async::AsyncPgConnection::establish(&db_url).await.unwrap();
+        let mut conn = diesel_async::AsyncPgConnection::establish(&db_url)
+            .await
+            .unwrap();
         diesel::sql_query(format!(
             "INSERT INTO accounts SELECT (jsonb_populate_record(NULL::accounts, to_jsonb(a) || jsonb_build_object('id', a.id + n, 'username', 'reader' || n))).*
              FROM accounts a, generate_series(1, {clients}) AS n WHERE a.username = 'reader' AND a.domain IS NULL"
@@ -59,7 +67,11 @@ async fn bench(db_url: String) {
     }
     let mut tokens = Vec::with_capacity(clients);
     for n in 1..=clients {
-        tokens.push(staffroom::services::tokens::create(&pool, &format!("reader{n}"), "bench", "read").await.unwrap());
+        tokens.push(
+            staffroom::services::tokens::create(&pool, &format!("reader{n}"), "bench", "read")
+                .await
+                .unwrap(),
+        );
     }
 
     let rss_before = support::rss_mb(server.child.id());
@@ -67,13 +79,20 @@ async fn bench(db_url: String) {
     let (ready_tx, mut ready) = mpsc::unbounded_channel::<()>();
     let connecting = Instant::now();
     for token in tokens {
-        let (domain, heard_tx, ready_tx) = (server.domain.clone(), heard_tx.clone(), ready_tx.clone());
+        let (domain, heard_tx, ready_tx) =
+            (server.domain.clone(), heard_tx.clone(), ready_tx.clone());
         tokio::spawn(async move { client(&domain, &token, ready_tx, heard_tx).await });
     }
     for _ in 0..clients {
-        tokio::time::timeout(Duration::from_secs(120), ready.recv()).await.expect("every client connects").unwrap();
+        tokio::time::timeout(Duration::from_secs(120), ready.recv())
+            .await
+            .expect("every client connects")
+            .unwrap();
     }
-    println!("  {clients} clients connected in {:.1} s", connecting.elapsed().as_secs_f64());
+    println!(
+        "  {clients} clients connected in {:.1} s",
+        connecting.elapsed().as_secs_f64()
+    );
     let rss_connected = support::rss_mb(server.child.id());
 
     let http = reqwest::Client::new();
@@ -91,7 +110,10 @@ async fn bench(db_url: String) {
         let mut got = 0;
         let mut last = sent;
         while got < clients {
-            let (r, at) = tokio::time::timeout(Duration::from_secs(30), heard.recv()).await.expect("every client hears the post").unwrap();
+            let (r, at) = tokio::time::timeout(Duration::from_secs(30), heard.recv())
+                .await
+                .expect("every client hears the post")
+                .unwrap();
             assert_eq!(r, round, "posts arrive in order");
             got += 1;
             last = last.max(at);
@@ -113,7 +135,12 @@ async fn bench(db_url: String) {
 }
 
 /// One client: connects, reports ready, then reports each post's round as it arrives.
-async fn client(domain: &str, token: &str, ready: mpsc::UnboundedSender<()>, heard: mpsc::UnboundedSender<(usize, Instant)>) {
+async fn client(
+    domain: &str,
+    token: &str,
+    ready: mpsc::UnboundedSender<()>,
+    heard: mpsc::UnboundedSender<(usize, Instant)>,
+) {
     let mut stream = TcpStream::connect(domain).await.unwrap();
     let request = format!(
         "GET /api/v1/streaming?stream=public&access_token={token} HTTP/1.1\r\nHost: {domain}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
@@ -126,10 +153,16 @@ async fn client(domain: &str, token: &str, ready: mpsc::UnboundedSender<()>, hea
     while !head.ends_with(b"\r\n\r\n") {
         head.push(read.read_u8().await.unwrap());
     }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
     let _ = ready.send(());
     loop {
-        let Ok(first) = read.read_u8().await else { return };
+        let Ok(first) = read.read_u8().await else {
+            return;
+        };
         let opcode = first & 0x0f;
         let len = match read.read_u8().await.unwrap() & 0x7f {
             126 => read.read_u16().await.unwrap() as usize,
@@ -141,7 +174,11 @@ async fn client(domain: &str, token: &str, ready: mpsc::UnboundedSender<()>, hea
         match opcode {
             0x1 => {
                 let text = String::from_utf8_lossy(&payload);
-                if let Some(round) = text.split("Streaming round ").nth(1).and_then(|r| r.split(' ').next()?.parse().ok()) {
+                if let Some(round) = text
+                    .split("Streaming round ")
+                    .nth(1)
+                    .and_then(|r| r.split(' ').next()?.parse().ok())
+                {
                     let _ = heard.send((round, Instant::now()));
                 }
             }

@@ -19,10 +19,15 @@ use staffroom::{
     services::accounts::{create_local_user, NewUser},
 };
 use std::time::{Duration, Instant};
-use support::dataset::{exec, follow_like_alice_and_tags, requests, seed, statuses, ACCOUNTS, FOLLOWED_TAGS};
+use support::dataset::{
+    exec, follow_like_alice_and_tags, requests, seed, statuses, ACCOUNTS, FOLLOWED_TAGS,
+};
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(support::with_database(bench));
 }
 
@@ -35,7 +40,15 @@ struct Line {
 async fn measure(client: &reqwest::Client, url: &str, token: &str) -> (f64, f64, usize) {
     // Warm: the server's pool, PostgreSQL's caches, the HTTP connection.
     for _ in 0..200 {
-        client.get(url).bearer_auth(token).send().await.unwrap().bytes().await.unwrap();
+        client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
     }
     let mut latencies = Vec::with_capacity(requests());
     let mut items = 0;
@@ -54,7 +67,10 @@ async fn measure(client: &reqwest::Client, url: &str, token: &str) -> (f64, f64,
 
 async fn explain(conn: &mut AsyncPgConnection, title: &str, sql: &str) {
     println!("\n-- {title}\nEXPLAIN (ANALYZE, BUFFERS) {sql}");
-    let lines: Vec<Line> = diesel::sql_query(format!("EXPLAIN (ANALYZE, BUFFERS) {sql}")).load(conn).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
+    let lines: Vec<Line> = diesel::sql_query(format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"))
+        .load(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {sql}"));
     for l in lines {
         println!("   {}", l.line);
     }
@@ -67,14 +83,20 @@ async fn explain(conn: &mut AsyncPgConnection, title: &str, sql: &str) {
 async fn explain_home(conn: &mut AsyncPgConnection, title: &str, viewer: i64, page: Page) {
     let query = db::timelines::home_query(AccountId(viewer), page);
     let rendered = diesel::debug_query::<diesel::pg::Pg, _>(&query).to_string();
-    let (sql, binds) = rendered.rsplit_once(" -- binds: ").expect("debug_query shows its binds");
+    let (sql, binds) = rendered
+        .rsplit_once(" -- binds: ")
+        .expect("debug_query shows its binds");
     // Every bind of the home query is a number (an id, a limit), some in a newtype.
     let binds: Vec<String> = binds
         .trim()
         .trim_start_matches('[')
         .trim_end_matches(']')
         .split(", ")
-        .map(|b| b.chars().filter(|c| c.is_ascii_digit() || *c == '-').collect())
+        .map(|b| {
+            b.chars()
+                .filter(|c| c.is_ascii_digit() || *c == '-')
+                .collect()
+        })
         .collect();
     exec(conn, "DEALLOCATE ALL").await;
     exec(conn, &format!("PREPARE home_page AS {sql}")).await;
@@ -82,7 +104,10 @@ async fn explain_home(conn: &mut AsyncPgConnection, title: &str, viewer: i64, pa
     for _ in 0..6 {
         exec(conn, &execute).await;
     }
-    println!("\n-- {title}: the server's statement (db::timelines::home_query)\n{sql}\n-- binds: {}", binds.join(", "));
+    println!(
+        "\n-- {title}: the server's statement (db::timelines::home_query)\n{sql}\n-- binds: {}",
+        binds.join(", ")
+    );
     explain(conn, title, &execute).await;
 }
 
@@ -91,19 +116,36 @@ async fn bench(db_url: String) {
     let pool = db::build_pool(&db_url, 2).unwrap();
     let mut readers = Vec::new();
     for name in ["alice", "bob", "carol"] {
-        let account = create_local_user(&pool, NewUser { username: name.into(), display_name: None, password: None, admin: false }).await.unwrap().account;
+        let account = create_local_user(
+            &pool,
+            NewUser {
+                username: name.into(),
+                display_name: None,
+                password: None,
+                admin: false,
+            },
+        )
+        .await
+        .unwrap()
+        .account;
         readers.push((name, account.id.0, support::token(&db_url, name, "read")));
     }
     let (alice, bob, carol) = (readers[0].1, readers[1].1, readers[2].1);
     let mut conn = AsyncPgConnection::establish(&db_url).await.unwrap();
     follow_like_alice_and_tags(&mut conn, carol).await;
     println!("carol follows alice's 1,000 accounts and {FOLLOWED_TAGS} hashtags");
-    println!("Seeding {} statuses from {ACCOUNTS} accounts ...", statuses());
+    println!(
+        "Seeding {} statuses from {ACCOUNTS} accounts ...",
+        statuses()
+    );
     seed(&mut conn, alice, bob).await;
 
     let server = support::Server::start(&db_url, &[]).await;
     let domain = server.domain.clone();
-    let client = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(2)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
 
     // A page deep in the past: max_id half-way through the statuses.
     #[derive(diesel::QueryableByName)]
@@ -111,19 +153,41 @@ async fn bench(db_url: String) {
         #[diesel(sql_type = BigInt)]
         id: i64,
     }
-    let middle: Id = diesel::sql_query(format!("SELECT id FROM statuses ORDER BY id OFFSET {} LIMIT 1", statuses() / 2)).get_result(&mut conn).await.unwrap();
+    let middle: Id = diesel::sql_query(format!(
+        "SELECT id FROM statuses ORDER BY id OFFSET {} LIMIT 1",
+        statuses() / 2
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap();
     let base = format!("http://{domain}/api/v1/timelines");
     println!("\nGET over HTTP, {} sequential requests each after 200 to warm up (20 statuses a page); load average {}:", requests(), support::load());
     let mut urls: Vec<(String, String, &str)> = Vec::new();
     for (name, _, token) in &readers {
         urls.push((format!("home ({name})"), format!("{base}/home"), token));
-        urls.push((format!("home ({name}), max_id half-way"), format!("{base}/home?max_id={}", middle.id), token));
-        urls.push((format!("home ({name}), limit=40"), format!("{base}/home?limit=40"), token));
+        urls.push((
+            format!("home ({name}), max_id half-way"),
+            format!("{base}/home?max_id={}", middle.id),
+            token,
+        ));
+        urls.push((
+            format!("home ({name}), limit=40"),
+            format!("{base}/home?limit=40"),
+            token,
+        ));
     }
     let alice_token = readers[0].2.as_str();
     urls.push(("public".into(), format!("{base}/public"), alice_token));
-    urls.push(("public, max_id half-way".into(), format!("{base}/public?max_id={}", middle.id), alice_token));
-    urls.push(("tag/edchat".into(), format!("{base}/tag/edchat"), alice_token));
+    urls.push((
+        "public, max_id half-way".into(),
+        format!("{base}/public?max_id={}", middle.id),
+        alice_token,
+    ));
+    urls.push((
+        "tag/edchat".into(),
+        format!("{base}/tag/edchat"),
+        alice_token,
+    ));
     for (name, url, token) in &urls {
         let (p50, p99, items) = measure(&client, url, token).await;
         println!("  {name:<34} p50 {p50:>6.2} ms   p99 {p99:>6.2} ms   ({items} statuses)");
@@ -132,8 +196,23 @@ async fn bench(db_url: String) {
     server.stop();
 
     for (name, viewer, _) in &readers {
-        explain_home(&mut conn, &format!("home ({name}), first page"), *viewer, Page::newest(20)).await;
-        explain_home(&mut conn, &format!("home ({name}), max_id half-way"), *viewer, Page { max_id: Some(middle.id), ..Page::newest(20) }).await;
+        explain_home(
+            &mut conn,
+            &format!("home ({name}), first page"),
+            *viewer,
+            Page::newest(20),
+        )
+        .await;
+        explain_home(
+            &mut conn,
+            &format!("home ({name}), max_id half-way"),
+            *viewer,
+            Page {
+                max_id: Some(middle.id),
+                ..Page::newest(20)
+            },
+        )
+        .await;
     }
     // For comparison: the live query home ran before `home_feed`, for the hard reader.
     explain(
@@ -158,8 +237,15 @@ async fn bench(db_url: String) {
          ORDER BY statuses.id DESC LIMIT 20"
     );
     explain(&mut conn, "public, first page (copy)", &public).await;
-    let page: Vec<Id> = diesel::sql_query(&public.replace("statuses.*", "statuses.id")).load(&mut conn).await.unwrap();
-    let ids = page.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(",");
+    let page: Vec<Id> = diesel::sql_query(&public.replace("statuses.*", "statuses.id"))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let ids = page
+        .iter()
+        .map(|i| i.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     explain(
         &mut conn,
         "counts and the reader's flags for a page (copy of status_batch::counts)",

@@ -28,7 +28,10 @@ const PASSWORD: &str = "bench-password-1";
 const CAROL_POSTS: f64 = 5_000.0;
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(support::with_database(bench));
 }
 
@@ -59,7 +62,11 @@ async fn seed_carol(conn: &mut AsyncPgConnection, carol: i64) {
 
 /// Signs in through the form as a browser does; the `Cookie` header of the session.
 async fn sign_in(client: &reqwest::Client, base: &str, name: &str) -> String {
-    let form = client.get(format!("{base}/auth/sign_in")).send().await.unwrap();
+    let form = client
+        .get(format!("{base}/auth/sign_in"))
+        .send()
+        .await
+        .unwrap();
     let pre = cookie(&form, "staffroom_sign_in");
     let html = form.text().await.unwrap();
     let marker = r#"name="csrf" value=""#;
@@ -77,8 +84,17 @@ async fn sign_in(client: &reqwest::Client, base: &str, name: &str) -> String {
 }
 
 fn cookie(res: &reqwest::Response, name: &str) -> String {
-    let set = res.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with(&format!("{name}=")));
-    set.unwrap_or_else(|| panic!("no {name} cookie set")).split(';').next().unwrap().to_string()
+    let set = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")));
+    set.unwrap_or_else(|| panic!("no {name} cookie set"))
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// p50 and p99 of the time to the last byte, in ms, and the bytes of the page.
@@ -114,21 +130,37 @@ async fn bench(db_url: String) {
     let pool = db::build_pool(&db_url, 2).unwrap();
     let mut ids = Vec::new();
     for name in ["alice", "bob", "carol"] {
-        let user = NewUser { username: name.into(), display_name: Some(format!("{name} (teacher)")), password: Some(PASSWORD.into()), admin: false };
+        let user = NewUser {
+            username: name.into(),
+            display_name: Some(format!("{name} (teacher)")),
+            password: Some(PASSWORD.into()),
+            admin: false,
+        };
         ids.push(create_local_user(&pool, user).await.unwrap().account.id.0);
     }
     let mut conn = AsyncPgConnection::establish(&db_url).await.unwrap();
-    println!("Seeding {} statuses from {ACCOUNTS} accounts ...", statuses());
+    println!(
+        "Seeding {} statuses from {ACCOUNTS} accounts ...",
+        statuses()
+    );
     seed(&mut conn, ids[0], ids[1]).await;
     seed_carol(&mut conn, ids[2]).await;
 
     let server = support::Server::start(&db_url, &[]).await;
     let base = format!("http://{}", server.domain);
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_idle_timeout(Duration::from_secs(2)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
     let alice = sign_in(&client, &base, "alice").await;
     let bob = sign_in(&client, &base, "bob").await;
 
-    println!("\nGET over HTTP, {} sequential requests each after 200 to warm up; load average {}:", requests(), support::load());
+    println!(
+        "\nGET over HTTP, {} sequential requests each after 200 to warm up; load average {}:",
+        requests(),
+        support::load()
+    );
     // teacher1005 is one of the busy remote accounts (about 110 posts at full scale).
     let remote = format!("/@teacher1005@remote{}.example", 1005 % 50);
     let pages: [(&str, &str, Option<&str>); 6] = [
@@ -141,7 +173,10 @@ async fn bench(db_url: String) {
     ];
     for (name, path, cookie) in pages {
         let (p50, p99, bytes) = measure(&client, &format!("{base}{path}"), cookie).await;
-        println!("  {name:<32} p50 {p50:>6.2} ms   p99 {p99:>6.2} ms   {:>6.1} KB", bytes as f64 / 1024.0);
+        println!(
+            "  {name:<32} p50 {p50:>6.2} ms   p99 {p99:>6.2} ms   {:>6.1} KB",
+            bytes as f64 / 1024.0
+        );
     }
     println!("  (load average now {})", support::load());
     server.stop();

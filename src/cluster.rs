@@ -32,13 +32,13 @@
 
 use crate::{
     config::FederationMode,
-    services::events::{Event as Happening, STREAM_CAPACITY},
     db::{changes, AccountId, DbPool},
     error::{Error, Result},
     federation::{
         domains::DomainBlocks,
         keys::{FollowedCache, KeyCache},
     },
+    services::events::{Event as Happening, STREAM_CAPACITY},
 };
 use anyhow::Context;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -92,7 +92,9 @@ impl Change {
         match (word, rest) {
             ("domain_policy", "") => Some(Change::DomainPolicy),
             ("followed", id) => id.parse().ok().map(|id| Change::Followed(AccountId(id))),
-            ("actor_keys", owner) if !owner.is_empty() => Some(Change::ActorKeys { owner: owner.to_string() }),
+            ("actor_keys", owner) if !owner.is_empty() => Some(Change::ActorKeys {
+                owner: owner.to_string(),
+            }),
             ("everything", "") => Some(Change::Everything),
             ("event", event) => Happening::decode(event).map(Change::Happened),
             _ => None,
@@ -103,7 +105,11 @@ impl Change {
 /// Sends `change` to every node, from a process that keeps no caches of its own
 /// (the `staffroom domain …` commands). Inside a transaction, at its commit.
 pub async fn announce(conn: &mut AsyncPgConnection, change: &Change) -> Result<()> {
-    changes::notify(conn, &change.encode()).await.map_err(|e| Error::internal(anyhow::anyhow!("cannot tell other processes about {change:?}: {e}")))
+    changes::notify(conn, &change.encode()).await.map_err(|e| {
+        Error::internal(anyhow::anyhow!(
+            "cannot tell other processes about {change:?}: {e}"
+        ))
+    })
 }
 
 /// What a cache holds of the cluster: where to hand changes it notices, and
@@ -117,7 +123,10 @@ pub struct Link {
 
 impl Default for Link {
     fn default() -> Self {
-        Link { outbox: None, listening: Arc::new(AtomicBool::new(true)) }
+        Link {
+            outbox: None,
+            listening: Arc::new(AtomicBool::new(true)),
+        }
     }
 }
 
@@ -164,10 +173,17 @@ impl Cluster {
         mode: FederationMode,
         stop: watch::Receiver<bool>,
     ) -> anyhow::Result<(Arc<Cluster>, tokio::task::JoinHandle<()>)> {
-        let conn = connect(database_url).await.context("cannot listen for changes made by other serve processes")?;
+        let conn = connect(database_url)
+            .await
+            .context("cannot listen for changes made by other serve processes")?;
         let (outbox, outgoing) = mpsc::unbounded_channel();
-        let link = Link { outbox: Some(outbox), listening: Arc::new(AtomicBool::new(true)) };
-        let blocks = DomainBlocks::load(&pool, mode, link.clone()).await.map_err(|e| anyhow::anyhow!("cannot load the domain policy: {e}"))?;
+        let link = Link {
+            outbox: Some(outbox),
+            listening: Arc::new(AtomicBool::new(true)),
+        };
+        let blocks = DomainBlocks::load(&pool, mode, link.clone())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot load the domain policy: {e}"))?;
         let cluster = Arc::new(Cluster {
             pool,
             blocks: Arc::new(blocks),
@@ -176,8 +192,16 @@ impl Cluster {
             events: broadcast::channel(STREAM_CAPACITY).0,
             link,
         });
-        let task = tokio::spawn(cluster.clone().run(database_url.to_string(), conn, outgoing, stop));
-        tracing::info!(channel = changes::CHANNEL, "cluster: listening for other processes' changes");
+        let task = tokio::spawn(cluster.clone().run(
+            database_url.to_string(),
+            conn,
+            outgoing,
+            stop,
+        ));
+        tracing::info!(
+            channel = changes::CHANNEL,
+            "cluster: listening for other processes' changes"
+        );
         Ok((cluster, task))
     }
 
@@ -231,7 +255,8 @@ impl Cluster {
         let mut conn = Some(conn);
         let mut retry = RETRY_FIRST;
         let mut next_attempt = tokio::time::Instant::now();
-        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+        let mut heartbeat =
+            tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let Some(listening) = conn.as_mut() else {
@@ -280,22 +305,28 @@ impl Cluster {
                 Event::Notified(payload) => {
                     match Happening::decode_notification(&payload) {
                         Some(event) => drop(self.events.send(event)),
-                        None => tracing::warn!(%payload, "cluster: a notification announcement that does not parse"),
+                        None => {
+                            tracing::warn!(%payload, "cluster: a notification announcement that does not parse")
+                        }
                     }
                     None
                 }
                 Event::Heard(payload) => {
                     match Change::decode(&payload) {
                         Some(change) => self.apply(&change).await,
-                        None => tracing::warn!(%payload, "cluster: a change this version does not know; ignored"),
+                        None => {
+                            tracing::warn!(%payload, "cluster: a change this version does not know; ignored")
+                        }
                     }
                     None
                 }
-                Event::Heartbeat => match tokio::time::timeout(PING_TIMEOUT, changes::ping(listening)).await {
-                    Ok(Ok(())) => None,
-                    Ok(Err(e)) => Some(e.to_string()),
-                    Err(_) => Some(format!("no answer within {} s", PING_TIMEOUT.as_secs())),
-                },
+                Event::Heartbeat => {
+                    match tokio::time::timeout(PING_TIMEOUT, changes::ping(listening)).await {
+                        Ok(Ok(())) => None,
+                        Ok(Err(e)) => Some(e.to_string()),
+                        Err(_) => Some(format!("no answer within {} s", PING_TIMEOUT.as_secs())),
+                    }
+                }
                 Event::Lost(e) => Some(e),
             };
             if let Some(error) = lost {
@@ -323,7 +354,9 @@ impl Cluster {
         }
         let payloads: Vec<String> = batch.iter().map(Change::encode).collect();
         let sent = match self.pool.get().await {
-            Ok(mut conn) => changes::notify_all(&mut conn, &payloads).await.map_err(|e| Error::internal(anyhow::anyhow!("{e}"))),
+            Ok(mut conn) => changes::notify_all(&mut conn, &payloads)
+                .await
+                .map_err(|e| Error::internal(anyhow::anyhow!("{e}"))),
             Err(e) => Err(e.into()),
         };
         if let Err(e) = sent {
@@ -342,9 +375,12 @@ enum Event {
 }
 
 async fn connect(database_url: &str) -> anyhow::Result<AsyncPgConnection> {
-    let mut conn = tokio::time::timeout(Duration::from_secs(10), AsyncPgConnection::establish(database_url))
-        .await
-        .map_err(|_| anyhow::anyhow!("PostgreSQL did not answer within 10 s"))??;
+    let mut conn = tokio::time::timeout(
+        Duration::from_secs(10),
+        AsyncPgConnection::establish(database_url),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("PostgreSQL did not answer within 10 s"))??;
     changes::listen(&mut conn).await?;
     Ok(conn)
 }
@@ -358,13 +394,20 @@ mod tests {
         for change in [
             Change::DomainPolicy,
             Change::Followed(AccountId(42)),
-            Change::ActorKeys { owner: "https://school.example/users/a b".into() },
+            Change::ActorKeys {
+                owner: "https://school.example/users/a b".into(),
+            },
             Change::Everything,
-            Change::Happened(Happening::PostCreated { status: crate::db::StatusId(7), author: AccountId(8) }),
+            Change::Happened(Happening::PostCreated {
+                status: crate::db::StatusId(7),
+                author: AccountId(8),
+            }),
         ] {
             assert_eq!(Change::decode(&change.encode()), Some(change));
         }
-        let long = Change::ActorKeys { owner: format!("https://x.example/{}", "a".repeat(MAX_PAYLOAD)) };
+        let long = Change::ActorKeys {
+            owner: format!("https://x.example/{}", "a".repeat(MAX_PAYLOAD)),
+        };
         assert_eq!(Change::decode(&long.encode()), Some(Change::Everything));
         assert_eq!(Change::decode("followed x"), None);
         assert_eq!(Change::decode("unheard_of 1"), None);

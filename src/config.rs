@@ -2,7 +2,12 @@
 //! once at start. Every error names the setting and says how to fix it.
 
 use serde::Deserialize;
-use std::{fmt, net::SocketAddr, path::{Path, PathBuf}, time::Duration};
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -178,7 +183,11 @@ impl Settings {
                     ConfigError(format!("cannot read config file {}: {e}", path.display()))
                 })?;
                 toml::from_str::<FileSettings>(&text).map_err(|e| {
-                    ConfigError(format!("config file {} is not valid: {}", path.display(), e.message()))
+                    ConfigError(format!(
+                        "config file {} is not valid: {}",
+                        path.display(),
+                        e.message()
+                    ))
                 })?
             }
             None => FileSettings::default(),
@@ -190,7 +199,9 @@ impl Settings {
             Some(d) => Some(validate_domain(&d)?),
             None => None,
         };
-        let bind_text = env("STAFFROOM_BIND").or(file.bind).unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind_text = env("STAFFROOM_BIND")
+            .or(file.bind)
+            .unwrap_or_else(|| DEFAULT_BIND.into());
         let bind = bind_text.trim().parse::<SocketAddr>().map_err(|_| {
             ConfigError(format!(
                 "STAFFROOM_BIND={bind_text:?} is not an address to listen on: use IP:PORT, such as 127.0.0.1:8080 or 0.0.0.0:8080"
@@ -217,55 +228,115 @@ impl Settings {
             None => file.dev.unwrap_or(false),
         };
         let db_pool_size = match env("STAFFROOM_DB_POOL_SIZE") {
-            Some(v) => v.trim().parse::<usize>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
-                ConfigError(format!("STAFFROOM_DB_POOL_SIZE={v:?} must be a whole number from 1 to 1000"))
-            })?,
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "STAFFROOM_DB_POOL_SIZE={v:?} must be a whole number from 1 to 1000"
+                    ))
+                })?,
             None => file.db_pool_size.unwrap_or(10),
         };
-        let log_format = match env("STAFFROOM_LOG_FORMAT").or(file.log_format).as_deref().map(str::trim) {
+        let log_format = match env("STAFFROOM_LOG_FORMAT")
+            .or(file.log_format)
+            .as_deref()
+            .map(str::trim)
+        {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(ConfigError(format!("STAFFROOM_LOG_FORMAT={other:?} must be \"text\" or \"json\"")))
+                return Err(ConfigError(format!(
+                    "STAFFROOM_LOG_FORMAT={other:?} must be \"text\" or \"json\""
+                )))
             }
         };
-        let pg_bin_dir = env("STAFFROOM_PG_BIN_DIR").map(PathBuf::from).or(file.pg_bin_dir);
+        let pg_bin_dir = env("STAFFROOM_PG_BIN_DIR")
+            .map(PathBuf::from)
+            .or(file.pg_bin_dir);
         let number = |name: &str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
             match env(name) {
                 None => Ok(default),
-                Some(v) => v.trim().parse::<u64>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| {
-                    ConfigError(format!("{name}={v:?} must be a whole number from {min} to {max}"))
-                }),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (min..=max).contains(n))
+                    .ok_or_else(|| {
+                        ConfigError(format!(
+                            "{name}={v:?} must be a whole number from {min} to {max}"
+                        ))
+                    }),
             }
         };
         let d = DeliverySettings::default();
         let delivery = DeliverySettings {
-            concurrency: number("STAFFROOM_DELIVERY_CONCURRENCY", d.concurrency as u64, 1, 10_000)? as usize,
+            concurrency: number(
+                "STAFFROOM_DELIVERY_CONCURRENCY",
+                d.concurrency as u64,
+                1,
+                10_000,
+            )? as usize,
             per_host: number("STAFFROOM_DELIVERY_PER_HOST", d.per_host as u64, 1, 1000)? as usize,
-            timeout: Duration::from_millis(number("STAFFROOM_DELIVERY_TIMEOUT_MS", d.timeout.as_millis() as u64, 100, 600_000)?),
-            retry_base: Duration::from_millis(number("STAFFROOM_DELIVERY_RETRY_BASE_MS", d.retry_base.as_millis() as u64, 10, 86_400_000)?),
-            max_age: Duration::from_secs(number("STAFFROOM_DELIVERY_MAX_AGE_SECS", d.max_age.as_secs(), 1, 90 * 86_400)?),
+            timeout: Duration::from_millis(number(
+                "STAFFROOM_DELIVERY_TIMEOUT_MS",
+                d.timeout.as_millis() as u64,
+                100,
+                600_000,
+            )?),
+            retry_base: Duration::from_millis(number(
+                "STAFFROOM_DELIVERY_RETRY_BASE_MS",
+                d.retry_base.as_millis() as u64,
+                10,
+                86_400_000,
+            )?),
+            max_age: Duration::from_secs(number(
+                "STAFFROOM_DELIVERY_MAX_AGE_SECS",
+                d.max_age.as_secs(),
+                1,
+                90 * 86_400,
+            )?),
             unavailable_after: Duration::from_secs(number(
                 "STAFFROOM_DELIVERY_UNAVAILABLE_AFTER_SECS",
                 d.unavailable_after.as_secs(),
                 0,
                 90 * 86_400,
             )?),
-            probe_interval: Duration::from_millis(number("STAFFROOM_DELIVERY_PROBE_MS", d.probe_interval.as_millis() as u64, 10, 86_400_000)?),
+            probe_interval: Duration::from_millis(number(
+                "STAFFROOM_DELIVERY_PROBE_MS",
+                d.probe_interval.as_millis() as u64,
+                10,
+                86_400_000,
+            )?),
         };
-        let contact_email = env("STAFFROOM_CONTACT_EMAIL").or(file.contact_email).map(|e| e.trim().to_string());
+        let contact_email = env("STAFFROOM_CONTACT_EMAIL")
+            .or(file.contact_email)
+            .map(|e| e.trim().to_string());
         if let Some(email) = &contact_email {
             if !email.contains('@') || email.contains(char::is_whitespace) {
-                return Err(ConfigError(format!("STAFFROOM_CONTACT_EMAIL={email:?} must be an email address")));
+                return Err(ConfigError(format!(
+                    "STAFFROOM_CONTACT_EMAIL={email:?} must be an email address"
+                )));
             }
         }
-        let source_url = env("STAFFROOM_SOURCE_URL").or(file.source_url).map(|u| u.trim().to_string());
+        let source_url = env("STAFFROOM_SOURCE_URL")
+            .or(file.source_url)
+            .map(|u| u.trim().to_string());
         if let Some(u) = &source_url {
             if url::Url::parse(u).is_err() {
-                return Err(ConfigError(format!("STAFFROOM_SOURCE_URL={u:?} must be an absolute URL")));
+                return Err(ConfigError(format!(
+                    "STAFFROOM_SOURCE_URL={u:?} must be an absolute URL"
+                )));
             }
         }
-        let inbox_rate_per_host = number("STAFFROOM_INBOX_RATE_PER_HOST", DEFAULT_INBOX_RATE_PER_HOST.into(), 1, 1_000_000)? as u32;
+        let inbox_rate_per_host = number(
+            "STAFFROOM_INBOX_RATE_PER_HOST",
+            DEFAULT_INBOX_RATE_PER_HOST.into(),
+            1,
+            1_000_000,
+        )? as u32;
         let federation_mode = match env("STAFFROOM_FEDERATION_MODE").as_deref().map(|m| m.trim().to_ascii_lowercase()).as_deref() {
             None | Some("open") => FederationMode::Open,
             Some("allowlist") => FederationMode::Allowlist,
@@ -284,16 +355,22 @@ impl Settings {
                 )))
             }
         };
-        let media_base_url = env("STAFFROOM_MEDIA_BASE_URL").map(|u| u.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
+        let media_base_url = env("STAFFROOM_MEDIA_BASE_URL")
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty());
         if let Some(u) = &media_base_url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) || url::Url::parse(u).is_err() {
+            if !(u.starts_with("https://") || u.starts_with("http://"))
+                || url::Url::parse(u).is_err()
+            {
                 return Err(ConfigError(format!("STAFFROOM_MEDIA_BASE_URL={u:?} must be an absolute http(s) URL, such as https://cdn.example/media")));
             }
         }
         let smtp_url = match env("STAFFROOM_SMTP_URL").or(file.smtp_url) {
             Some(u) => {
                 let u = u.trim().to_string();
-                let parsed = url::Url::parse(&u).ok().filter(|p| matches!(p.scheme(), "smtp" | "smtps") && p.host_str().is_some());
+                let parsed = url::Url::parse(&u)
+                    .ok()
+                    .filter(|p| matches!(p.scheme(), "smtp" | "smtps") && p.host_str().is_some());
                 if parsed.is_none() {
                     // The value may hold a password: it is not repeated.
                     return Err(ConfigError(
@@ -304,7 +381,9 @@ impl Settings {
             }
             None => None,
         };
-        let mail_from = env("STAFFROOM_MAIL_FROM").or(file.mail_from).map(|m| m.trim().to_string());
+        let mail_from = env("STAFFROOM_MAIL_FROM")
+            .or(file.mail_from)
+            .map(|m| m.trim().to_string());
         if let Some(from) = &mail_from {
             if from.parse::<lettre::message::Mailbox>().is_err() {
                 return Err(ConfigError(format!("STAFFROOM_MAIL_FROM={from:?} must be an address, such as staffroom@school.example or \"Staffroom <staffroom@school.example>\"")));
@@ -362,20 +441,29 @@ impl Settings {
 /// The `s3` store's settings; each missing or malformed one is named.
 fn s3_settings(env: &impl Fn(&str) -> Option<String>) -> Result<S3Settings, ConfigError> {
     let required = |name: &str, what: &str| {
-        env(name).map(|v| v.trim().to_string()).ok_or_else(|| ConfigError(format!("STAFFROOM_MEDIA_STORE=s3 needs {name}: {what}")))
+        env(name)
+            .map(|v| v.trim().to_string())
+            .ok_or_else(|| ConfigError(format!("STAFFROOM_MEDIA_STORE=s3 needs {name}: {what}")))
     };
     let endpoint = env("STAFFROOM_S3_ENDPOINT").map(|u| u.trim().trim_end_matches('/').to_string());
     if let Some(u) = &endpoint {
-        let parsed = url::Url::parse(u).ok().filter(|p| matches!(p.scheme(), "http" | "https") && p.host_str().is_some());
+        let parsed = url::Url::parse(u)
+            .ok()
+            .filter(|p| matches!(p.scheme(), "http" | "https") && p.host_str().is_some());
         if parsed.is_none() {
             return Err(ConfigError(format!(
                 "STAFFROOM_S3_ENDPOINT={u:?} must be the bucket server's http(s) URL, such as https://s3.eu-central-1.amazonaws.com or http://127.0.0.1:8333"
             )));
         }
     }
-    let bucket = required("STAFFROOM_S3_BUCKET", "the name of the bucket media files are kept in")?;
+    let bucket = required(
+        "STAFFROOM_S3_BUCKET",
+        "the name of the bucket media files are kept in",
+    )?;
     let valid_bucket = (3..=63).contains(&bucket.len())
-        && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         && !bucket.starts_with(['-', '.'])
         && !bucket.ends_with(['-', '.']);
     if !valid_bucket {
@@ -383,16 +471,29 @@ fn s3_settings(env: &impl Fn(&str) -> Option<String>) -> Result<S3Settings, Conf
             "STAFFROOM_S3_BUCKET={bucket:?} is not a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens"
         )));
     }
-    let region = env("STAFFROOM_S3_REGION").map(|r| r.trim().to_string()).unwrap_or_else(|| "us-east-1".into());
-    if !region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(ConfigError(format!("STAFFROOM_S3_REGION={region:?} is not a region name, such as eu-central-1")));
+    let region = env("STAFFROOM_S3_REGION")
+        .map(|r| r.trim().to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    if !region
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ConfigError(format!(
+            "STAFFROOM_S3_REGION={region:?} is not a region name, such as eu-central-1"
+        )));
     }
     Ok(S3Settings {
         endpoint,
         bucket,
         region,
-        access_key_id: Secret(required("AWS_ACCESS_KEY_ID", "the access key of a user allowed to read, write and delete in the bucket")?),
-        secret_access_key: Secret(required("AWS_SECRET_ACCESS_KEY", "the secret key that goes with AWS_ACCESS_KEY_ID")?),
+        access_key_id: Secret(required(
+            "AWS_ACCESS_KEY_ID",
+            "the access key of a user allowed to read, write and delete in the bucket",
+        )?),
+        secret_access_key: Secret(required(
+            "AWS_SECRET_ACCESS_KEY",
+            "the secret key that goes with AWS_ACCESS_KEY_ID",
+        )?),
     })
 }
 
@@ -400,7 +501,9 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError(format!("{name}={value:?} must be true or false"))),
+        _ => Err(ConfigError(format!(
+            "{name}={value:?} must be true or false"
+        ))),
     }
 }
 
@@ -436,7 +539,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::load_with(None, |name| vars.get(name).cloned())
     }
 
@@ -451,16 +557,37 @@ mod tests {
         assert_eq!(s.scheme(), "https");
         assert_eq!(s.federation_mode, FederationMode::Open);
         assert_eq!(s.inbox_rate_per_host, DEFAULT_INBOX_RATE_PER_HOST);
-        assert_eq!(load(&[("STAFFROOM_FEDERATION_MODE", "Allowlist")]).unwrap().federation_mode, FederationMode::Allowlist);
+        assert_eq!(
+            load(&[("STAFFROOM_FEDERATION_MODE", "Allowlist")])
+                .unwrap()
+                .federation_mode,
+            FederationMode::Allowlist
+        );
     }
 
     #[test]
     fn domains_are_bare_hosts_with_optional_ports() {
-        for good in ["example.org", "Staffroom.Example.org", "localhost:8080", "127.0.0.1:3000"] {
+        for good in [
+            "example.org",
+            "Staffroom.Example.org",
+            "localhost:8080",
+            "127.0.0.1:3000",
+        ] {
             let s = load(&[("STAFFROOM_DOMAIN", good)]).unwrap();
-            assert_eq!(s.domain.as_deref(), Some(good.to_ascii_lowercase().as_str()));
+            assert_eq!(
+                s.domain.as_deref(),
+                Some(good.to_ascii_lowercase().as_str())
+            );
         }
-        for bad in ["https://example.org", "example.org/path", "exa mple.org", "example.org:99999", "a@b", ":80", "example.org."] {
+        for bad in [
+            "https://example.org",
+            "example.org/path",
+            "exa mple.org",
+            "example.org:99999",
+            "a@b",
+            ":80",
+            "example.org.",
+        ] {
             let err = load(&[("STAFFROOM_DOMAIN", bad)]).unwrap_err().to_string();
             assert!(err.contains("STAFFROOM_DOMAIN"), "{bad}: {err}");
         }
@@ -491,7 +618,11 @@ mod tests {
     fn environment_overrides_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("staffroom.toml");
-        std::fs::write(&path, "domain = \"file.example\"\nbind = \"0.0.0.0:9000\"\ndev = true\n").unwrap();
+        std::fs::write(
+            &path,
+            "domain = \"file.example\"\nbind = \"0.0.0.0:9000\"\ndev = true\n",
+        )
+        .unwrap();
         let s = Settings::load_with(Some(&path), |name| {
             (name == "STAFFROOM_DOMAIN").then(|| "env.example".to_string())
         })
@@ -506,7 +637,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("staffroom.toml");
         std::fs::write(&path, "domian = \"typo.example\"\n").unwrap();
-        let err = Settings::load_with(Some(&path), |_| None).unwrap_err().to_string();
+        let err = Settings::load_with(Some(&path), |_| None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("domian"), "{err}");
     }
 
@@ -520,29 +653,48 @@ mod tests {
             ("AWS_SECRET_ACCESS_KEY", "hunter2"),
         ];
         let s = load(&full).unwrap();
-        let MediaStoreKind::S3(s3) = &s.media_store else { panic!("not s3: {:?}", s.media_store) };
+        let MediaStoreKind::S3(s3) = &s.media_store else {
+            panic!("not s3: {:?}", s.media_store)
+        };
         assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:8333"));
         assert_eq!(s3.region, "us-east-1");
         assert!(!format!("{s:?}").contains("hunter2"));
         for (i, (name, _)) in full.iter().enumerate().skip(2) {
-            let without: Vec<_> = full.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, v)| *v).collect();
+            let without: Vec<_> = full
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, v)| *v)
+                .collect();
             let err = load(&without).unwrap_err().to_string();
             assert!(err.contains(name), "{name}: {err}");
         }
         let mut bad = full.to_vec();
         bad[2] = ("STAFFROOM_S3_BUCKET", "Has Spaces");
-        assert!(load(&bad).unwrap_err().to_string().contains("STAFFROOM_S3_BUCKET"));
+        assert!(load(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("STAFFROOM_S3_BUCKET"));
         let mut bad = full.to_vec();
         bad[1] = ("STAFFROOM_S3_ENDPOINT", "s3.example");
-        assert!(load(&bad).unwrap_err().to_string().contains("STAFFROOM_S3_ENDPOINT"));
+        assert!(load(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("STAFFROOM_S3_ENDPOINT"));
     }
 
     #[test]
     fn database_url_never_prints() {
-        let s = load(&[("DATABASE_URL", "postgres://u:hunter2@db/x"), ("STAFFROOM_SMTP_URL", "smtp://u:hunter3@mail.example:587")]).unwrap();
+        let s = load(&[
+            ("DATABASE_URL", "postgres://u:hunter2@db/x"),
+            ("STAFFROOM_SMTP_URL", "smtp://u:hunter3@mail.example:587"),
+        ])
+        .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
         assert!(!format!("{s:?}").contains("hunter3"));
-        let bad = load(&[("STAFFROOM_SMTP_URL", "imap://u:hunter4@mail.example")]).unwrap_err().to_string();
+        let bad = load(&[("STAFFROOM_SMTP_URL", "imap://u:hunter4@mail.example")])
+            .unwrap_err()
+            .to_string();
         assert!(!bad.contains("hunter4"), "{bad}");
     }
 }

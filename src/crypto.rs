@@ -27,15 +27,21 @@ mod tests {
     #[test]
     fn generated_keys_are_rsa_2048_pem_that_sign_and_verify() {
         let pair = generate_rsa_keypair().unwrap();
-        assert!(pair.public_key_pem.starts_with("-----BEGIN PUBLIC KEY-----"));
-        assert!(pair.private_key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert!(pair
+            .public_key_pem
+            .starts_with("-----BEGIN PUBLIC KEY-----"));
+        assert!(pair
+            .private_key_pem
+            .starts_with("-----BEGIN PRIVATE KEY-----"));
         let private = PKey::private_key_from_pem(pair.private_key_pem.as_bytes()).unwrap();
         let public = PKey::public_key_from_pem(pair.public_key_pem.as_bytes()).unwrap();
         assert_eq!(public.bits(), 2048);
-        let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &private).unwrap();
+        let mut signer =
+            openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &private).unwrap();
         signer.update(b"hello").unwrap();
         let signature = signer.sign_to_vec().unwrap();
-        let mut verifier = openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &public).unwrap();
+        let mut verifier =
+            openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &public).unwrap();
         verifier.update(b"hello").unwrap();
         assert!(verifier.verify(&signature).unwrap());
     }

@@ -50,7 +50,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), cause: None }
+        Error {
+            kind,
+            message: message.into(),
+            cause: None,
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -66,7 +70,11 @@ impl Error {
     }
 
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        Error { kind: ErrorKind::Internal, message: "internal error".into(), cause: Some(cause.into()) }
+        Error {
+            kind: ErrorKind::Internal,
+            message: "internal error".into(),
+            cause: Some(cause.into()),
+        }
     }
 
     pub fn with_cause(mut self, cause: impl Into<anyhow::Error>) -> Self {
@@ -125,7 +133,8 @@ impl ResponseError for Error {
         // Mastodon's error shape, which fediverse software and client apps both read.
         if self.kind == ErrorKind::Unprocessable {
             // Mastodon's validation errors carry per-field `details`; apps read `error`.
-            return HttpResponse::build(self.status_code()).json(serde_json::json!({ "error": self.message, "details": {} }));
+            return HttpResponse::build(self.status_code())
+                .json(serde_json::json!({ "error": self.message, "details": {} }));
         }
         HttpResponse::build(self.status_code()).json(serde_json::json!({ "error": self.message }))
     }

@@ -15,7 +15,10 @@ pub struct InstanceLock {
 impl InstanceLock {
     pub fn take(data_dir: &Path) -> anyhow::Result<InstanceLock> {
         std::fs::create_dir_all(data_dir).with_context(|| {
-            format!("cannot create the data directory {}: check STAFFROOM_DATA_DIR and its permissions", data_dir.display())
+            format!(
+                "cannot create the data directory {}: check STAFFROOM_DATA_DIR and its permissions",
+                data_dir.display()
+            )
         })?;
         let path = data_dir.join("serve.lock");
         let mut file = OpenOptions::new()

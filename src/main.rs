@@ -4,8 +4,12 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use staffroom::{
     config::{FederationMode, Settings},
-    db::{self, managed::{Lifetime, ManagedPostgres}, DbPool},
     db::users::Role,
+    db::{
+        self,
+        managed::{Lifetime, ManagedPostgres},
+        DbPool,
+    },
     services::{
         accounts::{self, NewUser},
         moderation::{self, AccountAction},
@@ -18,7 +22,11 @@ use staffroom::{
 use std::{io::BufRead, path::PathBuf, process::ExitCode};
 
 #[derive(Parser)]
-#[command(name = "staffroom", version, about = "An ActivityPub server for teachers' learning networks")]
+#[command(
+    name = "staffroom",
+    version,
+    about = "An ActivityPub server for teachers' learning networks"
+)]
 struct Cli {
     /// A TOML settings file; STAFFROOM_* environment variables override it.
     #[arg(long, global = true, value_name = "PATH", env = "STAFFROOM_CONFIG")]
@@ -252,7 +260,10 @@ fn main() -> ExitCode {
         std::env::set_var("RUST_LOG", "warn");
     }
     telemetry::init(settings.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -694,9 +705,16 @@ where
 fn print_queue_status(status: &staffroom::federation::delivery::QueueStatus) {
     let f = &status.figures;
     let now = chrono::Utc::now();
-    println!("Pending deliveries: {} ({} due now, {} being retried)", f.pending, f.due, f.retrying);
+    println!(
+        "Pending deliveries: {} ({} due now, {} being retried)",
+        f.pending, f.due, f.retrying
+    );
     match f.oldest {
-        Some(oldest) => println!("Oldest pending:     {} s old (queued {})", (now - oldest).num_seconds(), oldest.format("%Y-%m-%d %H:%M:%S UTC")),
+        Some(oldest) => println!(
+            "Oldest pending:     {} s old (queued {})",
+            (now - oldest).num_seconds(),
+            oldest.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
         None => println!("Oldest pending:     none"),
     }
     println!("Failing hosts:      {}", status.failing_host_count);
@@ -728,7 +746,10 @@ fn print_queue_status(status: &staffroom::federation::delivery::QueueStatus) {
 
 fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
     let password = line.trim_end_matches(['\n', '\r']).to_string();
     anyhow::ensure!(!password.is_empty(), "no password on standard input: pipe it in, e.g. `echo \"$PASS\" | staffroom user add NAME --password-stdin`");
     Ok(password)

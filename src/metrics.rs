@@ -13,7 +13,9 @@ use std::{
 };
 
 /// Upper bounds of the request-latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
 
 struct Histogram {
     buckets: [AtomicU64; BUCKETS.len()],
@@ -23,7 +25,11 @@ struct Histogram {
 
 impl Histogram {
     const fn new() -> Histogram {
-        Histogram { buckets: [const { AtomicU64::new(0) }; BUCKETS.len()], count: AtomicU64::new(0), sum_micros: AtomicU64::new(0) }
+        Histogram {
+            buckets: [const { AtomicU64::new(0) }; BUCKETS.len()],
+            count: AtomicU64::new(0),
+            sum_micros: AtomicU64::new(0),
+        }
     }
 
     fn observe(&self, elapsed: Duration) {
@@ -33,7 +39,8 @@ impl Histogram {
             self.buckets[i].fetch_add(1, Relaxed);
         }
         self.count.fetch_add(1, Relaxed);
-        self.sum_micros.fetch_add(elapsed.as_micros() as u64, Relaxed);
+        self.sum_micros
+            .fetch_add(elapsed.as_micros() as u64, Relaxed);
     }
 
     fn write(&self, out: &mut String, name: &str, labels: &str) {
@@ -44,8 +51,17 @@ impl Histogram {
         }
         let count = self.count.load(Relaxed);
         let _ = writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "{name}_sum{{{}}} {}", labels.trim_end_matches(','), self.sum_micros.load(Relaxed) as f64 / 1e6);
-        let _ = writeln!(out, "{name}_count{{{}}} {count}", labels.trim_end_matches(','));
+        let _ = writeln!(
+            out,
+            "{name}_sum{{{}}} {}",
+            labels.trim_end_matches(','),
+            self.sum_micros.load(Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(
+            out,
+            "{name}_count{{{}}} {count}",
+            labels.trim_end_matches(',')
+        );
     }
 }
 
@@ -90,7 +106,11 @@ pub async fn render(ctx: &AppContext) -> String {
         Ok(mut conn) => {
             let figures = crate::db::deliveries::figures(&mut conn).await.ok();
             let mail = crate::db::mail::pending(&mut conn).await.ok();
-            (figures.as_ref().map(|f| f.pending), figures.as_ref().map(|f| f.due), mail)
+            (
+                figures.as_ref().map(|f| f.pending),
+                figures.as_ref().map(|f| f.due),
+                mail,
+            )
         }
         Err(_) => (None, None, None),
     };
@@ -108,38 +128,67 @@ pub async fn render(ctx: &AppContext) -> String {
     }
     out.push_str("# HELP staffroom_deliveries_total Delivery attempts by this process, by outcome.\n# TYPE staffroom_deliveries_total counter\n");
     for (name, n) in DELIVERY_OUTCOMES.iter().zip(&DELIVERIES) {
-        let _ = writeln!(out, "staffroom_deliveries_total{{outcome=\"{name}\"}} {}", n.load(Relaxed));
+        let _ = writeln!(
+            out,
+            "staffroom_deliveries_total{{outcome=\"{name}\"}} {}",
+            n.load(Relaxed)
+        );
     }
     out.push_str("# HELP staffroom_inbox_activities_total Activities POSTed to our inboxes, accepted or refused.\n# TYPE staffroom_inbox_activities_total counter\n");
     for (name, n) in ["accepted", "refused"].iter().zip(&INBOX) {
-        let _ = writeln!(out, "staffroom_inbox_activities_total{{result=\"{name}\"}} {}", n.load(Relaxed));
+        let _ = writeln!(
+            out,
+            "staffroom_inbox_activities_total{{result=\"{name}\"}} {}",
+            n.load(Relaxed)
+        );
     }
     out.push_str("# HELP staffroom_mail_total Mail handed to the SMTP server, or given up on.\n# TYPE staffroom_mail_total counter\n");
     for (name, n) in ["sent", "given_up"].iter().zip(&MAIL) {
-        let _ = writeln!(out, "staffroom_mail_total{{outcome=\"{name}\"}} {}", n.load(Relaxed));
+        let _ = writeln!(
+            out,
+            "staffroom_mail_total{{outcome=\"{name}\"}} {}",
+            n.load(Relaxed)
+        );
     }
     out.push_str("# HELP staffroom_http_request_duration_seconds Time to answer HTTP requests, by status class.\n# TYPE staffroom_http_request_duration_seconds histogram\n");
     for (i, h) in REQUESTS.iter().enumerate() {
-        h.write(&mut out, "staffroom_http_request_duration_seconds", &format!("status=\"{}xx\",", i + 1));
+        h.write(
+            &mut out,
+            "staffroom_http_request_duration_seconds",
+            &format!("status=\"{}xx\",", i + 1),
+        );
     }
     out
 }
 
 async fn metrics(ctx: web::Data<AppContext>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(render(&ctx).await)
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(render(&ctx).await)
 }
 
 /// The metrics listener, on its own address with one worker.
-pub fn serve(ctx: AppContext, address: std::net::SocketAddr) -> anyhow::Result<actix_web::dev::Server> {
+pub fn serve(
+    ctx: AppContext,
+    address: std::net::SocketAddr,
+) -> anyhow::Result<actix_web::dev::Server> {
     use anyhow::Context;
     let data = web::Data::new(ctx);
-    let server = HttpServer::new(move || App::new().app_data(data.clone()).route("/metrics", web::get().to(metrics)))
-        .workers(1)
-        .bind(address)
-        .with_context(|| format!("cannot listen on STAFFROOM_METRICS_ADDRESS={address}: is another program using it?"))?
-        .disable_signals()
-        .shutdown_timeout(5)
-        .run();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/metrics", web::get().to(metrics))
+    })
+    .workers(1)
+    .bind(address)
+    .with_context(|| {
+        format!(
+            "cannot listen on STAFFROOM_METRICS_ADDRESS={address}: is another program using it?"
+        )
+    })?
+    .disable_signals()
+    .shutdown_timeout(5)
+    .run();
     tracing::info!(address = %address, "metrics listening");
     Ok(server)
 }

@@ -40,7 +40,10 @@ pub async fn read(mut body: Multipart, max_file: usize) -> Result<Form> {
             return Err(Error::bad_request("too many parts in the multipart body"));
         }
         let name = field.name().unwrap_or_default().to_string();
-        let is_file = field.content_disposition().and_then(|d| d.get_filename()).is_some();
+        let is_file = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .is_some();
         let content_type = field.content_type().map(|m| m.essence_str().to_string());
         let limit = if is_file { max_file } else { MAX_FIELD };
         let mut bytes = Vec::new();
@@ -48,7 +51,13 @@ pub async fn read(mut body: Multipart, max_file: usize) -> Result<Form> {
             let chunk = chunk.map_err(malformed)?;
             if bytes.len() + chunk.len() > limit {
                 return Err(if is_file {
-                    Error::new(ErrorKind::TooLarge, format!("Validation failed: the file is larger than {} MB", limit / 1024 / 1024))
+                    Error::new(
+                        ErrorKind::TooLarge,
+                        format!(
+                            "Validation failed: the file is larger than {} MB",
+                            limit / 1024 / 1024
+                        ),
+                    )
                 } else {
                     Error::bad_request(format!("the field {name} is too long"))
                 });
@@ -56,9 +65,16 @@ pub async fn read(mut body: Multipart, max_file: usize) -> Result<Form> {
             bytes.extend_from_slice(&chunk);
         }
         if is_file {
-            form.files.insert(name, File { bytes, content_type });
+            form.files.insert(
+                name,
+                File {
+                    bytes,
+                    content_type,
+                },
+            );
         } else {
-            let text = String::from_utf8(bytes).map_err(|_| Error::bad_request(format!("the field {name} is not UTF-8 text")))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Error::bad_request(format!("the field {name} is not UTF-8 text")))?;
             form.fields.insert(name, text);
         }
     }
@@ -68,5 +84,10 @@ pub async fn read(mut body: Multipart, max_file: usize) -> Result<Form> {
 /// Guards the route that takes `multipart/form-data` where the same path also takes
 /// forms or JSON (a separate handler reads the parts).
 pub fn guard() -> impl actix_web::guard::Guard {
-    actix_web::guard::fn_guard(|g| g.head().headers().get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"multipart/form-data")))
+    actix_web::guard::fn_guard(|g| {
+        g.head()
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"multipart/form-data"))
+    })
 }

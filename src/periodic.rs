@@ -7,8 +7,12 @@ use tokio::sync::watch;
 
 /// Runs `work` after `first`, then every `period`, until `stopped` turns true (or its
 /// sender goes). A round that fails logs its own error: the next round comes anyway.
-pub fn every<F, Fut>(first: Duration, period: Duration, mut stopped: watch::Receiver<bool>, mut work: F)
-where
+pub fn every<F, Fut>(
+    first: Duration,
+    period: Duration,
+    mut stopped: watch::Receiver<bool>,
+    mut work: F,
+) where
     F: FnMut() -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send,
 {

@@ -31,11 +31,22 @@ impl Database {
         match &settings.database_url {
             Some(url) => {
                 db::check_connection(url.expose()).await?;
-                Ok(Database { url: url.expose().to_string(), managed: None })
+                Ok(Database {
+                    url: url.expose().to_string(),
+                    managed: None,
+                })
             }
             None => {
-                let managed = ManagedPostgres::acquire(&settings.data_dir, settings.pg_bin_dir.as_deref(), lifetime).await?;
-                Ok(Database { url: managed.database_url(), managed: Some(managed) })
+                let managed = ManagedPostgres::acquire(
+                    &settings.data_dir,
+                    settings.pg_bin_dir.as_deref(),
+                    lifetime,
+                )
+                .await?;
+                Ok(Database {
+                    url: managed.database_url(),
+                    managed: Some(managed),
+                })
             }
         }
     }
@@ -81,7 +92,11 @@ impl Application {
         federation::follow_resend::start(ctx.clone(), stopped.clone());
         services::polls::start(ctx.clone(), stopped.clone());
         services::media::start_daily_prune(ctx.clone(), stopped.clone());
-        tokio::spawn(services::mail::run(ctx.clone(), ctx.mail_wake.clone(), stopped.clone()));
+        tokio::spawn(services::mail::run(
+            ctx.clone(),
+            ctx.mail_wake.clone(),
+            stopped.clone(),
+        ));
         let metrics = match ctx.settings.metrics_address {
             Some(address) => Some(crate::metrics::serve(ctx.clone(), address)?),
             None => None,
@@ -102,7 +117,15 @@ impl Application {
             startup_ms = started.elapsed().as_millis() as u64,
             "listening"
         );
-        Ok(Application { server, port, context: ctx, deliverer, cluster_task, stop_deliverer, metrics })
+        Ok(Application {
+            server,
+            port,
+            context: ctx,
+            deliverer,
+            cluster_task,
+            stop_deliverer,
+            metrics,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -139,15 +162,24 @@ impl Application {
 
 /// What every handler shares, with the cluster's listening task (which ends when
 /// `stopped` turns true). Migrates the database first.
-async fn make_context(settings: Settings, database_url: &str, stopped: tokio::sync::watch::Receiver<bool>) -> anyhow::Result<(AppContext, tokio::task::JoinHandle<()>)> {
+async fn make_context(
+    settings: Settings,
+    database_url: &str,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<(AppContext, tokio::task::JoinHandle<()>)> {
     let domain = settings.require_domain()?.to_string();
     db::run_migrations(database_url).await?;
     let pool = db::build_pool(database_url, settings.db_pool_size)?;
     let site = services::instance::ensure_site(&pool).await?;
-    let urls = Urls::new(settings.scheme(), &domain).with_media_base(settings.media_base_url.clone());
+    let urls =
+        Urls::new(settings.scheme(), &domain).with_media_base(settings.media_base_url.clone());
     let client = HttpClient::new(
         settings.dev,
-        &format!("Staffroom/{} (+{}/)", env!("CARGO_PKG_VERSION"), urls.base()),
+        &format!(
+            "Staffroom/{} (+{}/)",
+            env!("CARGO_PKG_VERSION"),
+            urls.base()
+        ),
         settings.delivery.timeout,
         settings.delivery.per_host,
     )?;
@@ -156,19 +188,29 @@ async fn make_context(settings: Settings, database_url: &str, stopped: tokio::sy
         format!("the media store {} cannot be used: check STAFFROOM_S3_ENDPOINT, STAFFROOM_S3_BUCKET, STAFFROOM_S3_REGION and the credentials (docs/media.md)", media.describe())
     })?;
     // Before anything can serve: the caches that start full are loaded here.
-    let (cluster, cluster_task) = crate::cluster::Cluster::start(database_url, pool.clone(), settings.federation_mode, stopped).await?;
+    let (cluster, cluster_task) = crate::cluster::Cluster::start(
+        database_url,
+        pool.clone(),
+        settings.federation_mode,
+        stopped,
+    )
+    .await?;
     let ctx = AppContext {
         events: cluster.events.clone(),
         pool: pool.clone(),
         urls,
-        instance_key: Arc::new(openssl::pkey::PKey::private_key_from_pem(site.private_key_pem.as_bytes())?),
+        instance_key: Arc::new(openssl::pkey::PKey::private_key_from_pem(
+            site.private_key_pem.as_bytes(),
+        )?),
         instance_public_key_pem: site.public_key_pem.into(),
         keys: cluster.keys.clone(),
         followed: cluster.followed.clone(),
         blocks: cluster.blocks.clone(),
         streams: crate::api::streaming::Hub::new(),
         cluster,
-        inbox_rate: Arc::new(federation::limits::HostRateLimiter::new(settings.inbox_rate_per_host)),
+        inbox_rate: Arc::new(federation::limits::HostRateLimiter::new(
+            settings.inbox_rate_per_host,
+        )),
         client,
         posts: federation::intake::PostWriter::start(pool.clone()),
         delivery_wake: Arc::new(tokio::sync::Notify::new()),
@@ -184,7 +226,10 @@ async fn make_context(settings: Settings, database_url: &str, stopped: tokio::sy
 /// follows`): the same services, the same guarded client and delivery queue, no
 /// HTTP server and no delivery worker — a running `serve` sends what it queues.
 /// Drop the sender to stop the cluster task.
-pub async fn command_context(settings: Settings, database_url: &str) -> anyhow::Result<(AppContext, tokio::sync::watch::Sender<bool>)> {
+pub async fn command_context(
+    settings: Settings,
+    database_url: &str,
+) -> anyhow::Result<(AppContext, tokio::sync::watch::Sender<bool>)> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (ctx, _task) = make_context(settings, database_url, stopped).await?;
     Ok((ctx, stop))
@@ -219,37 +264,88 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             })
             .route("/health", web::get().to(health::health))
             .route("/media/{key:.+}", web::get().to(crate::media::serve::file))
-            .route("/emoji/{id}", web::get().to(crate::api::instance::emoji_image))
+            .route(
+                "/emoji/{id}",
+                web::get().to(crate::api::instance::emoji_image),
+            )
             .configure(crate::api::configure)
-            .route("/.well-known/webfinger", web::get().to(federation::discovery::webfinger))
-            .route("/.well-known/host-meta", web::get().to(federation::discovery::host_meta))
-            .route("/.well-known/nodeinfo", web::get().to(federation::discovery::nodeinfo_links))
-            .route("/nodeinfo/{version}", web::get().to(federation::discovery::nodeinfo))
+            .route(
+                "/.well-known/webfinger",
+                web::get().to(federation::discovery::webfinger),
+            )
+            .route(
+                "/.well-known/host-meta",
+                web::get().to(federation::discovery::host_meta),
+            )
+            .route(
+                "/.well-known/nodeinfo",
+                web::get().to(federation::discovery::nodeinfo_links),
+            )
+            .route(
+                "/nodeinfo/{version}",
+                web::get().to(federation::discovery::nodeinfo),
+            )
             .configure(federation::inbox::configure)
             .configure(federation::routes::configure)
             .route("/", web::get().to(pages::pages::home))
-            .route("/assets/staffroom.css", web::get().to(pages::security::stylesheet))
-            .route("/assets/staffroom.js", web::get().to(pages::security::script))
+            .route(
+                "/assets/staffroom.css",
+                web::get().to(pages::security::stylesheet),
+            )
+            .route(
+                "/assets/staffroom.js",
+                web::get().to(pages::security::script),
+            )
             .route("/auth/sign_in", web::get().to(pages::auth::sign_in_form))
             .route("/auth/sign_in", web::post().to(pages::auth::sign_in))
             .route("/auth/sign_out", web::post().to(pages::auth::sign_out))
             .route("/auth/sign_up", web::get().to(pages::sign_up::form))
             .route("/auth/sign_up", web::post().to(pages::sign_up::submit))
             .route("/invite/{code}", web::get().to(pages::sign_up::invite))
-            .route("/auth/password/new", web::get().to(pages::password::request_form))
-            .route("/auth/password/new", web::post().to(pages::password::request))
-            .route("/auth/password/edit", web::get().to(pages::password::edit_form))
+            .route(
+                "/auth/password/new",
+                web::get().to(pages::password::request_form),
+            )
+            .route(
+                "/auth/password/new",
+                web::post().to(pages::password::request),
+            )
+            .route(
+                "/auth/password/edit",
+                web::get().to(pages::password::edit_form),
+            )
             .route("/auth/password/edit", web::post().to(pages::password::edit))
-            .route("/auth/confirmation", web::get().to(pages::password::confirm))
+            .route(
+                "/auth/confirmation",
+                web::get().to(pages::password::confirm),
+            )
             .route("/admin/accounts", web::get().to(pages::admin::accounts))
-            .route("/admin/accounts/{id}/role", web::post().to(pages::admin::change_role))
-            .route("/admin/accounts/{id}/{verb}", web::post().to(pages::admin::account_action))
+            .route(
+                "/admin/accounts/{id}/role",
+                web::post().to(pages::admin::change_role),
+            )
+            .route(
+                "/admin/accounts/{id}/{verb}",
+                web::post().to(pages::admin::account_action),
+            )
             .route("/admin/reports", web::get().to(pages::admin::reports))
-            .route("/admin/reports/{id}/{verb}", web::post().to(pages::admin::report_action))
+            .route(
+                "/admin/reports/{id}/{verb}",
+                web::post().to(pages::admin::report_action),
+            )
             .route("/admin/joining", web::get().to(pages::admin::joining))
-            .route("/admin/joining/registrations", web::post().to(pages::admin::set_registrations))
-            .route("/admin/joining/invites", web::post().to(pages::admin::make_invite))
-            .route("/admin/joining/profile", web::post().to(pages::admin::set_profile))
+            .route(
+                "/admin/joining/registrations",
+                web::post().to(pages::admin::set_registrations),
+            )
+            .route(
+                "/admin/joining/invites",
+                web::post().to(pages::admin::make_invite),
+            )
+            .route(
+                "/admin/joining/profile",
+                web::post().to(pages::admin::set_profile),
+            )
             .route("/admin/audit", web::get().to(pages::admin::audit))
             .route("/home", web::get().to(pages::home::page))
             .route("/home/newer", web::get().to(pages::home::newer))
@@ -258,33 +354,65 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/lists", web::get().to(pages::lists::index))
             .route("/lists", web::post().to(pages::lists::create))
             .route("/lists/{id}", web::get().to(pages::lists::page))
-            .route("/lists/{id}/remove/{account}", web::post().to(pages::lists::remove))
+            .route(
+                "/lists/{id}/remove/{account}",
+                web::post().to(pages::lists::remove),
+            )
             .route("/lists/{id}/{verb}", web::post().to(pages::lists::act))
             .route("/search", web::get().to(pages::search::page))
             .route("/search/mentions", web::get().to(pages::search::mentions))
-            .route("/accounts/{id}/{verb}", web::post().to(pages::profile::follow))
-            .route("/settings", web::get().to(|| async { pages::session::see_other("/settings/profile") }))
+            .route(
+                "/accounts/{id}/{verb}",
+                web::post().to(pages::profile::follow),
+            )
+            .route(
+                "/settings",
+                web::get().to(|| async { pages::session::see_other("/settings/profile") }),
+            )
             .route("/settings/profile", web::get().to(pages::settings::page))
             .route("/settings/profile", web::post().to(pages::settings::save))
-            .route("/settings/avatar", web::post().to(pages::settings::save_avatar))
-            .route("/settings/password", web::get().to(pages::sessions::password_form))
-            .route("/settings/password", web::post().to(pages::sessions::change_password))
+            .route(
+                "/settings/avatar",
+                web::post().to(pages::settings::save_avatar),
+            )
+            .route(
+                "/settings/password",
+                web::get().to(pages::sessions::password_form),
+            )
+            .route(
+                "/settings/password",
+                web::post().to(pages::sessions::change_password),
+            )
             .route("/settings/apps", web::get().to(pages::apps::page))
             .route("/settings/moving", web::get().to(pages::moving::page))
             .route("/settings/import", web::post().to(pages::moving::import))
             .route("/settings/aliases", web::post().to(pages::moving::aliases))
             .route("/settings/move", web::post().to(pages::moving::move_away))
-            .route("/settings/export/{file}", web::get().to(pages::moving::export))
-            .route("/settings/apps/{id}/revoke", web::post().to(pages::apps::revoke))
+            .route(
+                "/settings/export/{file}",
+                web::get().to(pages::moving::export),
+            )
+            .route(
+                "/settings/apps/{id}/revoke",
+                web::post().to(pages::apps::revoke),
+            )
             .route("/settings/sessions", web::get().to(pages::sessions::page))
-            .route("/settings/sessions/{id}/revoke", web::post().to(pages::sessions::revoke))
+            .route(
+                "/settings/sessions/{id}/revoke",
+                web::post().to(pages::sessions::revoke),
+            )
             .route(
                 "/statuses",
-                web::post().guard(crate::multipart::guard()).to(pages::posts::create_with_image),
+                web::post()
+                    .guard(crate::multipart::guard())
+                    .to(pages::posts::create_with_image),
             )
             .route("/statuses", web::post().to(pages::posts::create))
             .route("/statuses/{id}", web::get().to(pages::posts::thread))
-            .route("/statuses/{id}/edit", web::get().to(pages::posts::edit_form))
+            .route(
+                "/statuses/{id}/edit",
+                web::get().to(pages::posts::edit_form),
+            )
             .route("/statuses/{id}/edit", web::post().to(pages::posts::edit))
             .route("/statuses/{id}/{verb}", web::post().to(pages::posts::act))
             .route("/polls/{id}/vote", web::post().to(pages::posts::vote))
@@ -293,10 +421,19 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/tags/{name}", web::get().to(pages::posts::tag))
             .route("/about", web::get().to(pages::pages::about))
             .route("/follow_requests", web::get().to(pages::people::requests))
-            .route("/follow_requests/{id}/{verb}", web::post().to(pages::people::answer))
+            .route(
+                "/follow_requests/{id}/{verb}",
+                web::post().to(pages::people::answer),
+            )
             .route("/@{name}", web::get().to(pages::profile::page))
-            .route("/@{name}/followers", web::get().to(pages::people::followers))
-            .route("/@{name}/following", web::get().to(pages::people::following))
+            .route(
+                "/@{name}/followers",
+                web::get().to(pages::people::followers),
+            )
+            .route(
+                "/@{name}/following",
+                web::get().to(pages::people::following),
+            )
             .route("/@{name}/{id}", web::get().to(pages::status::page))
     })
     .listen(listener)?

@@ -26,7 +26,11 @@ impl Urls {
         if account.is_local() {
             self.profile(&account.username)
         } else {
-            account.url.clone().or_else(|| account.uri.clone()).unwrap_or_default()
+            account
+                .url
+                .clone()
+                .or_else(|| account.uri.clone())
+                .unwrap_or_default()
         }
     }
 
@@ -39,7 +43,11 @@ impl Urls {
     }
 
     pub fn new(scheme: &str, domain: &str) -> Self {
-        Urls { base: format!("{scheme}://{domain}"), domain: domain.to_string(), media_base: None }
+        Urls {
+            base: format!("{scheme}://{domain}"),
+            domain: domain.to_string(),
+            media_base: None,
+        }
     }
 
     /// Media files served from `base` (a CDN or bucket) rather than from `/media` here.
@@ -161,13 +169,16 @@ impl Urls {
 
     /// Whether `url` is on this instance (an id we minted, whatever it names).
     pub fn is_ours(&self, url: &str) -> bool {
-        url.strip_prefix(self.base.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '#', '?']))
+        url.strip_prefix(self.base.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '#', '?']))
     }
 
     /// The username of a local actor or profile URL, if `url` is one of ours.
     pub fn local_username<'a>(&self, url: &'a str) -> Option<&'a str> {
         let rest = url.strip_prefix(self.base.as_str())?;
-        let name = rest.strip_prefix("/users/").or_else(|| rest.strip_prefix("/@"))?;
+        let name = rest
+            .strip_prefix("/users/")
+            .or_else(|| rest.strip_prefix("/@"))?;
         (!name.is_empty() && !name.contains(['/', '?', '#'])).then_some(name)
     }
 }
@@ -179,11 +190,26 @@ mod tests {
     #[test]
     fn local_usernames_come_only_from_our_own_urls() {
         let urls = Urls::new("https", "school.example");
-        assert_eq!(urls.local_username("https://school.example/users/alice"), Some("alice"));
-        assert_eq!(urls.local_username("https://school.example/@alice"), Some("alice"));
-        assert_eq!(urls.local_username("https://other.example/users/alice"), None);
-        assert_eq!(urls.local_username("http://school.example/users/alice"), None);
-        assert_eq!(urls.local_username("https://school.example/users/alice/inbox"), None);
+        assert_eq!(
+            urls.local_username("https://school.example/users/alice"),
+            Some("alice")
+        );
+        assert_eq!(
+            urls.local_username("https://school.example/@alice"),
+            Some("alice")
+        );
+        assert_eq!(
+            urls.local_username("https://other.example/users/alice"),
+            None
+        );
+        assert_eq!(
+            urls.local_username("http://school.example/users/alice"),
+            None
+        );
+        assert_eq!(
+            urls.local_username("https://school.example/users/alice/inbox"),
+            None
+        );
         assert_eq!(urls.local_username("https://school.example/users/"), None);
     }
 }

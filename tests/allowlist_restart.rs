@@ -18,19 +18,30 @@ async fn a_post_right_after_a_restart_reaches_an_allowed_partner() {
     let instance = Instance::new(&[("STAFFROOM_FEDERATION_MODE", "allowlist")]).await;
     let mut node = instance.start_node(instance.port);
     let token = instance.teacher("alice");
-    assert!(instance.cli(&["domain", "allow", "127.0.0.1"]).starts_with("Allowed 127.0.0.1"));
+    assert!(instance
+        .cli(&["domain", "allow", "127.0.0.1"])
+        .starts_with("Allowed 127.0.0.1"));
 
     let partner = partner_following_alice(&instance, &node).await;
 
     assert!(node.terminate().success());
     let node = instance.start_node(instance.port);
-    let posted: Value = common::nodes::post_status(&node, &token, "First post after the restart").await;
+    let posted: Value =
+        common::nodes::post_status(&node, &token, "First post after the restart").await;
     assert!(
-        wait_for(Duration::from_secs(10), || received(&partner, "Create", "First post after the restart") == 1).await,
+        wait_for(Duration::from_secs(10), || received(
+            &partner,
+            "Create",
+            "First post after the restart"
+        ) == 1)
+        .await,
         "the partner got the post; server log:\n{}",
         node.log_text()
     );
-    assert_eq!(posted["content"].as_str().map(|c| c.contains("First post")), Some(true));
+    assert_eq!(
+        posted["content"].as_str().map(|c| c.contains("First post")),
+        Some(true)
+    );
 }
 
 /// Drops a delivery to a server off the list, and says so in the log, with the host.
@@ -50,7 +61,11 @@ async fn a_delivery_dropped_by_the_policy_is_logged_with_its_host() {
             v["message"] == "delivery dropped by the domain policy" && v["host"] == "127.0.0.1"
         })
     };
-    assert!(wait_for(Duration::from_secs(5), logged).await, "one log line names the host; log:\n{}", node.log_text());
+    assert!(
+        wait_for(Duration::from_secs(5), logged).await,
+        "one log line names the host; log:\n{}",
+        node.log_text()
+    );
     assert_eq!(received(&partner, "Create", "Not for partners"), 0);
 }
 
@@ -59,6 +74,11 @@ async fn a_delivery_dropped_by_the_policy_is_logged_with_its_host() {
 async fn partner_following_alice(instance: &Instance, node: &ServeProcess) -> RemoteActor {
     let partner = remote::start("partner");
     assert_eq!(instance.send_follow(&partner, node, "alice", 1).await, 202);
-    assert!(wait_for(Duration::from_secs(10), || received(&partner, "Accept", "") == 1).await, "the partner hears the Accept");
+    assert!(
+        wait_for(Duration::from_secs(10), || received(&partner, "Accept", "")
+            == 1)
+        .await,
+        "the partner hears the Accept"
+    );
     partner
 }

@@ -8,21 +8,31 @@
 mod common;
 
 use common::{fedify::FedifyPeer, nodes::Instance, ServeProcess};
-use serde_json::{json, Value};
 use reqwest::Method;
+use serde_json::{json, Value};
 use std::{path::PathBuf, process::Command, time::Duration};
 
 const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
 
 /// Where the screenshots go: beside the build, never into the repository.
 fn artifacts() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target directory").join("test-artifacts").join("browser")
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory")
+        .join("test-artifacts")
+        .join("browser")
 }
 
 /// tests/browser/setup.sh: a no-op when scripts/test already ran it.
 fn setup() {
-    let out = Command::new(format!("{SCRIPTS}/setup.sh")).output().expect("tests/browser/setup.sh runs (bash, npm)");
-    assert!(out.status.success(), "tests/browser/setup.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(format!("{SCRIPTS}/setup.sh"))
+        .output()
+        .expect("tests/browser/setup.sh runs (bash, npm)");
+    assert!(
+        out.status.success(),
+        "tests/browser/setup.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// One instance served by one `staffroom serve` process.
@@ -40,12 +50,20 @@ impl Server {
 
     /// A teacher made as an administrator makes one; their generated password.
     fn teacher(&self, name: &str, display_name: &str) -> String {
-        let out = self.instance.cli(&["user", "add", name, "--display-name", display_name]);
-        out.lines().find_map(|l| l.strip_prefix("Password: ")).unwrap_or_else(|| panic!("user add printed no password: {out}")).to_string()
+        let out = self
+            .instance
+            .cli(&["user", "add", name, "--display-name", display_name]);
+        out.lines()
+            .find_map(|l| l.strip_prefix("Password: "))
+            .unwrap_or_else(|| panic!("user add printed no password: {out}"))
+            .to_string()
     }
 
     fn token(&self, name: &str) -> String {
-        self.instance.cli(&["token", "create", name]).trim().to_string()
+        self.instance
+            .cli(&["token", "create", name])
+            .trim()
+            .to_string()
     }
 
     /// A client API call as the holder of `token`: the status and the JSON answered.
@@ -62,10 +80,22 @@ impl Server {
 /// Runs `script` with `env`; panics with its output and the servers' logs unless
 /// it passed every step.
 async fn run(script: &str, env: Vec<(String, String)>, servers: &[&Server]) {
-    let logs = || servers.iter().map(|s| tail(&s.node.log_text(), 40)).collect::<Vec<_>>().join("\n---\n");
+    let logs = || {
+        servers
+            .iter()
+            .map(|s| tail(&s.node.log_text(), 40))
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    };
     let script = script.to_string();
     let out = tokio::task::spawn_blocking(move || {
-        Command::new("node").arg(&script).current_dir(SCRIPTS).envs(env).env("BROWSER_ARTIFACTS", artifacts()).output().expect("node runs")
+        Command::new("node")
+            .arg(&script)
+            .current_dir(SCRIPTS)
+            .envs(env)
+            .env("BROWSER_ARTIFACTS", artifacts())
+            .output()
+            .expect("node runs")
     })
     .await
     .unwrap();
@@ -83,7 +113,10 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// A server with ada (who signs in with the browser) and her colleague carol, who
@@ -101,9 +134,15 @@ impl Staffroom {
         let ada_password = a.teacher("ada", "Ada Lovelace");
         a.teacher("carol", "Carol Dweck");
         let carol_token = a.token("carol");
-        let carol_post = "Growth mindset check-in: what did you get wrong today that taught you something?";
+        let carol_post =
+            "Growth mindset check-in: what did you get wrong today that taught you something?";
         a.post(&carol_token, carol_post).await;
-        Staffroom { a, ada_password, carol_token, carol_post }
+        Staffroom {
+            a,
+            ada_password,
+            carol_token,
+            carol_post,
+        }
     }
 
     fn env(&self) -> Vec<(String, String)> {
@@ -123,11 +162,21 @@ impl Staffroom {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_teacher_s_day_in_chromium() {
     setup();
-    let (s, b, peer) = tokio::join!(Staffroom::start(), Server::start(), FedifyPeer::start("mira", "draft-cavage-http-signatures-12"));
+    let (s, b, peer) = tokio::join!(
+        Staffroom::start(),
+        Server::start(),
+        FedifyPeer::start("mira", "draft-cavage-http-signatures-12")
+    );
     b.teacher("bob", "Bob Ross");
     let bob_token = b.token("bob");
     let mut env = s.env();
-    env.extend(vars(&[("STAFFROOM_B", &b.node.address), ("B_USER", "bob"), ("B_TOKEN", &bob_token), ("PEER", &peer.base), ("PEER_USER", &peer.user)]));
+    env.extend(vars(&[
+        ("STAFFROOM_B", &b.node.address),
+        ("B_USER", "bob"),
+        ("B_TOKEN", &bob_token),
+        ("PEER", &peer.base),
+        ("PEER_USER", &peer.user),
+    ]));
     run("routine.mjs", env, &[&s.a, &b]).await;
 }
 
@@ -149,7 +198,13 @@ async fn a_form_without_its_csrf_token_changes_nothing_in_chromium() {
 
 /// A status through the client API with more than `post_status` sets; its entity.
 async fn post_json(server: &Server, token: &str, body: Value) -> Value {
-    let res = reqwest::Client::new().post(format!("{}/api/v1/statuses", server.node.address)).bearer_auth(token).json(&body).send().await.unwrap();
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/statuses", server.node.address))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200, "posting {body}");
     res.json().await.unwrap()
 }
@@ -166,19 +221,57 @@ async fn main_pages_pass_axe_and_are_photographed_at_phone_and_desktop_width() {
     // his post; her own post with a hashtag and a long link, liked, boosted and
     // answered by carol (a thread and notifications); a post behind a content warning.
     let bob_handle = format!("@bob@{}", b.instance.domain);
-    let (status, found) = s.a.api(&ada_token, Method::GET, &format!("/api/v2/search?q={bob_handle}&resolve=true")).await;
+    let (status, found) =
+        s.a.api(
+            &ada_token,
+            Method::GET,
+            &format!("/api/v2/search?q={bob_handle}&resolve=true"),
+        )
+        .await;
     assert_eq!(status, 200, "{found}");
-    let bob_id = found["accounts"][0]["id"].as_str().unwrap_or_else(|| panic!("bob found: {found}")).to_string();
-    let (status, _) = s.a.api(&ada_token, Method::POST, &format!("/api/v1/accounts/{bob_id}/follow")).await;
+    let bob_id = found["accounts"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("bob found: {found}"))
+        .to_string();
+    let (status, _) =
+        s.a.api(
+            &ada_token,
+            Method::POST,
+            &format!("/api/v1/accounts/{bob_id}/follow"),
+        )
+        .await;
     assert_eq!(status, 200);
-    common::eventually(Duration::from_secs(30), "bob accepted ada's follow", || async {
-        s.a.api(&ada_token, Method::GET, &format!("/api/v1/accounts/relationships?id[]={bob_id}")).await.1[0]["following"] == true
-    })
+    common::eventually(
+        Duration::from_secs(30),
+        "bob accepted ada's follow",
+        || async {
+            s.a.api(
+                &ada_token,
+                Method::GET,
+                &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
+            )
+            .await
+            .1[0]["following"]
+                == true
+        },
+    )
     .await;
-    b.post(&bob_token, "Our year 8s built a rain gauge from a bottle. Photos tomorrow! #science").await;
-    common::eventually(Duration::from_secs(30), "bob's post reached ada's home", || async {
-        s.a.api(&ada_token, Method::GET, "/api/v1/timelines/home").await.1.to_string().contains("rain gauge")
-    })
+    b.post(
+        &bob_token,
+        "Our year 8s built a rain gauge from a bottle. Photos tomorrow! #science",
+    )
+    .await;
+    common::eventually(
+        Duration::from_secs(30),
+        "bob's post reached ada's home",
+        || async {
+            s.a.api(&ada_token, Method::GET, "/api/v1/timelines/home")
+                .await
+                .1
+                .to_string()
+                .contains("rain gauge")
+        },
+    )
     .await;
     let post = s
         .a
@@ -186,10 +279,21 @@ async fn main_pages_pass_axe_and_are_photographed_at_phone_and_desktop_width() {
         .await;
     let id = post["id"].as_str().unwrap();
     for verb in ["favourite", "reblog"] {
-        let (status, _) = s.a.api(&s.carol_token, Method::POST, &format!("/api/v1/statuses/{id}/{verb}")).await;
+        let (status, _) =
+            s.a.api(
+                &s.carol_token,
+                Method::POST,
+                &format!("/api/v1/statuses/{id}/{verb}"),
+            )
+            .await;
         assert_eq!(status, 200, "{verb}");
     }
-    post_json(&s.a, &s.carol_token, json!({ "status": "@ada Two is plenty, we tried five once.", "in_reply_to_id": id })).await;
+    post_json(
+        &s.a,
+        &s.carol_token,
+        json!({ "status": "@ada Two is plenty, we tried five once.", "in_reply_to_id": id }),
+    )
+    .await;
     post_json(&s.a, &ada_token, json!({ "status": "Who has watched the whole series to the end?", "spoiler_text": "Series finale", "visibility": "public" })).await;
 
     let pages = json!([

@@ -8,7 +8,10 @@ use common::{api, eventually, TestApp};
 use std::{
     io::{Read, Write},
     net::TcpListener,
-    sync::{atomic::{AtomicUsize, Ordering}, Arc},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
     time::Duration,
 };
 
@@ -44,7 +47,13 @@ async fn the_first_link_gets_a_card_in_the_background() {
     let (site, hits) = web_server(ARTICLE);
     let (empty_site, empty_hits) = web_server("<html><body>no metadata</body></html>");
 
-    let posted = api::status(&app, &token, &format!("Good read: {site}/fractions #maths"), "public").await;
+    let posted = api::status(
+        &app,
+        &token,
+        &format!("Good read: {site}/fractions #maths"),
+        "public",
+    )
+    .await;
     let id = posted["id"].as_str().unwrap().to_string();
     let card = eventually(Duration::from_secs(20), "the card was made", || async {
         let c = api::get(&app, &format!("/api/v1/statuses/{id}/card"), Some(&token)).await;
@@ -60,23 +69,54 @@ async fn the_first_link_gets_a_card_in_the_background() {
     assert_eq!(status.body["card"]["url"], format!("{site}/fractions"));
 
     // A second post of the same link shares the card: the page is not asked again.
-    let again = api::status(&app, &token, &format!("Still good: {site}/fractions"), "public").await;
+    let again = api::status(
+        &app,
+        &token,
+        &format!("Still good: {site}/fractions"),
+        "public",
+    )
+    .await;
     let again_id = again["id"].as_str().unwrap().to_string();
-    eventually(Duration::from_secs(20), "the second post has the card", || async {
-        api::get(&app, &format!("/api/v1/statuses/{again_id}"), Some(&token)).await.body["card"]["title"] == "Teaching fractions with pizza"
-    })
+    eventually(
+        Duration::from_secs(20),
+        "the second post has the card",
+        || async {
+            api::get(&app, &format!("/api/v1/statuses/{again_id}"), Some(&token))
+                .await
+                .body["card"]["title"]
+                == "Teaching fractions with pizza"
+        },
+    )
     .await;
     assert_eq!(hits.load(Ordering::SeqCst), 1, "the page was fetched once");
 
     // A page with nothing to say: it is asked, and no card comes of it.
     let plain = api::status(&app, &token, &format!("See {empty_site}/nothing"), "public").await;
     let plain_id = plain["id"].as_str().unwrap().to_string();
-    eventually(Duration::from_secs(20), "the page without metadata was asked", || async { empty_hits.load(Ordering::SeqCst) == 1 }).await;
-    let shown = api::get(&app, &format!("/api/v1/statuses/{plain_id}/card"), Some(&token)).await;
+    eventually(
+        Duration::from_secs(20),
+        "the page without metadata was asked",
+        || async { empty_hits.load(Ordering::SeqCst) == 1 },
+    )
+    .await;
+    let shown = api::get(
+        &app,
+        &format!("/api/v1/statuses/{plain_id}/card"),
+        Some(&token),
+    )
+    .await;
     assert_eq!(shown.status, 200);
     assert_eq!(shown.body, serde_json::json!({}));
 
     // The web pages show the card (here the local timeline, open to visitors).
-    let html = app.client.get(format!("{}/public/local", app.address)).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .client
+        .get(format!("{}/public/local", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Teaching fractions with pizza"), "{html}");
 }

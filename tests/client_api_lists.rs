@@ -18,7 +18,13 @@ async fn home_pages_by_max_id_since_id_and_min_id_with_link_headers() {
     let alice = api::token(&app, "alice").await;
     let mut posted = Vec::new();
     for n in 1..=5 {
-        posted.push(id(&api::status(&app, &alice, &format!("post {n}"), "public").await));
+        posted.push(id(&api::status(
+            &app,
+            &alice,
+            &format!("post {n}"),
+            "public",
+        )
+        .await));
     }
     let [s1, s2, s3, s4, s5] = <[String; 5]>::try_from(posted).unwrap();
 
@@ -42,23 +48,58 @@ async fn home_pages_by_max_id_since_id_and_min_id_with_link_headers() {
     assert_eq!(back.ids(), [s3.clone(), s2.clone()]);
 
     // min_id: the page just after it; since_id: the newest items after it.
-    let after = api::get(&app, &format!("/api/v1/timelines/home?min_id={s1}&limit=2"), Some(&alice)).await;
+    let after = api::get(
+        &app,
+        &format!("/api/v1/timelines/home?min_id={s1}&limit=2"),
+        Some(&alice),
+    )
+    .await;
     assert_eq!(after.ids(), [s3.clone(), s2.clone()]);
-    let newest = api::get(&app, &format!("/api/v1/timelines/home?since_id={s1}&limit=2"), Some(&alice)).await;
+    let newest = api::get(
+        &app,
+        &format!("/api/v1/timelines/home?since_id={s1}&limit=2"),
+        Some(&alice),
+    )
+    .await;
     assert_eq!(newest.ids(), [s5.clone(), s4.clone()]);
-    let between = api::get(&app, &format!("/api/v1/timelines/home?since_id={s1}&max_id={s4}"), Some(&alice)).await;
+    let between = api::get(
+        &app,
+        &format!("/api/v1/timelines/home?since_id={s1}&max_id={s4}"),
+        Some(&alice),
+    )
+    .await;
     assert_eq!(between.ids(), [s3, s2]);
 
     // Limits: at most 40; nonsense is a clear 400.
     for n in 6..=45 {
         api::status(&app, &alice, &format!("post {n}"), "public").await;
     }
-    assert_eq!(api::get(&app, "/api/v1/timelines/home", Some(&alice)).await.ids().len(), 20);
-    assert_eq!(api::get(&app, "/api/v1/timelines/home?limit=1000", Some(&alice)).await.ids().len(), 40);
-    let bad = api::get(&app, "/api/v1/timelines/home?max_id=yesterday", Some(&alice)).await;
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/home", Some(&alice))
+            .await
+            .ids()
+            .len(),
+        20
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/home?limit=1000", Some(&alice))
+            .await
+            .ids()
+            .len(),
+        40
+    );
+    let bad = api::get(
+        &app,
+        "/api/v1/timelines/home?max_id=yesterday",
+        Some(&alice),
+    )
+    .await;
     assert_eq!(bad.status, 400);
     assert!(bad.body["error"].as_str().unwrap().contains("max_id"));
-    assert_eq!(api::get(&app, "/api/v1/timelines/home", None).await.status, 401);
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/home", None).await.status,
+        401
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -72,31 +113,105 @@ async fn public_and_hashtag_timelines_show_public_posts_to_anyone() {
     api::status(&app, &alice, "Unlisted #maths", "unlisted").await;
     api::status(&app, &alice, "Followers only #maths", "private").await;
     api::status(&app, &alice, "@bob secret #maths", "direct").await;
-    let thread = api::post(&app, "/api/v1/statuses", &alice, &[("status", "and a second part"), ("in_reply_to_id", &id(&public))]).await.body;
-    let reply = api::post(&app, "/api/v1/statuses", &bob, &[("status", "@alice thanks"), ("in_reply_to_id", &id(&public))]).await.body;
-    let boost = api::post(&app, &format!("/api/v1/statuses/{}/reblog", id(&public)), &bob, &[]).await;
+    let thread = api::post(
+        &app,
+        "/api/v1/statuses",
+        &alice,
+        &[
+            ("status", "and a second part"),
+            ("in_reply_to_id", &id(&public)),
+        ],
+    )
+    .await
+    .body;
+    let reply = api::post(
+        &app,
+        "/api/v1/statuses",
+        &bob,
+        &[
+            ("status", "@alice thanks"),
+            ("in_reply_to_id", &id(&public)),
+        ],
+    )
+    .await
+    .body;
+    let boost = api::post(
+        &app,
+        &format!("/api/v1/statuses/{}/reblog", id(&public)),
+        &bob,
+        &[],
+    )
+    .await;
     assert_eq!(boost.status, 200);
 
     // No token needed; boosts and replies to others left out, self-replies kept.
     let anonymous = api::get(&app, "/api/v1/timelines/public", None).await;
     assert_eq!(anonymous.status, 200);
-    assert_eq!(anonymous.ids(), [id(&thread), id(&public)], "not the other posts, the boost, nor bob's reply {}", id(&reply));
+    assert_eq!(
+        anonymous.ids(),
+        [id(&thread), id(&public)],
+        "not the other posts, the boost, nor bob's reply {}",
+        id(&reply)
+    );
     assert!(anonymous.link_to("next").is_some());
     let signed_in = api::get(&app, "/api/v1/timelines/public?local=true", Some(&bob)).await;
     assert_eq!(signed_in.ids(), [id(&thread), id(&public)]);
-    assert_eq!(signed_in.body[1]["reblogged"], true, "bob sees that he boosted it");
-    assert_eq!(api::get(&app, "/api/v1/timelines/public?remote=true", None).await.ids(), Vec::<String>::new());
-    assert_eq!(api::get(&app, "/api/v1/timelines/public?only_media=true", None).await.ids(), Vec::<String>::new());
+    assert_eq!(
+        signed_in.body[1]["reblogged"], true,
+        "bob sees that he boosted it"
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/public?remote=true", None)
+            .await
+            .ids(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/public?only_media=true", None)
+            .await
+            .ids(),
+        Vec::<String>::new()
+    );
 
     let tagged = api::get(&app, "/api/v1/timelines/tag/maths", None).await;
     assert_eq!(tagged.ids(), [id(&public)]);
-    assert_eq!(api::get(&app, "/api/v1/timelines/tag/MATHS?limit=5", Some(&bob)).await.ids(), [id(&public)]);
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/tag/MATHS?limit=5", Some(&bob))
+            .await
+            .ids(),
+        [id(&public)]
+    );
     let science = api::status(&app, &bob, "Volcano experiment #science #maths", "public").await;
-    assert_eq!(api::get(&app, "/api/v1/timelines/tag/maths", None).await.ids(), [id(&science), id(&public)]);
-    assert_eq!(api::get(&app, "/api/v1/timelines/tag/maths?none[]=science", None).await.ids(), [id(&public)]);
-    assert_eq!(api::get(&app, "/api/v1/timelines/tag/maths?all[]=science", None).await.ids(), [id(&science)]);
-    assert_eq!(api::get(&app, "/api/v1/timelines/tag/art?any[]=science", None).await.ids(), [id(&science)]);
-    assert_eq!(api::get(&app, "/api/v1/timelines/tag/nothing", None).await.ids(), Vec::<String>::new());
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/tag/maths", None)
+            .await
+            .ids(),
+        [id(&science), id(&public)]
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/tag/maths?none[]=science", None)
+            .await
+            .ids(),
+        [id(&public)]
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/tag/maths?all[]=science", None)
+            .await
+            .ids(),
+        [id(&science)]
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/tag/art?any[]=science", None)
+            .await
+            .ids(),
+        [id(&science)]
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/tag/nothing", None)
+            .await
+            .ids(),
+        Vec::<String>::new()
+    );
 
     // Control for `remote=true` being empty: a public post from another server shows
     // there, and only there.
@@ -113,12 +228,33 @@ async fn public_and_hashtag_timelines_show_public_posts_to_anyone() {
             "tag": [{ "type": "Mention", "href": format!("{}/users/bob", app.address) }]
         }
     });
-    let res = carol.signed_post(&app.client, &format!("{}/inbox", app.address), &create.to_string(), chrono::Utc::now()).send().await.unwrap();
+    let res = carol
+        .signed_post(
+            &app.client,
+            &format!("{}/inbox", app.address),
+            &create.to_string(),
+            chrono::Utc::now(),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
     let remote = api::get(&app, "/api/v1/timelines/public?remote=true", None).await;
     assert_eq!(remote.ids().len(), 1, "{}", remote.body);
-    assert!(remote.body[0]["content"].as_str().unwrap().contains("another school"), "{}", remote.body);
-    assert_eq!(api::get(&app, "/api/v1/timelines/public?local=true", None).await.ids(), [id(&science), id(&thread), id(&public)]);
+    assert!(
+        remote.body[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("another school"),
+        "{}",
+        remote.body
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/timelines/public?local=true", None)
+            .await
+            .ids(),
+        [id(&science), id(&thread), id(&public)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -131,35 +267,108 @@ async fn account_statuses_respect_visibility_and_filters() {
     let open = api::status(&app, &bob, "Open day #science", "public").await;
     let quiet = api::status(&app, &bob, "Quiet note", "unlisted").await;
     let followers_only = api::status(&app, &bob, "For my followers", "private").await;
-    let own_thread = api::post(&app, "/api/v1/statuses", &bob, &[("status", "more"), ("in_reply_to_id", &id(&open))]).await.body;
+    let own_thread = api::post(
+        &app,
+        "/api/v1/statuses",
+        &bob,
+        &[("status", "more"), ("in_reply_to_id", &id(&open))],
+    )
+    .await
+    .body;
     let alices = api::status(&app, &alice, "Alice's post", "public").await;
-    let reply = api::post(&app, "/api/v1/statuses", &bob, &[("status", "@alice yes"), ("in_reply_to_id", &id(&alices))]).await.body;
-    let boost = api::post(&app, &format!("/api/v1/statuses/{}/reblog", id(&alices)), &bob, &[]).await.body;
+    let reply = api::post(
+        &app,
+        "/api/v1/statuses",
+        &bob,
+        &[("status", "@alice yes"), ("in_reply_to_id", &id(&alices))],
+    )
+    .await
+    .body;
+    let boost = api::post(
+        &app,
+        &format!("/api/v1/statuses/{}/reblog", id(&alices)),
+        &bob,
+        &[],
+    )
+    .await
+    .body;
     let path = format!("/api/v1/accounts/{bob_id}/statuses");
 
-    let everyone = [id(&boost), id(&reply), id(&own_thread), id(&quiet), id(&open)];
-    assert_eq!(api::get(&app, &path, None).await.ids(), everyone, "strangers see public and unlisted posts");
+    let everyone = [
+        id(&boost),
+        id(&reply),
+        id(&own_thread),
+        id(&quiet),
+        id(&open),
+    ];
+    assert_eq!(
+        api::get(&app, &path, None).await.ids(),
+        everyone,
+        "strangers see public and unlisted posts"
+    );
     assert_eq!(api::get(&app, &path, Some(&alice)).await.ids(), everyone);
     let mine = api::get(&app, &path, Some(&bob)).await.ids();
-    assert!(mine.contains(&id(&followers_only)), "the author sees everything");
+    assert!(
+        mine.contains(&id(&followers_only)),
+        "the author sees everything"
+    );
 
-    let follow = api::post(&app, &format!("/api/v1/accounts/{bob_id}/follow"), &alice, &[]).await;
+    let follow = api::post(
+        &app,
+        &format!("/api/v1/accounts/{bob_id}/follow"),
+        &alice,
+        &[],
+    )
+    .await;
     assert_eq!(follow.body["following"], true);
     let as_follower = api::get(&app, &path, Some(&alice)).await.ids();
-    assert!(as_follower.contains(&id(&followers_only)), "a follower sees followers-only posts");
-    assert_eq!(api::get(&app, &path, None).await.ids(), everyone, "strangers still do not see followers-only posts");
+    assert!(
+        as_follower.contains(&id(&followers_only)),
+        "a follower sees followers-only posts"
+    );
+    assert_eq!(
+        api::get(&app, &path, None).await.ids(),
+        everyone,
+        "strangers still do not see followers-only posts"
+    );
 
     assert_eq!(
-        api::get(&app, &format!("{path}?exclude_replies=true&exclude_reblogs=true"), None).await.ids(),
+        api::get(
+            &app,
+            &format!("{path}?exclude_replies=true&exclude_reblogs=true"),
+            None
+        )
+        .await
+        .ids(),
         [id(&own_thread), id(&quiet), id(&open)],
         "replies to others and boosts left out; a thread of one's own stays"
     );
-    assert_eq!(api::get(&app, &format!("{path}?tagged=science"), None).await.ids(), [id(&open)]);
-    assert_eq!(api::get(&app, &format!("{path}?pinned=true"), None).await.ids(), Vec::<String>::new());
+    assert_eq!(
+        api::get(&app, &format!("{path}?tagged=science"), None)
+            .await
+            .ids(),
+        [id(&open)]
+    );
+    assert_eq!(
+        api::get(&app, &format!("{path}?pinned=true"), None)
+            .await
+            .ids(),
+        Vec::<String>::new()
+    );
     let paged = api::get(&app, &format!("{path}?limit=2"), None).await;
     assert_eq!(paged.ids(), [id(&boost), id(&reply)]);
-    assert_eq!(api::get(&app, &paged.link_to("next").unwrap(), None).await.ids(), [id(&own_thread), id(&quiet)]);
-    assert_eq!(api::get(&app, "/api/v1/accounts/12345/statuses", None).await.status, 404);
+    assert_eq!(
+        api::get(&app, &paged.link_to("next").unwrap(), None)
+            .await
+            .ids(),
+        [id(&own_thread), id(&quiet)]
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/accounts/12345/statuses", None)
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -170,25 +379,75 @@ async fn followers_and_following_page_by_follow() {
     for name in ["bob", "carol", "dave"] {
         ids.push(app.create_user(name).await.account.id.to_string());
         let token = api::token(&app, name).await;
-        assert_eq!(api::post(&app, &format!("/api/v1/accounts/{alice_id}/follow"), &token, &[]).await.status, 200);
+        assert_eq!(
+            api::post(
+                &app,
+                &format!("/api/v1/accounts/{alice_id}/follow"),
+                &token,
+                &[]
+            )
+            .await
+            .status,
+            200
+        );
     }
     let alice = api::token(&app, "alice").await;
-    api::post(&app, &format!("/api/v1/accounts/{}/follow", ids[0]), &alice, &[]).await;
+    api::post(
+        &app,
+        &format!("/api/v1/accounts/{}/follow", ids[0]),
+        &alice,
+        &[],
+    )
+    .await;
 
-    let all = api::get(&app, &format!("/api/v1/accounts/{alice_id}/followers"), None).await;
-    assert_eq!(all.ids(), [ids[2].clone(), ids[1].clone(), ids[0].clone()], "newest follower first");
+    let all = api::get(
+        &app,
+        &format!("/api/v1/accounts/{alice_id}/followers"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        all.ids(),
+        [ids[2].clone(), ids[1].clone(), ids[0].clone()],
+        "newest follower first"
+    );
     assert_eq!(all.body[0]["username"], "dave");
     assert_eq!(all.body[0]["following_count"], 1);
     assert!(all.link_to("next").is_none(), "a short page is the last");
-    let page = api::get(&app, &format!("/api/v1/accounts/{alice_id}/followers?limit=2"), Some(&alice)).await;
+    let page = api::get(
+        &app,
+        &format!("/api/v1/accounts/{alice_id}/followers?limit=2"),
+        Some(&alice),
+    )
+    .await;
     assert_eq!(page.ids(), [ids[2].clone(), ids[1].clone()]);
     let next = page.link_to("next").expect("a full page links to the next");
-    assert!(!next.contains(&ids[1]), "pages by the follow's id, not the account's: {next}");
-    assert_eq!(api::get(&app, &next, Some(&alice)).await.ids(), [ids[0].clone()]);
-    let following = api::get(&app, &format!("/api/v1/accounts/{alice_id}/following"), Some(&alice)).await;
+    assert!(
+        !next.contains(&ids[1]),
+        "pages by the follow's id, not the account's: {next}"
+    );
+    assert_eq!(
+        api::get(&app, &next, Some(&alice)).await.ids(),
+        [ids[0].clone()]
+    );
+    let following = api::get(
+        &app,
+        &format!("/api/v1/accounts/{alice_id}/following"),
+        Some(&alice),
+    )
+    .await;
     assert_eq!(following.ids(), [ids[0].clone()]);
     assert_eq!(following.body[0]["followers_count"], 1, "alice follows bob");
-    assert_eq!(api::get(&app, &format!("/api/v1/accounts/{}/followers", ids[0]), None).await.ids(), [alice_id]);
+    assert_eq!(
+        api::get(
+            &app,
+            &format!("/api/v1/accounts/{}/followers", ids[0]),
+            None
+        )
+        .await
+        .ids(),
+        [alice_id]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -202,40 +461,172 @@ async fn bookmarks_favourites_and_who_did_what() {
     let second = api::status(&app, &bob, "Worksheet two", "public").await;
 
     // Bookmarked second, then first: listed by when they were bookmarked.
-    let marked = api::post(&app, &format!("/api/v1/statuses/{}/bookmark", id(&second)), &alice, &[]).await;
-    assert_eq!((marked.status, marked.body["bookmarked"].clone()), (200, Value::Bool(true)));
-    api::post(&app, &format!("/api/v1/statuses/{}/bookmark", id(&first)), &alice, &[]).await;
-    api::post(&app, &format!("/api/v1/statuses/{}/bookmark", id(&first)), &alice, &[]).await;
+    let marked = api::post(
+        &app,
+        &format!("/api/v1/statuses/{}/bookmark", id(&second)),
+        &alice,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (marked.status, marked.body["bookmarked"].clone()),
+        (200, Value::Bool(true))
+    );
+    api::post(
+        &app,
+        &format!("/api/v1/statuses/{}/bookmark", id(&first)),
+        &alice,
+        &[],
+    )
+    .await;
+    api::post(
+        &app,
+        &format!("/api/v1/statuses/{}/bookmark", id(&first)),
+        &alice,
+        &[],
+    )
+    .await;
     let list = api::get(&app, "/api/v1/bookmarks", Some(&alice)).await;
     assert_eq!(list.ids(), [id(&first), id(&second)]);
     let page = api::get(&app, "/api/v1/bookmarks?limit=1", Some(&alice)).await;
     let next = page.link_to("next").unwrap();
-    assert!(!next.contains(&id(&first)), "bookmarks page by the bookmark's id: {next}");
-    assert_eq!(api::get(&app, &next, Some(&alice)).await.ids(), [id(&second)]);
-    assert_eq!(api::get(&app, &format!("/api/v1/statuses/{}", id(&first)), Some(&alice)).await.body["bookmarked"], true);
-    assert_eq!(api::get(&app, &format!("/api/v1/statuses/{}", id(&first)), Some(&bob)).await.body["bookmarked"], false, "bookmarks are private");
-    assert_eq!(api::get(&app, "/api/v1/bookmarks", Some(&bob)).await.ids(), Vec::<String>::new());
-    let unmarked = api::post(&app, &format!("/api/v1/statuses/{}/unbookmark", id(&first)), &alice, &[]).await;
+    assert!(
+        !next.contains(&id(&first)),
+        "bookmarks page by the bookmark's id: {next}"
+    );
+    assert_eq!(
+        api::get(&app, &next, Some(&alice)).await.ids(),
+        [id(&second)]
+    );
+    assert_eq!(
+        api::get(
+            &app,
+            &format!("/api/v1/statuses/{}", id(&first)),
+            Some(&alice)
+        )
+        .await
+        .body["bookmarked"],
+        true
+    );
+    assert_eq!(
+        api::get(
+            &app,
+            &format!("/api/v1/statuses/{}", id(&first)),
+            Some(&bob)
+        )
+        .await
+        .body["bookmarked"],
+        false,
+        "bookmarks are private"
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/bookmarks", Some(&bob)).await.ids(),
+        Vec::<String>::new()
+    );
+    let unmarked = api::post(
+        &app,
+        &format!("/api/v1/statuses/{}/unbookmark", id(&first)),
+        &alice,
+        &[],
+    )
+    .await;
     assert_eq!(unmarked.body["bookmarked"], false);
-    assert_eq!(api::get(&app, "/api/v1/bookmarks", Some(&alice)).await.ids(), [id(&second)]);
-    assert_eq!(api::post(&app, "/api/v1/statuses/999/bookmark", &alice, &[]).await.status, 404);
+    assert_eq!(
+        api::get(&app, "/api/v1/bookmarks", Some(&alice))
+            .await
+            .ids(),
+        [id(&second)]
+    );
+    assert_eq!(
+        api::post(&app, "/api/v1/statuses/999/bookmark", &alice, &[])
+            .await
+            .status,
+        404
+    );
 
     // Favourites, and who favourited and boosted.
-    api::post(&app, &format!("/api/v1/statuses/{}/favourite", id(&first)), &alice, &[]).await;
-    api::post(&app, &format!("/api/v1/statuses/{}/favourite", id(&second)), &alice, &[]).await;
-    assert_eq!(api::get(&app, "/api/v1/favourites", Some(&alice)).await.ids(), [id(&second), id(&first)]);
+    api::post(
+        &app,
+        &format!("/api/v1/statuses/{}/favourite", id(&first)),
+        &alice,
+        &[],
+    )
+    .await;
+    api::post(
+        &app,
+        &format!("/api/v1/statuses/{}/favourite", id(&second)),
+        &alice,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        api::get(&app, "/api/v1/favourites", Some(&alice))
+            .await
+            .ids(),
+        [id(&second), id(&first)]
+    );
     let fav_page = api::get(&app, "/api/v1/favourites?limit=1", Some(&alice)).await;
-    assert_eq!(api::get(&app, &fav_page.link_to("next").unwrap(), Some(&alice)).await.ids(), [id(&first)]);
-    let alice_id = api::get(&app, "/api/v1/accounts/verify_credentials", Some(&alice)).await.body["id"].clone();
-    let by = api::get(&app, &format!("/api/v1/statuses/{}/favourited_by", id(&first)), Some(&bob)).await;
+    assert_eq!(
+        api::get(&app, &fav_page.link_to("next").unwrap(), Some(&alice))
+            .await
+            .ids(),
+        [id(&first)]
+    );
+    let alice_id = api::get(&app, "/api/v1/accounts/verify_credentials", Some(&alice))
+        .await
+        .body["id"]
+        .clone();
+    let by = api::get(
+        &app,
+        &format!("/api/v1/statuses/{}/favourited_by", id(&first)),
+        Some(&bob),
+    )
+    .await;
     assert_eq!(by.status, 200);
-    assert_eq!(by.body.as_array().unwrap().iter().map(|a| a["id"].clone()).collect::<Vec<_>>(), [alice_id.clone()]);
-    api::post(&app, &format!("/api/v1/statuses/{}/reblog", id(&first)), &alice, &[]).await;
-    let boosted = api::get(&app, &format!("/api/v1/statuses/{}/reblogged_by", id(&first)), Some(&bob)).await;
+    assert_eq!(
+        by.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].clone())
+            .collect::<Vec<_>>(),
+        [alice_id.clone()]
+    );
+    api::post(
+        &app,
+        &format!("/api/v1/statuses/{}/reblog", id(&first)),
+        &alice,
+        &[],
+    )
+    .await;
+    let boosted = api::get(
+        &app,
+        &format!("/api/v1/statuses/{}/reblogged_by", id(&first)),
+        Some(&bob),
+    )
+    .await;
     assert_eq!(boosted.body[0]["id"], alice_id);
-    assert_eq!(api::get(&app, &format!("/api/v1/statuses/{}/reblogged_by", id(&second)), Some(&bob)).await.ids(), Vec::<String>::new());
+    assert_eq!(
+        api::get(
+            &app,
+            &format!("/api/v1/statuses/{}/reblogged_by", id(&second)),
+            Some(&bob)
+        )
+        .await
+        .ids(),
+        Vec::<String>::new()
+    );
     let private = api::status(&app, &bob, "followers only", "private").await;
-    assert_eq!(api::get(&app, &format!("/api/v1/statuses/{}/favourited_by", id(&private)), Some(&alice)).await.status, 404);
+    assert_eq!(
+        api::get(
+            &app,
+            &format!("/api/v1/statuses/{}/favourited_by", id(&private)),
+            Some(&alice)
+        )
+        .await
+        .status,
+        404
+    );
     let _ = bob_id;
 }
 
@@ -256,14 +647,30 @@ async fn a_repeated_idempotency_key_posts_once() {
         "object": format!("{}/users/alice", app.address),
     })
     .to_string();
-    let res = carol.signed_post(&app.client, &format!("{}/users/alice/inbox", app.address), &follow, chrono::Utc::now()).send().await.unwrap();
+    let res = carol
+        .signed_post(
+            &app.client,
+            &format!("{}/users/alice/inbox", app.address),
+            &follow,
+            chrono::Utc::now(),
+        )
+        .send()
+        .await
+        .unwrap();
     assert!(res.status().is_success(), "{}", res.status());
     let send = |token: String, key: &'static str| {
         let app_client = app.client.clone();
         let url = format!("{}/api/v1/statuses", app.address);
         async move {
-            let req = app_client.post(url).bearer_auth(token).header("Idempotency-Key", key);
-            let res = req.form(&[("status", "Parents' evening at six")]).send().await.unwrap();
+            let req = app_client
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", key);
+            let res = req
+                .form(&[("status", "Parents' evening at six")])
+                .send()
+                .await
+                .unwrap();
             assert_eq!(res.status(), 200);
             res.json::<Value>().await.unwrap()
         }
@@ -293,5 +700,8 @@ async fn a_repeated_idempotency_key_posts_once() {
         .get_result(&mut conn)
         .await
         .unwrap();
-    assert_eq!(creates.n, 2, "one Create delivered per post, none for the repeats");
+    assert_eq!(
+        creates.n, 2,
+        "one Create delivered per post, none for the repeats"
+    );
 }

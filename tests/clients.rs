@@ -36,18 +36,34 @@ impl Server {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         let mut cmd = staffroom_command(&[]);
-        cmd.envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).arg("serve");
-        Server { _db: db, _data: data, server: ServeProcess::start(cmd), vars }
+        cmd.envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .arg("serve");
+        Server {
+            _db: db,
+            _data: data,
+            server: ServeProcess::start(cmd),
+            vars,
+        }
     }
 
     /// A teacher with a password, made the way an administrator does.
     fn teacher(&self, name: &str, password: &str) {
         let mut cmd = staffroom_command(&[]);
         cmd.envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let mut child = cmd.args(["user", "add", name, "--password-stdin"]).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = cmd
+            .args(["user", "add", name, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "user add {name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "user add {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -55,8 +71,17 @@ impl Server {
     /// Runs `staffroom ARGS` against this server's database; must succeed.
     fn staffroom(&self, args: &[&str]) {
         let mut cmd = staffroom_command(&[]);
-        let out = cmd.envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).args(args).stdin(Stdio::null()).output().unwrap();
-        assert!(out.status.success(), "staffroom {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = cmd
+            .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "staffroom {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -78,17 +103,36 @@ async fn two_servers() -> (Server, Server, Vec<(String, String)>) {
 
 /// The environment a client script reads.
 fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Runs a client script; on failure shows its output (which names the failed step) and the servers' logs.
 fn run(mut cmd: std::process::Command, env: &[(String, String)], servers: &[&Server]) {
-    let out = cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str()))).current_dir(CLIENTS).output().expect("the client script starts");
+    let out = cmd
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(CLIENTS)
+        .output()
+        .expect("the client script starts");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() || !stdout.contains("all steps passed") {
-        let tail = |text: &str, lines: usize| text.lines().rev().take(lines).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-        let logs: Vec<String> = servers.iter().map(|s| tail(&s.server.log_text(), 40)).collect();
+        let tail = |text: &str, lines: usize| {
+            text.lines()
+                .rev()
+                .take(lines)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let logs: Vec<String> = servers
+            .iter()
+            .map(|s| tail(&s.server.log_text(), 40))
+            .collect();
         panic!(
             "the client failed.\n--- stdout\n{stdout}\n--- stderr (end)\n{}\n--- server logs (end)\n{}",
             tail(&stderr, 60),
@@ -99,8 +143,14 @@ fn run(mut cmd: std::process::Command, env: &[(String, String)], servers: &[&Ser
 
 /// tests/clients/setup.sh installs once and prints the venv (a no-op when scripts/test already ran it).
 fn venv() -> String {
-    let out = std::process::Command::new(format!("{CLIENTS}/setup.sh")).output().expect("tests/clients/setup.sh runs (bash, python3, npm)");
-    assert!(out.status.success(), "tests/clients/setup.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(format!("{CLIENTS}/setup.sh"))
+        .output()
+        .expect("tests/clients/setup.sh runs (bash, python3, npm)");
+    assert!(
+        out.status.success(),
+        "tests/clients/setup.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -109,8 +159,11 @@ async fn mastodon_py_signs_in_posts_and_follows_across_servers() {
     let python = format!("{}/bin/python", venv());
     let (a, b, env) = two_servers().await;
     let mut cmd = std::process::Command::new(python);
-    cmd.arg("mastodon_py.py").env("PYTHONDONTWRITEBYTECODE", "1");
-    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a, &b])).await.unwrap();
+    cmd.arg("mastodon_py.py")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a, &b]))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -119,7 +172,9 @@ async fn masto_js_signs_in_posts_and_follows_across_servers() {
     let (a, b, env) = two_servers().await;
     let mut cmd = std::process::Command::new("node");
     cmd.arg("masto.mjs");
-    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a, &b])).await.unwrap();
+    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a, &b]))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -145,8 +200,11 @@ async fn mastodon_py_runs_the_admin_api_for_a_moderator_and_an_admin() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let mut cmd = std::process::Command::new(python);
-    cmd.arg("mastodon_py_admin.py").env("PYTHONDONTWRITEBYTECODE", "1");
-    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a])).await.unwrap();
+    cmd.arg("mastodon_py_admin.py")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a]))
+        .await
+        .unwrap();
 }
 
 /// Issue 14: an image with alt text posted through Mastodon.py reaches the other
@@ -157,8 +215,11 @@ async fn mastodon_py_posts_an_image_with_alt_text_across_servers() {
     let python = format!("{}/bin/python", venv());
     let (a, b, env) = two_servers().await;
     let mut cmd = std::process::Command::new(python);
-    cmd.arg("mastodon_py_media.py").env("PYTHONDONTWRITEBYTECODE", "1");
-    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a, &b])).await.unwrap();
+    cmd.arg("mastodon_py_media.py")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a, &b]))
+        .await
+        .unwrap();
 }
 
 /// Issue 15: Mastodon.py keeps an exclusive list (its posts in the list, not at home)
@@ -179,6 +240,9 @@ async fn mastodon_py_keeps_lists_and_filters() {
         ("B_PASSWORD", "bob-password-22"),
     ]);
     let mut cmd = std::process::Command::new(python);
-    cmd.arg("mastodon_py_lists.py").env("PYTHONDONTWRITEBYTECODE", "1");
-    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a])).await.unwrap();
+    cmd.arg("mastodon_py_lists.py")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    tokio::task::spawn_blocking(move || run(cmd, &env, &[&a]))
+        .await
+        .unwrap();
 }

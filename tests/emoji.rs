@@ -10,15 +10,33 @@ use staffroom::{db::follows::Follow, federation::fetch, services::follows};
 use std::{io::Cursor, time::Duration};
 
 fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbaImage::from_fn(w, h, |x, y| image::Rgba([(x * 9 % 256) as u8, (y * 5 % 256) as u8, 200, 255]));
+    let img = image::RgbaImage::from_fn(w, h, |x, y| {
+        image::Rgba([(x * 9 % 256) as u8, (y * 5 % 256) as u8, 200, 255])
+    });
     let mut out = Vec::new();
-    image::DynamicImage::ImageRgba8(img).write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
     out
 }
 
 fn cli(app: &TestApp, args: &[&str]) -> (bool, String) {
-    let out = staffroom_command(&[("DATABASE_URL", &app.db.url), ("STAFFROOM_DOMAIN", &app.domain), ("STAFFROOM_DEV", "true")]).args(args).output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    let out = staffroom_command(&[
+        ("DATABASE_URL", &app.db.url),
+        ("STAFFROOM_DOMAIN", &app.domain),
+        ("STAFFROOM_DEV", "true"),
+    ])
+    .args(args)
+    .output()
+    .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -50,34 +68,70 @@ async fn an_emoji_added_by_an_admin_is_used_and_federated() {
     // bob (on B) follows alice, who posts with the emoji.
     let alice_on_b = fetch::webfinger(&b.ctx, "alice", &a.domain).await.unwrap();
     follows::follow(&b.ctx, &bob, &alice_on_b).await.unwrap();
-    eventually(Duration::from_secs(30), "alice's server accepted bob", || async {
-        let mut conn = b.pool.get().await.unwrap();
-        Follow::find(&mut conn, bob.id, alice_on_b.id).await.unwrap().is_some_and(|f| f.accepted)
-    })
+    eventually(
+        Duration::from_secs(30),
+        "alice's server accepted bob",
+        || async {
+            let mut conn = b.pool.get().await.unwrap();
+            Follow::find(&mut conn, bob.id, alice_on_b.id)
+                .await
+                .unwrap()
+                .is_some_and(|f| f.accepted)
+        },
+    )
     .await;
     let posted = api::status(&a, &alice_token, "Well done, year 5 :star:", "public").await;
     assert_eq!(posted["emojis"][0]["shortcode"], "star", "{posted}");
     assert_eq!(posted["emojis"][0]["url"], url.as_str());
-    let note: Value = a.client.get(posted["uri"].as_str().unwrap()).header("accept", "application/activity+json").send().await.unwrap().json().await.unwrap();
-    let tag = note["tag"].as_array().unwrap().iter().find(|t| t["type"] == "Emoji").cloned().unwrap_or_else(|| panic!("no Emoji tag: {note}"));
+    let note: Value = a
+        .client
+        .get(posted["uri"].as_str().unwrap())
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tag = note["tag"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["type"] == "Emoji")
+        .cloned()
+        .unwrap_or_else(|| panic!("no Emoji tag: {note}"));
     assert_eq!(tag["name"], ":star:");
     assert_eq!(tag["icon"]["url"], url.as_str());
 
     // B shows it from the tag, pointing at A's image.
     let uri = posted["uri"].as_str().unwrap().to_string();
-    let on_b = eventually(Duration::from_secs(30), "alice's post reached B", || async {
-        let mut conn = b.pool.get().await.unwrap();
-        staffroom::db::statuses::Status::find_by_uri(&mut conn, &uri).await.unwrap()
-    })
+    let on_b = eventually(
+        Duration::from_secs(30),
+        "alice's post reached B",
+        || async {
+            let mut conn = b.pool.get().await.unwrap();
+            staffroom::db::statuses::Status::find_by_uri(&mut conn, &uri)
+                .await
+                .unwrap()
+        },
+    )
     .await;
-    let seen = api::get(&b, &format!("/api/v1/statuses/{}", on_b.id), Some(&bob_token)).await;
+    let seen = api::get(
+        &b,
+        &format!("/api/v1/statuses/{}", on_b.id),
+        Some(&bob_token),
+    )
+    .await;
     assert_eq!(seen.body["emojis"][0]["shortcode"], "star", "{}", seen.body);
     assert_eq!(seen.body["emojis"][0]["url"], url.as_str());
 
     // Removed, it is no longer offered, nor shown on new posts.
     let (ok, said) = cli(&a, &["emoji", "remove", "star"]);
     assert!(ok, "{said}");
-    assert_eq!(api::get(&a, "/api/v1/custom_emojis", None).await.body, serde_json::json!([]));
+    assert_eq!(
+        api::get(&a, "/api/v1/custom_emojis", None).await.body,
+        serde_json::json!([])
+    );
     let later = api::status(&a, &alice_token, "Again :star:", "public").await;
     assert_eq!(later["emojis"], serde_json::json!([]));
 }

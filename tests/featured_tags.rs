@@ -21,8 +21,15 @@ async fn featured_tags_are_listed_counted_suggested_and_federated() {
     api::status(&app, &alice, "Reading corner #books", "public").await;
 
     // Suggestions: the tags she uses, most used first.
-    let suggested = api::get(&app, "/api/v1/featured_tags/suggestions", Some(&alice)).await.body;
-    let names: Vec<&str> = suggested.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let suggested = api::get(&app, "/api/v1/featured_tags/suggestions", Some(&alice))
+        .await
+        .body;
+    let names: Vec<&str> = suggested
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["maths", "books", "edchat"], "{suggested}");
 
     let featured = api::post(&app, "/api/v1/featured_tags", &alice, &[("name", "#Maths")]).await;
@@ -30,50 +37,149 @@ async fn featured_tags_are_listed_counted_suggested_and_federated() {
     assert_eq!(featured.body["name"], "maths");
     // Followers-only posts are not counted: the count is what anyone can see.
     assert_eq!(featured.body["statuses_count"], "2", "{}", featured.body);
-    assert_eq!(featured.body["last_status_at"].as_str().unwrap().len(), 10, "a date: {}", featured.body);
-    assert_eq!(api::post(&app, "/api/v1/featured_tags", &alice, &[("name", "not a tag")]).await.status, 422);
-    assert_eq!(api::post(&app, "/api/v1/featured_tags", &alice, &[("name", "books")]).await.status, 200);
+    assert_eq!(
+        featured.body["last_status_at"].as_str().unwrap().len(),
+        10,
+        "a date: {}",
+        featured.body
+    );
+    assert_eq!(
+        api::post(
+            &app,
+            "/api/v1/featured_tags",
+            &alice,
+            &[("name", "not a tag")]
+        )
+        .await
+        .status,
+        422
+    );
+    assert_eq!(
+        api::post(&app, "/api/v1/featured_tags", &alice, &[("name", "books")])
+            .await
+            .status,
+        200
+    );
 
-    let mine = api::get(&app, "/api/v1/featured_tags", Some(&alice)).await.body;
-    let names: Vec<&str> = mine.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let mine = api::get(&app, "/api/v1/featured_tags", Some(&alice))
+        .await
+        .body;
+    let names: Vec<&str> = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["maths", "books"]);
-    let seen_by_others = api::get(&app, &format!("/api/v1/accounts/{alice_id}/featured_tags"), None).await;
+    let seen_by_others = api::get(
+        &app,
+        &format!("/api/v1/accounts/{alice_id}/featured_tags"),
+        None,
+    )
+    .await;
     assert_eq!(seen_by_others.status, 200);
     assert_eq!(seen_by_others.body, mine);
-    assert!(api::get(&app, "/api/v1/featured_tags", Some(&bob)).await.body.as_array().unwrap().is_empty(), "bob features none");
-    let suggested = api::get(&app, "/api/v1/featured_tags/suggestions", Some(&alice)).await.body;
-    assert_eq!(suggested.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect::<Vec<_>>(), ["edchat"]);
-    let tag = api::get(&app, "/api/v1/tags/maths", Some(&alice)).await.body;
+    assert!(
+        api::get(&app, "/api/v1/featured_tags", Some(&bob))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "bob features none"
+    );
+    let suggested = api::get(&app, "/api/v1/featured_tags/suggestions", Some(&alice))
+        .await
+        .body;
+    assert_eq!(
+        suggested
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["edchat"]
+    );
+    let tag = api::get(&app, "/api/v1/tags/maths", Some(&alice))
+        .await
+        .body;
     assert_eq!(tag["featuring"], true, "{tag}");
 
     // Other servers read them from the actor.
-    let actor: Value = app.get("/users/alice", Some("application/activity+json")).await.json().await.unwrap();
-    let collection_url = actor["featuredTags"].as_str().expect("featuredTags in the actor").to_string();
-    let path = collection_url.split(&app.domain).nth(1).unwrap().to_string();
-    let collection: Value = app.get(&path, Some("application/activity+json")).await.json().await.unwrap();
+    let actor: Value = app
+        .get("/users/alice", Some("application/activity+json"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let collection_url = actor["featuredTags"]
+        .as_str()
+        .expect("featuredTags in the actor")
+        .to_string();
+    let path = collection_url
+        .split(&app.domain)
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let collection: Value = app
+        .get(&path, Some("application/activity+json"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(collection["type"], "Collection");
     assert_eq!(collection["totalItems"], 2);
     assert_eq!(collection["items"][0]["type"], "Hashtag");
     assert_eq!(collection["items"][0]["name"], "#maths");
-    assert_eq!(collection["items"][0]["href"], format!("http://{}/tags/maths", app.domain));
+    assert_eq!(
+        collection["items"][0]["href"],
+        format!("http://{}/tags/maths", app.domain)
+    );
 
     // Unfeaturing: bob cannot remove alice's; alice can, once.
     let id = mine[0]["id"].as_str().unwrap();
     let delete = |token: String| {
         let url = format!("{}/api/v1/featured_tags/{id}", app.address);
         let client = app.client.clone();
-        async move { client.delete(url).bearer_auth(token).send().await.unwrap().status().as_u16() }
+        async move {
+            client
+                .delete(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
     };
     assert_eq!(delete(bob.clone()).await, 404);
     assert_eq!(delete(alice.clone()).await, 200);
     assert_eq!(delete(alice.clone()).await, 404);
-    let left = api::get(&app, "/api/v1/featured_tags", Some(&alice)).await.body;
+    let left = api::get(&app, "/api/v1/featured_tags", Some(&alice))
+        .await
+        .body;
     assert_eq!(left.as_array().unwrap().len(), 1, "{left}");
 
     // At most ten.
     for n in 0..9 {
-        assert_eq!(api::post(&app, "/api/v1/featured_tags", &alice, &[("name", &format!("topic{n}"))]).await.status, 200);
+        assert_eq!(
+            api::post(
+                &app,
+                "/api/v1/featured_tags",
+                &alice,
+                &[("name", &format!("topic{n}"))]
+            )
+            .await
+            .status,
+            200
+        );
     }
-    let eleventh = api::post(&app, "/api/v1/featured_tags", &alice, &[("name", "onetoomany")]).await;
+    let eleventh = api::post(
+        &app,
+        "/api/v1/featured_tags",
+        &alice,
+        &[("name", "onetoomany")],
+    )
+    .await;
     assert_eq!(eleventh.status, 422, "{}", eleventh.body);
 }

@@ -18,7 +18,11 @@ use std::time::Duration;
 const WAIT: Duration = Duration::from_secs(20);
 
 fn fixture(path: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_else(|e| panic!("{path}: {e}"))
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// A Lemmy or Mbin instance: a real HTTP server serving its actors' documents (all
@@ -31,7 +35,10 @@ struct Instance {
 
 impl Instance {
     fn start(ip: &str, placeholder: &'static str) -> Instance {
-        Instance { server: remote::start_on(ip, "instance"), placeholder }
+        Instance {
+            server: remote::start_on(ip, "instance"),
+            placeholder,
+        }
     }
 
     fn base(&self) -> &str {
@@ -45,21 +52,40 @@ impl Instance {
     /// Serves the actor fixture `file` (its key replaced by ours) at its path.
     fn serve_actor(&self, file: &str, hosts: &Hosts) {
         let mut doc: Value = serde_json::from_str(&hosts.fill(&fixture(file))).unwrap();
-        doc["publicKey"]["publicKeyPem"] = json!(String::from_utf8(self.server.key.public_key_to_pem().unwrap()).unwrap());
-        let path = url::Url::parse(doc["id"].as_str().unwrap()).unwrap().path().to_string();
+        doc["publicKey"]["publicKeyPem"] =
+            json!(String::from_utf8(self.server.key.public_key_to_pem().unwrap()).unwrap());
+        let path = url::Url::parse(doc["id"].as_str().unwrap())
+            .unwrap()
+            .path()
+            .to_string();
         self.server.serve(&path, 200, doc);
     }
 
     /// Serves `doc` at the path of its own id.
     fn serve_doc(&self, doc: &Value) {
-        let path = url::Url::parse(doc["id"].as_str().unwrap()).unwrap().path().to_string();
+        let path = url::Url::parse(doc["id"].as_str().unwrap())
+            .unwrap()
+            .path()
+            .to_string();
         self.server.serve(&path, 200, doc.clone());
     }
 
     /// POSTs `body` to `app`'s shared inbox signed as `actor_path` of this instance.
     async fn send_as(&self, app: &TestApp, actor_path: &str, body: &str) -> (u16, String) {
         let key_id = format!("{}#main-key", self.url(actor_path));
-        let res = self.server.signed_post_with(&app.client, &format!("{}/inbox", app.address), body, &self.server.key, &key_id, Utc::now()).send().await.unwrap();
+        let res = self
+            .server
+            .signed_post_with(
+                &app.client,
+                &format!("{}/inbox", app.address),
+                body,
+                &self.server.key,
+                &key_id,
+                Utc::now(),
+            )
+            .send()
+            .await
+            .unwrap();
         (res.status().as_u16(), res.text().await.unwrap_or_default())
     }
 }
@@ -69,32 +95,60 @@ struct Hosts(Vec<(String, String)>);
 
 impl Hosts {
     fn fill(&self, text: &str) -> String {
-        self.0.iter().fold(text.to_string(), |t, (from, to)| t.replace(from, to))
+        self.0
+            .iter()
+            .fold(text.to_string(), |t, (from, to)| t.replace(from, to))
     }
 }
 
 /// `alice` follows the group at `group_id`, which accepts with `accept` (a fixture
 /// whose `FOLLOW_ID` is our Follow's id).
-async fn join(app: &TestApp, alice: &Account, instance: &Instance, group_path: &str, accept: &str, hosts: &Hosts) -> Account {
-    let group = fetch::resolve_actor(&app.ctx, &instance.url(group_path)).await.unwrap();
+async fn join(
+    app: &TestApp,
+    alice: &Account,
+    instance: &Instance,
+    group_path: &str,
+    accept: &str,
+    hosts: &Hosts,
+) -> Account {
+    let group = fetch::resolve_actor(&app.ctx, &instance.url(group_path))
+        .await
+        .unwrap();
     let follow = follows::follow(&app.ctx, alice, &group).await.unwrap();
     assert!(!follow.accepted, "a remote group answers later");
-    let body = hosts.fill(accept).replace("FOLLOW_ID", follow.uri.as_deref().unwrap());
+    let body = hosts
+        .fill(accept)
+        .replace("FOLLOW_ID", follow.uri.as_deref().unwrap());
     let (status, text) = instance.send_as(app, group_path, &body).await;
     assert_eq!(status, 202, "{text}");
     let mut conn = app.pool.get().await.unwrap();
-    assert!(Follow::find(&mut conn, alice.id, group.id).await.unwrap().unwrap().accepted, "the group accepted alice");
+    assert!(
+        Follow::find(&mut conn, alice.id, group.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .accepted,
+        "the group accepted alice"
+    );
     group
 }
 
 /// A test app with alice (and her token), and a community's instance on 127.0.0.1
 /// serving the actor fixtures `actors`, whose group at `group_path` alice follows.
-async fn with_community(placeholder: &'static str, actors: &[&str], group_path: &str, accept: &str) -> (TestApp, String, Instance, Hosts) {
+async fn with_community(
+    placeholder: &'static str,
+    actors: &[&str],
+    group_path: &str,
+    accept: &str,
+) -> (TestApp, String, Instance, Hosts) {
     let app = TestApp::spawn().await;
     let alice = app.create_user("alice").await.account;
     let token = api::token(&app, "alice").await;
     let community = Instance::start("127.0.0.1", placeholder);
-    let hosts = Hosts(vec![(placeholder.into(), community.base().into()), ("https://staffroom.example".into(), app.address.clone())]);
+    let hosts = Hosts(vec![
+        (placeholder.into(), community.base().into()),
+        ("https://staffroom.example".into(), app.address.clone()),
+    ]);
     for file in actors {
         community.serve_actor(file, &hosts);
     }
@@ -118,7 +172,12 @@ async fn status(app: &TestApp, token: &str, id: &str) -> Value {
 async fn replies(app: &TestApp, token: &str, id: &str) -> Vec<String> {
     let a = api::get(app, &format!("/api/v1/statuses/{id}/context"), Some(token)).await;
     assert_eq!(a.status, 200, "{}", a.body);
-    a.body["descendants"].as_array().unwrap().iter().map(|s| s["content"].as_str().unwrap_or_default().to_string()).collect()
+    a.body["descendants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["content"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -136,7 +195,15 @@ async fn a_lemmy_community_s_posts_comments_votes_edits_and_deletions_arrive() {
     enterprise.serve_actor("lemmy/group.json", &hosts);
     enterprise.serve_actor("lemmy/person_picard.json", &hosts);
     ds9.serve_actor("lemmy/person_worf.json", &hosts);
-    let group = join(&app, &alice, &enterprise, "/c/maths", &fixture("lemmy/accept_follow.json"), &hosts).await;
+    let group = join(
+        &app,
+        &alice,
+        &enterprise,
+        "/c/maths",
+        &fixture("lemmy/accept_follow.json"),
+        &hosts,
+    )
+    .await;
     let (from, to, filled) = (&enterprise, &app, &hosts);
     let send = move |file: &str| {
         let body = filled.fill(&fixture(file));
@@ -148,19 +215,55 @@ async fn a_lemmy_community_s_posts_comments_votes_edits_and_deletions_arrive() {
     let (status_code, text) = send("lemmy/announce_create_page.json").await;
     assert_eq!(status_code, 202, "{text}");
     let timeline = home(&app, &token).await;
-    assert_eq!(timeline.len(), 1, "the post is in alice's home: {timeline:?}");
+    assert_eq!(
+        timeline.len(),
+        1,
+        "the post is in alice's home: {timeline:?}"
+    );
     let boost = &timeline[0];
-    assert_eq!(boost["account"]["acct"], json!(format!("maths@{}", enterprise.base().trim_start_matches("http://"))), "as the group's boost");
-    assert_eq!(boost["account"]["group"], json!(true), "the community is a group account");
+    assert_eq!(
+        boost["account"]["acct"],
+        json!(format!(
+            "maths@{}",
+            enterprise.base().trim_start_matches("http://")
+        )),
+        "as the group's boost"
+    );
+    assert_eq!(
+        boost["account"]["group"],
+        json!(true),
+        "the community is a group account"
+    );
     let post = &boost["reblog"];
-    assert_eq!(post["account"]["username"], json!("picard"), "by its author");
+    assert_eq!(
+        post["account"]["username"],
+        json!("picard"),
+        "by its author"
+    );
     let content = post["content"].as_str().unwrap();
-    assert!(content.contains("Fractions worksheet for Year 5"), "the title shows: {content}");
-    assert!(content.contains("href=\"https://worksheets.example/fractions-year-5\""), "the shared link shows, though url is null: {content}");
+    assert!(
+        content.contains("Fractions worksheet for Year 5"),
+        "the title shows: {content}"
+    );
+    assert!(
+        content.contains("href=\"https://worksheets.example/fractions-year-5\""),
+        "the shared link shows, though url is null: {content}"
+    );
     assert!(content.contains("Thirty questions"), "{content}");
-    assert_eq!(post["url"], json!(enterprise.url("/post/42")), "the post opens where it lives");
-    assert_eq!(post["card"]["url"], json!("https://worksheets.example/fractions-year-5"), "the link is the post's card");
-    assert_eq!(post["card"]["title"], json!("Fractions worksheet for Year 5"));
+    assert_eq!(
+        post["url"],
+        json!(enterprise.url("/post/42")),
+        "the post opens where it lives"
+    );
+    assert_eq!(
+        post["card"]["url"],
+        json!("https://worksheets.example/fractions-year-5"),
+        "the link is the post's card"
+    );
+    assert_eq!(
+        post["card"]["title"],
+        json!("Fractions worksheet for Year 5")
+    );
     let post_id = post["id"].as_str().unwrap().to_string();
     // Before: the repeated boost, with its new activity id, was refused.
     let (status_code, text) = send("lemmy/announce_page.json").await;
@@ -169,10 +272,24 @@ async fn a_lemmy_community_s_posts_comments_votes_edits_and_deletions_arrive() {
 
     // A comment by a member of another instance: believed as its origin serves it.
     // First a forged one its origin does not know: refused, not stored.
-    let forged = hosts.fill(&fixture("lemmy/announce_create_note.json")).replace("question 12 has a typo", "forged words").replace("9a8b7c6d-5e4f", "00000000-0000");
-    ds9.server.serve("/activities/create/00000000-0000-4a3b-9c2d-1e0f9a8b7c6d", 404, json!({ "error": "not found" }));
-    ds9.server.serve("/comment/99", 404, json!({ "error": "not found" }));
-    let (status_code, text) = enterprise.send_as(&app, "/c/maths", &forged.replace("/comment/7", "/comment/99")).await;
+    let forged = hosts
+        .fill(&fixture("lemmy/announce_create_note.json"))
+        .replace("question 12 has a typo", "forged words")
+        .replace("9a8b7c6d-5e4f", "00000000-0000");
+    ds9.server.serve(
+        "/activities/create/00000000-0000-4a3b-9c2d-1e0f9a8b7c6d",
+        404,
+        json!({ "error": "not found" }),
+    );
+    ds9.server
+        .serve("/comment/99", 404, json!({ "error": "not found" }));
+    let (status_code, text) = enterprise
+        .send_as(
+            &app,
+            "/c/maths",
+            &forged.replace("/comment/7", "/comment/99"),
+        )
+        .await;
     assert_eq!(status_code, 403, "{text}");
     assert!(replies(&app, &token, &post_id).await.is_empty());
     // The genuine one, which its origin serves.
@@ -182,58 +299,130 @@ async fn a_lemmy_community_s_posts_comments_votes_edits_and_deletions_arrive() {
     let thread = replies(&app, &token, &post_id).await;
     assert_eq!(thread.len(), 1, "the thread holds the comment: {thread:?}");
     assert!(thread[0].contains("question 12 has a typo"));
-    assert_eq!(home(&app, &token).await.len(), 1, "comments stay in their thread");
+    assert_eq!(
+        home(&app, &token).await.len(),
+        1,
+        "comments stay in their thread"
+    );
 
     // Alice replies; the community relays her reply back to her: acknowledged.
-    let reply = api::post(&app, "/api/v1/statuses", &token, &[("status", "Thank you, using it on Monday."), ("in_reply_to_id", &post_id)]).await;
+    let reply = api::post(
+        &app,
+        "/api/v1/statuses",
+        &token,
+        &[
+            ("status", "Thank you, using it on Monday."),
+            ("in_reply_to_id", &post_id),
+        ],
+    )
+    .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let reply_id = reply.body["id"].as_str().unwrap().to_string();
     let reply_uri = format!("{}/users/alice/statuses/{reply_id}", app.address);
-    let with_reply = |file: &str| hosts.fill(&fixture(file)).replace("ALICE_STATUS", &reply_uri);
-    let (status_code, text) = enterprise.send_as(&app, "/c/maths", &with_reply("lemmy/announce_create_note_echo.json")).await;
+    let with_reply = |file: &str| {
+        hosts
+            .fill(&fixture(file))
+            .replace("ALICE_STATUS", &reply_uri)
+    };
+    let (status_code, text) = enterprise
+        .send_as(
+            &app,
+            "/c/maths",
+            &with_reply("lemmy/announce_create_note_echo.json"),
+        )
+        .await;
     assert_eq!(status_code, 202, "our own reply relayed back: {text}");
-    assert_eq!(replies(&app, &token, &post_id).await.len(), 2, "alice's reply once, beside worf's comment");
+    assert_eq!(
+        replies(&app, &token, &post_id).await.len(),
+        2,
+        "alice's reply once, beside worf's comment"
+    );
 
     // worf upvotes alice's reply (a Like at his instance).
     ds9.serve_doc(&serde_json::from_str(&with_reply("lemmy/like_note.json")).unwrap());
-    let (status_code, text) = enterprise.send_as(&app, "/c/maths", &with_reply("lemmy/announce_like_note.json")).await;
+    let (status_code, text) = enterprise
+        .send_as(
+            &app,
+            "/c/maths",
+            &with_reply("lemmy/announce_like_note.json"),
+        )
+        .await;
     assert_eq!(status_code, 202, "{text}");
-    assert_eq!(status(&app, &token, &reply_id).await["favourites_count"], json!(1), "the upvote is a favourite of alice's reply");
+    assert_eq!(
+        status(&app, &token, &reply_id).await["favourites_count"],
+        json!(1),
+        "the upvote is a favourite of alice's reply"
+    );
     // A downvote is acknowledged and changes nothing.
     let (status_code, text) = send("lemmy/announce_dislike_page.json").await;
     assert_eq!(status_code, 202, "{text}");
     // The upvote taken back.
     ds9.serve_doc(&serde_json::from_str(&with_reply("lemmy/undo_like_note.json")).unwrap());
-    let (status_code, text) = enterprise.send_as(&app, "/c/maths", &with_reply("lemmy/announce_undo_like_note.json")).await;
+    let (status_code, text) = enterprise
+        .send_as(
+            &app,
+            "/c/maths",
+            &with_reply("lemmy/announce_undo_like_note.json"),
+        )
+        .await;
     assert_eq!(status_code, 202, "{text}");
-    assert_eq!(status(&app, &token, &reply_id).await["favourites_count"], json!(0), "the upvote was taken back");
+    assert_eq!(
+        status(&app, &token, &reply_id).await["favourites_count"],
+        json!(0),
+        "the upvote was taken back"
+    );
 
     // picard edits the post.
     let (status_code, text) = send("lemmy/announce_update_page.json").await;
     assert_eq!(status_code, 202, "{text}");
     let edited = status(&app, &token, &post_id).await;
-    assert!(edited["content"].as_str().unwrap().contains("Question 12 fixed"), "{}", edited["content"]);
-    assert!(edited["content"].as_str().unwrap().contains("(corrected)"), "the new title shows");
+    assert!(
+        edited["content"]
+            .as_str()
+            .unwrap()
+            .contains("Question 12 fixed"),
+        "{}",
+        edited["content"]
+    );
+    assert!(
+        edited["content"].as_str().unwrap().contains("(corrected)"),
+        "the new title shows"
+    );
 
     // worf deletes his comment.
     ds9.serve_doc(&serde_json::from_str(&hosts.fill(&fixture("lemmy/delete_note.json"))).unwrap());
     let (status_code, text) = send("lemmy/announce_delete_note.json").await;
     assert_eq!(status_code, 202, "{text}");
     let thread = replies(&app, &token, &post_id).await;
-    assert!(thread.iter().all(|c| !c.contains("question 12 has a typo")), "the deleted comment is gone: {thread:?}");
+    assert!(
+        thread.iter().all(|c| !c.contains("question 12 has a typo")),
+        "the deleted comment is gone: {thread:?}"
+    );
     assert_eq!(thread.len(), 1, "alice's reply stays");
 
     // A moderator (picard) removes another comment of worf's.
-    let second = hosts.fill(&fixture("lemmy/create_note.json")).replace("/comment/7", "/comment/8").replace("9a8b7c6d-5e4f", "8a8b7c6d-5e4f").replace("question 12 has a typo", "buy cheap pens here");
+    let second = hosts
+        .fill(&fixture("lemmy/create_note.json"))
+        .replace("/comment/7", "/comment/8")
+        .replace("9a8b7c6d-5e4f", "8a8b7c6d-5e4f")
+        .replace("question 12 has a typo", "buy cheap pens here");
     ds9.serve_doc(&serde_json::from_str(&second).unwrap());
-    let announce_second = hosts.fill(&fixture("lemmy/announce_create_note.json")).replace("/comment/7", "/comment/8").replace("9a8b7c6d-5e4f", "8a8b7c6d-5e4f").replace("question 12 has a typo", "buy cheap pens here").replace("2c3d4e5f-6a7b", "2c3d4e5f-0000");
+    let announce_second = hosts
+        .fill(&fixture("lemmy/announce_create_note.json"))
+        .replace("/comment/7", "/comment/8")
+        .replace("9a8b7c6d-5e4f", "8a8b7c6d-5e4f")
+        .replace("question 12 has a typo", "buy cheap pens here")
+        .replace("2c3d4e5f-6a7b", "2c3d4e5f-0000");
     let (status_code, text) = enterprise.send_as(&app, "/c/maths", &announce_second).await;
     assert_eq!(status_code, 202, "{text}");
     assert_eq!(replies(&app, &token, &post_id).await.len(), 2);
     let (status_code, text) = send("lemmy/announce_remove_note.json").await;
     assert_eq!(status_code, 202, "{text}");
     let thread = replies(&app, &token, &post_id).await;
-    assert!(thread.iter().all(|c| !c.contains("cheap pens")), "the moderator's removal took the comment away: {thread:?}");
+    assert!(
+        thread.iter().all(|c| !c.contains("cheap pens")),
+        "the moderator's removal took the comment away: {thread:?}"
+    );
     assert_eq!(thread.len(), 1);
 
     // Nothing here was taken from the group's copy when the origin said otherwise,
@@ -244,26 +433,61 @@ async fn a_lemmy_community_s_posts_comments_votes_edits_and_deletions_arrive() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_mbin_magazine_s_link_entry_and_upvote_arrive() {
     let accept = fixture("lemmy/accept_follow.json")
-        .replace("https://enterprise.lemmy.example/c/maths", "https://mbin.example/m/grundschule")
-        .replace("https://enterprise.lemmy.example/activities/accept", "https://mbin.example/activities/accept");
-    let (app, token, mbin, hosts) = with_community("https://mbin.example", &["mbin/group.json", "mbin/person_anna.json"], "/m/grundschule", &accept).await;
+        .replace(
+            "https://enterprise.lemmy.example/c/maths",
+            "https://mbin.example/m/grundschule",
+        )
+        .replace(
+            "https://enterprise.lemmy.example/activities/accept",
+            "https://mbin.example/activities/accept",
+        );
+    let (app, token, mbin, hosts) = with_community(
+        "https://mbin.example",
+        &["mbin/group.json", "mbin/person_anna.json"],
+        "/m/grundschule",
+        &accept,
+    )
+    .await;
 
-    let (status_code, text) = mbin.send_as(&app, "/m/grundschule", &hosts.fill(&fixture("mbin/announce_create_page.json"))).await;
+    let (status_code, text) = mbin
+        .send_as(
+            &app,
+            "/m/grundschule",
+            &hosts.fill(&fixture("mbin/announce_create_page.json")),
+        )
+        .await;
     assert_eq!(status_code, 202, "{text}");
     let timeline = home(&app, &token).await;
     assert_eq!(timeline.len(), 1, "{timeline:?}");
     assert_eq!(timeline[0]["account"]["group"], json!(true));
     let post = &timeline[0]["reblog"];
     let content = post["content"].as_str().unwrap();
-    assert!(content.contains("Lesekarten für die zweite Klasse") && content.contains("href=\"https://materialien.example/lesekarten\""), "{content}");
-    assert_eq!(post["url"], json!(mbin.url("/m/grundschule/t/17")), "the entry opens where it lives, not at the shared link");
+    assert!(
+        content.contains("Lesekarten für die zweite Klasse")
+            && content.contains("href=\"https://materialien.example/lesekarten\""),
+        "{content}"
+    );
+    assert_eq!(
+        post["url"],
+        json!(mbin.url("/m/grundschule/t/17")),
+        "the entry opens where it lives, not at the shared link"
+    );
 
     let mine = api::status(&app, &token, "Lesekarten sind super", "public").await;
-    let mine_uri = format!("{}/users/alice/statuses/{}", app.address, mine["id"].as_str().unwrap());
-    let like = hosts.fill(&fixture("mbin/announce_like.json")).replace("ALICE_STATUS", &mine_uri);
+    let mine_uri = format!(
+        "{}/users/alice/statuses/{}",
+        app.address,
+        mine["id"].as_str().unwrap()
+    );
+    let like = hosts
+        .fill(&fixture("mbin/announce_like.json"))
+        .replace("ALICE_STATUS", &mine_uri);
     let (status_code, text) = mbin.send_as(&app, "/m/grundschule", &like).await;
     assert_eq!(status_code, 202, "{text}");
-    assert_eq!(status(&app, &token, mine["id"].as_str().unwrap()).await["favourites_count"], json!(1));
+    assert_eq!(
+        status(&app, &token, mine["id"].as_str().unwrap()).await["favourites_count"],
+        json!(1)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -275,7 +499,15 @@ async fn a_repeated_boost_with_new_ids_is_one_boost() {
     let bob_account = fetch::resolve_actor(&app.ctx, &bob.id()).await.unwrap();
     {
         let mut conn = app.pool.get().await.unwrap();
-        Follow::upsert(&mut conn, alice.id, bob_account.id, Some("https://x.example/f"), true).await.unwrap();
+        Follow::upsert(
+            &mut conn,
+            alice.id,
+            bob_account.id,
+            Some("https://x.example/f"),
+            true,
+        )
+        .await
+        .unwrap();
     }
     let note_id = format!("{}/statuses/1", bob.id());
     bob.serve("/users/bob/statuses/1", 200, json!({
@@ -283,44 +515,75 @@ async fn a_repeated_boost_with_new_ids_is_one_boost() {
         "to": ["https://www.w3.org/ns/activitystreams#Public"], "published": "2026-11-30T09:00:00Z"
     }));
     // The same boost, several times with new ids, some at once.
-    let announce = |n: u32| json!({
+    let announce = |n: u32| {
+        json!({
         "id": format!("{}/statuses/2/activity-{n}", bob.id()), "type": "Announce", "actor": bob.id(), "object": note_id,
         "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [format!("{}/followers", bob.id())]
-    }).to_string();
+    }).to_string()
+    };
     let inbox = format!("{}/inbox", app.address);
     let (first, second, third) = tokio::join!(
-        bob.signed_post(&app.client, &inbox, &announce(1), Utc::now()).send(),
-        bob.signed_post(&app.client, &inbox, &announce(2), Utc::now()).send(),
-        bob.signed_post(&app.client, &inbox, &announce(3), Utc::now()).send(),
+        bob.signed_post(&app.client, &inbox, &announce(1), Utc::now())
+            .send(),
+        bob.signed_post(&app.client, &inbox, &announce(2), Utc::now())
+            .send(),
+        bob.signed_post(&app.client, &inbox, &announce(3), Utc::now())
+            .send(),
     );
     for res in [first, second, third] {
         assert_eq!(res.unwrap().status(), 202);
     }
-    let res = bob.signed_post(&app.client, &inbox, &announce(4), Utc::now()).send().await.unwrap();
+    let res = bob
+        .signed_post(&app.client, &inbox, &announce(4), Utc::now())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202, "a later repeat too");
-    let boosts: Vec<Value> = home(&app, &token).await.into_iter().filter(|s| !s["reblog"].is_null()).collect();
+    let boosts: Vec<Value> = home(&app, &token)
+        .await
+        .into_iter()
+        .filter(|s| !s["reblog"].is_null())
+        .collect();
     assert_eq!(boosts.len(), 1, "{boosts:?}");
     assert_eq!(boosts[0]["reblog"]["reblogs_count"], json!(1));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_origin_gets_202_and_the_post_arrives_later() {
-    let (app, token, enterprise, hosts) =
-        with_community("https://enterprise.lemmy.example", &["lemmy/group.json", "lemmy/person_picard.json"], "/c/maths", &fixture("lemmy/accept_follow.json")).await;
+    let (app, token, enterprise, hosts) = with_community(
+        "https://enterprise.lemmy.example",
+        &["lemmy/group.json", "lemmy/person_picard.json"],
+        "/c/maths",
+        &fixture("lemmy/accept_follow.json"),
+    )
+    .await;
     // The group boosts a post by id; its server fails to serve it for now.
-    let page: Value = serde_json::from_str(&hosts.fill(&fixture("lemmy/announce_page.json"))).unwrap();
+    let page: Value =
+        serde_json::from_str(&hosts.fill(&fixture("lemmy/announce_page.json"))).unwrap();
     let page = page["object"].clone();
-    enterprise.server.serve("/post/42", 503, json!({ "error": "busy" }));
+    enterprise
+        .server
+        .serve("/post/42", 503, json!({ "error": "busy" }));
     let announce = json!({
         "id": enterprise.url("/activities/announce/page/6e7f8a9b"), "type": "Announce", "actor": enterprise.url("/c/maths"),
         "object": enterprise.url("/post/42"),
         "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [enterprise.url("/c/maths/followers")]
     });
-    let (status_code, text) = enterprise.send_as(&app, "/c/maths", &announce.to_string()).await;
-    assert_eq!(status_code, 202, "not a 5xx for another server's failure: {text}");
+    let (status_code, text) = enterprise
+        .send_as(&app, "/c/maths", &announce.to_string())
+        .await;
+    assert_eq!(
+        status_code, 202,
+        "not a 5xx for another server's failure: {text}"
+    );
     assert!(home(&app, &token).await.is_empty(), "not there yet");
     enterprise.serve_doc(&page);
-    eventually(WAIT, "the post was fetched again in the background", || async { home(&app, &token).await.len() == 1 }).await;
+    eventually(
+        WAIT,
+        "the post was fetched again in the background",
+        || async { home(&app, &token).await.len() == 1 },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -329,27 +592,72 @@ async fn an_unanswered_follow_is_sent_again() {
     let alice = app.create_user("alice").await.account;
     let carol = remote::start("carol");
     let carol_account = fetch::resolve_actor(&app.ctx, &carol.id()).await.unwrap();
-    let follow = follows::follow(&app.ctx, &alice, &carol_account).await.unwrap();
-    let follows_received = || carol.posts.lock().unwrap().iter().filter(|(_, b)| b["type"] == "Follow").map(|(_, b)| b["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
-    eventually(WAIT, "the first Follow reached carol's server", || async { follows_received().len() == 1 }).await;
+    let follow = follows::follow(&app.ctx, &alice, &carol_account)
+        .await
+        .unwrap();
+    let follows_received = || {
+        carol
+            .posts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, b)| b["type"] == "Follow")
+            .map(|(_, b)| b["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    eventually(WAIT, "the first Follow reached carol's server", || async {
+        follows_received().len() == 1
+    })
+    .await;
     // carol's server dropped it and never answers. Its first re-send falls due
     // (a minute later, as the clock is moved on here).
     let mut conn = app.pool.get().await.unwrap();
-    diesel_async::RunQueryDsl::execute(diesel::sql_query("UPDATE follows SET resend_at = now()"), &mut conn).await.unwrap();
-    eventually(WAIT, "the Follow was sent again", || async { follows_received().len() == 2 }).await;
-    assert_eq!(follows_received(), vec![follow.uri.clone().unwrap(); 2], "the same Follow, by its id");
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE follows SET resend_at = now()"),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    eventually(WAIT, "the Follow was sent again", || async {
+        follows_received().len() == 2
+    })
+    .await;
+    assert_eq!(
+        follows_received(),
+        vec![follow.uri.clone().unwrap(); 2],
+        "the same Follow, by its id"
+    );
 
     // Once accepted, it is not sent again.
     let accept = json!({ "id": format!("{}#accepts/1", carol.id()), "type": "Accept", "actor": carol.id(), "object": follow.uri.clone().unwrap() }).to_string();
-    let res = carol.signed_post(&app.client, &format!("{}/inbox", app.address), &accept, Utc::now()).send().await.unwrap();
+    let res = carol
+        .signed_post(
+            &app.client,
+            &format!("{}/inbox", app.address),
+            &accept,
+            Utc::now(),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
-    diesel_async::RunQueryDsl::execute(diesel::sql_query("UPDATE follows SET resend_at = now() WHERE resend_at IS NOT NULL"), &mut conn).await.unwrap();
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE follows SET resend_at = now() WHERE resend_at IS NOT NULL"),
+        &mut conn,
+    )
+    .await
+    .unwrap();
     #[derive(diesel::QueryableByName)]
     struct Due {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let due: Due = diesel_async::RunQueryDsl::get_result(diesel::sql_query("SELECT count(*) AS n FROM follows WHERE resend_at IS NOT NULL"), &mut conn).await.unwrap();
+    let due: Due = diesel_async::RunQueryDsl::get_result(
+        diesel::sql_query("SELECT count(*) AS n FROM follows WHERE resend_at IS NOT NULL"),
+        &mut conn,
+    )
+    .await
+    .unwrap();
     assert_eq!(due.n, 0, "an accepted follow has no re-send due");
     common::queue_drained(&app.db.url).await;
     assert_eq!(follows_received().len(), 2);
@@ -360,17 +668,25 @@ async fn every_inbox_refusal_is_logged_with_its_reason() {
     let instance = common::nodes::Instance::new(&[]).await;
     let node = instance.start_node(instance.port);
     let mallory = remote::start("mallory");
-    let create_elsewhere = |n: u32| json!({
-        "id": format!("{}/statuses/{n}/activity", mallory.id()), "type": "Create", "actor": mallory.id(),
-        "object": { "id": format!("https://victim.example/users/bob/statuses/{n}"), "type": "Note", "attributedTo": mallory.id(),
-                    "content": "<p>forged</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"] }
-    });
-    assert_eq!(instance.send(&mallory, &node, &create_elsewhere(1)).await, 403);
+    let create_elsewhere = |n: u32| {
+        json!({
+            "id": format!("{}/statuses/{n}/activity", mallory.id()), "type": "Create", "actor": mallory.id(),
+            "object": { "id": format!("https://victim.example/users/bob/statuses/{n}"), "type": "Note", "attributedTo": mallory.id(),
+                        "content": "<p>forged</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"] }
+        })
+    };
+    assert_eq!(
+        instance.send(&mallory, &node, &create_elsewhere(1)).await,
+        403
+    );
     // Control: an accepted activity leaves no such line.
     let accepted = json!({ "id": format!("{}#reacts/1", mallory.id()), "type": "EmojiReact", "actor": mallory.id(), "object": "x" });
     assert_eq!(instance.send(&mallory, &node, &accepted).await, 202);
     // A refusal after it: once its line is read, the control's would have been too.
-    assert_eq!(instance.send(&mallory, &node, &create_elsewhere(2)).await, 403);
+    assert_eq!(
+        instance.send(&mallory, &node, &create_elsewhere(2)).await,
+        403
+    );
     let refusals = || {
         node.log_text()
             .lines()
@@ -378,14 +694,28 @@ async fn every_inbox_refusal_is_logged_with_its_reason() {
             .filter(|v| v["message"] == "inbox refused an activity")
             .collect::<Vec<Value>>()
     };
-    eventually(WAIT, "both refusals are in the log", || async { refusals().len() >= 2 }).await;
+    eventually(WAIT, "both refusals are in the log", || async {
+        refusals().len() >= 2
+    })
+    .await;
     let lines = refusals();
-    let first = lines.iter().find(|v| v["activity_id"] == json!(format!("{}/statuses/1/activity", mallory.id()))).unwrap_or_else(|| panic!("{lines:?}"));
+    let first = lines
+        .iter()
+        .find(|v| v["activity_id"] == json!(format!("{}/statuses/1/activity", mallory.id())))
+        .unwrap_or_else(|| panic!("{lines:?}"));
     assert_eq!(first["status"], json!(403));
     assert_eq!(first["actor"], json!(mallory.id()));
     assert_eq!(first["kind"], json!("Create"));
-    assert!(first["reason"].as_str().unwrap().contains("own host"), "the reason is given: {first}");
-    assert!(lines.iter().all(|v| v["activity_id"] != json!(format!("{}#reacts/1", mallory.id()))), "nothing logged of what was accepted");
+    assert!(
+        first["reason"].as_str().unwrap().contains("own host"),
+        "the reason is given: {first}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|v| v["activity_id"] != json!(format!("{}#reacts/1", mallory.id()))),
+        "nothing logged of what was accepted"
+    );
 }
 
 /// A subject group hosted here: a teacher on another instance and one here join it
@@ -394,35 +724,80 @@ async fn every_inbox_refusal_is_logged_with_its_reason() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_hosted_here_relays_its_members_posts_to_all_members() {
     let (a, b) = tokio::join!(TestApp::spawn(), TestApp::spawn());
-    let group = staffroom::services::groups::create(&a.pool, "year5maths", Some("Year 5 maths team".into()), false).await.unwrap();
+    let group = staffroom::services::groups::create(
+        &a.pool,
+        "year5maths",
+        Some("Year 5 maths team".into()),
+        false,
+    )
+    .await
+    .unwrap();
     let carol = a.create_user("carol").await.account;
     let bob = b.create_user("bob").await.account;
     let (carol_token, bob_token) = (api::token(&a, "carol").await, api::token(&b, "bob").await);
 
     // bob finds the group by its handle, sees a group, and joins; carol joins here.
-    let group_on_b = fetch::webfinger(&b.ctx, "year5maths", &a.domain).await.unwrap();
+    let group_on_b = fetch::webfinger(&b.ctx, "year5maths", &a.domain)
+        .await
+        .unwrap();
     assert_eq!(group_on_b.actor_type, "Group");
     follows::follow(&b.ctx, &bob, &group_on_b).await.unwrap();
     follows::follow(&a.ctx, &carol, &group).await.unwrap();
     eventually(WAIT, "the open group accepted bob", || async {
         let mut conn = b.pool.get().await.unwrap();
-        Follow::find(&mut conn, bob.id, group_on_b.id).await.unwrap().is_some_and(|f| f.accepted)
+        Follow::find(&mut conn, bob.id, group_on_b.id)
+            .await
+            .unwrap()
+            .is_some_and(|f| f.accepted)
     })
     .await;
-    let profile = api::get(&b, &format!("/api/v1/accounts/{}", group_on_b.id), Some(&bob_token)).await;
+    let profile = api::get(
+        &b,
+        &format!("/api/v1/accounts/{}", group_on_b.id),
+        Some(&bob_token),
+    )
+    .await;
     assert_eq!(profile.body["group"], json!(true), "{}", profile.body);
 
     // bob posts to the group by mentioning it: carol, here, gets it as the group's boost.
     let handle = format!("@year5maths@{}", a.domain);
-    api::status(&b, &bob_token, &format!("{handle} Who has a fractions worksheet?"), "public").await;
+    api::status(
+        &b,
+        &bob_token,
+        &format!("{handle} Who has a fractions worksheet?"),
+        "public",
+    )
+    .await;
     let boosted_by_group = |timeline: Vec<Value>, words: &str| {
-        timeline.into_iter().any(|s| s["account"]["username"] == json!("year5maths") && s["reblog"]["content"].as_str().is_some_and(|c| c.contains(words)))
+        timeline.into_iter().any(|s| {
+            s["account"]["username"] == json!("year5maths")
+                && s["reblog"]["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains(words))
+        })
     };
-    eventually(WAIT, "carol sees bob's post as the group's boost", || async { boosted_by_group(home(&a, &carol_token).await, "fractions worksheet") }).await;
+    eventually(
+        WAIT,
+        "carol sees bob's post as the group's boost",
+        || async { boosted_by_group(home(&a, &carol_token).await, "fractions worksheet") },
+    )
+    .await;
     // And bob's server gets the group's Announce: bob sees it boosted by the group.
-    eventually(WAIT, "bob sees his post boosted by the group", || async { boosted_by_group(home(&b, &bob_token).await, "fractions worksheet") }).await;
+    eventually(WAIT, "bob sees his post boosted by the group", || async {
+        boosted_by_group(home(&b, &bob_token).await, "fractions worksheet")
+    })
+    .await;
 
     // carol answers in the group from here: bob, on the other server, gets it through the group.
-    api::status(&a, &carol_token, "@year5maths I have one, sending it round", "public").await;
-    eventually(WAIT, "bob sees carol's post through the group", || async { boosted_by_group(home(&b, &bob_token).await, "sending it round") }).await;
+    api::status(
+        &a,
+        &carol_token,
+        "@year5maths I have one, sending it round",
+        "public",
+    )
+    .await;
+    eventually(WAIT, "bob sees carol's post through the group", || async {
+        boosted_by_group(home(&b, &bob_token).await, "sending it round")
+    })
+    .await;
 }

@@ -6,9 +6,15 @@ mod common;
 use common::{eventually, fedify::FedifyPeer, TestApp};
 use serde_json::{json, Value};
 use staffroom::{
-    db::{follows::Follow, statuses::{Status, Visibility}},
+    db::{
+        follows::Follow,
+        statuses::{Status, Visibility},
+    },
     federation::fetch,
-    services::{follows, statuses::{self, NewPost}},
+    services::{
+        follows,
+        statuses::{self, NewPost},
+    },
 };
 use std::time::Duration;
 
@@ -18,7 +24,10 @@ const PEER_WAIT: Duration = Duration::from_secs(30);
 fn as_list(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
         _ => vec![],
     }
 }
@@ -43,26 +52,35 @@ async fn fedify_follows_us_and_receives_our_posts_replies_and_deletes() {
     // The Fedify actor follows alice and receives our Accept.
     peer.act("follow", json!({ "target": alice_id })).await;
     eventually(PEER_WAIT, "Fedify saw our Accept", || async {
-        as_list(&peer.get("following").await).contains(&alice_id).then_some(())
+        as_list(&peer.get("following").await)
+            .contains(&alice_id)
+            .then_some(())
     })
     .await;
     let accept = &peer.received("Accept").await[0];
     assert_eq!(accept["actor"], alice_id);
 
     // alice posts publicly: it arrives addressed as Mastodon addresses it.
-    let note = statuses::post(&app.ctx, &alice, NewPost {
-        text: "Our school garden is blooming #edchat".into(),
-        visibility: Visibility::Public,
-        in_reply_to: None,
-        spoiler_text: String::new(),
-        sensitive: false,
-        language: Some("en".into()),
-    })
+    let note = statuses::post(
+        &app.ctx,
+        &alice,
+        NewPost {
+            text: "Our school garden is blooming #edchat".into(),
+            visibility: Visibility::Public,
+            in_reply_to: None,
+            spoiler_text: String::new(),
+            sensitive: false,
+            language: Some("en".into()),
+        },
+    )
     .await
     .unwrap();
     let note_id = format!("{alice_id}/statuses/{}", note.id);
     let create = eventually(PEER_WAIT, "Fedify received the post", || async {
-        peer.received("Create").await.into_iter().find(|c| c["object"] == note_id || c["json"]["object"]["id"] == note_id)
+        peer.received("Create")
+            .await
+            .into_iter()
+            .find(|c| c["object"] == note_id || c["json"]["object"]["id"] == note_id)
     })
     .await;
     let raw = raw_of(&create);
@@ -71,8 +89,15 @@ async fn fedify_follows_us_and_receives_our_posts_replies_and_deletes() {
     assert_eq!(as_list(&raw["to"]), vec![PUBLIC.to_string()]);
     assert_eq!(as_list(&raw["cc"]), vec![format!("{alice_id}/followers")]);
     assert_eq!(raw["object"]["attributedTo"], alice_id);
-    assert!(raw["object"]["content"].as_str().unwrap().contains("Our school garden is blooming"));
-    assert!(raw["object"]["tag"].as_array().unwrap().iter().any(|t| t["type"] == "Hashtag" && t["name"] == "#edchat"));
+    assert!(raw["object"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("Our school garden is blooming"));
+    assert!(raw["object"]["tag"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["type"] == "Hashtag" && t["name"] == "#edchat"));
 
     // The peer replies; the reply threads under alice's post here.
     let reply = peer.act("post", json!({ "content": "<p>Lovely! What did you plant?</p>", "inReplyTo": note_id, "mention": alice_id })).await;
@@ -86,24 +111,34 @@ async fn fedify_follows_us_and_receives_our_posts_replies_and_deletes() {
     assert!(stored.content.contains("What did you plant?"));
 
     // alice answers the peer's reply; the answer carries inReplyTo and reaches it.
-    let answer = statuses::post(&app.ctx, &alice, NewPost {
-        text: "Sunflowers and beans!".into(),
-        visibility: Visibility::Public,
-        in_reply_to: Some(stored.id),
-        spoiler_text: String::new(),
-        sensitive: false,
-        language: None,
-    })
+    let answer = statuses::post(
+        &app.ctx,
+        &alice,
+        NewPost {
+            text: "Sunflowers and beans!".into(),
+            visibility: Visibility::Public,
+            in_reply_to: Some(stored.id),
+            spoiler_text: String::new(),
+            sensitive: false,
+            language: None,
+        },
+    )
     .await
     .unwrap();
     let answer_id = format!("{alice_id}/statuses/{}", answer.id);
     let got = eventually(PEER_WAIT, "Fedify received the answer", || async {
-        peer.received("Create").await.into_iter().find(|c| c["json"]["object"]["id"] == answer_id || c["object"] == answer_id)
+        peer.received("Create")
+            .await
+            .into_iter()
+            .find(|c| c["json"]["object"]["id"] == answer_id || c["object"] == answer_id)
     })
     .await;
     let raw = raw_of(&got);
     assert_eq!(raw["object"]["inReplyTo"], reply_id);
-    assert!(as_list(&raw["cc"]).contains(&peer.actor()), "the replied-to author is addressed");
+    assert!(
+        as_list(&raw["cc"]).contains(&peer.actor()),
+        "the replied-to author is addressed"
+    );
 
     // alice deletes her post: the peer gets a Delete of it.
     statuses::delete(&app.ctx, &alice, note.id).await.unwrap();
@@ -122,18 +157,28 @@ async fn we_follow_fedify_and_see_its_posts() {
     let alice = app.create_user("alice").await.account;
     let peer = FedifyPeer::start("fedi", "draft-cavage-http-signatures-12").await;
 
-    let fedi = fetch::resolve_actor(&app.ctx, &peer.actor()).await.expect("we can fetch a Fedify actor");
+    let fedi = fetch::resolve_actor(&app.ctx, &peer.actor())
+        .await
+        .expect("we can fetch a Fedify actor");
     assert_eq!(fedi.username, "fedi");
     assert!(fedi.shared_inbox_url.is_some());
     follows::follow(&app.ctx, &alice, &fedi).await.unwrap();
     eventually(PEER_WAIT, "Fedify accepted our follow", || async {
         let mut conn = app.pool.get().await.unwrap();
-        Follow::find(&mut conn, alice.id, fedi.id).await.unwrap().filter(|f| f.accepted)
+        Follow::find(&mut conn, alice.id, fedi.id)
+            .await
+            .unwrap()
+            .filter(|f| f.accepted)
     })
     .await;
     assert!(as_list(&peer.get("followers").await).contains(&format!("{}/users/alice", app.address)));
 
-    let posted = peer.act("post", json!({ "content": "<p>Hello from Fedify</p>", "visibility": "public" })).await;
+    let posted = peer
+        .act(
+            "post",
+            json!({ "content": "<p>Hello from Fedify</p>", "visibility": "public" }),
+        )
+        .await;
     let id = posted["id"].as_str().unwrap().to_string();
     let stored = eventually(PEER_WAIT, "the peer's post was stored", || async {
         let mut conn = app.pool.get().await.unwrap();
@@ -154,8 +199,18 @@ async fn fedify_signing_with_rfc9421_is_accepted_on_the_first_knock() {
     let alice_id = format!("{}/users/alice", app.address);
 
     peer.act("follow", json!({ "target": alice_id })).await;
-    eventually(PEER_WAIT, "Fedify saw our Accept", || async { as_list(&peer.get("following").await).contains(&alice_id).then_some(()) }).await;
-    let posted = peer.act("post", json!({ "content": "<p>Signed the RFC 9421 way</p>", "mention": alice_id })).await;
+    eventually(PEER_WAIT, "Fedify saw our Accept", || async {
+        as_list(&peer.get("following").await)
+            .contains(&alice_id)
+            .then_some(())
+    })
+    .await;
+    let posted = peer
+        .act(
+            "post",
+            json!({ "content": "<p>Signed the RFC 9421 way</p>", "mention": alice_id }),
+        )
+        .await;
     let id = posted["id"].as_str().unwrap().to_string();
     let stored = eventually(PEER_WAIT, "the peer's post was stored", || async {
         let mut conn = app.pool.get().await.unwrap();
@@ -170,15 +225,37 @@ async fn fedify_signing_with_rfc9421_is_accepted_on_the_first_knock() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["method"] == "POST" && r["url"].as_str().is_some_and(|u| u.starts_with(&app.address)))
+        .filter(|r| {
+            r["method"] == "POST"
+                && r["url"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with(&app.address))
+        })
         .collect();
-    assert_eq!(posts.len(), 2, "one POST for the Follow and one for the Create, each accepted at once: {posts:#?}");
+    assert_eq!(
+        posts.len(),
+        2,
+        "one POST for the Follow and one for the Create, each accepted at once: {posts:#?}"
+    );
     for post in posts {
         assert_eq!(post["status"], 202, "{post:#}");
         let headers = &post["headers"];
-        assert!(headers["signature-input"].as_str().is_some_and(|s| s.contains("\"@target-uri\"")), "signed with RFC 9421: {headers:#}");
-        assert!(headers["content-digest"].as_str().is_some_and(|s| s.starts_with("sha-256=:")), "{headers:#}");
-        assert!(headers.get("digest").is_none(), "no draft-cavage Digest on the first knock: {headers:#}");
+        assert!(
+            headers["signature-input"]
+                .as_str()
+                .is_some_and(|s| s.contains("\"@target-uri\"")),
+            "signed with RFC 9421: {headers:#}"
+        );
+        assert!(
+            headers["content-digest"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("sha-256=:")),
+            "{headers:#}"
+        );
+        assert!(
+            headers.get("digest").is_none(),
+            "no draft-cavage Digest on the first knock: {headers:#}"
+        );
     }
 }
 
@@ -187,18 +264,34 @@ async fn a_flag_from_fedify_lands_in_the_queue_and_our_forwarded_report_reaches_
     let app = TestApp::spawn().await;
     let alice = app.create_user("alice").await.account;
     app.create_user("mona").await;
-    staffroom::services::roles::set_role(&app.pool, &staffroom::services::roles::Acting::command_line(), "mona", staffroom::db::users::Role::Moderator)
-        .await
-        .unwrap();
-    let mona = staffroom::services::tokens::create(&app.pool, "mona", "admin app", "read write admin:read admin:write").await.unwrap();
-    let post = statuses::post(&app.ctx, &alice, NewPost {
-        text: "Buy my worksheets".into(),
-        visibility: Visibility::Public,
-        in_reply_to: None,
-        spoiler_text: String::new(),
-        sensitive: false,
-        language: None,
-    })
+    staffroom::services::roles::set_role(
+        &app.pool,
+        &staffroom::services::roles::Acting::command_line(),
+        "mona",
+        staffroom::db::users::Role::Moderator,
+    )
+    .await
+    .unwrap();
+    let mona = staffroom::services::tokens::create(
+        &app.pool,
+        "mona",
+        "admin app",
+        "read write admin:read admin:write",
+    )
+    .await
+    .unwrap();
+    let post = statuses::post(
+        &app.ctx,
+        &alice,
+        NewPost {
+            text: "Buy my worksheets".into(),
+            visibility: Visibility::Public,
+            in_reply_to: None,
+            spoiler_text: String::new(),
+            sensitive: false,
+            language: None,
+        },
+    )
     .await
     .unwrap();
     let post_id = format!("{}/users/alice/statuses/{}", app.address, post.id);
@@ -218,9 +311,22 @@ async fn a_flag_from_fedify_lands_in_the_queue_and_our_forwarded_report_reaches_
     // mona reports the peer's user back and forwards it: Fedify receives a Flag
     // from our instance actor.
     let fedi_id = report["account"]["id"].as_str().unwrap().to_string();
-    let filed = common::api::post(&app, "/api/v1/reports", &mona, &[("account_id", &fedi_id), ("comment", "Flagging in return"), ("forward", "true")]).await;
+    let filed = common::api::post(
+        &app,
+        "/api/v1/reports",
+        &mona,
+        &[
+            ("account_id", &fedi_id),
+            ("comment", "Flagging in return"),
+            ("forward", "true"),
+        ],
+    )
+    .await;
     assert_eq!(filed.status, 200, "{}", filed.body);
-    let flag = eventually(PEER_WAIT, "Fedify received our Flag", || async { peer.received("Flag").await.first().cloned() }).await;
+    let flag = eventually(PEER_WAIT, "Fedify received our Flag", || async {
+        peer.received("Flag").await.first().cloned()
+    })
+    .await;
     let raw = raw_of(&flag);
     assert_eq!(raw["actor"], format!("{}/actor", app.address));
     assert!(as_list(&raw["object"]).contains(&peer.actor()), "{raw}");
@@ -242,53 +348,107 @@ async fn a_fedify_group_relays_posts_and_our_replies_come_back_acknowledged() {
     follows::follow(&app.ctx, &alice, &group).await.unwrap();
     eventually(PEER_WAIT, "the group accepted alice", || async {
         let mut conn = app.pool.get().await.unwrap();
-        Follow::find(&mut conn, alice.id, group.id).await.unwrap().filter(|f| f.accepted)
+        Follow::find(&mut conn, alice.id, group.id)
+            .await
+            .unwrap()
+            .filter(|f| f.accepted)
     })
     .await;
 
     // The group's post reaches followers only inside its Announce{Create{Note}}.
-    let posted = peer.act("post", json!({ "content": "<p>Term plan for Year 5</p>", "deliver": false })).await;
+    let posted = peer
+        .act(
+            "post",
+            json!({ "content": "<p>Term plan for Year 5</p>", "deliver": false }),
+        )
+        .await;
     let note_id = posted["id"].as_str().unwrap().to_string();
-    let relayed = peer.act("relay", json!({ "activity": posted["activity"] })).await;
-    assert_eq!(relayed["errors"], json!([]), "our inbox took the Announce: {relayed}");
+    let relayed = peer
+        .act("relay", json!({ "activity": posted["activity"] }))
+        .await;
+    assert_eq!(
+        relayed["errors"],
+        json!([]),
+        "our inbox took the Announce: {relayed}"
+    );
     let home = eventually(PEER_WAIT, "the group's post is in alice's home", || async {
         let a = common::api::get(&app, "/api/v1/timelines/home", Some(&token)).await;
         a.body.as_array().filter(|l| !l.is_empty()).cloned()
     })
     .await;
     assert_eq!(home.len(), 1, "{home:?}");
-    assert_eq!(home[0]["account"]["group"], json!(true), "the group's own post, once");
+    assert_eq!(
+        home[0]["account"]["group"],
+        json!(true),
+        "the group's own post, once"
+    );
     assert_eq!(home[0]["uri"], json!(note_id));
-    assert!(home[0]["content"].as_str().unwrap().contains("Term plan for Year 5"));
+    assert!(home[0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("Term plan for Year 5"));
 
     // alice replies; the group (the replied-to author) receives it and relays it to
     // all its followers, alice's server among them.
-    let reply = statuses::post(&app.ctx, &alice, NewPost {
-        text: "Looks good, thanks!".into(),
-        visibility: Visibility::Public,
-        in_reply_to: Some(home[0]["id"].as_str().unwrap().parse::<i64>().map(staffroom::db::StatusId).unwrap()),
-        spoiler_text: String::new(),
-        sensitive: false,
-        language: None,
-    })
+    let reply = statuses::post(
+        &app.ctx,
+        &alice,
+        NewPost {
+            text: "Looks good, thanks!".into(),
+            visibility: Visibility::Public,
+            in_reply_to: Some(
+                home[0]["id"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<i64>()
+                    .map(staffroom::db::StatusId)
+                    .unwrap(),
+            ),
+            spoiler_text: String::new(),
+            sensitive: false,
+            language: None,
+        },
+    )
     .await
     .unwrap();
     let reply_id = format!("{}/users/alice/statuses/{}", app.address, reply.id);
     let create = eventually(PEER_WAIT, "the group received alice's reply", || async {
-        peer.received("Create").await.into_iter().find(|c| c["json"]["object"]["id"] == reply_id || c["object"] == reply_id)
+        peer.received("Create")
+            .await
+            .into_iter()
+            .find(|c| c["json"]["object"]["id"] == reply_id || c["object"] == reply_id)
     })
     .await;
     let before = peer.get("outgoing").await.as_array().unwrap().len();
     let relayed = peer.act("relay", json!({ "activity": create["id"] })).await;
-    assert_eq!(relayed["errors"], json!([]), "our own reply relayed back is acknowledged: {relayed}");
+    assert_eq!(
+        relayed["errors"],
+        json!([]),
+        "our own reply relayed back is acknowledged: {relayed}"
+    );
     let outgoing = peer.get("outgoing").await;
     let answers: Vec<&Value> = outgoing.as_array().unwrap()[before..]
         .iter()
-        .filter(|r| r["method"] == "POST" && r["url"].as_str().is_some_and(|u| u.starts_with(&app.address)))
+        .filter(|r| {
+            r["method"] == "POST"
+                && r["url"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with(&app.address))
+        })
         .collect();
-    assert!(!answers.is_empty() && answers.iter().all(|r| r["status"] == 202), "{answers:#?}");
+    assert!(
+        !answers.is_empty() && answers.iter().all(|r| r["status"] == 202),
+        "{answers:#?}"
+    );
     let mut conn = app.pool.get().await.unwrap();
-    assert_eq!(Status::find_by_uri(&mut conn, &reply_id).await.unwrap().map(|s| s.id), None, "no copy of our own post was made");
+    assert_eq!(
+        Status::find_by_uri(&mut conn, &reply_id)
+            .await
+            .unwrap()
+            .map(|s| s.id),
+        None,
+        "no copy of our own post was made"
+    );
 }
 
 /// A poll made on Fedify (its own `Question` serialisation) is shown here with its
@@ -298,17 +458,24 @@ async fn a_fedify_group_relays_posts_and_our_replies_come_back_acknowledged() {
 async fn a_fedify_poll_is_shown_and_our_vote_reaches_it() {
     let app = TestApp::spawn().await;
     let alice = app.create_user("alice").await.account;
-    let token = staffroom::services::tokens::create(&app.pool, "alice", "test", "read write follow").await.unwrap();
+    let token =
+        staffroom::services::tokens::create(&app.pool, "alice", "test", "read write follow")
+            .await
+            .unwrap();
     let peer = FedifyPeer::start("fedi", "draft-cavage-http-signatures-12").await;
     let fedi = fetch::resolve_actor(&app.ctx, &peer.actor()).await.unwrap();
     follows::follow(&app.ctx, &alice, &fedi).await.unwrap();
     eventually(PEER_WAIT, "Fedify accepted our follow", || async {
         let mut conn = app.pool.get().await.unwrap();
-        Follow::find(&mut conn, alice.id, fedi.id).await.unwrap().filter(|f| f.accepted)
+        Follow::find(&mut conn, alice.id, fedi.id)
+            .await
+            .unwrap()
+            .filter(|f| f.accepted)
     })
     .await;
 
-    let end = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let end = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let posted = peer.act("post", json!({ "content": "<p>Tea or coffee in the staffroom?</p>", "poll": { "options": ["Tea", "Coffee"], "endTime": end } })).await;
     let id = posted["id"].as_str().unwrap().to_string();
     let stored = eventually(PEER_WAIT, "the peer's poll was stored", || async {
@@ -316,20 +483,47 @@ async fn a_fedify_poll_is_shown_and_our_vote_reaches_it() {
         Status::find_by_uri(&mut conn, &id).await.unwrap()
     })
     .await;
-    let seen: Value = app.client.get(format!("{}/api/v1/statuses/{}", app.address, stored.id)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let seen: Value = app
+        .client
+        .get(format!("{}/api/v1/statuses/{}", app.address, stored.id))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let poll = &seen["poll"];
     assert_eq!(poll["options"][1]["title"], "Coffee", "{seen}");
     assert_eq!(poll["multiple"], false);
     assert_eq!(poll["expired"], false);
 
-    let voted = app.client.post(format!("{}/api/v1/polls/{}/votes", app.address, poll["id"].as_str().unwrap())).bearer_auth(&token).form(&[("choices[]", "1")]).send().await.unwrap();
+    let voted = app
+        .client
+        .post(format!(
+            "{}/api/v1/polls/{}/votes",
+            app.address,
+            poll["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .form(&[("choices[]", "1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(voted.status(), 200);
     let vote = eventually(PEER_WAIT, "our vote reached Fedify", || async {
-        peer.received("Create").await.into_iter().map(|e| raw_of(&e)).find(|c| c["object"]["inReplyTo"] == id.as_str())
+        peer.received("Create")
+            .await
+            .into_iter()
+            .map(|e| raw_of(&e))
+            .find(|c| c["object"]["inReplyTo"] == id.as_str())
     })
     .await;
     assert_eq!(vote["object"]["type"], "Note", "{vote}");
     assert_eq!(vote["object"]["name"], "Coffee");
     assert_eq!(as_list(&vote["to"]), vec![peer.actor()]);
-    assert!(vote["object"].get("content").is_none(), "a vote has no content: {vote}");
+    assert!(
+        vote["object"].get("content").is_none(),
+        "a vote has no content: {vote}"
+    );
 }

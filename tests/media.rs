@@ -13,12 +13,18 @@ use std::io::Cursor;
 
 /// A `multipart/form-data` body as browsers and apps send it.
 fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (String, Vec<u8>) {
-    let files: Vec<(&str, &str, &str, &[u8])> = file.into_iter().map(|(filename, ct, bytes)| ("file", filename, ct, bytes)).collect();
+    let files: Vec<(&str, &str, &str, &[u8])> = file
+        .into_iter()
+        .map(|(filename, ct, bytes)| ("file", filename, ct, bytes))
+        .collect();
     multipart_with(fields, &files)
 }
 
 /// The same with any number of files: (field, file name, type, bytes).
-fn multipart_with(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> (String, Vec<u8>) {
+fn multipart_with(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+) -> (String, Vec<u8>) {
     let boundary = "----staffroom-test-boundary-7c1d";
     let mut body = Vec::new();
     for (name, value) in fields {
@@ -35,21 +41,60 @@ fn multipart_with(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) 
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn upload(app: &TestApp, token: &str, filename: &str, content_type: &str, bytes: &[u8], description: &str) -> (u16, Value) {
-    upload_to(&app.address, token, filename, content_type, bytes, description).await
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    filename: &str,
+    content_type: &str,
+    bytes: &[u8],
+    description: &str,
+) -> (u16, Value) {
+    upload_to(
+        &app.address,
+        token,
+        filename,
+        content_type,
+        bytes,
+        description,
+    )
+    .await
 }
 
 /// `POST /api/v2/media` on the server at `address`.
-async fn upload_to(address: &str, token: &str, filename: &str, content_type: &str, bytes: &[u8], description: &str) -> (u16, Value) {
-    let (ct, body) = multipart(&[("description", description)], Some((filename, content_type, bytes)));
-    let res = reqwest::Client::new().post(format!("{address}/api/v2/media")).bearer_auth(token).header("content-type", ct).body(body).send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+async fn upload_to(
+    address: &str,
+    token: &str,
+    filename: &str,
+    content_type: &str,
+    bytes: &[u8],
+    description: &str,
+) -> (u16, Value) {
+    let (ct, body) = multipart(
+        &[("description", description)],
+        Some((filename, content_type, bytes)),
+    );
+    let res = reqwest::Client::new()
+        .post(format!("{address}/api/v2/media"))
+        .bearer_auth(token)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 128]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 128])
+    });
     let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(img).write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
     out
 }
 
@@ -62,7 +107,11 @@ fn bomb() -> Vec<u8> {
     for &byte in &b[12..29] {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     b[29..33].copy_from_slice(&(!crc).to_be_bytes());
@@ -73,12 +122,27 @@ async fn media_rows(app: &TestApp) -> i64 {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     let mut conn = app.pool.get().await.unwrap();
-    staffroom::db::schema::media_attachments::table.count().get_result(&mut conn).await.unwrap()
+    staffroom::db::schema::media_attachments::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap()
 }
 
 fn files_under(dir: &std::path::Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-    entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum()
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            if e.path().is_dir() {
+                files_under(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -91,21 +155,42 @@ async fn hostile_files_are_refused_and_leave_nothing_behind() {
     let half = &good[..good.len() / 2];
     let cases: [(&str, &str, &[u8], &str); 5] = [
         ("bomb.png", "image/png", &bomb(), "100000×100000 pixels"),
-        ("photo.jpg", "image/jpeg", &good, "the file is a PNG image but was sent as image/jpeg"),
+        (
+            "photo.jpg",
+            "image/jpeg",
+            &good,
+            "the file is a PNG image but was sent as image/jpeg",
+        ),
         ("half.png", "image/png", half, "the image cannot be read"),
-        ("cat.png", "image/png", b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>", "not a JPEG, PNG, WebP or GIF image"),
+        (
+            "cat.png",
+            "image/png",
+            b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>",
+            "not a JPEG, PNG, WebP or GIF image",
+        ),
         ("empty.png", "image/png", b"", "the file is empty"),
     ];
     for (name, ct, bytes, says) in cases {
         let (status, body) = upload(&app, &token, name, ct, bytes, "hostile").await;
         assert_eq!(status, 422, "{name}: {body}");
-        assert!(body["error"].as_str().unwrap_or_default().contains(says), "{name}: {body}");
+        assert!(
+            body["error"].as_str().unwrap_or_default().contains(says),
+            "{name}: {body}"
+        );
     }
     assert_eq!(media_rows(&app).await, 0, "a refused upload left a row");
     assert_eq!(files_under(&media_dir), 0, "a refused upload left a file");
 
     // Positive control: the same route keeps a good image, as a row and two files.
-    let (status, body) = upload(&app, &token, "wall.png", "image/png", &good, "A fraction wall").await;
+    let (status, body) = upload(
+        &app,
+        &token,
+        "wall.png",
+        "image/png",
+        &good,
+        "A fraction wall",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(media_rows(&app).await, 1);
     assert_eq!(files_under(&media_dir), 2);
@@ -117,29 +202,71 @@ async fn an_image_is_served_attached_and_sent_in_the_note() {
     app.create_user("alice").await;
     app.create_user("bob").await;
     let token = api::token(&app, "alice").await;
-    let (status, media) = upload(&app, &token, "wall.png", "image/png", &png(3000, 1000), "Fraction wall in room 12").await;
+    let (status, media) = upload(
+        &app,
+        &token,
+        "wall.png",
+        "image/png",
+        &png(3000, 1000),
+        "Fraction wall in room 12",
+    )
+    .await;
     assert_eq!(status, 200, "{media}");
     assert_eq!(media["meta"]["original"]["width"], 1920);
     assert_eq!(media["meta"]["original"]["height"], 640);
     assert_eq!(media["meta"]["small"]["width"], 640);
     let id = media["id"].as_str().unwrap();
 
-    let res = app.client.get(media["url"].as_str().unwrap()).send().await.unwrap();
+    let res = app
+        .client
+        .get(media["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/jpeg");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
-    assert!(res.headers()["cache-control"].to_str().unwrap().contains("max-age=31536000"));
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age=31536000"));
     let served = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
     assert_eq!((served.width(), served.height()), (1920, 640));
 
     // Someone else cannot read or describe alice's upload, nor attach it.
     let bob = api::token(&app, "bob").await;
-    assert_eq!(api::get(&app, &format!("/api/v1/media/{id}"), Some(&bob)).await.status, 404);
-    let stolen = api::post(&app, "/api/v1/statuses", &bob, &[("status", "mine now"), ("media_ids[]", id)]).await;
+    assert_eq!(
+        api::get(&app, &format!("/api/v1/media/{id}"), Some(&bob))
+            .await
+            .status,
+        404
+    );
+    let stolen = api::post(
+        &app,
+        "/api/v1/statuses",
+        &bob,
+        &[("status", "mine now"), ("media_ids[]", id)],
+    )
+    .await;
     assert_eq!(stolen.status, 422, "{}", stolen.body);
-    assert_eq!(api::get(&app, &format!("/api/v1/media/{id}"), Some(&token)).await.status, 200);
+    assert_eq!(
+        api::get(&app, &format!("/api/v1/media/{id}"), Some(&token))
+            .await
+            .status,
+        200
+    );
 
-    let post = api::post(&app, "/api/v1/statuses", &token, &[("status", ""), ("media_ids[]", id), ("visibility", "public")]).await;
+    let post = api::post(
+        &app,
+        "/api/v1/statuses",
+        &token,
+        &[
+            ("status", ""),
+            ("media_ids[]", id),
+            ("visibility", "public"),
+        ],
+    )
+    .await;
     assert_eq!(post.status, 200, "{}", post.body);
     let attached = &post.body["media_attachments"][0];
     assert_eq!(attached["id"], id);
@@ -147,34 +274,77 @@ async fn an_image_is_served_attached_and_sent_in_the_note() {
     assert_eq!(attached["blurhash"], media["blurhash"]);
 
     let uri = post.body["uri"].as_str().unwrap();
-    let note: Value = app.client.get(uri).header("accept", "application/activity+json").send().await.unwrap().json().await.unwrap();
+    let note: Value = app
+        .client
+        .get(uri)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let a = &note["attachment"][0];
     assert_eq!(a["type"], "Document", "{note}");
     assert_eq!(a["mediaType"], "image/jpeg");
     assert_eq!(a["url"], media["url"]);
     assert_eq!(a["name"], "Fraction wall in room 12");
     assert_eq!(a["blurhash"], media["blurhash"]);
-    assert_eq!((a["width"].as_i64(), a["height"].as_i64()), (Some(1920), Some(640)));
+    assert_eq!(
+        (a["width"].as_i64(), a["height"].as_i64()),
+        (Some(1920), Some(640))
+    );
 
     // Deleting the post deletes its files.
-    let deleted = app.client.delete(format!("{}/api/v1/statuses/{}", app.address, post.body["id"].as_str().unwrap())).bearer_auth(&token).send().await.unwrap();
+    let deleted = app
+        .client
+        .delete(format!(
+            "{}/api/v1/statuses/{}",
+            app.address,
+            post.body["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), 200);
-    assert_eq!(app.client.get(media["url"].as_str().unwrap()).send().await.unwrap().status(), 404);
+    assert_eq!(
+        app.client
+            .get(media["url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }
 
 /// The store key of a file from its URL (`…/media/<key>`).
 fn key_of(url: &str) -> String {
-    url.split_once("/media/").unwrap_or_else(|| panic!("a media URL: {url}")).1.to_string()
+    url.split_once("/media/")
+        .unwrap_or_else(|| panic!("a media URL: {url}"))
+        .1
+        .to_string()
 }
 
 /// `GET url`: status, `Content-Type`, body; with the headers every media file carries.
 async fn served(url: &str) -> (u16, String, Vec<u8>) {
     let res = reqwest::get(url).await.unwrap();
     let status = res.status().as_u16();
-    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
     if status == 200 {
         assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{url}");
-        assert!(res.headers()["cache-control"].to_str().unwrap().contains("max-age=31536000"), "{url}");
+        assert!(
+            res.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("max-age=31536000"),
+            "{url}"
+        );
     }
     (status, ct, res.bytes().await.unwrap().to_vec())
 }
@@ -191,18 +361,50 @@ async fn with_s3_uploads_land_in_the_bucket_and_every_node_serves_them() {
     let bucket = s3.store();
 
     // A refused upload leaves nothing in the bucket.
-    let (status, body) = upload_to(&one.address, &token, "cat.png", "image/png", b"<html><script>alert(1)</script></html>", "no").await;
+    let (status, body) = upload_to(
+        &one.address,
+        &token,
+        "cat.png",
+        "image/png",
+        b"<html><script>alert(1)</script></html>",
+        "no",
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(s3.keys().await, Vec::<String>::new());
 
     // Uploaded through node one: both files are objects in the bucket, with their
     // type, and node two serves them byte for byte.
-    let (status, first) = upload_to(&one.address, &token, "wall.png", "image/png", &png(2400, 1200), "Fraction wall").await;
+    let (status, first) = upload_to(
+        &one.address,
+        &token,
+        "wall.png",
+        "image/png",
+        &png(2400, 1200),
+        "Fraction wall",
+    )
+    .await;
     assert_eq!(status, 200, "{first}");
-    let (url, preview) = (first["url"].as_str().unwrap(), first["preview_url"].as_str().unwrap());
-    assert_eq!(s3.keys().await, { let mut k = vec![key_of(url), key_of(preview)]; k.sort(); k });
-    let object = bucket.get(&ObjectPath::from(key_of(url))).await.expect("the original is in the bucket");
-    assert_eq!(object.attributes.get(&object_store::Attribute::ContentType).map(|v| v.as_ref()), Some("image/jpeg"));
+    let (url, preview) = (
+        first["url"].as_str().unwrap(),
+        first["preview_url"].as_str().unwrap(),
+    );
+    assert_eq!(s3.keys().await, {
+        let mut k = vec![key_of(url), key_of(preview)];
+        k.sort();
+        k
+    });
+    let object = bucket
+        .get(&ObjectPath::from(key_of(url)))
+        .await
+        .expect("the original is in the bucket");
+    assert_eq!(
+        object
+            .attributes
+            .get(&object_store::Attribute::ContentType)
+            .map(|v| v.as_ref()),
+        Some("image/jpeg")
+    );
     let in_bucket = object.bytes().await.unwrap().to_vec();
     assert_eq!(image::load_from_memory(&in_bucket).unwrap().width(), 1920);
     let on_two = format!("{}/media/{}", two.address, key_of(url));
@@ -211,9 +413,22 @@ async fn with_s3_uploads_land_in_the_bucket_and_every_node_serves_them() {
     assert!(bytes == in_bucket, "node two serves what node one stored");
 
     // And the other way round.
-    let (status, second) = upload_to(&two.address, &token, "display.png", "image/png", &png(500, 400), "Class display").await;
+    let (status, second) = upload_to(
+        &two.address,
+        &token,
+        "display.png",
+        "image/png",
+        &png(500, 400),
+        "Class display",
+    )
+    .await;
     assert_eq!(status, 200, "{second}");
-    let (status, ct, _) = served(&format!("{}/media/{}", one.address, key_of(second["preview_url"].as_str().unwrap()))).await;
+    let (status, ct, _) = served(&format!(
+        "{}/media/{}",
+        one.address,
+        key_of(second["preview_url"].as_str().unwrap())
+    ))
+    .await;
     assert_eq!((status, ct.as_str()), (200, "image/jpeg"));
     assert_eq!(s3.keys().await.len(), 4);
 
@@ -221,17 +436,36 @@ async fn with_s3_uploads_land_in_the_bucket_and_every_node_serves_them() {
     let post = reqwest::Client::new()
         .post(format!("{}/api/v1/statuses", one.address))
         .bearer_auth(&token)
-        .form(&[("status", "Our wall"), ("media_ids[]", first["id"].as_str().unwrap())])
+        .form(&[
+            ("status", "Our wall"),
+            ("media_ids[]", first["id"].as_str().unwrap()),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(post.status(), 200);
     let post: Value = post.json().await.unwrap();
     assert_eq!(post["media_attachments"][0]["url"], url);
-    let deleted = reqwest::Client::new().delete(format!("{}/api/v1/statuses/{}", two.address, post["id"].as_str().unwrap())).bearer_auth(&token).send().await.unwrap();
+    let deleted = reqwest::Client::new()
+        .delete(format!(
+            "{}/api/v1/statuses/{}",
+            two.address,
+            post["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), 200);
-    assert_eq!(s3.keys().await.len(), 2, "the post's two files are gone, the other upload's stay");
-    assert!(matches!(bucket.get(&ObjectPath::from(key_of(url))).await, Err(object_store::Error::NotFound { .. })));
+    assert_eq!(
+        s3.keys().await.len(),
+        2,
+        "the post's two files are gone, the other upload's stay"
+    );
+    assert!(matches!(
+        bucket.get(&ObjectPath::from(key_of(url))).await,
+        Err(object_store::Error::NotFound { .. })
+    ));
     assert_eq!(served(&on_two).await.0, 404);
     assert_eq!(served(url).await.0, 404);
 }
@@ -243,26 +477,43 @@ async fn serve_refuses_to_start_on_a_bucket_it_cannot_use() {
     let data = tempfile::tempdir().unwrap();
     let domain = format!("127.0.0.1:{}", free_port());
     let serve = |change: (&str, &str)| {
-        let mut vars: Vec<(String, String)> = s3.settings().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let mut vars: Vec<(String, String)> = s3
+            .settings()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         vars.extend([
             ("DATABASE_URL".to_string(), db.url.clone()),
             ("STAFFROOM_DOMAIN".into(), domain.clone()),
             ("STAFFROOM_BIND".into(), domain.clone()),
             ("STAFFROOM_DEV".into(), "true".into()),
-            ("STAFFROOM_DATA_DIR".into(), data.path().to_str().unwrap().into()),
+            (
+                "STAFFROOM_DATA_DIR".into(),
+                data.path().to_str().unwrap().into(),
+            ),
         ]);
         vars.retain(|(k, _)| k != change.0);
         vars.push((change.0.into(), change.1.into()));
         let mut cmd = staffroom_command(&[]);
-        cmd.envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).arg("serve");
+        cmd.envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .arg("serve");
         cmd
     };
-    for (name, value) in [("AWS_SECRET_ACCESS_KEY", "not-the-secret"), ("STAFFROOM_S3_BUCKET", "no-such-bucket")] {
+    for (name, value) in [
+        ("AWS_SECRET_ACCESS_KEY", "not-the-secret"),
+        ("STAFFROOM_S3_BUCKET", "no-such-bucket"),
+    ] {
         let out = serve((name, value)).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{name}: serve started");
-        assert!(stderr.contains("the media store s3://") && stderr.contains("STAFFROOM_S3_BUCKET"), "{name}: {stderr}");
-        assert!(!stderr.contains("not-the-secret") && !stderr.contains("staffroom-test-secret"), "no secret in: {stderr}");
+        assert!(
+            stderr.contains("the media store s3://") && stderr.contains("STAFFROOM_S3_BUCKET"),
+            "{name}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("not-the-secret") && !stderr.contains("staffroom-test-secret"),
+            "no secret in: {stderr}"
+        );
     }
     // Positive control: the same settings with the right values start.
     let node = common::ServeProcess::start(serve(("STAFFROOM_S3_BUCKET", common::s3::BUCKET)));
@@ -270,10 +521,29 @@ async fn serve_refuses_to_start_on_a_bucket_it_cannot_use() {
 }
 
 /// `PATCH /api/v1/accounts/update_credentials` with these fields and files.
-async fn update_credentials(app: &TestApp, token: &str, fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> (u16, Value) {
+async fn update_credentials(
+    app: &TestApp,
+    token: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+) -> (u16, Value) {
     let (ct, body) = multipart_with(fields, files);
-    let res = app.client.patch(format!("{}/api/v1/accounts/update_credentials", app.address)).bearer_auth(token).header("content-type", ct).body(body).send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    let res = app
+        .client
+        .patch(format!(
+            "{}/api/v1/accounts/update_credentials",
+            app.address
+        ))
+        .bearer_auth(token)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -285,26 +555,55 @@ async fn avatars_and_headers_are_cut_to_shape_shown_everywhere_and_replaced() {
 
     // A hostile avatar: refused with the reason, nothing stored, nothing changed.
     let html: &[u8] = b"<!DOCTYPE html><html><script>alert(1)</script></html>";
-    let (status, body) = update_credentials(&app, &token, &[("display_name", "Ms Alice")], &[("avatar", "me.png", "image/png", html)]).await;
+    let (status, body) = update_credentials(
+        &app,
+        &token,
+        &[("display_name", "Ms Alice")],
+        &[("avatar", "me.png", "image/png", html)],
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("avatar: the file is not a JPEG"), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("avatar: the file is not a JPEG"),
+        "{body}"
+    );
     assert_eq!(files_under(&media_dir), 0);
-    let me = api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token)).await.body;
-    assert!(me["avatar"].as_str().unwrap().ends_with("/missing.png"), "{me}");
-    assert_ne!(me["display_name"], "Ms Alice", "a refused avatar refuses the whole change");
+    let me = api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token))
+        .await
+        .body;
+    assert!(
+        me["avatar"].as_str().unwrap().ends_with("/missing.png"),
+        "{me}"
+    );
+    assert_ne!(
+        me["display_name"], "Ms Alice",
+        "a refused avatar refuses the whole change"
+    );
 
     // Both at once, with a text field, as apps send them.
     let (status, me) = update_credentials(
         &app,
         &token,
         &[("display_name", "Ms Alice")],
-        &[("avatar", "me.png", "image/png", &png(900, 600)[..]), ("header", "class.png", "image/png", &png(3000, 2000)[..])],
+        &[
+            ("avatar", "me.png", "image/png", &png(900, 600)[..]),
+            ("header", "class.png", "image/png", &png(3000, 2000)[..]),
+        ],
     )
     .await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["display_name"], "Ms Alice");
-    let (avatar, header) = (me["avatar"].as_str().unwrap().to_string(), me["header"].as_str().unwrap().to_string());
-    assert!(avatar.starts_with(&format!("{}/media/", app.address)), "{me}");
+    let (avatar, header) = (
+        me["avatar"].as_str().unwrap().to_string(),
+        me["header"].as_str().unwrap().to_string(),
+    );
+    assert!(
+        avatar.starts_with(&format!("{}/media/", app.address)),
+        "{me}"
+    );
     assert_eq!(me["avatar_static"], me["avatar"]);
     assert_eq!(me["header_static"], me["header"]);
     let (status, ct, bytes) = served(&avatar).await;
@@ -316,22 +615,40 @@ async fn avatars_and_headers_are_cut_to_shape_shown_everywhere_and_replaced() {
     assert_eq!(files_under(&media_dir), 2);
 
     // Other servers read them in the actor, as Mastodon sends them.
-    let actor: Value = app.get("/users/alice", Some("application/activity+json")).await.json().await.unwrap();
+    let actor: Value = app
+        .get("/users/alice", Some("application/activity+json"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(actor["icon"]["type"], "Image", "{actor}");
     assert_eq!(actor["icon"]["mediaType"], "image/jpeg");
     assert_eq!(actor["icon"]["url"], avatar.as_str());
     assert_eq!(actor["image"]["url"], header.as_str());
     // The profile page shows the avatar.
     let page = app.get("/@alice", None).await.text().await.unwrap();
-    assert!(page.contains(&format!("src=\"{avatar}\"")), "the profile page shows the avatar");
+    assert!(
+        page.contains(&format!("src=\"{avatar}\"")),
+        "the profile page shows the avatar"
+    );
 
     // A new avatar replaces the old one, whose file goes; the header stays.
-    let (status, me) = update_credentials(&app, &token, &[], &[("avatar", "new.png", "image/png", &png(300, 300)[..])]).await;
+    let (status, me) = update_credentials(
+        &app,
+        &token,
+        &[],
+        &[("avatar", "new.png", "image/png", &png(300, 300)[..])],
+    )
+    .await;
     assert_eq!(status, 200, "{me}");
     assert_ne!(me["avatar"], avatar.as_str());
     assert_eq!(me["header"], header.as_str());
     assert_eq!(served(me["avatar"].as_str().unwrap()).await.0, 200);
-    assert_eq!(served(&avatar).await.0, 404, "the replaced avatar's file is gone");
+    assert_eq!(
+        served(&avatar).await.0,
+        404,
+        "the replaced avatar's file is gone"
+    );
     assert_eq!(files_under(&media_dir), 2);
 }
 
@@ -345,37 +662,103 @@ async fn media_prune_removes_old_unclaimed_uploads_with_progress() {
     let token = api::token(&app, "alice").await;
     let mut uploads = Vec::new();
     for name in ["old-unclaimed", "old-posted", "new-unclaimed"] {
-        let (status, body) = upload(&app, &token, &format!("{name}.png"), "image/png", &png(200, 100), name).await;
+        let (status, body) = upload(
+            &app,
+            &token,
+            &format!("{name}.png"),
+            "image/png",
+            &png(200, 100),
+            name,
+        )
+        .await;
         assert_eq!(status, 200, "{body}");
         uploads.push(body);
     }
-    let post = api::post(&app, "/api/v1/statuses", &token, &[("status", "posted"), ("media_ids[]", uploads[1]["id"].as_str().unwrap())]).await;
+    let post = api::post(
+        &app,
+        "/api/v1/statuses",
+        &token,
+        &[
+            ("status", "posted"),
+            ("media_ids[]", uploads[1]["id"].as_str().unwrap()),
+        ],
+    )
+    .await;
     assert_eq!(post.status, 200, "{}", post.body);
     // Two of them were uploaded three days ago.
-    let ids: Vec<i64> = uploads[..2].iter().map(|u| u["id"].as_str().unwrap().parse().unwrap()).collect();
+    let ids: Vec<i64> = uploads[..2]
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().parse().unwrap())
+        .collect();
     let mut conn = app.pool.get().await.unwrap();
-    diesel::update(m::table.filter(m::id.eq_any(&ids))).set(m::created_at.eq(chrono::Utc::now() - chrono::Duration::days(3))).execute(&mut conn).await.unwrap();
+    diesel::update(m::table.filter(m::id.eq_any(&ids)))
+        .set(m::created_at.eq(chrono::Utc::now() - chrono::Duration::days(3)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
 
     let data_dir = app.ctx.settings.data_dir.to_str().unwrap().to_string();
     let prune = |days: &str| {
-        staffroom_command(&[("DATABASE_URL", app.db.url.as_str()), ("STAFFROOM_DATA_DIR", data_dir.as_str())]).args(["media", "prune", "--older-than", days]).output().unwrap()
+        staffroom_command(&[
+            ("DATABASE_URL", app.db.url.as_str()),
+            ("STAFFROOM_DATA_DIR", data_dir.as_str()),
+        ])
+        .args(["media", "prune", "--older-than", days])
+        .output()
+        .unwrap()
     };
     // Nothing is older than four days: nothing goes.
     let out = prune("4");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Removed 0 unattached uploads"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Removed 0 unattached uploads"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert_eq!(media_rows(&app).await, 3);
 
     let out = prune("1");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 1"), "progress: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Removed 1 unattached uploads (2 files)"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 of 1"),
+        "progress: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Removed 1 unattached uploads (2 files)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert_eq!(media_rows(&app).await, 2);
-    assert_eq!(served(uploads[0]["url"].as_str().unwrap()).await.0, 404, "the old unclaimed upload's file is gone");
-    assert_eq!(served(uploads[1]["url"].as_str().unwrap()).await.0, 200, "a posted image stays, however old");
-    assert_eq!(served(uploads[2]["url"].as_str().unwrap()).await.0, 200, "a recent upload stays");
+    assert_eq!(
+        served(uploads[0]["url"].as_str().unwrap()).await.0,
+        404,
+        "the old unclaimed upload's file is gone"
+    );
+    assert_eq!(
+        served(uploads[1]["url"].as_str().unwrap()).await.0,
+        200,
+        "a posted image stays, however old"
+    );
+    assert_eq!(
+        served(uploads[2]["url"].as_str().unwrap()).await.0,
+        200,
+        "a recent upload stays"
+    );
 
     let bad = prune("soon");
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--older-than"), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--older-than"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }

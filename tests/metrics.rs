@@ -13,12 +13,26 @@ async fn metrics_are_served_on_their_own_address_only() {
     let token = api::token(&app, "ada").await;
     api::status(&app, &token, "A post to count a request", "public").await;
     // An unsigned POST to the inbox is refused, and counted as such.
-    let refused = app.client.post(format!("{}/inbox", app.address)).body("{}").send().await.unwrap();
+    let refused = app
+        .client
+        .post(format!("{}/inbox", app.address))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 401);
 
-    let res = app.client.get(format!("http://{address}/metrics")).send().await.unwrap();
+    let res = app
+        .client
+        .get(format!("http://{address}/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
     let text = res.text().await.unwrap();
     for line in [
         "# TYPE staffroom_delivery_queue_depth gauge",

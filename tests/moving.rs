@@ -19,8 +19,16 @@ use std::{process::Stdio, time::Duration};
 const WAIT: Duration = Duration::from_secs(30);
 
 fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    let vars = [("DATABASE_URL", app.db.url.as_str()), ("STAFFROOM_DOMAIN", app.domain.as_str()), ("STAFFROOM_DEV", "true")];
-    staffroom_command(&vars).args(args).stdin(Stdio::null()).output().expect("staffroom runs")
+    let vars = [
+        ("DATABASE_URL", app.db.url.as_str()),
+        ("STAFFROOM_DOMAIN", app.domain.as_str()),
+        ("STAFFROOM_DEV", "true"),
+    ];
+    staffroom_command(&vars)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("staffroom runs")
 }
 
 async fn known(app: &TestApp, uri: &str) -> Option<Account> {
@@ -30,20 +38,31 @@ async fn known(app: &TestApp, uri: &str) -> Option<Account> {
 
 async fn follows_on(app: &TestApp, follower: &Account, target: &Account) -> Option<Follow> {
     let mut conn = app.pool.get().await.unwrap();
-    Follow::find(&mut conn, follower.id, target.id).await.unwrap()
+    Follow::find(&mut conn, follower.id, target.id)
+        .await
+        .unwrap()
 }
 
 /// `target` (local on `target_app`) has an accepted follower known there by `follower_uri`.
 async fn follower_arrived(target_app: &TestApp, follower_uri: &str, target: &Account) -> bool {
     match known(target_app, follower_uri).await {
-        Some(f) => follows_on(target_app, &f, target).await.is_some_and(|f| f.accepted),
+        Some(f) => follows_on(target_app, &f, target)
+            .await
+            .is_some_and(|f| f.accepted),
         None => false,
     }
 }
 
 /// A signed-in browser's session cookie.
 async fn session(app: &TestApp, name: &str, password: &str) -> String {
-    let res = browser::fill_in(app, "/auth/sign_in", "staffroom_sign_in", "/auth/sign_in", &[("login", name), ("password", password)]).await;
+    let res = browser::fill_in(
+        app,
+        "/auth/sign_in",
+        "staffroom_sign_in",
+        "/auth/sign_in",
+        &[("login", name), ("password", password)],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     browser::set_cookie(&res, "staffroom_session").expect("a session")
 }
@@ -55,7 +74,10 @@ fn multipart(csrf: &str, file: &str) -> (String, Vec<u8>) {
          --{boundary}\r\nContent-Disposition: form-data; name=\"follows\"; filename=\"following_accounts.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n\
          --{boundary}--\r\n"
     );
-    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -65,7 +87,11 @@ async fn a_mastodon_follows_csv_imports_and_exports_download() {
     let ada = a.create_user("ada").await;
     let password = ada.generated_password.clone().unwrap();
     let ada = ada.account;
-    let (bob, cy, dan) = (b.create_user("bob").await.account, b.create_user("cy").await.account, b.create_user("dan").await.account);
+    let (bob, cy, dan) = (
+        b.create_user("bob").await.account,
+        b.create_user("cy").await.account,
+        b.create_user("dan").await.account,
+    );
     let ada_uri = format!("{}/users/ada", a.address);
 
     // The command line: two good lines, one that is no handle, one nobody at B.
@@ -80,15 +106,32 @@ async fn a_mastodon_follows_csv_imports_and_exports_download() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("@ada now follows 2 more account(s); 2 line(s) failed."), "{stdout}");
+    assert!(
+        stdout.contains("@ada now follows 2 more account(s); 2 line(s) failed."),
+        "{stdout}"
+    );
     assert!(stdout.contains("line 3: not-a-handle"), "{stdout}");
-    assert!(stdout.contains(&format!("line 4: nobody@{}", b.domain)), "{stdout}");
-    assert!(stderr.contains("looked up 3 of 3"), "progress is shown: {stderr}");
-    eventually(WAIT, "bob and cy at B hear ada's Follows", || async { follower_arrived(&b, &ada_uri, &bob).await && follower_arrived(&b, &ada_uri, &cy).await }).await;
+    assert!(
+        stdout.contains(&format!("line 4: nobody@{}", b.domain)),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("looked up 3 of 3"),
+        "progress is shown: {stderr}"
+    );
+    eventually(WAIT, "bob and cy at B hear ada's Follows", || async {
+        follower_arrived(&b, &ada_uri, &bob).await && follower_arrived(&b, &ada_uri, &cy).await
+    })
+    .await;
     let cy_on_a = fetch::webfinger(&a.ctx, "cy", &b.domain).await.unwrap();
     {
         let mut conn = a.pool.get().await.unwrap();
-        assert!(staffroom::db::account_lists::notifies(&mut conn, ada.id, cy_on_a.id).await.unwrap(), "Notify on new posts is kept");
+        assert!(
+            staffroom::db::account_lists::notifies(&mut conn, ada.id, cy_on_a.id)
+                .await
+                .unwrap(),
+            "Notify on new posts is kept"
+        );
     }
 
     // The settings page: a file with dan and a bad line.
@@ -97,35 +140,100 @@ async fn a_mastodon_follows_csv_imports_and_exports_download() {
     assert_eq!(page.status(), 200);
     let csrf = browser::csrf_of(&page.text().await.unwrap());
     let (content_type, body) = multipart(&csrf, &format!("Account address,Show boosts,Notify on new posts,Languages\ndan@{},true,false,\n@@@,true,false,\n", b.domain));
-    let res = a.client.post(format!("{}/settings/import", a.address)).header("Cookie", &cookie).header("Content-Type", content_type).body(body).send().await.unwrap();
+    let res = a
+        .client
+        .post(format!("{}/settings/import", a.address))
+        .header("Cookie", &cookie)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
-    assert!(html.contains("Followed 1 accounts; 1 lines failed."), "{html}");
-    assert!(html.contains("<td>3</td><td>@@@</td>"), "the failed line is named: {html}");
-    eventually(WAIT, "dan at B hears ada's Follow", || async { follower_arrived(&b, &ada_uri, &dan).await }).await;
+    assert!(
+        html.contains("Followed 1 accounts; 1 lines failed."),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>3</td><td>@@@</td>"),
+        "the failed line is named: {html}"
+    );
+    eventually(WAIT, "dan at B hears ada's Follow", || async {
+        follower_arrived(&b, &ada_uri, &dan).await
+    })
+    .await;
 
     // Exports: follows and bookmarks as Mastodon's CSV, posts as an outbox.json.
     let token = api::token(&a, "ada").await;
     let public = api::status(&a, &token, "Lesson plan for Monday", "public").await;
     api::status(&a, &token, "Only for my followers", "private").await;
-    assert_eq!(api::post(&a, &format!("/api/v1/statuses/{}/bookmark", public["id"].as_str().unwrap()), &token, &[]).await.status, 200);
+    assert_eq!(
+        api::post(
+            &a,
+            &format!(
+                "/api/v1/statuses/{}/bookmark",
+                public["id"].as_str().unwrap()
+            ),
+            &token,
+            &[]
+        )
+        .await
+        .status,
+        200
+    );
     let csv = browser::get(&a, "/settings/export/following_accounts.csv", Some(&cookie)).await;
     assert_eq!(csv.status(), 200);
-    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("following_accounts.csv"));
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("following_accounts.csv"));
     let csv = csv.text().await.unwrap();
-    assert!(csv.starts_with("Account address,Show boosts,Notify on new posts,Languages\n"), "{csv}");
-    assert!(csv.contains(&format!("bob@{},true,false,\n", b.domain)), "{csv}");
-    assert!(csv.contains(&format!("cy@{},true,true,\n", b.domain)), "{csv}");
-    assert!(csv.contains(&format!("dan@{},true,false,\n", b.domain)), "{csv}");
-    let bookmarks = browser::get(&a, "/settings/export/bookmarks.csv", Some(&cookie)).await.text().await.unwrap();
+    assert!(
+        csv.starts_with("Account address,Show boosts,Notify on new posts,Languages\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("bob@{},true,false,\n", b.domain)),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("cy@{},true,true,\n", b.domain)),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("dan@{},true,false,\n", b.domain)),
+        "{csv}"
+    );
+    let bookmarks = browser::get(&a, "/settings/export/bookmarks.csv", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(bookmarks.trim(), public["uri"].as_str().unwrap());
-    let outbox: Value = browser::get(&a, "/settings/export/outbox.json", Some(&cookie)).await.json().await.unwrap();
+    let outbox: Value = browser::get(&a, "/settings/export/outbox.json", Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(outbox["type"], "OrderedCollection");
     assert_eq!(outbox["totalItems"], 2);
     let items = outbox["orderedItems"].as_array().unwrap();
     assert!(items.iter().all(|i| i["type"] == "Create"));
-    assert!(items.iter().any(|i| i["object"]["content"].as_str().unwrap().contains("Only for my followers")), "followers-only posts are in the archive");
-    assert_eq!(browser::get(&a, "/settings/export/following_accounts.csv", None).await.status(), 303, "only for the signed-in teacher");
+    assert!(
+        items.iter().any(|i| i["object"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Only for my followers")),
+        "followers-only posts are in the archive"
+    );
+    assert_eq!(
+        browser::get(&a, "/settings/export/following_accounts.csv", None)
+            .await
+            .status(),
+        303,
+        "only for the signed-in teacher"
+    );
     a.stop().await;
     b.stop().await;
 }
@@ -139,24 +247,62 @@ async fn an_outgoing_move_makes_the_other_instances_follower_follow_the_new_acco
     let ben = b.create_user("ben").await.account;
     let old_uri = format!("{}/users/ada_old", a.address);
     let new_uri = format!("{}/users/ada_new", a.address);
-    let old_on_b = fetch::webfinger(&b.ctx, "ada_old", &a.domain).await.unwrap();
+    let old_on_b = fetch::webfinger(&b.ctx, "ada_old", &a.domain)
+        .await
+        .unwrap();
     follows::follow(&b.ctx, &ben, &old_on_b).await.unwrap();
     let ben_uri = format!("{}/users/ben", b.address);
-    eventually(WAIT, "ben follows ada_old", || async { follower_arrived(&a, &ben_uri, &old).await }).await;
+    eventually(WAIT, "ben follows ada_old", || async {
+        follower_arrived(&a, &ben_uri, &old).await
+    })
+    .await;
 
     // Without the alias on the new account, the move is refused.
-    let refused = moving::move_to(&a.ctx, &old, &format!("ada_new@{}", a.domain)).await.unwrap_err();
-    assert!(refused.message.contains("does not name this one as an alias"), "{}", refused.message);
+    let refused = moving::move_to(&a.ctx, &old, &format!("ada_new@{}", a.domain))
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .message
+            .contains("does not name this one as an alias"),
+        "{}",
+        refused.message
+    );
 
-    moving::set_aliases(&a.ctx, &new, &format!("ada_old@{}", a.domain)).await.unwrap();
-    let doc: Value = a.client.get(&new_uri).header("Accept", "application/activity+json").send().await.unwrap().json().await.unwrap();
+    moving::set_aliases(&a.ctx, &new, &format!("ada_old@{}", a.domain))
+        .await
+        .unwrap();
+    let doc: Value = a
+        .client
+        .get(&new_uri)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["alsoKnownAs"], json!([old_uri]));
-    moving::move_to(&a.ctx, &old, &format!("ada_new@{}", a.domain)).await.unwrap();
-    let doc: Value = a.client.get(&old_uri).header("Accept", "application/activity+json").send().await.unwrap().json().await.unwrap();
+    moving::move_to(&a.ctx, &old, &format!("ada_new@{}", a.domain))
+        .await
+        .unwrap();
+    let doc: Value = a
+        .client
+        .get(&old_uri)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["movedTo"], new_uri);
 
     // B checked the alias and re-pointed ben's follow; A hears ben's new Follow.
-    eventually(WAIT, "ben follows ada_new at A", || async { follower_arrived(&a, &ben_uri, &new).await }).await;
+    eventually(WAIT, "ben follows ada_new at A", || async {
+        follower_arrived(&a, &ben_uri, &new).await
+    })
+    .await;
     eventually(WAIT, "ben no longer follows ada_old", || async {
         let old_on_b = known(&b, &old_uri).await.unwrap();
         follows_on(&b, &ben, &old_on_b).await.is_none()
@@ -186,7 +332,12 @@ async fn an_incoming_move_to_an_account_that_does_not_name_its_origin_is_refused
             "target": target,
         })
         .to_string();
-        let req = mover.signed_post(&b.client, &format!("{}/inbox", b.address), &body, chrono::Utc::now());
+        let req = mover.signed_post(
+            &b.client,
+            &format!("{}/inbox", b.address),
+            &body,
+            chrono::Utc::now(),
+        );
         async move { req.send().await.unwrap().status().as_u16() }
     };
     let liz_uri = format!("{}/users/liz", b.address);
@@ -195,7 +346,9 @@ async fn an_incoming_move_to_an_account_that_does_not_name_its_origin_is_refused
     assert!(follows_on(&b, &ben, &mover_here).await.is_some());
     assert!(follows_on(&b, &ben, &liz).await.is_none());
     // Once liz names it, the same Move re-points ben's follow (the positive control).
-    moving::set_aliases(&b.ctx, &liz, &mover.id()).await.unwrap();
+    moving::set_aliases(&b.ctx, &liz, &mover.id())
+        .await
+        .unwrap();
     assert_eq!(send_move(liz_uri).await, 202);
     assert!(follows_on(&b, &ben, &liz).await.is_some_and(|f| f.accepted));
     assert!(follows_on(&b, &ben, &mover_here).await.is_none());
@@ -211,21 +364,50 @@ async fn deleting_an_account_federates_a_delete_that_removes_it_and_its_posts() 
     let dee_on_b = fetch::webfinger(&b.ctx, "dee", &a.domain).await.unwrap();
     follows::follow(&b.ctx, &bea, &dee_on_b).await.unwrap();
     let bea_uri = format!("{}/users/bea", b.address);
-    eventually(WAIT, "bea follows dee", || async { follower_arrived(&a, &bea_uri, &dee).await }).await;
-    let post = statuses::post(&a.ctx, &dee, common::public_post("Goodbye, staff room")).await.unwrap();
+    eventually(WAIT, "bea follows dee", || async {
+        follower_arrived(&a, &bea_uri, &dee).await
+    })
+    .await;
+    let post = statuses::post(&a.ctx, &dee, common::public_post("Goodbye, staff room"))
+        .await
+        .unwrap();
     let post_uri = a.ctx.urls.status_uri(&post, &dee);
     let stored = || async {
         let mut conn = b.pool.get().await.unwrap();
         Status::find_by_uri(&mut conn, &post_uri).await.unwrap()
     };
-    eventually(WAIT, "dee's post reaches B", || async { stored().await.is_some() }).await;
+    eventually(WAIT, "dee's post reaches B", || async {
+        stored().await.is_some()
+    })
+    .await;
 
-    let out = cli(&a, &["user", "delete", "dee", "--reason", "left the school"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("@dee is deleted; 1 server(s) will be told"));
+    let out = cli(
+        &a,
+        &["user", "delete", "dee", "--reason", "left the school"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("@dee is deleted; 1 server(s) will be told")
+    );
     let dee_uri = format!("{}/users/dee", a.address);
-    eventually(WAIT, "B removes dee and dee's posts", || async { known(&b, &dee_uri).await.is_none() && stored().await.is_none() }).await;
-    assert_eq!(a.client.get(&dee_uri).header("Accept", "application/activity+json").send().await.unwrap().status(), 410);
+    eventually(WAIT, "B removes dee and dee's posts", || async {
+        known(&b, &dee_uri).await.is_none() && stored().await.is_none()
+    })
+    .await;
+    assert_eq!(
+        a.client
+            .get(&dee_uri)
+            .header("Accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        410
+    );
     let again = cli(&a, &["user", "delete", "dee"]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("deleted already"));

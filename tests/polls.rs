@@ -29,11 +29,21 @@ async fn poll_of(app: &TestApp, status: &Status) -> Option<Poll> {
 }
 
 fn tallies(poll: &Value) -> Vec<Value> {
-    poll["options"].as_array().unwrap().iter().map(|o| o["votes_count"].clone()).collect()
+    poll["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["votes_count"].clone())
+        .collect()
 }
 
 async fn notifications(app: &TestApp, token: &str, kind: &str) -> Vec<Value> {
-    let a = api::get(app, &format!("/api/v1/notifications?types[]={kind}"), Some(token)).await;
+    let a = api::get(
+        app,
+        &format!("/api/v1/notifications?types[]={kind}"),
+        Some(token),
+    )
+    .await;
     assert_eq!(a.status, 200, "{}", a.body);
     a.body.as_array().unwrap().clone()
 }
@@ -45,28 +55,57 @@ async fn a_poll_is_answered_from_another_server_and_ends_on_both() {
     let alice = a.create_user("alice").await.account;
     b.create_user("bob").await;
     b.create_user("carol").await;
-    let (alice_token, bob_token, carol_token) = (api::token(&a, "alice").await, api::token(&b, "bob").await, api::token(&b, "carol").await);
+    let (alice_token, bob_token, carol_token) = (
+        api::token(&a, "alice").await,
+        api::token(&b, "bob").await,
+        api::token(&b, "carol").await,
+    );
     let bob_on_a = fetch::webfinger(&a.ctx, "bob", &b.domain).await.unwrap();
     follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
     eventually(WAIT, "bob's server accepted alice's follow", || async {
         let mut conn = a.pool.get().await.unwrap();
-        Follow::find(&mut conn, alice.id, bob_on_a.id).await.unwrap().is_some_and(|f| f.accepted)
+        Follow::find(&mut conn, alice.id, bob_on_a.id)
+            .await
+            .unwrap()
+            .is_some_and(|f| f.accepted)
     })
     .await;
 
     // Bad polls are refused as Mastodon refuses them.
-    let one_option = api::post(&b, "/api/v1/statuses", &bob_token, &[("status", "?"), ("poll[options][]", "Only"), ("poll[expires_in]", "3600")]).await;
+    let one_option = api::post(
+        &b,
+        "/api/v1/statuses",
+        &bob_token,
+        &[
+            ("status", "?"),
+            ("poll[options][]", "Only"),
+            ("poll[expires_in]", "3600"),
+        ],
+    )
+    .await;
     assert_eq!(one_option.status, 422, "{}", one_option.body);
-    assert!(one_option.body["error"].as_str().unwrap().contains("at least 2 options"), "{}", one_option.body);
+    assert!(
+        one_option.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("at least 2 options"),
+        "{}",
+        one_option.body
+    );
 
     // bob asks, through B's client API.
-    let posted = api::post(&b, "/api/v1/statuses", &bob_token, &[
-        ("status", "Which day for the maths club?"),
-        ("visibility", "public"),
-        ("poll[options][]", "Tuesday"),
-        ("poll[options][]", "Thursday"),
-        ("poll[expires_in]", "3600"),
-    ])
+    let posted = api::post(
+        &b,
+        "/api/v1/statuses",
+        &bob_token,
+        &[
+            ("status", "Which day for the maths club?"),
+            ("visibility", "public"),
+            ("poll[options][]", "Tuesday"),
+            ("poll[options][]", "Thursday"),
+            ("poll[expires_in]", "3600"),
+        ],
+    )
     .await;
     assert_eq!(posted.status, 200, "{}", posted.body);
     let poll_on_b = &posted.body["poll"];
@@ -77,7 +116,16 @@ async fn a_poll_is_answered_from_another_server_and_ends_on_both() {
     let uri = posted.body["uri"].as_str().unwrap().to_string();
 
     // What other servers read: a Question with oneOf, endTime, votersCount.
-    let note: Value = b.client.get(&uri).header("accept", "application/activity+json").send().await.unwrap().json().await.unwrap();
+    let note: Value = b
+        .client
+        .get(&uri)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(note["type"], "Question", "{note}");
     assert_eq!(note["oneOf"][0]["name"], "Tuesday");
     assert_eq!(note["oneOf"][0]["replies"]["totalItems"], 0);
@@ -85,21 +133,50 @@ async fn a_poll_is_answered_from_another_server_and_ends_on_both() {
     assert_eq!(note["votersCount"], 0);
 
     // It reaches A with its poll; alice votes through A's API.
-    eventually(WAIT, "bob's poll arrived at A", || async { stored(&a, &uri).await.is_some() }).await;
+    eventually(WAIT, "bob's poll arrived at A", || async {
+        stored(&a, &uri).await.is_some()
+    })
+    .await;
     let copy = stored(&a, &uri).await.unwrap();
-    let poll_on_a = poll_of(&a, &copy).await.expect("the poll is stored with the post");
-    let seen = api::get(&a, &format!("/api/v1/statuses/{}", copy.id), Some(&alice_token)).await;
+    let poll_on_a = poll_of(&a, &copy)
+        .await
+        .expect("the poll is stored with the post");
+    let seen = api::get(
+        &a,
+        &format!("/api/v1/statuses/{}", copy.id),
+        Some(&alice_token),
+    )
+    .await;
     assert_eq!(seen.body["poll"]["id"], poll_on_a.id.to_string());
     assert_eq!(seen.body["poll"]["voted"], false);
-    let voted = api::post(&a, &format!("/api/v1/polls/{}/votes", poll_on_a.id), &alice_token, &[("choices[]", "1")]).await;
+    let voted = api::post(
+        &a,
+        &format!("/api/v1/polls/{}/votes", poll_on_a.id),
+        &alice_token,
+        &[("choices[]", "1")],
+    )
+    .await;
     assert_eq!(voted.status, 200, "{}", voted.body);
     assert_eq!(voted.body["voted"], true);
     assert_eq!(voted.body["own_votes"], serde_json::json!([1]));
     assert_eq!(tallies(&voted.body), vec![Value::from(0), Value::from(1)]);
     // One vote per person in a single-choice poll.
-    let again = api::post(&a, &format!("/api/v1/polls/{}/votes", poll_on_a.id), &alice_token, &[("choices[]", "0")]).await;
+    let again = api::post(
+        &a,
+        &format!("/api/v1/polls/{}/votes", poll_on_a.id),
+        &alice_token,
+        &[("choices[]", "0")],
+    )
+    .await;
     assert_eq!(again.status, 422, "{}", again.body);
-    assert!(again.body["error"].as_str().unwrap().contains("already voted"), "{}", again.body);
+    assert!(
+        again.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("already voted"),
+        "{}",
+        again.body
+    );
 
     // On B alice's vote counts, and is no reply.
     let poll_id_b = poll_on_b["id"].as_str().unwrap().to_string();
@@ -109,39 +186,97 @@ async fn a_poll_is_answered_from_another_server_and_ends_on_both() {
     })
     .await;
     let status_b = posted.body["id"].as_str().unwrap();
-    let on_b = api::get(&b, &format!("/api/v1/statuses/{status_b}"), Some(&bob_token)).await;
-    assert_eq!(on_b.body["replies_count"], 0, "a vote is not a reply: {}", on_b.body);
-    let context = api::get(&b, &format!("/api/v1/statuses/{status_b}/context"), Some(&bob_token)).await;
+    let on_b = api::get(
+        &b,
+        &format!("/api/v1/statuses/{status_b}"),
+        Some(&bob_token),
+    )
+    .await;
+    assert_eq!(
+        on_b.body["replies_count"], 0,
+        "a vote is not a reply: {}",
+        on_b.body
+    );
+    let context = api::get(
+        &b,
+        &format!("/api/v1/statuses/{status_b}/context"),
+        Some(&bob_token),
+    )
+    .await;
     assert_eq!(context.body["descendants"], serde_json::json!([]));
 
     // carol votes on B; bob's Update brings A both votes (A only counted alice's).
-    let carol_votes = api::post(&b, &format!("/api/v1/polls/{poll_id_b}/votes"), &carol_token, &[("choices[]", "0")]).await;
+    let carol_votes = api::post(
+        &b,
+        &format!("/api/v1/polls/{poll_id_b}/votes"),
+        &carol_token,
+        &[("choices[]", "0")],
+    )
+    .await;
     assert_eq!(carol_votes.status, 200, "{}", carol_votes.body);
     eventually(WAIT, "bob's Update brought carol's vote to A", || async {
-        let p = api::get(&a, &format!("/api/v1/polls/{}", poll_on_a.id), Some(&alice_token)).await;
+        let p = api::get(
+            &a,
+            &format!("/api/v1/polls/{}", poll_on_a.id),
+            Some(&alice_token),
+        )
+        .await;
         tallies(&p.body) == vec![Value::from(1), Value::from(1)] && p.body["voters_count"] == 2
     })
     .await;
     // Counts changing is not an edit.
-    let seen = api::get(&a, &format!("/api/v1/statuses/{}", copy.id), Some(&alice_token)).await;
+    let seen = api::get(
+        &a,
+        &format!("/api/v1/statuses/{}", copy.id),
+        Some(&alice_token),
+    )
+    .await;
     assert_eq!(seen.body["edited_at"], Value::Null, "{}", seen.body);
 
     // Time passes: the poll's end comes (set, as waiting an hour is not a test).
     {
         let mut conn = b.pool.get().await.unwrap();
-        diesel::sql_query(format!("UPDATE polls SET expires_at = now() WHERE id = {poll_id_b}")).execute(&mut conn).await.unwrap();
+        diesel::sql_query(format!(
+            "UPDATE polls SET expires_at = now() WHERE id = {poll_id_b}"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     }
     // bob and carol are told on B; alice on A, once bob's last Update says it ended.
-    for (app, token, who) in [(&b, &bob_token, "bob"), (&b, &carol_token, "carol"), (&a, &alice_token, "alice")] {
+    for (app, token, who) in [
+        (&b, &bob_token, "bob"),
+        (&b, &carol_token, "carol"),
+        (&a, &alice_token, "alice"),
+    ] {
         let found = eventually(WAIT, &format!("{who} was told the poll ended"), || async {
             notifications(app, token, "poll").await.into_iter().next()
         })
         .await;
         assert_eq!(found["status"]["poll"]["expired"], true, "{who}: {found}");
-        assert_eq!(tallies(&found["status"]["poll"]), vec![Value::from(1), Value::from(1)], "{who}: {found}");
+        assert_eq!(
+            tallies(&found["status"]["poll"]),
+            vec![Value::from(1), Value::from(1)],
+            "{who}: {found}"
+        );
     }
-    let closed = api::post(&a, &format!("/api/v1/polls/{}/votes", poll_on_a.id), &alice_token, &[("choices[]", "0")]).await;
+    let closed = api::post(
+        &a,
+        &format!("/api/v1/polls/{}/votes", poll_on_a.id),
+        &alice_token,
+        &[("choices[]", "0")],
+    )
+    .await;
     assert_eq!(closed.status, 422, "{}", closed.body);
-    let note: Value = b.client.get(&uri).header("accept", "application/activity+json").send().await.unwrap().json().await.unwrap();
+    let note: Value = b
+        .client
+        .get(&uri)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(note["closed"].is_string(), "{note}");
 }

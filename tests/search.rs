@@ -33,15 +33,34 @@ async fn remote_teacher(app: &TestApp, name: &str, indexable: bool, text: &str) 
             "tag": [{ "type": "Hashtag", "name": "#maths", "href": "https://elsewhere.example/tags/maths" }]
         }
     });
-    let res = actor.signed_post(&app.client, &format!("{}/inbox", app.address), &create.to_string(), chrono::Utc::now()).send().await.unwrap();
+    let res = actor
+        .signed_post(
+            &app.client,
+            &format!("{}/inbox", app.address),
+            &create.to_string(),
+            chrono::Utc::now(),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
 }
 
 async fn found(app: &TestApp, token: &str, query: &str) -> Vec<String> {
-    let res = api::get(app, &format!("/api/v2/search?q={}&type=statuses", urlencode(query)), Some(token)).await;
+    let res = api::get(
+        app,
+        &format!("/api/v2/search?q={}&type=statuses", urlencode(query)),
+        Some(token),
+    )
+    .await;
     assert_eq!(res.status, 200, "{}", res.body);
     // Apostrophes come back as `&#39;` in the HTML content.
-    res.body["statuses"].as_array().unwrap().iter().map(|s| s["content"].as_str().unwrap().replace("&#39;", "'")).collect()
+    res.body["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["content"].as_str().unwrap().replace("&#39;", "'"))
+        .collect()
 }
 
 fn urlencode(s: &str) -> String {
@@ -63,26 +82,75 @@ async fn full_text_search_finds_own_interacted_and_indexable_posts_and_nothing_e
     let dora = api::token(&app, "dora").await;
 
     // dora opts in through the API, as apps offer it.
-    let res = app.client.patch(format!("{}/api/v1/accounts/update_credentials", app.address)).bearer_auth(&dora).form(&[("indexable", "true")]).send().await.unwrap();
+    let res = app
+        .client
+        .patch(format!(
+            "{}/api/v1/accounts/update_credentials",
+            app.address
+        ))
+        .bearer_auth(&dora)
+        .form(&[("indexable", "true")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    let me = api::get(&app, "/api/v1/accounts/verify_credentials", Some(&dora)).await.body;
+    let me = api::get(&app, "/api/v1/accounts/verify_credentials", Some(&dora))
+        .await
+        .body;
     assert_eq!(me["indexable"], true, "{me}");
     assert_eq!(me["source"]["indexable"], true, "{me}");
-    assert_eq!(api::get(&app, "/api/v1/accounts/verify_credentials", Some(&bob)).await.body["indexable"], false);
+    assert_eq!(
+        api::get(&app, "/api/v1/accounts/verify_credentials", Some(&bob))
+            .await
+            .body["indexable"],
+        false
+    );
 
     // alice's own, even followers-only.
-    api::status(&app, &alice, "My fractions worksheet for year five", "private").await;
+    api::status(
+        &app,
+        &alice,
+        "My fractions worksheet for year five",
+        "private",
+    )
+    .await;
     // bob did not opt in: only what alice interacted with is hers to find.
-    api::status(&app, &bob, "Bob's fractions game nobody here touched", "public").await;
+    api::status(
+        &app,
+        &bob,
+        "Bob's fractions game nobody here touched",
+        "public",
+    )
+    .await;
     let favourited = api::status(&app, &bob, "Bob's fractions puzzle", "public").await;
     let bookmarked = api::status(&app, &bob, "Bob's fractions quiz", "public").await;
     let boosted = api::status(&app, &bob, "Bob's fractions relay", "public").await;
     let replied = api::status(&app, &bob, "Bob's fractions debate", "public").await;
     api::status(&app, &bob, "@alice the fractions homework is due", "direct").await;
-    for (path, post) in [("favourite", &favourited), ("bookmark", &bookmarked), ("reblog", &boosted)] {
-        assert_eq!(api::post(&app, &format!("/api/v1/statuses/{}/{path}", id(post)), &alice, &[]).await.status, 200);
+    for (path, post) in [
+        ("favourite", &favourited),
+        ("bookmark", &bookmarked),
+        ("reblog", &boosted),
+    ] {
+        assert_eq!(
+            api::post(
+                &app,
+                &format!("/api/v1/statuses/{}/{path}", id(post)),
+                &alice,
+                &[]
+            )
+            .await
+            .status,
+            200
+        );
     }
-    let reply = api::post(&app, "/api/v1/statuses", &alice, &[("status", "I agree"), ("in_reply_to_id", &id(&replied))]).await;
+    let reply = api::post(
+        &app,
+        "/api/v1/statuses",
+        &alice,
+        &[("status", "I agree"), ("in_reply_to_id", &id(&replied))],
+    )
+    .await;
     assert_eq!(reply.status, 200);
     // dora opted in: her public posts are found; not those alice may not see, nor her
     // unlisted ones (opting in is for public posts).
@@ -99,62 +167,192 @@ async fn full_text_search_finds_own_interacted_and_indexable_posts_and_nothing_e
         has(&f, "Erin's fractions circle").then_some(f)
     })
     .await;
-    for expected in ["My fractions worksheet", "fractions puzzle", "fractions quiz", "fractions relay", "fractions debate", "fractions homework", "Dora's fractions wall", "Erin's fractions circle"] {
-        assert!(has(&results, expected), "{expected:?} must be found: {results:?}");
+    for expected in [
+        "My fractions worksheet",
+        "fractions puzzle",
+        "fractions quiz",
+        "fractions relay",
+        "fractions debate",
+        "fractions homework",
+        "Dora's fractions wall",
+        "Erin's fractions circle",
+    ] {
+        assert!(
+            has(&results, expected),
+            "{expected:?} must be found: {results:?}"
+        );
     }
-    for absent in ["nobody here touched", "secret fractions plan", "quiet fractions note", "Frank's fractions chart"] {
-        assert!(!has(&results, absent), "{absent:?} must not be found: {results:?}");
+    for absent in [
+        "nobody here touched",
+        "secret fractions plan",
+        "quiet fractions note",
+        "Frank's fractions chart",
+    ] {
+        assert!(
+            !has(&results, absent),
+            "{absent:?} must not be found: {results:?}"
+        );
     }
     assert_eq!(results.len(), 8, "{results:?}");
     // Frank's post is stored (a control: bob has it in his home through #maths).
-    let bobs_home = api::get(&app, "/api/v1/timelines/home", Some(&bob)).await.body.to_string().replace("&#39;", "'");
+    let bobs_home = api::get(&app, "/api/v1/timelines/home", Some(&bob))
+        .await
+        .body
+        .to_string()
+        .replace("&#39;", "'");
     assert!(bobs_home.contains("Frank's fractions chart"), "{bobs_home}");
 
     // Words as a web search engine takes them: stems ("worksheets"), phrases, exclusions.
-    assert!(has(&found(&app, &alice, "worksheets").await, "My fractions worksheet"));
+    assert!(has(
+        &found(&app, &alice, "worksheets").await,
+        "My fractions worksheet"
+    ));
     assert_eq!(found(&app, &alice, "\"fractions puzzle\"").await.len(), 1);
     let without = found(&app, &alice, "fractions -bob -dora -erin").await;
-    assert!(without.len() == 2 && has(&without, "worksheet") && has(&without, "homework"), "{without:?}");
+    assert!(
+        without.len() == 2 && has(&without, "worksheet") && has(&without, "homework"),
+        "{without:?}"
+    );
     assert!(found(&app, &alice, "photosynthesis").await.is_empty());
     // bob finds none of alice's followers-only post, and his own direct message.
     let bobs = found(&app, &bob, "fractions").await;
-    assert!(!has(&bobs, "My fractions worksheet") && has(&bobs, "homework"), "{bobs:?}");
+    assert!(
+        !has(&bobs, "My fractions worksheet") && has(&bobs, "homework"),
+        "{bobs:?}"
+    );
 
     // Paging: limit, offset, max_id, one account.
-    let all = api::get(&app, "/api/v2/search?q=fractions&type=statuses", Some(&alice)).await.body["statuses"].clone();
+    let all = api::get(
+        &app,
+        "/api/v2/search?q=fractions&type=statuses",
+        Some(&alice),
+    )
+    .await
+    .body["statuses"]
+        .clone();
     let ids: Vec<String> = all.as_array().unwrap().iter().map(id).collect();
     let page = |q: String| {
         let app = &app;
         let alice = &alice;
-        async move { api::get(app, &format!("/api/v2/search?q=fractions&type=statuses&{q}"), Some(alice)).await.body["statuses"].as_array().unwrap().iter().map(id).collect::<Vec<_>>() }
+        async move {
+            api::get(
+                app,
+                &format!("/api/v2/search?q=fractions&type=statuses&{q}"),
+                Some(alice),
+            )
+            .await
+            .body["statuses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(id)
+                .collect::<Vec<_>>()
+        }
     };
     assert_eq!(page("limit=3".into()).await, ids[..3]);
     assert_eq!(page("limit=3&offset=3".into()).await, ids[3..6]);
     assert_eq!(page(format!("max_id={}", ids[1])).await, ids[2..]);
     assert_eq!(page(format!("min_id={}", ids[2])).await, ids[..2]);
-    let doras = api::get(&app, &format!("/api/v2/search?q=fractions&account_id={dora_id}"), Some(&alice)).await.body;
+    let doras = api::get(
+        &app,
+        &format!("/api/v2/search?q=fractions&account_id={dora_id}"),
+        Some(&alice),
+    )
+    .await
+    .body;
     assert_eq!(doras["statuses"].as_array().unwrap().len(), 1, "{doras}");
-    assert!(doras["statuses"][0]["content"].as_str().unwrap().contains("fractions wall"), "{doras}");
-    assert_eq!(api::get(&app, "/api/v2/search?q=fractions&type=bogus", Some(&alice)).await.status, 400);
+    assert!(
+        doras["statuses"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("fractions wall"),
+        "{doras}"
+    );
+    assert_eq!(
+        api::get(&app, "/api/v2/search?q=fractions&type=bogus", Some(&alice))
+            .await
+            .status,
+        400
+    );
+
+    // Another server's post nobody here had touched becomes findable for alice when
+    // she favourites it (its words are kept from then on), and still not for bob.
+    let franks = api::get(&app, "/api/v1/timelines/home", Some(&bob))
+        .await
+        .body;
+    let franks = franks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["content"].as_str().unwrap().contains("chart"))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        api::post(
+            &app,
+            &format!("/api/v1/statuses/{franks}/favourite"),
+            &alice,
+            &[]
+        )
+        .await
+        .status,
+        200
+    );
+    assert!(has(
+        &found(&app, &alice, "fractions").await,
+        "Frank's fractions chart"
+    ));
+    assert!(!has(
+        &found(&app, &bob, "fractions").await,
+        "Frank's fractions chart"
+    ));
 
     // Hashtags: the one typed first, then those in use that start with it.
     api::status(&app, &dora, "Today: #FractionsFun and #fractions", "public").await;
-    let tags = api::get(&app, "/api/v2/search?q=%23fraction&type=hashtags", Some(&alice)).await.body;
-    let names: Vec<&str> = tags["hashtags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let tags = api::get(
+        &app,
+        "/api/v2/search?q=%23fraction&type=hashtags",
+        Some(&alice),
+    )
+    .await
+    .body;
+    let names: Vec<&str> = tags["hashtags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["fraction", "fractions", "fractionsfun"], "{tags}");
     assert_eq!(tags["hashtags"][1]["history"][0]["uses"], "1", "{tags}");
-    assert_eq!(tags["hashtags"][1]["url"], format!("http://{}/tags/fractions", app.domain));
-    assert!(tags["statuses"].as_array().unwrap().is_empty() && tags["accounts"].as_array().unwrap().is_empty());
+    assert_eq!(
+        tags["hashtags"][1]["url"],
+        format!("http://{}/tags/fractions", app.domain)
+    );
+    assert!(
+        tags["statuses"].as_array().unwrap().is_empty()
+            && tags["accounts"].as_array().unwrap().is_empty()
+    );
 
     // The web's search page shows the same posts.
-    let form = app.client.get(format!("{}/auth/sign_in", app.address)).send().await.unwrap();
+    let form = app
+        .client
+        .get(format!("{}/auth/sign_in", app.address))
+        .send()
+        .await
+        .unwrap();
     let pre = browser::set_cookie(&form, "staffroom_sign_in").unwrap();
     let csrf = browser::csrf_of(&form.text().await.unwrap());
     let signed_in = app
         .client
         .post(format!("{}/auth/sign_in", app.address))
         .header("Cookie", pre)
-        .form(&[("csrf", csrf.as_str()), ("login", "alice"), ("password", alice_password.as_str())])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "alice"),
+            ("password", alice_password.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -162,7 +360,106 @@ async fn full_text_search_finds_own_interacted_and_indexable_posts_and_nothing_e
     let page = browser::get(&app, "/search?q=fractions", Some(&session)).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("Dora&#39;s fractions wall") || html.contains("Dora's fractions wall"), "{html}");
-    assert!(html.contains("Erin") && html.contains("fractions circle"), "{html}");
-    assert!(!html.contains("nobody here touched") && !html.contains("secret fractions plan"), "{html}");
+    assert!(
+        html.contains("Dora&#39;s fractions wall") || html.contains("Dora's fractions wall"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Erin") && html.contains("fractions circle"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("nobody here touched") && !html.contains("secret fractions plan"),
+        "{html}"
+    );
+}
+
+/// A remote teacher who opts in later (an `Update` of their actor saying `indexable`):
+/// their public posts already here become findable by everyone, not only from then on.
+#[tokio::test(flavor = "multi_thread")]
+async fn posts_of_a_remote_account_that_opts_in_later_become_findable() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let alice = api::token(&app, "alice").await;
+    // Posts from another server are kept when someone here wants them: alice follows #maths.
+    assert_eq!(
+        api::post(&app, "/api/v1/tags/maths/follow", &alice, &[])
+            .await
+            .status,
+        200
+    );
+    let actor = common::remote::start("gina");
+    let mut doc = actor.actor_document(&actor.key);
+    doc["indexable"] = Value::Bool(false);
+    actor.serve("/users/gina", 200, doc.clone());
+    let send = |activity: Value| {
+        let (actor, app) = (&actor, &app);
+        async move {
+            let res = actor
+                .signed_post(
+                    &app.client,
+                    &format!("{}/inbox", app.address),
+                    &activity.to_string(),
+                    chrono::Utc::now(),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 202);
+        }
+    };
+    for (n, text) in [
+        (1, "Gina's photosynthesis experiment"),
+        (2, "Gina's photosynthesis worksheet"),
+    ] {
+        let note_id = format!("{}/statuses/{n}", actor.id());
+        send(json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{note_id}/activity"), "type": "Create", "actor": actor.id(),
+            "object": {
+                "id": note_id, "type": "Note", "attributedTo": actor.id(), "content": format!("<p>{text} #maths</p>"), "to": [PUBLIC],
+                "tag": [{ "type": "Hashtag", "name": "#maths", "href": "https://elsewhere.example/tags/maths" }]
+            }
+        }))
+        .await;
+    }
+    // Stored (a control: looked up by its address, alice sees it), not findable by its words.
+    let url = urlencode(&format!("{}/statuses/1", actor.id()));
+    let stored = eventually(Duration::from_secs(10), "gina's post is stored", || async {
+        let body = api::get(
+            &app,
+            &format!("/api/v2/search?q={url}&type=statuses"),
+            Some(&alice),
+        )
+        .await
+        .body;
+        (body["statuses"].as_array().map_or(0, Vec::len) == 1).then_some(body)
+    })
+    .await;
+    assert!(
+        stored.to_string().contains("photosynthesis experiment"),
+        "{stored}"
+    );
+    assert!(found(&app, &alice, "photosynthesis").await.is_empty());
+
+    doc["indexable"] = Value::Bool(true);
+    send(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#updates/1", actor.id()), "type": "Update", "actor": actor.id(), "to": [PUBLIC], "object": doc
+    }))
+    .await;
+    let results = eventually(
+        Duration::from_secs(10),
+        "gina's earlier posts are found",
+        || async {
+            let f = found(&app, &alice, "photosynthesis").await;
+            (f.len() == 2).then_some(f)
+        },
+    )
+    .await;
+    assert!(
+        has(&results, "Gina's photosynthesis experiment")
+            && has(&results, "Gina's photosynthesis worksheet"),
+        "{results:?}"
+    );
 }

@@ -39,16 +39,30 @@ fn serve(ip: &str, inside_port: u16) -> Server {
     .listen(listener)
     .unwrap()
     .run();
-    std::thread::spawn(move || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(server));
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(server)
+    });
     Server { port, hits }
 }
 
 async fn answer(req: HttpRequest, inside_port: u16, own_port: u16) -> HttpResponse {
-    let redirect = |to: String| HttpResponse::Found().insert_header(("Location", to)).finish();
+    let redirect = |to: String| {
+        HttpResponse::Found()
+            .insert_header(("Location", to))
+            .finish()
+    };
     let path = req.path();
     if let Some(n) = path.strip_prefix("/chain/") {
         let n: u32 = n.parse().unwrap();
-        return if n == 0 { HttpResponse::Ok().json(serde_json::json!({ "ok": true })) } else { redirect(format!("/chain/{}", n - 1)) };
+        return if n == 0 {
+            HttpResponse::Ok().json(serde_json::json!({ "ok": true }))
+        } else {
+            redirect(format!("/chain/{}", n - 1))
+        };
     }
     match path {
         // https, as a real server's redirect would be: only the address rule stops these two.
@@ -61,8 +75,12 @@ async fn answer(req: HttpRequest, inside_port: u16, own_port: u16) -> HttpRespon
             tokio::time::sleep(Duration::from_secs(10)).await;
             HttpResponse::Ok().finish()
         }
-        "/big" => HttpResponse::Ok().content_type("application/activity+json").body(vec![b' '; 2 * 1024 * 1024]),
-        "/big-chunked" => HttpResponse::Ok().content_type("application/activity+json").body(Chunks(32)),
+        "/big" => HttpResponse::Ok()
+            .content_type("application/activity+json")
+            .body(vec![b' '; 2 * 1024 * 1024]),
+        "/big-chunked" => HttpResponse::Ok()
+            .content_type("application/activity+json")
+            .body(Chunks(32)),
         _ => HttpResponse::Ok().json(serde_json::json!({ "secret": true })),
     }
 }
@@ -111,10 +129,17 @@ fn rig(timeout: Duration) -> Rig {
     let inside = serve("127.0.0.1", 0);
     let outside = serve("127.0.0.2", inside.port);
     let network = TestNetwork {
-        hosts: vec![("outside.test".into(), "127.0.0.2".parse().unwrap()), ("inside.test".into(), "127.0.0.1".parse().unwrap())],
+        hosts: vec![
+            ("outside.test".into(), "127.0.0.2".parse().unwrap()),
+            ("inside.test".into(), "127.0.0.1".parse().unwrap()),
+        ],
         permit: Some("127.0.0.2".parse::<IpAddr>().unwrap()),
     };
-    Rig { client: HttpClient::for_tests(network, timeout).unwrap(), inside, outside }
+    Rig {
+        client: HttpClient::for_tests(network, timeout).unwrap(),
+        inside,
+        outside,
+    }
 }
 
 impl Rig {
@@ -125,17 +150,34 @@ impl Rig {
     async fn get(&self, url: &str) -> Result<reqwest::Response, String> {
         let parsed = url::Url::parse(url).unwrap();
         self.client.check(&parsed).map_err(|e| e.to_string())?;
-        self.client.inner().get(parsed).send().await.map_err(|e| chain(&e))
+        self.client
+            .inner()
+            .get(parsed)
+            .send()
+            .await
+            .map_err(|e| chain(&e))
     }
 
     /// Nothing reached the inside server; then, as a control, a plain request does
     /// reach it and is recorded (so "nothing" meant nothing).
     async fn inside_untouched(&self) {
-        assert!(self.inside.hits.lock().unwrap().is_empty(), "the inside server was reached: {:?}", self.inside.hits.lock().unwrap());
+        assert!(
+            self.inside.hits.lock().unwrap().is_empty(),
+            "the inside server was reached: {:?}",
+            self.inside.hits.lock().unwrap()
+        );
         let direct = reqwest::Client::builder().no_proxy().build().unwrap();
-        let res = direct.get(format!("http://127.0.0.1:{}/control", self.inside.port)).send().await.expect("the inside server answers a direct request");
+        let res = direct
+            .get(format!("http://127.0.0.1:{}/control", self.inside.port))
+            .send()
+            .await
+            .expect("the inside server answers a direct request");
         assert_eq!(res.status(), 200);
-        assert_eq!(*self.inside.hits.lock().unwrap(), ["/control"], "the inside server records what reaches it");
+        assert_eq!(
+            *self.inside.hits.lock().unwrap(),
+            ["/control"],
+            "the inside server records what reaches it"
+        );
     }
 }
 
@@ -143,7 +185,10 @@ impl Rig {
 async fn names_that_resolve_to_loopback_are_refused_when_connecting() {
     let rig = rig(Duration::from_secs(5));
     // The permitted stand-in for a public server answers, so the refusals below are the rules at work.
-    assert_eq!(rig.get(&rig.outside("/chain/0")).await.unwrap().status(), 200);
+    assert_eq!(
+        rig.get(&rig.outside("/chain/0")).await.unwrap().status(),
+        200
+    );
 
     // inside.test passes every check made on the URL; only the connect-time resolver stops it.
     let url = format!("http://inside.test:{}/secret", rig.inside.port);
@@ -161,12 +206,25 @@ async fn names_that_resolve_to_loopback_are_refused_when_connecting() {
 #[tokio::test]
 async fn redirects_to_the_inside_are_refused() {
     let rig = rig(Duration::from_secs(5));
-    assert_eq!(rig.get(&rig.outside("/to-outside")).await.unwrap().status(), 200, "a redirect between outside hosts is followed");
+    assert_eq!(
+        rig.get(&rig.outside("/to-outside")).await.unwrap().status(),
+        200,
+        "a redirect between outside hosts is followed"
+    );
     for path in ["/to-loopback-ip", "/to-loopback-name", "/to-mapped-ipv6"] {
         let err = rig.get(&rig.outside(path)).await.unwrap_err();
         assert!(err.contains("private or local address"), "{path}: {err}");
     }
-    assert_eq!(rig.outside.hits.lock().unwrap().iter().filter(|p| p.starts_with("/to-loopback") || *p == "/to-mapped-ipv6").count(), 3);
+    assert_eq!(
+        rig.outside
+            .hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.starts_with("/to-loopback") || *p == "/to-mapped-ipv6")
+            .count(),
+        3
+    );
     rig.inside_untouched().await;
 }
 
@@ -174,20 +232,41 @@ async fn redirects_to_the_inside_are_refused() {
 async fn redirects_time_and_size_are_bounded() {
     let rig = rig(Duration::from_millis(800));
     let max = staffroom::federation::client::MAX_REDIRECTS;
-    assert_eq!(rig.get(&rig.outside(&format!("/chain/{max}"))).await.unwrap().status(), 200);
-    let err = rig.get(&rig.outside(&format!("/chain/{}", max + 1))).await.unwrap_err();
+    assert_eq!(
+        rig.get(&rig.outside(&format!("/chain/{max}")))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let err = rig
+        .get(&rig.outside(&format!("/chain/{}", max + 1)))
+        .await
+        .unwrap_err();
     assert!(err.contains("too many redirects"), "{err}");
 
     let started = Instant::now();
     let err = rig.get(&rig.outside("/slow")).await.unwrap_err();
-    assert!(err.to_lowercase().contains("timed out") || err.contains("TimedOut"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(3), "gave up at the timeout: {:?}", started.elapsed());
+    assert!(
+        err.to_lowercase().contains("timed out") || err.contains("TimedOut"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "gave up at the timeout: {:?}",
+        started.elapsed()
+    );
 
     for path in ["/big", "/big-chunked"] {
         let url = rig.outside(path);
         let response = rig.get(&url).await.unwrap();
-        let err = HttpClient::read_limited(&url, response, 1024 * 1024).await.unwrap_err();
-        assert!(err.to_string().contains("larger than 1048576 bytes"), "{path}: {err}");
+        let err = HttpClient::read_limited(&url, response, 1024 * 1024)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("larger than 1048576 bytes"),
+            "{path}: {err}"
+        );
     }
 }
 
@@ -203,8 +282,17 @@ async fn an_actor_fetch_outside_dev_mode_never_reaches_loopback() {
         rig.outside("/to-loopback-name"),
         format!("https://localhost:{}/users/a", rig.inside.port),
     ] {
-        let err = staffroom::federation::fetch::fetch_actor(&ctx, &url).await.err().unwrap_or_else(|| panic!("{url} was fetched"));
-        assert!(matches!(err.kind, staffroom::error::ErrorKind::RemoteFailed | staffroom::error::ErrorKind::Forbidden), "{url}: {err}");
+        let err = staffroom::federation::fetch::fetch_actor(&ctx, &url)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{url} was fetched"));
+        assert!(
+            matches!(
+                err.kind,
+                staffroom::error::ErrorKind::RemoteFailed | staffroom::error::ErrorKind::Forbidden
+            ),
+            "{url}: {err}"
+        );
     }
     rig.inside_untouched().await;
 }

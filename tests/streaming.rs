@@ -28,8 +28,14 @@ const CLIENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients");
 const DEADLINE: Duration = Duration::from_secs(10);
 
 fn venv() -> String {
-    let out = Command::new(format!("{CLIENTS}/setup.sh")).output().expect("tests/clients/setup.sh runs");
-    assert!(out.status.success(), "tests/clients/setup.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(format!("{CLIENTS}/setup.sh"))
+        .output()
+        .expect("tests/clients/setup.sh runs");
+    assert!(
+        out.status.success(),
+        "tests/clients/setup.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -61,8 +67,15 @@ impl Listeners {
                 let _ = tx.send(line);
             }
         });
-        let listeners = Listeners { child, lines, seen: Vec::new() };
-        let ready = listeners.lines.recv_timeout(Duration::from_secs(60)).expect("the clients connect");
+        let listeners = Listeners {
+            child,
+            lines,
+            seen: Vec::new(),
+        };
+        let ready = listeners
+            .lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the clients connect");
         assert_eq!(ready, "ready", "the clients connect");
         listeners
     }
@@ -70,11 +83,19 @@ impl Listeners {
     /// Waits until both clients have `text`, and for no longer than the deadline.
     fn wait_for(&mut self, text: &str) {
         let until = Instant::now() + DEADLINE;
-        while ["sse", "websocket"].iter().any(|c| !self.seen.iter().any(|(client, _, content)| client == c && content.contains(text))) {
+        while ["sse", "websocket"].iter().any(|c| {
+            !self
+                .seen
+                .iter()
+                .any(|(client, _, content)| client == c && content.contains(text))
+        }) {
             let left = until.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok(line) => self.take(line),
-                Err(_) => panic!("not every client heard {text:?} within {DEADLINE:?}; heard {:?}", self.seen),
+                Err(_) => panic!(
+                    "not every client heard {text:?} within {DEADLINE:?}; heard {:?}",
+                    self.seen
+                ),
             }
         }
     }
@@ -82,7 +103,9 @@ impl Listeners {
     fn take(&mut self, line: String) {
         let mut parts = line.splitn(4, ' ');
         match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some("update"), Some(client), Some(id), Some(content)) => self.seen.push((client.into(), id.into(), content.into())),
+            (Some("update"), Some(client), Some(id), Some(content)) => {
+                self.seen.push((client.into(), id.into(), content.into()))
+            }
             _ => panic!("the clients said: {line}"),
         }
     }
@@ -90,7 +113,10 @@ impl Listeners {
     /// Everything that arrives in the next `quiet` (for duplicates), then stops them.
     fn finish(mut self, quiet: Duration) -> Vec<(String, String, String)> {
         let until = Instant::now() + quiet;
-        while let Ok(line) = self.lines.recv_timeout(until.saturating_duration_since(Instant::now())) {
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(until.saturating_duration_since(Instant::now()))
+        {
             self.take(line);
         }
         drop(self.child.stdin.take());
@@ -103,20 +129,44 @@ impl Listeners {
 /// Looks an account up (resolving it if remote) through `node`, and follows it.
 async fn follow(node: &ServeProcess, token: &str, query: &str) -> String {
     let q = url::form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>();
-    let (status, found) = api(node, token, Method::GET, &format!("/api/v2/search?q={q}&resolve=true&type=accounts")).await;
+    let (status, found) = api(
+        node,
+        token,
+        Method::GET,
+        &format!("/api/v2/search?q={q}&resolve=true&type=accounts"),
+    )
+    .await;
     assert_eq!(status, 200, "{found}");
-    let id = found["accounts"][0]["id"].as_str().unwrap_or_else(|| panic!("{query} found: {found}")).to_string();
-    let (status, body) = api(node, token, Method::POST, &format!("/api/v1/accounts/{id}/follow")).await;
+    let id = found["accounts"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{query} found: {found}"))
+        .to_string();
+    let (status, body) = api(
+        node,
+        token,
+        Method::POST,
+        &format!("/api/v1/accounts/{id}/follow"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     id
 }
 
 async fn following(node: &ServeProcess, token: &str, id: &str) -> bool {
-    api(node, token, Method::GET, &format!("/api/v1/accounts/relationships?id[]={id}")).await.1[0]["following"] == true
+    api(
+        node,
+        token,
+        Method::GET,
+        &format!("/api/v1/accounts/relationships?id[]={id}"),
+    )
+    .await
+    .1[0]["following"]
+        == true
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn posts_from_another_staffroom_and_fedify_stream_once_and_in_order_to_a_client_of_the_other_node() {
+async fn posts_from_another_staffroom_and_fedify_stream_once_and_in_order_to_a_client_of_the_other_node(
+) {
     let home = Instance::new(&[]).await;
     let node1 = home.start_node(home.port);
     let node2 = home.start_node(free_port());
@@ -129,16 +179,24 @@ async fn posts_from_another_staffroom_and_fedify_stream_once_and_in_order_to_a_c
     // alice follows carol on the other Staffroom and the Fedify actor, through node 1.
     let carol_id = follow(&node1, &alice, &format!("carol@{}", other.domain)).await;
     let fedi_id = follow(&node1, &alice, &peer.actor()).await;
-    common::eventually(Duration::from_secs(30), "both follows are accepted", || async {
-        following(&node1, &alice, &carol_id).await && following(&node1, &alice, &fedi_id).await
-    })
+    common::eventually(
+        Duration::from_secs(30),
+        "both follows are accepted",
+        || async {
+            following(&node1, &alice, &carol_id).await && following(&node1, &alice, &fedi_id).await
+        },
+    )
     .await;
 
     // Her clients connect to node 2; what other servers send arrives at node 1 (the domain).
     let mut clients = Listeners::start(&node2, &alice);
     post_status(&other_node, &carol, "Carol's worksheet on fractions").await;
     clients.wait_for("Carol's worksheet on fractions");
-    peer.act("post", json!({ "content": "<p>Fedi's reading list</p>", "visibility": "public" })).await;
+    peer.act(
+        "post",
+        json!({ "content": "<p>Fedi's reading list</p>", "visibility": "public" }),
+    )
+    .await;
     clients.wait_for("Fedi's reading list");
     // Three of alice's own posts in a row, through node 1: they stream in the order made.
     for n in 1..=3 {
@@ -147,24 +205,52 @@ async fn posts_from_another_staffroom_and_fedify_stream_once_and_in_order_to_a_c
     clients.wait_for("Own post 3");
 
     let seen = clients.finish(Duration::from_secs(2));
-    let order = ["Carol's worksheet on fractions", "Fedi's reading list", "Own post 1", "Own post 2", "Own post 3"];
+    let order = [
+        "Carol's worksheet on fractions",
+        "Fedi's reading list",
+        "Own post 1",
+        "Own post 2",
+        "Own post 3",
+    ];
     for client in ["sse", "websocket"] {
-        let heard: Vec<String> = seen.iter().filter(|(c, _, _)| c == client).map(|(_, _, content)| content.clone()).collect();
+        let heard: Vec<String> = seen
+            .iter()
+            .filter(|(c, _, _)| c == client)
+            .map(|(_, _, content)| content.clone())
+            .collect();
         let positions: Vec<usize> = order
             .iter()
             .map(|text| {
-                let found: Vec<usize> = heard.iter().enumerate().filter(|(_, h)| h.contains(text)).map(|(i, _)| i).collect();
-                assert_eq!(found.len(), 1, "{client} heard {text:?} {} times: {heard:?}", found.len());
+                let found: Vec<usize> = heard
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| h.contains(text))
+                    .map(|(i, _)| i)
+                    .collect();
+                assert_eq!(
+                    found.len(),
+                    1,
+                    "{client} heard {text:?} {} times: {heard:?}",
+                    found.len()
+                );
                 found[0]
             })
             .collect();
-        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{client} heard them out of order: {heard:?}");
-        assert_eq!(heard.len(), order.len(), "{client} heard only these: {heard:?}");
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "{client} heard them out of order: {heard:?}"
+        );
+        assert_eq!(
+            heard.len(),
+            order.len(),
+            "{client} heard only these: {heard:?}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_blocked_accounts_posts_never_reach_the_stream_and_followers_only_posts_reach_only_followers() {
+async fn a_blocked_accounts_posts_never_reach_the_stream_and_followers_only_posts_reach_only_followers(
+) {
     let instance = Instance::new(&[]).await;
     let node1 = instance.start_node(instance.port);
     let node2 = instance.start_node(free_port());
@@ -174,11 +260,41 @@ async fn a_blocked_accounts_posts_never_reach_the_stream_and_followers_only_post
     let dave = instance.teacher("dave");
 
     // alice blocks mallory (through node 1) and follows bob; dave follows nobody.
-    let (_, mallory_account) = api(&node1, &alice, Method::GET, "/api/v1/accounts/lookup?acct=mallory").await;
-    let (status, _) = api(&node1, &alice, Method::POST, &format!("/api/v1/accounts/{}/block", mallory_account["id"].as_str().unwrap())).await;
+    let (_, mallory_account) = api(
+        &node1,
+        &alice,
+        Method::GET,
+        "/api/v1/accounts/lookup?acct=mallory",
+    )
+    .await;
+    let (status, _) = api(
+        &node1,
+        &alice,
+        Method::POST,
+        &format!(
+            "/api/v1/accounts/{}/block",
+            mallory_account["id"].as_str().unwrap()
+        ),
+    )
+    .await;
     assert_eq!(status, 200);
-    let (_, bob_account) = api(&node1, &alice, Method::GET, "/api/v1/accounts/lookup?acct=bob").await;
-    let (status, _) = api(&node1, &alice, Method::POST, &format!("/api/v1/accounts/{}/follow", bob_account["id"].as_str().unwrap())).await;
+    let (_, bob_account) = api(
+        &node1,
+        &alice,
+        Method::GET,
+        "/api/v1/accounts/lookup?acct=bob",
+    )
+    .await;
+    let (status, _) = api(
+        &node1,
+        &alice,
+        Method::POST,
+        &format!(
+            "/api/v1/accounts/{}/follow",
+            bob_account["id"].as_str().unwrap()
+        ),
+    )
+    .await;
     assert_eq!(status, 200);
 
     // Streams on node 2; posts through node 1.
@@ -191,9 +307,16 @@ async fn a_blocked_accounts_posts_never_reach_the_stream_and_followers_only_post
     post_status(&node1, &bob, "Bob shares a lesson plan").await;
     // Events stream in order: once bob's later post is there, mallory's would have been.
     let heard = alice_public.updates_until("Bob shares a lesson plan").await;
-    assert_eq!(heard.len(), 1, "alice hears bob's post and not mallory's: {heard:?}");
+    assert_eq!(
+        heard.len(),
+        1,
+        "alice hears bob's post and not mallory's: {heard:?}"
+    );
     let heard = dave_public.updates_until("Bob shares a lesson plan").await;
-    assert!(heard[0].contains("Mallory shouts"), "someone who did not block mallory hears her: {heard:?}");
+    assert!(
+        heard[0].contains("Mallory shouts"),
+        "someone who did not block mallory hears her: {heard:?}"
+    );
 
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/statuses", node1.address))
@@ -205,11 +328,99 @@ async fn a_blocked_accounts_posts_never_reach_the_stream_and_followers_only_post
     assert_eq!(res.status(), 200);
     post_status(&node1, &bob, "Bob, for everyone").await;
     let heard = alice_home.updates_until("Bob, for everyone").await;
-    assert!(heard.iter().any(|h| h.contains("Bob, for followers only")), "the follower hears the followers-only post: {heard:?}");
+    assert!(
+        heard.iter().any(|h| h.contains("Bob, for followers only")),
+        "the follower hears the followers-only post: {heard:?}"
+    );
     let heard = dave_public.updates_until("Bob, for everyone").await;
-    assert_eq!(heard.len(), 1, "a stranger hears the public post only: {heard:?}");
+    assert_eq!(
+        heard.len(),
+        1,
+        "a stranger hears the public post only: {heard:?}"
+    );
     post_status(&node1, &dave, "Dave posts too").await;
     let heard = dave_home.updates_until("Dave posts too").await;
-    assert_eq!(heard.len(), 1, "a stranger's home stream has only his own post: {heard:?}");
+    assert_eq!(
+        heard.len(),
+        1,
+        "a stranger's home stream has only his own post: {heard:?}"
+    );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_direct_post_reaches_its_participants_direct_streams_as_a_conversation_and_no_one_elses()
+{
+    let instance = Instance::new(&[]).await;
+    let node1 = instance.start_node(instance.port);
+    let node2 = instance.start_node(free_port());
+    let alice = instance.teacher("alice");
+    let bob = instance.teacher("bob");
+    let carol = instance.teacher("carol");
+
+    // Listening on node 2; writing through node 1.
+    let mut bob_direct = Sse::open(&node2.address, &bob, "/api/v1/streaming/direct").await;
+    let mut carol_direct = Sse::open(&node2.address, &carol, "/api/v1/streaming/direct").await;
+    let mut carol_home = Sse::open(&node2.address, &carol, "/api/v1/streaming/user").await;
+
+    let direct = |token: String, text: String| {
+        let node = node1.address.clone();
+        async move {
+            let res = reqwest::Client::new()
+                .post(format!("{node}/api/v1/statuses"))
+                .bearer_auth(token)
+                .json(&json!({ "status": text, "visibility": "direct" }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let first = direct(
+        alice.clone(),
+        "@bob Can you cover my Year 5 class on Friday?".into(),
+    )
+    .await;
+    let (data, _) = bob_direct.until_event("conversation").await;
+    let conversation: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(
+        conversation["last_status"]["id"], first["id"],
+        "{conversation}"
+    );
+    assert_eq!(conversation["unread"], true);
+    let others: Vec<&str> = conversation["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["acct"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        others,
+        ["alice"],
+        "bob's conversation is with alice: {conversation}"
+    );
+
+    // carol takes no part in the first: the first conversation she hears is her own
+    // (the positive control), and the private one never reached her home either.
+    let second = direct(
+        alice.clone(),
+        "@carol The staff meeting moved to Thursday".into(),
+    )
+    .await;
+    let (data, skipped) = carol_direct.until_event("conversation").await;
+    assert!(
+        skipped.iter().all(|(event, _)| event != "update"),
+        "the direct stream carries no updates: {skipped:?}"
+    );
+    let conversation: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(
+        conversation["last_status"]["id"], second["id"],
+        "carol hears only her own conversation: {conversation}"
+    );
+    post_status(&node1, &carol, "Carol posts in public").await;
+    let heard = carol_home.updates_until("Carol posts in public").await;
+    assert!(
+        heard.iter().all(|h| !h.contains("Year 5 class")),
+        "{heard:?}"
+    );
+}

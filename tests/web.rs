@@ -30,12 +30,18 @@ fn cookie_pair(set_cookie: &str) -> String {
 
 /// The first CSRF token a page's forms carry.
 fn csrf_of(html: &str) -> String {
-    let start = html.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("no CSRF field in {html}")) + r#"name="csrf" value=""#.len();
+    let start = html
+        .find(r#"name="csrf" value=""#)
+        .unwrap_or_else(|| panic!("no CSRF field in {html}"))
+        + r#"name="csrf" value=""#.len();
     html[start..].split('"').next().unwrap().to_string()
 }
 
 fn location(res: &Response) -> String {
-    res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    res.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 impl<'a> Browser<'a> {
@@ -52,7 +58,11 @@ impl<'a> Browser<'a> {
     }
 
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        let mut req = self.app.client.post(format!("{}{path}", self.app.address)).form(form);
+        let mut req = self
+            .app
+            .client
+            .post(format!("{}{path}", self.app.address))
+            .form(form);
         if let Some(c) = &self.session {
             req = req.header(header::COOKIE, c);
         }
@@ -63,22 +73,37 @@ impl<'a> Browser<'a> {
     async fn sign_in(&mut self, login: &str, password: &str) -> Response {
         // The form is fetched without the session (signed in, the page sends the
         // browser home); the POST carries it, as a planted session id would be.
-        let form = self.app.client.get(format!("{}/auth/sign_in", self.app.address)).send().await.unwrap();
+        let form = self
+            .app
+            .client
+            .get(format!("{}/auth/sign_in", self.app.address))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(form.status(), 200);
-        let pre = cookie_pair(&set_cookie(&form, "staffroom_sign_in").expect("the sign-in form sets its token cookie"));
+        let pre = cookie_pair(
+            &set_cookie(&form, "staffroom_sign_in")
+                .expect("the sign-in form sets its token cookie"),
+        );
         let csrf = csrf_of(&form.text().await.unwrap());
         let mut req = self
             .app
             .client
             .post(format!("{}/auth/sign_in", self.app.address))
-            .form(&[("csrf", csrf.as_str()), ("login", login), ("password", password)]);
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", login),
+                ("password", password),
+            ]);
         let cookies = match &self.session {
             Some(s) => format!("{pre}; {s}"),
             None => pre,
         };
         req = req.header(header::COOKIE, cookies);
         let res = req.send().await.unwrap();
-        if let Some(c) = set_cookie(&res, "staffroom_session").filter(|c| !c.starts_with("staffroom_session=;")) {
+        if let Some(c) =
+            set_cookie(&res, "staffroom_session").filter(|c| !c.starts_with("staffroom_session=;"))
+        {
             self.session = Some(cookie_pair(&c));
         }
         res
@@ -93,7 +118,10 @@ impl<'a> Browser<'a> {
 }
 
 async fn teacher(app: &TestApp, name: &str) -> String {
-    app.create_user(name).await.generated_password.expect("a generated password")
+    app.create_user(name)
+        .await
+        .generated_password
+        .expect("a generated password")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -104,8 +132,15 @@ async fn a_wrong_password_is_refused_and_the_right_one_lands_on_home() {
 
     let wrong = browser.sign_in("ada", "not her password").await;
     assert_eq!(wrong.status(), 401);
-    assert!(set_cookie(&wrong, "staffroom_session").is_none(), "no session for a wrong password");
-    assert!(wrong.text().await.unwrap().contains("Wrong username or password."));
+    assert!(
+        set_cookie(&wrong, "staffroom_session").is_none(),
+        "no session for a wrong password"
+    );
+    assert!(wrong
+        .text()
+        .await
+        .unwrap()
+        .contains("Wrong username or password."));
     assert!(browser.session.is_none());
 
     let right = browser.sign_in("ada", &password).await;
@@ -114,7 +149,14 @@ async fn a_wrong_password_is_refused_and_the_right_one_lands_on_home() {
     let home = browser.get("/home").await;
     assert_eq!(home.status(), 200);
     let html = home.text().await.unwrap();
-    for name in ["Post text", "Content warning", "Visibility", ">Post<", "Sign out", "@ada"] {
+    for name in [
+        "Post text",
+        "Content warning",
+        "Visibility",
+        ">Post<",
+        "Sign out",
+        "@ada",
+    ] {
         assert!(html.contains(name), "/home shows {name:?}: {html}");
     }
     assert!(html.contains(r#"<html lang="en">"#));
@@ -139,7 +181,10 @@ async fn home_without_a_session_redirects_to_sign_in() {
     for name in ["Username or email", "Password", ">Sign in<"] {
         assert!(page.contains(name), "sign-in page shows {name:?}");
     }
-    assert!(page.contains(r#"<label for="login">Username or email</label>"#), "the field is labelled: {page}");
+    assert!(
+        page.contains(r#"<label for="login">Username or email</label>"#),
+        "the field is labelled: {page}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -151,27 +196,60 @@ async fn a_post_from_the_compose_form_appears_on_home_and_through_the_api() {
     let csrf = browser.csrf().await;
 
     let res = browser
-        .post("/statuses", &[("csrf", &csrf), ("status", "Fractions with pizza #maths"), ("spoiler_text", ""), ("visibility", "public")])
+        .post(
+            "/statuses",
+            &[
+                ("csrf", &csrf),
+                ("status", "Fractions with pizza #maths"),
+                ("spoiler_text", ""),
+                ("visibility", "public"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/home");
     let home = browser.get("/home").await.text().await.unwrap();
     assert!(home.contains("Fractions with pizza"), "{home}");
     assert!(home.contains("<article"));
-    for name in [">Reply<", ">Boost<", ">Like<", ">Bookmark<", ">Edit<", ">Delete<"] {
+    for name in [
+        ">Reply<",
+        ">Boost<",
+        ">Like<",
+        ">Bookmark<",
+        ">Edit<",
+        ">Delete<",
+    ] {
         assert!(home.contains(name), "each post has {name:?}");
     }
 
     let token = api::token(&app, "ada").await;
     let timeline = api::get(&app, "/api/v1/timelines/home", Some(&token)).await;
-    assert_eq!(timeline.body[0]["content"].as_str().unwrap().contains("Fractions with pizza"), true, "{}", timeline.body);
+    assert_eq!(
+        timeline.body[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Fractions with pizza"),
+        true,
+        "{}",
+        timeline.body
+    );
     assert_eq!(timeline.body[0]["visibility"], "public");
     let id = timeline.body[0]["id"].as_str().unwrap().to_string();
 
     // The buttons call the same services: a like through the page is a like in the API.
-    let res = browser.post(&format!("/statuses/{id}/favourite"), &[("csrf", &csrf), ("back", "/home")]).await;
+    let res = browser
+        .post(
+            &format!("/statuses/{id}/favourite"),
+            &[("csrf", &csrf), ("back", "/home")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    let res = browser.post(&format!("/statuses/{id}/bookmark"), &[("csrf", &csrf), ("back", "https://elsewhere.example/")]).await;
+    let res = browser
+        .post(
+            &format!("/statuses/{id}/bookmark"),
+            &[("csrf", &csrf), ("back", "https://elsewhere.example/")],
+        )
+        .await;
     assert_eq!(location(&res), "/home", "never sent back to another site");
     let status = api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&token)).await;
     assert_eq!(status.body["favourited"], true);
@@ -182,37 +260,101 @@ async fn a_post_from_the_compose_form_appears_on_home_and_through_the_api() {
     // Public pages show it too: the local timeline and the hashtag.
     for page in ["/public/local", "/public", "/tags/maths"] {
         let html = Browser::new(&app).get(page).await.text().await.unwrap();
-        assert!(html.contains("Fractions with pizza"), "{page} shows the post");
+        assert!(
+            html.contains("Fractions with pizza"),
+            "{page} shows the post"
+        );
     }
     let thread = browser.get(&format!("/statuses/{id}")).await;
     assert_eq!(thread.status(), 200);
-    assert!(thread.text().await.unwrap().contains(&format!(r#"name="in_reply_to_id" value="{id}""#)));
+    assert!(thread
+        .text()
+        .await
+        .unwrap()
+        .contains(&format!(r#"name="in_reply_to_id" value="{id}""#)));
 
     // Edit: the form starts with the post's own text; the change shows in the API.
-    let form = browser.get(&format!("/statuses/{id}/edit")).await.text().await.unwrap();
-    assert!(form.contains(">Fractions with pizza #maths</textarea>"), "{form}");
+    let form = browser
+        .get(&format!("/statuses/{id}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains(">Fractions with pizza #maths</textarea>"),
+        "{form}"
+    );
     assert!(form.contains(">Save<"));
-    let res = browser.post(&format!("/statuses/{id}/edit"), &[("csrf", &csrf), ("status", "Fractions with pie #maths"), ("spoiler_text", "")]).await;
+    let res = browser
+        .post(
+            &format!("/statuses/{id}/edit"),
+            &[
+                ("csrf", &csrf),
+                ("status", "Fractions with pie #maths"),
+                ("spoiler_text", ""),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let edited = api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&token)).await;
-    assert!(edited.body["content"].as_str().unwrap().contains("Fractions with pie"), "{}", edited.body);
+    assert!(
+        edited.body["content"]
+            .as_str()
+            .unwrap()
+            .contains("Fractions with pie"),
+        "{}",
+        edited.body
+    );
     assert!(edited.body["edited_at"].is_string());
     // Someone else's post has no Edit, and editing it anyway is refused.
     let bob_password = teacher(&app, "bob").await;
     let mut bob = Browser::new(&app);
     bob.sign_in("bob", &bob_password).await;
     let bob_csrf = bob.csrf().await;
-    let thread = bob.get(&format!("/statuses/{id}")).await.text().await.unwrap();
-    assert!(thread.contains(">Like<") && !thread.contains(">Edit<") && !thread.contains(">Delete<"), "{thread}");
-    let res = bob.post(&format!("/statuses/{id}/edit"), &[("csrf", &bob_csrf), ("status", "hijacked"), ("spoiler_text", "")]).await;
+    let thread = bob
+        .get(&format!("/statuses/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        thread.contains(">Like<") && !thread.contains(">Edit<") && !thread.contains(">Delete<"),
+        "{thread}"
+    );
+    let res = bob
+        .post(
+            &format!("/statuses/{id}/edit"),
+            &[
+                ("csrf", &bob_csrf),
+                ("status", "hijacked"),
+                ("spoiler_text", ""),
+            ],
+        )
+        .await;
     assert!(res.status().is_client_error(), "{}", res.status());
-    let res = bob.post(&format!("/statuses/{id}/delete"), &[("csrf", &bob_csrf)]).await;
+    let res = bob
+        .post(&format!("/statuses/{id}/delete"), &[("csrf", &bob_csrf)])
+        .await;
     assert!(res.status().is_client_error(), "{}", res.status());
-    assert!(!api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&token)).await.body["content"].as_str().unwrap().contains("hijacked"));
+    assert!(
+        !api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&token))
+            .await
+            .body["content"]
+            .as_str()
+            .unwrap()
+            .contains("hijacked")
+    );
 
-    let res = browser.post(&format!("/statuses/{id}/delete"), &[("csrf", &csrf)]).await;
+    let res = browser
+        .post(&format!("/statuses/{id}/delete"), &[("csrf", &csrf)])
+        .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&token)).await.status, 404);
+    assert_eq!(
+        api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&token))
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -224,35 +366,92 @@ async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
     let csrf = browser.csrf().await;
     let token = api::token(&app, "ada").await;
 
-    let missing = browser.post("/statuses", &[("status", "forged without a token"), ("visibility", "public")]).await;
+    let missing = browser
+        .post(
+            "/statuses",
+            &[
+                ("status", "forged without a token"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
     assert_eq!(missing.status(), 403);
-    let wrong = browser.post("/statuses", &[("csrf", "0000"), ("status", "forged with a wrong token"), ("visibility", "public")]).await;
+    let wrong = browser
+        .post(
+            "/statuses",
+            &[
+                ("csrf", "0000"),
+                ("status", "forged with a wrong token"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status(), 403);
     // Another session's token does not open this one's forms.
     let mut other = Browser::new(&app);
     other.sign_in("ada", &password).await;
     let others = other.csrf().await;
     assert_ne!(others, csrf);
-    let crossed = browser.post("/statuses", &[("csrf", &others), ("status", "forged with another token"), ("visibility", "public")]).await;
+    let crossed = browser
+        .post(
+            "/statuses",
+            &[
+                ("csrf", &others),
+                ("status", "forged with another token"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
     assert_eq!(crossed.status(), 403);
     let mine = api::get(&app, "/api/v1/timelines/home", Some(&token)).await;
-    assert_eq!(mine.body.as_array().unwrap().len(), 0, "nothing was posted: {}", mine.body);
+    assert_eq!(
+        mine.body.as_array().unwrap().len(),
+        0,
+        "nothing was posted: {}",
+        mine.body
+    );
 
     // Control: the same form with its token goes through.
-    let ok = browser.post("/statuses", &[("csrf", &csrf), ("status", "posted with the token"), ("visibility", "public")]).await;
+    let ok = browser
+        .post(
+            "/statuses",
+            &[
+                ("csrf", &csrf),
+                ("status", "posted with the token"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
     assert_eq!(ok.status(), 303);
     let mine = api::get(&app, "/api/v1/timelines/home", Some(&token)).await;
     assert_eq!(mine.body.as_array().unwrap().len(), 1);
     let id = mine.body[0]["id"].as_str().unwrap().to_string();
 
     // Actions and signing out need it too.
-    assert_eq!(browser.post(&format!("/statuses/{id}/delete"), &[]).await.status(), 403);
+    assert_eq!(
+        browser
+            .post(&format!("/statuses/{id}/delete"), &[])
+            .await
+            .status(),
+        403
+    );
     assert_eq!(browser.post("/auth/sign_out", &[]).await.status(), 403);
-    assert_eq!(api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&token)).await.status, 200);
+    assert_eq!(
+        api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&token))
+            .await
+            .status,
+        200
+    );
     assert_eq!(browser.get("/home").await.status(), 200, "still signed in");
 
     // The sign-in form needs its own token (from its cookie) as well.
-    let res = app.client.post(format!("{}/auth/sign_in", app.address)).form(&[("login", "ada"), ("password", password.as_str())]).send().await.unwrap();
+    let res = app
+        .client
+        .post(format!("{}/auth/sign_in", app.address))
+        .form(&[("login", "ada"), ("password", password.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     assert!(set_cookie(&res, "staffroom_session").is_none());
 }
@@ -269,7 +468,10 @@ async fn signing_out_ends_the_session_and_signing_in_again_rotates_it() {
     browser.sign_in("ada", &password).await;
     let second = browser.session.clone().unwrap();
     assert_ne!(first, second);
-    let old = Browser { app: &app, session: Some(first) };
+    let old = Browser {
+        app: &app,
+        session: Some(first),
+    };
     assert_eq!(old.get("/home").await.status(), 303);
 
     let csrf = browser.csrf().await;
@@ -296,7 +498,11 @@ async fn the_session_cookie_is_http_only_same_site_lax_and_secure_outside_dev_mo
         assert!(attributes.contains(&"HttpOnly"), "{cookie}");
         assert!(attributes.contains(&"SameSite=Lax"), "{cookie}");
         assert!(attributes.contains(&"Path=/"), "{cookie}");
-        assert_eq!(attributes.contains(&"Secure"), dev == "false", "Secure outside dev mode only: {cookie}");
+        assert_eq!(
+            attributes.contains(&"Secure"),
+            dev == "false",
+            "Secure outside dev mode only: {cookie}"
+        );
         let value = cookie_pair(&cookie)["staffroom_session=".len()..].to_string();
         assert!(value.len() >= 43, "a long random id: {value}");
         // Only its hash is stored.
@@ -308,11 +514,12 @@ async fn the_session_cookie_is_http_only_same_site_lax_and_secure_outside_dev_mo
                 n: i64,
             }
             let mut conn = AsyncPgConnection::establish(&app.db.url).await.unwrap();
-            let rows: Vec<N> = diesel::sql_query("SELECT count(*) AS n FROM web_sessions WHERE session_hash = $1")
-                .bind::<diesel::sql_types::Text, _>(&value)
-                .load(&mut conn)
-                .await
-                .unwrap();
+            let rows: Vec<N> =
+                diesel::sql_query("SELECT count(*) AS n FROM web_sessions WHERE session_hash = $1")
+                    .bind::<diesel::sql_types::Text, _>(&value)
+                    .load(&mut conn)
+                    .await
+                    .unwrap();
             rows[0].n
         };
         assert_eq!(stored, 0, "the session id itself is not in the database");
@@ -325,7 +532,15 @@ async fn every_page_carries_the_security_headers_and_no_inline_code() {
     let app = TestApp::spawn().await;
     let password = teacher(&app, "ada").await;
     let mut browser = Browser::new(&app);
-    let signed_out: Vec<&str> = vec!["/", "/about", "/auth/sign_in", "/@ada", "/public/local", "/public", "/tags/maths"];
+    let signed_out: Vec<&str> = vec![
+        "/",
+        "/about",
+        "/auth/sign_in",
+        "/@ada",
+        "/public/local",
+        "/public",
+        "/tags/maths",
+    ];
     for page in &signed_out {
         check_headers(page, browser.get(page).await).await;
     }
@@ -336,25 +551,59 @@ async fn every_page_carries_the_security_headers_and_no_inline_code() {
 
     let css = browser.get("/assets/staffroom.css").await;
     assert_eq!(css.status(), 200);
-    assert!(css.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
-    assert!(css.headers()[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=31536000"));
+    assert!(css.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    assert!(css.headers()[header::CACHE_CONTROL]
+        .to_str()
+        .unwrap()
+        .contains("max-age=31536000"));
 }
 
 async fn check_headers(page: &str, res: Response) {
     assert_eq!(res.status(), 200, "{page}");
     let h = res.headers();
-    let csp = h.get(header::CONTENT_SECURITY_POLICY).unwrap_or_else(|| panic!("{page} has a CSP")).to_str().unwrap().to_string();
+    let csp = h
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap_or_else(|| panic!("{page} has a CSP"))
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("default-src 'self'"), "{page}: {csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{page}: {csp}");
     assert!(!csp.contains("unsafe-inline"), "{page}: {csp}");
-    assert!(h.get(header::REFERRER_POLICY).is_some(), "{page} has a Referrer-Policy");
-    assert_eq!(h.get(header::X_CONTENT_TYPE_OPTIONS).map(|v| v.to_str().unwrap()), Some("nosniff"), "{page}");
+    assert!(
+        h.get(header::REFERRER_POLICY).is_some(),
+        "{page} has a Referrer-Policy"
+    );
+    assert_eq!(
+        h.get(header::X_CONTENT_TYPE_OPTIONS)
+            .map(|v| v.to_str().unwrap()),
+        Some("nosniff"),
+        "{page}"
+    );
     let html = res.text().await.unwrap();
     // The one script allowed is ours, from its file, with nothing inline.
-    let ours = html.split("<script").skip(1).all(|tag| tag.starts_with(r#" src="/assets/staffroom.js?v="#) && tag.split('>').nth(1).is_some_and(|rest| rest.starts_with("</script")));
+    let ours = html.split("<script").skip(1).all(|tag| {
+        tag.starts_with(r#" src="/assets/staffroom.js?v="#)
+            && tag
+                .split('>')
+                .nth(1)
+                .is_some_and(|rest| rest.starts_with("</script"))
+    });
     assert!(ours, "{page} has no inline scripts");
-    assert!(!html.contains("<style") && !html.contains(" style=") && !html.contains(" onclick=") && !html.contains(" onload="), "{page} has no inline styles or handlers");
-    assert!(html.contains(r#"<link rel="stylesheet" href="/assets/staffroom.css?v="#), "{page}");
+    assert!(
+        !html.contains("<style")
+            && !html.contains(" style=")
+            && !html.contains(" onclick=")
+            && !html.contains(" onload="),
+        "{page} has no inline styles or handlers"
+    );
+    assert!(
+        html.contains(r#"<link rel="stylesheet" href="/assets/staffroom.css?v="#),
+        "{page}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -362,7 +611,10 @@ async fn pages_speak_german_to_browsers_that_ask_for_it() {
     let app = TestApp::spawn().await;
     let password = teacher(&app, "ada").await;
     let get = |path: &'static str, lang: &'static str, cookie: Option<String>| {
-        let mut req = app.client.get(format!("{}{path}", app.address)).header(header::ACCEPT_LANGUAGE, lang);
+        let mut req = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .header(header::ACCEPT_LANGUAGE, lang);
         if let Some(c) = cookie {
             req = req.header(header::COOKIE, c);
         }
@@ -370,14 +622,25 @@ async fn pages_speak_german_to_browsers_that_ask_for_it() {
     };
     let de = get("/auth/sign_in", "de-DE,de;q=0.9,en;q=0.8", None).await;
     assert!(de.contains(r#"<html lang="de">"#), "{de}");
-    assert!(de.contains("Benutzername oder E-Mail") && de.contains("Passwort") && de.contains(">Anmelden<"), "{de}");
+    assert!(
+        de.contains("Benutzername oder E-Mail")
+            && de.contains("Passwort")
+            && de.contains(">Anmelden<"),
+        "{de}"
+    );
     let en = get("/auth/sign_in", "fr-FR,en;q=0.5", None).await;
     assert!(en.contains(r#"<html lang="en">"#) && en.contains("Username or email"));
 
     let mut browser = Browser::new(&app);
     browser.sign_in("ada", &password).await;
     let home = get("/home", "de", browser.session.clone()).await;
-    for text in ["Beitragstext", "Inhaltswarnung", "Sichtbarkeit", ">Veröffentlichen<", ">Abmelden<"] {
+    for text in [
+        "Beitragstext",
+        "Inhaltswarnung",
+        "Sichtbarkeit",
+        ">Veröffentlichen<",
+        ">Abmelden<",
+    ] {
         assert!(home.contains(text), "German home shows {text:?}: {home}");
     }
     let refused = app
@@ -390,7 +653,11 @@ async fn pages_speak_german_to_browsers_that_ask_for_it() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 403);
-    assert!(refused.text().await.unwrap().contains("Formular nicht angenommen"));
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("Formular nicht angenommen"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -405,7 +672,11 @@ async fn the_sign_in_page_counts_failures_with_the_limits_oauth_has() {
     let res = browser.sign_in("ada", &password).await;
     assert_eq!(res.status(), 429);
     assert!(res.headers().get(header::RETRY_AFTER).is_some());
-    assert!(res.text().await.unwrap().contains("Too many failed sign-in attempts"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed sign-in attempts"));
     assert!(browser.session.is_none());
 }
 
@@ -413,16 +684,37 @@ async fn the_sign_in_page_counts_failures_with_the_limits_oauth_has() {
 async fn public_pages_offer_sign_in_and_follow_the_browser_language() {
     let app = TestApp::spawn().await;
     teacher(&app, "ada").await;
-    for (lang, words) in [("en", ["People", "Sign in"]), ("de", ["Menschen", "Anmelden"])] {
+    for (lang, words) in [
+        ("en", ["People", "Sign in"]),
+        ("de", ["Menschen", "Anmelden"]),
+    ] {
         for page in ["/", "/@ada"] {
-            let res = app.client.get(format!("{}{page}", app.address)).header(header::ACCEPT_LANGUAGE, lang).send().await.unwrap();
+            let res = app
+                .client
+                .get(format!("{}{page}", app.address))
+                .header(header::ACCEPT_LANGUAGE, lang)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(res.status(), 200);
-            assert!(res.headers()[header::VARY].to_str().unwrap().contains("Accept-Language"));
+            assert!(res.headers()[header::VARY]
+                .to_str()
+                .unwrap()
+                .contains("Accept-Language"));
             let html = res.text().await.unwrap();
-            assert!(html.contains(&format!(r#"<html lang="{lang}">"#)), "{page} in {lang}");
-            assert!(html.contains(r#"href="/auth/sign_in""#), "{page} links to sign-in");
+            assert!(
+                html.contains(&format!(r#"<html lang="{lang}">"#)),
+                "{page} in {lang}"
+            );
+            assert!(
+                html.contains(r#"href="/auth/sign_in""#),
+                "{page} links to sign-in"
+            );
             if page == "/" {
-                assert!(words.iter().all(|w| html.contains(w)), "{page} in {lang}: {html}");
+                assert!(
+                    words.iter().all(|w| html.contains(w)),
+                    "{page} in {lang}: {html}"
+                );
             }
         }
     }
@@ -430,7 +722,10 @@ async fn public_pages_offer_sign_in_and_follow_the_browser_language() {
 
 /// The ids in the revoke forms of a sessions page.
 fn revocable(html: &str) -> Vec<String> {
-    html.split(r#"action="/settings/sessions/"#).skip(1).map(|rest| rest.split('/').next().unwrap().to_string()).collect()
+    html.split(r#"action="/settings/sessions/"#)
+        .skip(1)
+        .map(|rest| rest.split('/').next().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -452,24 +747,69 @@ async fn a_session_can_be_revoked_from_another_browser() {
     let html = page.text().await.unwrap();
     assert!(html.contains("This browser"), "{html}");
     let others = revocable(&html);
-    assert_eq!(others.len(), 1, "the other browser, not this one, and not bob's: {html}");
+    assert_eq!(
+        others.len(),
+        1,
+        "the other browser, not this one, and not bob's: {html}"
+    );
     let csrf = csrf_of(&html);
 
     // Without the token nothing happens; another person's session cannot be ended.
-    assert_eq!(laptop.post(&format!("/settings/sessions/{}/revoke", others[0]), &[]).await.status(), 403);
+    assert_eq!(
+        laptop
+            .post(&format!("/settings/sessions/{}/revoke", others[0]), &[])
+            .await
+            .status(),
+        403
+    );
     assert_eq!(staffroom_pc.get("/home").await.status(), 200);
     let bobs = revocable(&bob.get("/settings/sessions").await.text().await.unwrap());
     assert_eq!(bobs.len(), 1, "bob's phone");
-    assert_eq!(laptop.post(&format!("/settings/sessions/{}/revoke", bobs[0]), &[("csrf", &csrf)]).await.status(), 404);
-    assert_eq!(bobs_phone.get("/home").await.status(), 200, "bob's phone stays signed in");
+    assert_eq!(
+        laptop
+            .post(
+                &format!("/settings/sessions/{}/revoke", bobs[0]),
+                &[("csrf", &csrf)]
+            )
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        bobs_phone.get("/home").await.status(),
+        200,
+        "bob's phone stays signed in"
+    );
 
-    let res = laptop.post(&format!("/settings/sessions/{}/revoke", others[0]), &[("csrf", &csrf)]).await;
+    let res = laptop
+        .post(
+            &format!("/settings/sessions/{}/revoke", others[0]),
+            &[("csrf", &csrf)],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(location(&staffroom_pc.get("/home").await), "/auth/sign_in", "the revoked browser is signed out");
-    assert_eq!(laptop.get("/home").await.status(), 200, "this one stays signed in");
+    assert_eq!(
+        location(&staffroom_pc.get("/home").await),
+        "/auth/sign_in",
+        "the revoked browser is signed out"
+    );
+    assert_eq!(
+        laptop.get("/home").await.status(),
+        200,
+        "this one stays signed in"
+    );
     assert_eq!(bob.get("/home").await.status(), 200, "bob stays signed in");
     // A second revocation finds nothing to end.
-    assert_eq!(laptop.post(&format!("/settings/sessions/{}/revoke", others[0]), &[("csrf", &csrf)]).await.status(), 404);
+    assert_eq!(
+        laptop
+            .post(
+                &format!("/settings/sessions/{}/revoke", others[0]),
+                &[("csrf", &csrf)]
+            )
+            .await
+            .status(),
+        404
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -481,11 +821,28 @@ async fn notifications_show_what_others_did() {
     let bob = api::token(&app, "bob").await;
     let mut browser = Browser::new(&app);
     browser.sign_in("bob", &password).await;
-    assert!(browser.get("/notifications").await.text().await.unwrap().contains("No notifications yet."));
+    assert!(browser
+        .get("/notifications")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("No notifications yet."));
 
-    let post = api::status(&app, &bob, "Who has a good plan for photosynthesis?", "public").await;
+    let post = api::status(
+        &app,
+        &bob,
+        "Who has a good plan for photosynthesis?",
+        "public",
+    )
+    .await;
     let id = post["id"].as_str().unwrap();
-    assert_eq!(api::post(&app, &format!("/api/v1/statuses/{id}/favourite"), &ada, &[]).await.status, 200);
+    assert_eq!(
+        api::post(&app, &format!("/api/v1/statuses/{id}/favourite"), &ada, &[])
+            .await
+            .status,
+        200
+    );
     api::status(&app, &ada, "@bob try the leaf-disc experiment", "public").await;
 
     let page = browser.get("/notifications").await;
@@ -520,33 +877,86 @@ async fn following_from_a_profile_brings_their_posts_home() {
     browser.sign_in("ada", &password).await;
 
     let profile = browser.get("/@bob").await.text().await.unwrap();
-    assert!(profile.contains(">Follow<") && !profile.contains(">Unfollow<"), "{profile}");
-    assert!(profile.contains("Bob&#39;s first lesson plan") || profile.contains("Bob's first lesson plan"), "the profile lists bob's posts");
+    assert!(
+        profile.contains(">Follow<") && !profile.contains(">Unfollow<"),
+        "{profile}"
+    );
+    assert!(
+        profile.contains("Bob&#39;s first lesson plan")
+            || profile.contains("Bob's first lesson plan"),
+        "the profile lists bob's posts"
+    );
     let own = browser.get("/@ada").await.text().await.unwrap();
     assert!(!own.contains(">Follow<"), "no Follow on one's own profile");
     let csrf = csrf_of(&profile);
-    let action = profile.split(r#"action="/accounts/"#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    let action = profile
+        .split(r#"action="/accounts/"#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     assert!(action.ends_with("/follow"), "{action}");
 
-    assert_eq!(browser.post(&format!("/accounts/{action}"), &[("back", "/@bob")]).await.status(), 403, "not without the token");
-    let res = browser.post(&format!("/accounts/{action}"), &[("csrf", &csrf), ("back", "/@bob")]).await;
+    assert_eq!(
+        browser
+            .post(&format!("/accounts/{action}"), &[("back", "/@bob")])
+            .await
+            .status(),
+        403,
+        "not without the token"
+    );
+    let res = browser
+        .post(
+            &format!("/accounts/{action}"),
+            &[("csrf", &csrf), ("back", "/@bob")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/@bob");
     let bob_id = action.split('/').next().unwrap();
-    let rel = api::get(&app, &format!("/api/v1/accounts/relationships?id[]={bob_id}"), Some(&ada)).await;
+    let rel = api::get(
+        &app,
+        &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
+        Some(&ada),
+    )
+    .await;
     assert_eq!(rel.body[0]["following"], true, "{}", rel.body);
-    assert!(browser.get("/@bob").await.text().await.unwrap().contains(">Unfollow<"));
+    assert!(browser
+        .get("/@bob")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains(">Unfollow<"));
 
     api::status(&app, &bob, "Bob's second lesson plan", "private").await;
     let home = browser.get("/home").await.text().await.unwrap();
-    assert!(home.contains("second lesson plan"), "a followers-only post of someone followed: {home}");
+    assert!(
+        home.contains("second lesson plan"),
+        "a followers-only post of someone followed: {home}"
+    );
 
-    let res = browser.post(&format!("/accounts/{bob_id}/unfollow"), &[("csrf", &csrf), ("back", "/@bob")]).await;
+    let res = browser
+        .post(
+            &format!("/accounts/{bob_id}/unfollow"),
+            &[("csrf", &csrf), ("back", "/@bob")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    let rel = api::get(&app, &format!("/api/v1/accounts/relationships?id[]={bob_id}"), Some(&ada)).await;
+    let rel = api::get(
+        &app,
+        &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
+        Some(&ada),
+    )
+    .await;
     assert_eq!(rel.body[0]["following"], false);
     let visitor = Browser::new(&app).get("/@bob").await.text().await.unwrap();
-    assert!(!visitor.contains("second lesson plan"), "followers-only stays hidden from visitors");
+    assert!(
+        !visitor.contains("second lesson plan"),
+        "followers-only stays hidden from visitors"
+    );
     assert!(!visitor.contains(">Follow<"));
 }
 
@@ -563,33 +973,97 @@ async fn changing_the_password_signs_out_the_other_browsers() {
     let csrf = csrf_of(&form);
 
     let new = "a much better passphrase";
-    assert_eq!(laptop.post("/settings/password", &[("current_password", &password), ("new_password", new)]).await.status(), 403);
-    let wrong = laptop.post("/settings/password", &[("csrf", &csrf), ("current_password", "wrong"), ("new_password", new)]).await;
+    assert_eq!(
+        laptop
+            .post(
+                "/settings/password",
+                &[("current_password", &password), ("new_password", new)]
+            )
+            .await
+            .status(),
+        403
+    );
+    let wrong = laptop
+        .post(
+            "/settings/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", "wrong"),
+                ("new_password", new),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status(), 401);
-    let short = laptop.post("/settings/password", &[("csrf", &csrf), ("current_password", &password), ("new_password", "short")]).await;
+    let short = laptop
+        .post(
+            "/settings/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", &password),
+                ("new_password", "short"),
+            ],
+        )
+        .await;
     assert_eq!(short.status(), 400);
-    assert_eq!(phone.get("/home").await.status(), 200, "nothing changed yet");
+    assert_eq!(
+        phone.get("/home").await.status(),
+        200,
+        "nothing changed yet"
+    );
 
-    let ok = laptop.post("/settings/password", &[("csrf", &csrf), ("current_password", &password), ("new_password", new)]).await;
+    let ok = laptop
+        .post(
+            "/settings/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", &password),
+                ("new_password", new),
+            ],
+        )
+        .await;
     assert_eq!(ok.status(), 200);
-    assert!(ok.text().await.unwrap().contains("Your password has been changed."));
-    assert_eq!(laptop.get("/home").await.status(), 200, "this browser stays signed in");
-    assert_eq!(location(&phone.get("/home").await), "/auth/sign_in", "the others are signed out");
-    assert_eq!(Browser::new(&app).sign_in("ada", &password).await.status(), 401, "the old password is gone");
+    assert!(ok
+        .text()
+        .await
+        .unwrap()
+        .contains("Your password has been changed."));
+    assert_eq!(
+        laptop.get("/home").await.status(),
+        200,
+        "this browser stays signed in"
+    );
+    assert_eq!(
+        location(&phone.get("/home").await),
+        "/auth/sign_in",
+        "the others are signed out"
+    );
+    assert_eq!(
+        Browser::new(&app).sign_in("ada", &password).await.status(),
+        401,
+        "the old password is gone"
+    );
     assert_eq!(Browser::new(&app).sign_in("ada", new).await.status(), 303);
 }
 
 /// The `action` of the form whose button reads `label`.
 fn form_action(html: &str, label: &str) -> String {
-    let button = html.find(&format!(">{label}</button>")).unwrap_or_else(|| panic!("no button {label:?} in {html}"));
+    let button = html
+        .find(&format!(">{label}</button>"))
+        .unwrap_or_else(|| panic!("no button {label:?} in {html}"));
     let form = html[..button].rfind("<form").unwrap();
     let action = &html[form..button];
     let start = action.find(r#"action=""#).unwrap() + r#"action=""#.len();
-    action[start..].split('"').next().unwrap().replace("&amp;", "&")
+    action[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
 }
 
 fn query(q: &str) -> String {
-    url::form_urlencoded::Serializer::new(String::new()).append_pair("q", q).finish()
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", q)
+        .finish()
 }
 
 const FEDERATION_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
@@ -605,54 +1079,136 @@ async fn searching_a_teacher_on_another_server_following_and_seeing_their_post_a
     let handle = format!("@bob@{}", b.domain);
 
     // A visitor cannot make this server look anyone up: unknown here, not found.
-    assert_eq!(Browser::new(&a).get(&format!("/{handle}")).await.status(), 404);
+    assert_eq!(
+        Browser::new(&a).get(&format!("/{handle}")).await.status(),
+        404
+    );
 
     let mut browser = Browser::new(&a);
     browser.sign_in("ada", &password).await;
     let home = browser.get("/home").await.text().await.unwrap();
-    assert!(home.contains(r#"<label for="search-q">Search</label>"#) && home.contains(r#"action="/search""#), "{home}");
+    assert!(
+        home.contains(r#"<label for="search-q">Search</label>"#)
+            && home.contains(r#"action="/search""#),
+        "{home}"
+    );
     let results = browser.get(&format!("/search?{}", query(&handle))).await;
     assert_eq!(results.status(), 200);
     let html = results.text().await.unwrap();
-    assert!(html.contains("bob (teacher)") && html.contains(&handle), "bob found through WebFinger: {html}");
-    assert!(html.contains(&format!(r#"href="/{handle}""#)), "linked to his profile here: {html}");
-    assert!(html.contains(&format!(r#"name="q" value="{handle}""#)), "the field keeps what was searched: {html}");
+    assert!(
+        html.contains("bob (teacher)") && html.contains(&handle),
+        "bob found through WebFinger: {html}"
+    );
+    assert!(
+        html.contains(&format!(r#"href="/{handle}""#)),
+        "linked to his profile here: {html}"
+    );
+    assert!(
+        html.contains(&format!(r#"name="q" value="{handle}""#)),
+        "the field keeps what was searched: {html}"
+    );
     // Control for the visitor above: now that he is known here, his profile shows.
-    assert_eq!(Browser::new(&a).get(&format!("/{handle}")).await.status(), 200);
+    assert_eq!(
+        Browser::new(&a).get(&format!("/{handle}")).await.status(),
+        200
+    );
 
     let csrf = csrf_of(&html);
     let follow = form_action(&html, "Follow");
-    let res = browser.post(&follow, &[("csrf", &csrf), ("back", &format!("/search?{}", query(&handle)))]).await;
+    let res = browser
+        .post(
+            &follow,
+            &[
+                ("csrf", &csrf),
+                ("back", &format!("/search?{}", query(&handle))),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    assert!(location(&res).starts_with("/search?q="), "back to the results: {}", location(&res));
+    assert!(
+        location(&res).starts_with("/search?q="),
+        "back to the results: {}",
+        location(&res)
+    );
     // bob's server accepts; the profile here then says Unfollow.
-    eventually(FEDERATION_WAIT, "bob's server accepted the follow", || async {
-        let profile = browser.get(&format!("/{handle}")).await.text().await.unwrap();
-        profile.contains(">Unfollow</button>") && !profile.contains("waits for approval")
-    })
+    eventually(
+        FEDERATION_WAIT,
+        "bob's server accepted the follow",
+        || async {
+            let profile = browser
+                .get(&format!("/{handle}"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            profile.contains(">Unfollow</button>") && !profile.contains("waits for approval")
+        },
+    )
     .await;
-    let profile = browser.get(&format!("/{handle}")).await.text().await.unwrap();
+    let profile = browser
+        .get(&format!("/{handle}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(profile.contains(">Block</button>"), "{profile}");
 
     // What bob posts now arrives on ada's home.
     api::status(&b, &bob, "Bob's fresh post for his new follower", "public").await;
-    eventually(FEDERATION_WAIT, "bob's new post is on ada's home", || async {
-        browser.get("/home").await.text().await.unwrap().contains("fresh post for his new follower")
-    })
+    eventually(
+        FEDERATION_WAIT,
+        "bob's new post is on ada's home",
+        || async {
+            browser
+                .get("/home")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("fresh post for his new follower")
+        },
+    )
     .await;
 
     // A post by its URL on the other server is fetched and shown with its buttons.
     let url = earlier["url"].as_str().unwrap().to_string();
-    let found = browser.get(&format!("/search?{}", query(&url))).await.text().await.unwrap();
-    assert!(found.contains("earlier post about") && found.contains(">Like</button>"), "{found}");
+    let found = browser
+        .get(&format!("/search?{}", query(&url)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        found.contains("earlier post about") && found.contains(">Like</button>"),
+        "{found}"
+    );
     // And a hashtag leads to its page.
-    let tags = browser.get(&format!("/search?{}", query("#Fractions"))).await.text().await.unwrap();
+    let tags = browser
+        .get(&format!("/search?{}", query("#Fractions")))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(tags.contains(r#"href="/tags/fractions""#), "{tags}");
 
     // Unfollow from the profile; the API agrees.
     let unfollow = form_action(&profile, "Unfollow");
-    assert_eq!(browser.post(&unfollow, &[("csrf", &csrf), ("back", &format!("/{handle}"))]).await.status(), 303);
-    let profile = browser.get(&format!("/{handle}")).await.text().await.unwrap();
+    assert_eq!(
+        browser
+            .post(
+                &unfollow,
+                &[("csrf", &csrf), ("back", &format!("/{handle}"))]
+            )
+            .await
+            .status(),
+        303
+    );
+    let profile = browser
+        .get(&format!("/{handle}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(profile.contains(">Follow</button>"), "{profile}");
 }
 
@@ -668,34 +1224,125 @@ async fn search_finds_local_teachers_and_profiles_block_and_unblock() {
     let mut browser = Browser::new(&app);
     browser.sign_in("ada", &password).await;
 
-    let found = browser.get(&format!("/search?{}", query("car"))).await.text().await.unwrap();
-    assert!(found.contains(r#"href="/@carol""#) && found.contains(r#"href="/@caroline""#), "{found}");
-    let none = browser.get(&format!("/search?{}", query("nobody_here"))).await.text().await.unwrap();
-    assert!(none.contains("Nothing found") || none.contains("/tags/nobody_here"), "{none}");
+    let found = browser
+        .get(&format!("/search?{}", query("car")))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        found.contains(r#"href="/@carol""#) && found.contains(r#"href="/@caroline""#),
+        "{found}"
+    );
+    let none = browser
+        .get(&format!("/search?{}", query("nobody_here")))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        none.contains("Nothing found") || none.contains("/tags/nobody_here"),
+        "{none}"
+    );
     assert!(!none.contains(r#"href="/@carol""#));
     // The same service answers the API.
-    let api_found = api::get(&app, &format!("/api/v2/search?{}", query("@carol")), Some(&ada)).await;
-    assert_eq!(api_found.body["accounts"][0]["username"], "carol", "{}", api_found.body);
-    let api_tags = api::get(&app, &format!("/api/v2/search?{}", query("#Photosynthesis")), Some(&ada)).await;
-    assert_eq!(api_tags.body["hashtags"][0]["name"], "photosynthesis", "{}", api_tags.body);
+    let api_found = api::get(
+        &app,
+        &format!("/api/v2/search?{}", query("@carol")),
+        Some(&ada),
+    )
+    .await;
+    assert_eq!(
+        api_found.body["accounts"][0]["username"], "carol",
+        "{}",
+        api_found.body
+    );
+    let api_tags = api::get(
+        &app,
+        &format!("/api/v2/search?{}", query("#Photosynthesis")),
+        Some(&ada),
+    )
+    .await;
+    assert_eq!(
+        api_tags.body["hashtags"][0]["name"], "photosynthesis",
+        "{}",
+        api_tags.body
+    );
 
     // Block from the profile: carol's posts leave ada's public timeline; Unblock brings them back.
-    assert!(browser.get("/public/local").await.text().await.unwrap().contains("Carol on photosynthesis"));
+    assert!(browser
+        .get("/public/local")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Carol on photosynthesis"));
     let profile = browser.get("/@carol").await.text().await.unwrap();
     let csrf = csrf_of(&profile);
     let block = form_action(&profile, "Block");
-    assert_eq!(browser.post(&block, &[("back", "/@carol")]).await.status(), 403, "not without the token");
-    assert!(browser.get("/public/local").await.text().await.unwrap().contains("Carol on photosynthesis"));
-    assert_eq!(browser.post(&block, &[("csrf", &csrf), ("back", "/@carol")]).await.status(), 303);
+    assert_eq!(
+        browser.post(&block, &[("back", "/@carol")]).await.status(),
+        403,
+        "not without the token"
+    );
+    assert!(browser
+        .get("/public/local")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Carol on photosynthesis"));
+    assert_eq!(
+        browser
+            .post(&block, &[("csrf", &csrf), ("back", "/@carol")])
+            .await
+            .status(),
+        303
+    );
     let profile = browser.get("/@carol").await.text().await.unwrap();
-    assert!(profile.contains(">Unblock</button>") && !profile.contains(">Follow</button>"), "{profile}");
-    assert!(!browser.get("/public/local").await.text().await.unwrap().contains("Carol on photosynthesis"));
+    assert!(
+        profile.contains(">Unblock</button>") && !profile.contains(">Follow</button>"),
+        "{profile}"
+    );
+    assert!(!browser
+        .get("/public/local")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Carol on photosynthesis"));
     let carol_id = block.split('/').nth(2).unwrap();
-    let rel = api::get(&app, &format!("/api/v1/accounts/relationships?id[]={carol_id}"), Some(&ada)).await;
+    let rel = api::get(
+        &app,
+        &format!("/api/v1/accounts/relationships?id[]={carol_id}"),
+        Some(&ada),
+    )
+    .await;
     assert_eq!(rel.body[0]["blocking"], true, "{}", rel.body);
-    assert_eq!(browser.post(&form_action(&profile, "Unblock"), &[("csrf", &csrf), ("back", "/@carol")]).await.status(), 303);
-    assert!(browser.get("/public/local").await.text().await.unwrap().contains("Carol on photosynthesis"));
-    assert!(browser.get("/@carol").await.text().await.unwrap().contains(">Follow</button>"));
+    assert_eq!(
+        browser
+            .post(
+                &form_action(&profile, "Unblock"),
+                &[("csrf", &csrf), ("back", "/@carol")]
+            )
+            .await
+            .status(),
+        303
+    );
+    assert!(browser
+        .get("/public/local")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Carol on photosynthesis"));
+    assert!(browser
+        .get("/@carol")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains(">Follow</button>"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -705,7 +1352,14 @@ async fn a_locked_teacher_approves_and_rejects_requests_from_another_server() {
     let b = TestApp::spawn().await;
     let password = teacher(&a, "ada").await;
     let ada_token = api::token(&a, "ada").await;
-    let res = a.client.patch(format!("{}/api/v1/accounts/update_credentials", a.address)).bearer_auth(&ada_token).form(&[("locked", "true")]).send().await.unwrap();
+    let res = a
+        .client
+        .patch(format!("{}/api/v1/accounts/update_credentials", a.address))
+        .bearer_auth(&ada_token)
+        .form(&[("locked", "true")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let bob = b.create_user("bob").await.account;
     let carol = b.create_user("carol").await.account;
@@ -715,42 +1369,117 @@ async fn a_locked_teacher_approves_and_rejects_requests_from_another_server() {
 
     let mut browser = Browser::new(&a);
     browser.sign_in("ada", &password).await;
-    assert!(browser.get("/home").await.text().await.unwrap().contains(r#"href="/follow_requests""#), "locked: the requests are in the navigation");
+    assert!(
+        browser
+            .get("/home")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"href="/follow_requests""#),
+        "locked: the requests are in the navigation"
+    );
     let page = eventually(FEDERATION_WAIT, "both requests reached ada", || async {
         let html = browser.get("/follow_requests").await.text().await.unwrap();
-        (html.contains(&format!("@bob@{}", b.domain)) && html.contains(&format!("@carol@{}", b.domain))).then_some(html)
+        (html.contains(&format!("@bob@{}", b.domain))
+            && html.contains(&format!("@carol@{}", b.domain)))
+        .then_some(html)
     })
     .await;
     let csrf = csrf_of(&page);
-    let row = |name: &str| page.split(&format!(r#"href="/@{name}@{}""#, b.domain)).nth(1).unwrap().split("</li>").next().unwrap().to_string();
+    let row = |name: &str| {
+        page.split(&format!(r#"href="/@{name}@{}""#, b.domain))
+            .nth(1)
+            .unwrap()
+            .split("</li>")
+            .next()
+            .unwrap()
+            .to_string()
+    };
     let approve_bob = form_action(&row("bob"), "Approve");
     let reject_carol = form_action(&row("carol"), "Reject");
-    assert_eq!(browser.post(&approve_bob, &[]).await.status(), 403, "not without the token");
-    assert_eq!(browser.post(&approve_bob, &[("csrf", &csrf)]).await.status(), 303);
-    assert_eq!(browser.post(&reject_carol, &[("csrf", &csrf)]).await.status(), 303);
+    assert_eq!(
+        browser.post(&approve_bob, &[]).await.status(),
+        403,
+        "not without the token"
+    );
+    assert_eq!(
+        browser
+            .post(&approve_bob, &[("csrf", &csrf)])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        browser
+            .post(&reject_carol, &[("csrf", &csrf)])
+            .await
+            .status(),
+        303
+    );
     let after = browser.get("/follow_requests").await.text().await.unwrap();
-    assert!(after.contains("No one is waiting for an answer."), "{after}");
+    assert!(
+        after.contains("No one is waiting for an answer."),
+        "{after}"
+    );
 
     // bob's server heard the Accept, carol's the Reject.
     let follow_on_b = |who: staffroom::db::accounts::Account| {
         let (pool, target) = (b.pool.clone(), ada_on_b.id);
         async move {
             let mut conn = pool.get().await.unwrap();
-            staffroom::db::follows::Follow::find(&mut conn, who.id, target).await.unwrap()
+            staffroom::db::follows::Follow::find(&mut conn, who.id, target)
+                .await
+                .unwrap()
         }
     };
-    eventually(FEDERATION_WAIT, "bob's follow is accepted on his server", || async { follow_on_b(bob.clone()).await.is_some_and(|f| f.accepted) }).await;
-    eventually(FEDERATION_WAIT, "carol's request is gone from her server", || async { follow_on_b(carol.clone()).await.is_none() }).await;
+    eventually(
+        FEDERATION_WAIT,
+        "bob's follow is accepted on his server",
+        || async { follow_on_b(bob.clone()).await.is_some_and(|f| f.accepted) },
+    )
+    .await;
+    eventually(
+        FEDERATION_WAIT,
+        "carol's request is gone from her server",
+        || async { follow_on_b(carol.clone()).await.is_none() },
+    )
+    .await;
 
     // The followers list shows bob (for anyone), not carol; bob's following list here shows ada.
-    let followers = Browser::new(&a).get("/@ada/followers").await.text().await.unwrap();
-    assert!(followers.contains(&format!(r#"href="/@bob@{}""#, b.domain)) && !followers.contains("@carol@"), "{followers}");
+    let followers = Browser::new(&a)
+        .get("/@ada/followers")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        followers.contains(&format!(r#"href="/@bob@{}""#, b.domain))
+            && !followers.contains("@carol@"),
+        "{followers}"
+    );
     let profile = Browser::new(&a).get("/@ada").await.text().await.unwrap();
-    assert!(profile.contains(r#"href="/@ada/followers">1 follower<"#), "{profile}");
-    let following = Browser::new(&a).get(&format!("/@bob@{}/following", b.domain)).await.text().await.unwrap();
+    assert!(
+        profile.contains(r#"href="/@ada/followers">1 follower<"#),
+        "{profile}"
+    );
+    let following = Browser::new(&a)
+        .get(&format!("/@bob@{}/following", b.domain))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(following.contains(r#"href="/@ada""#), "{following}");
-    let nobody = Browser::new(&a).get("/@ada/following").await.text().await.unwrap();
-    assert!(nobody.contains("Follows nobody known here yet."), "{nobody}");
+    let nobody = Browser::new(&a)
+        .get("/@ada/following")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        nobody.contains("Follows nobody known here yet."),
+        "{nobody}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -765,13 +1494,30 @@ async fn settings_change_the_profile_everywhere_and_the_preferences_here() {
     let mut browser = Browser::new(&a);
     browser.sign_in("ada", &password).await;
     eventually(FEDERATION_WAIT, "bob follows ada", || async {
-        browser.get("/@ada/followers").await.text().await.unwrap().contains("@bob@")
+        browser
+            .get("/@ada/followers")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("@bob@")
     })
     .await;
 
     let form = browser.get("/settings/profile").await.text().await.unwrap();
-    for label in ["Display name", "Bio", "Approve followers by hand", "Let people find this account", "Default visibility", "Language", ">Save<"] {
-        assert!(form.contains(label), "the settings page has {label:?}: {form}");
+    for label in [
+        "Display name",
+        "Bio",
+        "Approve followers by hand",
+        "Let people find this account",
+        "Default visibility",
+        "Language",
+        ">Save<",
+    ] {
+        assert!(
+            form.contains(label),
+            "the settings page has {label:?}: {form}"
+        );
     }
     assert!(form.contains(r#"value="ada (teacher)""#));
     let csrf = csrf_of(&form);
@@ -787,7 +1533,9 @@ async fn settings_change_the_profile_everywhere_and_the_preferences_here() {
         ]
     };
     let send = |form: Vec<(&'static str, String)>| {
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str()))).finish();
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
+            .finish();
         a.client
             .post(format!("{}/settings/profile", a.address))
             .header(header::COOKIE, browser.session.clone().unwrap())
@@ -799,10 +1547,22 @@ async fn settings_change_the_profile_everywhere_and_the_preferences_here() {
     let mut forged = fields("Ada Lovelace", "de");
     forged.remove(0);
     assert_eq!(send(forged).await.unwrap().status(), 403);
-    let long = send(fields("A name far longer than thirty characters", "de")).await.unwrap();
+    let long = send(fields("A name far longer than thirty characters", "de"))
+        .await
+        .unwrap();
     assert_eq!(long.status(), 400);
-    assert!(long.text().await.unwrap().contains("longer than 30 characters"));
-    assert!(browser.get("/@ada").await.text().await.unwrap().contains("<h1>ada (teacher)</h1>"));
+    assert!(long
+        .text()
+        .await
+        .unwrap()
+        .contains("longer than 30 characters"));
+    assert!(browser
+        .get("/@ada")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("<h1>ada (teacher)</h1>"));
 
     let res = send(fields("Ada Lovelace", "de")).await.unwrap();
     assert_eq!(res.status(), 303);
@@ -819,35 +1579,71 @@ async fn settings_change_the_profile_everywhere_and_the_preferences_here() {
         .text()
         .await
         .unwrap();
-    assert!(home.contains(r#"<html lang="de">"#) && home.contains("Beitragstext"), "{home}");
-    assert!(home.contains(r#"<option value="private" selected>"#), "{home}");
+    assert!(
+        home.contains(r#"<html lang="de">"#) && home.contains("Beitragstext"),
+        "{home}"
+    );
+    assert!(
+        home.contains(r#"<option value="private" selected>"#),
+        "{home}"
+    );
     let profile = Browser::new(&a).get("/@ada").await.text().await.unwrap();
-    assert!(profile.contains("<h1>Ada Lovelace</h1>") && profile.contains("Maths and physics in Leipzig"), "{profile}");
+    assert!(
+        profile.contains("<h1>Ada Lovelace</h1>")
+            && profile.contains("Maths and physics in Leipzig"),
+        "{profile}"
+    );
     assert!(profile.contains("This account approves its followers."));
     let token = api::token(&a, "ada").await;
     let prefs = api::get(&a, "/api/v1/preferences", Some(&token)).await;
-    assert_eq!(prefs.body["posting:default:visibility"], "private", "{}", prefs.body);
+    assert_eq!(
+        prefs.body["posting:default:visibility"], "private",
+        "{}",
+        prefs.body
+    );
     // Followers' servers hear of the new name, as after the API's update_credentials.
-    eventually(FEDERATION_WAIT, "bob's server knows ada's new name", || async {
-        let mut conn = b.pool.get().await.unwrap();
-        let ada = staffroom::db::accounts::Account::find(&mut conn, ada_on_b.id).await.unwrap().unwrap();
-        ada.display_name == "Ada Lovelace" && ada.locked
-    })
+    eventually(
+        FEDERATION_WAIT,
+        "bob's server knows ada's new name",
+        || async {
+            let mut conn = b.pool.get().await.unwrap();
+            let ada = staffroom::db::accounts::Account::find(&mut conn, ada_on_b.id)
+                .await
+                .unwrap()
+                .unwrap();
+            ada.display_name == "Ada Lovelace" && ada.locked
+        },
+    )
     .await;
 
     // Back to the browser's language.
-    assert_eq!(send(fields("Ada Lovelace", "")).await.unwrap().status(), 303);
+    assert_eq!(
+        send(fields("Ada Lovelace", "")).await.unwrap().status(),
+        303
+    );
     let home = browser.get("/home").await.text().await.unwrap();
     assert!(home.contains(r#"<html lang="en">"#), "{home}");
 }
 
 /// The hidden fields of the first form on a page that posts to `action`.
 fn hidden_fields(html: &str, action: &str) -> Vec<(String, String)> {
-    let form = html.split(&format!(r#"action="{action}""#)).nth(1).unwrap_or_else(|| panic!("no form to {action}: {html}")).split("</form>").next().unwrap();
+    let form = html
+        .split(&format!(r#"action="{action}""#))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no form to {action}: {html}"))
+        .split("</form>")
+        .next()
+        .unwrap();
     form.split("<input type=\"hidden\" ")
         .skip(1)
         .map(|input| {
-            let attr = |name: &str| input.split(&format!(r#"{name}=""#)).nth(1).map(|v| v.split('"').next().unwrap().replace("&amp;", "&")).unwrap_or_default();
+            let attr = |name: &str| {
+                input
+                    .split(&format!(r#"{name}=""#))
+                    .nth(1)
+                    .map(|v| v.split('"').next().unwrap().replace("&amp;", "&"))
+                    .unwrap_or_default()
+            };
             (attr("name"), attr("value"))
         })
         .collect()
@@ -868,49 +1664,112 @@ async fn an_app_asks_a_signed_in_teacher_only_for_permission_and_can_be_revoked(
         .json()
         .await
         .unwrap();
-    let (client_id, secret) = (registered["client_id"].as_str().unwrap(), registered["client_secret"].as_str().unwrap());
+    let (client_id, secret) = (
+        registered["client_id"].as_str().unwrap(),
+        registered["client_secret"].as_str().unwrap(),
+    );
     let authorize = format!(
         "/oauth/authorize?{}",
         url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("response_type", "code"), ("client_id", client_id), ("redirect_uri", redirect), ("scope", "read write"), ("state", "s1")])
+            .extend_pairs([
+                ("response_type", "code"),
+                ("client_id", client_id),
+                ("redirect_uri", redirect),
+                ("scope", "read write"),
+                ("state", "s1")
+            ])
             .finish()
     );
 
     // Not signed in: the page offers to sign in first and come back.
     let mut browser = Browser::new(&app);
     let page = browser.get(&authorize).await.text().await.unwrap();
-    let sign_in_first = page.split(r#"href="/auth/sign_in?back="#).nth(1).expect("a link to sign in first").split('"').next().unwrap();
-    let back: String = url::form_urlencoded::parse(format!("back={}", sign_in_first.replace("&amp;", "&")).as_bytes()).next().unwrap().1.into_owned();
+    let sign_in_first = page
+        .split(r#"href="/auth/sign_in?back="#)
+        .nth(1)
+        .expect("a link to sign in first")
+        .split('"')
+        .next()
+        .unwrap();
+    let back: String = url::form_urlencoded::parse(
+        format!("back={}", sign_in_first.replace("&amp;", "&")).as_bytes(),
+    )
+    .next()
+    .unwrap()
+    .1
+    .into_owned();
     assert_eq!(back, authorize, "back to this very request");
-    let form = browser.get(&format!("/auth/sign_in?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("back", &back).finish())).await.text().await.unwrap();
+    let form = browser
+        .get(&format!(
+            "/auth/sign_in?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("back", &back)
+                .finish()
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(form.contains(r#"name="back""#), "{form}");
     // sign_in() fetches its own form; send `back` as the form would.
-    let pre = app.client.get(format!("{}/auth/sign_in", app.address)).send().await.unwrap();
+    let pre = app
+        .client
+        .get(format!("{}/auth/sign_in", app.address))
+        .send()
+        .await
+        .unwrap();
     let pre_cookie = cookie_pair(&set_cookie(&pre, "staffroom_sign_in").unwrap());
     let csrf = csrf_of(&pre.text().await.unwrap());
     let res = app
         .client
         .post(format!("{}/auth/sign_in", app.address))
         .header(header::COOKIE, pre_cookie)
-        .form(&[("csrf", csrf.as_str()), ("login", "ada"), ("password", password.as_str()), ("back", back.as_str())])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "ada"),
+            ("password", password.as_str()),
+            ("back", back.as_str()),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(location(&res), back, "signed in, the browser comes back to the app's request");
+    assert_eq!(
+        location(&res),
+        back,
+        "signed in, the browser comes back to the app's request"
+    );
     browser.session = Some(cookie_pair(&set_cookie(&res, "staffroom_session").unwrap()));
 
     // Signed in: permission only, no password field.
     let consent = browser.get(&back).await;
     assert_eq!(consent.status(), 200);
-    let csp = consent.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
-    assert!(csp.contains("form-action 'self' https://app.example") && !csp.contains("unsafe-inline"), "{csp}");
+    let csp = consent.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("form-action 'self' https://app.example") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     let html = consent.text().await.unwrap();
-    assert!(html.contains("Lesson Planner") && html.contains(">Allow</button>") && html.contains(">Deny</button>"), "{html}");
-    assert!(!html.contains(r#"type="password""#), "no password asked again: {html}");
+    assert!(
+        html.contains("Lesson Planner")
+            && html.contains(">Allow</button>")
+            && html.contains(">Deny</button>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(r#"type="password""#),
+        "no password asked again: {html}"
+    );
     let fields = hidden_fields(&html, "/oauth/authorize");
     let with = |decision: &'static str, csrf: Option<&str>| {
-        let mut f: Vec<(String, String)> = fields.iter().filter(|(k, _)| k != "csrf" || csrf.is_none()).cloned().collect();
+        let mut f: Vec<(String, String)> = fields
+            .iter()
+            .filter(|(k, _)| k != "csrf" || csrf.is_none())
+            .cloned()
+            .collect();
         if let Some(c) = csrf {
             f.push(("csrf".into(), c.into()));
         }
@@ -918,18 +1777,43 @@ async fn an_app_asks_a_signed_in_teacher_only_for_permission_and_can_be_revoked(
         f
     };
     // Another site's form (a wrong token) approves nothing.
-    let forged = browser.post("/oauth/authorize", &with("approve", Some("0000")).iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
+    let forged = browser
+        .post(
+            "/oauth/authorize",
+            &with("approve", Some("0000"))
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
     assert_eq!(forged.status(), 403);
     assert!(forged.headers().get(header::LOCATION).is_none());
-    let allowed = browser.post("/oauth/authorize", &with("approve", None).iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
+    let allowed = browser
+        .post(
+            "/oauth/authorize",
+            &with("approve", None)
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
     assert_eq!(allowed.status(), 302);
     let to = url::Url::parse(&location(&allowed)).unwrap();
     let answer: std::collections::HashMap<String, String> = to.query_pairs().into_owned().collect();
-    assert!(to.as_str().starts_with(redirect) && answer["state"] == "s1", "{to}");
+    assert!(
+        to.as_str().starts_with(redirect) && answer["state"] == "s1",
+        "{to}"
+    );
     let token: serde_json::Value = app
         .client
         .post(format!("{}/oauth/token", app.address))
-        .form(&[("grant_type", "authorization_code"), ("code", answer["code"].as_str()), ("redirect_uri", redirect), ("client_id", client_id), ("client_secret", secret)])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", answer["code"].as_str()),
+            ("redirect_uri", redirect),
+            ("client_id", client_id),
+            ("client_secret", secret),
+        ])
         .send()
         .await
         .unwrap()
@@ -937,22 +1821,58 @@ async fn an_app_asks_a_signed_in_teacher_only_for_permission_and_can_be_revoked(
         .await
         .unwrap();
     let token = token["access_token"].as_str().expect("a token").to_string();
-    assert_eq!(api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token)).await.body["username"], "ada");
+    assert_eq!(
+        api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token))
+            .await
+            .body["username"],
+        "ada"
+    );
 
     // The app is listed in the settings; Revoke ends its token.
     let apps = browser.get("/settings/apps").await.text().await.unwrap();
-    assert!(apps.contains("Lesson Planner") && apps.contains("read, write"), "{apps}");
+    assert!(
+        apps.contains("Lesson Planner") && apps.contains("read, write"),
+        "{apps}"
+    );
     let revoke = form_action(&apps, "Revoke");
-    assert_eq!(browser.post(&revoke, &[]).await.status(), 403, "not without the token");
-    assert_eq!(api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token)).await.status, 200);
-    assert_eq!(browser.post(&revoke, &[("csrf", &csrf_of(&apps))]).await.status(), 303);
-    assert_eq!(api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token)).await.status, 401);
-    assert!(browser.get("/settings/apps").await.text().await.unwrap().contains("No app uses your account."));
+    assert_eq!(
+        browser.post(&revoke, &[]).await.status(),
+        403,
+        "not without the token"
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        browser
+            .post(&revoke, &[("csrf", &csrf_of(&apps))])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        api::get(&app, "/api/v1/accounts/verify_credentials", Some(&token))
+            .await
+            .status,
+        401
+    );
+    assert!(browser
+        .get("/settings/apps")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("No app uses your account."));
 }
 
 /// The `content` of `<meta property="{property}">`.
 fn meta(html: &str, property: &str) -> Option<String> {
-    let tag = html.split(&format!(r#"<meta property="{property}" content=""#)).nth(1)?;
+    let tag = html
+        .split(&format!(r#"<meta property="{property}" content=""#))
+        .nth(1)?;
     Some(tag.split('"').next().unwrap().to_string())
 }
 
@@ -961,10 +1881,32 @@ async fn public_pages_preview_with_opengraph_and_hide_what_visitors_may_not_see(
     let app = TestApp::spawn().await;
     teacher(&app, "ada").await;
     let ada = api::token(&app, "ada").await;
-    let res = app.client.patch(format!("{}/api/v1/accounts/update_credentials", app.address)).bearer_auth(&ada).form(&[("note", "Biology & chemistry, Year 9")]).send().await.unwrap();
+    let res = app
+        .client
+        .patch(format!(
+            "{}/api/v1/accounts/update_credentials",
+            app.address
+        ))
+        .bearer_auth(&ada)
+        .form(&[("note", "Biology & chemistry, Year 9")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    let public = api::status(&app, &ada, "Our pond study: what lives in one litre of water? #biology", "public").await;
-    let private = api::status(&app, &ada, "Followers only: notes for colleagues", "private").await;
+    let public = api::status(
+        &app,
+        &ada,
+        "Our pond study: what lives in one litre of water? #biology",
+        "public",
+    )
+    .await;
+    let private = api::status(
+        &app,
+        &ada,
+        "Followers only: notes for colleagues",
+        "private",
+    )
+    .await;
     let visitor = Browser::new(&app);
 
     let post_url = public["url"].as_str().unwrap();
@@ -974,28 +1916,61 @@ async fn public_pages_preview_with_opengraph_and_hide_what_visitors_may_not_see(
     let html = page.text().await.unwrap();
     assert_eq!(meta(&html, "og:type").as_deref(), Some("article"));
     assert_eq!(meta(&html, "og:url").as_deref(), Some(post_url));
-    assert!(meta(&html, "og:description").unwrap().starts_with("Our pond study: what lives in one litre of water?"), "{html}");
+    assert!(
+        meta(&html, "og:description")
+            .unwrap()
+            .starts_with("Our pond study: what lives in one litre of water?"),
+        "{html}"
+    );
     assert!(meta(&html, "og:title").unwrap().contains("ada (teacher)"));
-    assert_eq!(meta(&html, "og:site_name").unwrap(), format!("Staffroom · {}", app.domain));
+    assert_eq!(
+        meta(&html, "og:site_name").unwrap(),
+        format!("Staffroom · {}", app.domain)
+    );
     assert!(!html.contains("<script"), "works without JavaScript");
 
     // The followers-only post is not there for a visitor (and its words are nowhere),
     // though its author sees it at the same address.
-    let hidden = private["url"].as_str().unwrap().strip_prefix(&app.address).unwrap().to_string();
+    let hidden = private["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&app.address)
+        .unwrap()
+        .to_string();
     let res = visitor.get(&hidden).await;
     assert_eq!(res.status(), 404);
     assert!(!res.text().await.unwrap().contains("notes for colleagues"));
     let profile = visitor.get("/@ada").await.text().await.unwrap();
-    assert!(!profile.contains("notes for colleagues") && profile.contains("Our pond study"), "{profile}");
+    assert!(
+        !profile.contains("notes for colleagues") && profile.contains("Our pond study"),
+        "{profile}"
+    );
     assert_eq!(meta(&profile, "og:type").as_deref(), Some("profile"));
-    assert_eq!(meta(&profile, "og:url").unwrap(), format!("{}/@ada", app.address));
-    assert_eq!(meta(&profile, "og:description").as_deref(), Some("Biology &amp; chemistry, Year 9"), "escaped, as HTML attributes are");
-    assert!(profile.contains(&format!(r#"href="{path}""#)), "a visitor's link to a post is its public page: {profile}");
+    assert_eq!(
+        meta(&profile, "og:url").unwrap(),
+        format!("{}/@ada", app.address)
+    );
+    assert_eq!(
+        meta(&profile, "og:description").as_deref(),
+        Some("Biology &amp; chemistry, Year 9"),
+        "escaped, as HTML attributes are"
+    );
+    assert!(
+        profile.contains(&format!(r#"href="{path}""#)),
+        "a visitor's link to a post is its public page: {profile}"
+    );
 
     let tag = visitor.get("/tags/biology").await.text().await.unwrap();
     assert_eq!(meta(&tag, "og:title").as_deref(), Some("#biology"));
-    assert_eq!(meta(&tag, "og:url").unwrap(), format!("{}/tags/biology", app.address));
-    assert!(meta(&tag, "og:description").is_some() && meta(&tag, "og:site_name").is_some() && meta(&tag, "og:type").is_some());
+    assert_eq!(
+        meta(&tag, "og:url").unwrap(),
+        format!("{}/tags/biology", app.address)
+    );
+    assert!(
+        meta(&tag, "og:description").is_some()
+            && meta(&tag, "og:site_name").is_some()
+            && meta(&tag, "og:type").is_some()
+    );
     assert!(tag.contains("Our pond study") && !tag.contains("notes for colleagues"));
 }
 
@@ -1006,50 +1981,145 @@ async fn home_counts_characters_and_fetches_new_posts_with_its_one_script() {
     teacher(&app, "bob").await;
     let ada = api::token(&app, "ada").await;
     let bob = api::token(&app, "bob").await;
-    let bob_id = api::get(&app, "/api/v1/accounts/lookup?acct=bob", Some(&ada)).await.body["id"].as_str().unwrap().to_string();
-    assert_eq!(api::post(&app, &format!("/api/v1/accounts/{bob_id}/follow"), &ada, &[]).await.status, 200);
+    let bob_id = api::get(&app, "/api/v1/accounts/lookup?acct=bob", Some(&ada))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        api::post(
+            &app,
+            &format!("/api/v1/accounts/{bob_id}/follow"),
+            &ada,
+            &[]
+        )
+        .await
+        .status,
+        200
+    );
     let first = api::status(&app, &bob, "The first post, already there", "public").await;
     let mut browser = Browser::new(&app);
     browser.sign_in("ada", &password).await;
 
     let home = browser.get("/home").await.text().await.unwrap();
-    let script = home.split(r#"<script src=""#).nth(1).expect("signed-in pages load the script").split('"').next().unwrap().to_string();
+    let script = home
+        .split(r#"<script src=""#)
+        .nth(1)
+        .expect("signed-in pages load the script")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     assert!(script.starts_with("/assets/staffroom.js?v="), "{script}");
-    assert!(home.contains(r#"data-counter="status_count""#) && home.contains(r#"data-template="{count} characters left""#), "{home}");
+    assert!(
+        home.contains(r#"data-counter="status_count""#)
+            && home.contains(r#"data-template="{count} characters left""#),
+        "{home}"
+    );
     assert!(home.contains(r#"data-newer="/home/newer""#), "{home}");
     // Public pages stay without it.
-    assert!(!Browser::new(&app).get("/public/local").await.text().await.unwrap().contains("<script"));
+    assert!(!Browser::new(&app)
+        .get("/public/local")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("<script"));
     let js = browser.get(&script).await;
     assert_eq!(js.status(), 200);
-    assert!(js.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
-    assert!(js.headers()[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
+    assert!(js.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert!(js.headers()[header::CACHE_CONTROL]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
     let js = js.text().await.unwrap();
-    assert!(js.contains("data-newer") || js.contains("dataset.newer"), "the script is the one that reads the page's attributes");
-    assert!(!js.contains("http://") && !js.contains("https://"), "no third-party requests");
+    assert!(
+        js.contains("data-newer") || js.contains("dataset.newer"),
+        "the script is the one that reads the page's attributes"
+    );
+    assert!(
+        !js.contains("http://") && !js.contains("https://"),
+        "no third-party requests"
+    );
 
     // The fragment the script asks for: only posts newer than the first one shown.
     let since = first["id"].as_str().unwrap();
     let nothing = browser.get(&format!("/home/newer?since_id={since}")).await;
     assert_eq!(nothing.status(), 200);
-    assert_eq!(nothing.headers()[header::CACHE_CONTROL], "private, no-store");
-    assert!(!nothing.text().await.unwrap().contains("<article"), "nothing new yet");
-    api::status(&app, &bob, "A second post, arriving while the page is open", "public").await;
-    let fragment = browser.get(&format!("/home/newer?since_id={since}")).await.text().await.unwrap();
+    assert_eq!(
+        nothing.headers()[header::CACHE_CONTROL],
+        "private, no-store"
+    );
+    assert!(
+        !nothing.text().await.unwrap().contains("<article"),
+        "nothing new yet"
+    );
+    api::status(
+        &app,
+        &bob,
+        "A second post, arriving while the page is open",
+        "public",
+    )
+    .await;
+    let fragment = browser
+        .get(&format!("/home/newer?since_id={since}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(fragment.matches("<article").count(), 1, "{fragment}");
-    assert!(fragment.contains("arriving while the page is open") && !fragment.contains("already there"));
-    assert!(fragment.contains(">Like</button>") && fragment.contains(r#"name="csrf""#), "with its buttons: {fragment}");
+    assert!(
+        fragment.contains("arriving while the page is open") && !fragment.contains("already there")
+    );
+    assert!(
+        fragment.contains(">Like</button>") && fragment.contains(r#"name="csrf""#),
+        "with its buttons: {fragment}"
+    );
     assert!(!fragment.contains("<html"), "a fragment, not a page");
     // Without a session it is not there (the script stops on the redirect).
-    assert_eq!(Browser::new(&app).get(&format!("/home/newer?since_id={since}")).await.status(), 303);
+    assert_eq!(
+        Browser::new(&app)
+            .get(&format!("/home/newer?since_id={since}"))
+            .await
+            .status(),
+        303
+    );
 
     // The local, federated and hashtag timelines grow the same way for a signed-in reader.
     let local = browser.get("/public/local").await.text().await.unwrap();
-    assert!(local.contains(r#"data-newer="/public/local?fragment=newer""#), "{local}");
-    assert!(!Browser::new(&app).get("/public/local").await.text().await.unwrap().contains("data-newer"), "not for visitors, who get no script");
-    let newer = browser.get(&format!("/public/local?fragment=newer&since_id={since}")).await.text().await.unwrap();
+    assert!(
+        local.contains(r#"data-newer="/public/local?fragment=newer""#),
+        "{local}"
+    );
+    assert!(
+        !Browser::new(&app)
+            .get("/public/local")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("data-newer"),
+        "not for visitors, who get no script"
+    );
+    let newer = browser
+        .get(&format!("/public/local?fragment=newer&since_id={since}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(newer.matches("<article").count(), 1, "{newer}");
     assert!(newer.contains("arriving while the page is open") && !newer.contains("<html"));
-    assert!(browser.get("/tags/anything").await.text().await.unwrap().contains(r#"data-newer="/tags/anything?fragment=newer""#));
+    assert!(browser
+        .get("/tags/anything")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains(r#"data-newer="/tags/anything?fragment=newer""#));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1061,7 +2131,11 @@ async fn a_remote_profile_shows_what_is_stored_while_its_server_is_down() {
     let mut browser = Browser::new(&a);
     browser.sign_in("ada", &password).await;
     let handle = format!("@bob@{}", b.domain);
-    assert_eq!(browser.get(&format!("/{handle}")).await.status(), 200, "looked up through WebFinger");
+    assert_eq!(
+        browser.get(&format!("/{handle}")).await.status(),
+        200,
+        "looked up through WebFinger"
+    );
     b.stop().await;
     // A day later, with bob's server gone quiet: the copy is stale, the refetch fails.
     {
@@ -1074,7 +2148,11 @@ async fn a_remote_profile_shows_what_is_stored_while_its_server_is_down() {
     assert!(page.text().await.unwrap().contains("bob (teacher)"));
     // Control: someone never stored on that server cannot be shown.
     let unknown = browser.get(&format!("/@carol@{}", b.domain)).await;
-    assert!(unknown.status().is_server_error() || unknown.status() == 404, "{}", unknown.status());
+    assert!(
+        unknown.status().is_server_error() || unknown.status() == 404,
+        "{}",
+        unknown.status()
+    );
     assert!(!unknown.text().await.unwrap().contains("carol (teacher)"));
 }
 
@@ -1086,26 +2164,87 @@ async fn the_compose_form_suggests_people_to_mention() {
         teacher(&app, name).await;
     }
     let carmen = api::token(&app, "carmen").await;
-    let res = app.client.patch(format!("{}/api/v1/accounts/update_credentials", app.address)).bearer_auth(&carmen).form(&[("discoverable", "false")]).send().await.unwrap();
+    let res = app
+        .client
+        .patch(format!(
+            "{}/api/v1/accounts/update_credentials",
+            app.address
+        ))
+        .bearer_auth(&carmen)
+        .form(&[("discoverable", "false")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let mut browser = Browser::new(&app);
     browser.sign_in("ada", &password).await;
 
     let home = browser.get("/home").await.text().await.unwrap();
-    assert!(home.contains(r#"data-mentions="/search/mentions""#) && home.contains(r#"aria-controls="mention-list""#), "{home}");
-    assert!(home.contains(r#"id="mention-list" role="listbox""#), "{home}");
-    let options = browser.get("/search/mentions?q=car").await.text().await.unwrap();
-    assert!(options.contains(r#"data-value="@carla""#) && options.contains(r#"data-value="@carlos""#), "{options}");
+    assert!(
+        home.contains(r#"data-mentions="/search/mentions""#)
+            && home.contains(r#"aria-controls="mention-list""#),
+        "{home}"
+    );
+    assert!(
+        home.contains(r#"id="mention-list" role="listbox""#),
+        "{home}"
+    );
+    let options = browser
+        .get("/search/mentions?q=car")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        options.contains(r#"data-value="@carla""#) && options.contains(r#"data-value="@carlos""#),
+        "{options}"
+    );
     assert!(options.contains(r#"role="option""#));
-    assert!(!options.contains("@carmen"), "not suggested: she does not want to be found");
+    assert!(
+        !options.contains("@carmen"),
+        "not suggested: she does not want to be found"
+    );
     // Someone followed is suggested even so.
     let ada = api::token(&app, "ada").await;
-    let carmen_id = api::get(&app, "/api/v1/accounts/lookup?acct=carmen", Some(&ada)).await.body["id"].as_str().unwrap().to_string();
-    assert_eq!(api::post(&app, &format!("/api/v1/accounts/{carmen_id}/follow"), &ada, &[]).await.status, 200);
-    let options = browser.get("/search/mentions?q=carm").await.text().await.unwrap();
+    let carmen_id = api::get(&app, "/api/v1/accounts/lookup?acct=carmen", Some(&ada))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        api::post(
+            &app,
+            &format!("/api/v1/accounts/{carmen_id}/follow"),
+            &ada,
+            &[]
+        )
+        .await
+        .status,
+        200
+    );
+    let options = browser
+        .get("/search/mentions?q=carm")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(options.contains(r#"data-value="@carmen""#), "{options}");
-    assert!(!browser.get("/search/mentions?q=zz").await.text().await.unwrap().contains("<li"));
-    assert_eq!(Browser::new(&app).get("/search/mentions?q=car").await.status(), 303, "signed in only");
+    assert!(!browser
+        .get("/search/mentions?q=zz")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("<li"));
+    assert_eq!(
+        Browser::new(&app)
+            .get("/search/mentions?q=car")
+            .await
+            .status(),
+        303,
+        "signed in only"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1129,13 +2268,31 @@ async fn a_poll_is_made_and_answered_on_the_pages() {
     let mut ben = Browser::new(&app);
     ben.sign_in("ben", &ben_password).await;
     let page = ben.get("/public/local").await.text().await.unwrap();
-    assert!(page.contains(r#"type="radio" name="choice" value="1""#), "{page}");
-    let action = page.split(r#"action="/polls/"#).nth(1).expect("a vote form");
+    assert!(
+        page.contains(r#"type="radio" name="choice" value="1""#),
+        "{page}"
+    );
+    let action = page
+        .split(r#"action="/polls/"#)
+        .nth(1)
+        .expect("a vote form");
     let poll = action.split('/').next().unwrap();
     let csrf = ben.csrf().await;
-    let voted = ben.post(&format!("/polls/{poll}/vote"), &[("csrf", csrf.as_str()), ("choice", "1"), ("back", "/public/local")]).await;
+    let voted = ben
+        .post(
+            &format!("/polls/{poll}/vote"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("choice", "1"),
+                ("back", "/public/local"),
+            ],
+        )
+        .await;
     assert_eq!(voted.status(), 303);
     let page = ben.get("/public/local").await.text().await.unwrap();
     assert!(page.contains("Thursday: 1 vote (your choice)"), "{page}");
-    assert!(!page.contains(r#"type="radio" name="choice""#), "no second vote: {page}");
+    assert!(
+        !page.contains(r#"type="radio" name="choice""#),
+        "no second vote: {page}"
+    );
 }

@@ -29,21 +29,142 @@ pub const FOLLOWED_TAGS: i64 = 50;
 /// `SUBJECTS[n % 37]` and `ACTIVITIES[(n / 7) % 97]`, so a subject is in one
 /// status in 37, an activity in one in 97, and a pair of them in one in 3,589.
 pub const SUBJECTS: [&str; 37] = [
-    "fractions", "decimals", "photosynthesis", "volcanoes", "poetry", "grammar", "algebra", "geometry", "chemistry", "electricity",
-    "magnetism", "ecosystems", "democracy", "vikings", "romans", "pyramids", "rainforests", "earthquakes", "probability", "statistics",
-    "spelling", "phonics", "handwriting", "sculpture", "watercolours", "recorders", "athletics", "gymnastics", "nutrition", "coding",
-    "robotics", "astronomy", "weather", "rivers", "mountains", "oceans", "shakespeare",
+    "fractions",
+    "decimals",
+    "photosynthesis",
+    "volcanoes",
+    "poetry",
+    "grammar",
+    "algebra",
+    "geometry",
+    "chemistry",
+    "electricity",
+    "magnetism",
+    "ecosystems",
+    "democracy",
+    "vikings",
+    "romans",
+    "pyramids",
+    "rainforests",
+    "earthquakes",
+    "probability",
+    "statistics",
+    "spelling",
+    "phonics",
+    "handwriting",
+    "sculpture",
+    "watercolours",
+    "recorders",
+    "athletics",
+    "gymnastics",
+    "nutrition",
+    "coding",
+    "robotics",
+    "astronomy",
+    "weather",
+    "rivers",
+    "mountains",
+    "oceans",
+    "shakespeare",
 ];
 pub const ACTIVITIES: [&str; 97] = [
-    "worksheet", "quiz", "game", "song", "experiment", "debate", "project", "display", "puzzle", "relay", "poster", "video",
-    "podcast", "model", "diorama", "timeline", "map", "survey", "interview", "presentation", "essay", "story", "comic", "journal",
-    "blog", "rubric", "checklist", "flashcards", "homework", "assessment", "starter", "plenary", "retrieval", "challenge", "trail",
-    "hunt", "walk", "visit", "workshop", "assembly", "club", "competition", "festival", "exhibition", "performance", "recital",
-    "rehearsal", "drill", "investigation", "fieldtrip", "lab", "simulation", "roleplay", "drama", "dance", "chant", "rhyme",
-    "riddle", "crossword", "wordsearch", "bingo", "dominoes", "cards", "dice", "spinner", "abacus", "numberline", "hundredsquare",
-    "tangram", "origami", "collage", "mosaic", "clay", "printing", "weaving", "sewing", "baking", "gardening", "composting",
-    "recycling", "birdwatching", "pondipping", "stargazing", "kite", "rocket", "bridge", "tower", "circuit", "magnet", "lens",
-    "prism", "thermometer", "raingauge", "anemometer", "sundial", "compass", "atlas",
+    "worksheet",
+    "quiz",
+    "game",
+    "song",
+    "experiment",
+    "debate",
+    "project",
+    "display",
+    "puzzle",
+    "relay",
+    "poster",
+    "video",
+    "podcast",
+    "model",
+    "diorama",
+    "timeline",
+    "map",
+    "survey",
+    "interview",
+    "presentation",
+    "essay",
+    "story",
+    "comic",
+    "journal",
+    "blog",
+    "rubric",
+    "checklist",
+    "flashcards",
+    "homework",
+    "assessment",
+    "starter",
+    "plenary",
+    "retrieval",
+    "challenge",
+    "trail",
+    "hunt",
+    "walk",
+    "visit",
+    "workshop",
+    "assembly",
+    "club",
+    "competition",
+    "festival",
+    "exhibition",
+    "performance",
+    "recital",
+    "rehearsal",
+    "drill",
+    "investigation",
+    "fieldtrip",
+    "lab",
+    "simulation",
+    "roleplay",
+    "drama",
+    "dance",
+    "chant",
+    "rhyme",
+    "riddle",
+    "crossword",
+    "wordsearch",
+    "bingo",
+    "dominoes",
+    "cards",
+    "dice",
+    "spinner",
+    "abacus",
+    "numberline",
+    "hundredsquare",
+    "tangram",
+    "origami",
+    "collage",
+    "mosaic",
+    "clay",
+    "printing",
+    "weaving",
+    "sewing",
+    "baking",
+    "gardening",
+    "composting",
+    "recycling",
+    "birdwatching",
+    "pondipping",
+    "stargazing",
+    "kite",
+    "rocket",
+    "bridge",
+    "tower",
+    "circuit",
+    "magnet",
+    "lens",
+    "prism",
+    "thermometer",
+    "raingauge",
+    "anemometer",
+    "sundial",
+    "compass",
+    "atlas",
 ];
 
 /// One in this many remote accounts lets its public posts be found by their words.
@@ -70,7 +191,10 @@ fn sql_array(words: &[&str]) -> String {
 }
 
 pub async fn exec(conn: &mut AsyncPgConnection, sql: &str) {
-    diesel::sql_query(sql).execute(conn).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
+    diesel::sql_query(sql)
+        .execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {sql}"));
 }
 
 /// A third reader like alice (the same 1,000 busy accounts) who also follows
@@ -99,7 +223,8 @@ const NOTIFY_TRIGGERS: [(&str, &str); 3] = [
 
 /// Seeds with `generate_series`: accounts, follows, then statuses in chunks (one id
 /// every 10 ms of the past, so ids sort by time as ours do), with their hashtags,
-/// mentions of alice, boosts, replies and favourites.
+/// mentions of alice, boosts, replies and favourites. Posts of indexable accounts and
+/// those mentioning alice are `searchable`, as storing them through the inbox makes them.
 pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
     let statuses = statuses();
     let started = Instant::now();
@@ -121,14 +246,18 @@ pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
     .await;
     println!("  {ACCOUNTS} accounts; alice follows {FOLLOWED} busy ones, bob the {QUIET} quiet ones ({:.1} s)", started.elapsed().as_secs_f64());
     for (table, trigger) in NOTIFY_TRIGGERS {
-        exec(conn, &format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}")).await;
+        exec(
+            conn,
+            &format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}"),
+        )
+        .await;
     }
     let start_ms = chrono::Utc::now().timestamp_millis() - statuses * 10 - 60_000;
     let id = |n: &str| format!("(({start_ms}::bigint + ({n}) * 10) << 16)");
     for chunk in 0..statuses / CHUNK {
         let (from, to) = (chunk * CHUNK, (chunk + 1) * CHUNK - 1);
         exec(conn, &format!(
-            "INSERT INTO statuses (id, account_id, uri, content, visibility, local, created_at, reblog_of_id, in_reply_to_id, in_reply_to_account_id, language)
+            "INSERT INTO statuses (id, account_id, uri, content, visibility, local, created_at, reblog_of_id, in_reply_to_id, in_reply_to_account_id, language, searchable)
              SELECT {sid}, {author}, 'https://remote.example/statuses/' || n,
                     '<p>Lesson idea number ' || n || ': ' || ({subjects})[1 + n % 37] || ' ' || ({activities})[1 + (n / 7) % 97]
                     || ' <a href=\"https://remote.example/tags/edchat\" class=\"mention hashtag\">#edchat</a></p>',
@@ -137,7 +266,8 @@ pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
                     CASE WHEN n % 25 = 0 AND n >= 1000 THEN {boosted} END,
                     CASE WHEN n % 20 = 3 AND n >= 1000 THEN {parent} END,
                     CASE WHEN n % 20 = 3 AND n >= 1000 THEN {parent_author} END,
-                    CASE WHEN n % 10 = 4 THEN NULL ELSE 'en' END
+                    CASE WHEN n % 10 = 4 THEN NULL ELSE 'en' END,
+                    ((({author}) - {FIRST_ACCOUNT}) % {INDEXABLE_EVERY} = 0 OR n % 1000 = 5) AND NOT (n % 25 = 0 AND n >= 1000)
              FROM generate_series({from}, {to}) AS n",
             subjects = sql_array(&SUBJECTS),
             activities = sql_array(&ACTIVITIES),
@@ -162,13 +292,23 @@ pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
             id("n")
         ))
         .await;
-        println!("  statuses: {:>9} of {statuses} ({:.1} s)", to + 1, started.elapsed().as_secs_f64());
+        println!(
+            "  statuses: {:>9} of {statuses} ({:.1} s)",
+            to + 1,
+            started.elapsed().as_secs_f64()
+        );
     }
     for (table, trigger) in NOTIFY_TRIGGERS {
-        exec(conn, &format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}")).await;
+        exec(
+            conn,
+            &format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}"),
+        )
+        .await;
     }
     println!("  VACUUM ANALYZE ...");
     exec(conn, "VACUUM ANALYZE").await;
-    println!("  seeded and analysed in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "  seeded and analysed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
-

@@ -20,14 +20,23 @@ where
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     use diesel_async::RunQueryDsl;
-    let admin = std::env::var("STAFFROOM_TEST_DATABASE_URL").expect("set STAFFROOM_TEST_DATABASE_URL (scripts/bench does)");
+    let admin = std::env::var("STAFFROOM_TEST_DATABASE_URL")
+        .expect("set STAFFROOM_TEST_DATABASE_URL (scripts/bench does)");
     let name = format!("staffroom_bench_{}", staffroom::db::new_id());
-    let mut admin_conn = AsyncPgConnection::establish(&admin).await.expect("database reachable");
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin_conn).await.unwrap();
+    let mut admin_conn = AsyncPgConnection::establish(&admin)
+        .await
+        .expect("database reachable");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin_conn)
+        .await
+        .unwrap();
     let mut url = url::Url::parse(&admin).unwrap();
     url.set_path(&format!("/{name}"));
     let outcome = tokio::spawn(bench(url.to_string())).await;
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin_conn).await.unwrap();
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin_conn)
+        .await
+        .unwrap();
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }
@@ -45,7 +54,11 @@ pub fn staffroom(db_url: &str, args: &[&str]) -> String {
         .env("STAFFROOM_DOMAIN", "bench.local")
         .output()
         .expect("run scripts/bench, which builds the release staffroom binary");
-    assert!(out.status.success(), "staffroom {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "staffroom {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -70,7 +83,11 @@ impl Server {
     /// Starts it with `extra` settings and waits until it answers `/health`.
     pub async fn start(db_url: &str, extra: &[(&str, &str)]) -> Server {
         use std::io::{BufRead, BufReader};
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let domain = format!("127.0.0.1:{port}");
         let data = std::env::temp_dir().join(format!("staffroom-bench-{port}"));
         let mut child = std::process::Command::new(binary())
@@ -96,11 +113,24 @@ impl Server {
         });
         let client = reqwest::Client::new();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while client.get(format!("http://{domain}/health")).send().await.is_err() {
-            assert!(std::time::Instant::now() < deadline, "the server did not start");
+        while client
+            .get(format!("http://{domain}/health"))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not start"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        Server { child, domain, data, log_lines }
+        Server {
+            child,
+            domain,
+            data,
+            log_lines,
+        }
     }
 
     /// Lines the server has logged so far.
@@ -123,8 +153,16 @@ impl Server {
 /// CPU seconds used so far by a process (user + system), from /proc.
 pub fn process_cpu(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -146,7 +184,11 @@ pub fn reset_peak_rss(pid: u32) -> bool {
 
 fn proc_status_mb(pid: u32, field: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: f64 = status.lines().find_map(|l| l.strip_prefix(field)).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0.0);
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
     kb / 1024.0
 }
 
@@ -154,7 +196,9 @@ fn proc_status_mb(pid: u32, field: &str) -> f64 {
 pub fn postgres_cpu() -> f64 {
     let mut total = 0.0;
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         if comm.trim() == "postgres" {
             total += process_cpu(pid);
@@ -165,17 +209,25 @@ pub fn postgres_cpu() -> f64 {
 
 /// The `p` quantile (0..=1) of sorted values; nearest rank.
 pub fn percentile<T: Copy>(sorted: &[T], p: f64) -> T {
-    sorted[((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1).min(sorted.len() - 1)]
+    sorted[((sorted.len() as f64 * p).ceil() as usize)
+        .saturating_sub(1)
+        .min(sorted.len() - 1)]
 }
 
 /// The machine's load averages, as `uptime` shows them: the figures of a busy machine
 /// are not those of an idle one.
 pub fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// A benchmark's scale: `STAFFROOM_BENCH_SCALE=0.1` runs a tenth of the work, for a
 /// quick check that a benchmark works (its figures are then not the published ones).
 pub fn scale() -> f64 {
-    std::env::var("STAFFROOM_BENCH_SCALE").ok().and_then(|v| v.parse().ok()).filter(|s: &f64| *s > 0.0).unwrap_or(1.0)
+    std::env::var("STAFFROOM_BENCH_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|s: &f64| *s > 0.0)
+        .unwrap_or(1.0)
 }

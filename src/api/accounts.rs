@@ -1,6 +1,9 @@
 //! `/api/v1/accounts/…`, follow requests, and search.
 
-use super::{auth::Auth, entities::account::{account, Counts}};
+use super::{
+    auth::Auth,
+    entities::account::{account, Counts},
+};
 use crate::{
     context::AppContext,
     db::{accounts::Account, follows::Follow},
@@ -14,7 +17,11 @@ use serde_json::{json, Value};
 async fn counts(ctx: &AppContext, a: &Account) -> Result<Counts> {
     let mut conn = ctx.pool.get().await?;
     let counts = crate::db::account_lists::counts(&mut conn, &[a.id]).await?;
-    Ok(counts.first().map(Counts::from).unwrap_or(Counts { followers: 0, following: 0, statuses: 0 }))
+    Ok(counts.first().map(Counts::from).unwrap_or(Counts {
+        followers: 0,
+        following: 0,
+        statuses: 0,
+    }))
 }
 
 async fn entity(ctx: &AppContext, a: &Account) -> Result<Value> {
@@ -31,7 +38,11 @@ pub async fn verify_credentials(ctx: web::Data<AppContext>, auth: Auth) -> Resul
 }
 
 /// Mastodon's `CredentialAccount`: the signed-in account with its `source` and `role`.
-async fn credential_entity(ctx: &AppContext, user: &crate::db::users::User, account: &Account) -> Result<Value> {
+async fn credential_entity(
+    ctx: &AppContext,
+    user: &crate::db::users::User,
+    account: &Account,
+) -> Result<Value> {
     let mut value = entity(ctx, account).await?;
     let requests = Follow::count_requests(&mut *ctx.pool.get().await?, account.id).await?;
     value["source"] = json!({
@@ -50,7 +61,11 @@ async fn credential_entity(ctx: &AppContext, user: &crate::db::users::User, acco
     Ok(value)
 }
 
-pub async fn get(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn get(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     auth.require("read:accounts")?;
     let a = find(&ctx, &id).await?;
     Ok(HttpResponse::Ok().json(entity(&ctx, &a).await?))
@@ -61,13 +76,19 @@ pub struct Lookup {
     acct: String,
 }
 
-pub async fn lookup(ctx: web::Data<AppContext>, auth: Auth, q: web::Query<Lookup>) -> Result<HttpResponse> {
+pub async fn lookup(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    q: web::Query<Lookup>,
+) -> Result<HttpResponse> {
     auth.require("read:accounts")?;
     let acct = q.acct.trim().trim_start_matches('@');
     let a = match acct.split_once('@') {
         Some((user, domain)) if !domain.eq_ignore_ascii_case(ctx.urls.domain()) => {
             let mut conn = ctx.pool.get().await?;
-            Account::find_remote(&mut conn, user, domain).await?.ok_or_else(|| Error::not_found("Record not found"))?
+            Account::find_remote(&mut conn, user, domain)
+                .await?
+                .ok_or_else(|| Error::not_found("Record not found"))?
         }
         Some((user, _)) => services::accounts::find_local_account(&ctx.pool, user).await?,
         None => services::accounts::find_local_account(&ctx.pool, acct).await?,
@@ -96,7 +117,11 @@ async fn relationship(ctx: &AppContext, me: &Account, other: &Account) -> Result
     }))
 }
 
-pub async fn relationships(ctx: web::Data<AppContext>, auth: Auth, req: actix_web::HttpRequest) -> Result<HttpResponse> {
+pub async fn relationships(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse> {
     auth.require("read:follows")?;
     let mut out = Vec::new();
     for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
@@ -114,7 +139,13 @@ pub struct FollowParams {
     notify: Option<serde_json::Value>,
 }
 
-pub async fn follow(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>, req: actix_web::HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn follow(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     auth.require("write:follows")?;
     let p: FollowParams = super::params::parse(&req, &body)?;
     let target = find(&ctx, &id).await?;
@@ -126,28 +157,44 @@ pub async fn follow(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String
     Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &target).await?))
 }
 
-pub async fn unfollow(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn unfollow(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     auth.require("write:follows")?;
     let target = find(&ctx, &id).await?;
     services::follows::unfollow(&ctx, &auth.account, &target).await?;
     Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &target).await?))
 }
 
-pub async fn block(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn block(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     auth.require("write:blocks")?;
     let target = find(&ctx, &id).await?;
     services::follows::block(&ctx, &auth.account, &target).await?;
     Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &target).await?))
 }
 
-pub async fn authorize(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn authorize(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     auth.require("write:follows")?;
     let follower = find(&ctx, &id).await?;
     services::follows::authorize(&ctx, &auth.account, &follower).await?;
     Ok(HttpResponse::Ok().json(relationship(&ctx, &auth.account, &follower).await?))
 }
 
-pub async fn reject(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn reject(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     auth.require("write:follows")?;
     let follower = find(&ctx, &id).await?;
     services::follows::reject(&ctx, &auth.account, &follower).await?;
@@ -158,15 +205,27 @@ pub async fn reject(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String
 /// and hashtags (services::search, which the web's `/search` asks too); with
 /// `resolve=true`, unknown accounts and posts are looked up on their servers.
 /// `type`, `account_id`, `max_id`, `min_id`, `offset`, `limit` as Mastodon reads them.
-pub async fn search(ctx: web::Data<AppContext>, auth: Auth, req: actix_web::HttpRequest) -> Result<HttpResponse> {
+pub async fn search(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse> {
     auth.require("read:search")?;
     let q = super::pagination::Query::of(&req);
     let number = |name: &str| -> Result<Option<i64>> {
-        q.get(name).map(|v| v.parse::<i64>().map_err(|_| Error::bad_request(format!("{name} must be a number")))).transpose()
+        q.get(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| Error::bad_request(format!("{name} must be a number")))
+            })
+            .transpose()
     };
     let options = services::search::Options {
         resolve: q.flag("resolve"),
-        kind: q.get("type").map(services::search::Kind::parse).transpose()?,
+        kind: q
+            .get("type")
+            .map(services::search::Kind::parse)
+            .transpose()?,
         account: number("account_id")?.map(crate::db::AccountId),
         max_id: number("max_id")?,
         min_id: number("min_id")?,
@@ -174,14 +233,29 @@ pub async fn search(ctx: web::Data<AppContext>, auth: Auth, req: actix_web::Http
         limit: number("limit")?.unwrap_or(services::search::DEFAULT_LIMIT),
         language: None,
     };
-    let found = services::search::search(&ctx, &auth.account, q.get("q").unwrap_or_default(), &options).await?;
+    let found = services::search::search(
+        &ctx,
+        &auth.account,
+        q.get("q").unwrap_or_default(),
+        &options,
+    )
+    .await?;
     let mut accounts = Vec::with_capacity(found.accounts.len());
     for a in &found.accounts {
         accounts.push(entity(&ctx, a).await?);
     }
-    let statuses: Vec<Value> = found.statuses.iter().map(|s| super::entities::status::status(s, &ctx.urls)).collect();
-    let hashtags: Vec<Value> = found.hashtags.iter().map(|t| super::entities::tag::tag(t, &ctx.urls)).collect();
-    Ok(HttpResponse::Ok().json(json!({ "accounts": accounts, "statuses": statuses, "hashtags": hashtags })))
+    let statuses: Vec<Value> = found
+        .statuses
+        .iter()
+        .map(|s| super::entities::status::status(s, &ctx.urls))
+        .collect();
+    let hashtags: Vec<Value> = found
+        .hashtags
+        .iter()
+        .map(|t| super::entities::tag::tag(t, &ctx.urls))
+        .collect();
+    Ok(HttpResponse::Ok()
+        .json(json!({ "accounts": accounts, "statuses": statuses, "hashtags": hashtags })))
 }
 
 #[derive(Deserialize, Default)]
@@ -203,7 +277,12 @@ fn flag(v: &Option<serde_json::Value>) -> Option<bool> {
 
 /// `PATCH /api/v1/accounts/update_credentials`: name, bio, locked, discoverable;
 /// followers' servers get an `Update` of the actor.
-pub async fn update_credentials(ctx: web::Data<AppContext>, auth: Auth, req: actix_web::HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn update_credentials(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     auth.require("write:accounts")?;
     let p: CredentialParams = super::params::parse(&req, &body)?;
     apply_credentials(&ctx, &auth, p, None, None).await
@@ -211,7 +290,11 @@ pub async fn update_credentials(ctx: web::Data<AppContext>, auth: Auth, req: act
 
 /// The same as `multipart/form-data`, as apps send it with an `avatar` or a
 /// `header` image (processed as uploads are: docs/media.md).
-pub async fn update_credentials_multipart(ctx: web::Data<AppContext>, auth: Auth, body: actix_multipart::Multipart) -> Result<HttpResponse> {
+pub async fn update_credentials_multipart(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    body: actix_multipart::Multipart,
+) -> Result<HttpResponse> {
     auth.require("write:accounts")?;
     let mut form = crate::multipart::read(body, crate::media::process::MAX_BYTES).await?;
     let mut text = |name: &str| form.fields.remove(name);
@@ -223,7 +306,13 @@ pub async fn update_credentials_multipart(ctx: web::Data<AppContext>, auth: Auth
         indexable: text("indexable").map(serde_json::Value::String),
     };
     let mut image = |name: &str| {
-        form.files.remove(name).filter(|f| !f.bytes.is_empty()).map(|f| services::media::ImageFile { bytes: f.bytes, declared_type: f.content_type })
+        form.files
+            .remove(name)
+            .filter(|f| !f.bytes.is_empty())
+            .map(|f| services::media::ImageFile {
+                bytes: f.bytes,
+                declared_type: f.content_type,
+            })
     };
     let (avatar, header) = (image("avatar"), image("header"));
     apply_credentials(&ctx, &auth, p, avatar, header).await
@@ -236,17 +325,30 @@ async fn apply_credentials(
     avatar: Option<services::media::ImageFile>,
     header: Option<services::media::ImageFile>,
 ) -> Result<HttpResponse> {
-    let updated = services::accounts::update_profile(ctx, &auth.account, services::accounts::ProfileChange {
-        display_name: p.display_name,
-        note: p.note,
-        locked: flag(&p.locked),
-        discoverable: flag(&p.discoverable),
-        indexable: flag(&p.indexable),
-        avatar,
-        header,
-    })
+    let updated = services::accounts::update_profile(
+        ctx,
+        &auth.account,
+        services::accounts::ProfileChange {
+            display_name: p.display_name,
+            note: p.note,
+            locked: flag(&p.locked),
+            discoverable: flag(&p.discoverable),
+            indexable: flag(&p.indexable),
+            avatar,
+            header,
+        },
+    )
     .await
-    .map_err(|e| if e.kind == crate::error::ErrorKind::BadRequest { Error::new(crate::error::ErrorKind::Unprocessable, format!("Validation failed: {}", e.message)) } else { e })?;
+    .map_err(|e| {
+        if e.kind == crate::error::ErrorKind::BadRequest {
+            Error::new(
+                crate::error::ErrorKind::Unprocessable,
+                format!("Validation failed: {}", e.message),
+            )
+        } else {
+            e
+        }
+    })?;
     Ok(HttpResponse::Ok().json(credential_entity(ctx, &auth.user, &updated).await?))
 }
 
@@ -263,11 +365,24 @@ pub struct SignUpParams {
 /// `POST /api/v1/accounts`: an app signs someone up (when the registration mode
 /// allows) and gets a token for them; a sign-up waiting for approval gets one too,
 /// which answers 403 until an admin approves.
-pub async fn create(ctx: web::Data<AppContext>, token: super::auth::AnyToken, req: actix_web::HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn create(
+    ctx: web::Data<AppContext>,
+    token: super::auth::AnyToken,
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     if !services::tokens::allows(&token.scopes, "write:accounts") {
-        return Err(Error::new(crate::error::ErrorKind::Forbidden, "This action is outside the authorized scopes"));
+        return Err(Error::new(
+            crate::error::ErrorKind::Forbidden,
+            "This action is outside the authorized scopes",
+        ));
     }
-    let app_id = token.app_id.ok_or_else(|| Error::new(crate::error::ErrorKind::Forbidden, "This method requires an app token"))?;
+    let app_id = token.app_id.ok_or_else(|| {
+        Error::new(
+            crate::error::ErrorKind::Forbidden,
+            "This method requires an app token",
+        )
+    })?;
     let p: SignUpParams = super::params::parse(&req, &body)?;
     let form = services::registrations::SignUp {
         username: p.username.unwrap_or_default(),
@@ -277,12 +392,15 @@ pub async fn create(ctx: web::Data<AppContext>, token: super::auth::AnyToken, re
         reason: p.reason,
         invite_code: p.invite_code,
     };
-    let created = services::registrations::sign_up(&ctx.pool, form).await.map_err(|e| match e.kind {
-        crate::error::ErrorKind::BadRequest | crate::error::ErrorKind::Conflict => {
-            Error::new(crate::error::ErrorKind::Unprocessable, format!("Validation failed: {}", e.message))
-        }
-        _ => e,
-    })?;
+    let created = services::registrations::sign_up(&ctx.pool, form)
+        .await
+        .map_err(|e| match e.kind {
+            crate::error::ErrorKind::BadRequest | crate::error::ErrorKind::Conflict => Error::new(
+                crate::error::ErrorKind::Unprocessable,
+                format!("Validation failed: {}", e.message),
+            ),
+            _ => e,
+        })?;
     let issued = services::oauth::issue_sign_up_token(&ctx.pool, app_id, created.user.id).await?;
     Ok(super::oauth::token_response(&issued))
 }

@@ -23,7 +23,10 @@ impl Auth {
         if tokens::allows(&self.scopes, scope) {
             Ok(())
         } else {
-            Err(Error::new(ErrorKind::Forbidden, "This action is outside the authorized scopes"))
+            Err(Error::new(
+                ErrorKind::Forbidden,
+                "This action is outside the authorized scopes",
+            ))
         }
     }
 }
@@ -37,9 +40,16 @@ impl FromRequest for Auth {
         Box::pin(async move {
             let token = token.await?;
             match token.user {
-                Some((user, account)) => Ok(Auth { user, account, scopes: token.scopes }),
+                Some((user, account)) => Ok(Auth {
+                    user,
+                    account,
+                    scopes: token.scopes,
+                }),
                 // An app-only token (client credentials) reaches public and app endpoints only.
-                None => Err(Error::new(ErrorKind::Forbidden, "This method requires an authenticated user")),
+                None => Err(Error::new(
+                    ErrorKind::Forbidden,
+                    "This method requires an authenticated user",
+                )),
             }
         })
     }
@@ -63,14 +73,28 @@ impl FromRequest for AnyToken {
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(|t| t.trim().to_string());
         Box::pin(async move {
-            let ctx = ctx.ok_or_else(|| Error::internal(anyhow::anyhow!("no application context")))?;
-            let token = token.ok_or_else(|| Error::new(ErrorKind::Unauthorized, "The access token is invalid"))?;
+            let ctx =
+                ctx.ok_or_else(|| Error::internal(anyhow::anyhow!("no application context")))?;
+            let token = token.ok_or_else(|| {
+                Error::new(ErrorKind::Unauthorized, "The access token is invalid")
+            })?;
             match tokens::authenticate(&ctx.pool, &token).await? {
-                Some(t) => Ok(AnyToken { name: t.name, scopes: t.scopes, app_id: t.app_id, user: t.user }),
-                None => Err(Error::new(ErrorKind::Unauthorized, "The access token is invalid")),
+                Some(t) => Ok(AnyToken {
+                    name: t.name,
+                    scopes: t.scopes,
+                    app_id: t.app_id,
+                    user: t.user,
+                }),
+                None => Err(Error::new(
+                    ErrorKind::Unauthorized,
+                    "The access token is invalid",
+                )),
             }
         })
     }

@@ -23,12 +23,15 @@ fn write(auth: &Auth) -> Result<()> {
 }
 
 fn expires_in(p: &Value) -> Result<Option<Option<i64>>> {
-    field::seconds(p, "expires_in").map_err(|e| Error::new(ErrorKind::Unprocessable, format!("Validation failed: {e}")))
+    field::seconds(p, "expires_in")
+        .map_err(|e| Error::new(ErrorKind::Unprocessable, format!("Validation failed: {e}")))
 }
 
 /// `keywords_attributes[]`: `keyword`, `whole_word`, `id`, `_destroy`.
 fn keywords(p: &Value) -> Vec<KeywordInput> {
-    let Some(Value::Array(items)) = p.get("keywords_attributes") else { return Vec::new() };
+    let Some(Value::Array(items)) = p.get("keywords_attributes") else {
+        return Vec::new();
+    };
     items
         .iter()
         .map(|k| KeywordInput {
@@ -56,83 +59,164 @@ pub async fn index(ctx: web::Data<AppContext>, auth: Auth) -> Result<HttpRespons
     Ok(HttpResponse::Ok().json(all.iter().map(filter).collect::<Vec<_>>()))
 }
 
-pub async fn show(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn show(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     read(&auth)?;
     Ok(HttpResponse::Ok().json(filter(&service::get(&ctx, &auth.account, &id).await?)))
 }
 
-pub async fn create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn create(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     write(&auth)?;
     let p = params::rails(&req, &body)?;
     let created = service::create(&ctx, &auth.account, input(&p)?).await?;
     Ok(HttpResponse::Ok().json(filter(&created)))
 }
 
-pub async fn update(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn update(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     write(&auth)?;
     let p = params::rails(&req, &body)?;
     let changed = service::update(&ctx, &auth.account, &id, input(&p)?).await?;
     Ok(HttpResponse::Ok().json(filter(&changed)))
 }
 
-pub async fn delete(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn delete(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     write(&auth)?;
     service::delete(&ctx, &auth.account, &id).await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }
 
-pub async fn keywords_index(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn keywords_index(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     read(&auth)?;
     let all = service::keywords(&ctx, &auth.account, &id).await?;
     Ok(HttpResponse::Ok().json(all.iter().map(keyword).collect::<Vec<_>>()))
 }
 
-pub async fn keywords_create(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn keywords_create(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     write(&auth)?;
     let p = params::rails(&req, &body)?;
-    let added = service::add_keyword(&ctx, &auth.account, &id, &field::text(&p, "keyword").unwrap_or_default(), field::flag(&p, "whole_word").unwrap_or(true)).await?;
+    let added = service::add_keyword(
+        &ctx,
+        &auth.account,
+        &id,
+        &field::text(&p, "keyword").unwrap_or_default(),
+        field::flag(&p, "whole_word").unwrap_or(true),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(keyword(&added)))
 }
 
-pub async fn keyword_show(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn keyword_show(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     read(&auth)?;
     let (found, _) = service::keyword(&ctx, &auth.account, &id).await?;
     Ok(HttpResponse::Ok().json(keyword(&found)))
 }
 
-pub async fn keyword_update(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn keyword_update(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     write(&auth)?;
     let p = params::rails(&req, &body)?;
-    let changed = service::update_keyword(&ctx, &auth.account, &id, field::text(&p, "keyword").as_deref(), field::flag(&p, "whole_word")).await?;
+    let changed = service::update_keyword(
+        &ctx,
+        &auth.account,
+        &id,
+        field::text(&p, "keyword").as_deref(),
+        field::flag(&p, "whole_word"),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(keyword(&changed)))
 }
 
-pub async fn keyword_delete(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn keyword_delete(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     write(&auth)?;
     service::delete_keyword(&ctx, &auth.account, &id).await?;
     Ok(HttpResponse::Ok().json(json!({})))
 }
 
-pub async fn statuses_index(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn statuses_index(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     read(&auth)?;
     let all = service::statuses(&ctx, &auth.account, &id).await?;
     Ok(HttpResponse::Ok().json(all.iter().map(filter_status).collect::<Vec<_>>()))
 }
 
-pub async fn statuses_create(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn statuses_create(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     write(&auth)?;
     let p = params::rails(&req, &body)?;
-    let added = service::add_status(&ctx, &auth.account, &id, &field::text(&p, "status_id").unwrap_or_default()).await?;
+    let added = service::add_status(
+        &ctx,
+        &auth.account,
+        &id,
+        &field::text(&p, "status_id").unwrap_or_default(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(filter_status(&added)))
 }
 
-pub async fn status_show(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn status_show(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     read(&auth)?;
     let (found, _) = service::status(&ctx, &auth.account, &id).await?;
     Ok(HttpResponse::Ok().json(filter_status(&found)))
 }
 
-pub async fn status_delete(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn status_delete(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     write(&auth)?;
     service::delete_status(&ctx, &auth.account, &id).await?;
     Ok(HttpResponse::Ok().json(json!({})))
@@ -156,27 +240,46 @@ pub async fn v1_index(ctx: web::Data<AppContext>, auth: Auth) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(all.iter().map(|(k, f)| v1_filter(k, f)).collect::<Vec<_>>()))
 }
 
-pub async fn v1_show(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn v1_show(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     read(&auth)?;
     let (k, f) = service::keyword(&ctx, &auth.account, &id).await?;
     Ok(HttpResponse::Ok().json(v1_filter(&k, &f)))
 }
 
-pub async fn v1_create(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn v1_create(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     write(&auth)?;
     let p = params::rails(&req, &body)?;
     let (k, f) = service::v1_create(&ctx, &auth.account, v1_input(&p)?).await?;
     Ok(HttpResponse::Ok().json(v1_filter(&k, &f)))
 }
 
-pub async fn v1_update(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn v1_update(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     write(&auth)?;
     let p = params::rails(&req, &body)?;
     let (k, f) = service::v1_update(&ctx, &auth.account, &id, v1_input(&p)?).await?;
     Ok(HttpResponse::Ok().json(v1_filter(&k, &f)))
 }
 
-pub async fn v1_delete(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn v1_delete(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     write(&auth)?;
     service::v1_delete(&ctx, &auth.account, &id).await?;
     Ok(HttpResponse::Ok().json(json!({})))

@@ -3,21 +3,37 @@
 //! empty list rather than an error).
 
 use super::auth::Auth;
-use crate::{context::AppContext, error::Result, services::{self, registrations::RegistrationMode}};
+use crate::{
+    context::AppContext,
+    error::Result,
+    services::{self, registrations::RegistrationMode},
+};
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-const VERSION: &str = concat!("4.3.0 (compatible; Staffroom ", env!("CARGO_PKG_VERSION"), ")");
+const VERSION: &str = concat!(
+    "4.3.0 (compatible; Staffroom ",
+    env!("CARGO_PKG_VERSION"),
+    ")"
+);
 
 /// Mastodon's `Rule` entities: the instance's rules, numbered from 1.
 async fn rules(ctx: &AppContext) -> Result<serde_json::Value> {
     let rules = services::registrations::rules(&ctx.pool).await?;
-    Ok(rules.iter().enumerate().map(|(n, text)| json!({ "id": (n + 1).to_string(), "text": text, "hint": "" })).collect())
+    Ok(rules
+        .iter()
+        .enumerate()
+        .map(|(n, text)| json!({ "id": (n + 1).to_string(), "text": text, "hint": "" }))
+        .collect())
 }
 
 /// The admins' description, or a line saying what Staffroom is.
 fn description(profile: &services::registrations::Profile) -> String {
-    if profile.description.is_empty() { "A server for teachers' learning networks.".to_string() } else { profile.description.clone() }
+    if profile.description.is_empty() {
+        "A server for teachers' learning networks.".to_string()
+    } else {
+        profile.description.clone()
+    }
 }
 
 pub async fn v1(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
@@ -54,11 +70,15 @@ fn streaming_url(ctx: &AppContext) -> String {
 /// The admins' contact setting, else `STAFFROOM_CONTACT_EMAIL`, else RFC 2142's
 /// mailbox every domain should have.
 pub fn contact_email(ctx: &AppContext, profile: &services::registrations::Profile) -> String {
-    profile.contact.clone().or_else(|| ctx.settings.contact_email.clone()).unwrap_or_else(|| {
-        let domain = ctx.urls.domain();
-        let host = domain.rsplit_once(':').map_or(domain, |(h, _)| h);
-        format!("postmaster@{host}")
-    })
+    profile
+        .contact
+        .clone()
+        .or_else(|| ctx.settings.contact_email.clone())
+        .unwrap_or_else(|| {
+            let domain = ctx.urls.domain();
+            let host = domain.rsplit_once(':').map_or(domain, |(h, _)| h);
+            format!("postmaster@{host}")
+        })
 }
 
 fn configuration() -> serde_json::Value {
@@ -110,8 +130,13 @@ pub async fn custom_emojis(ctx: web::Data<AppContext>) -> Result<HttpResponse> {
 
 /// `GET /emoji/ID`: one of our emoji's image, cached for a year (a replaced emoji
 /// gets a new id), never sniffed as anything else.
-pub async fn emoji_image(ctx: web::Data<AppContext>, id: web::Path<String>) -> Result<HttpResponse> {
-    let id: i64 = id.parse().map_err(|_| crate::error::Error::not_found("no such emoji"))?;
+pub async fn emoji_image(
+    ctx: web::Data<AppContext>,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| crate::error::Error::not_found("no such emoji"))?;
     let (content_type, bytes) = services::emojis::image(&ctx.pool, id).await?;
     Ok(HttpResponse::Ok()
         .content_type(content_type)

@@ -39,7 +39,11 @@ fn notification_id(id: &str) -> Result<i64> {
     id.parse().map_err(|_| Error::not_found("Record not found"))
 }
 
-pub async fn list(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> Result<HttpResponse> {
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    req: HttpRequest,
+) -> Result<HttpResponse> {
     auth.require("read:notifications")?;
     let q = Query::of(&req);
     let page = q.page(STATUSES)?;
@@ -48,7 +52,9 @@ pub async fn list(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> R
         types: q.all("types"),
         exclude_types: q.all("exclude_types"),
         from_account: match q.get("account_id") {
-            Some(id) => Some(AccountId(id.parse().map_err(|_| Error::new(ErrorKind::BadRequest, "account_id must be an account's id"))?)),
+            Some(id) => Some(AccountId(id.parse().map_err(|_| {
+                Error::new(ErrorKind::BadRequest, "account_id must be an account's id")
+            })?)),
             None => None,
         },
     };
@@ -58,13 +64,21 @@ pub async fn list(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> R
     Ok(respond(body, q.link(&ctx, &req, &ids, true)))
 }
 
-pub async fn get(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn get(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     auth.require("read:notifications")?;
     let found = services::notifications::get(&ctx, &auth.account, notification_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(notification(&found, &ctx)))
 }
 
-pub async fn dismiss(ctx: web::Data<AppContext>, auth: Auth, id: web::Path<String>) -> Result<HttpResponse> {
+pub async fn dismiss(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     auth.require("write:notifications")?;
     services::notifications::dismiss(&ctx, &auth.account, notification_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(json!({})))
@@ -78,10 +92,18 @@ pub async fn clear(ctx: web::Data<AppContext>, auth: Auth) -> Result<HttpRespons
 
 /// `GET /api/v1/notifications/unread_count`: after the notifications marker, up to
 /// `limit` (default 100, at most 1000).
-pub async fn unread_count(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> Result<HttpResponse> {
+pub async fn unread_count(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    req: HttpRequest,
+) -> Result<HttpResponse> {
     auth.require("read:notifications")?;
     let q = Query::of(&req);
-    let cap = q.get("limit").and_then(|l| l.parse::<i64>().ok()).unwrap_or(100).clamp(1, 1000);
+    let cap = q
+        .get("limit")
+        .and_then(|l| l.parse::<i64>().ok())
+        .unwrap_or(100)
+        .clamp(1, 1000);
     let count = services::notifications::unread_count(&ctx, &auth.account, cap).await?;
     Ok(HttpResponse::Ok().json(json!({ "count": count })))
 }
@@ -98,23 +120,45 @@ fn markers_body(markers: &[Marker]) -> Value {
 }
 
 /// `GET /api/v1/markers?timeline[]=home&timeline[]=notifications`.
-pub async fn markers(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest) -> Result<HttpResponse> {
+pub async fn markers(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    req: HttpRequest,
+) -> Result<HttpResponse> {
     auth.require("read:statuses")?;
-    let timelines: Vec<String> =
-        Query::of(&req).all("timeline").into_iter().filter(|t| services::notifications::MARKER_TIMELINES.contains(&t.as_str())).collect();
+    let timelines: Vec<String> = Query::of(&req)
+        .all("timeline")
+        .into_iter()
+        .filter(|t| services::notifications::MARKER_TIMELINES.contains(&t.as_str()))
+        .collect();
     let found = services::notifications::markers(&ctx, &auth.account, &timelines).await?;
     Ok(HttpResponse::Ok().json(markers_body(&found)))
 }
 
 /// `POST /api/v1/markers` with `home[last_read_id]` and/or `notifications[last_read_id]`
 /// (form fields, or the same as JSON objects).
-pub async fn set_markers(ctx: web::Data<AppContext>, auth: Auth, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn set_markers(
+    ctx: web::Data<AppContext>,
+    auth: Auth,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     auth.require("write:statuses")?;
-    let form: Value = if req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").contains("json") {
+    let form: Value = if req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .contains("json")
+    {
         params::parse(&req, &body)?
     } else {
         let mut map = Map::new();
-        for (k, v) in url::form_urlencoded::parse(if body.is_empty() { req.query_string().as_bytes() } else { &body }) {
+        for (k, v) in url::form_urlencoded::parse(if body.is_empty() {
+            req.query_string().as_bytes()
+        } else {
+            &body
+        }) {
             if let Some(timeline) = k.strip_suffix("[last_read_id]") {
                 map.insert(timeline.to_string(), json!({ "last_read_id": v }));
             }
@@ -123,17 +167,27 @@ pub async fn set_markers(ctx: web::Data<AppContext>, auth: Auth, req: HttpReques
     };
     let mut changes = Vec::new();
     for timeline in services::notifications::MARKER_TIMELINES {
-        let Some(id) = form.get(timeline).and_then(|m| m.get("last_read_id")) else { continue };
+        let Some(id) = form.get(timeline).and_then(|m| m.get("last_read_id")) else {
+            continue;
+        };
         let id = match id {
             Value::String(s) => s.parse::<i64>().ok(),
             Value::Number(n) => n.as_i64(),
             _ => None,
         }
-        .ok_or_else(|| Error::new(ErrorKind::Unprocessable, format!("Validation failed: {timeline}[last_read_id] must be an id")))?;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unprocessable,
+                format!("Validation failed: {timeline}[last_read_id] must be an id"),
+            )
+        })?;
         changes.push((timeline.to_string(), id));
     }
     if changes.is_empty() {
-        return Err(Error::new(ErrorKind::BadRequest, "give home[last_read_id] or notifications[last_read_id]"));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            "give home[last_read_id] or notifications[last_read_id]",
+        ));
     }
     let set = services::notifications::set_markers(&ctx, &auth.account, &changes).await?;
     Ok(HttpResponse::Ok().json(markers_body(&set)))

@@ -28,7 +28,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/oauth/revoke", web::post().to(revoke))
         .route("/oauth/userinfo", web::get().to(userinfo))
         .route("/oauth/userinfo", web::post().to(userinfo))
-        .route("/.well-known/oauth-authorization-server", web::get().to(metadata));
+        .route(
+            "/.well-known/oauth-authorization-server",
+            web::get().to(metadata),
+        );
 }
 
 /// Parameters from a form, JSON or query string, each name with all its values
@@ -38,22 +41,37 @@ struct Params(HashMap<String, Vec<String>>);
 impl Params {
     fn parse(req: &HttpRequest, body: &[u8]) -> Result<Params> {
         let mut map: HashMap<String, Vec<String>> = HashMap::new();
-        let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let content_type = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if !body.is_empty() && content_type.contains("json") {
-            let value: Value = serde_json::from_slice(body).map_err(|e| Error::bad_request(format!("Validation failed: the JSON body is invalid: {e}")))?;
-            let Value::Object(fields) = value else { return Err(Error::bad_request("Validation failed: the JSON body must be an object")) };
+            let value: Value = serde_json::from_slice(body).map_err(|e| {
+                Error::bad_request(format!("Validation failed: the JSON body is invalid: {e}"))
+            })?;
+            let Value::Object(fields) = value else {
+                return Err(Error::bad_request(
+                    "Validation failed: the JSON body must be an object",
+                ));
+            };
             for (k, v) in fields {
                 let values = match v {
                     Value::Null => vec![],
                     Value::String(s) => vec![s],
-                    Value::Array(items) => items.into_iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+                    Value::Array(items) => items
+                        .into_iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect(),
                     other => vec![other.to_string()],
                 };
                 map.entry(k).or_default().extend(values);
             }
         } else {
             let query = req.query_string().as_bytes();
-            for (k, v) in url::form_urlencoded::parse(body).chain(url::form_urlencoded::parse(query)) {
+            for (k, v) in
+                url::form_urlencoded::parse(body).chain(url::form_urlencoded::parse(query))
+            {
                 let key = k.strip_suffix("[]").unwrap_or(&k).to_string();
                 map.entry(key).or_default().push(v.into_owned());
             }
@@ -90,7 +108,11 @@ fn application_json(app: &App) -> Value {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create_app(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse> {
+pub async fn create_app(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     let params = Params::parse(&req, &body)?;
     let (app, secret) = oauth::register_app(
         &ctx.pool,
@@ -130,10 +152,19 @@ pub async fn verify_app(ctx: web::Data<AppContext>, token: AnyToken) -> Result<H
 /// appended to `X-Forwarded-For`. Otherwise everyone behind the proxy would share
 /// one address, and one person's typos would lock out everyone.
 pub(crate) fn client_ip(req: &HttpRequest) -> IpAddr {
-    let peer = req.peer_addr().map(|a| a.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let behind_proxy = match peer {
         IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback() || v4.is_private()),
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unique_local()
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || v4.is_private())
+        }
     };
     if !behind_proxy {
         return peer;
@@ -148,12 +179,14 @@ pub(crate) fn client_ip(req: &HttpRequest) -> IpAddr {
 
 /// Mastodon's `Token` entity, never cached on the way.
 pub fn token_response(t: &oauth::IssuedToken) -> HttpResponse {
-    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({
-        "access_token": t.access_token,
-        "token_type": "Bearer",
-        "scope": t.scopes,
-        "created_at": t.created_at,
-    }))
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({
+            "access_token": t.access_token,
+            "token_type": "Bearer",
+            "scope": t.scopes,
+            "created_at": t.created_at,
+        }))
 }
 
 fn oauth_error(e: OAuthError) -> HttpResponse {
@@ -177,18 +210,29 @@ fn oauth_error(e: OAuthError) -> HttpResponse {
 }
 
 /// The client's credentials from the body or from HTTP Basic authentication.
-async fn client_from(ctx: &AppContext, req: &HttpRequest, params: &Params) -> Result<App, OAuthError> {
+async fn client_from(
+    ctx: &AppContext,
+    req: &HttpRequest,
+    params: &Params,
+) -> Result<App, OAuthError> {
     let basic = req
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
+        .and_then(|v| {
+            v.strip_prefix("Basic ")
+                .or_else(|| v.strip_prefix("basic "))
+        })
         .and_then(|b| openssl::base64::decode_block(b.trim()).ok())
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|pair| {
             // RFC 6749 2.3.1: both halves are form-encoded.
             let (id, secret) = pair.split_once(':')?;
-            let decode = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+            };
             Some((decode(id)?, decode(secret)?))
         });
     let (id, secret) = match (basic, params.get("client_id"), params.get("client_secret")) {
@@ -200,7 +244,11 @@ async fn client_from(ctx: &AppContext, req: &HttpRequest, params: &Params) -> Re
 }
 
 /// The parameters of a token or revoke request and the app whose credentials it carries.
-async fn client_request(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<(Params, App), OAuthError> {
+async fn client_request(
+    ctx: &AppContext,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(Params, App), OAuthError> {
     let params = Params::parse(req, body).map_err(|e| OAuthError::InvalidRequest(e.message))?;
     let app = client_from(ctx, req, &params).await?;
     Ok((params, app))
@@ -228,13 +276,19 @@ pub async fn token(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Byte
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn revoke(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn revoke(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
     let (params, app) = match client_request(&ctx, &req, &body).await {
         Ok(found) => found,
         Err(e) => return oauth_error(e),
     };
     let Some(token) = params.get("token").filter(|t| !t.is_empty()) else {
-        return oauth_error(OAuthError::InvalidRequest("Missing parameter: token.".into()));
+        return oauth_error(OAuthError::InvalidRequest(
+            "Missing parameter: token.".into(),
+        ));
     };
     match oauth::revoke(&ctx.pool, &app, &token).await {
         Ok(()) => HttpResponse::Ok().json(json!({})),
@@ -264,7 +318,10 @@ pub async fn metadata(ctx: web::Data<AppContext>) -> HttpResponse {
 /// OpenID Connect's userinfo, as Mastodon 4.4 answers it; tokens need the `profile` scope.
 pub async fn userinfo(ctx: web::Data<AppContext>, auth: super::auth::Auth) -> Result<HttpResponse> {
     if !auth.scopes.split_whitespace().any(|s| s == "profile") {
-        return Err(Error::new(ErrorKind::Forbidden, "This action is outside the authorized scopes"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "This action is outside the authorized scopes",
+        ));
     }
     let account = &auth.account;
     let entity = super::entities::account::account(account, &ctx.urls, None);
@@ -306,10 +363,21 @@ impl AuthorizeParams {
     /// Checks everything that decides where the answer may go, before any of it is shown.
     async fn check(&self, ctx: &AppContext) -> Result<(AuthorizationRequest, Option<String>)> {
         if self.response_type != "code" {
-            return Err(Error::bad_request("response_type must be \"code\": only the authorization-code flow is offered."));
+            return Err(Error::bad_request(
+                "response_type must be \"code\": only the authorization-code flow is offered.",
+            ));
         }
-        let request = oauth::check_authorization(&ctx.pool, &self.client_id, self.redirect_uri.as_deref(), self.scope.as_deref()).await?;
-        let challenge = oauth::check_code_challenge(self.code_challenge.as_deref(), self.code_challenge_method.as_deref())?;
+        let request = oauth::check_authorization(
+            &ctx.pool,
+            &self.client_id,
+            self.redirect_uri.as_deref(),
+            self.scope.as_deref(),
+        )
+        .await?;
+        let challenge = oauth::check_code_challenge(
+            self.code_challenge.as_deref(),
+            self.code_challenge_method.as_deref(),
+        )?;
         Ok((request, challenge))
     }
 }
@@ -357,7 +425,10 @@ fn error_page(ctx: &AppContext, e: &Error) -> HttpResponse {
 }
 
 /// The request's parameters, as the forms carry them back.
-fn request_fields<'a>(request: &'a AuthorizationRequest, p: &'a AuthorizeParams) -> [(&'static str, Option<&'a str>); 7] {
+fn request_fields<'a>(
+    request: &'a AuthorizationRequest,
+    p: &'a AuthorizeParams,
+) -> [(&'static str, Option<&'a str>); 7] {
     [
         ("response_type", Some("code")),
         ("client_id", Some(p.client_id.as_str())),
@@ -380,11 +451,19 @@ fn authorize_path(request: &AuthorizationRequest, p: &AuthorizeParams) -> String
     format!("/oauth/authorize?{}", query.finish())
 }
 
-fn sign_in_form(ctx: &AppContext, request: &AuthorizationRequest, p: &AuthorizeParams, login: &str, problem: Option<&str>) -> Markup {
+fn sign_in_form(
+    ctx: &AppContext,
+    request: &AuthorizationRequest,
+    p: &AuthorizeParams,
+    login: &str,
+    problem: Option<&str>,
+) -> Markup {
     let hidden = request_fields(request, p);
     let sign_in_first = format!(
         "/auth/sign_in?{}",
-        url::form_urlencoded::Serializer::new(String::new()).append_pair("back", &authorize_path(request, p)).finish()
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("back", &authorize_path(request, p))
+            .finish()
     );
     html! {
         h1 { "Sign in to " (request.app.name) }
@@ -417,7 +496,11 @@ fn scope_meaning(scope: &str) -> &'static str {
 /// The app's request. A browser signed in here is only asked to allow it (the web
 /// session is who is asking); otherwise the page signs in and allows in one form,
 /// or sends the browser to sign in first and come back.
-pub async fn authorize_page(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser) -> HttpResponse {
+pub async fn authorize_page(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: Browser,
+) -> HttpResponse {
     let params = match Params::parse(&req, b"") {
         Ok(p) => AuthorizeParams::from(&p),
         Err(e) => return error_page(&ctx, &e),
@@ -425,7 +508,12 @@ pub async fn authorize_page(ctx: web::Data<AppContext>, req: HttpRequest, browse
     match params.check(&ctx).await {
         Ok((request, _)) => match &browser.session {
             Some(signed_in) => consent_page(&ctx, signed_in, &request, &params),
-            None => page(&ctx, StatusCode::OK, "Sign in", sign_in_form(&ctx, &request, &params, "", None)),
+            None => page(
+                &ctx,
+                StatusCode::OK,
+                "Sign in",
+                sign_in_form(&ctx, &request, &params, "", None),
+            ),
         },
         Err(e) => error_page(&ctx, &e),
     }
@@ -444,7 +532,12 @@ fn scope_meaning_msg(scope: &str) -> Msg {
 }
 
 /// **Allow** or **Deny**, for a browser signed in here: no password asked again.
-fn consent_page(ctx: &AppContext, signed_in: &SignedInBrowser, request: &AuthorizationRequest, p: &AuthorizeParams) -> HttpResponse {
+fn consent_page(
+    ctx: &AppContext,
+    signed_in: &SignedInBrowser,
+    request: &AuthorizationRequest,
+    p: &AuthorizeParams,
+) -> HttpResponse {
     let lang = signed_in.lang;
     let app = request.app.name.as_str();
     let handle = format!("@{}@{}", signed_in.account().username, ctx.urls.domain());
@@ -466,14 +559,29 @@ fn consent_page(ctx: &AppContext, signed_in: &SignedInBrowser, request: &Authori
         }
         p { (t(lang, Msg::AuthorizeNotYou)) }
     };
-    framed(StatusCode::OK, Some(&request.redirect_uri), pages::frame(lang, &title, ctx.urls.domain(), Some(signed_in), body))
+    framed(
+        StatusCode::OK,
+        Some(&request.redirect_uri),
+        pages::frame(lang, &title, ctx.urls.domain(), Some(signed_in), body),
+    )
 }
 
-const DENIED: [(&str, &str); 2] = [("error", "access_denied"), ("error_description", "The resource owner or authorization server denied the request.")];
+const DENIED: [(&str, &str); 2] = [
+    ("error", "access_denied"),
+    (
+        "error_description",
+        "The resource owner or authorization server denied the request.",
+    ),
+];
 
 /// Where the person goes after deciding: back to the app with `code` or `error`, or,
 /// for the out-of-band URI, a page that shows the code to copy.
-fn send_back(ctx: &AppContext, request: &AuthorizationRequest, state: Option<&str>, answer: &[(&str, &str)]) -> HttpResponse {
+fn send_back(
+    ctx: &AppContext,
+    request: &AuthorizationRequest,
+    state: Option<&str>,
+    answer: &[(&str, &str)],
+) -> HttpResponse {
     if request.redirect_uri == OOB {
         let body = match answer.iter().find(|(k, _)| *k == "code") {
             Some((_, code)) => html! {
@@ -481,12 +589,17 @@ fn send_back(ctx: &AppContext, request: &AuthorizationRequest, state: Option<&st
                 p { "Copy this code and paste it into " (request.app.name) ":" }
                 p { input.code readonly value=(code) size="50"; }
             },
-            None => html! { h1 { "Not allowed" } p { "You did not allow " (request.app.name) " to use your account." } },
+            None => {
+                html! { h1 { "Not allowed" } p { "You did not allow " (request.app.name) " to use your account." } }
+            }
         };
         return page(ctx, StatusCode::OK, "Authorization", body);
     }
     let Ok(mut url) = url::Url::parse(&request.redirect_uri) else {
-        return error_page(ctx, &Error::bad_request("The app's redirect URI is not a valid URI."));
+        return error_page(
+            ctx,
+            &Error::bad_request("The app's redirect URI is not a valid URI."),
+        );
     };
     {
         let mut query = url.query_pairs_mut();
@@ -497,11 +610,19 @@ fn send_back(ctx: &AppContext, request: &AuthorizationRequest, state: Option<&st
             query.append_pair("state", state);
         }
     }
-    HttpResponse::Found().insert_header(("Location", url.to_string())).insert_header(("Cache-Control", "no-store")).finish()
+    HttpResponse::Found()
+        .insert_header(("Location", url.to_string()))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn authorize_submit(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser, body: web::Bytes) -> HttpResponse {
+pub async fn authorize_submit(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: Browser,
+    body: web::Bytes,
+) -> HttpResponse {
     let form = match Params::parse(&req, &body) {
         Ok(p) => p,
         Err(e) => return error_page(&ctx, &e),
@@ -514,13 +635,24 @@ pub async fn authorize_submit(ctx: web::Data<AppContext>, req: HttpRequest, brow
     // The consent form of a signed-in browser carries its session's CSRF token:
     // without it (another site's form), nothing is approved for the session's owner.
     if let Some(given) = form.get(pages::session::CSRF_FIELD) {
-        let Some(signed_in) = browser.session.as_ref().filter(|s| sessions::tokens_match(&s.session.csrf, Some(&given))) else {
+        let Some(signed_in) = browser
+            .session
+            .as_ref()
+            .filter(|s| sessions::tokens_match(&s.session.csrf, Some(&given)))
+        else {
             return Failure::forged(browser.lang).error_response();
         };
         if form.get("decision").as_deref() != Some("approve") {
             return send_back(&ctx, &request, params.state.as_deref(), &DENIED);
         }
-        return match oauth::issue_code(&ctx.pool, &request, signed_in.session.user.id, challenge.as_deref()).await {
+        return match oauth::issue_code(
+            &ctx.pool,
+            &request,
+            signed_in.session.user.id,
+            challenge.as_deref(),
+        )
+        .await
+        {
             Ok(code) => send_back(&ctx, &request, params.state.as_deref(), &[("code", &code)]),
             Err(e) => error_page(&ctx, &e),
         };
@@ -530,24 +662,40 @@ pub async fn authorize_submit(ctx: web::Data<AppContext>, req: HttpRequest, brow
     }
     let login = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
-    let user = match oauth::sign_in(&ctx.pool, &ctx.logins, client_ip(&req), &login, &password).await {
-        Ok((user, _)) => user,
-        Err(OAuthError::RateLimited(secs)) => {
-            let problem = format!("Too many failed sign-in attempts. Wait {} minutes, then try again.", secs.div_ceil(60));
-            let mut res = page(&ctx, StatusCode::TOO_MANY_REQUESTS, "Sign in", sign_in_form(&ctx, &request, &params, &login, Some(&problem)));
-            res.headers_mut().insert(actix_web::http::header::RETRY_AFTER, secs.into());
-            return res;
-        }
-        Err(OAuthError::InvalidGrant) => {
-            let form = sign_in_form(&ctx, &request, &params, &login, Some("Wrong username or password."));
-            return page(&ctx, StatusCode::UNAUTHORIZED, "Sign in", form);
-        }
-        Err(OAuthError::Refused(why)) => {
-            let form = sign_in_form(&ctx, &request, &params, &login, Some(&why));
-            return page(&ctx, StatusCode::FORBIDDEN, "Sign in", form);
-        }
-        Err(e) => return error_page(&ctx, &Error::new(ErrorKind::Internal, e.description())),
-    };
+    let user =
+        match oauth::sign_in(&ctx.pool, &ctx.logins, client_ip(&req), &login, &password).await {
+            Ok((user, _)) => user,
+            Err(OAuthError::RateLimited(secs)) => {
+                let problem = format!(
+                    "Too many failed sign-in attempts. Wait {} minutes, then try again.",
+                    secs.div_ceil(60)
+                );
+                let mut res = page(
+                    &ctx,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Sign in",
+                    sign_in_form(&ctx, &request, &params, &login, Some(&problem)),
+                );
+                res.headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, secs.into());
+                return res;
+            }
+            Err(OAuthError::InvalidGrant) => {
+                let form = sign_in_form(
+                    &ctx,
+                    &request,
+                    &params,
+                    &login,
+                    Some("Wrong username or password."),
+                );
+                return page(&ctx, StatusCode::UNAUTHORIZED, "Sign in", form);
+            }
+            Err(OAuthError::Refused(why)) => {
+                let form = sign_in_form(&ctx, &request, &params, &login, Some(&why));
+                return page(&ctx, StatusCode::FORBIDDEN, "Sign in", form);
+            }
+            Err(e) => return error_page(&ctx, &Error::new(ErrorKind::Internal, e.description())),
+        };
     match oauth::issue_code(&ctx.pool, &request, user.id, challenge.as_deref()).await {
         Ok(code) => send_back(&ctx, &request, params.state.as_deref(), &[("code", &code)]),
         Err(e) => error_page(&ctx, &e),

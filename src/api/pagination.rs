@@ -19,7 +19,11 @@ pub struct Query(Vec<(String, String)>);
 
 impl Query {
     pub fn of(req: &HttpRequest) -> Query {
-        Query(url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect())
+        Query(
+            url::form_urlencoded::parse(req.query_string().as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     /// A form-encoded body, read the same way.
@@ -28,18 +32,31 @@ impl Query {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 
     /// Every value of `name[]` (or `name`).
     pub fn all(&self, name: &str) -> Vec<String> {
         let array = format!("{name}[]");
-        self.0.iter().filter(|(k, v)| (*k == array || k == name) && !v.is_empty()).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, v)| (*k == array || k == name) && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// Rails' truthiness: anything but false, 0, off, no, f.
     pub fn flag(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "false" | "0" | "off" | "no" | "f"))
+        self.get(name).is_some_and(|v| {
+            !matches!(
+                v.to_ascii_lowercase().as_str(),
+                "false" | "0" | "off" | "no" | "f"
+            )
+        })
     }
 
     /// The page asked for, with `sizes` (default, largest) for its limit.
@@ -55,9 +72,17 @@ impl Query {
         };
         let limit = match self.get("limit") {
             None => sizes.0,
-            Some(v) => v.parse::<i64>().map_err(|_| Error::new(ErrorKind::BadRequest, "limit must be a number"))?.clamp(1, sizes.1),
+            Some(v) => v
+                .parse::<i64>()
+                .map_err(|_| Error::new(ErrorKind::BadRequest, "limit must be a number"))?
+                .clamp(1, sizes.1),
         };
-        Ok(Page { max_id: id("max_id")?, since_id: id("since_id")?, min_id: id("min_id")?, limit })
+        Ok(Page {
+            max_id: id("max_id")?,
+            since_id: id("since_id")?,
+            min_id: id("min_id")?,
+            limit,
+        })
     }
 
     /// This request's URL on our public address, with the paging parameters replaced.
@@ -75,13 +100,27 @@ impl Query {
     /// The `Link` header for a page whose items are paginated by `ids` (newest first).
     /// `next` is given when more may follow: always for timelines, only after a full
     /// page for lists of accounts, as Mastodon does.
-    pub fn link(&self, ctx: &AppContext, req: &HttpRequest, ids: &[i64], more: bool) -> Option<String> {
-        let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return None };
+    pub fn link(
+        &self,
+        ctx: &AppContext,
+        req: &HttpRequest,
+        ids: &[i64],
+        more: bool,
+    ) -> Option<String> {
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+            return None;
+        };
         let mut parts = Vec::new();
         if more {
-            parts.push(format!("<{}>; rel=\"next\"", self.url_with(ctx, req, "max_id", *last)));
+            parts.push(format!(
+                "<{}>; rel=\"next\"",
+                self.url_with(ctx, req, "max_id", *last)
+            ));
         }
-        parts.push(format!("<{}>; rel=\"prev\"", self.url_with(ctx, req, "min_id", *first)));
+        parts.push(format!(
+            "<{}>; rel=\"prev\"",
+            self.url_with(ctx, req, "min_id", *first)
+        ));
         Some(parts.join(", "))
     }
 }

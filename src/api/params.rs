@@ -8,11 +8,25 @@ pub fn parse<T: DeserializeOwned + Default>(req: &HttpRequest, body: &[u8]) -> R
     if body.is_empty() {
         return Ok(T::default());
     }
-    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if content_type.contains("json") {
-        serde_json::from_slice(body).map_err(|e| Error::new(crate::error::ErrorKind::BadRequest, format!("Validation failed: {e}")))
+        serde_json::from_slice(body).map_err(|e| {
+            Error::new(
+                crate::error::ErrorKind::BadRequest,
+                format!("Validation failed: {e}"),
+            )
+        })
     } else {
-        serde_urlencoded::from_bytes(body).map_err(|e| Error::new(crate::error::ErrorKind::BadRequest, format!("Validation failed: {e}")))
+        serde_urlencoded::from_bytes(body).map_err(|e| {
+            Error::new(
+                crate::error::ErrorKind::BadRequest,
+                format!("Validation failed: {e}"),
+            )
+        })
     }
 }
 
@@ -23,18 +37,34 @@ pub fn parse<T: DeserializeOwned + Default>(req: &HttpRequest, body: &[u8]) -> R
 /// (`keywords_attributes`), which `serde_urlencoded` cannot read.
 pub fn rails(req: &HttpRequest, body: &[u8]) -> Result<serde_json::Value> {
     use serde_json::{Map, Value};
-    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if content_type.contains("json") && !body.is_empty() {
-        let v: Value = serde_json::from_slice(body).map_err(|e| Error::new(crate::error::ErrorKind::BadRequest, format!("Validation failed: {e}")))?;
+        let v: Value = serde_json::from_slice(body).map_err(|e| {
+            Error::new(
+                crate::error::ErrorKind::BadRequest,
+                format!("Validation failed: {e}"),
+            )
+        })?;
         return match v {
             Value::Object(_) => Ok(v),
-            _ => Err(Error::new(crate::error::ErrorKind::BadRequest, "Validation failed: the body must be a JSON object")),
+            _ => Err(Error::new(
+                crate::error::ErrorKind::BadRequest,
+                "Validation failed: the body must be a JSON object",
+            )),
         };
     }
-    let pairs = url::form_urlencoded::parse(req.query_string().as_bytes()).chain(url::form_urlencoded::parse(body));
+    let pairs = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .chain(url::form_urlencoded::parse(body));
     let mut out = Map::new();
     // Indexed objects (`a[0][k]`) are gathered here, then turned into arrays in index order.
-    let mut indexed: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Map<String, Value>>> = Default::default();
+    let mut indexed: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, Map<String, Value>>,
+    > = Default::default();
     for (key, value) in pairs {
         let value = Value::String(value.into_owned());
         let Some(open) = key.find('[') else {
@@ -42,15 +72,25 @@ pub fn rails(req: &HttpRequest, body: &[u8]) -> Result<serde_json::Value> {
             continue;
         };
         let name = key[..open].to_string();
-        let rest: Vec<&str> = key[open..].split(']').filter(|p| !p.is_empty()).map(|p| p.trim_start_matches('[')).collect();
+        let rest: Vec<&str> = key[open..]
+            .split(']')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.trim_start_matches('['))
+            .collect();
         match rest.as_slice() {
             [] | [""] => {
-                if let Value::Array(items) = out.entry(name).or_insert_with(|| Value::Array(Vec::new())) {
+                if let Value::Array(items) =
+                    out.entry(name).or_insert_with(|| Value::Array(Vec::new()))
+                {
                     items.push(value);
                 }
             }
             ["", field] => {
-                let Value::Array(items) = out.entry(name).or_insert_with(|| Value::Array(Vec::new())) else { continue };
+                let Value::Array(items) =
+                    out.entry(name).or_insert_with(|| Value::Array(Vec::new()))
+                else {
+                    continue;
+                };
                 let starts_new = match items.last() {
                     Some(Value::Object(last)) => last.contains_key(*field),
                     _ => true,
@@ -63,7 +103,12 @@ pub fn rails(req: &HttpRequest, body: &[u8]) -> Result<serde_json::Value> {
                 }
             }
             [index, field] => {
-                indexed.entry(name).or_default().entry(index.to_string()).or_default().insert(field.to_string(), value);
+                indexed
+                    .entry(name)
+                    .or_default()
+                    .entry(index.to_string())
+                    .or_default()
+                    .insert(field.to_string(), value);
             }
             _ => {}
         }
@@ -71,7 +116,10 @@ pub fn rails(req: &HttpRequest, body: &[u8]) -> Result<serde_json::Value> {
     for (name, by_index) in indexed {
         let mut entries: Vec<(String, Map<String, Value>)> = by_index.into_iter().collect();
         entries.sort_by_key(|(i, _)| i.parse::<i64>().unwrap_or(i64::MAX));
-        out.insert(name, Value::Array(entries.into_iter().map(|(_, m)| Value::Object(m)).collect()));
+        out.insert(
+            name,
+            Value::Array(entries.into_iter().map(|(_, m)| Value::Object(m)).collect()),
+        );
     }
     Ok(Value::Object(out))
 }
@@ -95,7 +143,10 @@ pub mod field {
             Value::Bool(b) => Some(*b),
             Value::Number(n) => Some(n.as_i64() != Some(0)),
             Value::String(s) if s.is_empty() => None,
-            Value::String(s) => Some(!matches!(s.to_ascii_lowercase().as_str(), "false" | "0" | "off" | "no" | "f")),
+            Value::String(s) => Some(!matches!(
+                s.to_ascii_lowercase().as_str(),
+                "false" | "0" | "off" | "no" | "f"
+            )),
             _ => None,
         }
     }
@@ -103,7 +154,16 @@ pub mod field {
     /// An array of strings (a single value counts as one).
     pub fn texts(v: &Value, name: &str) -> Option<Vec<String>> {
         match v.get(name)? {
-            Value::Array(items) => Some(items.iter().filter_map(|i| i.as_str().map(str::to_string).or_else(|| i.as_i64().map(|n| n.to_string()))).collect()),
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|i| {
+                        i.as_str()
+                            .map(str::to_string)
+                            .or_else(|| i.as_i64().map(|n| n.to_string()))
+                    })
+                    .collect(),
+            ),
             Value::String(s) => Some(vec![s.clone()]),
             _ => None,
         }
@@ -115,8 +175,15 @@ pub mod field {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(Some(None)),
-            Some(Value::String(s)) => s.trim().parse::<f64>().map(|n| Some(Some(n as i64))).map_err(|_| format!("{name} must be a number of seconds")),
-            Some(Value::Number(n)) => n.as_f64().map(|n| Some(Some(n as i64))).ok_or_else(|| format!("{name} must be a number of seconds")),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .map(|n| Some(Some(n as i64)))
+                .map_err(|_| format!("{name} must be a number of seconds")),
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .map(|n| Some(Some(n as i64)))
+                .ok_or_else(|| format!("{name} must be a number of seconds")),
             Some(_) => Err(format!("{name} must be a number of seconds")),
         }
     }

@@ -50,34 +50,66 @@ pub enum Stream {
     User,
     UserNotification,
     /// `public`, `public:local`, `public:remote` (and their `:media`, which stay quiet: no media here).
-    Public { local: bool, remote: bool, media: bool },
-    Hashtag { tag: String, local: bool },
+    Public {
+        local: bool,
+        remote: bool,
+        media: bool,
+    },
+    Hashtag {
+        tag: String,
+        local: bool,
+    },
     /// One of the reader's lists (its owner is checked when subscribing: [`may_stream`]).
-    List { id: i64 },
+    List {
+        id: i64,
+    },
+    /// The reader's conversations (direct posts): `conversation` events.
+    Direct,
 }
 
 impl Stream {
     /// A stream by its name and parameters, or the status and message Mastodon answers.
     pub fn parse(name: &str, tag: Option<&str>, list: Option<&str>) -> Result<Stream, Error> {
-        let public = |local, remote, media| Ok(Stream::Public { local, remote, media });
+        let public = |local, remote, media| {
+            Ok(Stream::Public {
+                local,
+                remote,
+                media,
+            })
+        };
         let tag = || -> Result<String, Error> {
-            let tag = tag.map(|t| t.trim().trim_start_matches('#').to_lowercase()).filter(|t| !t.is_empty());
+            let tag = tag
+                .map(|t| t.trim().trim_start_matches('#').to_lowercase())
+                .filter(|t| !t.is_empty());
             tag.ok_or_else(|| Error::new(ErrorKind::BadRequest, "Missing tag name parameter"))
         };
         match name {
             "user" => Ok(Stream::User),
             "user:notification" => Ok(Stream::UserNotification),
+            "direct" => Ok(Stream::Direct),
             "public" => public(false, false, false),
             "public:local" => public(true, false, false),
             "public:remote" => public(false, true, false),
             "public:media" => public(false, false, true),
             "public:local:media" => public(true, false, true),
             "public:remote:media" => public(false, true, true),
-            "hashtag" => Ok(Stream::Hashtag { tag: tag()?, local: false }),
-            "hashtag:local" => Ok(Stream::Hashtag { tag: tag()?, local: true }),
+            "hashtag" => Ok(Stream::Hashtag {
+                tag: tag()?,
+                local: false,
+            }),
+            "hashtag:local" => Ok(Stream::Hashtag {
+                tag: tag()?,
+                local: true,
+            }),
             "list" => match list.map(str::trim) {
-                None | Some("") => Err(Error::new(ErrorKind::BadRequest, "Missing list name parameter")),
-                Some(id) => id.parse().map(|id| Stream::List { id }).map_err(|_| Error::not_found("List not found")),
+                None | Some("") => Err(Error::new(
+                    ErrorKind::BadRequest,
+                    "Missing list name parameter",
+                )),
+                Some(id) => id
+                    .parse()
+                    .map(|id| Stream::List { id })
+                    .map_err(|_| Error::not_found("List not found")),
             },
             _ => Err(Error::new(ErrorKind::BadRequest, "Unknown stream type")),
         }
@@ -88,7 +120,11 @@ impl Stream {
         match self {
             Stream::User => json!(["user"]),
             Stream::UserNotification => json!(["user:notification"]),
-            Stream::Public { local, remote, media } => {
+            Stream::Public {
+                local,
+                remote,
+                media,
+            } => {
                 let mut name = String::from("public");
                 if *local {
                     name.push_str(":local");
@@ -104,13 +140,14 @@ impl Stream {
             Stream::Hashtag { tag, local: false } => json!(["hashtag", tag]),
             Stream::Hashtag { tag, local: true } => json!(["hashtag:local", tag]),
             Stream::List { id } => json!(["list", id.to_string()]),
+            Stream::Direct => json!(["direct"]),
         }
     }
 
     /// Which filters apply to what this stream shows (services::filters).
     fn context(&self) -> Where {
         match self {
-            Stream::User | Stream::List { .. } => Where::Home,
+            Stream::User | Stream::List { .. } | Stream::Direct => Where::Home,
             Stream::UserNotification => Where::Notifications,
             Stream::Public { .. } | Stream::Hashtag { .. } => Where::Public,
         }
@@ -144,7 +181,9 @@ impl Frame {
     /// (no `payload` when there is none, as Mastodon sends them).
     fn websocket(&self) -> String {
         match &self.payload {
-            Some(payload) => json!({ "stream": self.stream.label(), "event": self.event, "payload": &**payload }),
+            Some(payload) => {
+                json!({ "stream": self.stream.label(), "event": self.event, "payload": &**payload })
+            }
             None => json!({ "stream": self.stream.label(), "event": self.event }),
         }
         .to_string()
@@ -153,7 +192,11 @@ impl Frame {
     /// As a server-sent event. A payload is one line of JSON (or an id); an event
     /// without one says `undefined`, as Mastodon's streaming server does.
     fn sse(&self) -> String {
-        format!("event: {}\ndata: {}\n\n", self.event, self.payload.as_deref().unwrap_or("undefined"))
+        format!(
+            "event: {}\ndata: {}\n\n",
+            self.event,
+            self.payload.as_deref().unwrap_or("undefined")
+        )
     }
 }
 
@@ -182,7 +225,11 @@ pub struct Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.hub.subscribers.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
+        self.hub
+            .subscribers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
     }
 }
 
@@ -200,17 +247,39 @@ impl Hub {
         self.lock().len()
     }
 
-    fn join(self: &Arc<Self>, account: Account, notifications: bool, streams: Vec<Stream>) -> (Subscription, mpsc::Receiver<Frame>) {
+    fn join(
+        self: &Arc<Self>,
+        account: Account,
+        notifications: bool,
+        streams: Vec<Stream>,
+    ) -> (Subscription, mpsc::Receiver<Frame>) {
         let (queue, frames) = mpsc::channel(QUEUE);
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        self.lock().insert(id, Subscriber { account: Arc::new(account), notifications, streams, filters: None, queue });
-        (Subscription { hub: self.clone(), id }, frames)
+        self.lock().insert(
+            id,
+            Subscriber {
+                account: Arc::new(account),
+                notifications,
+                streams,
+                filters: None,
+                queue,
+            },
+        );
+        (
+            Subscription {
+                hub: self.clone(),
+                id,
+            },
+            frames,
+        )
     }
 
     /// Adds a stream to a client; false when it holds too many already.
     fn subscribe(&self, id: u64, stream: Stream) -> bool {
         let mut subscribers = self.lock();
-        let Some(s) = subscribers.get_mut(&id) else { return true };
+        let Some(s) = subscribers.get_mut(&id) else {
+            return true;
+        };
         if s.streams.contains(&stream) {
             return true;
         }
@@ -232,7 +301,9 @@ impl Hub {
     fn deliver(&self, frames: Vec<(u64, Frame)>) {
         let mut subscribers = self.lock();
         for (id, frame) in frames {
-            let Some(s) = subscribers.get(&id) else { continue };
+            let Some(s) = subscribers.get(&id) else {
+                continue;
+            };
             if let Err(mpsc::error::TrySendError::Full(_)) = s.queue.try_send(frame) {
                 tracing::warn!(account = %s.account.username, subscriber = id, queued = QUEUE, "streaming: a client too slow to keep up was dropped");
                 subscribers.remove(&id);
@@ -244,20 +315,34 @@ impl Hub {
     fn snapshot(&self) -> Vec<Listener> {
         self.lock()
             .iter()
-            .map(|(id, s)| Listener { id: *id, account: s.account.clone(), notifications: s.notifications, streams: s.streams.clone(), filters: s.filters.clone() })
+            .map(|(id, s)| Listener {
+                id: *id,
+                account: s.account.clone(),
+                notifications: s.notifications,
+                streams: s.streams.clone(),
+                filters: s.filters.clone(),
+            })
             .collect()
     }
 
     /// Readers whose filters are not read yet.
     fn unfiltered(&self) -> Vec<AccountId> {
-        let mut ids: Vec<AccountId> = self.lock().values().filter(|s| s.filters.is_none()).map(|s| s.account.id).collect();
+        let mut ids: Vec<AccountId> = self
+            .lock()
+            .values()
+            .filter(|s| s.filters.is_none())
+            .map(|s| s.account.id)
+            .collect();
         ids.sort();
         ids.dedup();
         ids
     }
 
     fn set_filters(&self, read: &HashMap<AccountId, filters::Active>) {
-        let shared: HashMap<AccountId, Arc<filters::Active>> = read.iter().map(|(k, v)| (*k, Arc::new(v.clone()))).collect();
+        let shared: HashMap<AccountId, Arc<filters::Active>> = read
+            .iter()
+            .map(|(k, v)| (*k, Arc::new(v.clone())))
+            .collect();
         for s in self.lock().values_mut().filter(|s| s.filters.is_none()) {
             s.filters = shared.get(&s.account.id).cloned();
         }
@@ -307,14 +392,29 @@ async fn fan_out(ctx: &AppContext, event: &Event) -> crate::error::Result<()> {
     let missing = ctx.streams.unfiltered();
     if !missing.is_empty() {
         let mut conn = ctx.pool.get().await?;
-        ctx.streams.set_filters(&filters::active_of(&mut conn, &missing).await?);
+        ctx.streams
+            .set_filters(&filters::active_of(&mut conn, &missing).await?);
     }
     let subscribers = ctx.streams.snapshot();
     let frames = match *event {
-        Event::PostCreated { status, .. } | Event::Reblogged { reblog: status, .. } => statuses(ctx, &subscribers, status, "update").await?,
-        Event::PostEdited { status, .. } => statuses(ctx, &subscribers, status, "status.update").await?,
-        Event::PostDeleted { status, .. } | Event::Unreblogged { reblog: status, .. } => deleted(&subscribers, status),
-        Event::Notified { account, notification: id } => notifications(ctx, &subscribers, account, id).await?,
+        Event::PostCreated { status, .. } => {
+            let mut frames = statuses(ctx, &subscribers, status, "update").await?;
+            frames.extend(conversations(ctx, &subscribers, status).await?);
+            frames
+        }
+        Event::Reblogged { reblog: status, .. } => {
+            statuses(ctx, &subscribers, status, "update").await?
+        }
+        Event::PostEdited { status, .. } => {
+            statuses(ctx, &subscribers, status, "status.update").await?
+        }
+        Event::PostDeleted { status, .. } | Event::Unreblogged { reblog: status, .. } => {
+            deleted(&subscribers, status)
+        }
+        Event::Notified {
+            account,
+            notification: id,
+        } => notifications(ctx, &subscribers, account, id).await?,
         Event::FiltersChanged { account } => filters_changed(&subscribers, account),
         _ => Vec::new(),
     };
@@ -339,27 +439,61 @@ fn filters_changed(subscribers: &Snapshot, account: AccountId) -> Vec<(u64, Fram
     subscribers
         .iter()
         .filter(|l| l.account.id == account)
-        .filter_map(|l| l.streams.first().map(|stream| (l.id, Frame { stream: stream.clone(), event: "filters_changed", payload: None })))
+        .filter_map(|l| {
+            l.streams.first().map(|stream| {
+                (
+                    l.id,
+                    Frame {
+                        stream: stream.clone(),
+                        event: "filters_changed",
+                        payload: None,
+                    },
+                )
+            })
+        })
         .collect()
 }
 
-async fn statuses(ctx: &AppContext, subscribers: &Snapshot, id: StatusId, event: &'static str) -> crate::error::Result<Vec<(u64, Frame)>> {
-    let mut viewers: Vec<AccountId> = subscribers.iter().filter(|l| l.streams.iter().any(Stream::has_statuses)).map(|l| l.account.id).collect();
+async fn statuses(
+    ctx: &AppContext,
+    subscribers: &Snapshot,
+    id: StatusId,
+    event: &'static str,
+) -> crate::error::Result<Vec<(u64, Frame)>> {
+    let mut viewers: Vec<AccountId> = subscribers
+        .iter()
+        .filter(|l| l.streams.iter().any(Stream::has_statuses))
+        .map(|l| l.account.id)
+        .collect();
     if viewers.is_empty() {
         return Ok(Vec::new());
     }
     viewers.sort();
     viewers.dedup();
-    let mut lists: Vec<i64> = subscribers.iter().flat_map(|l| l.streams.iter()).filter_map(|s| if let Stream::List { id } = s { Some(*id) } else { None }).collect();
+    let mut lists: Vec<i64> = subscribers
+        .iter()
+        .flat_map(|l| l.streams.iter())
+        .filter_map(|s| {
+            if let Stream::List { id } = s {
+                Some(*id)
+            } else {
+                None
+            }
+        })
+        .collect();
     lists.sort();
     lists.dedup();
-    let Some(audience) = services::streaming::audience(ctx, id, &viewers, &lists).await? else { return Ok(Vec::new()) };
+    let Some(audience) = services::streaming::audience(ctx, id, &viewers, &lists).await? else {
+        return Ok(Vec::new());
+    };
     // Readers differ only in what they did with the post: one rendering per difference,
     // and one per reader whose filters mark it.
     let mut rendered: HashMap<(bool, bool, bool), Arc<str>> = HashMap::new();
     let mut frames = Vec::new();
     for listener in subscribers {
-        let Some(view) = audience.views.get(&listener.account.id) else { continue };
+        let Some(view) = audience.views.get(&listener.account.id) else {
+            continue;
+        };
         let results = match &listener.filters {
             Some(active) if !active.is_empty() => active.results_in(view, audience.searchable()),
             _ => Vec::new(),
@@ -370,23 +504,94 @@ async fn statuses(ctx: &AppContext, subscribers: &Snapshot, id: StatusId, event:
                 Stream::User => audience.home.contains(&listener.account.id),
                 Stream::UserNotification => false,
                 Stream::Public { media: true, .. } => false,
-                Stream::Public { local, remote, .. } => audience.public.is_some_and(|l| (!local || l) && (!remote || !l)),
-                Stream::Hashtag { tag, local } => audience.tagged.is_some_and(|l| !local || l) && audience.tags.contains(tag),
+                Stream::Public { local, remote, .. } => audience
+                    .public
+                    .is_some_and(|l| (!local || l) && (!remote || !l)),
+                Stream::Hashtag { tag, local } => {
+                    audience.tagged.is_some_and(|l| !local || l) && audience.tags.contains(tag)
+                }
                 Stream::List { id } => audience.lists.contains(id),
+                // Direct posts reach it as `conversation` events ([`conversations`]).
+                Stream::Direct => false,
             };
             // A post a `hide` filter of the stream's context matches never reaches it.
-            if !goes || results.iter().any(|r| r.filter.hides() && r.filter.applies_in(stream.context())) {
+            if !goes
+                || results
+                    .iter()
+                    .any(|r| r.filter.hides() && r.filter.applies_in(stream.context()))
+            {
                 continue;
             }
             let payload = if results.is_empty() {
-                rendered.entry((view.favourited, view.reblogged, view.bookmarked)).or_insert_with(|| status(view, &ctx.urls).to_string().into()).clone()
+                rendered
+                    .entry((view.favourited, view.reblogged, view.bookmarked))
+                    .or_insert_with(|| status(view, &ctx.urls).to_string().into())
+                    .clone()
             } else {
-                own.get_or_insert_with(|| status(&filters::Active::annotate_with(view.clone(), results.clone()), &ctx.urls).to_string().into()).clone()
+                own.get_or_insert_with(|| {
+                    status(
+                        &filters::Active::annotate_with(view.clone(), results.clone()),
+                        &ctx.urls,
+                    )
+                    .to_string()
+                    .into()
+                })
+                .clone()
             };
-            frames.push((listener.id, Frame { stream: stream.clone(), event, payload: Some(payload) }));
+            frames.push((
+                listener.id,
+                Frame {
+                    stream: stream.clone(),
+                    event,
+                    payload: Some(payload),
+                },
+            ));
         }
     }
     Ok(frames)
+}
+
+/// A direct post, as the `conversation` it moved (Mastodon's payload: the
+/// Conversation entity) to each local participant listening on `direct`.
+async fn conversations(
+    ctx: &AppContext,
+    subscribers: &Snapshot,
+    id: StatusId,
+) -> crate::error::Result<Vec<(u64, Frame)>> {
+    let listening: Vec<&Listener> = subscribers
+        .iter()
+        .filter(|l| l.streams.contains(&Stream::Direct))
+        .collect();
+    if listening.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut readers: Vec<Account> = listening.iter().map(|l| (*l.account).clone()).collect();
+    readers.sort_by_key(|a| a.id);
+    readers.dedup_by_key(|a| a.id);
+    let mut payloads: HashMap<AccountId, Arc<str>> = HashMap::new();
+    for (reader, view) in services::conversations::moved_by(ctx, &readers, id).await? {
+        payloads.insert(
+            reader,
+            super::entities::conversation::conversation(&view, &ctx.urls)
+                .to_string()
+                .into(),
+        );
+    }
+    Ok(listening
+        .into_iter()
+        .filter_map(|l| {
+            payloads.get(&l.account.id).map(|p| {
+                (
+                    l.id,
+                    Frame {
+                        stream: Stream::Direct,
+                        event: "conversation",
+                        payload: Some(p.clone()),
+                    },
+                )
+            })
+        })
+        .collect())
 }
 
 /// A deletion names only an id, which every status stream hears: the post is gone,
@@ -396,18 +601,33 @@ fn deleted(subscribers: &Snapshot, id: StatusId) -> Vec<(u64, Frame)> {
     let mut frames = Vec::new();
     for listener in subscribers {
         for stream in listener.streams.iter().filter(|s| s.has_statuses()) {
-            frames.push((listener.id, Frame { stream: stream.clone(), event: "delete", payload: Some(payload.clone()) }));
+            frames.push((
+                listener.id,
+                Frame {
+                    stream: stream.clone(),
+                    event: "delete",
+                    payload: Some(payload.clone()),
+                },
+            ));
         }
     }
     frames
 }
 
-async fn notifications(ctx: &AppContext, subscribers: &Snapshot, account: AccountId, id: i64) -> crate::error::Result<Vec<(u64, Frame)>> {
+async fn notifications(
+    ctx: &AppContext,
+    subscribers: &Snapshot,
+    account: AccountId,
+    id: i64,
+) -> crate::error::Result<Vec<(u64, Frame)>> {
     let mut payload: Option<Arc<str>> = None;
     let mut frames = Vec::new();
     for listener in subscribers.iter().filter(|l| l.account.id == account) {
         let viewer = &listener.account;
-        for stream in listener.streams.iter().filter(|s| matches!(s, Stream::UserNotification) || (matches!(s, Stream::User) && listener.notifications)) {
+        for stream in listener.streams.iter().filter(|s| {
+            matches!(s, Stream::UserNotification)
+                || (matches!(s, Stream::User) && listener.notifications)
+        }) {
             if payload.is_none() {
                 // The same rule as GET /api/v1/notifications/:id: not from someone blocked, not about a post the reader may not see.
                 match services::notifications::get(ctx, viewer, id).await {
@@ -416,7 +636,14 @@ async fn notifications(ctx: &AppContext, subscribers: &Snapshot, account: Accoun
                     Err(e) => return Err(e),
                 }
             }
-            frames.push((listener.id, Frame { stream: stream.clone(), event: "notification", payload: payload.clone() }));
+            frames.push((
+                listener.id,
+                Frame {
+                    stream: stream.clone(),
+                    event: "notification",
+                    payload: payload.clone(),
+                },
+            ));
         }
     }
     Ok(frames)
@@ -426,8 +653,17 @@ async fn notifications(ctx: &AppContext, subscribers: &Snapshot, account: Accoun
 /// (as browsers and masto send it) `Sec-WebSocket-Protocol`; and whether it came by
 /// the last, which the handshake must then echo.
 fn token_of(req: &HttpRequest, query: &HashMap<String, String>) -> Option<(String, bool)> {
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
-    if let Some(bearer) = header("authorization").and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))) {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(bearer) = header("authorization").and_then(|v| {
+        v.strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))
+    }) {
         return Some((bearer.trim().to_string(), false));
     }
     if let Some(token) = query.get("access_token").filter(|t| !t.is_empty()) {
@@ -437,10 +673,22 @@ fn token_of(req: &HttpRequest, query: &HashMap<String, String>) -> Option<(Strin
 }
 
 /// The reader behind a streaming request, and the scopes of its token.
-async fn reader(ctx: &AppContext, req: &HttpRequest, query: &HashMap<String, String>) -> Result<(Account, String, bool), Error> {
-    let (token, by_protocol) = token_of(req, query).ok_or_else(|| Error::new(ErrorKind::Unauthorized, "Missing access token"))?;
-    let found = tokens::authenticate(&ctx.pool, &token).await?.ok_or_else(|| Error::new(ErrorKind::Unauthorized, "Invalid access token"))?;
-    let (_, account) = found.user.ok_or_else(|| Error::new(ErrorKind::Unauthorized, "This method requires an authenticated user"))?;
+async fn reader(
+    ctx: &AppContext,
+    req: &HttpRequest,
+    query: &HashMap<String, String>,
+) -> Result<(Account, String, bool), Error> {
+    let (token, by_protocol) = token_of(req, query)
+        .ok_or_else(|| Error::new(ErrorKind::Unauthorized, "Missing access token"))?;
+    let found = tokens::authenticate(&ctx.pool, &token)
+        .await?
+        .ok_or_else(|| Error::new(ErrorKind::Unauthorized, "Invalid access token"))?;
+    let (_, account) = found.user.ok_or_else(|| {
+        Error::new(
+            ErrorKind::Unauthorized,
+            "This method requires an authenticated user",
+        )
+    })?;
     Ok((account, found.scopes, by_protocol))
 }
 
@@ -448,18 +696,31 @@ fn allowed(scopes: &str, stream: &Stream) -> Result<(), Error> {
     if tokens::allows(scopes, stream.scope()) {
         Ok(())
     } else {
-        Err(Error::new(ErrorKind::Unauthorized, "Access token does not have the required scopes"))
+        Err(Error::new(
+            ErrorKind::Unauthorized,
+            "Access token does not have the required scopes",
+        ))
     }
 }
 
 /// Whether `reader` may listen to `stream`: its token's scopes, and for a list,
 /// that the list is its own (Mastodon's words otherwise).
-async fn may_stream(ctx: &AppContext, reader: &Account, scopes: &str, stream: &Stream) -> Result<(), Error> {
+async fn may_stream(
+    ctx: &AppContext,
+    reader: &Account,
+    scopes: &str,
+    stream: &Stream,
+) -> Result<(), Error> {
     allowed(scopes, stream)?;
     if let Stream::List { id } = stream {
         match services::lists::get(ctx, reader, &id.to_string()).await {
             Ok(_) => {}
-            Err(e) if e.kind == ErrorKind::NotFound => return Err(Error::new(ErrorKind::Unauthorized, "Not authorized to stream this list")),
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                return Err(Error::new(
+                    ErrorKind::Unauthorized,
+                    "Not authorized to stream this list",
+                ))
+            }
             Err(e) => return Err(e),
         }
     }
@@ -467,7 +728,9 @@ async fn may_stream(ctx: &AppContext, reader: &Account, scopes: &str, stream: &S
 }
 
 fn query_of(req: &HttpRequest) -> HashMap<String, String> {
-    url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// `GET /api/v1/streaming/health`.
@@ -476,7 +739,11 @@ pub async fn health() -> HttpResponse {
 }
 
 /// `GET /api/v1/streaming/{name}`: one stream as server-sent events.
-pub async fn sse(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, Error> {
+pub async fn sse(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
     let query = query_of(&req);
     let name = match path.trim_end_matches('/') {
         "user" => "user",
@@ -487,12 +754,23 @@ pub async fn sse(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<S
         "hashtag" => "hashtag",
         "hashtag/local" => "hashtag:local",
         "list" => "list",
+        "direct" => "direct",
         _ => return Err(Error::not_found("Unknown channel requested")),
     };
-    let media = query.get("only_media").is_some_and(|v| v == "true" || v == "1");
-    let name = if media && name.starts_with("public") { format!("{name}:media") } else { name.to_string() };
+    let media = query
+        .get("only_media")
+        .is_some_and(|v| v == "true" || v == "1");
+    let name = if media && name.starts_with("public") {
+        format!("{name}:media")
+    } else {
+        name.to_string()
+    };
     let (account, scopes, _) = reader(&ctx, &req, &query).await?;
-    let stream = Stream::parse(&name, query.get("tag").map(String::as_str), query.get("list").map(String::as_str))?;
+    let stream = Stream::parse(
+        &name,
+        query.get("tag").map(String::as_str),
+        query.get("list").map(String::as_str),
+    )?;
     may_stream(&ctx, &account, &scopes, &stream).await?;
     let notifications = tokens::allows(&scopes, "read:notifications");
     Ok(event_stream(&ctx, account, notifications, stream))
@@ -501,18 +779,34 @@ pub async fn sse(ctx: web::Data<AppContext>, req: HttpRequest, path: web::Path<S
 /// The stream `name` (`user`, `public:local`, `hashtag` with `tag` …) for a signed-in
 /// browser: the web's live timelines (`/streaming`, web/posts.rs) hear the same
 /// events as apps, without a token (the session stands for it; no notifications).
-pub fn for_browser(ctx: &AppContext, account: Account, name: &str, tag: Option<&str>) -> Result<HttpResponse, Error> {
+pub fn for_browser(
+    ctx: &AppContext,
+    account: Account,
+    name: &str,
+    tag: Option<&str>,
+) -> Result<HttpResponse, Error> {
     let stream = Stream::parse(name, tag, None)?;
     Ok(event_stream(ctx, account, false, stream))
 }
 
 /// A server-sent events response of `stream` for `account`.
-fn event_stream(ctx: &AppContext, account: Account, notifications: bool, stream: Stream) -> HttpResponse {
+fn event_stream(
+    ctx: &AppContext,
+    account: Account,
+    notifications: bool,
+    stream: Stream,
+) -> HttpResponse {
     tracing::info!(account = %account.username, stream = ?stream, "streaming: server-sent events started");
     let (subscription, frames) = ctx.streams.join(account, notifications, vec![stream]);
-    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    let mut heartbeat =
+        tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let body = EventStream { frames, heartbeat, started: false, _subscription: subscription };
+    let body = EventStream {
+        frames,
+        heartbeat,
+        started: false,
+        _subscription: subscription,
+    };
     HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-store"))
@@ -568,7 +862,9 @@ impl Command {
     fn stream(&self) -> Result<Stream, Error> {
         // Mastodon takes the first if an array is given.
         let name = match &self.stream {
-            serde_json::Value::Array(names) => names.first().and_then(|n| n.as_str()).unwrap_or_default(),
+            serde_json::Value::Array(names) => {
+                names.first().and_then(|n| n.as_str()).unwrap_or_default()
+            }
             other => other.as_str().unwrap_or_default(),
         };
         let list = self.list.as_ref().map(|l| match l {
@@ -584,30 +880,46 @@ fn error_message(e: &Error) -> String {
 }
 
 /// `GET /api/v1/streaming` with `Upgrade: websocket`.
-pub async fn websocket(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Payload) -> Result<HttpResponse, actix_web::Error> {
+pub async fn websocket(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
     let query = query_of(&req);
     let (account, scopes, by_protocol) = reader(&ctx, &req, &query).await?;
     // The first stream may be named in the URL (`?stream=user`).
     let first = match query.get("stream") {
         Some(name) => {
-            let stream = Stream::parse(name, query.get("tag").map(String::as_str), query.get("list").map(String::as_str))?;
+            let stream = Stream::parse(
+                name,
+                query.get("tag").map(String::as_str),
+                query.get("list").map(String::as_str),
+            )?;
             may_stream(&ctx, &account, &scopes, &stream).await?;
             Some(stream)
         }
         None => None,
     };
-    let echoed = if by_protocol { token_of(&req, &query).map(|(t, _)| t) } else { None };
+    let echoed = if by_protocol {
+        token_of(&req, &query).map(|(t, _)| t)
+    } else {
+        None
+    };
     let protocols: Vec<&str> = echoed.iter().map(String::as_str).collect();
-    let (response, mut session, messages) = actix_ws::handle_with_protocols(&req, body, &protocols)?;
+    let (response, mut session, messages) =
+        actix_ws::handle_with_protocols(&req, body, &protocols)?;
     let notifications = tokens::allows(&scopes, "read:notifications");
     tracing::info!(account = %account.username, "streaming: WebSocket opened");
     let reader = account.clone();
-    let (subscription, mut frames) = ctx.streams.join(account, notifications, first.into_iter().collect());
+    let (subscription, mut frames) =
+        ctx.streams
+            .join(account, notifications, first.into_iter().collect());
     let hub = ctx.streams.clone();
     let ctx = ctx.clone();
     let mut messages = messages.max_frame_size(16 * 1024);
     actix_web::rt::spawn(async move {
-        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+        let mut heartbeat =
+            tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut answered = true;
         let reason = loop {
@@ -680,20 +992,66 @@ mod tests {
 
     #[test]
     fn streams_are_named_as_mastodon_names_them() {
-        assert_eq!(Stream::parse("public:local", None, None).unwrap().label(), json!(["public:local"]));
-        assert_eq!(Stream::parse("hashtag", Some("#EdChat"), None).unwrap(), Stream::Hashtag { tag: "edchat".into(), local: false });
-        assert_eq!(Stream::parse("hashtag:local", Some("maths"), None).unwrap().label(), json!(["hashtag:local", "maths"]));
-        assert_eq!(Stream::parse("hashtag", None, None).unwrap_err().kind, ErrorKind::BadRequest);
-        assert_eq!(Stream::parse("list", None, Some("1")).unwrap(), Stream::List { id: 1 });
-        assert_eq!(Stream::parse("list", None, Some("1")).unwrap().label(), json!(["list", "1"]));
-        assert_eq!(Stream::parse("list", None, Some("x")).unwrap_err().kind, ErrorKind::NotFound);
-        assert_eq!(Stream::parse("list", None, None).unwrap_err().kind, ErrorKind::BadRequest);
-        assert_eq!(Stream::parse("nonsense", None, None).unwrap_err().kind, ErrorKind::BadRequest);
-        let changed = Frame { stream: Stream::User, event: "filters_changed", payload: None };
+        assert_eq!(
+            Stream::parse("public:local", None, None).unwrap().label(),
+            json!(["public:local"])
+        );
+        assert_eq!(
+            Stream::parse("hashtag", Some("#EdChat"), None).unwrap(),
+            Stream::Hashtag {
+                tag: "edchat".into(),
+                local: false
+            }
+        );
+        assert_eq!(
+            Stream::parse("hashtag:local", Some("maths"), None)
+                .unwrap()
+                .label(),
+            json!(["hashtag:local", "maths"])
+        );
+        assert_eq!(
+            Stream::parse("hashtag", None, None).unwrap_err().kind,
+            ErrorKind::BadRequest
+        );
+        assert_eq!(
+            Stream::parse("list", None, Some("1")).unwrap(),
+            Stream::List { id: 1 }
+        );
+        assert_eq!(
+            Stream::parse("list", None, Some("1")).unwrap().label(),
+            json!(["list", "1"])
+        );
+        assert_eq!(
+            Stream::parse("list", None, Some("x")).unwrap_err().kind,
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            Stream::parse("list", None, None).unwrap_err().kind,
+            ErrorKind::BadRequest
+        );
+        assert_eq!(
+            Stream::parse("nonsense", None, None).unwrap_err().kind,
+            ErrorKind::BadRequest
+        );
+        let changed = Frame {
+            stream: Stream::User,
+            event: "filters_changed",
+            payload: None,
+        };
         assert_eq!(changed.sse(), "event: filters_changed\ndata: undefined\n\n");
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&changed.websocket()).unwrap(), json!({ "stream": ["user"], "event": "filters_changed" }));
-        let frame = Frame { stream: Stream::User, event: "delete", payload: Some("42".into()) };
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&changed.websocket()).unwrap(),
+            json!({ "stream": ["user"], "event": "filters_changed" })
+        );
+        let frame = Frame {
+            stream: Stream::User,
+            event: "delete",
+            payload: Some("42".into()),
+        };
         assert_eq!(frame.sse(), "event: delete\ndata: 42\n\n");
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&frame.websocket()).unwrap(), json!({ "stream": ["user"], "event": "delete", "payload": "42" }));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&frame.websocket()).unwrap(),
+            json!({ "stream": ["user"], "event": "delete", "payload": "42" })
+        );
     }
 }

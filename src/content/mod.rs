@@ -212,8 +212,14 @@ pub fn shared_link(content: &str) -> Option<String> {
     let start = content.rfind("<p><a href=\"")? + "<p><a href=\"".len();
     let rest = &content[start..];
     let escaped = &rest[..rest.find('"')?];
-    let link = escaped.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
-    (content.ends_with("</a></p>") && link_paragraph(&link) == content[start - "<p><a href=\"".len()..]).then_some(link)
+    let link = escaped
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    (content.ends_with("</a></p>")
+        && link_paragraph(&link) == content[start - "<p><a href=\"".len()..])
+        .then_some(link)
 }
 
 #[cfg(test)]
@@ -221,8 +227,15 @@ mod link_tests {
     #[test]
     fn the_shared_link_is_read_back_as_written() {
         let link = "https://worksheets.example/a?b=1&c=\"2\"";
-        let content = format!("<p><strong>Title</strong></p><p>Body <a href=\"https://x.example\">x</a></p>{}", super::link_paragraph(link));
+        let content = format!(
+            "<p><strong>Title</strong></p><p>Body <a href=\"https://x.example\">x</a></p>{}",
+            super::link_paragraph(link)
+        );
         assert_eq!(super::shared_link(&content).as_deref(), Some(link));
-        assert_eq!(super::shared_link("<p>Body <a href=\"https://x.example\">x</a></p>"), None, "a link in the text is not the shared one");
+        assert_eq!(
+            super::shared_link("<p>Body <a href=\"https://x.example\">x</a></p>"),
+            None,
+            "a link in the text is not the shared one"
+        );
     }
 }

@@ -126,7 +126,9 @@ fn with_pre_newline_kept(html: String) -> String {
             continue;
         }
         // Attribute values we keep hold no `>` (classes, `translate`).
-        let Some(end) = after_name.find('>') else { break };
+        let Some(end) = after_name.find('>') else {
+            break;
+        };
         out.push_str(&rest[..at + 4 + end + 1]);
         rest = &after_name[end + 1..];
         if rest.starts_with('\n') {
@@ -262,7 +264,10 @@ mod tests {
         assert_eq!(sanitize_remote_html(&once), once);
         assert_eq!(s("<pre>\n\nkeep one</pre>"), "<pre>\n\nkeep one</pre>");
         assert_eq!(s("<pre>\nno blank line</pre>"), "<pre>no blank line</pre>");
-        assert_eq!(s("<p>a</p><pre class=\"h-x\">\nb</pre><pre>c</pre>"), sanitize_remote_html(&s("<p>a</p><pre class=\"h-x\">\nb</pre><pre>c</pre>")));
+        assert_eq!(
+            s("<p>a</p><pre class=\"h-x\">\nb</pre><pre>c</pre>"),
+            sanitize_remote_html(&s("<p>a</p><pre class=\"h-x\">\nb</pre><pre>c</pre>"))
+        );
     }
 
     fn assert_strict(html: &str) {
@@ -641,9 +646,17 @@ mod tests {
         ] {
             let once = s(html);
             assert_eq!(s(&once), once, "{html}");
-            assert!(!once.contains("<strong><ol>") && !once.contains("<strong><ul>") && !once.contains("<strong><blockquote>"), "{once}");
+            assert!(
+                !once.contains("<strong><ol>")
+                    && !once.contains("<strong><ul>")
+                    && !once.contains("<strong><blockquote>"),
+                "{once}"
+            );
         }
-        assert_eq!(s("<h2>h2<<ol><li>d/h2</>li<<//li></ol>"), "<p><strong>h2&lt;</strong></p><ol><li><strong>d/h2li&lt;</strong></li></ol><p></p>");
+        assert_eq!(
+            s("<h2>h2<<ol><li>d/h2</>li<<//li></ol>"),
+            "<p><strong>h2&lt;</strong></p><ol><li><strong>d/h2li&lt;</strong></li></ol><p></p>"
+        );
     }
 
     #[test]
@@ -661,16 +674,34 @@ mod tests {
             "Read https://example.org/a?x=1&y=<b> #edchat @alice@school.example",
             "<img src=x onerror=alert(1)>\n\n<style>p{}</style> <iframe srcdoc='x'>",
         ] {
-            let html = crate::content::render_plain_text(text, std::slice::from_ref(&alice), &|t| format!("https://staff.example/tags/{t}"));
+            let html =
+                crate::content::render_plain_text(text, std::slice::from_ref(&alice), &|t| {
+                    format!("https://staff.example/tags/{t}")
+                });
             // Every element we write is one the allowlist keeps. (Attributes differ, as on
             // Mastodon: its own mention and hashtag links carry no nofollow/_blank.)
-            let elements = |h: &str| h.split('<').skip(1).map(|t| t.split([' ', '>']).next().unwrap_or("").to_string()).collect::<Vec<_>>();
+            let elements = |h: &str| {
+                h.split('<')
+                    .skip(1)
+                    .map(|t| t.split([' ', '>']).next().unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
+            };
             assert_eq!(elements(&s(&html)), elements(&html), "{text}");
-            assert_eq!(crate::content::html_to_text(&s(&html)), crate::content::html_to_text(&html));
+            assert_eq!(
+                crate::content::html_to_text(&s(&html)),
+                crate::content::html_to_text(&html)
+            );
             for danger in ["<script", "<img", "<style", "<iframe", "href=\"javascript"] {
                 assert!(!html.contains(danger), "{danger} in {html}");
             }
-            assert!(html.split('<').skip(1).all(|tag| !tag.split('>').next().unwrap_or("").contains(" on")), "{html}");
+            assert!(
+                html.split('<').skip(1).all(|tag| !tag
+                    .split('>')
+                    .next()
+                    .unwrap_or("")
+                    .contains(" on")),
+                "{html}"
+            );
         }
     }
 

@@ -12,7 +12,11 @@ use crate::paginate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-pub async fn followers(conn: &mut AsyncPgConnection, target: AccountId, page: Page) -> QueryResult<Vec<(i64, Account)>> {
+pub async fn followers(
+    conn: &mut AsyncPgConnection,
+    target: AccountId,
+    page: Page,
+) -> QueryResult<Vec<(i64, Account)>> {
     let q = follows::table
         .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
         .filter(follows::target_account_id.eq(target))
@@ -22,7 +26,11 @@ pub async fn followers(conn: &mut AsyncPgConnection, target: AccountId, page: Pa
     Ok(page.finish(paginate!(q, follows::id, page).load(conn).await?))
 }
 
-pub async fn following(conn: &mut AsyncPgConnection, follower: AccountId, page: Page) -> QueryResult<Vec<(i64, Account)>> {
+pub async fn following(
+    conn: &mut AsyncPgConnection,
+    follower: AccountId,
+    page: Page,
+) -> QueryResult<Vec<(i64, Account)>> {
     let q = follows::table
         .inner_join(accounts::table.on(accounts::id.eq(follows::target_account_id)))
         .filter(follows::account_id.eq(follower))
@@ -32,7 +40,11 @@ pub async fn following(conn: &mut AsyncPgConnection, follower: AccountId, page: 
     Ok(page.finish(paginate!(q, follows::id, page).load(conn).await?))
 }
 
-pub async fn favourited_by(conn: &mut AsyncPgConnection, status: StatusId, page: Page) -> QueryResult<Vec<(i64, Account)>> {
+pub async fn favourited_by(
+    conn: &mut AsyncPgConnection,
+    status: StatusId,
+    page: Page,
+) -> QueryResult<Vec<(i64, Account)>> {
     let q = favourites::table
         .inner_join(accounts::table.on(accounts::id.eq(favourites::account_id)))
         .filter(favourites::status_id.eq(status))
@@ -41,7 +53,11 @@ pub async fn favourited_by(conn: &mut AsyncPgConnection, status: StatusId, page:
     Ok(page.finish(paginate!(q, favourites::id, page).load(conn).await?))
 }
 
-pub async fn reblogged_by(conn: &mut AsyncPgConnection, status: StatusId, page: Page) -> QueryResult<Vec<(i64, Account)>> {
+pub async fn reblogged_by(
+    conn: &mut AsyncPgConnection,
+    status: StatusId,
+    page: Page,
+) -> QueryResult<Vec<(i64, Account)>> {
     let q = statuses::table
         .inner_join(accounts::table.on(accounts::id.eq(statuses::account_id)))
         .filter(statuses::reblog_of_id.eq(status))
@@ -49,7 +65,11 @@ pub async fn reblogged_by(conn: &mut AsyncPgConnection, status: StatusId, page: 
         .select((statuses::id, Account::as_select()))
         .into_boxed();
     Ok(page
-        .finish(paginate!(q, statuses::id, page).load::<(StatusId, Account)>(conn).await?)
+        .finish(
+            paginate!(q, statuses::id, page)
+                .load::<(StatusId, Account)>(conn)
+                .await?,
+        )
         .into_iter()
         .map(|(id, a)| (id.0, a))
         .collect())
@@ -68,7 +88,10 @@ pub struct AccountCounts {
     pub statuses: i64,
 }
 
-pub async fn counts(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryResult<Vec<AccountCounts>> {
+pub async fn counts(
+    conn: &mut AsyncPgConnection,
+    ids: &[AccountId],
+) -> QueryResult<Vec<AccountCounts>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -95,7 +118,11 @@ pub async fn counts(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryRes
 }
 
 /// Follow requests waiting for `target`'s answer.
-pub async fn requesters(conn: &mut AsyncPgConnection, target: AccountId, page: Page) -> QueryResult<Vec<(i64, Account)>> {
+pub async fn requesters(
+    conn: &mut AsyncPgConnection,
+    target: AccountId,
+    page: Page,
+) -> QueryResult<Vec<(i64, Account)>> {
     let q = follows::table
         .inner_join(accounts::table.on(accounts::id.eq(follows::account_id)))
         .filter(follows::target_account_id.eq(target))
@@ -106,7 +133,11 @@ pub async fn requesters(conn: &mut AsyncPgConnection, target: AccountId, page: P
 }
 
 /// Whether `follower` asked to hear of `target`'s new posts (Mastodon's `notify`).
-pub async fn notifies(conn: &mut AsyncPgConnection, follower: AccountId, target: AccountId) -> QueryResult<bool> {
+pub async fn notifies(
+    conn: &mut AsyncPgConnection,
+    follower: AccountId,
+    target: AccountId,
+) -> QueryResult<bool> {
     follows::table
         .filter(follows::account_id.eq(follower))
         .filter(follows::target_account_id.eq(target))
@@ -117,17 +148,30 @@ pub async fn notifies(conn: &mut AsyncPgConnection, follower: AccountId, target:
         .map(|n| n.unwrap_or(false))
 }
 
-pub async fn set_notify(conn: &mut AsyncPgConnection, follower: AccountId, target: AccountId, notify: bool) -> QueryResult<()> {
-    diesel::update(follows::table.filter(follows::account_id.eq(follower)).filter(follows::target_account_id.eq(target)))
-        .set(follows::notify.eq(notify))
-        .execute(conn)
-        .await
-        .map(|_| ())
+pub async fn set_notify(
+    conn: &mut AsyncPgConnection,
+    follower: AccountId,
+    target: AccountId,
+    notify: bool,
+) -> QueryResult<()> {
+    diesel::update(
+        follows::table
+            .filter(follows::account_id.eq(follower))
+            .filter(follows::target_account_id.eq(target)),
+    )
+    .set(follows::notify.eq(notify))
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// Everyone `follower` follows (or asked to), with "notify me", oldest first:
 /// the export of follows. At most `limit`.
-pub async fn following_for_export(conn: &mut AsyncPgConnection, follower: AccountId, limit: i64) -> QueryResult<Vec<(Account, bool)>> {
+pub async fn following_for_export(
+    conn: &mut AsyncPgConnection,
+    follower: AccountId,
+    limit: i64,
+) -> QueryResult<Vec<(Account, bool)>> {
     follows::table
         .inner_join(accounts::table.on(accounts::id.eq(follows::target_account_id)))
         .filter(follows::account_id.eq(follower))

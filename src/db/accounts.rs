@@ -53,7 +53,11 @@ impl Account {
 
 /// A `LIKE` pattern for what starts with `prefix`, in lower case, its wildcards escaped.
 fn like_prefix(prefix: &str) -> String {
-    let escaped = prefix.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = prefix
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("{escaped}%")
 }
 
@@ -71,7 +75,10 @@ pub struct LocalAccountInsertForm {
 }
 
 impl Account {
-    pub async fn insert_local(conn: &mut AsyncPgConnection, form: &LocalAccountInsertForm) -> QueryResult<Account> {
+    pub async fn insert_local(
+        conn: &mut AsyncPgConnection,
+        form: &LocalAccountInsertForm,
+    ) -> QueryResult<Account> {
         diesel::insert_into(accounts::table)
             .values(form)
             .returning(Account::as_returning())
@@ -80,7 +87,10 @@ impl Account {
     }
 
     /// Local usernames are unique regardless of case, as on Mastodon.
-    pub async fn find_local(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<Option<Account>> {
+    pub async fn find_local(
+        conn: &mut AsyncPgConnection,
+        username: &str,
+    ) -> QueryResult<Option<Account>> {
         accounts::table
             .filter(accounts::domain.is_null())
             .filter(lower(accounts::username).eq(username.to_lowercase()))
@@ -92,7 +102,11 @@ impl Account {
 
     /// Local accounts whose username starts with `prefix` (any letter case), in
     /// order of username; `accounts_local_username_prefix` serves it.
-    pub async fn local_by_prefix(conn: &mut AsyncPgConnection, prefix: &str, limit: i64) -> QueryResult<Vec<Account>> {
+    pub async fn local_by_prefix(
+        conn: &mut AsyncPgConnection,
+        prefix: &str,
+        limit: i64,
+    ) -> QueryResult<Vec<Account>> {
         accounts::table
             .filter(accounts::domain.is_null())
             .filter(lower(accounts::username).like(like_prefix(prefix)))
@@ -106,7 +120,12 @@ impl Account {
     /// The accounts `follower` follows whose username starts with `prefix`, in order
     /// of username: read through `follower`'s follows (the unique index on
     /// `(account_id, target_account_id)`), however many accounts there are.
-    pub async fn followed_by_prefix(conn: &mut AsyncPgConnection, follower: AccountId, prefix: &str, limit: i64) -> QueryResult<Vec<Account>> {
+    pub async fn followed_by_prefix(
+        conn: &mut AsyncPgConnection,
+        follower: AccountId,
+        prefix: &str,
+        limit: i64,
+    ) -> QueryResult<Vec<Account>> {
         use super::schema::follows;
         accounts::table
             .inner_join(follows::table.on(follows::target_account_id.eq(accounts::id)))
@@ -121,13 +140,22 @@ impl Account {
     }
 
     pub async fn count_local(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
-        accounts::table.filter(accounts::domain.is_null()).select(count_star()).get_result(conn).await
+        accounts::table
+            .filter(accounts::domain.is_null())
+            .select(count_star())
+            .get_result(conn)
+            .await
     }
 }
 
 impl Account {
     pub async fn find(conn: &mut AsyncPgConnection, id: AccountId) -> QueryResult<Option<Account>> {
-        accounts::table.find(id).select(Account::as_select()).first(conn).await.optional()
+        accounts::table
+            .find(id)
+            .select(Account::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 }
 
@@ -162,7 +190,10 @@ pub struct RemoteAccountForm {
 }
 
 impl Account {
-    pub async fn upsert_remote(conn: &mut AsyncPgConnection, form: &RemoteAccountForm) -> QueryResult<Account> {
+    pub async fn upsert_remote(
+        conn: &mut AsyncPgConnection,
+        form: &RemoteAccountForm,
+    ) -> QueryResult<Account> {
         use diesel::upsert::DecoratableTarget;
         diesel::insert_into(accounts::table)
             .values((accounts::id.eq(AccountId::generate()), form))
@@ -175,18 +206,41 @@ impl Account {
             .await
     }
 
-    pub async fn find_by_uri(conn: &mut AsyncPgConnection, uri: &str) -> QueryResult<Option<Account>> {
-        accounts::table.filter(accounts::uri.eq(uri)).select(Account::as_select()).first(conn).await.optional()
+    pub async fn find_by_uri(
+        conn: &mut AsyncPgConnection,
+        uri: &str,
+    ) -> QueryResult<Option<Account>> {
+        accounts::table
+            .filter(accounts::uri.eq(uri))
+            .select(Account::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
-    pub async fn find_by_key_id(conn: &mut AsyncPgConnection, key_id: &str) -> QueryResult<Option<Account>> {
-        accounts::table.filter(accounts::public_key_id.eq(key_id)).select(Account::as_select()).first(conn).await.optional()
+    pub async fn find_by_key_id(
+        conn: &mut AsyncPgConnection,
+        key_id: &str,
+    ) -> QueryResult<Option<Account>> {
+        accounts::table
+            .filter(accounts::public_key_id.eq(key_id))
+            .select(Account::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
-    pub async fn find_remote(conn: &mut AsyncPgConnection, username: &str, domain: &str) -> QueryResult<Option<Account>> {
+    pub async fn find_remote(
+        conn: &mut AsyncPgConnection,
+        username: &str,
+        domain: &str,
+    ) -> QueryResult<Option<Account>> {
         accounts::table
             .filter(lower(accounts::username).eq(username.to_lowercase()))
-            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(domain) = ").bind::<diesel::sql_types::Text, _>(domain.to_lowercase()))
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("lower(domain) = ")
+                    .bind::<diesel::sql_types::Text, _>(domain.to_lowercase()),
+            )
             .select(Account::as_select())
             .first(conn)
             .await
@@ -214,16 +268,27 @@ pub struct ProfileUpdateForm {
 
 impl Account {
     /// Makes a local account a `Group` (a subject group hosted here), open or closed.
-    pub async fn make_group(conn: &mut AsyncPgConnection, id: AccountId, closed: bool) -> QueryResult<Account> {
+    pub async fn make_group(
+        conn: &mut AsyncPgConnection,
+        id: AccountId,
+        closed: bool,
+    ) -> QueryResult<Account> {
         diesel::update(accounts::table.find(id).filter(accounts::domain.is_null()))
-            .set((accounts::actor_type.eq("Group"), accounts::locked.eq(closed), accounts::discoverable.eq(true)))
+            .set((
+                accounts::actor_type.eq("Group"),
+                accounts::locked.eq(closed),
+                accounts::discoverable.eq(true),
+            ))
             .returning(Account::as_returning())
             .get_result(conn)
             .await
     }
 
     /// The local groups among `ids`.
-    pub async fn local_groups_among(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryResult<Vec<Account>> {
+    pub async fn local_groups_among(
+        conn: &mut AsyncPgConnection,
+        ids: &[AccountId],
+    ) -> QueryResult<Vec<Account>> {
         accounts::table
             .filter(accounts::id.eq_any(ids))
             .filter(accounts::domain.is_null())
@@ -235,12 +300,28 @@ impl Account {
 
     /// The avatar and header keys, the row locked until the transaction ends (a
     /// change replacing them removes the old files after it commits).
-    pub async fn image_keys(conn: &mut AsyncPgConnection, id: AccountId) -> QueryResult<(Option<String>, Option<String>)> {
-        accounts::table.find(id).select((accounts::avatar_key, accounts::header_key)).for_update().get_result(conn).await
+    pub async fn image_keys(
+        conn: &mut AsyncPgConnection,
+        id: AccountId,
+    ) -> QueryResult<(Option<String>, Option<String>)> {
+        accounts::table
+            .find(id)
+            .select((accounts::avatar_key, accounts::header_key))
+            .for_update()
+            .get_result(conn)
+            .await
     }
 
-    pub async fn update_profile(conn: &mut AsyncPgConnection, id: AccountId, form: &ProfileUpdateForm) -> QueryResult<Account> {
-        diesel::update(accounts::table.find(id)).set(form).returning(Account::as_returning()).get_result(conn).await
+    pub async fn update_profile(
+        conn: &mut AsyncPgConnection,
+        id: AccountId,
+        form: &ProfileUpdateForm,
+    ) -> QueryResult<Account> {
+        diesel::update(accounts::table.find(id))
+            .set(form)
+            .returning(Account::as_returning())
+            .get_result(conn)
+            .await
     }
 }
 
@@ -254,19 +335,46 @@ pub enum Limit {
 
 impl Account {
     /// Sets (`on`) or clears a moderation flag; whether it changed.
-    pub async fn set_limit(conn: &mut AsyncPgConnection, id: AccountId, limit: Limit, on: bool) -> QueryResult<bool> {
+    pub async fn set_limit(
+        conn: &mut AsyncPgConnection,
+        id: AccountId,
+        limit: Limit,
+        on: bool,
+    ) -> QueryResult<bool> {
         let at = on.then(Utc::now);
         let target = accounts::table.find(id);
         let n = match limit {
-            Limit::Suspended => diesel::update(target.filter(accounts::suspended_at.is_null().eq(on))).set(accounts::suspended_at.eq(at)).execute(conn).await?,
-            Limit::Silenced => diesel::update(target.filter(accounts::silenced_at.is_null().eq(on))).set(accounts::silenced_at.eq(at)).execute(conn).await?,
-            Limit::Sensitized => diesel::update(target.filter(accounts::sensitized_at.is_null().eq(on))).set(accounts::sensitized_at.eq(at)).execute(conn).await?,
+            Limit::Suspended => {
+                diesel::update(target.filter(accounts::suspended_at.is_null().eq(on)))
+                    .set(accounts::suspended_at.eq(at))
+                    .execute(conn)
+                    .await?
+            }
+            Limit::Silenced => {
+                diesel::update(target.filter(accounts::silenced_at.is_null().eq(on)))
+                    .set(accounts::silenced_at.eq(at))
+                    .execute(conn)
+                    .await?
+            }
+            Limit::Sensitized => {
+                diesel::update(target.filter(accounts::sensitized_at.is_null().eq(on)))
+                    .set(accounts::sensitized_at.eq(at))
+                    .execute(conn)
+                    .await?
+            }
         };
         Ok(n > 0)
     }
 
-    pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryResult<Vec<Account>> {
-        accounts::table.filter(accounts::id.eq_any(ids)).select(Account::as_select()).load(conn).await
+    pub async fn find_many(
+        conn: &mut AsyncPgConnection,
+        ids: &[AccountId],
+    ) -> QueryResult<Vec<Account>> {
+        accounts::table
+            .filter(accounts::id.eq_any(ids))
+            .select(Account::as_select())
+            .load(conn)
+            .await
     }
 }
 
@@ -297,7 +405,10 @@ impl Account {
         use super::schema::users;
         let mut query = accounts::table
             .left_join(users::table)
-            .select((Account::as_select(), Option::<super::users::User>::as_select()))
+            .select((
+                Account::as_select(),
+                Option::<super::users::User>::as_select(),
+            ))
             .order(accounts::id.desc())
             .limit(limit)
             .into_boxed();
@@ -333,7 +444,10 @@ impl Account {
             query = query.filter(lower(accounts::username).like(like_prefix(name)));
         }
         if let Some(domain) = &filter.by_domain {
-            query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(accounts.domain) = ").bind::<diesel::sql_types::Text, _>(domain.to_lowercase()));
+            query = query.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("lower(accounts.domain) = ")
+                    .bind::<diesel::sql_types::Text, _>(domain.to_lowercase()),
+            );
         }
         query.load(conn).await
     }

@@ -37,19 +37,39 @@ pub struct AppInsertForm {
 
 impl App {
     pub async fn insert(conn: &mut AsyncPgConnection, form: &AppInsertForm) -> QueryResult<App> {
-        diesel::insert_into(oauth_apps::table).values(form).returning(App::as_returning()).get_result(conn).await
+        diesel::insert_into(oauth_apps::table)
+            .values(form)
+            .returning(App::as_returning())
+            .get_result(conn)
+            .await
     }
 
-    pub async fn find_by_client_id(conn: &mut AsyncPgConnection, client_id: &str) -> QueryResult<Option<App>> {
-        oauth_apps::table.filter(oauth_apps::client_id.eq(client_id)).select(App::as_select()).first(conn).await.optional()
+    pub async fn find_by_client_id(
+        conn: &mut AsyncPgConnection,
+        client_id: &str,
+    ) -> QueryResult<Option<App>> {
+        oauth_apps::table
+            .filter(oauth_apps::client_id.eq(client_id))
+            .select(App::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
     pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<App>> {
-        oauth_apps::table.find(id).select(App::as_select()).first(conn).await.optional()
+        oauth_apps::table
+            .find(id)
+            .select(App::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
     pub fn redirect_uri_list(&self) -> impl Iterator<Item = &str> {
-        self.redirect_uris.lines().map(str::trim).filter(|l| !l.is_empty())
+        self.redirect_uris
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
     }
 }
 
@@ -69,14 +89,30 @@ impl Code {
     /// Stores a new code, clearing expired ones on the way (the index on
     /// `expires_at` keeps that cheap), so the table never grows with abandoned sign-ins.
     pub async fn insert(conn: &mut AsyncPgConnection, code: &Code) -> QueryResult<()> {
-        diesel::delete(oauth_codes::table.filter(oauth_codes::expires_at.lt(Utc::now()))).execute(conn).await?;
-        diesel::insert_into(oauth_codes::table).values(code).execute(conn).await.map(|_| ())
+        diesel::delete(oauth_codes::table.filter(oauth_codes::expires_at.lt(Utc::now())))
+            .execute(conn)
+            .await?;
+        diesel::insert_into(oauth_codes::table)
+            .values(code)
+            .execute(conn)
+            .await
+            .map(|_| ())
     }
 
     /// Drops the codes `user` was given for `app` and has not exchanged yet (the
     /// table holds only codes of the last ten minutes, so it stays small).
-    pub async fn delete_for(conn: &mut AsyncPgConnection, user: UserId, app: i64) -> QueryResult<usize> {
-        diesel::delete(oauth_codes::table.filter(oauth_codes::user_id.eq(user)).filter(oauth_codes::app_id.eq(app))).execute(conn).await
+    pub async fn delete_for(
+        conn: &mut AsyncPgConnection,
+        user: UserId,
+        app: i64,
+    ) -> QueryResult<usize> {
+        diesel::delete(
+            oauth_codes::table
+                .filter(oauth_codes::user_id.eq(user))
+                .filter(oauth_codes::app_id.eq(app)),
+        )
+        .execute(conn)
+        .await
     }
 
     /// Removes the code and returns it: a code works once, even when two

@@ -32,11 +32,19 @@ pub struct EntryInsertForm<'a> {
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, form: &EntryInsertForm<'_>) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table).values(form).execute(conn).await.map(drop)
+    diesel::insert_into(audit_log::table)
+        .values(form)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Newest first, a page before `max_id`, with the acting account's username.
-pub async fn page(conn: &mut AsyncPgConnection, max_id: Option<i64>, limit: i64) -> QueryResult<Vec<(Entry, Option<String>)>> {
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    max_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(Entry, Option<String>)>> {
     use super::schema::accounts;
     let mut query = audit_log::table
         .left_join(accounts::table.on(accounts::id.nullable().eq(audit_log::account_id)))
@@ -51,7 +59,12 @@ pub async fn page(conn: &mut AsyncPgConnection, max_id: Option<i64>, limit: i64)
 }
 
 /// The newest entries of `actions` done to one account, newest first.
-pub async fn done_to_account(conn: &mut AsyncPgConnection, account: AccountId, actions: &[&str], limit: i64) -> QueryResult<Vec<Entry>> {
+pub async fn done_to_account(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    actions: &[&str],
+    limit: i64,
+) -> QueryResult<Vec<Entry>> {
     audit_log::table
         .filter(audit_log::target_type.eq("account"))
         .filter(audit_log::target_id.eq(account.0))

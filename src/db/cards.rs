@@ -1,7 +1,10 @@
 //! `preview_cards` (what a linked page says about itself) and `status_cards`
 //! (which card a post shows).
 
-use super::{schema::{preview_cards, status_cards}, StatusId};
+use super::{
+    schema::{preview_cards, status_cards},
+    StatusId,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -32,7 +35,12 @@ pub struct CardForm {
 }
 
 pub async fn by_url(conn: &mut AsyncPgConnection, url: &str) -> QueryResult<Option<Card>> {
-    preview_cards::table.filter(preview_cards::url.eq(url)).select(Card::as_select()).first(conn).await.optional()
+    preview_cards::table
+        .filter(preview_cards::url.eq(url))
+        .select(Card::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Stores what a page said (replacing what it said before).
@@ -48,11 +56,18 @@ pub async fn upsert(conn: &mut AsyncPgConnection, form: &CardForm) -> QueryResul
 }
 
 /// Gives `status` the card `card` (or none).
-pub async fn link(conn: &mut AsyncPgConnection, status: StatusId, card: Option<i64>) -> QueryResult<()> {
+pub async fn link(
+    conn: &mut AsyncPgConnection,
+    status: StatusId,
+    card: Option<i64>,
+) -> QueryResult<()> {
     match card {
         Some(card) => {
             diesel::insert_into(status_cards::table)
-                .values((status_cards::status_id.eq(status), status_cards::card_id.eq(card)))
+                .values((
+                    status_cards::status_id.eq(status),
+                    status_cards::card_id.eq(card),
+                ))
                 .on_conflict(status_cards::status_id)
                 .do_update()
                 .set(status_cards::card_id.eq(card))
@@ -60,14 +75,19 @@ pub async fn link(conn: &mut AsyncPgConnection, status: StatusId, card: Option<i
                 .await?;
         }
         None => {
-            diesel::delete(status_cards::table.filter(status_cards::status_id.eq(status))).execute(conn).await?;
+            diesel::delete(status_cards::table.filter(status_cards::status_id.eq(status)))
+                .execute(conn)
+                .await?;
         }
     }
     Ok(())
 }
 
 /// The usable cards of `statuses`.
-pub async fn of_statuses(conn: &mut AsyncPgConnection, statuses: &[StatusId]) -> QueryResult<Vec<(StatusId, Card)>> {
+pub async fn of_statuses(
+    conn: &mut AsyncPgConnection,
+    statuses: &[StatusId],
+) -> QueryResult<Vec<(StatusId, Card)>> {
     if statuses.is_empty() {
         return Ok(Vec::new());
     }

@@ -15,17 +15,26 @@ pub const NOTIFICATIONS_CHANNEL: &str = "staffroom_notifications";
 /// Both channels on one connection: one listening connection per process.
 pub async fn listen(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
     use diesel_async::SimpleAsyncConnection;
-    conn.batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {NOTIFICATIONS_CHANNEL}")).await
+    conn.batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {NOTIFICATIONS_CHANNEL}"))
+        .await
 }
 
 /// Sends `payload` to every listener; inside a transaction, at its commit, and
 /// not at all if it rolls back.
 pub async fn notify(conn: &mut AsyncPgConnection, payload: &str) -> diesel::QueryResult<()> {
-    diesel::sql_query("SELECT pg_notify($1, $2)").bind::<Text, _>(CHANNEL).bind::<Text, _>(payload).execute(conn).await.map(drop)
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<Text, _>(CHANNEL)
+        .bind::<Text, _>(payload)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Sends each of `payloads`, in order, in one round trip.
-pub async fn notify_all(conn: &mut AsyncPgConnection, payloads: &[String]) -> diesel::QueryResult<()> {
+pub async fn notify_all(
+    conn: &mut AsyncPgConnection,
+    payloads: &[String],
+) -> diesel::QueryResult<()> {
     use diesel::sql_types::Array;
     diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS t(p)")
         .bind::<Text, _>(CHANNEL)

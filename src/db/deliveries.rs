@@ -35,16 +35,29 @@ pub async fn insert(
 ) -> QueryResult<i64> {
     let id = super::new_id();
     diesel::insert_into(outgoing_activities::table)
-        .values(OutgoingActivityInsertForm { id, account_id, activity_uri, body })
+        .values(OutgoingActivityInsertForm {
+            id,
+            account_id,
+            activity_uri,
+            body,
+        })
         .execute(conn)
         .await?;
     // Large fan-outs go in slices to stay under PostgreSQL's bind-parameter limit.
     for chunk in inboxes.chunks(5000) {
         let rows: Vec<DeliveryInsertForm> = chunk
             .iter()
-            .map(|(inbox, host)| DeliveryInsertForm { outgoing_activity_id: id, inbox_url: inbox, host })
+            .map(|(inbox, host)| DeliveryInsertForm {
+                outgoing_activity_id: id,
+                inbox_url: inbox,
+                host,
+            })
             .collect();
-        diesel::insert_into(deliveries::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+        diesel::insert_into(deliveries::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
     }
     Ok(id)
 }
@@ -137,17 +150,27 @@ pub async fn claim(
 
 /// The stored bodies of the given activities, with the signing account (`None`:
 /// the instance actor).
-pub async fn activity_bodies(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<(i64, Option<AccountId>, String, String)>> {
+pub async fn activity_bodies(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, Option<AccountId>, String, String)>> {
     outgoing_activities::table
         .filter(outgoing_activities::id.eq_any(ids))
-        .select((outgoing_activities::id, outgoing_activities::account_id, outgoing_activities::activity_uri, outgoing_activities::body))
+        .select((
+            outgoing_activities::id,
+            outgoing_activities::account_id,
+            outgoing_activities::activity_uri,
+            outgoing_activities::body,
+        ))
         .load(conn)
         .await
 }
 
 /// Removes deliveries that are done: sent, or failed for good.
 pub async fn remove(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<usize> {
-    diesel::delete(deliveries::table.filter(deliveries::id.eq_any(ids))).execute(conn).await
+    diesel::delete(deliveries::table.filter(deliveries::id.eq_any(ids)))
+        .execute(conn)
+        .await
 }
 
 pub async fn reschedule(
@@ -208,12 +231,19 @@ pub async fn host_failed(
 /// A host answered: forget its failures. If it had been failing, its waiting
 /// deliveries become due now rather than at their backed-off times.
 pub async fn host_recovered(conn: &mut AsyncPgConnection, host: &str) -> QueryResult<bool> {
-    let was_failing = diesel::delete(delivery_hosts::table.find(host)).execute(conn).await? > 0;
+    let was_failing = diesel::delete(delivery_hosts::table.find(host))
+        .execute(conn)
+        .await?
+        > 0;
     if was_failing {
-        diesel::update(deliveries::table.filter(deliveries::host.eq(host)).filter(deliveries::locked_until.is_null()))
-            .set(deliveries::next_attempt_at.eq(diesel::dsl::now))
-            .execute(conn)
-            .await?;
+        diesel::update(
+            deliveries::table
+                .filter(deliveries::host.eq(host))
+                .filter(deliveries::locked_until.is_null()),
+        )
+        .set(deliveries::next_attempt_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
     }
     Ok(was_failing)
 }
@@ -222,9 +252,14 @@ pub async fn host_recovered(conn: &mut AsyncPgConnection, host: &str) -> QueryRe
 /// longer marked failing.
 pub async fn retry_host(conn: &mut AsyncPgConnection, host: &str) -> QueryResult<usize> {
     conn.transaction(async |conn| {
-        diesel::delete(delivery_hosts::table.find(host)).execute(conn).await?;
+        diesel::delete(delivery_hosts::table.find(host))
+            .execute(conn)
+            .await?;
         diesel::update(deliveries::table.filter(deliveries::host.eq(host)))
-            .set((deliveries::next_attempt_at.eq(diesel::dsl::now), deliveries::locked_until.eq(None::<DateTime<Utc>>)))
+            .set((
+                deliveries::next_attempt_at.eq(diesel::dsl::now),
+                deliveries::locked_until.eq(None::<DateTime<Utc>>),
+            ))
             .execute(conn)
             .await
     })
@@ -275,20 +310,32 @@ pub struct FailingHost {
     pub last_error: Option<String>,
 }
 
-pub async fn failing_hosts(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<FailingHost>> {
+pub async fn failing_hosts(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+) -> QueryResult<Vec<FailingHost>> {
     delivery_hosts::table
-        .order((delivery_hosts::unavailable.desc(), delivery_hosts::failing_since.asc()))
+        .order((
+            delivery_hosts::unavailable.desc(),
+            delivery_hosts::failing_since.asc(),
+        ))
         .limit(limit)
         .load(conn)
         .await
 }
 
 pub async fn count_failing_hosts(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
-    delivery_hosts::table.select(count_star()).get_result(conn).await
+    delivery_hosts::table
+        .select(count_star())
+        .get_result(conn)
+        .await
 }
 
 /// Pending deliveries per host, largest first.
-pub async fn pending_by_host(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<(String, i64)>> {
+pub async fn pending_by_host(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+) -> QueryResult<Vec<(String, i64)>> {
     deliveries::table
         .group_by(deliveries::host)
         .select((deliveries::host, count_star()))

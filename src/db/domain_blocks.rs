@@ -15,11 +15,18 @@ pub async fn insert(conn: &mut AsyncPgConnection, domain: &str) -> QueryResult<b
 }
 
 pub async fn delete(conn: &mut AsyncPgConnection, domain: &str) -> QueryResult<bool> {
-    Ok(diesel::delete(domain_blocks::table.find(domain)).execute(conn).await? > 0)
+    Ok(diesel::delete(domain_blocks::table.find(domain))
+        .execute(conn)
+        .await?
+        > 0)
 }
 
 pub async fn list(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, DateTime<Utc>)>> {
-    domain_blocks::table.order(domain_blocks::domain).select((domain_blocks::domain, domain_blocks::created_at)).load(conn).await
+    domain_blocks::table
+        .order(domain_blocks::domain)
+        .select((domain_blocks::domain, domain_blocks::created_at))
+        .load(conn)
+        .await
 }
 
 /// A block as the admin API shows it.
@@ -34,25 +41,54 @@ pub struct DomainBlock {
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<DomainBlock>> {
-    domain_blocks::table.filter(domain_blocks::id.eq(id)).select(DomainBlock::as_select()).first(conn).await.optional()
+    domain_blocks::table
+        .filter(domain_blocks::id.eq(id))
+        .select(DomainBlock::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
-pub async fn find_by_domain(conn: &mut AsyncPgConnection, domain: &str) -> QueryResult<Option<DomainBlock>> {
-    domain_blocks::table.find(domain).select(DomainBlock::as_select()).first(conn).await.optional()
+pub async fn find_by_domain(
+    conn: &mut AsyncPgConnection,
+    domain: &str,
+) -> QueryResult<Option<DomainBlock>> {
+    domain_blocks::table
+        .find(domain)
+        .select(DomainBlock::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Newest first, a page before `max_id`.
-pub async fn page(conn: &mut AsyncPgConnection, max_id: Option<i64>, limit: i64) -> QueryResult<Vec<DomainBlock>> {
-    let mut query = domain_blocks::table.select(DomainBlock::as_select()).order(domain_blocks::id.desc()).limit(limit).into_boxed();
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    max_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<DomainBlock>> {
+    let mut query = domain_blocks::table
+        .select(DomainBlock::as_select())
+        .order(domain_blocks::id.desc())
+        .limit(limit)
+        .into_boxed();
     if let Some(max) = max_id {
         query = query.filter(domain_blocks::id.lt(max));
     }
     query.load(conn).await
 }
 
-pub async fn set_comments(conn: &mut AsyncPgConnection, domain: &str, private_comment: Option<&str>, public_comment: Option<&str>) -> QueryResult<()> {
+pub async fn set_comments(
+    conn: &mut AsyncPgConnection,
+    domain: &str,
+    private_comment: Option<&str>,
+    public_comment: Option<&str>,
+) -> QueryResult<()> {
     diesel::update(domain_blocks::table.find(domain))
-        .set((domain_blocks::private_comment.eq(private_comment), domain_blocks::public_comment.eq(public_comment)))
+        .set((
+            domain_blocks::private_comment.eq(private_comment),
+            domain_blocks::public_comment.eq(public_comment),
+        ))
         .execute(conn)
         .await
         .map(drop)

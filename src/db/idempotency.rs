@@ -8,7 +8,11 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 pub const KEY_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// The post made with `key` within the last hour, if any.
-pub async fn find(conn: &mut AsyncPgConnection, account: AccountId, key: &str) -> QueryResult<Option<StatusId>> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    key: &str,
+) -> QueryResult<Option<StatusId>> {
     idempotency_keys::table
         .filter(idempotency_keys::account_id.eq(account))
         .filter(idempotency_keys::key.eq(key))
@@ -23,7 +27,12 @@ pub async fn find(conn: &mut AsyncPgConnection, account: AccountId, key: &str) -
 /// Claims `key` for `status`; false if a live claim already holds it (an expired one
 /// is taken over). Run in the post's transaction, so two requests racing with the
 /// same key make one post: the second waits on the first's row lock, then sees it.
-pub async fn claim(conn: &mut AsyncPgConnection, account: AccountId, key: &str, status: StatusId) -> QueryResult<bool> {
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    key: &str,
+    status: StatusId,
+) -> QueryResult<bool> {
     use diesel::sql_types::{BigInt, Text};
     let n = diesel::sql_query(
         "INSERT INTO idempotency_keys (account_id, key, status_id) VALUES ($1, $2, $3)
@@ -40,5 +49,10 @@ pub async fn claim(conn: &mut AsyncPgConnection, account: AccountId, key: &str, 
 
 /// Forgets keys older than an hour.
 pub async fn expire(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.le(chrono::Utc::now() - KEY_LIFETIME))).execute(conn).await
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::created_at.le(chrono::Utc::now() - KEY_LIFETIME)),
+    )
+    .execute(conn)
+    .await
 }

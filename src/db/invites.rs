@@ -1,7 +1,10 @@
 //! The `invites` table and the `instance_settings` table beside it: what decides
 //! who may join.
 
-use super::{schema::{instance_settings, invites}, AccountId};
+use super::{
+    schema::{instance_settings, invites},
+    AccountId,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -29,12 +32,27 @@ pub struct InviteInsertForm {
 }
 
 impl Invite {
-    pub async fn insert(conn: &mut AsyncPgConnection, form: &InviteInsertForm) -> QueryResult<Invite> {
-        diesel::insert_into(invites::table).values(form).returning(Invite::as_returning()).get_result(conn).await
+    pub async fn insert(
+        conn: &mut AsyncPgConnection,
+        form: &InviteInsertForm,
+    ) -> QueryResult<Invite> {
+        diesel::insert_into(invites::table)
+            .values(form)
+            .returning(Invite::as_returning())
+            .get_result(conn)
+            .await
     }
 
-    pub async fn find_by_code(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<Invite>> {
-        invites::table.filter(invites::code.eq(code)).select(Invite::as_select()).first(conn).await.optional()
+    pub async fn find_by_code(
+        conn: &mut AsyncPgConnection,
+        code: &str,
+    ) -> QueryResult<Option<Invite>> {
+        invites::table
+            .filter(invites::code.eq(code))
+            .select(Invite::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
     /// Counts one use of the invite `code` if it is still good (not used up, not
@@ -44,8 +62,16 @@ impl Invite {
         diesel::update(
             invites::table
                 .filter(invites::code.eq(code))
-                .filter(invites::max_uses.is_null().or(invites::uses.nullable().lt(invites::max_uses)))
-                .filter(invites::expires_at.is_null().or(invites::expires_at.gt(diesel::dsl::now))),
+                .filter(
+                    invites::max_uses
+                        .is_null()
+                        .or(invites::uses.nullable().lt(invites::max_uses)),
+                )
+                .filter(
+                    invites::expires_at
+                        .is_null()
+                        .or(invites::expires_at.gt(diesel::dsl::now)),
+                ),
         )
         .set(invites::uses.eq(invites::uses + 1))
         .returning(invites::id)
@@ -55,8 +81,16 @@ impl Invite {
     }
 
     /// Newest first, a page at a time.
-    pub async fn page(conn: &mut AsyncPgConnection, max_id: Option<i64>, limit: i64) -> QueryResult<Vec<Invite>> {
-        let mut query = invites::table.select(Invite::as_select()).order(invites::id.desc()).limit(limit).into_boxed();
+    pub async fn page(
+        conn: &mut AsyncPgConnection,
+        max_id: Option<i64>,
+        limit: i64,
+    ) -> QueryResult<Vec<Invite>> {
+        let mut query = invites::table
+            .select(Invite::as_select())
+            .order(invites::id.desc())
+            .limit(limit)
+            .into_boxed();
         if let Some(max) = max_id {
             query = query.filter(invites::id.lt(max));
         }
@@ -65,15 +99,26 @@ impl Invite {
 }
 
 pub async fn setting(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<String>> {
-    instance_settings::table.find(key).select(instance_settings::value).first(conn).await.optional()
+    instance_settings::table
+        .find(key)
+        .select(instance_settings::value)
+        .first(conn)
+        .await
+        .optional()
 }
 
 pub async fn set_setting(conn: &mut AsyncPgConnection, key: &str, value: &str) -> QueryResult<()> {
     diesel::insert_into(instance_settings::table)
-        .values((instance_settings::key.eq(key), instance_settings::value.eq(value)))
+        .values((
+            instance_settings::key.eq(key),
+            instance_settings::value.eq(value),
+        ))
         .on_conflict(instance_settings::key)
         .do_update()
-        .set((instance_settings::value.eq(value), instance_settings::updated_at.eq(diesel::dsl::now)))
+        .set((
+            instance_settings::value.eq(value),
+            instance_settings::updated_at.eq(diesel::dsl::now),
+        ))
         .execute(conn)
         .await
         .map(drop)

@@ -34,7 +34,13 @@ pub struct ListChange {
     pub exclusive: Option<bool>,
 }
 
-pub async fn create(conn: &mut AsyncPgConnection, owner: AccountId, title: &str, replies_policy: &str, exclusive: bool) -> QueryResult<List> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    owner: AccountId,
+    title: &str,
+    replies_policy: &str,
+    exclusive: bool,
+) -> QueryResult<List> {
     diesel::insert_into(lists::table)
         .values((
             lists::id.eq(super::new_id()),
@@ -50,36 +56,75 @@ pub async fn create(conn: &mut AsyncPgConnection, owner: AccountId, title: &str,
 
 /// The owner's lists, oldest first (as Mastodon lists them).
 pub async fn of_owner(conn: &mut AsyncPgConnection, owner: AccountId) -> QueryResult<Vec<List>> {
-    lists::table.filter(lists::account_id.eq(owner)).order(lists::id.asc()).select(List::as_select()).load(conn).await
+    lists::table
+        .filter(lists::account_id.eq(owner))
+        .order(lists::id.asc())
+        .select(List::as_select())
+        .load(conn)
+        .await
 }
 
 pub async fn count(conn: &mut AsyncPgConnection, owner: AccountId) -> QueryResult<i64> {
-    lists::table.filter(lists::account_id.eq(owner)).count().get_result(conn).await
+    lists::table
+        .filter(lists::account_id.eq(owner))
+        .count()
+        .get_result(conn)
+        .await
 }
 
 /// One of the owner's lists; someone else's is not found.
-pub async fn find(conn: &mut AsyncPgConnection, owner: AccountId, id: i64) -> QueryResult<Option<List>> {
-    lists::table.filter(lists::id.eq(id)).filter(lists::account_id.eq(owner)).select(List::as_select()).first(conn).await.optional()
-}
-
-pub async fn update(conn: &mut AsyncPgConnection, owner: AccountId, id: i64, change: &ListChange) -> QueryResult<Option<List>> {
-    if change.title.is_none() && change.replies_policy.is_none() && change.exclusive.is_none() {
-        return find(conn, owner, id).await;
-    }
-    diesel::update(lists::table.filter(lists::id.eq(id)).filter(lists::account_id.eq(owner)))
-        .set(change)
-        .returning(List::as_returning())
-        .get_result(conn)
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    owner: AccountId,
+    id: i64,
+) -> QueryResult<Option<List>> {
+    lists::table
+        .filter(lists::id.eq(id))
+        .filter(lists::account_id.eq(owner))
+        .select(List::as_select())
+        .first(conn)
         .await
         .optional()
 }
 
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    owner: AccountId,
+    id: i64,
+    change: &ListChange,
+) -> QueryResult<Option<List>> {
+    if change.title.is_none() && change.replies_policy.is_none() && change.exclusive.is_none() {
+        return find(conn, owner, id).await;
+    }
+    diesel::update(
+        lists::table
+            .filter(lists::id.eq(id))
+            .filter(lists::account_id.eq(owner)),
+    )
+    .set(change)
+    .returning(List::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}
+
 pub async fn delete(conn: &mut AsyncPgConnection, owner: AccountId, id: i64) -> QueryResult<bool> {
-    Ok(diesel::delete(lists::table.filter(lists::id.eq(id)).filter(lists::account_id.eq(owner))).execute(conn).await? > 0)
+    Ok(diesel::delete(
+        lists::table
+            .filter(lists::id.eq(id))
+            .filter(lists::account_id.eq(owner)),
+    )
+    .execute(conn)
+    .await?
+        > 0)
 }
 
 /// Of `targets`, those `owner` follows or asked to follow, with the follow's id.
-pub async fn follows_of(conn: &mut AsyncPgConnection, owner: AccountId, targets: &[AccountId]) -> QueryResult<Vec<(AccountId, i64)>> {
+pub async fn follows_of(
+    conn: &mut AsyncPgConnection,
+    owner: AccountId,
+    targets: &[AccountId],
+) -> QueryResult<Vec<(AccountId, i64)>> {
     if targets.is_empty() {
         return Ok(Vec::new());
     }
@@ -93,27 +138,58 @@ pub async fn follows_of(conn: &mut AsyncPgConnection, owner: AccountId, targets:
 
 /// Adds members (with the follow that allows each; none for the owner itself);
 /// members already there stay as they are.
-pub async fn add_members(conn: &mut AsyncPgConnection, list: i64, members: &[(AccountId, Option<i64>)]) -> QueryResult<usize> {
+pub async fn add_members(
+    conn: &mut AsyncPgConnection,
+    list: i64,
+    members: &[(AccountId, Option<i64>)],
+) -> QueryResult<usize> {
     let rows: Vec<_> = members
         .iter()
         .map(|(account, follow)| {
-            (list_accounts::id.eq(super::new_id()), list_accounts::list_id.eq(list), list_accounts::account_id.eq(*account), list_accounts::follow_id.eq(*follow))
+            (
+                list_accounts::id.eq(super::new_id()),
+                list_accounts::list_id.eq(list),
+                list_accounts::account_id.eq(*account),
+                list_accounts::follow_id.eq(*follow),
+            )
         })
         .collect();
-    diesel::insert_into(list_accounts::table).values(rows).on_conflict_do_nothing().execute(conn).await
+    diesel::insert_into(list_accounts::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
 }
 
-pub async fn remove_members(conn: &mut AsyncPgConnection, list: i64, members: &[AccountId]) -> QueryResult<usize> {
-    diesel::delete(list_accounts::table.filter(list_accounts::list_id.eq(list)).filter(list_accounts::account_id.eq_any(members))).execute(conn).await
+pub async fn remove_members(
+    conn: &mut AsyncPgConnection,
+    list: i64,
+    members: &[AccountId],
+) -> QueryResult<usize> {
+    diesel::delete(
+        list_accounts::table
+            .filter(list_accounts::list_id.eq(list))
+            .filter(list_accounts::account_id.eq_any(members)),
+    )
+    .execute(conn)
+    .await
 }
 
 pub async fn count_members(conn: &mut AsyncPgConnection, list: i64) -> QueryResult<i64> {
-    list_accounts::table.filter(list_accounts::list_id.eq(list)).count().get_result(conn).await
+    list_accounts::table
+        .filter(list_accounts::list_id.eq(list))
+        .count()
+        .get_result(conn)
+        .await
 }
 
 /// A page of members, keyed by their membership's id (newest first, as Mastodon
 /// pages them).
-pub async fn members(conn: &mut AsyncPgConnection, list: i64, page: Page) -> QueryResult<Vec<(i64, Account)>> {
+pub async fn members(
+    conn: &mut AsyncPgConnection,
+    list: i64,
+    page: Page,
+) -> QueryResult<Vec<(i64, Account)>> {
     let q = list_accounts::table
         .inner_join(accounts::table.on(accounts::id.eq(list_accounts::account_id)))
         .filter(list_accounts::list_id.eq(list))
@@ -123,7 +199,11 @@ pub async fn members(conn: &mut AsyncPgConnection, list: i64, page: Page) -> Que
 }
 
 /// The owner's lists that have `member`.
-pub async fn holding(conn: &mut AsyncPgConnection, owner: AccountId, member: AccountId) -> QueryResult<Vec<List>> {
+pub async fn holding(
+    conn: &mut AsyncPgConnection,
+    owner: AccountId,
+    member: AccountId,
+) -> QueryResult<Vec<List>> {
     lists::table
         .inner_join(list_accounts::table.on(list_accounts::list_id.eq(lists::id)))
         .filter(lists::account_id.eq(owner))

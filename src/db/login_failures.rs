@@ -11,7 +11,11 @@ struct Wait {
 }
 
 /// Counts one failure for each key, starting a new window for keys whose window ended.
-pub async fn record(conn: &mut AsyncPgConnection, keys: &[String], window_secs: i64) -> diesel::QueryResult<()> {
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    keys: &[String],
+    window_secs: i64,
+) -> diesel::QueryResult<()> {
     diesel::sql_query(
         "INSERT INTO login_failures AS f (key, window_started_at, failures)
          SELECT k, now(), 1 FROM unnest($1::text[]) AS k
@@ -33,7 +37,11 @@ pub async fn record(conn: &mut AsyncPgConnection, keys: &[String], window_secs: 
 
 /// Seconds until the latest of the refused keys may try again: a key is refused
 /// when it has at least its limit of failures in a window that has not ended.
-pub async fn refused_for(conn: &mut AsyncPgConnection, limits: &[(String, i32)], window_secs: i64) -> diesel::QueryResult<Option<f64>> {
+pub async fn refused_for(
+    conn: &mut AsyncPgConnection,
+    limits: &[(String, i32)],
+    window_secs: i64,
+) -> diesel::QueryResult<Option<f64>> {
     let (keys, maxima): (Vec<String>, Vec<i32>) = limits.iter().cloned().unzip();
     let rows: Vec<Wait> = diesel::sql_query(
         "SELECT extract(epoch FROM f.window_started_at + make_interval(secs => $3::float8) - now())::float8 AS seconds
@@ -49,5 +57,9 @@ pub async fn refused_for(conn: &mut AsyncPgConnection, limits: &[(String, i32)],
 }
 
 pub async fn clear(conn: &mut AsyncPgConnection, key: &str) -> diesel::QueryResult<()> {
-    diesel::sql_query("DELETE FROM login_failures WHERE key = $1").bind::<Text, _>(key).execute(conn).await.map(drop)
+    diesel::sql_query("DELETE FROM login_failures WHERE key = $1")
+        .bind::<Text, _>(key)
+        .execute(conn)
+        .await
+        .map(drop)
 }

@@ -1,7 +1,10 @@
 //! The `outgoing_mail` queue and the `email_tokens` mailed links stand on
 //! (services/mail.rs).
 
-use super::{schema::{email_tokens, outgoing_mail}, UserId};
+use super::{
+    schema::{email_tokens, outgoing_mail},
+    UserId,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -16,7 +19,12 @@ pub struct QueuedMail {
     pub attempts: i32,
 }
 
-pub async fn queue(conn: &mut AsyncPgConnection, recipient: &str, subject: &str, body: &str) -> QueryResult<()> {
+pub async fn queue(
+    conn: &mut AsyncPgConnection,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> QueryResult<()> {
     diesel::insert_into(outgoing_mail::table)
         .values((
             outgoing_mail::id.eq(super::new_id()),
@@ -31,7 +39,11 @@ pub async fn queue(conn: &mut AsyncPgConnection, recipient: &str, subject: &str,
 
 /// Takes up to `limit` due mails for this process: they are not due again for
 /// `lease_secs`, so another `serve` does not send them too while this one tries.
-pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64, lease_secs: i64) -> QueryResult<Vec<QueuedMail>> {
+pub async fn claim_due(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+    lease_secs: i64,
+) -> QueryResult<Vec<QueuedMail>> {
     diesel::sql_query(
         "UPDATE outgoing_mail SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2) \
          WHERE id IN (SELECT id FROM outgoing_mail WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
@@ -44,12 +56,23 @@ pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64, lease_secs: i64
 }
 
 pub async fn delete(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
-    diesel::delete(outgoing_mail::table.find(id)).execute(conn).await.map(drop)
+    diesel::delete(outgoing_mail::table.find(id))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
-pub async fn failed(conn: &mut AsyncPgConnection, id: i64, error: &str, retry_at: DateTime<Utc>) -> QueryResult<()> {
+pub async fn failed(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    error: &str,
+    retry_at: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::update(outgoing_mail::table.find(id))
-        .set((outgoing_mail::last_error.eq(error), outgoing_mail::next_attempt_at.eq(retry_at)))
+        .set((
+            outgoing_mail::last_error.eq(error),
+            outgoing_mail::next_attempt_at.eq(retry_at),
+        ))
         .execute(conn)
         .await
         .map(drop)
@@ -70,7 +93,14 @@ pub struct EmailToken {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn insert_token(conn: &mut AsyncPgConnection, user: UserId, purpose: &str, token_hash: &str, email: &str, expires_at: DateTime<Utc>) -> QueryResult<()> {
+pub async fn insert_token(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    purpose: &str,
+    token_hash: &str,
+    email: &str,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::insert_into(email_tokens::table)
         .values((
             email_tokens::id.eq(super::new_id()),
@@ -86,7 +116,11 @@ pub async fn insert_token(conn: &mut AsyncPgConnection, user: UserId, purpose: &
 }
 
 /// The token with this hash and purpose, if it has not expired.
-pub async fn find_token(conn: &mut AsyncPgConnection, purpose: &str, token_hash: &str) -> QueryResult<Option<EmailToken>> {
+pub async fn find_token(
+    conn: &mut AsyncPgConnection,
+    purpose: &str,
+    token_hash: &str,
+) -> QueryResult<Option<EmailToken>> {
     email_tokens::table
         .filter(email_tokens::token_hash.eq(token_hash))
         .filter(email_tokens::purpose.eq(purpose))
@@ -99,15 +133,25 @@ pub async fn find_token(conn: &mut AsyncPgConnection, purpose: &str, token_hash:
 
 /// Uses the token up; false if it was already (a second click, a race).
 pub async fn take_token(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<bool> {
-    Ok(diesel::delete(email_tokens::table.find(id)).execute(conn).await? > 0)
+    Ok(diesel::delete(email_tokens::table.find(id))
+        .execute(conn)
+        .await?
+        > 0)
 }
 
 /// Every token of `purpose` a user has (a new reset link replaces older ones; a
 /// password set ends them all), and expired ones of anybody's.
-pub async fn delete_tokens(conn: &mut AsyncPgConnection, user: UserId, purpose: &str) -> QueryResult<usize> {
+pub async fn delete_tokens(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    purpose: &str,
+) -> QueryResult<usize> {
     diesel::delete(
         email_tokens::table.filter(
-            email_tokens::user_id.eq(user).and(email_tokens::purpose.eq(purpose)).or(email_tokens::expires_at.lt(Utc::now())),
+            email_tokens::user_id
+                .eq(user)
+                .and(email_tokens::purpose.eq(purpose))
+                .or(email_tokens::expires_at.lt(Utc::now())),
         ),
     )
     .execute(conn)

@@ -46,9 +46,17 @@ pub struct ManagedPostgres {
 impl ManagedPostgres {
     /// Initialises the cluster on first use, starts it if it is not running, and
     /// makes sure the `staffroom` database exists.
-    pub async fn acquire(data_dir: &Path, bin_dir_override: Option<&Path>, lifetime: Lifetime) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create the data directory {}: check STAFFROOM_DATA_DIR and its permissions", data_dir.display()))?;
+    pub async fn acquire(
+        data_dir: &Path,
+        bin_dir_override: Option<&Path>,
+        lifetime: Lifetime,
+    ) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}: check STAFFROOM_DATA_DIR and its permissions",
+                data_dir.display()
+            )
+        })?;
         let data_dir = data_dir
             .canonicalize()
             .with_context(|| format!("cannot resolve the data directory {}", data_dir.display()))?;
@@ -61,7 +69,11 @@ impl ManagedPostgres {
             );
         }
         let bin_dir = find_bin_dir(&pgdata, bin_dir_override)?;
-        let run_as = if unsafe { libc::geteuid() } == 0 { Some(cluster_user(&pgdata)?) } else { None };
+        let run_as = if unsafe { libc::geteuid() } == 0 {
+            Some(cluster_user(&pgdata)?)
+        } else {
+            None
+        };
         if let Some((uid, gid)) = run_as {
             open_path_for(&pgdata, uid, gid)?;
         }
@@ -71,9 +83,18 @@ impl ManagedPostgres {
             .await?
             .context("cannot lock postgres.lock")?;
         let users_lock = lock_file(&data_dir.join("postgres.users"))?;
-        users_lock.lock_shared().context("cannot lock postgres.users")?;
+        users_lock
+            .lock_shared()
+            .context("cannot lock postgres.users")?;
 
-        let mut this = ManagedPostgres { data_dir, pgdata, bin_dir, run_as, lifetime, users_lock: Some(users_lock) };
+        let mut this = ManagedPostgres {
+            data_dir,
+            pgdata,
+            bin_dir,
+            run_as,
+            lifetime,
+            users_lock: Some(users_lock),
+        };
         let result = this.start_if_needed().await;
         drop(control);
         result?;
@@ -101,9 +122,12 @@ impl ManagedPostgres {
 
     /// Stops the cluster if this process is the last one using it.
     pub async fn release(mut self) -> anyhow::Result<()> {
-        let Some(users_lock) = self.users_lock.take() else { return Ok(()) };
+        let Some(users_lock) = self.users_lock.take() else {
+            return Ok(());
+        };
         let control = lock_file(&self.data_dir.join("postgres.lock"))?;
-        let control = tokio::task::spawn_blocking(move || control.lock().map(|_| control)).await??;
+        let control =
+            tokio::task::spawn_blocking(move || control.lock().map(|_| control)).await??;
         // Trading our shared lock for an exclusive one succeeds only if nobody else holds one.
         users_lock.unlock()?;
         let alone = users_lock.try_lock().is_ok();
@@ -115,7 +139,10 @@ impl ManagedPostgres {
     }
 
     /// `staffroom db stop`: stops the cluster whoever started it.
-    pub async fn stop_now(data_dir: &Path, bin_dir_override: Option<&Path>) -> anyhow::Result<bool> {
+    pub async fn stop_now(
+        data_dir: &Path,
+        bin_dir_override: Option<&Path>,
+    ) -> anyhow::Result<bool> {
         let this = Self::acquire_without_starting(data_dir, bin_dir_override)?;
         let _ = std::fs::remove_file(this.keep_marker());
         if this.is_running().await? {
@@ -126,14 +153,28 @@ impl ManagedPostgres {
         }
     }
 
-    fn acquire_without_starting(data_dir: &Path, bin_dir_override: Option<&Path>) -> anyhow::Result<Self> {
+    fn acquire_without_starting(
+        data_dir: &Path,
+        bin_dir_override: Option<&Path>,
+    ) -> anyhow::Result<Self> {
         let data_dir = data_dir
             .canonicalize()
             .with_context(|| format!("the data directory {} does not exist", data_dir.display()))?;
         let pgdata = data_dir.join("postgres");
         let bin_dir = find_bin_dir(&pgdata, bin_dir_override)?;
-        let run_as = if unsafe { libc::geteuid() } == 0 { Some(cluster_user(&pgdata)?) } else { None };
-        Ok(ManagedPostgres { data_dir, pgdata, bin_dir, run_as, lifetime: Lifetime::KeepRunning, users_lock: None })
+        let run_as = if unsafe { libc::geteuid() } == 0 {
+            Some(cluster_user(&pgdata)?)
+        } else {
+            None
+        };
+        Ok(ManagedPostgres {
+            data_dir,
+            pgdata,
+            bin_dir,
+            run_as,
+            lifetime: Lifetime::KeepRunning,
+            users_lock: None,
+        })
     }
 
     async fn start_if_needed(&self) -> anyhow::Result<()> {
@@ -158,7 +199,14 @@ impl ManagedPostgres {
             .context("cannot run pg_ctl")?;
         if !out.status.success() {
             let tail = std::fs::read_to_string(&log).unwrap_or_default();
-            let tail: Vec<&str> = tail.lines().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect();
+            let tail: Vec<&str> = tail
+                .lines()
+                .rev()
+                .take(10)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             bail!(
                 "the managed PostgreSQL did not start: {}\n{}\nsee {} for details",
                 output_text(&out),
@@ -214,11 +262,15 @@ impl ManagedPostgres {
             #[allow(dead_code)]
             one: i32,
         }
-        let exists = diesel::sql_query(format!("SELECT 1 AS one FROM pg_database WHERE datname = '{DATABASE}'"))
-            .load::<Found>(&mut conn)
-            .await?;
+        let exists = diesel::sql_query(format!(
+            "SELECT 1 AS one FROM pg_database WHERE datname = '{DATABASE}'"
+        ))
+        .load::<Found>(&mut conn)
+        .await?;
         if exists.is_empty() {
-            diesel::sql_query(format!("CREATE DATABASE {DATABASE}")).execute(&mut conn).await?;
+            diesel::sql_query(format!("CREATE DATABASE {DATABASE}"))
+                .execute(&mut conn)
+                .await?;
         }
         Ok(())
     }
@@ -227,12 +279,21 @@ impl ManagedPostgres {
         if !self.pgdata.join("PG_VERSION").exists() {
             return Ok(false);
         }
-        let out = self.pg_command("pg_ctl").arg("status").arg("-D").arg(&self.pgdata).output().await?;
+        let out = self
+            .pg_command("pg_ctl")
+            .arg("status")
+            .arg("-D")
+            .arg(&self.pgdata)
+            .output()
+            .await?;
         // pg_ctl status: 0 running, 3 not running, 4 no usable data directory.
         match out.status.code() {
             Some(0) => Ok(true),
             Some(3) => Ok(false),
-            _ => Err(anyhow!("cannot tell whether the managed PostgreSQL runs: {}", output_text(&out))),
+            _ => Err(anyhow!(
+                "cannot tell whether the managed PostgreSQL runs: {}",
+                output_text(&out)
+            )),
         }
     }
 
@@ -254,7 +315,10 @@ impl ManagedPostgres {
 
     fn pg_command(&self, program: &str) -> Command {
         let mut cmd = Command::new(self.bin_dir.join(program));
-        cmd.env("LC_ALL", "C").env_remove("PGDATA").env_remove("PGHOST").stdin(std::process::Stdio::null());
+        cmd.env("LC_ALL", "C")
+            .env_remove("PGDATA")
+            .env_remove("PGHOST")
+            .stdin(std::process::Stdio::null());
         // The cluster's processes get their own session from pg_ctl; a Ctrl-C in our
         // terminal reaches only us, and we stop the cluster ourselves.
         if let Some((uid, gid)) = self.run_as {
@@ -315,9 +379,15 @@ fn find_bin_dir(pgdata: &Path, configured: Option<&Path>) -> anyhow::Result<Path
         )
     };
     if let Some(dir) = configured {
-        return if has_tools(dir) { Ok(dir.to_path_buf()) } else { Err(not_found()) };
+        return if has_tools(dir) {
+            Ok(dir.to_path_buf())
+        } else {
+            Err(not_found())
+        };
     }
-    let cluster_version = std::fs::read_to_string(pgdata.join("PG_VERSION")).ok().map(|v| v.trim().to_string());
+    let cluster_version = std::fs::read_to_string(pgdata.join("PG_VERSION"))
+        .ok()
+        .map(|v| v.trim().to_string());
     let mut candidates: Vec<(Option<u32>, PathBuf)> = Vec::new();
     if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
         for entry in entries.flatten() {
@@ -326,7 +396,10 @@ fn find_bin_dir(pgdata: &Path, configured: Option<&Path>) -> anyhow::Result<Path
         }
     }
     if let Some(wanted) = &cluster_version {
-        if let Some((_, dir)) = candidates.iter().find(|(v, dir)| v.map(|v| v.to_string()).as_ref() == Some(wanted) && has_tools(dir)) {
+        if let Some((_, dir)) = candidates
+            .iter()
+            .find(|(v, dir)| v.map(|v| v.to_string()).as_ref() == Some(wanted) && has_tools(dir))
+        {
             return Ok(dir.clone());
         }
     }
@@ -358,9 +431,21 @@ fn cluster_user(pgdata: &Path) -> anyhow::Result<(u32, u32)> {
     if let Some(ids) = lookup_user(SYSTEM_USER) {
         return Ok(ids);
     }
-    tracing::info!(user = SYSTEM_USER, "creating a system user to run the managed PostgreSQL (it refuses to run as root)");
+    tracing::info!(
+        user = SYSTEM_USER,
+        "creating a system user to run the managed PostgreSQL (it refuses to run as root)"
+    );
     let status = std::process::Command::new("useradd")
-        .args(["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", SYSTEM_USER])
+        .args([
+            "--system",
+            "--user-group",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/usr/sbin/nologin",
+            SYSTEM_USER,
+        ])
         .status();
     match status {
         Ok(s) if s.success() => {}
@@ -370,7 +455,8 @@ fn cluster_user(pgdata: &Path) -> anyhow::Result<(u32, u32)> {
             }
         }
     }
-    lookup_user(SYSTEM_USER).ok_or_else(|| anyhow!("the system user {SYSTEM_USER:?} was not found after creating it"))
+    lookup_user(SYSTEM_USER)
+        .ok_or_else(|| anyhow!("the system user {SYSTEM_USER:?} was not found after creating it"))
 }
 
 fn lookup_user(name: &str) -> Option<(u32, u32)> {
@@ -391,7 +477,9 @@ fn open_path_for(pgdata: &Path, uid: u32, gid: u32) -> anyhow::Result<()> {
     for dir in pgdata.ancestors().skip(1) {
         let meta = std::fs::metadata(dir)?;
         let mode = meta.permissions().mode();
-        let searchable = mode & 0o001 != 0 || (meta.uid() == uid && mode & 0o100 != 0) || (meta.gid() == gid && mode & 0o010 != 0);
+        let searchable = mode & 0o001 != 0
+            || (meta.uid() == uid && mode & 0o100 != 0)
+            || (meta.gid() == gid && mode & 0o010 != 0);
         if !searchable {
             tracing::warn!(folder = %dir.display(), "granting others search permission (o+x) so the staffroom system user can reach the database folder");
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o001))

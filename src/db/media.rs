@@ -52,19 +52,36 @@ pub struct MediaInsertForm {
 }
 
 impl Media {
-    pub async fn insert(conn: &mut AsyncPgConnection, form: &MediaInsertForm) -> QueryResult<Media> {
-        diesel::insert_into(media_attachments::table).values(form).returning(Media::as_returning()).get_result(conn).await
+    pub async fn insert(
+        conn: &mut AsyncPgConnection,
+        form: &MediaInsertForm,
+    ) -> QueryResult<Media> {
+        diesel::insert_into(media_attachments::table)
+            .values(form)
+            .returning(Media::as_returning())
+            .get_result(conn)
+            .await
     }
 
-    pub async fn insert_many(conn: &mut AsyncPgConnection, forms: &[MediaInsertForm]) -> QueryResult<usize> {
+    pub async fn insert_many(
+        conn: &mut AsyncPgConnection,
+        forms: &[MediaInsertForm],
+    ) -> QueryResult<usize> {
         if forms.is_empty() {
             return Ok(0);
         }
-        diesel::insert_into(media_attachments::table).values(forms).execute(conn).await
+        diesel::insert_into(media_attachments::table)
+            .values(forms)
+            .execute(conn)
+            .await
     }
 
     /// An upload of `owner`'s (attached or not): nobody else may see or change it through the API.
-    pub async fn find_owned(conn: &mut AsyncPgConnection, owner: AccountId, id: i64) -> QueryResult<Option<Media>> {
+    pub async fn find_owned(
+        conn: &mut AsyncPgConnection,
+        owner: AccountId,
+        id: i64,
+    ) -> QueryResult<Option<Media>> {
         media_attachments::table
             .filter(media_attachments::id.eq(id))
             .filter(media_attachments::account_id.eq(owner.0))
@@ -74,7 +91,12 @@ impl Media {
             .optional()
     }
 
-    pub async fn describe(conn: &mut AsyncPgConnection, id: i64, description: Option<&str>, focus: (f32, f32)) -> QueryResult<Media> {
+    pub async fn describe(
+        conn: &mut AsyncPgConnection,
+        id: i64,
+        description: Option<&str>,
+        focus: (f32, f32),
+    ) -> QueryResult<Media> {
         diesel::update(media_attachments::table.find(id))
             .set((
                 media_attachments::description.eq(description),
@@ -89,16 +111,28 @@ impl Media {
     /// Claims `ids` (in that order) for `status`: only `owner`'s uploads that no other
     /// post holds. Returns how many were claimed; fewer than asked means some were not
     /// the owner's or already used, and the caller refuses the post.
-    pub async fn attach(conn: &mut AsyncPgConnection, owner: AccountId, status: StatusId, ids: &[i64]) -> QueryResult<usize> {
+    pub async fn attach(
+        conn: &mut AsyncPgConnection,
+        owner: AccountId,
+        status: StatusId,
+        ids: &[i64],
+    ) -> QueryResult<usize> {
         let mut n = 0;
         for (position, id) in ids.iter().enumerate() {
             n += diesel::update(
                 media_attachments::table
                     .filter(media_attachments::id.eq(id))
                     .filter(media_attachments::account_id.eq(owner.0))
-                    .filter(media_attachments::status_id.is_null().or(media_attachments::status_id.eq(status.0))),
+                    .filter(
+                        media_attachments::status_id
+                            .is_null()
+                            .or(media_attachments::status_id.eq(status.0)),
+                    ),
             )
-            .set((media_attachments::status_id.eq(status.0), media_attachments::position.eq(position as i16)))
+            .set((
+                media_attachments::status_id.eq(status.0),
+                media_attachments::position.eq(position as i16),
+            ))
             .execute(conn)
             .await?;
         }
@@ -107,9 +141,15 @@ impl Media {
 
     /// Drops `status`'s attachments that are not in `keep` (an edit removed them);
     /// returns the removed rows so their files can be deleted after commit.
-    pub async fn detach_others(conn: &mut AsyncPgConnection, status: StatusId, keep: &[i64]) -> QueryResult<Vec<Media>> {
+    pub async fn detach_others(
+        conn: &mut AsyncPgConnection,
+        status: StatusId,
+        keep: &[i64],
+    ) -> QueryResult<Vec<Media>> {
         diesel::delete(
-            media_attachments::table.filter(media_attachments::status_id.eq(status.0)).filter(media_attachments::id.ne_all(keep)),
+            media_attachments::table
+                .filter(media_attachments::status_id.eq(status.0))
+                .filter(media_attachments::id.ne_all(keep)),
         )
         .returning(Media::as_returning())
         .get_results(conn)
@@ -117,7 +157,10 @@ impl Media {
     }
 
     /// Attachments of a page of posts, in each post's order.
-    pub async fn of_statuses(conn: &mut AsyncPgConnection, ids: &[StatusId]) -> QueryResult<Vec<Media>> {
+    pub async fn of_statuses(
+        conn: &mut AsyncPgConnection,
+        ids: &[StatusId],
+    ) -> QueryResult<Vec<Media>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -131,7 +174,10 @@ impl Media {
     }
 
     /// Uploads no post claimed, made before `before`.
-    pub async fn count_unattached(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<i64> {
+    pub async fn count_unattached(
+        conn: &mut AsyncPgConnection,
+        before: DateTime<Utc>,
+    ) -> QueryResult<i64> {
         media_attachments::table
             .filter(media_attachments::status_id.is_null())
             .filter(media_attachments::remote_url.is_null())
@@ -144,7 +190,11 @@ impl Media {
     /// Deletes up to `limit` uploads no post claimed, made before `before`, and
     /// returns them (their files go after the commit). The condition is repeated on
     /// the delete itself, so an upload a post claims meanwhile stays.
-    pub async fn delete_unattached(conn: &mut AsyncPgConnection, before: DateTime<Utc>, limit: i64) -> QueryResult<Vec<Media>> {
+    pub async fn delete_unattached(
+        conn: &mut AsyncPgConnection,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> QueryResult<Vec<Media>> {
         let oldest: Vec<i64> = media_attachments::table
             .select(media_attachments::id)
             .filter(media_attachments::status_id.is_null())

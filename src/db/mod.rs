@@ -2,8 +2,8 @@
 //! Diesel is used here and nowhere else.
 
 pub mod account_lists;
-pub mod aliases;
 pub mod accounts;
+pub mod aliases;
 pub mod apps;
 pub mod audit_log;
 pub mod bookmarks;
@@ -17,9 +17,9 @@ pub mod emojis;
 pub mod filters;
 pub mod follows;
 pub mod idempotency;
+pub mod ids;
 pub mod invites;
 pub mod lists;
-pub mod ids;
 pub mod login_failures;
 pub mod mail;
 pub mod managed;
@@ -62,7 +62,8 @@ pub fn build_pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
     // the round trips of a request; a broken connection shows up on its first use anyway.
     let mut config = diesel_async::pooled_connection::ManagerConfig::default();
     config.recycling_method = diesel_async::pooled_connection::RecyclingMethod::Fast;
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(size)
         .wait_timeout(Some(std::time::Duration::from_secs(10)))
@@ -104,5 +105,8 @@ pub async fn run_migrations(database_url: &str) -> anyhow::Result<usize> {
 
 pub async fn ping(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
     use diesel_async::RunQueryDsl;
-    diesel::sql_query("SELECT 1").execute(conn).await.map(|_| ())
+    diesel::sql_query("SELECT 1")
+        .execute(conn)
+        .await
+        .map(|_| ())
 }

@@ -34,7 +34,12 @@ pub struct Filter {
 }
 
 /// A page of notifications with the accounts that caused them.
-pub async fn page(conn: &mut AsyncPgConnection, account: AccountId, filter: &Filter, page: Page) -> QueryResult<Vec<(Notification, Account)>> {
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    filter: &Filter,
+    page: Page,
+) -> QueryResult<Vec<(Notification, Account)>> {
     let mut q = notifications::table
         .inner_join(accounts::table.on(accounts::id.eq(notifications::from_account_id)))
         .filter(notifications::account_id.eq(account))
@@ -52,7 +57,11 @@ pub async fn page(conn: &mut AsyncPgConnection, account: AccountId, filter: &Fil
     Ok(page.finish(paginate!(q, notifications::id, page).load(conn).await?))
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> QueryResult<Option<(Notification, Account)>> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    id: i64,
+) -> QueryResult<Option<(Notification, Account)>> {
     notifications::table
         .inner_join(accounts::table.on(accounts::id.eq(notifications::from_account_id)))
         .filter(notifications::account_id.eq(account))
@@ -63,17 +72,34 @@ pub async fn find(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> 
         .optional()
 }
 
-pub async fn dismiss(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> QueryResult<bool> {
-    let n = diesel::delete(notifications::table.filter(notifications::account_id.eq(account)).filter(notifications::id.eq(id))).execute(conn).await?;
+pub async fn dismiss(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    id: i64,
+) -> QueryResult<bool> {
+    let n = diesel::delete(
+        notifications::table
+            .filter(notifications::account_id.eq(account))
+            .filter(notifications::id.eq(id)),
+    )
+    .execute(conn)
+    .await?;
     Ok(n > 0)
 }
 
 pub async fn clear(conn: &mut AsyncPgConnection, account: AccountId) -> QueryResult<usize> {
-    diesel::delete(notifications::table.filter(notifications::account_id.eq(account))).execute(conn).await
+    diesel::delete(notifications::table.filter(notifications::account_id.eq(account)))
+        .execute(conn)
+        .await
 }
 
 /// Notifications newer than `after`, counted up to `cap` (Mastodon caps the count too).
-pub async fn count_after(conn: &mut AsyncPgConnection, account: AccountId, after: i64, cap: i64) -> QueryResult<i64> {
+pub async fn count_after(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    after: i64,
+    cap: i64,
+) -> QueryResult<i64> {
     let ids = notifications::table
         .filter(notifications::account_id.eq(account))
         .filter(notifications::id.gt(after))
@@ -85,7 +111,11 @@ pub async fn count_after(conn: &mut AsyncPgConnection, account: AccountId, after
 }
 
 pub async fn count(conn: &mut AsyncPgConnection, account: AccountId) -> QueryResult<i64> {
-    notifications::table.filter(notifications::account_id.eq(account)).select(count_star()).get_result(conn).await
+    notifications::table
+        .filter(notifications::account_id.eq(account))
+        .select(count_star())
+        .get_result(conn)
+        .await
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -97,7 +127,11 @@ pub struct Marker {
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn markers(conn: &mut AsyncPgConnection, account: AccountId, timelines: &[String]) -> QueryResult<Vec<Marker>> {
+pub async fn markers(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    timelines: &[String],
+) -> QueryResult<Vec<Marker>> {
     markers::table
         .filter(markers::account_id.eq(account))
         .filter(markers::timeline.eq_any(timelines))
@@ -108,9 +142,18 @@ pub async fn markers(conn: &mut AsyncPgConnection, account: AccountId, timelines
 }
 
 /// Sets a marker; each change raises its version (clients use it to detect conflicts).
-pub async fn set_marker(conn: &mut AsyncPgConnection, account: AccountId, timeline: &str, last_read_id: i64) -> QueryResult<Marker> {
+pub async fn set_marker(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    timeline: &str,
+    last_read_id: i64,
+) -> QueryResult<Marker> {
     diesel::insert_into(markers::table)
-        .values((markers::account_id.eq(account), markers::timeline.eq(timeline), markers::last_read_id.eq(last_read_id)))
+        .values((
+            markers::account_id.eq(account),
+            markers::timeline.eq(timeline),
+            markers::last_read_id.eq(last_read_id),
+        ))
         .on_conflict((markers::account_id, markers::timeline))
         .do_update()
         .set((

@@ -13,7 +13,10 @@ pub struct Page {
 
 impl Page {
     pub fn newest(limit: i64) -> Page {
-        Page { limit, ..Page::default() }
+        Page {
+            limit,
+            ..Page::default()
+        }
     }
 
     /// Whether rows are read oldest first (`min_id`) and must be reversed afterwards.
@@ -47,7 +50,11 @@ macro_rules! paginate {
         if let Some(min) = page.lower() {
             q = q.filter($column.gt(min));
         }
-        q = if page.ascending() { q.order($column.asc()) } else { q.order($column.desc()) };
+        q = if page.ascending() {
+            q.order($column.asc())
+        } else {
+            q.order($column.desc())
+        };
         q.limit(page.limit)
     }};
 }

@@ -11,33 +11,58 @@ use diesel::{dsl::count_star, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// Pins `status` for `account`; false when it was pinned already.
-pub async fn pin(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId) -> QueryResult<bool> {
+pub async fn pin(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    status: StatusId,
+) -> QueryResult<bool> {
     let n = diesel::insert_into(status_pins::table)
-        .values((status_pins::account_id.eq(account), status_pins::status_id.eq(status)))
+        .values((
+            status_pins::account_id.eq(account),
+            status_pins::status_id.eq(status),
+        ))
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
     Ok(n == 1)
 }
 
-pub async fn unpin(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId) -> QueryResult<bool> {
-    let n = diesel::delete(status_pins::table.filter(status_pins::account_id.eq(account)).filter(status_pins::status_id.eq(status)))
-        .execute(conn)
-        .await?;
+pub async fn unpin(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    status: StatusId,
+) -> QueryResult<bool> {
+    let n = diesel::delete(
+        status_pins::table
+            .filter(status_pins::account_id.eq(account))
+            .filter(status_pins::status_id.eq(status)),
+    )
+    .execute(conn)
+    .await?;
     Ok(n > 0)
 }
 
 /// Unpins a post whatever pinned it (its deletion).
 pub async fn unpin_status(conn: &mut AsyncPgConnection, status: StatusId) -> QueryResult<usize> {
-    diesel::delete(status_pins::table.filter(status_pins::status_id.eq(status))).execute(conn).await
+    diesel::delete(status_pins::table.filter(status_pins::status_id.eq(status)))
+        .execute(conn)
+        .await
 }
 
 pub async fn count(conn: &mut AsyncPgConnection, account: AccountId) -> QueryResult<i64> {
-    status_pins::table.filter(status_pins::account_id.eq(account)).select(count_star()).get_result(conn).await
+    status_pins::table
+        .filter(status_pins::account_id.eq(account))
+        .select(count_star())
+        .get_result(conn)
+        .await
 }
 
 /// An account's pinned posts (not deleted), the latest pinned first.
-pub async fn of_account(conn: &mut AsyncPgConnection, account: AccountId, limit: i64) -> QueryResult<Vec<Status>> {
+pub async fn of_account(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    limit: i64,
+) -> QueryResult<Vec<Status>> {
     status_pins::table
         .inner_join(statuses::table.on(statuses::id.eq(status_pins::status_id)))
         .filter(status_pins::account_id.eq(account))
@@ -50,22 +75,45 @@ pub async fn of_account(conn: &mut AsyncPgConnection, account: AccountId, limit:
 }
 
 /// Makes `statuses` (in order, the first the latest pinned) the account's pins.
-pub async fn replace(conn: &mut AsyncPgConnection, account: AccountId, statuses: &[StatusId]) -> QueryResult<()> {
-    diesel::delete(status_pins::table.filter(status_pins::account_id.eq(account)).filter(status_pins::status_id.ne_all(statuses))).execute(conn).await?;
+pub async fn replace(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    statuses: &[StatusId],
+) -> QueryResult<()> {
+    diesel::delete(
+        status_pins::table
+            .filter(status_pins::account_id.eq(account))
+            .filter(status_pins::status_id.ne_all(statuses)),
+    )
+    .execute(conn)
+    .await?;
     let now = Utc::now();
     let rows: Vec<_> = statuses
         .iter()
         .enumerate()
-        .map(|(i, s)| (status_pins::account_id.eq(account), status_pins::status_id.eq(*s), status_pins::created_at.eq(now - chrono::Duration::milliseconds(i as i64))))
+        .map(|(i, s)| {
+            (
+                status_pins::account_id.eq(account),
+                status_pins::status_id.eq(*s),
+                status_pins::created_at.eq(now - chrono::Duration::milliseconds(i as i64)),
+            )
+        })
         .collect();
     if !rows.is_empty() {
-        diesel::insert_into(status_pins::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+        diesel::insert_into(status_pins::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
     }
     Ok(())
 }
 
 /// Where a remote account's `featured` collection is, and when it was last read.
-pub async fn featured_of(conn: &mut AsyncPgConnection, account: AccountId) -> QueryResult<Option<(String, Option<DateTime<Utc>>)>> {
+pub async fn featured_of(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+) -> QueryResult<Option<(String, Option<DateTime<Utc>>)>> {
     remote_featured::table
         .find(account)
         .select((remote_featured::url, remote_featured::fetched_at))
@@ -76,7 +124,12 @@ pub async fn featured_of(conn: &mut AsyncPgConnection, account: AccountId) -> Qu
 
 /// Records the collection's URL; true when it should be read now (new, moved, or
 /// not read for `stale_after`), in which case it is marked read.
-pub async fn claim_featured(conn: &mut AsyncPgConnection, account: AccountId, url: &str, stale_after: chrono::Duration) -> QueryResult<bool> {
+pub async fn claim_featured(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    url: &str,
+    stale_after: chrono::Duration,
+) -> QueryResult<bool> {
     let known = featured_of(conn, account).await?;
     let due = match &known {
         None => true,
@@ -84,10 +137,17 @@ pub async fn claim_featured(conn: &mut AsyncPgConnection, account: AccountId, ur
     };
     if due {
         diesel::insert_into(remote_featured::table)
-            .values((remote_featured::account_id.eq(account), remote_featured::url.eq(url), remote_featured::fetched_at.eq(Some(Utc::now()))))
+            .values((
+                remote_featured::account_id.eq(account),
+                remote_featured::url.eq(url),
+                remote_featured::fetched_at.eq(Some(Utc::now())),
+            ))
             .on_conflict(remote_featured::account_id)
             .do_update()
-            .set((remote_featured::url.eq(url), remote_featured::fetched_at.eq(Some(Utc::now()))))
+            .set((
+                remote_featured::url.eq(url),
+                remote_featured::fetched_at.eq(Some(Utc::now())),
+            ))
             .execute(conn)
             .await?;
     }

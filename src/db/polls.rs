@@ -6,7 +6,10 @@ use super::{
     AccountId, StatusId,
 };
 use chrono::{DateTime, Utc};
-use diesel::{prelude::*, sql_types::{Array, BigInt, Bool, Int4, Integer}};
+use diesel::{
+    prelude::*,
+    sql_types::{Array, BigInt, Bool, Int4, Integer},
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -67,33 +70,68 @@ pub struct PollRefreshForm {
 
 impl Poll {
     pub async fn insert(conn: &mut AsyncPgConnection, form: &PollInsertForm) -> QueryResult<Poll> {
-        diesel::insert_into(polls::table).values(form).returning(Poll::as_returning()).get_result(conn).await
+        diesel::insert_into(polls::table)
+            .values(form)
+            .returning(Poll::as_returning())
+            .get_result(conn)
+            .await
     }
 
-    pub async fn insert_many(conn: &mut AsyncPgConnection, forms: &[PollInsertForm]) -> QueryResult<usize> {
+    pub async fn insert_many(
+        conn: &mut AsyncPgConnection,
+        forms: &[PollInsertForm],
+    ) -> QueryResult<usize> {
         if forms.is_empty() {
             return Ok(0);
         }
-        diesel::insert_into(polls::table).values(forms).on_conflict_do_nothing().execute(conn).await
+        diesel::insert_into(polls::table)
+            .values(forms)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await
     }
 
     pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Poll>> {
-        polls::table.find(id).select(Poll::as_select()).first(conn).await.optional()
+        polls::table
+            .find(id)
+            .select(Poll::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
-    pub async fn of_status(conn: &mut AsyncPgConnection, status: StatusId) -> QueryResult<Option<Poll>> {
-        polls::table.filter(polls::status_id.eq(status)).select(Poll::as_select()).first(conn).await.optional()
+    pub async fn of_status(
+        conn: &mut AsyncPgConnection,
+        status: StatusId,
+    ) -> QueryResult<Option<Poll>> {
+        polls::table
+            .filter(polls::status_id.eq(status))
+            .select(Poll::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
-    pub async fn of_statuses(conn: &mut AsyncPgConnection, statuses: &[StatusId]) -> QueryResult<Vec<Poll>> {
+    pub async fn of_statuses(
+        conn: &mut AsyncPgConnection,
+        statuses: &[StatusId],
+    ) -> QueryResult<Vec<Poll>> {
         if statuses.is_empty() {
             return Ok(Vec::new());
         }
-        polls::table.filter(polls::status_id.eq_any(statuses)).select(Poll::as_select()).load(conn).await
+        polls::table
+            .filter(polls::status_id.eq_any(statuses))
+            .select(Poll::as_select())
+            .load(conn)
+            .await
     }
 
     /// The options `account` chose, per poll, among `polls`.
-    pub async fn own_votes(conn: &mut AsyncPgConnection, polls: &[i64], account: AccountId) -> QueryResult<Vec<(i64, i16)>> {
+    pub async fn own_votes(
+        conn: &mut AsyncPgConnection,
+        polls: &[i64],
+        account: AccountId,
+    ) -> QueryResult<Vec<(i64, i16)>> {
         if polls.is_empty() {
             return Ok(Vec::new());
         }
@@ -107,7 +145,11 @@ impl Poll {
     }
 
     /// Whether `account` has voted in `poll`, and for which options.
-    pub async fn choices_of(conn: &mut AsyncPgConnection, poll: i64, account: AccountId) -> QueryResult<Vec<i16>> {
+    pub async fn choices_of(
+        conn: &mut AsyncPgConnection,
+        poll: i64,
+        account: AccountId,
+    ) -> QueryResult<Vec<i16>> {
         poll_votes::table
             .filter(poll_votes::poll_id.eq(poll))
             .filter(poll_votes::account_id.eq(account))
@@ -120,11 +162,25 @@ impl Poll {
     /// (by option or by uri), and brings the poll's counts up to date: recounted from
     /// the votes for our polls (`local`), added to what the author said for others'.
     /// Answers the votes stored now.
-    pub async fn add_votes(conn: &mut AsyncPgConnection, poll: &Poll, account: AccountId, votes: &[(i64, i16, Option<String>)], local: bool) -> QueryResult<Vec<(i64, i16)>> {
+    pub async fn add_votes(
+        conn: &mut AsyncPgConnection,
+        poll: &Poll,
+        account: AccountId,
+        votes: &[(i64, i16, Option<String>)],
+        local: bool,
+    ) -> QueryResult<Vec<(i64, i16)>> {
         let had_voted = !Poll::choices_of(conn, poll.id, account).await?.is_empty();
         let rows: Vec<_> = votes
             .iter()
-            .map(|(id, choice, uri)| (poll_votes::id.eq(id), poll_votes::poll_id.eq(poll.id), poll_votes::account_id.eq(account), poll_votes::choice.eq(choice), poll_votes::uri.eq(uri)))
+            .map(|(id, choice, uri)| {
+                (
+                    poll_votes::id.eq(id),
+                    poll_votes::poll_id.eq(poll.id),
+                    poll_votes::account_id.eq(account),
+                    poll_votes::choice.eq(choice),
+                    poll_votes::uri.eq(uri),
+                )
+            })
             .collect();
         let stored: Vec<(i64, i16)> = diesel::insert_into(poll_votes::table)
             .values(rows)
@@ -169,16 +225,28 @@ impl Poll {
 
     /// Replaces what we know of another server's poll with what its author says.
     /// When the options changed, the votes cast here no longer mean anything and go.
-    pub async fn refresh(conn: &mut AsyncPgConnection, poll: &Poll, form: &PollRefreshForm) -> QueryResult<()> {
+    pub async fn refresh(
+        conn: &mut AsyncPgConnection,
+        poll: &Poll,
+        form: &PollRefreshForm,
+    ) -> QueryResult<()> {
         if form.options != poll.options {
-            diesel::delete(poll_votes::table.filter(poll_votes::poll_id.eq(poll.id))).execute(conn).await?;
+            diesel::delete(poll_votes::table.filter(poll_votes::poll_id.eq(poll.id)))
+                .execute(conn)
+                .await?;
         }
-        diesel::update(polls::table.find(poll.id)).set(form).execute(conn).await?;
+        diesel::update(polls::table.find(poll.id))
+            .set(form)
+            .execute(conn)
+            .await?;
         Ok(())
     }
 
     /// The inboxes of the remote accounts that voted in `poll`.
-    pub async fn voter_inboxes(conn: &mut AsyncPgConnection, poll: i64) -> QueryResult<Vec<String>> {
+    pub async fn voter_inboxes(
+        conn: &mut AsyncPgConnection,
+        poll: i64,
+    ) -> QueryResult<Vec<String>> {
         let rows: Vec<(Option<String>, Option<String>)> = poll_votes::table
             .inner_join(accounts::table.on(accounts::id.eq(poll_votes::account_id)))
             .filter(poll_votes::poll_id.eq(poll))
@@ -187,7 +255,10 @@ impl Poll {
             .distinct()
             .load(conn)
             .await?;
-        let mut inboxes: Vec<String> = rows.into_iter().filter_map(|(shared, personal)| shared.or(personal)).collect();
+        let mut inboxes: Vec<String> = rows
+            .into_iter()
+            .filter_map(|(shared, personal)| shared.or(personal))
+            .collect();
         inboxes.sort();
         inboxes.dedup();
         Ok(inboxes)
@@ -215,7 +286,11 @@ impl Poll {
 
     /// Takes up to `limit` of our polls whose counts changed before `before` and
     /// were not sent since, marking them sent.
-    pub async fn claim_changed(conn: &mut AsyncPgConnection, before: DateTime<Utc>, limit: i64) -> QueryResult<Vec<Poll>> {
+    pub async fn claim_changed(
+        conn: &mut AsyncPgConnection,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> QueryResult<Vec<Poll>> {
         let ids: Vec<i64> = super::prepared::Cached(
             diesel::sql_query(
                 "UPDATE polls SET changed_at = NULL WHERE id IN (
@@ -238,7 +313,11 @@ impl Poll {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        polls::table.filter(polls::id.eq_any(ids)).select(Poll::as_select()).load(conn).await
+        polls::table
+            .filter(polls::id.eq_any(ids))
+            .select(Poll::as_select())
+            .load(conn)
+            .await
     }
 
     /// The `poll` notifications of an ended poll (SQL `notify_poll_ended`): its local
@@ -249,7 +328,11 @@ impl Poll {
             #[diesel(sql_type = Integer)]
             n: i32,
         }
-        let row: Row = super::prepared::Cached(diesel::sql_query("SELECT notify_poll_ended($1) AS n").bind::<BigInt, _>(poll)).get_result(conn).await?;
+        let row: Row = super::prepared::Cached(
+            diesel::sql_query("SELECT notify_poll_ended($1) AS n").bind::<BigInt, _>(poll),
+        )
+        .get_result(conn)
+        .await?;
         Ok(row.n)
     }
 

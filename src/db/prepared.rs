@@ -13,7 +13,10 @@
 //! statement per query shape, not one per value.
 
 use diesel::{
-    expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, TypedExpressionType, ValidGrouping},
+    expression::{
+        is_aggregate, AppearsOnTable, Expression, SelectableExpression, TypedExpressionType,
+        ValidGrouping,
+    },
     pg::Pg,
     query_builder::{AstPass, Query, QueryFragment, QueryId},
     QueryResult,
@@ -29,7 +32,10 @@ pub struct Fixed<ST> {
 }
 
 pub fn fixed<ST>(sql: &'static str) -> Fixed<ST> {
-    Fixed { sql, _type: PhantomData }
+    Fixed {
+        sql,
+        _type: PhantomData,
+    }
 }
 
 impl<ST: TypedExpressionType> Expression for Fixed<ST> {

@@ -16,8 +16,10 @@ pub async fn claim(conn: &mut AsyncPgConnection, uri: &str) -> QueryResult<bool>
 
 /// Forgets ids older than `days`; senders do not retry for that long.
 pub async fn prune(conn: &mut AsyncPgConnection, days: i32) -> QueryResult<usize> {
-    diesel::sql_query("DELETE FROM received_activities WHERE received_at < now() - make_interval(days => $1)")
-        .bind::<diesel::sql_types::Integer, _>(days)
-        .execute(conn)
-        .await
+    diesel::sql_query(
+        "DELETE FROM received_activities WHERE received_at < now() - make_interval(days => $1)",
+    )
+    .bind::<diesel::sql_types::Integer, _>(days)
+    .execute(conn)
+    .await
 }

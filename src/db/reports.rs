@@ -48,18 +48,45 @@ pub struct Filter {
 
 impl Report {
     /// Inserts a report; a remote one already stored (same `uri`) is not stored twice.
-    pub async fn insert(conn: &mut AsyncPgConnection, form: &ReportInsertForm) -> QueryResult<Option<Report>> {
-        diesel::insert_into(reports::table).values(form).on_conflict_do_nothing().returning(Report::as_returning()).get_result(conn).await.optional()
+    pub async fn insert(
+        conn: &mut AsyncPgConnection,
+        form: &ReportInsertForm,
+    ) -> QueryResult<Option<Report>> {
+        diesel::insert_into(reports::table)
+            .values(form)
+            .on_conflict_do_nothing()
+            .returning(Report::as_returning())
+            .get_result(conn)
+            .await
+            .optional()
     }
 
     pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Report>> {
-        reports::table.find(id).select(Report::as_select()).first(conn).await.optional()
+        reports::table
+            .find(id)
+            .select(Report::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
     /// Newest first, a page before `max_id`.
-    pub async fn page(conn: &mut AsyncPgConnection, filter: &Filter, max_id: Option<i64>, limit: i64) -> QueryResult<Vec<Report>> {
-        let mut query = reports::table.select(Report::as_select()).order(reports::id.desc()).limit(limit).into_boxed();
-        query = if filter.resolved { query.filter(reports::action_taken_at.is_not_null()) } else { query.filter(reports::action_taken_at.is_null()) };
+    pub async fn page(
+        conn: &mut AsyncPgConnection,
+        filter: &Filter,
+        max_id: Option<i64>,
+        limit: i64,
+    ) -> QueryResult<Vec<Report>> {
+        let mut query = reports::table
+            .select(Report::as_select())
+            .order(reports::id.desc())
+            .limit(limit)
+            .into_boxed();
+        query = if filter.resolved {
+            query.filter(reports::action_taken_at.is_not_null())
+        } else {
+            query.filter(reports::action_taken_at.is_null())
+        };
         if let Some(max) = max_id {
             query = query.filter(reports::id.lt(max));
         }
@@ -73,27 +100,46 @@ impl Report {
     }
 
     /// Marks a report resolved (`Some(by)`) or open again (`None`).
-    pub async fn set_resolved(conn: &mut AsyncPgConnection, id: i64, by: Option<Option<AccountId>>) -> QueryResult<Report> {
+    pub async fn set_resolved(
+        conn: &mut AsyncPgConnection,
+        id: i64,
+        by: Option<Option<AccountId>>,
+    ) -> QueryResult<Report> {
         let (at, who) = match by {
             Some(who) => (Some(Utc::now()), who),
             None => (None, None),
         };
         diesel::update(reports::table.find(id))
-            .set((reports::action_taken_at.eq(at), reports::action_taken_by_account_id.eq(who), reports::updated_at.eq(diesel::dsl::now)))
+            .set((
+                reports::action_taken_at.eq(at),
+                reports::action_taken_by_account_id.eq(who),
+                reports::updated_at.eq(diesel::dsl::now),
+            ))
             .returning(Report::as_returning())
             .get_result(conn)
             .await
     }
 
-    pub async fn assign(conn: &mut AsyncPgConnection, id: i64, to: Option<AccountId>) -> QueryResult<Report> {
+    pub async fn assign(
+        conn: &mut AsyncPgConnection,
+        id: i64,
+        to: Option<AccountId>,
+    ) -> QueryResult<Report> {
         diesel::update(reports::table.find(id))
-            .set((reports::assigned_account_id.eq(to), reports::updated_at.eq(diesel::dsl::now)))
+            .set((
+                reports::assigned_account_id.eq(to),
+                reports::updated_at.eq(diesel::dsl::now),
+            ))
             .returning(Report::as_returning())
             .get_result(conn)
             .await
     }
 
     pub async fn set_forwarded(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
-        diesel::update(reports::table.find(id)).set(reports::forwarded.eq(true)).execute(conn).await.map(drop)
+        diesel::update(reports::table.find(id))
+            .set(reports::forwarded.eq(true))
+            .execute(conn)
+            .await
+            .map(drop)
     }
 }

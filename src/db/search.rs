@@ -7,7 +7,11 @@
 //! (`db::visibility`), so a post the viewer may not see is never found. The words
 //! are matched as written and in the viewer's language's stemmed form
 //! (`websearch_to_tsquery`: quotes for phrases, `or`, `-word`); each post's
-//! `search_vector` holds both (migration 2026-12-02-163010_post_search).
+//! `search_vector` holds both (migration 2026-12-02-163010_post_search). Words are
+//! kept only for posts some branch can find: local ones, those marked `searchable`
+//! when their author opted in or someone here interacted with them (migration
+//! 2026-12-03-000001_search_what_is_searched); the rest of what the inbox receives
+//! is stored without them, which is most of it.
 
 use super::{visibility::visible_to, AccountId, StatusId};
 use diesel::{
@@ -34,8 +38,17 @@ pub struct PostSearch {
 }
 
 /// Ids of the posts found, newest first.
-pub async fn posts(conn: &mut AsyncPgConnection, search: &PostSearch) -> QueryResult<Vec<StatusId>> {
-    let ids: Vec<i64> = Found { depth: search.offset + search.limit, rule: visible_to(Some(search.viewer)), search: search.clone() }.load(conn).await?;
+pub async fn posts(
+    conn: &mut AsyncPgConnection,
+    search: &PostSearch,
+) -> QueryResult<Vec<StatusId>> {
+    let ids: Vec<i64> = Found {
+        depth: search.offset + search.limit,
+        rule: visible_to(Some(search.viewer)),
+        search: search.clone(),
+    }
+    .load(conn)
+    .await?;
     Ok(ids.into_iter().map(StatusId).collect())
 }
 

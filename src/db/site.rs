@@ -14,13 +14,24 @@ pub struct Site {
 
 impl Site {
     pub async fn get(conn: &mut AsyncPgConnection) -> QueryResult<Option<Site>> {
-        site::table.select(Site::as_select()).first(conn).await.optional()
+        site::table
+            .select(Site::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
     /// Inserts the row unless another process got there first; either way returns the stored row.
-    pub async fn insert_or_get(conn: &mut AsyncPgConnection, public_key_pem: &str, private_key_pem: &str) -> QueryResult<Site> {
+    pub async fn insert_or_get(
+        conn: &mut AsyncPgConnection,
+        public_key_pem: &str,
+        private_key_pem: &str,
+    ) -> QueryResult<Site> {
         diesel::insert_into(site::table)
-            .values((site::public_key_pem.eq(public_key_pem), site::private_key_pem.eq(private_key_pem)))
+            .values((
+                site::public_key_pem.eq(public_key_pem),
+                site::private_key_pem.eq(private_key_pem),
+            ))
             .on_conflict_do_nothing()
             .execute(conn)
             .await?;

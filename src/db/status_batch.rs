@@ -7,24 +7,41 @@ use super::{
     statuses::Status,
     AccountId, StatusId,
 };
-use diesel::{prelude::*, sql_types::{Array, BigInt, Bool}};
+use diesel::{
+    prelude::*,
+    sql_types::{Array, BigInt, Bool},
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 pub async fn statuses(conn: &mut AsyncPgConnection, ids: &[StatusId]) -> QueryResult<Vec<Status>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    statuses::table.filter(statuses::id.eq_any(ids)).select(Status::as_select()).load(conn).await
+    statuses::table
+        .filter(statuses::id.eq_any(ids))
+        .select(Status::as_select())
+        .load(conn)
+        .await
 }
 
-pub async fn accounts(conn: &mut AsyncPgConnection, ids: &[AccountId]) -> QueryResult<Vec<Account>> {
+pub async fn accounts(
+    conn: &mut AsyncPgConnection,
+    ids: &[AccountId],
+) -> QueryResult<Vec<Account>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    accounts::table.filter(accounts::id.eq_any(ids)).select(Account::as_select()).load(conn).await
+    accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select(Account::as_select())
+        .load(conn)
+        .await
 }
 
-pub async fn mentioned(conn: &mut AsyncPgConnection, ids: &[StatusId]) -> QueryResult<Vec<(StatusId, Account)>> {
+pub async fn mentioned(
+    conn: &mut AsyncPgConnection,
+    ids: &[StatusId],
+) -> QueryResult<Vec<(StatusId, Account)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -37,7 +54,10 @@ pub async fn mentioned(conn: &mut AsyncPgConnection, ids: &[StatusId]) -> QueryR
         .map(|rows| rows.into_iter().map(|(s, a)| (StatusId(s), a)).collect())
 }
 
-pub async fn tags(conn: &mut AsyncPgConnection, ids: &[StatusId]) -> QueryResult<Vec<(StatusId, String)>> {
+pub async fn tags(
+    conn: &mut AsyncPgConnection,
+    ids: &[StatusId],
+) -> QueryResult<Vec<(StatusId, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -72,7 +92,11 @@ pub struct Counts {
     pub pinned: bool,
 }
 
-pub async fn counts(conn: &mut AsyncPgConnection, ids: &[StatusId], viewer: Option<AccountId>) -> QueryResult<Vec<Counts>> {
+pub async fn counts(
+    conn: &mut AsyncPgConnection,
+    ids: &[StatusId],
+    viewer: Option<AccountId>,
+) -> QueryResult<Vec<Counts>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -107,7 +131,11 @@ pub struct ViewerFlags {
     pub bookmarked: bool,
 }
 
-pub async fn viewer_flags(conn: &mut AsyncPgConnection, status: StatusId, viewers: &[AccountId]) -> QueryResult<Vec<ViewerFlags>> {
+pub async fn viewer_flags(
+    conn: &mut AsyncPgConnection,
+    status: StatusId,
+    viewers: &[AccountId],
+) -> QueryResult<Vec<ViewerFlags>> {
     if viewers.is_empty() {
         return Ok(Vec::new());
     }

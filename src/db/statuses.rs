@@ -158,7 +158,10 @@ pub struct StatusEditForm {
 impl Status {
     /// Inserts a status; a remote one whose `uri` is already stored is left as it is
     /// and the stored row returned.
-    pub async fn insert(conn: &mut AsyncPgConnection, form: &StatusInsertForm) -> QueryResult<Status> {
+    pub async fn insert(
+        conn: &mut AsyncPgConnection,
+        form: &StatusInsertForm,
+    ) -> QueryResult<Status> {
         let inserted = diesel::insert_into(statuses::table)
             .values(form)
             .on_conflict_do_nothing()
@@ -170,7 +173,13 @@ impl Status {
             return Ok(s);
         }
         if let Some(uri) = &form.uri {
-            if let Some(s) = statuses::table.filter(statuses::uri.eq(uri)).select(Status::as_select()).first(conn).await.optional()? {
+            if let Some(s) = statuses::table
+                .filter(statuses::uri.eq(uri))
+                .select(Status::as_select())
+                .first(conn)
+                .await
+                .optional()?
+            {
                 return Ok(s);
             }
         }
@@ -191,7 +200,10 @@ impl Status {
     /// Every remote post goes through here (SQL `store_received_post`), one at a time
     /// or in the inbox's groups. Answers, per post, what became of it.
     /// Attachments and polls of the posts stored new are written in the same transaction.
-    pub async fn store_received(conn: &mut AsyncPgConnection, batch: &[ReceivedPost]) -> QueryResult<Vec<Received>> {
+    pub async fn store_received(
+        conn: &mut AsyncPgConnection,
+        batch: &[ReceivedPost],
+    ) -> QueryResult<Vec<Received>> {
         if batch.iter().all(|p| p.media.is_empty() && p.poll.is_none()) {
             return Self::store_received_posts(conn, batch).await;
         }
@@ -202,7 +214,12 @@ impl Status {
                 .iter()
                 .zip(&stored)
                 .filter_map(|(p, r)| match r {
-                    Received::New(id) => Some(p.media.iter().map(move |m| super::media::MediaInsertForm { status_id: Some(id.0), ..m.clone() })),
+                    Received::New(id) => {
+                        Some(p.media.iter().map(move |m| super::media::MediaInsertForm {
+                            status_id: Some(id.0),
+                            ..m.clone()
+                        }))
+                    }
                     _ => None,
                 })
                 .flatten()
@@ -212,7 +229,10 @@ impl Status {
                 .iter()
                 .zip(&stored)
                 .filter_map(|(p, r)| match (r, &p.poll) {
-                    (Received::New(id), Some(poll)) => Some(super::polls::PollInsertForm { status_id: id.0, ..poll.clone() }),
+                    (Received::New(id), Some(poll)) => Some(super::polls::PollInsertForm {
+                        status_id: id.0,
+                        ..poll.clone()
+                    }),
                     _ => None,
                 })
                 .collect();
@@ -222,7 +242,10 @@ impl Status {
         .await
     }
 
-    async fn store_received_posts(conn: &mut AsyncPgConnection, batch: &[ReceivedPost]) -> QueryResult<Vec<Received>> {
+    async fn store_received_posts(
+        conn: &mut AsyncPgConnection,
+        batch: &[ReceivedPost],
+    ) -> QueryResult<Vec<Received>> {
         use diesel::sql_types::{Array, BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
         #[derive(QueryableByName)]
         struct Row {
@@ -231,7 +254,9 @@ impl Status {
             #[diesel(sql_type = Bool)]
             is_new: bool,
         }
-        let col = |f: &dyn Fn(&ReceivedPost) -> Option<String>| batch.iter().map(f).collect::<Vec<Option<String>>>();
+        let col = |f: &dyn Fn(&ReceivedPost) -> Option<String>| {
+            batch.iter().map(f).collect::<Vec<Option<String>>>()
+        };
         let rows: Vec<Row> = super::prepared::Cached(diesel::sql_query(
             "SELECT r.stored_id, r.is_new
              FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[],
@@ -275,14 +300,31 @@ impl Status {
     }
 
     pub async fn find(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<Option<Status>> {
-        statuses::table.find(id).select(Status::as_select()).first(conn).await.optional()
+        statuses::table
+            .find(id)
+            .select(Status::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
-    pub async fn find_by_uri(conn: &mut AsyncPgConnection, uri: &str) -> QueryResult<Option<Status>> {
-        statuses::table.filter(statuses::uri.eq(uri)).select(Status::as_select()).first(conn).await.optional()
+    pub async fn find_by_uri(
+        conn: &mut AsyncPgConnection,
+        uri: &str,
+    ) -> QueryResult<Option<Status>> {
+        statuses::table
+            .filter(statuses::uri.eq(uri))
+            .select(Status::as_select())
+            .first(conn)
+            .await
+            .optional()
     }
 
-    pub async fn find_reblog(conn: &mut AsyncPgConnection, account: AccountId, of: StatusId) -> QueryResult<Option<Status>> {
+    pub async fn find_reblog(
+        conn: &mut AsyncPgConnection,
+        account: AccountId,
+        of: StatusId,
+    ) -> QueryResult<Option<Status>> {
         statuses::table
             .filter(statuses::account_id.eq(account))
             .filter(statuses::reblog_of_id.eq(of))
@@ -293,16 +335,30 @@ impl Status {
             .optional()
     }
 
-    pub async fn edit(conn: &mut AsyncPgConnection, id: StatusId, form: &StatusEditForm) -> QueryResult<Status> {
-        diesel::update(statuses::table.find(id)).set(form).returning(Status::as_returning()).get_result(conn).await
+    pub async fn edit(
+        conn: &mut AsyncPgConnection,
+        id: StatusId,
+        form: &StatusEditForm,
+    ) -> QueryResult<Status> {
+        diesel::update(statuses::table.find(id))
+            .set(form)
+            .returning(Status::as_returning())
+            .get_result(conn)
+            .await
     }
 
     /// Deletes a post: the row stays as a tombstone (its URL answers 410), its
     /// content goes, and boosts of it go with it.
     pub async fn mark_deleted(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<usize> {
-        diesel::delete(statuses::table.filter(statuses::reblog_of_id.eq(id))).execute(conn).await?;
-        diesel::delete(mentions::table.filter(mentions::status_id.eq(id))).execute(conn).await?;
-        diesel::delete(status_tags::table.filter(status_tags::status_id.eq(id))).execute(conn).await?;
+        diesel::delete(statuses::table.filter(statuses::reblog_of_id.eq(id)))
+            .execute(conn)
+            .await?;
+        diesel::delete(mentions::table.filter(mentions::status_id.eq(id)))
+            .execute(conn)
+            .await?;
+        diesel::delete(status_tags::table.filter(status_tags::status_id.eq(id)))
+            .execute(conn)
+            .await?;
         super::pins::unpin_status(conn, id).await?;
         diesel::update(statuses::table.find(id))
             .set((
@@ -320,42 +376,90 @@ impl Status {
     }
 
     /// Links replies that arrived before their parent.
-    pub async fn adopt_replies(conn: &mut AsyncPgConnection, parent: &Status, parent_uri: &str) -> QueryResult<usize> {
-        diesel::update(statuses::table.filter(statuses::in_reply_to_uri.eq(parent_uri)).filter(statuses::in_reply_to_id.is_null()))
-            .set((statuses::in_reply_to_id.eq(parent.id), statuses::in_reply_to_account_id.eq(parent.account_id)))
-            .execute(conn)
-            .await
+    pub async fn adopt_replies(
+        conn: &mut AsyncPgConnection,
+        parent: &Status,
+        parent_uri: &str,
+    ) -> QueryResult<usize> {
+        diesel::update(
+            statuses::table
+                .filter(statuses::in_reply_to_uri.eq(parent_uri))
+                .filter(statuses::in_reply_to_id.is_null()),
+        )
+        .set((
+            statuses::in_reply_to_id.eq(parent.id),
+            statuses::in_reply_to_account_id.eq(parent.account_id),
+        ))
+        .execute(conn)
+        .await
     }
 
-    pub async fn set_mentions(conn: &mut AsyncPgConnection, id: StatusId, accounts: &[AccountId]) -> QueryResult<()> {
-        diesel::delete(mentions::table.filter(mentions::status_id.eq(id))).execute(conn).await?;
+    pub async fn set_mentions(
+        conn: &mut AsyncPgConnection,
+        id: StatusId,
+        accounts: &[AccountId],
+    ) -> QueryResult<()> {
+        diesel::delete(mentions::table.filter(mentions::status_id.eq(id)))
+            .execute(conn)
+            .await?;
         Status::add_mentions(conn, id, accounts).await
     }
 
     /// Mentions of a status that has none yet.
-    pub async fn add_mentions(conn: &mut AsyncPgConnection, id: StatusId, accounts: &[AccountId]) -> QueryResult<()> {
-        let rows: Vec<_> = accounts.iter().map(|a| (mentions::status_id.eq(id), mentions::account_id.eq(*a))).collect();
+    pub async fn add_mentions(
+        conn: &mut AsyncPgConnection,
+        id: StatusId,
+        accounts: &[AccountId],
+    ) -> QueryResult<()> {
+        let rows: Vec<_> = accounts
+            .iter()
+            .map(|a| (mentions::status_id.eq(id), mentions::account_id.eq(*a)))
+            .collect();
         if !rows.is_empty() {
-            diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+            diesel::insert_into(mentions::table)
+                .values(rows)
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
         }
         Ok(())
     }
 
-    pub async fn set_tags(conn: &mut AsyncPgConnection, id: StatusId, tags: &[String]) -> QueryResult<()> {
-        diesel::delete(status_tags::table.filter(status_tags::status_id.eq(id))).execute(conn).await?;
+    pub async fn set_tags(
+        conn: &mut AsyncPgConnection,
+        id: StatusId,
+        tags: &[String],
+    ) -> QueryResult<()> {
+        diesel::delete(status_tags::table.filter(status_tags::status_id.eq(id)))
+            .execute(conn)
+            .await?;
         Status::add_tags(conn, id, tags).await
     }
 
     /// Hashtags of a status that has none yet.
-    pub async fn add_tags(conn: &mut AsyncPgConnection, id: StatusId, tags: &[String]) -> QueryResult<()> {
-        let rows: Vec<_> = tags.iter().map(|t| (status_tags::status_id.eq(id), status_tags::name.eq(t))).collect();
+    pub async fn add_tags(
+        conn: &mut AsyncPgConnection,
+        id: StatusId,
+        tags: &[String],
+    ) -> QueryResult<()> {
+        let rows: Vec<_> = tags
+            .iter()
+            .map(|t| (status_tags::status_id.eq(id), status_tags::name.eq(t)))
+            .collect();
         if !rows.is_empty() {
-            diesel::insert_into(status_tags::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+            diesel::insert_into(status_tags::table)
+                .values(rows)
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
         }
         Ok(())
     }
 
-    pub async fn mentioned_accounts(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<Vec<Account>> {
+    pub async fn mentioned_accounts(
+        conn: &mut AsyncPgConnection,
+        id: StatusId,
+    ) -> QueryResult<Vec<Account>> {
         mentions::table
             .inner_join(accounts::table.on(accounts::id.eq(mentions::account_id)))
             .filter(mentions::status_id.eq(id))
@@ -365,21 +469,36 @@ impl Status {
     }
 
     pub async fn tags(conn: &mut AsyncPgConnection, id: StatusId) -> QueryResult<Vec<String>> {
-        status_tags::table.filter(status_tags::status_id.eq(id)).select(status_tags::name).order(status_tags::name).load(conn).await
+        status_tags::table
+            .filter(status_tags::status_id.eq(id))
+            .select(status_tags::name)
+            .order(status_tags::name)
+            .load(conn)
+            .await
     }
 
-    pub async fn mentions_local_account(conn: &mut AsyncPgConnection, accounts_ids: &[AccountId]) -> QueryResult<bool> {
+    pub async fn mentions_local_account(
+        conn: &mut AsyncPgConnection,
+        accounts_ids: &[AccountId],
+    ) -> QueryResult<bool> {
         if accounts_ids.is_empty() {
             return Ok(false);
         }
         diesel::select(diesel::dsl::exists(
-            accounts::table.filter(accounts::id.eq_any(accounts_ids)).filter(accounts::domain.is_null()),
+            accounts::table
+                .filter(accounts::id.eq_any(accounts_ids))
+                .filter(accounts::domain.is_null()),
         ))
         .get_result(conn)
         .await
     }
 
-    pub async fn favourite(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId, uri: Option<&str>) -> QueryResult<bool> {
+    pub async fn favourite(
+        conn: &mut AsyncPgConnection,
+        account: AccountId,
+        status: StatusId,
+        uri: Option<&str>,
+    ) -> QueryResult<bool> {
         let n = diesel::insert_into(favourites::table)
             .values((
                 favourites::id.eq(super::new_id()),
@@ -393,23 +512,43 @@ impl Status {
         Ok(n == 1)
     }
 
-    pub async fn unfavourite(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId) -> QueryResult<bool> {
-        let n = diesel::delete(favourites::table.filter(favourites::account_id.eq(account)).filter(favourites::status_id.eq(status)))
-            .execute(conn)
-            .await?;
+    pub async fn unfavourite(
+        conn: &mut AsyncPgConnection,
+        account: AccountId,
+        status: StatusId,
+    ) -> QueryResult<bool> {
+        let n = diesel::delete(
+            favourites::table
+                .filter(favourites::account_id.eq(account))
+                .filter(favourites::status_id.eq(status)),
+        )
+        .execute(conn)
+        .await?;
         Ok(n > 0)
     }
 
     /// Removes `account`'s like with the id `uri`; the post it liked, if there was one.
-    pub async fn unfavourite_by_uri(conn: &mut AsyncPgConnection, account: AccountId, uri: &str) -> QueryResult<Option<StatusId>> {
-        let removed: Vec<StatusId> = diesel::delete(favourites::table.filter(favourites::account_id.eq(account)).filter(favourites::uri.eq(uri)))
-            .returning(favourites::status_id)
-            .get_results(conn)
-            .await?;
+    pub async fn unfavourite_by_uri(
+        conn: &mut AsyncPgConnection,
+        account: AccountId,
+        uri: &str,
+    ) -> QueryResult<Option<StatusId>> {
+        let removed: Vec<StatusId> = diesel::delete(
+            favourites::table
+                .filter(favourites::account_id.eq(account))
+                .filter(favourites::uri.eq(uri)),
+        )
+        .returning(favourites::status_id)
+        .get_results(conn)
+        .await?;
         Ok(removed.into_iter().next())
     }
 
-    pub async fn favourite_uri(conn: &mut AsyncPgConnection, account: AccountId, status: StatusId) -> QueryResult<Option<Option<String>>> {
+    pub async fn favourite_uri(
+        conn: &mut AsyncPgConnection,
+        account: AccountId,
+        status: StatusId,
+    ) -> QueryResult<Option<Option<String>>> {
         favourites::table
             .filter(favourites::account_id.eq(account))
             .filter(favourites::status_id.eq(status))
@@ -419,8 +558,15 @@ impl Status {
             .optional()
     }
 
-    pub async fn count_favourites(conn: &mut AsyncPgConnection, status: StatusId) -> QueryResult<i64> {
-        favourites::table.filter(favourites::status_id.eq(status)).select(count_star()).get_result(conn).await
+    pub async fn count_favourites(
+        conn: &mut AsyncPgConnection,
+        status: StatusId,
+    ) -> QueryResult<i64> {
+        favourites::table
+            .filter(favourites::status_id.eq(status))
+            .select(count_star())
+            .get_result(conn)
+            .await
     }
 
     pub async fn count_reblogs(conn: &mut AsyncPgConnection, status: StatusId) -> QueryResult<i64> {
@@ -432,7 +578,10 @@ impl Status {
             .await
     }
 
-    pub async fn replies(conn: &mut AsyncPgConnection, parent: StatusId) -> QueryResult<Vec<Status>> {
+    pub async fn replies(
+        conn: &mut AsyncPgConnection,
+        parent: StatusId,
+    ) -> QueryResult<Vec<Status>> {
         statuses::table
             .filter(statuses::in_reply_to_id.eq(parent))
             .filter(statuses::deleted_at.is_null())
@@ -455,10 +604,17 @@ pub async fn count_local(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
 }
 
 impl Status {
-    pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[StatusId]) -> QueryResult<Vec<Status>> {
+    pub async fn find_many(
+        conn: &mut AsyncPgConnection,
+        ids: &[StatusId],
+    ) -> QueryResult<Vec<Status>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        statuses::table.filter(statuses::id.eq_any(ids)).select(Status::as_select()).load(conn).await
+        statuses::table
+            .filter(statuses::id.eq_any(ids))
+            .select(Status::as_select())
+            .load(conn)
+            .await
     }
 }

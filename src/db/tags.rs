@@ -4,28 +4,51 @@
 
 use super::{pagination::Page, prepared::Cached, schema::tag_follows, AccountId};
 use crate::paginate;
-use diesel::{prelude::*, sql_types::{BigInt, Text}};
+use diesel::{
+    prelude::*,
+    sql_types::{BigInt, Text},
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// Follows `name` for `account` (nothing changes when it already does).
-pub async fn follow(conn: &mut AsyncPgConnection, account: AccountId, name: &str) -> QueryResult<()> {
+pub async fn follow(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    name: &str,
+) -> QueryResult<()> {
     diesel::insert_into(tag_follows::table)
-        .values((tag_follows::id.eq(super::new_id()), tag_follows::account_id.eq(account), tag_follows::name.eq(name)))
+        .values((
+            tag_follows::id.eq(super::new_id()),
+            tag_follows::account_id.eq(account),
+            tag_follows::name.eq(name),
+        ))
         .on_conflict_do_nothing()
         .execute(conn)
         .await
         .map(|_| ())
 }
 
-pub async fn unfollow(conn: &mut AsyncPgConnection, account: AccountId, name: &str) -> QueryResult<()> {
-    diesel::delete(tag_follows::table.filter(tag_follows::account_id.eq(account)).filter(tag_follows::name.eq(name)))
-        .execute(conn)
-        .await
-        .map(|_| ())
+pub async fn unfollow(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    name: &str,
+) -> QueryResult<()> {
+    diesel::delete(
+        tag_follows::table
+            .filter(tag_follows::account_id.eq(account))
+            .filter(tag_follows::name.eq(name)),
+    )
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// Which of `names` `account` follows.
-pub async fn followed_among(conn: &mut AsyncPgConnection, account: AccountId, names: &[String]) -> QueryResult<Vec<String>> {
+pub async fn followed_among(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    names: &[String],
+) -> QueryResult<Vec<String>> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
@@ -38,8 +61,15 @@ pub async fn followed_among(conn: &mut AsyncPgConnection, account: AccountId, na
 }
 
 /// The names `account` follows, newest follow first, paginated by the follow's id.
-pub async fn followed(conn: &mut AsyncPgConnection, account: AccountId, page: Page) -> QueryResult<Vec<(i64, String)>> {
-    let q = tag_follows::table.filter(tag_follows::account_id.eq(account)).select((tag_follows::id, tag_follows::name)).into_boxed();
+pub async fn followed(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    page: Page,
+) -> QueryResult<Vec<(i64, String)>> {
+    let q = tag_follows::table
+        .filter(tag_follows::account_id.eq(account))
+        .select((tag_follows::id, tag_follows::name))
+        .into_boxed();
     Ok(page.finish(paginate!(q, tag_follows::id, page).load(conn).await?))
 }
 
@@ -49,7 +79,11 @@ pub async fn any_followed(conn: &mut AsyncPgConnection, names: &[String]) -> Que
     if names.is_empty() {
         return Ok(false);
     }
-    diesel::select(diesel::dsl::exists(tag_follows::table.filter(tag_follows::name.eq_any(names)))).get_result(conn).await
+    diesel::select(diesel::dsl::exists(
+        tag_follows::table.filter(tag_follows::name.eq_any(names)),
+    ))
+    .get_result(conn)
+    .await
 }
 
 /// Uses of a tag on one day (days since the Unix epoch, UTC).
@@ -71,7 +105,11 @@ pub const HISTORY_CAP: i64 = 10_000;
 /// Public and unlisted posts (not deleted) tagged `name` from `since_day` on, per day, with how many
 /// accounts wrote them. Ids sort by time (`db::ids`), so the days come from the ids
 /// and the range is one scan of `status_tags_name` backwards from the newest.
-pub async fn history(conn: &mut AsyncPgConnection, name: &str, since_day: i64) -> QueryResult<Vec<DayUse>> {
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+    since_day: i64,
+) -> QueryResult<Vec<DayUse>> {
     Cached(
         diesel::sql_query(
             "SELECT ((t.status_id >> 16) / 86400000)::bigint AS day, count(*) AS uses, count(DISTINCT s.account_id) AS accounts
@@ -98,7 +136,11 @@ struct Name {
 /// `status_tags_name` (one index probe per name, however many posts each has),
 /// stopping at the first name past the prefix (the database sorts names as bytes,
 /// `C` collation, so names with one prefix are next to each other).
-pub async fn with_prefix(conn: &mut AsyncPgConnection, prefix: &str, limit: i64) -> QueryResult<Vec<String>> {
+pub async fn with_prefix(
+    conn: &mut AsyncPgConnection,
+    prefix: &str,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
     let rows: Vec<Name> = Cached(
         diesel::sql_query(
             "WITH RECURSIVE t(name) AS (
@@ -133,7 +175,10 @@ pub struct Featured {
 
 /// The hashtags `account` features, oldest first, each counted over the account's
 /// own posts (`statuses_account_id_id`, then the tag's row in `status_tags`' key).
-pub async fn featured(conn: &mut AsyncPgConnection, account: AccountId) -> QueryResult<Vec<Featured>> {
+pub async fn featured(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+) -> QueryResult<Vec<Featured>> {
     Cached(
         diesel::sql_query(
             "SELECT f.id, f.name, count(s.id) AS statuses, max(s.created_at) AS last_status_at
@@ -151,10 +196,18 @@ pub async fn featured(conn: &mut AsyncPgConnection, account: AccountId) -> Query
 }
 
 /// Features `name` on `account`'s profile; the id of the (new or existing) row.
-pub async fn feature(conn: &mut AsyncPgConnection, account: AccountId, name: &str) -> QueryResult<i64> {
+pub async fn feature(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    name: &str,
+) -> QueryResult<i64> {
     use super::schema::featured_tags;
     diesel::insert_into(featured_tags::table)
-        .values((featured_tags::id.eq(super::new_id()), featured_tags::account_id.eq(account), featured_tags::name.eq(name)))
+        .values((
+            featured_tags::id.eq(super::new_id()),
+            featured_tags::account_id.eq(account),
+            featured_tags::name.eq(name),
+        ))
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
@@ -167,15 +220,30 @@ pub async fn feature(conn: &mut AsyncPgConnection, account: AccountId, name: &st
 }
 
 /// Stops featuring the tag `id` of `account`; whether there was one.
-pub async fn unfeature(conn: &mut AsyncPgConnection, account: AccountId, id: i64) -> QueryResult<bool> {
+pub async fn unfeature(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    id: i64,
+) -> QueryResult<bool> {
     use super::schema::featured_tags;
-    let n = diesel::delete(featured_tags::table.filter(featured_tags::id.eq(id)).filter(featured_tags::account_id.eq(account))).execute(conn).await?;
+    let n = diesel::delete(
+        featured_tags::table
+            .filter(featured_tags::id.eq(id))
+            .filter(featured_tags::account_id.eq(account)),
+    )
+    .execute(conn)
+    .await?;
     Ok(n > 0)
 }
 
 /// The hashtags `account` used most in its posts since `since_id` (an id, so a
 /// time: `db::ids`), not featured yet, most used first.
-pub async fn most_used(conn: &mut AsyncPgConnection, account: AccountId, since_id: i64, limit: i64) -> QueryResult<Vec<String>> {
+pub async fn most_used(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    since_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
     let rows: Vec<Name> = Cached(
         diesel::sql_query(
             "SELECT st.name FROM statuses s JOIN status_tags st ON st.status_id = s.id
@@ -193,7 +261,11 @@ pub async fn most_used(conn: &mut AsyncPgConnection, account: AccountId, since_i
 }
 
 /// Which of `names` `account` features.
-pub async fn featured_among(conn: &mut AsyncPgConnection, account: AccountId, names: &[String]) -> QueryResult<Vec<String>> {
+pub async fn featured_among(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    names: &[String],
+) -> QueryResult<Vec<String>> {
     use super::schema::featured_tags;
     if names.is_empty() {
         return Ok(Vec::new());

@@ -2,6 +2,7 @@
 //! posts, and the viewer's bookmarks and favourites. Each is one indexed query; what
 //! it takes to show the statuses is loaded in batches by `status_batch`.
 
+use super::prepared::fixed;
 use super::{
     pagination::Page,
     schema::{bookmarks, favourites, home_feed, status_tags, statuses},
@@ -9,7 +10,6 @@ use super::{
     AccountId,
 };
 use crate::paginate;
-use super::prepared::fixed;
 use diesel::{
     expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping},
     pg::Pg,
@@ -56,7 +56,11 @@ fn visible_public<'a>(viewer: Option<AccountId>, origin: Origin) -> BoxedStatuse
 pub type HomeQuery<'a> = diesel::dsl::IntoBoxed<
     'a,
     diesel::dsl::Select<
-        diesel::dsl::InnerJoinOn<home_feed::table, statuses::table, diesel::dsl::Eq<statuses::id, home_feed::status_id>>,
+        diesel::dsl::InnerJoinOn<
+            home_feed::table,
+            statuses::table,
+            diesel::dsl::Eq<statuses::id, home_feed::status_id>,
+        >,
         diesel::dsl::AsSelect<Status, Pg>,
     >,
     Pg,
@@ -89,12 +93,21 @@ pub fn home_query<'a>(viewer: AccountId, page: Page) -> HomeQuery<'a> {
     paginate!(q, home_feed::status_id, page)
 }
 
-pub async fn home(conn: &mut AsyncPgConnection, viewer: AccountId, page: Page) -> QueryResult<Vec<Status>> {
+pub async fn home(
+    conn: &mut AsyncPgConnection,
+    viewer: AccountId,
+    page: Page,
+) -> QueryResult<Vec<Status>> {
     Ok(page.finish(home_query(viewer, page).load(conn).await?))
 }
 
 /// The public timeline: public posts, no boosts, no replies to others.
-pub async fn public(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, origin: Origin, page: Page) -> QueryResult<Vec<Status>> {
+pub async fn public(
+    conn: &mut AsyncPgConnection,
+    viewer: Option<AccountId>,
+    origin: Origin,
+    page: Page,
+) -> QueryResult<Vec<Status>> {
     let q = visible_public(viewer, origin).filter(fixed::<Bool>(NOT_REPLY_TO_OTHERS));
     Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
 }
@@ -107,14 +120,30 @@ pub struct TagFilter {
     pub none: Vec<String>,
 }
 
-pub async fn tag(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, origin: Origin, tags: &TagFilter, page: Page) -> QueryResult<Vec<Status>> {
-    let tagged = status_tags::table.filter(status_tags::name.eq_any(tags.any.clone())).select(status_tags::status_id);
+pub async fn tag(
+    conn: &mut AsyncPgConnection,
+    viewer: Option<AccountId>,
+    origin: Origin,
+    tags: &TagFilter,
+    page: Page,
+) -> QueryResult<Vec<Status>> {
+    let tagged = status_tags::table
+        .filter(status_tags::name.eq_any(tags.any.clone()))
+        .select(status_tags::status_id);
     let mut q = visible_public(viewer, origin).filter(statuses::id.eq_any(tagged));
     for name in &tags.all {
-        q = q.filter(statuses::id.eq_any(status_tags::table.filter(status_tags::name.eq(name.clone())).select(status_tags::status_id)));
+        q = q.filter(
+            statuses::id.eq_any(
+                status_tags::table
+                    .filter(status_tags::name.eq(name.clone()))
+                    .select(status_tags::status_id),
+            ),
+        );
     }
     if !tags.none.is_empty() {
-        let excluded = status_tags::table.filter(status_tags::name.eq_any(tags.none.clone())).select(status_tags::status_id);
+        let excluded = status_tags::table
+            .filter(status_tags::name.eq_any(tags.none.clone()))
+            .select(status_tags::status_id);
         q = q.filter(diesel::dsl::not(statuses::id.eq_any(excluded)));
     }
     Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
@@ -129,7 +158,13 @@ pub struct AccountFilter {
 }
 
 /// An account's posts and boosts that `viewer` may see.
-pub async fn account(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, author: AccountId, filter: &AccountFilter, page: Page) -> QueryResult<Vec<Status>> {
+pub async fn account(
+    conn: &mut AsyncPgConnection,
+    viewer: Option<AccountId>,
+    author: AccountId,
+    filter: &AccountFilter,
+    page: Page,
+) -> QueryResult<Vec<Status>> {
     let mut q = statuses::table
         .filter(statuses::account_id.eq(author))
         .filter(super::visibility::visible_to(viewer))
@@ -142,13 +177,23 @@ pub async fn account(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, au
         q = q.filter(statuses::reblog_of_id.is_null());
     }
     if let Some(tag) = &filter.tagged {
-        q = q.filter(statuses::id.eq_any(status_tags::table.filter(status_tags::name.eq(tag.clone())).select(status_tags::status_id)));
+        q = q.filter(
+            statuses::id.eq_any(
+                status_tags::table
+                    .filter(status_tags::name.eq(tag.clone()))
+                    .select(status_tags::status_id),
+            ),
+        );
     }
     Ok(page.finish(paginate!(q, statuses::id, page).load(conn).await?))
 }
 
 /// The viewer's bookmarks, paginated by the bookmark's own id (returned with each).
-pub async fn bookmarked(conn: &mut AsyncPgConnection, viewer: AccountId, page: Page) -> QueryResult<Vec<(i64, Status)>> {
+pub async fn bookmarked(
+    conn: &mut AsyncPgConnection,
+    viewer: AccountId,
+    page: Page,
+) -> QueryResult<Vec<(i64, Status)>> {
     let q = bookmarks::table
         .inner_join(statuses::table.on(statuses::id.eq(bookmarks::status_id)))
         .filter(bookmarks::account_id.eq(viewer))
@@ -159,7 +204,11 @@ pub async fn bookmarked(conn: &mut AsyncPgConnection, viewer: AccountId, page: P
 }
 
 /// The viewer's favourites, paginated by the favourite's own id.
-pub async fn favourited(conn: &mut AsyncPgConnection, viewer: AccountId, page: Page) -> QueryResult<Vec<(i64, Status)>> {
+pub async fn favourited(
+    conn: &mut AsyncPgConnection,
+    viewer: AccountId,
+    page: Page,
+) -> QueryResult<Vec<(i64, Status)>> {
     let q = favourites::table
         .inner_join(statuses::table.on(statuses::id.eq(favourites::status_id)))
         .filter(favourites::account_id.eq(viewer))
@@ -170,7 +219,11 @@ pub async fn favourited(conn: &mut AsyncPgConnection, viewer: AccountId, page: P
 }
 
 /// How many posts and boosts of `author` `viewer` may see (an outbox's total).
-pub async fn count_account(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, author: AccountId) -> QueryResult<i64> {
+pub async fn count_account(
+    conn: &mut AsyncPgConnection,
+    viewer: Option<AccountId>,
+    author: AccountId,
+) -> QueryResult<i64> {
     statuses::table
         .filter(statuses::account_id.eq(author))
         .filter(super::visibility::visible_to(viewer))
@@ -211,7 +264,11 @@ pub async fn replies(
 
 /// Of `readers`, those whose home timeline has `status` (`home_feed`, as the
 /// triggers keep it): whom the `user` stream brings it to.
-pub async fn home_readers(conn: &mut AsyncPgConnection, status: super::StatusId, readers: &[AccountId]) -> QueryResult<Vec<AccountId>> {
+pub async fn home_readers(
+    conn: &mut AsyncPgConnection,
+    status: super::StatusId,
+    readers: &[AccountId],
+) -> QueryResult<Vec<AccountId>> {
     if readers.is_empty() {
         return Ok(Vec::new());
     }
@@ -228,7 +285,10 @@ pub async fn home_readers(conn: &mut AsyncPgConnection, status: super::StatusId,
 /// public, a boost, deleted); else whether it is local and whether the public
 /// timelines (no replies to others) take it, the hashtag ones taking it either way.
 /// The same conditions as [`public`] and [`tag`], for one post as it arrives.
-pub async fn public_selection(conn: &mut AsyncPgConnection, status: super::StatusId) -> QueryResult<Option<(bool, bool)>> {
+pub async fn public_selection(
+    conn: &mut AsyncPgConnection,
+    status: super::StatusId,
+) -> QueryResult<Option<(bool, bool)>> {
     statuses::table
         .find(status)
         .filter(fixed::<Bool>("statuses.visibility = 0"))
@@ -420,7 +480,11 @@ impl QueryFragment<Pg> for ListPage {
 
 /// A list's timeline: its members' posts and boosts as the list selects them
 /// ([`ListSelection`]) and its owner may see them, newest first.
-pub async fn list(conn: &mut AsyncPgConnection, list: &super::lists::List, page: Page) -> QueryResult<Vec<Status>> {
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    list: &super::lists::List,
+    page: Page,
+) -> QueryResult<Vec<Status>> {
     let policy = match list.replies_policy.as_str() {
         "followed" => "followed",
         "none" => "none",
@@ -428,29 +492,48 @@ pub async fn list(conn: &mut AsyncPgConnection, list: &super::lists::List, page:
     };
     let condition = ListPage {
         list: list.id,
-        selection: ListSelection { list: Param::Bind(list.id), owner: Param::Bind(list.account_id.0), policy: Some(policy) },
+        selection: ListSelection {
+            list: Param::Bind(list.id),
+            owner: Param::Bind(list.account_id.0),
+            policy: Some(policy),
+        },
         visible: super::visibility::visible_to(Some(list.account_id)),
         max_id: page.max_id,
         min_id: page.lower(),
         ascending: page.ascending(),
         limit: page.limit,
     };
-    let q = statuses::table.filter(condition).select(Status::as_select()).into_boxed();
-    let q = if page.ascending() { q.order(statuses::id.asc()) } else { q.order(statuses::id.desc()) };
+    let q = statuses::table
+        .filter(condition)
+        .select(Status::as_select())
+        .into_boxed();
+    let q = if page.ascending() {
+        q.order(statuses::id.asc())
+    } else {
+        q.order(statuses::id.desc())
+    };
     Ok(page.finish(q.load(conn).await?))
 }
 
 /// Of `lists`, those whose timeline has `status` (the same [`ListSelection`], and
 /// its author a member): which list streams hear of it. Whether each owner may see
 /// it is asked of the visibility rule beside this.
-pub async fn list_readers(conn: &mut AsyncPgConnection, status: super::StatusId, lists: &[i64]) -> QueryResult<Vec<i64>> {
+pub async fn list_readers(
+    conn: &mut AsyncPgConnection,
+    status: super::StatusId,
+    lists: &[i64],
+) -> QueryResult<Vec<i64>> {
     if lists.is_empty() {
         return Ok(Vec::new());
     }
     let query = ListReaders {
         status: status.0,
         lists: lists.to_vec(),
-        selection: ListSelection { list: Param::Column("lists.id"), owner: Param::Column("lists.account_id"), policy: None },
+        selection: ListSelection {
+            list: Param::Column("lists.id"),
+            owner: Param::Column("lists.account_id"),
+            policy: None,
+        },
     };
     query.load::<i64>(conn).await
 }

@@ -9,7 +9,13 @@ use super::{
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-pub async fn insert(conn: &mut AsyncPgConnection, user: UserId, name: &str, token_hash: &str, scopes: &str) -> QueryResult<i64> {
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    name: &str,
+    token_hash: &str,
+    scopes: &str,
+) -> QueryResult<i64> {
     insert_for_app(conn, Some(user), None, name, token_hash, scopes).await
 }
 
@@ -54,15 +60,30 @@ pub async fn find(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryResult
         .left_join(users::table.inner_join(accounts::table))
         .filter(access_tokens::token_hash.eq(token_hash))
         .filter(access_tokens::revoked_at.is_null())
-        .select((access_tokens::name, access_tokens::scopes, access_tokens::app_id, Option::<User>::as_select(), Option::<Account>::as_select()))
+        .select((
+            access_tokens::name,
+            access_tokens::scopes,
+            access_tokens::app_id,
+            Option::<User>::as_select(),
+            Option::<Account>::as_select(),
+        ))
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(|(name, scopes, app_id, user, account)| Token { name, scopes, app_id, user: user.zip(account) }))
+    Ok(row.map(|(name, scopes, app_id, user, account)| Token {
+        name,
+        scopes,
+        app_id,
+        user: user.zip(account),
+    }))
 }
 
 /// Revokes a token of `app`; whether there was one to revoke.
-pub async fn revoke_for_app(conn: &mut AsyncPgConnection, token_hash: &str, app: i64) -> QueryResult<bool> {
+pub async fn revoke_for_app(
+    conn: &mut AsyncPgConnection,
+    token_hash: &str,
+    app: i64,
+) -> QueryResult<bool> {
     let n = diesel::update(
         access_tokens::table
             .filter(access_tokens::token_hash.eq(token_hash))
@@ -85,22 +106,48 @@ pub struct AppToken {
 
 /// A user's live tokens issued to apps, newest first, at most `limit`
 /// (`access_tokens_user_id` serves it).
-pub async fn for_apps_of_user(conn: &mut AsyncPgConnection, user: UserId, limit: i64) -> QueryResult<Vec<AppToken>> {
+pub async fn for_apps_of_user(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    limit: i64,
+) -> QueryResult<Vec<AppToken>> {
     use super::schema::oauth_apps;
-    let rows: Vec<(super::apps::App, String, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>)> = access_tokens::table
+    let rows: Vec<(
+        super::apps::App,
+        String,
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    )> = access_tokens::table
         .inner_join(oauth_apps::table)
         .filter(access_tokens::user_id.eq(user))
         .filter(access_tokens::revoked_at.is_null())
         .order(access_tokens::id.desc())
         .limit(limit)
-        .select((super::apps::App::as_select(), access_tokens::scopes, access_tokens::created_at, access_tokens::last_used_at))
+        .select((
+            super::apps::App::as_select(),
+            access_tokens::scopes,
+            access_tokens::created_at,
+            access_tokens::last_used_at,
+        ))
         .load(conn)
         .await?;
-    Ok(rows.into_iter().map(|(app, scopes, created_at, last_used_at)| AppToken { app, scopes, created_at, last_used_at }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(app, scopes, created_at, last_used_at)| AppToken {
+            app,
+            scopes,
+            created_at,
+            last_used_at,
+        })
+        .collect())
 }
 
 /// Revokes every live token `user` gave `app`; how many there were.
-pub async fn revoke_app_for_user(conn: &mut AsyncPgConnection, user: UserId, app: i64) -> QueryResult<usize> {
+pub async fn revoke_app_for_user(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    app: i64,
+) -> QueryResult<usize> {
     diesel::update(
         access_tokens::table
             .filter(access_tokens::user_id.eq(user))
@@ -114,8 +161,12 @@ pub async fn revoke_app_for_user(conn: &mut AsyncPgConnection, user: UserId, app
 
 /// Revokes every token of `user` (a password reset by an admin).
 pub async fn revoke_all_for_user(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<usize> {
-    diesel::update(access_tokens::table.filter(access_tokens::user_id.eq(user)).filter(access_tokens::revoked_at.is_null()))
-        .set(access_tokens::revoked_at.eq(diesel::dsl::now))
-        .execute(conn)
-        .await
+    diesel::update(
+        access_tokens::table
+            .filter(access_tokens::user_id.eq(user))
+            .filter(access_tokens::revoked_at.is_null()),
+    )
+    .set(access_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
 }

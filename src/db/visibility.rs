@@ -18,10 +18,12 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 /// post is too. The viewer is a bind parameter, so the statement's text is the same
 /// for every viewer and PostgreSQL prepares it once per connection (`db::prepared`).
 pub fn visible_to(viewer: Option<AccountId>) -> VisibleTo {
-    VisibleTo { viewer: match viewer {
-        Some(v) => Viewer::Bound(v.0),
-        None => Viewer::Nobody,
-    } }
+    VisibleTo {
+        viewer: match viewer {
+            Some(v) => Viewer::Bound(v.0),
+            None => Viewer::Nobody,
+        },
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -68,7 +70,9 @@ impl VisibleTo {
         push_viewer(out)?;
         out.push_sql(&format!(" OR ({s}.visibility <= 2 AND {s}.account_id IN (SELECT target_account_id FROM follows WHERE accepted AND account_id = "));
         push_viewer(out)?;
-        out.push_sql(&format!(")) OR {s}.id IN (SELECT status_id FROM mentions WHERE account_id = "));
+        out.push_sql(&format!(
+            ")) OR {s}.id IN (SELECT status_id FROM mentions WHERE account_id = "
+        ));
         push_viewer(out)?;
         out.push_sql(&format!(")) AND {s}.account_id NOT IN (SELECT target_account_id FROM blocks WHERE account_id = "));
         push_viewer(out)?;
@@ -106,21 +110,45 @@ impl<GB> ValidGrouping<GB> for VisibleTo {
 }
 
 /// Which of `ids` `viewer` may see.
-pub async fn visible_ids(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, ids: &[StatusId]) -> QueryResult<Vec<StatusId>> {
+pub async fn visible_ids(
+    conn: &mut AsyncPgConnection,
+    viewer: Option<AccountId>,
+    ids: &[StatusId],
+) -> QueryResult<Vec<StatusId>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    statuses::table.filter(statuses::id.eq_any(ids)).filter(visible_to(viewer)).select(statuses::id).load(conn).await
+    statuses::table
+        .filter(statuses::id.eq_any(ids))
+        .filter(visible_to(viewer))
+        .select(statuses::id)
+        .load(conn)
+        .await
 }
 
 /// Which of `viewers` may see the status `id`: the same rule, asked for each of them
 /// in one statement (streaming, where one post meets many subscribers).
-pub async fn viewers_of(conn: &mut AsyncPgConnection, id: StatusId, viewers: &[AccountId]) -> QueryResult<Vec<AccountId>> {
+pub async fn viewers_of(
+    conn: &mut AsyncPgConnection,
+    id: StatusId,
+    viewers: &[AccountId],
+) -> QueryResult<Vec<AccountId>> {
     if viewers.is_empty() {
         return Ok(Vec::new());
     }
-    let query = ViewersOf { status: id.0, viewers: viewers.iter().map(|v| v.0).collect(), rule: VisibleTo { viewer: Viewer::EachOf } };
-    Ok(query.load::<i64>(conn).await?.into_iter().map(AccountId).collect())
+    let query = ViewersOf {
+        status: id.0,
+        viewers: viewers.iter().map(|v| v.0).collect(),
+        rule: VisibleTo {
+            viewer: Viewer::EachOf,
+        },
+    };
+    Ok(query
+        .load::<i64>(conn)
+        .await?
+        .into_iter()
+        .map(AccountId)
+        .collect())
 }
 
 struct ViewersOf {
@@ -150,20 +178,41 @@ impl QueryId for ViewersOf {
 }
 
 /// Whether an account's server is one we refuse (its posts and profile are hidden).
-pub async fn account_domain_blocked(conn: &mut AsyncPgConnection, account: AccountId) -> QueryResult<bool> {
+pub async fn account_domain_blocked(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+) -> QueryResult<bool> {
     use super::schema::accounts;
-    accounts::table.find(account).select(accounts::domain_blocked).first(conn).await.optional().map(|b| b.unwrap_or(false))
+    accounts::table
+        .find(account)
+        .select(accounts::domain_blocked)
+        .first(conn)
+        .await
+        .optional()
+        .map(|b| b.unwrap_or(false))
 }
 
 /// Accounts among `others` that `viewer` blocks or that block `viewer`.
-pub async fn blocked_either(conn: &mut AsyncPgConnection, viewer: AccountId, others: &[AccountId]) -> QueryResult<Vec<AccountId>> {
+pub async fn blocked_either(
+    conn: &mut AsyncPgConnection,
+    viewer: AccountId,
+    others: &[AccountId],
+) -> QueryResult<Vec<AccountId>> {
     use super::schema::blocks;
     if others.is_empty() {
         return Ok(Vec::new());
     }
-    let theirs: Vec<AccountId> =
-        blocks::table.filter(blocks::target_account_id.eq(viewer)).filter(blocks::account_id.eq_any(others)).select(blocks::account_id).load(conn).await?;
-    let mine: Vec<AccountId> =
-        blocks::table.filter(blocks::account_id.eq(viewer)).filter(blocks::target_account_id.eq_any(others)).select(blocks::target_account_id).load(conn).await?;
+    let theirs: Vec<AccountId> = blocks::table
+        .filter(blocks::target_account_id.eq(viewer))
+        .filter(blocks::account_id.eq_any(others))
+        .select(blocks::account_id)
+        .load(conn)
+        .await?;
+    let mine: Vec<AccountId> = blocks::table
+        .filter(blocks::account_id.eq(viewer))
+        .filter(blocks::target_account_id.eq_any(others))
+        .select(blocks::target_account_id)
+        .load(conn)
+        .await?;
     Ok(theirs.into_iter().chain(mine).collect())
 }

@@ -80,7 +80,10 @@ impl TestNetwork {
     }
 
     fn knows(&self, host: &str) -> bool {
-        self.hosts.iter().any(|(h, _)| h.eq_ignore_ascii_case(host)) || self.permit.is_some_and(|p| host.trim_matches(['[', ']']).parse() == Ok(p))
+        self.hosts.iter().any(|(h, _)| h.eq_ignore_ascii_case(host))
+            || self
+                .permit
+                .is_some_and(|p| host.trim_matches(['[', ']']).parse() == Ok(p))
     }
 }
 
@@ -93,13 +96,21 @@ impl Resolve for PublicOnlyResolver {
         let network = self.0.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let addrs: Vec<SocketAddr> = match network.hosts.iter().find(|(h, _)| h.eq_ignore_ascii_case(&host)) {
+            let addrs: Vec<SocketAddr> = match network
+                .hosts
+                .iter()
+                .find(|(h, _)| h.eq_ignore_ascii_case(&host))
+            {
                 Some((_, ip)) => vec![SocketAddr::new(*ip, 0)],
                 None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
             };
-            let allowed: Vec<SocketAddr> = addrs.into_iter().filter(|a| network.allows(a.ip())).collect();
+            let allowed: Vec<SocketAddr> = addrs
+                .into_iter()
+                .filter(|a| network.allows(a.ip()))
+                .collect();
             if allowed.is_empty() {
-                return Err(Box::new(ClientError::Forbidden(host)) as Box<dyn std::error::Error + Send + Sync>);
+                return Err(Box::new(ClientError::Forbidden(host))
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })
@@ -114,8 +125,19 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    pub fn new(dev: bool, user_agent: &str, timeout: Duration, max_connections_per_host: usize) -> anyhow::Result<Self> {
-        Self::build(dev, user_agent, timeout, max_connections_per_host, Arc::default())
+    pub fn new(
+        dev: bool,
+        user_agent: &str,
+        timeout: Duration,
+        max_connections_per_host: usize,
+    ) -> anyhow::Result<Self> {
+        Self::build(
+            dev,
+            user_agent,
+            timeout,
+            max_connections_per_host,
+            Arc::default(),
+        )
     }
 
     /// A production-mode client on a test network (see `TestNetwork`).
@@ -124,7 +146,13 @@ impl HttpClient {
         Self::build(false, "Staffroom-test", timeout, 2, Arc::new(network))
     }
 
-    fn build(dev: bool, user_agent: &str, timeout: Duration, max_connections_per_host: usize, network: Arc<TestNetwork>) -> anyhow::Result<Self> {
+    fn build(
+        dev: bool,
+        user_agent: &str,
+        timeout: Duration,
+        max_connections_per_host: usize,
+        network: Arc<TestNetwork>,
+    ) -> anyhow::Result<Self> {
         let redirect_network = network.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
             // `previous` holds the first URL too: MAX_REDIRECTS redirects make it one longer.
@@ -146,7 +174,11 @@ impl HttpClient {
         if !dev {
             builder = builder.dns_resolver(Arc::new(PublicOnlyResolver(network.clone())));
         }
-        Ok(HttpClient { inner: builder.build()?, dev, network })
+        Ok(HttpClient {
+            inner: builder.build()?,
+            dev,
+            network,
+        })
     }
 
     pub fn dev(&self) -> bool {
@@ -163,12 +195,22 @@ impl HttpClient {
     }
 
     /// Reads at most `limit` bytes of a response body.
-    pub async fn read_limited(url: &str, mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ClientError> {
-        if response.content_length().is_some_and(|len| len as usize > limit) {
+    pub async fn read_limited(
+        url: &str,
+        mut response: reqwest::Response,
+        limit: usize,
+    ) -> Result<Vec<u8>, ClientError> {
+        if response
+            .content_length()
+            .is_some_and(|len| len as usize > limit)
+        {
             return Err(ClientError::TooLarge(url.to_string(), limit));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|source| ClientError::Http { url: url.to_string(), source })? {
+        while let Some(chunk) = response.chunk().await.map_err(|source| ClientError::Http {
+            url: url.to_string(),
+            source,
+        })? {
             if body.len() + chunk.len() > limit {
                 return Err(ClientError::TooLarge(url.to_string(), limit));
             }
@@ -188,9 +230,15 @@ fn check_url(url: &Url, dev: bool, network: &TestNetwork) -> Result<(), ClientEr
         return Ok(());
     }
     match url.host() {
-        Some(url::Host::Ipv4(ip)) if !network.allows(IpAddr::V4(ip)) => Err(ClientError::Forbidden(url.to_string())),
-        Some(url::Host::Ipv6(ip)) if !network.allows(IpAddr::V6(ip)) => Err(ClientError::Forbidden(url.to_string())),
-        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") => {
+        Some(url::Host::Ipv4(ip)) if !network.allows(IpAddr::V4(ip)) => {
+            Err(ClientError::Forbidden(url.to_string()))
+        }
+        Some(url::Host::Ipv6(ip)) if !network.allows(IpAddr::V6(ip)) => {
+            Err(ClientError::Forbidden(url.to_string()))
+        }
+        Some(url::Host::Domain(d))
+            if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") =>
+        {
             Err(ClientError::Forbidden(url.to_string()))
         }
         None => Err(ClientError::Scheme(url.to_string())),
@@ -214,21 +262,54 @@ mod tests {
     #[test]
     fn private_and_special_addresses_are_forbidden() {
         for ip in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-            "224.0.0.1", "255.255.255.255", "::1", "::", "fc00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-            "64:ff9b::7f00:1", "::ffff:169.254.169.254", "::ffff:100.64.0.1", "100.127.255.254", "169.254.0.1", "ff02::1",
-            "239.255.255.250", "::ffff:0.0.0.0", "::127.0.0.1", "fd00::1", "198.18.0.1", "240.0.0.1", "192.0.0.8",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::7f00:1",
+            "::ffff:169.254.169.254",
+            "::ffff:100.64.0.1",
+            "100.127.255.254",
+            "169.254.0.1",
+            "ff02::1",
+            "239.255.255.250",
+            "::ffff:0.0.0.0",
+            "::127.0.0.1",
+            "fd00::1",
+            "198.18.0.1",
+            "240.0.0.1",
+            "192.0.0.8",
         ] {
             assert!(is_forbidden_ip(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "100.63.255.255", "100.128.0.1", "172.32.0.1"] {
+        for ip in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+            "100.63.255.255",
+            "100.128.0.1",
+            "172.32.0.1",
+        ] {
             assert!(!is_forbidden_ip(ip.parse().unwrap()), "{ip}");
         }
     }
 
     #[test]
     fn urls_are_checked_before_connecting() {
-        let check = |u: &str, dev| check_url(&Url::parse(u).unwrap(), dev, &TestNetwork::default()).is_ok();
+        let check =
+            |u: &str, dev| check_url(&Url::parse(u).unwrap(), dev, &TestNetwork::default()).is_ok();
         assert!(check("https://mastodon.example/users/a", false));
         assert!(!check("http://mastodon.example/users/a", false));
         assert!(!check("https://127.0.0.1/users/a", false));
@@ -240,8 +321,17 @@ mod tests {
 
     #[test]
     fn hosts_keep_non_default_ports() {
-        assert_eq!(host_of(&Url::parse("https://a.example/inbox").unwrap()).unwrap(), "a.example");
-        assert_eq!(host_of(&Url::parse("https://a.example:443/inbox").unwrap()).unwrap(), "a.example");
-        assert_eq!(host_of(&Url::parse("http://127.0.0.1:8080/inbox").unwrap()).unwrap(), "127.0.0.1:8080");
+        assert_eq!(
+            host_of(&Url::parse("https://a.example/inbox").unwrap()).unwrap(),
+            "a.example"
+        );
+        assert_eq!(
+            host_of(&Url::parse("https://a.example:443/inbox").unwrap()).unwrap(),
+            "a.example"
+        );
+        assert_eq!(
+            host_of(&Url::parse("http://127.0.0.1:8080/inbox").unwrap()).unwrap(),
+            "127.0.0.1:8080"
+        );
     }
 }

@@ -38,15 +38,21 @@ fn parse_resource(resource: &str, ctx_urls: &crate::urls::Urls) -> Result<Resour
         if resource == ctx_urls.instance_actor() {
             return Ok(Resource::InstanceActor);
         }
-        return Ok(match ctx_urls.local_username(url.as_str().trim_end_matches('/')) {
-            Some(name) => Resource::Account(name.to_string()),
-            None => Resource::Elsewhere,
-        });
+        return Ok(
+            match ctx_urls.local_username(url.as_str().trim_end_matches('/')) {
+                Some(name) => Resource::Account(name.to_string()),
+                None => Resource::Elsewhere,
+            },
+        );
     }
     let acct = resource.strip_prefix("acct:").unwrap_or(resource);
     let acct = acct.strip_prefix('@').unwrap_or(acct);
     let (user, domain) = acct.rsplit_once('@').ok_or_else(malformed)?;
-    if user.is_empty() || domain.is_empty() || user.contains('@') || resource.contains(char::is_whitespace) {
+    if user.is_empty()
+        || domain.is_empty()
+        || user.contains('@')
+        || resource.contains(char::is_whitespace)
+    {
         return Err(malformed());
     }
     if !domain.eq_ignore_ascii_case(ctx_urls.domain()) {
@@ -59,10 +65,19 @@ fn parse_resource(resource: &str, ctx_urls: &crate::urls::Urls) -> Result<Resour
 }
 
 #[tracing::instrument(skip(ctx))]
-pub async fn webfinger(ctx: web::Data<AppContext>, query: web::Query<WebfingerQuery>) -> Result<HttpResponse> {
-    let resource = query.resource.as_deref().filter(|r| !r.trim().is_empty()).ok_or_else(|| {
-        Error::bad_request("the resource parameter is missing: ask for ?resource=acct:name@domain")
-    })?;
+pub async fn webfinger(
+    ctx: web::Data<AppContext>,
+    query: web::Query<WebfingerQuery>,
+) -> Result<HttpResponse> {
+    let resource = query
+        .resource
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .ok_or_else(|| {
+            Error::bad_request(
+                "the resource parameter is missing: ask for ?resource=acct:name@domain",
+            )
+        })?;
     let urls = &ctx.urls;
     let body = match parse_resource(resource, urls)? {
         Resource::Elsewhere => return Err(Error::not_found("no such account on this server")),
@@ -111,24 +126,36 @@ pub async fn host_meta(ctx: web::Data<AppContext>) -> HttpResponse {
 
 pub async fn nodeinfo_links(ctx: web::Data<AppContext>) -> HttpResponse {
     let base = ctx.urls.base();
-    HttpResponse::Ok().insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")).json(json!({
-        "links": [
-            { "rel": NODEINFO_20, "href": format!("{base}/nodeinfo/2.0") },
-            { "rel": NODEINFO_21, "href": format!("{base}/nodeinfo/2.1") },
-        ]
-    }))
+    HttpResponse::Ok()
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .json(json!({
+            "links": [
+                { "rel": NODEINFO_20, "href": format!("{base}/nodeinfo/2.0") },
+                { "rel": NODEINFO_21, "href": format!("{base}/nodeinfo/2.1") },
+            ]
+        }))
 }
 
 #[tracing::instrument(skip(ctx))]
-pub async fn nodeinfo(ctx: web::Data<AppContext>, version: web::Path<String>) -> Result<HttpResponse> {
+pub async fn nodeinfo(
+    ctx: web::Data<AppContext>,
+    version: web::Path<String>,
+) -> Result<HttpResponse> {
     let version = version.into_inner();
     let (schema, software) = match version.as_str() {
-        "2.0" => (NODEINFO_20, json!({ "name": "staffroom", "version": env!("CARGO_PKG_VERSION") })),
+        "2.0" => (
+            NODEINFO_20,
+            json!({ "name": "staffroom", "version": env!("CARGO_PKG_VERSION") }),
+        ),
         "2.1" => (
             NODEINFO_21,
             json!({ "name": "staffroom", "version": env!("CARGO_PKG_VERSION"), "homepage": ctx.urls.base() }),
         ),
-        _ => return Err(Error::not_found("NodeInfo is served in versions 2.0 and 2.1")),
+        _ => {
+            return Err(Error::not_found(
+                "NodeInfo is served in versions 2.0 and 2.1",
+            ))
+        }
     };
     let usage = services::instance::usage(&ctx.pool).await?;
     Ok(HttpResponse::Ok()
@@ -166,13 +193,32 @@ mod tests {
         assert_eq!(parse("acct:alice@school.example"), account("alice"));
         assert_eq!(parse("alice@school.example"), account("alice"));
         assert_eq!(parse("acct:@alice@School.Example"), account("alice"));
-        assert_eq!(parse("https://school.example/users/alice"), account("alice"));
+        assert_eq!(
+            parse("https://school.example/users/alice"),
+            account("alice")
+        );
         assert_eq!(parse("https://school.example/@alice"), account("alice"));
-        assert_eq!(parse("acct:school.example@school.example"), Ok(Resource::InstanceActor));
-        assert_eq!(parse("https://school.example/actor"), Ok(Resource::InstanceActor));
+        assert_eq!(
+            parse("acct:school.example@school.example"),
+            Ok(Resource::InstanceActor)
+        );
+        assert_eq!(
+            parse("https://school.example/actor"),
+            Ok(Resource::InstanceActor)
+        );
         assert_eq!(parse("acct:alice@other.example"), Ok(Resource::Elsewhere));
-        assert_eq!(parse("https://other.example/users/alice"), Ok(Resource::Elsewhere));
-        for bad in ["alice", "acct:", "acct:@school.example", "acct:alice@", "https://", "acct:a b@school.example"] {
+        assert_eq!(
+            parse("https://other.example/users/alice"),
+            Ok(Resource::Elsewhere)
+        );
+        for bad in [
+            "alice",
+            "acct:",
+            "acct:@school.example",
+            "acct:alice@",
+            "https://",
+            "acct:a b@school.example",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

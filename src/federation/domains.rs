@@ -46,17 +46,28 @@ pub struct DomainBlocks {
 pub fn normalise(host: &str) -> Option<String> {
     let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
     let host = match host.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => h.to_string(),
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => {
+            h.to_string()
+        }
         _ => host,
     };
-    let valid = !host.is_empty() && host.len() <= 253 && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    let valid = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
     valid.then_some(host)
 }
 
 impl DomainBlocks {
     /// Reads both lists from the database.
     pub async fn load(pool: &DbPool, mode: FederationMode, link: Link) -> Result<Self> {
-        Ok(DomainBlocks { mode, state: RwLock::new(read(pool).await?), stale: AtomicBool::new(false), link })
+        Ok(DomainBlocks {
+            mode,
+            state: RwLock::new(read(pool).await?),
+            stale: AtomicBool::new(false),
+            link,
+        })
     }
 
     pub async fn reload(&self, pool: &DbPool) -> Result<()> {
@@ -87,7 +98,9 @@ impl DomainBlocks {
     /// caller is queueing it inside a transaction). Each refusal is logged: a
     /// delivery that silently goes nowhere is a mystery to whoever runs the server.
     pub fn is_blocked_cached(&self, inbox_url: &str) -> bool {
-        let host = url::Url::parse(inbox_url).ok().and_then(|u| u.host_str().map(str::to_string));
+        let host = url::Url::parse(inbox_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string));
         let refused = match &host {
             Some(host) => self.refuses(host),
             None => self.mode == FederationMode::Allowlist,
@@ -103,19 +116,24 @@ impl DomainBlocks {
     fn refuses(&self, host: &str) -> bool {
         let state = self.state.read().unwrap();
         match normalise(host) {
-            Some(h) => listed(&state.blocked, &h) || (self.mode == FederationMode::Allowlist && !listed(&state.allowed, &h)),
+            Some(h) => {
+                listed(&state.blocked, &h)
+                    || (self.mode == FederationMode::Allowlist && !listed(&state.allowed, &h))
+            }
             None => self.mode == FederationMode::Allowlist,
         }
     }
 
     /// Whether the host of `url` is blocked.
     pub async fn is_blocked_url(&self, pool: &DbPool, url: &str) -> bool {
-        match url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)) {
+        match url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+        {
             Some(host) => self.is_blocked(pool, &host).await,
             None => self.mode == FederationMode::Allowlist,
         }
     }
-
 }
 
 async fn read(pool: &DbPool) -> Result<Lists> {
@@ -172,7 +190,11 @@ pub async fn unblock_in(conn: &mut AsyncPgConnection, host: &str) -> Result<bool
 }
 
 pub(crate) fn host_arg(host: &str) -> Result<String> {
-    normalise(host).ok_or_else(|| Error::bad_request(format!("{host:?} is not a host name: give it as school.example")))
+    normalise(host).ok_or_else(|| {
+        Error::bad_request(format!(
+            "{host:?} is not a host name: give it as school.example"
+        ))
+    })
 }
 
 /// `staffroom domain allow HOST`: a partner server for allowlist mode.
@@ -194,11 +216,19 @@ pub async fn disallow(pool: &DbPool, host: &str, mode: FederationMode) -> Result
     disallow_in(&mut conn, host, mode).await
 }
 
-pub async fn disallow_in(conn: &mut AsyncPgConnection, host: &str, mode: FederationMode) -> Result<(bool, usize)> {
+pub async fn disallow_in(
+    conn: &mut AsyncPgConnection,
+    host: &str,
+    mode: FederationMode,
+) -> Result<(bool, usize)> {
     let host = host_arg(host)?;
     let removed = domain_allows::delete(conn, &host).await?;
     cluster::announce(conn, &Change::DomainPolicy).await?;
-    let dropped = if removed && mode == FederationMode::Allowlist { crate::db::deliveries::remove_for_domain(conn, &host).await? } else { 0 };
+    let dropped = if removed && mode == FederationMode::Allowlist {
+        crate::db::deliveries::remove_for_domain(conn, &host).await?
+    } else {
+        0
+    };
     Ok((removed, dropped))
 }
 
@@ -222,12 +252,21 @@ mod tests {
             allowed: allowed.iter().map(|s| s.to_string()).collect(),
             loaded: Instant::now(),
         };
-        DomainBlocks { mode, state: RwLock::new(lists), stale: AtomicBool::new(false), link: Link::default() }
+        DomainBlocks {
+            mode,
+            state: RwLock::new(lists),
+            stale: AtomicBool::new(false),
+            link: Link::default(),
+        }
     }
 
     #[test]
     fn open_mode_refuses_only_blocked_servers_and_their_subdomains() {
-        let p = policy(FederationMode::Open, &["spam.example"], &["partner.example"]);
+        let p = policy(
+            FederationMode::Open,
+            &["spam.example"],
+            &["partner.example"],
+        );
         assert!(p.is_blocked_cached("https://spam.example/users/a"));
         assert!(p.is_blocked_cached("https://eu.spam.example/inbox"));
         assert!(!p.is_blocked_cached("https://notspam.example/inbox"));
@@ -236,7 +275,11 @@ mod tests {
 
     #[test]
     fn allowlist_mode_refuses_everyone_not_listed_and_blocks_still_win() {
-        let p = policy(FederationMode::Allowlist, &["bad.partner.example"], &["partner.example", "school.example"]);
+        let p = policy(
+            FederationMode::Allowlist,
+            &["bad.partner.example"],
+            &["partner.example", "school.example"],
+        );
         assert!(!p.is_blocked_cached("https://partner.example/inbox"));
         assert!(!p.is_blocked_cached("https://social.school.example:8443/users/b"));
         assert!(p.is_blocked_cached("https://bad.partner.example/inbox"));
@@ -248,7 +291,10 @@ mod tests {
     #[test]
     fn hosts_are_normalised() {
         assert_eq!(normalise("Spam.Example").as_deref(), Some("spam.example"));
-        assert_eq!(normalise("spam.example:8443").as_deref(), Some("spam.example"));
+        assert_eq!(
+            normalise("spam.example:8443").as_deref(),
+            Some("spam.example")
+        );
         assert_eq!(normalise("127.0.0.1:8080").as_deref(), Some("127.0.0.1"));
         assert_eq!(normalise("https://x"), None);
         assert_eq!(normalise(""), None);

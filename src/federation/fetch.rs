@@ -7,7 +7,11 @@ use crate::{
     context::AppContext,
     db::accounts::{Account, RemoteAccountForm},
     error::{Error, ErrorKind, Result},
-    federation::{client::HttpClient, protocol::{actor::Actor, helpers}, signatures},
+    federation::{
+        client::HttpClient,
+        protocol::{actor::Actor, helpers},
+        signatures,
+    },
 };
 use chrono::Utc;
 use serde_json::Value;
@@ -32,7 +36,11 @@ pub enum Missing {
 }
 
 pub fn missing_kind(e: &Error) -> Missing {
-    if e.kind == ErrorKind::Gone || e.kind == ErrorKind::NotFound { Missing::Gone } else { Missing::Other }
+    if e.kind == ErrorKind::Gone || e.kind == ErrorKind::NotFound {
+        Missing::Gone
+    } else {
+        Missing::Other
+    }
 }
 
 /// GETs an ActivityStreams document, signed by the instance actor (servers in
@@ -40,21 +48,29 @@ pub fn missing_kind(e: &Error) -> Missing {
 /// the host it came from.
 pub async fn fetch_object(ctx: &AppContext, url: &str) -> Result<Value> {
     let parsed = Url::parse(url).map_err(|_| Error::bad_request(format!("{url} is not a URL")))?;
-    ctx.client.check(&parsed).map_err(|e| Error::new(ErrorKind::Forbidden, e.to_string()))?;
+    ctx.client
+        .check(&parsed)
+        .map_err(|e| Error::new(ErrorKind::Forbidden, e.to_string()))?;
     if ctx.blocks.is_blocked_url(&ctx.pool, url).await {
-        return Err(Error::new(ErrorKind::Forbidden, format!("{url} is on a blocked server")));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            format!("{url} is on a blocked server"),
+        ));
     }
-    let host = crate::federation::client::host_of(&parsed).ok_or_else(|| Error::bad_request("URL without a host"))?;
+    let host = crate::federation::client::host_of(&parsed)
+        .ok_or_else(|| Error::bad_request("URL without a host"))?;
     let date = signatures::http_date(Utc::now());
     let path = match parsed.query() {
         Some(q) => format!("{}?{q}", parsed.path()),
         None => parsed.path().to_string(),
     };
-    let signature = signatures::sign(&ctx.instance_key, &ctx.urls.instance_key_id(), "GET", &path, &[
-        ("host", &host),
-        ("date", &date),
-        ("accept", ACCEPT),
-    ])
+    let signature = signatures::sign(
+        &ctx.instance_key,
+        &ctx.urls.instance_key_id(),
+        "GET",
+        &path,
+        &[("host", &host), ("date", &date), ("accept", ACCEPT)],
+    )
     .map_err(Error::internal)?;
     let response = ctx
         .client
@@ -69,25 +85,50 @@ pub async fn fetch_object(ctx: &AppContext, url: &str) -> Result<Value> {
     let status = response.status().as_u16();
     match status {
         200..=299 => {}
-        404 => return Err(Error::new(ErrorKind::NotFound, format!("{url} was not found"))),
+        404 => {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("{url} was not found"),
+            ))
+        }
         410 => return Err(Error::new(ErrorKind::Gone, format!("{url} is gone"))),
-        _ => return Err(remote_failed(format!("fetching {url} answered HTTP {status}"))),
+        _ => {
+            return Err(remote_failed(format!(
+                "fetching {url} answered HTTP {status}"
+            )))
+        }
     }
     let final_url = response.url().clone();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if !content_type.contains("json") {
-        return Err(remote_failed(format!("{url} is not an ActivityStreams document ({content_type})")));
+        return Err(remote_failed(format!(
+            "{url} is not an ActivityStreams document ({content_type})"
+        )));
     }
     let body = HttpClient::read_limited(url, response, MAX_DOCUMENT_BYTES)
         .await
         .map_err(|e| remote_failed(e.to_string()))?;
-    let value: Value = serde_json::from_slice(&body).map_err(|e| remote_failed(format!("{url} is not valid JSON: {e}")))?;
-    let id = value.get("id").and_then(Value::as_str).ok_or_else(|| remote_failed(format!("{url} has no id")))?;
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| remote_failed(format!("{url} is not valid JSON: {e}")))?;
+    let id = value
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| remote_failed(format!("{url} has no id")))?;
     let id_url = Url::parse(id).map_err(|_| remote_failed(format!("{url} has an invalid id")))?;
     // A document may only speak for its own host: a redirect elsewhere, or an id on
     // another host, would let one server plant objects in another's name.
-    if id != url && (id_url.host_str() != final_url.host_str() || id_url.port_or_known_default() != final_url.port_or_known_default()) {
-        return Err(remote_failed(format!("{url} answered with an object of another host ({id})")));
+    if id != url
+        && (id_url.host_str() != final_url.host_str()
+            || id_url.port_or_known_default() != final_url.port_or_known_default())
+    {
+        return Err(remote_failed(format!(
+            "{url} answered with an object of another host ({id})"
+        )));
     }
     Ok(value)
 }
@@ -106,21 +147,47 @@ pub struct FetchedActor {
 
 /// Reads an actor document into what we store, refusing inconsistent ones.
 pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
-    let actor: Actor = serde_json::from_value(value).map_err(|e| remote_failed(format!("not an actor document: {e}")))?;
-    if !matches!(actor.kind.as_str(), "Person" | "Service" | "Application" | "Group" | "Organization") {
-        return Err(remote_failed(format!("{} is a {}, not an actor", actor.id, actor.kind)));
+    let actor: Actor = serde_json::from_value(value)
+        .map_err(|e| remote_failed(format!("not an actor document: {e}")))?;
+    if !matches!(
+        actor.kind.as_str(),
+        "Person" | "Service" | "Application" | "Group" | "Organization"
+    ) {
+        return Err(remote_failed(format!(
+            "{} is a {}, not an actor",
+            actor.id, actor.kind
+        )));
     }
     let id = Url::parse(&actor.id).map_err(|_| remote_failed("actor id is not a URL"))?;
-    let host = crate::federation::client::host_of(&id).ok_or_else(|| remote_failed("actor id without host"))?;
-    let same_host = |u: &str| Url::parse(u).ok().and_then(|u| crate::federation::client::host_of(&u)).as_deref() == Some(host.as_str());
+    let host = crate::federation::client::host_of(&id)
+        .ok_or_else(|| remote_failed("actor id without host"))?;
+    let same_host = |u: &str| {
+        Url::parse(u)
+            .ok()
+            .and_then(|u| crate::federation::client::host_of(&u))
+            .as_deref()
+            == Some(host.as_str())
+    };
     if actor.public_key.owner != actor.id || !same_host(&actor.public_key.id) {
-        return Err(remote_failed(format!("the key of {} does not belong to it", actor.id)));
+        return Err(remote_failed(format!(
+            "the key of {} does not belong to it",
+            actor.id
+        )));
     }
     if !same_host(&actor.inbox) {
-        return Err(remote_failed(format!("the inbox of {} is on another host", actor.id)));
+        return Err(remote_failed(format!(
+            "the inbox of {} is on another host",
+            actor.id
+        )));
     }
-    openssl::pkey::PKey::public_key_from_pem(actor.public_key.public_key_pem.as_bytes())
-        .map_err(|_| remote_failed(format!("the public key of {} is not a valid PEM key", actor.id)))?;
+    openssl::pkey::PKey::public_key_from_pem(actor.public_key.public_key_pem.as_bytes()).map_err(
+        |_| {
+            remote_failed(format!(
+                "the public key of {} is not a valid PEM key",
+                actor.id
+            ))
+        },
+    )?;
     // Without preferredUsername, name the account after the last part of its id.
     let derived;
     let username = match actor.preferred_username.trim() {
@@ -128,7 +195,11 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
             derived = id
                 .path_segments()
                 .and_then(|s| s.filter(|p| !p.is_empty()).last())
-                .map(|p| p.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).collect::<String>())
+                .map(|p| {
+                    p.chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                        .collect::<String>()
+                })
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(|| "actor".to_string());
             derived.as_str()
@@ -138,7 +209,8 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
     if username.len() > 256 {
         return Err(remote_failed("actor with an overlong preferredUsername"));
     }
-    let http = |u: Option<String>| u.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let http =
+        |u: Option<String>| u.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     let now = Utc::now();
     // The featured collection counts only on the actor's own host.
     let featured = http(actor.featured.clone()).filter(|u| same_host(u));
@@ -166,7 +238,8 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
             uri: Some(actor.id),
             url: http(actor.url),
             inbox_url: Some(actor.inbox),
-            shared_inbox_url: http(actor.endpoints.and_then(|e| e.shared_inbox)).filter(|u| same_host(u)),
+            shared_inbox_url: http(actor.endpoints.and_then(|e| e.shared_inbox))
+                .filter(|u| same_host(u)),
             outbox_url: http(actor.outbox),
             followers_url: http(actor.followers),
             following_url: http(actor.following),
@@ -185,10 +258,18 @@ pub async fn fetch_actor(ctx: &AppContext, url: &str) -> Result<FetchedActor> {
     let fetched = actor_from_document(fetch_object(ctx, url).await?)?;
     if fetched.form.uri.as_deref() != Some(url) {
         // Fetched through an alias: the canonical id must itself be on the same host.
-        let wanted = Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string));
-        let got = fetched.form.domain.as_deref().map(|d| d.split(':').next().unwrap_or(d).to_string());
+        let wanted = Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string));
+        let got = fetched
+            .form
+            .domain
+            .as_deref()
+            .map(|d| d.split(':').next().unwrap_or(d).to_string());
         if wanted != got {
-            return Err(remote_failed(format!("{url} answered with an actor of another host")));
+            return Err(remote_failed(format!(
+                "{url} answered with an actor of another host"
+            )));
         }
     }
     Ok(fetched)
@@ -203,23 +284,38 @@ pub async fn store_actor(ctx: &AppContext, fetched: &FetchedActor) -> Result<Acc
         Some(uri) => Account::find_by_uri(&mut conn, uri).await?,
         None => None,
     };
-    let account = Account::upsert_remote(&mut conn, &fetched.form).await.map_err(|e| match e {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-            remote_failed(format!("another actor already uses the name {}@{}", fetched.form.username, fetched.form.domain.as_deref().unwrap_or("")))
-        }
-        other => Error::internal(other),
-    })?;
+    let account = Account::upsert_remote(&mut conn, &fetched.form)
+        .await
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => remote_failed(format!(
+                "another actor already uses the name {}@{}",
+                fetched.form.username,
+                fetched.form.domain.as_deref().unwrap_or("")
+            )),
+            other => Error::internal(other),
+        })?;
     // Its pinned posts are read in the background (bounded, at most hourly): a
     // profile shows them, and an `Add` is checked against the collection.
-    crate::services::emojis::remember(&ctx.pool, &(account.domain.clone(), fetched.emojis.clone())).await;
+    crate::services::emojis::remember(&ctx.pool, &(account.domain.clone(), fetched.emojis.clone()))
+        .await;
     if let Some(featured) = &fetched.featured {
         crate::services::pins::featured_seen(ctx, &account, featured);
     }
     crate::db::aliases::set(&mut conn, account.id, &fetched.also_known_as).await?;
-    let keys_changed = before.is_some_and(|b| b.public_key_pem != account.public_key_pem || b.public_key_id != account.public_key_id);
+    let keys_changed = before.is_some_and(|b| {
+        b.public_key_pem != account.public_key_pem || b.public_key_id != account.public_key_id
+    });
     if keys_changed {
         let uri = account.uri.clone().unwrap_or_default();
-        ctx.dispatch(crate::services::events::Outcome::of(crate::services::events::Event::ActorRefreshed { account: account.id, uri }));
+        ctx.dispatch(crate::services::events::Outcome::of(
+            crate::services::events::Event::ActorRefreshed {
+                account: account.id,
+                uri,
+            },
+        ));
     }
     Ok(account)
 }
@@ -234,7 +330,10 @@ pub async fn resolve_actor(ctx: &AppContext, url: &str) -> Result<Account> {
         Account::find_by_uri(&mut conn, url).await?
     };
     if let Some(account) = &known {
-        if account.last_fetched_at.is_some_and(|t| Utc::now() - t < ACTOR_TTL) {
+        if account
+            .last_fetched_at
+            .is_some_and(|t| Utc::now() - t < ACTOR_TTL)
+        {
             return Ok(account.clone());
         }
     }
@@ -257,17 +356,27 @@ pub async fn webfinger(ctx: &AppContext, username: &str, domain: &str) -> Result
     {
         let mut conn = ctx.pool.get().await?;
         if let Some(account) = Account::find_remote(&mut conn, username, domain).await? {
-            if account.last_fetched_at.is_some_and(|t| Utc::now() - t < ACTOR_TTL) {
+            if account
+                .last_fetched_at
+                .is_some_and(|t| Utc::now() - t < ACTOR_TTL)
+            {
                 return Ok(account);
             }
         }
     }
     let scheme = if ctx.settings.dev { "http" } else { "https" };
-    let url = format!("{scheme}://{domain}/.well-known/webfinger?resource=acct:{username}@{domain}");
-    let parsed = Url::parse(&url).map_err(|_| Error::bad_request(format!("{domain} is not a host name")))?;
-    ctx.client.check(&parsed).map_err(|e| Error::new(ErrorKind::Forbidden, e.to_string()))?;
+    let url =
+        format!("{scheme}://{domain}/.well-known/webfinger?resource=acct:{username}@{domain}");
+    let parsed =
+        Url::parse(&url).map_err(|_| Error::bad_request(format!("{domain} is not a host name")))?;
+    ctx.client
+        .check(&parsed)
+        .map_err(|e| Error::new(ErrorKind::Forbidden, e.to_string()))?;
     if ctx.blocks.is_blocked(&ctx.pool, domain).await {
-        return Err(Error::new(ErrorKind::Forbidden, format!("{domain} is a server this instance does not federate with")));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            format!("{domain} is a server this instance does not federate with"),
+        ));
     }
     let response = ctx
         .client
@@ -278,22 +387,37 @@ pub async fn webfinger(ctx: &AppContext, username: &str, domain: &str) -> Result
         .await
         .map_err(|e| remote_failed(format!("WebFinger at {domain} failed")).with_cause(e))?;
     if response.status().as_u16() == 404 {
-        return Err(Error::not_found(format!("{domain} has no account {username}")));
+        return Err(Error::not_found(format!(
+            "{domain} has no account {username}"
+        )));
     }
     if !response.status().is_success() {
-        return Err(remote_failed(format!("WebFinger at {domain} answered HTTP {}", response.status())));
+        return Err(remote_failed(format!(
+            "WebFinger at {domain} answered HTTP {}",
+            response.status()
+        )));
     }
-    let body = HttpClient::read_limited(&url, response, 64 * 1024).await.map_err(|e| remote_failed(e.to_string()))?;
-    let jrd: Value = serde_json::from_slice(&body).map_err(|_| remote_failed(format!("WebFinger at {domain} is not JSON")))?;
+    let body = HttpClient::read_limited(&url, response, 64 * 1024)
+        .await
+        .map_err(|e| remote_failed(e.to_string()))?;
+    let jrd: Value = serde_json::from_slice(&body)
+        .map_err(|_| remote_failed(format!("WebFinger at {domain} is not JSON")))?;
     let href = jrd["links"]
         .as_array()
         .into_iter()
         .flatten()
         .find(|l| {
             l["rel"] == "self"
-                && l["type"].as_str().is_some_and(|t| t.starts_with("application/activity+json") || t.starts_with("application/ld+json"))
+                && l["type"].as_str().is_some_and(|t| {
+                    t.starts_with("application/activity+json")
+                        || t.starts_with("application/ld+json")
+                })
         })
         .and_then(|l| l["href"].as_str())
-        .ok_or_else(|| remote_failed(format!("WebFinger at {domain} names no ActivityPub actor for {username}")))?;
+        .ok_or_else(|| {
+            remote_failed(format!(
+                "WebFinger at {domain} names no ActivityPub actor for {username}"
+            ))
+        })?;
     resolve_actor(ctx, href).await
 }

@@ -8,7 +8,10 @@
 //! (`store_received_post`) holds how a remote post is stored.
 
 use crate::{
-    db::{statuses::{ReceivedPost, Received, Status}, DbPool},
+    db::{
+        statuses::{Received, ReceivedPost, Status},
+        DbPool,
+    },
     error::{Error, Result},
 };
 use std::sync::Arc;
@@ -36,8 +39,13 @@ impl PostWriter {
     /// Stores a post; what became of it (new, already stored, or a repeated activity).
     pub async fn store(&self, post: ReceivedPost) -> Result<Received> {
         let (done, result) = oneshot::channel();
-        self.jobs.send((post, done)).await.map_err(|_| Error::internal(anyhow::anyhow!("the post writer has stopped")))?;
-        result.await.map_err(|_| Error::internal(anyhow::anyhow!("the post writer dropped a post")))?
+        self.jobs
+            .send((post, done))
+            .await
+            .map_err(|_| Error::internal(anyhow::anyhow!("the post writer has stopped")))?;
+        result
+            .await
+            .map_err(|_| Error::internal(anyhow::anyhow!("the post writer dropped a post")))?
     }
 }
 
@@ -48,7 +56,9 @@ async fn write_batches(pool: DbPool, mut rx: mpsc::Receiver<Job>) {
     // everything that arrived meanwhile.
     let writers = Arc::new(Semaphore::new(WRITERS));
     while let Some(first) = rx.recv().await {
-        let Ok(writer) = writers.clone().acquire_owned().await else { return };
+        let Ok(writer) = writers.clone().acquire_owned().await else {
+            return;
+        };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -86,8 +96,11 @@ async fn write_batch(pool: &DbPool, jobs: Vec<Job>) {
             for (post, done) in jobs {
                 let single = async {
                     let mut conn = pool.get().await?;
-                    let stored = Status::store_received(&mut conn, std::slice::from_ref(&post)).await?;
-                    stored.into_iter().next().ok_or_else(|| Error::internal(anyhow::anyhow!("a post was not answered for")))
+                    let stored =
+                        Status::store_received(&mut conn, std::slice::from_ref(&post)).await?;
+                    stored.into_iter().next().ok_or_else(|| {
+                        Error::internal(anyhow::anyhow!("a post was not answered for"))
+                    })
                 }
                 .await;
                 let _ = done.send(single);

@@ -35,7 +35,10 @@ const MAX_KEYS: usize = 50_000;
 
 impl KeyCache {
     pub fn new(link: Link) -> Self {
-        KeyCache { keys: RwLock::default(), link }
+        KeyCache {
+            keys: RwLock::default(),
+            link,
+        }
     }
 
     pub fn get(&self, key_id: &str) -> Option<CachedKey> {
@@ -54,7 +57,9 @@ impl KeyCache {
     /// refetched, rotated its keys, or was deleted).
     pub fn remove_owner(&self, owner: &str) {
         self.remove_owner_here(owner);
-        self.link.announce(Change::ActorKeys { owner: owner.to_string() });
+        self.link.announce(Change::ActorKeys {
+            owner: owner.to_string(),
+        });
     }
 
     pub(crate) fn remove_owner_here(&self, owner: &str) {
@@ -87,7 +92,11 @@ impl FollowedCache {
     const QUIET: Duration = Duration::from_secs(2);
 
     pub fn new(link: Link) -> Self {
-        FollowedCache { entries: RwLock::default(), cleared: RwLock::default(), link }
+        FollowedCache {
+            entries: RwLock::default(),
+            cleared: RwLock::default(),
+            link,
+        }
     }
 
     pub fn get(&self, actor: AccountId) -> Option<bool> {
@@ -95,11 +104,19 @@ impl FollowedCache {
             return None;
         }
         let entries = self.entries.read().unwrap();
-        entries.get(&actor).filter(|(_, at)| at.elapsed() < Self::TTL).and_then(|(followed, _)| *followed)
+        entries
+            .get(&actor)
+            .filter(|(_, at)| at.elapsed() < Self::TTL)
+            .and_then(|(followed, _)| *followed)
     }
 
     pub fn insert(&self, actor: AccountId, followed: bool) {
-        if self.cleared.read().unwrap().is_some_and(|at| at.elapsed() < Self::QUIET) {
+        if self
+            .cleared
+            .read()
+            .unwrap()
+            .is_some_and(|at| at.elapsed() < Self::QUIET)
+        {
             return;
         }
         let mut entries = self.entries.write().unwrap();
@@ -119,7 +136,10 @@ impl FollowedCache {
     }
 
     pub(crate) fn forget_here(&self, actor: AccountId) {
-        self.entries.write().unwrap().insert(actor, (None, Instant::now()));
+        self.entries
+            .write()
+            .unwrap()
+            .insert(actor, (None, Instant::now()));
     }
 
     pub(crate) fn clear(&self) {
@@ -140,9 +160,17 @@ mod tests {
         cache.forget_here(AccountId(1));
         assert_eq!(cache.get(AccountId(1)), None);
         cache.insert(AccountId(1), false); // read before the change committed
-        assert_eq!(cache.get(AccountId(1)), None, "asked again, of the database");
+        assert_eq!(
+            cache.get(AccountId(1)),
+            None,
+            "asked again, of the database"
+        );
         cache.insert(AccountId(2), true);
-        assert_eq!(cache.get(AccountId(2)), Some(true), "other actors are unaffected");
+        assert_eq!(
+            cache.get(AccountId(2)),
+            Some(true),
+            "other actors are unaffected"
+        );
         cache.clear();
         cache.insert(AccountId(2), true);
         assert_eq!(cache.get(AccountId(2)), None);

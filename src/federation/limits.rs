@@ -88,7 +88,11 @@ fn entries(value: Option<&Value>) -> usize {
 fn text_len(value: Option<&Value>) -> usize {
     match value {
         Some(Value::String(s)) => s.len(),
-        Some(Value::Object(map)) => map.values().map(|v| v.as_str().map_or(0, str::len)).max().unwrap_or(0),
+        Some(Value::Object(map)) => map
+            .values()
+            .map(|v| v.as_str().map_or(0, str::len))
+            .max()
+            .unwrap_or(0),
         _ => 0,
     }
 }
@@ -100,8 +104,13 @@ pub fn check_object(value: &Value) -> Result<(), LimitError> {
     let mut current = Some(value);
     // Two levels are as deep as any activity we act on embeds (Undo of an Announce).
     for _ in 0..3 {
-        let Some(Value::Object(map)) = current else { return Ok(()) };
-        let audience: usize = ["to", "cc", "bto", "bcc", "audience"].iter().map(|k| entries(map.get(*k))).sum();
+        let Some(Value::Object(map)) = current else {
+            return Ok(());
+        };
+        let audience: usize = ["to", "cc", "bto", "bcc", "audience"]
+            .iter()
+            .map(|k| entries(map.get(*k)))
+            .sum();
         if audience > MAX_AUDIENCE {
             return Err(LimitError::Audience(audience));
         }
@@ -113,7 +122,11 @@ pub fn check_object(value: &Value) -> Result<(), LimitError> {
         if attachments > MAX_ATTACHMENT_ENTRIES {
             return Err(LimitError::Attachments(attachments));
         }
-        for (field, map_field) in [("content", "contentMap"), ("summary", "summaryMap"), ("name", "nameMap")] {
+        for (field, map_field) in [
+            ("content", "contentMap"),
+            ("summary", "summaryMap"),
+            ("name", "nameMap"),
+        ] {
             let len = text_len(map.get(field)).max(text_len(map.get(map_field)));
             if len > MAX_CONTENT_BYTES {
                 return Err(LimitError::Content(field, len));
@@ -139,11 +152,16 @@ const MAX_HOSTS: usize = 10_000;
 impl HostRateLimiter {
     pub fn new(per_minute: u32) -> Self {
         let capacity = f64::from(per_minute.max(1));
-        HostRateLimiter { capacity, per_second: capacity / 60.0, buckets: Mutex::new(HashMap::new()) }
+        HostRateLimiter {
+            capacity,
+            per_second: capacity / 60.0,
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     fn refilled(&self, (tokens, at): (f64, Instant), now: Instant) -> f64 {
-        (tokens + now.saturating_duration_since(at).as_secs_f64() * self.per_second).min(self.capacity)
+        (tokens + now.saturating_duration_since(at).as_secs_f64() * self.per_second)
+            .min(self.capacity)
     }
 
     /// How long `host` must wait before its next request is accepted, without
@@ -154,7 +172,9 @@ impl HostRateLimiter {
 
     fn wait_at(&self, host: &str, now: Instant) -> Option<Duration> {
         let buckets = self.buckets.lock().unwrap();
-        let tokens = buckets.get(host).map_or(self.capacity, |b| self.refilled(*b, now));
+        let tokens = buckets
+            .get(host)
+            .map_or(self.capacity, |b| self.refilled(*b, now));
         (tokens < 1.0).then(|| Duration::from_secs_f64((1.0 - tokens) / self.per_second))
     }
 
@@ -170,12 +190,18 @@ impl HostRateLimiter {
             if buckets.len() >= MAX_HOSTS {
                 // Everyone is busy: forget the host with the most allowance left,
                 // the one that loses least by starting afresh.
-                if let Some(key) = buckets.iter().max_by(|a, b| a.1 .0.total_cmp(&b.1 .0)).map(|(k, _)| k.clone()) {
+                if let Some(key) = buckets
+                    .iter()
+                    .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+                    .map(|(k, _)| k.clone())
+                {
                     buckets.remove(&key);
                 }
             }
         }
-        let tokens = buckets.get(host).map_or(self.capacity, |b| self.refilled(*b, now));
+        let tokens = buckets
+            .get(host)
+            .map_or(self.capacity, |b| self.refilled(*b, now));
         if tokens < 1.0 {
             buckets.insert(host.to_string(), (tokens, now));
             return Err(Duration::from_secs_f64((1.0 - tokens) / self.per_second));
@@ -193,24 +219,32 @@ impl HostRateLimiter {
 /// parsing, counts and lengths before anything is fetched or stored.
 pub fn parse_activity(body: &[u8]) -> crate::error::Result<IncomingActivity> {
     check_depth(body, MAX_JSON_DEPTH).map_err(|e| Error::bad_request(e.to_string()))?;
-    let value: Value = serde_json::from_slice(body).map_err(|e| Error::bad_request(format!("the body is not an activity: {e}")))?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::bad_request(format!("the body is not an activity: {e}")))?;
     check_object(&value).map_err(|e| Error::new(ErrorKind::Unprocessable, e.to_string()))?;
-    serde_json::from_value(value).map_err(|e| Error::bad_request(format!("the body is not an activity: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| Error::bad_request(format!("the body is not an activity: {e}")))
 }
 
 /// The host (with a non-default port) a key id or actor id lives on: the unit of
 /// the inbox rate limit.
 pub fn signer_host(id: &str) -> String {
-    url::Url::parse(id).ok().and_then(|u| crate::federation::client::host_of(&u)).unwrap_or_default().to_ascii_lowercase()
+    url::Url::parse(id)
+        .ok()
+        .and_then(|u| crate::federation::client::host_of(&u))
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 /// 429 with `Retry-After`, which Mastodon and other servers honour before retrying.
 pub fn too_many_requests(host: &str, wait: Duration) -> HttpResponse {
     let secs = retry_after_secs(wait);
     tracing::info!(host, retry_after = secs, "inbox rate limit reached");
-    HttpResponse::TooManyRequests().insert_header(("Retry-After", secs.to_string())).json(serde_json::json!({
-        "error": format!("too many requests from {host}; retry in {secs} seconds")
-    }))
+    HttpResponse::TooManyRequests()
+        .insert_header(("Retry-After", secs.to_string()))
+        .json(serde_json::json!({
+            "error": format!("too many requests from {host}; retry in {secs} seconds")
+        }))
 }
 
 /// `Retry-After` in whole seconds, never 0 (0 would invite an immediate retry).
@@ -226,11 +260,24 @@ mod tests {
     #[test]
     fn depth_is_counted_outside_strings_only() {
         assert!(check_depth(br#"{"a": [1, {"b": [2]}]}"#, 4).is_ok());
-        assert_eq!(check_depth(br#"{"a": [1, {"b": [2]}]}"#, 3), Err(LimitError::TooDeep));
-        assert!(check_depth(br#"{"a": "[[[[[[[[[[\"[[[["}"#, 1).is_ok(), "brackets in strings do not count");
+        assert_eq!(
+            check_depth(br#"{"a": [1, {"b": [2]}]}"#, 3),
+            Err(LimitError::TooDeep)
+        );
+        assert!(
+            check_depth(br#"{"a": "[[[[[[[[[[\"[[[["}"#, 1).is_ok(),
+            "brackets in strings do not count"
+        );
         let deep = format!("{}{}", "[".repeat(1_000_000), "]".repeat(1_000_000));
-        assert_eq!(check_depth(deep.as_bytes(), MAX_JSON_DEPTH), Err(LimitError::TooDeep));
-        let ok = format!("{}{}", "[".repeat(MAX_JSON_DEPTH), "]".repeat(MAX_JSON_DEPTH));
+        assert_eq!(
+            check_depth(deep.as_bytes(), MAX_JSON_DEPTH),
+            Err(LimitError::TooDeep)
+        );
+        let ok = format!(
+            "{}{}",
+            "[".repeat(MAX_JSON_DEPTH),
+            "]".repeat(MAX_JSON_DEPTH)
+        );
         assert!(check_depth(ok.as_bytes(), MAX_JSON_DEPTH).is_ok());
     }
 
@@ -238,23 +285,51 @@ mod tests {
     fn real_posts_pass_and_crafted_ones_do_not() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mastodon");
         let mut checked = 0;
-        for entry in std::fs::read_dir(dir).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "json")) {
+        for entry in std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        {
             let text = std::fs::read(entry.path()).unwrap();
             check_depth(&text, MAX_JSON_DEPTH).unwrap();
             check_object(&serde_json::from_slice(&text).unwrap()).unwrap();
             checked += 1;
         }
         assert!(checked >= 5, "Mastodon's captured activities pass");
-        let many = |n: usize| Value::Array((0..n).map(|i| json!(format!("https://x.example/users/{i}"))).collect());
+        let many = |n: usize| {
+            Value::Array(
+                (0..n)
+                    .map(|i| json!(format!("https://x.example/users/{i}")))
+                    .collect(),
+            )
+        };
         let note = |field: &str, value: Value| json!({ "type": "Create", "object": { "type": "Note", field: value } });
         assert!(check_object(&note("tag", many(MAX_TAG_ENTRIES))).is_ok());
-        assert_eq!(check_object(&note("tag", many(MAX_TAG_ENTRIES + 1))), Err(LimitError::Tags(MAX_TAG_ENTRIES + 1)));
-        assert_eq!(check_object(&note("cc", many(MAX_AUDIENCE + 1))), Err(LimitError::Audience(MAX_AUDIENCE + 1)));
-        assert!(matches!(check_object(&json!({ "to": many(600), "cc": many(600) })), Err(LimitError::Audience(1200))));
-        assert!(matches!(check_object(&note("attachment", many(101))), Err(LimitError::Attachments(101))));
+        assert_eq!(
+            check_object(&note("tag", many(MAX_TAG_ENTRIES + 1))),
+            Err(LimitError::Tags(MAX_TAG_ENTRIES + 1))
+        );
+        assert_eq!(
+            check_object(&note("cc", many(MAX_AUDIENCE + 1))),
+            Err(LimitError::Audience(MAX_AUDIENCE + 1))
+        );
+        assert!(matches!(
+            check_object(&json!({ "to": many(600), "cc": many(600) })),
+            Err(LimitError::Audience(1200))
+        ));
+        assert!(matches!(
+            check_object(&note("attachment", many(101))),
+            Err(LimitError::Attachments(101))
+        ));
         let long = json!("x".repeat(MAX_CONTENT_BYTES + 1));
-        assert!(matches!(check_object(&note("content", long.clone())), Err(LimitError::Content("content", _))));
-        assert!(matches!(check_object(&note("contentMap", json!({ "en": long }))), Err(LimitError::Content("content", _))));
+        assert!(matches!(
+            check_object(&note("content", long.clone())),
+            Err(LimitError::Content("content", _))
+        ));
+        assert!(matches!(
+            check_object(&note("contentMap", json!({ "en": long }))),
+            Err(LimitError::Content("content", _))
+        ));
         assert!(check_object(&note("content", json!("x".repeat(MAX_CONTENT_BYTES)))).is_ok());
     }
 
@@ -266,11 +341,22 @@ mod tests {
             limiter.take_at("busy.example", start).unwrap();
         }
         let wait = limiter.take_at("busy.example", start).unwrap_err();
-        assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1), "{wait:?}");
+        assert!(
+            wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
         assert_eq!(retry_after_secs(wait), 1);
         assert!(limiter.wait_at("busy.example", start).is_some());
-        assert!(limiter.take_at("quiet.example", start).is_ok(), "another host is unaffected");
-        assert!(limiter.take_at("busy.example", start + Duration::from_millis(1_100)).is_ok(), "refilled after a second");
+        assert!(
+            limiter.take_at("quiet.example", start).is_ok(),
+            "another host is unaffected"
+        );
+        assert!(
+            limiter
+                .take_at("busy.example", start + Duration::from_millis(1_100))
+                .is_ok(),
+            "refilled after a second"
+        );
     }
 
     #[test]

@@ -14,7 +14,15 @@ use openssl::{
 };
 
 /// Components we know how to rebuild from a request.
-const DERIVED: &[&str] = &["@method", "@target-uri", "@authority", "@scheme", "@request-target", "@path", "@query"];
+const DERIVED: &[&str] = &[
+    "@method",
+    "@target-uri",
+    "@authority",
+    "@scheme",
+    "@request-target",
+    "@path",
+    "@query",
+];
 const MAX_COMPONENTS: usize = 32;
 
 /// One member of `Signature-Input`.
@@ -49,12 +57,16 @@ pub fn parse_signature_input(value: &str) -> Result<Vec<SignatureInput>, Signatu
     if dict.is_empty() {
         return Err(SignatureError::Invalid("Signature-Input is empty"));
     }
-    dict.into_iter().map(|(label, member)| signature_input(label, member)).collect()
+    dict.into_iter()
+        .map(|(label, member)| signature_input(label, member))
+        .collect()
 }
 
 fn signature_input(label: String, member: Member) -> Result<SignatureInput, SignatureError> {
     let Member::InnerList(items, params) = member else {
-        return Err(SignatureError::Invalid("a Signature-Input member must be an inner list"));
+        return Err(SignatureError::Invalid(
+            "a Signature-Input member must be an inner list",
+        ));
     };
     if items.len() > MAX_COMPONENTS {
         return Err(SignatureError::Invalid("too many covered components"));
@@ -62,13 +74,20 @@ fn signature_input(label: String, member: Member) -> Result<SignatureInput, Sign
     let mut components: Vec<String> = Vec::with_capacity(items.len());
     for item in &items {
         let BareItem::String(name) = &item.value else {
-            return Err(SignatureError::Invalid("a covered component must be a string"));
+            return Err(SignatureError::Invalid(
+                "a covered component must be a string",
+            ));
         };
         if !item.params.is_empty() {
-            return Err(SignatureError::Invalid("component parameters (sf, key, bs, req, name) are not supported"));
+            return Err(SignatureError::Invalid(
+                "component parameters (sf, key, bs, req, name) are not supported",
+            ));
         }
         let known = DERIVED.contains(&name.as_str())
-            || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.!#$%&'*+^`|~".contains(&b)));
+            || (!name.is_empty()
+                && name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.!#$%&'*+^`|~".contains(&b)
+                }));
         if !known {
             return Err(SignatureError::Invalid("unsupported covered component"));
         }
@@ -86,19 +105,31 @@ fn signature_input(label: String, member: Member) -> Result<SignatureInput, Sign
             ("expires", BareItem::Integer(e)) => expires = Some(*e),
             ("nonce" | "tag", BareItem::String(_)) => {}
             ("keyid" | "alg" | "created" | "expires" | "nonce" | "tag", _) => {
-                return Err(SignatureError::Invalid("a signature parameter has the wrong type"));
+                return Err(SignatureError::Invalid(
+                    "a signature parameter has the wrong type",
+                ));
             }
             _ => {}
         }
     }
-    let key_id = key_id.filter(|k| !k.is_empty()).ok_or(SignatureError::Invalid("the signature has no keyid"))?;
+    let key_id = key_id
+        .filter(|k| !k.is_empty())
+        .ok_or(SignatureError::Invalid("the signature has no keyid"))?;
     if let Some(alg) = &alg {
         if !matches!(alg.as_str(), "rsa-v1_5-sha256" | "ed25519") {
             return Err(SignatureError::Algorithm(alg.clone()));
         }
     }
     let signature_params = sf::serialize_inner_list(&items, &params);
-    Ok(SignatureInput { label, components, key_id, alg, created, expires, signature_params })
+    Ok(SignatureInput {
+        label,
+        components,
+        key_id,
+        alg,
+        created,
+        expires,
+        signature_params,
+    })
 }
 
 /// Parses `Signature`: labels and their signature bytes.
@@ -109,8 +140,13 @@ pub fn parse_signature(value: &str) -> Result<Vec<(String, Vec<u8>)>, SignatureE
     }
     dict.into_iter()
         .map(|(label, member)| match member {
-            Member::Item(Item { value: BareItem::Bytes(b), .. }) if !b.is_empty() => Ok((label, b)),
-            _ => Err(SignatureError::Invalid("a Signature member must be a non-empty byte sequence")),
+            Member::Item(Item {
+                value: BareItem::Bytes(b),
+                ..
+            }) if !b.is_empty() => Ok((label, b)),
+            _ => Err(SignatureError::Invalid(
+                "a Signature member must be a non-empty byte sequence",
+            )),
         })
         .collect()
 }
@@ -120,8 +156,13 @@ pub fn parse_content_digest(value: &str) -> Result<Vec<(String, Vec<u8>)>, Signa
     let dict = sf::parse_dictionary(value).map_err(malformed)?;
     dict.into_iter()
         .map(|(alg, member)| match member {
-            Member::Item(Item { value: BareItem::Bytes(b), .. }) => Ok((alg, b)),
-            _ => Err(SignatureError::Invalid("a Content-Digest member must be a byte sequence")),
+            Member::Item(Item {
+                value: BareItem::Bytes(b),
+                ..
+            }) => Ok((alg, b)),
+            _ => Err(SignatureError::Invalid(
+                "a Content-Digest member must be a byte sequence",
+            )),
         })
         .collect()
 }
@@ -139,17 +180,28 @@ pub fn check_content_digest(value: &str, body: &[u8]) -> Result<(), SignatureErr
         };
         let actual = hash(md, body).map_err(|_| SignatureError::Invalid("cannot hash the body"))?;
         if expected.len() != actual.len() || !openssl::memcmp::eq(&expected, &actual) {
-            return Err(SignatureError::Invalid("the Content-Digest does not match the body"));
+            return Err(SignatureError::Invalid(
+                "the Content-Digest does not match the body",
+            ));
         }
         checked = true;
     }
-    if checked { Ok(()) } else { Err(SignatureError::Invalid("the Content-Digest has no sha-256 or sha-512 digest")) }
+    if checked {
+        Ok(())
+    } else {
+        Err(SignatureError::Invalid(
+            "the Content-Digest has no sha-256 or sha-512 digest",
+        ))
+    }
 }
 
 /// `sha-256=:<base64>:` of a body.
 pub fn content_digest(body: &[u8]) -> String {
     let sum = hash(MessageDigest::sha256(), body).expect("SHA-256 is always available");
-    format!("sha-256={}", sf::serialize_bare_item(&BareItem::Bytes(sum.to_vec())))
+    format!(
+        "sha-256={}",
+        sf::serialize_bare_item(&BareItem::Bytes(sum.to_vec()))
+    )
 }
 
 /// What a signature base is built from: the request as the receiver knows it.
@@ -175,9 +227,16 @@ impl RequestParts<'_> {
             "@scheme" => self.scheme.to_ascii_lowercase(),
             "@request-target" => format!("{path}{query}"),
             "@path" => path.to_string(),
-            "@query" => if query.is_empty() { "?".to_string() } else { query },
+            "@query" => {
+                if query.is_empty() {
+                    "?".to_string()
+                } else {
+                    query
+                }
+            }
             header => {
-                let value = (self.header)(header).ok_or_else(|| SignatureError::MissingHeader(header.to_string()))?;
+                let value = (self.header)(header)
+                    .ok_or_else(|| SignatureError::MissingHeader(header.to_string()))?;
                 value.trim().to_string()
             }
         })
@@ -186,12 +245,17 @@ impl RequestParts<'_> {
 
 /// The signature base (RFC 9421 §2.5): one line per covered component, then
 /// `@signature-params`.
-pub fn signature_base(input: &SignatureInput, request: &RequestParts) -> Result<String, SignatureError> {
+pub fn signature_base(
+    input: &SignatureInput,
+    request: &RequestParts,
+) -> Result<String, SignatureError> {
     let mut base = String::new();
     for name in &input.components {
         let value = request.component(name)?;
         if value.contains(['\n', '\r']) {
-            return Err(SignatureError::Invalid("a covered value contains a line break"));
+            return Err(SignatureError::Invalid(
+                "a covered value contains a line break",
+            ));
         }
         base.push_str(&sf::serialize_bare_item(&BareItem::String(name.clone())));
         base.push_str(": ");
@@ -219,7 +283,13 @@ pub fn sign(
         Id::ED25519 => "ed25519",
         _ => return Err(SignatureError::Algorithm("unsupported key type".into())),
     };
-    let items: Vec<Item> = components.iter().map(|c| Item { value: BareItem::String(c.to_string()), params: vec![] }).collect();
+    let items: Vec<Item> = components
+        .iter()
+        .map(|c| Item {
+            value: BareItem::String(c.to_string()),
+            params: vec![],
+        })
+        .collect();
     let mut params: Parameters = vec![("created".into(), BareItem::Integer(created))];
     if let Some(e) = expires {
         params.push(("expires".into(), BareItem::Integer(e)));
@@ -243,9 +313,18 @@ pub fn sign(
         signer.update(base.as_bytes()).map_err(failed)?;
         signer.sign_to_vec().map_err(failed)?
     } else {
-        Signer::new_without_digest(key).map_err(failed)?.sign_oneshot_to_vec(base.as_bytes()).map_err(failed)?
+        Signer::new_without_digest(key)
+            .map_err(failed)?
+            .sign_oneshot_to_vec(base.as_bytes())
+            .map_err(failed)?
     };
-    Ok((format!("sig1={signature_params}"), format!("sig1={}", sf::serialize_bare_item(&BareItem::Bytes(signature)))))
+    Ok((
+        format!("sig1={signature_params}"),
+        format!(
+            "sig1={}",
+            sf::serialize_bare_item(&BareItem::Bytes(signature))
+        ),
+    ))
 }
 
 /// The `Accept-Signature` we answer unsigned inbox POSTs with (RFC 9421 §5.1):
@@ -258,30 +337,50 @@ mod tests {
     use crate::federation::signatures::verify_signature;
 
     fn parts<'a>(header: &'a dyn Fn(&str) -> Option<String>) -> RequestParts<'a> {
-        RequestParts { method: "POST", scheme: "https", authority: "school.example", path: "/inbox", query: None, header }
+        RequestParts {
+            method: "POST",
+            scheme: "https",
+            authority: "school.example",
+            path: "/inbox",
+            query: None,
+            header,
+        }
     }
 
     #[test]
     fn the_rfc_9421_example_signature_base_is_rebuilt() {
         // RFC 9421 §2.5, the example request.
-        let headers = |name: &str| match name {
+        let headers = |name: &str| {
+            match name {
             "content-digest" => Some("sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:".into()),
             "content-length" => Some("18".into()),
             "content-type" => Some("application/json".into()),
             _ => None,
+        }
         };
         let input = &parse_signature_input(
             r#"sig1=("@method" "@authority" "@path" "content-digest" "content-length" "content-type");created=1618884473;keyid="test-key-rsa-pss""#,
         )
         .unwrap()[0];
-        let request = RequestParts { method: "POST", scheme: "https", authority: "example.com", path: "/foo", query: Some("param=Value&Pet=dog"), header: &headers };
+        let request = RequestParts {
+            method: "POST",
+            scheme: "https",
+            authority: "example.com",
+            path: "/foo",
+            query: Some("param=Value&Pet=dog"),
+            header: &headers,
+        };
         let expected = "\"@method\": POST\n\"@authority\": example.com\n\"@path\": /foo\n\
 \"content-digest\": sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:\n\
 \"content-length\": 18\n\"content-type\": application/json\n\
 \"@signature-params\": (\"@method\" \"@authority\" \"@path\" \"content-digest\" \"content-length\" \"content-type\");created=1618884473;keyid=\"test-key-rsa-pss\"";
         assert_eq!(signature_base(input, &request).unwrap(), expected);
         // And the body of that example matches its digest.
-        check_content_digest(&headers("content-digest").unwrap(), b"{\"hello\": \"world\"}").unwrap();
+        check_content_digest(
+            &headers("content-digest").unwrap(),
+            b"{\"hello\": \"world\"}",
+        )
+        .unwrap();
     }
 
     #[test]
@@ -290,17 +389,41 @@ mod tests {
         let digest = content_digest(body);
         let headers = |name: &str| (name == "content-digest").then(|| digest.clone());
         let components = ["@method", "@target-uri", "content-digest"];
-        for key in [PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap(), PKey::generate_ed25519().unwrap()] {
+        for key in [
+            PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap(),
+            PKey::generate_ed25519().unwrap(),
+        ] {
             let public = PKey::public_key_from_der(&key.public_key_to_der().unwrap()).unwrap();
-            let (input, signature) = sign(&key, "https://a.example/users/x#k", &components, 1_800_000_000, None, &parts(&headers)).unwrap();
+            let (input, signature) = sign(
+                &key,
+                "https://a.example/users/x#k",
+                &components,
+                1_800_000_000,
+                None,
+                &parts(&headers),
+            )
+            .unwrap();
             let input = &parse_signature_input(&input).unwrap()[0];
             let signature = &parse_signature(&signature).unwrap()[0];
             assert_eq!(input.label, signature.0);
             let base = signature_base(input, &parts(&headers)).unwrap();
-            assert!(verify_signature(&public, input.alg.as_deref(), base.as_bytes(), &signature.1));
-            let other = RequestParts { authority: "elsewhere.example", ..parts(&headers) };
+            assert!(verify_signature(
+                &public,
+                input.alg.as_deref(),
+                base.as_bytes(),
+                &signature.1
+            ));
+            let other = RequestParts {
+                authority: "elsewhere.example",
+                ..parts(&headers)
+            };
             let base = signature_base(input, &other).unwrap();
-            assert!(!verify_signature(&public, input.alg.as_deref(), base.as_bytes(), &signature.1));
+            assert!(!verify_signature(
+                &public,
+                input.alg.as_deref(),
+                base.as_bytes(),
+                &signature.1
+            ));
         }
         check_content_digest(&digest, body).unwrap();
         assert!(check_content_digest(&digest, b"{}").is_err());
@@ -310,15 +433,32 @@ mod tests {
     fn content_digests_need_a_known_matching_algorithm() {
         let body = b"hello";
         let sha512 = hash(MessageDigest::sha512(), body).unwrap();
-        let sha512 = format!("sha-512={}", sf::serialize_bare_item(&BareItem::Bytes(sha512.to_vec())));
+        let sha512 = format!(
+            "sha-512={}",
+            sf::serialize_bare_item(&BareItem::Bytes(sha512.to_vec()))
+        );
         check_content_digest(&sha512, body).unwrap();
         check_content_digest(&format!("{}, {sha512}", content_digest(body)), body).unwrap();
-        check_content_digest(&format!("md5=:XUFAKrxLKna5cZ2REBfFkg==:, {}", content_digest(body)), body).unwrap();
-        for bad in ["md5=:XUFAKrxLKna5cZ2REBfFkg==:", "", "sha-256=abc", "sha-256=:AAAA:", "SHA-256=:AAAA:", "sha-256=\"x\""] {
+        check_content_digest(
+            &format!("md5=:XUFAKrxLKna5cZ2REBfFkg==:, {}", content_digest(body)),
+            body,
+        )
+        .unwrap();
+        for bad in [
+            "md5=:XUFAKrxLKna5cZ2REBfFkg==:",
+            "",
+            "sha-256=abc",
+            "sha-256=:AAAA:",
+            "SHA-256=:AAAA:",
+            "sha-256=\"x\"",
+        ] {
             assert!(check_content_digest(bad, body).is_err(), "{bad:?}");
         }
         // One matching digest does not excuse a wrong one.
-        assert!(check_content_digest(&format!("{}, sha-512=:AAAA:", content_digest(body)), body).is_err());
+        assert!(
+            check_content_digest(&format!("{}, sha-512=:AAAA:", content_digest(body)), body)
+                .is_err()
+        );
     }
 
     #[test]
@@ -342,12 +482,27 @@ mod tests {
         ] {
             assert!(parse_signature_input(bad).is_err(), "{bad:?}");
         }
-        let many = format!("sig1=({});keyid=\"k\"", (0..40).map(|i| format!("\"h{i}\"")).collect::<Vec<_>>().join(" "));
+        let many = format!(
+            "sig1=({});keyid=\"k\"",
+            (0..40)
+                .map(|i| format!("\"h{i}\""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
         assert!(parse_signature_input(&many).is_err());
-        for bad in ["", "sig1=\"AAAA\"", "sig1=::", "sig1=:AAAA:, sig2=(1)", "sig1=:%%:"] {
+        for bad in [
+            "",
+            "sig1=\"AAAA\"",
+            "sig1=::",
+            "sig1=:AAAA:, sig2=(1)",
+            "sig1=:%%:",
+        ] {
             assert!(parse_signature(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(parse_signature("sig1=:AAAA:").unwrap(), vec![("sig1".to_string(), vec![0, 0, 0])]);
+        assert_eq!(
+            parse_signature("sig1=:AAAA:").unwrap(),
+            vec![("sig1".to_string(), vec![0, 0, 0])]
+        );
     }
 
     /// Random strings made of the characters that matter to these grammars: every
@@ -356,11 +511,14 @@ mod tests {
     #[test]
     fn random_headers_never_panic_a_parser() {
         use rand::Rng;
-        const ALPHABET: &[u8] = b"sig1=(\"@method\" \"@target-uri\");,:?*-._/+0123456789keyidcreatedalgAZ \t\\%";
+        const ALPHABET: &[u8] =
+            b"sig1=(\"@method\" \"@target-uri\");,:?*-._/+0123456789keyidcreatedalgAZ \t\\%";
         let mut rng = rand::rng();
         for _ in 0..20_000 {
             let len = rng.random_range(0..80);
-            let text: String = (0..len).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+            let text: String = (0..len)
+                .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+                .collect();
             let _ = parse_signature_input(&text);
             let _ = parse_signature(&text);
             let _ = check_content_digest(&text, b"body");
@@ -372,8 +530,13 @@ mod tests {
     #[test]
     fn a_missing_header_or_a_line_break_cannot_make_a_base() {
         let none = |_: &str| None;
-        let input = &parse_signature_input(r#"sig1=("@method" "content-digest");keyid="k";created=1"#).unwrap()[0];
-        assert_eq!(signature_base(input, &parts(&none)), Err(SignatureError::MissingHeader("content-digest".into())));
+        let input =
+            &parse_signature_input(r#"sig1=("@method" "content-digest");keyid="k";created=1"#)
+                .unwrap()[0];
+        assert_eq!(
+            signature_base(input, &parts(&none)),
+            Err(SignatureError::MissingHeader("content-digest".into()))
+        );
         let newline = |_: &str| Some("a\nb".to_string());
         assert!(signature_base(input, &parts(&newline)).is_err());
     }

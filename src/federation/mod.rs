@@ -11,8 +11,8 @@ pub mod follow_resend;
 pub mod inbox;
 pub mod intake;
 pub mod keys;
-pub mod message_signatures;
 pub mod limits;
+pub mod message_signatures;
 pub mod objects;
 pub mod protocol;
 pub mod refusals;
@@ -29,8 +29,16 @@ pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
 pub fn wants_activity_json(accept: Option<&str>) -> bool {
     let Some(accept) = accept else { return false };
     accept.split(',').any(|part| {
-        let media = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        matches!(media.as_str(), "application/activity+json" | "application/ld+json" | "application/json")
+        let media = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        matches!(
+            media.as_str(),
+            "application/activity+json" | "application/ld+json" | "application/json"
+        )
     })
 }
 
@@ -41,10 +49,16 @@ mod tests {
     #[test]
     fn content_negotiation_matches_mastodon() {
         assert!(wants_activity_json(Some("application/activity+json")));
-        assert!(wants_activity_json(Some(r#"application/ld+json; profile="https://www.w3.org/ns/activitystreams""#)));
-        assert!(wants_activity_json(Some("text/html;q=0.5, application/activity+json")));
+        assert!(wants_activity_json(Some(
+            r#"application/ld+json; profile="https://www.w3.org/ns/activitystreams""#
+        )));
+        assert!(wants_activity_json(Some(
+            "text/html;q=0.5, application/activity+json"
+        )));
         assert!(wants_activity_json(Some("application/json")));
-        assert!(!wants_activity_json(Some("text/html,application/xhtml+xml,*/*;q=0.8")));
+        assert!(!wants_activity_json(Some(
+            "text/html,application/xhtml+xml,*/*;q=0.8"
+        )));
         assert!(!wants_activity_json(Some("*/*")));
         assert!(!wants_activity_json(None));
     }

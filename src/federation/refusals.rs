@@ -43,10 +43,18 @@ fn admit(host: &str, now: Instant) -> Option<u64> {
     if windows.len() >= MAX_HOSTS && !windows.contains_key(host) {
         windows.clear();
     }
-    let window = windows.entry(host.to_string()).or_insert(Window { started: now, lines: 0, suppressed: 0 });
+    let window = windows.entry(host.to_string()).or_insert(Window {
+        started: now,
+        lines: 0,
+        suppressed: 0,
+    });
     if now.saturating_duration_since(window.started) >= WINDOW {
         let suppressed = window.suppressed;
-        *window = Window { started: now, lines: 1, suppressed: 0 };
+        *window = Window {
+            started: now,
+            lines: 1,
+            suppressed: 0,
+        };
         return Some(suppressed);
     }
     if window.lines < LINES_PER_MINUTE {
@@ -58,7 +66,9 @@ fn admit(host: &str, now: Instant) -> Option<u64> {
 }
 
 pub fn log(refusal: Refusal<'_>) {
-    let Some(suppressed) = admit(refusal.host, Instant::now()) else { return };
+    let Some(suppressed) = admit(refusal.host, Instant::now()) else {
+        return;
+    };
     tracing::info!(
         status = refusal.status,
         reason = %refusal.reason,
@@ -83,7 +93,15 @@ mod tests {
         }
         assert_eq!(admit("noisy.test", start), None);
         assert_eq!(admit("noisy.test", start), None);
-        assert_eq!(admit("quiet.test", start), Some(0), "another host is unaffected");
-        assert_eq!(admit("noisy.test", start + WINDOW), Some(2), "the next minute's first line counts the left-out ones");
+        assert_eq!(
+            admit("quiet.test", start),
+            Some(0),
+            "another host is unaffected"
+        );
+        assert_eq!(
+            admit("noisy.test", start + WINDOW),
+            Some(2),
+            "the next minute's first line counts the left-out ones"
+        );
     }
 }

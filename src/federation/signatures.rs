@@ -36,14 +36,20 @@ pub fn digest(body: &[u8]) -> String {
 pub fn digest_matches(header: &str, body: &[u8]) -> bool {
     let mut checked = false;
     for part in header.split(',') {
-        let Some((alg, value)) = part.trim().split_once('=') else { continue };
+        let Some((alg, value)) = part.trim().split_once('=') else {
+            continue;
+        };
         let md = match alg.trim().to_ascii_uppercase().as_str() {
             "SHA-256" => MessageDigest::sha256(),
             "SHA-512" => MessageDigest::sha512(),
             _ => continue,
         };
-        let Ok(expected) = base64::decode_block(value.trim()) else { return false };
-        let Ok(actual) = hash(md, body) else { return false };
+        let Ok(expected) = base64::decode_block(value.trim()) else {
+            return false;
+        };
+        let Ok(actual) = hash(md, body) else {
+            return false;
+        };
         if expected.len() != actual.len() || !openssl::memcmp::eq(&expected, &actual) {
             return false;
         }
@@ -58,7 +64,9 @@ pub fn http_date(at: DateTime<Utc>) -> String {
 }
 
 pub fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc2822(value.trim()).ok().map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc2822(value.trim())
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 /// Signs a request. `headers` are the (lower-case name, value) pairs to cover, in
@@ -71,7 +79,11 @@ pub fn sign(
     headers: &[(&str, &str)],
 ) -> Result<String, openssl::error::ErrorStack> {
     let mut names = vec!["(request-target)"];
-    let mut lines = vec![format!("(request-target): {} {}", method.to_ascii_lowercase(), path_and_query)];
+    let mut lines = vec![format!(
+        "(request-target): {} {}",
+        method.to_ascii_lowercase(),
+        path_and_query
+    )];
     for (name, value) in headers {
         names.push(name);
         lines.push(format!("{name}: {}", value.trim()));
@@ -102,11 +114,14 @@ pub fn parse(value: &str) -> Result<ParsedSignature, SignatureError> {
     if value.len() > 8192 {
         return Err(SignatureError::Malformed("too long"));
     }
-    let (mut key_id, mut algorithm, mut headers, mut signature, mut created, mut expires) = (None, None, None, None, None, None);
+    let (mut key_id, mut algorithm, mut headers, mut signature, mut created, mut expires) =
+        (None, None, None, None, None, None);
     let mut rest = value.trim();
     let mut seen: Vec<String> = Vec::new();
     while !rest.is_empty() {
-        let (name, after) = rest.split_once('=').ok_or(SignatureError::Malformed("expected name=value"))?;
+        let (name, after) = rest
+            .split_once('=')
+            .ok_or(SignatureError::Malformed("expected name=value"))?;
         let name = name.trim().to_ascii_lowercase();
         // One meaning per parameter: a second keyId or signature is an attempt to confuse.
         if seen.contains(&name) {
@@ -115,7 +130,9 @@ pub fn parse(value: &str) -> Result<ParsedSignature, SignatureError> {
         seen.push(name.clone());
         let after = after.trim_start();
         let (val, remaining) = if let Some(quoted) = after.strip_prefix('"') {
-            let end = quoted.find('"').ok_or(SignatureError::Malformed("unterminated quote"))?;
+            let end = quoted
+                .find('"')
+                .ok_or(SignatureError::Malformed("unterminated quote"))?;
             (&quoted[..end], &quoted[end + 1..])
         } else {
             let end = after.find(',').unwrap_or(after.len());
@@ -124,19 +141,42 @@ pub fn parse(value: &str) -> Result<ParsedSignature, SignatureError> {
         match name.as_str() {
             "keyid" => key_id = Some(val.to_string()),
             "algorithm" => algorithm = Some(val.to_ascii_lowercase()),
-            "headers" => headers = Some(val.split_ascii_whitespace().map(|h| h.to_ascii_lowercase()).collect::<Vec<_>>()),
-            "signature" => {
-                signature = Some(base64::decode_block(val).map_err(|_| SignatureError::Malformed("signature is not base64"))?)
+            "headers" => {
+                headers = Some(
+                    val.split_ascii_whitespace()
+                        .map(|h| h.to_ascii_lowercase())
+                        .collect::<Vec<_>>(),
+                )
             }
-            "created" => created = Some(val.parse().map_err(|_| SignatureError::Malformed("created is not a number"))?),
-            "expires" => expires = Some(val.parse().map_err(|_| SignatureError::Malformed("expires is not a number"))?),
+            "signature" => {
+                signature = Some(
+                    base64::decode_block(val)
+                        .map_err(|_| SignatureError::Malformed("signature is not base64"))?,
+                )
+            }
+            "created" => {
+                created = Some(
+                    val.parse()
+                        .map_err(|_| SignatureError::Malformed("created is not a number"))?,
+                )
+            }
+            "expires" => {
+                expires = Some(
+                    val.parse()
+                        .map_err(|_| SignatureError::Malformed("expires is not a number"))?,
+                )
+            }
             _ => {}
         }
         rest = remaining.trim_start();
         rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
     }
-    let key_id = key_id.filter(|k| !k.is_empty()).ok_or(SignatureError::Malformed("no keyId"))?;
-    let signature = signature.filter(|s| !s.is_empty()).ok_or(SignatureError::Malformed("no signature"))?;
+    let key_id = key_id
+        .filter(|k| !k.is_empty())
+        .ok_or(SignatureError::Malformed("no keyId"))?;
+    let signature = signature
+        .filter(|s| !s.is_empty())
+        .ok_or(SignatureError::Malformed("no signature"))?;
     if let Some(alg) = &algorithm {
         if !matches!(alg.as_str(), "rsa-sha256" | "hs2019") {
             return Err(SignatureError::Algorithm(alg.clone()));
@@ -147,7 +187,14 @@ pub fn parse(value: &str) -> Result<ParsedSignature, SignatureError> {
     if headers.len() > MAX_SIGNED_HEADERS {
         return Err(SignatureError::Malformed("too many signed headers"));
     }
-    Ok(ParsedSignature { key_id, algorithm, headers, signature, created, expires })
+    Ok(ParsedSignature {
+        key_id,
+        algorithm,
+        headers,
+        signature,
+        created,
+        expires,
+    })
 }
 
 /// The string the sender signed, rebuilt from the request. `header` returns a
@@ -161,11 +208,26 @@ pub fn signing_string(
     let mut lines = Vec::with_capacity(sig.headers.len());
     for name in &sig.headers {
         let line = match name.as_str() {
-            "(request-target)" => format!("(request-target): {} {}", method.to_ascii_lowercase(), path_and_query),
-            "(created)" => format!("(created): {}", sig.created.ok_or(SignatureError::Malformed("(created) signed without created"))?),
-            "(expires)" => format!("(expires): {}", sig.expires.ok_or(SignatureError::Malformed("(expires) signed without expires"))?),
+            "(request-target)" => format!(
+                "(request-target): {} {}",
+                method.to_ascii_lowercase(),
+                path_and_query
+            ),
+            "(created)" => format!(
+                "(created): {}",
+                sig.created.ok_or(SignatureError::Malformed(
+                    "(created) signed without created"
+                ))?
+            ),
+            "(expires)" => format!(
+                "(expires): {}",
+                sig.expires.ok_or(SignatureError::Malformed(
+                    "(expires) signed without expires"
+                ))?
+            ),
             other => {
-                let value = header(other).ok_or_else(|| SignatureError::MissingHeader(other.to_string()))?;
+                let value = header(other)
+                    .ok_or_else(|| SignatureError::MissingHeader(other.to_string()))?;
                 format!("{other}: {}", value.trim())
             }
         };
@@ -178,9 +240,19 @@ pub fn signing_string(
 /// SHA-256 for RSA keys, Ed25519 for Ed25519 keys. `alg`, when the sender named
 /// one, must agree with the key (so nobody can make us read a signature as
 /// another algorithm's).
-pub fn verify_signature(key: &PKey<Public>, alg: Option<&str>, data: &[u8], signature: &[u8]) -> bool {
+pub fn verify_signature(
+    key: &PKey<Public>,
+    alg: Option<&str>,
+    data: &[u8],
+    signature: &[u8],
+) -> bool {
     let id = key.id();
-    if id == Id::RSA && matches!(alg, None | Some("rsa-sha256" | "hs2019" | "rsa-v1_5-sha256")) {
+    if id == Id::RSA
+        && matches!(
+            alg,
+            None | Some("rsa-sha256" | "hs2019" | "rsa-v1_5-sha256")
+        )
+    {
         verify_rsa_sha256(key, data, signature)
     } else if id == Id::ED25519 && matches!(alg, None | Some("hs2019" | "ed25519")) {
         match Verifier::new_without_digest(key) {
@@ -202,7 +274,9 @@ pub fn ed25519_from_multibase(value: &str) -> Option<PKey<Public>> {
     }
     let bytes = base58_decode(encoded)?;
     match bytes.as_slice() {
-        [0xed, 0x01, key @ ..] if key.len() == 32 => PKey::public_key_from_raw_bytes(key, Id::ED25519).ok(),
+        [0xed, 0x01, key @ ..] if key.len() == 32 => {
+            PKey::public_key_from_raw_bytes(key, Id::ED25519).ok()
+        }
         _ => None,
     }
 }
@@ -225,7 +299,11 @@ pub fn ed25519_multibase<T: openssl::pkey::HasPublic>(key: &PKey<T>) -> String {
         }
     }
     let zeros = bytes.iter().take_while(|&&b| b == 0).count();
-    let text: String = digits.iter().rev().map(|&d| BASE58[d as usize] as char).collect();
+    let text: String = digits
+        .iter()
+        .rev()
+        .map(|&d| BASE58[d as usize] as char)
+        .collect();
     format!("z{}{text}", "1".repeat(zeros))
 }
 
@@ -259,11 +337,17 @@ pub const CLOCK_SKEW: chrono::Duration = chrono::Duration::hours(1);
 pub const DEFAULT_VALIDITY: chrono::Duration = chrono::Duration::minutes(5);
 pub const MAX_VALIDITY: chrono::Duration = chrono::Duration::hours(12);
 
-pub fn check_freshness(created: DateTime<Utc>, expires: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), &'static str> {
+pub fn check_freshness(
+    created: DateTime<Utc>,
+    expires: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), &'static str> {
     if created > now + CLOCK_SKEW {
         return Err("the signature is dated in the future; check the sending server's clock");
     }
-    let limit = expires.unwrap_or(created + DEFAULT_VALIDITY).min(created + MAX_VALIDITY);
+    let limit = expires
+        .unwrap_or(created + DEFAULT_VALIDITY)
+        .min(created + MAX_VALIDITY);
     if now > limit + CLOCK_SKEW {
         return Err("the signature is too old or has expired; sign each request when sending it");
     }
@@ -272,7 +356,9 @@ pub fn check_freshness(created: DateTime<Utc>, expires: Option<DateTime<Utc>>, n
 
 /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature.
 pub fn verify_rsa_sha256(key: &PKey<Public>, data: &[u8], signature: &[u8]) -> bool {
-    let Ok(mut verifier) = Verifier::new(MessageDigest::sha256(), key) else { return false };
+    let Ok(mut verifier) = Verifier::new(MessageDigest::sha256(), key) else {
+        return false;
+    };
     verifier.verify_oneshot(signature, data).unwrap_or(false)
 }
 
@@ -291,16 +377,25 @@ mod tests {
         let body = br#"{"type":"Create"}"#;
         let digest = digest(body);
         let date = "Thu, 26 Nov 2026 12:00:00 GMT";
-        let header = sign(&key, "https://a.example/users/x#main-key", "POST", "/inbox", &[
-            ("host", "b.example"),
-            ("date", date),
-            ("digest", &digest),
-            ("content-type", "application/activity+json"),
-        ])
+        let header = sign(
+            &key,
+            "https://a.example/users/x#main-key",
+            "POST",
+            "/inbox",
+            &[
+                ("host", "b.example"),
+                ("date", date),
+                ("digest", &digest),
+                ("content-type", "application/activity+json"),
+            ],
+        )
         .unwrap();
         let parsed = parse(&header).unwrap();
         assert_eq!(parsed.key_id, "https://a.example/users/x#main-key");
-        assert_eq!(parsed.headers, ["(request-target)", "host", "date", "digest", "content-type"]);
+        assert_eq!(
+            parsed.headers,
+            ["(request-target)", "host", "date", "digest", "content-type"]
+        );
         let headers = |host: &'static str| {
             let digest = digest.clone();
             move |name: &str| match name {
@@ -312,11 +407,24 @@ mod tests {
             }
         };
         let good = signing_string(&parsed, "POST", "/inbox", headers("b.example")).unwrap();
-        assert!(verify_rsa_sha256(&public, good.as_bytes(), &parsed.signature));
+        assert!(verify_rsa_sha256(
+            &public,
+            good.as_bytes(),
+            &parsed.signature
+        ));
         let other_host = signing_string(&parsed, "POST", "/inbox", headers("c.example")).unwrap();
-        assert!(!verify_rsa_sha256(&public, other_host.as_bytes(), &parsed.signature));
-        let other_path = signing_string(&parsed, "POST", "/users/x/inbox", headers("b.example")).unwrap();
-        assert!(!verify_rsa_sha256(&public, other_path.as_bytes(), &parsed.signature));
+        assert!(!verify_rsa_sha256(
+            &public,
+            other_host.as_bytes(),
+            &parsed.signature
+        ));
+        let other_path =
+            signing_string(&parsed, "POST", "/users/x/inbox", headers("b.example")).unwrap();
+        assert!(!verify_rsa_sha256(
+            &public,
+            other_path.as_bytes(),
+            &parsed.signature
+        ));
         assert!(digest_matches(&digest, body));
         assert!(!digest_matches(&digest, br#"{"type":"Delete"}"#));
     }
@@ -326,7 +434,10 @@ mod tests {
         let body = b"hello";
         let sha512 = base64::encode_block(&hash(MessageDigest::sha512(), body).unwrap());
         assert!(digest_matches(&format!("SHA-512={sha512}"), body));
-        assert!(digest_matches(&format!("sha-256={}, SHA-512={sha512}", &digest(body)[8..]), body));
+        assert!(digest_matches(
+            &format!("sha-256={}, SHA-512={sha512}", &digest(body)[8..]),
+            body
+        ));
         assert!(!digest_matches("MD5=XUFAKrxLKna5cZ2REBfFkg==", body));
         assert!(!digest_matches("SHA-256=notbase64!", body));
         assert!(!digest_matches("", body));
@@ -346,7 +457,10 @@ mod tests {
             "keyId=\"k\",signature=\"AAAA\",signature=\"BBBB\"".to_string(),
             "keyId=\"k\",signature=\"AAAA\",created=99999999999999999999".to_string(),
             "keyId=\"k\",signature=\"AAAA\",created=-".to_string(),
-            format!("keyId=\"k\",signature=\"AAAA\",headers=\"{}\"", "date ".repeat(40)),
+            format!(
+                "keyId=\"k\",signature=\"AAAA\",headers=\"{}\"",
+                "date ".repeat(40)
+            ),
             format!("keyId=\"{}\",signature=\"AAAA\"", "k".repeat(9000)),
             "keyId=\"k\u{e9}\",signature=\"\u{e9}\"".to_string(),
             "=,=,=".to_string(),
@@ -362,7 +476,9 @@ mod tests {
 
     #[test]
     fn freshness_follows_mastodon() {
-        let now = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let minutes = chrono::Duration::minutes;
         assert!(check_freshness(now, None, now).is_ok());
         assert!(check_freshness(now - minutes(60), None, now).is_ok());
@@ -370,16 +486,27 @@ mod tests {
         assert!(check_freshness(now + minutes(50), None, now).is_ok());
         assert!(check_freshness(now + minutes(70), None, now).is_err());
         assert!(check_freshness(now - minutes(300), Some(now + minutes(60)), now).is_ok());
-        assert!(check_freshness(now - minutes(60 * 14), Some(now), now).is_err(), "expires is capped at 12 h after created");
+        assert!(
+            check_freshness(now - minutes(60 * 14), Some(now), now).is_err(),
+            "expires is capped at 12 h after created"
+        );
         assert!(check_freshness(now - minutes(10), Some(now - minutes(70)), now).is_err());
     }
 
     #[test]
     fn multikeys_decode_and_junk_does_not() {
         // A Multikey published by Fedify, and the raw key it encodes.
-        let key = ed25519_from_multibase("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2").unwrap();
+        let key =
+            ed25519_from_multibase("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2").unwrap();
         assert_eq!(key.id(), Id::ED25519);
-        for bad in ["", "z", "6Mkr", "z0OIl", "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ", &format!("z{}", "1".repeat(100))] {
+        for bad in [
+            "",
+            "z",
+            "6Mkr",
+            "z0OIl",
+            "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ",
+            &format!("z{}", "1".repeat(100)),
+        ] {
             assert!(ed25519_from_multibase(bad).is_none(), "{bad:?}");
         }
         let k = PKey::generate_ed25519().unwrap();
@@ -387,12 +514,20 @@ mod tests {
         prefixed.extend(k.raw_public_key().unwrap());
         let roundtrip = base58_decode(&ed25519_multibase(&k)[1..]).unwrap();
         assert_eq!(roundtrip, prefixed);
-        assert_eq!(ed25519_from_multibase(&ed25519_multibase(&k)).unwrap().raw_public_key().unwrap(), k.raw_public_key().unwrap());
+        assert_eq!(
+            ed25519_from_multibase(&ed25519_multibase(&k))
+                .unwrap()
+                .raw_public_key()
+                .unwrap(),
+            k.raw_public_key().unwrap()
+        );
     }
 
     #[test]
     fn http_dates_round_trip() {
-        let at = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let text = http_date(at);
         assert_eq!(text, "Thu, 26 Nov 2026 12:00:00 GMT");
         assert_eq!(parse_http_date(&text), Some(at));

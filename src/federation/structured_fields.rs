@@ -60,7 +60,10 @@ pub fn parse_dictionary(input: &str) -> Result<Dictionary, SfError> {
         let member = if p.eat(b'=') {
             p.member()?
         } else {
-            Member::Item(Item { value: BareItem::Boolean(true), params: p.params()? })
+            Member::Item(Item {
+                value: BareItem::Boolean(true),
+                params: p.params()?,
+            })
         };
         if dict.iter().any(|(k, _)| *k == key) {
             return Err(SfError("a dictionary key appears twice"));
@@ -94,10 +97,18 @@ impl<'a> Parser<'a> {
             return Err(SfError("the field is too long"));
         }
         // Structured fields are visible ASCII and spaces; tabs only as separators.
-        if !input.bytes().all(|b| b == b'\t' || (0x20..=0x7e).contains(&b)) {
-            return Err(SfError("the field contains characters outside visible ASCII"));
+        if !input
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..=0x7e).contains(&b))
+        {
+            return Err(SfError(
+                "the field contains characters outside visible ASCII",
+            ));
         }
-        Ok(Parser { s: input.as_bytes(), pos: 0 })
+        Ok(Parser {
+            s: input.as_bytes(),
+            pos: 0,
+        })
     }
 
     fn eof(&self) -> bool {
@@ -166,7 +177,10 @@ impl<'a> Parser<'a> {
 
     fn item(&mut self) -> Result<Item, SfError> {
         let value = self.bare_item()?;
-        Ok(Item { value, params: self.params()? })
+        Ok(Item {
+            value,
+            params: self.params()?,
+        })
     }
 
     fn params(&mut self) -> Result<Parameters, SfError> {
@@ -174,7 +188,11 @@ impl<'a> Parser<'a> {
         while self.eat(b';') {
             self.skip_sp();
             let key = self.key()?;
-            let value = if self.eat(b'=') { self.bare_item()? } else { BareItem::Boolean(true) };
+            let value = if self.eat(b'=') {
+                self.bare_item()?
+            } else {
+                BareItem::Boolean(true)
+            };
             if params.iter().any(|(k, _)| *k == key) {
                 return Err(SfError("a parameter appears twice"));
             }
@@ -212,19 +230,24 @@ impl<'a> Parser<'a> {
                 _ => break,
             }
         }
-        let text = std::str::from_utf8(&self.s[start..self.pos]).map_err(|_| SfError("invalid number"))?;
+        let text =
+            std::str::from_utf8(&self.s[start..self.pos]).map_err(|_| SfError("invalid number"))?;
         match dot {
             None => {
                 let len = self.pos - digits_start;
                 if len == 0 || len > 15 {
                     return Err(SfError("an integer must have 1 to 15 digits"));
                 }
-                text.parse().map(BareItem::Integer).map_err(|_| SfError("invalid integer"))
+                text.parse()
+                    .map(BareItem::Integer)
+                    .map_err(|_| SfError("invalid integer"))
             }
             Some(dot) => {
                 let (int, frac) = (dot - digits_start, self.pos - dot - 1);
                 if int == 0 || int > 12 || frac == 0 || frac > 3 {
-                    return Err(SfError("a decimal must have 1 to 12 digits, a dot, and 1 to 3 digits"));
+                    return Err(SfError(
+                        "a decimal must have 1 to 12 digits, a dot, and 1 to 3 digits",
+                    ));
                 }
                 Ok(BareItem::Decimal(text.to_string()))
             }
@@ -248,7 +271,9 @@ impl<'a> Parser<'a> {
                             out.push(c as char);
                             self.pos += 1;
                         }
-                        _ => return Err(SfError("a backslash in a string may only escape \" or \\")),
+                        _ => {
+                            return Err(SfError("a backslash in a string may only escape \" or \\"))
+                        }
                     }
                 }
                 Some(c @ 0x20..=0x7e) => {
@@ -288,7 +313,8 @@ impl<'a> Parser<'a> {
         if !self.eat(b':') {
             return Err(SfError("unterminated byte sequence"));
         }
-        let text = std::str::from_utf8(&self.s[start..self.pos - 1]).map_err(|_| SfError("invalid byte sequence"))?;
+        let text = std::str::from_utf8(&self.s[start..self.pos - 1])
+            .map_err(|_| SfError("invalid byte sequence"))?;
         if text.is_empty() {
             return Ok(BareItem::Bytes(Vec::new()));
         }
@@ -301,7 +327,9 @@ impl<'a> Parser<'a> {
         while padded.len() % 4 != 0 {
             padded.push('=');
         }
-        base64::decode_block(&padded).map(BareItem::Bytes).map_err(|_| SfError("a byte sequence is not valid base64"))
+        base64::decode_block(&padded)
+            .map(BareItem::Bytes)
+            .map_err(|_| SfError("a byte sequence is not valid base64"))
     }
 
     fn boolean(&mut self) -> Result<BareItem, SfError> {
@@ -374,15 +402,23 @@ mod tests {
         let text = r#"sig1=("@method" "@target-uri" "content-digest");created=1618884473;keyid="test-key";alg="rsa-v1_5-sha256""#;
         let dict = parse_dictionary(text).unwrap();
         assert_eq!(dict.len(), 1);
-        let Member::InnerList(items, params) = &dict[0].1 else { panic!("inner list expected") };
+        let Member::InnerList(items, params) = &dict[0].1 else {
+            panic!("inner list expected")
+        };
         assert_eq!(items[0].value, BareItem::String("@method".into()));
         assert_eq!(params[0], ("created".into(), BareItem::Integer(1618884473)));
-        assert_eq!(format!("sig1={}", serialize_inner_list(items, params)), text);
+        assert_eq!(
+            format!("sig1={}", serialize_inner_list(items, params)),
+            text
+        );
     }
 
     #[test]
     fn all_item_kinds_parse() {
-        let dict = parse_dictionary(r#"a=1, b=-2.5, c="x\"y\\", d=tok/en:x, e=:aGVsbG8=:, f=?0, g, h;p=1;q"#).unwrap();
+        let dict = parse_dictionary(
+            r#"a=1, b=-2.5, c="x\"y\\", d=tok/en:x, e=:aGVsbG8=:, f=?0, g, h;p=1;q"#,
+        )
+        .unwrap();
         let values: Vec<&Member> = dict.iter().map(|(_, m)| m).collect();
         let bare = |m: &Member| match m {
             Member::Item(i) => i.value.clone(),
@@ -396,7 +432,13 @@ mod tests {
         assert_eq!(bare(values[5]), BareItem::Boolean(false));
         assert_eq!(bare(values[6]), BareItem::Boolean(true));
         let Member::Item(h) = values[7] else { panic!() };
-        assert_eq!(h.params, vec![("p".to_string(), BareItem::Integer(1)), ("q".to_string(), BareItem::Boolean(true))]);
+        assert_eq!(
+            h.params,
+            vec![
+                ("p".to_string(), BareItem::Integer(1)),
+                ("q".to_string(), BareItem::Boolean(true))
+            ]
+        );
         assert_eq!(parse_dictionary("").unwrap(), vec![]);
         assert_eq!(parse_dictionary("   ").unwrap(), vec![]);
     }
@@ -404,8 +446,14 @@ mod tests {
     #[test]
     fn hostile_and_malformed_input_is_refused_without_panicking() {
         let long_list = format!("a=({})", "1 ".repeat(100));
-        let many_members = (0..40).map(|i| format!("k{i}=1")).collect::<Vec<_>>().join(",");
-        let many_params = format!("a=1{}", (0..40).map(|i| format!(";p{i}")).collect::<String>());
+        let many_members = (0..40)
+            .map(|i| format!("k{i}=1"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let many_params = format!(
+            "a=1{}",
+            (0..40).map(|i| format!(";p{i}")).collect::<String>()
+        );
         let too_long = format!("a=\"{}\"", "x".repeat(MAX_FIELD_BYTES));
         let long_key = format!("{}=1", "k".repeat(100));
         let bad = [
@@ -443,13 +491,21 @@ mod tests {
             "a=)",
         ];
         for input in bad {
-            assert!(parse_dictionary(input).is_err(), "{input:?} should be refused");
+            assert!(
+                parse_dictionary(input).is_err(),
+                "{input:?} should be refused"
+            );
         }
         for input in [long_list, many_members, many_params, too_long, long_key] {
-            assert!(parse_dictionary(&input).is_err(), "{} should be refused", &input[..40]);
+            assert!(
+                parse_dictionary(&input).is_err(),
+                "{} should be refused",
+                &input[..40]
+            );
         }
         // Every prefix of a valid field parses or fails cleanly.
-        let valid = r#"sig1=("@method" "@target-uri");created=1;keyid="k";alg="ed25519", sig2=:AAAA:;x=?1"#;
+        let valid =
+            r#"sig1=("@method" "@target-uri");created=1;keyid="k";alg="ed25519", sig2=:AAAA:;x=?1"#;
         for end in 0..=valid.len() {
             let _ = parse_dictionary(&valid[..end]);
         }
@@ -457,8 +513,20 @@ mod tests {
 
     #[test]
     fn strings_and_bytes_serialise_canonically() {
-        assert_eq!(serialize_bare_item(&BareItem::String("a\"b\\c".into())), r#""a\"b\\c""#);
-        assert_eq!(serialize_bare_item(&BareItem::Bytes(b"hello".to_vec())), ":aGVsbG8=:");
-        assert_eq!(serialize_params(&vec![("a".into(), BareItem::Boolean(true)), ("b".into(), BareItem::Boolean(false))]), ";a;b=?0");
+        assert_eq!(
+            serialize_bare_item(&BareItem::String("a\"b\\c".into())),
+            r#""a\"b\\c""#
+        );
+        assert_eq!(
+            serialize_bare_item(&BareItem::Bytes(b"hello".to_vec())),
+            ":aGVsbG8=:"
+        );
+        assert_eq!(
+            serialize_params(&vec![
+                ("a".into(), BareItem::Boolean(true)),
+                ("b".into(), BareItem::Boolean(false))
+            ]),
+            ";a;b=?0"
+        );
     }
 }

@@ -31,7 +31,10 @@ pub enum Refused {
     #[error("the file is not a JPEG, PNG, WebP or GIF image")]
     NotAnImage,
     #[error("the file is a {actual} image but was sent as {declared}")]
-    Mislabelled { actual: &'static str, declared: String },
+    Mislabelled {
+        actual: &'static str,
+        declared: String,
+    },
     #[error("the image is {width}×{height} pixels; at most {MAX_PIXELS} pixels and {MAX_SIDE} a side are accepted")]
     TooManyPixels { width: u32, height: u32 },
     #[error("the image cannot be read: {0}")]
@@ -67,7 +70,9 @@ fn format_name(f: ImageFormat) -> Option<&'static str> {
 /// The accepted type the bytes are, whatever the upload's name or label says.
 pub fn sniff(bytes: &[u8]) -> Result<ImageFormat, Refused> {
     let format = image::guess_format(bytes).map_err(|_| Refused::NotAnImage)?;
-    format_name(format).map(|_| format).ok_or(Refused::NotAnImage)
+    format_name(format)
+        .map(|_| format)
+        .ok_or(Refused::NotAnImage)
 }
 
 /// An upload decoded: upright, in RGB or (when it has transparency, and for GIFs)
@@ -84,9 +89,13 @@ fn decode(bytes: &[u8], declared: Option<&str>) -> Result<(DynamicImage, bool), 
     let format = sniff(bytes)?;
     let actual = format_name(format).unwrap_or("image");
     if let Some(d) = declared.map(|d| d.trim().to_ascii_lowercase()) {
-        let same = d == actual || (d == "image/jpg" || d == "image/pjpeg") && actual == "image/jpeg";
+        let same =
+            d == actual || (d == "image/jpg" || d == "image/pjpeg") && actual == "image/jpeg";
         if d.starts_with("image/") && !same {
-            return Err(Refused::Mislabelled { actual: actual.trim_start_matches("image/").to_uppercase().leak(), declared: d });
+            return Err(Refused::Mislabelled {
+                actual: actual.trim_start_matches("image/").to_uppercase().leak(),
+                declared: d,
+            });
         }
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
@@ -95,18 +104,32 @@ fn decode(bytes: &[u8], declared: Option<&str>) -> Result<(DynamicImage, bool), 
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|e| Refused::Unreadable(e.to_string()))?;
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| Refused::Unreadable(e.to_string()))?;
     let (width, height) = decoder.dimensions();
-    if u64::from(width) * u64::from(height) > MAX_PIXELS || width > MAX_SIDE || height > MAX_SIDE || width == 0 || height == 0 {
+    if u64::from(width) * u64::from(height) > MAX_PIXELS
+        || width > MAX_SIDE
+        || height > MAX_SIDE
+        || width == 0
+        || height == 0
+    {
         return Err(Refused::TooManyPixels { width, height });
     }
-    let orientation = decoder.orientation().map_err(|e| Refused::Unreadable(e.to_string()))?;
+    let orientation = decoder
+        .orientation()
+        .map_err(|e| Refused::Unreadable(e.to_string()))?;
     // An animated GIF keeps its first frame: we store still images only (a video
     // conversion, as Mastodon does, would need a video encoder).
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| Refused::Unreadable(e.to_string()))?;
+    let mut img =
+        DynamicImage::from_decoder(decoder).map_err(|e| Refused::Unreadable(e.to_string()))?;
     img.apply_orientation(orientation);
     let alpha = img.color().has_alpha() || format == ImageFormat::Gif;
-    let img = if alpha { DynamicImage::ImageRgba8(img.into_rgba8()) } else { DynamicImage::ImageRgb8(img.into_rgb8()) };
+    let img = if alpha {
+        DynamicImage::ImageRgba8(img.into_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(img.into_rgb8())
+    };
     Ok((img, alpha))
 }
 
@@ -169,18 +192,36 @@ pub struct ProcessedProfileImage {
 
 /// Processes an avatar or header upload: the same checks, orientation and
 /// re-encoding as an attachment (no EXIF survives), cropped to its shape.
-pub fn profile_image(bytes: &[u8], declared: Option<&str>, kind: ProfileImage) -> Result<ProcessedProfileImage, Refused> {
+pub fn profile_image(
+    bytes: &[u8],
+    declared: Option<&str>,
+    kind: ProfileImage,
+) -> Result<ProcessedProfileImage, Refused> {
     let (img, alpha) = decode(bytes, declared)?;
     let (ratio, max_width) = kind.shape();
     // The largest box of the shape inside the image, then no wider than the maximum.
-    let width = img.width().min(img.height().saturating_mul(ratio)).min(max_width).max(ratio);
+    let width = img
+        .width()
+        .min(img.height().saturating_mul(ratio))
+        .min(max_width)
+        .max(ratio);
     let height = (width / ratio).max(1);
     let mut dst = DynamicImage::new(width, height, img.color());
     Resizer::new()
-        .resize(&img, &mut dst, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)).fit_into_destination(None))
+        .resize(
+            &img,
+            &mut dst,
+            &ResizeOptions::new()
+                .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+                .fit_into_destination(None),
+        )
         .map_err(|e| Refused::Unreadable(e.to_string()))?;
     let (content_type, extension) = type_of(alpha);
-    Ok(ProcessedProfileImage { content_type, extension, image: encode(&dst, alpha)? })
+    Ok(ProcessedProfileImage {
+        content_type,
+        extension,
+        image: encode(&dst, alpha)?,
+    })
 }
 
 /// `img` scaled down (never up) so its longest side is at most `side`.
@@ -190,10 +231,17 @@ fn fit(img: &DynamicImage, side: u32) -> Result<DynamicImage, Refused> {
         return Ok(img.clone());
     }
     let scale = f64::from(side) / f64::from(w.max(h));
-    let (nw, nh) = (((f64::from(w) * scale).round() as u32).max(1), ((f64::from(h) * scale).round() as u32).max(1));
+    let (nw, nh) = (
+        ((f64::from(w) * scale).round() as u32).max(1),
+        ((f64::from(h) * scale).round() as u32).max(1),
+    );
     let mut dst = DynamicImage::new(nw, nh, img.color());
     Resizer::new()
-        .resize(img, &mut dst, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)))
+        .resize(
+            img,
+            &mut dst,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
+        )
         .map_err(|e| Refused::Unreadable(e.to_string()))?;
     Ok(dst)
 }
@@ -201,7 +249,8 @@ fn fit(img: &DynamicImage, side: u32) -> Result<DynamicImage, Refused> {
 fn blurhash_of(img: &DynamicImage) -> Result<String, Refused> {
     // Its few components need no detail: a 32 px image gives the same hash cheaply.
     let small = fit(img, 32)?.into_rgba8();
-    blurhash::encode(4, 3, small.width(), small.height(), small.as_raw()).map_err(|e| Refused::Unreadable(e.to_string()))
+    blurhash::encode(4, 3, small.width(), small.height(), small.as_raw())
+        .map_err(|e| Refused::Unreadable(e.to_string()))
 }
 
 fn encode(img: &DynamicImage, png: bool) -> Result<Encoded, Refused> {
@@ -212,7 +261,11 @@ fn encode(img: &DynamicImage, png: bool) -> Result<Encoded, Refused> {
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85).encode_image(img)
     };
     result.map_err(|e| Refused::Unreadable(e.to_string()))?;
-    Ok(Encoded { bytes, width: img.width(), height: img.height() })
+    Ok(Encoded {
+        bytes,
+        width: img.width(),
+        height: img.height(),
+    })
 }
 
 #[cfg(test)]
@@ -220,9 +273,12 @@ mod tests {
     use super::*;
 
     fn png(w: u32, h: u32) -> Vec<u8> {
-        let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])));
+        let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        }));
         let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
         out
     }
 
@@ -241,7 +297,11 @@ mod tests {
         for &b in data {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -254,7 +314,10 @@ mod tests {
         assert_eq!((p.thumbnail.width, p.thumbnail.height), (640, 320));
         assert_eq!(p.content_type, "image/jpeg");
         assert!(p.blurhash.len() > 6);
-        assert_eq!(image::guess_format(&p.original.bytes).unwrap(), ImageFormat::Jpeg);
+        assert_eq!(
+            image::guess_format(&p.original.bytes).unwrap(),
+            ImageFormat::Jpeg
+        );
     }
 
     #[test]
@@ -267,18 +330,36 @@ mod tests {
         assert_eq!((header.image.width, header.image.height), (1500, 500));
         let narrow = profile_image(&png(600, 1000), None, ProfileImage::Header).unwrap();
         assert_eq!((narrow.image.width, narrow.image.height), (600, 200));
-        assert!(matches!(profile_image(&bomb_png(), None, ProfileImage::Avatar), Err(Refused::TooManyPixels { .. })));
+        assert!(matches!(
+            profile_image(&bomb_png(), None, ProfileImage::Avatar),
+            Err(Refused::TooManyPixels { .. })
+        ));
     }
 
     #[test]
     fn refuses_lies_and_bombs() {
         let small = process(&png(20, 10), None).unwrap();
         assert_eq!((small.original.width, small.original.height), (20, 10));
-        assert!(matches!(process(&png(20, 10), Some("image/jpeg")), Err(Refused::Mislabelled { .. })));
-        assert_eq!(process(b"<html><script>alert(1)</script></html>", Some("image/png")).err(), Some(Refused::NotAnImage));
+        assert!(matches!(
+            process(&png(20, 10), Some("image/jpeg")),
+            Err(Refused::Mislabelled { .. })
+        ));
+        assert_eq!(
+            process(b"<html><script>alert(1)</script></html>", Some("image/png")).err(),
+            Some(Refused::NotAnImage)
+        );
         // A PNG header claiming 100000×100000 pixels: refused before decoding.
-        assert_eq!(process(&bomb_png(), None).err(), Some(Refused::TooManyPixels { width: 100_000, height: 100_000 }));
+        assert_eq!(
+            process(&bomb_png(), None).err(),
+            Some(Refused::TooManyPixels {
+                width: 100_000,
+                height: 100_000
+            })
+        );
         let full = png(200, 200);
-        assert!(matches!(process(&full[..full.len() / 2], None), Err(Refused::Unreadable(_))));
+        assert!(matches!(
+            process(&full[..full.len() / 2], None),
+            Err(Refused::Unreadable(_))
+        ));
     }
 }

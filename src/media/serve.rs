@@ -17,14 +17,19 @@ pub async fn file(ctx: web::Data<AppContext>, key: web::Path<String>) -> HttpRes
             .insert_header((header::CONTENT_TYPE, content_type))
             .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
             .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox",
+            ))
             .body(bytes),
         Ok(None) => HttpResponse::NotFound().finish(),
         Err(crate::media::store::StoreError::BadKey) => HttpResponse::NotFound().finish(),
         Err(e) => {
             // The store is unreachable: say so, so a proxy or CDN does not cache a 404.
             tracing::warn!(error = %e, "media file not read");
-            HttpResponse::ServiceUnavailable().insert_header((header::CACHE_CONTROL, "no-store")).finish()
+            HttpResponse::ServiceUnavailable()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish()
         }
     }
 }

@@ -6,7 +6,10 @@
 
 use crate::config::{MediaStoreKind, S3Settings, Settings};
 use actix_web::web::Bytes;
-use object_store::{aws::AmazonS3, path::Path as ObjectPath, Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
+use object_store::{
+    aws::AmazonS3, path::Path as ObjectPath, Attribute, Attributes, ObjectStore, ObjectStoreExt,
+    PutOptions, PutPayload,
+};
 use std::{
     path::{Path, PathBuf},
     time::Duration,
@@ -46,14 +49,25 @@ pub fn content_type(key: &str) -> Option<&'static str> {
 fn valid_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 256
-        && key.split('/').all(|s| !s.is_empty() && s != "." && s != ".." && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        && key.split('/').all(|s| {
+            !s.is_empty()
+                && s != "."
+                && s != ".."
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        })
 }
 
 impl MediaStore {
     pub fn from_settings(settings: &Settings) -> Result<MediaStore, StoreError> {
         Ok(match &settings.media_store {
-            MediaStoreKind::Local => MediaStore::Local { root: settings.data_dir.join("media") },
-            MediaStoreKind::S3(s3) => MediaStore::S3 { bucket: s3.bucket.clone(), store: s3_client(s3)? },
+            MediaStoreKind::Local => MediaStore::Local {
+                root: settings.data_dir.join("media"),
+            },
+            MediaStoreKind::S3(s3) => MediaStore::S3 {
+                bucket: s3.bucket.clone(),
+                store: s3_client(s3)?,
+            },
         })
     }
 
@@ -64,7 +78,9 @@ impl MediaStore {
         match self {
             MediaStore::Local { .. } => Ok(()),
             MediaStore::S3 { store, .. } => {
-                store.list_with_delimiter(Some(&ObjectPath::from("staffroom-check"))).await?;
+                store
+                    .list_with_delimiter(Some(&ObjectPath::from("staffroom-check")))
+                    .await?;
                 Ok(())
             }
         }
@@ -118,8 +134,13 @@ impl MediaStore {
                     attributes.insert(Attribute::ContentType, ct.into());
                 }
                 attributes.insert(Attribute::CacheControl, CACHE_CONTROL.into());
-                let options = PutOptions { attributes, ..Default::default() };
-                store.put_opts(&Self::object(key)?, PutPayload::from(bytes), options).await?;
+                let options = PutOptions {
+                    attributes,
+                    ..Default::default()
+                };
+                store
+                    .put_opts(&Self::object(key)?, PutPayload::from(bytes), options)
+                    .await?;
                 Ok(())
             }
         }
@@ -186,10 +207,20 @@ fn s3_client(s3: &S3Settings) -> Result<AmazonS3, StoreError> {
         .with_access_key_id(s3.access_key_id.expose())
         .with_secret_access_key(s3.secret_access_key.expose())
         .with_virtual_hosted_style_request(false)
-        .with_retry(object_store::RetryConfig { max_retries: 3, retry_timeout: Duration::from_secs(15), ..Default::default() })
-        .with_client_options(object_store::ClientOptions::new().with_timeout(Duration::from_secs(30)).with_connect_timeout(Duration::from_secs(5)));
+        .with_retry(object_store::RetryConfig {
+            max_retries: 3,
+            retry_timeout: Duration::from_secs(15),
+            ..Default::default()
+        })
+        .with_client_options(
+            object_store::ClientOptions::new()
+                .with_timeout(Duration::from_secs(30))
+                .with_connect_timeout(Duration::from_secs(5)),
+        );
     if let Some(endpoint) = &s3.endpoint {
-        builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"));
     }
     Ok(builder.build()?)
 }
@@ -203,7 +234,16 @@ mod tests {
         for good in ["1/00ff/original.jpg", "avatars/42/abc/small.png"] {
             assert!(valid_key(good), "{good}");
         }
-        for bad in ["", "../etc/passwd", "a//b.jpg", "/abs.jpg", "a/./b.jpg", "a/b c.jpg", "a\\b.jpg", "a/%2e%2e/b.jpg"] {
+        for bad in [
+            "",
+            "../etc/passwd",
+            "a//b.jpg",
+            "/abs.jpg",
+            "a/./b.jpg",
+            "a/b c.jpg",
+            "a\\b.jpg",
+            "a/%2e%2e/b.jpg",
+        ] {
             assert!(!valid_key(bad), "{bad}");
         }
         assert_eq!(content_type("1/2/original.jpg"), Some("image/jpeg"));

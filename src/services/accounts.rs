@@ -36,10 +36,14 @@ pub struct CreatedUser {
 /// Mastodon's rule for local usernames: letters, digits and underscores, at most 30.
 pub fn validate_username(name: &str) -> Result<()> {
     if name.is_empty() {
-        return Err(Error::bad_request("the username is empty: use letters, digits and underscores"));
+        return Err(Error::bad_request(
+            "the username is empty: use letters, digits and underscores",
+        ));
     }
     if name.chars().count() > MAX_USERNAME_LEN {
-        return Err(Error::bad_request(format!("the username {name:?} is longer than {MAX_USERNAME_LEN} characters")));
+        return Err(Error::bad_request(format!(
+            "the username {name:?} is longer than {MAX_USERNAME_LEN} characters"
+        )));
     }
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(Error::bad_request(format!(
@@ -52,10 +56,14 @@ pub fn validate_username(name: &str) -> Result<()> {
 pub fn validate_password(password: &str) -> Result<()> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
-        return Err(Error::bad_request(format!("the password is too short: use at least {MIN_PASSWORD_LEN} characters")));
+        return Err(Error::bad_request(format!(
+            "the password is too short: use at least {MIN_PASSWORD_LEN} characters"
+        )));
     }
     if password.len() > MAX_PASSWORD_LEN {
-        return Err(Error::bad_request(format!("the password is too long: use at most {MAX_PASSWORD_LEN} bytes")));
+        return Err(Error::bad_request(format!(
+            "the password is too long: use at most {MAX_PASSWORD_LEN} bytes"
+        )));
     }
     Ok(())
 }
@@ -65,7 +73,9 @@ pub fn validate_password(password: &str) -> Result<()> {
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let mut rng = rand::rng();
-    (0..24).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..24)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 pub fn hash_password(password: &str) -> Result<String> {
@@ -82,7 +92,9 @@ pub fn hash_password(password: &str) -> Result<String> {
 pub async fn change_password(pool: &DbPool, user: UserId, password: &str) -> Result<()> {
     validate_password(password)?;
     let password = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| Error::internal(anyhow::anyhow!(e)))??;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| Error::internal(anyhow::anyhow!(e)))??;
     let mut conn = pool.get().await?;
     User::set_password_hash(&mut conn, user, &hash).await?;
     tracing::info!("password changed");
@@ -104,14 +116,27 @@ pub struct Joining {
 
 #[tracing::instrument(skip(pool, new), fields(username = %new.username, admin = new.admin))]
 pub async fn create_local_user(pool: &DbPool, new: NewUser) -> Result<CreatedUser> {
-    create_user(pool, new, Joining { approved: true, reason: None, invite_code: None, email: None, email_confirmed: false }).await
+    create_user(
+        pool,
+        new,
+        Joining {
+            approved: true,
+            reason: None,
+            invite_code: None,
+            email: None,
+            email_confirmed: false,
+        },
+    )
+    .await
 }
 
 pub async fn create_user(pool: &DbPool, new: NewUser, joining: Joining) -> Result<CreatedUser> {
     validate_username(&new.username)?;
     let display_name = new.display_name.unwrap_or_default().trim().to_string();
     if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
-        return Err(Error::bad_request(format!("the display name is longer than {MAX_DISPLAY_NAME_CHARS} characters")));
+        return Err(Error::bad_request(format!(
+            "the display name is longer than {MAX_DISPLAY_NAME_CHARS} characters"
+        )));
     }
     let generated_password = match &new.password {
         Some(p) => {
@@ -120,16 +145,30 @@ pub async fn create_user(pool: &DbPool, new: NewUser, joining: Joining) -> Resul
         }
         None => Some(generate_password()),
     };
-    let password = new.password.or_else(|| generated_password.clone()).unwrap_or_default();
-    let taken = || Error::conflict(format!("the username {:?} is already taken: choose another", new.username));
+    let password = new
+        .password
+        .or_else(|| generated_password.clone())
+        .unwrap_or_default();
+    let taken = || {
+        Error::conflict(format!(
+            "the username {:?} is already taken: choose another",
+            new.username
+        ))
+    };
 
     let mut conn = pool.get().await?;
-    if Account::find_local(&mut conn, &new.username).await?.is_some() {
+    if Account::find_local(&mut conn, &new.username)
+        .await?
+        .is_some()
+    {
         return Err(taken());
     }
     // Key generation and hashing take tens of milliseconds of CPU: keep them off the async workers.
     let (keys, password_hash) = tokio::task::spawn_blocking(move || -> Result<_> {
-        Ok((crypto::generate_rsa_keypair().map_err(Error::internal)?, hash_password(&password)?))
+        Ok((
+            crypto::generate_rsa_keypair().map_err(Error::internal)?,
+            hash_password(&password)?,
+        ))
     })
     .await
     .map_err(Error::internal)??;
@@ -145,12 +184,16 @@ pub async fn create_user(pool: &DbPool, new: NewUser, joining: Joining) -> Resul
     };
     let role = if new.admin { Role::Admin } else { Role::Member };
     let unique = |e: diesel::result::Error| match &e {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
-            if info.constraint_name() == Some("users_email_key") =>
-        {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        ) if info.constraint_name() == Some("users_email_key") => {
             Error::conflict("that email address is already used by another account")
         }
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => taken(),
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => taken(),
         _ => Error::internal(e),
     };
     let (user, account) = conn
@@ -180,20 +223,33 @@ pub async fn create_user(pool: &DbPool, new: NewUser, joining: Joining) -> Resul
         })
         .await?;
     tracing::info!(account_id = %account.id, approved = user.approved, "local user created");
-    Ok(CreatedUser { user, account, generated_password })
+    Ok(CreatedUser {
+        user,
+        account,
+        generated_password,
+    })
 }
 
 /// Whether this user may sign in (with a password, a token or a session): not
 /// while suspended, disabled, or waiting for approval. Mastodon's wording.
 pub fn may_sign_in(user: &User, account: &Account) -> Result<()> {
     if account.suspended_at.is_some() {
-        return Err(Error::new(ErrorKind::Forbidden, "Your account has been suspended by the moderators of this server"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "Your account has been suspended by the moderators of this server",
+        ));
     }
     if user.disabled {
-        return Err(Error::new(ErrorKind::Forbidden, "Your login is currently disabled"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "Your login is currently disabled",
+        ));
     }
     if !user.approved {
-        return Err(Error::new(ErrorKind::Forbidden, "Your login is currently pending approval"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "Your login is currently pending approval",
+        ));
     }
     Ok(())
 }
@@ -202,7 +258,9 @@ pub fn may_sign_in(user: &User, account: &Account) -> Result<()> {
 pub async fn find_local_account(pool: &DbPool, username: &str) -> Result<Account> {
     // Names that cannot be usernames are not looked up at all.
     if validate_username(username).is_err() {
-        return Err(Error::not_found(format!("no account named {username:?} here")));
+        return Err(Error::not_found(format!(
+            "no account named {username:?} here"
+        )));
     }
     let mut conn = pool.get().await?;
     Account::find_local(&mut conn, username)
@@ -235,7 +293,15 @@ mod tests {
         for good in ["alice", "Ms_Jones", "teacher_42", "a", &"x".repeat(30)] {
             assert!(validate_username(good).is_ok(), "{good}");
         }
-        for bad in ["", "al ice", "alice@school", "élève", "a.b", "a-b", &"x".repeat(31)] {
+        for bad in [
+            "",
+            "al ice",
+            "alice@school",
+            "élève",
+            "a.b",
+            "a-b",
+            &"x".repeat(31),
+        ] {
             assert!(validate_username(bad).is_err(), "{bad}");
         }
     }
@@ -255,8 +321,12 @@ mod tests {
         let hash = hash_password("correct horse").unwrap();
         assert!(hash.starts_with("$argon2id$"));
         let parsed = PasswordHash::new(&hash).unwrap();
-        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
-        assert!(Argon2::default().verify_password(b"wrong horse", &parsed).is_err());
+        assert!(Argon2::default()
+            .verify_password(b"correct horse", &parsed)
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"wrong horse", &parsed)
+            .is_err());
     }
 }
 
@@ -279,16 +349,24 @@ pub const MAX_NOTE_CHARS: usize = 500;
 
 /// Changes a local profile and tells every server that follows the account (`Update`
 /// of the actor), in one transaction.
-pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account, change: ProfileChange) -> Result<Account> {
+pub async fn update_profile(
+    ctx: &crate::context::AppContext,
+    account: &Account,
+    change: ProfileChange,
+) -> Result<Account> {
     use crate::db::accounts::ProfileUpdateForm;
     if let Some(name) = &change.display_name {
         if name.chars().count() > MAX_DISPLAY_NAME_CHARS {
-            return Err(Error::bad_request(format!("the display name is longer than {MAX_DISPLAY_NAME_CHARS} characters")));
+            return Err(Error::bad_request(format!(
+                "the display name is longer than {MAX_DISPLAY_NAME_CHARS} characters"
+            )));
         }
     }
     if let Some(note) = &change.note {
         if note.chars().count() > MAX_NOTE_CHARS {
-            return Err(Error::bad_request(format!("the bio is longer than {MAX_NOTE_CHARS} characters")));
+            return Err(Error::bad_request(format!(
+                "the bio is longer than {MAX_NOTE_CHARS} characters"
+            )));
         }
     }
     // Images are processed and stored first; the row points at them only once they
@@ -297,7 +375,10 @@ pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account,
     let mut stored: Vec<String> = Vec::new();
     let mut avatar_key = None;
     let mut header_key = None;
-    for (file, kind, key) in [(change.avatar, ProfileImage::Avatar, &mut avatar_key), (change.header, ProfileImage::Header, &mut header_key)] {
+    for (file, kind, key) in [
+        (change.avatar, ProfileImage::Avatar, &mut avatar_key),
+        (change.header, ProfileImage::Header, &mut header_key),
+    ] {
         let Some(file) = file else { continue };
         match super::media::store_profile_image(ctx, account, kind, file).await {
             Ok(k) => {
@@ -305,14 +386,24 @@ pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account,
                 *key = Some(k);
             }
             Err(e) => {
-                super::media::delete_keys(ctx, &stored.iter().map(String::as_str).collect::<Vec<_>>()).await;
+                super::media::delete_keys(
+                    ctx,
+                    &stored.iter().map(String::as_str).collect::<Vec<_>>(),
+                )
+                .await;
                 return Err(e);
             }
         }
     }
     let form = ProfileUpdateForm {
         display_name: change.display_name.map(|n| n.trim().to_string()),
-        note: change.note.map(|n| if n.trim().is_empty() { String::new() } else { crate::content::render_plain_text(&n, &[], &|t| ctx.urls.tag(t)) }),
+        note: change.note.map(|n| {
+            if n.trim().is_empty() {
+                String::new()
+            } else {
+                crate::content::render_plain_text(&n, &[], &|t| ctx.urls.tag(t))
+            }
+        }),
         locked: change.locked,
         discoverable: change.discoverable,
         indexable: change.indexable,
@@ -327,8 +418,10 @@ pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account,
             let updated = Account::update_profile(conn, account.id, &form).await?;
             let inboxes = crate::db::follows::Follow::follower_inboxes(conn, updated.id).await?;
             let moving = super::moving::moving_in(conn, ctx, &updated).await?;
-            let activity = crate::federation::activities::update::build_actor(ctx, &updated, moving);
-            let n = crate::federation::activities::queue(conn, ctx, &updated, &activity, inboxes).await?;
+            let activity =
+                crate::federation::activities::update::build_actor(ctx, &updated, moving);
+            let n = crate::federation::activities::queue(conn, ctx, &updated, &activity, inboxes)
+                .await?;
             Ok((updated, n, before))
         })
         .await
@@ -337,14 +430,26 @@ pub async fn update_profile(ctx: &crate::context::AppContext, account: &Account,
     let (updated, n, (old_avatar, old_header)) = match written {
         Ok(w) => w,
         Err(e) => {
-            super::media::delete_keys(ctx, &stored.iter().map(String::as_str).collect::<Vec<_>>()).await;
+            super::media::delete_keys(ctx, &stored.iter().map(String::as_str).collect::<Vec<_>>())
+                .await;
             return Err(e);
         }
     };
     // The replaced files, now that nothing points at them.
-    let replaced: Vec<&str> = [avatar_key.as_ref().and(old_avatar.as_deref()), header_key.as_ref().and(old_header.as_deref())].into_iter().flatten().collect();
+    let replaced: Vec<&str> = [
+        avatar_key.as_ref().and(old_avatar.as_deref()),
+        header_key.as_ref().and(old_header.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     super::media::delete_keys(ctx, &replaced).await;
-    ctx.dispatch(super::events::Outcome::of(super::events::Event::ProfileUpdated { account: updated.id }).delivering(n));
+    ctx.dispatch(
+        super::events::Outcome::of(super::events::Event::ProfileUpdated {
+            account: updated.id,
+        })
+        .delivering(n),
+    );
     Ok(updated)
 }
 
@@ -357,7 +462,12 @@ pub async fn delete_remote_actor(ctx: &crate::context::AppContext, actor: &Accou
         tracing::info!(actor = %uri, "actor deleted with everything of theirs");
     }
     // The key cache forgets it even when the row was already gone.
-    ctx.dispatch(super::events::Outcome::of(super::events::Event::ActorDeleted { account: actor.id, uri }));
+    ctx.dispatch(super::events::Outcome::of(
+        super::events::Event::ActorDeleted {
+            account: actor.id,
+            uri,
+        },
+    ));
     Ok(())
 }
 
@@ -371,15 +481,30 @@ pub struct Preferences {
 
 /// Stores a teacher's preferences; nothing is sent anywhere (others never see them).
 #[tracing::instrument(skip_all, fields(user = %user))]
-pub async fn set_preferences(pool: &DbPool, user: UserId, preferences: Preferences) -> Result<User> {
-    let language = preferences.language.map(|l| l.trim().to_ascii_lowercase()).filter(|l| !l.is_empty());
+pub async fn set_preferences(
+    pool: &DbPool,
+    user: UserId,
+    preferences: Preferences,
+) -> Result<User> {
+    let language = preferences
+        .language
+        .map(|l| l.trim().to_ascii_lowercase())
+        .filter(|l| !l.is_empty());
     if let Some(l) = &language {
         if !(2..=3).contains(&l.len()) || !l.chars().all(|c| c.is_ascii_lowercase()) {
-            return Err(Error::bad_request(format!("{l:?} is not a language code: use two letters, such as en or de")));
+            return Err(Error::bad_request(format!(
+                "{l:?} is not a language code: use two letters, such as en or de"
+            )));
         }
     }
     let mut conn = pool.get().await?;
-    let user = User::set_preferences(&mut conn, user, preferences.default_visibility as i16, language.as_deref()).await?;
+    let user = User::set_preferences(
+        &mut conn,
+        user,
+        preferences.default_visibility as i16,
+        language.as_deref(),
+    )
+    .await?;
     tracing::info!("preferences changed");
     Ok(user)
 }

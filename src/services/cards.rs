@@ -7,7 +7,10 @@
 
 use crate::{
     context::AppContext,
-    db::{cards::{self, Card, CardForm}, StatusId},
+    db::{
+        cards::{self, Card, CardForm},
+        StatusId,
+    },
     error::{Error, ErrorKind, Result},
     federation::client::HttpClient,
 };
@@ -35,11 +38,17 @@ pub fn first_link(html: &str) -> Option<String> {
         let tag = &html[start..end];
         from = end;
         let tag_lower = &lower[start..end];
-        if tag_lower.contains("mention") || tag_lower.contains("hashtag") || tag_lower.contains("rel=\"tag\"") {
+        if tag_lower.contains("mention")
+            || tag_lower.contains("hashtag")
+            || tag_lower.contains("rel=\"tag\"")
+        {
             continue;
         }
         if let Some(href) = attribute(tag, "href") {
-            if (href.starts_with("https://") || href.starts_with("http://")) && href.len() <= 2048 && url::Url::parse(&href).is_ok() {
+            if (href.starts_with("https://") || href.starts_with("http://"))
+                && href.len() <= 2048
+                && url::Url::parse(&href).is_ok()
+            {
                 return Some(href);
             }
         }
@@ -73,7 +82,12 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&#39;", "'").replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// What a page's `<head>` says about it.
@@ -89,22 +103,33 @@ pub struct PageInfo {
 pub fn parse_page(html: &str, page_url: &url::Url) -> PageInfo {
     let lower = html.to_ascii_lowercase();
     let mut info = PageInfo::default();
-    let (mut og_title, mut og_description, mut description, mut twitter_title) = (None, None, None, None);
+    let (mut og_title, mut og_description, mut description, mut twitter_title) =
+        (None, None, None, None);
     let mut from = 0;
     while let Some(at) = lower[from..].find("<meta") {
         let start = from + at;
-        let Some(len) = lower[start..].find('>') else { break };
+        let Some(len) = lower[start..].find('>') else {
+            break;
+        };
         let tag = &html[start..start + len];
         from = start + len;
-        let key = attribute(tag, "property").or_else(|| attribute(tag, "name")).map(|k| k.to_ascii_lowercase());
-        let Some(content) = attribute(tag, "content") else { continue };
+        let key = attribute(tag, "property")
+            .or_else(|| attribute(tag, "name"))
+            .map(|k| k.to_ascii_lowercase());
+        let Some(content) = attribute(tag, "content") else {
+            continue;
+        };
         match key.as_deref() {
             Some("og:title") => og_title = og_title.or(Some(content)),
             Some("twitter:title") => twitter_title = twitter_title.or(Some(content)),
             Some("og:description") => og_description = og_description.or(Some(content)),
             Some("description") => description = description.or(Some(content)),
             Some("og:image") | Some("og:image:url") if info.image.is_none() => {
-                info.image = page_url.join(&content).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(|u| u.to_string());
+                info.image = page_url
+                    .join(&content)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .map(|u| u.to_string());
             }
             Some("og:site_name") if info.site_name.is_empty() => info.site_name = content,
             _ => {}
@@ -115,8 +140,19 @@ pub fn parse_page(html: &str, page_url: &url::Url) -> PageInfo {
         let close = open + lower[open..].find("</title")?;
         Some(unescape(&html[open..close]))
     });
-    let clean = |s: String, max: usize| crate::content::html_to_text(&s).split_whitespace().collect::<Vec<_>>().join(" ").chars().take(max).collect::<String>();
-    info.title = clean(og_title.or(twitter_title).or(title_tag).unwrap_or_default(), 200);
+    let clean = |s: String, max: usize| {
+        crate::content::html_to_text(&s)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(max)
+            .collect::<String>()
+    };
+    info.title = clean(
+        og_title.or(twitter_title).or(title_tag).unwrap_or_default(),
+        200,
+    );
     info.description = clean(og_description.or(description).unwrap_or_default(), 400);
     info.site_name = clean(std::mem::take(&mut info.site_name), 100);
     info
@@ -126,10 +162,12 @@ pub fn parse_page(html: &str, page_url: &url::Url) -> PageInfo {
 pub fn attach_later(ctx: &AppContext, status: StatusId, html: &str) {
     let Some(link) = first_link(html) else { return };
     // Links to this server's own pages make no card.
-    let authority = url::Url::parse(&link).ok().and_then(|u| Some(match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str()?),
-        None => u.host_str()?.to_string(),
-    }));
+    let authority = url::Url::parse(&link).ok().and_then(|u| {
+        Some(match u.port() {
+            Some(p) => format!("{}:{p}", u.host_str()?),
+            None => u.host_str()?.to_string(),
+        })
+    });
     if authority.is_some_and(|a| a.eq_ignore_ascii_case(ctx.urls.domain())) {
         return;
     }
@@ -156,7 +194,15 @@ async fn attach(ctx: &AppContext, status: StatusId, link: &str) -> Result<()> {
         None => {
             let form = fetch(ctx, link).await.unwrap_or_else(|e| {
                 tracing::info!(url = %link, error = %e, "link card fetch failed");
-                CardForm { url: link.to_string(), title: String::new(), description: String::new(), image_url: None, provider_name: String::new(), usable: false, fetched_at: chrono::Utc::now() }
+                CardForm {
+                    url: link.to_string(),
+                    title: String::new(),
+                    description: String::new(),
+                    image_url: None,
+                    provider_name: String::new(),
+                    usable: false,
+                    fetched_at: chrono::Utc::now(),
+                }
             });
             let mut conn = ctx.pool.get().await?;
             cards::upsert(&mut conn, &form).await?
@@ -170,7 +216,9 @@ async fn attach(ctx: &AppContext, status: StatusId, link: &str) -> Result<()> {
 
 async fn fetch(ctx: &AppContext, link: &str) -> Result<CardForm> {
     let url = url::Url::parse(link).map_err(|_| Error::bad_request("not a URL"))?;
-    ctx.client.check(&url).map_err(|e| Error::new(ErrorKind::Forbidden, e.to_string()))?;
+    ctx.client
+        .check(&url)
+        .map_err(|e| Error::new(ErrorKind::Forbidden, e.to_string()))?;
     if ctx.blocks.is_blocked_url(&ctx.pool, link).await {
         return Err(Error::new(ErrorKind::Forbidden, "a blocked server"));
     }
@@ -181,18 +229,29 @@ async fn fetch(ctx: &AppContext, link: &str) -> Result<CardForm> {
         .header("Accept", "text/html,application/xhtml+xml")
         .send()
         .await
-        .map_err(|e| Error::new(ErrorKind::RemoteFailed, "the page did not answer").with_cause(e))?;
+        .map_err(|e| {
+            Error::new(ErrorKind::RemoteFailed, "the page did not answer").with_cause(e)
+        })?;
     if !response.status().is_success() {
-        return Err(Error::new(ErrorKind::RemoteFailed, format!("the page answered HTTP {}", response.status())));
+        return Err(Error::new(
+            ErrorKind::RemoteFailed,
+            format!("the page answered HTTP {}", response.status()),
+        ));
     }
-    let is_html = response.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("html"));
+    let is_html = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("html"));
     if !is_html {
         return Err(Error::new(ErrorKind::RemoteFailed, "not an HTML page"));
     }
     let final_url = response.url().clone();
     let body = match HttpClient::read_limited(link, response, MAX_PAGE_BYTES).await {
         Ok(b) => b,
-        Err(crate::federation::client::ClientError::TooLarge(..)) => return Err(Error::new(ErrorKind::RemoteFailed, "the page is too large")),
+        Err(crate::federation::client::ClientError::TooLarge(..)) => {
+            return Err(Error::new(ErrorKind::RemoteFailed, "the page is too large"))
+        }
         Err(e) => return Err(Error::new(ErrorKind::RemoteFailed, e.to_string())),
     };
     let info = parse_page(&String::from_utf8_lossy(&body), &final_url);
@@ -210,7 +269,11 @@ async fn fetch(ctx: &AppContext, link: &str) -> Result<CardForm> {
 /// The card of one post, if it has a usable one.
 pub async fn of_status(ctx: &AppContext, status: StatusId) -> Result<Option<Card>> {
     let mut conn = ctx.pool.get().await?;
-    Ok(cards::of_statuses(&mut conn, &[status]).await?.into_iter().next().map(|(_, c)| c))
+    Ok(cards::of_statuses(&mut conn, &[status])
+        .await?
+        .into_iter()
+        .next()
+        .map(|(_, c)| c))
 }
 
 #[cfg(test)]
@@ -220,7 +283,10 @@ mod tests {
     #[test]
     fn the_first_plain_link_is_chosen() {
         let html = r#"<p><span class="h-card"><a href="https://m.example/@a" class="u-url mention">@a</a></span> <a href="https://s.example/tags/x" class="mention hashtag" rel="tag">#x</a> see <a href="https://news.example/a?b=1&amp;c=2" rel="nofollow">news</a></p>"#;
-        assert_eq!(first_link(html).as_deref(), Some("https://news.example/a?b=1&c=2"));
+        assert_eq!(
+            first_link(html).as_deref(),
+            Some("https://news.example/a?b=1&c=2")
+        );
         assert_eq!(first_link("<p>no links</p>"), None);
     }
 
@@ -233,7 +299,10 @@ mod tests {
         let info = parse_page(html, &page);
         assert_eq!(info.title, "Fractions \"made easy\"");
         assert_eq!(info.description, "How to teach them");
-        assert_eq!(info.image.as_deref(), Some("https://news.example/img/cover.jpg"));
+        assert_eq!(
+            info.image.as_deref(),
+            Some("https://news.example/img/cover.jpg")
+        );
         assert_eq!(info.site_name, "News");
         let plain = parse_page("<title>Plain &amp; simple</title>", &page);
         assert_eq!(plain.title, "Plain & simple");

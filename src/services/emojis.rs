@@ -4,7 +4,10 @@
 //! `:shortcode:` it contains, from its author's server.
 
 use crate::{
-    db::{emojis::{self, Emoji}, DbPool},
+    db::{
+        emojis::{self, Emoji},
+        DbPool,
+    },
     error::{Error, ErrorKind, Result},
     urls::Urls,
 };
@@ -17,7 +20,11 @@ pub const MAX_PER_OBJECT: usize = 50;
 
 /// Whether `shortcode` is one Mastodon accepts: letters, digits, underscores, two or more.
 pub fn valid_shortcode(shortcode: &str) -> bool {
-    shortcode.len() >= 2 && shortcode.len() <= 64 && shortcode.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    shortcode.len() >= 2
+        && shortcode.len() <= 64
+        && shortcode
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// The `:shortcode:`s a text uses (at most `MAX_PER_OBJECT`, each once), by
@@ -31,9 +38,12 @@ pub fn shortcodes_in(text: &str) -> Vec<String> {
         if !edge(i.checked_sub(1).and_then(|p| bytes.get(p))) {
             continue;
         }
-        let Some(len) = text[i + 1..].find(':') else { break };
+        let Some(len) = text[i + 1..].find(':') else {
+            break;
+        };
         let code = &text[i + 1..i + 1 + len];
-        if valid_shortcode(code) && edge(bytes.get(i + 2 + len)) && !found.iter().any(|f| f == code) {
+        if valid_shortcode(code) && edge(bytes.get(i + 2 + len)) && !found.iter().any(|f| f == code)
+        {
             found.push(code.to_string());
             if found.len() == MAX_PER_OBJECT {
                 break;
@@ -47,16 +57,27 @@ pub fn shortcodes_in(text: &str) -> Vec<String> {
 /// bytes say), at most 256 KiB and 1,024 px a side.
 pub async fn add(pool: &DbPool, shortcode: &str, bytes: &[u8]) -> Result<Emoji> {
     if !valid_shortcode(shortcode) {
-        return Err(Error::new(ErrorKind::BadRequest, "a shortcode is 2 to 64 letters, digits or underscores"));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            "a shortcode is 2 to 64 letters, digits or underscores",
+        ));
     }
     if bytes.len() > MAX_BYTES {
-        return Err(Error::new(ErrorKind::BadRequest, format!("the image is larger than {} KiB", MAX_BYTES / 1024)));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            format!("the image is larger than {} KiB", MAX_BYTES / 1024),
+        ));
     }
     let content_type = match image::guess_format(bytes) {
         Ok(image::ImageFormat::Png) => "image/png",
         Ok(image::ImageFormat::Gif) => "image/gif",
         Ok(image::ImageFormat::WebP) => "image/webp",
-        _ => return Err(Error::new(ErrorKind::BadRequest, "the file is not a PNG, GIF or WebP image")),
+        _ => {
+            return Err(Error::new(
+                ErrorKind::BadRequest,
+                "the file is not a PNG, GIF or WebP image",
+            ))
+        }
     };
     let (w, h) = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
@@ -64,7 +85,10 @@ pub async fn add(pool: &DbPool, shortcode: &str, bytes: &[u8]) -> Result<Emoji> 
         .into_dimensions()
         .map_err(|_| Error::new(ErrorKind::BadRequest, "the image cannot be read"))?;
     if w > 1024 || h > 1024 {
-        return Err(Error::new(ErrorKind::BadRequest, format!("the image is {w}×{h} pixels; at most 1024×1024")));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            format!("the image is {w}×{h} pixels; at most 1024×1024"),
+        ));
     }
     let mut conn = pool.get().await?;
     Ok(emojis::put_local(&mut conn, shortcode, content_type, bytes).await?)
@@ -87,7 +111,9 @@ pub async fn list(pool: &DbPool) -> Result<Vec<Emoji>> {
 /// One of our emoji's image: its type and bytes.
 pub async fn image(pool: &DbPool, id: i64) -> Result<(String, Vec<u8>)> {
     let mut conn = pool.get().await?;
-    emojis::image(&mut conn, id).await?.ok_or_else(|| Error::not_found("no such emoji"))
+    emojis::image(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such emoji"))
 }
 
 /// Where an emoji's image is: ours under `/emoji/ID`, others' on their server.
@@ -100,7 +126,11 @@ pub fn url(emoji: &Emoji, urls: &Urls) -> String {
 
 /// The emoji that `texts` (a post's text and warning, a name and bio) use, from the
 /// server of `domain` (`None`: ours).
-pub async fn used(conn: &mut AsyncPgConnection, domain: Option<&str>, texts: &[&str]) -> Result<Vec<Emoji>> {
+pub async fn used(
+    conn: &mut AsyncPgConnection,
+    domain: Option<&str>,
+    texts: &[&str],
+) -> Result<Vec<Emoji>> {
     let mut codes: Vec<String> = Vec::new();
     for t in texts {
         for c in shortcodes_in(t) {
@@ -134,12 +164,33 @@ pub async fn remember(pool: &DbPool, emojis: &(Option<String>, Vec<(String, Stri
 /// media type)`, checked; anything unusable is skipped.
 pub fn from_tags(tags: &[serde_json::Value]) -> Vec<(String, String, String)> {
     let mut out: Vec<(String, String, String)> = Vec::new();
-    for tag in tags.iter().filter(|t| t.get("type").and_then(|k| k.as_str()) == Some("Emoji")) {
-        let Some(code) = tag.get("name").and_then(|n| n.as_str()).map(|n| n.trim_matches(':')) else { continue };
+    for tag in tags
+        .iter()
+        .filter(|t| t.get("type").and_then(|k| k.as_str()) == Some("Emoji"))
+    {
+        let Some(code) = tag
+            .get("name")
+            .and_then(|n| n.as_str())
+            .map(|n| n.trim_matches(':'))
+        else {
+            continue;
+        };
         let icon = tag.get("icon");
-        let url = icon.and_then(|i| i.get("url")).and_then(|u| u.as_str().map(str::to_string).or_else(|| u.get("href").and_then(|h| h.as_str()).map(str::to_string)));
-        let Some(url) = url.filter(|u| (u.starts_with("https://") || u.starts_with("http://")) && u.len() <= 2048) else { continue };
-        let media_type = icon.and_then(|i| i.get("mediaType")).and_then(|m| m.as_str()).filter(|m| m.starts_with("image/") && m.len() <= 100).unwrap_or("image/png");
+        let url = icon.and_then(|i| i.get("url")).and_then(|u| {
+            u.as_str()
+                .map(str::to_string)
+                .or_else(|| u.get("href").and_then(|h| h.as_str()).map(str::to_string))
+        });
+        let Some(url) = url
+            .filter(|u| (u.starts_with("https://") || u.starts_with("http://")) && u.len() <= 2048)
+        else {
+            continue;
+        };
+        let media_type = icon
+            .and_then(|i| i.get("mediaType"))
+            .and_then(|m| m.as_str())
+            .filter(|m| m.starts_with("image/") && m.len() <= 100)
+            .unwrap_or("image/png");
         if valid_shortcode(code) && !out.iter().any(|(c, _, _)| c == code) {
             out.push((code.to_string(), url, media_type.to_string()));
         }
@@ -156,7 +207,10 @@ mod tests {
 
     #[test]
     fn shortcodes_are_found_between_colons() {
-        assert_eq!(shortcodes_in("Well done :star: and :star: again :blob_cat:"), vec!["star", "blob_cat"]);
+        assert_eq!(
+            shortcodes_in("Well done :star: and :star: again :blob_cat:"),
+            vec!["star", "blob_cat"]
+        );
         assert_eq!(shortcodes_in("time 10:30: no"), Vec::<String>::new());
         assert_eq!(shortcodes_in(":a:b:"), Vec::<String>::new());
         assert_eq!(shortcodes_in("x:ok::fine:"), Vec::<String>::new());

@@ -20,31 +20,88 @@ use crate::{
 /// One change, named by ids (cheap to clone onto the stream).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    PostCreated { status: StatusId, author: AccountId },
-    PostEdited { status: StatusId, author: AccountId },
-    PostDeleted { status: StatusId, author: AccountId },
-    Favourited { status: StatusId, account: AccountId },
-    Unfavourited { status: StatusId, account: AccountId },
-    Reblogged { reblog: StatusId, original: StatusId, account: AccountId },
-    Unreblogged { reblog: StatusId, original: StatusId, account: AccountId },
-    Followed { follower: AccountId, target: AccountId },
-    FollowRequested { follower: AccountId, target: AccountId },
-    FollowAccepted { follower: AccountId, target: AccountId },
-    FollowRejected { follower: AccountId, target: AccountId },
-    Unfollowed { follower: AccountId, target: AccountId },
-    Blocked { account: AccountId, target: AccountId },
-    Unblocked { account: AccountId, target: AccountId },
-    ProfileUpdated { account: AccountId },
+    PostCreated {
+        status: StatusId,
+        author: AccountId,
+    },
+    PostEdited {
+        status: StatusId,
+        author: AccountId,
+    },
+    PostDeleted {
+        status: StatusId,
+        author: AccountId,
+    },
+    Favourited {
+        status: StatusId,
+        account: AccountId,
+    },
+    Unfavourited {
+        status: StatusId,
+        account: AccountId,
+    },
+    Reblogged {
+        reblog: StatusId,
+        original: StatusId,
+        account: AccountId,
+    },
+    Unreblogged {
+        reblog: StatusId,
+        original: StatusId,
+        account: AccountId,
+    },
+    Followed {
+        follower: AccountId,
+        target: AccountId,
+    },
+    FollowRequested {
+        follower: AccountId,
+        target: AccountId,
+    },
+    FollowAccepted {
+        follower: AccountId,
+        target: AccountId,
+    },
+    FollowRejected {
+        follower: AccountId,
+        target: AccountId,
+    },
+    Unfollowed {
+        follower: AccountId,
+        target: AccountId,
+    },
+    Blocked {
+        account: AccountId,
+        target: AccountId,
+    },
+    Unblocked {
+        account: AccountId,
+        target: AccountId,
+    },
+    ProfileUpdated {
+        account: AccountId,
+    },
     /// A remote actor's document was stored (fetched, or sent in an Update): keys
     /// cached for it go, so a rotated key is fetched again. `uri` is its actor id.
-    ActorRefreshed { account: AccountId, uri: String },
+    ActorRefreshed {
+        account: AccountId,
+        uri: String,
+    },
     /// `uri` is the actor id, which the key cache is keyed by.
-    ActorDeleted { account: AccountId, uri: String },
+    ActorDeleted {
+        account: AccountId,
+        uri: String,
+    },
     /// A notification row was written (by the database triggers).
-    Notified { account: AccountId, notification: i64 },
+    Notified {
+        account: AccountId,
+        notification: i64,
+    },
     /// The account's filters changed (services::filters): streams say
     /// `filters_changed` and read its filters again.
-    FiltersChanged { account: AccountId },
+    FiltersChanged {
+        account: AccountId,
+    },
 }
 
 /// What a service did: its events, and whether it queued deliveries.
@@ -61,7 +118,10 @@ impl Outcome {
     }
 
     pub fn of(event: Event) -> Outcome {
-        Outcome { events: vec![event], deliveries: 0 }
+        Outcome {
+            events: vec![event],
+            deliveries: 0,
+        }
     }
 
     pub fn with(mut self, event: Event) -> Outcome {
@@ -119,11 +179,25 @@ impl Event {
     /// The event as ids in a notification's payload (`None`: it does not cross).
     pub fn encode(&self) -> Option<String> {
         Some(match *self {
-            Event::PostCreated { status, author } => format!("post_created {} {}", status.0, author.0),
-            Event::PostEdited { status, author } => format!("post_edited {} {}", status.0, author.0),
-            Event::PostDeleted { status, author } => format!("post_deleted {} {}", status.0, author.0),
-            Event::Reblogged { reblog, original, account } => format!("reblogged {} {} {}", reblog.0, original.0, account.0),
-            Event::Unreblogged { reblog, original, account } => format!("unreblogged {} {} {}", reblog.0, original.0, account.0),
+            Event::PostCreated { status, author } => {
+                format!("post_created {} {}", status.0, author.0)
+            }
+            Event::PostEdited { status, author } => {
+                format!("post_edited {} {}", status.0, author.0)
+            }
+            Event::PostDeleted { status, author } => {
+                format!("post_deleted {} {}", status.0, author.0)
+            }
+            Event::Reblogged {
+                reblog,
+                original,
+                account,
+            } => format!("reblogged {} {} {}", reblog.0, original.0, account.0),
+            Event::Unreblogged {
+                reblog,
+                original,
+                account,
+            } => format!("unreblogged {} {} {}", reblog.0, original.0, account.0),
             Event::FiltersChanged { account } => format!("filters_changed {}", account.0),
             _ => return None,
         })
@@ -134,12 +208,31 @@ impl Event {
         let kind = words.next()?;
         let ids: Vec<i64> = words.map(|w| w.parse().ok()).collect::<Option<_>>()?;
         Some(match (kind, ids.as_slice()) {
-            ("post_created", &[s, a]) => Event::PostCreated { status: StatusId(s), author: AccountId(a) },
-            ("post_edited", &[s, a]) => Event::PostEdited { status: StatusId(s), author: AccountId(a) },
-            ("post_deleted", &[s, a]) => Event::PostDeleted { status: StatusId(s), author: AccountId(a) },
-            ("reblogged", &[r, o, a]) => Event::Reblogged { reblog: StatusId(r), original: StatusId(o), account: AccountId(a) },
-            ("unreblogged", &[r, o, a]) => Event::Unreblogged { reblog: StatusId(r), original: StatusId(o), account: AccountId(a) },
-            ("filters_changed", &[a]) => Event::FiltersChanged { account: AccountId(a) },
+            ("post_created", &[s, a]) => Event::PostCreated {
+                status: StatusId(s),
+                author: AccountId(a),
+            },
+            ("post_edited", &[s, a]) => Event::PostEdited {
+                status: StatusId(s),
+                author: AccountId(a),
+            },
+            ("post_deleted", &[s, a]) => Event::PostDeleted {
+                status: StatusId(s),
+                author: AccountId(a),
+            },
+            ("reblogged", &[r, o, a]) => Event::Reblogged {
+                reblog: StatusId(r),
+                original: StatusId(o),
+                account: AccountId(a),
+            },
+            ("unreblogged", &[r, o, a]) => Event::Unreblogged {
+                reblog: StatusId(r),
+                original: StatusId(o),
+                account: AccountId(a),
+            },
+            ("filters_changed", &[a]) => Event::FiltersChanged {
+                account: AccountId(a),
+            },
             _ => return None,
         })
     }
@@ -147,7 +240,10 @@ impl Event {
     /// A notification the `notify()` trigger announced: `<account_id>:<notification_id>`.
     pub fn decode_notification(payload: &str) -> Option<Event> {
         let (account, id) = payload.split_once(':')?;
-        Some(Event::Notified { account: AccountId(account.parse().ok()?), notification: id.parse().ok()? })
+        Some(Event::Notified {
+            account: AccountId(account.parse().ok()?),
+            notification: id.parse().ok()?,
+        })
     }
 }
 
@@ -182,20 +278,52 @@ mod tests {
     #[test]
     fn streamed_events_survive_the_trip() {
         for event in [
-            Event::PostCreated { status: StatusId(1), author: AccountId(2) },
-            Event::PostEdited { status: StatusId(3), author: AccountId(4) },
-            Event::PostDeleted { status: StatusId(5), author: AccountId(6) },
-            Event::Reblogged { reblog: StatusId(7), original: StatusId(8), account: AccountId(9) },
-            Event::Unreblogged { reblog: StatusId(10), original: StatusId(11), account: AccountId(12) },
-            Event::FiltersChanged { account: AccountId(13) },
+            Event::PostCreated {
+                status: StatusId(1),
+                author: AccountId(2),
+            },
+            Event::PostEdited {
+                status: StatusId(3),
+                author: AccountId(4),
+            },
+            Event::PostDeleted {
+                status: StatusId(5),
+                author: AccountId(6),
+            },
+            Event::Reblogged {
+                reblog: StatusId(7),
+                original: StatusId(8),
+                account: AccountId(9),
+            },
+            Event::Unreblogged {
+                reblog: StatusId(10),
+                original: StatusId(11),
+                account: AccountId(12),
+            },
+            Event::FiltersChanged {
+                account: AccountId(13),
+            },
         ] {
             assert!(event.streams());
             assert_eq!(Event::decode(&event.encode().unwrap()), Some(event));
         }
-        assert_eq!(Event::Followed { follower: AccountId(1), target: AccountId(2) }.encode(), None);
+        assert_eq!(
+            Event::Followed {
+                follower: AccountId(1),
+                target: AccountId(2)
+            }
+            .encode(),
+            None
+        );
         assert_eq!(Event::decode("post_created 1"), None);
         assert_eq!(Event::decode("post_created 1 x"), None);
-        assert_eq!(Event::decode_notification("12:34"), Some(Event::Notified { account: AccountId(12), notification: 34 }));
+        assert_eq!(
+            Event::decode_notification("12:34"),
+            Some(Event::Notified {
+                account: AccountId(12),
+                notification: 34
+            })
+        );
         assert_eq!(Event::decode_notification("12"), None);
     }
 }

@@ -52,7 +52,13 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [Context::Home, Context::Notifications, Context::Public, Context::Thread, Context::Account];
+    pub const ALL: [Context; 5] = [
+        Context::Home,
+        Context::Notifications,
+        Context::Public,
+        Context::Thread,
+        Context::Account,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -123,7 +129,10 @@ impl Active {
         if self.filters.is_empty() {
             return Vec::new();
         }
-        self.results_in(view, &searchable_text(view.reblog.as_deref().unwrap_or(view)))
+        self.results_in(
+            view,
+            &searchable_text(view.reblog.as_deref().unwrap_or(view)),
+        )
     }
 
     /// [`Active::results`] with the post's [`searchable_text`] worked out already
@@ -131,18 +140,36 @@ impl Active {
     pub fn results_in(&self, view: &StatusView, text: &str) -> Vec<FilterResult> {
         let now = Utc::now();
         let shown = view.reblog.as_deref().unwrap_or(view);
-        if self.filters.is_empty() || Some(shown.author.id) == self.owner || Some(view.author.id) == self.owner {
+        if self.filters.is_empty()
+            || Some(shown.author.id) == self.owner
+            || Some(view.author.id) == self.owner
+        {
             return Vec::new();
         }
-        let ids: Vec<StatusId> = std::iter::once(view.status.id).chain(view.reblog.as_ref().map(|r| r.status.id)).collect();
+        let ids: Vec<StatusId> = std::iter::once(view.status.id)
+            .chain(view.reblog.as_ref().map(|r| r.status.id))
+            .collect();
         self.filters
             .iter()
             .filter(|f| f.in_force(now))
             .filter_map(|f| {
-                let keyword_matches: Vec<String> =
-                    f.keywords.iter().filter(|k| matches(text, &k.keyword.to_lowercase(), k.whole_word)).map(|k| k.keyword.clone()).collect();
-                let status_matches: Vec<StatusId> = f.statuses.iter().map(|s| s.status_id).filter(|id| ids.contains(id)).collect();
-                (!keyword_matches.is_empty() || !status_matches.is_empty()).then(|| FilterResult { filter: f.clone(), keyword_matches, status_matches })
+                let keyword_matches: Vec<String> = f
+                    .keywords
+                    .iter()
+                    .filter(|k| matches(text, &k.keyword.to_lowercase(), k.whole_word))
+                    .map(|k| k.keyword.clone())
+                    .collect();
+                let status_matches: Vec<StatusId> = f
+                    .statuses
+                    .iter()
+                    .map(|s| s.status_id)
+                    .filter(|id| ids.contains(id))
+                    .collect();
+                (!keyword_matches.is_empty() || !status_matches.is_empty()).then(|| FilterResult {
+                    filter: f.clone(),
+                    keyword_matches,
+                    status_matches,
+                })
             })
             .collect()
     }
@@ -153,7 +180,10 @@ impl Active {
         if self.filters.is_empty() {
             return views;
         }
-        views.into_iter().filter_map(|view| self.mark(view, context)).collect()
+        views
+            .into_iter()
+            .filter_map(|view| self.mark(view, context))
+            .collect()
     }
 
     /// One view marked with the filters it matches, and shown whatever they say (a
@@ -175,10 +205,17 @@ impl Active {
     /// One view, marked; `None` when a `hide` filter of `context` matches it.
     pub fn mark(&self, mut view: StatusView, context: Context) -> Option<StatusView> {
         let results = self.results(&view);
-        if results.iter().any(|r| r.filter.hides() && r.filter.applies_in(context)) {
+        if results
+            .iter()
+            .any(|r| r.filter.hides() && r.filter.applies_in(context))
+        {
             return None;
         }
-        view.warnings = results.iter().filter(|r| r.filter.applies_in(context)).map(|r| r.filter.row.title.clone()).collect();
+        view.warnings = results
+            .iter()
+            .filter(|r| r.filter.applies_in(context))
+            .map(|r| r.filter.row.title.clone())
+            .collect();
         Some(Self::annotate_with(view, results))
     }
 }
@@ -215,7 +252,11 @@ pub fn matches(text: &str, keyword: &str, whole_word: bool) -> bool {
     while let Some(found) = text[from..].find(keyword) {
         let start = from + found;
         let end = start + keyword.len();
-        let before_ok = !need_start || text[..start].chars().next_back().is_none_or(|c| !is_word(c));
+        let before_ok = !need_start
+            || text[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !is_word(c));
         let after_ok = !need_end || text[end..].chars().next().is_none_or(|c| !is_word(c));
         if before_ok && after_ok {
             return true;
@@ -242,19 +283,43 @@ async fn assemble(conn: &mut AsyncPgConnection, rows: Vec<FilterRow>) -> Result<
     }
     Ok(rows
         .into_iter()
-        .map(|row| Filter { keywords: keywords.remove(&row.id).unwrap_or_default(), statuses: statuses.remove(&row.id).unwrap_or_default(), row })
+        .map(|row| Filter {
+            keywords: keywords.remove(&row.id).unwrap_or_default(),
+            statuses: statuses.remove(&row.id).unwrap_or_default(),
+            row,
+        })
         .collect())
 }
 
 /// The reader's filters in force (one indexed query when there are none).
 pub async fn active(conn: &mut AsyncPgConnection, reader: &Account) -> Result<Active> {
-    Ok(active_of(conn, &[reader.id]).await?.remove(&reader.id).unwrap_or_else(|| Active { owner: Some(reader.id), filters: Vec::new() }))
+    Ok(active_of(conn, &[reader.id])
+        .await?
+        .remove(&reader.id)
+        .unwrap_or_else(|| Active {
+            owner: Some(reader.id),
+            filters: Vec::new(),
+        }))
 }
 
 /// The filters in force of many readers at once (streaming).
-pub async fn active_of(conn: &mut AsyncPgConnection, readers: &[AccountId]) -> Result<HashMap<AccountId, Active>> {
+pub async fn active_of(
+    conn: &mut AsyncPgConnection,
+    readers: &[AccountId],
+) -> Result<HashMap<AccountId, Active>> {
     let rows = filters::active(conn, readers).await?;
-    let mut out: HashMap<AccountId, Active> = readers.iter().map(|r| (*r, Active { owner: Some(*r), filters: Vec::new() })).collect();
+    let mut out: HashMap<AccountId, Active> = readers
+        .iter()
+        .map(|r| {
+            (
+                *r,
+                Active {
+                    owner: Some(*r),
+                    filters: Vec::new(),
+                },
+            )
+        })
+        .collect();
     for filter in assemble(conn, rows).await? {
         if let Some(active) = out.get_mut(&filter.row.account_id) {
             active.filters.push(Arc::new(filter));
@@ -266,7 +331,12 @@ pub async fn active_of(conn: &mut AsyncPgConnection, readers: &[AccountId]) -> R
 /// Reads pages with `read` until `page.limit` posts survive `hide` filters (or
 /// reads run out): a page of a timeline is never short because some were hidden,
 /// and the next page starts after the last post shown, so nothing is skipped.
-pub async fn fill<F>(active: &Active, context: Context, page: Page, mut read: F) -> Result<Vec<StatusView>>
+pub async fn fill<F>(
+    active: &Active,
+    context: Context,
+    page: Page,
+    mut read: F,
+) -> Result<Vec<StatusView>>
 where
     F: AsyncFnMut(Page) -> Result<Vec<StatusView>>,
 {
@@ -283,15 +353,24 @@ where
         let full = batch.len() as i64 >= cursor.limit;
         // Where the next read starts: past the last post read, in the page's direction
         // (newest first, or oldest first for `min_id`; `finish` put both newest first).
-        let (oldest, newest) = (batch.last().map(|v| v.status.id.0), batch.first().map(|v| v.status.id.0));
+        let (oldest, newest) = (
+            batch.last().map(|v| v.status.id.0),
+            batch.first().map(|v| v.status.id.0),
+        );
         shown.extend(active.apply(batch, context));
         if shown.len() as i64 >= page.limit || !full || round == ROUNDS {
             break;
         }
         cursor = if page.ascending() {
-            Page { min_id: newest, ..cursor }
+            Page {
+                min_id: newest,
+                ..cursor
+            }
         } else {
-            Page { max_id: oldest, ..cursor }
+            Page {
+                max_id: oldest,
+                ..cursor
+            }
         };
         batch = read(cursor).await?;
     }
@@ -337,7 +416,9 @@ fn checked_context(context: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for c in context.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
         if Context::parse(c).is_none() {
-            return Err(unprocessable(format!("Context {c:?} is not one of home, notifications, public, thread, account")));
+            return Err(unprocessable(format!(
+                "Context {c:?} is not one of home, notifications, public, thread, account"
+            )));
         }
         if !out.iter().any(|o| o == c) {
             out.push(c.to_string());
@@ -352,7 +433,9 @@ fn checked_context(context: &[String]) -> Result<Vec<String>> {
 fn checked_action(action: &str) -> Result<String> {
     match action {
         "warn" | "hide" => Ok(action.to_string()),
-        other => Err(unprocessable(format!("Filter action {other:?} is not one of warn, hide"))),
+        other => Err(unprocessable(format!(
+            "Filter action {other:?} is not one of warn, hide"
+        ))),
     }
 }
 
@@ -362,7 +445,9 @@ fn checked_keyword(keyword: &str) -> Result<String> {
         return Err(unprocessable("Keyword can't be blank"));
     }
     if keyword.chars().count() > MAX_KEYWORD_CHARS {
-        return Err(unprocessable(format!("Keyword is too long (maximum is {MAX_KEYWORD_CHARS} characters)")));
+        return Err(unprocessable(format!(
+            "Keyword is too long (maximum is {MAX_KEYWORD_CHARS} characters)"
+        )));
     }
     Ok(keyword.to_string())
 }
@@ -370,8 +455,12 @@ fn checked_keyword(keyword: &str) -> Result<String> {
 fn expiry(seconds: Option<i64>) -> Result<Option<DateTime<Utc>>> {
     match seconds {
         None => Ok(None),
-        Some(s) if s > 0 && s <= 10 * 365 * 24 * 3600 => Ok(Some(Utc::now() + chrono::Duration::seconds(s))),
-        Some(_) => Err(unprocessable("Expires in must be a number of seconds, more than 0 and at most ten years")),
+        Some(s) if s > 0 && s <= 10 * 365 * 24 * 3600 => {
+            Ok(Some(Utc::now() + chrono::Duration::seconds(s)))
+        }
+        Some(_) => Err(unprocessable(
+            "Expires in must be a number of seconds, more than 0 and at most ten years",
+        )),
     }
 }
 
@@ -384,11 +473,17 @@ pub fn parse_id(id: &str) -> Result<i64> {
 }
 
 fn announce(ctx: &AppContext, owner: &Account) {
-    super::events::dispatch(ctx, Outcome::of(Event::FiltersChanged { account: owner.id }));
+    super::events::dispatch(
+        ctx,
+        Outcome::of(Event::FiltersChanged { account: owner.id }),
+    );
 }
 
 async fn load(conn: &mut AsyncPgConnection, row: FilterRow) -> Result<Filter> {
-    Ok(assemble(conn, vec![row]).await?.pop().ok_or_else(not_found)?)
+    Ok(assemble(conn, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(not_found)?)
 }
 
 /// The owner's filters, expired ones too.
@@ -400,12 +495,18 @@ pub async fn all(ctx: &AppContext, owner: &Account) -> Result<Vec<Filter>> {
 
 pub async fn get(ctx: &AppContext, owner: &Account, id: &str) -> Result<Filter> {
     let mut conn = ctx.pool.get().await?;
-    let row = filters::find(&mut conn, owner.id, parse_id(id)?).await?.ok_or_else(not_found)?;
+    let row = filters::find(&mut conn, owner.id, parse_id(id)?)
+        .await?
+        .ok_or_else(not_found)?;
     load(&mut conn, row).await
 }
 
 /// Adds new keywords to the filter `filter`.
-async fn add_keywords(conn: &mut AsyncPgConnection, filter: i64, keywords: &[KeywordInput]) -> Result<()> {
+async fn add_keywords(
+    conn: &mut AsyncPgConnection,
+    filter: i64,
+    keywords: &[KeywordInput],
+) -> Result<()> {
     for k in keywords {
         let keyword = checked_keyword(k.keyword.as_deref().unwrap_or(""))?;
         filters::add_keyword(conn, filter, &keyword, k.whole_word.unwrap_or(true)).await?;
@@ -424,12 +525,22 @@ pub async fn create(ctx: &AppContext, owner: &Account, input: FilterInput) -> Re
     let filter = conn
         .transaction::<_, Error, _>(async |conn| {
             if filters::count(conn, owner.id).await? >= MAX_FILTERS {
-                return Err(unprocessable(format!("You can have at most {MAX_FILTERS} filters")));
+                return Err(unprocessable(format!(
+                    "You can have at most {MAX_FILTERS} filters"
+                )));
             }
-            let row = filters::create(conn, owner.id, &title, &context, &action, expires_at).await?;
-            let new: Vec<KeywordInput> = input.keywords.iter().filter(|k| !k.destroy && k.id.is_none()).cloned().collect();
+            let row =
+                filters::create(conn, owner.id, &title, &context, &action, expires_at).await?;
+            let new: Vec<KeywordInput> = input
+                .keywords
+                .iter()
+                .filter(|k| !k.destroy && k.id.is_none())
+                .cloned()
+                .collect();
             if new.len() as i64 > MAX_KEYWORDS {
-                return Err(unprocessable(format!("A filter can have at most {MAX_KEYWORDS} keywords")));
+                return Err(unprocessable(format!(
+                    "A filter can have at most {MAX_KEYWORDS} keywords"
+                )));
             }
             add_keywords(conn, row.id, &new).await?;
             load(conn, row).await
@@ -440,7 +551,12 @@ pub async fn create(ctx: &AppContext, owner: &Account, input: FilterInput) -> Re
 }
 
 #[tracing::instrument(skip_all, fields(owner = %owner.username, filter = id))]
-pub async fn update(ctx: &AppContext, owner: &Account, id: &str, input: FilterInput) -> Result<Filter> {
+pub async fn update(
+    ctx: &AppContext,
+    owner: &Account,
+    id: &str,
+    input: FilterInput,
+) -> Result<Filter> {
     use diesel_async::AsyncConnection;
     let id = parse_id(id)?;
     let change = FilterChange {
@@ -452,26 +568,38 @@ pub async fn update(ctx: &AppContext, owner: &Account, id: &str, input: FilterIn
     let mut conn = ctx.pool.get().await?;
     let filter = conn
         .transaction::<_, Error, _>(async |conn| {
-            let row = filters::update(conn, owner.id, id, &change).await?.ok_or_else(not_found)?;
-            let destroy: Vec<i64> = input.keywords.iter().filter(|k| k.destroy).filter_map(|k| k.id).collect();
+            let row = filters::update(conn, owner.id, id, &change)
+                .await?
+                .ok_or_else(not_found)?;
+            let destroy: Vec<i64> = input
+                .keywords
+                .iter()
+                .filter(|k| k.destroy)
+                .filter_map(|k| k.id)
+                .collect();
             if !destroy.is_empty() {
                 filters::delete_keywords_of(conn, row.id, &destroy).await?;
             }
             for k in input.keywords.iter().filter(|k| !k.destroy) {
                 match k.id {
                     Some(kid) => {
-                        let (found, of) = filters::find_keyword(conn, owner.id, kid).await?.ok_or_else(not_found)?;
+                        let (found, of) = filters::find_keyword(conn, owner.id, kid)
+                            .await?
+                            .ok_or_else(not_found)?;
                         if of.id != row.id {
                             return Err(not_found());
                         }
                         let keyword = k.keyword.as_deref().map(checked_keyword).transpose()?;
-                        filters::update_keyword(conn, found.id, keyword.as_deref(), k.whole_word).await?;
+                        filters::update_keyword(conn, found.id, keyword.as_deref(), k.whole_word)
+                            .await?;
                     }
                     None => add_keywords(conn, row.id, std::slice::from_ref(k)).await?,
                 }
             }
             if filters::count_keywords(conn, row.id).await? > MAX_KEYWORDS {
-                return Err(unprocessable(format!("A filter can have at most {MAX_KEYWORDS} keywords")));
+                return Err(unprocessable(format!(
+                    "A filter can have at most {MAX_KEYWORDS} keywords"
+                )));
             }
             load(conn, row).await
         })
@@ -496,12 +624,22 @@ pub async fn keywords(ctx: &AppContext, owner: &Account, filter: &str) -> Result
 }
 
 #[tracing::instrument(skip_all, fields(owner = %owner.username, filter))]
-pub async fn add_keyword(ctx: &AppContext, owner: &Account, filter: &str, keyword: &str, whole_word: bool) -> Result<KeywordRow> {
+pub async fn add_keyword(
+    ctx: &AppContext,
+    owner: &Account,
+    filter: &str,
+    keyword: &str,
+    whole_word: bool,
+) -> Result<KeywordRow> {
     let keyword = checked_keyword(keyword)?;
     let mut conn = ctx.pool.get().await?;
-    let row = filters::find(&mut conn, owner.id, parse_id(filter)?).await?.ok_or_else(not_found)?;
+    let row = filters::find(&mut conn, owner.id, parse_id(filter)?)
+        .await?
+        .ok_or_else(not_found)?;
     if filters::count_keywords(&mut conn, row.id).await? >= MAX_KEYWORDS {
-        return Err(unprocessable(format!("A filter can have at most {MAX_KEYWORDS} keywords")));
+        return Err(unprocessable(format!(
+            "A filter can have at most {MAX_KEYWORDS} keywords"
+        )));
     }
     let added = filters::add_keyword(&mut conn, row.id, &keyword, whole_word).await?;
     announce(ctx, owner);
@@ -509,17 +647,32 @@ pub async fn add_keyword(ctx: &AppContext, owner: &Account, filter: &str, keywor
 }
 
 /// A keyword of one of the owner's filters, with its filter.
-pub async fn keyword(ctx: &AppContext, owner: &Account, id: &str) -> Result<(KeywordRow, FilterRow)> {
+pub async fn keyword(
+    ctx: &AppContext,
+    owner: &Account,
+    id: &str,
+) -> Result<(KeywordRow, FilterRow)> {
     let mut conn = ctx.pool.get().await?;
-    filters::find_keyword(&mut conn, owner.id, parse_id(id)?).await?.ok_or_else(not_found)
+    filters::find_keyword(&mut conn, owner.id, parse_id(id)?)
+        .await?
+        .ok_or_else(not_found)
 }
 
 #[tracing::instrument(skip_all, fields(owner = %owner.username, keyword = id))]
-pub async fn update_keyword(ctx: &AppContext, owner: &Account, id: &str, keyword: Option<&str>, whole_word: Option<bool>) -> Result<KeywordRow> {
+pub async fn update_keyword(
+    ctx: &AppContext,
+    owner: &Account,
+    id: &str,
+    keyword: Option<&str>,
+    whole_word: Option<bool>,
+) -> Result<KeywordRow> {
     let keyword = keyword.map(checked_keyword).transpose()?;
     let mut conn = ctx.pool.get().await?;
-    let (found, _) = filters::find_keyword(&mut conn, owner.id, parse_id(id)?).await?.ok_or_else(not_found)?;
-    let changed = filters::update_keyword(&mut conn, found.id, keyword.as_deref(), whole_word).await?;
+    let (found, _) = filters::find_keyword(&mut conn, owner.id, parse_id(id)?)
+        .await?
+        .ok_or_else(not_found)?;
+    let changed =
+        filters::update_keyword(&mut conn, found.id, keyword.as_deref(), whole_word).await?;
     announce(ctx, owner);
     Ok(changed)
 }
@@ -527,7 +680,9 @@ pub async fn update_keyword(ctx: &AppContext, owner: &Account, id: &str, keyword
 #[tracing::instrument(skip_all, fields(owner = %owner.username, keyword = id))]
 pub async fn delete_keyword(ctx: &AppContext, owner: &Account, id: &str) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
-    let (found, _) = filters::find_keyword(&mut conn, owner.id, parse_id(id)?).await?.ok_or_else(not_found)?;
+    let (found, _) = filters::find_keyword(&mut conn, owner.id, parse_id(id)?)
+        .await?
+        .ok_or_else(not_found)?;
     filters::delete_keyword(&mut conn, found.id).await?;
     announce(ctx, owner);
     Ok(())
@@ -540,15 +695,26 @@ pub async fn statuses(ctx: &AppContext, owner: &Account, filter: &str) -> Result
 
 /// Adds a post the owner may see to a filter (again: the same row).
 #[tracing::instrument(skip_all, fields(owner = %owner.username, filter))]
-pub async fn add_status(ctx: &AppContext, owner: &Account, filter: &str, status: &str) -> Result<StatusRow> {
+pub async fn add_status(
+    ctx: &AppContext,
+    owner: &Account,
+    filter: &str,
+    status: &str,
+) -> Result<StatusRow> {
     let mut conn = ctx.pool.get().await?;
-    let row = filters::find(&mut conn, owner.id, parse_id(filter)?).await?.ok_or_else(not_found)?;
-    let status = super::visibility::visible_status(&mut conn, owner, StatusId(parse_id(status)?)).await?;
+    let row = filters::find(&mut conn, owner.id, parse_id(filter)?)
+        .await?
+        .ok_or_else(not_found)?;
+    let status =
+        super::visibility::visible_status(&mut conn, owner, StatusId(parse_id(status)?)).await?;
     let added = match filters::add_status(&mut conn, row.id, status.id).await? {
         Some(added) => added,
         None => {
             let f = load(&mut conn, row).await?;
-            f.statuses.into_iter().find(|s| s.status_id == status.id).ok_or_else(not_found)?
+            f.statuses
+                .into_iter()
+                .find(|s| s.status_id == status.id)
+                .ok_or_else(not_found)?
         }
     };
     announce(ctx, owner);
@@ -557,13 +723,17 @@ pub async fn add_status(ctx: &AppContext, owner: &Account, filter: &str, status:
 
 pub async fn status(ctx: &AppContext, owner: &Account, id: &str) -> Result<(StatusRow, FilterRow)> {
     let mut conn = ctx.pool.get().await?;
-    filters::find_status(&mut conn, owner.id, parse_id(id)?).await?.ok_or_else(not_found)
+    filters::find_status(&mut conn, owner.id, parse_id(id)?)
+        .await?
+        .ok_or_else(not_found)
 }
 
 #[tracing::instrument(skip_all, fields(owner = %owner.username, filter_status = id))]
 pub async fn delete_status(ctx: &AppContext, owner: &Account, id: &str) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
-    let (found, _) = filters::find_status(&mut conn, owner.id, parse_id(id)?).await?.ok_or_else(not_found)?;
+    let (found, _) = filters::find_status(&mut conn, owner.id, parse_id(id)?)
+        .await?
+        .ok_or_else(not_found)?;
     filters::delete_status(&mut conn, found.id).await?;
     announce(ctx, owner);
     Ok(())
@@ -592,13 +762,29 @@ pub struct V1Input {
 /// `POST /api/v1/filters`: a filter titled by its phrase, with that one keyword.
 pub async fn v1_create(ctx: &AppContext, owner: &Account, input: V1Input) -> Result<V1Filter> {
     let phrase = checked_keyword(input.phrase.as_deref().unwrap_or(""))?;
-    let filter = create(ctx, owner, FilterInput {
-        title: Some(phrase.clone()),
-        context: input.context,
-        action: Some(if input.irreversible.unwrap_or(false) { "hide" } else { "warn" }.to_string()),
-        expires_in: input.expires_in,
-        keywords: vec![KeywordInput { id: None, keyword: Some(phrase), whole_word: Some(input.whole_word.unwrap_or(true)), destroy: false }],
-    })
+    let filter = create(
+        ctx,
+        owner,
+        FilterInput {
+            title: Some(phrase.clone()),
+            context: input.context,
+            action: Some(
+                if input.irreversible.unwrap_or(false) {
+                    "hide"
+                } else {
+                    "warn"
+                }
+                .to_string(),
+            ),
+            expires_in: input.expires_in,
+            keywords: vec![KeywordInput {
+                id: None,
+                keyword: Some(phrase),
+                whole_word: Some(input.whole_word.unwrap_or(true)),
+                destroy: false,
+            }],
+        },
+    )
     .await?;
     let keyword = filter.keywords.first().cloned().ok_or_else(not_found)?;
     Ok((keyword, filter.row))
@@ -606,17 +792,33 @@ pub async fn v1_create(ctx: &AppContext, owner: &Account, input: V1Input) -> Res
 
 /// `PUT /api/v1/filters/:id`: the keyword changes; what belongs to its filter changes
 /// too, unless the filter has other keywords (Mastodon refuses that then).
-pub async fn v1_update(ctx: &AppContext, owner: &Account, id: &str, input: V1Input) -> Result<V1Filter> {
+pub async fn v1_update(
+    ctx: &AppContext,
+    owner: &Account,
+    id: &str,
+    input: V1Input,
+) -> Result<V1Filter> {
     let (keyword, filter) = self::keyword(ctx, owner, id).await?;
     let phrase = input.phrase.as_deref().map(checked_keyword).transpose()?;
     let filter_input = FilterInput {
         title: phrase.clone().filter(|p| *p != filter.title),
         context: input.context.clone().filter(|c| *c != filter.context),
-        action: input.irreversible.map(|i| if i { "hide" } else { "warn" }.to_string()).filter(|a| *a != filter.action),
+        action: input
+            .irreversible
+            .map(|i| if i { "hide" } else { "warn" }.to_string())
+            .filter(|a| *a != filter.action),
         expires_in: input.expires_in,
-        keywords: vec![KeywordInput { id: Some(keyword.id), keyword: phrase, whole_word: input.whole_word, destroy: false }],
+        keywords: vec![KeywordInput {
+            id: Some(keyword.id),
+            keyword: phrase,
+            whole_word: input.whole_word,
+            destroy: false,
+        }],
     };
-    let changes_filter = filter_input.title.is_some() || filter_input.context.is_some() || filter_input.action.is_some() || filter_input.expires_in.is_some();
+    let changes_filter = filter_input.title.is_some()
+        || filter_input.context.is_some()
+        || filter_input.action.is_some()
+        || filter_input.expires_in.is_some();
     if changes_filter {
         let mut conn = ctx.pool.get().await?;
         if filters::count_keywords(&mut conn, filter.id).await? > 1 {
@@ -626,7 +828,11 @@ pub async fn v1_update(ctx: &AppContext, owner: &Account, id: &str, input: V1Inp
         }
     }
     let updated = update(ctx, owner, &filter.id.to_string(), filter_input).await?;
-    let keyword = updated.keywords.into_iter().find(|k| k.id == keyword.id).ok_or_else(not_found)?;
+    let keyword = updated
+        .keywords
+        .into_iter()
+        .find(|k| k.id == keyword.id)
+        .ok_or_else(not_found)?;
     Ok((keyword, updated.row))
 }
 
@@ -635,7 +841,8 @@ pub async fn v1_delete(ctx: &AppContext, owner: &Account, id: &str) -> Result<()
     let (keyword, filter) = self::keyword(ctx, owner, id).await?;
     let mut conn = ctx.pool.get().await?;
     filters::delete_keyword(&mut conn, keyword.id).await?;
-    if filters::count_keywords(&mut conn, filter.id).await? == 0 && filter.title == keyword.keyword {
+    if filters::count_keywords(&mut conn, filter.id).await? == 0 && filter.title == keyword.keyword
+    {
         filters::delete(&mut conn, owner.id, filter.id).await?;
     }
     announce(ctx, owner);

@@ -20,13 +20,22 @@ use diesel_async::AsyncConnection;
 /// pending request.
 #[tracing::instrument(skip_all, fields(follower = %follower.username, target = %target.username))]
 pub async fn follow(ctx: &AppContext, follower: &Account, target: &Account) -> Result<Follow> {
-    let uri = ctx.urls.activity(&follower.username, "follows", crate::db::new_id());
-    follow_as(ctx, follower, target, &uri, None).await?.ok_or_else(|| Error::new(ErrorKind::Forbidden, "one of you has blocked the other"))
+    let uri = ctx
+        .urls
+        .activity(&follower.username, "follows", crate::db::new_id());
+    follow_as(ctx, follower, target, &uri, None)
+        .await?
+        .ok_or_else(|| Error::new(ErrorKind::Forbidden, "one of you has blocked the other"))
 }
 
 /// A remote `follower`'s Follow (`activity_id`) of a local account. An activity seen
 /// before changes nothing (so one Follow at two inboxes is answered once).
-pub async fn follow_received(ctx: &AppContext, follower: &Account, target: &Account, activity_id: &str) -> Result<Option<Follow>> {
+pub async fn follow_received(
+    ctx: &AppContext,
+    follower: &Account,
+    target: &Account,
+    activity_id: &str,
+) -> Result<Option<Follow>> {
     follow_as(ctx, follower, target, activity_id, Some(activity_id)).await
 }
 
@@ -34,9 +43,18 @@ pub async fn follow_received(ctx: &AppContext, follower: &Account, target: &Acco
 /// must hear of it: a remote target gets the Follow, a remote follower of an open
 /// (or already approved) account the Accept. `None` when a block stands between
 /// them (a remote follower is sent a Reject), or the activity was seen before.
-async fn follow_as(ctx: &AppContext, follower: &Account, target: &Account, uri: &str, activity: Option<&str>) -> Result<Option<Follow>> {
+async fn follow_as(
+    ctx: &AppContext,
+    follower: &Account,
+    target: &Account,
+    uri: &str,
+    activity: Option<&str>,
+) -> Result<Option<Follow>> {
     if follower.id == target.id {
-        return Err(Error::new(ErrorKind::Forbidden, "you cannot follow yourself"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "you cannot follow yourself",
+        ));
     }
     let mut conn = ctx.pool.get().await?;
     let (follow, outcome) = conn
@@ -47,12 +65,28 @@ async fn follow_as(ctx: &AppContext, follower: &Account, target: &Account, uri: 
                     return Ok((None, Outcome::none()));
                 }
             }
-            if Block::exists(conn, target.id, follower.id).await? || Block::exists(conn, follower.id, target.id).await? {
+            if Block::exists(conn, target.id, follower.id).await?
+                || Block::exists(conn, follower.id, target.id).await?
+            {
                 if follower.is_local() {
                     return Ok((None, Outcome::none()));
                 }
-                let refused = Follow { id: crate::db::new_id(), account_id: follower.id, target_account_id: target.id, uri: Some(uri.to_string()), accepted: false, created_at: chrono::Utc::now() };
-                let n = activities::queue(conn, ctx, target, &follow_activity::build_reject(ctx, target, follower, &refused), personal_inbox_of(follower)).await?;
+                let refused = Follow {
+                    id: crate::db::new_id(),
+                    account_id: follower.id,
+                    target_account_id: target.id,
+                    uri: Some(uri.to_string()),
+                    accepted: false,
+                    created_at: chrono::Utc::now(),
+                };
+                let n = activities::queue(
+                    conn,
+                    ctx,
+                    target,
+                    &follow_activity::build_reject(ctx, target, follower, &refused),
+                    personal_inbox_of(follower),
+                )
+                .await?;
                 return Ok((None, Outcome::none().delivering(n)));
             }
             let existing = Follow::find(conn, follower.id, target.id).await?;
@@ -62,23 +96,49 @@ async fn follow_as(ctx: &AppContext, follower: &Account, target: &Account, uri: 
                     return Ok((Some(existing.clone()), Outcome::none()));
                 }
             }
-            let accepted = target.is_local() && (!target.locked || existing.as_ref().is_some_and(|f| f.accepted));
+            let accepted = target.is_local()
+                && (!target.locked || existing.as_ref().is_some_and(|f| f.accepted));
             let follow = Follow::upsert(conn, follower.id, target.id, Some(uri), accepted).await?;
             let mut n = 0;
             if !target.is_local() {
-                n += activities::queue(conn, ctx, follower, &follow_activity::build_follow(ctx, follower, target, &follow), personal_inbox_of(target)).await?;
+                n += activities::queue(
+                    conn,
+                    ctx,
+                    follower,
+                    &follow_activity::build_follow(ctx, follower, target, &follow),
+                    personal_inbox_of(target),
+                )
+                .await?;
                 if !follow.accepted {
-                    Follow::schedule_resend(conn, follow.id, chrono::Utc::now() + chrono::Duration::seconds(RESEND_DELAYS_SECS[0])).await?;
+                    Follow::schedule_resend(
+                        conn,
+                        follow.id,
+                        chrono::Utc::now() + chrono::Duration::seconds(RESEND_DELAYS_SECS[0]),
+                    )
+                    .await?;
                 }
             }
             if !follower.is_local() && follow.accepted {
                 // Also to a repeated Follow: Mastodon re-sends Follow with fresh ids.
-                n += activities::queue(conn, ctx, target, &follow_activity::build_accept(ctx, target, follower, &follow), personal_inbox_of(follower)).await?;
+                n += activities::queue(
+                    conn,
+                    ctx,
+                    target,
+                    &follow_activity::build_accept(ctx, target, follower, &follow),
+                    personal_inbox_of(follower),
+                )
+                .await?;
             }
             let event = if follow.accepted {
-                Event::Followed { follower: follower.id, target: target.id }
+                Event::Followed {
+                    follower: follower.id,
+                    target: target.id,
+                }
             } else {
-                Event::FollowRequested { follower: follower.id, target: target.id }
+                Event::FollowRequested {
+                    follower: follower.id,
+                    target: target.id,
+                }
             };
             Ok((Some(follow), Outcome::of(event).delivering(n)))
         })
@@ -126,13 +186,20 @@ pub async fn unfollow(ctx: &AppContext, follower: &Account, target: &Account) ->
     let mut conn = ctx.pool.get().await?;
     let outcome = conn
         .transaction::<_, Error, _>(async |conn| {
-            let Some(follow) = Follow::delete(conn, follower.id, target.id).await? else { return Ok(Outcome::none()) };
+            let Some(follow) = Follow::delete(conn, follower.id, target.id).await? else {
+                return Ok(Outcome::none());
+            };
             let mut n = 0;
             if !target.is_local() {
                 let undo = follow_activity::build_undo_follow(ctx, follower, target, &follow);
-                n = activities::queue(conn, ctx, follower, &undo, personal_inbox_of(target)).await?;
+                n = activities::queue(conn, ctx, follower, &undo, personal_inbox_of(target))
+                    .await?;
             }
-            Ok(Outcome::of(Event::Unfollowed { follower: follower.id, target: target.id }).delivering(n))
+            Ok(Outcome::of(Event::Unfollowed {
+                follower: follower.id,
+                target: target.id,
+            })
+            .delivering(n))
         })
         .await?;
     if !outcome.is_empty() {
@@ -150,15 +217,28 @@ pub async fn authorize(ctx: &AppContext, target: &Account, follower: &Account) -
     let mut conn = ctx.pool.get().await?;
     let outcome = conn
         .transaction::<_, Error, _>(async |conn| {
-            let follow = Follow::find(conn, follower.id, target.id).await?.ok_or_else(|| Error::not_found("no such follow request"))?;
+            let follow = Follow::find(conn, follower.id, target.id)
+                .await?
+                .ok_or_else(|| Error::not_found("no such follow request"))?;
             if Follow::accept(conn, follow.id).await? == 0 {
                 return Ok(Outcome::none());
             }
             let mut n = 0;
             if !follower.is_local() {
-                n = activities::queue(conn, ctx, target, &follow_activity::build_accept(ctx, target, follower, &follow), personal_inbox_of(follower)).await?;
+                n = activities::queue(
+                    conn,
+                    ctx,
+                    target,
+                    &follow_activity::build_accept(ctx, target, follower, &follow),
+                    personal_inbox_of(follower),
+                )
+                .await?;
             }
-            Ok(Outcome::of(Event::FollowAccepted { follower: follower.id, target: target.id }).delivering(n))
+            Ok(Outcome::of(Event::FollowAccepted {
+                follower: follower.id,
+                target: target.id,
+            })
+            .delivering(n))
         })
         .await?;
     if !outcome.is_empty() {
@@ -174,12 +254,25 @@ pub async fn reject(ctx: &AppContext, target: &Account, follower: &Account) -> R
     let mut conn = ctx.pool.get().await?;
     let outcome = conn
         .transaction::<_, Error, _>(async |conn| {
-            let follow = Follow::delete(conn, follower.id, target.id).await?.ok_or_else(|| Error::not_found("no such follow request"))?;
+            let follow = Follow::delete(conn, follower.id, target.id)
+                .await?
+                .ok_or_else(|| Error::not_found("no such follow request"))?;
             let mut n = 0;
             if !follower.is_local() {
-                n = activities::queue(conn, ctx, target, &follow_activity::build_reject(ctx, target, follower, &follow), personal_inbox_of(follower)).await?;
+                n = activities::queue(
+                    conn,
+                    ctx,
+                    target,
+                    &follow_activity::build_reject(ctx, target, follower, &follow),
+                    personal_inbox_of(follower),
+                )
+                .await?;
             }
-            Ok(Outcome::of(Event::FollowRejected { follower: follower.id, target: target.id }).delivering(n))
+            Ok(Outcome::of(Event::FollowRejected {
+                follower: follower.id,
+                target: target.id,
+            })
+            .delivering(n))
         })
         .await?;
     tracing::info!(follower = %follower.username, target = %target.username, "follow rejected");
@@ -192,7 +285,10 @@ pub async fn reject(ctx: &AppContext, target: &Account, follower: &Account) -> R
 /// its Undo). Applied every time.
 pub async fn block(ctx: &AppContext, blocker: &Account, target: &Account) -> Result<()> {
     if blocker.id == target.id {
-        return Err(Error::new(ErrorKind::Forbidden, "you cannot block yourself"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "you cannot block yourself",
+        ));
     }
     let mut conn = ctx.pool.get().await?;
     let outcome = conn
@@ -203,9 +299,14 @@ pub async fn block(ctx: &AppContext, blocker: &Account, target: &Account) -> Res
             let mut n = 0;
             if !target.is_local() {
                 let activity = activities::block::build(ctx, blocker, target, id);
-                n = activities::queue(conn, ctx, blocker, &activity, personal_inbox_of(target)).await?;
+                n = activities::queue(conn, ctx, blocker, &activity, personal_inbox_of(target))
+                    .await?;
             }
-            Ok(Outcome::of(Event::Blocked { account: blocker.id, target: target.id }).delivering(n))
+            Ok(Outcome::of(Event::Blocked {
+                account: blocker.id,
+                target: target.id,
+            })
+            .delivering(n))
         })
         .await?;
     tracing::info!(blocker = %blocker.username, target = %target.username, "blocked: follows between them removed");
@@ -218,14 +319,22 @@ pub async fn unblock(ctx: &AppContext, blocker: &Account, target: &Account) -> R
     let mut conn = ctx.pool.get().await?;
     if Block::delete(&mut conn, blocker.id, target.id).await? > 0 {
         tracing::info!(blocker = %blocker.username, target = %target.username, "unblocked");
-        ctx.dispatch(Outcome::of(Event::Unblocked { account: blocker.id, target: target.id }));
+        ctx.dispatch(Outcome::of(Event::Unblocked {
+            account: blocker.id,
+            target: target.id,
+        }));
     }
     Ok(())
 }
 
 /// "Notify me when they post": `status` notifications for `target`'s new posts while
 /// `follower` follows it (set on follow, as Mastodon's `notify` parameter).
-pub async fn set_notify(ctx: &AppContext, follower: &Account, target: &Account, notify: bool) -> Result<()> {
+pub async fn set_notify(
+    ctx: &AppContext,
+    follower: &Account,
+    target: &Account,
+    notify: bool,
+) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
     crate::db::account_lists::set_notify(&mut conn, follower.id, target.id, notify).await?;
     Ok(())

@@ -36,7 +36,8 @@ pub async fn usage(pool: &DbPool) -> Result<Usage> {
     Ok(Usage {
         users: User::count(&mut conn).await?,
         active_month: User::count_active_since(&mut conn, now - chrono::Duration::days(30)).await?,
-        active_halfyear: User::count_active_since(&mut conn, now - chrono::Duration::days(180)).await?,
+        active_halfyear: User::count_active_since(&mut conn, now - chrono::Duration::days(180))
+            .await?,
         local_posts: statuses::count_local(&mut conn).await?,
     })
 }

@@ -45,7 +45,9 @@ fn checked_policy(policy: &str) -> Result<String> {
     if REPLIES_POLICIES.contains(&policy) {
         Ok(policy.to_string())
     } else {
-        Err(unprocessable(format!("Replies policy {policy:?} is not one of followed, list, none")))
+        Err(unprocessable(format!(
+            "Replies policy {policy:?} is not one of followed, list, none"
+        )))
     }
 }
 
@@ -56,29 +58,48 @@ pub async fn all(ctx: &AppContext, owner: &Account) -> Result<Vec<List>> {
 
 pub async fn get(ctx: &AppContext, owner: &Account, id: &str) -> Result<List> {
     let mut conn = ctx.pool.get().await?;
-    lists::find(&mut conn, owner.id, parse_id(id)?).await?.ok_or_else(not_found)
+    lists::find(&mut conn, owner.id, parse_id(id)?)
+        .await?
+        .ok_or_else(not_found)
 }
 
 #[tracing::instrument(skip_all, fields(owner = %owner.username))]
-pub async fn create(ctx: &AppContext, owner: &Account, title: &str, replies_policy: Option<&str>, exclusive: bool) -> Result<List> {
+pub async fn create(
+    ctx: &AppContext,
+    owner: &Account,
+    title: &str,
+    replies_policy: Option<&str>,
+    exclusive: bool,
+) -> Result<List> {
     let title = checked_title(title)?;
     let policy = checked_policy(replies_policy.unwrap_or("list"))?;
     let mut conn = ctx.pool.get().await?;
     if lists::count(&mut conn, owner.id).await? >= MAX_LISTS {
-        return Err(unprocessable(format!("You can have at most {MAX_LISTS} lists")));
+        return Err(unprocessable(format!(
+            "You can have at most {MAX_LISTS} lists"
+        )));
     }
     Ok(lists::create(&mut conn, owner.id, &title, &policy, exclusive).await?)
 }
 
 #[tracing::instrument(skip_all, fields(owner = %owner.username, list = id))]
-pub async fn update(ctx: &AppContext, owner: &Account, id: &str, title: Option<&str>, replies_policy: Option<&str>, exclusive: Option<bool>) -> Result<List> {
+pub async fn update(
+    ctx: &AppContext,
+    owner: &Account,
+    id: &str,
+    title: Option<&str>,
+    replies_policy: Option<&str>,
+    exclusive: Option<bool>,
+) -> Result<List> {
     let change = ListChange {
         title: title.map(checked_title).transpose()?,
         replies_policy: replies_policy.map(checked_policy).transpose()?,
         exclusive,
     };
     let mut conn = ctx.pool.get().await?;
-    lists::update(&mut conn, owner.id, parse_id(id)?, &change).await?.ok_or_else(not_found)
+    lists::update(&mut conn, owner.id, parse_id(id)?, &change)
+        .await?
+        .ok_or_else(not_found)
 }
 
 #[tracing::instrument(skip_all, fields(owner = %owner.username, list = id))]
@@ -93,30 +114,53 @@ pub async fn delete(ctx: &AppContext, owner: &Account, id: &str) -> Result<()> {
 
 /// A page of a list's members with their counts; `limit` 0 means all of them, as
 /// on Mastodon.
-pub async fn members(ctx: &AppContext, owner: &Account, id: &str, page: Page) -> Result<Vec<(i64, Account, AccountCounts)>> {
+pub async fn members(
+    ctx: &AppContext,
+    owner: &Account,
+    id: &str,
+    page: Page,
+) -> Result<Vec<(i64, Account, AccountCounts)>> {
     let list = get(ctx, owner, id).await?;
     let mut conn = ctx.pool.get().await?;
-    let page = if page.limit == 0 { Page { limit: MAX_MEMBERS, ..page } } else { page };
+    let page = if page.limit == 0 {
+        Page {
+            limit: MAX_MEMBERS,
+            ..page
+        }
+    } else {
+        page
+    };
     let rows = lists::members(&mut conn, list.id, page).await?;
     let ids: Vec<AccountId> = rows.iter().map(|(_, a)| a.id).collect();
     let counts = account_lists::counts(&mut conn, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|(k, a)| {
-            let c = counts.iter().find(|c| c.id == a.id.0).cloned().unwrap_or_default();
+            let c = counts
+                .iter()
+                .find(|c| c.id == a.id.0)
+                .cloned()
+                .unwrap_or_default();
             (k, a, c)
         })
         .collect())
 }
 
 fn account_ids(ids: &[String]) -> Result<Vec<AccountId>> {
-    ids.iter().map(|i| i.trim().parse().map(AccountId).map_err(|_| not_found())).collect()
+    ids.iter()
+        .map(|i| i.trim().parse().map(AccountId).map_err(|_| not_found()))
+        .collect()
 }
 
 /// Adds accounts to a list: each must be one the owner follows or asked to follow
 /// (or the owner), as Mastodon requires.
 #[tracing::instrument(skip_all, fields(owner = %owner.username, list = id))]
-pub async fn add_members(ctx: &AppContext, owner: &Account, id: &str, accounts: &[String]) -> Result<()> {
+pub async fn add_members(
+    ctx: &AppContext,
+    owner: &Account,
+    id: &str,
+    accounts: &[String],
+) -> Result<()> {
     let list = get(ctx, owner, id).await?;
     let mut wanted = account_ids(accounts)?;
     wanted.sort();
@@ -138,18 +182,29 @@ pub async fn add_members(ctx: &AppContext, owner: &Account, id: &str, accounts: 
         }
         match follows.iter().find(|(target, _)| target == account) {
             Some((_, follow)) => members.push((*account, Some(*follow))),
-            None => return Err(unprocessable("You can only add accounts you follow to a list")),
+            None => {
+                return Err(unprocessable(
+                    "You can only add accounts you follow to a list",
+                ))
+            }
         }
     }
     if lists::count_members(&mut conn, list.id).await? + members.len() as i64 > MAX_MEMBERS {
-        return Err(unprocessable(format!("A list can have at most {MAX_MEMBERS} accounts")));
+        return Err(unprocessable(format!(
+            "A list can have at most {MAX_MEMBERS} accounts"
+        )));
     }
     lists::add_members(&mut conn, list.id, &members).await?;
     Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(owner = %owner.username, list = id))]
-pub async fn remove_members(ctx: &AppContext, owner: &Account, id: &str, accounts: &[String]) -> Result<()> {
+pub async fn remove_members(
+    ctx: &AppContext,
+    owner: &Account,
+    id: &str,
+    accounts: &[String],
+) -> Result<()> {
     let list = get(ctx, owner, id).await?;
     let ids = account_ids(accounts)?;
     let mut conn = ctx.pool.get().await?;
@@ -164,7 +219,12 @@ pub async fn holding(ctx: &AppContext, owner: &Account, member: AccountId) -> Re
 }
 
 /// A list's timeline, as its owner's filters for home leave it.
-pub async fn timeline(ctx: &AppContext, owner: &Account, id: &str, page: Page) -> Result<Vec<StatusView>> {
+pub async fn timeline(
+    ctx: &AppContext,
+    owner: &Account,
+    id: &str,
+    page: Page,
+) -> Result<Vec<StatusView>> {
     let list = get(ctx, owner, id).await?;
     let mut conn = ctx.pool.get().await?;
     let active = filters::active(&mut conn, owner).await?;

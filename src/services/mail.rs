@@ -11,12 +11,18 @@
 
 use crate::{
     context::AppContext,
-    db::{self, users::{Role, User}, UserId},
+    db::{
+        self,
+        users::{Role, User},
+        UserId,
+    },
     error::{Error, Result},
 };
 use chrono::{Duration, Utc};
 use diesel_async::AsyncPgConnection;
-use lettre::{message::header::ContentType, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{
+    message::header::ContentType, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
 use std::time::Duration as StdDuration;
 
 const INSTANCE: &str = "{{instance}}";
@@ -34,7 +40,12 @@ fn user_text(text: &str) -> String {
 }
 
 /// Queues a mail; sent after the transaction commits (within a poll of the worker).
-pub async fn queue(conn: &mut AsyncPgConnection, to: &str, subject: &str, body: &str) -> Result<()> {
+pub async fn queue(
+    conn: &mut AsyncPgConnection,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<()> {
     db::mail::queue(conn, to, subject, body).await?;
     tracing::info!(subject, "mail queued");
     Ok(())
@@ -42,17 +53,40 @@ pub async fn queue(conn: &mut AsyncPgConnection, to: &str, subject: &str, body: 
 
 /// A single-use link token for `user`, stored as its SHA-256; the token is returned
 /// for the mail, never stored.
-async fn new_token(conn: &mut AsyncPgConnection, user: UserId, purpose: &str, email: &str, valid: Duration) -> Result<String> {
+async fn new_token(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    purpose: &str,
+    email: &str,
+    valid: Duration,
+) -> Result<String> {
     db::mail::delete_tokens(conn, user, purpose).await?;
     let token = super::tokens::random_token();
-    db::mail::insert_token(conn, user, purpose, &super::tokens::hash_token(&token), email, Utc::now() + valid).await?;
+    db::mail::insert_token(
+        conn,
+        user,
+        purpose,
+        &super::tokens::hash_token(&token),
+        email,
+        Utc::now() + valid,
+    )
+    .await?;
     Ok(token)
 }
 
 /// After a sign-up that gave an address: a link that confirms it.
 pub async fn confirmation(conn: &mut AsyncPgConnection, user: &User, username: &str) -> Result<()> {
-    let Some(email) = user.email.as_deref() else { return Ok(()) };
-    let token = new_token(conn, user.id, "confirm", email, Duration::days(CONFIRM_VALID_DAYS)).await?;
+    let Some(email) = user.email.as_deref() else {
+        return Ok(());
+    };
+    let token = new_token(
+        conn,
+        user.id,
+        "confirm",
+        email,
+        Duration::days(CONFIRM_VALID_DAYS),
+    )
+    .await?;
     let body = format!(
         "Hello @{username},\n\nplease confirm that this is your address by opening this link:\n\n{INSTANCE}/auth/confirmation?token={token}\n\n\
          It works once, for {CONFIRM_VALID_DAYS} days. If you did not sign up at {INSTANCE}, ignore this mail.\n"
@@ -67,12 +101,20 @@ pub async fn confirm(pool: &db::DbPool, token: &str) -> Result<String> {
     let mut conn = pool.get().await?;
     let hash = super::tokens::hash_token(token.trim());
     conn.transaction::<_, Error, _>(async |conn| {
-        let found = db::mail::find_token(conn, "confirm", &hash).await?.ok_or_else(invalid_link)?;
-        if !db::mail::take_token(conn, found.id).await? || !User::confirm_email(conn, found.user_id, &found.email).await? {
+        let found = db::mail::find_token(conn, "confirm", &hash)
+            .await?
+            .ok_or_else(invalid_link)?;
+        if !db::mail::take_token(conn, found.id).await?
+            || !User::confirm_email(conn, found.user_id, &found.email).await?
+        {
             return Err(invalid_link());
         }
-        let user = User::find(conn, found.user_id).await?.ok_or_else(invalid_link)?;
-        let account = db::accounts::Account::find(conn, user.account_id).await?.ok_or_else(invalid_link)?;
+        let user = User::find(conn, found.user_id)
+            .await?
+            .ok_or_else(invalid_link)?;
+        let account = db::accounts::Account::find(conn, user.account_id)
+            .await?
+            .ok_or_else(invalid_link)?;
         tracing::info!(account_id = %account.id, "email address confirmed");
         Ok(account.username)
     })
@@ -80,7 +122,9 @@ pub async fn confirm(pool: &db::DbPool, token: &str) -> Result<String> {
 }
 
 fn invalid_link() -> Error {
-    Error::bad_request("This link is not valid: it has been used already or has expired. Ask for a new one.")
+    Error::bad_request(
+        "This link is not valid: it has been used already or has expired. Ask for a new one.",
+    )
 }
 
 /// Someone asks for a password-reset link for `login` (a username or an address).
@@ -95,7 +139,9 @@ pub async fn request_reset(pool: &db::DbPool, login: &str) -> Result<()> {
         User::find_by_email(&mut conn, login).await?
     } else {
         match db::accounts::Account::find_local(&mut conn, login).await? {
-            Some(account) => User::find_by_account(&mut conn, account.id).await?.map(|u| (u, account)),
+            Some(account) => User::find_by_account(&mut conn, account.id)
+                .await?
+                .map(|u| (u, account)),
             None => None,
         }
     };
@@ -126,7 +172,11 @@ pub async fn request_reset(pool: &db::DbPool, login: &str) -> Result<()> {
 /// Whether a reset link is good (for the page that asks for the new password).
 pub async fn reset_link_is_valid(pool: &db::DbPool, token: &str) -> Result<bool> {
     let mut conn = pool.get().await?;
-    Ok(db::mail::find_token(&mut conn, "reset", &super::tokens::hash_token(token.trim())).await?.is_some())
+    Ok(
+        db::mail::find_token(&mut conn, "reset", &super::tokens::hash_token(token.trim()))
+            .await?
+            .is_some(),
+    )
 }
 
 /// Sets the password a reset link was sent for; the link is used up, and the
@@ -137,10 +187,14 @@ pub async fn reset_password(pool: &db::DbPool, token: &str, password: &str) -> R
     super::accounts::validate_password(password)?;
     let hash = super::tokens::hash_token(token.trim());
     let mut conn = pool.get().await?;
-    let found = db::mail::find_token(&mut conn, "reset", &hash).await?.ok_or_else(invalid_link)?;
+    let found = db::mail::find_token(&mut conn, "reset", &hash)
+        .await?
+        .ok_or_else(invalid_link)?;
     let password_hash = {
         let p = password.to_string();
-        tokio::task::spawn_blocking(move || super::accounts::hash_password(&p)).await.map_err(Error::internal)??
+        tokio::task::spawn_blocking(move || super::accounts::hash_password(&p))
+            .await
+            .map_err(Error::internal)??
     };
     conn.transaction::<_, Error, _>(async |conn| {
         if !db::mail::take_token(conn, found.id).await? {
@@ -159,21 +213,40 @@ pub async fn reset_password(pool: &db::DbPool, token: &str, password: &str) -> R
 }
 
 /// Tells the moderators (those with a confirmed address) of a sign-up waiting.
-pub async fn sign_up_waiting(conn: &mut AsyncPgConnection, username: &str, reason: Option<&str>) -> Result<()> {
-    let moderators = User::confirmed_emails_with_roles(conn, &[Role::Owner, Role::Admin, Role::Moderator]).await?;
+pub async fn sign_up_waiting(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    reason: Option<&str>,
+) -> Result<()> {
+    let moderators =
+        User::confirmed_emails_with_roles(conn, &[Role::Owner, Role::Admin, Role::Moderator])
+            .await?;
     let body = format!(
         "@{username} asks to join {INSTANCE}. They wrote:\n\n{}\n\nApprove or reject the sign-up at {INSTANCE}/admin/joining (or: staffroom user approve {username}).\n",
         user_text(reason.unwrap_or("(nothing)"))
     );
     for to in moderators {
-        queue(conn, &to, &format!("New sign-up waiting: @{username}"), &body).await?;
+        queue(
+            conn,
+            &to,
+            &format!("New sign-up waiting: @{username}"),
+            &body,
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// Tells an applicant that their sign-up was approved, or not.
-pub async fn sign_up_decided(conn: &mut AsyncPgConnection, user: &User, username: &str, approved: bool) -> Result<()> {
-    let Some(email) = user.email.as_deref() else { return Ok(()) };
+pub async fn sign_up_decided(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    username: &str,
+    approved: bool,
+) -> Result<()> {
+    let Some(email) = user.email.as_deref() else {
+        return Ok(());
+    };
     if approved {
         let body = format!("Hello @{username},\n\nyour account at {INSTANCE} is approved: sign in at {INSTANCE}/auth/sign_in.\n");
         queue(conn, email, "Your account is approved", &body).await
@@ -184,9 +257,21 @@ pub async fn sign_up_decided(conn: &mut AsyncPgConnection, user: &User, username
 }
 
 /// Tells a teacher what a moderator did about their account, with the note.
-pub async fn moderated(conn: &mut AsyncPgConnection, user: &User, username: &str, what: &str, note: &str) -> Result<()> {
-    let Some(email) = user.email.as_deref() else { return Ok(()) };
-    let note = if note.trim().is_empty() { "(no note)".to_string() } else { user_text(note.trim()) };
+pub async fn moderated(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    username: &str,
+    what: &str,
+    note: &str,
+) -> Result<()> {
+    let Some(email) = user.email.as_deref() else {
+        return Ok(());
+    };
+    let note = if note.trim().is_empty() {
+        "(no note)".to_string()
+    } else {
+        user_text(note.trim())
+    };
     let body = format!("Hello @{username},\n\nthe moderators of {INSTANCE} {what}. Their note:\n\n{note}\n\nThe rules of the instance: {INSTANCE}/about\n");
     queue(conn, email, "A message from the moderators", &body).await
 }
@@ -199,13 +284,26 @@ fn sender(ctx: &AppContext) -> lettre::message::Mailbox {
         .as_deref()
         .and_then(|f| f.parse().ok())
         .or_else(|| format!("Staffroom <noreply@{host}>").parse().ok())
-        .unwrap_or_else(|| "Staffroom <noreply@localhost>".parse().expect("a valid address"))
+        .unwrap_or_else(|| {
+            "Staffroom <noreply@localhost>"
+                .parse()
+                .expect("a valid address")
+        })
 }
 
 /// Sends what is queued, until `stopped`. Every `serve` runs one; a mail is taken
 /// by one process at a time.
-pub async fn run(ctx: AppContext, wake: std::sync::Arc<tokio::sync::Notify>, mut stopped: tokio::sync::watch::Receiver<bool>) {
-    let transport = match ctx.settings.smtp_url.as_ref().map(|u| AsyncSmtpTransport::<Tokio1Executor>::from_url(u.expose())) {
+pub async fn run(
+    ctx: AppContext,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let transport = match ctx
+        .settings
+        .smtp_url
+        .as_ref()
+        .map(|u| AsyncSmtpTransport::<Tokio1Executor>::from_url(u.expose()))
+    {
         None => None,
         Some(Ok(builder)) => Some(builder.timeout(Some(StdDuration::from_secs(30))).build()),
         Some(Err(e)) => {
@@ -229,7 +327,11 @@ pub async fn run(ctx: AppContext, wake: std::sync::Arc<tokio::sync::Notify>, mut
     }
 }
 
-async fn send_due(ctx: &AppContext, transport: Option<&AsyncSmtpTransport<Tokio1Executor>>, from: &lettre::message::Mailbox) -> Result<()> {
+async fn send_due(
+    ctx: &AppContext,
+    transport: Option<&AsyncSmtpTransport<Tokio1Executor>>,
+    from: &lettre::message::Mailbox,
+) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
     loop {
         let due = db::mail::claim_due(&mut conn, BATCH, LEASE_SECS).await?;
@@ -243,15 +345,19 @@ async fn send_due(ctx: &AppContext, transport: Option<&AsyncSmtpTransport<Tokio1
                 continue;
             };
             let body = mail.body.replace(INSTANCE, ctx.urls.base());
-            let message = mail.recipient.parse::<lettre::message::Mailbox>().map_err(|e| e.to_string()).and_then(|to| {
-                Message::builder()
-                    .from(from.clone())
-                    .to(to)
-                    .subject(mail.subject.clone())
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(body)
-                    .map_err(|e| e.to_string())
-            });
+            let message = mail
+                .recipient
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|e| e.to_string())
+                .and_then(|to| {
+                    Message::builder()
+                        .from(from.clone())
+                        .to(to)
+                        .subject(mail.subject.clone())
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(body)
+                        .map_err(|e| e.to_string())
+                });
             let message = match message {
                 Ok(m) => m,
                 Err(e) => {

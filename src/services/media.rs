@@ -33,7 +33,9 @@ pub struct Upload {
 
 fn check_description(d: Option<String>) -> Result<Option<String>> {
     let d = d.map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
-    if d.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
+    if d.as_ref()
+        .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS)
+    {
         return Err(Error::new(ErrorKind::Unprocessable, format!("Validation failed: the description is longer than {MAX_DESCRIPTION_CHARS} characters")));
     }
     Ok(d)
@@ -41,10 +43,20 @@ fn check_description(d: Option<String>) -> Result<Option<String>> {
 
 /// Mastodon's `focus`: "x,y", each from -1.0 to 1.0.
 fn parse_focus(f: Option<&str>) -> Result<Option<(f32, f32)>> {
-    let Some(f) = f.map(str::trim).filter(|f| !f.is_empty()) else { return Ok(None) };
-    let bad = || Error::new(ErrorKind::Unprocessable, "Validation failed: focus must be two numbers from -1.0 to 1.0, such as 0.5,-0.25");
+    let Some(f) = f.map(str::trim).filter(|f| !f.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || {
+        Error::new(
+            ErrorKind::Unprocessable,
+            "Validation failed: focus must be two numbers from -1.0 to 1.0, such as 0.5,-0.25",
+        )
+    };
     let (x, y) = f.split_once(',').ok_or_else(bad)?;
-    let (x, y): (f32, f32) = (x.trim().parse().map_err(|_| bad())?, y.trim().parse().map_err(|_| bad())?);
+    let (x, y): (f32, f32) = (
+        x.trim().parse().map_err(|_| bad())?,
+        y.trim().parse().map_err(|_| bad())?,
+    );
     if !(-1.0..=1.0).contains(&x) || !(-1.0..=1.0).contains(&y) {
         return Err(bad());
     }
@@ -52,7 +64,11 @@ fn parse_focus(f: Option<&str>) -> Result<Option<(f32, f32)>> {
 }
 
 fn refused(r: Refused) -> Error {
-    let kind = if r == Refused::TooLarge { ErrorKind::TooLarge } else { ErrorKind::Unprocessable };
+    let kind = if r == Refused::TooLarge {
+        ErrorKind::TooLarge
+    } else {
+        ErrorKind::Unprocessable
+    };
     Error::new(kind, format!("Validation failed: {r}"))
 }
 
@@ -64,14 +80,19 @@ pub async fn upload(ctx: &AppContext, owner: &Account, upload: Upload) -> Result
     let description = check_description(upload.description)?;
     let focus = parse_focus(upload.focus.as_deref())?.unwrap_or((0.0, 0.0));
     let started = std::time::Instant::now();
-    let Upload { bytes, declared_type, .. } = upload;
-    let processed = tokio::task::spawn_blocking(move || process::process(&bytes, declared_type.as_deref()))
-        .await
-        .map_err(Error::internal)?
-        .map_err(|r| {
-            tracing::info!(reason = %r, "upload refused");
-            refused(r)
-        })?;
+    let Upload {
+        bytes,
+        declared_type,
+        ..
+    } = upload;
+    let processed =
+        tokio::task::spawn_blocking(move || process::process(&bytes, declared_type.as_deref()))
+            .await
+            .map_err(Error::internal)?
+            .map_err(|r| {
+                tracing::info!(reason = %r, "upload refused");
+                refused(r)
+            })?;
     let id = crate::db::ids::new_id();
     let file_key = MediaStore::new_key(id, &format!("original.{}", processed.extension));
     let thumbnail_key = MediaStore::new_key(id, &format!("small.{}", processed.extension));
@@ -94,17 +115,32 @@ pub async fn upload(ctx: &AppContext, owner: &Account, upload: Upload) -> Result
     };
     let stored = async {
         ctx.media.put(&file_key, processed.original.bytes).await?;
-        ctx.media.put(&thumbnail_key, processed.thumbnail.bytes).await?;
+        ctx.media
+            .put(&thumbnail_key, processed.thumbnail.bytes)
+            .await?;
         Ok::<_, crate::media::store::StoreError>(())
     }
     .await;
     let row = match stored {
-        Ok(()) => async { Media::insert(&mut *ctx.pool.get().await?, &form).await.map_err(Error::from) }.await,
+        Ok(()) => {
+            async {
+                Media::insert(&mut *ctx.pool.get().await?, &form)
+                    .await
+                    .map_err(Error::from)
+            }
+            .await
+        }
         Err(e) => Err(Error::internal(e)),
     };
     match row {
         Ok(media) => {
-            tracing::info!(media = media.id, width = form.width, height = form.height, elapsed_ms = started.elapsed().as_millis() as u64, "media stored");
+            tracing::info!(
+                media = media.id,
+                width = form.width,
+                height = form.height,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "media stored"
+            );
             Ok(media)
         }
         Err(e) => {
@@ -126,18 +162,38 @@ pub struct ImageFile {
 /// Processes and stores an avatar or header of `owner`'s (services::accounts records
 /// it); returns its key. A refused file writes nothing.
 #[tracing::instrument(skip_all, fields(owner = %owner.username, kind = kind.name(), bytes = file.bytes.len()))]
-pub async fn store_profile_image(ctx: &AppContext, owner: &Account, kind: ProfileImage, file: ImageFile) -> Result<String> {
-    let ImageFile { bytes, declared_type } = file;
-    let processed = tokio::task::spawn_blocking(move || process::profile_image(&bytes, declared_type.as_deref(), kind))
+pub async fn store_profile_image(
+    ctx: &AppContext,
+    owner: &Account,
+    kind: ProfileImage,
+    file: ImageFile,
+) -> Result<String> {
+    let ImageFile {
+        bytes,
+        declared_type,
+    } = file;
+    let processed = tokio::task::spawn_blocking(move || {
+        process::profile_image(&bytes, declared_type.as_deref(), kind)
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(|r| {
+        tracing::info!(reason = %r, "profile image refused");
+        let kind_of = if r == Refused::TooLarge {
+            ErrorKind::TooLarge
+        } else {
+            ErrorKind::Unprocessable
+        };
+        Error::new(kind_of, format!("Validation failed: {}: {r}", kind.name()))
+    })?;
+    let key = MediaStore::new_key(
+        owner.id.0,
+        &format!("{}.{}", kind.name(), processed.extension),
+    );
+    ctx.media
+        .put(&key, processed.image.bytes)
         .await
-        .map_err(Error::internal)?
-        .map_err(|r| {
-            tracing::info!(reason = %r, "profile image refused");
-            let kind_of = if r == Refused::TooLarge { ErrorKind::TooLarge } else { ErrorKind::Unprocessable };
-            Error::new(kind_of, format!("Validation failed: {}: {r}", kind.name()))
-        })?;
-    let key = MediaStore::new_key(owner.id.0, &format!("{}.{}", kind.name(), processed.extension));
-    ctx.media.put(&key, processed.image.bytes).await.map_err(Error::internal)?;
+        .map_err(Error::internal)?;
     Ok(key)
 }
 
@@ -154,13 +210,23 @@ pub async fn delete_keys(ctx: &AppContext, keys: &[&str]) {
 
 /// An upload of `owner`'s by its API id.
 pub async fn get(ctx: &AppContext, owner: &Account, id: &str) -> Result<Media> {
-    let id: i64 = id.parse().map_err(|_| Error::not_found("Record not found"))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Error::not_found("Record not found"))?;
     let mut conn = ctx.pool.get().await?;
-    Media::find_owned(&mut conn, owner.id, id).await?.ok_or_else(|| Error::not_found("Record not found"))
+    Media::find_owned(&mut conn, owner.id, id)
+        .await?
+        .ok_or_else(|| Error::not_found("Record not found"))
 }
 
 /// `PUT /api/v1/media/:id`: alt text and focus (what is not sent stays).
-pub async fn describe(ctx: &AppContext, owner: &Account, id: &str, description: Option<String>, focus: Option<String>) -> Result<Media> {
+pub async fn describe(
+    ctx: &AppContext,
+    owner: &Account,
+    id: &str,
+    description: Option<String>,
+    focus: Option<String>,
+) -> Result<Media> {
     let media = get(ctx, owner, id).await?;
     let description = match description {
         Some(d) => check_description(Some(d))?,
@@ -174,11 +240,16 @@ pub async fn describe(ctx: &AppContext, owner: &Account, id: &str, description: 
 /// Parses the `media_ids` of a post: at most four.
 pub fn parse_ids(ids: &[String]) -> Result<Vec<i64>> {
     if ids.len() > MAX_PER_POST {
-        return Err(Error::bad_request(format!("a post can carry at most {MAX_PER_POST} images")));
+        return Err(Error::bad_request(format!(
+            "a post can carry at most {MAX_PER_POST} images"
+        )));
     }
     let mut out: Vec<i64> = Vec::with_capacity(ids.len());
     for id in ids {
-        let id = id.trim().parse().map_err(|_| Error::bad_request(format!("no such media: {id}")))?;
+        let id = id
+            .trim()
+            .parse()
+            .map_err(|_| Error::bad_request(format!("no such media: {id}")))?;
         if !out.contains(&id) {
             out.push(id);
         }
@@ -188,9 +259,16 @@ pub fn parse_ids(ids: &[String]) -> Result<Vec<i64>> {
 
 /// Claims uploads for a post in the post's transaction: each must be the author's
 /// and not on another post, or the post is refused.
-pub async fn attach(conn: &mut AsyncPgConnection, author: &Account, status: StatusId, ids: &[i64]) -> Result<()> {
+pub async fn attach(
+    conn: &mut AsyncPgConnection,
+    author: &Account,
+    status: StatusId,
+    ids: &[i64],
+) -> Result<()> {
     if Media::attach(conn, author.id, status, ids).await? != ids.len() {
-        return Err(Error::bad_request("the media to attach was not found, or is already on another post"));
+        return Err(Error::bad_request(
+            "the media to attach was not found, or is already on another post",
+        ));
     }
     Ok(())
 }
@@ -198,7 +276,11 @@ pub async fn attach(conn: &mut AsyncPgConnection, author: &Account, status: Stat
 /// Deletes the files of attachments whose rows are gone (after the commit that
 /// removed them); a failure is logged, the post's change stands.
 pub async fn delete_files(ctx: &AppContext, gone: &[Media]) {
-    let keys: Vec<&str> = gone.iter().flat_map(|m| [m.file_key.as_deref(), m.thumbnail_key.as_deref()]).flatten().collect();
+    let keys: Vec<&str> = gone
+        .iter()
+        .flat_map(|m| [m.file_key.as_deref(), m.thumbnail_key.as_deref()])
+        .flatten()
+        .collect();
     delete_keys(ctx, &keys).await;
 }
 
@@ -230,7 +312,11 @@ pub async fn prune_unattached(
         if gone.is_empty() {
             break;
         }
-        let keys: Vec<&str> = gone.iter().flat_map(|m| [m.file_key.as_deref(), m.thumbnail_key.as_deref()]).flatten().collect();
+        let keys: Vec<&str> = gone
+            .iter()
+            .flat_map(|m| [m.file_key.as_deref(), m.thumbnail_key.as_deref()])
+            .flatten()
+            .collect();
         store.delete(&keys).await.map_err(Error::internal)?;
         pruned.uploads += gone.len() as u64;
         pruned.files += keys.len() as u64;
@@ -246,14 +332,30 @@ pub const UNATTACHED_MAX_AGE_HOURS: i64 = 24;
 /// The daily clean-up, in `serve`: a first run a few minutes after start, then every
 /// 24 hours, until `stop`. Several nodes may each run it; a row is deleted once.
 pub fn start_daily_prune(ctx: AppContext, stop: tokio::sync::watch::Receiver<bool>) {
-    let (first, period) = (std::time::Duration::from_secs(5 * 60), std::time::Duration::from_secs(24 * 3600));
+    let (first, period) = (
+        std::time::Duration::from_secs(5 * 60),
+        std::time::Duration::from_secs(24 * 3600),
+    );
     crate::periodic::every(first, period, stop, move || {
         let ctx = ctx.clone();
         async move {
-            match prune_unattached(&ctx.pool, &ctx.media, chrono::Duration::hours(UNATTACHED_MAX_AGE_HOURS), |_, _| {}).await {
-                Ok(p) if p.uploads > 0 => tracing::info!(uploads = p.uploads, files = p.files, "unattached uploads pruned"),
+            match prune_unattached(
+                &ctx.pool,
+                &ctx.media,
+                chrono::Duration::hours(UNATTACHED_MAX_AGE_HOURS),
+                |_, _| {},
+            )
+            .await
+            {
+                Ok(p) if p.uploads > 0 => tracing::info!(
+                    uploads = p.uploads,
+                    files = p.files,
+                    "unattached uploads pruned"
+                ),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "daily media clean-up failed; tried again tomorrow"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "daily media clean-up failed; tried again tomorrow")
+                }
             }
         }
     });

@@ -9,17 +9,17 @@ pub mod events;
 pub mod filters;
 pub mod follows;
 pub mod groups;
-pub mod mail;
 pub mod instance;
 pub mod lists;
+pub mod mail;
 pub mod media;
-pub mod oauth;
-pub mod portability;
 pub mod moderation;
 pub mod moving;
 pub mod notifications;
+pub mod oauth;
 pub mod pins;
 pub mod polls;
+pub mod portability;
 pub mod published;
 pub mod registrations;
 pub mod relationships;
@@ -30,13 +30,16 @@ pub mod status_views;
 pub mod statuses;
 pub mod streaming;
 pub mod tags;
-pub mod visibility;
 pub mod timelines;
 pub mod tokens;
+pub mod visibility;
 
 /// Mastodon's 422 for invalid input: "Validation failed: …".
 pub(crate) fn validation_failed(message: impl Into<String>) -> crate::error::Error {
-    crate::error::Error::new(crate::error::ErrorKind::Unprocessable, format!("Validation failed: {}", message.into()))
+    crate::error::Error::new(
+        crate::error::ErrorKind::Unprocessable,
+        format!("Validation failed: {}", message.into()),
+    )
 }
 
 /// A title (of a list, a filter): trimmed, not blank, at most `max` characters.
@@ -46,7 +49,9 @@ pub(crate) fn checked_title(title: &str, max: usize) -> crate::error::Result<Str
         return Err(validation_failed("Title can't be blank"));
     }
     if title.chars().count() > max {
-        return Err(validation_failed(format!("Title is too long (maximum is {max} characters)")));
+        return Err(validation_failed(format!(
+            "Title is too long (maximum is {max} characters)"
+        )));
     }
     Ok(title.to_string())
 }

@@ -45,7 +45,9 @@ pub struct NewReport {
 fn category(given: Option<&str>, rule_ids: &[i32]) -> Result<String> {
     match given.map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) if CATEGORIES.contains(&c) => Ok(c.to_string()),
-        Some(c) => Err(Error::bad_request(format!("unknown category {c:?}: use spam, legal, violation or other"))),
+        Some(c) => Err(Error::bad_request(format!(
+            "unknown category {c:?}: use spam, legal, violation or other"
+        ))),
         // Mastodon's default: a report naming rules is about a violation.
         None if !rule_ids.is_empty() => Ok("violation".into()),
         None => Ok("other".into()),
@@ -60,14 +62,22 @@ pub async fn report(ctx: &AppContext, reporter: &Account, new: NewReport) -> Res
         return Err(Error::bad_request("you cannot report yourself"));
     }
     if new.comment.chars().count() > MAX_COMMENT_CHARS {
-        return Err(Error::bad_request(format!("the comment is longer than {MAX_COMMENT_CHARS} characters")));
+        return Err(Error::bad_request(format!(
+            "the comment is longer than {MAX_COMMENT_CHARS} characters"
+        )));
     }
     if new.status_ids.len() > MAX_STATUSES {
-        return Err(Error::bad_request(format!("report at most {MAX_STATUSES} posts at once")));
+        return Err(Error::bad_request(format!(
+            "report at most {MAX_STATUSES} posts at once"
+        )));
     }
     let category = category(new.category.as_deref(), &new.rule_ids)?;
     let rules = super::registrations::rules(&ctx.pool).await?;
-    if let Some(bad) = new.rule_ids.iter().find(|r| **r < 1 || **r as usize > rules.len()) {
+    if let Some(bad) = new
+        .rule_ids
+        .iter()
+        .find(|r| **r < 1 || **r as usize > rules.len())
+    {
         return Err(Error::bad_request(format!("there is no rule {bad}")));
     }
     let mut conn = ctx.pool.get().await?;
@@ -76,7 +86,9 @@ pub async fn report(ctx: &AppContext, reporter: &Account, new: NewReport) -> Res
     for id in &new.status_ids {
         let status = super::visibility::visible(&mut conn, Some(reporter.id), *id).await?;
         if status.account_id != new.target.id {
-            return Err(Error::bad_request(format!("post {id} is not by the reported account")));
+            return Err(Error::bad_request(format!(
+                "post {id} is not by the reported account"
+            )));
         }
         status_ids.push(id.0);
     }
@@ -94,8 +106,15 @@ pub async fn report(ctx: &AppContext, reporter: &Account, new: NewReport) -> Res
     };
     let (report, deliveries) = conn
         .transaction::<_, Error, _>(async |conn| {
-            let report = Report::insert(conn, &form).await?.ok_or_else(|| Error::internal(anyhow::anyhow!("report id taken")))?;
-            let deliveries = if forward { crate::federation::activities::flag::forward(conn, ctx, &report, &new.target).await? } else { 0 };
+            let report = Report::insert(conn, &form)
+                .await?
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("report id taken")))?;
+            let deliveries = if forward {
+                crate::federation::activities::flag::forward(conn, ctx, &report, &new.target)
+                    .await?
+            } else {
+                0
+            };
             Ok((report, deliveries))
         })
         .await?;
@@ -107,7 +126,14 @@ pub async fn report(ctx: &AppContext, reporter: &Account, new: NewReport) -> Res
 /// A `Flag` from another server: one report per local account it names, from the
 /// actor that sent it, with the posts of that account it names. Stored once per
 /// Flag id.
-pub async fn receive_flag(ctx: &AppContext, from: &Account, uri: &str, targets: &[Account], status_ids: &[StatusId], comment: &str) -> Result<usize> {
+pub async fn receive_flag(
+    ctx: &AppContext,
+    from: &Account,
+    uri: &str,
+    targets: &[Account],
+    status_ids: &[StatusId],
+    comment: &str,
+) -> Result<usize> {
     let mut conn = ctx.pool.get().await?;
     let mut stored = 0;
     for (n, target) in targets.iter().enumerate() {
@@ -116,13 +142,21 @@ pub async fn receive_flag(ctx: &AppContext, from: &Account, uri: &str, targets: 
             id: crate::db::new_id(),
             account_id: from.id,
             target_account_id: target.id,
-            status_ids: statuses.iter().filter(|s| s.account_id == target.id).map(|s| s.id.0).collect(),
+            status_ids: statuses
+                .iter()
+                .filter(|s| s.account_id == target.id)
+                .map(|s| s.id.0)
+                .collect(),
             rule_ids: Vec::new(),
             comment: comment.chars().take(MAX_COMMENT_CHARS).collect(),
             category: "other".into(),
             forwarded: false,
             // One Flag may name several accounts; each report gets an id of its own.
-            uri: Some(if n == 0 { uri.to_string() } else { format!("{uri}#{n}") }),
+            uri: Some(if n == 0 {
+                uri.to_string()
+            } else {
+                format!("{uri}#{n}")
+            }),
         };
         if let Some(report) = Report::insert(&mut conn, &form).await? {
             tracing::info!(report_id = report.id, from = %from.uri.as_deref().unwrap_or_default(), "report received from another server");
@@ -133,7 +167,13 @@ pub async fn receive_flag(ctx: &AppContext, from: &Account, uri: &str, targets: 
 }
 
 /// The queue: unresolved reports (or resolved ones), newest first.
-pub async fn reports(pool: &DbPool, acting: &Acting, filter: &Filter, max_id: Option<i64>, limit: i64) -> Result<Vec<Report>> {
+pub async fn reports(
+    pool: &DbPool,
+    acting: &Acting,
+    filter: &Filter,
+    max_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Report>> {
     acting.require(Permission::ManageReports)?;
     let mut conn = pool.get().await?;
     Ok(Report::page(&mut conn, filter, max_id, limit.clamp(1, 200)).await?)
@@ -142,7 +182,9 @@ pub async fn reports(pool: &DbPool, acting: &Acting, filter: &Filter, max_id: Op
 pub async fn find_report(pool: &DbPool, acting: &Acting, id: i64) -> Result<Report> {
     acting.require(Permission::ManageReports)?;
     let mut conn = pool.get().await?;
-    Report::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("Record not found"))
+    Report::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("Record not found"))
 }
 
 /// What a moderator does with a report.
@@ -155,17 +197,39 @@ pub enum ReportChange {
 }
 
 #[tracing::instrument(skip(pool))]
-pub async fn change_report(pool: &DbPool, acting: &Acting, id: i64, change: ReportChange) -> Result<Report> {
+pub async fn change_report(
+    pool: &DbPool,
+    acting: &Acting,
+    id: i64,
+    change: ReportChange,
+) -> Result<Report> {
     let report = find_report(pool, acting, id).await?;
     let mut conn = pool.get().await?;
     conn.transaction::<_, Error, _>(async |conn| {
         let (updated, action) = match change {
-            ReportChange::Resolve => (Report::set_resolved(conn, id, Some(acting.account)).await?, "resolve_report"),
+            ReportChange::Resolve => (
+                Report::set_resolved(conn, id, Some(acting.account)).await?,
+                "resolve_report",
+            ),
             ReportChange::Reopen => (Report::set_resolved(conn, id, None).await?, "reopen_report"),
-            ReportChange::AssignToSelf => (Report::assign(conn, id, acting.account).await?, "assign_report"),
+            ReportChange::AssignToSelf => (
+                Report::assign(conn, id, acting.account).await?,
+                "assign_report",
+            ),
             ReportChange::Unassign => (Report::assign(conn, id, None).await?, "unassign_report"),
         };
-        audit(conn, acting, action, &Target { kind: "report", id: Some(report.id), name: format!("report {}", report.id) }, "").await?;
+        audit(
+            conn,
+            acting,
+            action,
+            &Target {
+                kind: "report",
+                id: Some(report.id),
+                name: format!("report {}", report.id),
+            },
+            "",
+        )
+        .await?;
         Ok(updated)
     })
     .await
@@ -238,37 +302,69 @@ async fn user_of(conn: &mut AsyncPgConnection, account: &Account) -> Result<Opti
 /// Acts on an account; with `report`, that report is resolved by it. Needs
 /// `ManageUsers`, and for a local account a role above theirs.
 #[tracing::instrument(skip(ctx, target, reason), fields(target = %target.id))]
-pub async fn act(ctx: &AppContext, acting: &Acting, target: &Account, action: AccountAction, report: Option<i64>, reason: &str) -> Result<()> {
+pub async fn act(
+    ctx: &AppContext,
+    acting: &Acting,
+    target: &Account,
+    action: AccountAction,
+    report: Option<i64>,
+    reason: &str,
+) -> Result<()> {
     act_in_database(&ctx.pool, acting, target, action, report, reason).await?;
     // What the inbox cached about a remote actor (with its moderation state) goes.
     if let Some(uri) = target.uri.clone().filter(|_| !target.is_local()) {
-        ctx.dispatch(Outcome::of(Event::ActorRefreshed { account: target.id, uri }));
+        ctx.dispatch(Outcome::of(Event::ActorRefreshed {
+            account: target.id,
+            uri,
+        }));
     }
     Ok(())
 }
 
 /// `act` without telling the running server's caches: for the command line, on
 /// local accounts (whose state no cache holds; every sign-in and request reads it).
-pub async fn act_in_database(pool: &DbPool, acting: &Acting, target: &Account, action: AccountAction, report: Option<i64>, reason: &str) -> Result<()> {
+pub async fn act_in_database(
+    pool: &DbPool,
+    acting: &Acting,
+    target: &Account,
+    action: AccountAction,
+    report: Option<i64>,
+    reason: &str,
+) -> Result<()> {
     acting.require(Permission::ManageUsers)?;
     if reason.chars().count() > MAX_COMMENT_CHARS {
-        return Err(Error::bad_request(format!("the text is longer than {MAX_COMMENT_CHARS} characters")));
+        return Err(Error::bad_request(format!(
+            "the text is longer than {MAX_COMMENT_CHARS} characters"
+        )));
     }
     let mut conn = pool.get().await?;
     let user = user_of(&mut conn, target).await?;
     if target.is_local() && user.is_none() {
-        return Err(Error::new(ErrorKind::Gone, format!("@{} was deleted", target.username)));
+        return Err(Error::new(
+            ErrorKind::Gone,
+            format!("@{} was deleted", target.username),
+        ));
     }
     match &user {
         Some(user) => acting.require_over(target.id, user.role)?,
-        None if acting.account == Some(target.id) => return Err(Error::new(ErrorKind::Forbidden, "You may not do this to your own account")),
+        None if acting.account == Some(target.id) => {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                "You may not do this to your own account",
+            ))
+        }
         None => {}
     }
     if matches!(action, AccountAction::Disable | AccountAction::Enable) && user.is_none() {
-        return Err(Error::new(ErrorKind::Unprocessable, "only accounts of this server have a login to disable"));
+        return Err(Error::new(
+            ErrorKind::Unprocessable,
+            "only accounts of this server have a login to disable",
+        ));
     }
     if let Some(id) = report {
-        let found = Report::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("no such report"))?;
+        let found = Report::find(&mut conn, id)
+            .await?
+            .ok_or_else(|| Error::not_found("no such report"))?;
         if found.target_account_id != target.id {
             return Err(Error::bad_request("that report is about another account"));
         }
@@ -276,12 +372,24 @@ pub async fn act_in_database(pool: &DbPool, acting: &Acting, target: &Account, a
     conn.transaction::<_, Error, _>(async |conn| {
         match action {
             AccountAction::None => false,
-            AccountAction::Sensitive => Account::set_limit(conn, target.id, Limit::Sensitized, true).await?,
-            AccountAction::Unsensitive => Account::set_limit(conn, target.id, Limit::Sensitized, false).await?,
-            AccountAction::Silence => Account::set_limit(conn, target.id, Limit::Silenced, true).await?,
-            AccountAction::Unsilence => Account::set_limit(conn, target.id, Limit::Silenced, false).await?,
-            AccountAction::Suspend => Account::set_limit(conn, target.id, Limit::Suspended, true).await?,
-            AccountAction::Unsuspend => Account::set_limit(conn, target.id, Limit::Suspended, false).await?,
+            AccountAction::Sensitive => {
+                Account::set_limit(conn, target.id, Limit::Sensitized, true).await?
+            }
+            AccountAction::Unsensitive => {
+                Account::set_limit(conn, target.id, Limit::Sensitized, false).await?
+            }
+            AccountAction::Silence => {
+                Account::set_limit(conn, target.id, Limit::Silenced, true).await?
+            }
+            AccountAction::Unsilence => {
+                Account::set_limit(conn, target.id, Limit::Silenced, false).await?
+            }
+            AccountAction::Suspend => {
+                Account::set_limit(conn, target.id, Limit::Suspended, true).await?
+            }
+            AccountAction::Unsuspend => {
+                Account::set_limit(conn, target.id, Limit::Suspended, false).await?
+            }
             AccountAction::Disable | AccountAction::Enable => match &user {
                 Some(u) => User::set_disabled(conn, u.id, action == AccountAction::Disable).await?,
                 None => false,
@@ -293,7 +401,14 @@ pub async fn act_in_database(pool: &DbPool, acting: &Acting, target: &Account, a
         if let (Some(user), Some(what)) = (&user, action.told()) {
             super::mail::moderated(conn, user, &target.username, what, reason).await?;
         }
-        audit(conn, acting, action.name(), &Target::account(target), reason).await
+        audit(
+            conn,
+            acting,
+            action.name(),
+            &Target::account(target),
+            reason,
+        )
+        .await
     })
     .await
 }
@@ -303,21 +418,42 @@ pub async fn act_in_database(pool: &DbPool, acting: &Acting, target: &Account, a
 /// follows it or that it follows. Needs `ManageUsers` and a role above theirs;
 /// audited. Returns how many deliveries were queued.
 #[tracing::instrument(skip(ctx, target, reason), fields(target = %target.id))]
-pub async fn delete_account(ctx: &AppContext, acting: &Acting, target: &Account, reason: &str) -> Result<usize> {
+pub async fn delete_account(
+    ctx: &AppContext,
+    acting: &Acting,
+    target: &Account,
+    reason: &str,
+) -> Result<usize> {
     acting.require(Permission::ManageUsers)?;
     if !target.is_local() {
-        return Err(Error::new(ErrorKind::Unprocessable, "only accounts of this server can be deleted here; suspend a remote one"));
+        return Err(Error::new(
+            ErrorKind::Unprocessable,
+            "only accounts of this server can be deleted here; suspend a remote one",
+        ));
     }
     let mut conn = ctx.pool.get().await?;
-    let user = user_of(&mut conn, target).await?.ok_or_else(|| Error::new(ErrorKind::Gone, format!("@{} was deleted already", target.username)))?;
+    let user = user_of(&mut conn, target).await?.ok_or_else(|| {
+        Error::new(
+            ErrorKind::Gone,
+            format!("@{} was deleted already", target.username),
+        )
+    })?;
     acting.require_over(target.id, user.role)?;
     let n = conn
         .transaction::<_, Error, _>(async |conn| {
             let inboxes = crate::db::aliases::related_inboxes(conn, target.id).await?;
             let activity = crate::federation::activities::delete::build_actor(ctx, target);
-            let n = crate::federation::activities::queue(conn, ctx, target, &activity, inboxes).await?;
+            let n =
+                crate::federation::activities::queue(conn, ctx, target, &activity, inboxes).await?;
             crate::db::aliases::erase_local(conn, target.id).await?;
-            audit(conn, acting, "delete_account", &Target::account(target), reason).await?;
+            audit(
+                conn,
+                acting,
+                "delete_account",
+                &Target::account(target),
+                reason,
+            )
+            .await?;
             Ok(n)
         })
         .await?;
@@ -328,20 +464,35 @@ pub async fn delete_account(ctx: &AppContext, acting: &Acting, target: &Account,
 
 /// What moderators did to a teacher's account that they are told of (warnings with
 /// their notes, limits, suspensions), newest first: the action's name, its note, when.
-pub async fn notices_for(pool: &DbPool, account: &Account) -> Result<Vec<crate::db::audit_log::Entry>> {
-    let told: Vec<&str> = [AccountAction::None, AccountAction::Sensitive, AccountAction::Disable, AccountAction::Silence, AccountAction::Suspend]
-        .iter()
-        .map(|a| a.name())
-        .collect();
+pub async fn notices_for(
+    pool: &DbPool,
+    account: &Account,
+) -> Result<Vec<crate::db::audit_log::Entry>> {
+    let told: Vec<&str> = [
+        AccountAction::None,
+        AccountAction::Sensitive,
+        AccountAction::Disable,
+        AccountAction::Silence,
+        AccountAction::Suspend,
+    ]
+    .iter()
+    .map(|a| a.name())
+    .collect();
     let mut conn = pool.get().await?;
     Ok(crate::db::audit_log::done_to_account(&mut conn, account.id, &told, 5).await?)
 }
 
 /// An account for the admin API: any account, local or remote, by id.
-pub async fn find_account(pool: &DbPool, acting: &Acting, id: AccountId) -> Result<(Account, Option<User>)> {
+pub async fn find_account(
+    pool: &DbPool,
+    acting: &Acting,
+    id: AccountId,
+) -> Result<(Account, Option<User>)> {
     acting.require(Permission::ManageUsers)?;
     let mut conn = pool.get().await?;
-    let account = Account::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("Record not found"))?;
+    let account = Account::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("Record not found"))?;
     let user = user_of(&mut conn, &account).await?;
     Ok((account, user))
 }
@@ -359,10 +510,20 @@ pub async fn accounts(
 }
 
 /// The accounts a list of reports names (reporters, targets, moderators), by id.
-pub async fn accounts_of(pool: &DbPool, reports: &[Report]) -> Result<Vec<(Account, Option<User>)>> {
+pub async fn accounts_of(
+    pool: &DbPool,
+    reports: &[Report],
+) -> Result<Vec<(Account, Option<User>)>> {
     let mut ids: Vec<AccountId> = reports
         .iter()
-        .flat_map(|r| [Some(r.account_id), Some(r.target_account_id), r.assigned_account_id, r.action_taken_by_account_id])
+        .flat_map(|r| {
+            [
+                Some(r.account_id),
+                Some(r.target_account_id),
+                r.assigned_account_id,
+                r.action_taken_by_account_id,
+            ]
+        })
         .flatten()
         .collect();
     ids.sort();
@@ -384,16 +545,28 @@ pub mod domains {
     use super::*;
     use crate::{
         config::FederationMode,
-        db::{domain_allows, domain_blocks::{self, DomainBlock}},
+        db::{
+            domain_allows,
+            domain_blocks::{self, DomainBlock},
+        },
         federation::domains as policy,
     };
     use chrono::{DateTime, Utc};
 
     fn target(domain: &str) -> Target<'static> {
-        Target { kind: "domain", id: None, name: domain.to_string() }
+        Target {
+            kind: "domain",
+            id: None,
+            name: domain.to_string(),
+        }
     }
 
-    pub async fn blocks(pool: &DbPool, acting: &Acting, max_id: Option<i64>, limit: i64) -> Result<Vec<DomainBlock>> {
+    pub async fn blocks(
+        pool: &DbPool,
+        acting: &Acting,
+        max_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<DomainBlock>> {
         acting.require(Permission::ManageFederation)?;
         let mut conn = pool.get().await?;
         Ok(domain_blocks::page(&mut conn, max_id, limit.clamp(1, 200)).await?)
@@ -402,11 +575,19 @@ pub mod domains {
     pub async fn find_block(pool: &DbPool, acting: &Acting, id: i64) -> Result<DomainBlock> {
         acting.require(Permission::ManageFederation)?;
         let mut conn = pool.get().await?;
-        domain_blocks::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("Record not found"))
+        domain_blocks::find(&mut conn, id)
+            .await?
+            .ok_or_else(|| Error::not_found("Record not found"))
     }
 
     /// Blocks a server (or changes an existing block's comments).
-    pub async fn block(pool: &DbPool, acting: &Acting, host: &str, private_comment: Option<&str>, public_comment: Option<&str>) -> Result<DomainBlock> {
+    pub async fn block(
+        pool: &DbPool,
+        acting: &Acting,
+        host: &str,
+        private_comment: Option<&str>,
+        public_comment: Option<&str>,
+    ) -> Result<DomainBlock> {
         acting.require(Permission::ManageFederation)?;
         let mut conn = pool.get().await?;
         conn.transaction::<_, Error, _>(async |conn| {
@@ -415,16 +596,38 @@ pub mod domains {
             domain_blocks::set_comments(conn, &domain, private_comment, public_comment).await?;
             if added {
                 tracing::info!(%domain, dropped, "domain blocked");
-                audit(conn, acting, "block_domain", &target(&domain), private_comment.unwrap_or("")).await?;
+                audit(
+                    conn,
+                    acting,
+                    "block_domain",
+                    &target(&domain),
+                    private_comment.unwrap_or(""),
+                )
+                .await?;
             }
-            domain_blocks::find_by_domain(conn, &domain).await?.ok_or_else(|| Error::internal(anyhow::anyhow!("the block just made is gone")))
+            domain_blocks::find_by_domain(conn, &domain)
+                .await?
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("the block just made is gone")))
         })
         .await
     }
 
-    pub async fn update_block(pool: &DbPool, acting: &Acting, id: i64, private_comment: Option<&str>, public_comment: Option<&str>) -> Result<DomainBlock> {
+    pub async fn update_block(
+        pool: &DbPool,
+        acting: &Acting,
+        id: i64,
+        private_comment: Option<&str>,
+        public_comment: Option<&str>,
+    ) -> Result<DomainBlock> {
         let found = find_block(pool, acting, id).await?;
-        block(pool, acting, &found.domain, private_comment.or(found.private_comment.as_deref()), public_comment.or(found.public_comment.as_deref())).await
+        block(
+            pool,
+            acting,
+            &found.domain,
+            private_comment.or(found.private_comment.as_deref()),
+            public_comment.or(found.public_comment.as_deref()),
+        )
+        .await
     }
 
     pub async fn unblock(pool: &DbPool, acting: &Acting, id: i64) -> Result<()> {
@@ -439,19 +642,34 @@ pub mod domains {
         .await
     }
 
-    pub async fn allows(pool: &DbPool, acting: &Acting, max_id: Option<i64>, limit: i64) -> Result<Vec<(i64, String, DateTime<Utc>)>> {
+    pub async fn allows(
+        pool: &DbPool,
+        acting: &Acting,
+        max_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, DateTime<Utc>)>> {
         acting.require(Permission::ManageFederation)?;
         let mut conn = pool.get().await?;
         Ok(domain_allows::page(&mut conn, max_id, limit.clamp(1, 200)).await?)
     }
 
-    pub async fn find_allow(pool: &DbPool, acting: &Acting, id: i64) -> Result<(i64, String, DateTime<Utc>)> {
+    pub async fn find_allow(
+        pool: &DbPool,
+        acting: &Acting,
+        id: i64,
+    ) -> Result<(i64, String, DateTime<Utc>)> {
         acting.require(Permission::ManageFederation)?;
         let mut conn = pool.get().await?;
-        domain_allows::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("Record not found"))
+        domain_allows::find(&mut conn, id)
+            .await?
+            .ok_or_else(|| Error::not_found("Record not found"))
     }
 
-    pub async fn allow(pool: &DbPool, acting: &Acting, host: &str) -> Result<(i64, String, DateTime<Utc>)> {
+    pub async fn allow(
+        pool: &DbPool,
+        acting: &Acting,
+        host: &str,
+    ) -> Result<(i64, String, DateTime<Utc>)> {
         acting.require(Permission::ManageFederation)?;
         let mut conn = pool.get().await?;
         conn.transaction::<_, Error, _>(async |conn| {
@@ -460,12 +678,19 @@ pub mod domains {
             if added {
                 audit(conn, acting, "allow_domain", &target(&domain), "").await?;
             }
-            domain_allows::find_by_domain(conn, &domain).await?.ok_or_else(|| Error::internal(anyhow::anyhow!("the allow just made is gone")))
+            domain_allows::find_by_domain(conn, &domain)
+                .await?
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("the allow just made is gone")))
         })
         .await
     }
 
-    pub async fn disallow(pool: &DbPool, acting: &Acting, id: i64, mode: FederationMode) -> Result<()> {
+    pub async fn disallow(
+        pool: &DbPool,
+        acting: &Acting,
+        id: i64,
+        mode: FederationMode,
+    ) -> Result<()> {
         let (_, domain, _) = find_allow(pool, acting, id).await?;
         let mut conn = pool.get().await?;
         conn.transaction::<_, Error, _>(async |conn| {
@@ -480,10 +705,14 @@ pub mod domains {
 
 /// The posts attached to a report, as its reporter could see them (they were
 /// checked when it was filed; the visibility rule still decides today).
-pub async fn report_statuses(pool: &DbPool, report: &Report) -> Result<Vec<super::status_views::StatusView>> {
+pub async fn report_statuses(
+    pool: &DbPool,
+    report: &Report,
+) -> Result<Vec<super::status_views::StatusView>> {
     let mut conn = pool.get().await?;
     let ids: Vec<StatusId> = report.status_ids.iter().map(|id| StatusId(*id)).collect();
     let statuses = crate::db::statuses::Status::find_many(&mut conn, &ids).await?;
-    let visible = super::visibility::only_visible(&mut conn, Some(report.account_id), statuses).await?;
+    let visible =
+        super::visibility::only_visible(&mut conn, Some(report.account_id), statuses).await?;
     super::status_views::views(&mut conn, visible, None).await
 }

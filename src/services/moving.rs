@@ -34,9 +34,15 @@ fn actor_id(ctx: &AppContext, account: &Account) -> String {
     }
 }
 
-pub async fn moving_in(conn: &mut AsyncPgConnection, ctx: &AppContext, account: &Account) -> Result<Moving> {
+pub async fn moving_in(
+    conn: &mut AsyncPgConnection,
+    ctx: &AppContext,
+    account: &Account,
+) -> Result<Moving> {
     let aliases = db::aliases::of(conn, account.id).await?;
-    let moved_to = db::aliases::moved_to(conn, account.id).await?.map(|t| actor_id(ctx, &t));
+    let moved_to = db::aliases::moved_to(conn, account.id)
+        .await?
+        .map(|t| actor_id(ctx, &t));
     Ok(Moving { aliases, moved_to })
 }
 
@@ -59,7 +65,11 @@ async fn find(ctx: &AppContext, given: &str) -> Result<Account> {
 /// empty clears them) and tells their followers' servers with an `Update`.
 #[tracing::instrument(skip_all, fields(account = %account.username))]
 pub async fn set_aliases(ctx: &AppContext, account: &Account, given: &str) -> Result<Vec<String>> {
-    let names: Vec<&str> = given.split(['\n', ',']).map(str::trim).filter(|s| !s.is_empty()).collect();
+    let names: Vec<&str> = given
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     if names.len() > MAX_ALIASES {
         return Err(Error::bad_request(format!("at most {MAX_ALIASES} aliases")));
     }
@@ -84,12 +94,21 @@ pub async fn set_aliases(ctx: &AppContext, account: &Account, given: &str) -> Re
         })
         .await?;
     tracing::info!(aliases = uris.len(), "aliases set");
-    ctx.dispatch(Outcome::of(Event::ProfileUpdated { account: account.id }).delivering(n));
+    ctx.dispatch(
+        Outcome::of(Event::ProfileUpdated {
+            account: account.id,
+        })
+        .delivering(n),
+    );
     Ok(uris)
 }
 
 /// Queues an `Update` of the account's actor document to its followers' servers.
-async fn announce_profile(conn: &mut AsyncPgConnection, ctx: &AppContext, account: &Account) -> Result<usize> {
+async fn announce_profile(
+    conn: &mut AsyncPgConnection,
+    ctx: &AppContext,
+    account: &Account,
+) -> Result<usize> {
     let moving = moving_in(conn, ctx, account).await?;
     let inboxes = Follow::follower_inboxes(conn, account.id).await?;
     let activity = activities::update::build_actor(ctx, account, moving);
@@ -103,7 +122,10 @@ async fn aliases_of_target(ctx: &AppContext, target: &Account) -> Result<Vec<Str
         let mut conn = ctx.pool.get().await?;
         return Ok(db::aliases::of(&mut conn, target.id).await?);
     }
-    let uri = target.uri.clone().ok_or_else(|| Error::internal(anyhow::anyhow!("remote account without uri")))?;
+    let uri = target
+        .uri
+        .clone()
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("remote account without uri")))?;
     let fetched = fetch::fetch_actor(ctx, &uri).await?;
     fetch::store_actor(ctx, &fetched).await?;
     Ok(fetched.also_known_as)
@@ -139,7 +161,12 @@ pub async fn move_to(ctx: &AppContext, account: &Account, target: &str) -> Resul
         })
         .await?;
     tracing::info!(target = %target_id, deliveries = n, "account moved");
-    ctx.dispatch(Outcome::of(Event::ProfileUpdated { account: account.id }).delivering(n));
+    ctx.dispatch(
+        Outcome::of(Event::ProfileUpdated {
+            account: account.id,
+        })
+        .delivering(n),
+    );
     repoint_local_followers(ctx, account, &target).await?;
     Ok(target)
 }
@@ -179,11 +206,18 @@ pub async fn received(ctx: &AppContext, origin: &Account, target_uri: &str) -> R
 
 fn refused_move(origin: &str, target: &str) -> Error {
     tracing::info!(%origin, %target, "Move refused: the target does not name the origin as an alias");
-    Error::new(ErrorKind::Forbidden, format!("{target} does not name {origin} among its aliases (alsoKnownAs)"))
+    Error::new(
+        ErrorKind::Forbidden,
+        format!("{target} does not name {origin} among its aliases (alsoKnownAs)"),
+    )
 }
 
 /// Our teachers who follow `origin` follow `target` instead; how many.
-async fn repoint_local_followers(ctx: &AppContext, origin: &Account, target: &Account) -> Result<usize> {
+async fn repoint_local_followers(
+    ctx: &AppContext,
+    origin: &Account,
+    target: &Account,
+) -> Result<usize> {
     let followers = {
         let mut conn = ctx.pool.get().await?;
         db::aliases::local_followers(&mut conn, origin.id).await?
@@ -199,7 +233,9 @@ async fn repoint_local_followers(ctx: &AppContext, origin: &Account, target: &Ac
                 moved += 1;
             }
             // Blocked either way: that follower stays where they were.
-            Err(e) if e.kind == ErrorKind::Forbidden => tracing::info!(follower = %follower.username, "not re-pointed: a block stands between them"),
+            Err(e) if e.kind == ErrorKind::Forbidden => {
+                tracing::info!(follower = %follower.username, "not re-pointed: a block stands between them")
+            }
             Err(e) => return Err(e),
         }
     }

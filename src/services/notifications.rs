@@ -10,9 +10,9 @@ use crate::{
     db::{
         account_lists::{self, AccountCounts},
         accounts::Account,
-        AccountId,
         notifications::{self, Filter, Marker, Notification},
         pagination::Page,
+        AccountId,
     },
     error::{Error, Result},
 };
@@ -28,7 +28,11 @@ pub struct NotificationView {
 /// Notifications with their posts, as the viewer may see them (services::visibility):
 /// one about a post the viewer may no longer see (deleted, or its author blocked
 /// either way since), or from an account blocked either way, is left out.
-async fn shown(ctx: &AppContext, viewer: &Account, rows: Vec<(Notification, Account)>) -> Result<Vec<NotificationView>> {
+async fn shown(
+    ctx: &AppContext,
+    viewer: &Account,
+    rows: Vec<(Notification, Account)>,
+) -> Result<Vec<NotificationView>> {
     let mut conn = ctx.pool.get().await?;
     let mut ids: Vec<_> = rows.iter().filter_map(|(n, _)| n.status_id).collect();
     ids.sort();
@@ -37,13 +41,20 @@ async fn shown(ctx: &AppContext, viewer: &Account, rows: Vec<(Notification, Acco
     let statuses = only_visible(&mut conn, Some(viewer.id), statuses).await?;
     // A post a `hide` filter for notifications matches takes its notification with it.
     let active = super::filters::active(&mut conn, viewer).await?;
-    let shown_posts = active.apply(views(&mut conn, statuses, Some(viewer)).await?, super::filters::Context::Notifications);
+    let shown_posts = active.apply(
+        views(&mut conn, statuses, Some(viewer)).await?,
+        super::filters::Context::Notifications,
+    );
     let posts: HashMap<_, StatusView> = shown_posts.into_iter().map(|v| (v.status.id, v)).collect();
     let mut from: Vec<AccountId> = rows.iter().map(|(_, a)| a.id).collect();
     from.sort();
     from.dedup();
     let blocked = blocked_either(&mut conn, viewer.id, &from).await?;
-    let counts: HashMap<i64, AccountCounts> = account_lists::counts(&mut conn, &from).await?.into_iter().map(|c| (c.id, c)).collect();
+    let counts: HashMap<i64, AccountCounts> = account_lists::counts(&mut conn, &from)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     Ok(rows
         .into_iter()
         .filter(|(_, from)| !blocked.contains(&from.id))
@@ -53,12 +64,22 @@ async fn shown(ctx: &AppContext, viewer: &Account, rows: Vec<(Notification, Acco
                 None => None,
             };
             let from_counts = counts.get(&from.id.0).cloned().unwrap_or_default();
-            Some(NotificationView { notification, from, from_counts, status })
+            Some(NotificationView {
+                notification,
+                from,
+                from_counts,
+                status,
+            })
         })
         .collect())
 }
 
-pub async fn list(ctx: &AppContext, viewer: &Account, filter: &Filter, page: Page) -> Result<Vec<NotificationView>> {
+pub async fn list(
+    ctx: &AppContext,
+    viewer: &Account,
+    filter: &Filter,
+    page: Page,
+) -> Result<Vec<NotificationView>> {
     let rows = {
         let mut conn = ctx.pool.get().await?;
         notifications::page(&mut conn, viewer.id, filter, page).await?
@@ -72,7 +93,10 @@ pub async fn get(ctx: &AppContext, viewer: &Account, id: i64) -> Result<Notifica
         notifications::find(&mut conn, viewer.id, id).await?
     };
     let row = row.ok_or_else(|| Error::not_found("Record not found"))?;
-    shown(ctx, viewer, vec![row]).await?.pop().ok_or_else(|| Error::not_found("Record not found"))
+    shown(ctx, viewer, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::not_found("Record not found"))
 }
 
 #[tracing::instrument(skip_all, fields(viewer = %viewer.username, notification = id))]
@@ -104,13 +128,21 @@ pub async fn unread_count(ctx: &AppContext, viewer: &Account, cap: i64) -> Resul
 /// Timelines a marker can be set on.
 pub const MARKER_TIMELINES: [&str; 2] = ["home", "notifications"];
 
-pub async fn markers(ctx: &AppContext, viewer: &Account, timelines: &[String]) -> Result<Vec<Marker>> {
+pub async fn markers(
+    ctx: &AppContext,
+    viewer: &Account,
+    timelines: &[String],
+) -> Result<Vec<Marker>> {
     let mut conn = ctx.pool.get().await?;
     Ok(notifications::markers(&mut conn, viewer.id, timelines).await?)
 }
 
 #[tracing::instrument(skip_all, fields(viewer = %viewer.username))]
-pub async fn set_markers(ctx: &AppContext, viewer: &Account, changes: &[(String, i64)]) -> Result<Vec<Marker>> {
+pub async fn set_markers(
+    ctx: &AppContext,
+    viewer: &Account,
+    changes: &[(String, i64)],
+) -> Result<Vec<Marker>> {
     let mut conn = ctx.pool.get().await?;
     let mut out = Vec::new();
     for (timeline, last_read_id) in changes {

@@ -103,24 +103,51 @@ fn unprocessable(message: impl Into<String>) -> Error {
 pub async fn register_app(pool: &DbPool, new: NewApp) -> Result<(App, String)> {
     let name = new.name.trim();
     if name.is_empty() {
-        return Err(unprocessable("Validation failed: Application name can't be blank"));
+        return Err(unprocessable(
+            "Validation failed: Application name can't be blank",
+        ));
     }
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(unprocessable(format!("Validation failed: Application name is too long (maximum is {MAX_NAME_CHARS} characters)")));
     }
-    let uris: Vec<&str> = new.redirect_uris.iter().flat_map(|u| u.lines()).map(str::trim).filter(|u| !u.is_empty()).collect();
+    let uris: Vec<&str> = new
+        .redirect_uris
+        .iter()
+        .flat_map(|u| u.lines())
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect();
     if uris.is_empty() {
-        return Err(unprocessable("Validation failed: Redirect URI can't be blank"));
+        return Err(unprocessable(
+            "Validation failed: Redirect URI can't be blank",
+        ));
     }
     for uri in &uris {
         check_redirect_uri(uri)?;
     }
-    let scopes = validate_scopes(new.scopes.as_deref().filter(|s| !s.trim().is_empty()).unwrap_or("read"))
-        .map_err(|e| unprocessable(format!("Validation failed: Scopes: {}", e.message)))?;
-    let website = new.website.map(|w| w.trim().to_string()).filter(|w| !w.is_empty());
+    let scopes = validate_scopes(
+        new.scopes
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or("read"),
+    )
+    .map_err(|e| unprocessable(format!("Validation failed: Scopes: {}", e.message)))?;
+    let website = new
+        .website
+        .map(|w| w.trim().to_string())
+        .filter(|w| !w.is_empty());
     if let Some(w) = &website {
-        if w.len() > MAX_URI_BYTES || !matches!(url::Url::parse(w).map(|u| u.scheme().to_string()).as_deref(), Ok("http" | "https")) {
-            return Err(unprocessable("Validation failed: Website is invalid: give an http(s) URL or leave it out"));
+        if w.len() > MAX_URI_BYTES
+            || !matches!(
+                url::Url::parse(w)
+                    .map(|u| u.scheme().to_string())
+                    .as_deref(),
+                Ok("http" | "https")
+            )
+        {
+            return Err(unprocessable(
+                "Validation failed: Website is invalid: give an http(s) URL or leave it out",
+            ));
         }
     }
     let secret = random_token();
@@ -150,17 +177,29 @@ fn check_redirect_uri(uri: &str) -> Result<()> {
     }
     match url::Url::parse(uri) {
         Ok(u) if u.fragment().is_none() => Ok(()),
-        Ok(_) => Err(unprocessable("Validation failed: Redirect URI cannot contain a fragment.")),
-        Err(_) => Err(unprocessable(format!("Validation failed: Redirect URI must be an absolute URI: {uri:?}"))),
+        Ok(_) => Err(unprocessable(
+            "Validation failed: Redirect URI cannot contain a fragment.",
+        )),
+        Err(_) => Err(unprocessable(format!(
+            "Validation failed: Redirect URI must be an absolute URI: {uri:?}"
+        ))),
     }
 }
 
 /// The app named by `client_id`, if its secret matches.
-pub async fn authenticate_client(pool: &DbPool, client_id: &str, client_secret: &str) -> Result<App, OAuthError> {
+pub async fn authenticate_client(
+    pool: &DbPool,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<App, OAuthError> {
     let mut conn = pool.get().await?;
-    let app = App::find_by_client_id(&mut conn, client_id).await?.ok_or(OAuthError::InvalidClient)?;
+    let app = App::find_by_client_id(&mut conn, client_id)
+        .await?
+        .ok_or(OAuthError::InvalidClient)?;
     let given = hash_token(client_secret);
-    if given.len() == app.client_secret_hash.len() && openssl::memcmp::eq(given.as_bytes(), app.client_secret_hash.as_bytes()) {
+    if given.len() == app.client_secret_hash.len()
+        && openssl::memcmp::eq(given.as_bytes(), app.client_secret_hash.as_bytes())
+    {
         Ok(app)
     } else {
         Err(OAuthError::InvalidClient)
@@ -175,9 +214,15 @@ pub async fn find_app(pool: &DbPool, id: i64) -> Result<Option<App>> {
 /// The scopes an app asks for: without `scope`, Mastodon's default `read`; each
 /// one must be among (or covered by) the scopes the app registered.
 pub fn requested_scopes(app: &App, requested: Option<&str>) -> Result<String, OAuthError> {
-    let requested = requested.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("read");
+    let requested = requested
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("read");
     let scopes = validate_scopes(requested).map_err(|_| OAuthError::InvalidScope)?;
-    if scopes.split_whitespace().all(|s| super::tokens::allows(&app.scopes, s)) {
+    if scopes
+        .split_whitespace()
+        .all(|s| super::tokens::allows(&app.scopes, s))
+    {
         Ok(scopes)
     } else {
         Err(OAuthError::InvalidScope)
@@ -210,20 +255,39 @@ pub async fn check_authorization(
             let mut uris = app.redirect_uri_list();
             match (uris.next(), uris.next()) {
                 (Some(only), None) => only.to_string(),
-                _ => return Err(Error::bad_request("redirect_uri is missing: give one of the URIs the app registered.")),
+                _ => {
+                    return Err(Error::bad_request(
+                        "redirect_uri is missing: give one of the URIs the app registered.",
+                    ))
+                }
             }
         }
     };
     if !app.redirect_uri_list().any(|u| u == redirect_uri) {
-        return Err(Error::bad_request("The redirect_uri is not one the app registered, so the code cannot be sent there."));
+        return Err(Error::bad_request(
+            "The redirect_uri is not one the app registered, so the code cannot be sent there.",
+        ));
     }
-    let scopes = requested_scopes(&app, scope)
-        .map_err(|_| Error::bad_request(format!("The requested scope is invalid or not among the app's scopes ({}).", app.scopes)))?;
-    Ok(AuthorizationRequest { app, redirect_uri, scopes })
+    let scopes = requested_scopes(&app, scope).map_err(|_| {
+        Error::bad_request(format!(
+            "The requested scope is invalid or not among the app's scopes ({}).",
+            app.scopes
+        ))
+    })?;
+    Ok(AuthorizationRequest {
+        app,
+        redirect_uri,
+        scopes,
+    })
 }
 
 /// A fresh single-use code for a signed-in user who approved the app.
-pub async fn issue_code(pool: &DbPool, request: &AuthorizationRequest, user: UserId, code_challenge: Option<&str>) -> Result<String> {
+pub async fn issue_code(
+    pool: &DbPool,
+    request: &AuthorizationRequest,
+    user: UserId,
+    code_challenge: Option<&str>,
+) -> Result<String> {
     let code = random_token();
     let mut conn = pool.get().await?;
     Code::insert(
@@ -244,20 +308,34 @@ pub async fn issue_code(pool: &DbPool, request: &AuthorizationRequest, user: Use
 }
 
 /// Only S256 is offered; `plain` would let anyone who saw the challenge use the code.
-pub fn check_code_challenge(challenge: Option<&str>, method: Option<&str>) -> Result<Option<String>> {
-    match (challenge.filter(|c| !c.is_empty()), method.filter(|m| !m.is_empty())) {
+pub fn check_code_challenge(
+    challenge: Option<&str>,
+    method: Option<&str>,
+) -> Result<Option<String>> {
+    match (
+        challenge.filter(|c| !c.is_empty()),
+        method.filter(|m| !m.is_empty()),
+    ) {
         (None, _) => Ok(None),
         (Some(c), Some("S256")) if (43..=128).contains(&c.len()) => Ok(Some(c.to_string())),
-        (Some(_), Some("S256")) => Err(Error::bad_request("code_challenge must be 43 to 128 characters of base64url.")),
-        (Some(_), _) => Err(Error::bad_request("Only code_challenge_method=S256 is supported.")),
+        (Some(_), Some("S256")) => Err(Error::bad_request(
+            "code_challenge must be 43 to 128 characters of base64url.",
+        )),
+        (Some(_), _) => Err(Error::bad_request(
+            "Only code_challenge_method=S256 is supported.",
+        )),
     }
 }
 
 fn pkce_matches(challenge: &str, verifier: &str) -> bool {
     let digest = openssl::sha::sha256(verifier.as_bytes());
-    let computed = openssl::base64::encode_block(&digest).replace('+', "-").replace('/', "_").replace('=', "");
+    let computed = openssl::base64::encode_block(&digest)
+        .replace('+', "-")
+        .replace('/', "_")
+        .replace('=', "");
     // memcmp::eq needs equal lengths; the length of a hash tells nothing secret.
-    computed.len() == challenge.len() && openssl::memcmp::eq(computed.as_bytes(), challenge.as_bytes())
+    computed.len() == challenge.len()
+        && openssl::memcmp::eq(computed.as_bytes(), challenge.as_bytes())
 }
 
 /// A token handed to an app.
@@ -267,17 +345,36 @@ pub struct IssuedToken {
     pub created_at: i64,
 }
 
-async fn issue_token(pool: &DbPool, app: &App, user: Option<UserId>, scopes: &str) -> Result<IssuedToken> {
+async fn issue_token(
+    pool: &DbPool,
+    app: &App,
+    user: Option<UserId>,
+    scopes: &str,
+) -> Result<IssuedToken> {
     let token = random_token();
     let mut conn = pool.get().await?;
-    tokens::insert_for_app(&mut conn, user, Some(app.id), &app.name, &hash_token(&token), scopes).await?;
-    Ok(IssuedToken { access_token: token, scopes: scopes.to_string(), created_at: Utc::now().timestamp() })
+    tokens::insert_for_app(
+        &mut conn,
+        user,
+        Some(app.id),
+        &app.name,
+        &hash_token(&token),
+        scopes,
+    )
+    .await?;
+    Ok(IssuedToken {
+        access_token: token,
+        scopes: scopes.to_string(),
+        created_at: Utc::now().timestamp(),
+    })
 }
 
 /// The token `POST /api/v1/accounts` hands the app that signed someone up: for
 /// the new user, with the app's scopes, as Mastodon does.
 pub async fn issue_sign_up_token(pool: &DbPool, app_id: i64, user: UserId) -> Result<IssuedToken> {
-    let app = find_app(pool, app_id).await?.ok_or_else(|| Error::new(ErrorKind::Forbidden, "This method requires an app token"))?;
+    let app = find_app(pool, app_id)
+        .await?
+        .ok_or_else(|| Error::new(ErrorKind::Forbidden, "This method requires an app token"))?;
     issue_token(pool, &app, Some(user), &app.scopes.clone()).await
 }
 
@@ -293,12 +390,23 @@ pub struct TokenRequest {
     pub scope: Option<String>,
 }
 
-pub async fn grant(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, app: &App, req: TokenRequest) -> Result<IssuedToken, OAuthError> {
+pub async fn grant(
+    pool: &DbPool,
+    limiter: &LoginLimiter,
+    ip: IpAddr,
+    app: &App,
+    req: TokenRequest,
+) -> Result<IssuedToken, OAuthError> {
     match req.grant_type.as_str() {
         "authorization_code" => {
-            let code = req.code.filter(|c| !c.is_empty()).ok_or_else(|| OAuthError::InvalidRequest("Missing parameter: code.".into()))?;
+            let code = req
+                .code
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| OAuthError::InvalidRequest("Missing parameter: code.".into()))?;
             let mut conn = pool.get().await?;
-            let code = Code::take(&mut conn, &hash_token(&code)).await?.ok_or(OAuthError::InvalidGrant)?;
+            let code = Code::take(&mut conn, &hash_token(&code))
+                .await?
+                .ok_or(OAuthError::InvalidGrant)?;
             drop(conn);
             // RFC 6749 4.1.3: the same redirect URI as the authorization request, as Doorkeeper insists.
             let redirect_matches = req.redirect_uri.as_deref() == Some(code.redirect_uri.as_str());
@@ -317,8 +425,13 @@ pub async fn grant(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, app: &App,
         }
         "password" => {
             let scopes = requested_scopes(app, req.scope.as_deref())?;
-            let login = req.username.filter(|u| !u.is_empty()).ok_or_else(|| OAuthError::InvalidRequest("Missing parameter: username.".into()))?;
-            let password = req.password.ok_or_else(|| OAuthError::InvalidRequest("Missing parameter: password.".into()))?;
+            let login = req
+                .username
+                .filter(|u| !u.is_empty())
+                .ok_or_else(|| OAuthError::InvalidRequest("Missing parameter: username.".into()))?;
+            let password = req
+                .password
+                .ok_or_else(|| OAuthError::InvalidRequest("Missing parameter: password.".into()))?;
             let (user, _) = sign_in(pool, limiter, ip, &login, &password).await?;
             let token = issue_token(pool, app, Some(user.id), &scopes).await?;
             tracing::info!(app_id = app.id, user_id = %user.id, grant = "password", "token issued");
@@ -327,10 +440,16 @@ pub async fn grant(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, app: &App,
         "client_credentials" => {
             let scopes = requested_scopes(app, req.scope.as_deref())?;
             let token = issue_token(pool, app, None, &scopes).await?;
-            tracing::info!(app_id = app.id, grant = "client_credentials", "token issued");
+            tracing::info!(
+                app_id = app.id,
+                grant = "client_credentials",
+                "token issued"
+            );
             Ok(token)
         }
-        "" => Err(OAuthError::InvalidRequest("Missing parameter: grant_type.".into())),
+        "" => Err(OAuthError::InvalidRequest(
+            "Missing parameter: grant_type.".into(),
+        )),
         // Like Mastodon's default set-up, no refresh tokens are issued, so none can be redeemed.
         _ => Err(OAuthError::UnsupportedGrantType),
     }
@@ -347,7 +466,13 @@ pub async fn revoke(pool: &DbPool, app: &App, token: &str) -> Result<()> {
 
 /// Checks a username (or email) and password, counting failures against the
 /// name and the address they came from.
-pub async fn sign_in(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, login: &str, password: &str) -> Result<(User, Account), OAuthError> {
+pub async fn sign_in(
+    pool: &DbPool,
+    limiter: &LoginLimiter,
+    ip: IpAddr,
+    login: &str,
+    password: &str,
+) -> Result<(User, Account), OAuthError> {
     let login = login.trim();
     let keys = [format!("name:{}", login.to_lowercase()), format!("ip:{ip}")];
     if let Some(wait) = limiter.blocked(pool, &keys).await? {
@@ -359,15 +484,22 @@ pub async fn sign_in(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, login: &
         User::find_by_email(&mut conn, login).await?
     } else {
         match Account::find_local(&mut conn, login).await? {
-            Some(account) => User::find_by_account(&mut conn, account.id).await?.map(|u| (u, account)),
+            Some(account) => User::find_by_account(&mut conn, account.id)
+                .await?
+                .map(|u| (u, account)),
             None => None,
         }
     };
     drop(conn);
     // Unknown names are checked against a dummy hash, so timing does not tell which names exist.
-    let hash = found.as_ref().map(|(u, _)| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+    let hash = found
+        .as_ref()
+        .map(|(u, _)| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.clone());
     let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password)).await.map_err(|e| Error::internal(anyhow::anyhow!(e)))?;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .map_err(|e| Error::internal(anyhow::anyhow!(e)))?;
     match found {
         Some(found) if ok => {
             limiter.succeeded(pool, &keys[0]).await?;
@@ -385,12 +517,17 @@ pub async fn sign_in(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, login: &
     }
 }
 
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| super::accounts::hash_password("not a password anyone has").unwrap_or_default());
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    super::accounts::hash_password("not a password anyone has").unwrap_or_default()
+});
 
 fn verify_password(hash: &str, password: &str) -> bool {
     use argon2::{Argon2, PasswordHash, PasswordVerifier};
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// Failed sign-ins per name and per address, counted in PostgreSQL so that the
@@ -412,8 +549,19 @@ const WINDOW: StdDuration = StdDuration::from_secs(300);
 impl LoginLimiter {
     /// How long until the first of `keys` that is refused may try again.
     pub async fn blocked(&self, pool: &DbPool, keys: &[String]) -> Result<Option<StdDuration>> {
-        let limits: Vec<(String, i32)> =
-            keys.iter().map(|k| (k.clone(), if k.starts_with("ip:") { ADDRESS_FAILURES } else { NAME_FAILURES } as i32)).collect();
+        let limits: Vec<(String, i32)> = keys
+            .iter()
+            .map(|k| {
+                (
+                    k.clone(),
+                    if k.starts_with("ip:") {
+                        ADDRESS_FAILURES
+                    } else {
+                        NAME_FAILURES
+                    } as i32,
+                )
+            })
+            .collect();
         let mut conn = pool.get().await?;
         let wait = login_failures::refused_for(&mut conn, &limits, WINDOW.as_secs() as i64).await?;
         Ok(wait.map(|secs| StdDuration::from_secs_f64(secs.clamp(0.0, WINDOW.as_secs_f64()))))
@@ -439,8 +587,14 @@ mod tests {
     #[test]
     fn pkce_s256_matches_rfc7636_example() {
         // RFC 7636, appendix B.
-        assert!(pkce_matches("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
-        assert!(!pkce_matches("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "wrong-verifier"));
+        assert!(pkce_matches(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        ));
+        assert!(!pkce_matches(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "wrong-verifier"
+        ));
     }
 }
 
@@ -464,7 +618,9 @@ pub async fn authorized_apps(pool: &DbPool, user: UserId) -> Result<Vec<Authoriz
             Some(known) => {
                 known.authorized_at = known.authorized_at.min(t.created_at);
                 known.last_used_at = known.last_used_at.max(t.last_used_at);
-                known.scopes.extend(t.scopes.split_whitespace().map(str::to_string));
+                known
+                    .scopes
+                    .extend(t.scopes.split_whitespace().map(str::to_string));
             }
             None => out.push(AuthorizedApp {
                 scopes: t.scopes.split_whitespace().map(str::to_string).collect(),

@@ -10,7 +10,13 @@ use super::{
 };
 use crate::{
     context::AppContext,
-    db::{accounts::Account, follows::Follow, pins, statuses::{Status, Visibility}, StatusId},
+    db::{
+        accounts::Account,
+        follows::Follow,
+        pins,
+        statuses::{Status, Visibility},
+        StatusId,
+    },
     error::{Error, ErrorKind, Result},
     federation::{
         activities::{self, create_note, featured},
@@ -33,9 +39,15 @@ fn featured_ttl() -> chrono::Duration {
 
 async fn own_post(ctx: &AppContext, account: &Account, id: StatusId) -> Result<Status> {
     let mut conn = ctx.pool.get().await?;
-    let status = Status::find(&mut conn, id).await?.filter(|s| s.deleted_at.is_none() && s.reblog_of_id.is_none()).ok_or_else(|| Error::not_found("Record not found"))?;
+    let status = Status::find(&mut conn, id)
+        .await?
+        .filter(|s| s.deleted_at.is_none() && s.reblog_of_id.is_none())
+        .ok_or_else(|| Error::not_found("Record not found"))?;
     if status.account_id != account.id {
-        return Err(Error::new(ErrorKind::BadRequest, "only your own posts can be pinned"));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            "only your own posts can be pinned",
+        ));
     }
     Ok(status)
 }
@@ -45,19 +57,32 @@ async fn own_post(ctx: &AppContext, account: &Account, id: StatusId) -> Result<S
 pub async fn pin(ctx: &AppContext, account: &Account, id: StatusId) -> Result<Status> {
     let status = own_post(ctx, account, id).await?;
     if status.visibility() > Visibility::Unlisted {
-        return Err(Error::new(ErrorKind::BadRequest, "only public and unlisted posts can be pinned"));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            "only public and unlisted posts can be pinned",
+        ));
     }
     let mut conn = ctx.pool.get().await?;
     let n = conn
         .transaction::<_, Error, _>(async |conn| {
             if pins::count(conn, account.id).await? >= MAX_PINS {
-                return Err(Error::new(ErrorKind::BadRequest, format!("you can pin at most {MAX_PINS} posts")));
+                return Err(Error::new(
+                    ErrorKind::BadRequest,
+                    format!("you can pin at most {MAX_PINS} posts"),
+                ));
             }
             if !pins::pin(conn, account.id, status.id).await? {
                 return Ok(0);
             }
             let inboxes = Follow::follower_inboxes(conn, account.id).await?;
-            activities::queue(conn, ctx, account, &featured::build(ctx, account, &status, "Add"), inboxes).await
+            activities::queue(
+                conn,
+                ctx,
+                account,
+                &featured::build(ctx, account, &status, "Add"),
+                inboxes,
+            )
+            .await
         })
         .await?;
     ctx.dispatch(Outcome::none().delivering(n));
@@ -75,7 +100,14 @@ pub async fn unpin(ctx: &AppContext, account: &Account, id: StatusId) -> Result<
                 return Ok(0);
             }
             let inboxes = Follow::follower_inboxes(conn, account.id).await?;
-            activities::queue(conn, ctx, account, &featured::build(ctx, account, &status, "Remove"), inboxes).await
+            activities::queue(
+                conn,
+                ctx,
+                account,
+                &featured::build(ctx, account, &status, "Remove"),
+                inboxes,
+            )
+            .await
         })
         .await?;
     ctx.dispatch(Outcome::none().delivering(n));
@@ -85,7 +117,9 @@ pub async fn unpin(ctx: &AppContext, account: &Account, id: StatusId) -> Result<
 /// A remote account's `Add` of one of its posts to its featured collection.
 pub async fn pin_received(ctx: &AppContext, actor: &Account, status: StatusId) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
-    let Some(status) = Status::find(&mut conn, status).await? else { return Ok(()) };
+    let Some(status) = Status::find(&mut conn, status).await? else {
+        return Ok(());
+    };
     if status.account_id != actor.id {
         tracing::info!(status = %status.id, "Add of someone else's post ignored");
         return Ok(());
@@ -106,9 +140,14 @@ pub async fn unpin_received(ctx: &AppContext, actor: &Account, status: StatusId)
 }
 
 /// An account's pinned posts as `viewer` may see them, the latest pinned first.
-pub async fn pinned(ctx: &AppContext, viewer: Option<&Account>, author: &Account) -> Result<Vec<StatusView>> {
+pub async fn pinned(
+    ctx: &AppContext,
+    viewer: Option<&Account>,
+    author: &Account,
+) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
-    let statuses = pins::of_account(&mut conn, author.id, MAX_PINS.max(MAX_REMOTE_PINS as i64)).await?;
+    let statuses =
+        pins::of_account(&mut conn, author.id, MAX_PINS.max(MAX_REMOTE_PINS as i64)).await?;
     let statuses = only_visible(&mut conn, viewer.map(|v| v.id), statuses).await?;
     views(&mut conn, statuses, viewer).await
 }
@@ -119,22 +158,26 @@ pub async fn pinned(ctx: &AppContext, viewer: Option<&Account>, author: &Account
 /// actors, so the work is a task of its own (boxed, which breaks that cycle).
 pub fn featured_seen(ctx: &AppContext, account: &Account, url: &str) {
     let (ctx, account, url) = (ctx.clone(), account.clone(), url.to_string());
-    let read: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> = Box::pin(async move {
-        let due = async {
-            let mut conn = ctx.pool.get().await?;
-            Ok::<_, Error>(pins::claim_featured(&mut conn, account.id, &url, featured_ttl()).await?)
-        }
-        .await;
-        match due {
-            Ok(true) => {
-                if let Err(e) = read_featured(&ctx, &account, &url).await {
-                    tracing::info!(collection = %url, error = %e, "cannot read a featured collection");
-                }
+    let read: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> = Box::pin(
+        async move {
+            let due = async {
+                let mut conn = ctx.pool.get().await?;
+                Ok::<_, Error>(
+                    pins::claim_featured(&mut conn, account.id, &url, featured_ttl()).await?,
+                )
             }
-            Ok(false) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot record a featured collection"),
-        }
-    });
+            .await;
+            match due {
+                Ok(true) => {
+                    if let Err(e) = read_featured(&ctx, &account, &url).await {
+                        tracing::info!(collection = %url, error = %e, "cannot read a featured collection");
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot record a featured collection"),
+            }
+        },
+    );
     tokio::spawn(read);
 }
 
@@ -142,11 +185,18 @@ pub fn featured_seen(ctx: &AppContext, account: &Account, url: &str) {
 /// serves them, or its first page) and makes what it lists the account's pins.
 async fn read_featured(ctx: &AppContext, account: &Account, url: &str) -> Result<()> {
     let collection = fetch::fetch_object(ctx, url).await?;
-    let inline = |v: &Value| v.get("orderedItems").or_else(|| v.get("items")).and_then(Value::as_array).cloned();
+    let inline = |v: &Value| {
+        v.get("orderedItems")
+            .or_else(|| v.get("items"))
+            .and_then(Value::as_array)
+            .cloned()
+    };
     let items = match inline(&collection) {
         Some(items) => items,
         None => match collection.get("first") {
-            Some(Value::String(page)) => inline(&fetch::fetch_object(ctx, page).await?).unwrap_or_default(),
+            Some(Value::String(page)) => {
+                inline(&fetch::fetch_object(ctx, page).await?).unwrap_or_default()
+            }
             Some(page) => inline(page).unwrap_or_default(),
             None => Vec::new(),
         },
@@ -171,7 +221,11 @@ async fn read_featured(ctx: &AppContext, account: &Account, url: &str) -> Result
     let mut conn = ctx.pool.get().await?;
     let mut own = Vec::new();
     for id in pinned {
-        if Status::find(&mut conn, id).await?.is_some_and(|s| s.account_id == account.id) && !own.contains(&id) {
+        if Status::find(&mut conn, id)
+            .await?
+            .is_some_and(|s| s.account_id == account.id)
+            && !own.contains(&id)
+        {
             own.push(id);
         }
     }

@@ -59,14 +59,18 @@ pub fn check(poll: &NewPoll) -> Result<()> {
             return bad("a poll option cannot be empty".into());
         }
         if o.chars().count() > MAX_OPTION_CHARS {
-            return bad(format!("a poll option can be at most {MAX_OPTION_CHARS} characters"));
+            return bad(format!(
+                "a poll option can be at most {MAX_OPTION_CHARS} characters"
+            ));
         }
         if poll.options[..i].iter().any(|p| p.trim() == o.trim()) {
             return bad("the poll has the same option twice".into());
         }
     }
     if poll.expires_in < MIN_EXPIRATION {
-        return bad(format!("a poll must last at least {MIN_EXPIRATION} seconds"));
+        return bad(format!(
+            "a poll must last at least {MIN_EXPIRATION} seconds"
+        ));
     }
     if poll.expires_in > MAX_EXPIRATION {
         return bad(format!("a poll can last at most {MAX_EXPIRATION} seconds"));
@@ -99,15 +103,23 @@ pub struct PollView {
 /// A poll, if `viewer` may see its post.
 pub async fn get(ctx: &AppContext, viewer: &Account, id: i64) -> Result<PollView> {
     let mut conn = ctx.pool.get().await?;
-    let poll = Poll::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("Record not found"))?;
-    visible_status(&mut conn, viewer, poll.status_id).await.map_err(|_| Error::not_found("Record not found"))?;
+    let poll = Poll::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("Record not found"))?;
+    visible_status(&mut conn, viewer, poll.status_id)
+        .await
+        .map_err(|_| Error::not_found("Record not found"))?;
     view(&mut conn, poll, viewer).await
 }
 
 async fn view(conn: &mut AsyncPgConnection, poll: Poll, viewer: &Account) -> Result<PollView> {
     let own_votes = Poll::choices_of(conn, poll.id, viewer.id).await?;
     let voted = !own_votes.is_empty() || poll.account_id == viewer.id;
-    Ok(PollView { poll, own_votes, voted })
+    Ok(PollView {
+        poll,
+        own_votes,
+        voted,
+    })
 }
 
 /// `voter` (a teacher here) votes for `choices` (option indexes). On our polls the
@@ -116,30 +128,54 @@ async fn view(conn: &mut AsyncPgConnection, poll: Poll, viewer: &Account) -> Res
 #[tracing::instrument(skip_all, fields(voter = %voter.username, poll = id))]
 pub async fn vote(ctx: &AppContext, voter: &Account, id: i64, choices: &[i64]) -> Result<PollView> {
     let mut conn = ctx.pool.get().await?;
-    let poll = Poll::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("Record not found"))?;
-    let status = visible_status(&mut conn, voter, poll.status_id).await.map_err(|_| Error::not_found("Record not found"))?;
+    let poll = Poll::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("Record not found"))?;
+    let status = visible_status(&mut conn, voter, poll.status_id)
+        .await
+        .map_err(|_| Error::not_found("Record not found"))?;
     if poll.expired() {
-        return Err(Error::new(ErrorKind::BadRequest, "the poll has already ended"));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            "the poll has already ended",
+        ));
     }
     let mut chosen: Vec<i16> = Vec::new();
     for &c in choices {
         let Some(i) = usize::try_from(c).ok().filter(|i| *i < poll.options.len()) else {
-            return Err(Error::new(ErrorKind::BadRequest, format!("{c} is not one of the poll's options")));
+            return Err(Error::new(
+                ErrorKind::BadRequest,
+                format!("{c} is not one of the poll's options"),
+            ));
         };
         if !chosen.contains(&(i as i16)) {
             chosen.push(i as i16);
         }
     }
     if chosen.is_empty() {
-        return Err(Error::new(ErrorKind::BadRequest, "choose at least one option"));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            "choose at least one option",
+        ));
     }
     if !poll.multiple && chosen.len() > 1 {
-        return Err(Error::new(ErrorKind::BadRequest, "this poll allows only one choice"));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            "this poll allows only one choice",
+        ));
     }
-    if !Poll::choices_of(&mut conn, poll.id, voter.id).await?.is_empty() {
-        return Err(Error::new(ErrorKind::BadRequest, "you have already voted on this poll"));
+    if !Poll::choices_of(&mut conn, poll.id, voter.id)
+        .await?
+        .is_empty()
+    {
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            "you have already voted on this poll",
+        ));
     }
-    let author = Account::find(&mut conn, poll.account_id).await?.ok_or_else(|| Error::not_found("Record not found"))?;
+    let author = Account::find(&mut conn, poll.account_id)
+        .await?
+        .ok_or_else(|| Error::not_found("Record not found"))?;
     let outcome = conn
         .transaction::<_, Error, _>(async |conn| {
             let votes: Vec<(i64, i16, Option<String>)> = chosen
@@ -166,14 +202,24 @@ pub async fn vote(ctx: &AppContext, voter: &Account, id: i64, choices: &[i64]) -
         .await?;
     ctx.dispatch(outcome);
     tracing::info!(choices = ?chosen, "voted");
-    let poll = Poll::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("Record not found"))?;
+    let poll = Poll::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("Record not found"))?;
     view(&mut conn, poll, voter).await
 }
 
 /// A remote account's vote (`vote_uri`, in the activity `activity_id`) for option
 /// `choice` of one of our polls. Deduplicated by the activity; a second vote in a
 /// single-choice poll, or any vote after the end, is ignored.
-pub async fn vote_received(ctx: &AppContext, voter: &Account, status: &Status, poll: &Poll, choice: usize, vote_uri: &str, activity_id: &str) -> Result<()> {
+pub async fn vote_received(
+    ctx: &AppContext,
+    voter: &Account,
+    status: &Status,
+    poll: &Poll,
+    choice: usize,
+    vote_uri: &str,
+    activity_id: &str,
+) -> Result<()> {
     let voter_id = voter.uri.as_deref().unwrap_or_default();
     if poll.expired() {
         tracing::info!(status = %status.id, voter = %voter_id, "vote after the poll ended ignored");
@@ -188,7 +234,18 @@ pub async fn vote_received(ctx: &AppContext, voter: &Account, status: &Status, p
             if !poll.multiple && !Poll::choices_of(conn, poll.id, voter.id).await?.is_empty() {
                 return Ok(false);
             }
-            let stored = Poll::add_votes(conn, poll, voter.id, &[(crate::db::new_id(), choice as i16, Some(vote_uri.to_string()))], true).await?;
+            let stored = Poll::add_votes(
+                conn,
+                poll,
+                voter.id,
+                &[(
+                    crate::db::new_id(),
+                    choice as i16,
+                    Some(vote_uri.to_string()),
+                )],
+                true,
+            )
+            .await?;
             Ok(!stored.is_empty())
         })
         .await?;
@@ -202,15 +259,29 @@ pub async fn vote_received(ctx: &AppContext, voter: &Account, status: &Status, p
 
 /// A remote author's `Update` (or our fetch) of its `Question`: the counts, options
 /// and end we know are replaced by what it says. Applied every time.
-pub async fn refresh_received(ctx: &AppContext, status: &Status, form: &PollInsertForm) -> Result<bool> {
+pub async fn refresh_received(
+    ctx: &AppContext,
+    status: &Status,
+    form: &PollInsertForm,
+) -> Result<bool> {
     let mut conn = ctx.pool.get().await?;
     let Some(poll) = Poll::of_status(&mut conn, status.id).await? else {
         // A post that became a poll when edited.
-        Poll::insert(&mut conn, &PollInsertForm { status_id: status.id.0, ..form.clone() }).await?;
+        Poll::insert(
+            &mut conn,
+            &PollInsertForm {
+                status_id: status.id.0,
+                ..form.clone()
+            },
+        )
+        .await?;
         return Ok(true);
     };
     if poll.account_id != status.account_id {
-        return Err(Error::new(ErrorKind::Forbidden, "only a poll's author can change it"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "only a poll's author can change it",
+        ));
     }
     let refresh = PollRefreshForm {
         options: form.options.clone(),
@@ -220,7 +291,10 @@ pub async fn refresh_received(ctx: &AppContext, status: &Status, form: &PollInse
         expires_at: form.expires_at,
         updated_at: chrono::Utc::now(),
     };
-    let changed = refresh.options != poll.options || refresh.tallies != poll.tallies || refresh.voters_count != poll.voters_count || refresh.expires_at != poll.expires_at;
+    let changed = refresh.options != poll.options
+        || refresh.tallies != poll.tallies
+        || refresh.voters_count != poll.voters_count
+        || refresh.expires_at != poll.expires_at;
     Poll::refresh(&mut conn, &poll, &refresh).await?;
     Ok(changed)
 }
@@ -229,13 +303,28 @@ pub async fn refresh_received(ctx: &AppContext, status: &Status, form: &PollInse
 /// who got the post and to the servers of those who voted.
 async fn send_update(ctx: &AppContext, poll: &Poll) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
-    let Some(status) = Status::find(&mut conn, poll.status_id).await?.filter(|s| s.deleted_at.is_none()) else { return Ok(()) };
-    let Some(author) = Account::find(&mut conn, poll.account_id).await?.filter(|a| a.is_local()) else { return Ok(()) };
+    let Some(status) = Status::find(&mut conn, poll.status_id)
+        .await?
+        .filter(|s| s.deleted_at.is_none())
+    else {
+        return Ok(());
+    };
+    let Some(author) = Account::find(&mut conn, poll.account_id)
+        .await?
+        .filter(|a| a.is_local())
+    else {
+        return Ok(());
+    };
     let n = conn
         .transaction::<_, Error, _>(async |conn| {
-            let (mut activity, mut inboxes) = create_note::build(conn, ctx, &status, &author, "Update").await?;
+            let (mut activity, mut inboxes) =
+                create_note::build(conn, ctx, &status, &author, "Update").await?;
             // Each count change is its own Update (an edit's id names its edit time).
-            activity.id = format!("{}#updates/poll-{}", ctx.urls.status(&author.username, status.id), chrono::Utc::now().timestamp_millis());
+            activity.id = format!(
+                "{}#updates/poll-{}",
+                ctx.urls.status(&author.username, status.id),
+                chrono::Utc::now().timestamp_millis()
+            );
             inboxes.extend(Poll::voter_inboxes(conn, poll.id).await?);
             activities::queue(conn, ctx, &author, &activity, inboxes).await
         })
@@ -251,8 +340,15 @@ async fn send_update(ctx: &AppContext, poll: &Poll) -> Result<()> {
 async fn end(ctx: &AppContext, poll: &Poll) -> Result<()> {
     let (status, author, local_voters) = {
         let mut conn = ctx.pool.get().await?;
-        let Some(status) = Status::find(&mut conn, poll.status_id).await?.filter(|s| s.deleted_at.is_none()) else { return Ok(()) };
-        let Some(author) = Account::find(&mut conn, poll.account_id).await? else { return Ok(()) };
+        let Some(status) = Status::find(&mut conn, poll.status_id)
+            .await?
+            .filter(|s| s.deleted_at.is_none())
+        else {
+            return Ok(());
+        };
+        let Some(author) = Account::find(&mut conn, poll.account_id).await? else {
+            return Ok(());
+        };
         let local_voters = Poll::has_local_voters(&mut conn, poll.id).await?;
         (status, author, local_voters)
     };
@@ -262,11 +358,15 @@ async fn end(ctx: &AppContext, poll: &Poll) -> Result<()> {
         if let Some(uri) = &status.uri {
             match crate::federation::fetch::fetch_object(ctx, uri).await {
                 Ok(value) => {
-                    if let Some(form) = crate::federation::objects::note::incoming_poll(&value, &author) {
+                    if let Some(form) =
+                        crate::federation::objects::note::incoming_poll(&value, &author)
+                    {
                         refresh_received(ctx, &status, &form).await?;
                     }
                 }
-                Err(e) => tracing::info!(poll = poll.id, error = %e, "cannot fetch the final counts of a poll"),
+                Err(e) => {
+                    tracing::info!(poll = poll.id, error = %e, "cannot fetch the final counts of a poll")
+                }
             }
         }
     }
@@ -294,7 +394,10 @@ pub async fn tick(ctx: &AppContext) -> Result<()> {
         let mut conn = ctx.pool.get().await?;
         Poll::claim_changed(&mut conn, before, BATCH).await?
     };
-    for poll in changed.iter().filter(|p| !ended.iter().any(|e| e.id == p.id)) {
+    for poll in changed
+        .iter()
+        .filter(|p| !ended.iter().any(|e| e.id == p.id))
+    {
         if let Err(e) = send_update(ctx, poll).await {
             tracing::warn!(poll = poll.id, error = %e, "sending a poll's counts failed");
         }

@@ -67,7 +67,10 @@ fn fields(line: &str) -> Vec<String> {
 /// Reads the file: the lines to follow, and those that cannot be (not a handle).
 pub fn parse_follows(text: &str) -> Result<(Vec<FollowLine>, Vec<Failed>)> {
     if text.len() > MAX_BYTES {
-        return Err(Error::bad_request(format!("the file is larger than {} MB", MAX_BYTES / 1024 / 1024)));
+        return Err(Error::bad_request(format!(
+            "the file is larger than {} MB",
+            MAX_BYTES / 1024 / 1024
+        )));
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = Vec::new();
@@ -81,19 +84,32 @@ pub fn parse_follows(text: &str) -> Result<(Vec<FollowLine>, Vec<Failed>)> {
             continue;
         }
         if lines.len() + failed.len() >= MAX_LINES {
-            return Err(Error::bad_request(format!("the file has more than {MAX_LINES} accounts: split it")));
+            return Err(Error::bad_request(format!(
+                "the file has more than {MAX_LINES} accounts: split it"
+            )));
         }
         let f = fields(raw);
         let handle = f[0].trim_start_matches('@').to_string();
-        let ok = handle
-            .split_once('@')
-            .is_some_and(|(user, host)| !user.is_empty() && !host.is_empty() && !host.contains(['@', '/', ' ', '?', '#']) && !user.contains([' ', '/']));
+        let ok = handle.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty()
+                && !host.is_empty()
+                && !host.contains(['@', '/', ' ', '?', '#'])
+                && !user.contains([' ', '/'])
+        });
         if !ok {
-            failed.push(Failed { line, handle: f[0].clone(), reason: "not an account address (user@server)".into() });
+            failed.push(Failed {
+                line,
+                handle: f[0].clone(),
+                reason: "not an account address (user@server)".into(),
+            });
             continue;
         }
         let notify = f.get(2).is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        lines.push(FollowLine { line, handle, notify });
+        lines.push(FollowLine {
+            line,
+            handle,
+            notify,
+        });
     }
     Ok((lines, failed))
 }
@@ -102,9 +118,17 @@ pub fn parse_follows(text: &str) -> Result<(Vec<FollowLine>, Vec<Failed>)> {
 /// hears (done, total) after each line. Lines that fail are reported, the others
 /// still followed.
 #[tracing::instrument(skip_all, fields(account = %account.username))]
-pub async fn import_follows(ctx: &AppContext, account: &Account, text: &str, mut progress: impl FnMut(usize, usize)) -> Result<ImportReport> {
+pub async fn import_follows(
+    ctx: &AppContext,
+    account: &Account,
+    text: &str,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<ImportReport> {
     let (lines, failed) = parse_follows(text)?;
-    let mut report = ImportReport { followed: 0, failed };
+    let mut report = ImportReport {
+        followed: 0,
+        failed,
+    };
     let total = lines.len();
     let mut done = 0;
     for chunk in lines.chunks(CONCURRENCY) {
@@ -122,14 +146,22 @@ pub async fn import_follows(ctx: &AppContext, account: &Account, text: &str, mut
             let (line, result) = task.await.map_err(Error::internal)?;
             match result {
                 Ok(()) => report.followed += 1,
-                Err(e) => report.failed.push(Failed { line: line.line, handle: line.handle, reason: e.message }),
+                Err(e) => report.failed.push(Failed {
+                    line: line.line,
+                    handle: line.handle,
+                    reason: e.message,
+                }),
             }
             done += 1;
             progress(done, total);
         }
     }
     report.failed.sort_by_key(|f| f.line);
-    tracing::info!(followed = report.followed, failed = report.failed.len(), "follows imported");
+    tracing::info!(
+        followed = report.followed,
+        failed = report.failed.len(),
+        "follows imported"
+    );
     Ok(report)
 }
 
@@ -162,8 +194,14 @@ pub async fn export_follows(ctx: &AppContext, account: &Account) -> Result<Strin
     let rows = db::account_lists::following_for_export(&mut conn, account.id, MAX_EXPORT).await?;
     let mut out = format!("{FOLLOWS_HEADER}\n");
     for (target, notify) in rows {
-        let host = target.domain.clone().unwrap_or_else(|| ctx.urls.domain().to_string());
-        out.push_str(&format!("{},true,{notify},\n", csv_field(&format!("{}@{host}", target.username))));
+        let host = target
+            .domain
+            .clone()
+            .unwrap_or_else(|| ctx.urls.domain().to_string());
+        out.push_str(&format!(
+            "{},true,{notify},\n",
+            csv_field(&format!("{}@{host}", target.username))
+        ));
     }
     Ok(out)
 }
@@ -191,8 +229,16 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                FollowLine { line: 2, handle: "ada@school.example".into(), notify: false },
-                FollowLine { line: 3, handle: "bob@other.example".into(), notify: true },
+                FollowLine {
+                    line: 2,
+                    handle: "ada@school.example".into(),
+                    notify: false
+                },
+                FollowLine {
+                    line: 3,
+                    handle: "bob@other.example".into(),
+                    notify: true
+                },
             ]
         );
         assert_eq!(failed.len(), 1);
@@ -205,6 +251,9 @@ mod tests {
     fn csv_fields_are_quoted_when_needed() {
         assert_eq!(csv_field("a@b"), "a@b");
         assert_eq!(csv_field("a,\"b"), "\"a,\"\"b\"");
-        assert_eq!(fields("\"en,de\",x"), vec!["en,de".to_string(), "x".to_string()]);
+        assert_eq!(
+            fields("\"en,de\",x"),
+            vec!["en,de".to_string(), "x".to_string()]
+        );
     }
 }

@@ -16,7 +16,9 @@ use crate::{
     db::{
         accounts::Account,
         invites::{self, Invite, InviteInsertForm},
-        tokens, users::User, web_sessions, DbPool,
+        tokens,
+        users::User,
+        web_sessions, DbPool,
     },
     error::{Error, ErrorKind, Result},
 };
@@ -32,7 +34,12 @@ pub enum RegistrationMode {
 }
 
 impl RegistrationMode {
-    pub const ALL: [RegistrationMode; 4] = [RegistrationMode::Closed, RegistrationMode::InviteOnly, RegistrationMode::Approval, RegistrationMode::Open];
+    pub const ALL: [RegistrationMode; 4] = [
+        RegistrationMode::Closed,
+        RegistrationMode::InviteOnly,
+        RegistrationMode::Approval,
+        RegistrationMode::Open,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,7 +51,9 @@ impl RegistrationMode {
     }
 
     pub fn parse(s: &str) -> Option<RegistrationMode> {
-        RegistrationMode::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
+        RegistrationMode::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
     }
 
     /// Whether someone without an invite may sign up.
@@ -65,14 +74,24 @@ const MAX_INVITE_DAYS: i64 = 3650;
 
 pub async fn mode(pool: &DbPool) -> Result<RegistrationMode> {
     let mut conn = pool.get().await?;
-    Ok(invites::setting(&mut conn, REGISTRATIONS).await?.and_then(|v| RegistrationMode::parse(&v)).unwrap_or(RegistrationMode::Closed))
+    Ok(invites::setting(&mut conn, REGISTRATIONS)
+        .await?
+        .and_then(|v| RegistrationMode::parse(&v))
+        .unwrap_or(RegistrationMode::Closed))
 }
 
 /// The instance's rules, one per line, as sign-up shows them.
 pub async fn rules(pool: &DbPool) -> Result<Vec<String>> {
     let mut conn = pool.get().await?;
-    let text = invites::setting(&mut conn, RULES).await?.unwrap_or_default();
-    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
+    let text = invites::setting(&mut conn, RULES)
+        .await?
+        .unwrap_or_default();
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect())
 }
 
 /// What the about page and `/api/v1/instance` say of the instance, beside its rules.
@@ -87,8 +106,12 @@ pub struct Profile {
 pub async fn profile(pool: &DbPool) -> Result<Profile> {
     let mut conn = pool.get().await?;
     Ok(Profile {
-        description: invites::setting(&mut conn, DESCRIPTION).await?.unwrap_or_default(),
-        contact: invites::setting(&mut conn, CONTACT).await?.filter(|c| !c.is_empty()),
+        description: invites::setting(&mut conn, DESCRIPTION)
+            .await?
+            .unwrap_or_default(),
+        contact: invites::setting(&mut conn, CONTACT)
+            .await?
+            .filter(|c| !c.is_empty()),
     })
 }
 
@@ -122,18 +145,40 @@ pub async fn set_setting(pool: &DbPool, acting: &Acting, key: &str, value: &str)
     let mut conn = pool.get().await?;
     conn.transaction::<_, Error, _>(async |conn| {
         invites::set_setting(conn, key, &value).await?;
-        let reason = if matches!(key, RULES | DESCRIPTION) { String::new() } else { value.clone() };
-        audit(conn, acting, &format!("change_setting:{key}"), &Target { kind: "setting", id: None, name: key.to_string() }, &reason).await
+        let reason = if matches!(key, RULES | DESCRIPTION) {
+            String::new()
+        } else {
+            value.clone()
+        };
+        audit(
+            conn,
+            acting,
+            &format!("change_setting:{key}"),
+            &Target {
+                kind: "setting",
+                id: None,
+                name: key.to_string(),
+            },
+            &reason,
+        )
+        .await
     })
     .await
 }
 
 /// A new invite; needs `ManageInvites`. `max_uses` None: unlimited; `expires_in_days` None: never.
 #[tracing::instrument(skip(pool))]
-pub async fn create_invite(pool: &DbPool, acting: &Acting, max_uses: Option<u32>, expires_in_days: Option<u32>) -> Result<Invite> {
+pub async fn create_invite(
+    pool: &DbPool,
+    acting: &Acting,
+    max_uses: Option<u32>,
+    expires_in_days: Option<u32>,
+) -> Result<Invite> {
     acting.require(Permission::ManageInvites)?;
     if max_uses == Some(0) {
-        return Err(Error::bad_request("--max-uses must be at least 1 (leave it out for no limit)"));
+        return Err(Error::bad_request(
+            "--max-uses must be at least 1 (leave it out for no limit)",
+        ));
     }
     let days = expires_in_days.map(i64::from);
     if days.is_some_and(|d| d == 0 || d > MAX_INVITE_DAYS) {
@@ -151,7 +196,18 @@ pub async fn create_invite(pool: &DbPool, acting: &Acting, max_uses: Option<u32>
     let invite = conn
         .transaction::<_, Error, _>(async |conn| {
             let invite = Invite::insert(conn, &form).await?;
-            audit(conn, acting, "create_invite", &Target { kind: "invite", id: Some(invite.id), name: format!("invite {}", invite.id) }, "").await?;
+            audit(
+                conn,
+                acting,
+                "create_invite",
+                &Target {
+                    kind: "invite",
+                    id: Some(invite.id),
+                    name: format!("invite {}", invite.id),
+                },
+                "",
+            )
+            .await?;
             Ok(invite)
         })
         .await?;
@@ -171,7 +227,9 @@ pub async fn invite_is_valid(pool: &DbPool, code: &str) -> Result<bool> {
     let now = Utc::now();
     Ok(Invite::find_by_code(&mut conn, code)
         .await?
-        .is_some_and(|i| i.max_uses.is_none_or(|m| i.uses < m) && i.expires_at.is_none_or(|e| e > now)))
+        .is_some_and(|i| {
+            i.max_uses.is_none_or(|m| i.uses < m) && i.expires_at.is_none_or(|e| e > now)
+        }))
 }
 
 /// What someone signing up gives (the web form, or `POST /api/v1/accounts`).
@@ -188,7 +246,9 @@ pub struct SignUp {
 pub fn validate_email(email: &str) -> Result<()> {
     let ok = email.len() <= MAX_EMAIL_BYTES
         && !email.chars().any(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        });
     if ok {
         Ok(())
     } else {
@@ -201,36 +261,85 @@ pub fn validate_email(email: &str) -> Result<()> {
 #[tracing::instrument(skip_all, fields(username = %form.username))]
 pub async fn sign_up(pool: &DbPool, form: SignUp) -> Result<CreatedUser> {
     let mode = mode(pool).await?;
-    let invite_code = form.invite_code.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    let invite_code = form
+        .invite_code
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
     match (mode, &invite_code) {
-        (RegistrationMode::Closed, _) => return Err(Error::new(ErrorKind::Forbidden, "Sign-ups are closed on this instance: ask its admins for an account")),
-        (RegistrationMode::InviteOnly, None) => return Err(Error::new(ErrorKind::Forbidden, "This instance takes new members by invite only: ask its admins for an invite")),
+        (RegistrationMode::Closed, _) => {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                "Sign-ups are closed on this instance: ask its admins for an account",
+            ))
+        }
+        (RegistrationMode::InviteOnly, None) => {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                "This instance takes new members by invite only: ask its admins for an invite",
+            ))
+        }
         _ => {}
     }
     if !form.agreement {
-        return Err(Error::bad_request("accept the rules of this instance to sign up"));
+        return Err(Error::bad_request(
+            "accept the rules of this instance to sign up",
+        ));
     }
-    let email = form.email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
+    let email = form
+        .email
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty());
     if let Some(email) = &email {
         validate_email(email)?;
     }
-    let reason = form.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    let reason = form
+        .reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
     let needs_approval = mode == RegistrationMode::Approval && invite_code.is_none();
     if needs_approval && reason.is_none() {
-        return Err(Error::bad_request("say why you want to join: an admin reads it before approving your account"));
+        return Err(Error::bad_request(
+            "say why you want to join: an admin reads it before approving your account",
+        ));
     }
-    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
-        return Err(Error::bad_request(format!("the reason is longer than {MAX_REASON_CHARS} characters")));
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
+    {
+        return Err(Error::bad_request(format!(
+            "the reason is longer than {MAX_REASON_CHARS} characters"
+        )));
     }
-    let new = NewUser { username: form.username.trim().to_string(), display_name: None, password: Some(form.password), admin: false };
-    let created = accounts::create_user(pool, new, Joining { approved: !needs_approval, reason, invite_code, email, email_confirmed: false }).await?;
+    let new = NewUser {
+        username: form.username.trim().to_string(),
+        display_name: None,
+        password: Some(form.password),
+        admin: false,
+    };
+    let created = accounts::create_user(
+        pool,
+        new,
+        Joining {
+            approved: !needs_approval,
+            reason,
+            invite_code,
+            email,
+            email_confirmed: false,
+        },
+    )
+    .await?;
     // The mail is queued after the account exists; if queueing fails the account
     // stays and `staffroom user approve` or a reset by an admin still work.
     let mut conn = pool.get().await?;
     conn.transaction::<_, Error, _>(async |conn| {
         super::mail::confirmation(conn, &created.user, &created.account.username).await?;
         if !created.user.approved {
-            super::mail::sign_up_waiting(conn, &created.account.username, created.user.sign_up_reason.as_deref()).await?;
+            super::mail::sign_up_waiting(
+                conn,
+                &created.account.username,
+                created.user.sign_up_reason.as_deref(),
+            )
+            .await?;
         }
         Ok(())
     })
@@ -241,15 +350,24 @@ pub async fn sign_up(pool: &DbPool, form: SignUp) -> Result<CreatedUser> {
 
 /// The local user behind an account id, for actions on sign-ups and passwords.
 async fn local_user(conn: &mut diesel_async::AsyncPgConnection, account: &Account) -> Result<User> {
-    User::find_by_account(conn, account.id).await?.ok_or_else(|| Error::not_found(format!("@{} cannot sign in here", account.username)))
+    User::find_by_account(conn, account.id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("@{} cannot sign in here", account.username)))
 }
 
 /// The user of a sign-up waiting for approval, if `acting` may decide on it.
-async fn waiting(conn: &mut diesel_async::AsyncPgConnection, acting: &Acting, account: &Account) -> Result<User> {
+async fn waiting(
+    conn: &mut diesel_async::AsyncPgConnection,
+    acting: &Acting,
+    account: &Account,
+) -> Result<User> {
     acting.require(Permission::ManageUsers)?;
     let user = local_user(conn, account).await?;
     if user.approved {
-        return Err(Error::new(ErrorKind::Forbidden, format!("@{} is not waiting for approval", account.username)));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            format!("@{} is not waiting for approval", account.username),
+        ));
     }
     Ok(user)
 }
@@ -273,7 +391,14 @@ pub async fn reject(pool: &DbPool, acting: &Acting, account: &Account) -> Result
     let mut conn = pool.get().await?;
     let user = waiting(&mut conn, acting, account).await?;
     conn.transaction::<_, Error, _>(async |conn| {
-        audit(conn, acting, "reject_user", &Target::account(account), user.sign_up_reason.as_deref().unwrap_or("")).await?;
+        audit(
+            conn,
+            acting,
+            "reject_user",
+            &Target::account(account),
+            user.sign_up_reason.as_deref().unwrap_or(""),
+        )
+        .await?;
         super::mail::sign_up_decided(conn, &user, &account.username, false).await?;
         Account::delete(conn, account.id).await?;
         Ok(())
@@ -301,14 +426,27 @@ pub async fn reset_password(pool: &DbPool, acting: &Acting, username: &str) -> R
     let password = accounts::generate_password();
     let hash = {
         let p = password.clone();
-        tokio::task::spawn_blocking(move || accounts::hash_password(&p)).await.map_err(Error::internal)??
+        tokio::task::spawn_blocking(move || accounts::hash_password(&p))
+            .await
+            .map_err(Error::internal)??
     };
     conn.transaction::<_, Error, _>(async |conn| {
         User::set_password_hash(conn, user.id, &hash).await?;
         let sessions = web_sessions::delete_all_for_user(conn, user.id).await?;
         let revoked = tokens::revoke_all_for_user(conn, user.id).await?;
-        tracing::info!(sessions, revoked, "sessions ended and tokens revoked after a password reset");
-        audit(conn, acting, "reset_password", &Target::account(&account), "").await
+        tracing::info!(
+            sessions,
+            revoked,
+            "sessions ended and tokens revoked after a password reset"
+        );
+        audit(
+            conn,
+            acting,
+            "reset_password",
+            &Target::account(&account),
+            "",
+        )
+        .await
     })
     .await?;
     Ok(password)
@@ -323,14 +461,23 @@ mod tests {
         for m in RegistrationMode::ALL {
             assert_eq!(RegistrationMode::parse(m.as_str()), Some(m));
         }
-        assert_eq!(RegistrationMode::parse("Invite-Only"), Some(RegistrationMode::InviteOnly));
+        assert_eq!(
+            RegistrationMode::parse("Invite-Only"),
+            Some(RegistrationMode::InviteOnly)
+        );
         assert_eq!(RegistrationMode::parse("sometimes"), None);
     }
 
     #[test]
     fn emails_need_a_local_part_and_a_domain() {
         assert!(validate_email("ada@school.example").is_ok());
-        for bad in ["ada", "@school.example", "ada@localhost", "a da@school.example", "a@b@c.example"] {
+        for bad in [
+            "ada",
+            "@school.example",
+            "ada@localhost",
+            "a da@school.example",
+            "a@b@c.example",
+        ] {
             assert!(validate_email(bad).is_err(), "{bad}");
         }
     }

@@ -3,7 +3,10 @@
 
 use crate::{
     context::AppContext,
-    db::{accounts::Account, follows::{Block, Follow}},
+    db::{
+        accounts::Account,
+        follows::{Block, Follow},
+    },
     error::Result,
 };
 
@@ -31,6 +34,7 @@ pub async fn between(ctx: &AppContext, me: &Account, other: &Account) -> Result<
         followed_by: theirs.as_ref().is_some_and(|f| f.accepted),
         requested_by: theirs.as_ref().is_some_and(|f| !f.accepted),
         blocking: Block::exists(&mut conn, me.id, other.id).await?,
-        notifying: following && crate::db::account_lists::notifies(&mut conn, me.id, other.id).await?,
+        notifying: following
+            && crate::db::account_lists::notifies(&mut conn, me.id, other.id).await?,
     })
 }

@@ -15,7 +15,12 @@
 //! line (a shell on the server) acts as an owner.
 
 use crate::{
-    db::{accounts::Account, audit_log, users::{Role, User}, AccountId, DbPool},
+    db::{
+        accounts::Account,
+        audit_log,
+        users::{Role, User},
+        AccountId, DbPool,
+    },
     error::{Error, ErrorKind, Result},
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -44,7 +49,9 @@ impl Permission {
             Permission::ViewAuditLog => "read the audit log",
             Permission::ViewDashboard => "see the admin dashboard",
             Permission::ManageReports => "handle reports",
-            Permission::ManageFederation | Permission::ManageBlocks => "manage which servers we federate with",
+            Permission::ManageFederation | Permission::ManageBlocks => {
+                "manage which servers we federate with"
+            }
             Permission::ManageSettings => "change the instance's settings",
             Permission::ManageUsers | Permission::ManageUserAccess => "act on accounts",
             Permission::ManageInvites | Permission::InviteUsers => "make invites",
@@ -108,11 +115,17 @@ pub struct Acting {
 impl Acting {
     /// The command line: whoever has a shell on the server already has the database.
     pub fn command_line() -> Acting {
-        Acting { account: None, role: Role::Owner }
+        Acting {
+            account: None,
+            role: Role::Owner,
+        }
     }
 
     pub fn user(user: &User) -> Acting {
-        Acting { account: Some(user.account_id), role: user.role }
+        Acting {
+            account: Some(user.account_id),
+            role: user.role,
+        }
     }
 
     /// Forbidden unless this role carries `permission`.
@@ -120,10 +133,18 @@ impl Acting {
         if permissions(self.role) & permission as u32 != 0 {
             Ok(())
         } else {
-            tracing::info!(role = self.role.as_str(), ?permission, "refused: the role lacks the permission");
+            tracing::info!(
+                role = self.role.as_str(),
+                ?permission,
+                "refused: the role lacks the permission"
+            );
             Err(Error::new(
                 ErrorKind::Forbidden,
-                format!("You may not {}: your role ({}) does not allow it", permission.describe(), self.role.as_str()),
+                format!(
+                    "You may not {}: your role ({}) does not allow it",
+                    permission.describe(),
+                    self.role.as_str()
+                ),
             ))
         }
     }
@@ -132,12 +153,21 @@ impl Acting {
     /// but acts on no one through a role below theirs; nobody acts on themselves).
     pub fn require_over(&self, target_account: AccountId, target_role: Role) -> Result<()> {
         if self.account == Some(target_account) {
-            return Err(Error::new(ErrorKind::Forbidden, "You may not do this to your own account"));
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                "You may not do this to your own account",
+            ));
         }
         if self.role == Role::Owner || target_role < self.role {
             Ok(())
         } else {
-            Err(Error::new(ErrorKind::Forbidden, format!("You may not act on a {}: their role is not below yours", target_role.as_str())))
+            Err(Error::new(
+                ErrorKind::Forbidden,
+                format!(
+                    "You may not act on a {}: their role is not below yours",
+                    target_role.as_str()
+                ),
+            ))
         }
     }
 }
@@ -155,13 +185,23 @@ impl<'a> Target<'a> {
             Some(d) => format!("@{}@{d}", a.username),
             None => format!("@{}", a.username),
         };
-        Target { kind: "account", id: Some(a.id.0), name }
+        Target {
+            kind: "account",
+            id: Some(a.id.0),
+            name,
+        }
     }
 }
 
 /// Writes one audit log entry; call it inside the transaction of the action, so
 /// an action is never done without its entry (nor the other way round).
-pub async fn audit(conn: &mut AsyncPgConnection, acting: &Acting, action: &str, target: &Target<'_>, reason: &str) -> Result<()> {
+pub async fn audit(
+    conn: &mut AsyncPgConnection,
+    acting: &Acting,
+    action: &str,
+    target: &Target<'_>,
+    reason: &str,
+) -> Result<()> {
     audit_log::insert(
         conn,
         &audit_log::EntryInsertForm {
@@ -187,10 +227,18 @@ pub async fn set_role(pool: &DbPool, acting: &Acting, username: &str, role: Role
     acting.require(Permission::ManageRoles)?;
     let account = super::accounts::find_local_account(pool, username).await?;
     let mut conn = pool.get().await?;
-    let user = User::find_by_account(&mut conn, account.id).await?.ok_or_else(|| Error::not_found(format!("@{username} cannot sign in here")))?;
+    let user = User::find_by_account(&mut conn, account.id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("@{username} cannot sign in here")))?;
     acting.require_over(account.id, user.role)?;
     if acting.role != Role::Owner && role >= acting.role {
-        return Err(Error::new(ErrorKind::Forbidden, format!("You may give only roles below your own ({})", acting.role.as_str())));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            format!(
+                "You may give only roles below your own ({})",
+                acting.role.as_str()
+            ),
+        ));
     }
     let before = user.role;
     if before == role {
@@ -198,7 +246,14 @@ pub async fn set_role(pool: &DbPool, acting: &Acting, username: &str, role: Role
     }
     conn.transaction::<_, Error, _>(async |conn| {
         User::set_role(conn, user.id, role).await?;
-        audit(conn, acting, &format!("change_role:{}", role.as_str()), &Target::account(&account), &format!("was {}", before.as_str())).await
+        audit(
+            conn,
+            acting,
+            &format!("change_role:{}", role.as_str()),
+            &Target::account(&account),
+            &format!("was {}", before.as_str()),
+        )
+        .await
     })
     .await?;
     Ok(before)
@@ -206,7 +261,12 @@ pub async fn set_role(pool: &DbPool, acting: &Acting, username: &str, role: Role
 
 /// The audit log, newest first: entries with the acting account's username
 /// (`None`: the command line).
-pub async fn audit_log(pool: &DbPool, acting: &Acting, max_id: Option<i64>, limit: i64) -> Result<Vec<(audit_log::Entry, Option<String>)>> {
+pub async fn audit_log(
+    pool: &DbPool,
+    acting: &Acting,
+    max_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(audit_log::Entry, Option<String>)>> {
     acting.require(Permission::ViewAuditLog)?;
     let mut conn = pool.get().await?;
     Ok(audit_log::page(&mut conn, max_id, limit.clamp(1, 200)).await?)
@@ -218,30 +278,53 @@ mod tests {
 
     #[test]
     fn each_role_holds_the_permissions_below_it() {
-        for p in [Permission::ManageReports, Permission::ManageUsers, Permission::ViewAuditLog] {
+        for p in [
+            Permission::ManageReports,
+            Permission::ManageUsers,
+            Permission::ViewAuditLog,
+        ] {
             assert_eq!(permissions(Role::Member) & p as u32, 0);
             assert_ne!(permissions(Role::Moderator) & p as u32, 0);
             assert_ne!(permissions(Role::Admin) & p as u32, 0);
         }
-        for p in [Permission::ManageRoles, Permission::ManageFederation, Permission::ManageSettings, Permission::ManageInvites] {
+        for p in [
+            Permission::ManageRoles,
+            Permission::ManageFederation,
+            Permission::ManageSettings,
+            Permission::ManageInvites,
+        ] {
             assert_eq!(permissions(Role::Moderator) & p as u32, 0, "{p:?}");
             assert_ne!(permissions(Role::Admin) & p as u32, 0, "{p:?}");
         }
         assert_eq!(permissions(Role::Owner), 1_048_575);
-        assert_eq!(permissions(Role::Admin) & Permission::Administrator as u32, 0);
+        assert_eq!(
+            permissions(Role::Admin) & Permission::Administrator as u32,
+            0
+        );
     }
 
     #[test]
     fn nobody_acts_on_their_equals_but_an_owner() {
         let me = AccountId(1);
         let other = AccountId(2);
-        let moderator = Acting { account: Some(me), role: Role::Moderator };
+        let moderator = Acting {
+            account: Some(me),
+            role: Role::Moderator,
+        };
         assert!(moderator.require_over(other, Role::Member).is_ok());
         assert!(moderator.require_over(other, Role::Moderator).is_err());
         assert!(moderator.require_over(other, Role::Admin).is_err());
-        assert!(moderator.require_over(me, Role::Member).is_err(), "not on oneself");
-        let owner = Acting { account: Some(me), role: Role::Owner };
+        assert!(
+            moderator.require_over(me, Role::Member).is_err(),
+            "not on oneself"
+        );
+        let owner = Acting {
+            account: Some(me),
+            role: Role::Owner,
+        };
         assert!(owner.require_over(other, Role::Owner).is_ok());
-        assert!(Acting::command_line().require_over(other, Role::Owner).is_ok());
+        assert!(Acting::command_line()
+            .require_over(other, Role::Owner)
+            .is_ok());
     }
 }

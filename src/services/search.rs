@@ -41,7 +41,9 @@ impl Kind {
             "accounts" => Ok(Kind::Accounts),
             "statuses" => Ok(Kind::Statuses),
             "hashtags" => Ok(Kind::Hashtags),
-            other => Err(Error::bad_request(format!("type must be accounts, statuses or hashtags, not {other:?}"))),
+            other => Err(Error::bad_request(format!(
+                "type must be accounts, statuses or hashtags, not {other:?}"
+            ))),
         }
     }
 }
@@ -66,7 +68,16 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { resolve: false, kind: None, account: None, max_id: None, min_id: None, offset: 0, limit: DEFAULT_LIMIT, language: None }
+        Options {
+            resolve: false,
+            kind: None,
+            account: None,
+            max_id: None,
+            min_id: None,
+            offset: 0,
+            limit: DEFAULT_LIMIT,
+            language: None,
+        }
     }
 }
 
@@ -78,14 +89,22 @@ pub const MAX_OFFSET: i64 = 10_000;
 
 /// What `query` finds for `viewer`.
 #[tracing::instrument(skip(ctx, viewer), fields(viewer = %viewer.username))]
-pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, options: &Options) -> Result<Results> {
+pub async fn search(
+    ctx: &AppContext,
+    viewer: &Account,
+    query: &str,
+    options: &Options,
+) -> Result<Results> {
     let query = query.trim();
     let mut out = Results::default();
     if query.is_empty() || query.len() > 2000 {
         return Ok(out);
     }
     let wants = |k: Kind| options.kind.map_or(true, |w| w == k);
-    let (limit, offset) = (options.limit.clamp(1, MAX_LIMIT), options.offset.clamp(0, MAX_OFFSET));
+    let (limit, offset) = (
+        options.limit.clamp(1, MAX_LIMIT),
+        options.offset.clamp(0, MAX_OFFSET),
+    );
     let mut words = true;
     let mut tag_prefix = None;
     if query.starts_with("https://") || query.starts_with("http://") {
@@ -96,14 +115,21 @@ pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, options: &O
         };
         if let Some(account) = known {
             out.accounts.push(account);
-        } else if let Some(view) = status_views::find_by_url(ctx, viewer, query, options.resolve).await? {
+        } else if let Some(view) =
+            status_views::find_by_url(ctx, viewer, query, options.resolve).await?
+        {
             out.statuses.push(view);
         } else if options.resolve {
             // Not a post: perhaps an actor. A server that does not answer is "nothing found".
             if let Some(name) = ctx.urls.local_username(query) {
-                out.accounts.extend(super::accounts::find_local_account(&ctx.pool, name).await.ok());
+                out.accounts.extend(
+                    super::accounts::find_local_account(&ctx.pool, name)
+                        .await
+                        .ok(),
+                );
             } else {
-                out.accounts.extend(nothing_if_missing(fetch::resolve_actor(ctx, query).await)?);
+                out.accounts
+                    .extend(nothing_if_missing(fetch::resolve_actor(ctx, query).await)?);
             }
         }
     } else if let Some(tag) = query.strip_prefix('#') {
@@ -113,7 +139,9 @@ pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, options: &O
         if acct.contains('@') && !acct.contains(char::is_whitespace) {
             words = false;
             if wants(Kind::Accounts) {
-                out.accounts.extend(nothing_if_missing(by_handle(ctx, acct, options.resolve).await)?);
+                out.accounts.extend(nothing_if_missing(
+                    by_handle(ctx, acct, options.resolve).await,
+                )?);
             }
         } else {
             if wants(Kind::Accounts) && offset == 0 {
@@ -147,7 +175,13 @@ pub async fn search(ctx: &AppContext, viewer: &Account, query: &str, options: &O
 
 /// The hashtag typed (whether used here or not) and those in use that start with
 /// it, in order, with their history.
-async fn hashtags(ctx: &AppContext, viewer: &Account, name: &str, limit: i64, offset: i64) -> Result<Vec<TagView>> {
+async fn hashtags(
+    ctx: &AppContext,
+    viewer: &Account,
+    name: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<TagView>> {
     let names = {
         let mut conn = ctx.pool.get().await?;
         let mut names = vec![name.to_string()];
@@ -156,17 +190,30 @@ async fn hashtags(ctx: &AppContext, viewer: &Account, name: &str, limit: i64, of
                 names.push(found);
             }
         }
-        names.into_iter().skip(offset as usize).take(limit as usize).collect::<Vec<_>>()
+        names
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect::<Vec<_>>()
     };
     super::tags::views(ctx, Some(viewer), names).await
 }
 
 /// Posts found by their words, newest first, as `viewer` sees them.
-async fn by_words(ctx: &AppContext, viewer: &Account, words: &str, options: &Options, limit: i64, offset: i64) -> Result<Vec<StatusView>> {
+async fn by_words(
+    ctx: &AppContext,
+    viewer: &Account,
+    words: &str,
+    options: &Options,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
     let language = match &options.language {
         Some(l) => Some(l.clone()),
-        None => crate::db::users::User::find_by_account(&mut conn, viewer.id).await?.and_then(|u| u.language),
+        None => crate::db::users::User::find_by_account(&mut conn, viewer.id)
+            .await?
+            .and_then(|u| u.language),
     }
     // Without a choice, English stems: the words as written are searched anyway.
     .or_else(|| Some("en".to_string()));
@@ -203,7 +250,10 @@ async fn local_by_name(ctx: &AppContext, name: &str) -> Result<Vec<Account>> {
         return Ok(Vec::new());
     }
     let mut conn = ctx.pool.get().await?;
-    let mut found: Vec<Account> = Account::find_local(&mut conn, name).await?.into_iter().collect();
+    let mut found: Vec<Account> = Account::find_local(&mut conn, name)
+        .await?
+        .into_iter()
+        .collect();
     for a in Account::local_by_prefix(&mut conn, name, MAX_ACCOUNTS).await? {
         if a.discoverable && !found.iter().any(|f| f.id == a.id) {
             found.push(a);
@@ -219,7 +269,11 @@ const MAX_SUGGESTIONS: i64 = 8;
 /// the people they follow, then the teachers here who let themselves be found,
 /// whose username starts with it (and whose server, when a host is begun too).
 /// Cheap by design: two index range reads, nothing fetched from anywhere.
-pub async fn mention_suggestions(ctx: &AppContext, viewer: &Account, typed: &str) -> Result<Vec<Account>> {
+pub async fn mention_suggestions(
+    ctx: &AppContext,
+    viewer: &Account,
+    typed: &str,
+) -> Result<Vec<Account>> {
     let typed = typed.trim_start_matches('@');
     let (user, host) = match typed.split_once('@') {
         Some((u, h)) => (u, Some(h.to_lowercase())),
@@ -229,7 +283,8 @@ pub async fn mention_suggestions(ctx: &AppContext, viewer: &Account, typed: &str
         return Ok(Vec::new());
     }
     let mut conn = ctx.pool.get().await?;
-    let mut found = Account::followed_by_prefix(&mut conn, viewer.id, user, MAX_SUGGESTIONS).await?;
+    let mut found =
+        Account::followed_by_prefix(&mut conn, viewer.id, user, MAX_SUGGESTIONS).await?;
     for a in Account::local_by_prefix(&mut conn, user, MAX_SUGGESTIONS).await? {
         if a.discoverable && a.id != viewer.id && !found.iter().any(|f| f.id == a.id) {
             found.push(a);
@@ -237,7 +292,12 @@ pub async fn mention_suggestions(ctx: &AppContext, viewer: &Account, typed: &str
     }
     let ours = ctx.urls.domain().to_lowercase();
     found.retain(|a| match &host {
-        Some(h) => a.domain.as_deref().unwrap_or(&ours).to_lowercase().starts_with(h.as_str()),
+        Some(h) => a
+            .domain
+            .as_deref()
+            .unwrap_or(&ours)
+            .to_lowercase()
+            .starts_with(h.as_str()),
         None => true,
     });
     found.truncate(MAX_SUGGESTIONS as usize);
@@ -250,7 +310,10 @@ pub async fn mention_suggestions(ctx: &AppContext, viewer: &Account, typed: &str
 #[tracing::instrument(skip(ctx))]
 pub async fn by_handle(ctx: &AppContext, handle: &str, resolve: bool) -> Result<Account> {
     let not_found = || Error::not_found(format!("no account {handle} is known here"));
-    let (user, domain) = handle.trim_start_matches('@').split_once('@').ok_or_else(not_found)?;
+    let (user, domain) = handle
+        .trim_start_matches('@')
+        .split_once('@')
+        .ok_or_else(not_found)?;
     if user.is_empty() || domain.is_empty() || domain.contains(['/', '?', '#', '@']) {
         return Err(not_found());
     }
@@ -259,17 +322,23 @@ pub async fn by_handle(ctx: &AppContext, handle: &str, resolve: bool) -> Result<
     } else if resolve {
         match fetch::webfinger(ctx, user, domain).await {
             Ok(account) => account,
-            Err(e) if matches!(e.kind, ErrorKind::Forbidden | ErrorKind::BadRequest) => return Err(Error::not_found(e.message)),
+            Err(e) if matches!(e.kind, ErrorKind::Forbidden | ErrorKind::BadRequest) => {
+                return Err(Error::not_found(e.message))
+            }
             // Their server is down or answers nonsense: what we stored is better than nothing.
             Err(e) if e.kind == ErrorKind::RemoteFailed => {
                 let mut conn = ctx.pool.get().await?;
-                Account::find_remote(&mut conn, user, domain).await?.ok_or(e)?
+                Account::find_remote(&mut conn, user, domain)
+                    .await?
+                    .ok_or(e)?
             }
             Err(e) => return Err(e),
         }
     } else {
         let mut conn = ctx.pool.get().await?;
-        Account::find_remote(&mut conn, user, domain).await?.ok_or_else(not_found)?
+        Account::find_remote(&mut conn, user, domain)
+            .await?
+            .ok_or_else(not_found)?
     };
     let mut conn = ctx.pool.get().await?;
     if !super::visibility::may_see_account(&mut conn, &account).await? {

@@ -66,7 +66,13 @@ pub async fn sign_in(
 pub async fn authenticate(pool: &DbPool, token: &str) -> Result<Option<SignedIn>> {
     let mut conn = pool.get().await?;
     let now = Utc::now();
-    let Some(session) = web_sessions::find(&mut conn, &hash_token(token), now - Duration::days(IDLE_DAYS)).await? else {
+    let Some(session) = web_sessions::find(
+        &mut conn,
+        &hash_token(token),
+        now - Duration::days(IDLE_DAYS),
+    )
+    .await?
+    else {
         return Ok(None);
     };
     // A session whose account was since suspended or disabled opens nothing.
@@ -76,7 +82,12 @@ pub async fn authenticate(pool: &DbPool, token: &str) -> Result<Option<SignedIn>
     if session.last_seen_at < now - Duration::minutes(TOUCH_MINUTES) {
         web_sessions::touch(&mut conn, session.id).await?;
     }
-    Ok(Some(SignedIn { session_id: session.id, user: session.user, account: session.account, csrf: csrf_token(token) }))
+    Ok(Some(SignedIn {
+        session_id: session.id,
+        user: session.user,
+        account: session.account,
+        csrf: csrf_token(token),
+    }))
 }
 
 /// Ends a session on the server: its cookie opens nothing any more.
@@ -102,8 +113,22 @@ const MAX_LISTED: i64 = 100;
 /// The live sessions of `user`, most recently used first.
 pub async fn list(pool: &DbPool, user: UserId) -> Result<Vec<SessionInfo>> {
     let mut conn = pool.get().await?;
-    let rows = web_sessions::list_for_user(&mut conn, user, Utc::now() - Duration::days(IDLE_DAYS), MAX_LISTED).await?;
-    Ok(rows.into_iter().map(|(id, user_agent, created_at, last_seen_at)| SessionInfo { id, user_agent, created_at, last_seen_at }).collect())
+    let rows = web_sessions::list_for_user(
+        &mut conn,
+        user,
+        Utc::now() - Duration::days(IDLE_DAYS),
+        MAX_LISTED,
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, user_agent, created_at, last_seen_at)| SessionInfo {
+            id,
+            user_agent,
+            created_at,
+            last_seen_at,
+        })
+        .collect())
 }
 
 /// Ends one of `user`'s sessions from another browser; not found unless it is theirs.
@@ -121,7 +146,14 @@ pub async fn revoke(pool: &DbPool, user: UserId, id: i64) -> Result<()> {
 /// a sign-in is (a wrong one counts against the same limits); afterwards every other
 /// session of theirs ends, this one stays.
 #[tracing::instrument(skip_all, fields(%ip))]
-pub async fn change_password(pool: &DbPool, limiter: &LoginLimiter, ip: IpAddr, me: &SignedIn, current: &str, new: &str) -> Result<(), OAuthError> {
+pub async fn change_password(
+    pool: &DbPool,
+    limiter: &LoginLimiter,
+    ip: IpAddr,
+    me: &SignedIn,
+    current: &str,
+    new: &str,
+) -> Result<(), OAuthError> {
     let (user, _) = oauth::sign_in(pool, limiter, ip, &me.account.username, current).await?;
     if user.id != me.user.id {
         return Err(OAuthError::InvalidGrant);
@@ -147,7 +179,11 @@ pub fn pre_session_token() -> String {
 
 /// Whether a form's token is the expected one, compared in constant time.
 pub fn tokens_match(expected: &str, given: Option<&str>) -> bool {
-    given.is_some_and(|given| !expected.is_empty() && given.len() == expected.len() && openssl::memcmp::eq(given.as_bytes(), expected.as_bytes()))
+    given.is_some_and(|given| {
+        !expected.is_empty()
+            && given.len() == expected.len()
+            && openssl::memcmp::eq(given.as_bytes(), expected.as_bytes())
+    })
 }
 
 #[cfg(test)]

@@ -49,27 +49,58 @@ pub struct StatusView {
     pub warnings: Vec<String>,
 }
 
-pub async fn view(conn: &mut AsyncPgConnection, status: Status, viewer: Option<&Account>) -> Result<StatusView> {
-    views(conn, vec![status], viewer).await?.pop().ok_or_else(|| Error::not_found("no such post"))
+pub async fn view(
+    conn: &mut AsyncPgConnection,
+    status: Status,
+    viewer: Option<&Account>,
+) -> Result<StatusView> {
+    views(conn, vec![status], viewer)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::not_found("no such post"))
 }
 
 /// Views of a page of posts, in the order given, loaded with a fixed number of
 /// queries (boosted posts, accounts, mentions, hashtags, counts) whatever the page's
 /// length. A post whose author is gone is left out.
-pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: Option<&Account>) -> Result<Vec<StatusView>> {
+pub async fn views(
+    conn: &mut AsyncPgConnection,
+    statuses: Vec<Status>,
+    viewer: Option<&Account>,
+) -> Result<Vec<StatusView>> {
     use crate::db::status_batch;
     use std::collections::HashMap;
     let boosted_ids: Vec<StatusId> = statuses.iter().filter_map(|s| s.reblog_of_id).collect();
-    let boosted: HashMap<StatusId, Status> = status_batch::statuses(conn, &boosted_ids).await?.into_iter().map(|s| (s.id, s)).collect();
-    let mut ids: Vec<StatusId> = statuses.iter().map(|s| s.id).chain(boosted.keys().copied()).collect();
+    let boosted: HashMap<StatusId, Status> = status_batch::statuses(conn, &boosted_ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut ids: Vec<StatusId> = statuses
+        .iter()
+        .map(|s| s.id)
+        .chain(boosted.keys().copied())
+        .collect();
     ids.sort();
     ids.dedup();
-    let mut account_ids: Vec<AccountId> = statuses.iter().chain(boosted.values()).map(|s| s.account_id).collect();
+    let mut account_ids: Vec<AccountId> = statuses
+        .iter()
+        .chain(boosted.values())
+        .map(|s| s.account_id)
+        .collect();
     account_ids.sort();
     account_ids.dedup();
-    let accounts: HashMap<AccountId, Account> = status_batch::accounts(conn, &account_ids).await?.into_iter().map(|a| (a.id, a)).collect();
+    let accounts: HashMap<AccountId, Account> = status_batch::accounts(conn, &account_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
     let account_counts: HashMap<i64, AccountCounts> =
-        crate::db::account_lists::counts(conn, &account_ids).await?.into_iter().map(|c| (c.id, c)).collect();
+        crate::db::account_lists::counts(conn, &account_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
     let mut mentioned: HashMap<StatusId, Vec<Account>> = HashMap::new();
     for (id, a) in status_batch::mentioned(conn, &ids).await? {
         mentioned.entry(id).or_default().push(a);
@@ -85,7 +116,11 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
         }
     }
     let polls: HashMap<StatusId, crate::db::polls::Poll> =
-        crate::db::polls::Poll::of_statuses(conn, &ids).await?.into_iter().map(|p| (p.status_id, p)).collect();
+        crate::db::polls::Poll::of_statuses(conn, &ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.status_id, p))
+            .collect();
     let mut own_votes: HashMap<i64, Vec<i16>> = HashMap::new();
     if let Some(viewer) = viewer {
         let poll_ids: Vec<i64> = polls.values().map(|p| p.id).collect();
@@ -95,14 +130,25 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
     }
     // Custom emoji: one query per server among the page's authors.
     let emoji_texts = |s: &Status, a: &Account| -> (Vec<String>, Vec<String>) {
-        let codes = |texts: &[&str]| texts.iter().flat_map(|t| crate::services::emojis::shortcodes_in(t)).collect::<Vec<_>>();
-        (codes(&[&s.content, &s.spoiler_text]), codes(&[&a.display_name, &a.note]))
+        let codes = |texts: &[&str]| {
+            texts
+                .iter()
+                .flat_map(|t| crate::services::emojis::shortcodes_in(t))
+                .collect::<Vec<_>>()
+        };
+        (
+            codes(&[&s.content, &s.spoiler_text]),
+            codes(&[&a.display_name, &a.note]),
+        )
     };
     let mut wanted: HashMap<Option<String>, Vec<String>> = HashMap::new();
     for s in statuses.iter().chain(boosted.values()) {
         if let Some(a) = accounts.get(&s.account_id) {
             let (mine, theirs) = emoji_texts(s, a);
-            wanted.entry(a.domain.clone()).or_default().extend(mine.into_iter().chain(theirs));
+            wanted
+                .entry(a.domain.clone())
+                .or_default()
+                .extend(mine.into_iter().chain(theirs));
         }
     }
     let mut emojis: HashMap<(Option<String>, String), crate::db::emojis::Emoji> = HashMap::new();
@@ -117,11 +163,22 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
         }
     }
     let pick = |domain: &Option<String>, codes: Vec<String>| -> Vec<crate::db::emojis::Emoji> {
-        codes.into_iter().filter_map(|c| emojis.get(&(domain.clone(), c)).cloned()).collect()
+        codes
+            .into_iter()
+            .filter_map(|c| emojis.get(&(domain.clone(), c)).cloned())
+            .collect()
     };
-    let cards: HashMap<StatusId, crate::db::cards::Card> = crate::db::cards::of_statuses(conn, &ids).await?.into_iter().collect();
+    let cards: HashMap<StatusId, crate::db::cards::Card> =
+        crate::db::cards::of_statuses(conn, &ids)
+            .await?
+            .into_iter()
+            .collect();
     let counts: HashMap<i64, status_batch::Counts> =
-        status_batch::counts(conn, &ids, viewer.map(|v| v.id)).await?.into_iter().map(|c| (c.id, c)).collect();
+        status_batch::counts(conn, &ids, viewer.map(|v| v.id))
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
     let build = |status: Status| -> Option<StatusView> {
         let author = accounts.get(&status.account_id)?.clone();
         let c = counts.get(&status.id.0).cloned().unwrap_or_default();
@@ -130,13 +187,22 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
             card: cards.get(&status.id).cloned(),
             emojis: pick(&author.domain, mine),
             author_emojis: pick(&author.domain, theirs),
-            author_counts: account_counts.get(&author.id.0).cloned().unwrap_or_default(),
+            author_counts: account_counts
+                .get(&author.id.0)
+                .cloned()
+                .unwrap_or_default(),
             author,
             mentioned: mentioned.get(&status.id).cloned().unwrap_or_default(),
             tags: tags.get(&status.id).cloned().unwrap_or_default(),
             media: media.get(&status.id).cloned().unwrap_or_default(),
-            own_votes: polls.get(&status.id).and_then(|p| own_votes.get(&p.id)).cloned().unwrap_or_default(),
-            voted: polls.get(&status.id).is_some_and(|p| own_votes.contains_key(&p.id) || viewer.is_some_and(|v| v.id == p.account_id)),
+            own_votes: polls
+                .get(&status.id)
+                .and_then(|p| own_votes.get(&p.id))
+                .cloned()
+                .unwrap_or_default(),
+            voted: polls.get(&status.id).is_some_and(|p| {
+                own_votes.contains_key(&p.id) || viewer.is_some_and(|v| v.id == p.account_id)
+            }),
             poll: polls.get(&status.id).cloned(),
             replies: c.replies,
             favourites: c.favourites,
@@ -153,7 +219,11 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
     };
     let mut out = Vec::with_capacity(statuses.len());
     for status in statuses {
-        let inner = status.reblog_of_id.and_then(|id| boosted.get(&id).cloned()).and_then(build).map(Box::new);
+        let inner = status
+            .reblog_of_id
+            .and_then(|id| boosted.get(&id).cloned())
+            .and_then(build)
+            .map(Box::new);
         if let Some(mut v) = build(status) {
             v.reblog = inner;
             out.push(v);
@@ -165,17 +235,26 @@ pub async fn views(conn: &mut AsyncPgConnection, statuses: Vec<Status>, viewer: 
 /// A post by its URL (ours, or another server's), if `viewer` may see it. With
 /// `resolve`, a post not stored yet is fetched from its server. `None` when it
 /// cannot be had or the viewer may not see it: a search never tells which.
-pub async fn find_by_url(ctx: &AppContext, viewer: &Account, url: &str, resolve: bool) -> Result<Option<StatusView>> {
+pub async fn find_by_url(
+    ctx: &AppContext,
+    viewer: &Account,
+    url: &str,
+    resolve: bool,
+) -> Result<Option<StatusView>> {
     let known = {
         let mut conn = ctx.pool.get().await?;
         match ctx.urls.local_status(url) {
-            Some((_, id)) => Status::find(&mut conn, StatusId(id)).await?.filter(|s| s.local && s.reblog_of_id.is_none()),
+            Some((_, id)) => Status::find(&mut conn, StatusId(id))
+                .await?
+                .filter(|s| s.local && s.reblog_of_id.is_none()),
             None => Status::find_by_uri(&mut conn, url).await?,
         }
     };
     let id = match known {
         Some(status) => Some(status.id),
-        None if resolve && ctx.urls.local_status(url).is_none() => crate::federation::activities::create_note::resolve_post(ctx, url).await,
+        None if resolve && ctx.urls.local_status(url).is_none() => {
+            crate::federation::activities::create_note::resolve_post(ctx, url).await
+        }
         None => None,
     };
     let Some(id) = id else { return Ok(None) };
@@ -197,7 +276,11 @@ pub async fn get(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<Sta
 
 /// The home timeline: posts and boosts by the viewer and the accounts it follows,
 /// plus posts that mention it, newest first.
-pub async fn home(ctx: &AppContext, viewer: &Account, page: crate::db::pagination::Page) -> Result<Vec<StatusView>> {
+pub async fn home(
+    ctx: &AppContext,
+    viewer: &Account,
+    page: crate::db::pagination::Page,
+) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
     let active = filters::active(&mut conn, viewer).await?;
     filters::fill(&active, Context::Home, page, async |page| {
@@ -209,7 +292,11 @@ pub async fn home(ctx: &AppContext, viewer: &Account, page: crate::db::paginatio
 
 /// A post's thread: the posts above it (oldest first) and the replies below it,
 /// each shown only if the viewer may see it.
-pub async fn context(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result<(Vec<StatusView>, Vec<StatusView>)> {
+pub async fn context(
+    ctx: &AppContext,
+    viewer: &Account,
+    id: StatusId,
+) -> Result<(Vec<StatusView>, Vec<StatusView>)> {
     const MAX_ANCESTORS: usize = 40;
     const MAX_DESCENDANTS: usize = 200;
     let mut conn = ctx.pool.get().await?;
@@ -217,7 +304,9 @@ pub async fn context(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result
     let mut ancestors = Vec::new();
     let mut parent = status.in_reply_to_id;
     while let Some(p) = parent.filter(|_| ancestors.len() < MAX_ANCESTORS) {
-        let Some(s) = Status::find(&mut conn, p).await? else { break };
+        let Some(s) = Status::find(&mut conn, p).await? else {
+            break;
+        };
         parent = s.in_reply_to_id;
         ancestors.push(s);
     }
@@ -241,7 +330,13 @@ pub async fn context(ctx: &AppContext, viewer: &Account, id: StatusId) -> Result
     let ancestors = only_visible(&mut conn, Some(viewer.id), ancestors).await?;
     let descendants = only_visible(&mut conn, Some(viewer.id), descendants).await?;
     let active = filters::active(&mut conn, viewer).await?;
-    let ancestors = active.apply(views(&mut conn, ancestors, Some(viewer)).await?, Context::Thread);
-    let descendants = active.apply(views(&mut conn, descendants, Some(viewer)).await?, Context::Thread);
+    let ancestors = active.apply(
+        views(&mut conn, ancestors, Some(viewer)).await?,
+        Context::Thread,
+    );
+    let descendants = active.apply(
+        views(&mut conn, descendants, Some(viewer)).await?,
+        Context::Thread,
+    );
     Ok((ancestors, descendants))
 }

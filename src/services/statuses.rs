@@ -2,6 +2,7 @@
 //! deliveries announcing it are written in one transaction.
 
 use super::events::{Event, Outcome};
+use super::visibility::visible_status;
 use crate::{
     content::{self, ResolvedMention},
     context::AppContext,
@@ -17,7 +18,6 @@ use crate::{
         fetch,
     },
 };
-use super::visibility::visible_status;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 pub const MAX_CHARS: usize = 5000;
@@ -47,14 +47,24 @@ fn check_text(text: &str, spoiler: &str, language: Option<&str>, has_media: bool
         return Err(Error::new(ErrorKind::BadRequest, "the post is empty"));
     }
     if text.chars().count() > MAX_CHARS {
-        return Err(Error::new(ErrorKind::BadRequest, format!("the post is longer than {MAX_CHARS} characters")));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            format!("the post is longer than {MAX_CHARS} characters"),
+        ));
     }
     if spoiler.chars().count() > MAX_SPOILER_CHARS {
-        return Err(Error::new(ErrorKind::BadRequest, format!("the content warning is longer than {MAX_SPOILER_CHARS} characters")));
+        return Err(Error::new(
+            ErrorKind::BadRequest,
+            format!("the content warning is longer than {MAX_SPOILER_CHARS} characters"),
+        ));
     }
     if let Some(l) = language {
-        if l.is_empty() || l.len() > 16 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(Error::new(ErrorKind::BadRequest, "the language must be a code such as en or pt-BR"));
+        if l.is_empty() || l.len() > 16 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(Error::new(
+                ErrorKind::BadRequest,
+                "the language must be a code such as en or pt-BR",
+            ));
         }
     }
     Ok(())
@@ -68,7 +78,9 @@ async fn resolve_mentions(ctx: &AppContext, text: &str) -> (Vec<ResolvedMention>
     let mut accounts: Vec<Account> = Vec::new();
     for m in extracted.mentions.into_iter().take(50) {
         let account = match m.domain.as_deref() {
-            None => crate::services::accounts::find_local_account(&ctx.pool, &m.username).await.ok(),
+            None => crate::services::accounts::find_local_account(&ctx.pool, &m.username)
+                .await
+                .ok(),
             Some(domain) => match fetch::webfinger(ctx, &m.username, domain).await {
                 Ok(a) => Some(a),
                 Err(e) => {
@@ -102,16 +114,31 @@ pub async fn post(ctx: &AppContext, author: &Account, new: NewPost) -> Result<St
 #[tracing::instrument(skip_all, fields(author = %author.username))]
 /// `media` are uploads of the author's (services::media) to attach, in order.
 /// `poll` makes it a poll (services::polls), which cannot go with images.
-pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, media: &[i64], poll: Option<super::polls::NewPoll>, idempotency_key: Option<String>) -> Result<Status> {
+pub async fn post_once(
+    ctx: &AppContext,
+    author: &Account,
+    new: NewPost,
+    media: &[i64],
+    poll: Option<super::polls::NewPoll>,
+    idempotency_key: Option<String>,
+) -> Result<Status> {
     if let Some(key) = &idempotency_key {
         if let Some(first) = post_with_key(ctx, author, key).await? {
             return Ok(first);
         }
     }
-    check_text(&new.text, &new.spoiler_text, new.language.as_deref(), !media.is_empty())?;
+    check_text(
+        &new.text,
+        &new.spoiler_text,
+        new.language.as_deref(),
+        !media.is_empty(),
+    )?;
     if let Some(poll) = &poll {
         if !media.is_empty() {
-            return Err(Error::new(ErrorKind::BadRequest, "a post cannot have both a poll and images"));
+            return Err(Error::new(
+                ErrorKind::BadRequest,
+                "a post cannot have both a poll and images",
+            ));
         }
         super::polls::check(poll)?;
     }
@@ -127,9 +154,13 @@ pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, media: 
     if let Some(parent) = &parent {
         let parent_author = Account::find(&mut conn, parent.account_id).await?;
         // Kept with the reply, so every rendering of it (outbox pages too) names its parent.
-        parent_uri = parent_author.as_ref().map(|a| ctx.urls.status_uri(parent, a));
+        parent_uri = parent_author
+            .as_ref()
+            .map(|a| ctx.urls.status_uri(parent, a));
         // The replied-to author is addressed like a mention, as Mastodon does.
-        if let Some(a) = parent_author.filter(|a| a.id != author.id && !mentioned.iter().any(|m| m.id == a.id)) {
+        if let Some(a) =
+            parent_author.filter(|a| a.id != author.id && !mentioned.iter().any(|m| m.id == a.id))
+        {
             mentioned.push(a);
         }
     }
@@ -162,16 +193,22 @@ pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, media: 
                 idempotency::expire(conn).await?;
                 if !idempotency::claim(conn, author.id, key, status.id).await? {
                     // A request with the same key got there first: undo ours, answer with theirs.
-                    return Err(Error::new(ErrorKind::Conflict, "repeated Idempotency-Key").with_cause(IdempotentRepeat));
+                    return Err(Error::new(ErrorKind::Conflict, "repeated Idempotency-Key")
+                        .with_cause(IdempotentRepeat));
                 }
             }
             Status::set_mentions(conn, status.id, &mentioned_ids).await?;
             Status::set_tags(conn, status.id, &tags).await?;
             crate::services::media::attach(conn, author, status.id, media).await?;
             if let Some(poll) = &poll {
-                crate::db::polls::Poll::insert(conn, &super::polls::form(poll, status.id, author.id)).await?;
+                crate::db::polls::Poll::insert(
+                    conn,
+                    &super::polls::form(poll, status.id, author.id),
+                )
+                .await?;
             }
-            let (activity, inboxes) = create_note::build(conn, ctx, &status, author, "Create").await?;
+            let (activity, inboxes) =
+                create_note::build(conn, ctx, &status, author, "Create").await?;
             let n = activities::queue(conn, ctx, author, &activity, inboxes).await?;
             Ok((status, n))
         })
@@ -179,11 +216,22 @@ pub async fn post_once(ctx: &AppContext, author: &Account, new: NewPost, media: 
     let (status, n) = match (created, &idempotency_key) {
         (Err(e), Some(key)) if e.cause.as_ref().is_some_and(|c| c.is::<IdempotentRepeat>()) => {
             let first = post_with_key(ctx, author, key).await?;
-            return first.ok_or_else(|| Error::new(ErrorKind::Conflict, "a post with this Idempotency-Key is being made; retry"));
+            return first.ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Conflict,
+                    "a post with this Idempotency-Key is being made; retry",
+                )
+            });
         }
         (other, _) => other?,
     };
-    ctx.dispatch(Outcome::of(Event::PostCreated { status: status.id, author: author.id }).delivering(n));
+    ctx.dispatch(
+        Outcome::of(Event::PostCreated {
+            status: status.id,
+            author: author.id,
+        })
+        .delivering(n),
+    );
     super::cards::attach_later(ctx, status.id, &status.content);
     tracing::info!(status = %status.id, visibility = new.visibility.as_str(), "posted");
     crate::services::groups::relay_new_post(ctx, status.id, author.id, None).await;
@@ -199,22 +247,44 @@ struct IdempotentRepeat;
 async fn post_with_key(ctx: &AppContext, author: &Account, key: &str) -> Result<Option<Status>> {
     let mut conn = ctx.pool.get().await?;
     match idempotency::find(&mut conn, author.id, key).await? {
-        Some(id) => Ok(Status::find(&mut conn, id).await?.filter(|s| s.deleted_at.is_none())),
+        Some(id) => Ok(Status::find(&mut conn, id)
+            .await?
+            .filter(|s| s.deleted_at.is_none())),
         None => Ok(None),
     }
 }
 
-async fn own_status(conn: &mut AsyncPgConnection, author: &Account, id: StatusId) -> Result<Status> {
-    let status = Status::find(conn, id).await?.filter(|s| s.deleted_at.is_none() && s.reblog_of_id.is_none()).ok_or_else(|| Error::not_found("no such post"))?;
+async fn own_status(
+    conn: &mut AsyncPgConnection,
+    author: &Account,
+    id: StatusId,
+) -> Result<Status> {
+    let status = Status::find(conn, id)
+        .await?
+        .filter(|s| s.deleted_at.is_none() && s.reblog_of_id.is_none())
+        .ok_or_else(|| Error::not_found("no such post"))?;
     if status.account_id != author.id {
-        return Err(Error::new(ErrorKind::Forbidden, "only the author can change a post"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "only the author can change a post",
+        ));
     }
     Ok(status)
 }
 
 #[tracing::instrument(skip_all, fields(author = %author.username, status = %id))]
-pub async fn edit(ctx: &AppContext, author: &Account, id: StatusId, edit: PostEdit) -> Result<Status> {
-    check_text(&edit.text, &edit.spoiler_text, edit.language.as_deref(), edit.media.as_ref().is_some_and(|m| !m.is_empty()))?;
+pub async fn edit(
+    ctx: &AppContext,
+    author: &Account,
+    id: StatusId,
+    edit: PostEdit,
+) -> Result<Status> {
+    check_text(
+        &edit.text,
+        &edit.spoiler_text,
+        edit.language.as_deref(),
+        edit.media.as_ref().is_some_and(|m| !m.is_empty()),
+    )?;
     let (resolved, mentioned) = resolve_mentions(ctx, &edit.text).await;
     let tags = content::extract(&edit.text).hashtags;
     let html = content::render_plain_text(&edit.text, &resolved, &|t| ctx.urls.tag(t));
@@ -240,32 +310,50 @@ pub async fn edit(ctx: &AppContext, author: &Account, id: StatusId, edit: PostEd
         .transaction::<_, Error, _>(async |conn| {
             let removed = match &media {
                 Some(ids) => {
-                    let removed = crate::db::media::Media::detach_others(conn, status.id, ids).await?;
+                    let removed =
+                        crate::db::media::Media::detach_others(conn, status.id, ids).await?;
                     crate::services::media::attach(conn, author, status.id, ids).await?;
                     removed
                 }
                 None => Vec::new(),
             };
             // Those mentioned before the edit hear of it too.
-            let before: Vec<String> = Status::mentioned_accounts(conn, status.id).await?.iter().filter_map(inbox_of).collect();
+            let before: Vec<String> = Status::mentioned_accounts(conn, status.id)
+                .await?
+                .iter()
+                .filter_map(inbox_of)
+                .collect();
             let status = Status::edit(conn, status.id, &form).await?;
             Status::set_mentions(conn, status.id, &mentioned_ids).await?;
             Status::set_tags(conn, status.id, &tags).await?;
-            let (activity, mut inboxes) = create_note::build(conn, ctx, &status, author, "Update").await?;
+            let (activity, mut inboxes) =
+                create_note::build(conn, ctx, &status, author, "Update").await?;
             inboxes.extend(before);
             let n = activities::queue(conn, ctx, author, &activity, inboxes).await?;
             Ok((status, n, removed))
         })
         .await?;
     crate::services::media::delete_files(ctx, &removed).await;
-    ctx.dispatch(Outcome::of(Event::PostEdited { status: status.id, author: author.id }).delivering(n));
+    ctx.dispatch(
+        Outcome::of(Event::PostEdited {
+            status: status.id,
+            author: author.id,
+        })
+        .delivering(n),
+    );
     super::cards::attach_later(ctx, status.id, &status.content);
     Ok(status)
 }
 
 /// A remote author's `Update` of a post we have: the content is replaced. Applied
 /// every time (the last edit wins).
-pub async fn edit_received(ctx: &AppContext, author: &Account, status: &Status, form: &StatusEditForm, tags: &[String]) -> Result<()> {
+pub async fn edit_received(
+    ctx: &AppContext,
+    author: &Account,
+    status: &Status,
+    form: &StatusEditForm,
+    tags: &[String],
+) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, Error, _>(async |conn| {
         Status::edit(conn, status.id, form).await?;
@@ -273,7 +361,10 @@ pub async fn edit_received(ctx: &AppContext, author: &Account, status: &Status, 
         Ok(())
     })
     .await?;
-    ctx.dispatch(Outcome::of(Event::PostEdited { status: status.id, author: author.id }));
+    ctx.dispatch(Outcome::of(Event::PostEdited {
+        status: status.id,
+        author: author.id,
+    }));
     Ok(())
 }
 
@@ -284,31 +375,50 @@ pub async fn delete(ctx: &AppContext, author: &Account, id: StatusId) -> Result<
     let (n, removed) = conn
         .transaction::<_, Error, _>(async |conn| {
             // Everyone who got the post hears it is gone: work out who before it goes.
-            let (created, inboxes) = create_note::build(conn, ctx, &status, author, "Create").await?;
-            let note_id = created.object["id"].as_str().unwrap_or_default().to_string();
+            let (created, inboxes) =
+                create_note::build(conn, ctx, &status, author, "Create").await?;
+            let note_id = created.object["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             Status::mark_deleted(conn, status.id).await?;
             // The tombstone keeps no images: their rows and files go with the post.
             let removed = crate::db::media::Media::detach_others(conn, status.id, &[]).await?;
             let mut activity = delete::build(ctx, author, &note_id);
             activity.to = created.to.clone();
             activity.cc = created.cc.clone();
-            Ok((activities::queue(conn, ctx, author, &activity, inboxes).await?, removed))
+            Ok((
+                activities::queue(conn, ctx, author, &activity, inboxes).await?,
+                removed,
+            ))
         })
         .await?;
     crate::services::media::delete_files(ctx, &removed).await;
-    ctx.dispatch(Outcome::of(Event::PostDeleted { status: status.id, author: author.id }).delivering(n));
+    ctx.dispatch(
+        Outcome::of(Event::PostDeleted {
+            status: status.id,
+            author: author.id,
+        })
+        .delivering(n),
+    );
     Ok(())
 }
 
 /// A remote author's `Delete` of a post we have: our copy goes. Applied every time.
 pub async fn delete_received(ctx: &AppContext, author: &Account, status: &Status) -> Result<()> {
     if status.account_id != author.id {
-        return Err(Error::new(ErrorKind::Forbidden, "only a post's author can delete it"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "only a post's author can delete it",
+        ));
     }
     let mut conn = ctx.pool.get().await?;
     if Status::delete_row(&mut conn, status.id).await? > 0 {
         tracing::info!(status = %status.id, "post deleted");
-        ctx.dispatch(Outcome::of(Event::PostDeleted { status: status.id, author: author.id }));
+        ctx.dispatch(Outcome::of(Event::PostDeleted {
+            status: status.id,
+            author: author.id,
+        }));
     }
     Ok(())
 }
@@ -325,7 +435,10 @@ pub async fn remove_in_group(ctx: &AppContext, group: &Account, status: &Status)
     let mut in_group = false;
     for _ in 0..MAX_THREAD_WALK {
         let Some(s) = current.take() else { break };
-        if Status::find_reblog(&mut conn, group.id, s.id).await?.is_some() {
+        if Status::find_reblog(&mut conn, group.id, s.id)
+            .await?
+            .is_some()
+        {
             in_group = true;
             break;
         }
@@ -335,11 +448,17 @@ pub async fn remove_in_group(ctx: &AppContext, group: &Account, status: &Status)
         };
     }
     if !in_group {
-        return Err(Error::new(ErrorKind::Forbidden, "a group can only remove posts made in it"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "a group can only remove posts made in it",
+        ));
     }
     if Status::delete_row(&mut conn, status.id).await? > 0 {
         tracing::info!(status = %status.id, group = %group.uri.as_deref().unwrap_or_default(), "post removed by a group's moderator");
-        ctx.dispatch(Outcome::of(Event::PostDeleted { status: status.id, author: status.account_id }));
+        ctx.dispatch(Outcome::of(Event::PostDeleted {
+            status: status.id,
+            author: status.account_id,
+        }));
     }
     Ok(())
 }
@@ -347,21 +466,35 @@ pub async fn remove_in_group(ctx: &AppContext, group: &Account, status: &Status)
 pub async fn favourite(ctx: &AppContext, account: &Account, id: StatusId) -> Result<Status> {
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, account, id).await?;
-    let author = Account::find(&mut conn, status.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
+    let author = Account::find(&mut conn, status.account_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such post"))?;
     drop(conn);
     favourite_as(ctx, account, &status, &author, None).await?;
     Ok(status)
 }
 
 /// A remote account's `Like` (`activity_id`) of one of our posts.
-pub async fn favourite_received(ctx: &AppContext, account: &Account, status: &Status, author: &Account, activity_id: &str) -> Result<()> {
+pub async fn favourite_received(
+    ctx: &AppContext,
+    account: &Account,
+    status: &Status,
+    author: &Account,
+    activity_id: &str,
+) -> Result<()> {
     favourite_as(ctx, account, status, author, Some(activity_id)).await
 }
 
 /// `account` favourites `status`: a teacher here (a remote author is sent a Like), or
 /// a remote Like, which is deduplicated by its id (a Like retried after its Undo
 /// must not come back).
-async fn favourite_as(ctx: &AppContext, account: &Account, status: &Status, author: &Account, activity: Option<&str>) -> Result<()> {
+async fn favourite_as(
+    ctx: &AppContext,
+    account: &Account,
+    status: &Status,
+    author: &Account,
+    activity: Option<&str>,
+) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
     let outcome = conn
         .transaction::<_, Error, _>(async |conn| {
@@ -380,10 +513,20 @@ async fn favourite_as(ctx: &AppContext, account: &Account, status: &Status, auth
             }
             let mut n = 0;
             if account.is_local() && !author.is_local() {
-                let activity = like::build(ctx, account, like_id, &ctx.urls.status_uri(status, author), &ctx.urls.actor_id(author));
+                let activity = like::build(
+                    ctx,
+                    account,
+                    like_id,
+                    &ctx.urls.status_uri(status, author),
+                    &ctx.urls.actor_id(author),
+                );
                 n = activities::queue(conn, ctx, account, &activity, inbox_of(author)).await?;
             }
-            Ok(Outcome::of(Event::Favourited { status: status.id, account: account.id }).delivering(n))
+            Ok(Outcome::of(Event::Favourited {
+                status: status.id,
+                account: account.id,
+            })
+            .delivering(n))
         })
         .await?;
     if activity.is_some() && !outcome.is_empty() {
@@ -395,22 +538,49 @@ async fn favourite_as(ctx: &AppContext, account: &Account, status: &Status, auth
 
 pub async fn unfavourite(ctx: &AppContext, account: &Account, id: StatusId) -> Result<Status> {
     let mut conn = ctx.pool.get().await?;
-    let status = Status::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("no such post"))?;
-    let author = Account::find(&mut conn, status.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
+    let status = Status::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such post"))?;
+    let author = Account::find(&mut conn, status.account_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such post"))?;
     let outcome = conn
         .transaction::<_, Error, _>(async |conn| {
-            let Some(uri) = Status::favourite_uri(conn, account.id, status.id).await? else { return Ok(Outcome::none()) };
+            let Some(uri) = Status::favourite_uri(conn, account.id, status.id).await? else {
+                return Ok(Outcome::none());
+            };
             Status::unfavourite(conn, account.id, status.id).await?;
             let mut n = 0;
             if !author.is_local() {
-                let like_id = uri.as_deref().and_then(|u| u.rsplit('/').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
-                let mut liked = like::build(ctx, account, like_id, &ctx.urls.status_uri(&status, &author), &ctx.urls.actor_id(&author));
+                let like_id = uri
+                    .as_deref()
+                    .and_then(|u| u.rsplit('/').next())
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                let mut liked = like::build(
+                    ctx,
+                    account,
+                    like_id,
+                    &ctx.urls.status_uri(&status, &author),
+                    &ctx.urls.actor_id(&author),
+                );
                 if let Some(uri) = uri {
                     liked.id = uri;
                 }
-                n = activities::queue(conn, ctx, account, &undo::build(ctx, account, &liked), inbox_of(&author)).await?;
+                n = activities::queue(
+                    conn,
+                    ctx,
+                    account,
+                    &undo::build(ctx, account, &liked),
+                    inbox_of(&author),
+                )
+                .await?;
             }
-            Ok(Outcome::of(Event::Unfavourited { status: status.id, account: account.id }).delivering(n))
+            Ok(Outcome::of(Event::Unfavourited {
+                status: status.id,
+                account: account.id,
+            })
+            .delivering(n))
         })
         .await?;
     ctx.dispatch(outcome);
@@ -419,17 +589,27 @@ pub async fn unfavourite(ctx: &AppContext, account: &Account, id: StatusId) -> R
 
 /// A remote account's `Undo` of its Like `like_uri` (or, when the Like is not known
 /// by that id, of its like of `status`). Applied every time.
-pub async fn unfavourite_received(ctx: &AppContext, account: &Account, like_uri: &str, status: Option<StatusId>) -> Result<()> {
+pub async fn unfavourite_received(
+    ctx: &AppContext,
+    account: &Account,
+    like_uri: &str,
+    status: Option<StatusId>,
+) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
     let mut undone = Status::unfavourite_by_uri(&mut conn, account.id, like_uri).await?;
     if undone.is_none() {
         if let Some(id) = status {
-            undone = Status::unfavourite(&mut conn, account.id, id).await?.then_some(id);
+            undone = Status::unfavourite(&mut conn, account.id, id)
+                .await?
+                .then_some(id);
         }
     }
     if let Some(status) = undone {
         tracing::info!(actor = %account.uri.as_deref().unwrap_or_default(), "like undone");
-        ctx.dispatch(Outcome::of(Event::Unfavourited { status, account: account.id }));
+        ctx.dispatch(Outcome::of(Event::Unfavourited {
+            status,
+            account: account.id,
+        }));
     }
     Ok(())
 }
@@ -442,26 +622,54 @@ pub async fn reblog(ctx: &AppContext, account: &Account, id: StatusId) -> Result
         None => original,
     };
     if original.visibility() > Visibility::Unlisted {
-        return Err(Error::new(ErrorKind::Forbidden, "followers-only and direct posts cannot be boosted"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "followers-only and direct posts cannot be boosted",
+        ));
     }
-    let author = Account::find(&mut conn, original.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
+    let author = Account::find(&mut conn, original.account_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such post"))?;
     drop(conn);
     let reblog = reblog_as(ctx, account, &original, &author, None, Visibility::Public).await?;
     reblog.ok_or_else(|| Error::internal(anyhow::anyhow!("a local boost was not stored")))
 }
 
 /// A remote account's `Announce` (`activity_id`) of `original`, deduplicated by id.
-pub async fn reblog_received(ctx: &AppContext, account: &Account, original: &Status, activity_id: &str, visibility: Visibility) -> Result<Option<Status>> {
+pub async fn reblog_received(
+    ctx: &AppContext,
+    account: &Account,
+    original: &Status,
+    activity_id: &str,
+    visibility: Visibility,
+) -> Result<Option<Status>> {
     let mut conn = ctx.pool.get().await?;
-    let author = Account::find(&mut conn, original.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
+    let author = Account::find(&mut conn, original.account_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such post"))?;
     drop(conn);
-    reblog_as(ctx, account, original, &author, Some(activity_id), visibility).await
+    reblog_as(
+        ctx,
+        account,
+        original,
+        &author,
+        Some(activity_id),
+        visibility,
+    )
+    .await
 }
 
 /// `account` boosts `original`: a teacher here (followers and the author are sent an
 /// Announce), or a remote Announce (`activity`, deduplicated by its id). `None`
 /// when the activity was seen before.
-async fn reblog_as(ctx: &AppContext, account: &Account, original: &Status, author: &Account, activity: Option<&str>, visibility: Visibility) -> Result<Option<Status>> {
+async fn reblog_as(
+    ctx: &AppContext,
+    account: &Account,
+    original: &Status,
+    author: &Account,
+    activity: Option<&str>,
+    visibility: Visibility,
+) -> Result<Option<Status>> {
     let mut conn = ctx.pool.get().await?;
     let (reblog, outcome) = conn
         .transaction::<_, Error, _>(async |conn| {
@@ -496,12 +704,23 @@ async fn reblog_as(ctx: &AppContext, account: &Account, original: &Status, autho
             let reblog = Status::insert(conn, &form).await?;
             let mut n = 0;
             if account.is_local() {
-                let activity = announce::build(ctx, account, &reblog, &ctx.urls.status_uri(original, author), author);
-                let mut inboxes = crate::db::follows::Follow::follower_inboxes(conn, account.id).await?;
+                let activity = announce::build(
+                    ctx,
+                    account,
+                    &reblog,
+                    &ctx.urls.status_uri(original, author),
+                    author,
+                );
+                let mut inboxes =
+                    crate::db::follows::Follow::follower_inboxes(conn, account.id).await?;
                 inboxes.extend(inbox_of(author));
                 n = activities::queue(conn, ctx, account, &activity, inboxes).await?;
             }
-            let event = Event::Reblogged { reblog: reblog.id, original: original.id, account: account.id };
+            let event = Event::Reblogged {
+                reblog: reblog.id,
+                original: original.id,
+                account: account.id,
+            };
             Ok((Some(reblog), Outcome::of(event).delivering(n)))
         })
         .await?;
@@ -514,21 +733,48 @@ async fn reblog_as(ctx: &AppContext, account: &Account, original: &Status, autho
 
 pub async fn unreblog(ctx: &AppContext, account: &Account, id: StatusId) -> Result<Status> {
     let mut conn = ctx.pool.get().await?;
-    let original = Status::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("no such post"))?;
+    let original = Status::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such post"))?;
     let original = match original.reblog_of_id {
-        Some(inner) => Status::find(&mut conn, inner).await?.ok_or_else(|| Error::not_found("no such post"))?,
+        Some(inner) => Status::find(&mut conn, inner)
+            .await?
+            .ok_or_else(|| Error::not_found("no such post"))?,
         None => original,
     };
-    let author = Account::find(&mut conn, original.account_id).await?.ok_or_else(|| Error::not_found("no such post"))?;
+    let author = Account::find(&mut conn, original.account_id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such post"))?;
     let outcome = conn
         .transaction::<_, Error, _>(async |conn| {
-            let Some(reblog) = Status::find_reblog(conn, account.id, original.id).await? else { return Ok(Outcome::none()) };
-            let announced = announce::build(ctx, account, &reblog, &ctx.urls.status_uri(&original, &author), &author);
+            let Some(reblog) = Status::find_reblog(conn, account.id, original.id).await? else {
+                return Ok(Outcome::none());
+            };
+            let announced = announce::build(
+                ctx,
+                account,
+                &reblog,
+                &ctx.urls.status_uri(&original, &author),
+                &author,
+            );
             Status::delete_row(conn, reblog.id).await?;
-            let mut inboxes = crate::db::follows::Follow::follower_inboxes(conn, account.id).await?;
+            let mut inboxes =
+                crate::db::follows::Follow::follower_inboxes(conn, account.id).await?;
             inboxes.extend(inbox_of(&author));
-            let n = activities::queue(conn, ctx, account, &undo::build(ctx, account, &announced), inboxes).await?;
-            Ok(Outcome::of(Event::Unreblogged { reblog: reblog.id, original: original.id, account: account.id }).delivering(n))
+            let n = activities::queue(
+                conn,
+                ctx,
+                account,
+                &undo::build(ctx, account, &announced),
+                inboxes,
+            )
+            .await?;
+            Ok(Outcome::of(Event::Unreblogged {
+                reblog: reblog.id,
+                original: original.id,
+                account: account.id,
+            })
+            .delivering(n))
         })
         .await?;
     ctx.dispatch(outcome);
@@ -536,13 +782,28 @@ pub async fn unreblog(ctx: &AppContext, account: &Account, id: StatusId) -> Resu
 }
 
 /// A remote account's `Undo` of its Announce `announce_uri`. Applied every time.
-pub async fn unreblog_received(ctx: &AppContext, account: &Account, announce_uri: &str) -> Result<()> {
+pub async fn unreblog_received(
+    ctx: &AppContext,
+    account: &Account,
+    announce_uri: &str,
+) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
-    let Some(reblog) = Status::find_by_uri(&mut conn, announce_uri).await? else { return Ok(()) };
-    let Some(original) = reblog.reblog_of_id.filter(|_| reblog.account_id == account.id) else { return Ok(()) };
+    let Some(reblog) = Status::find_by_uri(&mut conn, announce_uri).await? else {
+        return Ok(());
+    };
+    let Some(original) = reblog
+        .reblog_of_id
+        .filter(|_| reblog.account_id == account.id)
+    else {
+        return Ok(());
+    };
     if Status::delete_row(&mut conn, reblog.id).await? > 0 {
         tracing::info!(actor = %account.uri.as_deref().unwrap_or_default(), "boost undone");
-        ctx.dispatch(Outcome::of(Event::Unreblogged { reblog: reblog.id, original, account: account.id }));
+        ctx.dispatch(Outcome::of(Event::Unreblogged {
+            reblog: reblog.id,
+            original,
+            account: account.id,
+        }));
     }
     Ok(())
 }

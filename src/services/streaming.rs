@@ -32,22 +32,40 @@ pub struct Audience {
 
 impl Audience {
     pub fn searchable(&self) -> &str {
-        self.searchable.get_or_init(|| super::filters::searchable_text(self.base.reblog.as_deref().unwrap_or(&self.base)))
+        self.searchable.get_or_init(|| {
+            super::filters::searchable_text(self.base.reblog.as_deref().unwrap_or(&self.base))
+        })
     }
 }
 
 /// Works out who of `subscribers` gets the post `id` and renders it for each of
 /// them. `None` when the post is gone (deleted since, or never stored).
-pub async fn audience(ctx: &AppContext, id: StatusId, subscribers: &[AccountId], lists: &[i64]) -> Result<Option<Audience>> {
+pub async fn audience(
+    ctx: &AppContext,
+    id: StatusId,
+    subscribers: &[AccountId],
+    lists: &[i64],
+) -> Result<Option<Audience>> {
     let mut conn = ctx.pool.get().await?;
-    let Some(status) = Status::find(&mut conn, id).await? else { return Ok(None) };
+    let Some(status) = Status::find(&mut conn, id).await? else {
+        return Ok(None);
+    };
     if status.deleted_at.is_some() {
         return Ok(None);
     }
     let ids = subscribers;
-    let may_see: HashSet<AccountId> = visibility::viewers_of(&mut conn, id, ids).await?.into_iter().collect();
-    let home: HashSet<AccountId> = timelines::home_readers(&mut conn, id, ids).await?.into_iter().collect();
-    let in_lists: HashSet<i64> = timelines::list_readers(&mut conn, id, lists).await?.into_iter().collect();
+    let may_see: HashSet<AccountId> = visibility::viewers_of(&mut conn, id, ids)
+        .await?
+        .into_iter()
+        .collect();
+    let home: HashSet<AccountId> = timelines::home_readers(&mut conn, id, ids)
+        .await?
+        .into_iter()
+        .collect();
+    let in_lists: HashSet<i64> = timelines::list_readers(&mut conn, id, lists)
+        .await?
+        .into_iter()
+        .collect();
     let selection = timelines::public_selection(&mut conn, id).await?;
     let (public, tagged) = match selection {
         Some((local, not_reply)) => (not_reply.then_some(local), Some(local)),
@@ -56,8 +74,14 @@ pub async fn audience(ctx: &AppContext, id: StatusId, subscribers: &[AccountId],
     // One view for everyone, then what differs between readers (favourited, boosted,
     // bookmarked) in one query for all of them: a thousand subscribers cost a handful
     // of queries, not a thousand views.
-    let Some(base) = views(&mut conn, vec![status], None).await?.pop() else { return Ok(None) };
-    let seeing: Vec<AccountId> = ids.iter().copied().filter(|a| may_see.contains(a)).collect();
+    let Some(base) = views(&mut conn, vec![status], None).await?.pop() else {
+        return Ok(None);
+    };
+    let seeing: Vec<AccountId> = ids
+        .iter()
+        .copied()
+        .filter(|a| may_see.contains(a))
+        .collect();
     let flags = status_batch::viewer_flags(&mut conn, id, &seeing).await?;
     let views = flags
         .into_iter()
@@ -70,5 +94,14 @@ pub async fn audience(ctx: &AppContext, id: StatusId, subscribers: &[AccountId],
         })
         .collect();
     let tags = base.reblog.as_ref().map_or(&base.tags, |r| &r.tags).clone();
-    Ok(Some(Audience { views, home, public, tagged, tags, lists: in_lists, searchable: Default::default(), base }))
+    Ok(Some(Audience {
+        views,
+        home,
+        public,
+        tagged,
+        tags,
+        lists: in_lists,
+        searchable: Default::default(),
+        base,
+    }))
 }

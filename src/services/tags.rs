@@ -7,7 +7,11 @@
 
 use crate::{
     context::AppContext,
-    db::{accounts::Account, pagination::Page, tags::{self, DayUse}},
+    db::{
+        accounts::Account,
+        pagination::Page,
+        tags::{self, DayUse},
+    },
     error::{Error, Result},
 };
 
@@ -44,23 +48,40 @@ fn today() -> i64 {
 }
 
 /// The last [`HISTORY_DAYS`] of `name`'s use, today first.
-pub async fn history(conn: &mut diesel_async::AsyncPgConnection, name: &str) -> Result<Vec<DayUse>> {
+pub async fn history(
+    conn: &mut diesel_async::AsyncPgConnection,
+    name: &str,
+) -> Result<Vec<DayUse>> {
     let today = today();
     let since = today - (HISTORY_DAYS - 1);
     let used = tags::history(conn, name, since).await?;
     Ok((0..HISTORY_DAYS)
         .map(|back| {
             let day = today - back;
-            used.iter().find(|u| u.day == day).cloned().unwrap_or(DayUse { day, uses: 0, accounts: 0 })
+            used.iter()
+                .find(|u| u.day == day)
+                .cloned()
+                .unwrap_or(DayUse {
+                    day,
+                    uses: 0,
+                    accounts: 0,
+                })
         })
         .collect())
 }
 
 /// Views of `names` for `viewer`: history and whether they follow each.
-pub async fn views(ctx: &AppContext, viewer: Option<&Account>, names: Vec<String>) -> Result<Vec<TagView>> {
+pub async fn views(
+    ctx: &AppContext,
+    viewer: Option<&Account>,
+    names: Vec<String>,
+) -> Result<Vec<TagView>> {
     let mut conn = ctx.pool.get().await?;
     let (followed, featured) = match viewer {
-        Some(v) => (Some(tags::followed_among(&mut conn, v.id, &names).await?), Some(tags::featured_among(&mut conn, v.id, &names).await?)),
+        Some(v) => (
+            Some(tags::followed_among(&mut conn, v.id, &names).await?),
+            Some(tags::featured_among(&mut conn, v.id, &names).await?),
+        ),
         None => (None, None),
     };
     let mut out = Vec::with_capacity(names.len());
@@ -68,7 +89,12 @@ pub async fn views(ctx: &AppContext, viewer: Option<&Account>, names: Vec<String
         let history = history(&mut conn, &name).await?;
         let following = followed.as_ref().map(|f| f.contains(&name));
         let featuring = featured.as_ref().map(|f| f.contains(&name));
-        out.push(TagView { name, following, featuring, history });
+        out.push(TagView {
+            name,
+            following,
+            featuring,
+            history,
+        });
     }
     Ok(out)
 }
@@ -103,13 +129,22 @@ pub async fn unfollow(ctx: &AppContext, viewer: &Account, word: &str) -> Result<
 }
 
 /// The tags `viewer` follows, newest first, each with the id it is paginated by.
-pub async fn followed(ctx: &AppContext, viewer: &Account, page: Page) -> Result<Vec<(i64, TagView)>> {
+pub async fn followed(
+    ctx: &AppContext,
+    viewer: &Account,
+    page: Page,
+) -> Result<Vec<(i64, TagView)>> {
     let rows = {
         let mut conn = ctx.pool.get().await?;
         tags::followed(&mut conn, viewer.id, page).await?
     };
     let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-    let shown = views(ctx, Some(viewer), rows.into_iter().map(|(_, n)| n).collect()).await?;
+    let shown = views(
+        ctx,
+        Some(viewer),
+        rows.into_iter().map(|(_, n)| n).collect(),
+    )
+    .await?;
     Ok(ids.into_iter().zip(shown).collect())
 }
 
@@ -126,21 +161,28 @@ pub async fn featured_of(ctx: &AppContext, account: &Account) -> Result<Vec<tags
 /// Features a hashtag on `viewer`'s profile (featuring it again changes nothing).
 #[tracing::instrument(skip(ctx, viewer), fields(viewer = %viewer.username))]
 pub async fn feature(ctx: &AppContext, viewer: &Account, word: &str) -> Result<tags::Featured> {
-    let name = normalize(word).ok_or_else(|| Error::bad_request(format!("{word:?} is not a hashtag")))?;
+    let name =
+        normalize(word).ok_or_else(|| Error::bad_request(format!("{word:?} is not a hashtag")))?;
     let mut conn = ctx.pool.get().await?;
     let current = tags::featured(&mut conn, viewer.id).await?;
     if !current.iter().any(|f| f.name == name) && current.len() >= MAX_FEATURED {
-        return Err(Error::bad_request(format!("a profile features at most {MAX_FEATURED} hashtags")));
+        return Err(Error::bad_request(format!(
+            "a profile features at most {MAX_FEATURED} hashtags"
+        )));
     }
     let id = tags::feature(&mut conn, viewer.id, &name).await?;
     tracing::info!(tag = %name, "hashtag featured");
     let all = tags::featured(&mut conn, viewer.id).await?;
-    all.into_iter().find(|f| f.id == id).ok_or_else(|| Error::not_found("Record not found"))
+    all.into_iter()
+        .find(|f| f.id == id)
+        .ok_or_else(|| Error::not_found("Record not found"))
 }
 
 #[tracing::instrument(skip(ctx, viewer), fields(viewer = %viewer.username))]
 pub async fn unfeature(ctx: &AppContext, viewer: &Account, id: &str) -> Result<()> {
-    let id: i64 = id.parse().map_err(|_| Error::not_found("Record not found"))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Error::not_found("Record not found"))?;
     let mut conn = ctx.pool.get().await?;
     if !tags::unfeature(&mut conn, viewer.id, id).await? {
         return Err(Error::not_found("Record not found"));

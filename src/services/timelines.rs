@@ -21,14 +21,22 @@ use crate::{
 };
 
 /// The reader's filters (none for someone not signed in).
-async fn active_filters(conn: &mut diesel_async::AsyncPgConnection, viewer: Option<&Account>) -> Result<filters::Active> {
+async fn active_filters(
+    conn: &mut diesel_async::AsyncPgConnection,
+    viewer: Option<&Account>,
+) -> Result<filters::Active> {
     match viewer {
         Some(v) => filters::active(conn, v).await,
         None => Ok(filters::Active::default()),
     }
 }
 
-pub async fn public(ctx: &AppContext, viewer: Option<&Account>, origin: Origin, page: Page) -> Result<Vec<StatusView>> {
+pub async fn public(
+    ctx: &AppContext,
+    viewer: Option<&Account>,
+    origin: Origin,
+    page: Page,
+) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
     let active = active_filters(&mut conn, viewer).await?;
     filters::fill(&active, Context::Public, page, async |page| {
@@ -38,7 +46,13 @@ pub async fn public(ctx: &AppContext, viewer: Option<&Account>, origin: Origin, 
     .await
 }
 
-pub async fn tag(ctx: &AppContext, viewer: Option<&Account>, origin: Origin, tags: &TagFilter, page: Page) -> Result<Vec<StatusView>> {
+pub async fn tag(
+    ctx: &AppContext,
+    viewer: Option<&Account>,
+    origin: Origin,
+    tags: &TagFilter,
+    page: Page,
+) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
     let active = active_filters(&mut conn, viewer).await?;
     filters::fill(&active, Context::Public, page, async |page| {
@@ -49,28 +63,52 @@ pub async fn tag(ctx: &AppContext, viewer: Option<&Account>, origin: Origin, tag
 }
 
 /// An account's posts as `viewer` may see them (services::visibility).
-pub async fn account(ctx: &AppContext, viewer: Option<&Account>, author: &Account, filter: AccountFilter, page: Page) -> Result<Vec<StatusView>> {
+pub async fn account(
+    ctx: &AppContext,
+    viewer: Option<&Account>,
+    author: &Account,
+    filter: AccountFilter,
+    page: Page,
+) -> Result<Vec<StatusView>> {
     let mut conn = ctx.pool.get().await?;
     let active = active_filters(&mut conn, viewer).await?;
     filters::fill(&active, Context::Account, page, async |page| {
-        let statuses = timelines::account(&mut conn, viewer.map(|v| v.id), author.id, &filter, page).await?;
+        let statuses =
+            timelines::account(&mut conn, viewer.map(|v| v.id), author.id, &filter, page).await?;
         views(&mut conn, statuses, viewer).await
     })
     .await
 }
 
 /// Pairs each view with the id its row is paginated by.
-async fn keyed(ctx: &AppContext, viewer: &Account, rows: Vec<(i64, crate::db::statuses::Status)>) -> Result<Vec<(i64, StatusView)>> {
+async fn keyed(
+    ctx: &AppContext,
+    viewer: &Account,
+    rows: Vec<(i64, crate::db::statuses::Status)>,
+) -> Result<Vec<(i64, StatusView)>> {
     let mut conn = ctx.pool.get().await?;
     let keys: Vec<(StatusId, i64)> = rows.iter().map(|(k, s)| (s.id, *k)).collect();
-    let shown = views(&mut conn, rows.into_iter().map(|(_, s)| s).collect(), Some(viewer)).await?;
+    let shown = views(
+        &mut conn,
+        rows.into_iter().map(|(_, s)| s).collect(),
+        Some(viewer),
+    )
+    .await?;
     Ok(shown
         .into_iter()
-        .filter_map(|v| keys.iter().find(|(id, _)| *id == v.status.id).map(|(_, k)| (*k, v)))
+        .filter_map(|v| {
+            keys.iter()
+                .find(|(id, _)| *id == v.status.id)
+                .map(|(_, k)| (*k, v))
+        })
         .collect())
 }
 
-pub async fn bookmarks(ctx: &AppContext, viewer: &Account, page: Page) -> Result<Vec<(i64, StatusView)>> {
+pub async fn bookmarks(
+    ctx: &AppContext,
+    viewer: &Account,
+    page: Page,
+) -> Result<Vec<(i64, StatusView)>> {
     let rows = {
         let mut conn = ctx.pool.get().await?;
         timelines::bookmarked(&mut conn, viewer.id, page).await?
@@ -78,7 +116,11 @@ pub async fn bookmarks(ctx: &AppContext, viewer: &Account, page: Page) -> Result
     keyed(ctx, viewer, rows).await
 }
 
-pub async fn favourites(ctx: &AppContext, viewer: &Account, page: Page) -> Result<Vec<(i64, StatusView)>> {
+pub async fn favourites(
+    ctx: &AppContext,
+    viewer: &Account,
+    page: Page,
+) -> Result<Vec<(i64, StatusView)>> {
     let rows = {
         let mut conn = ctx.pool.get().await?;
         timelines::favourited(&mut conn, viewer.id, page).await?
@@ -107,28 +149,45 @@ pub struct AccountPage {
     pub accounts: Vec<(i64, Account, account_lists::AccountCounts)>,
 }
 
-async fn with_counts(conn: &mut diesel_async::AsyncPgConnection, rows: Vec<(i64, Account)>) -> Result<AccountPage> {
+async fn with_counts(
+    conn: &mut diesel_async::AsyncPgConnection,
+    rows: Vec<(i64, Account)>,
+) -> Result<AccountPage> {
     let ids: Vec<AccountId> = rows.iter().map(|(_, a)| a.id).collect();
     let counts = account_lists::counts(conn, &ids).await?;
     Ok(AccountPage {
         accounts: rows
             .into_iter()
             .map(|(k, a)| {
-                let c = counts.iter().find(|c| c.id == a.id.0).cloned().unwrap_or_default();
+                let c = counts
+                    .iter()
+                    .find(|c| c.id == a.id.0)
+                    .cloned()
+                    .unwrap_or_default();
                 (k, a, c)
             })
             .collect(),
     })
 }
 
-pub async fn favourited_by(ctx: &AppContext, viewer: &Account, id: StatusId, page: Page) -> Result<AccountPage> {
+pub async fn favourited_by(
+    ctx: &AppContext,
+    viewer: &Account,
+    id: StatusId,
+    page: Page,
+) -> Result<AccountPage> {
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, viewer, id).await?;
     let rows = account_lists::favourited_by(&mut conn, status.id, page).await?;
     with_counts(&mut conn, rows).await
 }
 
-pub async fn reblogged_by(ctx: &AppContext, viewer: &Account, id: StatusId, page: Page) -> Result<AccountPage> {
+pub async fn reblogged_by(
+    ctx: &AppContext,
+    viewer: &Account,
+    id: StatusId,
+    page: Page,
+) -> Result<AccountPage> {
     let mut conn = ctx.pool.get().await?;
     let status = visible_status(&mut conn, viewer, id).await?;
     let rows = account_lists::reblogged_by(&mut conn, status.id, page).await?;
@@ -141,7 +200,11 @@ pub async fn followers(ctx: &AppContext, account: AccountId, page: Page) -> Resu
     with_counts(&mut conn, rows).await
 }
 
-pub async fn follow_requests(ctx: &AppContext, account: AccountId, page: Page) -> Result<AccountPage> {
+pub async fn follow_requests(
+    ctx: &AppContext,
+    account: AccountId,
+    page: Page,
+) -> Result<AccountPage> {
     let mut conn = ctx.pool.get().await?;
     let rows = account_lists::requesters(&mut conn, account, page).await?;
     with_counts(&mut conn, rows).await
@@ -156,32 +219,75 @@ pub async fn following(ctx: &AppContext, account: AccountId, page: Page) -> Resu
 /// An account's follower, following and post counts, as its profile shows them.
 pub async fn counts(ctx: &AppContext, account: AccountId) -> Result<account_lists::AccountCounts> {
     let mut conn = ctx.pool.get().await?;
-    Ok(account_lists::counts(&mut conn, &[account]).await?.pop().unwrap_or_default())
+    Ok(account_lists::counts(&mut conn, &[account])
+        .await?
+        .pop()
+        .unwrap_or_default())
 }
 
 /// A page of an account's followers (as its ActivityPub collection shows them:
 /// newest first, before `max_id`), keyed by the follow's id, with the total.
-pub async fn followers_with_total(ctx: &AppContext, account: AccountId, max_id: Option<i64>, limit: i64) -> Result<(i64, Vec<(i64, Account)>)> {
+pub async fn followers_with_total(
+    ctx: &AppContext,
+    account: AccountId,
+    max_id: Option<i64>,
+    limit: i64,
+) -> Result<(i64, Vec<(i64, Account)>)> {
     let mut conn = ctx.pool.get().await?;
-    let total = account_lists::counts(&mut conn, &[account]).await?.first().map(|c| c.followers).unwrap_or(0);
-    let rows = account_lists::followers(&mut conn, account, Page { max_id, limit, ..Page::default() }).await?;
+    let total = account_lists::counts(&mut conn, &[account])
+        .await?
+        .first()
+        .map(|c| c.followers)
+        .unwrap_or(0);
+    let rows = account_lists::followers(
+        &mut conn,
+        account,
+        Page {
+            max_id,
+            limit,
+            ..Page::default()
+        },
+    )
+    .await?;
     Ok((total, rows))
 }
 
 /// The accounts an account follows, as `followers_with_total` lists followers.
-pub async fn following_with_total(ctx: &AppContext, account: AccountId, max_id: Option<i64>, limit: i64) -> Result<(i64, Vec<(i64, Account)>)> {
+pub async fn following_with_total(
+    ctx: &AppContext,
+    account: AccountId,
+    max_id: Option<i64>,
+    limit: i64,
+) -> Result<(i64, Vec<(i64, Account)>)> {
     let mut conn = ctx.pool.get().await?;
-    let total = account_lists::counts(&mut conn, &[account]).await?.first().map(|c| c.following).unwrap_or(0);
-    let rows = account_lists::following(&mut conn, account, Page { max_id, limit, ..Page::default() }).await?;
+    let total = account_lists::counts(&mut conn, &[account])
+        .await?
+        .first()
+        .map(|c| c.following)
+        .unwrap_or(0);
+    let rows = account_lists::following(
+        &mut conn,
+        account,
+        Page {
+            max_id,
+            limit,
+            ..Page::default()
+        },
+    )
+    .await?;
     Ok((total, rows))
 }
 
 /// An account by its API id, if it may be seen (services::visibility); 404 in
 /// Mastodon's words otherwise.
 pub async fn find_account(ctx: &AppContext, id: &str) -> Result<Account> {
-    let id: i64 = id.parse().map_err(|_| Error::not_found("Record not found"))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Error::not_found("Record not found"))?;
     let mut conn = ctx.pool.get().await?;
-    let account = Account::find(&mut conn, AccountId(id)).await?.ok_or_else(|| Error::not_found("Record not found"))?;
+    let account = Account::find(&mut conn, AccountId(id))
+        .await?
+        .ok_or_else(|| Error::not_found("Record not found"))?;
     if !super::visibility::may_see_account(&mut conn, &account).await? {
         return Err(Error::not_found("Record not found"));
     }

@@ -12,22 +12,53 @@ use rand::Rng;
 /// `read:…`, `write:…`, `follow`, `admin:…`.
 const TOP: [&str; 5] = ["read", "write", "follow", "push", "profile"];
 // Mastodon has `write:reports` but no `read:reports`.
-const GRANULAR_READ: [&str; 11] = ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes", "notifications", "search", "statuses"];
+const GRANULAR_READ: [&str; 11] = [
+    "accounts",
+    "blocks",
+    "bookmarks",
+    "favourites",
+    "filters",
+    "follows",
+    "lists",
+    "mutes",
+    "notifications",
+    "search",
+    "statuses",
+];
 const GRANULAR_WRITE: [&str; 13] = [
-    "accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists", "media", "mutes", "notifications",
-    "reports", "statuses",
+    "accounts",
+    "blocks",
+    "bookmarks",
+    "conversations",
+    "favourites",
+    "filters",
+    "follows",
+    "lists",
+    "media",
+    "mutes",
+    "notifications",
+    "reports",
+    "statuses",
 ];
 
 /// Mastodon's admin scopes: `admin:read` and `admin:write`, and per kind of record —
 /// Mastodon's kinds and no others, since apps and its OpenAPI description know these.
-const ADMIN_KINDS: [&str; 7] = ["accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks", "canonical_email_blocks"];
+const ADMIN_KINDS: [&str; 7] = [
+    "accounts",
+    "reports",
+    "domain_allows",
+    "domain_blocks",
+    "ip_blocks",
+    "email_domain_blocks",
+    "canonical_email_blocks",
+];
 
 fn is_admin_scope(scope: &str) -> bool {
     match scope.strip_prefix("admin:") {
         Some("read" | "write") => true,
-        Some(rest) => rest
-            .split_once(':')
-            .is_some_and(|(access, kind)| matches!(access, "read" | "write") && ADMIN_KINDS.contains(&kind)),
+        Some(rest) => rest.split_once(':').is_some_and(|(access, kind)| {
+            matches!(access, "read" | "write") && ADMIN_KINDS.contains(&kind)
+        }),
         None => false,
     }
 }
@@ -36,8 +67,12 @@ pub fn validate_scopes(scopes: &str) -> Result<String> {
     let mut out: Vec<&str> = Vec::new();
     for scope in scopes.split_whitespace() {
         let ok = TOP.contains(&scope)
-            || scope.strip_prefix("read:").is_some_and(|s| GRANULAR_READ.contains(&s))
-            || scope.strip_prefix("write:").is_some_and(|s| GRANULAR_WRITE.contains(&s))
+            || scope
+                .strip_prefix("read:")
+                .is_some_and(|s| GRANULAR_READ.contains(&s))
+            || scope
+                .strip_prefix("write:")
+                .is_some_and(|s| GRANULAR_WRITE.contains(&s))
             || is_admin_scope(scope);
         if !ok {
             return Err(Error::bad_request(format!("unknown scope {scope:?}: use read, write, follow, push, profile or read:…/write:… ones")));
@@ -54,11 +89,22 @@ pub fn validate_scopes(scopes: &str) -> Result<String> {
 
 /// Every scope a token can carry, for the OAuth server metadata.
 pub fn all_scopes() -> Vec<String> {
-    let granular = GRANULAR_READ.iter().map(|s| format!("read:{s}")).chain(GRANULAR_WRITE.iter().map(|s| format!("write:{s}")));
+    let granular = GRANULAR_READ
+        .iter()
+        .map(|s| format!("read:{s}"))
+        .chain(GRANULAR_WRITE.iter().map(|s| format!("write:{s}")));
     let admin = ["read", "write"].into_iter().flat_map(|access| {
-        std::iter::once(format!("admin:{access}")).chain(ADMIN_KINDS.iter().map(move |kind| format!("admin:{access}:{kind}")))
+        std::iter::once(format!("admin:{access}")).chain(
+            ADMIN_KINDS
+                .iter()
+                .map(move |kind| format!("admin:{access}:{kind}")),
+        )
     });
-    TOP.iter().map(|s| s.to_string()).chain(granular).chain(admin).collect()
+    TOP.iter()
+        .map(|s| s.to_string())
+        .chain(granular)
+        .chain(admin)
+        .collect()
 }
 
 /// Whether `granted` (space-separated) allows `needed`, with Mastodon's rules:
@@ -68,9 +114,22 @@ pub fn all_scopes() -> Vec<String> {
 pub fn allows(granted: &str, needed: &str) -> bool {
     granted.split_whitespace().any(|g| {
         g == needed
-            || (!needed.starts_with("admin:") && needed.split_once(':').is_some_and(|(top, _)| top == g))
-            || (needed.starts_with("admin:") && needed.rsplit_once(':').is_some_and(|(parent, _)| parent == g))
-            || (g == "follow" && matches!(needed, "read:follows" | "write:follows" | "read:blocks" | "write:blocks" | "read:mutes" | "write:mutes"))
+            || (!needed.starts_with("admin:")
+                && needed.split_once(':').is_some_and(|(top, _)| top == g))
+            || (needed.starts_with("admin:")
+                && needed
+                    .rsplit_once(':')
+                    .is_some_and(|(parent, _)| parent == g))
+            || (g == "follow"
+                && matches!(
+                    needed,
+                    "read:follows"
+                        | "write:follows"
+                        | "read:blocks"
+                        | "write:blocks"
+                        | "read:mutes"
+                        | "write:mutes"
+                ))
     })
 }
 
@@ -83,8 +142,12 @@ pub fn hash_token(token: &str) -> String {
 pub async fn create(pool: &DbPool, username: &str, name: &str, scopes: &str) -> Result<String> {
     let scopes = validate_scopes(scopes)?;
     let mut conn = pool.get().await?;
-    let account = Account::find_local(&mut conn, username).await?.ok_or_else(|| Error::not_found(format!("no local account named {username:?}")))?;
-    let user = User::find_by_account(&mut conn, account.id).await?.ok_or_else(|| Error::not_found("that account cannot sign in"))?;
+    let account = Account::find_local(&mut conn, username)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("no local account named {username:?}")))?;
+    let user = User::find_by_account(&mut conn, account.id)
+        .await?
+        .ok_or_else(|| Error::not_found("that account cannot sign in"))?;
     let token = random_token();
     tokens::insert(&mut conn, user.id, name, &hash_token(&token), &scopes).await?;
     Ok(token)
@@ -95,7 +158,9 @@ pub async fn create(pool: &DbPool, username: &str, name: &str, scopes: &str) -> 
 pub fn random_token() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut rng = rand::rng();
-    (0..43).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..43)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// The user (if any), app (if any) and scopes behind a bearer token. A user who
@@ -125,7 +190,10 @@ mod tests {
         assert!(validate_scopes("admin").is_err());
         assert!(allows("admin:read", "admin:read:accounts"));
         assert!(!allows("admin:read", "admin:write:accounts"));
-        assert!(!allows("read write", "admin:read:reports"), "admin scopes are asked for by name");
+        assert!(
+            !allows("read write", "admin:read:reports"),
+            "admin scopes are asked for by name"
+        );
         assert!(allows("admin:write:reports", "admin:write:reports"));
         assert!(validate_scopes("admin:read admin:write:accounts").is_ok());
         assert!(validate_scopes("admin:read:everything").is_err());

@@ -26,13 +26,25 @@ use crate::{
 use diesel_async::AsyncPgConnection;
 
 /// Whether `viewer` (None: nobody signed in) may see `status`.
-pub async fn may_see(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, status: &Status) -> Result<bool> {
-    Ok(!visibility::visible_ids(conn, viewer, &[status.id]).await?.is_empty())
+pub async fn may_see(
+    conn: &mut AsyncPgConnection,
+    viewer: Option<AccountId>,
+    status: &Status,
+) -> Result<bool> {
+    Ok(!visibility::visible_ids(conn, viewer, &[status.id])
+        .await?
+        .is_empty())
 }
 
 /// A post by id if `viewer` may see it; "not found" otherwise, as if it did not exist.
-pub async fn visible(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, id: StatusId) -> Result<Status> {
-    let status = Status::find(conn, id).await?.ok_or_else(|| Error::not_found("no such post"))?;
+pub async fn visible(
+    conn: &mut AsyncPgConnection,
+    viewer: Option<AccountId>,
+    id: StatusId,
+) -> Result<Status> {
+    let status = Status::find(conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("no such post"))?;
     if !may_see(conn, viewer, &status).await? {
         return Err(Error::not_found("no such post"));
     }
@@ -40,15 +52,26 @@ pub async fn visible(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, id
 }
 
 /// A post a local account may read, reply to, boost or favourite.
-pub async fn visible_status(conn: &mut AsyncPgConnection, viewer: &Account, id: StatusId) -> Result<Status> {
+pub async fn visible_status(
+    conn: &mut AsyncPgConnection,
+    viewer: &Account,
+    id: StatusId,
+) -> Result<Status> {
     visible(conn, Some(viewer.id), id).await
 }
 
 /// The posts of `statuses` that `viewer` may see, in the order given.
-pub async fn only_visible(conn: &mut AsyncPgConnection, viewer: Option<AccountId>, statuses: Vec<Status>) -> Result<Vec<Status>> {
+pub async fn only_visible(
+    conn: &mut AsyncPgConnection,
+    viewer: Option<AccountId>,
+    statuses: Vec<Status>,
+) -> Result<Vec<Status>> {
     let ids: Vec<StatusId> = statuses.iter().map(|s| s.id).collect();
     let shown = visibility::visible_ids(conn, viewer, &ids).await?;
-    Ok(statuses.into_iter().filter(|s| shown.contains(&s.id)).collect())
+    Ok(statuses
+        .into_iter()
+        .filter(|s| shown.contains(&s.id))
+        .collect())
 }
 
 /// Whether `viewer` may see an account's profile. Profiles are public (even to an
@@ -63,6 +86,10 @@ pub async fn may_see_account(conn: &mut AsyncPgConnection, account: &Account) ->
 
 /// Of `others`, those `viewer` blocks or is blocked by: what they do does not
 /// reach the viewer (notifications from them, for one).
-pub async fn blocked_either(conn: &mut AsyncPgConnection, viewer: AccountId, others: &[AccountId]) -> Result<Vec<AccountId>> {
+pub async fn blocked_either(
+    conn: &mut AsyncPgConnection,
+    viewer: AccountId,
+    others: &[AccountId],
+) -> Result<Vec<AccountId>> {
     Ok(visibility::blocked_either(conn, viewer, others).await?)
 }

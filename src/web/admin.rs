@@ -34,7 +34,13 @@ fn page(ctx: &AppContext, browser: &SignedInBrowser, title: &str, body: Markup) 
         }
         (body)
     };
-    super::private_response(super::frame(lang, title, ctx.urls.domain(), Some(browser), body))
+    super::private_response(super::frame(
+        lang,
+        title,
+        ctx.urls.domain(),
+        Some(browser),
+        body,
+    ))
 }
 
 fn acting(browser: &SignedInBrowser) -> Acting {
@@ -63,18 +69,35 @@ fn button(browser: &SignedInBrowser, action: &str, label: &str) -> Markup {
 }
 
 fn role_name(lang: Lang, role: Role) -> &'static str {
-    t(lang, match role {
-        Role::Owner => Msg::RoleOwner,
-        Role::Admin => Msg::RoleAdmin,
-        Role::Moderator => Msg::RoleModerator,
-        Role::Member => Msg::RoleMember,
-    })
+    t(
+        lang,
+        match role {
+            Role::Owner => Msg::RoleOwner,
+            Role::Admin => Msg::RoleAdmin,
+            Role::Moderator => Msg::RoleModerator,
+            Role::Member => Msg::RoleMember,
+        },
+    )
 }
 
-pub async fn accounts(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn accounts(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let acting = acting(&browser);
-    let rows = moderation::accounts(&ctx.pool, &acting, &AdminFilter { local: true, ..Default::default() }, None, 200).await.map_err(Failure::from(lang))?;
+    let rows = moderation::accounts(
+        &ctx.pool,
+        &acting,
+        &AdminFilter {
+            local: true,
+            ..Default::default()
+        },
+        None,
+        200,
+    )
+    .await
+    .map_err(Failure::from(lang))?;
     let may_change_roles = acting.require(roles::Permission::ManageRoles).is_ok();
     let title = t(lang, Msg::AdminAccounts);
     let body = html! {
@@ -142,22 +165,44 @@ pub struct RoleForm {
     role: String,
 }
 
-pub async fn change_role(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn change_role(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let form: RoleForm = browser.form(&body)?;
     let (target, _) = find(&ctx, &browser, &id).await?;
-    let role = Role::parse(&form.role).ok_or_else(|| Failure::from(lang)(Error::bad_request(format!("unknown role {:?}", form.role))))?;
-    roles::set_role(&ctx.pool, &acting(&browser), &target.username, role).await.map_err(Failure::from(lang))?;
+    let role = Role::parse(&form.role).ok_or_else(|| {
+        Failure::from(lang)(Error::bad_request(format!("unknown role {:?}", form.role)))
+    })?;
+    roles::set_role(&ctx.pool, &acting(&browser), &target.username, role)
+        .await
+        .map_err(Failure::from(lang))?;
     Ok(session::see_other("/admin/accounts"))
 }
 
-async fn find(ctx: &AppContext, browser: &SignedInBrowser, id: &str) -> Result<(crate::db::accounts::Account, Option<crate::db::users::User>), Failure> {
+async fn find(
+    ctx: &AppContext,
+    browser: &SignedInBrowser,
+    id: &str,
+) -> Result<(crate::db::accounts::Account, Option<crate::db::users::User>), Failure> {
     let lang = browser.lang;
-    let id: i64 = id.parse().map_err(|_| Failure::from(lang)(Error::not_found("no such account")))?;
-    moderation::find_account(&ctx.pool, &acting(browser), AccountId(id)).await.map_err(Failure::from(lang))
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Failure::from(lang)(Error::not_found("no such account")))?;
+    moderation::find_account(&ctx.pool, &acting(browser), AccountId(id))
+        .await
+        .map_err(Failure::from(lang))
 }
 
-pub async fn account_action(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn account_action(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let _: Vec<(String, String)> = browser.form(&body)?;
     let (id, verb) = path.into_inner();
@@ -165,24 +210,46 @@ pub async fn account_action(ctx: web::Data<AppContext>, browser: SignedInBrowser
     let acting = acting(&browser);
     let fail = Failure::from(lang);
     let action = match verb.as_str() {
-        "approve" => return registrations::approve(&ctx.pool, &acting, &target).await.map_err(fail).map(|()| session::see_other("/admin/accounts")),
-        "reject" => return registrations::reject(&ctx.pool, &acting, &target).await.map_err(fail).map(|()| session::see_other("/admin/accounts")),
+        "approve" => {
+            return registrations::approve(&ctx.pool, &acting, &target)
+                .await
+                .map_err(fail)
+                .map(|()| session::see_other("/admin/accounts"))
+        }
+        "reject" => {
+            return registrations::reject(&ctx.pool, &acting, &target)
+                .await
+                .map_err(fail)
+                .map(|()| session::see_other("/admin/accounts"))
+        }
         "suspend" => AccountAction::Suspend,
         "unsuspend" => AccountAction::Unsuspend,
         "silence" => AccountAction::Silence,
         "unsilence" => AccountAction::Unsilence,
         _ => return Err(fail(Error::not_found("no such action"))),
     };
-    moderation::act(&ctx, &acting, &target, action, None, "").await.map_err(fail)?;
+    moderation::act(&ctx, &acting, &target, action, None, "")
+        .await
+        .map_err(fail)?;
     Ok(session::see_other("/admin/accounts"))
 }
 
-pub async fn reports(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn reports(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let fail = Failure::from(lang);
-    let found = moderation::reports(&ctx.pool, &acting(&browser), &Filter::default(), None, 100).await.map_err(&fail)?;
+    let found = moderation::reports(&ctx.pool, &acting(&browser), &Filter::default(), None, 100)
+        .await
+        .map_err(&fail)?;
     let accounts: std::collections::HashMap<AccountId, crate::db::accounts::Account> =
-        moderation::accounts_of(&ctx.pool, &found).await.map_err(&fail)?.into_iter().map(|(a, _)| (a.id, a)).collect();
+        moderation::accounts_of(&ctx.pool, &found)
+            .await
+            .map_err(&fail)?
+            .into_iter()
+            .map(|(a, _)| (a.id, a))
+            .collect();
     let name = |id: AccountId| accounts.get(&id).map(handle).unwrap_or_default();
     let title = t(lang, Msg::AdminReports);
     let body = html! {
@@ -206,41 +273,64 @@ pub async fn reports(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Re
     Ok(page(&ctx, &browser, title, body))
 }
 
-pub async fn report_action(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn report_action(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let _: Vec<(String, String)> = browser.form(&body)?;
     let (id, verb) = path.into_inner();
     let fail = Failure::from(lang);
-    let id: i64 = id.parse().map_err(|_| fail(Error::not_found("no such report")))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| fail(Error::not_found("no such report")))?;
     let change = match verb.as_str() {
         "resolve" => ReportChange::Resolve,
         "reopen" => ReportChange::Reopen,
         "assign_to_self" => ReportChange::AssignToSelf,
         _ => return Err(fail(Error::not_found("no such action"))),
     };
-    moderation::change_report(&ctx.pool, &acting(&browser), id, change).await.map_err(fail)?;
+    moderation::change_report(&ctx.pool, &acting(&browser), id, change)
+        .await
+        .map_err(fail)?;
     Ok(session::see_other("/admin/reports"))
 }
 
 /// Registrations and invites: the mode, a form to make an invite, the invites made.
-pub async fn joining(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn joining(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     joining_page(&ctx, &browser, None).await
 }
 
-async fn joining_page(ctx: &AppContext, browser: &SignedInBrowser, made: Option<&str>) -> Result<HttpResponse, Failure> {
+async fn joining_page(
+    ctx: &AppContext,
+    browser: &SignedInBrowser,
+    made: Option<&str>,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let fail = Failure::from(lang);
     let acting = acting(browser);
-    let invites = registrations::list_invites(&ctx.pool, &acting).await.map_err(&fail)?;
+    let invites = registrations::list_invites(&ctx.pool, &acting)
+        .await
+        .map_err(&fail)?;
     let mode = registrations::mode(&ctx.pool).await.map_err(&fail)?;
     let profile = registrations::profile(&ctx.pool).await.map_err(&fail)?;
     let rules = registrations::rules(&ctx.pool).await.map_err(&fail)?;
-    let mode_name = |m: RegistrationMode| t(lang, match m {
-        RegistrationMode::Closed => Msg::ModeClosed,
-        RegistrationMode::InviteOnly => Msg::ModeInviteOnly,
-        RegistrationMode::Approval => Msg::ModeApproval,
-        RegistrationMode::Open => Msg::ModeOpen,
-    });
+    let mode_name = |m: RegistrationMode| {
+        t(
+            lang,
+            match m {
+                RegistrationMode::Closed => Msg::ModeClosed,
+                RegistrationMode::InviteOnly => Msg::ModeInviteOnly,
+                RegistrationMode::Approval => Msg::ModeApproval,
+                RegistrationMode::Open => Msg::ModeOpen,
+            },
+        )
+    };
     let title = t(lang, Msg::AdminJoining);
     let body = html! {
         h1 { (title) }
@@ -306,9 +396,20 @@ pub struct RegistrationsForm {
     registrations: String,
 }
 
-pub async fn set_registrations(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn set_registrations(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let form: RegistrationsForm = browser.form(&body)?;
-    registrations::set_setting(&ctx.pool, &acting(&browser), "registrations", &form.registrations).await.map_err(Failure::from(browser.lang))?;
+    registrations::set_setting(
+        &ctx.pool,
+        &acting(&browser),
+        "registrations",
+        &form.registrations,
+    )
+    .await
+    .map_err(Failure::from(browser.lang))?;
     Ok(session::see_other("/admin/joining"))
 }
 
@@ -324,21 +425,40 @@ pub struct ProfileForm {
 
 /// `POST /admin/joining/profile`: description, contact and rules, each changed
 /// (and audited) only if it differs.
-pub async fn set_profile(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn set_profile(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let fail = Failure::from(browser.lang);
     let form: ProfileForm = browser.form(&body)?;
     let acting = acting(&browser);
     let profile = registrations::profile(&ctx.pool).await.map_err(&fail)?;
-    let rules = registrations::rules(&ctx.pool).await.map_err(&fail)?.join("\n");
-    let rules_given = form.rules.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n");
+    let rules = registrations::rules(&ctx.pool)
+        .await
+        .map_err(&fail)?
+        .join("\n");
+    let rules_given = form
+        .rules
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
     if form.description.trim() != profile.description {
-        registrations::set_setting(&ctx.pool, &acting, "description", &form.description).await.map_err(&fail)?;
+        registrations::set_setting(&ctx.pool, &acting, "description", &form.description)
+            .await
+            .map_err(&fail)?;
     }
     if form.contact.trim() != profile.contact.unwrap_or_default() {
-        registrations::set_setting(&ctx.pool, &acting, "contact", &form.contact).await.map_err(&fail)?;
+        registrations::set_setting(&ctx.pool, &acting, "contact", &form.contact)
+            .await
+            .map_err(&fail)?;
     }
     if rules_given != rules {
-        registrations::set_setting(&ctx.pool, &acting, "rules", &rules_given).await.map_err(&fail)?;
+        registrations::set_setting(&ctx.pool, &acting, "rules", &rules_given)
+            .await
+            .map_err(&fail)?;
     }
     Ok(session::see_other("/admin/joining"))
 }
@@ -351,7 +471,11 @@ pub struct InviteForm {
     expires_in: String,
 }
 
-pub async fn make_invite(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn make_invite(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let form: InviteForm = browser.form(&body)?;
     let number = |s: &str| -> Result<Option<u32>, Failure> {
@@ -359,17 +483,29 @@ pub async fn make_invite(ctx: web::Data<AppContext>, browser: SignedInBrowser, b
         if s.is_empty() {
             return Ok(None);
         }
-        s.parse().map(Some).map_err(|_| Failure::from(lang)(Error::bad_request(format!("{s:?} is not a whole number"))))
+        s.parse().map(Some).map_err(|_| {
+            Failure::from(lang)(Error::bad_request(format!("{s:?} is not a whole number")))
+        })
     };
-    let invite = registrations::create_invite(&ctx.pool, &acting(&browser), number(&form.max_uses)?, number(&form.expires_in)?)
-        .await
-        .map_err(Failure::from(lang))?;
+    let invite = registrations::create_invite(
+        &ctx.pool,
+        &acting(&browser),
+        number(&form.max_uses)?,
+        number(&form.expires_in)?,
+    )
+    .await
+    .map_err(Failure::from(lang))?;
     joining_page(&ctx, &browser, Some(&ctx.urls.invite(&invite.code))).await
 }
 
-pub async fn audit(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn audit(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let entries = roles::audit_log(&ctx.pool, &acting(&browser), None, 200).await.map_err(Failure::from(lang))?;
+    let entries = roles::audit_log(&ctx.pool, &acting(&browser), None, 200)
+        .await
+        .map_err(Failure::from(lang))?;
     let title = t(lang, Msg::AdminAudit);
     let body = html! {
         h1 { (title) }

@@ -9,9 +9,14 @@ use crate::{context::AppContext, error::Error, services::oauth};
 use actix_web::{web, HttpResponse};
 use maud::html;
 
-pub async fn page(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn page(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let apps = oauth::authorized_apps(&ctx.pool, browser.session.user.id).await.map_err(Failure::from(lang))?;
+    let apps = oauth::authorized_apps(&ctx.pool, browser.session.user.id)
+        .await
+        .map_err(Failure::from(lang))?;
     let when = |d: &chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M UTC").to_string();
     let body = html! {
         h1 { (t(lang, Msg::AppsTitle)) }
@@ -36,14 +41,29 @@ pub async fn page(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Resul
             }
         }
     };
-    Ok(super::private_response(super::frame(lang, t(lang, Msg::AppsTitle), ctx.urls.domain(), Some(&browser), body)))
+    Ok(super::private_response(super::frame(
+        lang,
+        t(lang, Msg::AppsTitle),
+        ctx.urls.domain(),
+        Some(&browser),
+        body,
+    )))
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn revoke(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn revoke(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let _: Vec<(String, String)> = browser.form(&body)?;
-    let id: i64 = id.parse().map_err(|_| Failure::from(lang)(Error::not_found("no such app")))?;
-    oauth::revoke_app(&ctx.pool, browser.session.user.id, id).await.map_err(Failure::from(lang))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Failure::from(lang)(Error::not_found("no such app")))?;
+    oauth::revoke_app(&ctx.pool, browser.session.user.id, id)
+        .await
+        .map_err(Failure::from(lang))?;
     Ok(session::see_other("/settings/apps"))
 }

@@ -30,7 +30,13 @@ impl Lang {
     }
 
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        match tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase().as_str() {
+        match tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "en" => Some(Lang::En),
             "de" => Some(Lang::De),
             _ => None,
@@ -43,8 +49,16 @@ impl Lang {
         let mut best: Option<(Lang, f32)> = None;
         for range in accept_language.unwrap_or("").split(',').take(32) {
             let mut parts = range.split(';');
-            let Some(lang) = Lang::from_tag(parts.next().unwrap_or("").trim()) else { continue };
-            let q = parts.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok())).unwrap_or(1.0);
+            let Some(lang) = Lang::from_tag(parts.next().unwrap_or("").trim()) else {
+                continue;
+            };
+            let q = parts
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
             if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
                 best = Some((lang, q));
             }
@@ -455,7 +469,11 @@ pub fn tf(lang: Lang, msg: Msg, args: &[(&str, &str)]) -> String {
 /// A number with its noun: `one` for exactly 1, `many` for any other (English and
 /// German need no other plural forms), `{count}` filled in.
 pub fn count(lang: Lang, one: Msg, many: Msg, n: i64) -> String {
-    tf(lang, if n == 1 { one } else { many }, &[("count", &n.to_string())])
+    tf(
+        lang,
+        if n == 1 { one } else { many },
+        &[("count", &n.to_string())],
+    )
 }
 
 #[cfg(test)]
@@ -467,7 +485,10 @@ mod tests {
         assert_eq!(Lang::negotiate(None), Lang::En);
         assert_eq!(Lang::negotiate(Some("de")), Lang::De);
         assert_eq!(Lang::negotiate(Some("de-AT,de;q=0.9,en;q=0.8")), Lang::De);
-        assert_eq!(Lang::negotiate(Some("fr-FR,fr;q=0.9,de;q=0.5,en;q=0.7")), Lang::En);
+        assert_eq!(
+            Lang::negotiate(Some("fr-FR,fr;q=0.9,de;q=0.5,en;q=0.7")),
+            Lang::En
+        );
         assert_eq!(Lang::negotiate(Some("en;q=0.5, de;q=0.6")), Lang::De);
         assert_eq!(Lang::negotiate(Some("de;q=0")), Lang::En);
         assert_eq!(Lang::negotiate(Some("fr")), Lang::En);
@@ -477,7 +498,11 @@ mod tests {
     #[test]
     fn every_message_has_its_placeholders_in_every_language() {
         let placeholders = |s: &str| {
-            let mut names: Vec<String> = s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string())).collect();
+            let mut names: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
+                .collect();
             names.sort();
             names
         };
@@ -485,11 +510,21 @@ mod tests {
             let en = t(Lang::En, *msg);
             let de = t(Lang::De, *msg);
             assert!(!en.is_empty() && !de.is_empty(), "{msg:?} is empty");
-            assert_eq!(placeholders(en), placeholders(de), "{msg:?} has other placeholders in German");
+            assert_eq!(
+                placeholders(en),
+                placeholders(de),
+                "{msg:?} has other placeholders in German"
+            );
         }
-        assert_eq!(tf(Lang::En, Msg::BoostedBy, &[("name", "Ada")]), "Ada boosted");
+        assert_eq!(
+            tf(Lang::En, Msg::BoostedBy, &[("name", "Ada")]),
+            "Ada boosted"
+        );
         assert_eq!(count(Lang::En, Msg::OneLike, Msg::Likes, 1), "1 like");
         assert_eq!(count(Lang::En, Msg::OneLike, Msg::Likes, 0), "0 likes");
-        assert_eq!(count(Lang::De, Msg::OnePost, Msg::PostCount, 2), "2 Beiträge");
+        assert_eq!(
+            count(Lang::De, Msg::OnePost, Msg::PostCount, 2),
+            "2 Beiträge"
+        );
     }
 }

@@ -17,9 +17,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
 use serde::Deserialize;
 
-pub async fn index(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn index(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let lists = services::lists::all(&ctx, browser.account()).await.map_err(Failure::from(lang))?;
+    let lists = services::lists::all(&ctx, browser.account())
+        .await
+        .map_err(Failure::from(lang))?;
     let body = html! {
         h1 { (t(lang, Msg::ListsTitle)) }
         @if lists.is_empty() { p { (t(lang, Msg::ListsEmpty)) } }
@@ -37,7 +42,13 @@ pub async fn index(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Resu
             button type="submit" { (t(lang, Msg::CreateList)) }
         }
     };
-    Ok(super::private_response(super::frame(lang, t(lang, Msg::ListsTitle), ctx.urls.domain(), Some(&browser), body)))
+    Ok(super::private_response(super::frame(
+        lang,
+        t(lang, Msg::ListsTitle),
+        ctx.urls.domain(),
+        Some(&browser),
+        body,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -49,23 +60,62 @@ pub struct NewList {
 }
 
 /// `POST /lists`.
-pub async fn create(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn create(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let form: NewList = browser.form(&body)?;
-    let list = services::lists::create(&ctx, browser.account(), &form.title, None, form.exclusive.is_some()).await.map_err(Failure::from(lang))?;
+    let list = services::lists::create(
+        &ctx,
+        browser.account(),
+        &form.title,
+        None,
+        form.exclusive.is_some(),
+    )
+    .await
+    .map_err(Failure::from(lang))?;
     Ok(session::see_other(&format!("/lists/{}", list.id)))
 }
 
-pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser, id: web::Path<String>) -> Result<HttpResponse, Failure> {
+pub async fn page(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: SignedInBrowser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let me = browser.account();
-    let list = services::lists::get(&ctx, me, &id).await.map_err(Failure::from(lang))?;
-    let page = Query::of(&req).page(STATUSES).map_err(Failure::from(lang))?;
-    let views = services::lists::timeline(&ctx, me, &id, page).await.map_err(Failure::from(lang))?;
-    let members = services::lists::members(&ctx, me, &id, Page { limit: 0, ..Page::default() }).await.map_err(Failure::from(lang))?;
+    let list = services::lists::get(&ctx, me, &id)
+        .await
+        .map_err(Failure::from(lang))?;
+    let page = Query::of(&req)
+        .page(STATUSES)
+        .map_err(Failure::from(lang))?;
+    let views = services::lists::timeline(&ctx, me, &id, page)
+        .await
+        .map_err(Failure::from(lang))?;
+    let members = services::lists::members(
+        &ctx,
+        me,
+        &id,
+        Page {
+            limit: 0,
+            ..Page::default()
+        },
+    )
+    .await
+    .map_err(Failure::from(lang))?;
     // Whom one may add: the accounts one follows (the first page of them) not in the list yet.
-    let following = services::timelines::following(&ctx, me.id, Page::newest(80)).await.map_err(Failure::from(lang))?;
-    let addable: Vec<_> = following.accounts.iter().filter(|(_, a, _)| !members.iter().any(|(_, m, _)| m.id == a.id)).collect();
+    let following = services::timelines::following(&ctx, me.id, Page::newest(80))
+        .await
+        .map_err(Failure::from(lang))?;
+    let addable: Vec<_> = following
+        .accounts
+        .iter()
+        .filter(|(_, a, _)| !members.iter().any(|(_, m, _)| m.id == a.id))
+        .collect();
     let path = format!("/lists/{}", list.id);
     let body = html! {
         h1 { (list.title) }
@@ -103,7 +153,13 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
             button type="submit" { (t(lang, Msg::DeleteList)) }
         }
     };
-    Ok(super::private_response(super::frame(lang, &list.title, ctx.urls.domain(), Some(&browser), body)))
+    Ok(super::private_response(super::frame(
+        lang,
+        &list.title,
+        ctx.urls.domain(),
+        Some(&browser),
+        body,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -113,29 +169,49 @@ pub struct Member {
 }
 
 /// `POST /lists/{id}/add`, `/lists/{id}/remove/{account}`, `/lists/{id}/delete`.
-pub async fn act(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn act(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let (id, verb) = path.into_inner();
     let me = browser.account();
     match verb.as_str() {
         "add" => {
             let form: Member = browser.form(&body)?;
-            services::lists::add_members(&ctx, me, &id, &[form.account]).await.map_err(Failure::from(lang))?;
+            services::lists::add_members(&ctx, me, &id, &[form.account])
+                .await
+                .map_err(Failure::from(lang))?;
         }
         "delete" => {
             let _: Vec<(String, String)> = browser.form(&body)?;
-            services::lists::delete(&ctx, me, &id).await.map_err(Failure::from(lang))?;
+            services::lists::delete(&ctx, me, &id)
+                .await
+                .map_err(Failure::from(lang))?;
             return Ok(session::see_other("/lists"));
         }
-        _ => return Err(Failure::from(lang)(crate::error::Error::not_found("no such action"))),
+        _ => {
+            return Err(Failure::from(lang)(crate::error::Error::not_found(
+                "no such action",
+            )))
+        }
     }
     Ok(session::see_other(&format!("/lists/{id}")))
 }
 
-pub async fn remove(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn remove(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let _: Vec<(String, String)> = browser.form(&body)?;
     let (id, account) = path.into_inner();
-    services::lists::remove_members(&ctx, browser.account(), &id, &[account]).await.map_err(Failure::from(lang))?;
+    services::lists::remove_members(&ctx, browser.account(), &id, &[account])
+        .await
+        .map_err(Failure::from(lang))?;
     Ok(session::see_other(&format!("/lists/{id}")))
 }

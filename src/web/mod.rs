@@ -34,17 +34,38 @@ pub fn layout(title: &str, domain: &str, body: Markup) -> Markup {
 
 /// The frame every page shares: landmarks, the stylesheet, and for a signed-in
 /// browser the navigation, the search field and the sign-out button.
-pub fn frame(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInBrowser>, body: Markup) -> Markup {
+pub fn frame(
+    lang: Lang,
+    title: &str,
+    domain: &str,
+    signed_in: Option<&SignedInBrowser>,
+    body: Markup,
+) -> Markup {
     frame_with(lang, title, domain, signed_in, None, body)
 }
 
 /// `frame`, with more in `<head>` (a public page's OpenGraph tags).
-pub fn frame_with(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInBrowser>, head: Option<Markup>, body: Markup) -> Markup {
+pub fn frame_with(
+    lang: Lang,
+    title: &str,
+    domain: &str,
+    signed_in: Option<&SignedInBrowser>,
+    head: Option<Markup>,
+    body: Markup,
+) -> Markup {
     frame_searched(lang, title, domain, signed_in, head, "", body)
 }
 
 /// `frame_with`, the search field holding `query` (the search page's own).
-pub fn frame_searched(lang: Lang, title: &str, domain: &str, signed_in: Option<&SignedInBrowser>, head: Option<Markup>, query: &str, body: Markup) -> Markup {
+pub fn frame_searched(
+    lang: Lang,
+    title: &str,
+    domain: &str,
+    signed_in: Option<&SignedInBrowser>,
+    head: Option<Markup>,
+    query: &str,
+    body: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -169,7 +190,9 @@ pub fn page_response(markup: Markup) -> actix_web::HttpResponse {
 }
 
 pub fn html_response(markup: Markup) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok().content_type("text/html; charset=utf-8").body(markup.into_string())
+    actix_web::HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string())
 }
 
 /// A page only its signed-in reader may see: never stored by a cache on the way.

@@ -7,11 +7,23 @@ use super::{
     i18n::{t, tf, Msg},
     session::{Failure, SignedInBrowser},
 };
-use crate::{context::AppContext, error::Error, services::{moving::{self, Moving}, portability}};
+use crate::{
+    context::AppContext,
+    error::Error,
+    services::{
+        moving::{self, Moving},
+        portability,
+    },
+};
 use actix_web::{http::header, web, HttpResponse};
 use maud::{html, Markup};
 
-fn page_with(ctx: &AppContext, browser: &SignedInBrowser, moving: &Moving, result: Option<Markup>) -> HttpResponse {
+fn page_with(
+    ctx: &AppContext,
+    browser: &SignedInBrowser,
+    moving: &Moving,
+    result: Option<Markup>,
+) -> HttpResponse {
     let lang = browser.lang;
     let body = html! {
         h1 { (t(lang, Msg::MovingTitle)) }
@@ -57,24 +69,46 @@ fn page_with(ctx: &AppContext, browser: &SignedInBrowser, moving: &Moving, resul
             p { button type="submit" { (t(lang, Msg::MoveButton)) } }
         }
     };
-    super::private_response(super::frame(lang, t(lang, Msg::MovingTitle), ctx.urls.domain(), Some(browser), body))
+    super::private_response(super::frame(
+        lang,
+        t(lang, Msg::MovingTitle),
+        ctx.urls.domain(),
+        Some(browser),
+        body,
+    ))
 }
 
-async fn show(ctx: &AppContext, browser: &SignedInBrowser, result: Option<Markup>) -> Result<HttpResponse, Failure> {
-    let moving = moving::moving_of(ctx, browser.account()).await.map_err(Failure::from(browser.lang))?;
+async fn show(
+    ctx: &AppContext,
+    browser: &SignedInBrowser,
+    result: Option<Markup>,
+) -> Result<HttpResponse, Failure> {
+    let moving = moving::moving_of(ctx, browser.account())
+        .await
+        .map_err(Failure::from(browser.lang))?;
     Ok(page_with(ctx, browser, &moving, result))
 }
 
-pub async fn page(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn page(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     show(&ctx, &browser, None).await
 }
 
 /// The page again, saying how a form's change went: `done` on success, the
 /// reason when refused.
-async fn answered(ctx: &AppContext, browser: &SignedInBrowser, result: crate::error::Result<()>, done: Msg) -> Result<HttpResponse, Failure> {
+async fn answered(
+    ctx: &AppContext,
+    browser: &SignedInBrowser,
+    result: crate::error::Result<()>,
+    done: Msg,
+) -> Result<HttpResponse, Failure> {
     let said = match result {
         Ok(()) => html! { p role="status" { (t(browser.lang, done)) } },
-        Err(e) if e.kind == crate::error::ErrorKind::BadRequest => html! { p.alert role="alert" { (e.message) } },
+        Err(e) if e.kind == crate::error::ErrorKind::BadRequest => {
+            html! { p.alert role="alert" { (e.message) } }
+        }
         Err(e) => return Err(Failure::from(browser.lang)(e)),
     };
     show(ctx, browser, Some(said)).await
@@ -91,29 +125,56 @@ pub struct MovingForm {
 
 /// `POST /settings/aliases`: the accounts this one also is, before moving here.
 #[tracing::instrument(skip_all)]
-pub async fn aliases(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn aliases(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let form: MovingForm = browser.form(&body)?;
-    let result = moving::set_aliases(&ctx, browser.account(), &form.aliases).await.map(drop);
+    let result = moving::set_aliases(&ctx, browser.account(), &form.aliases)
+        .await
+        .map(drop);
     answered(&ctx, &browser, result, Msg::SettingsSaved).await
 }
 
 /// `POST /settings/move`: this account moves to another; followers follow it there.
 #[tracing::instrument(skip_all)]
-pub async fn move_away(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn move_away(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let form: MovingForm = browser.form(&body)?;
-    let result = moving::move_to(&ctx, browser.account(), &form.target).await.map(drop);
+    let result = moving::move_to(&ctx, browser.account(), &form.target)
+        .await
+        .map(drop);
     answered(&ctx, &browser, result, Msg::MoveDone).await
 }
 
 /// `POST /settings/import`: follows everyone in the file and shows what failed.
 #[tracing::instrument(skip_all)]
-pub async fn import(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: actix_multipart::Multipart) -> Result<HttpResponse, Failure> {
+pub async fn import(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: actix_multipart::Multipart,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let mut form = crate::multipart::read(body, portability::MAX_BYTES).await.map_err(Failure::from(lang))?;
-    browser.check_csrf(form.fields.get(super::session::CSRF_FIELD).map(String::as_str))?;
-    let file = form.files.remove("follows").ok_or_else(|| Failure::from(lang)(Error::bad_request("choose a file to import")))?;
-    let text = String::from_utf8(file.bytes).map_err(|_| Failure::from(lang)(Error::bad_request("the file is not UTF-8 text")))?;
-    let result = match portability::import_follows(&ctx, browser.account(), &text, |_, _| {}).await {
+    let mut form = crate::multipart::read(body, portability::MAX_BYTES)
+        .await
+        .map_err(Failure::from(lang))?;
+    browser.check_csrf(
+        form.fields
+            .get(super::session::CSRF_FIELD)
+            .map(String::as_str),
+    )?;
+    let file = form
+        .files
+        .remove("follows")
+        .ok_or_else(|| Failure::from(lang)(Error::bad_request("choose a file to import")))?;
+    let text = String::from_utf8(file.bytes)
+        .map_err(|_| Failure::from(lang)(Error::bad_request("the file is not UTF-8 text")))?;
+    let result = match portability::import_follows(&ctx, browser.account(), &text, |_, _| {}).await
+    {
         Ok(report) => html! {
             div role="status" {
                 p { (tf(lang, Msg::ImportDone, &[("followed", &report.followed.to_string()), ("failed", &report.failed.len().to_string())])) }
@@ -126,7 +187,9 @@ pub async fn import(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: 
                 }
             }
         },
-        Err(e) if e.kind == crate::error::ErrorKind::BadRequest => html! { p.alert role="alert" { (e.message) } },
+        Err(e) if e.kind == crate::error::ErrorKind::BadRequest => {
+            html! { p.alert role="alert" { (e.message) } }
+        }
         Err(e) => return Err(Failure::from(lang)(e)),
     };
     show(&ctx, &browser, Some(result)).await
@@ -135,22 +198,47 @@ pub async fn import(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: 
 fn download(name: &str, content_type: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(body)
 }
 
 /// `GET /settings/export/{file}`: one of the three files, for the signed-in teacher.
-pub async fn export(ctx: web::Data<AppContext>, browser: SignedInBrowser, file: web::Path<String>) -> Result<HttpResponse, Failure> {
+pub async fn export(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    file: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let fail = Failure::from(lang);
     let account = browser.account();
     match file.as_str() {
-        "following_accounts.csv" => Ok(download("following_accounts.csv", "text/csv; charset=utf-8", portability::export_follows(&ctx, account).await.map_err(&fail)?)),
-        "bookmarks.csv" => Ok(download("bookmarks.csv", "text/csv; charset=utf-8", portability::export_bookmarks(&ctx, account).await.map_err(&fail)?)),
+        "following_accounts.csv" => Ok(download(
+            "following_accounts.csv",
+            "text/csv; charset=utf-8",
+            portability::export_follows(&ctx, account)
+                .await
+                .map_err(&fail)?,
+        )),
+        "bookmarks.csv" => Ok(download(
+            "bookmarks.csv",
+            "text/csv; charset=utf-8",
+            portability::export_bookmarks(&ctx, account)
+                .await
+                .map_err(&fail)?,
+        )),
         "outbox.json" => {
-            let outbox = crate::federation::routes::archive_outbox(&ctx, account).await.map_err(&fail)?;
-            Ok(download("outbox.json", "application/activity+json", outbox.to_string()))
+            let outbox = crate::federation::routes::archive_outbox(&ctx, account)
+                .await
+                .map_err(&fail)?;
+            Ok(download(
+                "outbox.json",
+                "application/activity+json",
+                outbox.to_string(),
+            ))
         }
         _ => Err(fail(Error::not_found("no such export"))),
     }

@@ -39,11 +39,21 @@ fn told(action: &str) -> Msg {
     }
 }
 
-pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn page(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let page = Query::of(&req).page(STATUSES).map_err(Failure::from(lang))?;
-    let list = services::notifications::list(&ctx, browser.account(), &Filter::default(), page).await.map_err(Failure::from(lang))?;
-    let notices = services::moderation::notices_for(&ctx.pool, browser.account()).await.map_err(Failure::from(lang))?;
+    let page = Query::of(&req)
+        .page(STATUSES)
+        .map_err(Failure::from(lang))?;
+    let list = services::notifications::list(&ctx, browser.account(), &Filter::default(), page)
+        .await
+        .map_err(Failure::from(lang))?;
+    let notices = services::moderation::notices_for(&ctx.pool, browser.account())
+        .await
+        .map_err(Failure::from(lang))?;
     let body = html! {
         h1 { (t(lang, Msg::NotificationsTitle)) }
         @if !notices.is_empty() {
@@ -73,5 +83,11 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
         }
         (posts::load_more(lang, "/notifications", &page, list.len(), list.last().map(|n| n.notification.id)))
     };
-    Ok(super::private_response(super::frame(lang, t(lang, Msg::NotificationsTitle), ctx.urls.domain(), Some(&browser), body)))
+    Ok(super::private_response(super::frame(
+        lang,
+        t(lang, Msg::NotificationsTitle),
+        ctx.urls.domain(),
+        Some(&browser),
+        body,
+    )))
 }

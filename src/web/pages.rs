@@ -36,15 +36,28 @@ pub async fn home(ctx: web::Data<AppContext>, browser: Browser) -> Result<HttpRe
             }
         }
     };
-    Ok(super::page_response(super::frame(lang, t(lang, Msg::Home), domain, browser.session.as_ref(), body)))
+    Ok(super::page_response(super::frame(
+        lang,
+        t(lang, Msg::Home),
+        domain,
+        browser.session.as_ref(),
+        body,
+    )))
 }
 
-pub async fn about(ctx: web::Data<AppContext>, browser: Browser) -> Result<HttpResponse, super::session::Failure> {
+pub async fn about(
+    ctx: web::Data<AppContext>,
+    browser: Browser,
+) -> Result<HttpResponse, super::session::Failure> {
     let lang = browser.lang;
     let fail = super::session::Failure::from(lang);
     let domain = ctx.urls.domain();
-    let profile = crate::services::registrations::profile(&ctx.pool).await.map_err(&fail)?;
-    let rules = crate::services::registrations::rules(&ctx.pool).await.map_err(&fail)?;
+    let profile = crate::services::registrations::profile(&ctx.pool)
+        .await
+        .map_err(&fail)?;
+    let rules = crate::services::registrations::rules(&ctx.pool)
+        .await
+        .map_err(&fail)?;
     let contact = crate::api::instance::contact_email(&ctx, &profile);
     let body = html! {
         h1 { (tf(lang, Msg::AboutTitle, &[("domain", domain)])) }
@@ -55,5 +68,11 @@ pub async fn about(ctx: web::Data<AppContext>, browser: Browser) -> Result<HttpR
         h2 { (t(lang, Msg::ContactHeading)) }
         p { a href=(format!("mailto:{contact}")) { (contact) } }
     };
-    Ok(super::page_response(super::frame(lang, t(lang, Msg::About), domain, browser.session.as_ref(), body)))
+    Ok(super::page_response(super::frame(
+        lang,
+        t(lang, Msg::About),
+        domain,
+        browser.session.as_ref(),
+        body,
+    )))
 }

@@ -7,7 +7,11 @@ use super::{
     i18n::{t, tf, Lang, Msg},
     session::{self, Browser, Failure, CSRF_FIELD},
 };
-use crate::{context::AppContext, error::{Error, ErrorKind}, services::{mail, sessions}};
+use crate::{
+    context::AppContext,
+    error::{Error, ErrorKind},
+    services::{mail, sessions},
+};
 use actix_web::{http::header, http::StatusCode, web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -16,25 +20,59 @@ use serde::Deserialize;
 pub const PASSWORD_COOKIE: &str = "staffroom_password";
 const FORM_SECONDS: i64 = 3600;
 
-fn respond(ctx: &AppContext, lang: Lang, status: StatusCode, title: &str, body: Markup, csrf: Option<&str>) -> HttpResponse {
+fn respond(
+    ctx: &AppContext,
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    body: Markup,
+    csrf: Option<&str>,
+) -> HttpResponse {
     let mut res = HttpResponse::build(status);
-    res.content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "no-store"));
+    res.content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
     if let Some(token) = csrf {
-        res.insert_header((header::SET_COOKIE, session::set_cookie(ctx, PASSWORD_COOKIE, token, Some(FORM_SECONDS))));
+        res.insert_header((
+            header::SET_COOKIE,
+            session::set_cookie(ctx, PASSWORD_COOKIE, token, Some(FORM_SECONDS)),
+        ));
     }
     res.body(super::frame(lang, title, ctx.urls.domain(), None, body).into_string())
 }
 
-fn notice(ctx: &AppContext, lang: Lang, status: StatusCode, title: &str, text: &str) -> HttpResponse {
-    let role = if status.is_success() { "status" } else { "alert" };
-    respond(ctx, lang, status, title, html! { h1 { (title) } p role=(role) { (text) } }, None)
+fn notice(
+    ctx: &AppContext,
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> HttpResponse {
+    let role = if status.is_success() {
+        "status"
+    } else {
+        "alert"
+    };
+    respond(
+        ctx,
+        lang,
+        status,
+        title,
+        html! { h1 { (title) } p role=(role) { (text) } },
+        None,
+    )
 }
 
 pub async fn request_form(ctx: web::Data<AppContext>, browser: Browser) -> HttpResponse {
     let lang = browser.lang;
     let title = t(lang, Msg::PasswordResetTitle);
     if ctx.settings.smtp_url.is_none() {
-        return notice(&ctx, lang, StatusCode::OK, title, t(lang, Msg::PasswordResetNoMail));
+        return notice(
+            &ctx,
+            lang,
+            StatusCode::OK,
+            title,
+            t(lang, Msg::PasswordResetNoMail),
+        );
     }
     let token = sessions::pre_session_token();
     let body = html! {
@@ -59,20 +97,39 @@ struct RequestForm {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn request(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn request(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = session::lang_of(&req);
     if !session::pre_session_form_ok(&req, &body, PASSWORD_COOKIE) {
         return Err(Failure::forged(lang));
     }
     let title = t(lang, Msg::PasswordResetTitle);
     if ctx.settings.smtp_url.is_none() {
-        return Ok(notice(&ctx, lang, StatusCode::OK, title, t(lang, Msg::PasswordResetNoMail)));
+        return Ok(notice(
+            &ctx,
+            lang,
+            StatusCode::OK,
+            title,
+            t(lang, Msg::PasswordResetNoMail),
+        ));
     }
-    let form: RequestForm = serde_urlencoded::from_bytes(&body).map_err(|e| Failure::from(lang)(Error::bad_request(e.to_string())))?;
-    mail::request_reset(&ctx.pool, &form.login).await.map_err(Failure::from(lang))?;
+    let form: RequestForm = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| Failure::from(lang)(Error::bad_request(e.to_string())))?;
+    mail::request_reset(&ctx.pool, &form.login)
+        .await
+        .map_err(Failure::from(lang))?;
     ctx.mail_wake.notify_one();
     // The same answer whether or not the account exists.
-    Ok(notice(&ctx, lang, StatusCode::OK, title, t(lang, Msg::PasswordResetSent)))
+    Ok(notice(
+        &ctx,
+        lang,
+        StatusCode::OK,
+        title,
+        t(lang, Msg::PasswordResetSent),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -82,10 +139,22 @@ pub struct TokenQuery {
 }
 
 fn invalid(ctx: &AppContext, lang: Lang) -> HttpResponse {
-    notice(ctx, lang, StatusCode::BAD_REQUEST, t(lang, Msg::PasswordResetTitle), t(lang, Msg::LinkInvalid))
+    notice(
+        ctx,
+        lang,
+        StatusCode::BAD_REQUEST,
+        t(lang, Msg::PasswordResetTitle),
+        t(lang, Msg::LinkInvalid),
+    )
 }
 
-fn new_password_page(ctx: &AppContext, lang: Lang, status: StatusCode, token: &str, problem: Option<&str>) -> HttpResponse {
+fn new_password_page(
+    ctx: &AppContext,
+    lang: Lang,
+    status: StatusCode,
+    token: &str,
+    problem: Option<&str>,
+) -> HttpResponse {
     let csrf = sessions::pre_session_token();
     let title = t(lang, Msg::PasswordResetTitle);
     let body = html! {
@@ -105,12 +174,25 @@ fn new_password_page(ctx: &AppContext, lang: Lang, status: StatusCode, token: &s
     respond(ctx, lang, status, title, body, Some(&csrf))
 }
 
-pub async fn edit_form(ctx: web::Data<AppContext>, browser: Browser, q: web::Query<TokenQuery>) -> Result<HttpResponse, Failure> {
+pub async fn edit_form(
+    ctx: web::Data<AppContext>,
+    browser: Browser,
+    q: web::Query<TokenQuery>,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    if !mail::reset_link_is_valid(&ctx.pool, &q.token).await.map_err(Failure::from(lang))? {
+    if !mail::reset_link_is_valid(&ctx.pool, &q.token)
+        .await
+        .map_err(Failure::from(lang))?
+    {
         return Ok(invalid(&ctx, lang));
     }
-    Ok(new_password_page(&ctx, lang, StatusCode::OK, &q.token, None))
+    Ok(new_password_page(
+        &ctx,
+        lang,
+        StatusCode::OK,
+        &q.token,
+        None,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -122,12 +204,17 @@ struct EditForm {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn edit(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn edit(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = session::lang_of(&req);
     if !session::pre_session_form_ok(&req, &body, PASSWORD_COOKIE) {
         return Err(Failure::forged(lang));
     }
-    let form: EditForm = serde_urlencoded::from_bytes(&body).map_err(|e| Failure::from(lang)(Error::bad_request(e.to_string())))?;
+    let form: EditForm = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| Failure::from(lang)(Error::bad_request(e.to_string())))?;
     match mail::reset_password(&ctx.pool, &form.token, &form.password).await {
         Ok(_) => {
             let title = t(lang, Msg::PasswordResetTitle);
@@ -138,24 +225,55 @@ pub async fn edit(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes
             };
             let mut res = respond(&ctx, lang, StatusCode::OK, title, body, None);
             let clear = session::clear_cookie(&ctx, PASSWORD_COOKIE);
-            res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_str(&clear).map_err(|e| Failure::from(lang)(Error::internal(e)))?);
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                header::HeaderValue::from_str(&clear)
+                    .map_err(|e| Failure::from(lang)(Error::internal(e)))?,
+            );
             Ok(res)
         }
         // A password the rules refuse: the form again, the link still good.
-        Err(e) if e.kind == ErrorKind::BadRequest && mail::reset_link_is_valid(&ctx.pool, &form.token).await.unwrap_or(false) => {
-            Ok(new_password_page(&ctx, lang, StatusCode::UNPROCESSABLE_ENTITY, &form.token, Some(&e.message)))
+        Err(e)
+            if e.kind == ErrorKind::BadRequest
+                && mail::reset_link_is_valid(&ctx.pool, &form.token)
+                    .await
+                    .unwrap_or(false) =>
+        {
+            Ok(new_password_page(
+                &ctx,
+                lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form.token,
+                Some(&e.message),
+            ))
         }
         Err(e) if e.kind == ErrorKind::BadRequest => Ok(invalid(&ctx, lang)),
         Err(e) => Err(Failure::from(lang)(e)),
     }
 }
 
-pub async fn confirm(ctx: web::Data<AppContext>, browser: Browser, q: web::Query<TokenQuery>) -> Result<HttpResponse, Failure> {
+pub async fn confirm(
+    ctx: web::Data<AppContext>,
+    browser: Browser,
+    q: web::Query<TokenQuery>,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let title = t(lang, Msg::EmailConfirmedTitle);
     match mail::confirm(&ctx.pool, &q.token).await {
-        Ok(name) => Ok(notice(&ctx, lang, StatusCode::OK, title, &tf(lang, Msg::EmailConfirmed, &[("name", &name)]))),
-        Err(e) if e.kind == ErrorKind::BadRequest => Ok(notice(&ctx, lang, StatusCode::BAD_REQUEST, title, t(lang, Msg::LinkInvalid))),
+        Ok(name) => Ok(notice(
+            &ctx,
+            lang,
+            StatusCode::OK,
+            title,
+            &tf(lang, Msg::EmailConfirmed, &[("name", &name)]),
+        )),
+        Err(e) if e.kind == ErrorKind::BadRequest => Ok(notice(
+            &ctx,
+            lang,
+            StatusCode::BAD_REQUEST,
+            title,
+            t(lang, Msg::LinkInvalid),
+        )),
         Err(e) => Err(Failure::from(lang)(e)),
     }
 }

@@ -18,7 +18,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 
 /// A list of accounts, each linked to its page here, with "Load more".
-fn list(ctx: &AppContext, lang: Lang, found: &AccountPage, page: &Page, path: &str, empty: Msg, each: impl Fn(&Account) -> Markup) -> Markup {
+fn list(
+    ctx: &AppContext,
+    lang: Lang,
+    found: &AccountPage,
+    page: &Page,
+    path: &str,
+    empty: Msg,
+    each: impl Fn(&Account) -> Markup,
+) -> Markup {
     html! {
         @if found.accounts.is_empty() { p { (t(lang, empty)) } }
         ul.people {
@@ -40,14 +48,30 @@ enum Direction {
     Following,
 }
 
-async fn people(ctx: &AppContext, req: &HttpRequest, browser: Browser, name: &str, direction: Direction) -> Result<HttpResponse, Failure> {
+async fn people(
+    ctx: &AppContext,
+    req: &HttpRequest,
+    browser: Browser,
+    name: &str,
+    direction: Direction,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let account = super::profile::find(ctx, name, browser.session.is_some()).await.map_err(Failure::from(lang))?;
+    let account = super::profile::find(ctx, name, browser.session.is_some())
+        .await
+        .map_err(Failure::from(lang))?;
     let page = Query::of(req).page(ACCOUNTS).map_err(Failure::from(lang))?;
     let shown = posts::shown_name(&account);
     let (title, found, empty) = match direction {
-        Direction::Followers => (tf(lang, Msg::FollowersOf, &[("name", shown)]), services::timelines::followers(ctx, account.id, page).await, Msg::NoFollowers),
-        Direction::Following => (tf(lang, Msg::FollowingOf, &[("name", shown)]), services::timelines::following(ctx, account.id, page).await, Msg::NoFollowing),
+        Direction::Followers => (
+            tf(lang, Msg::FollowersOf, &[("name", shown)]),
+            services::timelines::followers(ctx, account.id, page).await,
+            Msg::NoFollowers,
+        ),
+        Direction::Following => (
+            tf(lang, Msg::FollowingOf, &[("name", shown)]),
+            services::timelines::following(ctx, account.id, page).await,
+            Msg::NoFollowing,
+        ),
     };
     let found = found.map_err(Failure::from(lang))?;
     let body = html! {
@@ -56,22 +80,46 @@ async fn people(ctx: &AppContext, req: &HttpRequest, browser: Browser, name: &st
         @if !account.is_local() { p { (t(lang, Msg::RemoteListNote)) } }
         (list(ctx, lang, &found, &page, req.path(), empty, |_| html! {}))
     };
-    Ok(super::page_response(super::frame(lang, &title, ctx.urls.domain(), browser.session.as_ref(), body)))
+    Ok(super::page_response(super::frame(
+        lang,
+        &title,
+        ctx.urls.domain(),
+        browser.session.as_ref(),
+        body,
+    )))
 }
 
-pub async fn followers(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser, name: web::Path<String>) -> Result<HttpResponse, Failure> {
+pub async fn followers(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: Browser,
+    name: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
     people(&ctx, &req, browser, &name, Direction::Followers).await
 }
 
-pub async fn following(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser, name: web::Path<String>) -> Result<HttpResponse, Failure> {
+pub async fn following(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: Browser,
+    name: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
     people(&ctx, &req, browser, &name, Direction::Following).await
 }
 
 /// `/follow_requests`: who asks to follow the signed-in teacher.
-pub async fn requests(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn requests(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let page = Query::of(&req).page(ACCOUNTS).map_err(Failure::from(lang))?;
-    let found = services::timelines::follow_requests(&ctx, browser.account().id, page).await.map_err(Failure::from(lang))?;
+    let page = Query::of(&req)
+        .page(ACCOUNTS)
+        .map_err(Failure::from(lang))?;
+    let found = services::timelines::follow_requests(&ctx, browser.account().id, page)
+        .await
+        .map_err(Failure::from(lang))?;
     let answer = |account: &Account, verb: &str, label: Msg| {
         html! {
             form method="post" action=(format!("/follow_requests/{}/{verb}", account.id)) {
@@ -87,17 +135,30 @@ pub async fn requests(ctx: web::Data<AppContext>, req: HttpRequest, browser: Sig
             div.actions { (answer(account, "authorize", Msg::Approve)) (answer(account, "reject", Msg::Reject)) }
         }))
     };
-    Ok(super::private_response(super::frame(lang, t(lang, Msg::FollowRequestsTitle), ctx.urls.domain(), Some(&browser), body)))
+    Ok(super::private_response(super::frame(
+        lang,
+        t(lang, Msg::FollowRequestsTitle),
+        ctx.urls.domain(),
+        Some(&browser),
+        body,
+    )))
 }
 
 /// `POST /follow_requests/{id}/authorize` and `/reject`: the same services as the
 /// API's, which send the asker's server an `Accept` or a `Reject`.
 #[tracing::instrument(skip_all)]
-pub async fn answer(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn answer(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let _: Vec<(String, String)> = browser.form(&body)?;
     let (id, verb) = path.into_inner();
-    let follower = services::timelines::find_account(&ctx, &id).await.map_err(Failure::from(lang))?;
+    let follower = services::timelines::find_account(&ctx, &id)
+        .await
+        .map_err(Failure::from(lang))?;
     let me = browser.account();
     match verb.as_str() {
         "authorize" => services::follows::authorize(&ctx, me, &follower).await,

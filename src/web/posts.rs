@@ -9,26 +9,50 @@ use super::{
 use crate::{
     api::pagination::{Query, STATUSES},
     context::AppContext,
-    db::{pagination::Page, statuses::Visibility, timelines::{Origin, TagFilter}, StatusId},
+    db::{
+        pagination::Page,
+        statuses::Visibility,
+        timelines::{Origin, TagFilter},
+        StatusId,
+    },
     error::{Error, ErrorKind},
-    services::{self, statuses::{NewPost, PostEdit}, status_views::StatusView},
+    services::{
+        self,
+        status_views::StatusView,
+        statuses::{NewPost, PostEdit},
+    },
 };
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
 pub fn shown_name(account: &crate::db::accounts::Account) -> &str {
-    if account.display_name.is_empty() { &account.username } else { &account.display_name }
+    if account.display_name.is_empty() {
+        &account.username
+    } else {
+        &account.display_name
+    }
 }
 
 /// `@name@host`, the handle by which an account is found from any server.
 pub fn handle(ctx: &AppContext, account: &crate::db::accounts::Account) -> String {
-    format!("@{}@{}", account.username, account.domain.as_deref().unwrap_or(ctx.urls.domain()))
+    format!(
+        "@{}@{}",
+        account.username,
+        account.domain.as_deref().unwrap_or(ctx.urls.domain())
+    )
 }
 
 /// One action of a post: a button in a small POST form with the session's token.
 /// Toggles keep their name and say their state with `aria-pressed`.
-fn action(browser: &SignedInBrowser, id: StatusId, verb: &str, label: Msg, pressed: Option<bool>, back: &str) -> Markup {
+fn action(
+    browser: &SignedInBrowser,
+    id: StatusId,
+    verb: &str,
+    label: Msg,
+    pressed: Option<bool>,
+    back: &str,
+) -> Markup {
     html! {
         form method="post" action=(format!("/statuses/{id}/{verb}")) {
             (browser.csrf_field())
@@ -45,7 +69,11 @@ fn post_link(browser: Option<&SignedInBrowser>, shown: &StatusView) -> String {
     match (browser, &shown.author.domain) {
         (Some(_), _) => format!("/statuses/{}", status.id),
         (None, None) => format!("/@{}/{}", shown.author.username, status.id),
-        (None, Some(_)) => status.url.clone().or_else(|| status.uri.clone()).unwrap_or_else(|| format!("/statuses/{}", status.id)),
+        (None, Some(_)) => status
+            .url
+            .clone()
+            .or_else(|| status.uri.clone())
+            .unwrap_or_else(|| format!("/statuses/{}", status.id)),
     }
 }
 
@@ -74,8 +102,15 @@ pub fn media(ctx: &AppContext, lang: Lang, media: &[crate::db::media::Media]) ->
 /// A post's poll: a form to vote with (radio buttons, or checkboxes for several
 /// choices) for a signed-in reader who has not voted while it is open; otherwise
 /// the results, hidden until the end when the author asked so.
-fn poll_box(lang: Lang, browser: Option<&SignedInBrowser>, view: &StatusView, back: &str) -> Markup {
-    let Some(poll) = &view.poll else { return html! {} };
+fn poll_box(
+    lang: Lang,
+    browser: Option<&SignedInBrowser>,
+    view: &StatusView,
+    back: &str,
+) -> Markup {
+    let Some(poll) = &view.poll else {
+        return html! {};
+    };
     let open = !poll.expired();
     let show_totals = !open || !poll.hide_totals;
     let total = poll.votes_count();
@@ -129,18 +164,38 @@ fn poll_box(lang: Lang, browser: Option<&SignedInBrowser>, view: &StatusView, ba
 
 /// `POST /polls/{id}/vote`: the choices of the poll form.
 #[tracing::instrument(skip_all)]
-pub async fn vote(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn vote(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let form: ActionForm = browser.form(&body)?;
-    let choices: Vec<i64> = url::form_urlencoded::parse(&body).filter(|(k, _)| k == "choice").filter_map(|(_, v)| v.parse().ok()).collect();
-    let id: i64 = id.parse().map_err(|_| Failure::from(lang)(Error::not_found("no such poll")))?;
-    services::polls::vote(&ctx, browser.account(), id, &choices).await.map_err(Failure::from(lang))?;
-    Ok(session::see_other(&session::local_path(form.back.as_deref())))
+    let choices: Vec<i64> = url::form_urlencoded::parse(&body)
+        .filter(|(k, _)| k == "choice")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Failure::from(lang)(Error::not_found("no such poll")))?;
+    services::polls::vote(&ctx, browser.account(), id, &choices)
+        .await
+        .map_err(Failure::from(lang))?;
+    Ok(session::see_other(&session::local_path(
+        form.back.as_deref(),
+    )))
 }
 
 /// A post as an `<article>`; with a session, its actions. `back` is the page the
 /// actions return to.
-pub fn article(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, view: &StatusView, back: &str) -> Markup {
+pub fn article(
+    ctx: &AppContext,
+    lang: Lang,
+    browser: Option<&SignedInBrowser>,
+    view: &StatusView,
+    back: &str,
+) -> Markup {
     let booster = view.reblog.as_ref().map(|_| &view.author);
     let shown = view.reblog.as_deref().unwrap_or(view);
     let status = &shown.status;
@@ -236,7 +291,15 @@ fn content(ctx: &AppContext, lang: Lang, shown: &StatusView) -> Markup {
 }
 
 /// A list of posts, newest first, with "Load more" when the page was full.
-pub fn list(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, views: &[StatusView], page: &Page, path: &str, empty: Msg) -> Markup {
+pub fn list(
+    ctx: &AppContext,
+    lang: Lang,
+    browser: Option<&SignedInBrowser>,
+    views: &[StatusView],
+    page: &Page,
+    path: &str,
+    empty: Msg,
+) -> Markup {
     let back = path.to_string();
     html! {
         @if views.is_empty() { p.empty { (t(lang, empty)) } }
@@ -264,14 +327,25 @@ pub fn live(lang: Lang, newer: &str, stream: &str, list: Markup) -> Markup {
 /// `GET /streaming?stream=user|public|public:local|hashtag&tag=`: the streaming API's
 /// events for the signed-in browser (api::streaming::for_browser), which the script
 /// turns into "fetch what is newer".
-pub async fn stream(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn stream(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     let q = Query::of(&req);
     let name = q.get("stream").unwrap_or("user");
-    crate::api::streaming::for_browser(&ctx, browser.account().clone(), name, q.get("tag")).map_err(Failure::from(browser.lang))
+    crate::api::streaming::for_browser(&ctx, browser.account().clone(), name, q.get("tag"))
+        .map_err(Failure::from(browser.lang))
 }
 
 /// Posts as bare `<article>`s (no page around them), for the script to put on top.
-pub fn fragment(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>, views: &[StatusView], back: &str) -> HttpResponse {
+pub fn fragment(
+    ctx: &AppContext,
+    lang: Lang,
+    browser: Option<&SignedInBrowser>,
+    views: &[StatusView],
+    back: &str,
+) -> HttpResponse {
     let articles = html! { @for view in views { (article(ctx, lang, browser, view, back)) } };
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
@@ -281,7 +355,13 @@ pub fn fragment(ctx: &AppContext, lang: Lang, browser: Option<&SignedInBrowser>,
 
 /// "Load more" after a full page: the next page is the one before the last id
 /// shown (`max_id`), as the API's `Link: rel="next"`.
-pub fn load_more(lang: Lang, path: &str, page: &Page, shown: usize, last_id: Option<i64>) -> Markup {
+pub fn load_more(
+    lang: Lang,
+    path: &str,
+    page: &Page,
+    shown: usize,
+    last_id: Option<i64>,
+) -> Markup {
     html! {
         @if let Some(last) = last_id.filter(|_| shown as i64 >= page.limit) {
             p.more { a href=(format!("{path}?max_id={last}")) { (t(lang, Msg::LoadMore)) } }
@@ -302,7 +382,13 @@ pub enum Draft<'a> {
 pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
     let lang = browser.lang;
     let (heading, action, text, spoiler, button) = match draft {
-        Draft::New => (Msg::ComposeTitle, "/statuses".to_string(), String::new(), "", Msg::PostButton),
+        Draft::New => (
+            Msg::ComposeTitle,
+            "/statuses".to_string(),
+            String::new(),
+            "",
+            Msg::PostButton,
+        ),
         Draft::Reply(parent) => {
             // Another server's teacher needs the whole handle: a bare @name would
             // mean someone here, and the reply would not reach them.
@@ -311,7 +397,13 @@ pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
                 Some(domain) => format!("@{}@{domain} ", parent.author.username),
                 None => format!("@{} ", parent.author.username),
             };
-            (Msg::ReplyTitle, "/statuses".to_string(), mention, "", Msg::PostButton)
+            (
+                Msg::ReplyTitle,
+                "/statuses".to_string(),
+                mention,
+                "",
+                Msg::PostButton,
+            )
         }
         Draft::Edit(post) => (
             Msg::EditTitle,
@@ -425,35 +517,57 @@ pub struct ComposeForm {
 impl ComposeForm {
     /// The poll asked for, if any option was filled in.
     fn poll(&self) -> Option<services::polls::NewPoll> {
-        let options: Vec<String> = [&self.poll_option_1, &self.poll_option_2, &self.poll_option_3, &self.poll_option_4]
-            .iter()
-            .map(|o| o.trim().to_string())
-            .filter(|o| !o.is_empty())
-            .collect();
+        let options: Vec<String> = [
+            &self.poll_option_1,
+            &self.poll_option_2,
+            &self.poll_option_3,
+            &self.poll_option_4,
+        ]
+        .iter()
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty())
+        .collect();
         if options.is_empty() {
             return None;
         }
         let expires_in = self.poll_expires_in.parse().unwrap_or(86_400);
-        Some(services::polls::NewPoll { options, expires_in, multiple: self.poll_multiple.is_some(), hide_totals: false })
+        Some(services::polls::NewPoll {
+            options,
+            expires_in,
+            multiple: self.poll_multiple.is_some(),
+            hide_totals: false,
+        })
     }
 }
 
 fn status_id(lang: Lang, id: &str) -> Result<StatusId, Failure> {
-    id.parse().map(StatusId).map_err(|_| Failure::from(lang)(Error::not_found("no such post")))
+    id.parse()
+        .map(StatusId)
+        .map_err(|_| Failure::from(lang)(Error::not_found("no such post")))
 }
 
 /// `POST /statuses`: the compose form.
 #[tracing::instrument(skip_all)]
-pub async fn create(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn create(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let form: ComposeForm = browser.form(&body)?;
     publish(&ctx, &browser, form, &[]).await
 }
 
-async fn publish(ctx: &AppContext, browser: &SignedInBrowser, form: ComposeForm, media: &[i64]) -> Result<HttpResponse, Failure> {
+async fn publish(
+    ctx: &AppContext,
+    browser: &SignedInBrowser,
+    form: ComposeForm,
+    media: &[i64],
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let visibility = match form.visibility.as_str() {
         "" => Visibility::from_i16(browser.session.user.default_visibility),
-        v => Visibility::parse(v).ok_or_else(|| Failure::from(lang)(Error::bad_request("unknown visibility")))?,
+        v => Visibility::parse(v)
+            .ok_or_else(|| Failure::from(lang)(Error::bad_request("unknown visibility")))?,
     };
     let in_reply_to = match form.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => Some(status_id(lang, id)?),
@@ -461,18 +575,40 @@ async fn publish(ctx: &AppContext, browser: &SignedInBrowser, form: ComposeForm,
     };
     let spoiler_text = form.spoiler_text.trim().to_string();
     let poll = form.poll();
-    let new = NewPost { text: form.status, visibility, in_reply_to, sensitive: !spoiler_text.is_empty(), spoiler_text, language: Some(lang.code().into()) };
-    services::statuses::post_once(ctx, browser.account(), new, media, poll, None).await.map_err(Failure::from(lang))?;
-    Ok(session::see_other(&session::local_path(form.back.as_deref())))
+    let new = NewPost {
+        text: form.status,
+        visibility,
+        in_reply_to,
+        sensitive: !spoiler_text.is_empty(),
+        spoiler_text,
+        language: Some(lang.code().into()),
+    };
+    services::statuses::post_once(ctx, browser.account(), new, media, poll, None)
+        .await
+        .map_err(Failure::from(lang))?;
+    Ok(session::see_other(&session::local_path(
+        form.back.as_deref(),
+    )))
 }
 
 /// `POST /statuses` as `multipart/form-data`: the compose form with an image and
 /// its alt text. The image is stored first; a refused image posts nothing.
 #[tracing::instrument(skip_all)]
-pub async fn create_with_image(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: actix_multipart::Multipart) -> Result<HttpResponse, Failure> {
+pub async fn create_with_image(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: actix_multipart::Multipart,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let mut parts = crate::multipart::read(body, crate::media::process::MAX_BYTES).await.map_err(Failure::from(lang))?;
-    browser.check_csrf(parts.fields.get(super::session::CSRF_FIELD).map(String::as_str))?;
+    let mut parts = crate::multipart::read(body, crate::media::process::MAX_BYTES)
+        .await
+        .map_err(Failure::from(lang))?;
+    browser.check_csrf(
+        parts
+            .fields
+            .get(super::session::CSRF_FIELD)
+            .map(String::as_str),
+    )?;
     let mut field = |name: &str| parts.fields.remove(name).unwrap_or_default();
     let form = ComposeForm {
         status: field("status"),
@@ -490,8 +626,18 @@ pub async fn create_with_image(ctx: web::Data<AppContext>, browser: SignedInBrow
     let description = field("description");
     let mut media = Vec::new();
     if let Some(file) = parts.files.remove("file").filter(|f| !f.bytes.is_empty()) {
-        let upload = services::media::Upload { bytes: file.bytes, declared_type: file.content_type, description: Some(description), focus: None };
-        media.push(services::media::upload(&ctx, browser.account(), upload).await.map_err(Failure::from(lang))?.id);
+        let upload = services::media::Upload {
+            bytes: file.bytes,
+            declared_type: file.content_type,
+            description: Some(description),
+            focus: None,
+        };
+        media.push(
+            services::media::upload(&ctx, browser.account(), upload)
+                .await
+                .map_err(Failure::from(lang))?
+                .id,
+        );
     }
     publish(&ctx, &browser, form, &media).await
 }
@@ -504,7 +650,12 @@ pub struct ActionForm {
 
 /// `POST /statuses/{id}/{verb}`: boost, like, bookmark (and undo them), delete.
 #[tracing::instrument(skip_all)]
-pub async fn act(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn act(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let form: ActionForm = browser.form(&body)?;
     let (id, verb) = path.into_inner();
@@ -512,28 +663,42 @@ pub async fn act(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web
     let me = browser.account();
     let done = match verb.as_str() {
         "favourite" => services::statuses::favourite(&ctx, me, id).await.map(drop),
-        "unfavourite" => services::statuses::unfavourite(&ctx, me, id).await.map(drop),
+        "unfavourite" => services::statuses::unfavourite(&ctx, me, id)
+            .await
+            .map(drop),
         "reblog" => services::statuses::reblog(&ctx, me, id).await.map(drop),
         "unreblog" => services::statuses::unreblog(&ctx, me, id).await.map(drop),
         "bookmark" => services::timelines::bookmark(&ctx, me, id).await.map(drop),
-        "unbookmark" => services::timelines::unbookmark(&ctx, me, id).await.map(drop),
+        "unbookmark" => services::timelines::unbookmark(&ctx, me, id)
+            .await
+            .map(drop),
         "delete" => services::statuses::delete(&ctx, me, id).await,
         "pin" => services::pins::pin(&ctx, me, id).await.map(drop),
         "unpin" => services::pins::unpin(&ctx, me, id).await.map(drop),
         _ => Err(Error::new(ErrorKind::NotFound, "no such action")),
     };
     done.map_err(Failure::from(lang))?;
-    Ok(session::see_other(&session::local_path(form.back.as_deref())))
+    Ok(session::see_other(&session::local_path(
+        form.back.as_deref(),
+    )))
 }
 
 /// `GET /statuses/{id}`: a thread (the posts above, the post, its replies) and a
 /// reply form.
-pub async fn thread(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>) -> Result<HttpResponse, Failure> {
+pub async fn thread(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let id = status_id(lang, &id)?;
     let me = browser.account();
-    let view = services::status_views::get(&ctx, me, id).await.map_err(Failure::from(lang))?;
-    let (ancestors, descendants) = services::status_views::context(&ctx, me, id).await.map_err(Failure::from(lang))?;
+    let view = services::status_views::get(&ctx, me, id)
+        .await
+        .map_err(Failure::from(lang))?;
+    let (ancestors, descendants) = services::status_views::context(&ctx, me, id)
+        .await
+        .map_err(Failure::from(lang))?;
     let back = format!("/statuses/{id}");
     let body = html! {
         h1 { (t(lang, Msg::ThreadTitle)) }
@@ -542,19 +707,37 @@ pub async fn thread(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: we
         (compose(&browser, Draft::Reply(&view)))
         @for v in &descendants { (article(&ctx, lang, Some(&browser), v, &back)) }
     };
-    Ok(super::private_response(super::frame(lang, t(lang, Msg::ThreadTitle), ctx.urls.domain(), Some(&browser), body)))
+    Ok(super::private_response(super::frame(
+        lang,
+        t(lang, Msg::ThreadTitle),
+        ctx.urls.domain(),
+        Some(&browser),
+        body,
+    )))
 }
 
 /// `GET /statuses/{id}/edit`: the edit form for one's own post.
-pub async fn edit_form(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>) -> Result<HttpResponse, Failure> {
+pub async fn edit_form(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let id = status_id(lang, &id)?;
-    let view = services::status_views::get(&ctx, browser.account(), id).await.map_err(Failure::from(lang))?;
+    let view = services::status_views::get(&ctx, browser.account(), id)
+        .await
+        .map_err(Failure::from(lang))?;
     let body = html! {
         h1 { (t(lang, Msg::EditTitle)) }
         (compose(&browser, Draft::Edit(&view)))
     };
-    Ok(super::private_response(super::frame(lang, t(lang, Msg::EditTitle), ctx.urls.domain(), Some(&browser), body)))
+    Ok(super::private_response(super::frame(
+        lang,
+        t(lang, Msg::EditTitle),
+        ctx.urls.domain(),
+        Some(&browser),
+        body,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -567,13 +750,26 @@ pub struct EditForm {
 
 /// `POST /statuses/{id}/edit`: services::statuses::edit, which allows only the author.
 #[tracing::instrument(skip_all)]
-pub async fn edit(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn edit(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let form: EditForm = browser.form(&body)?;
     let id = status_id(lang, &id)?;
     let spoiler_text = form.spoiler_text.trim().to_string();
-    let change = PostEdit { text: form.status, media: None, sensitive: !spoiler_text.is_empty(), spoiler_text, language: None };
-    services::statuses::edit(&ctx, browser.account(), id, change).await.map_err(Failure::from(lang))?;
+    let change = PostEdit {
+        text: form.status,
+        media: None,
+        sensitive: !spoiler_text.is_empty(),
+        spoiler_text,
+        language: None,
+    };
+    services::statuses::edit(&ctx, browser.account(), id, change)
+        .await
+        .map_err(Failure::from(lang))?;
     Ok(session::see_other(&format!("/statuses/{id}")))
 }
 
@@ -589,21 +785,54 @@ fn stream_of(which: &Listing) -> String {
     match which {
         Listing::Local => "/streaming?stream=public:local".into(),
         Listing::Federated => "/streaming?stream=public".into(),
-        Listing::Tag(name) => format!("/streaming?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("stream", "hashtag").append_pair("tag", name).finish()),
+        Listing::Tag(name) => format!(
+            "/streaming?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("stream", "hashtag")
+                .append_pair("tag", name)
+                .finish()
+        ),
     }
 }
 
-async fn listing(ctx: &AppContext, req: &HttpRequest, browser: Browser, which: Listing) -> Result<HttpResponse, Failure> {
+async fn listing(
+    ctx: &AppContext,
+    req: &HttpRequest,
+    browser: Browser,
+    which: Listing,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let page = Query::of(req).page(STATUSES).map_err(Failure::from(lang))?;
     let signed_in = browser.session.as_ref();
     let viewer = signed_in.map(|b| b.account());
     let (title, views) = match &which {
-        Listing::Local => (t(lang, Msg::LocalTimelineTitle).to_string(), services::timelines::public(ctx, viewer, Origin { local_only: true, remote_only: false }, page).await),
-        Listing::Federated => (t(lang, Msg::FederatedTimelineTitle).to_string(), services::timelines::public(ctx, viewer, Origin::default(), page).await),
+        Listing::Local => (
+            t(lang, Msg::LocalTimelineTitle).to_string(),
+            services::timelines::public(
+                ctx,
+                viewer,
+                Origin {
+                    local_only: true,
+                    remote_only: false,
+                },
+                page,
+            )
+            .await,
+        ),
+        Listing::Federated => (
+            t(lang, Msg::FederatedTimelineTitle).to_string(),
+            services::timelines::public(ctx, viewer, Origin::default(), page).await,
+        ),
         Listing::Tag(name) => {
-            let tags = TagFilter { any: vec![name.clone()], all: vec![], none: vec![] };
-            (tf(lang, Msg::TagTitle, &[("tag", name)]), services::timelines::tag(ctx, viewer, Origin::default(), &tags, page).await)
+            let tags = TagFilter {
+                any: vec![name.clone()],
+                all: vec![],
+                none: vec![],
+            };
+            (
+                tf(lang, Msg::TagTitle, &[("tag", name)]),
+                services::timelines::tag(ctx, viewer, Origin::default(), &tags, page).await,
+            )
         }
     };
     let views = views.map_err(Failure::from(lang))?;
@@ -622,23 +851,51 @@ async fn listing(ctx: &AppContext, req: &HttpRequest, browser: Browser, which: L
         Listing::Tag(name) => {
             let url = ctx.urls.tag(name);
             let og_title = format!("#{name}");
-            Some(super::open_graph(ctx.urls.domain(), &super::OpenGraph { title: &og_title, description: &title, url: &url, kind: "website" }))
+            Some(super::open_graph(
+                ctx.urls.domain(),
+                &super::OpenGraph {
+                    title: &og_title,
+                    description: &title,
+                    url: &url,
+                    kind: "website",
+                },
+            ))
         }
         _ => None,
     };
     // What is shown depends on the session and the language: no shared caching.
-    Ok(super::private_response(super::frame_with(lang, &title, ctx.urls.domain(), signed_in, head, body)))
+    Ok(super::private_response(super::frame_with(
+        lang,
+        &title,
+        ctx.urls.domain(),
+        signed_in,
+        head,
+        body,
+    )))
 }
 
-pub async fn local(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser) -> Result<HttpResponse, Failure> {
+pub async fn local(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: Browser,
+) -> Result<HttpResponse, Failure> {
     listing(&ctx, &req, browser, Listing::Local).await
 }
 
-pub async fn federated(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser) -> Result<HttpResponse, Failure> {
+pub async fn federated(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: Browser,
+) -> Result<HttpResponse, Failure> {
     listing(&ctx, &req, browser, Listing::Federated).await
 }
 
-pub async fn tag(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser, name: web::Path<String>) -> Result<HttpResponse, Failure> {
+pub async fn tag(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: Browser,
+    name: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
     let name = name.trim().trim_start_matches('#').to_lowercase();
     listing(&ctx, &req, browser, Listing::Tag(name)).await
 }

@@ -11,7 +11,9 @@ use super::{
 use crate::{
     api::pagination::{Query, STATUSES},
     context::AppContext,
-    db::{account_lists::AccountCounts, accounts::Account, pagination::Page, timelines::AccountFilter},
+    db::{
+        account_lists::AccountCounts, accounts::Account, pagination::Page, timelines::AccountFilter,
+    },
     error::Result,
     services::{self, relationships::Relationship, status_views::StatusView},
 };
@@ -22,21 +24,54 @@ use serde::Deserialize;
 /// `/@name` (ours) and `/@name@host` (another server's). Signed in, an account not
 /// known here yet is looked up on its server (WebFinger); visitors see only what
 /// is stored, so that they cannot make us fetch from anywhere.
-pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: Browser, name: web::Path<String>) -> Result<HttpResponse, Failure> {
+pub async fn page(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: Browser,
+    name: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let account = find(&ctx, &name, browser.session.is_some()).await.map_err(Failure::from(lang))?;
-    let page = Query::of(&req).page(STATUSES).map_err(Failure::from(lang))?;
+    let account = find(&ctx, &name, browser.session.is_some())
+        .await
+        .map_err(Failure::from(lang))?;
+    let page = Query::of(&req)
+        .page(STATUSES)
+        .map_err(Failure::from(lang))?;
     let signed_in = browser.session.as_ref();
     let viewer = signed_in.map(|b| b.account());
-    let posts = services::timelines::account(&ctx, viewer, &account, AccountFilter::default(), page).await.map_err(Failure::from(lang))?;
+    let posts =
+        services::timelines::account(&ctx, viewer, &account, AccountFilter::default(), page)
+            .await
+            .map_err(Failure::from(lang))?;
     let relationship = match viewer.filter(|v| v.id != account.id) {
-        Some(v) => Some(services::relationships::between(&ctx, v, &account).await.map_err(Failure::from(lang))?),
+        Some(v) => Some(
+            services::relationships::between(&ctx, v, &account)
+                .await
+                .map_err(Failure::from(lang))?,
+        ),
         None => None,
     };
-    let counts = services::timelines::counts(&ctx, account.id).await.map_err(Failure::from(lang))?;
+    let counts = services::timelines::counts(&ctx, account.id)
+        .await
+        .map_err(Failure::from(lang))?;
     // Pinned posts head the first page only.
-    let pinned = if page.max_id.is_none() { services::pins::pinned(&ctx, viewer, &account).await.map_err(Failure::from(lang))? } else { Vec::new() };
-    let shown = Shown { lang, browser: signed_in, relationship, counts, pinned: &pinned, posts: &posts, page, path: req.path() };
+    let pinned = if page.max_id.is_none() {
+        services::pins::pinned(&ctx, viewer, &account)
+            .await
+            .map_err(Failure::from(lang))?
+    } else {
+        Vec::new()
+    };
+    let shown = Shown {
+        lang,
+        browser: signed_in,
+        relationship,
+        counts,
+        pinned: &pinned,
+        posts: &posts,
+        page,
+        path: req.path(),
+    };
     Ok(super::page_response(markup(&ctx, &account, shown)))
 }
 
@@ -52,11 +87,21 @@ pub async fn find(ctx: &AppContext, name: &str, resolve: bool) -> Result<Account
 /// The page in English for a visitor, at the actor's id (federation/routes.rs).
 pub async fn render(ctx: &AppContext, account: &Account) -> Result<HttpResponse> {
     let page = Page::newest(STATUSES.0);
-    let posts = services::timelines::account(ctx, None, account, AccountFilter::default(), page).await?;
+    let posts =
+        services::timelines::account(ctx, None, account, AccountFilter::default(), page).await?;
     let path = format!("/@{}", account.username);
     let counts = services::timelines::counts(ctx, account.id).await?;
     let pinned = services::pins::pinned(ctx, None, account).await?;
-    let shown = Shown { lang: Lang::En, browser: None, relationship: None, counts, pinned: &pinned, posts: &posts, page, path: &path };
+    let shown = Shown {
+        lang: Lang::En,
+        browser: None,
+        relationship: None,
+        counts,
+        pinned: &pinned,
+        posts: &posts,
+        page,
+        path: &path,
+    };
     Ok(super::html_response(markup(ctx, account, shown)))
 }
 
@@ -74,7 +119,13 @@ struct Shown<'a> {
 }
 
 /// One control of a profile: a button in a small POST form to `/accounts/ID/VERB`.
-fn account_action(browser: &SignedInBrowser, account: &Account, verb: &str, label: Msg, back: &str) -> Markup {
+fn account_action(
+    browser: &SignedInBrowser,
+    account: &Account,
+    verb: &str,
+    label: Msg,
+    back: &str,
+) -> Markup {
     html! {
         form method="post" action=(format!("/accounts/{}/{verb}", account.id)) {
             (browser.csrf_field())
@@ -86,9 +137,18 @@ fn account_action(browser: &SignedInBrowser, account: &Account, verb: &str, labe
 
 /// **Follow** or **Unfollow** (also while a request waits), and what the other
 /// account does: follows you, asked to.
-pub fn follow_button(browser: &SignedInBrowser, account: &Account, relationship: Relationship, back: &str) -> Markup {
+pub fn follow_button(
+    browser: &SignedInBrowser,
+    account: &Account,
+    relationship: Relationship,
+    back: &str,
+) -> Markup {
     let lang = browser.lang;
-    let (verb, label) = if relationship.following || relationship.requested { ("unfollow", Msg::Unfollow) } else { ("follow", Msg::Follow) };
+    let (verb, label) = if relationship.following || relationship.requested {
+        ("unfollow", Msg::Unfollow)
+    } else {
+        ("follow", Msg::Follow)
+    };
     html! {
         @if relationship.requested { p { (t(lang, Msg::FollowRequested)) } }
         @if relationship.followed_by { p { (t(lang, Msg::FollowsYou)) } }
@@ -97,7 +157,12 @@ pub fn follow_button(browser: &SignedInBrowser, account: &Account, relationship:
 }
 
 /// Follow controls, then **Block** or **Unblock**.
-fn relationship_controls(browser: &SignedInBrowser, account: &Account, relationship: Relationship, back: &str) -> Markup {
+fn relationship_controls(
+    browser: &SignedInBrowser,
+    account: &Account,
+    relationship: Relationship,
+    back: &str,
+) -> Markup {
     let lang = browser.lang;
     html! {
         div.relationship {
@@ -173,8 +238,20 @@ fn markup(ctx: &AppContext, account: &Account, shown: Shown) -> Markup {
     let url = format!("{}{}", ctx.urls.base(), super::profile_path(account));
     let title = format!("{shown_name} ({handle})");
     let description = crate::content::html_to_text(&account.note);
-    let og = super::OpenGraph { title: &title, description: &description, url: &url, kind: "profile" };
-    super::frame_with(lang, shown_name, ctx.urls.domain(), shown.browser, Some(super::open_graph(ctx.urls.domain(), &og)), body)
+    let og = super::OpenGraph {
+        title: &title,
+        description: &description,
+        url: &url,
+        kind: "profile",
+    };
+    super::frame_with(
+        lang,
+        shown_name,
+        ctx.urls.domain(),
+        shown.browser,
+        Some(super::open_graph(ctx.urls.domain(), &og)),
+        body,
+    )
 }
 
 #[derive(Deserialize)]
@@ -185,11 +262,18 @@ pub struct FollowForm {
 
 /// `POST /accounts/{id}/{verb}`: follow, unfollow, block, unblock (services::follows).
 #[tracing::instrument(skip_all)]
-pub async fn follow(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn follow(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let form: FollowForm = browser.form(&body)?;
     let (id, verb) = path.into_inner();
-    let target = services::timelines::find_account(&ctx, &id).await.map_err(Failure::from(lang))?;
+    let target = services::timelines::find_account(&ctx, &id)
+        .await
+        .map_err(Failure::from(lang))?;
     let me = browser.account();
     match verb.as_str() {
         "follow" => services::follows::follow(&ctx, me, &target).await.map(drop),
@@ -199,5 +283,7 @@ pub async fn follow(ctx: web::Data<AppContext>, browser: SignedInBrowser, path: 
         _ => Err(crate::error::Error::not_found("no such action")),
     }
     .map_err(Failure::from(lang))?;
-    Ok(session::see_other(&session::local_path(form.back.as_deref())))
+    Ok(session::see_other(&session::local_path(
+        form.back.as_deref(),
+    )))
 }

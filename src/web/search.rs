@@ -12,26 +12,46 @@ use crate::{context::AppContext, services};
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
 
-pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn page(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let query: String = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "q")
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
     let me = browser.account();
-    let options = services::search::Options { resolve: true, language: Some(lang.code().to_string()), ..Default::default() };
-    let found = services::search::search(&ctx, me, &query, &options).await.map_err(Failure::from(lang))?;
+    let options = services::search::Options {
+        resolve: true,
+        language: Some(lang.code().to_string()),
+        ..Default::default()
+    };
+    let found = services::search::search(&ctx, me, &query, &options)
+        .await
+        .map_err(Failure::from(lang))?;
     // Buttons on the results come back to the same results.
-    let back = format!("/search?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("q", &query).finish());
+    let back = format!(
+        "/search?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &query)
+            .finish()
+    );
     let mut people = Vec::with_capacity(found.accounts.len());
     for account in &found.accounts {
         let relationship = match account.id == me.id {
             true => None,
-            false => Some(services::relationships::between(&ctx, me, account).await.map_err(Failure::from(lang))?),
+            false => Some(
+                services::relationships::between(&ctx, me, account)
+                    .await
+                    .map_err(Failure::from(lang))?,
+            ),
         };
         people.push((account, relationship));
     }
-    let nothing = found.accounts.is_empty() && found.statuses.is_empty() && found.hashtags.is_empty();
+    let nothing =
+        found.accounts.is_empty() && found.statuses.is_empty() && found.hashtags.is_empty();
     let body = html! {
         h1 { (t(lang, Msg::SearchTitle)) }
         @if query.is_empty() {
@@ -73,15 +93,32 @@ pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedI
             }
         }
     };
-    Ok(super::private_response(super::frame_searched(lang, t(lang, Msg::SearchTitle), ctx.urls.domain(), Some(&browser), None, &query, body)))
+    Ok(super::private_response(super::frame_searched(
+        lang,
+        t(lang, Msg::SearchTitle),
+        ctx.urls.domain(),
+        Some(&browser),
+        None,
+        &query,
+        body,
+    )))
 }
 
 /// `GET /search/mentions?q=`: accounts to mention for what is typed after `@` in the
 /// compose form, as the `<li role="option">`s of its suggestion list (staffroom.js
 /// asks for them; nothing is fetched from other servers).
-pub async fn mentions(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
-    let typed: String = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "q").map(|(_, v)| v.into_owned()).unwrap_or_default();
-    let found = services::search::mention_suggestions(&ctx, browser.account(), &typed).await.map_err(Failure::from(browser.lang))?;
+pub async fn mentions(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
+    let typed: String = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let found = services::search::mention_suggestions(&ctx, browser.account(), &typed)
+        .await
+        .map_err(Failure::from(browser.lang))?;
     let options = html! {
         @for (i, account) in found.iter().enumerate() {
             @let mention = match &account.domain { None => format!("@{}", account.username), Some(d) => format!("@{}@{d}", account.username) };

@@ -13,7 +13,10 @@ use std::sync::LazyLock;
 /// origin of `STAFFROOM_MEDIA_BASE_URL` (a CDN) when media is served from there;
 /// other servers' images are linked, never loaded.
 pub fn content_security_policy(media_base: Option<&str>) -> HeaderValue {
-    let media = media_base.and_then(|u| url::Url::parse(u).ok()).map(|u| format!(" {}", u.origin().ascii_serialization())).unwrap_or_default();
+    let media = media_base
+        .and_then(|u| url::Url::parse(u).ok())
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
     let policy = format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{media}; \
 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -24,7 +27,10 @@ object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 /// Adds the page headers to an HTML response that does not set them itself (the
 /// OAuth sign-in page sets its own, stricter `Referrer-Policy`).
 pub fn protect(headers: &mut HeaderMap, csp: &HeaderValue) {
-    let is_html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     if !is_html {
         return;
     }

@@ -43,7 +43,9 @@ pub fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
 /// lasts until the browser closes, which suits shared school computers.
 pub fn set_cookie(ctx: &AppContext, name: &str, value: &str, max_age: Option<i64>) -> String {
     let secure = if ctx.settings.dev { "" } else { "; Secure" };
-    let age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
+    let age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}")
 }
 
@@ -52,7 +54,11 @@ pub fn clear_cookie(ctx: &AppContext, name: &str) -> String {
 }
 
 pub fn lang_of(req: &HttpRequest) -> Lang {
-    Lang::negotiate(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+    Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 /// After a form: see the page `to` (303, so the browser GETs it).
@@ -63,7 +69,8 @@ pub fn see_other(to: &str) -> HttpResponse {
 /// `see_other`, setting these cookies on the way.
 pub fn see_other_setting(to: &str, cookies: &[String]) -> HttpResponse {
     let mut res = HttpResponse::SeeOther();
-    res.insert_header((header::LOCATION, to)).insert_header((header::CACHE_CONTROL, "no-store"));
+    res.insert_header((header::LOCATION, to))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
     for c in cookies {
         res.append_header((header::SET_COOKIE, c.as_str()));
     }
@@ -75,19 +82,25 @@ pub fn see_other_setting(to: &str, cookies: &[String]) -> HttpResponse {
 /// anything but visible ASCII could turn into `//elsewhere` and is not taken.
 pub fn local_path(back: Option<&str>) -> String {
     match back {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && p.len() < 2000 && p.chars().all(|c| c.is_ascii_graphic() && c != '\\') => {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && p.len() < 2000
+                && p.chars().all(|c| c.is_ascii_graphic() && c != '\\') =>
+        {
             p.to_string()
         }
         _ => "/home".to_string(),
     }
 }
 
-
 /// Whether a form shown before signing in (sign-in, sign-up) carries the token
 /// its page set in the cookie `cookie`: another site cannot post it for a browser.
 pub fn pre_session_form_ok(req: &HttpRequest, body: &[u8], cookie_name: &str) -> bool {
     let expected = cookie(req, cookie_name).unwrap_or_default();
-    let given = url::form_urlencoded::parse(body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+    let given = url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v.into_owned());
     sessions::tokens_match(&expected, given.as_deref())
 }
 
@@ -106,12 +119,18 @@ enum FailureKind {
 
 impl Failure {
     pub fn forged(lang: Lang) -> Failure {
-        Failure { lang, kind: FailureKind::Forged }
+        Failure {
+            lang,
+            kind: FailureKind::Forged,
+        }
     }
 
     /// Turns a service's error into a page in `lang`.
     pub fn from(lang: Lang) -> impl Fn(Error) -> Failure {
-        move |e| Failure { lang, kind: FailureKind::Error(e) }
+        move |e| Failure {
+            lang,
+            kind: FailureKind::Error(e),
+        }
     }
 }
 
@@ -146,7 +165,10 @@ impl ResponseError for Failure {
             FailureKind::SignInNeeded => return see_other("/auth/sign_in"),
             FailureKind::Forged => {
                 tracing::info!("form refused: CSRF token missing or wrong");
-                (t(lang, Msg::FormRefusedTitle), t(lang, Msg::FormRefused).to_string())
+                (
+                    t(lang, Msg::FormRefusedTitle),
+                    t(lang, Msg::FormRefused).to_string(),
+                )
             }
             FailureKind::Error(e) => {
                 if matches!(e.kind, ErrorKind::Internal | ErrorKind::Unavailable) {
@@ -202,24 +224,53 @@ impl SignedInBrowser {
     }
 
     pub fn form<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, Failure> {
-        let given = url::form_urlencoded::parse(body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+        let given = url::form_urlencoded::parse(body)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned());
         if !sessions::tokens_match(&self.session.csrf, given.as_deref()) {
             return Err(Failure::forged(self.lang));
         }
-        serde_urlencoded::from_bytes(body).map_err(|e| Failure::from(self.lang)(Error::bad_request(format!("The form is incomplete: {e}"))))
+        serde_urlencoded::from_bytes(body).map_err(|e| {
+            Failure::from(self.lang)(Error::bad_request(format!("The form is incomplete: {e}")))
+        })
     }
 }
 
 async fn browser(req: HttpRequest) -> Result<Browser, Failure> {
     let lang = lang_of(&req);
-    let Some(token) = cookie(&req, SESSION_COOKIE) else { return Ok(Browser { lang, session: None }) };
-    let ctx = req.app_data::<web::Data<AppContext>>().ok_or_else(|| Failure::from(lang)(Error::internal(anyhow::anyhow!("no AppContext"))))?;
-    let Some(session) = sessions::authenticate(&ctx.pool, &token).await.map_err(Failure::from(lang))? else {
-        return Ok(Browser { lang, session: None });
+    let Some(token) = cookie(&req, SESSION_COOKIE) else {
+        return Ok(Browser {
+            lang,
+            session: None,
+        });
+    };
+    let ctx = req
+        .app_data::<web::Data<AppContext>>()
+        .ok_or_else(|| Failure::from(lang)(Error::internal(anyhow::anyhow!("no AppContext"))))?;
+    let Some(session) = sessions::authenticate(&ctx.pool, &token)
+        .await
+        .map_err(Failure::from(lang))?
+    else {
+        return Ok(Browser {
+            lang,
+            session: None,
+        });
     };
     // The language chosen in the settings comes before the browser's.
-    let lang = session.user.language.as_deref().and_then(Lang::from_tag).unwrap_or(lang);
-    Ok(Browser { lang, session: Some(SignedInBrowser { lang, session, token }) })
+    let lang = session
+        .user
+        .language
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .unwrap_or(lang);
+    Ok(Browser {
+        lang,
+        session: Some(SignedInBrowser {
+            lang,
+            session,
+            token,
+        }),
+    })
 }
 
 impl FromRequest for Browser {
@@ -239,7 +290,10 @@ impl FromRequest for SignedInBrowser {
         let req = req.clone();
         Box::pin(async move {
             let found = browser(req).await?;
-            found.session.ok_or(Failure { lang: found.lang, kind: FailureKind::SignInNeeded })
+            found.session.ok_or(Failure {
+                lang: found.lang,
+                kind: FailureKind::SignInNeeded,
+            })
         })
     }
 }
@@ -250,9 +304,20 @@ mod tests {
 
     #[test]
     fn forms_only_send_browsers_back_to_this_site() {
-        assert_eq!(local_path(Some("/statuses/1?max_id=2")), "/statuses/1?max_id=2");
+        assert_eq!(
+            local_path(Some("/statuses/1?max_id=2")),
+            "/statuses/1?max_id=2"
+        );
         assert_eq!(local_path(Some("/@ada")), "/@ada");
-        for elsewhere in ["https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "evil", ""] {
+        for elsewhere in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "evil",
+            "",
+        ] {
             assert_eq!(local_path(Some(elsewhere)), "/home", "{elsewhere:?}");
         }
         assert_eq!(local_path(None), "/home");

@@ -5,14 +5,23 @@ use super::{
     i18n::{t, tf, Msg},
     session::{self, Failure, SignedInBrowser},
 };
-use crate::{context::AppContext, error::Error, services::{oauth::OAuthError, sessions}};
+use crate::{
+    context::AppContext,
+    error::Error,
+    services::{oauth::OAuthError, sessions},
+};
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use maud::html;
 use serde::Deserialize;
 
-pub async fn page(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Result<HttpResponse, Failure> {
+pub async fn page(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let list = sessions::list(&ctx.pool, browser.session.user.id).await.map_err(Failure::from(lang))?;
+    let list = sessions::list(&ctx.pool, browser.session.user.id)
+        .await
+        .map_err(Failure::from(lang))?;
     let when = |d: &chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M UTC").to_string();
     let body = html! {
         h1 { (t(lang, Msg::SessionsTitle)) }
@@ -35,18 +44,38 @@ pub async fn page(ctx: web::Data<AppContext>, browser: SignedInBrowser) -> Resul
             }
         }
     };
-    Ok(super::private_response(super::frame(lang, t(lang, Msg::SessionsTitle), ctx.urls.domain(), Some(&browser), body)))
+    Ok(super::private_response(super::frame(
+        lang,
+        t(lang, Msg::SessionsTitle),
+        ctx.urls.domain(),
+        Some(&browser),
+        body,
+    )))
 }
 
-pub async fn revoke(ctx: web::Data<AppContext>, browser: SignedInBrowser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn revoke(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let _: Vec<(String, String)> = browser.form(&body)?;
-    let id: i64 = id.parse().map_err(|_| Failure::from(lang)(Error::not_found("no such session")))?;
-    sessions::revoke(&ctx.pool, browser.session.user.id, id).await.map_err(Failure::from(lang))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Failure::from(lang)(Error::not_found("no such session")))?;
+    sessions::revoke(&ctx.pool, browser.session.user.id, id)
+        .await
+        .map_err(Failure::from(lang))?;
     Ok(session::see_other("/settings/sessions"))
 }
 
-fn password_page(ctx: &AppContext, browser: &SignedInBrowser, status: StatusCode, note: Option<(bool, &str)>) -> HttpResponse {
+fn password_page(
+    ctx: &AppContext,
+    browser: &SignedInBrowser,
+    status: StatusCode,
+    note: Option<(bool, &str)>,
+) -> HttpResponse {
     let lang = browser.lang;
     let body = html! {
         h1 { (t(lang, Msg::PasswordTitle)) }
@@ -67,7 +96,13 @@ fn password_page(ctx: &AppContext, browser: &SignedInBrowser, status: StatusCode
             p { button type="submit" { (t(lang, Msg::ChangePasswordButton)) } }
         }
     };
-    let mut res = super::private_response(super::frame(lang, t(lang, Msg::PasswordTitle), ctx.urls.domain(), Some(browser), body));
+    let mut res = super::private_response(super::frame(
+        lang,
+        t(lang, Msg::PasswordTitle),
+        ctx.urls.domain(),
+        Some(browser),
+        body,
+    ));
     *res.status_mut() = status;
     res
 }
@@ -85,17 +120,59 @@ pub struct PasswordForm {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn change_password(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn change_password(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let form: PasswordForm = browser.form(&body)?;
     let ip = crate::api::oauth::client_ip(&req);
-    let problem = match sessions::change_password(&ctx.pool, &ctx.logins, ip, &browser.session, &form.current_password, &form.new_password).await {
-        Ok(()) => return Ok(password_page(&ctx, &browser, StatusCode::OK, Some((false, t(lang, Msg::PasswordChanged))))),
-        Err(OAuthError::InvalidGrant) => (StatusCode::UNAUTHORIZED, t(lang, Msg::WrongCurrentPassword).to_string()),
-        Err(OAuthError::RateLimited(secs)) => (StatusCode::TOO_MANY_REQUESTS, tf(lang, Msg::TooManyAttempts, &[("minutes", &secs.div_ceil(60).to_string())])),
-        Err(OAuthError::Other(e)) if e.kind.status().is_client_error() => (e.kind.status(), e.message),
+    let problem = match sessions::change_password(
+        &ctx.pool,
+        &ctx.logins,
+        ip,
+        &browser.session,
+        &form.current_password,
+        &form.new_password,
+    )
+    .await
+    {
+        Ok(()) => {
+            return Ok(password_page(
+                &ctx,
+                &browser,
+                StatusCode::OK,
+                Some((false, t(lang, Msg::PasswordChanged))),
+            ))
+        }
+        Err(OAuthError::InvalidGrant) => (
+            StatusCode::UNAUTHORIZED,
+            t(lang, Msg::WrongCurrentPassword).to_string(),
+        ),
+        Err(OAuthError::RateLimited(secs)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            tf(
+                lang,
+                Msg::TooManyAttempts,
+                &[("minutes", &secs.div_ceil(60).to_string())],
+            ),
+        ),
+        Err(OAuthError::Other(e)) if e.kind.status().is_client_error() => {
+            (e.kind.status(), e.message)
+        }
         Err(OAuthError::Other(e)) => return Err(Failure::from(lang)(e)),
-        Err(e) => return Err(Failure::from(lang)(Error::internal(anyhow::anyhow!(e.description())))),
+        Err(e) => {
+            return Err(Failure::from(lang)(Error::internal(anyhow::anyhow!(
+                e.description()
+            ))))
+        }
     };
-    Ok(password_page(&ctx, &browser, problem.0, Some((true, &problem.1))))
+    Ok(password_page(
+        &ctx,
+        &browser,
+        problem.0,
+        Some((true, &problem.1)),
+    ))
 }

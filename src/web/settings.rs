@@ -13,7 +13,10 @@ use crate::{
     context::AppContext,
     db::statuses::Visibility,
     error::ErrorKind,
-    services::{self, accounts::{Preferences, ProfileChange}},
+    services::{
+        self,
+        accounts::{Preferences, ProfileChange},
+    },
 };
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
@@ -60,7 +63,13 @@ struct Fields {
     language: String,
 }
 
-fn form_page(ctx: &AppContext, browser: &SignedInBrowser, status: StatusCode, fields: &Fields, note: Option<(bool, &str)>) -> HttpResponse {
+fn form_page(
+    ctx: &AppContext,
+    browser: &SignedInBrowser,
+    status: StatusCode,
+    fields: &Fields,
+    note: Option<(bool, &str)>,
+) -> HttpResponse {
     let lang = browser.lang;
     let body = html! {
         h1 { (t(lang, Msg::ProfileSettingsTitle)) }
@@ -132,7 +141,13 @@ fn form_page(ctx: &AppContext, browser: &SignedInBrowser, status: StatusCode, fi
             p { button type="submit" { (t(lang, Msg::SaveButton)) } }
         }
     };
-    let mut res = super::private_response(super::frame(lang, t(lang, Msg::ProfileSettingsTitle), ctx.urls.domain(), Some(browser), body));
+    let mut res = super::private_response(super::frame(
+        lang,
+        t(lang, Msg::ProfileSettingsTitle),
+        ctx.urls.domain(),
+        Some(browser),
+        body,
+    ));
     *res.status_mut() = status;
     res
 }
@@ -152,7 +167,11 @@ fn stored(browser: &SignedInBrowser) -> Fields {
     }
 }
 
-pub async fn page(ctx: web::Data<AppContext>, req: HttpRequest, browser: SignedInBrowser) -> HttpResponse {
+pub async fn page(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: SignedInBrowser,
+) -> HttpResponse {
     let saved = req.query_string() == "saved";
     let note = saved.then(|| (false, t(browser.lang, Msg::SettingsSaved)));
     form_page(&ctx, &browser, StatusCode::OK, &stored(&browser), note)
@@ -180,18 +199,48 @@ pub struct SettingsForm {
 /// `POST /settings/avatar` (`multipart/form-data`): a new profile picture, processed
 /// as the API's `avatar` is; a refused file shows the form again with the reason.
 #[tracing::instrument(skip_all)]
-pub async fn save_avatar(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: actix_multipart::Multipart) -> Result<HttpResponse, Failure> {
+pub async fn save_avatar(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: actix_multipart::Multipart,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let mut parts = crate::multipart::read(body, crate::media::process::MAX_BYTES).await.map_err(Failure::from(lang))?;
-    browser.check_csrf(parts.fields.get(super::session::CSRF_FIELD).map(String::as_str))?;
+    let mut parts = crate::multipart::read(body, crate::media::process::MAX_BYTES)
+        .await
+        .map_err(Failure::from(lang))?;
+    browser.check_csrf(
+        parts
+            .fields
+            .get(super::session::CSRF_FIELD)
+            .map(String::as_str),
+    )?;
     let file = parts.files.remove("avatar").filter(|f| !f.bytes.is_empty());
-    let Some(file) = file else { return Ok(session::see_other("/settings/profile")) };
-    let avatar = services::media::ImageFile { bytes: file.bytes, declared_type: file.content_type };
-    let change = ProfileChange { avatar: Some(avatar), ..Default::default() };
+    let Some(file) = file else {
+        return Ok(session::see_other("/settings/profile"));
+    };
+    let avatar = services::media::ImageFile {
+        bytes: file.bytes,
+        declared_type: file.content_type,
+    };
+    let change = ProfileChange {
+        avatar: Some(avatar),
+        ..Default::default()
+    };
     match services::accounts::update_profile(&ctx, browser.account(), change).await {
         Ok(_) => Ok(session::see_other("/settings/profile?saved")),
-        Err(e) if matches!(e.kind, ErrorKind::Unprocessable | ErrorKind::TooLarge | ErrorKind::BadRequest) => {
-            Ok(form_page(&ctx, &browser, StatusCode::UNPROCESSABLE_ENTITY, &stored(&browser), Some((true, &e.message))))
+        Err(e)
+            if matches!(
+                e.kind,
+                ErrorKind::Unprocessable | ErrorKind::TooLarge | ErrorKind::BadRequest
+            ) =>
+        {
+            Ok(form_page(
+                &ctx,
+                &browser,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &stored(&browser),
+                Some((true, &e.message)),
+            ))
         }
         Err(e) => Err(Failure::from(lang)(e)),
     }
@@ -200,7 +249,11 @@ pub async fn save_avatar(ctx: web::Data<AppContext>, browser: SignedInBrowser, b
 /// `POST /settings/profile`. The profile is changed (and announced) only when it
 /// differs, so saving a preference does not send every follower's server an Update.
 #[tracing::instrument(skip_all)]
-pub async fn save(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn save(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let form: SettingsForm = browser.form(&body)?;
     let fields = Fields {
@@ -209,7 +262,8 @@ pub async fn save(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: we
         locked: form.locked.is_some(),
         discoverable: form.discoverable.is_some(),
         indexable: form.indexable.is_some(),
-        default_visibility: Visibility::parse(&form.default_visibility).unwrap_or(Visibility::Public),
+        default_visibility: Visibility::parse(&form.default_visibility)
+            .unwrap_or(Visibility::Public),
         language: form.language.trim().to_string(),
     };
     let before = stored(&browser);
@@ -220,7 +274,13 @@ pub async fn save(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: we
         || fields.indexable != before.indexable;
     let refused = |e: crate::error::Error| -> Result<HttpResponse, Failure> {
         if e.kind == ErrorKind::BadRequest {
-            Ok(form_page(&ctx, &browser, StatusCode::BAD_REQUEST, &fields, Some((true, &e.message))))
+            Ok(form_page(
+                &ctx,
+                &browser,
+                StatusCode::BAD_REQUEST,
+                &fields,
+                Some((true, &e.message)),
+            ))
         } else {
             Err(Failure::from(lang)(e))
         }
@@ -238,8 +298,13 @@ pub async fn save(ctx: web::Data<AppContext>, browser: SignedInBrowser, body: we
             return refused(e);
         }
     }
-    let preferences = Preferences { default_visibility: fields.default_visibility, language: Some(fields.language.clone()) };
-    if let Err(e) = services::accounts::set_preferences(&ctx.pool, browser.session.user.id, preferences).await {
+    let preferences = Preferences {
+        default_visibility: fields.default_visibility,
+        language: Some(fields.language.clone()),
+    };
+    if let Err(e) =
+        services::accounts::set_preferences(&ctx.pool, browser.session.user.id, preferences).await
+    {
         return refused(e);
     }
     Ok(session::see_other("/settings/profile?saved"))

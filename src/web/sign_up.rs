@@ -11,7 +11,10 @@ use super::{
 use crate::{
     context::AppContext,
     error::{Error, ErrorKind},
-    services::{registrations::{self, RegistrationMode}, sessions},
+    services::{
+        registrations::{self, RegistrationMode},
+        sessions,
+    },
 };
 use actix_web::{http::header, http::StatusCode, web, HttpRequest, HttpResponse};
 use maud::html;
@@ -38,17 +41,34 @@ pub struct SignUpForm {
     agreement: Option<String>,
 }
 
-fn respond(ctx: &AppContext, lang: Lang, status: StatusCode, title: &str, body: maud::Markup, cookie: Option<&str>) -> HttpResponse {
+fn respond(
+    ctx: &AppContext,
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    body: maud::Markup,
+    cookie: Option<&str>,
+) -> HttpResponse {
     let mut res = HttpResponse::build(status);
-    res.content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "no-store"));
+    res.content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
     if let Some(token) = cookie {
-        res.insert_header((header::SET_COOKIE, session::set_cookie(ctx, SIGN_UP_COOKIE, token, Some(SIGN_UP_FORM_SECONDS))));
+        res.insert_header((
+            header::SET_COOKIE,
+            session::set_cookie(ctx, SIGN_UP_COOKIE, token, Some(SIGN_UP_FORM_SECONDS)),
+        ));
     }
     res.body(super::frame(lang, title, ctx.urls.domain(), None, body).into_string())
 }
 
 /// The form, or why there is none. `problem` is a refused attempt's reason.
-async fn page(ctx: &AppContext, lang: Lang, status: StatusCode, form: &SignUpForm, problem: Option<&str>) -> Result<HttpResponse, Failure> {
+async fn page(
+    ctx: &AppContext,
+    lang: Lang,
+    status: StatusCode,
+    form: &SignUpForm,
+    problem: Option<&str>,
+) -> Result<HttpResponse, Failure> {
     let fail = Failure::from(lang);
     let mode = registrations::mode(&ctx.pool).await.map_err(&fail)?;
     let invite = form.invite.trim();
@@ -56,7 +76,11 @@ async fn page(ctx: &AppContext, lang: Lang, status: StatusCode, form: &SignUpFor
     let title = t(lang, Msg::SignUpTitle);
     let refusal = if mode == RegistrationMode::Closed {
         Some(t(lang, Msg::SignUpsClosed))
-    } else if invited && !registrations::invite_is_valid(&ctx.pool, invite).await.map_err(&fail)? {
+    } else if invited
+        && !registrations::invite_is_valid(&ctx.pool, invite)
+            .await
+            .map_err(&fail)?
+    {
         Some(t(lang, Msg::InviteInvalid))
     } else if !invited && !mode.open_to_all() {
         Some(t(lang, Msg::InviteNeeded))
@@ -65,7 +89,11 @@ async fn page(ctx: &AppContext, lang: Lang, status: StatusCode, form: &SignUpFor
     };
     if let Some(refusal) = refusal {
         let body = html! { h1 { (title) } p.alert role="alert" { (refusal) } };
-        let status = if status == StatusCode::OK { StatusCode::FORBIDDEN } else { status };
+        let status = if status == StatusCode::OK {
+            StatusCode::FORBIDDEN
+        } else {
+            status
+        };
         return Ok(respond(ctx, lang, status, title, body, None));
     }
     let needs_approval = mode == RegistrationMode::Approval && !invited;
@@ -117,11 +145,18 @@ pub struct Query {
     invite: Option<String>,
 }
 
-pub async fn form(ctx: web::Data<AppContext>, browser: Browser, q: web::Query<Query>) -> Result<HttpResponse, Failure> {
+pub async fn form(
+    ctx: web::Data<AppContext>,
+    browser: Browser,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, Failure> {
     if browser.session.is_some() {
         return Ok(session::see_other("/home"));
     }
-    let form = SignUpForm { invite: q.invite.clone().unwrap_or_default(), ..Default::default() };
+    let form = SignUpForm {
+        invite: q.invite.clone().unwrap_or_default(),
+        ..Default::default()
+    };
     page(&ctx, browser.lang, StatusCode::OK, &form, None).await
 }
 
@@ -132,12 +167,17 @@ pub async fn invite(code: web::Path<String>) -> HttpResponse {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn submit(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, Failure> {
+pub async fn submit(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
     let lang = session::lang_of(&req);
     if !session::pre_session_form_ok(&req, &body, SIGN_UP_COOKIE) {
         return Err(Failure::forged(lang));
     }
-    let form: SignUpForm = serde_urlencoded::from_bytes(&body).map_err(|e| Failure::from(lang)(Error::bad_request(e.to_string())))?;
+    let form: SignUpForm = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| Failure::from(lang)(Error::bad_request(e.to_string())))?;
     let sign_up = registrations::SignUp {
         username: form.username.clone(),
         email: Some(form.email.clone()),
@@ -148,8 +188,17 @@ pub async fn submit(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Byt
     };
     let created = match registrations::sign_up(&ctx.pool, sign_up).await {
         Ok(created) => created,
-        Err(e) if matches!(e.kind, ErrorKind::BadRequest | ErrorKind::Conflict | ErrorKind::Forbidden) => {
-            let status = if e.kind == ErrorKind::Forbidden { StatusCode::FORBIDDEN } else { StatusCode::UNPROCESSABLE_ENTITY };
+        Err(e)
+            if matches!(
+                e.kind,
+                ErrorKind::BadRequest | ErrorKind::Conflict | ErrorKind::Forbidden
+            ) =>
+        {
+            let status = if e.kind == ErrorKind::Forbidden {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             return page(&ctx, lang, status, &form, Some(&e.message)).await;
         }
         Err(e) => return Err(Failure::from(lang)(e)),
@@ -159,14 +208,36 @@ pub async fn submit(ctx: web::Data<AppContext>, req: HttpRequest, body: web::Byt
         let title = t(lang, Msg::SignUpPendingTitle);
         let body = html! { h1 { (title) } p role="status" { (tf(lang, Msg::SignUpPending, &[("name", &created.account.username)])) } };
         let mut res = respond(&ctx, lang, StatusCode::OK, title, body, None);
-        res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_str(&clear).map_err(|e| Failure::from(lang)(Error::internal(e)))?);
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            header::HeaderValue::from_str(&clear)
+                .map_err(|e| Failure::from(lang)(Error::internal(e)))?,
+        );
         return Ok(res);
     }
     // Signed in at once, through the same door as the sign-in form.
-    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let ip = crate::api::oauth::client_ip(&req);
-    let new = sessions::sign_in(&ctx.pool, &ctx.logins, ip, &created.account.username, &form.password, user_agent, None)
-        .await
-        .map_err(|e| Failure::from(lang)(Error::new(ErrorKind::Internal, e.description())))?;
-    Ok(session::see_other_setting("/home", &[session::set_cookie(&ctx, SESSION_COOKIE, &new.token, None), clear]))
+    let new = sessions::sign_in(
+        &ctx.pool,
+        &ctx.logins,
+        ip,
+        &created.account.username,
+        &form.password,
+        user_agent,
+        None,
+    )
+    .await
+    .map_err(|e| Failure::from(lang)(Error::new(ErrorKind::Internal, e.description())))?;
+    Ok(session::see_other_setting(
+        "/home",
+        &[
+            session::set_cookie(&ctx, SESSION_COOKIE, &new.token, None),
+            clear,
+        ],
+    ))
 }

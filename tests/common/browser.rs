@@ -17,12 +17,18 @@ pub fn set_cookie(res: &Response, name: &str) -> Option<String> {
 /// The first CSRF token a page's forms carry.
 pub fn csrf_of(html: &str) -> String {
     let field = r#"name="csrf" value=""#;
-    let start = html.find(field).unwrap_or_else(|| panic!("no CSRF field in {html}")) + field.len();
+    let start = html
+        .find(field)
+        .unwrap_or_else(|| panic!("no CSRF field in {html}"))
+        + field.len();
     html[start..].split('"').next().unwrap().to_string()
 }
 
 pub fn location(res: &Response) -> String {
-    res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    res.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 pub async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
@@ -33,7 +39,12 @@ pub async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
     req.send().await.unwrap()
 }
 
-pub async fn post(app: &TestApp, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Response {
+pub async fn post(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> Response {
     let mut req = app.client.post(format!("{}{path}", app.address)).form(form);
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, c);
@@ -43,10 +54,17 @@ pub async fn post(app: &TestApp, path: &str, cookie: Option<&str>, form: &[(&str
 
 /// Opens a pre-session form at `path` and sends it with `fields` (plus its CSRF
 /// token and the cookie holding it): the answer.
-pub async fn fill_in(app: &TestApp, path: &str, cookie_name: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+pub async fn fill_in(
+    app: &TestApp,
+    path: &str,
+    cookie_name: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> Response {
     let page = get(app, path, None).await;
     assert_eq!(page.status(), 200, "{path}");
-    let cookie = set_cookie(&page, cookie_name).unwrap_or_else(|| panic!("{path} sets {cookie_name}"));
+    let cookie =
+        set_cookie(&page, cookie_name).unwrap_or_else(|| panic!("{path} sets {cookie_name}"));
     let csrf = csrf_of(&page.text().await.unwrap());
     let mut form = vec![("csrf", csrf.as_str())];
     form.extend_from_slice(fields);

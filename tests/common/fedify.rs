@@ -33,15 +33,28 @@ impl FedifyPeer {
             .stderr(Stdio::null())
             .spawn()
             .expect("the Fedify peer starts (Node and npm are needed)");
-        let peer = FedifyPeer { child, base: format!("http://127.0.0.1:{port}"), user: user.into(), client: reqwest::Client::new() };
+        let peer = FedifyPeer {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            user: user.into(),
+            client: reqwest::Client::new(),
+        };
         let deadline = std::time::Instant::now() + Duration::from_secs(180);
         loop {
-            if let Ok(res) = peer.client.get(format!("{}/_control/health", peer.base)).send().await {
+            if let Ok(res) = peer
+                .client
+                .get(format!("{}/_control/health", peer.base))
+                .send()
+                .await
+            {
                 if res.status().is_success() {
                     return peer;
                 }
             }
-            assert!(std::time::Instant::now() < deadline, "the Fedify peer did not start in 3 minutes");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the Fedify peer did not start in 3 minutes"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -51,12 +64,23 @@ impl FedifyPeer {
     }
 
     pub async fn get(&self, route: &str) -> Value {
-        let res = self.client.get(format!("{}/_control/{route}", self.base)).send().await.unwrap();
+        let res = self
+            .client
+            .get(format!("{}/_control/{route}", self.base))
+            .send()
+            .await
+            .unwrap();
         answer(route, res).await
     }
 
     pub async fn act(&self, route: &str, body: Value) -> Value {
-        let res = self.client.post(format!("{}/_control/{route}", self.base)).json(&body).send().await.unwrap();
+        let res = self
+            .client
+            .post(format!("{}/_control/{route}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         answer(route, res).await
     }
 
@@ -64,7 +88,9 @@ impl FedifyPeer {
     /// answer panics: it must never read as "nothing received".
     pub async fn received(&self, kind: &str) -> Vec<Value> {
         let list = self.get(&format!("received?type={kind}")).await;
-        list.as_array().cloned().unwrap_or_else(|| panic!("the peer's list of received {kind} activities is not a list: {list}"))
+        list.as_array().cloned().unwrap_or_else(|| {
+            panic!("the peer's list of received {kind} activities is not a list: {list}")
+        })
     }
 }
 

@@ -22,16 +22,40 @@ pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> 
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-pub async fn upload(app: &TestApp, token: &str, filename: &str, content_type: &str, bytes: &[u8], description: &str) -> (u16, Value) {
-    let (ct, body) = multipart(&[("description", description)], Some((filename, content_type, bytes)));
-    let res = app.client.post(format!("{}/api/v2/media", app.address)).bearer_auth(token).header("content-type", ct).body(body).send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    filename: &str,
+    content_type: &str,
+    bytes: &[u8],
+    description: &str,
+) -> (u16, Value) {
+    let (ct, body) = multipart(
+        &[("description", description)],
+        Some((filename, content_type, bytes)),
+    );
+    let res = app
+        .client
+        .post(format!("{}/api/v2/media", app.address))
+        .bearer_auth(token)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 pub fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 128]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 128])
+    });
     let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(img).write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
     out
 }
-

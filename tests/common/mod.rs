@@ -15,7 +15,8 @@ use std::{
 /// The server tests create their databases on. `scripts/test` starts one and sets
 /// this; otherwise the usual local server is assumed.
 pub fn admin_database_url() -> String {
-    std::env::var("STAFFROOM_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("STAFFROOM_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A database of its own for one test, dropped when the test ends.
@@ -31,10 +32,16 @@ impl TestDb {
         let mut conn = AsyncPgConnection::establish(&admin)
             .await
             .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at STAFFROOM_TEST_DATABASE_URL ({e}); run the tests with scripts/test"));
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
         let mut url = url::Url::parse(&admin).expect("test database URL");
         url.set_path(&format!("/{name}"));
-        TestDb { name, url: url.to_string() }
+        TestDb {
+            name,
+            url: url.to_string(),
+        }
     }
 }
 
@@ -43,10 +50,16 @@ impl Drop for TestDb {
         let name = self.name.clone();
         // Drop runs outside any runtime we may use: give the cleanup its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 if let Ok(mut conn) = AsyncPgConnection::establish(&admin_database_url()).await {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
                 }
             });
         })
@@ -56,11 +69,18 @@ impl Drop for TestDb {
 
 /// A port that was free a moment ago, so ids can carry the port the server listens on.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn settings(vars: &[(&str, &str)]) -> Settings {
-    let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     Settings::load_with(None, |name| vars.get(name).cloned()).expect("test settings")
 }
 
@@ -97,7 +117,9 @@ impl TestApp {
         ];
         vars.extend_from_slice(extra);
         let settings = settings(&vars);
-        let app = Application::build(settings, &db.url).await.expect("application builds");
+        let app = Application::build(settings, &db.url)
+            .await
+            .expect("application builds");
         let handle = app.handle();
         let ctx = app.context().clone();
         tokio::spawn(app.run_until_stopped());
@@ -106,7 +128,10 @@ impl TestApp {
             address: format!("http://127.0.0.1:{port}"),
             domain,
             db,
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             pool,
             ctx,
             handle,
@@ -167,7 +192,10 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Starts `serve` and waits for its "listening" line (JSON logs).
     pub fn start(mut cmd: Command) -> ServeProcess {
-        cmd.env("STAFFROOM_LOG_FORMAT", "json").stdout(Stdio::null()).stderr(Stdio::piped()).stdin(Stdio::null());
+        cmd.env("STAFFROOM_LOG_FORMAT", "json")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .stdin(Stdio::null());
         let mut child = cmd.spawn().expect("serve starts");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -184,11 +212,18 @@ impl ServeProcess {
             }
         });
         match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(address) => ServeProcess { child, address, log },
+            Ok(address) => ServeProcess {
+                child,
+                address,
+                log,
+            },
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("serve did not start listening:\n{}", log.lock().unwrap().join("\n"));
+                panic!(
+                    "serve did not start listening:\n{}",
+                    log.lock().unwrap().join("\n")
+                );
             }
         }
     }
@@ -200,7 +235,10 @@ impl ServeProcess {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(std::time::Instant::now() < deadline, "serve did not stop within 30 s of SIGTERM");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "serve did not stop within 30 s of SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -237,27 +275,45 @@ pub fn postgres_processes_under(dir: &Path) -> Vec<String> {
 pub fn http_get(url: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let url = url::Url::parse(url).unwrap();
-    let addr = format!("{}:{}", url.host_str().unwrap(), url.port_or_known_default().unwrap());
+    let addr = format!(
+        "{}:{}",
+        url.host_str().unwrap(),
+        url.port_or_known_default().unwrap()
+    );
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let target = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
     };
-    write!(stream, "GET {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", url.authority()).unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        url.authority()
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
-pub mod receiver;
-pub mod remote;
-pub mod fedify;
 pub mod api;
 pub mod browser;
-pub mod s3;
+pub mod fedify;
 pub mod media;
+pub mod receiver;
+pub mod remote;
+pub mod s3;
 pub mod sse;
 
 /// A public post of `text`, as most tests make one.
@@ -296,7 +352,11 @@ impl<T> Settled for Option<T> {
 /// Polls `check` until it holds (or gives a value), and panics naming `what` (said
 /// as "… waiting until {what}") if it still does not after `deadline`. This is how tests wait for something another
 /// task or process does: never a fixed sleep.
-pub async fn eventually<F, Fut>(deadline: Duration, what: &str, mut check: F) -> <Fut::Output as Settled>::Value
+pub async fn eventually<F, Fut>(
+    deadline: Duration,
+    what: &str,
+    mut check: F,
+) -> <Fut::Output as Settled>::Value
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future,
@@ -307,7 +367,10 @@ where
         if let Some(value) = check().await.settled() {
             return value;
         }
-        assert!(std::time::Instant::now() < until, "timed out after {deadline:?} waiting until {what}");
+        assert!(
+            std::time::Instant::now() < until,
+            "timed out after {deadline:?} waiting until {what}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -315,15 +378,25 @@ where
 /// Deliveries still waiting in the outgoing queue of the server on `database_url`
 /// (a delivery leaves the queue only once it was answered or given up on).
 pub async fn pending_deliveries(database_url: &str) -> i64 {
-    let mut conn = AsyncPgConnection::establish(database_url).await.expect("connect to the server's database");
-    staffroom::db::deliveries::figures(&mut conn).await.expect("queue figures").pending
+    let mut conn = AsyncPgConnection::establish(database_url)
+        .await
+        .expect("connect to the server's database");
+    staffroom::db::deliveries::figures(&mut conn)
+        .await
+        .expect("queue figures")
+        .pending
 }
 
 /// Waits until the server on `database_url` has sent everything it had queued. What
 /// it sends after this was queued after this: the ordering a "nothing was sent"
 /// check needs.
 pub async fn queue_drained(database_url: &str) {
-    eventually(Duration::from_secs(20), "the delivery queue is empty", || async { pending_deliveries(database_url).await == 0 }).await;
+    eventually(
+        Duration::from_secs(20),
+        "the delivery queue is empty",
+        || async { pending_deliveries(database_url).await == 0 },
+    )
+    .await;
 }
-pub mod nodes;
 pub mod mail;
+pub mod nodes;

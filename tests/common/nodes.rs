@@ -28,7 +28,13 @@ impl Instance {
             ("STAFFROOM_DB_POOL_SIZE".into(), "4".into()),
         ];
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        Instance { db, domain, port, vars, data_dirs: Default::default() }
+        Instance {
+            db,
+            domain,
+            port,
+            vars,
+            data_dirs: Default::default(),
+        }
     }
 
     /// Starts a node listening on `port`, with a data directory of its own.
@@ -46,9 +52,14 @@ impl Instance {
 
     pub fn cli(&self, args: &[&str]) -> String {
         let mut cmd = staffroom_command(&[]);
-        cmd.envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).args(args);
+        cmd.envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .args(args);
         let out = cmd.output().unwrap();
-        assert!(out.status.success(), "staffroom {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "staffroom {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -65,7 +76,13 @@ impl Instance {
 
     /// `actor` follows the local teacher `name` (its `n`th Follow), through `node`;
     /// the status the node answered.
-    pub async fn send_follow(&self, actor: &RemoteActor, node: &ServeProcess, name: &str, n: u32) -> u16 {
+    pub async fn send_follow(
+        &self,
+        actor: &RemoteActor,
+        node: &ServeProcess,
+        name: &str,
+        n: u32,
+    ) -> u16 {
         let follow = json!({
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": format!("{}#follows/{n}", actor.id()),
@@ -80,7 +97,13 @@ impl Instance {
     pub async fn send(&self, actor: &RemoteActor, node: &ServeProcess, activity: &Value) -> u16 {
         let client = reqwest::Client::new();
         let public_inbox = format!("http://{}/inbox", self.domain);
-        let request = actor.signed_post_through(&client, &public_inbox, &node.address, &activity.to_string(), chrono::Utc::now());
+        let request = actor.signed_post_through(
+            &client,
+            &public_inbox,
+            &node.address,
+            &activity.to_string(),
+            chrono::Utc::now(),
+        );
         client.execute(request).await.unwrap().status().as_u16()
     }
 }
@@ -89,12 +112,32 @@ impl Instance {
 /// those whose content contains `text`.
 pub fn received(actor: &RemoteActor, kind: &str, text: &str) -> usize {
     let posts = actor.posts.lock().unwrap();
-    posts.iter().filter(|(_, body)| body["type"] == kind && (kind != "Create" || body["object"]["content"].as_str().unwrap_or_default().contains(text))).count()
+    posts
+        .iter()
+        .filter(|(_, body)| {
+            body["type"] == kind
+                && (kind != "Create"
+                    || body["object"]["content"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains(text))
+        })
+        .count()
 }
 
 /// A client API call through `node`: the status and the JSON answered.
-pub async fn api(node: &ServeProcess, token: &str, method: reqwest::Method, path: &str) -> (u16, Value) {
-    let res = reqwest::Client::new().request(method, format!("{}{path}", node.address)).bearer_auth(token).send().await.unwrap();
+pub async fn api(
+    node: &ServeProcess,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .request(method, format!("{}{path}", node.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     (res.status().as_u16(), res.json().await.unwrap_or_default())
 }
 

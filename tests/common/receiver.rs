@@ -50,7 +50,13 @@ impl Receiver {
 
     /// Requests that were answered 2xx.
     pub fn accepted(&self) -> Vec<Received> {
-        self.log.lock().unwrap().iter().filter(|r| (200..300).contains(&r.status)).cloned().collect()
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| (200..300).contains(&r.status))
+            .cloned()
+            .collect()
     }
 
     pub fn hits(&self) -> usize {
@@ -78,9 +84,12 @@ pub fn start(count: usize, public_key_pem: &str) -> Vec<Receiver> {
         });
         listeners.push(listener);
     }
-    let by_port: Arc<BTreeMap<u16, Receiver>> = Arc::new(receivers.iter().map(|r| (r.port, r.clone())).collect());
+    let by_port: Arc<BTreeMap<u16, Receiver>> =
+        Arc::new(receivers.iter().map(|r| (r.port, r.clone())).collect());
     let mut server = HttpServer::new(move || {
-        App::new().app_data(web::Data::new(by_port.clone())).default_service(web::to(handle))
+        App::new()
+            .app_data(web::Data::new(by_port.clone()))
+            .default_service(web::to(handle))
     })
     .workers(1)
     .disable_signals();
@@ -90,19 +99,31 @@ pub fn start(count: usize, public_key_pem: &str) -> Vec<Receiver> {
     let server = server.run();
     // actix needs its own system thread when the test runtime is not actix's.
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let _ = rt.block_on(server);
     });
     receivers
 }
 
-async fn handle(req: HttpRequest, body: web::Bytes, receivers: web::Data<Arc<BTreeMap<u16, Receiver>>>) -> HttpResponse {
+async fn handle(
+    req: HttpRequest,
+    body: web::Bytes,
+    receivers: web::Data<Arc<BTreeMap<u16, Receiver>>>,
+) -> HttpResponse {
     let port = req.app_config().local_addr().port();
-    let Some(receiver) = receivers.get(&port) else { return HttpResponse::NotFound().finish() };
+    let Some(receiver) = receivers.get(&port) else {
+        return HttpResponse::NotFound().finish();
+    };
     let verified = verify(&req, &body, &receiver.public_key_pem.lock().unwrap());
     let (status, latency, retry_after) = {
         let mut script = receiver.script.lock().unwrap();
-        let status = script.always.or_else(|| script.first.pop_front()).unwrap_or(202);
+        let status = script
+            .always
+            .or_else(|| script.first.pop_front())
+            .unwrap_or(202);
         (status, script.latency, script.retry_after.clone())
     };
     if !latency.is_zero() {
@@ -142,13 +163,32 @@ fn verify(req: &HttpRequest, body: &[u8], public_key_pem: &str) -> bool {
             let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body));
             d.strip_prefix("SHA-256=") == Some(expected.as_str())
         });
-    let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let config = if fetch { http_signature_normalization::Config::new() } else { http_signature_normalization::Config::new().require_digest() };
-    let Ok(unverified) = config.begin_verify(req.method().as_str(), path, headers) else { return false };
-    let Ok(key) = RsaPublicKey::from_public_key_pem(public_key_pem) else { return false };
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let config = if fetch {
+        http_signature_normalization::Config::new()
+    } else {
+        http_signature_normalization::Config::new().require_digest()
+    };
+    let Ok(unverified) = config.begin_verify(req.method().as_str(), path, headers) else {
+        return false;
+    };
+    let Ok(key) = RsaPublicKey::from_public_key_pem(public_key_pem) else {
+        return false;
+    };
     let signature_ok = unverified.verify(|signature, signing_string| {
-        let Ok(sig) = base64::engine::general_purpose::STANDARD.decode(signature) else { return false };
-        key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(signing_string.as_bytes()), &sig).is_ok()
+        let Ok(sig) = base64::engine::general_purpose::STANDARD.decode(signature) else {
+            return false;
+        };
+        key.verify(
+            Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(signing_string.as_bytes()),
+            &sig,
+        )
+        .is_ok()
     });
     digest_ok && signature_ok
 }

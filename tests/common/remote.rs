@@ -46,23 +46,44 @@ impl RemoteActor {
     }
 
     pub fn serve(&self, path: &str, status: u16, doc: Value) {
-        self.documents.lock().unwrap().insert(path.to_string(), (status, doc));
+        self.documents
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), (status, doc));
     }
 
     /// A POST to `url` signed like Mastodon signs, with `date` as the Date header.
-    pub fn signed_post(&self, client: &reqwest::Client, url: &str, body: &str, date: chrono::DateTime<chrono::Utc>) -> reqwest::RequestBuilder {
+    pub fn signed_post(
+        &self,
+        client: &reqwest::Client,
+        url: &str,
+        body: &str,
+        date: chrono::DateTime<chrono::Utc>,
+    ) -> reqwest::RequestBuilder {
         self.signed_post_with(client, url, body, &self.key, &self.key_id(), date)
     }
 
     /// `signed_post` to `public_url`, sent to the node at `node` (a base URL) as a
     /// reverse proxy forwards it: the same path and `Host` header.
-    pub fn signed_post_through(&self, client: &reqwest::Client, public_url: &str, node: &str, body: &str, date: chrono::DateTime<chrono::Utc>) -> reqwest::Request {
+    pub fn signed_post_through(
+        &self,
+        client: &reqwest::Client,
+        public_url: &str,
+        node: &str,
+        body: &str,
+        date: chrono::DateTime<chrono::Utc>,
+    ) -> reqwest::Request {
         let public = url::Url::parse(public_url).unwrap();
-        let mut request = self.signed_post(client, public_url, body, date).build().unwrap();
+        let mut request = self
+            .signed_post(client, public_url, body, date)
+            .build()
+            .unwrap();
         let mut target = url::Url::parse(node).unwrap();
         target.set_path(public.path());
         *request.url_mut() = target;
-        request.headers_mut().insert("host", public.authority().parse().unwrap());
+        request
+            .headers_mut()
+            .insert("host", public.authority().parse().unwrap());
         request
     }
 
@@ -80,12 +101,18 @@ impl RemoteActor {
         let host = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
         let date = signatures::http_date(date);
         let digest = signatures::digest(body.as_bytes());
-        let signature = signatures::sign(key, key_id, "POST", parsed.path(), &[
-            ("host", &host),
-            ("date", &date),
-            ("digest", &digest),
-            ("content-type", "application/activity+json"),
-        ])
+        let signature = signatures::sign(
+            key,
+            key_id,
+            "POST",
+            parsed.path(),
+            &[
+                ("host", &host),
+                ("date", &date),
+                ("digest", &digest),
+                ("content-type", "application/activity+json"),
+            ],
+        )
         .unwrap();
         client
             .post(url)
@@ -101,7 +128,14 @@ impl RemoteActor {
     /// Sends a new signed Follow of `object` (ids `…#knocks/N`) to `inbox` until one
     /// is answered `status`. A server rereads its domain lists every 5 s: this is how
     /// a test waits for a list change to take effect.
-    pub async fn knock_until(&self, client: &reqwest::Client, inbox: &str, object: &str, status: u16, what: &str) {
+    pub async fn knock_until(
+        &self,
+        client: &reqwest::Client,
+        inbox: &str,
+        object: &str,
+        status: u16,
+        what: &str,
+    ) {
         static KNOCKS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         super::eventually(std::time::Duration::from_secs(15), what, || {
             let n = KNOCKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -113,7 +147,15 @@ impl RemoteActor {
                 "object": object,
             })
             .to_string();
-            async move { self.signed_post(client, inbox, &body, chrono::Utc::now()).send().await.unwrap().status().as_u16() == status }
+            async move {
+                self.signed_post(client, inbox, &body, chrono::Utc::now())
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+                    == status
+            }
         })
         .await;
     }
@@ -140,9 +182,24 @@ impl RemoteActor {
             "content-digest" => Some(digest.clone()),
             _ => None,
         };
-        let parts = ms::RequestParts { method: "POST", scheme: parsed.scheme(), authority: &host, path: parsed.path(), query: parsed.query(), header: &headers };
-        let components = ["@method", "@target-uri", "@authority", "host", "date", "content-digest"];
-        let (input, signature) = ms::sign(key, key_id, &components, created.timestamp(), None, &parts).unwrap();
+        let parts = ms::RequestParts {
+            method: "POST",
+            scheme: parsed.scheme(),
+            authority: &host,
+            path: parsed.path(),
+            query: parsed.query(),
+            header: &headers,
+        };
+        let components = [
+            "@method",
+            "@target-uri",
+            "@authority",
+            "host",
+            "date",
+            "content-digest",
+        ];
+        let (input, signature) =
+            ms::sign(key, key_id, &components, created.timestamp(), None, &parts).unwrap();
         client
             .post(url)
             .header("Date", date.clone())
@@ -161,13 +218,18 @@ pub fn start(username: &str) -> RemoteActor {
 
 /// The same on another loopback address (127.0.0.2 …): another host for domain policy.
 pub fn start_on(ip: &str, username: &str) -> RemoteActor {
-    start_with_key_on(ip, username, PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap())
+    start_with_key_on(
+        ip,
+        username,
+        PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap(),
+    )
 }
 
 /// A test-only key from tests/fixtures/keys.
 pub fn fixture_key(file: &str) -> PKey<Private> {
     let path = format!("{}/tests/fixtures/keys/{file}", env!("CARGO_MANIFEST_DIR"));
-    PKey::private_key_from_pem(&std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
+    PKey::private_key_from_pem(&std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .unwrap()
 }
 
 /// Starts a server for one actor named `username` whose RSA key is `key`.
@@ -187,33 +249,46 @@ fn start_with_key_on(ip: &str, username: &str, key: PKey<Private>) -> RemoteActo
         delay: Arc::new(Mutex::new(std::time::Duration::ZERO)),
         posts: Arc::new(Mutex::new(Vec::new())),
     };
-    actor.serve(&format!("/users/{username}"), 200, actor.actor_document(&actor.key));
+    actor.serve(
+        &format!("/users/{username}"),
+        200,
+        actor.actor_document(&actor.key),
+    );
     let docs = actor.documents.clone();
     let requests = actor.requests.clone();
     let delay = actor.delay.clone();
     let posts = actor.posts.clone();
     let server = HttpServer::new(move || {
-        let (docs, requests, delay, posts) = (docs.clone(), requests.clone(), delay.clone(), posts.clone());
-        App::new().default_service(web::to(move |req: actix_web::HttpRequest, body: web::Bytes| {
-            let (docs, requests, delay, posts) = (docs.clone(), requests.clone(), delay.clone(), posts.clone());
-            async move {
-                requests.lock().unwrap().push(req.path().to_string());
-                if req.method() == actix_web::http::Method::POST {
-                    posts.lock().unwrap().push((req.path().to_string(), serde_json::from_slice(&body).unwrap_or_default()));
-                }
-                let wait = *delay.lock().unwrap();
-                if !wait.is_zero() {
-                    // A slow server on purpose (a test set `delay`): the behaviour under test.
-                    tokio::time::sleep(wait).await;
-                }
-                match docs.lock().unwrap().get(req.path()) {
-                    Some((status, doc)) => HttpResponse::build(actix_web::http::StatusCode::from_u16(*status).unwrap())
+        let (docs, requests, delay, posts) =
+            (docs.clone(), requests.clone(), delay.clone(), posts.clone());
+        App::new().default_service(web::to(
+            move |req: actix_web::HttpRequest, body: web::Bytes| {
+                let (docs, requests, delay, posts) =
+                    (docs.clone(), requests.clone(), delay.clone(), posts.clone());
+                async move {
+                    requests.lock().unwrap().push(req.path().to_string());
+                    if req.method() == actix_web::http::Method::POST {
+                        posts.lock().unwrap().push((
+                            req.path().to_string(),
+                            serde_json::from_slice(&body).unwrap_or_default(),
+                        ));
+                    }
+                    let wait = *delay.lock().unwrap();
+                    if !wait.is_zero() {
+                        // A slow server on purpose (a test set `delay`): the behaviour under test.
+                        tokio::time::sleep(wait).await;
+                    }
+                    match docs.lock().unwrap().get(req.path()) {
+                        Some((status, doc)) => HttpResponse::build(
+                            actix_web::http::StatusCode::from_u16(*status).unwrap(),
+                        )
                         .content_type("application/activity+json")
                         .json(doc),
-                    None => HttpResponse::Accepted().finish(),
+                        None => HttpResponse::Accepted().finish(),
+                    }
                 }
-            }
-        }))
+            },
+        ))
     })
     .workers(2)
     .disable_signals()
@@ -221,7 +296,10 @@ fn start_with_key_on(ip: &str, username: &str, key: PKey<Private>) -> RemoteActo
     .unwrap()
     .run();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let _ = rt.block_on(server);
     });
     actor

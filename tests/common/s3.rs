@@ -23,7 +23,10 @@ pub struct SeaweedFs {
 impl SeaweedFs {
     pub async fn start() -> SeaweedFs {
         let setup = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/s3/setup.sh");
-        let out = Command::new(setup).stderr(Stdio::inherit()).output().expect("tests/s3/setup.sh runs");
+        let out = Command::new(setup)
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("tests/s3/setup.sh runs");
         assert!(out.status.success(), "tests/s3/setup.sh failed");
         let weed = String::from_utf8(out.stdout).unwrap().trim().to_string();
         let dir = tempfile::tempdir().unwrap();
@@ -40,14 +43,23 @@ impl SeaweedFs {
         .unwrap();
         // Every listener on a port picked here: its defaults (and gRPC's port + 10000)
         // would collide with a second test's server. Held together so they differ.
-        let held: Vec<std::net::TcpListener> = (0..10).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-        let p: Vec<u16> = held.iter().map(|l| l.local_addr().unwrap().port()).collect();
+        let held: Vec<std::net::TcpListener> = (0..10)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect();
+        let p: Vec<u16> = held
+            .iter()
+            .map(|l| l.local_addr().unwrap().port())
+            .collect();
         drop(held);
         let log = std::fs::File::create(dir.path().join("weed.log")).unwrap();
         let child = Command::new(&weed)
             .arg("mini")
             .arg(format!("-dir={}", dir.path().join("data").display()))
-            .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false"])
+            .args([
+                "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1",
+                "-master.telemetry=false",
+            ])
             .arg(format!("-s3.port={}", p[0]))
             .arg(format!("-s3.port.grpc={}", p[1]))
             .arg(format!("-master.port={}", p[2]))
@@ -58,7 +70,12 @@ impl SeaweedFs {
             .arg(format!("-filer.port.grpc={}", p[7]))
             .arg(format!("-admin.port={}", p[8]))
             .arg(format!("-admin.port.grpc={}", p[9]))
-            .args(["-admin.ui=false", "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0"])
+            .args([
+                "-admin.ui=false",
+                "-webdav=false",
+                "-s3.port.iceberg=0",
+                "-s3.port.lance=0",
+            ])
             .arg(format!("-s3.config={}", config.display()))
             .arg(format!("-bucket={BUCKET}"))
             .stdin(Stdio::null())
@@ -66,18 +83,27 @@ impl SeaweedFs {
             .stderr(log)
             .spawn()
             .expect("weed mini starts");
-        let s3 = SeaweedFs { child, dir, endpoint: format!("http://127.0.0.1:{}", p[0]) };
+        let s3 = SeaweedFs {
+            child,
+            dir,
+            endpoint: format!("http://127.0.0.1:{}", p[0]),
+        };
         // Ready once a signed write and delete in the bucket go through (the volume
         // server registers with the master a moment after the S3 port opens).
         let store = s3.store();
         let probe = Path::from("ready-probe");
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
-            let ok = store.put(&probe, b"ok".to_vec().into()).await.is_ok() && store.delete(&probe).await.is_ok();
+            let ok = store.put(&probe, b"ok".to_vec().into()).await.is_ok()
+                && store.delete(&probe).await.is_ok();
             if ok {
                 break;
             }
-            assert!(Instant::now() < deadline, "SeaweedFS did not become ready:\n{}", s3.log());
+            assert!(
+                Instant::now() < deadline,
+                "SeaweedFS did not become ready:\n{}",
+                s3.log()
+            );
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         s3
@@ -92,7 +118,10 @@ impl SeaweedFs {
             .with_region("us-east-1")
             .with_access_key_id(ACCESS_KEY)
             .with_secret_access_key(SECRET_KEY)
-            .with_retry(object_store::RetryConfig { max_retries: 0, ..Default::default() })
+            .with_retry(object_store::RetryConfig {
+                max_retries: 0,
+                ..Default::default()
+            })
             .build()
             .unwrap()
     }
@@ -113,7 +142,9 @@ impl SeaweedFs {
     pub async fn keys(&self) -> Vec<String> {
         let mut listed = self.store().list(None);
         let mut keys = Vec::new();
-        while let Some(meta) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut listed).poll_next(cx)).await {
+        while let Some(meta) =
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut listed).poll_next(cx)).await
+        {
             keys.push(meta.expect("bucket listed").location.to_string());
         }
         keys.sort();

@@ -13,7 +13,12 @@ pub struct Sse {
 impl Sse {
     /// Opens `path` on the server at `address` (`http://host:port`) with `token`.
     pub async fn open(address: &str, token: &str, path: &str) -> Sse {
-        let res = reqwest::Client::new().get(format!("{address}{path}")).bearer_auth(token).send().await.unwrap();
+        let res = reqwest::Client::new()
+            .get(format!("{address}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200, "{path}");
         assert_eq!(res.headers()["content-type"], "text/event-stream");
         let (tx, events) = tokio::sync::mpsc::unbounded_channel();
@@ -57,7 +62,9 @@ impl Sse {
         loop {
             let (event, data) = tokio::time::timeout_at(until, self.events.recv())
                 .await
-                .unwrap_or_else(|_| panic!("no update with {text:?} within {DEADLINE:?}; saw {seen:?}"))
+                .unwrap_or_else(|_| {
+                    panic!("no update with {text:?} within {DEADLINE:?}; saw {seen:?}")
+                })
                 .expect("the stream stays open");
             if event == "update" {
                 let status: Value = serde_json::from_str(&data).unwrap();
@@ -72,7 +79,11 @@ impl Sse {
 
     /// Contents of the `update`s up to and including the one containing `text`.
     pub async fn updates_until(&mut self, text: &str) -> Vec<String> {
-        self.statuses_until(text).await.iter().map(|s| s["content"].as_str().unwrap().to_string()).collect()
+        self.statuses_until(text)
+            .await
+            .iter()
+            .map(|s| s["content"].as_str().unwrap().to_string())
+            .collect()
     }
 
     /// Waits for an event named `name`, skipping others; what was skipped, in order.

@@ -11,7 +11,11 @@ pub struct Counts {
 
 impl From<&crate::db::account_lists::AccountCounts> for Counts {
     fn from(c: &crate::db::account_lists::AccountCounts) -> Counts {
-        Counts { followers: c.followers, following: c.following, statuses: c.statuses }
+        Counts {
+            followers: c.followers,
+            following: c.following,
+            statuses: c.statuses,
+        }
     }
 }
 

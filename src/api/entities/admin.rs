@@ -3,7 +3,12 @@
 
 use super::account::{account, role};
 use crate::{
-    db::{accounts::Account, reports::Report, users::{Role, User}, AccountId},
+    db::{
+        accounts::Account,
+        reports::Report,
+        users::{Role, User},
+        AccountId,
+    },
     services::status_views::StatusView,
     urls::Urls,
 };
@@ -43,9 +48,17 @@ pub fn admin_account(a: &Account, user: Option<&User>, urls: &Urls) -> Value {
 
 /// `Admin::Report`, with the accounts it names (`accounts`, by id) and the posts
 /// attached to it.
-pub fn admin_report(r: &Report, accounts: &HashMap<AccountId, (Account, Option<User>)>, statuses: &[StatusView], rules: &[String], urls: &Urls) -> Value {
+pub fn admin_report(
+    r: &Report,
+    accounts: &HashMap<AccountId, (Account, Option<User>)>,
+    statuses: &[StatusView],
+    rules: &[String],
+    urls: &Urls,
+) -> Value {
     let entity = |id: Option<AccountId>| -> Value {
-        id.and_then(|id| accounts.get(&id)).map(|(a, u)| admin_account(a, u.as_ref(), urls)).unwrap_or(Value::Null)
+        id.and_then(|id| accounts.get(&id))
+            .map(|(a, u)| admin_account(a, u.as_ref(), urls))
+            .unwrap_or(Value::Null)
     };
     let mut value = common(r);
     value.extend(json_map(json!({

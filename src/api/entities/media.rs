@@ -17,8 +17,16 @@ fn size(w: Option<i32>, h: Option<i32>) -> Value {
 
 pub fn media_attachment(m: &Media, urls: &Urls) -> Value {
     // Other servers' files are not copied here (yet): apps load them from their origin.
-    let url = m.file_key.as_deref().map(|k| urls.media_file(k)).or_else(|| m.remote_url.clone());
-    let preview = m.thumbnail_key.as_deref().map(|k| urls.media_file(k)).or_else(|| m.remote_url.clone());
+    let url = m
+        .file_key
+        .as_deref()
+        .map(|k| urls.media_file(k))
+        .or_else(|| m.remote_url.clone());
+    let preview = m
+        .thumbnail_key
+        .as_deref()
+        .map(|k| urls.media_file(k))
+        .or_else(|| m.remote_url.clone());
     let mut meta = serde_json::Map::new();
     let original = size(m.width, m.height);
     if !original.is_null() {

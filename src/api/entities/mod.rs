@@ -2,10 +2,10 @@
 //! from our rows (internal → api).
 
 pub mod account;
+pub mod admin;
 pub mod conversation;
 pub mod filter;
 pub mod media;
-pub mod admin;
 pub mod poll;
 pub mod status;
 pub mod tag;

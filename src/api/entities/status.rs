@@ -1,10 +1,7 @@
 //! The `Status` entity.
 
 use super::account::account;
-use crate::{
-    services::status_views::StatusView,
-    urls::Urls,
-};
+use crate::{services::status_views::StatusView, urls::Urls};
 use serde_json::{json, Value};
 
 pub fn status(v: &StatusView, urls: &Urls) -> Value {
@@ -60,12 +57,19 @@ pub fn status(v: &StatusView, urls: &Urls) -> Value {
 /// page is fetched for it, so there is no description or image (unless
 /// services::cards fetched one, which `card` shows instead).
 fn shared_link_card(s: &crate::db::statuses::Status) -> Value {
-    let (Some(title), false) = (&s.title, s.local) else { return Value::Null };
+    let (Some(title), false) = (&s.title, s.local) else {
+        return Value::Null;
+    };
     if !matches!(s.object_type.as_str(), "Page" | "Article") {
         return Value::Null;
     }
-    let Some(link) = crate::content::shared_link(&s.content) else { return Value::Null };
-    let provider = url::Url::parse(&link).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let Some(link) = crate::content::shared_link(&s.content) else {
+        return Value::Null;
+    };
+    let provider = url::Url::parse(&link)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
     card_entity(&link, title, "", &provider, None)
 }
 
@@ -87,11 +91,23 @@ pub fn with_emojis(mut account: Value, list: &[crate::db::emojis::Emoji], urls: 
 
 /// Mastodon's `PreviewCard` of a link card services::cards made.
 pub fn card(c: &crate::db::cards::Card) -> Value {
-    card_entity(&c.url, &c.title, &c.description, &c.provider_name, c.image_url.as_deref())
+    card_entity(
+        &c.url,
+        &c.title,
+        &c.description,
+        &c.provider_name,
+        c.image_url.as_deref(),
+    )
 }
 
 /// Mastodon's `PreviewCard` (always of type `link`).
-fn card_entity(url: &str, title: &str, description: &str, provider: &str, image: Option<&str>) -> Value {
+fn card_entity(
+    url: &str,
+    title: &str,
+    description: &str,
+    provider: &str,
+    image: Option<&str>,
+) -> Value {
     json!({
         "url": url,
         "title": title,

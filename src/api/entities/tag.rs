@@ -12,7 +12,8 @@ pub fn tag(t: &TagView, urls: &Urls) -> Value {
         .map(|d| json!({ "day": (d.day * 86_400).to_string(), "uses": d.uses.to_string(), "accounts": d.accounts.to_string() }))
         .collect();
     // There is no table of tags, so no numeric id: the name is unique and stable.
-    let mut v = json!({ "id": t.name, "name": t.name, "url": urls.tag(&t.name), "history": history });
+    let mut v =
+        json!({ "id": t.name, "name": t.name, "url": urls.tag(&t.name), "history": history });
     if let Some(following) = t.following {
         v["following"] = Value::Bool(following);
     }

@@ -35,31 +35,63 @@ use serde_json::Value;
 /// Activity types a group may relay. Anything with one of these types in an
 /// Announce's `object` is an activity, not a boosted post.
 const ACTIVITY_TYPES: [&str; 18] = [
-    "Create", "Update", "Delete", "Like", "Dislike", "Undo", "Remove", "Add", "Lock", "Block", "Flag", "Follow", "Accept", "Reject",
-    "Announce", "Move", "EmojiReact", "Join",
+    "Create",
+    "Update",
+    "Delete",
+    "Like",
+    "Dislike",
+    "Undo",
+    "Remove",
+    "Add",
+    "Lock",
+    "Block",
+    "Flag",
+    "Follow",
+    "Accept",
+    "Reject",
+    "Announce",
+    "Move",
+    "EmojiReact",
+    "Join",
 ];
 
 /// What we act on when a group relays it; the rest is acknowledged unread.
 const ACTED_ON: [&str; 5] = ["Create", "Update", "Delete", "Like", "Undo"];
 
 fn is_activity(value: &Value) -> bool {
-    value.get("type").and_then(Value::as_str).is_some_and(|t| ACTIVITY_TYPES.contains(&t))
+    value
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| ACTIVITY_TYPES.contains(&t))
 }
 
-pub fn build(ctx: &AppContext, booster: &Account, reblog: &Status, original_uri: &str, original_author: &Account) -> OutgoingActivity {
+pub fn build(
+    ctx: &AppContext,
+    booster: &Account,
+    reblog: &Status,
+    original_uri: &str,
+    original_author: &Account,
+) -> OutgoingActivity {
     let mut activity = outgoing(
         "Announce",
         format!("{}/activity", ctx.urls.status(&booster.username, reblog.id)),
         ctx.urls.actor(&booster.username),
         Value::String(original_uri.to_string()),
         vec![PUBLIC.to_string()],
-        vec![ctx.urls.actor_id(original_author), ctx.urls.followers(&booster.username)],
+        vec![
+            ctx.urls.actor_id(original_author),
+            ctx.urls.followers(&booster.username),
+        ],
     );
     activity.published = Some(reblog.created_at);
     activity
 }
 
-pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Announce) -> Result<()> {
+pub async fn receive(
+    ctx: &AppContext,
+    actor: &Account,
+    activity: protocol::Announce,
+) -> Result<()> {
     if is_activity(&activity.embedded) {
         let inner = activity.embedded.clone();
         return receive_relayed(ctx, actor, &activity, inner, false).await;
@@ -85,7 +117,10 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Anno
     } else {
         let (known, followed) = {
             let mut conn = ctx.pool.get().await?;
-            (Status::find_by_uri(&mut conn, &object_id).await?, Follow::has_local_follower(&mut conn, actor.id).await?)
+            (
+                Status::find_by_uri(&mut conn, &object_id).await?,
+                Follow::has_local_follower(&mut conn, actor.id).await?,
+            )
         };
         if !followed {
             tracing::debug!(object = %object_id, "boost by someone nobody here follows dropped");
@@ -100,15 +135,23 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Anno
                     // A group's Announce naming the activity by id: its origin just served it.
                     return receive_relayed(ctx, actor, &activity, value, true).await;
                 }
-                let author_id = value.get("attributedTo").and_then(first_id).ok_or_else(|| Error::bad_request("boosted post without author"))?;
+                let author_id = value
+                    .get("attributedTo")
+                    .and_then(first_id)
+                    .ok_or_else(|| Error::bad_request("boosted post without author"))?;
                 if !same_host(&author_id, &object_id) {
-                    return Err(Error::new(ErrorKind::Forbidden, "boosted post and its author are on different hosts"));
+                    return Err(Error::new(
+                        ErrorKind::Forbidden,
+                        "boosted post and its author are on different hosts",
+                    ));
                 }
                 let author = fetch::resolve_actor(ctx, &author_id).await?;
                 let post = incoming_note(&value, &author, None, &ctx.urls)?;
                 let id = store_post(ctx, post).await?;
                 let mut conn = ctx.pool.get().await?;
-                Status::find(&mut conn, id).await?.ok_or_else(|| Error::not_found("the boosted post is gone"))?
+                Status::find(&mut conn, id)
+                    .await?
+                    .ok_or_else(|| Error::not_found("the boosted post is gone"))?
             }
         }
     };
@@ -130,11 +173,25 @@ fn first_id(value: &Value) -> Option<String> {
 
 /// An activity relayed by `group` (FEP-1b12). `from_origin` when it was fetched by
 /// its id rather than embedded.
-async fn receive_relayed(ctx: &AppContext, group: &Account, announce: &protocol::Announce, inner: Value, from_origin: bool) -> Result<()> {
+async fn receive_relayed(
+    ctx: &AppContext,
+    group: &Account,
+    announce: &protocol::Announce,
+    inner: Value,
+    from_origin: bool,
+) -> Result<()> {
     let group_id = group.uri.clone().unwrap_or_default();
-    let inner_id = id_of(&inner).ok_or_else(|| Error::bad_request("the announced activity has no id"))?;
-    let kind = inner.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
-    let inner_actor = inner.get("actor").and_then(first_id).ok_or_else(|| Error::bad_request(format!("the announced {kind} names no actor")))?;
+    let inner_id =
+        id_of(&inner).ok_or_else(|| Error::bad_request("the announced activity has no id"))?;
+    let kind = inner
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let inner_actor = inner
+        .get("actor")
+        .and_then(first_id)
+        .ok_or_else(|| Error::bad_request(format!("the announced {kind} names no actor")))?;
     if ctx.urls.is_ours(&inner_id) || ctx.urls.is_ours(&inner_actor) {
         tracing::debug!(id = %inner_id, group = %group_id, "our own activity relayed back by a group; acknowledged");
         return Ok(());
@@ -147,17 +204,25 @@ async fn receive_relayed(ctx: &AppContext, group: &Account, announce: &protocol:
         return Ok(());
     }
     if !same_host(&inner_id, &inner_actor) {
-        return Err(Error::new(ErrorKind::Forbidden, format!("the announced {kind} {inner_id} is not on its actor's host")));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            format!("the announced {kind} {inner_id} is not on its actor's host"),
+        ));
     }
     // The group's signature vouches for what its own host says; anything else is
     // taken as its origin serves it.
-    let inner = if from_origin || same_host(&inner_actor, &group_id) { inner } else { confirm_at_origin(ctx, inner, &inner_id, &kind, &inner_actor).await? };
+    let inner = if from_origin || same_host(&inner_actor, &group_id) {
+        inner
+    } else {
+        confirm_at_origin(ctx, inner, &inner_id, &kind, &inner_actor).await?
+    };
     let author = fetch::resolve_actor(ctx, &inner_actor).await?;
     if author.suspended_at.is_some() {
         tracing::info!(actor = %inner_actor, group = %group_id, "activity of a suspended account relayed by a group ignored");
         return Ok(());
     }
-    let incoming: IncomingActivity = serde_json::from_value(inner).map_err(|e| Error::bad_request(format!("the announced {kind} is not an activity: {e}")))?;
+    let incoming: IncomingActivity = serde_json::from_value(inner)
+        .map_err(|e| Error::bad_request(format!("the announced {kind} is not an activity: {e}")))?;
     tracing::debug!(kind = %kind, id = %inner_id, actor = %inner_actor, group = %group_id, "activity relayed by a group");
     match Activity::from_incoming(incoming)? {
         Activity::Create(create) => {
@@ -170,7 +235,9 @@ async fn receive_relayed(ctx: &AppContext, group: &Account, announce: &protocol:
                     Some(id) => Some(id),
                     None => {
                         let mut conn = ctx.pool.get().await?;
-                        Status::find_by_uri(&mut conn, &object_id).await?.map(|s| s.id)
+                        Status::find_by_uri(&mut conn, &object_id)
+                            .await?
+                            .map(|s| s.id)
                     }
                 };
                 if let Some(id) = stored {
@@ -179,9 +246,14 @@ async fn receive_relayed(ctx: &AppContext, group: &Account, announce: &protocol:
             }
             Ok(())
         }
-        Activity::Delete(delete) if author.uri.as_deref() != Some(delete.object.as_str()) => super::delete::receive_in_group(ctx, &author, group, delete).await,
+        Activity::Delete(delete) if author.uri.as_deref() != Some(delete.object.as_str()) => {
+            super::delete::receive_in_group(ctx, &author, group, delete).await
+        }
         // Boxed: `dispatch` leads back here (for an Announce, which never reaches it from here).
-        activity @ (Activity::Update(_) | Activity::Delete(_) | Activity::Like(_) | Activity::Undo(_)) => Box::pin(super::dispatch(ctx, &author, activity)).await,
+        activity @ (Activity::Update(_)
+        | Activity::Delete(_)
+        | Activity::Like(_)
+        | Activity::Undo(_)) => Box::pin(super::dispatch(ctx, &author, activity)).await,
         _ => Ok(()),
     }
 }
@@ -189,8 +261,19 @@ async fn receive_relayed(ctx: &AppContext, group: &Account, announce: &protocol:
 /// The inner activity as its origin serves it, checked to be the same kind by the
 /// same actor. A server that does not serve activities by id (404) may still serve
 /// the post a Create or Update carries: then that post, attributed to the actor.
-async fn confirm_at_origin(ctx: &AppContext, embedded: Value, inner_id: &str, kind: &str, actor: &str) -> Result<Value> {
-    let refused = |why: String| Error::new(ErrorKind::Forbidden, format!("the announced {kind} {inner_id} could not be confirmed at its origin: {why}"));
+async fn confirm_at_origin(
+    ctx: &AppContext,
+    embedded: Value,
+    inner_id: &str,
+    kind: &str,
+    actor: &str,
+) -> Result<Value> {
+    let refused = |why: String| {
+        Error::new(
+            ErrorKind::Forbidden,
+            format!("the announced {kind} {inner_id} could not be confirmed at its origin: {why}"),
+        )
+    };
     match fetch::fetch_object(ctx, inner_id).await {
         Ok(fetched) => {
             let same_kind = fetched.get("type").and_then(Value::as_str) == Some(kind);
@@ -200,17 +283,26 @@ async fn confirm_at_origin(ctx: &AppContext, embedded: Value, inner_id: &str, ki
             }
             Ok(fetched)
         }
-        Err(e) if fetch::missing_kind(&e) == Missing::Gone && matches!(kind, "Create" | "Update") => {
-            let object_id = embedded.get("object").and_then(id_of).ok_or_else(|| refused("it names no object".into()))?;
+        Err(e)
+            if fetch::missing_kind(&e) == Missing::Gone && matches!(kind, "Create" | "Update") =>
+        {
+            let object_id = embedded
+                .get("object")
+                .and_then(id_of)
+                .ok_or_else(|| refused("it names no object".into()))?;
             if !same_host(&object_id, actor) {
                 return Err(refused("its object is on another host".into()));
             }
-            let object = fetch::fetch_object(ctx, &object_id).await.map_err(|e| match e.kind {
-                ErrorKind::RemoteFailed => e,
-                _ => refused(e.message.clone()),
-            })?;
+            let object = fetch::fetch_object(ctx, &object_id)
+                .await
+                .map_err(|e| match e.kind {
+                    ErrorKind::RemoteFailed => e,
+                    _ => refused(e.message.clone()),
+                })?;
             if object.get("attributedTo").and_then(first_id).as_deref() != Some(actor) {
-                return Err(refused(format!("{object_id} is not attributed to {actor} at its origin")));
+                return Err(refused(format!(
+                    "{object_id} is not attributed to {actor} at its origin"
+                )));
             }
             let mut confirmed = embedded;
             confirmed["object"] = object;
@@ -224,7 +316,12 @@ async fn confirm_at_origin(ctx: &AppContext, embedded: Value, inner_id: &str, ki
 
 /// The group's boost of a post in it (one per group and post, whichever of its
 /// Announces came first: Lemmy sends `Announce{Create{Page}}` and `Announce{Page}`).
-async fn boost_as_group(ctx: &AppContext, group: &Account, announce: &protocol::Announce, status: StatusId) -> Result<()> {
+async fn boost_as_group(
+    ctx: &AppContext,
+    group: &Account,
+    announce: &protocol::Announce,
+    status: StatusId,
+) -> Result<()> {
     let original = {
         let mut conn = ctx.pool.get().await?;
         match Status::find(&mut conn, status).await? {
@@ -233,7 +330,9 @@ async fn boost_as_group(ctx: &AppContext, group: &Account, announce: &protocol::
         }
     };
     // As public as both the Announce and the post allow, and never a direct message.
-    let visibility = visibility_of(&announce.to, &announce.cc, group.followers_url.as_deref()).max(original.visibility()).min(Visibility::Private);
+    let visibility = visibility_of(&announce.to, &announce.cc, group.followers_url.as_deref())
+        .max(original.visibility())
+        .min(Visibility::Private);
     services::statuses::reblog_received(ctx, group, &original, &announce.id, visibility).await?;
     Ok(())
 }

@@ -10,7 +10,12 @@ use crate::{
 };
 use serde_json::Value;
 
-pub fn build(ctx: &AppContext, blocker: &Account, target: &Account, block_id: i64) -> OutgoingActivity {
+pub fn build(
+    ctx: &AppContext,
+    blocker: &Account,
+    target: &Account,
+    block_id: i64,
+) -> OutgoingActivity {
     outgoing(
         "Block",
         ctx.urls.activity(&blocker.username, "blocks", block_id),
@@ -24,7 +29,9 @@ pub fn build(ctx: &AppContext, blocker: &Account, target: &Account, block_id: i6
 /// A remote account blocks one of ours: applied every time (it is idempotent).
 pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Block) -> Result<()> {
     let object = activity.object;
-    let Some(name) = ctx.urls.local_username(&object) else { return Ok(()) };
+    let Some(name) = ctx.urls.local_username(&object) else {
+        return Ok(());
+    };
     let target = services::accounts::find_local_account(&ctx.pool, name).await?;
     services::follows::block(ctx, actor, &target).await
 }

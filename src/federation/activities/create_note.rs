@@ -14,7 +14,9 @@ use crate::{
     federation::{
         fetch,
         objects::note::{incoming_note, local_status_to_note, same_host, with_poll, IncomingPost},
-        protocol::{activities as protocol, activity::OutgoingActivity, helpers::id_of, note::STORED_TYPES},
+        protocol::{
+            activities as protocol, activity::OutgoingActivity, helpers::id_of, note::STORED_TYPES,
+        },
     },
     services,
 };
@@ -40,7 +42,9 @@ pub async fn build(
         Some(parent_id) => match Status::find(conn, parent_id).await? {
             Some(parent) => {
                 let parent_author = Account::find(conn, parent.account_id).await?;
-                let uri = parent_author.as_ref().map(|a| ctx.urls.status_uri(&parent, a));
+                let uri = parent_author
+                    .as_ref()
+                    .map(|a| ctx.urls.status_uri(&parent, a));
                 (uri, parent_author)
             }
             None => (status.in_reply_to_uri.clone(), None),
@@ -49,8 +53,27 @@ pub async fn build(
     };
     let media = crate::db::media::Media::of_statuses(conn, &[status.id]).await?;
     let poll = crate::db::polls::Poll::of_status(conn, status.id).await?;
-    let emojis = crate::services::emojis::used(conn, None, &[status.text.as_deref().unwrap_or(&status.content), &status.spoiler_text]).await?;
-    let note = with_poll(local_status_to_note(status, author, &mentioned, &tags, &media, in_reply_to, &ctx.urls), poll.as_ref());
+    let emojis = crate::services::emojis::used(
+        conn,
+        None,
+        &[
+            status.text.as_deref().unwrap_or(&status.content),
+            &status.spoiler_text,
+        ],
+    )
+    .await?;
+    let note = with_poll(
+        local_status_to_note(
+            status,
+            author,
+            &mentioned,
+            &tags,
+            &media,
+            in_reply_to,
+            &ctx.urls,
+        ),
+        poll.as_ref(),
+    );
     let note = crate::federation::objects::note::with_emojis(note, &emojis, &ctx.urls);
     let mut inboxes = Vec::new();
     if status.visibility() != Visibility::Direct {
@@ -58,7 +81,8 @@ pub async fn build(
     }
     inboxes.extend(mentioned.iter().filter_map(inbox_of));
     // The author of the post replied to hears of it, as on Mastodon, unless the reply is a direct message to others.
-    if let Some(parent_author) = parent_author.filter(|_| status.visibility() != Visibility::Direct) {
+    if let Some(parent_author) = parent_author.filter(|_| status.visibility() != Visibility::Direct)
+    {
         inboxes.extend(inbox_of(&parent_author));
     }
     let activity = wrap(ctx, kind, &note, author, status.edited_at)?;
@@ -75,16 +99,31 @@ pub fn wrap(
     edited_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<OutgoingActivity> {
     let id = match kind {
-        "Update" => format!("{}#updates/{}", note.id, edited_at.map(|t| t.timestamp()).unwrap_or_default()),
+        "Update" => format!(
+            "{}#updates/{}",
+            note.id,
+            edited_at.map(|t| t.timestamp()).unwrap_or_default()
+        ),
         _ => format!("{}/activity", note.id),
     };
-    let mut activity = outgoing(kind, id, ctx.urls.actor(&author.username), note, note.to.clone(), note.cc.clone());
+    let mut activity = outgoing(
+        kind,
+        id,
+        ctx.urls.actor(&author.username),
+        note,
+        note.to.clone(),
+        note.cc.clone(),
+    );
     activity.published = Some(edited_at.unwrap_or(note.published));
     Ok(activity)
 }
 
 /// Whether someone here follows `account` (remembered, as every post asks).
-async fn followed_here(conn: &mut AsyncPgConnection, ctx: &AppContext, account: &Account) -> Result<bool> {
+async fn followed_here(
+    conn: &mut AsyncPgConnection,
+    ctx: &AppContext,
+    account: &Account,
+) -> Result<bool> {
     Ok(match ctx.followed.get(account.id) {
         Some(f) => f,
         None => {
@@ -119,13 +158,19 @@ async fn matters_here(
         named.extend(crate::federation::protocol::helpers::ids_of(&note[field]));
     }
     if let Some(tags) = note["tag"].as_array() {
-        named.extend(tags.iter().filter(|t| t["type"] == "Mention").filter_map(|t| t["href"].as_str().map(str::to_string)));
+        named.extend(
+            tags.iter()
+                .filter(|t| t["type"] == "Mention")
+                .filter_map(|t| t["href"].as_str().map(str::to_string)),
+        );
     }
     if named.iter().any(|n| ctx.urls.local_username(n).is_some()) {
         return Ok(true);
     }
     if let Some(parent) = in_reply_to {
-        if ctx.urls.local_status(parent).is_some() || Status::find_by_uri(conn, parent).await?.is_some() {
+        if ctx.urls.local_status(parent).is_some()
+            || Status::find_by_uri(conn, parent).await?.is_some()
+        {
             return Ok(true);
         }
     }
@@ -169,7 +214,12 @@ pub async fn resolve_post(ctx: &AppContext, uri: &str) -> Option<StatusId> {
 async fn parent_id(ctx: &AppContext, uri: &str, budget: &mut usize) -> Option<StatusId> {
     if let Some((_, id)) = ctx.urls.local_status(uri) {
         let mut conn = ctx.pool.get().await.ok()?;
-        return Status::find(&mut conn, StatusId(id)).await.ok().flatten().filter(|s| s.deleted_at.is_none()).map(|s| s.id);
+        return Status::find(&mut conn, StatusId(id))
+            .await
+            .ok()
+            .flatten()
+            .filter(|s| s.deleted_at.is_none())
+            .map(|s| s.id);
     }
     let mut chain: Vec<String> = vec![uri.to_string()];
     let mut found: Option<StatusId> = None;
@@ -184,7 +234,10 @@ async fn parent_id(ctx: &AppContext, uri: &str, budget: &mut usize) -> Option<St
                 break;
             }
         }
-        if ctx.urls.local_status(&current).is_some() || fetched.len() >= MAX_ANCESTOR_DEPTH || *budget == 0 {
+        if ctx.urls.local_status(&current).is_some()
+            || fetched.len() >= MAX_ANCESTOR_DEPTH
+            || *budget == 0
+        {
             break;
         }
         *budget -= 1;
@@ -205,8 +258,13 @@ async fn parent_id(ctx: &AppContext, uri: &str, budget: &mut usize) -> Option<St
             break;
         }
         *budget -= 1;
-        let Ok(author) = fetch::resolve_actor(ctx, &author_id).await else { break };
-        next = value.get("inReplyTo").and_then(id_of).filter(|p| !chain.contains(p));
+        let Ok(author) = fetch::resolve_actor(ctx, &author_id).await else {
+            break;
+        };
+        next = value
+            .get("inReplyTo")
+            .and_then(id_of)
+            .filter(|p| !chain.contains(p));
         if let Some(p) = &next {
             chain.push(p.clone());
         }
@@ -216,7 +274,9 @@ async fn parent_id(ctx: &AppContext, uri: &str, budget: &mut usize) -> Option<St
     let mut parent = found;
     let mut result = found;
     for (value, author) in fetched.into_iter().rev() {
-        let Ok(post) = incoming_note(&value, &author, parent, &ctx.urls) else { break };
+        let Ok(post) = incoming_note(&value, &author, parent, &ctx.urls) else {
+            break;
+        };
         match store_post(ctx, post).await {
             Ok(id) => {
                 parent = Some(id);
@@ -239,19 +299,39 @@ pub async fn store_post(ctx: &AppContext, mut post: IncomingPost) -> Result<Stat
         if post.form.in_reply_to_id.is_none() {
             // A parent of ours is named by its URL, not a stored uri: resolve it here
             // (a remote parent is found by the store itself).
-            if let Some((_, id)) = post.form.in_reply_to_uri.as_deref().and_then(|u| ctx.urls.local_status(u)) {
-                post.form.in_reply_to_id = Status::find(&mut conn, StatusId(id)).await?.map(|s| s.id);
+            if let Some((_, id)) = post
+                .form
+                .in_reply_to_uri
+                .as_deref()
+                .and_then(|u| ctx.urls.local_status(u))
+            {
+                post.form.in_reply_to_id =
+                    Status::find(&mut conn, StatusId(id)).await?.map(|s| s.id);
             }
         }
         mentioned_accounts(&mut conn, ctx, &post.mentions).await?
     };
     crate::services::emojis::remember(&ctx.pool, &post.emojis).await;
-    let received = ReceivedPost { activity_uri: None, form: post.form, mentions, tags: post.hashtags, media: post.media, poll: post.poll };
-    services::statuses::receive_post(ctx, received).await?.id().ok_or_else(|| Error::internal(anyhow::anyhow!("a fetched post was not stored")))
+    let received = ReceivedPost {
+        activity_uri: None,
+        form: post.form,
+        mentions,
+        tags: post.hashtags,
+        media: post.media,
+        poll: post.poll,
+    };
+    services::statuses::receive_post(ctx, received)
+        .await?
+        .id()
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("a fetched post was not stored")))
 }
 
 /// The stored accounts among a post's `Mention` hrefs (ours, and remote ones we know).
-async fn mentioned_accounts(conn: &mut AsyncPgConnection, ctx: &AppContext, hrefs: &[String]) -> Result<Vec<AccountId>> {
+async fn mentioned_accounts(
+    conn: &mut AsyncPgConnection,
+    ctx: &AppContext,
+    hrefs: &[String],
+) -> Result<Vec<AccountId>> {
     let mut ids = Vec::new();
     for href in hrefs {
         let account = match ctx.urls.local_username(href) {
@@ -274,32 +354,57 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Crea
 /// A Create from `actor`, relayed by `group` when a group announced it (FEP-1b12):
 /// a post in a followed group matters here though nobody follows its author. The
 /// stored post's id, when there is one.
-pub async fn receive_via(ctx: &AppContext, actor: &Account, activity: protocol::Create, group: Option<&Account>) -> Result<Option<StatusId>> {
+pub async fn receive_via(
+    ctx: &AppContext,
+    actor: &Account,
+    activity: protocol::Create,
+    group: Option<&Account>,
+) -> Result<Option<StatusId>> {
     let actor_id = actor.uri.as_deref().unwrap_or_default();
     let mut object = activity.object.clone();
     if let Value::String(id) = &object {
         // Only a link: fetch the post from its origin rather than trust anyone's copy.
         if !same_host(id, actor_id) {
-            return Err(Error::new(crate::error::ErrorKind::Forbidden, "an actor can only create its own posts"));
+            return Err(Error::new(
+                crate::error::ErrorKind::Forbidden,
+                "an actor can only create its own posts",
+            ));
         }
         object = fetch::fetch_object(ctx, id).await?;
     }
     // A vote on one of our polls is counted, never stored as a reply.
     if let Some((status, poll, choice)) = super::vote::as_vote(ctx, &object).await? {
-        return super::vote::receive(ctx, actor, &activity.id, &object, status, poll, choice).await.map(|_| None);
+        return super::vote::receive(ctx, actor, &activity.id, &object, status, poll, choice)
+            .await
+            .map(|_| None);
     }
-    let kind = object.get("type").and_then(Value::as_str).unwrap_or_default();
+    let kind = object
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if !STORED_TYPES.contains(&kind) {
         tracing::info!(kind, id = %activity.id, "Create of an object kind we do not store ignored");
         return Ok(None);
     }
     let object_id = id_of(&object).unwrap_or_default();
     if !same_host(&object_id, actor_id) || !same_host(&activity.id, actor_id) {
-        return Err(Error::new(crate::error::ErrorKind::Forbidden, "an actor can only create posts on its own host"));
+        return Err(Error::new(
+            crate::error::ErrorKind::Forbidden,
+            "an actor can only create posts on its own host",
+        ));
     }
     let in_reply_to = object.get("inReplyTo").and_then(id_of);
     let mut conn = ctx.pool.get().await?;
-    if !matters_here(&mut conn, ctx, actor, group, &object, in_reply_to.as_deref()).await? {
+    if !matters_here(
+        &mut conn,
+        ctx,
+        actor,
+        group,
+        &object,
+        in_reply_to.as_deref(),
+    )
+    .await?
+    {
         tracing::debug!(id = %object_id, "post that concerns nobody here dropped");
         return Ok(None);
     }
@@ -316,7 +421,14 @@ pub async fn receive_via(ctx: &AppContext, actor: &Account, activity: protocol::
     let mentioned = mentioned_accounts(&mut conn, ctx, &post.mentions).await?;
     drop(conn);
     crate::services::emojis::remember(&ctx.pool, &post.emojis).await;
-    let received = ReceivedPost { activity_uri: Some(activity.id.clone()), form: post.form, mentions: mentioned, tags: post.hashtags, media: post.media, poll: post.poll };
+    let received = ReceivedPost {
+        activity_uri: Some(activity.id.clone()),
+        form: post.form,
+        mentions: mentioned,
+        tags: post.hashtags,
+        media: post.media,
+        poll: post.poll,
+    };
     let stored = services::statuses::receive_post(ctx, received).await?;
     if !stored.is_new() {
         tracing::debug!(id = %activity.id, "activity or post already processed");

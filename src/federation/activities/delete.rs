@@ -5,8 +5,10 @@ use crate::{
     context::AppContext,
     db::{accounts::Account, statuses::Status},
     error::Result,
-    federation::{
-        protocol::{activities::{self as protocol, DeletedNote}, activity::OutgoingActivity, context::PUBLIC},
+    federation::protocol::{
+        activities::{self as protocol, DeletedNote},
+        activity::OutgoingActivity,
+        context::PUBLIC,
     },
     services,
 };
@@ -16,7 +18,11 @@ pub fn build(ctx: &AppContext, author: &Account, note_id: &str) -> OutgoingActiv
         "Delete",
         format!("{note_id}#delete"),
         ctx.urls.actor(&author.username),
-        DeletedNote { id: note_id.to_string(), kind: "Tombstone", atom_uri: note_id.to_string() },
+        DeletedNote {
+            id: note_id.to_string(),
+            kind: "Tombstone",
+            atom_uri: note_id.to_string(),
+        },
         vec![PUBLIC.to_string()],
         vec![],
     )
@@ -26,7 +32,14 @@ pub fn build(ctx: &AppContext, author: &Account, note_id: &str) -> OutgoingActiv
 /// form); its followers' and followees' servers remove it with everything of it.
 pub fn build_actor(ctx: &AppContext, account: &Account) -> OutgoingActivity {
     let actor = ctx.urls.actor(&account.username);
-    outgoing("Delete", format!("{actor}#delete"), actor.clone(), actor, vec![PUBLIC.to_string()], vec![])
+    outgoing(
+        "Delete",
+        format!("{actor}#delete"),
+        actor.clone(),
+        actor,
+        vec![PUBLIC.to_string()],
+        vec![],
+    )
 }
 
 /// Applied every time it arrives: deleting twice is harmless.
@@ -50,7 +63,12 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Dele
 /// removing a post or comment (Lemmy sends it so, with the reason in `summary`).
 /// Believed only for posts in that group, as the group relayed them; the author's
 /// own Delete goes through `receive`.
-pub async fn receive_in_group(ctx: &AppContext, actor: &Account, group: &Account, activity: protocol::Delete) -> Result<()> {
+pub async fn receive_in_group(
+    ctx: &AppContext,
+    actor: &Account,
+    group: &Account,
+    activity: protocol::Delete,
+) -> Result<()> {
     let status = {
         let mut conn = ctx.pool.get().await?;
         Status::find_by_uri(&mut conn, &activity.object).await?

@@ -15,10 +15,26 @@ use crate::{
 };
 
 /// The `Add` (pin) or `Remove` (unpin) of one of our posts.
-pub fn build(ctx: &AppContext, author: &Account, status: &Status, kind: &'static str) -> OutgoingActivity {
+pub fn build(
+    ctx: &AppContext,
+    author: &Account,
+    status: &Status,
+    kind: &'static str,
+) -> OutgoingActivity {
     let actor = ctx.urls.actor(&author.username);
-    let id = format!("{actor}#pins/{}/{}", status.id, chrono::Utc::now().timestamp_millis());
-    let mut activity = outgoing(kind, id, actor, ctx.urls.status_uri(status, author), vec![PUBLIC.to_string()], vec![ctx.urls.followers(&author.username)]);
+    let id = format!(
+        "{actor}#pins/{}/{}",
+        status.id,
+        chrono::Utc::now().timestamp_millis()
+    );
+    let mut activity = outgoing(
+        kind,
+        id,
+        actor,
+        ctx.urls.status_uri(status, author),
+        vec![PUBLIC.to_string()],
+        vec![ctx.urls.followers(&author.username)],
+    );
     activity.target = Some(ctx.urls.featured(&author.username));
     activity
 }
@@ -26,7 +42,9 @@ pub fn build(ctx: &AppContext, author: &Account, status: &Status, kind: &'static
 /// Whether `target` is `actor`'s featured collection, as its actor document said.
 async fn is_featured_of(ctx: &AppContext, actor: &Account, target: &str) -> Result<bool> {
     let mut conn = ctx.pool.get().await?;
-    Ok(pins::featured_of(&mut conn, actor.id).await?.is_some_and(|(url, _)| url == target))
+    Ok(pins::featured_of(&mut conn, actor.id)
+        .await?
+        .is_some_and(|(url, _)| url == target))
 }
 
 pub async fn receive_add(ctx: &AppContext, actor: &Account, activity: Featured) -> Result<()> {

@@ -7,7 +7,10 @@ use crate::{
     context::AppContext,
     db::{accounts::Account, reports::Report, StatusId},
     error::Result,
-    federation::{delivery, protocol::activities::{Flag, OutgoingFlag}},
+    federation::{
+        delivery,
+        protocol::activities::{Flag, OutgoingFlag},
+    },
     services,
 };
 use diesel_async::AsyncPgConnection;
@@ -38,16 +41,33 @@ pub async fn receive(ctx: &AppContext, actor: &Account, flag: Flag) -> Result<()
         tracing::info!(id = %flag.id, "Flag names no account of ours; ignored");
         return Ok(());
     }
-    services::moderation::receive_flag(ctx, actor, &flag.id, &targets, &statuses, &flag.content).await?;
+    services::moderation::receive_flag(ctx, actor, &flag.id, &targets, &statuses, &flag.content)
+        .await?;
     Ok(())
 }
 
 /// Queues the `Flag` of a report to its target's server, inside the report's
 /// transaction. It names the account and the reported posts, never the reporter.
-pub async fn forward(conn: &mut AsyncPgConnection, ctx: &AppContext, report: &Report, target: &Account) -> Result<usize> {
-    let Some(inbox) = inbox_of(target) else { return Ok(0) };
+pub async fn forward(
+    conn: &mut AsyncPgConnection,
+    ctx: &AppContext,
+    report: &Report,
+    target: &Account,
+) -> Result<usize> {
+    let Some(inbox) = inbox_of(target) else {
+        return Ok(0);
+    };
     let mut objects = vec![ctx.urls.actor_id(target)];
-    for status in crate::db::statuses::Status::find_many(conn, &report.status_ids.iter().map(|id| StatusId(*id)).collect::<Vec<_>>()).await? {
+    for status in crate::db::statuses::Status::find_many(
+        conn,
+        &report
+            .status_ids
+            .iter()
+            .map(|id| StatusId(*id))
+            .collect::<Vec<_>>(),
+    )
+    .await?
+    {
         objects.extend(status.uri.clone());
     }
     let id = format!("{}#reports/{}", ctx.urls.instance_actor(), report.id);

@@ -3,35 +3,65 @@
 use super::outgoing;
 use crate::{
     context::AppContext,
-    db::{
-        accounts::Account,
-        follows::Follow,
-    },
+    db::{accounts::Account, follows::Follow},
     error::Result,
-    federation::protocol::{activities::{self as protocol, EmbeddedFollow}, activity::OutgoingActivity, helpers::id_of},
+    federation::protocol::{
+        activities::{self as protocol, EmbeddedFollow},
+        activity::OutgoingActivity,
+        helpers::id_of,
+    },
     services,
 };
 use serde_json::Value;
 
-pub fn build_follow(ctx: &AppContext, follower: &Account, target: &Account, follow: &Follow) -> OutgoingActivity {
-    let id = follow.uri.clone().unwrap_or_else(|| ctx.urls.activity(&follower.username, "follows", follow.id));
-    outgoing("Follow", id, ctx.urls.actor(&follower.username), Value::String(ctx.urls.actor_id(target)), vec![ctx.urls.actor_id(target)], vec![])
+pub fn build_follow(
+    ctx: &AppContext,
+    follower: &Account,
+    target: &Account,
+    follow: &Follow,
+) -> OutgoingActivity {
+    let id = follow
+        .uri
+        .clone()
+        .unwrap_or_else(|| ctx.urls.activity(&follower.username, "follows", follow.id));
+    outgoing(
+        "Follow",
+        id,
+        ctx.urls.actor(&follower.username),
+        Value::String(ctx.urls.actor_id(target)),
+        vec![ctx.urls.actor_id(target)],
+        vec![],
+    )
 }
 
 /// The Follow as embedded in Accept, Reject and Undo.
-fn follow_object(ctx: &AppContext, follower: &Account, target: &Account, follow: &Follow) -> EmbeddedFollow {
+fn follow_object(
+    ctx: &AppContext,
+    follower: &Account,
+    target: &Account,
+    follow: &Follow,
+) -> EmbeddedFollow {
     EmbeddedFollow {
-        id: follow.uri.clone().unwrap_or_else(|| ctx.urls.activity(&follower.username, "follows", follow.id)),
+        id: follow
+            .uri
+            .clone()
+            .unwrap_or_else(|| ctx.urls.activity(&follower.username, "follows", follow.id)),
         kind: "Follow",
         actor: ctx.urls.actor_id(follower),
         object: ctx.urls.actor_id(target),
     }
 }
 
-pub fn build_accept(ctx: &AppContext, target: &Account, follower: &Account, follow: &Follow) -> OutgoingActivity {
+pub fn build_accept(
+    ctx: &AppContext,
+    target: &Account,
+    follower: &Account,
+    follow: &Follow,
+) -> OutgoingActivity {
     outgoing(
         "Accept",
-        ctx.urls.activity(&target.username, "accepts/follows", follow.id),
+        ctx.urls
+            .activity(&target.username, "accepts/follows", follow.id),
         ctx.urls.actor(&target.username),
         follow_object(ctx, follower, target, follow),
         vec![ctx.urls.actor_id(follower)],
@@ -39,10 +69,16 @@ pub fn build_accept(ctx: &AppContext, target: &Account, follower: &Account, foll
     )
 }
 
-pub fn build_reject(ctx: &AppContext, target: &Account, follower: &Account, follow: &Follow) -> OutgoingActivity {
+pub fn build_reject(
+    ctx: &AppContext,
+    target: &Account,
+    follower: &Account,
+    follow: &Follow,
+) -> OutgoingActivity {
     outgoing(
         "Reject",
-        ctx.urls.activity(&target.username, "rejects/follows", follow.id),
+        ctx.urls
+            .activity(&target.username, "rejects/follows", follow.id),
         ctx.urls.actor(&target.username),
         follow_object(ctx, follower, target, follow),
         vec![ctx.urls.actor_id(follower)],
@@ -50,10 +86,18 @@ pub fn build_reject(ctx: &AppContext, target: &Account, follower: &Account, foll
     )
 }
 
-pub fn build_undo_follow(ctx: &AppContext, follower: &Account, target: &Account, follow: &Follow) -> OutgoingActivity {
+pub fn build_undo_follow(
+    ctx: &AppContext,
+    follower: &Account,
+    target: &Account,
+    follow: &Follow,
+) -> OutgoingActivity {
     outgoing(
         "Undo",
-        format!("{}/undo", ctx.urls.activity(&follower.username, "follows", follow.id)),
+        format!(
+            "{}/undo",
+            ctx.urls.activity(&follower.username, "follows", follow.id)
+        ),
         ctx.urls.actor(&follower.username),
         follow_object(ctx, follower, target, follow),
         vec![ctx.urls.actor_id(target)],
@@ -63,7 +107,11 @@ pub fn build_undo_follow(ctx: &AppContext, follower: &Account, target: &Account,
 
 /// Someone follows a teacher here: accepted at once, or kept as a request when the
 /// account approves its followers (services/follows.rs decides).
-pub async fn receive_follow(ctx: &AppContext, actor: &Account, activity: protocol::Follow) -> Result<()> {
+pub async fn receive_follow(
+    ctx: &AppContext,
+    actor: &Account,
+    activity: protocol::Follow,
+) -> Result<()> {
     let object = activity.object;
     let Some(name) = ctx.urls.local_username(&object) else {
         tracing::info!(object = %object, "Follow of something that is not a local account ignored");
@@ -76,7 +124,11 @@ pub async fn receive_follow(ctx: &AppContext, actor: &Account, activity: protoco
 
 /// The Follow an Accept or Reject answers: ours, sent to `actor`, with our account
 /// that sent it.
-async fn answered_follow(ctx: &AppContext, actor: &Account, object: &Value) -> Result<Option<(Follow, Account)>> {
+async fn answered_follow(
+    ctx: &AppContext,
+    actor: &Account,
+    object: &Value,
+) -> Result<Option<(Follow, Account)>> {
     let mut conn = ctx.pool.get().await?;
     let mut found = None;
     if let Some(id) = id_of(object) {
@@ -89,20 +141,32 @@ async fn answered_follow(ctx: &AppContext, actor: &Account, object: &Value) -> R
     }
     if found.is_none() {
         // Some servers answer with a Follow of their own making: match it by its parties.
-        if let Some(name) = object.get("actor").and_then(id_of).as_deref().and_then(|f| ctx.urls.local_username(f)) {
+        if let Some(name) = object
+            .get("actor")
+            .and_then(id_of)
+            .as_deref()
+            .and_then(|f| ctx.urls.local_username(f))
+        {
             if let Some(local) = Account::find_local(&mut conn, name).await? {
                 found = Follow::find(&mut conn, local.id, actor.id).await?;
             }
         }
     }
     let Some(follow) = found else { return Ok(None) };
-    Ok(Account::find(&mut conn, follow.account_id).await?.filter(Account::is_local).map(|follower| (follow, follower)))
+    Ok(Account::find(&mut conn, follow.account_id)
+        .await?
+        .filter(Account::is_local)
+        .map(|follower| (follow, follower)))
 }
 
 /// Accept of our Follow. Not deduplicated by id: servers reuse Accept ids (Hollo
 /// 0.10.0: `…/@bob#accepts/<follower>` for every follow), and accepting twice is
 /// harmless.
-pub async fn receive_accept(ctx: &AppContext, actor: &Account, activity: protocol::Answer) -> Result<()> {
+pub async fn receive_accept(
+    ctx: &AppContext,
+    actor: &Account,
+    activity: protocol::Answer,
+) -> Result<()> {
     let Some((_, follower)) = answered_follow(ctx, actor, &activity.object).await? else {
         tracing::info!(id = %activity.id, "Accept of nothing we asked for ignored");
         return Ok(());
@@ -110,7 +174,11 @@ pub async fn receive_accept(ctx: &AppContext, actor: &Account, activity: protoco
     services::follows::authorize(ctx, actor, &follower).await
 }
 
-pub async fn receive_reject(ctx: &AppContext, actor: &Account, activity: protocol::Answer) -> Result<()> {
+pub async fn receive_reject(
+    ctx: &AppContext,
+    actor: &Account,
+    activity: protocol::Answer,
+) -> Result<()> {
     let Some((_, follower)) = answered_follow(ctx, actor, &activity.object).await? else {
         tracing::info!(id = %activity.id, "Reject of nothing we asked for ignored");
         return Ok(());

@@ -10,7 +10,13 @@ use crate::{
 };
 use serde_json::Value;
 
-pub fn build(ctx: &AppContext, liker: &Account, like_id: i64, status_uri: &str, author_id: &str) -> OutgoingActivity {
+pub fn build(
+    ctx: &AppContext,
+    liker: &Account,
+    like_id: i64,
+    status_uri: &str,
+    author_id: &str,
+) -> OutgoingActivity {
     outgoing(
         "Like",
         ctx.urls.activity(&liker.username, "likes", like_id),
@@ -30,8 +36,15 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Like
     };
     let (status, author) = {
         let mut conn = ctx.pool.get().await?;
-        let Some(status) = Status::find(&mut conn, StatusId(id)).await?.filter(|s| s.deleted_at.is_none()) else { return Ok(()) };
-        let Some(author) = Account::find(&mut conn, status.account_id).await? else { return Ok(()) };
+        let Some(status) = Status::find(&mut conn, StatusId(id))
+            .await?
+            .filter(|s| s.deleted_at.is_none())
+        else {
+            return Ok(());
+        };
+        let Some(author) = Account::find(&mut conn, status.account_id).await? else {
+            return Ok(());
+        };
         (status, author)
     };
     services::statuses::favourite_received(ctx, actor, &status, &author, &activity.id).await

@@ -21,7 +21,10 @@ use crate::{
     federation::{
         delivery,
         objects::note::note_context,
-        protocol::{activities::Activity, activity::{IncomingActivity, OutgoingActivity}},
+        protocol::{
+            activities::Activity,
+            activity::{IncomingActivity, OutgoingActivity},
+        },
     },
 };
 use diesel_async::AsyncPgConnection;
@@ -34,7 +37,10 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
     // A suspended actor's activities are refused, whatever they are (services::moderation).
     if actor.suspended_at.is_some() {
         tracing::info!(kind = %activity.kind, actor = %actor.uri.as_deref().unwrap_or_default(), "activity refused: the actor is suspended here");
-        return Err(crate::error::Error::new(crate::error::ErrorKind::Forbidden, "your account is suspended on this server"));
+        return Err(crate::error::Error::new(
+            crate::error::ErrorKind::Forbidden,
+            "your account is suspended on this server",
+        ));
     }
     dispatch(ctx, actor, Activity::from_incoming(activity)?).await
 }
@@ -42,7 +48,10 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: IncomingActivi
 /// Hands a typed activity from `actor` to its handler.
 pub async fn dispatch(ctx: &AppContext, actor: &Account, activity: Activity) -> Result<()> {
     if actor.suspended_at.is_some() {
-        return Err(crate::error::Error::new(crate::error::ErrorKind::Forbidden, "your account is suspended on this server"));
+        return Err(crate::error::Error::new(
+            crate::error::ErrorKind::Forbidden,
+            "your account is suspended on this server",
+        ));
     }
     match activity {
         Activity::Follow(a) => follow::receive_follow(ctx, actor, a).await,
@@ -68,10 +77,27 @@ pub async fn dispatch(ctx: &AppContext, actor: &Account, activity: Activity) -> 
 
 /// Builds an activity from a local account with our context.
 /// `object` is one of the wire types (an id, an embedded Follow, a Note, an actor …).
-pub fn outgoing(kind: &'static str, id: String, actor: String, object: impl serde::Serialize, to: Vec<String>, cc: Vec<String>) -> OutgoingActivity {
+pub fn outgoing(
+    kind: &'static str,
+    id: String,
+    actor: String,
+    object: impl serde::Serialize,
+    to: Vec<String>,
+    cc: Vec<String>,
+) -> OutgoingActivity {
     // Our own wire types always serialise (no maps with non-string keys).
     let object = serde_json::to_value(object).unwrap_or(Value::Null);
-    OutgoingActivity { context: Some(note_context()), id, kind, actor, published: None, to, cc, object, target: None }
+    OutgoingActivity {
+        context: Some(note_context()),
+        id,
+        kind,
+        actor,
+        published: None,
+        to,
+        cc,
+        object,
+        target: None,
+    }
 }
 
 /// Queues `activity` from a local account to `inboxes`, inside the caller's transaction.
@@ -84,7 +110,10 @@ pub async fn queue(
 ) -> Result<usize> {
     let value = serde_json::to_value(activity).map_err(Error::internal)?;
     // Nothing goes to blocked servers.
-    let inboxes: Vec<String> = inboxes.into_iter().filter(|i| !ctx.blocks.is_blocked_cached(i)).collect();
+    let inboxes: Vec<String> = inboxes
+        .into_iter()
+        .filter(|i| !ctx.blocks.is_blocked_cached(i))
+        .collect();
     delivery::enqueue(conn, &ctx.urls, sender, &activity.id, &value, inboxes).await
 }
 
@@ -93,7 +122,10 @@ pub fn inbox_of(account: &Account) -> Option<String> {
     if account.is_local() {
         return None;
     }
-    account.shared_inbox_url.clone().or_else(|| account.inbox_url.clone())
+    account
+        .shared_inbox_url
+        .clone()
+        .or_else(|| account.inbox_url.clone())
 }
 
 /// The personal inbox of a remote account.

@@ -27,7 +27,10 @@ pub fn build(ctx: &AppContext, account: &Account, target: &str) -> OutgoingActiv
 /// Only an actor moves itself; the target must name it as an alias (checked there).
 pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Move) -> Result<()> {
     if actor.uri.as_deref() != Some(activity.object.as_str()) {
-        return Err(Error::new(ErrorKind::Forbidden, "an actor can only move itself"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "an actor can only move itself",
+        ));
     }
     services::moving::received(ctx, actor, &activity.target).await
 }

@@ -11,20 +11,37 @@ use crate::{
 
 /// An Undo of one of our activities, embedding it.
 pub fn build(ctx: &AppContext, actor: &Account, undone: &OutgoingActivity) -> OutgoingActivity {
-    let object = OutgoingActivity { context: None, ..undone.clone() };
-    outgoing("Undo", format!("{}/undo", undone.id), ctx.urls.actor(&actor.username), object, undone.to.clone(), undone.cc.clone())
+    let object = OutgoingActivity {
+        context: None,
+        ..undone.clone()
+    };
+    outgoing(
+        "Undo",
+        format!("{}/undo", undone.id),
+        ctx.urls.actor(&actor.username),
+        object,
+        undone.to.clone(),
+        undone.cc.clone(),
+    )
 }
 
 /// Undo is applied every time it arrives (undoing twice is harmless); only what it
 /// names of the actor's own is undone.
 pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Undo) -> Result<()> {
-    let protocol::Undo { undone: undone_id, undone_kind: kind, undone_object: inner, .. } = activity;
+    let protocol::Undo {
+        undone: undone_id,
+        undone_kind: kind,
+        undone_object: inner,
+        ..
+    } = activity;
     match kind.as_str() {
         "Follow" | "" => {
             let target = {
                 let mut conn = ctx.pool.get().await?;
                 match Follow::find_by_uri(&mut conn, &undone_id).await? {
-                    Some(f) if f.account_id == actor.id => Account::find(&mut conn, f.target_account_id).await?,
+                    Some(f) if f.account_id == actor.id => {
+                        Account::find(&mut conn, f.target_account_id).await?
+                    }
                     _ => match inner.as_deref().and_then(|o| ctx.urls.local_username(o)) {
                         Some(name) => Account::find_local(&mut conn, name).await?,
                         None => None,
@@ -40,7 +57,10 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Undo
             }
         }
         "Like" => {
-            let status = inner.as_deref().and_then(|o| ctx.urls.local_status(o)).map(|(_, id)| StatusId(id));
+            let status = inner
+                .as_deref()
+                .and_then(|o| ctx.urls.local_status(o))
+                .map(|(_, id)| StatusId(id));
             services::statuses::unfavourite_received(ctx, actor, &undone_id, status).await?;
         }
         "Announce" => services::statuses::unreblog_received(ctx, actor, &undone_id).await?,

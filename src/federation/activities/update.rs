@@ -2,7 +2,10 @@
 
 use crate::{
     context::AppContext,
-    db::{accounts::Account, statuses::{Status, StatusEditForm}},
+    db::{
+        accounts::Account,
+        statuses::{Status, StatusEditForm},
+    },
     error::{Error, ErrorKind, Result},
     federation::{fetch, objects::note::incoming_note, protocol::activities as protocol},
     services,
@@ -10,13 +13,24 @@ use crate::{
 use serde_json::Value;
 
 /// An `Update` of a local actor, after a profile change, to its followers.
-pub fn build_actor(ctx: &AppContext, account: &Account, moving: services::moving::Moving) -> crate::federation::protocol::activity::OutgoingActivity {
+pub fn build_actor(
+    ctx: &AppContext,
+    account: &Account,
+    moving: services::moving::Moving,
+) -> crate::federation::protocol::activity::OutgoingActivity {
     use crate::federation::objects::person::{local_account_to_actor, with_moving};
     // Embedded: the context is the activity's.
-    let actor = crate::federation::protocol::actor::Actor { context: None, ..with_moving(local_account_to_actor(account, &ctx.urls), moving) };
+    let actor = crate::federation::protocol::actor::Actor {
+        context: None,
+        ..with_moving(local_account_to_actor(account, &ctx.urls), moving)
+    };
     let mut activity = super::outgoing(
         "Update",
-        format!("{}#updates/{}", ctx.urls.actor(&account.username), account.updated_at.timestamp_millis()),
+        format!(
+            "{}#updates/{}",
+            ctx.urls.actor(&account.username),
+            account.updated_at.timestamp_millis()
+        ),
         ctx.urls.actor(&account.username),
         actor,
         vec![crate::federation::protocol::context::PUBLIC.to_string()],
@@ -29,14 +43,26 @@ pub fn build_actor(ctx: &AppContext, account: &Account, moving: services::moving
 pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Update) -> Result<()> {
     let actor_id = actor.uri.clone().unwrap_or_default();
     let object_id = activity.object_id.clone();
-    let kind = activity.object.get("type").and_then(Value::as_str).unwrap_or_default();
-    if matches!(kind, "Person" | "Service" | "Application" | "Group" | "Organization") {
+    let kind = activity
+        .object
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if matches!(
+        kind,
+        "Person" | "Service" | "Application" | "Group" | "Organization"
+    ) {
         if object_id != actor_id {
-            return Err(Error::new(ErrorKind::Forbidden, "an actor can only update itself"));
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                "an actor can only update itself",
+            ));
         }
         let fetched = fetch::actor_from_document(activity.object.clone())?;
         let stored = fetch::store_actor(ctx, &fetched).await?;
-        ctx.dispatch(services::events::Outcome::of(services::events::Event::ProfileUpdated { account: stored.id }));
+        ctx.dispatch(services::events::Outcome::of(
+            services::events::Event::ProfileUpdated { account: stored.id },
+        ));
         tracing::info!(actor = %actor_id, "profile updated");
         return Ok(());
     }
@@ -49,7 +75,10 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Upda
         return Ok(());
     };
     if status.account_id != actor.id {
-        return Err(Error::new(ErrorKind::Forbidden, "only a post's author can edit it"));
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            "only a post's author can edit it",
+        ));
     }
     let post = incoming_note(&activity.object, actor, status.in_reply_to_id, &ctx.urls)?;
     services::emojis::remember(&ctx.pool, &post.emojis).await;
@@ -57,12 +86,19 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Upda
         services::polls::refresh_received(ctx, &status, poll).await?;
         // Mastodon sends an Update of a Question whenever its counts change: only
         // a changed text is an edit.
-        if post.form.content == status.content && post.form.spoiler_text == status.spoiler_text && post.form.sensitive == status.sensitive {
+        if post.form.content == status.content
+            && post.form.spoiler_text == status.spoiler_text
+            && post.form.sensitive == status.sensitive
+        {
             tracing::info!(id = %object_id, "poll counts updated");
             return Ok(());
         }
     }
-    let updated = activity.object.get("updated").and_then(Value::as_str).and_then(|u| chrono::DateTime::parse_from_rfc3339(u).ok());
+    let updated = activity
+        .object
+        .get("updated")
+        .and_then(Value::as_str)
+        .and_then(|u| chrono::DateTime::parse_from_rfc3339(u).ok());
     let form = StatusEditForm {
         content: post.form.content.clone(),
         spoiler_text: post.form.spoiler_text.clone(),
@@ -70,7 +106,11 @@ pub async fn receive(ctx: &AppContext, actor: &Account, activity: protocol::Upda
         language: post.form.language.clone(),
         text: None,
         title: post.form.title.clone(),
-        edited_at: Some(updated.map(|u| u.with_timezone(&chrono::Utc)).unwrap_or_else(chrono::Utc::now)),
+        edited_at: Some(
+            updated
+                .map(|u| u.with_timezone(&chrono::Utc))
+                .unwrap_or_else(chrono::Utc::now),
+        ),
     };
     services::statuses::edit_received(ctx, actor, &status, &form, &post.hashtags).await?;
     tracing::info!(id = %object_id, "post edited");

@@ -94,7 +94,9 @@ pub async fn status(pool: &crate::db::DbPool) -> Result<QueueStatus> {
 pub async fn retry_host(pool: &crate::db::DbPool, host: &str) -> Result<usize> {
     let host = host.trim().to_ascii_lowercase();
     if host.is_empty() || host.contains('/') {
-        return Err(Error::bad_request("give the host as it appears in the inbox URL, e.g. mastodon.example or 127.0.0.1:8080"));
+        return Err(Error::bad_request(
+            "give the host as it appears in the inbox URL, e.g. mastodon.example or 127.0.0.1:8080",
+        ));
     }
     let mut conn = pool.get().await?;
     Ok(deliveries::retry_host(&mut conn, &host).await?)

@@ -21,7 +21,9 @@ pub fn retry_delay(attempts: i32, base: Duration) -> Duration {
 pub enum Outcome {
     Delivered,
     /// Worth trying again; the receiver may have said when.
-    Retry { retry_after: Option<Duration> },
+    Retry {
+        retry_after: Option<Duration>,
+    },
     /// The receiver refused for good (4xx other than 408 and 429).
     Refused,
 }
@@ -29,7 +31,9 @@ pub enum Outcome {
 pub fn classify(status: u16, retry_after: Option<&str>, now: DateTime<Utc>) -> Outcome {
     match status {
         200..=299 => Outcome::Delivered,
-        408 | 429 | 500..=599 => Outcome::Retry { retry_after: retry_after.and_then(|v| parse_retry_after(v, now)) },
+        408 | 429 | 500..=599 => Outcome::Retry {
+            retry_after: retry_after.and_then(|v| parse_retry_after(v, now)),
+        },
         // 3xx: we do not follow redirects when posting; the inbox may be back later.
         300..=399 => Outcome::Retry { retry_after: None },
         _ => Outcome::Refused,
@@ -73,12 +77,25 @@ mod tests {
         assert_eq!(classify(202, None, now), Outcome::Delivered);
         assert_eq!(classify(410, None, now), Outcome::Refused);
         assert_eq!(classify(401, None, now), Outcome::Refused);
-        assert_eq!(classify(503, None, now), Outcome::Retry { retry_after: None });
-        assert_eq!(classify(429, Some("120"), now), Outcome::Retry { retry_after: Some(Duration::from_secs(120)) });
-        assert_eq!(classify(408, None, now), Outcome::Retry { retry_after: None });
+        assert_eq!(
+            classify(503, None, now),
+            Outcome::Retry { retry_after: None }
+        );
+        assert_eq!(
+            classify(429, Some("120"), now),
+            Outcome::Retry {
+                retry_after: Some(Duration::from_secs(120))
+            }
+        );
+        assert_eq!(
+            classify(408, None, now),
+            Outcome::Retry { retry_after: None }
+        );
         let later = crate::federation::signatures::http_date(now + chrono::Duration::seconds(90));
         match classify(503, Some(&later), now) {
-            Outcome::Retry { retry_after: Some(d) } => assert!((85..=90).contains(&d.as_secs()), "{d:?}"),
+            Outcome::Retry {
+                retry_after: Some(d),
+            } => assert!((85..=90).contains(&d.as_secs()), "{d:?}"),
             other => panic!("{other:?}"),
         }
         assert_eq!(parse_retry_after("99999999", now), Some(MAX_DELAY));

@@ -63,7 +63,10 @@ impl Deliverer {
         blocks: Arc<crate::federation::domains::DomainBlocks>,
         instance_key: Arc<PKey<Private>>,
     ) -> Arc<Self> {
-        let instance_key = Arc::new(SigningKey { key: (*instance_key).clone(), key_id: urls.instance_key_id() });
+        let instance_key = Arc::new(SigningKey {
+            key: (*instance_key).clone(),
+            key_id: urls.instance_key_id(),
+        });
         Arc::new(Deliverer {
             instance_key,
             permits: Arc::new(Semaphore::new(settings.concurrency)),
@@ -130,8 +133,15 @@ impl Deliverer {
                 continue;
             }
             for delivery in claimed {
-                let Ok(permit) = self.permits.clone().acquire_owned().await else { break };
-                *self.in_flight.lock().unwrap().entry(delivery.host.clone()).or_insert(0) += 1;
+                let Ok(permit) = self.permits.clone().acquire_owned().await else {
+                    break;
+                };
+                *self
+                    .in_flight
+                    .lock()
+                    .unwrap()
+                    .entry(delivery.host.clone())
+                    .or_insert(0) += 1;
                 let this = self.clone();
                 let done = done_tx.clone();
                 tokio::spawn(async move {
@@ -153,7 +163,11 @@ impl Deliverer {
         }
         // Let requests in flight finish; what does not finish keeps its lease and is retried later.
         let all = self.settings.concurrency as u32;
-        let _ = tokio::time::timeout(self.settings.timeout + Duration::from_secs(1), self.permits.acquire_many(all)).await;
+        let _ = tokio::time::timeout(
+            self.settings.timeout + Duration::from_secs(1),
+            self.permits.acquire_many(all),
+        )
+        .await;
         drop(done_tx);
         let _ = flusher.await;
         reporter.abort();
@@ -163,12 +177,23 @@ impl Deliverer {
     async fn claim(&self, limit: usize) -> anyhow::Result<Vec<deliveries::Claimed>> {
         let busy = self.in_flight.lock().unwrap().clone();
         let mut conn = self.pool.get().await?;
-        let claimed =
-            deliveries::claim(&mut conn, limit, self.settings.per_host, &busy, self.lease(), self.settings.probe_interval).await?;
+        let claimed = deliveries::claim(
+            &mut conn,
+            limit,
+            self.settings.per_host,
+            &busy,
+            self.lease(),
+            self.settings.probe_interval,
+        )
+        .await?;
         // Bodies are read once per activity, not once per delivery.
         let missing: Vec<i64> = {
             let cache = self.activities.lock().unwrap();
-            let mut ids: Vec<i64> = claimed.iter().map(|c| c.outgoing_activity_id).filter(|id| !cache.contains_key(id)).collect();
+            let mut ids: Vec<i64> = claimed
+                .iter()
+                .map(|c| c.outgoing_activity_id)
+                .filter(|id| !cache.contains_key(id))
+                .collect();
             ids.sort_unstable();
             ids.dedup();
             ids
@@ -180,20 +205,35 @@ impl Deliverer {
                 cache.clear();
             }
             for (id, account_id, _uri, body) in rows {
-                cache.insert(id, Arc::new(Activity { account_id, body: body.into() }));
+                cache.insert(
+                    id,
+                    Arc::new(Activity {
+                        account_id,
+                        body: body.into(),
+                    }),
+                );
             }
         }
         Ok(claimed)
     }
 
-    async fn signing_key(&self, account_id: Option<crate::db::AccountId>) -> anyhow::Result<Arc<SigningKey>> {
-        let Some(account_id) = account_id else { return Ok(self.instance_key.clone()) };
+    async fn signing_key(
+        &self,
+        account_id: Option<crate::db::AccountId>,
+    ) -> anyhow::Result<Arc<SigningKey>> {
+        let Some(account_id) = account_id else {
+            return Ok(self.instance_key.clone());
+        };
         if let Some(k) = self.keys.lock().unwrap().get(&account_id) {
             return Ok(k.clone());
         }
         let mut conn = self.pool.get().await?;
-        let account = crate::db::accounts::Account::find(&mut conn, account_id).await?.context("the sending account is gone")?;
-        let pem = account.private_key_pem.context("the sending account has no private key")?;
+        let account = crate::db::accounts::Account::find(&mut conn, account_id)
+            .await?
+            .context("the sending account is gone")?;
+        let pem = account
+            .private_key_pem
+            .context("the sending account has no private key")?;
         let key = Arc::new(SigningKey {
             key: PKey::private_key_from_pem(pem.as_bytes())?,
             key_id: self.urls.key_id(&account.username),
@@ -203,7 +243,12 @@ impl Deliverer {
     }
 
     async fn deliver(&self, delivery: deliveries::Claimed, done: mpsc::UnboundedSender<i64>) {
-        let activity = self.activities.lock().unwrap().get(&delivery.outgoing_activity_id).cloned();
+        let activity = self
+            .activities
+            .lock()
+            .unwrap()
+            .get(&delivery.outgoing_activity_id)
+            .cloned();
         let Some(activity) = activity else {
             // Its activity was removed (the sender's account deleted): nothing to send.
             let _ = done.send(delivery.id);
@@ -230,25 +275,31 @@ impl Deliverer {
                 tracing::debug!(inbox = %delivery.inbox_url, status, elapsed_ms, "delivered");
                 let _ = done.send(delivery.id);
                 if self.failing.lock().unwrap().remove(&delivery.host) {
-                    self.record(async |conn| deliveries::host_recovered(conn, &delivery.host).await).await;
+                    self.record(async |conn| {
+                        deliveries::host_recovered(conn, &delivery.host).await
+                    })
+                    .await;
                     tracing::info!(host = %delivery.host, "delivery: host is answering again");
                 }
             }
             Outcome::Refused => {
-                self.failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 crate::metrics::delivery(crate::metrics::Delivery::Refused);
                 tracing::warn!(inbox = %delivery.inbox_url, status, attempts = delivery.attempts + 1, "delivery refused for good; dropped");
                 let _ = done.send(delivery.id);
             }
             Outcome::Retry { retry_after } => {
-                self.failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let error = match &result {
                     Ok((status, _)) => format!("HTTP {status}"),
                     Err(e) => format!("{e:#}"),
                 };
                 let attempts = delivery.attempts + 1;
                 let age = (now - delivery.created_at).to_std().unwrap_or_default();
-                let delay = retry_after.unwrap_or_else(|| retry_delay(attempts, self.settings.retry_base));
+                let delay =
+                    retry_after.unwrap_or_else(|| retry_delay(attempts, self.settings.retry_base));
                 if age + delay > self.settings.max_age {
                     crate::metrics::delivery(crate::metrics::Delivery::GivenUp);
                     tracing::warn!(inbox = %delivery.inbox_url, attempts, error = %error, "delivery given up after retrying for the maximum time");
@@ -257,7 +308,10 @@ impl Deliverer {
                     let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
                     crate::metrics::delivery(crate::metrics::Delivery::Retried);
                     tracing::info!(inbox = %delivery.inbox_url, attempts, error = %error, retry_in_s = delay.as_secs(), "delivery failed; will retry");
-                    self.record(async |conn| deliveries::reschedule(conn, delivery.id, attempts, next, &error).await).await;
+                    self.record(async |conn| {
+                        deliveries::reschedule(conn, delivery.id, attempts, next, &error).await
+                    })
+                    .await;
                 }
                 self.failing.lock().unwrap().insert(delivery.host.clone());
                 let s = &self.settings;
@@ -283,7 +337,10 @@ impl Deliverer {
 
     /// Runs one bookkeeping query; a failure is logged, and the delivery's lease
     /// expiring makes it due again, so nothing is lost.
-    async fn record<T>(&self, query: impl AsyncFnOnce(&mut diesel_async::AsyncPgConnection) -> diesel::QueryResult<T>) -> Option<T> {
+    async fn record<T>(
+        &self,
+        query: impl AsyncFnOnce(&mut diesel_async::AsyncPgConnection) -> diesel::QueryResult<T>,
+    ) -> Option<T> {
         let result = async {
             let mut conn = self.pool.get().await?;
             anyhow::Ok(query(&mut conn).await?)
@@ -298,7 +355,11 @@ impl Deliverer {
         }
     }
 
-    async fn post(&self, inbox: &str, activity: &Activity) -> anyhow::Result<(u16, Option<String>)> {
+    async fn post(
+        &self,
+        inbox: &str,
+        activity: &Activity,
+    ) -> anyhow::Result<(u16, Option<String>)> {
         let url = url::Url::parse(inbox)?;
         self.client.check(&url)?;
         let key = self.signing_key(activity.account_id).await?;
@@ -310,12 +371,18 @@ impl Deliverer {
             None => url.path().to_string(),
         };
         let content_type = "application/activity+json";
-        let signature = signatures::sign(&key.key, &key.key_id, "POST", &path, &[
-            ("host", &host),
-            ("date", &date),
-            ("digest", &digest),
-            ("content-type", content_type),
-        ])?;
+        let signature = signatures::sign(
+            &key.key,
+            &key.key_id,
+            "POST",
+            &path,
+            &[
+                ("host", &host),
+                ("date", &date),
+                ("digest", &digest),
+                ("content-type", content_type),
+            ],
+        )?;
         let response = self
             .client
             .inner()
@@ -329,7 +396,11 @@ impl Deliverer {
             .send()
             .await?;
         let status = response.status().as_u16();
-        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         // Read (a bounded amount of) the body so the connection can be reused.
         let _ = HttpClient::read_limited(inbox, response, MAX_RESPONSE_BYTES).await;
         Ok((status, retry_after))
@@ -351,9 +422,13 @@ impl Deliverer {
                 match self.pool.get().await {
                     Ok(mut conn) => match deliveries::remove(&mut conn, &ids).await {
                         Ok(_) => break,
-                        Err(e) => tracing::warn!(error = %e, "delivery: cannot remove delivered rows; retrying"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "delivery: cannot remove delivered rows; retrying")
+                        }
                     },
-                    Err(e) => tracing::warn!(error = %e, "delivery: no database connection to remove delivered rows; retrying"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "delivery: no database connection to remove delivered rows; retrying")
+                    }
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
@@ -370,7 +445,9 @@ impl Deliverer {
     async fn collect_garbage(&self) {
         if let Ok(mut conn) = self.pool.get().await {
             match deliveries::remove_finished_activities(&mut conn).await {
-                Ok(n) if n > 0 => tracing::debug!(removed = n, "delivery: finished activities removed"),
+                Ok(n) if n > 0 => {
+                    tracing::debug!(removed = n, "delivery: finished activities removed")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "delivery: cannot remove finished activities"),
             }
@@ -388,11 +465,20 @@ impl Deliverer {
             }
             let sent = self.sent.swap(0, std::sync::atomic::Ordering::Relaxed);
             let failed = self.failed.swap(0, std::sync::atomic::Ordering::Relaxed);
-            let Ok(mut conn) = self.pool.get().await else { continue };
-            let Ok(f) = deliveries::figures(&mut conn).await else { continue };
-            let failing_hosts = deliveries::count_failing_hosts(&mut conn).await.unwrap_or(0);
+            let Ok(mut conn) = self.pool.get().await else {
+                continue;
+            };
+            let Ok(f) = deliveries::figures(&mut conn).await else {
+                continue;
+            };
+            let failing_hosts = deliveries::count_failing_hosts(&mut conn)
+                .await
+                .unwrap_or(0);
             if sent + failed + f.pending as u64 > 0 {
-                let oldest_s = f.oldest.map(|o| (Utc::now() - o).num_seconds()).unwrap_or(0);
+                let oldest_s = f
+                    .oldest
+                    .map(|o| (Utc::now() - o).num_seconds())
+                    .unwrap_or(0);
                 tracing::info!(
                     sent_last_minute = sent,
                     failed_last_minute = failed,

@@ -35,8 +35,14 @@ pub fn local_account_to_actor(account: &Account, urls: &Urls) -> Actor {
         following: Some(urls.following(name)),
         featured: Some(urls.featured(name)),
         featured_tags: Some(urls.featured_tags(name)),
-        endpoints: Some(Endpoints { shared_inbox: Some(urls.shared_inbox()) }),
-        public_key: PublicKey { id: urls.key_id(name), owner: id.clone(), public_key_pem: account.public_key_pem.clone() },
+        endpoints: Some(Endpoints {
+            shared_inbox: Some(urls.shared_inbox()),
+        }),
+        public_key: PublicKey {
+            id: urls.key_id(name),
+            owner: id.clone(),
+            public_key_pem: account.public_key_pem.clone(),
+        },
         url: Some(urls.profile(name)),
         manually_approves_followers: account.locked,
         discoverable: Some(account.discoverable),
@@ -55,7 +61,11 @@ pub fn local_account_to_actor(account: &Account, urls: &Urls) -> Actor {
 /// The actor document with what account migration adds: its aliases and where it
 /// moved to (services::moving).
 pub fn with_moving(actor: Actor, moving: crate::services::moving::Moving) -> Actor {
-    Actor { also_known_as: moving.aliases, moved_to: moving.moved_to, ..actor }
+    Actor {
+        also_known_as: moving.aliases,
+        moved_to: moving.moved_to,
+        ..actor
+    }
 }
 
 /// The instance actor (`Application`), which signs our fetches. Like Mastodon's, it
@@ -74,8 +84,14 @@ pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Actor {
         following: None,
         featured: None,
         featured_tags: None,
-        endpoints: Some(Endpoints { shared_inbox: Some(urls.shared_inbox()) }),
-        public_key: PublicKey { id: urls.instance_key_id(), owner: id.clone(), public_key_pem: public_key_pem.to_string() },
+        endpoints: Some(Endpoints {
+            shared_inbox: Some(urls.shared_inbox()),
+        }),
+        public_key: PublicKey {
+            id: urls.instance_key_id(),
+            owner: id.clone(),
+            public_key_pem: public_key_pem.to_string(),
+        },
         url: Some(format!("{}/about", urls.base())),
         manually_approves_followers: true,
         discoverable: None,

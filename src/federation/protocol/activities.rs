@@ -7,10 +7,7 @@
 //! Tolerant of what real servers send: `object` as an id or an embedded object,
 //! `to`/`cc` as a value or a list (the envelope's readers in `helpers.rs`).
 
-use super::{
-    activity::IncomingActivity,
-    helpers::id_of,
-};
+use super::{activity::IncomingActivity, helpers::id_of};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use serde_json::Value;
@@ -135,7 +132,10 @@ pub enum Activity {
     /// A kind we do not act on (EmojiReact, Move, …): acknowledged, ignored.
     Move(Move),
     /// A kind we do not act on (EmojiReact, …): acknowledged, ignored.
-    Other { kind: String, id: String },
+    Other {
+        kind: String,
+        id: String,
+    },
 }
 
 fn malformed(kind: &str, what: &str) -> Error {
@@ -146,20 +146,40 @@ impl Activity {
     /// The typed activity of a verified envelope; 400 when a known kind lacks what
     /// it needs.
     pub fn from_incoming(activity: IncomingActivity) -> Result<Activity> {
-        let IncomingActivity { id, kind, object, to, cc, content, target, .. } = activity;
+        let IncomingActivity {
+            id,
+            kind,
+            object,
+            to,
+            cc,
+            content,
+            target,
+            ..
+        } = activity;
         let object_id = || id_of(&object).ok_or_else(|| malformed(&kind, "its object has no id"));
         Ok(match kind.as_str() {
-            "Follow" => Activity::Follow(Follow { object: object_id()?, id }),
+            "Follow" => Activity::Follow(Follow {
+                object: object_id()?,
+                id,
+            }),
             "Accept" | "Reject" => {
                 if id_of(&object).is_none() && object.get("actor").and_then(id_of).is_none() {
                     return Err(malformed(&kind, "its object names no Follow"));
                 }
                 let answer = Answer { id, object };
-                if kind == "Accept" { Activity::Accept(answer) } else { Activity::Reject(answer) }
+                if kind == "Accept" {
+                    Activity::Accept(answer)
+                } else {
+                    Activity::Reject(answer)
+                }
             }
             "Undo" => Activity::Undo(Undo {
                 undone: object_id()?,
-                undone_kind: object.get("type").and_then(Value::as_str).unwrap_or_default().to_string(),
+                undone_kind: object
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 undone_object: object.get("object").and_then(id_of),
                 id,
             }),
@@ -171,29 +191,60 @@ impl Activity {
                 if !object.is_object() {
                     return Err(malformed(&kind, "its object is not embedded"));
                 }
-                Activity::Update(Update { object_id: object_id()?, id, object })
+                Activity::Update(Update {
+                    object_id: object_id()?,
+                    id,
+                    object,
+                })
             }
-            "Delete" => Activity::Delete(Delete { object: object_id()?, id }),
-            "Like" => Activity::Like(Like { object: object_id()?, id }),
-            "Announce" => Activity::Announce(Announce { object: object_id()?, id, to, cc, embedded: object }),
-            "Block" => Activity::Block(Block { object: object_id()?, id }),
+            "Delete" => Activity::Delete(Delete {
+                object: object_id()?,
+                id,
+            }),
+            "Like" => Activity::Like(Like {
+                object: object_id()?,
+                id,
+            }),
+            "Announce" => Activity::Announce(Announce {
+                object: object_id()?,
+                id,
+                to,
+                cc,
+                embedded: object,
+            }),
+            "Block" => Activity::Block(Block {
+                object: object_id()?,
+                id,
+            }),
             "Flag" => {
                 let objects = super::helpers::ids_of(&object);
                 if objects.is_empty() {
                     return Err(malformed(&kind, "it names nothing to report"));
                 }
-                Activity::Flag(Flag { id, objects, content: content.unwrap_or_default() })
+                Activity::Flag(Flag {
+                    id,
+                    objects,
+                    content: content.unwrap_or_default(),
+                })
             }
             "Add" | "Remove" => match (id_of(&object), target) {
                 (Some(object), Some(target)) => {
                     let f = Featured { id, object, target };
-                    if kind == "Add" { Activity::Add(f) } else { Activity::Remove(f) }
+                    if kind == "Add" {
+                        Activity::Add(f)
+                    } else {
+                        Activity::Remove(f)
+                    }
                 }
                 _ => Activity::Other { kind, id },
             },
             "Move" => {
                 let target = target.ok_or_else(|| malformed(&kind, "it has no target"))?;
-                Activity::Move(Move { object: object_id()?, target, id })
+                Activity::Move(Move {
+                    object: object_id()?,
+                    target,
+                    id,
+                })
             }
             _ => Activity::Other { kind, id },
         })

@@ -1,9 +1,9 @@
 //! Actor documents (`Person`, `Application`, `Service`, `Group`), as Mastodon serves
 //! and reads them.
 
-use chrono::{DateTime, Utc};
 use super::helpers::{first_id, ids, lenient_string, one_or_many};
 use activitypub_federation::protocol::helpers::deserialize_skip_error;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -18,9 +18,17 @@ pub struct Actor {
     /// Optional in ActivityPub; Mastodon sends it, some software does not.
     #[serde(default)]
     pub preferred_username: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_string"
+    )]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_string"
+    )]
     pub summary: Option<String>,
     pub inbox: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,7 +44,11 @@ pub struct Actor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Endpoints>,
     pub public_key: PublicKey,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "first_id")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "first_id"
+    )]
     pub url: Option<String>,
     #[serde(default)]
     pub manually_approves_followers: bool,
@@ -44,7 +56,11 @@ pub struct Actor {
     pub discoverable: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indexable: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "deserialize_skip_error"
+    )]
     pub published: Option<DateTime<Utc>>,
     /// The avatar (`Image` with `mediaType` and `url`) and the header, as Mastodon
     /// sends them; read leniently with `helpers::image_url`.
@@ -57,10 +73,18 @@ pub struct Actor {
     #[serde(default, deserialize_with = "one_or_many")]
     pub attachment: Vec<Value>,
     /// The other actors this one says it is (account migration).
-    #[serde(default, deserialize_with = "ids", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "ids",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub also_known_as: Vec<String>,
     /// Where it moved to.
-    #[serde(default, deserialize_with = "first_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "first_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub moved_to: Option<String>,
 }
 

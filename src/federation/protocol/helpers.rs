@@ -37,7 +37,9 @@ pub fn link_url(value: &Value) -> Option<String> {
         Value::Object(o) => o.get("href")?.as_str()?.to_string(),
         _ => return None,
     };
-    let usable = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048 && url::Url::parse(&url).is_ok();
+    let usable = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2048
+        && url::Url::parse(&url).is_ok();
     usable.then_some(url)
 }
 
@@ -63,11 +65,13 @@ pub fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
 /// `deserialize_one_or_many` cannot be used for `Value` items: a whole array is
 /// itself a valid single `Value`.)
 pub fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)?.unwrap_or(Value::Null) {
-        Value::Array(items) => items,
-        Value::Null => Vec::new(),
-        other => vec![other],
-    })
+    Ok(
+        match Option::<Value>::deserialize(d)?.unwrap_or(Value::Null) {
+            Value::Array(items) => items,
+            Value::Null => Vec::new(),
+            other => vec![other],
+        },
+    )
 }
 
 /// Strings only; anything else (numbers, objects) is treated as absent.
@@ -103,7 +107,12 @@ mod tests {
         ] {
             assert_eq!(image_url(&shape).as_deref(), Some(url), "{shape}");
         }
-        for bad in [json!({ "type": "Image" }), json!("data:image/png;base64,AAAA"), json!({ "url": format!("https://x.example/{}", "a".repeat(3000)) }), json!(42)] {
+        for bad in [
+            json!({ "type": "Image" }),
+            json!("data:image/png;base64,AAAA"),
+            json!({ "url": format!("https://x.example/{}", "a".repeat(3000)) }),
+            json!(42),
+        ] {
             assert_eq!(image_url(&bad), None, "{bad}");
         }
     }
