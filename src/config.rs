@@ -41,6 +41,9 @@ pub struct Settings {
     /// Public address media files are served from (`STAFFROOM_MEDIA_BASE_URL`, a CDN);
     /// `None`: `https://DOMAIN/media`.
     pub media_base_url: Option<String>,
+    /// How many bytes of other servers' images we keep copies of
+    /// (`STAFFROOM_MEDIA_CACHE_MB`); 0: none are copied, they are linked.
+    pub media_cache_bytes: u64,
     /// Where mail is sent through (`STAFFROOM_SMTP_URL`, `smtp://host:port`, with
     /// credentials perhaps); `None`: no mail, admins reset passwords.
     pub smtp_url: Option<Secret>,
@@ -50,6 +53,10 @@ pub struct Settings {
     /// public address; `None`: nowhere.
     pub metrics_address: Option<SocketAddr>,
 }
+
+/// The default budget for copies of other servers' images: a few thousand photos,
+/// small enough for a Raspberry Pi's card.
+pub const DEFAULT_MEDIA_CACHE_MB: u64 = 1024;
 
 /// `STAFFROOM_MEDIA_STORE` (docs/configuration.md, "Media").
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -365,6 +372,18 @@ impl Settings {
                 return Err(ConfigError(format!("STAFFROOM_MEDIA_BASE_URL={u:?} must be an absolute http(s) URL, such as https://cdn.example/media")));
             }
         }
+        let media_cache_bytes = match env("STAFFROOM_MEDIA_CACHE_MB") {
+            None => DEFAULT_MEDIA_CACHE_MB * 1024 * 1024,
+            // Fractions are allowed: a test, or a very small device, may want half a megabyte.
+            Some(v) => match v.trim().parse::<f64>() {
+                Ok(mb) if mb.is_finite() && (0.0..=16.0 * 1024.0 * 1024.0).contains(&mb) => (mb * 1024.0 * 1024.0) as u64,
+                _ => {
+                    return Err(ConfigError(format!(
+                        "STAFFROOM_MEDIA_CACHE_MB={v:?} must be a number of megabytes (0 keeps no copies of other servers' images; the default is {DEFAULT_MEDIA_CACHE_MB})"
+                    )))
+                }
+            },
+        };
         let smtp_url = match env("STAFFROOM_SMTP_URL").or(file.smtp_url) {
             Some(u) => {
                 let u = u.trim().to_string();
@@ -404,6 +423,7 @@ impl Settings {
             metrics_address,
             media_store,
             media_base_url,
+            media_cache_bytes,
             domain,
             bind,
             database_url,
@@ -604,6 +624,8 @@ mod tests {
             ("STAFFROOM_INBOX_RATE_PER_HOST", "0"),
             ("STAFFROOM_FEDERATION_MODE", "closed"),
             ("STAFFROOM_MEDIA_STORE", "ftp"),
+            ("STAFFROOM_MEDIA_CACHE_MB", "-1"),
+            ("STAFFROOM_MEDIA_CACHE_MB", "lots"),
             ("STAFFROOM_SMTP_URL", "mail.example:25"),
             ("STAFFROOM_MAIL_FROM", "not an address"),
             ("STAFFROOM_METRICS_ADDRESS", "9090"),

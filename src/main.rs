@@ -153,9 +153,10 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum MediaCommand {
-    /// Remove uploads no post ever claimed (their rows and files), older than DAYS.
+    /// Remove uploads no post ever claimed (their rows and files), and copies of other
+    /// servers' images (the files; they are fetched again when shown), older than DAYS.
     Prune {
-        /// Keep what is younger than this many days (0: remove every unclaimed upload).
+        /// Keep what is younger than this many days (0: remove every unclaimed upload and every copy).
         #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=36500))]
         older_than: u32,
     },
@@ -528,6 +529,16 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 })
                 .await?;
                 println!("Removed {} unattached uploads ({} files) from {}.", pruned.uploads, pruned.files, store.describe());
+                let mut last = std::time::Instant::now();
+                let copies = staffroom::services::media_cache::prune_copies(&pool, &store, chrono::Duration::days(older_than.into()), |done, total| {
+                    if done == 0 || done == total || last.elapsed().as_secs() >= 1 {
+                        last = std::time::Instant::now();
+                        eprintln!("pruning copies of remote images older than {older_than} days: {done} of {total}");
+                        let _ = std::io::stderr().flush();
+                    }
+                })
+                .await?;
+                println!("Removed {copies} copies of remote images from {}.", store.describe());
                 Ok(())
             })
             .await

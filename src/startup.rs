@@ -263,6 +263,10 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
                 }
             })
             .route("/health", web::get().to(health::health))
+            .route(
+                "/media/remote/{id}/{size}",
+                web::get().to(crate::media::serve::remote),
+            )
             .route("/media/{key:.+}", web::get().to(crate::media::serve::file))
             .route(
                 "/emoji/{id}",

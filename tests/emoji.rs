@@ -135,3 +135,124 @@ async fn an_emoji_added_by_an_admin_is_used_and_federated() {
     let later = api::status(&a, &alice_token, "Again :star:", "public").await;
     assert_eq!(later["emojis"], serde_json::json!([]));
 }
+
+/// Our actor document tags the custom emoji of ours that the name and bio use, as
+/// Mastodon does, so another server shows them in the name; a `:shortcode:` that is
+/// no emoji of ours is left as text.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_emoji_in_a_name_is_tagged_in_the_actor_document() {
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    a.create_user("alice").await;
+    let bob = b.create_user("bob").await.account;
+    let (alice_token, bob_token) = (api::token(&a, "alice").await, api::token(&b, "bob").await);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("apple.png");
+    std::fs::write(&file, png(32, 32)).unwrap();
+    let (ok, said) = cli(&a, &["emoji", "add", "apple", file.to_str().unwrap()]);
+    assert!(ok, "{said}");
+    let url = api::get(&a, "/api/v1/custom_emojis", None).await.body[0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let changed = api::send(
+        &a,
+        reqwest::Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        &alice_token,
+        &[
+            ("display_name", "Ms Alice :apple:"),
+            ("note", "Maths :nope: and science"),
+        ],
+    )
+    .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let actor: Value = a
+        .client
+        .get(format!("{}/users/alice", a.address))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let emoji_tags: Vec<&Value> = actor["tag"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tags: {actor}"))
+        .iter()
+        .filter(|t| t["type"] == "Emoji")
+        .collect();
+    assert_eq!(emoji_tags.len(), 1, "only :apple: is one of ours: {actor}");
+    let tag = emoji_tags[0];
+    assert_eq!(tag["name"], ":apple:");
+    assert_eq!(tag["id"], url.as_str());
+    assert_eq!(tag["icon"]["type"], "Image");
+    assert_eq!(tag["icon"]["mediaType"], "image/png");
+    assert_eq!(tag["icon"]["url"], url.as_str());
+    assert!(
+        tag["updated"]
+            .as_str()
+            .is_some_and(|u| chrono::DateTime::parse_from_rfc3339(u).is_ok()),
+        "{tag}"
+    );
+    assert!(
+        actor["@context"].to_string().contains("toot:Emoji"),
+        "{}",
+        actor["@context"]
+    );
+    assert!(
+        actor["summary"].as_str().unwrap().contains(":nope:"),
+        "an unknown shortcode stays text: {actor}"
+    );
+
+    // B reads the tag from the actor document: alice's name shows the emoji there,
+    // although her post does not use it.
+    let alice_on_b = fetch::webfinger(&b.ctx, "alice", &a.domain).await.unwrap();
+    follows::follow(&b.ctx, &bob, &alice_on_b).await.unwrap();
+    eventually(
+        Duration::from_secs(30),
+        "alice's server accepted bob",
+        || async {
+            let mut conn = b.pool.get().await.unwrap();
+            Follow::find(&mut conn, bob.id, alice_on_b.id)
+                .await
+                .unwrap()
+                .is_some_and(|f| f.accepted)
+        },
+    )
+    .await;
+    let posted = api::status(&a, &alice_token, "Worksheets are up", "public").await;
+    let uri = posted["uri"].as_str().unwrap().to_string();
+    let on_b = eventually(
+        Duration::from_secs(30),
+        "alice's post reached B",
+        || async {
+            let mut conn = b.pool.get().await.unwrap();
+            staffroom::db::statuses::Status::find_by_uri(&mut conn, &uri)
+                .await
+                .unwrap()
+        },
+    )
+    .await;
+    let seen = api::get(
+        &b,
+        &format!("/api/v1/statuses/{}", on_b.id),
+        Some(&bob_token),
+    )
+    .await;
+    assert_eq!(
+        seen.body["account"]["display_name"], "Ms Alice :apple:",
+        "{}",
+        seen.body
+    );
+    let shown: Vec<&str> = seen.body["account"]["emojis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["shortcode"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, vec!["apple"], "{}", seen.body);
+    assert_eq!(seen.body["account"]["emojis"][0]["url"], url.as_str());
+}

@@ -2290,9 +2290,202 @@ async fn a_poll_is_made_and_answered_on_the_pages() {
         .await;
     assert_eq!(voted.status(), 303);
     let page = ben.get("/public/local").await.text().await.unwrap();
-    assert!(page.contains("Thursday: 1 vote (your choice)"), "{page}");
+    assert!(
+        page.contains("Thursday: 1 vote (100%) (your choice)"),
+        "{page}"
+    );
     assert!(
         !page.contains(r#"type="radio" name="choice""#),
         "no second vote: {page}"
+    );
+}
+
+/// The `<img …>` tags of a page.
+fn img_tags(html: &str) -> Vec<&str> {
+    html.split("<img ")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('>').unwrap()])
+        .collect()
+}
+
+/// A post's public page, as a visitor without JavaScript sees it: its image with
+/// its alt text (and as the preview's `og:image`), its link card, and its poll's
+/// results with their shares, open and then closed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_page_shows_its_image_card_and_poll_to_a_visitor() {
+    use diesel_async::RunQueryDsl;
+    use std::time::Duration;
+    let app = TestApp::spawn().await;
+    for name in ["ada", "ben", "cara", "dee"] {
+        teacher(&app, name).await;
+    }
+    let ada = api::token(&app, "ada").await;
+    let site = common::web_server::WebServer::start();
+    site.serve("/frogs", 200, "text/html", br#"<html><head><meta property="og:title" content="Life cycle of a frog"><meta property="og:site_name" content="Nature Notes"></head></html>"#);
+
+    let (status, media) = common::media::upload(
+        &app,
+        &ada,
+        "pond.png",
+        "image/png",
+        &common::media::png(800, 600),
+        "Frogspawn in a jar, day 3",
+    )
+    .await;
+    assert_eq!(status, 200, "{media}");
+    let text = format!("Pond update, see {}", site.url("/frogs"));
+    let posted = api::post(
+        &app,
+        "/api/v1/statuses",
+        &ada,
+        &[
+            ("status", &text),
+            ("visibility", "public"),
+            ("media_ids[]", media["id"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let id = posted.body["id"].as_str().unwrap().to_string();
+    eventually(Duration::from_secs(20), "the card was made", || async {
+        api::get(&app, &format!("/api/v1/statuses/{id}"), Some(&ada))
+            .await
+            .body["card"]["title"]
+            == "Life cycle of a frog"
+    })
+    .await;
+    let path = posted.body["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&app.address)
+        .unwrap()
+        .to_string();
+    let html = Browser::new(&app).get(&path).await.text().await.unwrap();
+    let images = img_tags(&html);
+    assert_eq!(images.len(), 1, "{html}");
+    assert!(
+        images[0].contains(r#"alt="Frogspawn in a jar, day 3""#),
+        "{}",
+        images[0]
+    );
+    assert!(
+        images[0].contains(&format!(
+            r#"src="{}""#,
+            media["preview_url"].as_str().unwrap()
+        )),
+        "{}",
+        images[0]
+    );
+    assert!(
+        html.contains(&format!(r#"href="{}""#, media["url"].as_str().unwrap())),
+        "the full size is a click away: {html}"
+    );
+    assert!(
+        html.contains("Life cycle of a frog")
+            && html.contains("Nature Notes")
+            && html.contains(&format!(r#"href="{}""#, site.url("/frogs"))),
+        "{html}"
+    );
+    assert_eq!(meta(&html, "og:image").as_deref(), media["url"].as_str());
+    assert_eq!(
+        meta(&html, "og:image:alt").as_deref(),
+        Some("Frogspawn in a jar, day 3")
+    );
+    assert_eq!(meta(&html, "og:image:width").as_deref(), Some("800"));
+    assert!(!html.contains("<script"), "works without JavaScript");
+    // The served preview is the thumbnail the page points at.
+    let thumb = app
+        .client
+        .get(media["preview_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+
+    // A post without images previews without one.
+    let plain = api::status(&app, &ada, "Just words today", "public").await;
+    let plain_html = Browser::new(&app)
+        .get(
+            plain["url"]
+                .as_str()
+                .unwrap()
+                .strip_prefix(&app.address)
+                .unwrap(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        meta(&plain_html, "og:title").is_some() && meta(&plain_html, "og:image").is_none(),
+        "{plain_html}"
+    );
+
+    let asked = api::post(
+        &app,
+        "/api/v1/statuses",
+        &ada,
+        &[
+            ("status", "Which day for the maths club?"),
+            ("visibility", "public"),
+            ("poll[options][]", "Tuesday"),
+            ("poll[options][]", "Thursday"),
+            ("poll[options][]", "Friday"),
+            ("poll[expires_in]", "3600"),
+        ],
+    )
+    .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    let poll_id = asked.body["poll"]["id"].as_str().unwrap().to_string();
+    for (name, choice) in [("ben", "1"), ("cara", "1"), ("dee", "0")] {
+        let voted = api::post(
+            &app,
+            &format!("/api/v1/polls/{poll_id}/votes"),
+            &api::token(&app, name).await,
+            &[("choices[]", choice)],
+        )
+        .await;
+        assert_eq!(voted.status, 200, "{}", voted.body);
+    }
+    let poll_path = asked.body["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&app.address)
+        .unwrap()
+        .to_string();
+    let html = Browser::new(&app)
+        .get(&poll_path)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Tuesday: 1 vote (33%)")
+            && html.contains("Thursday: 2 votes (67%)")
+            && html.contains("Friday: 0 votes (0%)"),
+        "{html}"
+    );
+    assert!(html.contains("3 votes · ends "), "{html}");
+    assert!(
+        !html.contains(r#"name="choice""#),
+        "a visitor cannot vote: {html}"
+    );
+
+    let mut conn = app.pool.get().await.unwrap();
+    diesel::sql_query(format!(
+        "UPDATE polls SET expires_at = now() - interval '1 minute' WHERE id = {poll_id}"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let html = Browser::new(&app)
+        .get(&poll_path)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Thursday: 2 votes (67%)") && html.contains("3 votes · closed"),
+        "{html}"
     );
 }

@@ -342,6 +342,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
     reports,
     media_attachments,
+    media_cache_trash,
     polls,
     poll_votes,
     status_pins,
@@ -543,6 +544,16 @@ diesel::table! {
         focus_x -> Float4,
         focus_y -> Float4,
         created_at -> Timestamptz,
+        cached_at -> Nullable<Timestamptz>,
+        cached_bytes -> Int8,
+        cache_failed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    media_cache_trash (key) {
+        key -> Text,
+        added_at -> Timestamptz,
     }
 }
 

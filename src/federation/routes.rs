@@ -6,7 +6,7 @@ use crate::{
     db::accounts::Account,
     error::Result,
     federation::{
-        objects::person::{instance_actor, local_account_to_actor},
+        objects::person::instance_actor,
         protocol::{
             collection::{OrderedCollection, OrderedCollectionPage},
             context::plain_context,
@@ -95,12 +95,9 @@ async fn actor(
         ));
     }
     if wants_activity_json(accept(&req)) {
-        let moving = services::moving::moving_of(&ctx, &account).await?;
+        let extras = services::published::actor_extras(&ctx, &account).await?;
         Ok(activity_json(
-            &crate::federation::objects::person::with_moving(
-                local_account_to_actor(&account, &ctx.urls),
-                moving,
-            ),
+            &crate::federation::objects::person::local_actor_document(&account, extras, &ctx.urls),
         ))
     } else {
         let mut page = pages::profile::render(&ctx, &account).await?;
@@ -444,7 +441,7 @@ async fn note(
         other => other?,
     };
     if !wants_activity_json(accept(&req)) {
-        return pages::status::render(&ctx, &view);
+        return pages::status::render(&ctx, view).await;
     }
     let note = crate::federation::objects::note::with_poll(
         crate::federation::objects::note::local_status_to_note(

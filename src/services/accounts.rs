@@ -417,9 +417,9 @@ pub async fn update_profile(
             let before = Account::image_keys(conn, account.id).await?;
             let updated = Account::update_profile(conn, account.id, &form).await?;
             let inboxes = crate::db::follows::Follow::follower_inboxes(conn, updated.id).await?;
-            let moving = super::moving::moving_in(conn, ctx, &updated).await?;
+            let extras = super::published::actor_extras_in(conn, ctx, &updated).await?;
             let activity =
-                crate::federation::activities::update::build_actor(ctx, &updated, moving);
+                crate::federation::activities::update::build_actor(ctx, &updated, extras);
             let n = crate::federation::activities::queue(conn, ctx, &updated, &activity, inboxes)
                 .await?;
             Ok((updated, n, before))

@@ -329,7 +329,8 @@ pub async fn prune_unattached(
 /// writing a post has long finished by then.
 pub const UNATTACHED_MAX_AGE_HOURS: i64 = 24;
 
-/// The daily clean-up, in `serve`: a first run a few minutes after start, then every
+/// The daily clean-up, in `serve` (unclaimed uploads; remote image copies beyond
+/// the budget or left by deleted posts): a first run a few minutes after start, then every
 /// 24 hours, until `stop`. Several nodes may each run it; a row is deleted once.
 pub fn start_daily_prune(ctx: AppContext, stop: tokio::sync::watch::Receiver<bool>) {
     let (first, period) = (
@@ -356,6 +357,14 @@ pub fn start_daily_prune(ctx: AppContext, stop: tokio::sync::watch::Receiver<boo
                 Err(e) => {
                     tracing::warn!(error = %e, "daily media clean-up failed; tried again tomorrow")
                 }
+            }
+            // Copies of remote images: back within the budget (a smaller
+            // STAFFROOM_MEDIA_CACHE_MB takes effect here), and the files of copies
+            // whose posts were deleted since.
+            let budget = i64::try_from(ctx.settings.media_cache_bytes).unwrap_or(i64::MAX);
+            if let Err(e) = super::media_cache::enforce_budget(&ctx.pool, &ctx.media, budget).await
+            {
+                tracing::warn!(error = %e, "daily clean-up of remote image copies failed; tried again tomorrow");
             }
         }
     });

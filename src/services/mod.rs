@@ -13,6 +13,7 @@ pub mod instance;
 pub mod lists;
 pub mod mail;
 pub mod media;
+pub mod media_cache;
 pub mod moderation;
 pub mod moving;
 pub mod notifications;

@@ -109,9 +109,9 @@ async fn announce_profile(
     ctx: &AppContext,
     account: &Account,
 ) -> Result<usize> {
-    let moving = moving_in(conn, ctx, account).await?;
+    let extras = super::published::actor_extras_in(conn, ctx, account).await?;
     let inboxes = Follow::follower_inboxes(conn, account.id).await?;
-    let activity = activities::update::build_actor(ctx, account, moving);
+    let activity = activities::update::build_actor(ctx, account, extras);
     activities::queue(conn, ctx, account, &activity, inboxes).await
 }
 

@@ -78,6 +78,41 @@ pub async fn local_post(
     })
 }
 
+/// A post found by `local_post` as `viewer` (a signed-in reader, or nobody) sees it
+/// on its page: with its images, its poll (and the viewer's votes) and its card.
+pub async fn as_seen(
+    ctx: &AppContext,
+    post: PostView,
+    viewer: Option<&Account>,
+) -> Result<crate::services::status_views::StatusView> {
+    let mut conn = ctx.pool.get().await?;
+    crate::services::status_views::view(&mut conn, post.status, viewer).await
+}
+
+/// What our actor document says beyond the account row: migration (aliases, where
+/// it moved), and the custom emoji of ours its name and bio use.
+pub struct ActorExtras {
+    pub moving: crate::services::moving::Moving,
+    pub emojis: Vec<crate::db::emojis::Emoji>,
+}
+
+/// `ActorExtras` of a local account, inside the caller's transaction when there is one.
+pub async fn actor_extras_in(
+    conn: &mut diesel_async::AsyncPgConnection,
+    ctx: &AppContext,
+    account: &Account,
+) -> Result<ActorExtras> {
+    let moving = crate::services::moving::moving_in(conn, ctx, account).await?;
+    let emojis =
+        crate::services::emojis::used(conn, None, &[&account.display_name, &account.note]).await?;
+    Ok(ActorExtras { moving, emojis })
+}
+
+pub async fn actor_extras(ctx: &AppContext, account: &Account) -> Result<ActorExtras> {
+    let mut conn = ctx.pool.get().await?;
+    actor_extras_in(&mut conn, ctx, account).await
+}
+
 /// One item of an outbox page: a post with its mentions and hashtags, or a boost
 /// with the boosted post and its author.
 pub struct OutboxItem {

@@ -419,6 +419,10 @@ pub async fn delete_received(ctx: &AppContext, author: &Account, status: &Status
             status: status.id,
             author: author.id,
         }));
+        // Our copies of its images went to the trash with the rows: delete them now.
+        if let Err(e) = super::media_cache::empty_trash(&ctx.pool, &ctx.media).await {
+            tracing::warn!(error = %e, "copies of a deleted post's images left for the daily clean-up");
+        }
     }
     Ok(())
 }
@@ -816,10 +820,14 @@ pub async fn receive_post(ctx: &AppContext, post: ReceivedPost) -> Result<Receiv
     let author = post.form.account_id;
     let mentioned = post.mentions.clone();
     let content = post.form.content.clone();
+    let has_images = post.media.iter().any(|m| m.kind == "image");
     let received = ctx.posts.store(post).await?;
     if let Received::New(status) = received {
         ctx.dispatch(Outcome::of(Event::PostCreated { status, author }));
         super::cards::attach_later(ctx, status, &content);
+        if has_images {
+            super::media_cache::cache_later(ctx, status);
+        }
         // A member's post to a group hosted here goes to all its members.
         crate::services::groups::relay_new_post(ctx, status, author, Some(&mentioned)).await;
     }

@@ -77,10 +77,17 @@ fn post_link(browser: Option<&SignedInBrowser>, shown: &StatusView) -> String {
     }
 }
 
-/// A post's images: ours inline with their alt text; other servers' as links, since
-/// we do not copy them yet and a page must not make readers' browsers call other
-/// servers unasked.
-pub fn media(ctx: &AppContext, lang: Lang, media: &[crate::db::media::Media]) -> Markup {
+/// A post's images, with their alt text: ours, and our copies of other servers'
+/// (services::media_cache). An image of anyone-may-see post that we have no copy of
+/// yet is shown through `/media/remote/…`, which copies it when first asked (unless
+/// that failed lately); others are links, since a page must not make readers' browsers call other servers unasked.
+pub fn media(
+    ctx: &AppContext,
+    lang: Lang,
+    media: &[crate::db::media::Media],
+    public: bool,
+) -> Markup {
+    let copied_on_demand = public && services::media_cache::enabled(ctx);
     html! {
         div.media {
             @for m in media {
@@ -88,6 +95,10 @@ pub fn media(ctx: &AppContext, lang: Lang, media: &[crate::db::media::Media]) ->
                 @if let (Some(file), Some(thumb)) = (&m.file_key, &m.thumbnail_key) {
                     a href=(ctx.urls.media_file(file)) {
                         img src=(ctx.urls.media_file(thumb)) alt=(alt) loading="lazy" width=[m.thumbnail_width] height=[m.thumbnail_height];
+                    }
+                } @else if copied_on_demand && m.kind == "image" && m.remote_url.is_some() && !services::media_cache::failed_lately(m) {
+                    a href=(format!("/media/remote/{}/original", m.id)) {
+                        img src=(format!("/media/remote/{}/small", m.id)) alt=(alt) loading="lazy";
                     }
                 } @else if let Some(remote) = &m.remote_url {
                     a href=(remote) rel="nofollow noopener noreferrer" target="_blank" {
@@ -102,7 +113,7 @@ pub fn media(ctx: &AppContext, lang: Lang, media: &[crate::db::media::Media]) ->
 /// A post's poll: a form to vote with (radio buttons, or checkboxes for several
 /// choices) for a signed-in reader who has not voted while it is open; otherwise
 /// the results, hidden until the end when the author asked so.
-fn poll_box(
+pub(super) fn poll_box(
     lang: Lang,
     browser: Option<&SignedInBrowser>,
     view: &StatusView,
@@ -114,6 +125,13 @@ fn poll_box(
     let open = !poll.expired();
     let show_totals = !open || !poll.hide_totals;
     let total = poll.votes_count();
+    // Mastodon's share of each option: of the votes, or of the voters when each
+    // may choose several (so the shares can add up to more than 100).
+    let base = if poll.multiple && poll.voters_count > 0 {
+        poll.voters_count
+    } else {
+        total
+    };
     let status = html! {
         p.meta {
             (i18n::count(lang, Msg::OneVote, Msg::Votes, total))
@@ -150,7 +168,10 @@ fn poll_box(
                         @for (i, (option, n)) in poll.options.iter().zip(&poll.tallies).enumerate() {
                             li {
                                 (option) ": "
-                                @if show_totals { (i18n::count(lang, Msg::OneVote, Msg::Votes, *n)) } @else { (t(lang, Msg::PollHidden)) }
+                                @if show_totals {
+                                    (i18n::count(lang, Msg::OneVote, Msg::Votes, *n))
+                                    " (" (percent(*n, base)) "%)"
+                                } @else { (t(lang, Msg::PollHidden)) }
                                 @if view.own_votes.contains(&(i as i16)) { " (" (t(lang, Msg::YourChoice)) ")" }
                             }
                         }
@@ -159,6 +180,15 @@ fn poll_box(
                 }
             }
         }
+    }
+}
+
+/// `n` of `of` in whole percent, as Mastodon's apps round it; 0 of 0 is 0.
+fn percent(n: i64, of: i64) -> i64 {
+    if of <= 0 {
+        0
+    } else {
+        (n * 100 + of / 2) / of
     }
 }
 
@@ -229,14 +259,7 @@ pub fn article(
                 " · " (i18n::count(lang, Msg::OneLike, Msg::Likes, shown.favourites))
             }
             (poll_box(lang, browser, shown, back))
-            @if let Some(card) = &shown.card {
-                // The page's image is left out: it would make the reader's browser ask another server.
-                a.card href=(card.url) rel="nofollow noopener noreferrer" target="_blank" {
-                    strong { (card.title) }
-                    @if !card.description.is_empty() { " — " (card.description) }
-                    @if !card.provider_name.is_empty() { " (" (card.provider_name) ")" }
-                }
-            }
+            (card(shown))
             @if let Some(browser) = browser {
                 div.actions role="group" aria-label=(t(lang, Msg::PostActions)) {
                     form method="get" action=(format!("/statuses/{id}")) {
@@ -260,11 +283,26 @@ pub fn article(
     }
 }
 
+/// A post's link card, if it has one. The page's image is left out: it would make
+/// the reader's browser ask another server.
+pub(super) fn card(shown: &StatusView) -> Markup {
+    html! {
+        @if let Some(card) = &shown.card {
+            a.card href=(card.url) rel="nofollow noopener noreferrer" target="_blank" {
+                strong { (card.title) }
+                @if !card.description.is_empty() { " — " (card.description) }
+                @if !card.provider_name.is_empty() { " (" (card.provider_name) ")" }
+            }
+        }
+    }
+}
+
 /// A post's text (behind its content warning, if any) and its images. Content is
 /// rendered (ours) or sanitised (others') when it is stored.
-fn content(ctx: &AppContext, lang: Lang, shown: &StatusView) -> Markup {
+pub(super) fn content(ctx: &AppContext, lang: Lang, shown: &StatusView) -> Markup {
     let status = &shown.status;
-    let images = (!shown.media.is_empty()).then(|| media(ctx, lang, &shown.media));
+    let public = status.visibility() <= Visibility::Unlisted;
+    let images = (!shown.media.is_empty()).then(|| media(ctx, lang, &shown.media, public));
     html! {
         @if status.spoiler_text.is_empty() {
             div.content { (PreEscaped(&status.content)) }

@@ -315,6 +315,7 @@ pub mod receiver;
 pub mod remote;
 pub mod s3;
 pub mod sse;
+pub mod web_server;
 
 /// A public post of `text`, as most tests make one.
 pub fn public_post(text: &str) -> staffroom::services::statuses::NewPost {

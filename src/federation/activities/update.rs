@@ -16,13 +16,13 @@ use serde_json::Value;
 pub fn build_actor(
     ctx: &AppContext,
     account: &Account,
-    moving: services::moving::Moving,
+    extras: services::published::ActorExtras,
 ) -> crate::federation::protocol::activity::OutgoingActivity {
-    use crate::federation::objects::person::{local_account_to_actor, with_moving};
+    use crate::federation::objects::person::local_actor_document;
     // Embedded: the context is the activity's.
     let actor = crate::federation::protocol::actor::Actor {
         context: None,
-        ..with_moving(local_account_to_actor(account, &ctx.urls), moving)
+        ..local_actor_document(account, extras, &ctx.urls)
     };
     let mut activity = super::outgoing(
         "Update",

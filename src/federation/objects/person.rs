@@ -68,6 +68,36 @@ pub fn with_moving(actor: Actor, moving: crate::services::moving::Moving) -> Act
     }
 }
 
+/// The actor document with `Emoji` tags for our custom emoji its name and bio use
+/// (`services::published::actor_extras`), as Mastodon sends them: other servers show
+/// `:shortcode:` in the name as the image.
+pub fn with_emojis(mut actor: Actor, emojis: &[crate::db::emojis::Emoji], urls: &Urls) -> Actor {
+    for e in emojis.iter().filter(|e| e.domain.is_none()) {
+        let url = crate::services::emojis::url(e, urls);
+        actor.tag.push(serde_json::json!({
+            "id": url,
+            "type": "Emoji",
+            "name": format!(":{}:", e.shortcode),
+            "updated": e.updated_at,
+            "icon": { "type": "Image", "mediaType": e.content_type, "url": url },
+        }));
+    }
+    actor
+}
+
+/// Our actor document with everything it says beyond the account row.
+pub fn local_actor_document(
+    account: &Account,
+    extras: crate::services::published::ActorExtras,
+    urls: &Urls,
+) -> Actor {
+    with_emojis(
+        with_moving(local_account_to_actor(account, urls), extras.moving),
+        &extras.emojis,
+        urls,
+    )
+}
+
 /// The instance actor (`Application`), which signs our fetches. Like Mastodon's, it
 /// approves followers manually and is not discoverable; its name is the domain.
 pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Actor {

@@ -19,6 +19,7 @@ pub fn actor_context() -> Value {
             "featuredTags": { "@id": "toot:featuredTags", "@type": "@id" },
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
+            "Emoji": "toot:Emoji",
             "alsoKnownAs": { "@id": "as:alsoKnownAs", "@type": "@id" },
             "movedTo": { "@id": "as:movedTo", "@type": "@id" },
             "schema": "http://schema.org#",
