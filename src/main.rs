@@ -12,6 +12,7 @@ use staffroom::{
     },
     services::{
         accounts::{self, NewUser},
+        groups,
         moderation::{self, AccountAction},
         registrations,
         roles::{self, Acting},
@@ -175,16 +176,39 @@ enum QueueCommand {
 
 #[derive(Subcommand)]
 enum GroupCommand {
-    /// Create a group (`@NAME@this.host`): members' posts that mention it are boosted to all members.
+    /// Create a group (`@NAME@this.host`): members' posts that mention it are relayed to all members.
     Add {
         /// Letters a-z, digits and underscores, at most 30.
         name: String,
         #[arg(long, value_name = "TEXT")]
         display_name: Option<String>,
-        /// Joining needs approval (follow requests are kept).
+        /// Anyone who follows is a member at once (by default a moderator approves each).
         #[arg(long)]
-        closed: bool,
+        open: bool,
+        /// Relay members' posts to members only (addressed to the group's followers, not Public).
+        #[arg(long)]
+        members_only: bool,
+        /// A teacher here who moderates it (repeat for more; the first is its creator).
+        #[arg(long = "moderator", value_name = "USER")]
+        moderators: Vec<String>,
     },
+    /// The groups hosted here.
+    List,
+    /// Make a teacher here a moderator of GROUP (or, with --remove, no longer one).
+    Moderator {
+        group: String,
+        user: String,
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Who asks to join GROUP.
+    Requests { group: String },
+    /// Let ACCOUNT (`name` here, or `name@host`) into GROUP.
+    Approve { group: String, account: String },
+    /// Refuse ACCOUNT's request to join GROUP.
+    Reject { group: String, account: String },
+    /// Remove the member ACCOUNT from GROUP (their server is sent Reject of their Follow).
+    RemoveMember { group: String, account: String },
 }
 
 #[derive(Subcommand)]
@@ -314,18 +338,104 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             })
             .await
         }
-        Command::Group(GroupCommand::Add { name, display_name, closed }) => {
+        Command::Group(GroupCommand::Add { name, display_name, open, members_only, moderators }) => {
             let domain = settings.domain.clone();
             with_database(&settings, |pool| async move {
-                let group = staffroom::services::groups::create(&pool, &name, display_name, closed).await?;
+                let mut mods = Vec::new();
+                for user in &moderators {
+                    mods.push(accounts::find_local_account(&pool, user).await?);
+                }
+                let new = groups::NewGroup { name, display_name, open, members_only, creator: mods.first().map(|m| m.id) };
+                let group = groups::create(&pool, new).await?;
+                let hosted = groups::find_by_name(&pool, &group.username).await?;
+                for m in mods.iter().skip(1) {
+                    groups::add_moderator(&pool, &hosted, m).await?;
+                }
                 let handle = match &domain {
                     Some(d) => format!("@{}@{d}", group.username),
                     None => format!("@{}", group.username),
                 };
-                println!("Created the {} group {handle}.", if closed { "closed" } else { "open" });
+                let kind = match (open, members_only) {
+                    (true, false) => "open",
+                    (true, true) => "open, members-only",
+                    (false, false) => "closed",
+                    (false, true) => "closed, members-only",
+                };
+                println!("Created the {kind} group {handle}.");
+                if mods.is_empty() {
+                    println!("It has no moderator yet: staffroom group moderator {} USER", group.username);
+                }
                 Ok(())
             })
             .await
+        }
+        Command::Group(GroupCommand::List) => {
+            with_database(&settings, |pool| async move {
+                for (group, members_only) in groups::all(&pool).await? {
+                    let hosted = groups::find_by_name(&pool, &group.username).await?;
+                    let mods: Vec<&str> = hosted.moderators.iter().map(|m| m.username.as_str()).collect();
+                    println!(
+                        "{}\t{}{}\tmoderators: {}",
+                        group.username,
+                        if group.locked { "closed" } else { "open" },
+                        if members_only { ", members-only" } else { "" },
+                        if mods.is_empty() { "-".to_string() } else { mods.join(", ") }
+                    );
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Group(GroupCommand::Moderator { group, user, remove }) => {
+            with_database(&settings, |pool| async move {
+                let hosted = groups::find_by_name(&pool, &group).await?;
+                let account = accounts::find_local_account(&pool, &user).await?;
+                if remove {
+                    groups::remove_moderator(&pool, &hosted, &account).await?;
+                    println!("@{user} no longer moderates {group}.");
+                } else {
+                    groups::add_moderator(&pool, &hosted, &account).await?;
+                    println!("@{user} moderates {group}.");
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Group(GroupCommand::Requests { group }) => {
+            with_database(&settings, |pool| async move {
+                let hosted = groups::find_by_name(&pool, &group).await?;
+                for account in groups::pending(&pool, &hosted).await? {
+                    println!("{}", groups::handle(&account));
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Group(verb @ (GroupCommand::Approve { .. } | GroupCommand::Reject { .. } | GroupCommand::RemoveMember { .. })) => {
+            let database = Database::open(&settings, Lifetime::UntilLastUserLeaves).await?;
+            let result = async {
+                let (ctx, _stop) = startup::command_context(settings.clone(), &database.url).await?;
+                let (group, account) = match &verb {
+                    GroupCommand::Approve { group, account } | GroupCommand::Reject { group, account } | GroupCommand::RemoveMember { group, account } => (group, account),
+                    _ => unreachable!("matched above"),
+                };
+                let hosted = groups::find_by_name(&ctx.pool, group).await?;
+                let member = groups::account_by_handle(&ctx.pool, account).await?;
+                match verb {
+                    GroupCommand::Approve { .. } => {
+                        groups::approve(&ctx, &hosted, &member).await?;
+                        println!("{account} is a member of {group}.");
+                    }
+                    _ => {
+                        groups::remove_member(&ctx, &hosted, &member).await?;
+                        println!("{account} is not a member of {group}.");
+                    }
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            let closed = database.close().await;
+            result.and(closed)
         }
         Command::User(UserCommand::List) => {
             with_database(&settings, |pool| async move {

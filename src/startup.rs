@@ -363,6 +363,24 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
                 web::post().to(pages::lists::remove),
             )
             .route("/lists/{id}/{verb}", web::post().to(pages::lists::act))
+            .route("/groups", web::get().to(pages::groups::index))
+            .route("/groups", web::post().to(pages::groups::create))
+            .route(
+                "/groups/{id}/moderate",
+                web::get().to(pages::groups::moderate),
+            )
+            .route(
+                "/groups/{id}/requests/{account}/{verb:authorize|reject}",
+                web::post().to(pages::groups::member),
+            )
+            .route(
+                "/groups/{id}/members/{account}/{verb:remove}",
+                web::post().to(pages::groups::member),
+            )
+            .route(
+                "/groups/{id}/statuses/{status}/remove",
+                web::post().to(pages::groups::remove_post),
+            )
             .route("/search", web::get().to(pages::search::page))
             .route("/search/mentions", web::get().to(pages::search::mentions))
             .route(

@@ -101,6 +101,11 @@ impl Urls {
         format!("{}/followers", self.actor(username))
     }
 
+    /// A group's moderators (its `attributedTo`, as Lemmy serves it).
+    pub fn moderators(&self, username: &str) -> String {
+        format!("{}/moderators", self.actor(username))
+    }
+
     pub fn following(&self, username: &str) -> String {
         format!("{}/following", self.actor(username))
     }

@@ -11,9 +11,14 @@ use serde_json::{json, Value};
 use staffroom::{
     db::{accounts::Account, follows::Follow},
     federation::fetch,
-    services::follows,
+    services::{
+        follows,
+        groups::{self, NewGroup},
+    },
 };
 use std::time::Duration;
+
+const PUBLIC_ADDRESS: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -724,11 +729,14 @@ async fn every_inbox_refusal_is_logged_with_its_reason() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_hosted_here_relays_its_members_posts_to_all_members() {
     let (a, b) = tokio::join!(TestApp::spawn(), TestApp::spawn());
-    let group = staffroom::services::groups::create(
+    let group = groups::create(
         &a.pool,
-        "year5maths",
-        Some("Year 5 maths team".into()),
-        false,
+        NewGroup {
+            name: "year5maths".into(),
+            display_name: Some("Year 5 maths team".into()),
+            open: true,
+            ..Default::default()
+        },
     )
     .await
     .unwrap();
@@ -799,5 +807,468 @@ async fn a_group_hosted_here_relays_its_members_posts_to_all_members() {
     eventually(WAIT, "bob sees carol's post through the group", || async {
         boosted_by_group(home(&b, &bob_token).await, "sending it round")
     })
+    .await;
+}
+
+const ACTIVITY_JSON: &str = "application/activity+json";
+
+/// A group's moderator, as the client API names the group's members: `acct` of each
+/// follow request.
+async fn requests(app: &TestApp, group: &Account, token: &str) -> (u16, Vec<Value>) {
+    let a = api::get(
+        app,
+        &format!("/api/v1/groups/{}/follow_requests", group.id),
+        Some(token),
+    )
+    .await;
+    (a.status, a.body.as_array().cloned().unwrap_or_default())
+}
+
+/// A closed group (the default) keeps who asks to join until a moderator answers.
+/// Its actor names its moderators as Lemmy reads them (`attributedTo`); its
+/// moderator lets a teacher from another server in and refuses another; someone
+/// who does not moderate it may do neither.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_group_waits_for_its_moderators_to_let_members_in() {
+    let (a, b) = tokio::join!(TestApp::spawn(), TestApp::spawn());
+    let mo = a.create_user("mo").await.account;
+    a.create_user("carol").await;
+    let group = groups::create(
+        &a.pool,
+        NewGroup {
+            name: "year5maths".into(),
+            creator: Some(mo.id),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (mo_token, carol_token) = (api::token(&a, "mo").await, api::token(&a, "carol").await);
+
+    // What another server reads: a Group that approves its followers, with its moderators.
+    let actor: Value = a
+        .get("/users/year5maths", Some(ACTIVITY_JSON))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            actor["type"].clone(),
+            actor["manuallyApprovesFollowers"].clone()
+        ),
+        (json!("Group"), json!(true)),
+        "{actor}"
+    );
+    let moderators_url = actor["attributedTo"]
+        .as_str()
+        .expect("attributedTo names the moderators")
+        .to_string();
+    let moderators: Value = a
+        .get(
+            moderators_url.trim_start_matches(a.ctx.urls.base()),
+            Some(ACTIVITY_JSON),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        moderators["orderedItems"],
+        json!([a.ctx.urls.actor("mo")]),
+        "{moderators}"
+    );
+
+    // bob and dave, on the other server, ask to join: they wait.
+    let (bob, dave) = (
+        b.create_user("bob").await.account,
+        b.create_user("dave").await.account,
+    );
+    let group_on_b = fetch::webfinger(&b.ctx, "year5maths", &a.domain)
+        .await
+        .unwrap();
+    for teacher in [&bob, &dave] {
+        assert!(
+            !follows::follow(&b.ctx, teacher, &group_on_b)
+                .await
+                .unwrap()
+                .accepted
+        );
+    }
+    let asking = eventually(WAIT, "both requests reached the group", || async {
+        let (status, list) = requests(&a, &group, &mo_token).await;
+        assert_eq!(status, 200);
+        (list.len() == 2).then_some(list)
+    })
+    .await;
+    let id_of = |name: &str| {
+        asking
+            .iter()
+            .find(|r| {
+                r["acct"]
+                    .as_str()
+                    .is_some_and(|acct| acct.starts_with(&format!("{name}@")))
+            })
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (bob_here, dave_here) = (id_of("bob"), id_of("dave"));
+
+    // carol does not moderate the group: she may neither see nor answer the requests.
+    assert_eq!(requests(&a, &group, &carol_token).await.0, 403);
+    let refused = api::post(
+        &a,
+        &format!(
+            "/api/v1/groups/{}/follow_requests/{bob_here}/authorize",
+            group.id
+        ),
+        &carol_token,
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+
+    // mo lets bob in and refuses dave: bob's server hears Accept, dave's Reject.
+    let ok = api::post(
+        &a,
+        &format!(
+            "/api/v1/groups/{}/follow_requests/{bob_here}/authorize",
+            group.id
+        ),
+        &mo_token,
+        &[],
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let ok = api::post(
+        &a,
+        &format!(
+            "/api/v1/groups/{}/follow_requests/{dave_here}/reject",
+            group.id
+        ),
+        &mo_token,
+        &[],
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    eventually(WAIT, "bob is a member, dave's request is gone", || async {
+        let mut conn = b.pool.get().await.unwrap();
+        let bob_in = Follow::find(&mut conn, bob.id, group_on_b.id)
+            .await
+            .unwrap()
+            .is_some_and(|f| f.accepted);
+        let dave_out = Follow::find(&mut conn, dave.id, group_on_b.id)
+            .await
+            .unwrap()
+            .is_none();
+        bob_in && dave_out
+    })
+    .await;
+    assert!(
+        requests(&a, &group, &mo_token).await.1.is_empty(),
+        "nobody is waiting any more"
+    );
+}
+
+/// Moderators remove a post and a member. The removed post disappears from the
+/// members' home on both servers, while the author keeps it; the removed member's
+/// follow ends on their server, while another member stays.
+#[tokio::test(flavor = "multi_thread")]
+async fn moderators_remove_a_post_and_a_member() {
+    let (a, b) = tokio::join!(TestApp::spawn(), TestApp::spawn());
+    let mo = a.create_user("mo").await.account;
+    let carol = a.create_user("carol").await.account;
+    let group = groups::create(
+        &a.pool,
+        NewGroup {
+            name: "year5maths".into(),
+            open: true,
+            creator: Some(mo.id),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (bob, erin) = (
+        b.create_user("bob").await.account,
+        b.create_user("erin").await.account,
+    );
+    let (mo_token, carol_token, bob_token, erin_token) = (
+        api::token(&a, "mo").await,
+        api::token(&a, "carol").await,
+        api::token(&b, "bob").await,
+        api::token(&b, "erin").await,
+    );
+    let group_on_b = fetch::webfinger(&b.ctx, "year5maths", &a.domain)
+        .await
+        .unwrap();
+    follows::follow(&a.ctx, &carol, &group).await.unwrap();
+    for teacher in [&bob, &erin] {
+        follows::follow(&b.ctx, teacher, &group_on_b).await.unwrap();
+    }
+    eventually(WAIT, "bob and erin are members", || async {
+        let mut conn = b.pool.get().await.unwrap();
+        let mut both = true;
+        for teacher in [&bob, &erin] {
+            both &= Follow::find(&mut conn, teacher.id, group_on_b.id)
+                .await
+                .unwrap()
+                .is_some_and(|f| f.accepted);
+        }
+        both
+    })
+    .await;
+
+    // bob posts to the group twice; carol here and erin there see both as the group's boosts.
+    let handle = format!("@year5maths@{}", a.domain);
+    let unwanted = api::status(
+        &b,
+        &bob_token,
+        &format!("{handle} Here are the pupils' names and marks"),
+        "public",
+    )
+    .await;
+    api::status(
+        &b,
+        &bob_token,
+        &format!("{handle} Fractions worksheet for Monday"),
+        "public",
+    )
+    .await;
+    let boosted = |timeline: &[Value], words: &str| {
+        timeline
+            .iter()
+            .find(|s| {
+                s["account"]["username"] == json!("year5maths")
+                    && s["reblog"]["content"]
+                        .as_str()
+                        .is_some_and(|c| c.contains(words))
+            })
+            .cloned()
+    };
+    let in_carols = eventually(WAIT, "carol sees both of bob's posts", || async {
+        let timeline = home(&a, &carol_token).await;
+        boosted(&timeline, "Fractions worksheet").and(boosted(&timeline, "names and marks"))
+    })
+    .await;
+    eventually(WAIT, "erin sees both of bob's posts", || async {
+        let timeline = home(&b, &erin_token).await;
+        boosted(&timeline, "Fractions worksheet").is_some()
+            && boosted(&timeline, "names and marks").is_some()
+    })
+    .await;
+
+    // carol does not moderate: she cannot remove it. mo removes it (by the boost carol sees).
+    let path = format!(
+        "/api/v1/groups/{}/statuses/{}/remove",
+        group.id,
+        in_carols["id"].as_str().unwrap()
+    );
+    assert_eq!(api::post(&a, &path, &carol_token, &[]).await.status, 403);
+    let ok = api::post(&a, &path, &mo_token, &[("reason", "Pupils' data")]).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    eventually(
+        WAIT,
+        "the removed post left carol's and erin's home; the other stayed",
+        || async {
+            let (here, there) = (home(&a, &carol_token).await, home(&b, &erin_token).await);
+            boosted(&here, "names and marks").is_none()
+                && boosted(&there, "names and marks").is_none()
+                && boosted(&here, "Fractions worksheet").is_some()
+                && boosted(&there, "Fractions worksheet").is_some()
+        },
+    )
+    .await;
+    // bob's post is still his own, on his server.
+    assert!(
+        status(&b, &bob_token, unwanted["id"].as_str().unwrap()).await["content"]
+            .as_str()
+            .unwrap()
+            .contains("names and marks")
+    );
+    // On the group's server, another server's post removed from the group is gone.
+    assert_eq!(
+        api::get(
+            &a,
+            &format!(
+                "/api/v1/statuses/{}",
+                in_carols["reblog"]["id"].as_str().unwrap()
+            ),
+            Some(&carol_token)
+        )
+        .await
+        .status,
+        404
+    );
+
+    // mo removes bob from the group: his server's follow ends; erin stays a member.
+    let bob_here = in_carols["reblog"]["account"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ok = api::post(
+        &a,
+        &format!("/api/v1/groups/{}/members/{bob_here}/remove", group.id),
+        &mo_token,
+        &[],
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    eventually(WAIT, "bob is no longer a member on his server", || async {
+        let mut conn = b.pool.get().await.unwrap();
+        Follow::find(&mut conn, bob.id, group_on_b.id)
+            .await
+            .unwrap()
+            .is_none()
+    })
+    .await;
+    let mut conn = b.pool.get().await.unwrap();
+    assert!(
+        Follow::find(&mut conn, erin.id, group_on_b.id)
+            .await
+            .unwrap()
+            .is_some_and(|f| f.accepted),
+        "erin is still a member"
+    );
+}
+
+/// What a group relays, as a member's server receives it: the boost Mastodon shows
+/// and the announced `Create` Lemmy reads (FEP-1b12), addressed to everyone by an
+/// ordinary group and to its members alone by a members-only one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_announces_the_create_and_a_members_only_group_addresses_its_members_alone() {
+    let app = TestApp::spawn().await;
+    let carol = app.create_user("carol").await.account;
+    let carol_token = api::token(&app, "carol").await;
+    let open = |name: &str, members_only: bool| NewGroup {
+        name: name.into(),
+        open: true,
+        members_only,
+        ..Default::default()
+    };
+    let staffroom = groups::create(&app.pool, open("staffroom", false))
+        .await
+        .unwrap();
+    let safeguarding = groups::create(&app.pool, open("safeguarding", true))
+        .await
+        .unwrap();
+    // lena, on another server, joins both; carol joins both here.
+    let lena = remote::start("lena");
+    for group in [&staffroom, &safeguarding] {
+        let follow = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}#follows/{}", lena.id(), group.username),
+            "type": "Follow",
+            "actor": lena.id(),
+            "object": app.ctx.urls.actor(&group.username),
+        });
+        let res = lena
+            .signed_post(
+                &app.client,
+                &format!("{}/inbox", app.address),
+                &follow.to_string(),
+                Utc::now(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 202);
+        follows::follow(&app.ctx, &carol, group).await.unwrap();
+    }
+    api::status(
+        &app,
+        &carol_token,
+        "@staffroom Staff meeting moved to Thursday",
+        "public",
+    )
+    .await;
+    api::status(
+        &app,
+        &carol_token,
+        "@safeguarding New referral procedure",
+        "public",
+    )
+    .await;
+
+    let announces = |words: &'static str| {
+        let posts = lena.posts.clone();
+        move || {
+            let posts = posts.clone();
+            async move {
+                let all: Vec<Value> = posts
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .map(|(_, v)| v.clone())
+                    .filter(|v| v["type"] == "Announce")
+                    .collect();
+                let create = all
+                    .iter()
+                    .find(|v| {
+                        v["object"]["type"] == "Create"
+                            && v["object"]["object"]["content"]
+                                .as_str()
+                                .is_some_and(|c| c.contains(words))
+                    })?
+                    .clone();
+                let note = create["object"]["object"]["id"].as_str()?.to_string();
+                let boost = all.iter().find(|v| v["object"] == json!(note))?.clone();
+                Some((create, boost))
+            }
+        }
+    };
+    let public = PUBLIC_ADDRESS;
+    let (create, boost) = eventually(
+        WAIT,
+        "lena got the staffroom group's Announce{Create} and boost",
+        announces("Staff meeting moved"),
+    )
+    .await;
+    for activity in [&create, &boost] {
+        assert_eq!(activity["actor"], json!(app.ctx.urls.actor("staffroom")));
+        assert_eq!(
+            activity["to"],
+            json!([public]),
+            "an ordinary group relays to everyone: {activity}"
+        );
+    }
+    assert_eq!(
+        create["object"]["actor"],
+        json!(app.ctx.urls.actor("carol")),
+        "the Create is carol's own"
+    );
+    let (create, boost) = eventually(
+        WAIT,
+        "lena got the safeguarding group's Announce{Create} and boost",
+        announces("New referral procedure"),
+    )
+    .await;
+    let followers = app.ctx.urls.followers("safeguarding");
+    for activity in [&create, &boost] {
+        assert_eq!(
+            activity["to"],
+            json!([followers]),
+            "a members-only group relays to its members: {activity}"
+        );
+        assert!(
+            !activity["cc"].as_array().unwrap().contains(&json!(public)),
+            "never Public: {activity}"
+        );
+    }
+    // carol, a member here, sees the members-only group's boost too.
+    eventually(
+        WAIT,
+        "carol sees the safeguarding group's boost",
+        || async {
+            home(&app, &carol_token).await.iter().any(|s| {
+                s["account"]["username"] == json!("safeguarding")
+                    && s["reblog"]["content"]
+                        .as_str()
+                        .is_some_and(|c| c.contains("referral"))
+            })
+        },
+    )
     .await;
 }

@@ -2489,3 +2489,146 @@ async fn a_post_page_shows_its_image_card_and_poll_to_a_visitor() {
         "{html}"
     );
 }
+
+/// A teacher starts a group on the web and moderates it there: another teacher
+/// finds its page, asks to join (closed by default), is let in from the moderation
+/// page, then sees that they are a member and can leave; someone who does not
+/// moderate the group is refused its moderation page. German labels as well.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_is_started_joined_and_moderated_on_the_web() {
+    let app = TestApp::spawn().await;
+    let (mo_password, ben_password) = (teacher(&app, "mo").await, teacher(&app, "ben").await);
+    let (mut mo, mut ben) = (Browser::new(&app), Browser::new(&app));
+    mo.sign_in("mo", &mo_password).await;
+    ben.sign_in("ben", &ben_password).await;
+
+    let index = mo.get("/groups").await;
+    assert_eq!(index.status(), 200, "{:?}", index.headers());
+    let index = index.text().await.unwrap();
+    for label in [
+        "Start a group",
+        "Anyone may join without approval",
+        "Posts go to members only (not public)",
+        ">Create group<",
+        r#"href="/groups""#,
+    ] {
+        assert!(index.contains(label), "/groups shows {label:?}: {index}");
+    }
+    let csrf = mo.csrf().await;
+    let created = mo
+        .post(
+            "/groups",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "year5maths"),
+                ("display_name", "Year 5 maths team"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 303);
+    let moderate = location(&created);
+    assert!(
+        moderate.starts_with("/groups/") && moderate.ends_with("/moderate"),
+        "{moderate}"
+    );
+
+    // ben finds the group's page: a closed group, with mo as its moderator, and Join.
+    let page = ben.get("/@year5maths").await.text().await.unwrap();
+    for shown in [
+        "Year 5 maths team",
+        "Joining needs a moderator",
+        "Moderators:",
+        "mo (teacher)",
+        ">Join<",
+    ] {
+        assert!(
+            page.contains(shown),
+            "the group's page shows {shown:?}: {page}"
+        );
+    }
+    assert!(
+        !page.contains(&moderate),
+        "only moderators are offered the moderation page"
+    );
+    assert_eq!(
+        ben.get(&moderate).await.status(),
+        403,
+        "ben does not moderate the group"
+    );
+    let group_id = moderate
+        .trim_start_matches("/groups/")
+        .trim_end_matches("/moderate")
+        .to_string();
+    let csrf = ben.csrf().await;
+    let joined = ben
+        .post(
+            &format!("/accounts/{group_id}/follow"),
+            &[("csrf", csrf.as_str()), ("back", "/@year5maths")],
+        )
+        .await;
+    assert_eq!(joined.status(), 303);
+    let page = ben.get("/@year5maths").await.text().await.unwrap();
+    assert!(
+        page.contains("Your request to join waits for a moderator.")
+            && page.contains(">Withdraw request<"),
+        "{page}"
+    );
+
+    // mo lets ben in from the moderation page.
+    let waiting = mo.get(&moderate).await.text().await.unwrap();
+    for shown in [
+        "Waiting to join",
+        "Let @ben",
+        "Refuse @ben",
+        "Members",
+        "Posts in the group",
+    ] {
+        assert!(
+            waiting.contains(shown),
+            "the moderation page shows {shown:?}: {waiting}"
+        );
+    }
+    let ben_account = {
+        let mut conn = app.pool.get().await.unwrap();
+        staffroom::db::accounts::Account::find_local(&mut conn, "ben")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let csrf = mo.csrf().await;
+    let let_in = mo
+        .post(
+            &format!("/groups/{group_id}/requests/{}/authorize", ben_account.id),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(location(&let_in), moderate);
+    let members = mo.get(&moderate).await.text().await.unwrap();
+    assert!(
+        members.contains("Nobody is waiting.") && members.contains("Remove @ben"),
+        "{members}"
+    );
+    let page = ben.get("/@year5maths").await.text().await.unwrap();
+    assert!(
+        page.contains("You are a member.") && page.contains(">Leave<"),
+        "{page}"
+    );
+
+    // In German.
+    let german = ben
+        .app
+        .client
+        .get(format!("{}/groups", app.address))
+        .header(header::COOKIE, ben.session.clone().unwrap())
+        .header(header::ACCEPT_LANGUAGE, "de")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        german.contains("Gruppe gründen") && german.contains("Gruppe erstellen"),
+        "{german}"
+    );
+}

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod conversations;
 pub mod entities;
 pub mod filters;
+pub mod groups;
 pub mod instance;
 pub mod lists;
 pub mod media;
@@ -72,6 +73,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/v1/follow_requests/{id}/reject",
                 web::post().to(accounts::reject),
+            )
+            .route(
+                "/v1/groups/{id}/moderators",
+                web::get().to(groups::moderators),
+            )
+            .route(
+                "/v1/groups/{id}/follow_requests",
+                web::get().to(groups::follow_requests),
+            )
+            .route(
+                "/v1/groups/{id}/follow_requests/{account_id}/{verb:authorize|reject}",
+                web::post().to(groups::member),
+            )
+            .route(
+                "/v1/groups/{id}/members/{account_id}/{verb:remove}",
+                web::post().to(groups::member),
+            )
+            .route(
+                "/v1/groups/{id}/statuses/{status_id}/remove",
+                web::post().to(groups::remove_status),
             )
             .route("/v2/search", web::get().to(accounts::search))
             .route("/v1/media", web::post().to(media::upload))

@@ -44,7 +44,7 @@ fn keyed_statuses(
     respond(body, q.link(ctx, req, &ids, true))
 }
 
-fn accounts(
+pub(super) fn accounts(
     ctx: &AppContext,
     req: &HttpRequest,
     q: &Query,

@@ -16,6 +16,7 @@ pub mod domain_blocks;
 pub mod emojis;
 pub mod filters;
 pub mod follows;
+pub mod groups;
 pub mod idempotency;
 pub mod ids;
 pub mod invites;

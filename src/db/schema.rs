@@ -353,7 +353,25 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_tokens,
     outgoing_mail,
     account_aliases,
+    groups,
+    group_moderators,
 );
+
+diesel::table! {
+    groups (account_id) {
+        account_id -> Int8,
+        members_only -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_moderators (group_id, account_id) {
+        group_id -> Int8,
+        account_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
 
 diesel::table! {
     access_tokens (id) {

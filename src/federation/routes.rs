@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/users/{name}/outbox", web::get().to(outbox))
         .route("/users/{name}/followers", web::get().to(followers))
         .route("/users/{name}/following", web::get().to(following))
+        .route("/users/{name}/moderators", web::get().to(moderators))
         .route(
             "/users/{name}/collections/featured",
             web::get().to(featured),
@@ -105,6 +106,24 @@ async fn actor(
             .insert(header::VARY, header::HeaderValue::from_static("Accept"));
         Ok(page)
     }
+}
+
+/// A group's moderators, all on one page as Lemmy serves them (a handful).
+async fn moderators(ctx: web::Data<AppContext>, name: web::Path<String>) -> Result<HttpResponse> {
+    let group = services::groups::find_by_name(&ctx.pool, &name).await?;
+    let items: Vec<serde_json::Value> = group
+        .moderators
+        .iter()
+        .map(|m| serde_json::Value::String(ctx.urls.actor_id(m)))
+        .collect();
+    Ok(activity_json(&OrderedCollection {
+        context: Some(plain_context()),
+        id: ctx.urls.moderators(&name),
+        kind: "OrderedCollection".into(),
+        total_items: items.len() as u64,
+        first: None,
+        ordered_items: Some(items),
+    }))
 }
 
 #[derive(Deserialize)]

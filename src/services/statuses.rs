@@ -234,7 +234,7 @@ pub async fn post_once(
     );
     super::cards::attach_later(ctx, status.id, &status.content);
     tracing::info!(status = %status.id, visibility = new.visibility.as_str(), "posted");
-    crate::services::groups::relay_new_post(ctx, status.id, author.id, None).await;
+    crate::services::groups::relay_new_post(ctx, status.id, author.id, None, None).await;
     Ok(status)
 }
 
@@ -451,11 +451,32 @@ pub async fn remove_in_group(ctx: &AppContext, group: &Account, status: &Status)
             None => None,
         };
     }
-    if !in_group {
+    // A post addressed to the group by mention is in it too, even once the group's
+    // boost of it is gone (its Undo may arrive before the removal).
+    if !in_group
+        && !Status::mentioned_accounts(&mut conn, status.id)
+            .await?
+            .iter()
+            .any(|a| a.id == group.id)
+    {
         return Err(Error::new(
             ErrorKind::Forbidden,
             "a group can only remove posts made in it",
         ));
+    }
+    if status.local {
+        // Written here: the post stays its author's; only the group's boost of it goes.
+        if let Some(reblog) = Status::find_reblog(&mut conn, group.id, status.id).await? {
+            if Status::delete_row(&mut conn, reblog.id).await? > 0 {
+                ctx.dispatch(Outcome::of(Event::Unreblogged {
+                    reblog: reblog.id,
+                    original: status.id,
+                    account: group.id,
+                }));
+            }
+        }
+        tracing::info!(status = %status.id, group = %group.uri.as_deref().unwrap_or_default(), "our post removed from a group: the group's boost of it dropped");
+        return Ok(());
     }
     if Status::delete_row(&mut conn, status.id).await? > 0 {
         tracing::info!(status = %status.id, group = %group.uri.as_deref().unwrap_or_default(), "post removed by a group's moderator");
@@ -819,6 +840,7 @@ pub async fn unreblog_received(
 pub async fn receive_post(ctx: &AppContext, post: ReceivedPost) -> Result<Received> {
     let author = post.form.account_id;
     let mentioned = post.mentions.clone();
+    let create = post.activity_uri.clone();
     let content = post.form.content.clone();
     let has_images = post.media.iter().any(|m| m.kind == "image");
     let received = ctx.posts.store(post).await?;
@@ -829,7 +851,14 @@ pub async fn receive_post(ctx: &AppContext, post: ReceivedPost) -> Result<Receiv
             super::media_cache::cache_later(ctx, status);
         }
         // A member's post to a group hosted here goes to all its members.
-        crate::services::groups::relay_new_post(ctx, status, author, Some(&mentioned)).await;
+        crate::services::groups::relay_new_post(
+            ctx,
+            status,
+            author,
+            Some(&mentioned),
+            create.as_deref(),
+        )
+        .await;
     }
     Ok(received)
 }

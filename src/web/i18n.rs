@@ -455,6 +455,40 @@ catalogue! {
     ExportBookmarks => "Bookmarks (bookmarks.csv)", "Lesezeichen (bookmarks.csv)";
     ExportPosts => "Posts (outbox.json, ActivityPub)", "Beiträge (outbox.json, ActivityPub)";
     EmailConfirmed => "Thank you, @{name}: your email address is confirmed.", "Danke, @{name}: Deine E-Mail-Adresse ist bestätigt.";
+    GroupsNav => "Groups", "Gruppen";
+    GroupsTitle => "Groups", "Gruppen";
+    GroupsIntro => "Subject groups hosted here. People on any server join by following a group; a member's post that mentions it goes to all members.",
+        "Fachgruppen auf diesem Server. Man tritt von jedem Server aus bei, indem man der Gruppe folgt; ein Beitrag eines Mitglieds, der sie erwähnt, geht an alle Mitglieder.";
+    NoGroups => "No groups yet.", "Noch keine Gruppen.";
+    GroupClosed => "Joining needs a moderator's approval", "Beitritt nach Freigabe durch die Moderation";
+    GroupOpen => "Anyone may join", "Alle dürfen beitreten";
+    GroupMembersOnly => "Posts go to members only", "Beiträge nur für Mitglieder";
+    ModerateGroup => "Moderate", "Moderieren";
+    NewGroup => "Start a group", "Gruppe gründen";
+    GroupNameLabel => "Name (letters, digits and _; the group's address)", "Name (Buchstaben, Ziffern und _; die Adresse der Gruppe)";
+    GroupDisplayNameLabel => "Display name", "Anzeigename";
+    GroupOpenLabel => "Anyone may join without approval", "Alle dürfen ohne Freigabe beitreten";
+    GroupMembersOnlyLabel => "Posts go to members only (not public)", "Beiträge nur für Mitglieder (nicht öffentlich)";
+    CreateGroup => "Create group", "Gruppe erstellen";
+    ModerateTitle => "Moderating {name}", "{name} moderieren";
+    ModeratorsLabel => "Moderators:", "Moderation:";
+    WaitingToJoin => "Waiting to join", "Möchten beitreten";
+    NobodyWaiting => "Nobody is waiting.", "Niemand wartet.";
+    ApproveMember => "Let {name} join", "{name} aufnehmen";
+    RejectMember => "Refuse {name}", "{name} ablehnen";
+    GroupMembers => "Members", "Mitglieder";
+    NoMembers => "No members yet.", "Noch keine Mitglieder.";
+    RemoveMember => "Remove {name} from the group", "{name} aus der Gruppe entfernen";
+    GroupPosts => "Posts in the group", "Beiträge in der Gruppe";
+    RemovalReason => "Reason (optional)", "Grund (optional)";
+    RemoveFromGroup => "Remove from group", "Aus der Gruppe entfernen";
+    GroupLabel => "Group", "Gruppe";
+    JoinGroup => "Join", "Beitreten";
+    LeaveGroup => "Leave", "Verlassen";
+    WithdrawJoin => "Withdraw request", "Anfrage zurückziehen";
+    JoinRequested => "Your request to join waits for a moderator.", "Deine Beitrittsanfrage wartet auf die Moderation.";
+    GroupJoined => "You are a member.", "Du bist Mitglied.";
+    GroupHowToPost => "To post in the group, mention it: {handle}", "Um in der Gruppe zu schreiben, erwähne sie: {handle}";
 }
 
 /// A message with its `{name}` placeholders filled in.

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod apps;
 pub mod auth;
+pub mod groups;
 pub mod home;
 pub mod i18n;
 pub mod lists;
@@ -91,6 +92,7 @@ pub fn frame_searched(
                                 li { a href="/home" { (t(lang, Msg::Home)) } }
                                 li { a href="/notifications" { (t(lang, Msg::NotificationsNav)) } }
                                 li { a href="/lists" { (t(lang, Msg::ListsNav)) } }
+                                li { a href="/groups" { (t(lang, Msg::GroupsNav)) } }
                                 @if browser.account().locked {
                                     li { a href="/follow_requests" { (t(lang, Msg::FollowRequestsNav)) } }
                                 }

@@ -62,6 +62,9 @@ pub async fn page(
     } else {
         Vec::new()
     };
+    let group = services::groups::hosted_by_id(&ctx, account.id)
+        .await
+        .map_err(Failure::from(lang))?;
     let shown = Shown {
         lang,
         browser: signed_in,
@@ -71,6 +74,7 @@ pub async fn page(
         posts: &posts,
         page,
         path: req.path(),
+        group,
     };
     Ok(super::page_response(markup(&ctx, &account, shown)))
 }
@@ -92,6 +96,7 @@ pub async fn render(ctx: &AppContext, account: &Account) -> Result<HttpResponse>
     let path = format!("/@{}", account.username);
     let counts = services::timelines::counts(ctx, account.id).await?;
     let pinned = services::pins::pinned(ctx, None, account).await?;
+    let group = services::groups::hosted_by_id(ctx, account.id).await?;
     let shown = Shown {
         lang: Lang::En,
         browser: None,
@@ -101,6 +106,7 @@ pub async fn render(ctx: &AppContext, account: &Account) -> Result<HttpResponse>
         posts: &posts,
         page,
         path: &path,
+        group,
     };
     Ok(super::html_response(markup(ctx, account, shown)))
 }
@@ -116,6 +122,8 @@ struct Shown<'a> {
     posts: &'a [StatusView],
     page: Page,
     path: &'a str,
+    /// A group hosted here: its moderators and how it is run.
+    group: Option<services::groups::HostedGroup>,
 }
 
 /// One control of a profile: a button in a small POST form to `/accounts/ID/VERB`.
@@ -144,13 +152,18 @@ pub fn follow_button(
     back: &str,
 ) -> Markup {
     let lang = browser.lang;
-    let (verb, label) = if relationship.following || relationship.requested {
-        ("unfollow", Msg::Unfollow)
-    } else {
-        ("follow", Msg::Follow)
+    // A group (ours, or a Lemmy community) is joined and left; following is how.
+    let group = account.actor_type == "Group";
+    let (verb, label) = match (relationship.following || relationship.requested, group) {
+        (true, false) => ("unfollow", Msg::Unfollow),
+        (false, false) => ("follow", Msg::Follow),
+        (true, true) if relationship.requested => ("unfollow", Msg::WithdrawJoin),
+        (true, true) => ("unfollow", Msg::LeaveGroup),
+        (false, true) => ("follow", Msg::JoinGroup),
     };
     html! {
-        @if relationship.requested { p { (t(lang, Msg::FollowRequested)) } }
+        @if relationship.requested { p { (t(lang, if group { Msg::JoinRequested } else { Msg::FollowRequested })) } }
+        @if group && relationship.following { p { (t(lang, Msg::GroupJoined)) } }
         @if relationship.followed_by { p { (t(lang, Msg::FollowsYou)) } }
         @if !relationship.blocking { (account_action(browser, account, verb, label, back)) }
     }
@@ -194,7 +207,28 @@ fn markup(ctx: &AppContext, account: &Account, shown: Shown) -> Markup {
                 @if let Some(url) = &account.header_remote_url { a href=(url) rel="nofollow noopener noreferrer" { (t(lang, Msg::HeaderOnItsServer)) } }
             }
         }
-        @if account.locked { p { (t(lang, Msg::ApprovesFollowers)) } }
+        @if let Some(group) = &shown.group {
+            p {
+                (t(lang, Msg::GroupLabel)) " · " (t(lang, if account.locked { Msg::GroupClosed } else { Msg::GroupOpen }))
+                @if group.members_only { " · " (t(lang, Msg::GroupMembersOnly)) }
+            }
+            @if !group.moderators.is_empty() {
+                p {
+                    (t(lang, Msg::ModeratorsLabel)) " "
+                    @for (i, m) in group.moderators.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(super::profile_path(m)) { (posts::shown_name(m)) }
+                    }
+                }
+            }
+            p { (tf(lang, Msg::GroupHowToPost, &[("handle", &handle)])) }
+            @if let Some(browser) = shown.browser.filter(|b| group.moderators.iter().any(|m| m.id == b.account().id)) {
+                p { a href=(format!("/groups/{}/moderate", account.id)) { (t(browser.lang, Msg::ModerateGroup)) } }
+            }
+        } @else if account.actor_type == "Group" {
+            p { (t(lang, Msg::GroupLabel)) }
+        }
+        @if account.locked && shown.group.is_none() { p { (t(lang, Msg::ApprovesFollowers)) } }
         // The bio is stored as sanitised HTML (see services::accounts).
         @if !account.note.is_empty() { div.note { (PreEscaped(&account.note)) } }
         @if account.is_local() {

@@ -87,6 +87,68 @@ pub fn build(
     activity
 }
 
+/// Whom a group hosted here addresses what it relays: everyone (`Public`, its
+/// members in `cc`), or for a members-only group its members alone; and the author.
+pub fn group_audience(
+    ctx: &AppContext,
+    group: &Account,
+    author: Option<&Account>,
+    members_only: bool,
+) -> (Vec<String>, Vec<String>) {
+    let followers = ctx.urls.followers(&group.username);
+    let mut cc: Vec<String> = author
+        .filter(|a| a.id != group.id)
+        .map(|a| ctx.urls.actor_id(a))
+        .into_iter()
+        .collect();
+    if members_only {
+        return (vec![followers], cc);
+    }
+    cc.push(followers);
+    (vec![PUBLIC.to_string()], cc)
+}
+
+/// A group hosted here boosting a member's post (what Mastodon shows).
+pub fn build_group(
+    ctx: &AppContext,
+    group: &Account,
+    reblog: &Status,
+    original_uri: &str,
+    author: &Account,
+    members_only: bool,
+) -> OutgoingActivity {
+    let (to, cc) = group_audience(ctx, group, Some(author), members_only);
+    let mut activity = outgoing(
+        "Announce",
+        format!("{}/activity", ctx.urls.status(&group.username, reblog.id)),
+        ctx.urls.actor(&group.username),
+        Value::String(original_uri.to_string()),
+        to,
+        cc,
+    );
+    activity.published = Some(reblog.created_at);
+    activity
+}
+
+/// A group hosted here relaying an activity (FEP-1b12): `inner` embedded, or its id.
+pub fn build_relay(
+    ctx: &AppContext,
+    group: &Account,
+    id: String,
+    inner: impl serde::Serialize,
+    to: Vec<String>,
+    cc: Vec<String>,
+) -> OutgoingActivity {
+    outgoing(
+        "Announce",
+        id,
+        ctx.urls.actor(&group.username),
+        inner,
+        to,
+        cc,
+    )
+}
+
 pub async fn receive(
     ctx: &AppContext,
     actor: &Account,

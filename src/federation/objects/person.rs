@@ -53,6 +53,8 @@ pub fn local_account_to_actor(account: &Account, urls: &Urls) -> Actor {
         tag: Vec::new(),
         attachment: Vec::new(),
         also_known_as: Vec::new(),
+        attributed_to: (account.actor_type == "Group").then(|| urls.moderators(name)),
+        posting_restricted_to_mods: (account.actor_type == "Group").then_some(false),
         moved_to: None,
         id,
     }
@@ -132,6 +134,8 @@ pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Actor {
         tag: Vec::new(),
         attachment: Vec::new(),
         also_known_as: Vec::new(),
+        attributed_to: None,
+        posting_restricted_to_mods: None,
         moved_to: None,
         id,
     }

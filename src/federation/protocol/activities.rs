@@ -276,6 +276,22 @@ pub struct OutgoingFlag {
     pub content: String,
 }
 
+/// A moderator's removal of a post from a group hosted here, as the group's
+/// `Announce` carries it: Lemmy's form (`Delete` by the moderator, the reason in
+/// `summary`, the group in `audience` and `cc`).
+#[derive(Serialize, Debug, Clone)]
+pub struct GroupRemoval {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub actor: String,
+    pub object: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub audience: String,
+    pub summary: String,
+}
+
 /// What a deleted post leaves, as our `Delete` carries it (with Mastodon's `atomUri`).
 #[derive(Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]

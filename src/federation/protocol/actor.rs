@@ -79,6 +79,16 @@ pub struct Actor {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub also_known_as: Vec<String>,
+    /// A group's moderators: the collection listing them (Lemmy's form).
+    #[serde(
+        default,
+        deserialize_with = "first_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attributed_to: Option<String>,
+    /// Lemmy's: whether only moderators may post in a group (ours: members may).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posting_restricted_to_mods: Option<bool>,
     /// Where it moved to.
     #[serde(
         default,
