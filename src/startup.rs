@@ -91,6 +91,7 @@ impl Application {
         crate::api::streaming::start(ctx.clone(), stopped.clone());
         federation::follow_resend::start(ctx.clone(), stopped.clone());
         services::polls::start(ctx.clone(), stopped.clone());
+        services::portability::start(ctx.clone(), stopped.clone());
         services::media::start_daily_prune(ctx.clone(), stopped.clone());
         tokio::spawn(services::mail::run(
             ctx.clone(),
@@ -408,6 +409,10 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route("/settings/apps", web::get().to(pages::apps::page))
             .route("/settings/moving", web::get().to(pages::moving::page))
             .route("/settings/import", web::post().to(pages::moving::import))
+            .route(
+                "/settings/import/{id}",
+                web::get().to(pages::moving::import_progress),
+            )
             .route("/settings/aliases", web::post().to(pages::moving::aliases))
             .route("/settings/move", web::post().to(pages::moving::move_away))
             .route(

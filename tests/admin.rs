@@ -1234,6 +1234,46 @@ async fn a_moderator_cannot_change_roles_in_the_admin_pages_and_an_admin_can() {
         log.contains("change_role:moderator") && log.contains("@mel"),
         "{log}"
     );
+
+    // Nor does a member's forged form suspend anyone; a moderator's does.
+    let csrf = browser::csrf_of(
+        &browser::get(&app, "/settings/profile", Some(&max))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    let refused = browser::post(
+        &app,
+        &format!("/admin/accounts/{mel}/suspend"),
+        Some(&max),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        app.get("/users/mel", Some("application/activity+json"))
+            .await
+            .status(),
+        200,
+        "mel is not suspended"
+    );
+    let max_id = account_id(&app, "max").await;
+    let csrf = browser::csrf_of(&admin_page(&app, &mona, "/admin/accounts").await.1);
+    let done = browser::post(
+        &app,
+        &format!("/admin/accounts/{max_id}/suspend"),
+        Some(&mona),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(
+        app.get("/users/max", Some("application/activity+json"))
+            .await
+            .status(),
+        410
+    );
     app.stop().await;
 }
 
@@ -1505,5 +1545,173 @@ async fn a_warning_and_its_note_are_shown_to_the_teacher() {
         "{page}"
     );
     assert!(!page.contains("@mona"), "who moderated is not shown");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_warning_reaches_apps_as_a_moderation_warning_notification() {
+    let app = TestApp::spawn().await;
+    app.create_user("mona").await;
+    ok(&app, &["user", "role", "mona", "moderator"]);
+    let max = app.create_user("max").await.account;
+    app.create_user("ann").await;
+    let mona = staffroom::services::tokens::create(
+        &app.pool,
+        "mona",
+        "test",
+        "read write admin:read admin:write",
+    )
+    .await
+    .unwrap();
+    let max_token = api::token(&app, "max").await;
+    let ann = api::token(&app, "ann").await;
+    let advert = api::status(&app, &max_token, "Buy my lesson plans!", "public").await;
+    let advert_id = advert["id"].as_str().unwrap();
+    // A notification of another kind beside it, for the filters below.
+    assert_eq!(
+        api::post(
+            &app,
+            &format!("/api/v1/statuses/{advert_id}/favourite"),
+            &ann,
+            &[]
+        )
+        .await
+        .status,
+        200
+    );
+    let report = api::post(
+        &app,
+        "/api/v1/reports",
+        &ann,
+        &[
+            ("account_id", &max.id.to_string()),
+            ("status_ids[]", advert_id),
+            ("comment", "adverts"),
+        ],
+    )
+    .await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let report_id = report.body["id"].as_str().unwrap().to_string();
+
+    let limited = api::post(
+        &app,
+        &format!("/api/v1/admin/accounts/{}/action", max.id),
+        &mona,
+        &[
+            ("type", "silence"),
+            ("report_id", &report_id),
+            ("text", "Third advert this week."),
+        ],
+    )
+    .await;
+    assert_eq!(limited.status, 200, "{}", limited.body);
+
+    let all = api::get(&app, "/api/v1/notifications", Some(&max_token)).await;
+    assert_eq!(all.status, 200);
+    let kinds: Vec<&str> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["moderation_warning", "favourite"], "{}", all.body);
+    let n = &all.body[0];
+    assert_eq!(
+        n["account"]["id"],
+        max.id.to_string(),
+        "from the account itself: the moderator is not named"
+    );
+    let warning = &n["moderation_warning"];
+    assert_eq!(warning["action"], "silence");
+    assert_eq!(warning["text"], "Third advert this week.");
+    assert_eq!(warning["status_ids"], serde_json::json!([advert_id]));
+    assert_eq!(warning["target_account"]["id"], max.id.to_string());
+    assert!(
+        warning["id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{warning}"
+    );
+    assert!(
+        warning["created_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{warning}"
+    );
+    assert!(
+        all.body[1].get("moderation_warning").is_none(),
+        "only warnings carry one"
+    );
+    let one = api::get(
+        &app,
+        &format!("/api/v1/notifications/{}", n["id"].as_str().unwrap()),
+        Some(&max_token),
+    )
+    .await;
+    assert_eq!(
+        one.body["moderation_warning"]["text"],
+        "Third advert this week."
+    );
+
+    // Each warning is its own notification (the once-per-cause rule is for posts).
+    let warned = api::post(
+        &app,
+        &format!("/api/v1/admin/accounts/{}/action", max.id),
+        &mona,
+        &[("type", "none"), ("text", "Please stop.")],
+    )
+    .await;
+    assert_eq!(warned.status, 200, "{}", warned.body);
+    let only = api::get(
+        &app,
+        "/api/v1/notifications?types[]=moderation_warning",
+        Some(&max_token),
+    )
+    .await;
+    let actions: Vec<&str> = only
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["moderation_warning"]["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["none", "silence"], "{}", only.body);
+    let favourites = api::get(
+        &app,
+        "/api/v1/notifications?types[]=favourite",
+        Some(&max_token),
+    )
+    .await;
+    assert_eq!(favourites.ids().len(), 1);
+    assert_eq!(favourites.body[0]["type"], "favourite");
+    let without = api::get(
+        &app,
+        "/api/v1/notifications?exclude_types[]=moderation_warning",
+        Some(&max_token),
+    )
+    .await;
+    assert_eq!(without.ids(), favourites.ids());
+    // Undoing is not announced.
+    assert_eq!(
+        api::post(
+            &app,
+            &format!("/api/v1/admin/accounts/{}/unsilence", max.id),
+            &mona,
+            &[]
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        api::get(
+            &app,
+            "/api/v1/notifications?types[]=moderation_warning",
+            Some(&max_token)
+        )
+        .await
+        .ids()
+        .len(),
+        2
+    );
     app.stop().await;
 }

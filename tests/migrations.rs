@@ -121,7 +121,20 @@ async fn migrations_go_up_down_and_up_again() {
             Option<i64>,
             Option<i64>,
             Ts,
+            Option<i64>,
         )>(&mut conn)
+        .await
+        .unwrap();
+    schema::account_warnings::table
+        .select(staffroom::db::account_warnings::Warning::as_select())
+        .limit(1)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    schema::import_jobs::table
+        .select(staffroom::db::import_jobs::ImportJob::as_select())
+        .limit(1)
+        .load(&mut conn)
         .await
         .unwrap();
     schema::markers::table

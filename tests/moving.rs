@@ -1,6 +1,6 @@
 //! A teacher's network moving with them, between two real Staffroom instances:
-//! importing a Mastodon follows CSV (command line and settings page) sends real
-//! Follows; exports download as Mastodon's files; an outgoing `Move` makes the
+//! importing a Mastodon follows CSV (command line, and the settings page in the
+//! background with a progress page any node shows) sends real Follows; exports download as Mastodon's files; an outgoing `Move` makes the
 //! other instance's follower follow the new account, and a `Move` whose target does
 //! not name its origin is refused; deleting an account federates a `Delete` that
 //! removes it and its posts on the other instance.
@@ -80,6 +80,53 @@ fn multipart(csrf: &str, file: &str) -> (String, Vec<u8>) {
     )
 }
 
+/// A server that accepts connections and answers nothing until the sender is used;
+/// then it closes them all (the look-ups waiting on it fail).
+fn held_server() -> (u16, std::sync::mpsc::Sender<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        loop {
+            if let Ok((stream, _)) = listener.accept() {
+                held.push(stream);
+            }
+            match rx.try_recv() {
+                Ok(()) | Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+            }
+        }
+        // Dropping the listener and the streams refuses and resets every look-up.
+        drop(held);
+    });
+    (port, tx)
+}
+
+/// A second `serve` of `app`'s instance: the same database and domain, its own port,
+/// as behind a proxy (docs/operations.md, "Several web nodes").
+async fn second_node(app: &TestApp) -> (String, actix_web::dev::ServerHandle) {
+    let bind = format!("127.0.0.1:{}", common::free_port());
+    let data = tempfile::tempdir().unwrap().keep();
+    let settings = common::settings(&[
+        ("STAFFROOM_DOMAIN", &app.domain),
+        ("STAFFROOM_BIND", &bind),
+        ("DATABASE_URL", &app.db.url),
+        ("STAFFROOM_DATA_DIR", data.to_str().unwrap()),
+        ("STAFFROOM_DEV", "true"),
+        ("STAFFROOM_DB_POOL_SIZE", "4"),
+    ]);
+    let node = staffroom::startup::Application::build(settings, &app.db.url)
+        .await
+        .expect("a second node builds");
+    let handle = node.handle();
+    tokio::spawn(node.run_until_stopped());
+    (format!("http://{bind}"), handle)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_mastodon_follows_csv_imports_and_exports_download() {
     let a = TestApp::spawn().await;
@@ -134,12 +181,19 @@ async fn a_mastodon_follows_csv_imports_and_exports_download() {
         );
     }
 
-    // The settings page: a file with dan and a bad line.
+    // The settings page: a file with dan, a server that holds the look-up until the
+    // test lets go, and a bad line. The import runs in the background; its page
+    // shows how far it got, and the report once done.
+    let (hold_port, release) = held_server();
     let cookie = session(&a, "ada", &password).await;
     let page = browser::get(&a, "/settings/moving", Some(&cookie)).await;
     assert_eq!(page.status(), 200);
     let csrf = browser::csrf_of(&page.text().await.unwrap());
-    let (content_type, body) = multipart(&csrf, &format!("Account address,Show boosts,Notify on new posts,Languages\ndan@{},true,false,\n@@@,true,false,\n", b.domain));
+    let (content_type, body) = multipart(
+        &csrf,
+        &format!("Account address,Show boosts,Notify on new posts,Languages\ndan@{},true,false,\nslow@127.0.0.1:{hold_port},true,false,\n@@@,true,false,\n", b.domain),
+    );
+    let started = std::time::Instant::now();
     let res = a
         .client
         .post(format!("{}/settings/import", a.address))
@@ -149,20 +203,76 @@ async fn a_mastodon_follows_csv_imports_and_exports_download() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
+    assert_eq!(
+        res.status(),
+        303,
+        "the request does not wait for the import"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let progress = browser::location(&res);
+    assert!(progress.starts_with("/settings/import/"), "{progress}");
+    let running = browser::get(&a, &progress, Some(&cookie)).await;
+    assert_eq!(
+        running
+            .headers()
+            .get("refresh")
+            .map(|v| v.to_str().unwrap()),
+        Some("2"),
+        "the page reloads itself while the import runs"
+    );
+    let html = running.text().await.unwrap();
     assert!(
-        html.contains("Followed 1 accounts; 1 lines failed."),
+        html.contains("Importing: looked up 0 of 2 accounts, followed 0 so far."),
         "{html}"
     );
     assert!(
-        html.contains("<td>3</td><td>@@@</td>"),
-        "the failed line is named: {html}"
+        html.contains("<td>4</td><td>@@@</td>"),
+        "a line that is no address is named at once: {html}"
+    );
+    release.send(()).unwrap();
+    let html = eventually(WAIT, "the import page shows the report", || async {
+        let page = browser::get(&a, &progress, Some(&cookie)).await;
+        let refresh = page.headers().contains_key("refresh");
+        let html = page.text().await.unwrap();
+        (html.contains("Followed 1 accounts; 2 lines failed.") && !refresh).then_some(html)
+    })
+    .await;
+    assert!(
+        html.contains(&format!("<td>3</td><td>slow@127.0.0.1:{hold_port}</td>")),
+        "the unanswered line is named: {html}"
     );
     eventually(WAIT, "dan at B hears ada's Follow", || async {
         follower_arrived(&b, &ada_uri, &dan).await
     })
     .await;
+    // The job is rows in the database: another `serve` of the instance shows the same
+    // report, and the settings page keeps it after a reload.
+    let (node, node_handle) = second_node(&a).await;
+    let elsewhere = a
+        .client
+        .get(format!("{node}{progress}"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        elsewhere.contains("Followed 1 accounts; 2 lines failed."),
+        "{elsewhere}"
+    );
+    node_handle.stop(true).await;
+    let moving_page = browser::get(&a, "/settings/moving", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        moving_page.contains("Followed 1 accounts; 2 lines failed.")
+            && moving_page.contains(&format!("href=\"{progress}\"")),
+        "{moving_page}"
+    );
 
     // Exports: follows and bookmarks as Mastodon's CSV, posts as an outbox.json.
     let token = api::token(&a, "ada").await;
@@ -283,6 +393,18 @@ async fn an_outgoing_move_makes_the_other_instances_follower_follow_the_new_acco
         .await
         .unwrap();
     assert_eq!(doc["alsoKnownAs"], json!([old_uri]));
+    // Apps see no `moved` before the move (and `moved` after it, below).
+    let token_a = api::token(&a, "ada_new").await;
+    let token_b = api::token(&b, "ben").await;
+    let before = api::get(&a, "/api/v1/accounts/lookup?acct=ada_old", Some(&token_a)).await;
+    assert_eq!(before.status, 200);
+    assert!(before.body.get("moved").is_none(), "{}", before.body);
+    assert!(!browser::get(&a, "/@ada_old", None)
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("has moved to"));
     moving::move_to(&a.ctx, &old, &format!("ada_new@{}", a.domain))
         .await
         .unwrap();
@@ -297,6 +419,39 @@ async fn an_outgoing_move_makes_the_other_instances_follower_follow_the_new_acco
         .await
         .unwrap();
     assert_eq!(doc["movedTo"], new_uri);
+    // Here, the account that sent the Move: `moved` in the API, a link on its profile.
+    let after = api::get(&a, &format!("/api/v1/accounts/{}", old.id), Some(&token_a)).await;
+    assert_eq!(
+        after.body["moved"]["id"],
+        new.id.to_string(),
+        "{}",
+        after.body
+    );
+    assert_eq!(after.body["moved"]["acct"], "ada_new");
+    assert!(after.body["moved"].get("moved").is_none(), "not nested");
+    let profile = browser::get(&a, "/@ada_old", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        profile.contains("ada_old (teacher) has moved to <a href=\"/@ada_new\">"),
+        "{profile}"
+    );
+    let german = a
+        .client
+        .get(format!("{}/@ada_old", a.address))
+        .header("Accept-Language", "de")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        german.contains("ist umgezogen nach <a href=\"/@ada_new\">"),
+        "{german}"
+    );
 
     // B checked the alias and re-pointed ben's follow; A hears ben's new Follow.
     eventually(WAIT, "ben follows ada_new at A", || async {
@@ -308,6 +463,28 @@ async fn an_outgoing_move_makes_the_other_instances_follower_follow_the_new_acco
         follows_on(&b, &ben, &old_on_b).await.is_none()
     })
     .await;
+    // At B, which believed the Move: the remote account's `moved` and its profile's link.
+    let lookup = api::get(
+        &b,
+        &format!("/api/v1/accounts/lookup?acct=ada_old@{}", a.domain),
+        Some(&token_b),
+    )
+    .await;
+    assert_eq!(
+        lookup.body["moved"]["acct"],
+        format!("ada_new@{}", a.domain),
+        "{}",
+        lookup.body
+    );
+    let profile = browser::get(&b, &format!("/@ada_old@{}", a.domain), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        profile.contains(&format!("has moved to <a href=\"/@ada_new@{}\">", a.domain)),
+        "{profile}"
+    );
     a.stop().await;
     b.stop().await;
 }
@@ -411,6 +588,86 @@ async fn deleting_an_account_federates_a_delete_that_removes_it_and_its_posts() 
     let again = cli(&a, &["user", "delete", "dee"]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("deleted already"));
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_cut_off_by_a_restart_is_taken_up_where_it_stopped() {
+    use diesel_async::RunQueryDsl;
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let ada = a.create_user("ada").await;
+    let password = ada.generated_password.clone().unwrap();
+    let ada = ada.account;
+    let (bob, cy) = (
+        b.create_user("bob").await.account,
+        b.create_user("cy").await.account,
+    );
+    let ada_uri = format!("{}/users/ada", a.address);
+    // A process stored the job, followed bob (line 2), and stopped before cy.
+    let job = {
+        let mut conn = a.pool.get().await.unwrap();
+        let form = staffroom::db::import_jobs::ImportJobInsertForm {
+            id: staffroom::db::new_id(),
+            account_id: ada.id,
+            lines: json!([
+                { "line": 2, "handle": format!("bob@{}", b.domain), "notify": false },
+                { "line": 3, "handle": format!("cy@{}", b.domain), "notify": false },
+            ]),
+            total: 2,
+            failed: json!([]),
+            heartbeat_at: Some(chrono::Utc::now()),
+        };
+        let job = staffroom::db::import_jobs::insert(&mut conn, &form)
+            .await
+            .unwrap();
+        staffroom::db::import_jobs::progress(&mut conn, job.id, 1, 1, &json!([]), false)
+            .await
+            .unwrap();
+        job
+    };
+    // While its process may still be at it, nobody else takes it.
+    staffroom::services::portability::run_waiting(&a.ctx)
+        .await
+        .unwrap();
+    assert!(
+        known(&a, &format!("{}/users/cy", b.address))
+            .await
+            .is_none(),
+        "a job worked on a moment ago is left to its process"
+    );
+    {
+        let mut conn = a.pool.get().await.unwrap();
+        diesel::sql_query("UPDATE import_jobs SET heartbeat_at = now() - interval '10 minutes'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    staffroom::services::portability::run_waiting(&a.ctx)
+        .await
+        .unwrap();
+    eventually(WAIT, "cy at B hears ada's Follow", || async {
+        follower_arrived(&b, &ada_uri, &cy).await
+    })
+    .await;
+    assert!(
+        known(&a, &format!("{}/users/bob", b.address))
+            .await
+            .is_none(),
+        "the line done before the restart is not tried again"
+    );
+    assert!(!follower_arrived(&b, &ada_uri, &bob).await);
+    let cookie = session(&a, "ada", &password).await;
+    let page = browser::get(&a, &format!("/settings/import/{}", job.id), Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Followed 2 accounts; 0 lines failed."),
+        "{page}"
+    );
     a.stop().await;
     b.stop().await;
 }

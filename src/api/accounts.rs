@@ -24,8 +24,14 @@ async fn counts(ctx: &AppContext, a: &Account) -> Result<Counts> {
     }))
 }
 
+/// The `Account` entity with its counts and, when it moved, `moved`: the account
+/// it moved to, not nested further (as Mastodon's `moved_and_not_nested?`).
 async fn entity(ctx: &AppContext, a: &Account) -> Result<Value> {
-    Ok(account(a, &ctx.urls, Some(&counts(ctx, a).await?)))
+    let mut value = account(a, &ctx.urls, Some(&counts(ctx, a).await?));
+    if let Some(target) = services::moving::moved_to(ctx, a).await? {
+        value["moved"] = account(&target, &ctx.urls, Some(&counts(ctx, &target).await?));
+    }
+    Ok(value)
 }
 
 async fn find(ctx: &AppContext, id: &str) -> Result<Account> {

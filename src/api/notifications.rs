@@ -32,6 +32,18 @@ pub(crate) fn notification(n: &NotificationView, ctx: &AppContext) -> Value {
     if let Some(s) = &n.status {
         value["status"] = status(s, &ctx.urls);
     }
+    if let Some(w) = &n.warning {
+        // Mastodon 4.3's `AccountWarning`; the warned account is the notified one.
+        value["moderation_warning"] = json!({
+            "id": w.id.to_string(),
+            "action": w.action,
+            "text": w.text,
+            "status_ids": w.status_ids.iter().map(i64::to_string).collect::<Vec<_>>(),
+            "target_account": account(&n.from, &ctx.urls, Some(&(&n.from_counts).into())),
+            "appeal": null,
+            "created_at": w.created_at.format(TIME).to_string(),
+        });
+    }
     value
 }
 

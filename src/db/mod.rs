@@ -2,6 +2,7 @@
 //! Diesel is used here and nowhere else.
 
 pub mod account_lists;
+pub mod account_warnings;
 pub mod accounts;
 pub mod aliases;
 pub mod apps;
@@ -19,6 +20,7 @@ pub mod follows;
 pub mod groups;
 pub mod idempotency;
 pub mod ids;
+pub mod import_jobs;
 pub mod invites;
 pub mod lists;
 pub mod login_failures;

@@ -22,6 +22,8 @@ pub struct Notification {
     pub kind: String,
     pub status_id: Option<StatusId>,
     pub created_at: DateTime<Utc>,
+    /// A `moderation_warning`'s warning (db::account_warnings).
+    pub account_warning_id: Option<i64>,
 }
 
 /// Filters of `GET /api/v1/notifications`.

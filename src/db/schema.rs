@@ -331,6 +331,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     bookmarks,
     notifications,
+    account_warnings,
+    import_jobs,
     markers,
     idempotency_keys,
     oauth_apps,
@@ -427,6 +429,35 @@ diesel::table! {
         reblog_id -> Nullable<Int8>,
         favourite_id -> Nullable<Int8>,
         follow_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        account_warning_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    import_jobs (id) {
+        id -> Int8,
+        account_id -> Int8,
+        lines -> Jsonb,
+        total -> Int4,
+        done -> Int4,
+        followed -> Int4,
+        failed -> Jsonb,
+        heartbeat_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    account_warnings (id) {
+        id -> Int8,
+        account_id -> Nullable<Int8>,
+        target_account_id -> Int8,
+        action -> Text,
+        text -> Text,
+        status_ids -> Array<Int8>,
+        report_id -> Nullable<Int8>,
         created_at -> Timestamptz,
     }
 }

@@ -276,6 +276,14 @@ impl AccountAction {
         })
     }
 
+    /// The action's name in Mastodon's `AccountWarning` (`none` for a warning).
+    pub fn mastodon_name(self) -> &'static str {
+        match self {
+            AccountAction::None => "none",
+            other => other.name(),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             AccountAction::None => "warn",
@@ -361,14 +369,18 @@ pub async fn act_in_database(
             "only accounts of this server have a login to disable",
         ));
     }
-    if let Some(id) = report {
-        let found = Report::find(&mut conn, id)
-            .await?
-            .ok_or_else(|| Error::not_found("no such report"))?;
-        if found.target_account_id != target.id {
-            return Err(Error::bad_request("that report is about another account"));
+    let reported = match report {
+        Some(id) => {
+            let found = Report::find(&mut conn, id)
+                .await?
+                .ok_or_else(|| Error::not_found("no such report"))?;
+            if found.target_account_id != target.id {
+                return Err(Error::bad_request("that report is about another account"));
+            }
+            Some(found)
         }
-    }
+        None => None,
+    };
     conn.transaction::<_, Error, _>(async |conn| {
         match action {
             AccountAction::None => false,
@@ -400,6 +412,19 @@ pub async fn act_in_database(
         }
         if let (Some(user), Some(what)) = (&user, action.told()) {
             super::mail::moderated(conn, user, &target.username, what, reason).await?;
+            let form = crate::db::account_warnings::WarningInsertForm {
+                id: crate::db::new_id(),
+                account_id: acting.account,
+                target_account_id: target.id,
+                action: action.mastodon_name(),
+                text: reason,
+                status_ids: reported
+                    .as_ref()
+                    .map(|r| r.status_ids.clone())
+                    .unwrap_or_default(),
+                report_id: report,
+            };
+            crate::db::account_warnings::insert_and_notify(conn, &form).await?;
         }
         audit(
             conn,

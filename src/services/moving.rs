@@ -46,6 +46,13 @@ pub async fn moving_in(
     Ok(Moving { aliases, moved_to })
 }
 
+/// The account this one moved to, if it did (Mastodon's `moved`): ours after an
+/// outgoing `Move`, another server's after a `Move` we believed.
+pub async fn moved_to(ctx: &AppContext, account: &Account) -> Result<Option<Account>> {
+    let mut conn = ctx.pool.get().await?;
+    Ok(db::aliases::moved_to(&mut conn, account.id).await?)
+}
+
 pub async fn moving_of(ctx: &AppContext, account: &Account) -> Result<Moving> {
     let mut conn = ctx.pool.get().await?;
     moving_in(&mut conn, ctx, account).await

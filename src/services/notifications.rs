@@ -23,6 +23,8 @@ pub struct NotificationView {
     pub from: Account,
     pub from_counts: AccountCounts,
     pub status: Option<StatusView>,
+    /// What the moderators said, for a `moderation_warning`.
+    pub warning: Option<crate::db::account_warnings::Warning>,
 }
 
 /// Notifications with their posts, as the viewer may see them (services::visibility):
@@ -55,6 +57,16 @@ async fn shown(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
+    let warning_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|(n, _)| n.account_warning_id)
+        .collect();
+    let mut warnings: HashMap<i64, crate::db::account_warnings::Warning> =
+        crate::db::account_warnings::find_many(&mut conn, &warning_ids)
+            .await?
+            .into_iter()
+            .map(|w| (w.id, w))
+            .collect();
     Ok(rows
         .into_iter()
         .filter(|(_, from)| !blocked.contains(&from.id))
@@ -64,11 +76,16 @@ async fn shown(
                 None => None,
             };
             let from_counts = counts.get(&from.id.0).cloned().unwrap_or_default();
+            let warning = match notification.account_warning_id {
+                Some(id) => Some(warnings.remove(&id)?),
+                None => None,
+            };
             Some(NotificationView {
                 notification,
                 from,
                 from_counts,
                 status,
+                warning,
             })
         })
         .collect())

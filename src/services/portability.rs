@@ -3,13 +3,20 @@
 //! Mastodon reads (the posts' `outbox.json` is federation/routes.rs's, in
 //! ActivityPub's own shape). Used by the settings page and `staffroom import
 //! follows`; each imported handle is looked up by WebFinger through the one
-//! guarded client and followed as a click on "Follow" would.
+//! guarded client and followed as a click on "Follow" would. An import is a job
+//! in the database (`import_jobs`): the settings page's runs in the background and
+//! is watched on its own page; one cut off by a restart is taken up again.
 
 use crate::{
     context::AppContext,
-    db::{self, accounts::Account},
+    db::{
+        self,
+        accounts::Account,
+        import_jobs::{ImportJob, ImportJobInsertForm},
+    },
     error::{Error, Result},
 };
+use serde::{Deserialize, Serialize};
 
 /// The header of Mastodon's export (`Account address,Show boosts,Notify on new
 /// posts,Languages`); files of bare handles, one a line, are read too.
@@ -21,7 +28,7 @@ pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 const CONCURRENCY: usize = 8;
 
 /// One line of the file to import.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowLine {
     /// 1-based, counting the header, as an editor shows it.
     pub line: usize,
@@ -30,7 +37,7 @@ pub struct FollowLine {
 }
 
 /// A line that was not imported, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failed {
     pub line: usize,
     pub handle: String,
@@ -114,24 +121,121 @@ pub fn parse_follows(text: &str) -> Result<(Vec<FollowLine>, Vec<Failed>)> {
     Ok((lines, failed))
 }
 
-/// Follows everyone the file names, `CONCURRENCY` look-ups at a time; `progress`
-/// hears (done, total) after each line. Lines that fail are reported, the others
-/// still followed.
+/// How long an unfinished import may go without word from the process running it
+/// before another takes it up: longer than a round of look-ups can take.
+const QUIET_SECONDS: i64 = 120;
+
+/// An import as its page shows it (db::import_jobs).
+#[derive(Debug, Clone)]
+pub struct ImportStatus {
+    pub id: i64,
+    /// Lines to look up, and how many were.
+    pub total: usize,
+    pub done: usize,
+    pub followed: usize,
+    pub failed: Vec<Failed>,
+    pub finished: bool,
+}
+
+impl ImportStatus {
+    fn of(job: ImportJob) -> Result<ImportStatus> {
+        let mut failed: Vec<Failed> =
+            serde_json::from_value(job.failed).map_err(Error::internal)?;
+        failed.sort_by_key(|f| f.line);
+        Ok(ImportStatus {
+            id: job.id,
+            total: usize::try_from(job.total).unwrap_or(0),
+            done: usize::try_from(job.done).unwrap_or(0),
+            followed: usize::try_from(job.followed).unwrap_or(0),
+            failed,
+            finished: job.finished_at.is_some(),
+        })
+    }
+}
+
+/// Reads the file and stores it as a job this process runs (nobody else takes it
+/// while it is worked on).
+async fn store_job(ctx: &AppContext, account: &Account, text: &str) -> Result<ImportJob> {
+    let (lines, failed) = parse_follows(text)?;
+    let form = ImportJobInsertForm {
+        id: db::new_id(),
+        account_id: account.id,
+        total: i32::try_from(lines.len()).map_err(Error::internal)?,
+        lines: serde_json::to_value(&lines).map_err(Error::internal)?,
+        failed: serde_json::to_value(&failed).map_err(Error::internal)?,
+        heartbeat_at: Some(chrono::Utc::now()),
+    };
+    let mut conn = ctx.pool.get().await?;
+    Ok(db::import_jobs::insert(&mut conn, &form).await?)
+}
+
+/// The settings page's import: the file is checked and stored as a job, which runs
+/// in the background (the request answers at once); its page shows the progress
+/// and then the report. Returns the job's id.
+#[tracing::instrument(skip_all, fields(account = %account.username))]
+pub async fn start_import(ctx: &AppContext, account: &Account, text: &str) -> Result<i64> {
+    let job = store_job(ctx, account, text).await?;
+    let id = job.id;
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        if let Err(e) = run_job(&ctx, job, |_, _| {}).await {
+            tracing::warn!(job = id, error = %e, "import stopped; another round takes it up");
+        }
+    });
+    Ok(id)
+}
+
+/// Follows everyone the file names, as a job run here to its end (`staffroom import
+/// follows`); `progress` hears (done, total) after each line. Lines that fail are
+/// reported, the others still followed. The settings page shows it too.
 #[tracing::instrument(skip_all, fields(account = %account.username))]
 pub async fn import_follows(
     ctx: &AppContext,
     account: &Account,
     text: &str,
+    progress: impl FnMut(usize, usize),
+) -> Result<ImportReport> {
+    let job = store_job(ctx, account, text).await?;
+    run_job(ctx, job, progress).await
+}
+
+/// Runs a job from where it got to, `CONCURRENCY` look-ups at a time, writing its
+/// progress after each round.
+async fn run_job(
+    ctx: &AppContext,
+    job: ImportJob,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ImportReport> {
-    let (lines, failed) = parse_follows(text)?;
+    let lines: Vec<FollowLine> =
+        serde_json::from_value(job.lines.clone()).map_err(Error::internal)?;
     let mut report = ImportReport {
-        followed: 0,
-        failed,
+        followed: usize::try_from(job.followed).unwrap_or(0),
+        failed: serde_json::from_value(job.failed.clone()).map_err(Error::internal)?,
+    };
+    let Some(account) =
+        db::accounts::Account::find(&mut *ctx.pool.get().await?, job.account_id).await?
+    else {
+        return Ok(report);
     };
     let total = lines.len();
-    let mut done = 0;
-    for chunk in lines.chunks(CONCURRENCY) {
+    let mut done = usize::try_from(job.done).unwrap_or(0).min(total);
+    let save = async |done: usize, report: &ImportReport, finished: bool| -> Result<()> {
+        let failed = serde_json::to_value(&report.failed).map_err(Error::internal)?;
+        let (done, followed) = (
+            i32::try_from(done).unwrap_or(i32::MAX),
+            i32::try_from(report.followed).unwrap_or(i32::MAX),
+        );
+        Ok(db::import_jobs::progress(
+            &mut *ctx.pool.get().await?,
+            job.id,
+            done,
+            followed,
+            &failed,
+            finished,
+        )
+        .await?)
+    };
+    for chunk in lines[done..].chunks(CONCURRENCY) {
         let mut tasks = Vec::with_capacity(chunk.len());
         for line in chunk {
             let ctx = ctx.clone();
@@ -155,14 +259,67 @@ pub async fn import_follows(
             done += 1;
             progress(done, total);
         }
+        save(done, &report, false).await?;
     }
     report.failed.sort_by_key(|f| f.line);
+    save(done, &report, true).await?;
     tracing::info!(
+        job = job.id,
         followed = report.followed,
         failed = report.failed.len(),
         "follows imported"
     );
     Ok(report)
+}
+
+/// Takes up imports no process is working on (one cut off by a restart), one after
+/// another until none is left.
+pub async fn run_waiting(ctx: &AppContext) -> Result<()> {
+    loop {
+        let quiet_since = chrono::Utc::now() - chrono::Duration::seconds(QUIET_SECONDS);
+        let Some(job) = db::import_jobs::claim(&mut *ctx.pool.get().await?, quiet_since).await?
+        else {
+            return Ok(());
+        };
+        tracing::info!(
+            job = job.id,
+            done = job.done,
+            total = job.total,
+            "taking up an import"
+        );
+        run_job(ctx, job, |_, _| {}).await?;
+    }
+}
+
+/// Looks for imports to take up every minute while `serve` runs.
+pub fn start(ctx: AppContext, stopped: tokio::sync::watch::Receiver<bool>) {
+    crate::periodic::every(
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(60),
+        stopped,
+        move || {
+            let ctx = ctx.clone();
+            async move {
+                if let Err(e) = run_waiting(&ctx).await {
+                    tracing::warn!(error = %e, "taking up imports failed");
+                }
+            }
+        },
+    );
+}
+
+/// One of the teacher's imports.
+pub async fn import_status(ctx: &AppContext, account: &Account, id: i64) -> Result<ImportStatus> {
+    let job = db::import_jobs::find_for(&mut *ctx.pool.get().await?, account.id, id).await?;
+    ImportStatus::of(job.ok_or_else(|| Error::not_found("no such import"))?)
+}
+
+/// The teacher's newest import, if any.
+pub async fn latest_import(ctx: &AppContext, account: &Account) -> Result<Option<ImportStatus>> {
+    db::import_jobs::latest_for(&mut *ctx.pool.get().await?, account.id)
+        .await?
+        .map(ImportStatus::of)
+        .transpose()
 }
 
 async fn follow_one(ctx: &AppContext, account: &Account, line: &FollowLine) -> Result<()> {

@@ -439,6 +439,7 @@ catalogue! {
     MoveButton => "Move my followers", "Follower umziehen";
     MoveDone => "Moved: your followers are being told.", "Umgezogen: Deine Follower werden benachrichtigt.";
     MovedTo => "This account has moved to {target}.", "Dieses Konto ist umgezogen nach {target}.";
+    HasMovedTo => "{name} has moved to", "{name} ist umgezogen nach";
     MovingTitle => "Moving: import and export", "Umzug: Import und Export";
     ImportHeading => "Import follows", "Gefolgte Konten importieren";
     ImportIntro => "Follow everyone you followed elsewhere: choose the following_accounts.csv of a Mastodon export (Preferences → Import and export → Data export).",
@@ -446,6 +447,9 @@ catalogue! {
     ImportFile => "Follows file (CSV)", "Datei mit gefolgten Konten (CSV)";
     ImportButton => "Import", "Importieren";
     ImportDone => "Followed {followed} accounts; {failed} lines failed.", "{followed} Konten gefolgt; {failed} Zeilen fehlgeschlagen.";
+    ImportRunning => "Importing: looked up {done} of {total} accounts, followed {followed} so far.",
+        "Import läuft: {done} von {total} Konten nachgeschlagen, {followed} bisher gefolgt.";
+    ImportLatest => "Your last import", "Dein letzter Import";
     ImportFailedCaption => "Lines that were not imported", "Nicht importierte Zeilen";
     ImportLine => "Line", "Zeile";
     ImportAccount => "Account", "Konto";

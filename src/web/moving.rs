@@ -22,6 +22,7 @@ fn page_with(
     ctx: &AppContext,
     browser: &SignedInBrowser,
     moving: &Moving,
+    latest: Option<&portability::ImportStatus>,
     result: Option<Markup>,
 ) -> HttpResponse {
     let lang = browser.lang;
@@ -30,6 +31,10 @@ fn page_with(
         (super::settings::nav(lang, "/settings/moving"))
         @if let Some(result) = result { (result) }
         h2 { (t(lang, Msg::ImportHeading)) }
+        @if let Some(latest) = latest {
+            (import_summary(lang, latest))
+            p { a href=(format!("/settings/import/{}", latest.id)) { (t(lang, Msg::ImportLatest)) } }
+        }
         p { (t(lang, Msg::ImportIntro)) }
         form method="post" action="/settings/import" enctype="multipart/form-data" {
             (browser.csrf_field())
@@ -86,7 +91,10 @@ async fn show(
     let moving = moving::moving_of(ctx, browser.account())
         .await
         .map_err(Failure::from(browser.lang))?;
-    Ok(page_with(ctx, browser, &moving, result))
+    let latest = portability::latest_import(ctx, browser.account())
+        .await
+        .map_err(Failure::from(browser.lang))?;
+    Ok(page_with(ctx, browser, &moving, latest.as_ref(), result))
 }
 
 pub async fn page(
@@ -151,7 +159,8 @@ pub async fn move_away(
     answered(&ctx, &browser, result, Msg::MoveDone).await
 }
 
-/// `POST /settings/import`: follows everyone in the file and shows what failed.
+/// `POST /settings/import`: the file becomes an import running in the background;
+/// its page (below) follows it. A file that cannot be read is refused here.
 #[tracing::instrument(skip_all)]
 pub async fn import(
     ctx: web::Data<AppContext>,
@@ -173,26 +182,84 @@ pub async fn import(
         .ok_or_else(|| Failure::from(lang)(Error::bad_request("choose a file to import")))?;
     let text = String::from_utf8(file.bytes)
         .map_err(|_| Failure::from(lang)(Error::bad_request("the file is not UTF-8 text")))?;
-    let result = match portability::import_follows(&ctx, browser.account(), &text, |_, _| {}).await
-    {
-        Ok(report) => html! {
-            div role="status" {
-                p { (tf(lang, Msg::ImportDone, &[("followed", &report.followed.to_string()), ("failed", &report.failed.len().to_string())])) }
-                @if !report.failed.is_empty() {
-                    table {
-                        caption { (t(lang, Msg::ImportFailedCaption)) }
-                        thead { tr { th scope="col" { (t(lang, Msg::ImportLine)) } th scope="col" { (t(lang, Msg::ImportAccount)) } th scope="col" { (t(lang, Msg::ImportWhy)) } } }
-                        tbody { @for f in &report.failed { tr { td { (f.line) } td { (f.handle) } td { (f.reason) } } } }
-                    }
+    match portability::start_import(&ctx, browser.account(), &text).await {
+        Ok(id) => Ok(super::session::see_other(&format!("/settings/import/{id}"))),
+        Err(e) if e.kind == crate::error::ErrorKind::BadRequest => {
+            show(
+                &ctx,
+                &browser,
+                Some(html! { p.alert role="alert" { (e.message) } }),
+            )
+            .await
+        }
+        Err(e) => Err(Failure::from(lang)(e)),
+    }
+}
+
+/// What an import did so far, or its report once finished.
+fn import_summary(lang: super::i18n::Lang, status: &portability::ImportStatus) -> Markup {
+    let counts = [
+        ("followed", status.followed.to_string()),
+        ("failed", status.failed.len().to_string()),
+        ("done", status.done.to_string()),
+        ("total", status.total.to_string()),
+    ];
+    let counts: Vec<(&str, &str)> = counts.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    html! {
+        div role="status" {
+            @if status.finished {
+                p { (tf(lang, Msg::ImportDone, &counts)) }
+            } @else {
+                p { (tf(lang, Msg::ImportRunning, &counts)) " " progress value=(status.done) max=(status.total.max(1)) {} }
+            }
+            @if !status.failed.is_empty() {
+                table {
+                    caption { (t(lang, Msg::ImportFailedCaption)) }
+                    thead { tr { th scope="col" { (t(lang, Msg::ImportLine)) } th scope="col" { (t(lang, Msg::ImportAccount)) } th scope="col" { (t(lang, Msg::ImportWhy)) } } }
+                    tbody { @for f in &status.failed { tr { td { (f.line) } td { (f.handle) } td { (f.reason) } } } }
                 }
             }
-        },
-        Err(e) if e.kind == crate::error::ErrorKind::BadRequest => {
-            html! { p.alert role="alert" { (e.message) } }
         }
-        Err(e) => return Err(Failure::from(lang)(e)),
+    }
+}
+
+/// `GET /settings/import/{id}`: one import's progress, read from the database (so
+/// any `serve` process shows it), refreshing itself every two seconds until done;
+/// then its report.
+pub async fn import_progress(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let fail = Failure::from(lang);
+    let id: i64 = id
+        .parse()
+        .map_err(|_| fail(Error::not_found("no such import")))?;
+    let status = portability::import_status(&ctx, browser.account(), id)
+        .await
+        .map_err(&fail)?;
+    let body = html! {
+        h1 { (t(lang, Msg::ImportHeading)) }
+        (super::settings::nav(lang, "/settings/moving"))
+        (import_summary(lang, &status))
+        p { a href="/settings/moving" { (t(lang, Msg::MovingTitle)) } }
     };
-    show(&ctx, &browser, Some(result)).await
+    let mut res = super::private_response(super::frame(
+        lang,
+        t(lang, Msg::ImportHeading),
+        ctx.urls.domain(),
+        Some(&browser),
+        body,
+    ));
+    if !status.finished {
+        // Works without JavaScript: the browser reloads the page itself.
+        res.headers_mut().insert(
+            header::HeaderName::from_static("refresh"),
+            header::HeaderValue::from_static("2"),
+        );
+    }
+    Ok(res)
 }
 
 fn download(name: &str, content_type: &str, body: String) -> HttpResponse {

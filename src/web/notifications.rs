@@ -48,7 +48,12 @@ pub async fn page(
     let page = Query::of(&req)
         .page(STATUSES)
         .map_err(Failure::from(lang))?;
-    let list = services::notifications::list(&ctx, browser.account(), &Filter::default(), page)
+    // Warnings have their own section above the list (from the moderators).
+    let filter = Filter {
+        exclude_types: vec!["moderation_warning".into()],
+        ..Filter::default()
+    };
+    let list = services::notifications::list(&ctx, browser.account(), &filter, page)
         .await
         .map_err(Failure::from(lang))?;
     let notices = services::moderation::notices_for(&ctx.pool, browser.account())

@@ -65,11 +65,15 @@ pub async fn page(
     let group = services::groups::hosted_by_id(&ctx, account.id)
         .await
         .map_err(Failure::from(lang))?;
+    let moved = services::moving::moved_to(&ctx, &account)
+        .await
+        .map_err(Failure::from(lang))?;
     let shown = Shown {
         lang,
         browser: signed_in,
         relationship,
         counts,
+        moved,
         pinned: &pinned,
         posts: &posts,
         page,
@@ -97,11 +101,13 @@ pub async fn render(ctx: &AppContext, account: &Account) -> Result<HttpResponse>
     let counts = services::timelines::counts(ctx, account.id).await?;
     let pinned = services::pins::pinned(ctx, None, account).await?;
     let group = services::groups::hosted_by_id(ctx, account.id).await?;
+    let moved = services::moving::moved_to(ctx, account).await?;
     let shown = Shown {
         lang: Lang::En,
         browser: None,
         relationship: None,
         counts,
+        moved,
         pinned: &pinned,
         posts: &posts,
         page,
@@ -118,6 +124,8 @@ struct Shown<'a> {
     /// The signed-in visitor's, unless it is their own profile.
     relationship: Option<Relationship>,
     counts: AccountCounts,
+    /// The account this one moved to.
+    moved: Option<Account>,
     pinned: &'a [StatusView],
     posts: &'a [StatusView],
     page: Page,
@@ -201,6 +209,12 @@ fn markup(ctx: &AppContext, account: &Account, shown: Shown) -> Markup {
         @if let Some(key) = &account.avatar_key { img.avatar src=(ctx.urls.media_file(key)) alt="" width="96" height="96"; }
         h1 { (shown_name) }
         p.handle { (handle) }
+        @if let Some(target) = &shown.moved {
+            p.moved role="status" {
+                (tf(lang, Msg::HasMovedTo, &[("name", shown_name)])) " "
+                a href=(super::profile_path(target)) { (posts::handle(ctx, target)) }
+            }
+        }
         @if account.avatar_key.is_none() && account.header_key.is_none() && (account.avatar_remote_url.is_some() || account.header_remote_url.is_some()) {
             p.remote-images {
                 @if let Some(url) = &account.avatar_remote_url { a href=(url) rel="nofollow noopener noreferrer" { (t(lang, Msg::AvatarOnItsServer)) } " " }
