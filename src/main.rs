@@ -75,6 +75,8 @@ enum Command {
     /// Uploaded media files.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// The instance's figures: accounts, servers, posts, reports, the delivery queue.
+    Stats,
     /// The audit log of moderation and administration actions, newest first.
     Audit {
         /// How many entries to show.
@@ -590,6 +592,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 let profile = registrations::profile(&pool).await?;
                 println!("description = {}", if profile.description.is_empty() { "(none)".to_string() } else { profile.description.replace('\n', " / ") });
                 println!("contact = {}", profile.contact.as_deref().unwrap_or("(STAFFROOM_CONTACT_EMAIL or postmaster@)"));
+                println!("invites_by = {}", registrations::invites_by(&pool).await?.as_str());
                 let rules = registrations::rules(&pool).await?;
                 if rules.is_empty() {
                     println!("rules = (none)");
@@ -605,6 +608,20 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             with_database(&settings, |pool| async move {
                 registrations::set_setting(&pool, &Acting::command_line(), &key, &value).await?;
                 println!("{key} is set.");
+                Ok(())
+            })
+            .await
+        }
+        Command::Stats => {
+            with_database(&settings, |pool| async move {
+                let s = staffroom::services::instance::statistics(&pool, &Acting::command_line()).await?;
+                println!("teachers: {} ({} active in the last 30 days, {} waiting for approval)", s.users, s.active_month, s.pending_sign_ups);
+                println!("suspended accounts: {}", s.suspended_accounts);
+                println!("accounts on other servers: {} on {} servers ({} servers blocked)", s.remote_accounts, s.known_servers, s.blocked_servers);
+                println!("posts: {} written here, {} received", s.local_posts, s.remote_posts);
+                println!("open reports: {}", s.open_reports);
+                println!("deliveries waiting: {} ({} servers unavailable)", s.pending_deliveries, s.unavailable_hosts);
+                println!("copies of other servers' images: {:.1} MB", s.remote_media_bytes as f64 / 1_000_000.0);
                 Ok(())
             })
             .await

@@ -351,6 +351,29 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
                 "/admin/joining/profile",
                 web::post().to(pages::admin::set_profile),
             )
+            .route(
+                "/admin/joining/invites_by",
+                web::post().to(pages::admin::set_invites_by),
+            )
+            .route(
+                "/admin/statuses/{id}/delete",
+                web::post().to(pages::admin::delete_status),
+            )
+            .route("/admin/federation", web::get().to(pages::admin::federation))
+            .route(
+                "/admin/federation/blocks",
+                web::post().to(pages::admin::block_server),
+            )
+            .route(
+                "/admin/federation/allows",
+                web::post().to(pages::admin::allow_server),
+            )
+            .route(
+                "/admin/federation/{kind}/{id}/remove",
+                web::post().to(pages::admin::remove_server_rule),
+            )
+            .route("/settings/invites", web::get().to(pages::invites::page))
+            .route("/settings/invites", web::post().to(pages::invites::make))
             .route("/admin/audit", web::get().to(pages::admin::audit))
             .route("/home", web::get().to(pages::home::page))
             .route("/home/newer", web::get().to(pages::home::newer))

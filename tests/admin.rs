@@ -1715,3 +1715,375 @@ async fn a_warning_reaches_apps_as_a_moderation_warning_notification() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_moderator_handles_a_report_in_the_pages_removing_a_post_and_warning_its_author() {
+    let app = TestApp::spawn().await;
+    staff(&app).await;
+    let max = api::token(&app, "max").await;
+    let mel = api::token(&app, "mel").await;
+    let adam = api::token(&app, "adam").await;
+    // Signing in on the web below resets passwords, which revokes tokens: olga only looks.
+    let olga = api::token(&app, "olga").await;
+    let ad = api::status(&app, &max, "Buy my lesson plans!", "public").await;
+    let ad_id = ad["id"].as_str().unwrap().to_string();
+    let fine = api::status(&app, &max, "Fractions with paper strips", "public").await;
+    let fine_id = fine["id"].as_str().unwrap().to_string();
+    let admins_post = api::status(&app, &adam, "Staff meeting at four", "public").await;
+    let admins_id = admins_post["id"].as_str().unwrap().to_string();
+    let max_id = account_id(&app, "max").await;
+    let filed = api::post(
+        &app,
+        "/api/v1/reports",
+        &mel,
+        &[
+            ("account_id", &max_id),
+            ("status_ids[]", &ad_id),
+            ("comment", "adverts again"),
+        ],
+    )
+    .await;
+    assert_eq!(filed.status, 200, "{}", filed.body);
+    let report_id = filed.body["id"].as_str().unwrap().to_string();
+
+    let mona = browser_session(&app, "mona").await;
+    let (status, html) = admin_page(&app, &mona, "/admin/reports").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Report about @max") && html.contains("Buy my lesson plans!"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"action="/admin/statuses/{ad_id}/delete""#))
+            && html.contains("What to do about @max"),
+        "the report offers removing the post and acting on its author: {html}"
+    );
+    let csrf = browser::csrf_of(&html);
+
+    // A member's forged form removes nothing; the moderator's removes the advert only.
+    let member = browser_session(&app, "mel").await;
+    let member_csrf = browser::csrf_of(
+        &browser::get(&app, "/settings/profile", Some(&member))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    let refused = browser::post(
+        &app,
+        &format!("/admin/statuses/{ad_id}/delete"),
+        Some(&member),
+        &[("csrf", &member_csrf), ("text", "")],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        api::get(&app, &format!("/api/v1/statuses/{ad_id}"), Some(&olga))
+            .await
+            .status,
+        200,
+        "still there after the member's try"
+    );
+    let removed = browser::post(
+        &app,
+        &format!("/admin/statuses/{ad_id}/delete"),
+        Some(&mona),
+        &[("csrf", &csrf), ("text", "advertising")],
+    )
+    .await;
+    assert_eq!(removed.status(), 303);
+    assert_eq!(
+        api::get(&app, &format!("/api/v1/statuses/{ad_id}"), Some(&olga))
+            .await
+            .status,
+        404,
+        "the advert is gone"
+    );
+    assert_eq!(
+        api::get(&app, &format!("/api/v1/statuses/{fine_id}"), Some(&olga))
+            .await
+            .status,
+        200,
+        "the author's other post stays"
+    );
+    // A moderator does not remove an admin's post.
+    let above = browser::post(
+        &app,
+        &format!("/admin/statuses/{admins_id}/delete"),
+        Some(&mona),
+        &[("csrf", &csrf), ("text", "")],
+    )
+    .await;
+    assert_eq!(above.status(), 403);
+    assert_eq!(
+        api::get(&app, &format!("/api/v1/statuses/{admins_id}"), Some(&olga))
+            .await
+            .status,
+        200
+    );
+
+    // Warn with a note, which resolves the report; the teacher reads the note.
+    let acted = browser::post(
+        &app,
+        &format!("/admin/reports/{report_id}/act"),
+        Some(&mona),
+        &[
+            ("csrf", &csrf),
+            ("action", "warn"),
+            ("text", "No adverts here, please."),
+        ],
+    )
+    .await;
+    assert_eq!(acted.status(), 303);
+    let moderator = admin_token(&app, "mona").await;
+    let report = api::get(
+        &app,
+        &format!("/api/v1/admin/reports/{report_id}"),
+        Some(&moderator),
+    )
+    .await;
+    assert_eq!(report.body["action_taken"], true, "{}", report.body);
+    let max_browser = browser_session(&app, "max").await;
+    let notices = browser::get(&app, "/notifications", Some(&max_browser))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        notices.contains("The moderators sent you a warning.")
+            && notices.contains("No adverts here, please."),
+        "{notices}"
+    );
+
+    // Resolved reports are listed apart, and can be reopened.
+    let (_, open) = admin_page(&app, &mona, "/admin/reports").await;
+    assert!(!open.contains("Report about @max"), "{open}");
+    let (_, resolved) = admin_page(&app, &mona, "/admin/reports?resolved=1").await;
+    assert!(
+        resolved.contains("Report about @max") && resolved.contains("Reopen"),
+        "{resolved}"
+    );
+    let reopened = browser::post(
+        &app,
+        &format!("/admin/reports/{report_id}/reopen"),
+        Some(&mona),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(reopened.status(), 303);
+    let report = api::get(
+        &app,
+        &format!("/api/v1/admin/reports/{report_id}"),
+        Some(&moderator),
+    )
+    .await;
+    assert_eq!(report.body["action_taken"], false, "{}", report.body);
+
+    let log = ok(&app, &["audit"]);
+    assert!(
+        log.contains("@mona delete_status") && log.contains("advertising"),
+        "{log}"
+    );
+    assert!(log.contains("@mona warn @max"), "{log}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_blocks_and_allows_servers_in_the_pages_and_a_moderator_may_not() {
+    let app = TestApp::spawn().await;
+    let staff = staff(&app).await;
+    // Signing in on the web resets adam's password (and tokens): the owner's token reads.
+    let adam = browser_session(&app, "adam").await;
+    let (status, html) = admin_page(&app, &adam, "/admin/federation").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No server is blocked."), "{html}");
+    let csrf = browser::csrf_of(&html);
+    let blocked = browser::post(
+        &app,
+        "/admin/federation/blocks",
+        Some(&adam),
+        &[
+            ("csrf", &csrf),
+            ("domain", "spam.example"),
+            ("private_comment", "sent adverts to every teacher"),
+            ("public_comment", "spam"),
+        ],
+    )
+    .await;
+    assert_eq!(blocked.status(), 303);
+    let listed = api::get(&app, "/api/v1/admin/domain_blocks", Some(&staff.owner)).await;
+    assert_eq!(listed.body[0]["domain"], "spam.example", "{}", listed.body);
+    assert_eq!(listed.body[0]["public_comment"], "spam");
+    assert!(ok(&app, &["domain", "list"]).contains("spam.example"));
+
+    // A moderator may not change which servers we talk to.
+    let mona = browser_session(&app, "mona").await;
+    assert_eq!(admin_page(&app, &mona, "/admin/federation").await.0, 403);
+    let mona_csrf = browser::csrf_of(&admin_page(&app, &mona, "/admin/reports").await.1);
+    let refused = browser::post(
+        &app,
+        "/admin/federation/blocks",
+        Some(&mona),
+        &[("csrf", &mona_csrf), ("domain", "other.example")],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    assert!(!ok(&app, &["domain", "list"]).contains("other.example"));
+
+    let allowed = browser::post(
+        &app,
+        "/admin/federation/allows",
+        Some(&adam),
+        &[("csrf", &csrf), ("domain", "partner-school.example")],
+    )
+    .await;
+    assert_eq!(allowed.status(), 303);
+    let allows = api::get(&app, "/api/v1/admin/domain_allows", Some(&staff.owner)).await;
+    assert_eq!(allows.body[0]["domain"], "partner-school.example");
+    let (_, html) = admin_page(&app, &adam, "/admin/federation").await;
+    assert!(
+        html.contains("Unblock spam.example")
+            && html.contains("Remove partner-school.example from the allowlist"),
+        "{html}"
+    );
+
+    let id = listed.body[0]["id"].as_str().unwrap();
+    let unblocked = browser::post(
+        &app,
+        &format!("/admin/federation/blocks/{id}/remove"),
+        Some(&adam),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(unblocked.status(), 303);
+    assert!(!ok(&app, &["domain", "list"]).contains("spam.example"));
+    let log = ok(&app, &["audit"]);
+    assert!(
+        log.contains("@adam block_domain spam.example")
+            && log.contains("@adam unblock_domain spam.example")
+            && log.contains("@adam allow_domain partner-school.example"),
+        "{log}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn teachers_invite_colleagues_when_the_admins_allow_it() {
+    let app = TestApp::spawn().await;
+    staff(&app).await;
+    ok(&app, &["settings", "set", "registrations", "invite-only"]);
+    let mel = browser_session(&app, "mel").await;
+    let html = browser::get(&app, "/settings/invites", Some(&mel))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("invites are made by its admins"), "{html}");
+    let csrf = browser::csrf_of(&html);
+    let refused = browser::post(
+        &app,
+        "/settings/invites",
+        Some(&mel),
+        &[("csrf", &csrf), ("max_uses", "1"), ("expires_in", "")],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+
+    // A moderator may not change who invites; an admin may.
+    let mona = browser_session(&app, "mona").await;
+    let mona_csrf = browser::csrf_of(&admin_page(&app, &mona, "/admin/reports").await.1);
+    let not_theirs = browser::post(
+        &app,
+        "/admin/joining/invites_by",
+        Some(&mona),
+        &[("csrf", &mona_csrf), ("invites_by", "everyone")],
+    )
+    .await;
+    assert_eq!(not_theirs.status(), 403);
+    assert!(ok(&app, &["settings", "show"]).contains("invites_by = admins"));
+    let adam = browser_session(&app, "adam").await;
+    let (_, joining) = admin_page(&app, &adam, "/admin/joining").await;
+    assert!(joining.contains(r#"<label for="invites_by">"#), "{joining}");
+    let set = browser::post(
+        &app,
+        "/admin/joining/invites_by",
+        Some(&adam),
+        &[
+            ("csrf", &browser::csrf_of(&joining)),
+            ("invites_by", "everyone"),
+        ],
+    )
+    .await;
+    assert_eq!(set.status(), 303);
+    assert!(ok(&app, &["settings", "show"]).contains("invites_by = everyone"));
+
+    let made = browser::post(
+        &app,
+        "/settings/invites",
+        Some(&mel),
+        &[("csrf", &csrf), ("max_uses", "1"), ("expires_in", "7")],
+    )
+    .await;
+    assert_eq!(made.status(), 200);
+    let html = made.text().await.unwrap();
+    let url = html
+        .split("New invite: <code>")
+        .nth(1)
+        .and_then(|r| r.split("</code>").next())
+        .unwrap_or_else(|| panic!("{html}"));
+    let path = url.strip_prefix(&app.address).unwrap();
+    assert_eq!(
+        browser::get(&app, path, None).await.status(),
+        303,
+        "the teacher's invite leads to sign-up"
+    );
+    // Each teacher sees their own invites only.
+    let max = browser_session(&app, "max").await;
+    let theirs = browser::get(&app, "/settings/invites", Some(&max))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !theirs.contains(url) && theirs.contains("Make an invite"),
+        "{theirs}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_count_teachers_posts_and_reports() {
+    let app = TestApp::spawn().await;
+    staff(&app).await;
+    let max = api::token(&app, "max").await;
+    let mel = api::token(&app, "mel").await;
+    api::status(&app, &max, "Buy my lesson plans!", "public").await;
+    api::status(&app, &mel, "Times tables song", "public").await;
+    let filed = api::post(
+        &app,
+        "/api/v1/reports",
+        &mel,
+        &[("account_id", &account_id(&app, "max").await)],
+    )
+    .await;
+    assert_eq!(filed.status, 200, "{}", filed.body);
+    let out = ok(&app, &["stats"]);
+    assert!(out.contains("teachers: 5 "), "{out}");
+    assert!(out.contains("posts: 2 written here"), "{out}");
+    assert!(out.contains("open reports: 1"), "{out}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_suspended_teacher_cannot_sign_in_on_the_web() {
+    let app = TestApp::spawn().await;
+    let max = app.create_user("max").await;
+    let mel = app.create_user("mel").await;
+    ok(&app, &["user", "suspend", "max"]);
+    let refused = web_sign_in(&app, "max", max.generated_password.as_deref().unwrap()).await;
+    assert_ne!(refused.status(), 303);
+    assert!(browser::set_cookie(&refused, "staffroom_session").is_none());
+    let signed_in = web_sign_in(&app, "mel", mel.generated_password.as_deref().unwrap()).await;
+    assert_eq!(signed_in.status(), 303, "an unsuspended teacher signs in");
+    app.stop().await;
+}

@@ -80,9 +80,10 @@ impl Invite {
         .optional()
     }
 
-    /// Newest first, a page at a time.
+    /// Newest first, a page at a time; `created_by`: only those one account made.
     pub async fn page(
         conn: &mut AsyncPgConnection,
+        created_by: Option<AccountId>,
         max_id: Option<i64>,
         limit: i64,
     ) -> QueryResult<Vec<Invite>> {
@@ -93,6 +94,9 @@ impl Invite {
             .into_boxed();
         if let Some(max) = max_id {
             query = query.filter(invites::id.lt(max));
+        }
+        if let Some(creator) = created_by {
+            query = query.filter(invites::created_by.eq(creator));
         }
         query.load(conn).await
     }

@@ -37,6 +37,7 @@ pub mod reports;
 pub mod schema;
 pub mod search;
 pub mod site;
+pub mod statistics;
 pub mod status_batch;
 pub mod statuses;
 pub mod tags;

@@ -47,3 +47,13 @@ pub async fn database_ok(pool: &DbPool) -> Result<()> {
     let mut conn = pool.get().await?;
     crate::db::ping(&mut conn).await.map_err(Error::internal)
 }
+
+/// The instance's figures for its admins (`staffroom stats`); needs `ViewDashboard`.
+pub async fn statistics(
+    pool: &DbPool,
+    acting: &super::roles::Acting,
+) -> Result<crate::db::statistics::Statistics> {
+    acting.require(super::roles::Permission::ViewDashboard)?;
+    let mut conn = pool.get().await?;
+    Ok(crate::db::statistics::gather(&mut conn).await?)
+}

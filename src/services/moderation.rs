@@ -728,6 +728,44 @@ pub mod domains {
     }
 }
 
+/// A moderator removes a post (from a report, or wherever they found it). A post
+/// written here is deleted as its author would delete it (the `Delete` goes to
+/// everyone who got it), and only by someone whose role is above its author's; our
+/// copy of another server's post goes from here (its server is told through a
+/// forwarded report, not by us deleting what is not ours). Needs
+/// `ManageReports`; audited with `reason`.
+#[tracing::instrument(skip(ctx, reason))]
+pub async fn delete_post(
+    ctx: &AppContext,
+    acting: &Acting,
+    id: StatusId,
+    reason: &str,
+) -> Result<()> {
+    acting.require(Permission::ManageReports)?;
+    if reason.chars().count() > MAX_COMMENT_CHARS {
+        return Err(Error::bad_request(format!(
+            "the text is longer than {MAX_COMMENT_CHARS} characters"
+        )));
+    }
+    let mut conn = ctx.pool.get().await?;
+    let status = crate::db::statuses::Status::find(&mut conn, id)
+        .await?
+        .filter(|s| s.deleted_at.is_none() && s.reblog_of_id.is_none())
+        .ok_or_else(|| Error::not_found("no such post"))?;
+    let author = Account::find(&mut conn, status.account_id)
+        .await?
+        .ok_or_else(|| Error::not_found("the post's author is gone"))?;
+    if let Some(user) = user_of(&mut conn, &author).await? {
+        acting.require_over(author.id, user.role)?;
+    }
+    drop(conn);
+    if author.is_local() {
+        super::statuses::delete_as(ctx, &author, &status, Some((acting, reason))).await
+    } else {
+        super::statuses::remove_received(ctx, &author, &status, Some((acting, reason))).await
+    }
+}
+
 /// The posts attached to a report, as its reporter could see them (they were
 /// checked when it was filed; the visibility rule still decides today).
 pub async fn report_statuses(

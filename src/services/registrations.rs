@@ -17,13 +17,13 @@ use crate::{
         accounts::Account,
         invites::{self, Invite, InviteInsertForm},
         tokens,
-        users::User,
+        users::{Role, User},
         web_sessions, DbPool,
     },
     error::{Error, ErrorKind, Result},
 };
 use chrono::{Duration, Utc};
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegistrationMode {
@@ -66,11 +66,66 @@ const REGISTRATIONS: &str = "registrations";
 const RULES: &str = "rules";
 const DESCRIPTION: &str = "description";
 const CONTACT: &str = "contact";
+const INVITES_BY: &str = "invites_by";
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 pub const MAX_RULES_CHARS: usize = 5000;
 pub const MAX_REASON_CHARS: usize = 1000;
 const MAX_EMAIL_BYTES: usize = 254;
 const MAX_INVITE_DAYS: i64 = 3650;
+
+/// Who may make invites beside admins (Mastodon's "allow invitations by").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitesBy {
+    /// Admins only (the default: joining is the admins' business).
+    Admins,
+    /// Moderators too.
+    Staff,
+    /// Every teacher here.
+    Everyone,
+}
+
+impl InvitesBy {
+    pub const ALL: [InvitesBy; 3] = [InvitesBy::Admins, InvitesBy::Staff, InvitesBy::Everyone];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitesBy::Admins => "admins",
+            InvitesBy::Staff => "staff",
+            InvitesBy::Everyone => "everyone",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<InvitesBy> {
+        InvitesBy::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// Whether `role` may make invites under this setting.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            InvitesBy::Admins => role >= Role::Admin,
+            InvitesBy::Staff => role >= Role::Moderator,
+            InvitesBy::Everyone => true,
+        }
+    }
+}
+
+async fn invites_by_in(conn: &mut AsyncPgConnection) -> Result<InvitesBy> {
+    Ok(invites::setting(conn, INVITES_BY)
+        .await?
+        .and_then(|v| InvitesBy::parse(&v))
+        .unwrap_or(InvitesBy::Admins))
+}
+
+pub async fn invites_by(pool: &DbPool) -> Result<InvitesBy> {
+    let mut conn = pool.get().await?;
+    invites_by_in(&mut conn).await
+}
+
+/// Whether `acting` may make invites: admins always, others as `invites_by` says.
+pub async fn may_invite(pool: &DbPool, acting: &Acting) -> Result<bool> {
+    Ok(acting.require(Permission::ManageInvites).is_ok()
+        || invites_by(pool).await?.allows(acting.role))
+}
 
 pub async fn mode(pool: &DbPool) -> Result<RegistrationMode> {
     let mut conn = pool.get().await?;
@@ -115,8 +170,8 @@ pub async fn profile(pool: &DbPool) -> Result<Profile> {
     })
 }
 
-/// Changes an instance setting (`registrations`, `rules`, `description` or
-/// `contact`); needs `ManageSettings`.
+/// Changes an instance setting (`registrations`, `rules`, `description`,
+/// `contact` or `invites_by`); needs `ManageSettings`.
 #[tracing::instrument(skip(pool, value))]
 pub async fn set_setting(pool: &DbPool, acting: &Acting, key: &str, value: &str) -> Result<()> {
     acting.require(Permission::ManageSettings)?;
@@ -140,7 +195,11 @@ pub async fn set_setting(pool: &DbPool, acting: &Acting, key: &str, value: &str)
             }
             value.to_string()
         }
-        _ => return Err(Error::bad_request(format!("unknown setting {key:?}: the settings are registrations, rules, description and contact"))),
+        INVITES_BY => InvitesBy::parse(value.trim())
+            .ok_or_else(|| Error::bad_request(format!("unknown value {value:?} for invites_by: use admins, staff or everyone")))?
+            .as_str()
+            .to_string(),
+        _ => return Err(Error::bad_request(format!("unknown setting {key:?}: the settings are registrations, rules, description, contact and invites_by"))),
     };
     let mut conn = pool.get().await?;
     conn.transaction::<_, Error, _>(async |conn| {
@@ -166,7 +225,8 @@ pub async fn set_setting(pool: &DbPool, acting: &Acting, key: &str, value: &str)
     .await
 }
 
-/// A new invite; needs `ManageInvites`. `max_uses` None: unlimited; `expires_in_days` None: never.
+/// A new invite; needs `ManageInvites`, or a role the `invites_by` setting lets
+/// invite. `max_uses` None: unlimited; `expires_in_days` None: never.
 #[tracing::instrument(skip(pool))]
 pub async fn create_invite(
     pool: &DbPool,
@@ -174,7 +234,9 @@ pub async fn create_invite(
     max_uses: Option<u32>,
     expires_in_days: Option<u32>,
 ) -> Result<Invite> {
-    acting.require(Permission::ManageInvites)?;
+    if !may_invite(pool, acting).await? {
+        acting.require(Permission::ManageInvites)?;
+    }
     if max_uses == Some(0) {
         return Err(Error::bad_request(
             "--max-uses must be at least 1 (leave it out for no limit)",
@@ -218,7 +280,16 @@ pub async fn create_invite(
 pub async fn list_invites(pool: &DbPool, acting: &Acting) -> Result<Vec<Invite>> {
     acting.require(Permission::ManageInvites)?;
     let mut conn = pool.get().await?;
-    Ok(Invite::page(&mut conn, None, 500).await?)
+    Ok(Invite::page(&mut conn, None, None, 500).await?)
+}
+
+/// The invites `acting` made, newest first (a teacher's own invites page).
+pub async fn own_invites(pool: &DbPool, acting: &Acting) -> Result<Vec<Invite>> {
+    let Some(me) = acting.account else {
+        return Ok(Vec::new());
+    };
+    let mut conn = pool.get().await?;
+    Ok(Invite::page(&mut conn, Some(me), None, 500).await?)
 }
 
 /// Whether an invite code is good now (for the sign-up page, before the form).

@@ -2,6 +2,7 @@
 //! deliveries announcing it are written in one transaction.
 
 use super::events::{Event, Outcome};
+use super::roles::Acting;
 use super::visibility::visible_status;
 use crate::{
     content::{self, ResolvedMention},
@@ -372,8 +373,23 @@ pub async fn edit_received(
 pub async fn delete(ctx: &AppContext, author: &Account, id: StatusId) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
     let status = own_status(&mut conn, author, id).await?;
+    drop(conn);
+    delete_as(ctx, author, &status, None).await
+}
+
+/// Deletes `status` of the local `author`, federating the `Delete`; with
+/// `moderated`, a moderator's removal, written to the audit log in the same
+/// transaction (services::moderation::delete_post checks who may).
+pub async fn delete_as(
+    ctx: &AppContext,
+    author: &Account,
+    status: &Status,
+    moderated: Option<(&Acting, &str)>,
+) -> Result<()> {
+    let mut conn = ctx.pool.get().await?;
     let (n, removed) = conn
         .transaction::<_, Error, _>(async |conn| {
+            audit_removal(conn, ctx, status, author, moderated).await?;
             // Everyone who got the post hears it is gone: work out who before it goes.
             let (created, inboxes) =
                 create_note::build(conn, ctx, &status, author, "Create").await?;
@@ -412,8 +428,44 @@ pub async fn delete_received(ctx: &AppContext, author: &Account, status: &Status
             "only a post's author can delete it",
         ));
     }
+    remove_received(ctx, author, status, None).await
+}
+
+/// A moderator's removal of a post goes in the audit log (named by its address), in
+/// the removal's transaction; an author's own deletion is not audited.
+async fn audit_removal(
+    conn: &mut AsyncPgConnection,
+    ctx: &AppContext,
+    status: &Status,
+    author: &Account,
+    moderated: Option<(&Acting, &str)>,
+) -> Result<()> {
+    let Some((acting, reason)) = moderated else {
+        return Ok(());
+    };
+    let target = super::roles::Target {
+        kind: "status",
+        id: Some(status.id.0),
+        name: ctx.urls.status_uri(status, author),
+    };
+    super::roles::audit(conn, acting, "delete_status", &target, reason).await
+}
+/// Our copy of another server's post goes (its author deleted it, or, with
+/// `moderated`, a moderator here removed it: audited in the same transaction).
+pub async fn remove_received(
+    ctx: &AppContext,
+    author: &Account,
+    status: &Status,
+    moderated: Option<(&Acting, &str)>,
+) -> Result<()> {
     let mut conn = ctx.pool.get().await?;
-    if Status::delete_row(&mut conn, status.id).await? > 0 {
+    let removed = conn
+        .transaction::<_, Error, _>(async |conn| {
+            audit_removal(conn, ctx, status, author, moderated).await?;
+            Ok(Status::delete_row(conn, status.id).await?)
+        })
+        .await?;
+    if removed > 0 {
         tracing::info!(status = %status.id, "post deleted");
         ctx.dispatch(Outcome::of(Event::PostDeleted {
             status: status.id,

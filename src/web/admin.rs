@@ -1,6 +1,7 @@
 //! The admin pages (`/admin/…`) for staff: accounts (roles, sign-ups waiting,
-//! limiting and suspending), the report queue, invites and registrations, and the
-//! audit log. Every check of who may do what is services::roles', through the same
+//! warning, limiting and suspending, here and on other servers), the report queue
+//! (acting on a report, removing posts), invites and registrations, the servers we
+//! federate with (domain blocks and the allowlist), and the audit log. Every check of who may do what is services::roles', through the same
 //! service calls as the admin API and the command line; a refusal is a 403 page.
 
 use super::{
@@ -13,7 +14,7 @@ use crate::{
     error::Error,
     services::{
         moderation::{self, AccountAction, ReportChange},
-        registrations::{self, RegistrationMode},
+        registrations::{self, InvitesBy, RegistrationMode},
         roles::{self, Acting},
     },
 };
@@ -29,6 +30,7 @@ fn page(ctx: &AppContext, browser: &SignedInBrowser, title: &str, body: Markup) 
                 li { a href="/admin/accounts" { (t(lang, Msg::AdminAccounts)) } }
                 li { a href="/admin/reports" { (t(lang, Msg::AdminReports)) } }
                 li { a href="/admin/joining" { (t(lang, Msg::AdminJoining)) } }
+                li { a href="/admin/federation" { (t(lang, Msg::AdminFederation)) } }
                 li { a href="/admin/audit" { (t(lang, Msg::AdminAudit)) } }
             }
         }
@@ -80,17 +82,48 @@ fn role_name(lang: Lang, role: Role) -> &'static str {
     )
 }
 
+#[derive(Deserialize)]
+pub struct AccountsQuery {
+    /// Accounts of other servers instead of ours.
+    #[serde(default)]
+    remote: Option<String>,
+}
+
+/// A note field and a button: an action whose text the teacher is told (a
+/// warning), or that stays in the audit log as its reason.
+fn action_with_note(
+    browser: &SignedInBrowser,
+    action: &str,
+    id: &str,
+    label: &str,
+    button_label: &str,
+) -> Markup {
+    html! {
+        form.inline method="post" action=(action) {
+            (browser.csrf_field())
+            label for=(id) { (label) }
+            " "
+            input id=(id) type="text" name="text" maxlength=(moderation::MAX_COMMENT_CHARS);
+            " "
+            button type="submit" { (button_label) }
+        }
+    }
+}
+
 pub async fn accounts(
     ctx: web::Data<AppContext>,
     browser: SignedInBrowser,
+    query: web::Query<AccountsQuery>,
 ) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let acting = acting(&browser);
+    let remote = query.remote.is_some();
     let rows = moderation::accounts(
         &ctx.pool,
         &acting,
         &AdminFilter {
-            local: true,
+            local: !remote,
+            remote,
             ..Default::default()
         },
         None,
@@ -98,10 +131,19 @@ pub async fn accounts(
     )
     .await
     .map_err(Failure::from(lang))?;
+    if remote {
+        return Ok(page(
+            &ctx,
+            &browser,
+            t(lang, Msg::AdminRemoteAccounts),
+            remote_accounts(&browser, &rows),
+        ));
+    }
     let may_change_roles = acting.require(roles::Permission::ManageRoles).is_ok();
     let title = t(lang, Msg::AdminAccounts);
     let body = html! {
         h1 { (title) }
+        p { a href="/admin/accounts?remote=1" { (t(lang, Msg::AdminRemoteAccounts)) } }
         table {
             thead { tr { th { (t(lang, Msg::Username)) } th { (t(lang, Msg::RoleHeading)) } th { (t(lang, Msg::StateHeading)) } th { (t(lang, Msg::PostActions)) } } }
             tbody {
@@ -149,6 +191,7 @@ pub async fn accounts(
                                 } @else {
                                     (button(&browser, &format!("{base}/silence"), &tf(lang, Msg::LimitAccount, &[("handle", &handle(a))])))
                                 }
+                                (action_with_note(&browser, &format!("{base}/warn"), &format!("warn-{}", a.id), &tf(lang, Msg::WarningFor, &[("handle", &handle(a))]), &tf(lang, Msg::WarnAccount, &[("handle", &handle(a))])))
                             }
                         }
                     }
@@ -157,6 +200,46 @@ pub async fn accounts(
         }
     };
     Ok(page(&ctx, &browser, title, body))
+}
+
+/// Accounts of other servers known here: limit or suspend them (their server is
+/// not told; a forwarded report does that).
+fn remote_accounts(
+    browser: &SignedInBrowser,
+    rows: &[(crate::db::accounts::Account, Option<crate::db::users::User>)],
+) -> Markup {
+    let lang = browser.lang;
+    html! {
+        h1 { (t(lang, Msg::AdminRemoteAccounts)) }
+        p { a href="/admin/accounts" { (t(lang, Msg::AdminAccounts)) } }
+        table {
+            thead { tr { th { (t(lang, Msg::Username)) } th { (t(lang, Msg::StateHeading)) } th { (t(lang, Msg::PostActions)) } } }
+            tbody {
+                @for (a, _) in rows {
+                    @let base = format!("/admin/accounts/{}", a.id);
+                    tr {
+                        td { a href=(format!("/{}", handle(a))) { (handle(a)) } }
+                        td {
+                            @if a.suspended_at.is_some() { (t(lang, Msg::StateSuspended)) " " }
+                            @if a.silenced_at.is_some() { (t(lang, Msg::StateLimited)) }
+                        }
+                        td {
+                            @if a.suspended_at.is_some() {
+                                (button(browser, &format!("{base}/unsuspend"), &tf(lang, Msg::UnsuspendAccount, &[("handle", &handle(a))])))
+                            } @else {
+                                (button(browser, &format!("{base}/suspend"), &tf(lang, Msg::SuspendAccount, &[("handle", &handle(a))])))
+                            }
+                            @if a.silenced_at.is_some() {
+                                (button(browser, &format!("{base}/unsilence"), &tf(lang, Msg::UnlimitAccount, &[("handle", &handle(a))])))
+                            } @else {
+                                (button(browser, &format!("{base}/silence"), &tf(lang, Msg::LimitAccount, &[("handle", &handle(a))])))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -204,9 +287,14 @@ pub async fn account_action(
     body: web::Bytes,
 ) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let _: Vec<(String, String)> = browser.form(&body)?;
+    let form: NoteForm = browser.form(&body)?;
     let (id, verb) = path.into_inner();
     let (target, _) = find(&ctx, &browser, &id).await?;
+    let back = if target.is_local() {
+        "/admin/accounts"
+    } else {
+        "/admin/accounts?remote=1"
+    };
     let acting = acting(&browser);
     let fail = Failure::from(lang);
     let action = match verb.as_str() {
@@ -222,25 +310,46 @@ pub async fn account_action(
                 .map_err(fail)
                 .map(|()| session::see_other("/admin/accounts"))
         }
+        "warn" => AccountAction::None,
         "suspend" => AccountAction::Suspend,
         "unsuspend" => AccountAction::Unsuspend,
         "silence" => AccountAction::Silence,
         "unsilence" => AccountAction::Unsilence,
         _ => return Err(fail(Error::not_found("no such action"))),
     };
-    moderation::act(&ctx, &acting, &target, action, None, "")
+    moderation::act(&ctx, &acting, &target, action, None, form.text.trim())
         .await
         .map_err(fail)?;
-    Ok(session::see_other("/admin/accounts"))
+    Ok(session::see_other(back))
+}
+
+/// A form whose only field (besides its CSRF token) is an optional note.
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize)]
+pub struct ReportsQuery {
+    /// Resolved reports instead of open ones.
+    #[serde(default)]
+    resolved: Option<String>,
 }
 
 pub async fn reports(
     ctx: web::Data<AppContext>,
     browser: SignedInBrowser,
+    query: web::Query<ReportsQuery>,
 ) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
     let fail = Failure::from(lang);
-    let found = moderation::reports(&ctx.pool, &acting(&browser), &Filter::default(), None, 100)
+    let resolved = query.resolved.is_some();
+    let filter = Filter {
+        resolved,
+        ..Filter::default()
+    };
+    let found = moderation::reports(&ctx.pool, &acting(&browser), &filter, None, 100)
         .await
         .map_err(&fail)?;
     let accounts: std::collections::HashMap<AccountId, crate::db::accounts::Account> =
@@ -254,19 +363,50 @@ pub async fn reports(
     let title = t(lang, Msg::AdminReports);
     let body = html! {
         h1 { (title) }
+        @if resolved {
+            p { a href="/admin/reports" { (t(lang, Msg::OpenReports)) } }
+        } @else {
+            p { a href="/admin/reports?resolved=1" { (t(lang, Msg::ResolvedReports)) } }
+        }
         @if found.is_empty() { p { (t(lang, Msg::NoReports)) } }
         @for r in &found {
-            article aria-label=(tf(lang, Msg::ReportAbout, &[("handle", &name(r.target_account_id))])) {
-                h2 { (tf(lang, Msg::ReportAbout, &[("handle", &name(r.target_account_id))])) }
+            @let target = name(r.target_account_id);
+            article aria-label=(tf(lang, Msg::ReportAbout, &[("handle", &target)])) {
+                h2 { (tf(lang, Msg::ReportAbout, &[("handle", &target)])) }
                 p { (tf(lang, Msg::ReportedBy, &[("handle", &name(r.account_id)), ("date", &when(&r.created_at))])) " · " (r.category) }
                 @if !r.comment.is_empty() { blockquote { (r.comment) } }
                 @for view in moderation::report_statuses(&ctx.pool, r).await.map_err(&fail)? {
                     (super::posts::article(&ctx, lang, None, &view, "/admin/reports"))
+                    (action_with_note(&browser, &format!("/admin/statuses/{}/delete", view.status.id), &format!("delete-{}-{}", r.id, view.status.id), t(lang, Msg::ReasonLabel), t(lang, Msg::DeletePostAsModerator)))
                 }
-                @if let Some(who) = r.assigned_account_id { p { (tf(lang, Msg::AssignedTo, &[("handle", &name(who))])) } }
-                (button(&browser, &format!("/admin/reports/{}/assign_to_self", r.id), t(lang, Msg::AssignToMe)))
-                (button(&browser, &format!("/admin/reports/{}/resolve", r.id), t(lang, Msg::ResolveReport)))
-                (button(&browser, &format!("/admin/accounts/{}/suspend", r.target_account_id), &tf(lang, Msg::SuspendAccount, &[("handle", &name(r.target_account_id))])))
+                @if let Some(who) = r.assigned_account_id {
+                    p { (tf(lang, Msg::AssignedTo, &[("handle", &name(who))])) }
+                    (button(&browser, &format!("/admin/reports/{}/unassign", r.id), t(lang, Msg::Unassign)))
+                } @else {
+                    (button(&browser, &format!("/admin/reports/{}/assign_to_self", r.id), t(lang, Msg::AssignToMe)))
+                }
+                @if resolved {
+                    (button(&browser, &format!("/admin/reports/{}/reopen", r.id), t(lang, Msg::ReopenReport)))
+                } @else {
+                    form method="post" action=(format!("/admin/reports/{}/act", r.id)) {
+                        (browser.csrf_field())
+                        p {
+                            label for=(format!("action-{}", r.id)) { (tf(lang, Msg::ActionOn, &[("handle", &target)])) }
+                            " "
+                            select id=(format!("action-{}", r.id)) name="action" {
+                                option value="none" { (t(lang, Msg::ActionNone)) }
+                                option value="warn" { (t(lang, Msg::ActionWarn)) }
+                                option value="silence" { (t(lang, Msg::ActionLimit)) }
+                                option value="suspend" { (t(lang, Msg::ActionSuspend)) }
+                            }
+                        }
+                        p {
+                            label for=(format!("text-{}", r.id)) { (t(lang, Msg::ActionNote)) }
+                            textarea id=(format!("text-{}", r.id)) name="text" rows="2" maxlength=(moderation::MAX_COMMENT_CHARS) {}
+                        }
+                        p { button type="submit" { (t(lang, Msg::ResolveReport)) } }
+                    }
+                }
             }
         }
     };
@@ -280,7 +420,7 @@ pub async fn report_action(
     body: web::Bytes,
 ) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let _: Vec<(String, String)> = browser.form(&body)?;
+    let form: ReportActForm = browser.form(&body)?;
     let (id, verb) = path.into_inner();
     let fail = Failure::from(lang);
     let id: i64 = id
@@ -290,11 +430,75 @@ pub async fn report_action(
         "resolve" => ReportChange::Resolve,
         "reopen" => ReportChange::Reopen,
         "assign_to_self" => ReportChange::AssignToSelf,
+        "unassign" => ReportChange::Unassign,
+        "act" => {
+            let acting = acting(&browser);
+            let report = moderation::find_report(&ctx.pool, &acting, id)
+                .await
+                .map_err(&fail)?;
+            let action = match form.action.as_str() {
+                // Resolving with no action taken, the note kept as the reason.
+                "" | "none" => None,
+                "warn" => Some(AccountAction::None),
+                other => Some(AccountAction::parse(other).ok_or_else(|| {
+                    fail(Error::bad_request(format!("unknown action {other:?}")))
+                })?),
+            };
+            match action {
+                Some(action) => {
+                    let (target, _) =
+                        moderation::find_account(&ctx.pool, &acting, report.target_account_id)
+                            .await
+                            .map_err(&fail)?;
+                    moderation::act(&ctx, &acting, &target, action, Some(id), form.text.trim())
+                        .await
+                        .map_err(&fail)?;
+                }
+                None => {
+                    moderation::change_report(&ctx.pool, &acting, id, ReportChange::Resolve)
+                        .await
+                        .map_err(&fail)?;
+                }
+            }
+            return Ok(session::see_other("/admin/reports"));
+        }
         _ => return Err(fail(Error::not_found("no such action"))),
     };
     moderation::change_report(&ctx.pool, &acting(&browser), id, change)
         .await
         .map_err(fail)?;
+    Ok(session::see_other("/admin/reports"))
+}
+
+#[derive(Deserialize)]
+pub struct ReportActForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /admin/statuses/ID/delete`: a moderator removes a post (services::
+/// moderation::delete_post decides who may), the note kept as the reason.
+pub async fn delete_status(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
+    let fail = Failure::from(browser.lang);
+    let form: NoteForm = browser.form(&body)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| fail(Error::not_found("no such post")))?;
+    moderation::delete_post(
+        &ctx,
+        &acting(&browser),
+        crate::db::StatusId(id),
+        form.text.trim(),
+    )
+    .await
+    .map_err(fail)?;
     Ok(session::see_other("/admin/reports"))
 }
 
@@ -320,6 +524,7 @@ async fn joining_page(
     let mode = registrations::mode(&ctx.pool).await.map_err(&fail)?;
     let profile = registrations::profile(&ctx.pool).await.map_err(&fail)?;
     let rules = registrations::rules(&ctx.pool).await.map_err(&fail)?;
+    let invites_by = registrations::invites_by(&ctx.pool).await.map_err(&fail)?;
     let mode_name = |m: RegistrationMode| {
         t(
             lang,
@@ -365,27 +570,28 @@ async fn joining_page(
             p { button type="submit" { (t(lang, Msg::SaveButton)) } }
         }
         h2 { (t(lang, Msg::InvitesHeading)) }
-        form method="post" action="/admin/joining/invites" {
+        form method="post" action="/admin/joining/invites_by" {
             (browser.csrf_field())
             p {
-                label for="max_uses" { (t(lang, Msg::InviteMaxUses)) }
-                input #max_uses type="number" name="max_uses" min="1";
-            }
-            p {
-                label for="expires_in" { (t(lang, Msg::InviteExpiresIn)) }
-                input #expires_in type="number" name="expires_in" min="1";
-            }
-            p { button type="submit" { (t(lang, Msg::MakeInvite)) } }
-        }
-        ul {
-            @for i in &invites {
-                li {
-                    code { (ctx.urls.invite(&i.code)) } " — "
-                    (tf(lang, Msg::InviteUses, &[("uses", &i.uses.to_string()), ("max", &i.max_uses.map(|m| m.to_string()).unwrap_or_else(|| "∞".into()))]))
-                    @if let Some(at) = i.expires_at { " · " (tf(lang, Msg::InviteExpires, &[("date", &when(&at))])) }
+                label for="invites_by" { (t(lang, Msg::InvitesByLabel)) }
+                " "
+                select #invites_by name="invites_by" {
+                    @for by in InvitesBy::ALL {
+                        option value=(by.as_str()) selected[by == invites_by] {
+                            (t(lang, match by {
+                                InvitesBy::Admins => Msg::InvitesByAdmins,
+                                InvitesBy::Staff => Msg::InvitesByStaff,
+                                InvitesBy::Everyone => Msg::InvitesByEveryone,
+                            }))
+                        }
+                    }
                 }
+                " "
+                button type="submit" { (t(lang, Msg::SaveButton)) }
             }
         }
+        (super::invites::form(browser, "/admin/joining/invites"))
+        (super::invites::list(ctx, lang, &invites))
     };
     Ok(page(ctx, browser, title, body))
 }
@@ -410,6 +616,24 @@ pub async fn set_registrations(
     )
     .await
     .map_err(Failure::from(browser.lang))?;
+    Ok(session::see_other("/admin/joining"))
+}
+
+#[derive(Deserialize)]
+pub struct InvitesByForm {
+    #[serde(default)]
+    invites_by: String,
+}
+
+pub async fn set_invites_by(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
+    let form: InvitesByForm = browser.form(&body)?;
+    registrations::set_setting(&ctx.pool, &acting(&browser), "invites_by", &form.invites_by)
+        .await
+        .map_err(Failure::from(browser.lang))?;
     Ok(session::see_other("/admin/joining"))
 }
 
@@ -463,38 +687,17 @@ pub async fn set_profile(
     Ok(session::see_other("/admin/joining"))
 }
 
-#[derive(Deserialize)]
-pub struct InviteForm {
-    #[serde(default)]
-    max_uses: String,
-    #[serde(default)]
-    expires_in: String,
-}
-
 pub async fn make_invite(
     ctx: web::Data<AppContext>,
     browser: SignedInBrowser,
     body: web::Bytes,
 ) -> Result<HttpResponse, Failure> {
     let lang = browser.lang;
-    let form: InviteForm = browser.form(&body)?;
-    let number = |s: &str| -> Result<Option<u32>, Failure> {
-        let s = s.trim();
-        if s.is_empty() {
-            return Ok(None);
-        }
-        s.parse().map(Some).map_err(|_| {
-            Failure::from(lang)(Error::bad_request(format!("{s:?} is not a whole number")))
-        })
-    };
-    let invite = registrations::create_invite(
-        &ctx.pool,
-        &acting(&browser),
-        number(&form.max_uses)?,
-        number(&form.expires_in)?,
-    )
-    .await
-    .map_err(Failure::from(lang))?;
+    let form: super::invites::InviteForm = browser.form(&body)?;
+    let (max_uses, days) = form.limits().map_err(Failure::from(lang))?;
+    let invite = registrations::create_invite(&ctx.pool, &acting(&browser), max_uses, days)
+        .await
+        .map_err(Failure::from(lang))?;
     joining_page(&ctx, &browser, Some(&ctx.urls.invite(&invite.code))).await
 }
 
@@ -525,4 +728,146 @@ pub async fn audit(
         }
     };
     Ok(page(&ctx, &browser, title, body))
+}
+
+/// The servers we federate with: domain blocks (with their comments) and, in
+/// allowlist mode, the partners. The same services as the admin API and
+/// `staffroom domain …`; needs `ManageFederation`.
+pub async fn federation(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let fail = Failure::from(lang);
+    let acting = acting(&browser);
+    let blocks = moderation::domains::blocks(&ctx.pool, &acting, None, 200)
+        .await
+        .map_err(&fail)?;
+    let allows = moderation::domains::allows(&ctx.pool, &acting, None, 200)
+        .await
+        .map_err(&fail)?;
+    let allowlist = ctx.settings.federation_mode == crate::config::FederationMode::Allowlist;
+    let title = t(lang, Msg::AdminFederation);
+    let body = html! {
+        h1 { (title) }
+        p { (t(lang, if allowlist { Msg::FederationModeAllowlist } else { Msg::FederationModeOpen })) }
+        h2 { (t(lang, Msg::BlockedServers)) }
+        form method="post" action="/admin/federation/blocks" {
+            (browser.csrf_field())
+            p {
+                label for="block-domain" { (t(lang, Msg::ServerName)) }
+                input #block-domain type="text" name="domain" required;
+            }
+            p {
+                label for="private_comment" { (t(lang, Msg::PrivateComment)) }
+                input #private_comment type="text" name="private_comment" maxlength="1000";
+            }
+            p {
+                label for="public_comment" { (t(lang, Msg::PublicComment)) }
+                input #public_comment type="text" name="public_comment" maxlength="1000";
+            }
+            p { button type="submit" { (t(lang, Msg::BlockServer)) } }
+        }
+        @if blocks.is_empty() { p { (t(lang, Msg::NoBlockedServers)) } }
+        ul {
+            @for b in &blocks {
+                li {
+                    strong { (b.domain) }
+                    @if let Some(c) = &b.public_comment { " — " (c) }
+                    @if let Some(c) = &b.private_comment { " (" (c) ")" }
+                    " "
+                    (button(&browser, &format!("/admin/federation/blocks/{}/remove", b.id), &tf(lang, Msg::UnblockServer, &[("domain", &b.domain)])))
+                }
+            }
+        }
+        h2 { (t(lang, Msg::AllowedServers)) }
+        form method="post" action="/admin/federation/allows" {
+            (browser.csrf_field())
+            p {
+                label for="allow-domain" { (t(lang, Msg::ServerName)) }
+                input #allow-domain type="text" name="domain" required;
+                " "
+                button type="submit" { (t(lang, Msg::AllowServer)) }
+            }
+        }
+        ul {
+            @for (id, domain, _) in &allows {
+                li {
+                    strong { (domain) } " "
+                    (button(&browser, &format!("/admin/federation/allows/{id}/remove"), &tf(lang, Msg::DisallowServer, &[("domain", domain)])))
+                }
+            }
+        }
+    };
+    Ok(page(&ctx, &browser, title, body))
+}
+
+#[derive(Deserialize)]
+pub struct DomainForm {
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    private_comment: String,
+    #[serde(default)]
+    public_comment: String,
+}
+
+fn comment(s: &str) -> Option<&str> {
+    Some(s.trim()).filter(|c| !c.is_empty())
+}
+
+pub async fn block_server(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
+    let form: DomainForm = browser.form(&body)?;
+    moderation::domains::block(
+        &ctx.pool,
+        &acting(&browser),
+        form.domain.trim(),
+        comment(&form.private_comment),
+        comment(&form.public_comment),
+    )
+    .await
+    .map_err(Failure::from(browser.lang))?;
+    Ok(session::see_other("/admin/federation"))
+}
+
+pub async fn allow_server(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
+    let form: DomainForm = browser.form(&body)?;
+    moderation::domains::allow(&ctx.pool, &acting(&browser), form.domain.trim())
+        .await
+        .map_err(Failure::from(browser.lang))?;
+    Ok(session::see_other("/admin/federation"))
+}
+
+/// `POST /admin/federation/{blocks|allows}/ID/remove`.
+pub async fn remove_server_rule(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
+    let fail = Failure::from(browser.lang);
+    let _: NoteForm = browser.form(&body)?;
+    let (kind, id) = path.into_inner();
+    let id: i64 = id
+        .parse()
+        .map_err(|_| fail(Error::not_found("Record not found")))?;
+    let acting = acting(&browser);
+    match kind.as_str() {
+        "blocks" => moderation::domains::unblock(&ctx.pool, &acting, id).await,
+        "allows" => {
+            moderation::domains::disallow(&ctx.pool, &acting, id, ctx.settings.federation_mode)
+                .await
+        }
+        _ => Err(Error::not_found("no such list")),
+    }
+    .map_err(fail)?;
+    Ok(session::see_other("/admin/federation"))
 }

@@ -382,6 +382,46 @@ catalogue! {
     ReportedBy => "Reported by {handle} on {date}", "Gemeldet von {handle} am {date}";
     AssignedTo => "Assigned to {handle}.", "Zugewiesen an {handle}.";
     AssignToMe => "Assign to me", "Mir zuweisen";
+    Unassign => "Unassign", "Zuweisung aufheben";
+    ReopenReport => "Reopen", "Wieder öffnen";
+    OpenReports => "Open reports", "Offene Meldungen";
+    ResolvedReports => "Resolved reports", "Erledigte Meldungen";
+    ActionOn => "What to do about {handle}", "Was mit {handle} geschieht";
+    ActionNone => "Nothing (resolve only)", "Nichts (nur erledigen)";
+    ActionWarn => "Warn", "Verwarnen";
+    ActionLimit => "Limit (posts reach followers only)", "Einschränken (Beiträge nur für Folgende)";
+    ActionSuspend => "Suspend", "Sperren";
+    ActionNote => "Note (a warning's note is shown to the teacher; kept in the audit log)",
+        "Notiz (bei einer Verwarnung sieht die Lehrkraft sie; sie steht im Protokoll)";
+    ReasonLabel => "Reason", "Grund";
+    DeletePostAsModerator => "Delete this post", "Diesen Beitrag löschen";
+    WarningFor => "Note for {handle}", "Notiz an {handle}";
+    WarnAccount => "Warn {handle}", "{handle} verwarnen";
+    AdminRemoteAccounts => "Accounts on other servers", "Konten auf anderen Servern";
+    AdminFederation => "Federation", "Föderation";
+    FederationModeOpen => "This server federates with every server that is not blocked.",
+        "Dieser Server föderiert mit allen Servern, die nicht gesperrt sind.";
+    FederationModeAllowlist => "This server federates only with the servers allowed below (STAFFROOM_FEDERATION_MODE=allowlist).",
+        "Dieser Server föderiert nur mit den unten erlaubten Servern (STAFFROOM_FEDERATION_MODE=allowlist).";
+    BlockedServers => "Blocked servers", "Gesperrte Server";
+    NoBlockedServers => "No server is blocked.", "Kein Server ist gesperrt.";
+    ServerName => "Server (host name)", "Server (Hostname)";
+    PrivateComment => "Comment for staff", "Kommentar für die Moderation";
+    PublicComment => "Public comment", "Öffentlicher Kommentar";
+    BlockServer => "Block the server", "Server sperren";
+    UnblockServer => "Unblock {domain}", "Sperre von {domain} aufheben";
+    AllowedServers => "Allowed servers (allowlist mode)", "Erlaubte Server (Allowlist-Modus)";
+    AllowServer => "Allow the server", "Server erlauben";
+    DisallowServer => "Remove {domain} from the allowlist", "{domain} von der Allowlist nehmen";
+    InvitesByLabel => "Who may make invites", "Wer einladen darf";
+    InvitesByAdmins => "Admins", "Die Administration";
+    InvitesByStaff => "Admins and moderators", "Administration und Moderation";
+    InvitesByEveryone => "Every teacher here", "Alle Lehrkräfte hier";
+    InvitesNav => "Invites", "Einladungen";
+    InvitesIntro => "Invite colleagues: whoever opens the link may sign up here.",
+        "Lade Kolleg:innen ein: Wer den Link öffnet, kann sich hier registrieren.";
+    InvitesByAdminsOnly => "On this server, invites are made by its admins. Ask them to invite a colleague.",
+        "Auf diesem Server lädt die Administration ein. Bitte sie, eine Kollegin oder einen Kollegen einzuladen.";
     ResolveReport => "Resolve", "Erledigt";
     RegistrationsLabel => "Who may sign up", "Wer sich registrieren darf";
     ModeClosed => "Nobody (admins make accounts)", "Niemand (die Administration legt Konten an)";

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod groups;
 pub mod home;
 pub mod i18n;
+pub mod invites;
 pub mod lists;
 pub mod moving;
 pub mod notifications;

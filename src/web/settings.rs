@@ -23,12 +23,13 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 /// The settings pages, in the order the navigation lists them.
-const PAGES: [(&str, Msg); 5] = [
+const PAGES: [(&str, Msg); 6] = [
     ("/settings/profile", Msg::ProfileSettingsNav),
     ("/settings/password", Msg::PasswordNav),
     ("/settings/sessions", Msg::SessionsNav),
     ("/settings/apps", Msg::AppsNav),
     ("/settings/moving", Msg::MovingNav),
+    ("/settings/invites", Msg::InvitesNav),
 ];
 
 /// The navigation between settings pages; `current` is marked for screen readers.
