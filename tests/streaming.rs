@@ -424,3 +424,100 @@ async fn a_direct_post_reaches_its_participants_direct_streams_as_a_conversation
         "{heard:?}"
     );
 }
+
+/// The rest of the surface apps use: the health check, the streaming URL the
+/// instance advertises, the hashtag and notification SSE paths, and over WebSocket
+/// (tests/clients/streaming_surface.py, Python `websockets`) the token in the query
+/// and in the header, several streams on one socket, `unsubscribe`, edits, deletes,
+/// notifications and a refused token.
+#[tokio::test(flavor = "multi_thread")]
+async fn apps_use_every_stream_the_ways_mastodon_offers_them() {
+    let instance = Instance::new(&[]).await;
+    let node = instance.start_node(instance.port);
+    let alice = instance.teacher("alice");
+    let bob = instance.teacher("bob");
+
+    let health = reqwest::get(format!("{}/api/v1/streaming/health", node.address))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.unwrap(), "OK");
+    let ws_base = node.address.replacen("http", "ws", 1);
+    let (status, v1) = api(&node, &alice, Method::GET, "/api/v1/instance").await;
+    assert_eq!(status, 200);
+    assert_eq!(v1["urls"]["streaming_api"], ws_base.as_str(), "{v1}");
+    let (_, v2) = api(&node, &alice, Method::GET, "/api/v2/instance").await;
+    assert_eq!(
+        v2["configuration"]["urls"]["streaming"],
+        ws_base.as_str(),
+        "{v2}"
+    );
+
+    // A hashtag stream carries the tagged post and not the untagged one before it.
+    let mut tag = Sse::open(
+        &node.address,
+        &alice,
+        "/api/v1/streaming/hashtag?tag=mathchat",
+    )
+    .await;
+    let mut notes = Sse::open(&node.address, &alice, "/api/v1/streaming/user/notification").await;
+    post_status(&node, &bob, "Nothing tagged in this one").await;
+    post_status(&node, &bob, "A #mathchat puzzle about primes").await;
+    let heard = tag.updates_until("puzzle about primes").await;
+    assert!(
+        heard.iter().all(|c| !c.contains("Nothing tagged")),
+        "{heard:?}"
+    );
+
+    // The notification stream carries bob's favourite, not alice's own post.
+    let mine = post_status(&node, &alice, "Times tables song").await;
+    let (status, _) = api(
+        &node,
+        &bob,
+        Method::POST,
+        &format!(
+            "/api/v1/statuses/{}/favourite",
+            mine["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (data, skipped) = notes.until_event("notification").await;
+    let note: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(note["type"], "favourite", "{note}");
+    assert_eq!(note["account"]["acct"], "bob");
+    assert!(
+        skipped.iter().all(|(event, _)| event != "update"),
+        "{skipped:?}"
+    );
+
+    let out = Command::new(format!("{}/bin/python", venv()))
+        .arg("streaming_surface.py")
+        .current_dir(CLIENTS)
+        .env("STREAM_BASE", &node.address)
+        .env("ALICE", &alice)
+        .env("BOB", &bob)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("python runs");
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        said.lines().last() == Some("done"),
+        "the script finished: {said}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for check in [
+        "several-streams",
+        "unsubscribe",
+        "header-notification",
+        "edit",
+        "delete",
+        "refused-token",
+    ] {
+        assert!(
+            said.lines().any(|l| l == format!("ok {check}")),
+            "{check} failed: {said}"
+        );
+    }
+    assert!(!said.contains("fail"), "{said}");
+}
