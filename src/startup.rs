@@ -407,6 +407,7 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             )
             .route("/search", web::get().to(pages::search::page))
             .route("/search/mentions", web::get().to(pages::search::mentions))
+            .route("/search/hashtags", web::get().to(pages::search::hashtags))
             .route(
                 "/accounts/{id}/{verb}",
                 web::post().to(pages::profile::follow),

@@ -2632,3 +2632,54 @@ async fn a_group_is_started_joined_and_moderated_on_the_web() {
         "{german}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_compose_form_suggests_hashtags_in_use() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "ada").await;
+    teacher(&app, "bea").await;
+    let bea = api::token(&app, "bea").await;
+    api::status(
+        &app,
+        &bea,
+        "Paper strips for #Fractions and #fractals",
+        "public",
+    )
+    .await;
+    api::status(&app, &bea, "A #mathchat question", "public").await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in("ada", &password).await;
+    let home = browser.get("/home").await.text().await.unwrap();
+    assert!(
+        home.contains(r#"data-hashtags="/search/hashtags""#),
+        "{home}"
+    );
+    let options = browser
+        .get("/search/hashtags?q=frac")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        options.contains(r##"data-value="#fractions""##)
+            && options.contains(r##"data-value="#fractals""##)
+            && options.contains(r#"role="option""#),
+        "{options}"
+    );
+    assert!(!options.contains("mathchat"), "{options}");
+    let one = browser
+        .get("/search/hashtags?q=%23Math")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(one.contains(r##"data-value="#mathchat""##), "{one}");
+    let none = browser
+        .get("/search/hashtags?q=zz")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!none.contains("option"), "{none}");
+    app.stop().await;
+}

@@ -269,6 +269,19 @@ const MAX_SUGGESTIONS: i64 = 8;
 /// the people they follow, then the teachers here who let themselves be found,
 /// whose username starts with it (and whose server, when a host is begun too).
 /// Cheap by design: two index range reads, nothing fetched from anywhere.
+/// Hashtags used here that begin with what is typed after `#` in the compose form
+/// (two characters at least), in name order.
+pub async fn hashtag_suggestions(ctx: &AppContext, typed: &str) -> Result<Vec<String>> {
+    let Some(prefix) = super::tags::normalize(typed) else {
+        return Ok(Vec::new());
+    };
+    if prefix.chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut conn = ctx.pool.get().await?;
+    Ok(crate::db::tags::with_prefix(&mut conn, &prefix.to_lowercase(), MAX_SUGGESTIONS).await?)
+}
+
 pub async fn mention_suggestions(
     ctx: &AppContext,
     viewer: &Account,

@@ -462,7 +462,7 @@ pub fn compose(browser: &SignedInBrowser, draft: Draft) -> Markup {
             div.field {
                 label for="status" { (t(lang, Msg::PostText)) }
                 textarea #status name="status" required data-counter="status_count" data-max=(services::statuses::MAX_CHARS) aria-describedby="status_count"
-                    data-mentions="/search/mentions" aria-autocomplete="list" aria-controls="mention-list" { (text) }
+                    data-mentions="/search/mentions" data-hashtags="/search/hashtags" aria-autocomplete="list" aria-controls="mention-list" { (text) }
                 // Suggestions for a mention being typed, filled by the script.
                 ul.suggestions #mention-list role="listbox" aria-label=(t(lang, Msg::MentionSuggestions)) hidden {}
                 // Filled in and shown by the script; without it the server still says when a post is too long.

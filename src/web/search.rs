@@ -104,6 +104,31 @@ pub async fn page(
     )))
 }
 
+/// `GET /search/hashtags?q=`: hashtags for what is typed after `#` in the compose
+/// form, as options of the same suggestion list as mentions.
+pub async fn hashtags(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
+    let typed: String = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let found = services::search::hashtag_suggestions(&ctx, &typed)
+        .await
+        .map_err(Failure::from(browser.lang))?;
+    let options = html! {
+        @for (i, name) in found.iter().enumerate() {
+            li #(format!("hashtag-{i}")) role="option" aria-selected="false" data-value=(format!("#{name}")) { "#" (name) }
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .body(options.into_string()))
+}
+
 /// `GET /search/mentions?q=`: accounts to mention for what is typed after `@` in the
 /// compose form, as the `<li role="option">`s of its suggestion list (staffroom.js
 /// asks for them; nothing is fetched from other servers).

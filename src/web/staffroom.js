@@ -22,7 +22,8 @@
     out.hidden = false;
   }
 
-  // Mentions: after "@" and two characters, the server suggests accounts in the
+  // Mentions and hashtags: after "@" (or "#") and two characters, the server
+  // suggests accounts (or hashtags in use here) in the
   // list the text area names (aria-controls). Arrow keys move through them (the
   // text area keeps the focus and points at the option, aria-activedescendant);
   // Enter or Tab takes the chosen one, Escape closes the list. Until an option is
@@ -39,11 +40,12 @@
       active = -1;
       area.removeAttribute("aria-activedescendant");
     };
-    // The "@word" that ends at the caret, if any.
+    // The "@word" or "#word" that ends at the caret, if any.
     const typed = () => {
       const before = area.value.slice(0, area.selectionStart);
-      const m = /(?:^|\s)@([\p{L}\p{N}_.:@-]{2,80})$/u.exec(before);
-      return m ? { start: before.length - m[1].length - 1, text: m[1] } : null;
+      const m = /(?:^|\s)([@#])([\p{L}\p{N}_.:@-]{2,80})$/u.exec(before);
+      if (!m || (m[1] === "#" && !area.dataset.hashtags)) return null;
+      return { start: before.length - m[2].length - 1, text: m[2], hashtag: m[1] === "#" };
     };
     const mark = (i) => {
       const all = options();
@@ -64,7 +66,7 @@
       if (!t) return close();
       timer = setTimeout(async () => {
         try {
-          const url = new URL(area.dataset.mentions, location.href);
+          const url = new URL(t.hashtag ? area.dataset.hashtags : area.dataset.mentions, location.href);
           url.searchParams.set("q", t.text);
           const res = await fetch(url, { credentials: "same-origin", redirect: "error", headers: { Accept: "text/html" } });
           if (!res.ok) return;
@@ -72,7 +74,7 @@
           fragment.innerHTML = await res.text();
           // Typed on meanwhile, or left the field: this answer is out of date.
           const now = typed();
-          if (document.activeElement !== area || !now || now.text !== t.text) return;
+          if (document.activeElement !== area || !now || now.text !== t.text || now.hashtag !== t.hashtag) return;
           close();
           list.append(fragment.content);
           list.hidden = options().length === 0;
