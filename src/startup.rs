@@ -405,6 +405,17 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
                 "/groups/{id}/statuses/{status}/remove",
                 web::post().to(pages::groups::remove_post),
             )
+            .route("/chats", web::get().to(pages::chats::index))
+            .route("/chats", web::post().to(pages::chats::create))
+            .route("/chats/{id}", web::get().to(pages::chats::page))
+            .route("/chats/{id}/edit", web::get().to(pages::chats::edit))
+            .route("/chats/{id}/edit", web::post().to(pages::chats::save))
+            .route("/chats/{id}/cancel", web::post().to(pages::chats::cancel))
+            .route(
+                "/chats/{id}/transcripts/{occurrence}",
+                web::get().to(pages::chats::transcript),
+            )
+            .route("/tags/{name}/chats.ics", web::get().to(pages::ical::feed))
             .route("/search", web::get().to(pages::search::page))
             .route("/search/mentions", web::get().to(pages::search::mentions))
             .route("/search/hashtags", web::get().to(pages::search::hashtags))

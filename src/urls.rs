@@ -152,6 +152,21 @@ impl Urls {
         format!("{}/tags/{name}", self.base)
     }
 
+    /// A hashtag chat: its page, and its `Event`'s id (content-negotiated).
+    pub fn chat(&self, id: i64) -> String {
+        format!("{}/chats/{id}", self.base)
+    }
+
+    /// An occurrence's transcript: its page, and its `OrderedCollection`'s id.
+    pub fn chat_transcript(&self, id: i64, occurrence: &str) -> String {
+        format!("{}/chats/{id}/transcripts/{occurrence}", self.base)
+    }
+
+    /// A tag's chats as an iCalendar feed.
+    pub fn tag_chats_feed(&self, name: &str) -> String {
+        format!("{}/tags/{name}/chats.ics", self.base)
+    }
+
     /// Ids of activities that are not objects of their own (Follow, Like, Accept …).
     pub fn activity(&self, username: &str, kind: &str, id: impl std::fmt::Display) -> String {
         format!("{}#{kind}/{id}", self.actor(username))

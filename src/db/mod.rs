@@ -10,6 +10,7 @@ pub mod audit_log;
 pub mod bookmarks;
 pub mod cards;
 pub mod changes;
+pub mod chats;
 pub mod conversations;
 pub mod deliveries;
 pub mod domain_allows;

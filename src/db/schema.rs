@@ -357,6 +357,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_aliases,
     groups,
     group_moderators,
+    chats,
 );
 
 diesel::table! {
@@ -688,3 +689,24 @@ diesel::table! {
 }
 
 diesel::joinable!(status_cards -> preview_cards (card_id));
+
+diesel::table! {
+    chats (id) {
+        id -> Int8,
+        host_id -> Int8,
+        title -> Text,
+        tag -> Text,
+        description -> Text,
+        starts_local -> Timestamp,
+        time_zone -> Text,
+        starts_at -> Timestamptz,
+        duration_minutes -> Int4,
+        rrule -> Nullable<Text>,
+        ends_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        cancelled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(chats -> accounts (host_id));

@@ -64,6 +64,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .guard(guard::fn_guard(asks_for_activity_json))
                 .to(note),
         )
+        // A chat's page and an occurrence's transcript answer servers as the `Event`
+        // and the `OrderedCollection` (web/chats.rs answers browsers).
+        .route(
+            "/chats/{id}",
+            web::get()
+                .guard(guard::fn_guard(asks_for_activity_json))
+                .to(chat_event),
+        )
+        .route(
+            "/chats/{id}/transcripts/{occurrence}",
+            web::get()
+                .guard(guard::fn_guard(asks_for_activity_json))
+                .to(chat_transcript),
+        )
         .route("/actor", web::get().to(instance))
         .route("/actor/outbox", web::get().to(instance_outbox));
 }
@@ -597,4 +611,37 @@ async fn instance(ctx: web::Data<AppContext>, req: HttpRequest) -> HttpResponse 
 
 async fn instance_outbox(ctx: web::Data<AppContext>, q: web::Query<PageQuery>) -> HttpResponse {
     empty_collection(ctx.urls.instance_outbox(), q.into_inner().page)
+}
+
+fn chat_id(id: &str) -> Result<i64> {
+    id.parse()
+        .map_err(|_| crate::error::Error::not_found("no such chat"))
+}
+
+/// A chat as its `Event`; a cancelled one is gone (410, a `Tombstone`).
+#[tracing::instrument(skip(ctx))]
+async fn chat_event(ctx: web::Data<AppContext>, id: web::Path<String>) -> Result<HttpResponse> {
+    let chat = services::chats::find(&ctx, chat_id(&id)?).await?;
+    if chat.cancelled() {
+        return Ok(HttpResponse::Gone().content_type(ACTIVITY_JSON).json(
+            crate::federation::activities::event::tombstone(&ctx.urls.chat(chat.chat.id)),
+        ));
+    }
+    Ok(activity_json(
+        &crate::federation::activities::event::to_event(&ctx, &chat, true),
+    ))
+}
+
+/// An occurrence's questions and answers as an `OrderedCollection`.
+#[tracing::instrument(skip(ctx))]
+async fn chat_transcript(
+    ctx: web::Data<AppContext>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse> {
+    let (id, key) = path.into_inner();
+    let (chat, occurrence) = services::chats::occurrence(&ctx, chat_id(&id)?, &key).await?;
+    let transcript = services::chats::transcript(&ctx, &chat, occurrence).await?;
+    Ok(activity_json(
+        &crate::federation::activities::event::to_transcript(&ctx, &chat, &transcript),
+    ))
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod cards;
+pub mod chats;
 pub mod conversations;
 pub mod emojis;
 pub mod events;

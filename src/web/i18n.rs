@@ -533,6 +533,44 @@ catalogue! {
     JoinRequested => "Your request to join waits for a moderator.", "Deine Beitrittsanfrage wartet auf die Moderation.";
     GroupJoined => "You are a member.", "Du bist Mitglied.";
     GroupHowToPost => "To post in the group, mention it: {handle}", "Um in der Gruppe zu schreiben, erwähne sie: {handle}";
+    ChatsNav => "Chats", "Chats";
+    ChatsTitle => "Hashtag chats", "Hashtag-Chats";
+    ChatsIntro => "A hashtag chat is an hour on a hashtag: the host posts questions Q1, Q2 … and everyone, on any server, answers A1, A2 …", "Ein Hashtag-Chat ist eine Stunde zu einem Hashtag: Wer moderiert, stellt Fragen Q1, Q2 …, und alle, auf jedem Server, antworten mit A1, A2 …";
+    MyChats => "Your chats", "Deine Chats";
+    NoChats => "No chats yet.", "Noch keine Chats.";
+    ScheduleChat => "Schedule a chat", "Einen Chat planen";
+    ScheduleChatButton => "Schedule", "Planen";
+    EditChatTitle => "Change the chat", "Chat ändern";
+    SaveChat => "Save changes", "Änderungen speichern";
+    EditChat => "Change this chat", "Diesen Chat ändern";
+    CancelChat => "Cancel this chat", "Diesen Chat absagen";
+    ChatTitleLabel => "Title", "Titel";
+    ChatTagLabel => "Hashtag", "Hashtag";
+    ChatDescriptionLabel => "Description", "Beschreibung";
+    ChatStartLabel => "Start (date and time in the chat's time zone)", "Beginn (Datum und Uhrzeit in der Zeitzone des Chats)";
+    ChatTimeZoneLabel => "Time zone (IANA name, such as Europe/Berlin)", "Zeitzone (IANA-Name, etwa Europe/Berlin)";
+    ChatDurationLabel => "Duration in minutes", "Dauer in Minuten";
+    ChatRruleLabel => "Repeats (an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=TH;COUNT=10; empty: once)", "Wiederholung (eine RFC-5545-RRULE wie FREQ=WEEKLY;BYDAY=TH;COUNT=10; leer: einmal)";
+    ChatHostedBy => "Hosted by {name}", "Moderiert von {name}";
+    ChatCancelled => "This chat was cancelled.", "Dieser Chat wurde abgesagt.";
+    ChatLive => "Live now:", "Jetzt live:";
+    ChatNext => "Next:", "Nächster Termin:";
+    ChatOver => "All its dates are over.", "Alle Termine sind vorbei.";
+    ChatRecurs => "Repeats: {rule}", "Wiederholung: {rule}";
+    ChatHowTo => "Questions are the host's posts that begin with Q1, Q2 … and carry {tag}. Answer by replying to a question, or with a public post that begins with A1, A2 … and carries {tag}.", "Fragen sind die Beiträge der Moderation, die mit Q1, Q2 … beginnen und {tag} tragen. Antworte auf eine Frage oder mit einem öffentlichen Beitrag, der mit A1, A2 … beginnt und {tag} trägt.";
+    ChatCalendar => "Subscribe in a calendar (iCal)", "Im Kalender abonnieren (iCal)";
+    ChatQuestionsHeading => "Questions and answers", "Fragen und Antworten";
+    ChatQuestion => "Question {number}", "Frage {number}";
+    ChatAnswersTo => "Answers to question {number}", "Antworten auf Frage {number}";
+    OneAnswer => "1 answer", "1 Antwort";
+    Answers => "{count} answers", "{count} Antworten";
+    ChatNoQuestions => "No questions yet.", "Noch keine Fragen.";
+    ChatNewAnswers => "New answers arrived.", "Neue Antworten sind eingetroffen.";
+    ChatTranscripts => "Transcripts", "Protokolle";
+    ChatTranscriptTitle => "Transcript: {title}", "Protokoll: {title}";
+    ChatParticipants => "Who took part", "Wer teilgenommen hat";
+    NextChatsHeading => "Next scheduled chats", "Nächste geplante Chats";
+    NoNextChats => "No chats are scheduled.", "Keine Chats geplant.";
 }
 
 /// A message with its `{name}` placeholders filled in.

@@ -5,9 +5,11 @@
 pub mod admin;
 pub mod apps;
 pub mod auth;
+pub mod chats;
 pub mod groups;
 pub mod home;
 pub mod i18n;
+pub mod ical;
 pub mod invites;
 pub mod lists;
 pub mod moving;
@@ -94,6 +96,7 @@ pub fn frame_searched(
                                 li { a href="/notifications" { (t(lang, Msg::NotificationsNav)) } }
                                 li { a href="/lists" { (t(lang, Msg::ListsNav)) } }
                                 li { a href="/groups" { (t(lang, Msg::GroupsNav)) } }
+                                li { a href="/chats" { (t(lang, Msg::ChatsNav)) } }
                                 @if browser.account().locked {
                                     li { a href="/follow_requests" { (t(lang, Msg::FollowRequestsNav)) } }
                                 }

@@ -59,6 +59,9 @@ pub async fn about(
         .await
         .map_err(&fail)?;
     let contact = crate::api::instance::contact_email(&ctx, &profile);
+    let next_chats = crate::services::chats::upcoming(&ctx, 5)
+        .await
+        .map_err(&fail)?;
     let body = html! {
         h1 { (tf(lang, Msg::AboutTitle, &[("domain", domain)])) }
         @for paragraph in profile.description.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) { p.description { (paragraph) } }
@@ -67,6 +70,7 @@ pub async fn about(
         @if rules.is_empty() { p { (t(lang, Msg::NoRules)) } } @else { ol { @for rule in &rules { li { (rule) } } } }
         h2 { (t(lang, Msg::ContactHeading)) }
         p { a href=(format!("mailto:{contact}")) { (contact) } }
+        (super::chats::next_chats(lang, &next_chats))
     };
     Ok(super::page_response(super::frame(
         lang,

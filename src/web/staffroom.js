@@ -1,7 +1,7 @@
 // Staffroom's one script, served from the binary at /assets/staffroom.js. Every
 // page works without it; it only adds, where the page asks for it with data-*
 // attributes: a character counter under the compose form, suggestions for
-// mentions, and new posts on the timelines without a reload. All words come from the page (the server's
+// mentions, new posts on the timelines and new answers on a chat's live page without a reload. All words come from the page (the server's
 // translation catalogue), none from here.
 "use strict";
 
@@ -105,6 +105,45 @@
       choose(option);
     });
     area.addEventListener("blur", close);
+  }
+
+  // A chat's live page: the server renders its questions with their answers; when
+  // the chat's hashtag stream tells of a new post, and every few seconds anyway
+  // (answers that reply without the tag are not on that stream), the script asks
+  // for them again and puts them in place, saying so when answers were added.
+  const chat = document.querySelector("[data-chat]");
+  if (chat) {
+    const said = document.getElementById(chat.dataset.status);
+    const every = Number(chat.dataset.every) || 5000;
+    let asking = false;
+    const answers = () => chat.querySelectorAll(".answers > li").length;
+    const refresh = async () => {
+      if (document.hidden || asking) return;
+      asking = true;
+      try {
+        const res = await fetch(new URL(chat.dataset.chat, location.href), { credentials: "same-origin", redirect: "error", headers: { Accept: "text/html" } });
+        if (!res.ok) return;
+        const html = await res.text();
+        const before = answers();
+        const fragment = document.createElement("template");
+        fragment.innerHTML = html;
+        // Keep what the reader is typing or has focused: replace only when it changed.
+        if (fragment.innerHTML === chat.innerHTML) return;
+        chat.replaceChildren(fragment.content);
+        const added = answers() - before;
+        if (said && added > 0) said.textContent = said.dataset.template;
+      } catch (_) {
+        // Offline or the server restarting: the next round tries again.
+      } finally {
+        asking = false;
+      }
+    };
+    setInterval(refresh, every);
+    document.addEventListener("visibilitychange", refresh);
+    if (chat.dataset.stream && window.EventSource) {
+      const events = new EventSource(new URL(chat.dataset.stream, location.href), { withCredentials: true });
+      events.addEventListener("update", refresh);
+    }
   }
 
   // New posts (home, local, federated, a hashtag): ask the server for the posts

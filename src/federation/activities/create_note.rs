@@ -135,8 +135,9 @@ async fn followed_here(
 }
 
 /// Whether an incoming post concerns someone here: its author (or the group that
-/// relays it) is followed from here, it mentions or addresses a local account, or it
-/// replies to a post we have.
+/// relays it) is followed from here, it mentions or addresses a local account, it
+/// replies to a post we have, or it is public with a hashtag someone here follows
+/// or a chat here is on.
 async fn matters_here(
     conn: &mut AsyncPgConnection,
     ctx: &AppContext,
@@ -157,13 +158,17 @@ async fn matters_here(
     for field in ["to", "cc"] {
         named.extend(crate::federation::protocol::helpers::ids_of(&note[field]));
     }
-    if let Some(tags) = note["tag"].as_array() {
-        named.extend(
-            tags.iter()
-                .filter(|t| t["type"] == "Mention")
-                .filter_map(|t| t["href"].as_str().map(str::to_string)),
-        );
-    }
+    // JSON-LD compaction (Fedify's) sends a single tag as an object, not a list.
+    let tags: &[Value] = match &note["tag"] {
+        Value::Array(items) => items,
+        one @ Value::Object(_) => std::slice::from_ref(one),
+        _ => &[],
+    };
+    named.extend(
+        tags.iter()
+            .filter(|t| t["type"] == "Mention")
+            .filter_map(|t| t["href"].as_str().map(str::to_string)),
+    );
     if named.iter().any(|n| ctx.urls.local_username(n).is_some()) {
         return Ok(true);
     }
@@ -181,18 +186,18 @@ async fn matters_here(
             .any(|id| crate::federation::objects::note::is_public_address(id))
     });
     if public {
-        let tags: Vec<String> = note["tag"]
-            .as_array()
-            .map(|tags| {
-                tags.iter()
-                    .filter(|t| t["type"] == "Hashtag")
-                    .filter_map(|t| t["name"].as_str())
-                    .filter_map(crate::services::tags::normalize)
-                    .take(MAX_TAGS_LOOKED_AT)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let tags: Vec<String> = tags
+            .iter()
+            .filter(|t| t["type"] == "Hashtag")
+            .filter_map(|t| t["name"].as_str())
+            .filter_map(crate::services::tags::normalize)
+            .take(MAX_TAGS_LOOKED_AT)
+            .collect();
         if crate::db::tags::any_followed(conn, &tags).await? {
+            return Ok(true);
+        }
+        // An answer in a hashtag chat hosted here, from someone nobody here follows.
+        if crate::services::chats::is_chat_tag(conn, &tags).await? {
             return Ok(true);
         }
     }

@@ -5,6 +5,7 @@ pub mod announce;
 pub mod block;
 pub mod create_note;
 pub mod delete;
+pub mod event;
 pub mod featured;
 pub mod flag;
 pub mod follow;

@@ -6,5 +6,6 @@ pub mod activity;
 pub mod actor;
 pub mod collection;
 pub mod context;
+pub mod event;
 pub mod helpers;
 pub mod note;

@@ -49,6 +49,7 @@ import {
   Flag,
   Follow,
   Group,
+  Hashtag,
   isActor,
   Like,
   Mention,
@@ -697,6 +698,13 @@ async function controlPost(body) {
   const mentionUrls = body.mention == null ? [] : Array.isArray(body.mention) ? body.mention : [body.mention];
   if (mentionUrls.some((m) => typeof m !== "string")) throw new HttpError(400, `"mention" must be a URL or a list of URLs`);
   if (body.inReplyTo != null && typeof body.inReplyTo !== "string") throw new HttpError(400, `"inReplyTo" must be a URL`);
+  // "hashtags": names (without "#") added as Hashtag tags, as Mastodon tags them.
+  const hashtags = body.hashtags == null ? [] : body.hashtags;
+  if (!Array.isArray(hashtags) || hashtags.some((h) => typeof h !== "string")) throw new HttpError(400, `"hashtags" must be a list of names`);
+  // "deliverTo": actor URLs whose inboxes also get the post without it being
+  // addressed to them, as a relay would bring it (a hashtag chat's answers).
+  const deliverTo = body.deliverTo == null ? [] : body.deliverTo;
+  if (!Array.isArray(deliverTo) || deliverTo.some((d) => typeof d !== "string")) throw new HttpError(400, `"deliverTo" must be a list of actor URLs`);
   const ctx = newContext();
 
   const mentioned = [];
@@ -714,12 +722,15 @@ async function controlPost(body) {
 
   const to = visibility === "public" ? [PUBLIC_COLLECTION] : [followersUri()];
   const cc = visibility === "public" ? [followersUri(), ...extraIds] : extraIds;
-  const tags = mentioned.map((a) =>
-    new Mention({
-      href: a.id,
-      name: `@${a.preferredUsername?.toString() ?? "unknown"}@${a.id.host}`,
-    })
-  );
+  const tags = [
+    ...mentioned.map((a) =>
+      new Mention({
+        href: a.id,
+        name: `@${a.preferredUsername?.toString() ?? "unknown"}@${a.id.host}`,
+      })
+    ),
+    ...hashtags.map((h) => new Hashtag({ href: new URL(`/tags/${encodeURIComponent(h)}`, ORIGIN), name: `#${h}` })),
+  ];
   const published = Temporal.Now.instant();
   const fields = {
     id: noteId,
@@ -763,7 +774,9 @@ async function controlPost(body) {
   const entry = { note, create, extras: extras.filter((a) => a.id.href !== actorUri().href), visibility, deleted: false };
   state.notes.set(uuid, entry);
   state.outbox.push(create);
-  const errors = body.deliver === false ? [] : await deliver(ctx, create, { followers: true, recipients: entry.extras });
+  const unaddressed = [];
+  for (const url of deliverTo) unaddressed.push(await lookupActor(ctx, url));
+  const errors = body.deliver === false ? [] : await deliver(ctx, create, { followers: true, recipients: [...entry.extras, ...unaddressed] });
   log(`control post ${noteId.href} (${visibility})${errors.length ? " (delivery failed)" : ""}`);
   return [errors.length ? 502 : 200, { id: noteId.href, activity: create.id.href, errors }];
 }
