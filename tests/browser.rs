@@ -189,6 +189,81 @@ async fn posts_made_elsewhere_appear_live_on_open_timelines_in_chromium() {
     run("live.mjs", s.env(), &[&s.a]).await;
 }
 
+/// A hashtag chat in Chromium: ada schedules it with the form, asks Q1 and Q2, and
+/// answers from bob on B (a reply to Q1) and from the Fedify peer (a reply to Q2)
+/// arrive under their questions on the open live page; then the transcript.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hashtag_chat_s_answers_arrive_live_under_their_questions_in_chromium() {
+    setup();
+    let (s, b, peer) = tokio::join!(
+        Staffroom::start(),
+        Server::start(),
+        FedifyPeer::start("mira", "draft-cavage-http-signatures-12")
+    );
+    b.teacher("bob", "Bob Ross");
+    let bob_token = b.token("bob");
+    let ada_actor = format!("{}/users/ada", s.a.node.address);
+    // bob (on B) and the peer's teacher follow ada, so her questions reach them.
+    peer.act("follow", json!({ "target": ada_actor })).await;
+    let handle = format!("@ada@{}", s.a.instance.domain);
+    let (status, found) = b
+        .api(
+            &bob_token,
+            Method::GET,
+            &format!("/api/v2/search?q={handle}&resolve=true"),
+        )
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let ada_on_b = found["accounts"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("ada found: {found}"))
+        .to_string();
+    let (status, _) = b
+        .api(
+            &bob_token,
+            Method::POST,
+            &format!("/api/v1/accounts/{ada_on_b}/follow"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    common::eventually(
+        Duration::from_secs(30),
+        "ada has her two followers",
+        || async {
+            let (_, followers) =
+                s.a.api(
+                    &s.carol_token,
+                    Method::GET,
+                    "/api/v1/accounts/lookup?acct=ada",
+                )
+                .await;
+            followers["followers_count"] == 2
+        },
+    )
+    .await;
+    // The chat began a minute ago on Berlin's clock; its first occurrence's name.
+    let start = (chrono::Utc::now() - chrono::Duration::minutes(1))
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let local = chrono::NaiveDateTime::parse_from_str(&start, "%Y-%m-%dT%H:%M").unwrap();
+    let key = chrono::TimeZone::from_local_datetime(&chrono_tz::Europe::Berlin, &local)
+        .earliest()
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let mut env = s.env();
+    env.extend(vars(&[
+        ("STAFFROOM_B", &b.node.address),
+        ("B_TOKEN", &bob_token),
+        ("PEER", &peer.base),
+        ("CHAT_START", &start),
+        ("CHAT_KEY", &key),
+    ]));
+    run("chat.mjs", env, &[&s.a, &b]).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_form_without_its_csrf_token_changes_nothing_in_chromium() {
     setup();
