@@ -71,6 +71,32 @@ impl Server {
         common::nodes::api(&self.node, token, method, path).await
     }
 
+    /// The holder of `token` looks `handle` up (resolving it) and follows it; the
+    /// account's id here.
+    async fn follow(&self, token: &str, handle: &str) -> String {
+        let (status, found) = self
+            .api(
+                token,
+                Method::GET,
+                &format!("/api/v2/search?q={handle}&resolve=true"),
+            )
+            .await;
+        assert_eq!(status, 200, "{found}");
+        let id = found["accounts"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{handle} found: {found}"))
+            .to_string();
+        let (status, _) = self
+            .api(
+                token,
+                Method::POST,
+                &format!("/api/v1/accounts/{id}/follow"),
+            )
+            .await;
+        assert_eq!(status, 200);
+        id
+    }
+
     /// A public post through the client API; its entity.
     async fn post(&self, token: &str, text: &str) -> Value {
         common::nodes::post_status(&self.node, token, text).await
@@ -205,27 +231,8 @@ async fn a_hashtag_chat_s_answers_arrive_live_under_their_questions_in_chromium(
     let ada_actor = format!("{}/users/ada", s.a.node.address);
     // bob (on B) and the peer's teacher follow ada, so her questions reach them.
     peer.act("follow", json!({ "target": ada_actor })).await;
-    let handle = format!("@ada@{}", s.a.instance.domain);
-    let (status, found) = b
-        .api(
-            &bob_token,
-            Method::GET,
-            &format!("/api/v2/search?q={handle}&resolve=true"),
-        )
+    b.follow(&bob_token, &format!("@ada@{}", s.a.instance.domain))
         .await;
-    assert_eq!(status, 200, "{found}");
-    let ada_on_b = found["accounts"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("ada found: {found}"))
-        .to_string();
-    let (status, _) = b
-        .api(
-            &bob_token,
-            Method::POST,
-            &format!("/api/v1/accounts/{ada_on_b}/follow"),
-        )
-        .await;
-    assert_eq!(status, 200);
     common::eventually(
         Duration::from_secs(30),
         "ada has her two followers",
@@ -296,26 +303,7 @@ async fn main_pages_pass_axe_and_are_photographed_at_phone_and_desktop_width() {
     // his post; her own post with a hashtag and a long link, liked, boosted and
     // answered by carol (a thread and notifications); a post behind a content warning.
     let bob_handle = format!("@bob@{}", b.instance.domain);
-    let (status, found) =
-        s.a.api(
-            &ada_token,
-            Method::GET,
-            &format!("/api/v2/search?q={bob_handle}&resolve=true"),
-        )
-        .await;
-    assert_eq!(status, 200, "{found}");
-    let bob_id = found["accounts"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("bob found: {found}"))
-        .to_string();
-    let (status, _) =
-        s.a.api(
-            &ada_token,
-            Method::POST,
-            &format!("/api/v1/accounts/{bob_id}/follow"),
-        )
-        .await;
-    assert_eq!(status, 200);
+    let bob_id = s.a.follow(&ada_token, &bob_handle).await;
     common::eventually(
         Duration::from_secs(30),
         "bob accepted ada's follow",

@@ -4,21 +4,12 @@
 // Fedify peer's teacher (a reply to Q2) appear under the right question on the open
 // chat page without a reload; then the transcript page. Run by tests/browser.rs,
 // which has bob follow ada and the peer follow her first.
-import { env, step, check, run, newPage, signIn, compose, eventually, axeViolations, noProblems } from "./lib.mjs";
+import { env, step, check, call, run, newPage, signIn, compose, eventually, axeViolations, noProblems, artifactsDir } from "./lib.mjs";
 
 const A = env("STAFFROOM_A");
 const B = env("STAFFROOM_B");
 const bToken = env("B_TOKEN");
 const PEER = env("PEER");
-
-async function call(method, url, body, token) {
-  const headers = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(url, { method, headers, body: body && JSON.stringify(body) });
-  const json = await res.json();
-  check(res.ok, `${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** The public post on A's #edchat beginning with `start` (its uri), once it is there. */
 async function question(start) {
@@ -102,6 +93,7 @@ await run(async (browser) => {
   step("the chat page has no serious accessibility problem");
   const violations = await axeViolations(page);
   check(violations.serious.length === 0, violations.serious.join("\n"));
+  await page.screenshot({ path: `${artifactsDir()}/chat-live.png`, fullPage: true });
 
   step("the transcript page groups the same answers and says who took part");
   await page.goto(`${chatUrl}/transcripts/${env("CHAT_KEY")}`);

@@ -22,6 +22,16 @@ export const check = (ok, message) => {
   if (!ok) throw new Error(message);
 };
 
+/** A JSON call (with a bearer token, if given); fails on an error answer. */
+export async function call(method, url, body, token) {
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(url, { method, headers, body: body && JSON.stringify(body) });
+  const json = await res.json();
+  check(res.ok, `${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
 /** Polls `probe` until it gives something truthy; fails naming `what` after the deadline. */
 export async function eventually(what, probe, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,7 @@
 // tests/browser.rs, which starts the servers and makes the teachers; the other
 // teachers act through their servers' own interfaces (B's client API, the Fedify
 // peer's control routes).
-import { env, step, check, run, newPage, noProblems, signIn, compose, post, eventually } from "./lib.mjs";
+import { env, step, check, call, run, newPage, noProblems, signIn, compose, post, eventually } from "./lib.mjs";
 
 const A = env("STAFFROOM_A");
 const user = env("A_USER");
@@ -18,15 +18,6 @@ const bHandle = `@${bUser}@${new URL(B).host}`;
 const PEER = env("PEER");
 const peerHandle = `@${env("PEER_USER")}@${new URL(PEER).host}`;
 
-/** A JSON call; fails on an error answer. */
-async function call(method, url, body, token) {
-  const headers = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(url, { method, headers, body: body && JSON.stringify(body) });
-  const json = await res.json();
-  check(res.ok, `${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 /** What bob on B does, through B's client API. */
 const asBob = (method, path, body) => call(method, `${B}${path}`, body, bToken);
 /** What the Fedify peer's teacher does, through its control routes. */
