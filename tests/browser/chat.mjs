@@ -2,8 +2,9 @@
 // a minute ago), the Fedify peer gets its Event, she asks Q1 and Q2 with the compose
 // form, and answers from bob on a second Staffroom (a reply to Q1) and from the
 // Fedify peer's teacher (a reply to Q2) appear under the right question on the open
-// chat page without a reload; then the transcript page. Run by tests/browser.rs,
-// which has bob follow ada and the peer follow her first.
+// chat page without a reload; then the transcript page, and the host changes and
+// cancels the chat. Run by tests/browser.rs, which has bob follow ada and the peer
+// follow her first.
 import { env, step, check, call, run, newPage, signIn, compose, eventually, axeViolations, noProblems, artifactsDir } from "./lib.mjs";
 
 const A = env("STAFFROOM_A");
@@ -103,5 +104,19 @@ await run(async (browser) => {
   for (const who of ["@bob@", "@mira@"]) {
     check((await people.getByText(who).count()) > 0, `${who} is among those who took part`);
   }
+
+  step("ada changes the chat's title, then cancels it; the transcript stays");
+  await page.goto(chatUrl);
+  await page.getByRole("link", { name: "Change this chat" }).click();
+  await page.getByLabel("Title").fill("Edchat: why we still teach");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.waitForURL(chatUrl);
+  await page.getByRole("heading", { name: "Edchat: why we still teach" }).waitFor();
+  await page.getByRole("button", { name: "Cancel this chat" }).click();
+  await page.waitForURL(chatUrl);
+  await page.getByText("This chat was cancelled.").waitFor();
+  check((await page.getByRole("button", { name: "Cancel this chat" }).count()) === 0, "a cancelled chat offers no cancel");
+  await page.goto(`${chatUrl}/transcripts/${env("CHAT_KEY")}`);
+  await page.getByRole("region", { name: "Question 2" }).getByText("More time to plan together").waitFor();
   noProblems(page);
 });
