@@ -83,7 +83,7 @@ pub fn calendar(ctx: &AppContext, tag: &str, chats: &[HostedChat], now: DateTime
         line(&format!("URL:{}", ctx.urls.chat(chat.id)));
         line(&format!(
             "ORGANIZER;CN={}:{}",
-            param(&crate::web::posts::shown_name(&c.host)),
+            param(crate::web::posts::shown_name(&c.host)),
             ctx.urls.actor_id(&c.host)
         ));
         line("STATUS:CONFIRMED");
