@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{context::AppContext, services};
 use actix_web::{web, HttpRequest, HttpResponse};
-use maud::html;
+use maud::{html, Markup};
 
 pub async fn page(
     ctx: web::Data<AppContext>,
@@ -104,6 +104,22 @@ pub async fn page(
     )))
 }
 
+/// What the compose form's script sent as `q`.
+fn typed(req: &HttpRequest) -> String {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Options for the suggestion list: a fragment, never cached (it is the reader's).
+fn suggestions(options: Markup) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .body(options.into_string())
+}
+
 /// `GET /search/hashtags?q=`: hashtags for what is typed after `#` in the compose
 /// form, as options of the same suggestion list as mentions.
 pub async fn hashtags(
@@ -111,10 +127,7 @@ pub async fn hashtags(
     req: HttpRequest,
     browser: SignedInBrowser,
 ) -> Result<HttpResponse, Failure> {
-    let typed: String = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "q")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let typed = typed(&req);
     let found = services::search::hashtag_suggestions(&ctx, &typed)
         .await
         .map_err(Failure::from(browser.lang))?;
@@ -123,10 +136,7 @@ pub async fn hashtags(
             li #(format!("hashtag-{i}")) role="option" aria-selected="false" data-value=(format!("#{name}")) { "#" (name) }
         }
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
-        .body(options.into_string()))
+    Ok(suggestions(options))
 }
 
 /// `GET /search/mentions?q=`: accounts to mention for what is typed after `@` in the
@@ -137,10 +147,7 @@ pub async fn mentions(
     req: HttpRequest,
     browser: SignedInBrowser,
 ) -> Result<HttpResponse, Failure> {
-    let typed: String = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "q")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let typed = typed(&req);
     let found = services::search::mention_suggestions(&ctx, browser.account(), &typed)
         .await
         .map_err(Failure::from(browser.lang))?;
@@ -152,8 +159,5 @@ pub async fn mentions(
             }
         }
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
-        .body(options.into_string()))
+    Ok(suggestions(options))
 }
