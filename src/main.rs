@@ -48,6 +48,9 @@ enum Command {
     /// Subject groups hosted here, which people on any server join by following.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Tag actors (`@NAME@this.host`): the actor of each hashtag in use here, which boosts its public posts to whoever follows it.
+    #[command(subcommand)]
+    Tag(TagCommand),
     /// Start or stop the managed PostgreSQL (used when DATABASE_URL is not set).
     #[command(subcommand)]
     Db(DbCommand),
@@ -214,6 +217,19 @@ enum GroupCommand {
 }
 
 #[derive(Subcommand)]
+enum TagCommand {
+    /// The tag actors, with whether each announces, its followers and what it announced.
+    List,
+    /// Stop the actor of hashtag NAME announcing posts (its followers stay).
+    Disable {
+        /// The hashtag, with or without `#`: letters a-z, digits and underscores.
+        name: String,
+    },
+    /// Let the actor of hashtag NAME announce posts again.
+    Enable { name: String },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Create a local account. Without --password-stdin a strong password is generated and printed once.
     Add {
@@ -366,6 +382,39 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 println!("Created the {kind} group {handle}.");
                 if mods.is_empty() {
                     println!("It has no moderator yet: staffroom group moderator {} USER", group.username);
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Tag(TagCommand::List) => {
+            with_database(&settings, |pool| async move {
+                for t in staffroom::services::tag_actors::list(&pool, &staffroom::services::roles::Acting::command_line()).await? {
+                    println!(
+                        "#{}\t{}\tfollowers: {}\tannounced: {}\tlast: {}",
+                        t.name,
+                        if t.enabled { "enabled" } else { "disabled" },
+                        t.followers,
+                        t.announced,
+                        t.last_announced_at.map_or_else(|| "-".to_string(), |d| d.to_rfc3339())
+                    );
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Tag(verb @ (TagCommand::Enable { .. } | TagCommand::Disable { .. })) => {
+            let (name, enabled) = match verb {
+                TagCommand::Enable { name } => (name, true),
+                TagCommand::Disable { name } => (name, false),
+                TagCommand::List => unreachable!(),
+            };
+            with_database(&settings, |pool| async move {
+                let actor = staffroom::services::tag_actors::set_enabled(&pool, &staffroom::services::roles::Acting::command_line(), &name, enabled).await?;
+                if actor.enabled {
+                    println!("#{} is enabled: its actor announces public posts tagged with it.", actor.name);
+                } else {
+                    println!("#{} is disabled: its actor announces nothing until enabled.", actor.name);
                 }
                 Ok(())
             })

@@ -374,6 +374,12 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             )
             .route("/settings/invites", web::get().to(pages::invites::page))
             .route("/settings/invites", web::post().to(pages::invites::make))
+            .route("/admin/tags", web::get().to(pages::admin::tags))
+            .route("/admin/tags", web::post().to(pages::admin::disable_tag))
+            .route(
+                "/admin/tags/{name}/{verb}",
+                web::post().to(pages::admin::tag_action),
+            )
             .route("/admin/audit", web::get().to(pages::admin::audit))
             .route("/home", web::get().to(pages::home::page))
             .route("/home/newer", web::get().to(pages::home::newer))

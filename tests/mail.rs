@@ -5,26 +5,10 @@
 
 mod common;
 
-use common::{api, browser, mail::MailCatcher, staffroom_command, TestApp};
-use std::process::Stdio;
+use common::{api, browser, mail::MailCatcher, TestApp};
 
 fn ok(app: &TestApp, args: &[&str]) -> String {
-    let vars = [
-        ("DATABASE_URL", app.db.url.as_str()),
-        ("STAFFROOM_DOMAIN", app.domain.as_str()),
-        ("STAFFROOM_DEV", "true"),
-    ];
-    let out = staffroom_command(&vars)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("staffroom runs");
-    assert!(
-        out.status.success(),
-        "staffroom {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
+    app.cli_ok(args)
 }
 
 async fn web_sign_in(app: &TestApp, login: &str, password: &str) -> reqwest::Response {

@@ -191,6 +191,18 @@ async fn migrations_go_up_down_and_up_again() {
         .load::<(String, Ts, i64)>(&mut conn)
         .await
         .unwrap();
+    schema::tag_actors::table
+        .select(schema::tag_actors::all_columns)
+        .limit(1)
+        .load::<(String, i64, bool, Ts)>(&mut conn)
+        .await
+        .unwrap();
+    schema::tag_announces::table
+        .select(schema::tag_announces::all_columns)
+        .limit(1)
+        .load::<(i64, i64, i64, String, Ts, bool)>(&mut conn)
+        .await
+        .unwrap();
 }
 
 type Ts = chrono::DateTime<chrono::Utc>;

@@ -41,6 +41,7 @@ pub mod site;
 pub mod statistics;
 pub mod status_batch;
 pub mod statuses;
+pub mod tag_actors;
 pub mod tags;
 pub mod timelines;
 pub mod tokens;

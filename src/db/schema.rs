@@ -710,3 +710,26 @@ diesel::table! {
 }
 
 diesel::joinable!(chats -> accounts (host_id));
+
+diesel::table! {
+    tag_actors (name) {
+        name -> Text,
+        account_id -> Int8,
+        enabled -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tag_announces (account_id, status_id) {
+        account_id -> Int8,
+        status_id -> Int8,
+        author_id -> Int8,
+        object_uri -> Text,
+        announced_at -> Timestamptz,
+        undone -> Bool,
+    }
+}
+
+// Kept apart from the list above so the tag actors' tables join what they need.
+diesel::allow_tables_to_appear_in_same_query!(tag_actors, tag_announces, accounts);

@@ -277,3 +277,99 @@ pub async fn featured_among(
         .load(conn)
         .await
 }
+
+/// A hashtag as the about page's "PLN tags" counts it.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct PlnTag {
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// Public and unlisted posts by teachers here carrying it, in the window.
+    #[diesel(sql_type = BigInt)]
+    pub uses: i64,
+    /// Teachers here who follow it.
+    #[diesel(sql_type = BigInt)]
+    pub followers: i64,
+}
+
+/// The hashtags teachers here used in public and unlisted posts since `since_id` (an
+/// id, so a time: `db::ids`) or follow, most used first, then most followed. Posts
+/// are read per local account (`statuses_account_id_id`), so other servers' posts
+/// cost nothing; hidden authors (suspended, silenced) and tags admins switched off
+/// (`tag_actors.enabled`) are left out.
+pub async fn pln(
+    conn: &mut AsyncPgConnection,
+    since_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<PlnTag>> {
+    Cached(
+        diesel::sql_query(
+            "WITH used AS (
+                 SELECT st.name, count(*) AS uses
+                   FROM accounts a
+                   JOIN statuses s ON s.account_id = a.id AND s.id >= $1
+                   JOIN status_tags st ON st.status_id = s.id
+                  WHERE a.domain IS NULL AND a.suspended_at IS NULL AND a.silenced_at IS NULL
+                    AND s.deleted_at IS NULL AND s.visibility <= 1 AND s.reblog_of_id IS NULL
+                  GROUP BY st.name
+             ), followed AS (
+                 SELECT tf.name, count(*) AS followers
+                   FROM tag_follows tf JOIN accounts a ON a.id = tf.account_id
+                  WHERE a.domain IS NULL AND a.suspended_at IS NULL
+                  GROUP BY tf.name
+             )
+             SELECT coalesce(u.name, f.name) AS name, coalesce(u.uses, 0) AS uses, coalesce(f.followers, 0) AS followers
+               FROM used u FULL JOIN followed f ON f.name = u.name
+              WHERE coalesce(u.name, f.name) NOT IN (SELECT name FROM tag_actors WHERE NOT enabled)
+              ORDER BY 2 DESC, 3 DESC, 1 LIMIT $2",
+        )
+        .bind::<BigInt, _>(since_id)
+        .bind::<BigInt, _>(limit),
+    )
+    .load(conn)
+    .await
+}
+
+/// A hashtag trending: how many accounts used it, and how often.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct Trending {
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = BigInt)]
+    pub accounts: i64,
+    #[diesel(sql_type = BigInt)]
+    pub uses: i64,
+}
+
+/// How many tagged posts trending reads at most: the newest ones, so a busy week
+/// costs one bounded range of `status_tags`' key.
+pub const TRENDING_CAP: i64 = 20_000;
+
+/// The hashtags of public posts since `since_id` used by the most distinct accounts
+/// (at least `min_accounts`), here and from other servers, then by uses. Posts anyone
+/// may not see (deleted, hidden authors) and tags admins switched off do not count.
+pub async fn trending(
+    conn: &mut AsyncPgConnection,
+    since_id: i64,
+    min_accounts: i64,
+    limit: i64,
+) -> QueryResult<Vec<Trending>> {
+    Cached(
+        diesel::sql_query(
+            "SELECT st.name, count(DISTINCT s.account_id) AS accounts, count(*) AS uses
+               FROM (SELECT status_id, name FROM status_tags WHERE status_id >= $1
+                      ORDER BY status_id DESC LIMIT $4) AS st
+               JOIN statuses s ON s.id = st.status_id
+              WHERE s.deleted_at IS NULL AND s.visibility = 0 AND s.reblog_of_id IS NULL
+                AND s.account_id NOT IN (SELECT id FROM accounts WHERE domain_blocked OR suspended_at IS NOT NULL OR silenced_at IS NOT NULL)
+                AND st.name NOT IN (SELECT name FROM tag_actors WHERE NOT enabled)
+              GROUP BY st.name HAVING count(DISTINCT s.account_id) >= $2
+              ORDER BY 2 DESC, 3 DESC, 1 LIMIT $3",
+        )
+        .bind::<BigInt, _>(since_id)
+        .bind::<BigInt, _>(min_accounts)
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(TRENDING_CAP),
+    )
+    .load(conn)
+    .await
+}

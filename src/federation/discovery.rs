@@ -3,7 +3,7 @@
 
 use crate::{
     context::AppContext,
-    error::{Error, Result},
+    error::{Error, ErrorKind, Result},
     services,
 };
 use actix_web::{http::header, web, HttpResponse};
@@ -93,8 +93,27 @@ pub async fn webfinger(
             })
         }
         Resource::Account(name) => {
-            let account = services::accounts::find_local_account(&ctx.pool, &name).await?;
+            // An account (teacher or group) called `name` wins over the hashtag `name`.
+            let account = match services::accounts::find_local_account(&ctx.pool, &name).await {
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    services::tag_actors::for_handle(&ctx.pool, &name)
+                        .await?
+                        .ok_or(e)?
+                }
+                found => found?,
+            };
             let name = &account.username;
+            if let Some(handle) = services::tag_actors::handle(&ctx.pool, &account).await? {
+                let tag = services::tag_actors::tag_of(&account).unwrap_or_default();
+                return Ok(jrd(json!({
+                    "subject": format!("acct:{handle}@{}", urls.domain()),
+                    "aliases": [urls.tag(tag), urls.actor(name)],
+                    "links": [
+                        { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": urls.tag(tag) },
+                        { "rel": "self", "type": "application/activity+json", "href": urls.actor(name) },
+                    ]
+                })));
+            }
             json!({
                 "subject": format!("acct:{name}@{}", urls.domain()),
                 "aliases": [urls.profile(name), urls.actor(name)],
@@ -106,11 +125,15 @@ pub async fn webfinger(
             })
         }
     };
-    Ok(HttpResponse::Ok()
+    Ok(jrd(body))
+}
+
+fn jrd(body: serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type(JRD)
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .insert_header((header::CACHE_CONTROL, "max-age=259200, public"))
-        .json(body))
+        .json(body)
 }
 
 pub async fn host_meta(ctx: web::Data<AppContext>) -> HttpResponse {

@@ -109,11 +109,21 @@ async fn actor(
             "this account is suspended",
         ));
     }
+    let tag_handle = services::tag_actors::handle(&ctx.pool, &account).await?;
     if wants_activity_json(accept(&req)) {
         let extras = services::published::actor_extras(&ctx, &account).await?;
-        Ok(activity_json(
-            &crate::federation::objects::person::local_actor_document(&account, extras, &ctx.urls),
-        ))
+        let mut document =
+            crate::federation::objects::person::local_actor_document(&account, extras, &ctx.urls);
+        if let Some(handle) = tag_handle {
+            document = crate::federation::objects::person::tag_actor(document, &handle, &ctx.urls);
+        }
+        Ok(activity_json(&document))
+    } else if let Some(tag) = services::tag_actors::tag_of(&account) {
+        // A tag actor's page for people is its hashtag's.
+        Ok(HttpResponse::Found()
+            .insert_header((header::LOCATION, ctx.urls.tag(tag)))
+            .insert_header((header::VARY, "Accept"))
+            .finish())
     } else {
         let mut page = pages::profile::render(&ctx, &account).await?;
         page.headers_mut()

@@ -256,8 +256,9 @@ pub fn may_sign_in(user: &User, account: &Account) -> Result<()> {
 
 /// A local account by username, in any letter case; not found is an error.
 pub async fn find_local_account(pool: &DbPool, username: &str) -> Result<Account> {
-    // Names that cannot be usernames are not looked up at all.
-    if validate_username(username).is_err() {
+    // Names that cannot be usernames are not looked up at all; a tag actor's
+    // `tag.NAME` is one (services::tag_actors).
+    if validate_username(username).is_err() && !super::tag_actors::is_tag_username(username) {
         return Err(Error::not_found(format!(
             "no account named {username:?} here"
         )));

@@ -149,6 +149,7 @@ pub fn dispatch(ctx: &AppContext, outcome: Outcome) {
     }
     for event in outcome.events {
         invalidate(ctx, &event);
+        follow_up(ctx, &event);
         // What streams goes to every `serve` process of the instance, this one
         // included, through the cluster's NOTIFY; each publishes it on `ctx.events`
         // when it hears it, so all of them stream it once and in the same order.
@@ -244,6 +245,18 @@ impl Event {
             account: AccountId(account.parse().ok()?),
             notification: id.parse().ok()?,
         })
+    }
+}
+
+/// Work a change starts in the background, in the process where it happened: the
+/// tag actors of a new post's hashtags announce it, and withdraw their announce of
+/// a deleted one (services::tag_actors). Every way a post is stored (written here,
+/// received, fetched, relayed) ends in a `PostCreated` here.
+fn follow_up(ctx: &AppContext, event: &Event) {
+    match *event {
+        Event::PostCreated { status, .. } => super::tag_actors::post_created(ctx, status),
+        Event::PostDeleted { status, .. } => super::tag_actors::post_deleted(ctx, status),
+        _ => {}
     }
 }
 

@@ -31,6 +31,7 @@ pub mod sessions;
 pub mod status_views;
 pub mod statuses;
 pub mod streaming;
+pub mod tag_actors;
 pub mod tags;
 pub mod timelines;
 pub mod tokens;

@@ -35,6 +35,8 @@ pub enum Permission {
     ManageFederation = 1 << 5,
     ManageSettings = 1 << 6,
     ManageBlocks = 1 << 7,
+    /// Hashtags: here, switching a tag actor's announcing off and on.
+    ManageTaxonomies = 1 << 8,
     ManageUsers = 1 << 10,
     ManageInvites = 1 << 11,
     InviteUsers = 1 << 16,
@@ -56,6 +58,7 @@ impl Permission {
             Permission::ManageUsers | Permission::ManageUserAccess => "act on accounts",
             Permission::ManageInvites | Permission::InviteUsers => "make invites",
             Permission::ManageRoles => "change roles",
+            Permission::ManageTaxonomies => "manage hashtags",
         }
     }
 }
@@ -65,6 +68,7 @@ const ALL_PERMISSIONS: u32 = (1 << 20) - 1;
 const MODERATOR: u32 = Permission::ViewAuditLog as u32
     | Permission::ViewDashboard as u32
     | Permission::ManageReports as u32
+    | Permission::ManageTaxonomies as u32
     | Permission::ManageUsers as u32;
 const ADMIN: u32 = MODERATOR
     | Permission::ManageFederation as u32

@@ -216,3 +216,38 @@ mod tests {
         }
     }
 }
+
+/// Days the about page counts teachers' uses of their PLN tags over.
+pub const PLN_DAYS: i64 = 30;
+/// Days trending counts over, and how many accounts must use a tag in them.
+pub const TRENDING_DAYS: i64 = 7;
+pub const TRENDING_MIN_ACCOUNTS: i64 = 2;
+/// How many tags each list shows.
+const PLN_SHOWN: i64 = 20;
+const TRENDING_SHOWN: i64 = 10;
+
+/// The about page's hashtags: those teachers here use and follow, and trending ones.
+#[derive(Debug, Clone)]
+pub struct PlnTags {
+    pub used: Vec<tags::PlnTag>,
+    pub trending: Vec<tags::Trending>,
+}
+
+/// The first post id of `days` ago (ids sort by time: `db::ids`).
+fn id_days_ago(days: i64) -> i64 {
+    (chrono::Utc::now().timestamp_millis() - days * 86_400_000).max(0) << 16
+}
+
+pub async fn pln(pool: &crate::db::DbPool) -> Result<PlnTags> {
+    let mut conn = pool.get().await?;
+    Ok(PlnTags {
+        used: tags::pln(&mut conn, id_days_ago(PLN_DAYS), PLN_SHOWN).await?,
+        trending: tags::trending(
+            &mut conn,
+            id_days_ago(TRENDING_DAYS),
+            TRENDING_MIN_ACCOUNTS,
+            TRENDING_SHOWN,
+        )
+        .await?,
+    })
+}

@@ -1,7 +1,8 @@
 //! The admin pages (`/admin/…`) for staff: accounts (roles, sign-ups waiting,
 //! warning, limiting and suspending, here and on other servers), the report queue
 //! (acting on a report, removing posts), invites and registrations, the servers we
-//! federate with (domain blocks and the allowlist), and the audit log. Every check of who may do what is services::roles', through the same
+//! federate with (domain blocks and the allowlist), tag actors (switching a
+//! hashtag's announcing off and on), and the audit log. Every check of who may do what is services::roles', through the same
 //! service calls as the admin API and the command line; a refusal is a 403 page.
 
 use super::{
@@ -31,6 +32,7 @@ fn page(ctx: &AppContext, browser: &SignedInBrowser, title: &str, body: Markup) 
                 li { a href="/admin/reports" { (t(lang, Msg::AdminReports)) } }
                 li { a href="/admin/joining" { (t(lang, Msg::AdminJoining)) } }
                 li { a href="/admin/federation" { (t(lang, Msg::AdminFederation)) } }
+                li { a href="/admin/tags" { (t(lang, Msg::AdminTags)) } }
                 li { a href="/admin/audit" { (t(lang, Msg::AdminAudit)) } }
             }
         }
@@ -870,4 +872,104 @@ pub async fn remove_server_rule(
     }
     .map_err(fail)?;
     Ok(session::see_other("/admin/federation"))
+}
+
+/// Tag actors (services::tag_actors): which hashtags announce, their followers, and
+/// switching one off or on, listed or by name.
+pub async fn tags(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let actors = crate::services::tag_actors::list(&ctx.pool, &acting(&browser))
+        .await
+        .map_err(Failure::from(lang))?;
+    let title = t(lang, Msg::AdminTags);
+    let body = html! {
+        h1 { (title) }
+        p { (tf(lang, Msg::AdminTagsIntro, &[
+            ("per_tag", &crate::services::tag_actors::PER_TAG_PER_HOUR.to_string()),
+            ("per_author", &crate::services::tag_actors::PER_AUTHOR_PER_HOUR.to_string()),
+        ])) }
+        @if actors.is_empty() {
+            p { (t(lang, Msg::AdminTagsNone)) }
+        } @else {
+            table {
+                thead { tr { th { (t(lang, Msg::AdminTagName)) } th { (t(lang, Msg::AdminTagState)) } th { (t(lang, Msg::AdminTagFollowers)) } th { (t(lang, Msg::AdminTagAnnounced)) } th { (t(lang, Msg::AdminTagLast)) } th {} } }
+                tbody {
+                    @for a in &actors {
+                        tr {
+                            td { a href=(ctx.urls.tag(&a.name)) { "#" (a.name) } }
+                            td { @if a.enabled { (t(lang, Msg::AdminTagEnabled)) } @else { (t(lang, Msg::AdminTagDisabled)) } }
+                            td { (a.followers) }
+                            td { (a.announced) }
+                            td { @if let Some(d) = &a.last_announced_at { (when(d)) } @else { "–" } }
+                            td {
+                                @if a.enabled {
+                                    (button(&browser, &format!("/admin/tags/{}/disable", a.name), &tf(lang, Msg::AdminTagDisable, &[("name", &a.name)])))
+                                } @else {
+                                    (button(&browser, &format!("/admin/tags/{}/enable", a.name), &tf(lang, Msg::AdminTagEnable, &[("name", &a.name)])))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (t(lang, Msg::AdminTagSwitchOff)) }
+        form method="post" action="/admin/tags" {
+            (browser.csrf_field())
+            label for="tag-name" { (t(lang, Msg::AdminTagName)) }
+            input #tag-name type="text" name="name" required;
+            button type="submit" { (t(lang, Msg::AdminTagSwitchOff)) }
+        }
+    };
+    Ok(page(&ctx, &browser, title, body))
+}
+
+#[derive(Deserialize)]
+pub struct TagForm {
+    name: String,
+}
+
+/// Switches off the hashtag named in the form (one not listed yet, too).
+pub async fn disable_tag(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
+    let form: TagForm = browser.form(&body)?;
+    switch_tag(&ctx, &browser, &form.name, false).await
+}
+
+pub async fn tag_action(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
+    let _: Vec<(String, String)> = browser.form(&body)?;
+    let (name, verb) = path.into_inner();
+    let enabled = match verb.as_str() {
+        "enable" => true,
+        "disable" => false,
+        _ => {
+            return Err(Failure::from(browser.lang)(Error::not_found(
+                "no such action",
+            )))
+        }
+    };
+    switch_tag(&ctx, &browser, &name, enabled).await
+}
+
+async fn switch_tag(
+    ctx: &AppContext,
+    browser: &SignedInBrowser,
+    name: &str,
+    enabled: bool,
+) -> Result<HttpResponse, Failure> {
+    crate::services::tag_actors::set_enabled(&ctx.pool, &acting(browser), name, enabled)
+        .await
+        .map_err(Failure::from(browser.lang))?;
+    Ok(session::see_other("/admin/tags"))
 }

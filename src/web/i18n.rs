@@ -571,6 +571,31 @@ catalogue! {
     ChatParticipants => "Who took part", "Wer teilgenommen hat";
     NextChatsHeading => "Next scheduled chats", "Nächste geplante Chats";
     NoNextChats => "No chats are scheduled.", "Keine Chats geplant.";
+    AdminTags => "Tag actors", "Hashtag-Akteure";
+    AdminTagsIntro => "Each hashtag used here has an actor anyone can follow (@NAME@this server); it boosts the public posts tagged with it, at most {per_tag} an hour and {per_author} an hour of one author. Switch a tag off to stop its boosts; its followers stay.", "Jeder hier verwendete Hashtag hat einen Akteur, dem alle folgen können (@NAME@dieser Server); er teilt die öffentlichen Beiträge mit diesem Hashtag, höchstens {per_tag} pro Stunde und {per_author} pro Stunde von einer Person. Schalte einen Hashtag ab, um das Teilen zu beenden; seine Folgenden bleiben.";
+    AdminTagsNone => "No hashtag has an actor yet: one is made when someone looks it up.", "Noch hat kein Hashtag einen Akteur: er entsteht, wenn jemand ihn nachschlägt.";
+    AdminTagName => "Hashtag", "Hashtag";
+    AdminTagState => "Boosting", "Teilen";
+    AdminTagFollowers => "Followers", "Folgende";
+    AdminTagAnnounced => "Posts boosted", "Geteilte Beiträge";
+    AdminTagLast => "Last boost", "Zuletzt geteilt";
+    AdminTagEnabled => "on", "an";
+    AdminTagDisabled => "off", "aus";
+    AdminTagDisable => "Switch off #{name}", "#{name} abschalten";
+    AdminTagEnable => "Switch on #{name}", "#{name} einschalten";
+    AdminTagSwitchOff => "Switch off a hashtag", "Einen Hashtag abschalten";
+    PlnTagsHeading => "PLN tags", "PLN-Hashtags";
+    PlnTagsIntro => "The hashtags teachers here write with and follow, most used in the last {days} days first. Anyone on the fediverse can follow a hashtag here like an account, for example {handle}, to have its public posts boosted to them.", "Die Hashtags, mit denen Lehrkräfte hier schreiben und denen sie folgen, die in den letzten {days} Tagen meistgenutzten zuerst. Alle im Fediverse können einem Hashtag hier wie einem Konto folgen, zum Beispiel {handle}, und bekommen dann seine öffentlichen Beiträge geteilt.";
+    PlnTagsNone => "No hashtags were used or followed here lately.", "Hier wurden zuletzt keine Hashtags verwendet oder gefolgt.";
+    TagPostsOne => "{count} post", "{count} Beitrag";
+    TagPostsMany => "{count} posts", "{count} Beiträge";
+    TagFollowersOne => "{count} follows it here", "{count} folgt ihm hier";
+    TagFollowersMany => "{count} follow it here", "{count} folgen ihm hier";
+    TrendingTagsHeading => "Trending tags", "Angesagte Hashtags";
+    TrendingTagsIntro => "Hashtags of public posts by the most people in the last {days} days, here and on the servers this one hears from.", "Hashtags öffentlicher Beiträge der meisten Leute in den letzten {days} Tagen, hier und auf den Servern, von denen dieser hört.";
+    TrendingTagsNone => "Nothing is trending right now.", "Gerade ist nichts angesagt.";
+    TagPeopleOne => "{count} person", "{count} Person";
+    TagPeopleMany => "{count} people", "{count} Personen";
 }
 
 /// A message with its `{name}` placeholders filled in.

@@ -62,6 +62,7 @@ pub async fn about(
     let next_chats = crate::services::chats::upcoming(&ctx, 5)
         .await
         .map_err(&fail)?;
+    let tags = crate::services::tags::pln(&ctx.pool).await.map_err(&fail)?;
     let body = html! {
         h1 { (tf(lang, Msg::AboutTitle, &[("domain", domain)])) }
         @for paragraph in profile.description.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) { p.description { (paragraph) } }
@@ -70,6 +71,7 @@ pub async fn about(
         @if rules.is_empty() { p { (t(lang, Msg::NoRules)) } } @else { ol { @for rule in &rules { li { (rule) } } } }
         h2 { (t(lang, Msg::ContactHeading)) }
         p { a href=(format!("mailto:{contact}")) { (contact) } }
+        (pln_tags(&ctx, lang, &tags))
         (super::chats::next_chats(lang, &next_chats))
     };
     Ok(super::page_response(super::frame(
@@ -79,4 +81,51 @@ pub async fn about(
         browser.session.as_ref(),
         body,
     )))
+}
+
+/// The about page's hashtags: what teachers here use and follow, and what trends.
+fn pln_tags(
+    ctx: &AppContext,
+    lang: super::i18n::Lang,
+    tags: &services::tags::PlnTags,
+) -> maud::Markup {
+    use super::i18n::count;
+    let example = tags.used.first().map_or("edchat", |u| u.name.as_str());
+    let handle = format!("@{example}@{}", ctx.urls.domain());
+    html! {
+        section #pln-tags aria-labelledby="pln-tags-heading" {
+            h2 #pln-tags-heading { (t(lang, Msg::PlnTagsHeading)) }
+            p { (tf(lang, Msg::PlnTagsIntro, &[("days", &services::tags::PLN_DAYS.to_string()), ("handle", &handle)])) }
+            @if tags.used.is_empty() {
+                p { (t(lang, Msg::PlnTagsNone)) }
+            } @else {
+                ol.tags {
+                    @for tag in &tags.used {
+                        li {
+                            a href=(ctx.urls.tag(&tag.name)) rel="tag" { "#" (tag.name) }
+                            " · " (count(lang, Msg::TagPostsOne, Msg::TagPostsMany, tag.uses))
+                            @if tag.followers > 0 { " · " (count(lang, Msg::TagFollowersOne, Msg::TagFollowersMany, tag.followers)) }
+                        }
+                    }
+                }
+            }
+        }
+        section #trending-tags aria-labelledby="trending-tags-heading" {
+            h2 #trending-tags-heading { (t(lang, Msg::TrendingTagsHeading)) }
+            p { (tf(lang, Msg::TrendingTagsIntro, &[("days", &services::tags::TRENDING_DAYS.to_string())])) }
+            @if tags.trending.is_empty() {
+                p { (t(lang, Msg::TrendingTagsNone)) }
+            } @else {
+                ol.tags {
+                    @for tag in &tags.trending {
+                        li {
+                            a href=(ctx.urls.tag(&tag.name)) rel="tag" { "#" (tag.name) }
+                            " · " (count(lang, Msg::TagPeopleOne, Msg::TagPeopleMany, tag.accounts))
+                            " · " (count(lang, Msg::TagPostsOne, Msg::TagPostsMany, tag.uses))
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -163,6 +163,27 @@ impl TestApp {
     pub async fn stop(&self) {
         self.handle.stop(true).await;
     }
+
+    /// Runs `staffroom ARGS` on this server's database, as an admin would; it must
+    /// succeed. Its standard output.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let vars = [
+            ("DATABASE_URL", self.db.url.as_str()),
+            ("STAFFROOM_DOMAIN", self.domain.as_str()),
+            ("STAFFROOM_DEV", "true"),
+        ];
+        let out = staffroom_command(&vars)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("staffroom runs");
+        assert!(
+            out.status.success(),
+            "staffroom {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
 }
 
 pub fn staffroom_bin() -> &'static str {

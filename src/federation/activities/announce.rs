@@ -130,6 +130,31 @@ pub fn build_group(
     activity
 }
 
+/// A tag actor announcing a post that carries its hashtag (services::tag_actors),
+/// addressed as Mastodon addresses a boost: to everyone, its followers and the
+/// author in `cc`. The id is derived from the post, so the `Undo` sent when the post
+/// is deleted names the same Announce.
+pub fn build_tag(
+    ctx: &AppContext,
+    tag_actor: &Account,
+    status: StatusId,
+    post_uri: &str,
+    author: Option<String>,
+) -> OutgoingActivity {
+    let mut cc = vec![ctx.urls.followers(&tag_actor.username)];
+    cc.extend(author);
+    let mut activity = outgoing(
+        "Announce",
+        ctx.urls.activity(&tag_actor.username, "announces", status),
+        ctx.urls.actor(&tag_actor.username),
+        Value::String(post_uri.to_string()),
+        vec![PUBLIC.to_string()],
+        cc,
+    );
+    activity.published = Some(chrono::Utc::now());
+    activity
+}
+
 /// A group hosted here relaying an activity (FEP-1b12): `inner` embedded, or its id.
 pub fn build_relay(
     ctx: &AppContext,

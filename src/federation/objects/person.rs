@@ -100,6 +100,34 @@ pub fn local_actor_document(
     )
 }
 
+/// A tag actor's document (services::tag_actors): a `Service`, which Mastodon shows
+/// as an automated account anyone can follow, going by `handle` (the hashtag's name),
+/// its page the hashtag's, and a bio that says what following it does.
+pub fn tag_actor(actor: Actor, handle: &str, urls: &Urls) -> Actor {
+    let tag = actor
+        .preferred_username
+        .strip_prefix(crate::services::tag_actors::USERNAME_PREFIX)
+        .unwrap_or(&actor.preferred_username)
+        .to_string();
+    let page = urls.tag(&tag);
+    Actor {
+        kind: "Service".into(),
+        preferred_username: handle.to_string(),
+        name: Some(format!("#{tag}")),
+        summary: Some(format!(
+            "<p>Boosts the public posts tagged <a href=\"{page}\" class=\"mention hashtag\" rel=\"tag\">#<span>{tag}</span></a> that {} sees. Follow to see them in your home timeline.</p>",
+            urls.domain()
+        )),
+        url: Some(page),
+        featured: None,
+        featured_tags: None,
+        manually_approves_followers: false,
+        discoverable: Some(false),
+        indexable: Some(false),
+        ..actor
+    }
+}
+
 /// The instance actor (`Application`), which signs our fetches. Like Mastodon's, it
 /// approves followers manually and is not discoverable; its name is the domain.
 pub fn instance_actor(urls: &Urls, public_key_pem: &str) -> Actor {
