@@ -2087,3 +2087,56 @@ async fn a_suspended_teacher_cannot_sign_in_on_the_web() {
     assert_eq!(signed_in.status(), 303, "an unsuspended teacher signs in");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_moderator_switches_a_hashtag_off_and_on_in_the_admin_pages_and_a_member_cannot() {
+    let app = TestApp::spawn().await;
+    staff(&app).await;
+
+    let mel = browser_session(&app, "mel").await;
+    let (status, _) = admin_page(&app, &mel, "/admin/tags").await;
+    assert_eq!(status, 403, "a member does not see the tag actors");
+    let (_, home) = admin_page(&app, &mel, "/home").await;
+    let refused = browser::post(
+        &app,
+        "/admin/tags",
+        Some(&mel),
+        &[("csrf", &browser::csrf_of(&home)), ("name", "edchat")],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("manage hashtags"));
+    assert!(
+        !ok(&app, &["tag", "list"]).contains("#edchat"),
+        "nothing changed"
+    );
+
+    let mona = browser_session(&app, "mona").await;
+    let (status, html) = admin_page(&app, &mona, "/admin/tags").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Switch off a hashtag"), "{html}");
+    let csrf = browser::csrf_of(&html);
+    let done = browser::post(
+        &app,
+        "/admin/tags",
+        Some(&mona),
+        &[("csrf", &csrf), ("name", "#EdChat")],
+    )
+    .await;
+    assert_eq!(done.status(), 303);
+    assert!(ok(&app, &["tag", "list"]).contains("#edchat\tdisabled"));
+    let (_, html) = admin_page(&app, &mona, "/admin/tags").await;
+    assert!(html.contains("Switch on #edchat"), "{html}");
+    let done = browser::post(
+        &app,
+        "/admin/tags/edchat/enable",
+        Some(&mona),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(done.status(), 303);
+    assert!(ok(&app, &["tag", "list"]).contains("#edchat\tenabled"));
+    let audit = ok(&app, &["audit"]);
+    assert!(audit.contains("@mona tag_actor.disable #edchat"), "{audit}");
+    assert!(audit.contains("@mona tag_actor.enable #edchat"), "{audit}");
+}
