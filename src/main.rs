@@ -403,23 +403,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             })
             .await
         }
-        Command::Tag(verb @ (TagCommand::Enable { .. } | TagCommand::Disable { .. })) => {
-            let (name, enabled) = match verb {
-                TagCommand::Enable { name } => (name, true),
-                TagCommand::Disable { name } => (name, false),
-                TagCommand::List => unreachable!(),
-            };
-            with_database(&settings, |pool| async move {
-                let actor = staffroom::services::tag_actors::set_enabled(&pool, &staffroom::services::roles::Acting::command_line(), &name, enabled).await?;
-                if actor.enabled {
-                    println!("#{} is enabled: its actor announces public posts tagged with it.", actor.name);
-                } else {
-                    println!("#{} is disabled: its actor announces nothing until enabled.", actor.name);
-                }
-                Ok(())
-            })
-            .await
-        }
+        Command::Tag(TagCommand::Enable { name }) => switch_tag(&settings, name, true).await,
+        Command::Tag(TagCommand::Disable { name }) => switch_tag(&settings, name, false).await,
         Command::Group(GroupCommand::List) => {
             with_database(&settings, |pool| async move {
                 for (group, members_only) in groups::all(&pool).await? {
@@ -940,4 +925,30 @@ fn read_password() -> anyhow::Result<String> {
     let password = line.trim_end_matches(['\n', '\r']).to_string();
     anyhow::ensure!(!password.is_empty(), "no password on standard input: pipe it in, e.g. `echo \"$PASS\" | staffroom user add NAME --password-stdin`");
     Ok(password)
+}
+
+/// `staffroom tag enable|disable NAME`.
+async fn switch_tag(settings: &Settings, name: String, enabled: bool) -> anyhow::Result<()> {
+    with_database(settings, |pool| async move {
+        let actor = staffroom::services::tag_actors::set_enabled(
+            &pool,
+            &staffroom::services::roles::Acting::command_line(),
+            &name,
+            enabled,
+        )
+        .await?;
+        if actor.enabled {
+            println!(
+                "#{} is enabled: its actor announces public posts tagged with it.",
+                actor.name
+            );
+        } else {
+            println!(
+                "#{} is disabled: its actor announces nothing until enabled.",
+                actor.name
+            );
+        }
+        Ok(())
+    })
+    .await
 }
