@@ -4,9 +4,7 @@
 
 mod common;
 
-use common::{
-    eventually, fedify::FedifyPeer, public_post, queue_drained, staffroom_command, TestApp,
-};
+use common::{eventually, fedify::FedifyPeer, public_post, queue_drained, TestApp};
 use serde_json::{json, Value};
 use staffroom::{
     db::{

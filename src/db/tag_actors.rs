@@ -160,6 +160,15 @@ impl TagActor {
         .await
     }
 
+    /// Whether there is any tag actor at all.
+    pub async fn any(conn: &mut AsyncPgConnection) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            tag_actors::table.select(tag_actors::name),
+        ))
+        .get_result(conn)
+        .await
+    }
+
     /// Whether a post carries `name` (the hashtag is in use here).
     pub async fn in_use(conn: &mut AsyncPgConnection, name: &str) -> QueryResult<bool> {
         use super::schema::status_tags;

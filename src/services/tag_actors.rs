@@ -32,6 +32,11 @@ use crate::{
     services::roles::{self, Acting, Permission, Target},
 };
 use diesel_async::AsyncConnection;
+use std::{
+    collections::HashMap,
+    sync::{Mutex, OnceLock},
+    time::{Duration, Instant},
+};
 
 /// What a tag actor's username starts with (never part of a teacher's username).
 pub const USERNAME_PREFIX: &str = "tag.";
@@ -133,6 +138,8 @@ async fn create(pool: &DbPool, name: &str, enabled: bool) -> Result<(TagActor, A
         .await;
     match made {
         Ok(account) => {
+            // What this process believed about instances having none is out of date.
+            exists_cache().clear();
             tracing::info!(tag = %name, account_id = %account.id, enabled, "tag actor created");
             let actor = TagActor {
                 name: name.to_string(),
@@ -220,12 +227,58 @@ pub async fn of_account(pool: &DbPool, account: &Account) -> Result<Option<TagAc
     Ok(TagActor::by_account(&mut conn, account.id).await?)
 }
 
+/// How long this process believes "this instance has no tag actor" before asking the
+/// database again. An instance without tag actors (most, most of the time) then
+/// spends nothing per stored post; a tag actor made by another process (a second
+/// `serve`, the command line) is seen within this time, before anyone could have
+/// followed it there and been sent anything.
+const NONE_KNOWN_FOR: Duration = Duration::from_secs(5);
+
+/// Per instance (its base URL: tests run several in one process), whether it has a
+/// tag actor and when that was last read.
+static EXISTS: OnceLock<Mutex<HashMap<String, (Instant, bool)>>> = OnceLock::new();
+
+fn exists_cache() -> std::sync::MutexGuard<'static, HashMap<String, (Instant, bool)>> {
+    EXISTS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether this process knows, freshly, that the instance has no tag actor.
+fn known_to_have_none(ctx: &AppContext) -> bool {
+    exists_cache()
+        .get(ctx.urls.base())
+        .is_some_and(|(at, any)| !any && at.elapsed() < NONE_KNOWN_FOR)
+}
+
+async fn any_exists(ctx: &AppContext) -> Result<bool> {
+    if let Some((at, any)) = exists_cache().get(ctx.urls.base()).copied() {
+        if any || at.elapsed() < NONE_KNOWN_FOR {
+            return Ok(any);
+        }
+    }
+    let mut conn = ctx.pool.get().await?;
+    let any = TagActor::any(&mut conn).await?;
+    exists_cache().insert(ctx.urls.base().to_string(), (Instant::now(), any));
+    Ok(any)
+}
+
 /// A post was stored (written here or received): its tags' actors announce it, in
 /// the background (called by the events dispatcher after the commit).
 pub fn post_created(ctx: &AppContext, status: StatusId) {
+    if known_to_have_none(ctx) {
+        return;
+    }
     let ctx = ctx.clone();
     spawn(async move {
-        if let Err(e) = announce_post(&ctx, status).await {
+        let announced = async {
+            if any_exists(&ctx).await? {
+                announce_post(&ctx, status).await?;
+            }
+            Ok::<_, Error>(())
+        };
+        if let Err(e) = announced.await {
             tracing::warn!(status = %status, error = %e, "tag actors could not announce a post");
         }
     });
@@ -233,9 +286,18 @@ pub fn post_created(ctx: &AppContext, status: StatusId) {
 
 /// A post was deleted: the tag actors that announced it send `Undo` of the Announce.
 pub fn post_deleted(ctx: &AppContext, status: StatusId) {
+    if known_to_have_none(ctx) {
+        return;
+    }
     let ctx = ctx.clone();
     spawn(async move {
-        if let Err(e) = withdraw(&ctx, status).await {
+        let withdrawn = async {
+            if any_exists(&ctx).await? {
+                withdraw(&ctx, status).await?;
+            }
+            Ok::<_, Error>(())
+        };
+        if let Err(e) = withdrawn.await {
             tracing::warn!(status = %status, error = %e, "tag actors could not withdraw an announce");
         }
     });
