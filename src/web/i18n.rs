@@ -587,8 +587,6 @@ catalogue! {
     PlnTagsHeading => "PLN tags", "PLN-Hashtags";
     PlnTagsIntro => "The hashtags teachers here write with and follow, most used in the last {days} days first. Anyone on the fediverse can follow a hashtag here like an account, for example {handle}, to have its public posts boosted to them.", "Die Hashtags, mit denen Lehrkräfte hier schreiben und denen sie folgen, die in den letzten {days} Tagen meistgenutzten zuerst. Alle im Fediverse können einem Hashtag hier wie einem Konto folgen, zum Beispiel {handle}, und bekommen dann seine öffentlichen Beiträge geteilt.";
     PlnTagsNone => "No hashtags were used or followed here lately.", "Hier wurden zuletzt keine Hashtags verwendet oder gefolgt.";
-    TagPostsOne => "{count} post", "{count} Beitrag";
-    TagPostsMany => "{count} posts", "{count} Beiträge";
     TagFollowersOne => "{count} follows it here", "{count} folgt ihm hier";
     TagFollowersMany => "{count} follow it here", "{count} folgen ihm hier";
     TrendingTagsHeading => "Trending tags", "Angesagte Hashtags";

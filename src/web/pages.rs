@@ -103,7 +103,7 @@ fn pln_tags(
                     @for tag in &tags.used {
                         li {
                             a href=(ctx.urls.tag(&tag.name)) rel="tag" { "#" (tag.name) }
-                            " · " (count(lang, Msg::TagPostsOne, Msg::TagPostsMany, tag.uses))
+                            " · " (count(lang, Msg::OnePost, Msg::PostCount, tag.uses))
                             @if tag.followers > 0 { " · " (count(lang, Msg::TagFollowersOne, Msg::TagFollowersMany, tag.followers)) }
                         }
                     }
@@ -121,7 +121,7 @@ fn pln_tags(
                         li {
                             a href=(ctx.urls.tag(&tag.name)) rel="tag" { "#" (tag.name) }
                             " · " (count(lang, Msg::TagPeopleOne, Msg::TagPeopleMany, tag.accounts))
-                            " · " (count(lang, Msg::TagPostsOne, Msg::TagPostsMany, tag.uses))
+                            " · " (count(lang, Msg::OnePost, Msg::PostCount, tag.uses))
                         }
                     }
                 }
