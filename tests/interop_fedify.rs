@@ -527,3 +527,49 @@ async fn a_fedify_poll_is_shown_and_our_vote_reaches_it() {
         "a vote has no content: {vote}"
     );
 }
+
+/// A teacher moving in brings a Mastodon follows CSV that names an account on a
+/// server we did not write: the import finds it by WebFinger and Fedify receives
+/// the Follow (a line naming nobody there is reported, beside it).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_follows_csv_naming_a_fedify_account_imports_and_fedify_receives_the_follow() {
+    let app = TestApp::spawn().await;
+    app.create_user("ada").await;
+    let peer = FedifyPeer::start("pat", "draft-cavage-http-signatures-12").await;
+    let host = url::Url::parse(&peer.actor()).unwrap();
+    let host = format!("{}:{}", host.host_str().unwrap(), host.port().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("following_accounts.csv");
+    std::fs::write(
+        &file,
+        format!("Account address,Show boosts,Notify on new posts,Languages\npat@{host},true,false,\nnobody-here@{host},true,false,\n"),
+    )
+    .unwrap();
+    let out = common::staffroom_command(&[
+        ("DATABASE_URL", app.db.url.as_str()),
+        ("STAFFROOM_DOMAIN", app.domain.as_str()),
+        ("STAFFROOM_DEV", "true"),
+    ])
+    .args(["import", "follows", "ada", file.to_str().unwrap()])
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("@ada now follows 1 more account(s); 1 line(s) failed."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("line 3: nobody-here@"), "{stdout}");
+    let follow = eventually(PEER_WAIT, "Fedify received ada's Follow", || async {
+        peer.received("Follow").await.first().cloned()
+    })
+    .await;
+    let raw = raw_of(&follow);
+    assert_eq!(raw["actor"], format!("{}/users/ada", app.address), "{raw}");
+    assert_eq!(raw["object"], peer.actor(), "{raw}");
+    app.stop().await;
+}
