@@ -52,6 +52,80 @@ pub struct Settings {
     /// Where `/metrics` is served (`STAFFROOM_METRICS_ADDRESS`), apart from the
     /// public address; `None`: nowhere.
     pub metrics_address: Option<SocketAddr>,
+    /// Certificate authorities trusted beside the built-in ones for every outgoing
+    /// HTTPS request (`STAFFROOM_EXTRA_CA_FILE`): a school's own CA.
+    pub extra_ca: Option<ExtraCa>,
+    /// Host names that may be reached at private addresses, over https
+    /// (`STAFFROOM_INTERNAL_HOSTS`): servers on the school's own network.
+    pub internal_hosts: Vec<String>,
+}
+
+/// The PEM file of `STAFFROOM_EXTRA_CA_FILE`, read and checked at start.
+#[derive(Clone)]
+pub struct ExtraCa {
+    pub path: PathBuf,
+    /// The file's PEM text: one or more certificates.
+    pub pem: std::sync::Arc<Vec<u8>>,
+    /// How many certificates it holds.
+    pub count: usize,
+}
+
+impl fmt::Debug for ExtraCa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ExtraCa({}, {} certificates)",
+            self.path.display(),
+            self.count
+        )
+    }
+}
+
+fn read_extra_ca(path: &str) -> Result<ExtraCa, ConfigError> {
+    let path = PathBuf::from(path.trim());
+    let pem = std::fs::read(&path).map_err(|e| {
+        ConfigError(format!(
+            "STAFFROOM_EXTRA_CA_FILE={}: cannot read it ({e}); give the path of a PEM file of CA certificates",
+            path.display()
+        ))
+    })?;
+    let count = openssl::x509::X509::stack_from_pem(&pem)
+        .map(|certs| certs.len())
+        .unwrap_or(0);
+    if count == 0 {
+        return Err(ConfigError(format!(
+            "STAFFROOM_EXTRA_CA_FILE={} holds no PEM certificate (-----BEGIN CERTIFICATE-----): give your CA's certificate in PEM form",
+            path.display()
+        )));
+    }
+    Ok(ExtraCa {
+        path,
+        pem: std::sync::Arc::new(pem),
+        count,
+    })
+}
+
+fn parse_internal_hosts(value: &str) -> Result<Vec<String>, ConfigError> {
+    let mut hosts = Vec::new();
+    for host in value
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        let valid = host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+            && host.contains('.')
+            && !host.starts_with(['.', '-']);
+        if !valid {
+            return Err(ConfigError(format!(
+                "STAFFROOM_INTERNAL_HOSTS: {host:?} is not a host name; give names without scheme or port, separated by commas (relay.school.internal,files.school.internal)"
+            )));
+        }
+        hosts.push(host.to_ascii_lowercase());
+    }
+    Ok(hosts)
 }
 
 /// The default budget for copies of other servers' images: a few thousand photos,
@@ -414,10 +488,20 @@ impl Settings {
             })?),
             None => None,
         };
+        let extra_ca = match env("STAFFROOM_EXTRA_CA_FILE") {
+            Some(path) => Some(read_extra_ca(&path)?),
+            None => None,
+        };
+        let internal_hosts = match env("STAFFROOM_INTERNAL_HOSTS") {
+            Some(v) => parse_internal_hosts(&v)?,
+            None => Vec::new(),
+        };
         if metrics_address.is_some_and(|m| m == bind) {
             return Err(ConfigError("STAFFROOM_METRICS_ADDRESS must differ from STAFFROOM_BIND: metrics are kept off the public address".into()));
         }
         Ok(Settings {
+            extra_ca,
+            internal_hosts,
             smtp_url,
             mail_from,
             metrics_address,

@@ -63,6 +63,9 @@ enum Command {
     /// Servers this instance refuses to federate with.
     #[command(subcommand)]
     Domain(DomainCommand),
+    /// Relays (FEP-ae0c): they bring public posts of the wider fediverse and carry ours.
+    #[command(subcommand)]
+    Relay(RelayCommand),
     /// Invitations to sign up.
     #[command(subcommand)]
     Invite(InviteCommand),
@@ -143,6 +146,19 @@ enum DomainCommand {
     Allow { host: String },
     /// Take HOST off the allowlist.
     Disallow { host: String },
+}
+
+#[derive(Subcommand)]
+enum RelayCommand {
+    /// Subscribe to the relay at URL: its inbox (Mastodon-style,
+    /// https://relay.example/inbox), its actor (LitePub-style, https://relay.example/actor),
+    /// or a base of per-hashtag relays (https://relay.example/tag/), subscribed for
+    /// every hashtag teachers here follow or feature. A running `serve` sends the Follow.
+    Add { url: String },
+    /// List relays with their state (pending, accepted, rejected).
+    List,
+    /// Leave the relay at URL (an Undo of our Follow is sent) and forget it.
+    Remove { url: String },
 }
 
 #[derive(Subcommand)]
@@ -564,6 +580,46 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 Ok(())
             })
             .await
+        }
+        Command::Relay(verb) => {
+            let database = Database::open(&settings, Lifetime::UntilLastUserLeaves).await?;
+            let result = async {
+                let (ctx, _stop) = startup::command_context(settings.clone(), &database.url).await?;
+                let acting = Acting::command_line();
+                match verb {
+                    RelayCommand::Add { url } => {
+                        let relay = staffroom::services::relays::add(&ctx, &acting, &url).await?;
+                        match relay.style.as_str() {
+                            "tags" => println!("Added {} as a base of per-hashtag relays: each hashtag teachers here follow or feature is subscribed.", relay.url),
+                            style => println!("Subscribing to {} ({style}-style); the relay's answer shows in `staffroom relay list`.", relay.url),
+                        }
+                    }
+                    RelayCommand::List => {
+                        let listed = staffroom::services::relays::list(&ctx, &acting).await?;
+                        if listed.is_empty() {
+                            println!("No relays.");
+                        }
+                        for l in listed {
+                            let r = &l.relay;
+                            match r.style.as_str() {
+                                "tags" => println!("{:<60} per-hashtag  {} subscription(s)", r.url, l.tags.len()),
+                                style => println!("{:<60} {style:<12} {}", r.url, r.state),
+                            }
+                            for t in &l.tags {
+                                println!("  #{:<57} {:<12} {}", t.tag.as_deref().unwrap_or_default(), "", t.state);
+                            }
+                        }
+                    }
+                    RelayCommand::Remove { url } => {
+                        let relay = staffroom::services::relays::remove(&ctx, &acting, &url).await?;
+                        println!("Left {}; the relay is told (a running `staffroom serve` sends it).", relay.url);
+                    }
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            let closed = database.close().await;
+            result.and(closed)
         }
         Command::Import(ImportCommand::Follows { name, file }) => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;

@@ -183,6 +183,7 @@ async fn make_context(
         ),
         settings.delivery.timeout,
         settings.delivery.per_host,
+        &crate::federation::client::Reach::from_settings(&settings),
     )?;
     let media = crate::media::store::MediaStore::from_settings(&settings)?;
     media.check().await.with_context(|| {
@@ -379,6 +380,12 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
             .route(
                 "/admin/tags/{name}/{verb}",
                 web::post().to(pages::admin::tag_action),
+            )
+            .route("/admin/relays", web::get().to(pages::admin::relays_page))
+            .route("/admin/relays", web::post().to(pages::admin::add_relay))
+            .route(
+                "/admin/relays/remove",
+                web::post().to(pages::admin::remove_relay),
             )
             .route("/admin/audit", web::get().to(pages::admin::audit))
             .route("/home", web::get().to(pages::home::page))

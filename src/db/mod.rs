@@ -34,6 +34,7 @@ pub mod pins;
 pub mod polls;
 pub mod prepared;
 pub mod received;
+pub mod relays;
 pub mod reports;
 pub mod schema;
 pub mod search;

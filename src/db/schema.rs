@@ -306,7 +306,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    relays (id) {
+        id -> Int8,
+        url -> Text,
+        style -> Text,
+        inbox_url -> Nullable<Text>,
+        actor_uri -> Nullable<Text>,
+        follow_uri -> Nullable<Text>,
+        state -> Text,
+        base_id -> Nullable<Int8>,
+        tag -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    relays,
     access_tokens,
     accounts,
     users,

@@ -373,3 +373,35 @@ pub async fn trending(
     .load(conn)
     .await
 }
+
+/// The hashtags teachers here follow or feature (at most `limit`, by name): what
+/// per-hashtag relays are subscribed for (services/relays.rs).
+pub async fn followed_or_featured_here(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    use super::schema::{accounts, featured_tags};
+    let mut names: Vec<String> = tag_follows::table
+        .inner_join(accounts::table.on(accounts::id.eq(tag_follows::account_id)))
+        .filter(accounts::domain.is_null())
+        .select(tag_follows::name)
+        .distinct()
+        .order(tag_follows::name)
+        .limit(limit)
+        .load(conn)
+        .await?;
+    let featured: Vec<String> = featured_tags::table
+        .inner_join(accounts::table.on(accounts::id.eq(featured_tags::account_id)))
+        .filter(accounts::domain.is_null())
+        .select(featured_tags::name)
+        .distinct()
+        .order(featured_tags::name)
+        .limit(limit)
+        .load(conn)
+        .await?;
+    names.extend(featured);
+    names.sort();
+    names.dedup();
+    names.truncate(limit as usize);
+    Ok(names)
+}

@@ -88,14 +88,24 @@ impl TestNetwork {
 }
 
 /// Resolves names and drops forbidden addresses, so the address connected to is
-/// the address checked.
-struct PublicOnlyResolver(Arc<TestNetwork>);
+/// the address checked. Names the admin listed in `STAFFROOM_INTERNAL_HOSTS` may
+/// resolve to private addresses: servers on the school's own network.
+struct PublicOnlyResolver {
+    network: Arc<TestNetwork>,
+    internal: Arc<Vec<String>>,
+}
 
 impl Resolve for PublicOnlyResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let network = self.0.clone();
+        let network = self.network.clone();
+        let internal = self.internal.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
+            if internal.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+                let addrs: Vec<SocketAddr> =
+                    tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+                return Ok(Box::new(addrs.into_iter()) as Addrs);
+            }
             let addrs: Vec<SocketAddr> = match network
                 .hosts
                 .iter()
@@ -124,12 +134,40 @@ pub struct HttpClient {
     network: Arc<TestNetwork>,
 }
 
+/// What the admin lets the client reach beyond the public internet's defaults.
+#[derive(Clone, Default)]
+pub struct Reach {
+    /// PEM certificates of authorities trusted beside the built-in roots
+    /// (`STAFFROOM_EXTRA_CA_FILE`).
+    pub extra_roots: Option<Arc<Vec<u8>>>,
+    /// Names that may resolve to private addresses (`STAFFROOM_INTERNAL_HOSTS`).
+    pub internal_hosts: Vec<String>,
+}
+
+impl Reach {
+    pub fn from_settings(settings: &crate::config::Settings) -> Reach {
+        Reach {
+            extra_roots: settings.extra_ca.as_ref().map(|ca| ca.pem.clone()),
+            internal_hosts: settings.internal_hosts.clone(),
+        }
+    }
+
+    /// The extra roots as reqwest certificates (checked when settings were read).
+    pub fn certificates(&self) -> anyhow::Result<Vec<reqwest::Certificate>> {
+        match &self.extra_roots {
+            Some(pem) => Ok(reqwest::Certificate::from_pem_bundle(pem)?),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
 impl HttpClient {
     pub fn new(
         dev: bool,
         user_agent: &str,
         timeout: Duration,
         max_connections_per_host: usize,
+        reach: &Reach,
     ) -> anyhow::Result<Self> {
         Self::build(
             dev,
@@ -137,13 +175,21 @@ impl HttpClient {
             timeout,
             max_connections_per_host,
             Arc::default(),
+            reach,
         )
     }
 
     /// A production-mode client on a test network (see `TestNetwork`).
     #[doc(hidden)]
     pub fn for_tests(network: TestNetwork, timeout: Duration) -> anyhow::Result<Self> {
-        Self::build(false, "Staffroom-test", timeout, 2, Arc::new(network))
+        Self::build(
+            false,
+            "Staffroom-test",
+            timeout,
+            2,
+            Arc::new(network),
+            &Reach::default(),
+        )
     }
 
     fn build(
@@ -152,6 +198,7 @@ impl HttpClient {
         timeout: Duration,
         max_connections_per_host: usize,
         network: Arc<TestNetwork>,
+        reach: &Reach,
     ) -> anyhow::Result<Self> {
         let redirect_network = network.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -171,8 +218,14 @@ impl HttpClient {
             .pool_max_idle_per_host(max_connections_per_host)
             .pool_idle_timeout(Duration::from_secs(60))
             .redirect(policy);
+        for root in reach.certificates()? {
+            builder = builder.add_root_certificate(root);
+        }
         if !dev {
-            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver(network.clone())));
+            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver {
+                network: network.clone(),
+                internal: Arc::new(reach.internal_hosts.clone()),
+            }));
         }
         Ok(HttpClient {
             inner: builder.build()?,

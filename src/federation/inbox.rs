@@ -214,7 +214,40 @@ async fn receive_signed(
     };
     if signer.owner != actor_id {
         if activity.kind == "Create" {
-            return run_or_retry(ctx, Job::Forwarded { activity, actor_id }).await;
+            let relay = match &signer.account {
+                Some(account) => activities::relay::is_relay(ctx, account).await?,
+                None => {
+                    let mut conn = ctx.pool.get().await?;
+                    crate::db::relays::is_accepted_actor(&mut conn, &signer.owner).await?
+                }
+            };
+            return run_or_retry(
+                ctx,
+                Job::Forwarded {
+                    activity,
+                    actor_id,
+                    relay,
+                },
+            )
+            .await;
+        }
+        if matches!(activity.kind.as_str(), "Update" | "Delete" | "Announce") {
+            let relay = match &signer.account {
+                Some(account) => activities::relay::is_relay(ctx, account).await?,
+                None => false,
+            };
+            if relay {
+                // activityrelay passes its members' edits and deletions on as they came,
+                // signed by itself: a deletion is checked at the post's origin; the rest
+                // is acknowledged and not applied (a relayed post stays as first fetched).
+                if activity.kind == "Delete" {
+                    activities::relay::receive_passed_on_delete(ctx, &actor_id, &activity.object)
+                        .await?;
+                    return Ok(HttpResponse::Accepted().finish());
+                }
+                tracing::debug!(kind = %activity.kind, id = %activity.id, relay = %signer.owner, "activity passed on by a relay acknowledged, not acted on");
+                return Ok(HttpResponse::Accepted().finish());
+            }
         }
         return Err(unauthorized(format!(
             "the request is signed by {}, not by the activity's actor {actor_id}",
@@ -253,10 +286,12 @@ enum Job {
         actor: Box<Account>,
         activity: IncomingActivity,
     },
-    /// A Create relayed by someone else than its actor.
+    /// A Create relayed by someone else than its actor; `relay` when that is a
+    /// relay we subscribe to (FEP-ae0c).
     Forwarded {
         activity: IncomingActivity,
         actor_id: String,
+        relay: bool,
     },
 }
 
@@ -266,9 +301,11 @@ impl Job {
             Job::Direct { actor, activity } => {
                 activities::receive(ctx, actor, activity.clone()).await
             }
-            Job::Forwarded { activity, actor_id } => {
-                forwarded_create(ctx, activity.clone(), actor_id).await
-            }
+            Job::Forwarded {
+                activity,
+                actor_id,
+                relay,
+            } => forwarded_create(ctx, activity.clone(), actor_id, *relay).await,
         }
     }
 
@@ -340,6 +377,7 @@ async fn forwarded_create(
     ctx: &AppContext,
     activity: IncomingActivity,
     actor_id: &str,
+    relay: bool,
 ) -> Result<()> {
     use crate::federation::{objects::note::same_host, protocol::helpers::id_of};
     let forbidden = |m: String| Error::new(ErrorKind::Forbidden, m);
@@ -380,7 +418,18 @@ async fn forwarded_create(
         object,
         ..activity
     };
-    tracing::debug!(object = %object_id, actor = %actor_id, "forwarded Create fetched from its origin");
+    tracing::debug!(object = %object_id, actor = %actor_id, relay, "forwarded Create fetched from its origin");
+    if relay {
+        if actor.suspended_at.is_some() {
+            return Ok(());
+        }
+        if let crate::federation::protocol::activities::Activity::Create(create) =
+            crate::federation::protocol::activities::Activity::from_incoming(relayed)?
+        {
+            activities::create_note::receive_relayed(ctx, &actor, create).await?;
+        }
+        return Ok(());
+    }
     activities::receive(ctx, &actor, relayed).await
 }
 

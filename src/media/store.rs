@@ -66,7 +66,7 @@ impl MediaStore {
             },
             MediaStoreKind::S3(s3) => MediaStore::S3 {
                 bucket: s3.bucket.clone(),
-                store: s3_client(s3)?,
+                store: s3_client(s3, settings.extra_ca.as_ref())?,
             },
         })
     }
@@ -200,7 +200,21 @@ impl MediaStore {
 /// The bucket client: path-style requests (what MinIO, SeaweedFS and Garage expect;
 /// Amazon accepts them too), few retries so an upload fails in seconds rather than
 /// minutes when the bucket is down.
-fn s3_client(s3: &S3Settings) -> Result<AmazonS3, StoreError> {
+fn s3_client(
+    s3: &S3Settings,
+    extra_ca: Option<&crate::config::ExtraCa>,
+) -> Result<AmazonS3, StoreError> {
+    let mut options = object_store::ClientOptions::new()
+        .with_timeout(Duration::from_secs(30))
+        .with_connect_timeout(Duration::from_secs(5));
+    // A school's own CA (STAFFROOM_EXTRA_CA_FILE), trusted beside the built-in roots.
+    if let Some(extra) = extra_ca {
+        for cert in openssl::x509::X509::stack_from_pem(&extra.pem).unwrap_or_default() {
+            if let Ok(der) = cert.to_der() {
+                options = options.with_root_certificate(object_store::Certificate::from_der(&der)?);
+            }
+        }
+    }
     let mut builder = object_store::aws::AmazonS3Builder::new()
         .with_bucket_name(&s3.bucket)
         .with_region(&s3.region)
@@ -212,11 +226,7 @@ fn s3_client(s3: &S3Settings) -> Result<AmazonS3, StoreError> {
             retry_timeout: Duration::from_secs(15),
             ..Default::default()
         })
-        .with_client_options(
-            object_store::ClientOptions::new()
-                .with_timeout(Duration::from_secs(30))
-                .with_connect_timeout(Duration::from_secs(5)),
-        );
+        .with_client_options(options);
     if let Some(endpoint) = &s3.endpoint {
         builder = builder
             .with_endpoint(endpoint)

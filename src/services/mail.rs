@@ -298,12 +298,10 @@ pub async fn run(
     wake: std::sync::Arc<tokio::sync::Notify>,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
-    let transport = match ctx
-        .settings
-        .smtp_url
-        .as_ref()
-        .map(|u| AsyncSmtpTransport::<Tokio1Executor>::from_url(u.expose()))
-    {
+    let transport = match ctx.settings.smtp_url.as_ref().map(|u| {
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(u.expose())
+            .and_then(|b| with_extra_roots(b, u.expose(), ctx.settings.extra_ca.as_ref()))
+    }) {
         None => None,
         Some(Ok(builder)) => Some(builder.timeout(Some(StdDuration::from_secs(30))).build()),
         Some(Err(e)) => {
@@ -385,4 +383,44 @@ async fn send_due(
             }
         }
     }
+}
+
+/// The transport's TLS, trusting `STAFFROOM_EXTRA_CA_FILE`'s authorities beside the
+/// built-in roots (a school's own mail server); as lettre's `from_url` would set it.
+fn with_extra_roots(
+    builder: lettre::transport::smtp::AsyncSmtpTransportBuilder,
+    url: &str,
+    extra: Option<&crate::config::ExtraCa>,
+) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, lettre::transport::smtp::Error> {
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    let Some(extra) = extra else {
+        return Ok(builder);
+    };
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Ok(builder);
+    };
+    let Some(host) = parsed.host_str() else {
+        return Ok(builder);
+    };
+    let mut params = TlsParameters::builder(host.to_string());
+    for cert in openssl::x509::X509::stack_from_pem(&extra.pem).unwrap_or_default() {
+        if let Some(cert) = cert
+            .to_pem()
+            .ok()
+            .and_then(|p| Certificate::from_pem(&p).ok())
+        {
+            params = params.add_root_certificate(cert);
+        }
+    }
+    let params = params.build()?;
+    let tls = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.to_string());
+    Ok(match (parsed.scheme(), tls.as_deref()) {
+        ("smtps", _) => builder.tls(Tls::Wrapper(params)),
+        ("smtp", Some("required")) => builder.tls(Tls::Required(params)),
+        ("smtp", Some("opportunistic")) => builder.tls(Tls::Opportunistic(params)),
+        _ => builder,
+    })
 }

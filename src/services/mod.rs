@@ -25,6 +25,7 @@ pub mod portability;
 pub mod published;
 pub mod registrations;
 pub mod relationships;
+pub mod relays;
 pub mod roles;
 pub mod search;
 pub mod sessions;

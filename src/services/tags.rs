@@ -114,6 +114,7 @@ pub async fn follow(ctx: &AppContext, viewer: &Account, word: &str) -> Result<Ta
         tags::follow(&mut conn, viewer.id, &name).await?;
     }
     tracing::info!(tag = %name, "hashtag followed");
+    super::relays::sync_tags_later(ctx);
     Ok(views(ctx, Some(viewer), vec![name]).await?.remove(0))
 }
 
@@ -125,6 +126,7 @@ pub async fn unfollow(ctx: &AppContext, viewer: &Account, word: &str) -> Result<
         tags::unfollow(&mut conn, viewer.id, &name).await?;
     }
     tracing::info!(tag = %name, "hashtag unfollowed");
+    super::relays::sync_tags_later(ctx);
     Ok(views(ctx, Some(viewer), vec![name]).await?.remove(0))
 }
 
@@ -172,6 +174,7 @@ pub async fn feature(ctx: &AppContext, viewer: &Account, word: &str) -> Result<t
     }
     let id = tags::feature(&mut conn, viewer.id, &name).await?;
     tracing::info!(tag = %name, "hashtag featured");
+    super::relays::sync_tags_later(ctx);
     let all = tags::featured(&mut conn, viewer.id).await?;
     all.into_iter()
         .find(|f| f.id == id)
@@ -188,6 +191,7 @@ pub async fn unfeature(ctx: &AppContext, viewer: &Account, id: &str) -> Result<(
         return Err(Error::not_found("Record not found"));
     }
     tracing::info!(id, "hashtag no longer featured");
+    super::relays::sync_tags_later(ctx);
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //! warning, limiting and suspending, here and on other servers), the report queue
 //! (acting on a report, removing posts), invites and registrations, the servers we
 //! federate with (domain blocks and the allowlist), tag actors (switching a
-//! hashtag's announcing off and on), and the audit log. Every check of who may do what is services::roles', through the same
+//! hashtag's announcing off and on), relays, and the audit log. Every check of who
+//! may do what is services::roles', through the same
 //! service calls as the admin API and the command line; a refusal is a 403 page.
 
 use super::{
@@ -16,6 +17,7 @@ use crate::{
     services::{
         moderation::{self, AccountAction, ReportChange},
         registrations::{self, InvitesBy, RegistrationMode},
+        relays,
         roles::{self, Acting},
     },
 };
@@ -33,6 +35,7 @@ fn page(ctx: &AppContext, browser: &SignedInBrowser, title: &str, body: Markup) 
                 li { a href="/admin/joining" { (t(lang, Msg::AdminJoining)) } }
                 li { a href="/admin/federation" { (t(lang, Msg::AdminFederation)) } }
                 li { a href="/admin/tags" { (t(lang, Msg::AdminTags)) } }
+                li { a href="/admin/relays" { (t(lang, Msg::AdminRelays)) } }
                 li { a href="/admin/audit" { (t(lang, Msg::AdminAudit)) } }
             }
         }
@@ -972,4 +975,108 @@ async fn switch_tag(
         .await
         .map_err(Failure::from(browser.lang))?;
     Ok(session::see_other("/admin/tags"))
+}
+
+/// Relays (services/relays.rs): each with its style and state, per-hashtag
+/// subscriptions under their base, a form to add one and a button to remove each.
+pub async fn relays_page(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+) -> Result<HttpResponse, Failure> {
+    let lang = browser.lang;
+    let listed = relays::list(&ctx, &acting(&browser))
+        .await
+        .map_err(Failure::from(lang))?;
+    let state = |s: &str| {
+        t(
+            lang,
+            match s {
+                "accepted" => Msg::RelayAccepted,
+                "rejected" => Msg::RelayRejected,
+                _ => Msg::RelayPending,
+            },
+        )
+    };
+    let title = t(lang, Msg::AdminRelays);
+    let body = html! {
+        h1 { (title) }
+        p { (t(lang, Msg::RelaysIntro)) }
+        form method="post" action="/admin/relays" {
+            (browser.csrf_field())
+            p {
+                label for="relay_url" { (t(lang, Msg::RelayUrlLabel)) }
+                " "
+                input #relay_url type="url" name="url" required placeholder="https://relay.example/inbox";
+                " "
+                button type="submit" { (t(lang, Msg::AddRelay)) }
+            }
+        }
+        @if listed.is_empty() {
+            p { (t(lang, Msg::NoRelays)) }
+        } @else {
+            table {
+                thead { tr { th { (t(lang, Msg::RelayUrlLabel)) } th { (t(lang, Msg::RelayStyleHeading)) } th { (t(lang, Msg::StateHeading)) } th { (t(lang, Msg::PostActions)) } } }
+                tbody {
+                    @for l in &listed {
+                        tr {
+                            td { code { (l.relay.url) } }
+                            @if l.relay.style == "tags" {
+                                td { (t(lang, Msg::RelayPerHashtag)) }
+                                td {
+                                    ul {
+                                        @for sub in &l.tags {
+                                            li { "#" (sub.tag.as_deref().unwrap_or_default()) ": " (state(&sub.state)) }
+                                        }
+                                    }
+                                }
+                            } @else {
+                                td { (l.relay.style) }
+                                td { (state(&l.relay.state)) }
+                            }
+                            td {
+                                form.inline method="post" action="/admin/relays/remove" {
+                                    (browser.csrf_field())
+                                    input type="hidden" name="url" value=(l.relay.url);
+                                    button type="submit" { (tf(lang, Msg::RemoveRelay, &[("url", &l.relay.url)])) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(&ctx, &browser, title, body))
+}
+
+#[derive(Deserialize)]
+pub struct RelayForm {
+    #[serde(default)]
+    url: String,
+}
+
+/// `POST /admin/relays`: subscribe to a relay.
+pub async fn add_relay(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
+    let form: RelayForm = browser.form(&body)?;
+    relays::add(&ctx, &acting(&browser), &form.url)
+        .await
+        .map_err(Failure::from(browser.lang))?;
+    Ok(session::see_other("/admin/relays"))
+}
+
+/// `POST /admin/relays/remove`: leave a relay.
+pub async fn remove_relay(
+    ctx: web::Data<AppContext>,
+    browser: SignedInBrowser,
+    body: web::Bytes,
+) -> Result<HttpResponse, Failure> {
+    let form: RelayForm = browser.form(&body)?;
+    relays::remove(&ctx, &acting(&browser), &form.url)
+        .await
+        .map_err(Failure::from(browser.lang))?;
+    Ok(session::see_other("/admin/relays"))
 }

@@ -359,6 +359,18 @@ catalogue! {
     AdminReports => "Reports", "Meldungen";
     AdminJoining => "Joining", "Beitritt";
     AdminAudit => "Audit log", "Protokoll";
+    AdminRelays => "Relays", "Relays";
+    RelaysIntro => "Relays bring public posts of the wider fediverse here, so hashtag timelines, followed hashtags and search show more than what reached this server through follows, and they carry our public posts to other servers. Give a relay's inbox (Mastodon-style, …/inbox), its actor (LitePub-style, …/actor), or a base of per-hashtag relays ending in /tag/ (each hashtag teachers here follow or feature is then subscribed).",
+        "Relays bringen öffentliche Beiträge aus dem weiteren Fediverse hierher, sodass Hashtag-Zeitleisten, gefolgte Hashtags und die Suche mehr zeigen als das, was über Folgen hier ankam, und sie tragen unsere öffentlichen Beiträge zu anderen Servern. Gib die Inbox eines Relays an (Mastodon-Art, …/inbox), seinen Akteur (LitePub-Art, …/actor) oder eine Basis für Relays pro Hashtag, die auf /tag/ endet (dann wird jeder Hashtag abonniert, dem Lehrkräfte hier folgen oder den sie hervorheben).";
+    RelayUrlLabel => "Relay URL", "Adresse des Relays";
+    AddRelay => "Add relay", "Relay hinzufügen";
+    RemoveRelay => "Remove {url}", "{url} entfernen";
+    RelayStyleHeading => "Style", "Art";
+    RelayPending => "waiting for the relay's answer", "wartet auf die Antwort des Relays";
+    RelayAccepted => "accepted", "angenommen";
+    RelayRejected => "rejected", "abgelehnt";
+    RelayPerHashtag => "per hashtag", "pro Hashtag";
+    NoRelays => "No relays yet.", "Noch keine Relays.";
     RoleHeading => "Role", "Rolle";
     StateHeading => "State", "Zustand";
     RoleOf => "Role of {handle}", "Rolle von {handle}";

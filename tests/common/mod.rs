@@ -333,9 +333,11 @@ pub mod browser;
 pub mod fedify;
 pub mod media;
 pub mod receiver;
+pub mod relay;
 pub mod remote;
 pub mod s3;
 pub mod sse;
+pub mod tls;
 pub mod web_server;
 
 /// A public post of `text`, as most tests make one.

@@ -179,6 +179,10 @@ pub async fn receive(
     actor: &Account,
     activity: protocol::Announce,
 ) -> Result<()> {
+    // A relay's Announce is how it passes a post on, not a boost (FEP-ae0c).
+    if super::relay::is_relay(ctx, actor).await? {
+        return super::relay::receive_announce(ctx, actor, activity).await;
+    }
     if is_activity(&activity.embedded) {
         let inner = activity.embedded.clone();
         return receive_relayed(ctx, actor, &activity, inner, false).await;

@@ -80,6 +80,10 @@ pub async fn build(
         inboxes.extend(Follow::follower_inboxes(conn, author.id).await?);
     }
     inboxes.extend(mentioned.iter().filter_map(inbox_of));
+    // Public posts reach the wider network through the relays we subscribe to.
+    if status.visibility() == Visibility::Public {
+        inboxes.extend(services::relays::publishing_inboxes(conn).await?);
+    }
     // The author of the post replied to hears of it, as on Mastodon, unless the reply is a direct message to others.
     if let Some(parent_author) = parent_author.filter(|_| status.visibility() != Visibility::Direct)
     {
@@ -365,6 +369,27 @@ pub async fn receive_via(
     activity: protocol::Create,
     group: Option<&Account>,
 ) -> Result<Option<StatusId>> {
+    receive_from(ctx, actor, activity, group, false).await
+}
+
+/// A Create forwarded by a relay we subscribe to, its post already fetched from
+/// its origin: stored whether or not it concerns anyone here yet, as relays are
+/// how a small instance hears of posts for its hashtag timelines and search.
+pub async fn receive_relayed(
+    ctx: &AppContext,
+    actor: &Account,
+    activity: protocol::Create,
+) -> Result<Option<StatusId>> {
+    receive_from(ctx, actor, activity, None, true).await
+}
+
+async fn receive_from(
+    ctx: &AppContext,
+    actor: &Account,
+    activity: protocol::Create,
+    group: Option<&Account>,
+    relayed: bool,
+) -> Result<Option<StatusId>> {
     let actor_id = actor.uri.as_deref().unwrap_or_default();
     let mut object = activity.object.clone();
     if let Value::String(id) = &object {
@@ -400,17 +425,27 @@ pub async fn receive_via(
     }
     let in_reply_to = object.get("inReplyTo").and_then(id_of);
     let mut conn = ctx.pool.get().await?;
-    if !matters_here(
-        &mut conn,
-        ctx,
-        actor,
-        group,
-        &object,
-        in_reply_to.as_deref(),
-    )
-    .await?
+    if !relayed
+        && !matters_here(
+            &mut conn,
+            ctx,
+            actor,
+            group,
+            &object,
+            in_reply_to.as_deref(),
+        )
+        .await?
     {
         tracing::debug!(id = %object_id, "post that concerns nobody here dropped");
+        return Ok(None);
+    }
+    let public = ["to", "cc"].iter().any(|f| {
+        crate::federation::protocol::helpers::ids_of(&object[*f])
+            .iter()
+            .any(|id| crate::federation::objects::note::is_public_address(id))
+    });
+    if relayed && !public {
+        tracing::info!(id = %object_id, "relayed post that is not public ignored");
         return Ok(None);
     }
     // Validate (and sanitise) before fetching anything.

@@ -167,6 +167,9 @@ pub async fn receive_accept(
     actor: &Account,
     activity: protocol::Answer,
 ) -> Result<()> {
+    if relay_answered(ctx, actor, &activity, true).await? {
+        return Ok(());
+    }
     let Some((_, follower)) = answered_follow(ctx, actor, &activity.object).await? else {
         tracing::info!(id = %activity.id, "Accept of nothing we asked for ignored");
         return Ok(());
@@ -179,9 +182,30 @@ pub async fn receive_reject(
     actor: &Account,
     activity: protocol::Answer,
 ) -> Result<()> {
+    if relay_answered(ctx, actor, &activity, false).await? {
+        return Ok(());
+    }
     let Some((_, follower)) = answered_follow(ctx, actor, &activity.object).await? else {
         tracing::info!(id = %activity.id, "Reject of nothing we asked for ignored");
         return Ok(());
     };
     services::follows::reject(ctx, actor, &follower).await
+}
+
+/// An answer to our instance actor's Follow of a relay (services/relays.rs);
+/// whether it was one.
+async fn relay_answered(
+    ctx: &AppContext,
+    actor: &Account,
+    activity: &protocol::Answer,
+    accepted: bool,
+) -> Result<bool> {
+    let Some(follow_id) = id_of(&activity.object) else {
+        return Ok(false);
+    };
+    if !follow_id.starts_with(&ctx.urls.instance_actor()) {
+        return Ok(false);
+    }
+    let actor_uri = actor.uri.as_deref().unwrap_or_default();
+    services::relays::answered(ctx, actor_uri, &follow_id, accepted).await
 }

@@ -11,6 +11,7 @@ pub mod flag;
 pub mod follow;
 pub mod like;
 pub mod moving;
+pub mod relay;
 pub mod undo;
 pub mod update;
 pub mod vote;
