@@ -311,11 +311,40 @@ async fn a_relay_brings_posts_from_an_instance_we_never_talked_to_and_carries_ou
     );
 
     // And the other way round: A's post reaches B through the relay.
-    a.post(&ada, "Answering the #edchat question: with a riddle.")
+    let ours = a
+        .post(&ada, "Answering the #edchat question: with a riddle.")
         .await;
     let seen = b.wait_for_post(&bea, "edchat", "with a riddle").await;
     assert_eq!(seen["account"]["acct"], format!("ada@{}", n.a), "{seen}");
     assert!(seen["reblog"].is_null(), "shown as a boost: {seen}");
+
+    // Deleting it: the relay passes the Delete on (signed by itself); B checks with A
+    // that the post is gone and removes it, while B's own post stays.
+    let res = reqwest::Client::new()
+        .delete(format!(
+            "{}/api/v1/statuses/{}",
+            a.node.address,
+            ours["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&ada)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    eventually(
+        WAIT,
+        "A's deleted post is gone from B's #edchat",
+        || async {
+            let timeline = b.tag_timeline(&bea, "edchat").await;
+            let texts: Vec<&str> = timeline
+                .iter()
+                .filter_map(|s| s["content"].as_str())
+                .collect();
+            texts.iter().any(|c| c.contains("question of the week"))
+                && !texts.iter().any(|c| c.contains("with a riddle"))
+        },
+    )
+    .await;
 
     // Leaving: an Undo of our Follow; the relay lets A go and keeps B.
     let out = a.cli(&["relay", "remove", &relay.inbox()]);
