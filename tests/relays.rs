@@ -464,6 +464,58 @@ async fn per_hashtag_relays_follow_what_teachers_follow() {
             .any(|l| l.contains("#edchat") && l.trim_end().ends_with("accepted"))
     })
     .await;
+    // Relays follow back; only a relay of ours is accepted (someone else is not).
+    let instance_actor = format!("http://{}/actor", site.domain);
+    let stranger_follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#follows/1", relay.id()),
+        "type": "Follow",
+        "actor": relay.id(),
+        "object": instance_actor,
+    });
+    let status = relay
+        .signed_post(
+            &client,
+            &inbox,
+            &stranger_follow.to_string(),
+            chrono::Utc::now(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 202);
+    let follow_back = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{tag_actor}#follows/1"),
+        "type": "Follow",
+        "actor": tag_actor,
+        "object": instance_actor,
+    });
+    assert_eq!(send(follow_back).await, 202);
+    let accepted = eventually(WAIT, "the relay's follow-back is accepted", || async {
+        relay
+            .posts
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(path, body)| path == "/tag/edchat/inbox" && body["type"] == "Accept")
+            .map(|(_, body)| body.clone())
+    })
+    .await;
+    assert_eq!(accepted["object"]["id"], format!("{tag_actor}#follows/1"));
+    assert_eq!(accepted["actor"], instance_actor);
+    common::queue_drained(&site.db.url).await;
+    assert!(
+        !relay
+            .posts
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(path, body)| path.starts_with("/users/author") && body["type"] == "Accept"),
+        "a stranger's Follow of the instance actor is not accepted"
+    );
+
     let note_id = format!("{}/users/author/statuses/1", relay.base);
     relay.serve(
         "/users/author/statuses/1",

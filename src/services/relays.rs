@@ -304,6 +304,32 @@ pub async fn answered(
     Ok(true)
 }
 
+/// A Follow of our instance actor: LitePub relays (and activityrelay, for servers
+/// that are not Mastodon) follow back the servers subscribed to them. Accepted when
+/// `actor` is a relay we subscribe to; anyone else's is ignored, as the instance
+/// actor has no followers. Following gives the relay nothing more: our public posts
+/// go to every accepted relay anyway.
+pub async fn followed_back(
+    ctx: &AppContext,
+    actor: &crate::db::accounts::Account,
+    follow_id: &str,
+) -> Result<()> {
+    let actor_uri = actor.uri.as_deref().unwrap_or_default();
+    let Some(inbox) = crate::federation::activities::inbox_of(actor) else {
+        return Ok(());
+    };
+    let mut conn = ctx.pool.get().await?;
+    if !relays::is_relay_actor(&mut conn, actor_uri).await? {
+        tracing::info!(actor = %actor_uri, "Follow of the instance actor by someone who is not our relay ignored");
+        return Ok(());
+    }
+    let accept = wire::build_accept_follow_back(ctx, actor_uri, follow_id);
+    let n = queue(&mut conn, ctx, &accept, &inbox).await?;
+    ctx.dispatch(Outcome::default().delivering(n));
+    tracing::info!(relay = %actor_uri, "relay's follow-back accepted");
+    Ok(())
+}
+
 /// The inboxes of accepted relays, which our public posts (and their edits and
 /// deletions) go to.
 pub async fn publishing_inboxes(conn: &mut AsyncPgConnection) -> Result<Vec<String>> {

@@ -113,6 +113,9 @@ pub async fn receive_follow(
     activity: protocol::Follow,
 ) -> Result<()> {
     let object = activity.object;
+    if object == ctx.urls.instance_actor() {
+        return services::relays::followed_back(ctx, actor, &activity.id).await;
+    }
     let Some(name) = ctx.urls.local_username(&object) else {
         tracing::info!(object = %object, "Follow of something that is not a local account ignored");
         return Ok(());

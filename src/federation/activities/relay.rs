@@ -72,6 +72,31 @@ pub fn build_undo(ctx: &AppContext, relay: &Relay, follow_uri: &str) -> Outgoing
     )
 }
 
+/// Our instance actor's Accept of a relay's Follow of it (`follow_id`).
+pub fn build_accept_follow_back(
+    ctx: &AppContext,
+    relay_actor: &str,
+    follow_id: &str,
+) -> OutgoingActivity {
+    outgoing(
+        "Accept",
+        format!(
+            "{}#accepts/{}",
+            ctx.urls.instance_actor(),
+            crate::db::new_id()
+        ),
+        ctx.urls.instance_actor(),
+        EmbeddedFollow {
+            id: follow_id.to_string(),
+            kind: "Follow",
+            actor: relay_actor.to_string(),
+            object: ctx.urls.instance_actor(),
+        },
+        vec![relay_actor.to_string()],
+        vec![],
+    )
+}
+
 /// Whether `actor` is a relay that accepted our subscription. People never are,
 /// which spares the question for every boost.
 pub async fn is_relay(ctx: &AppContext, actor: &Account) -> Result<bool> {
