@@ -213,14 +213,13 @@ async fn receive_signed(
         Err(e) => return Err(e),
     };
     if signer.owner != actor_id {
+        // Relays pass posts on signed by themselves (FEP-ae0c): asked only for what
+        // they pass on, so other refusals cost no query.
+        let relay = matches!(
+            activity.kind.as_str(),
+            "Create" | "Update" | "Delete" | "Announce"
+        ) && activities::relay::is_relay_id(ctx, &signer.owner).await?;
         if activity.kind == "Create" {
-            let relay = match &signer.account {
-                Some(account) => activities::relay::is_relay(ctx, account).await?,
-                None => {
-                    let mut conn = ctx.pool.get().await?;
-                    crate::db::relays::is_accepted_actor(&mut conn, &signer.owner).await?
-                }
-            };
             return run_or_retry(
                 ctx,
                 Job::Forwarded {
@@ -231,23 +230,17 @@ async fn receive_signed(
             )
             .await;
         }
-        if matches!(activity.kind.as_str(), "Update" | "Delete" | "Announce") {
-            let relay = match &signer.account {
-                Some(account) => activities::relay::is_relay(ctx, account).await?,
-                None => false,
-            };
-            if relay {
-                // activityrelay passes its members' edits and deletions on as they came,
-                // signed by itself: a deletion is checked at the post's origin; the rest
-                // is acknowledged and not applied (a relayed post stays as first fetched).
-                if activity.kind == "Delete" {
-                    activities::relay::receive_passed_on_delete(ctx, &actor_id, &activity.object)
-                        .await?;
-                    return Ok(HttpResponse::Accepted().finish());
-                }
+        if relay {
+            // activityrelay passes its members' edits and deletions on as they came:
+            // a deletion is checked at the post's origin; the rest is acknowledged and
+            // not applied (a relayed post stays as first fetched).
+            if activity.kind == "Delete" {
+                activities::relay::receive_passed_on_delete(ctx, &actor_id, &activity.object)
+                    .await?;
+            } else {
                 tracing::debug!(kind = %activity.kind, id = %activity.id, relay = %signer.owner, "activity passed on by a relay acknowledged, not acted on");
-                return Ok(HttpResponse::Accepted().finish());
             }
+            return Ok(HttpResponse::Accepted().finish());
         }
         return Err(unauthorized(format!(
             "the request is signed by {}, not by the activity's actor {actor_id}",

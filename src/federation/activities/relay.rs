@@ -103,9 +103,14 @@ pub async fn is_relay(ctx: &AppContext, actor: &Account) -> Result<bool> {
     if actor.is_local() || actor.actor_type == "Person" {
         return Ok(false);
     }
-    let Some(uri) = actor.uri.as_deref() else {
-        return Ok(false);
-    };
+    match actor.uri.as_deref() {
+        Some(uri) => is_relay_id(ctx, uri).await,
+        None => Ok(false),
+    }
+}
+
+/// Whether the actor `uri` is a relay that accepted our subscription.
+pub async fn is_relay_id(ctx: &AppContext, uri: &str) -> Result<bool> {
     let mut conn = ctx.pool.get().await?;
     Ok(crate::db::relays::is_accepted_actor(&mut conn, uri).await?)
 }
