@@ -297,6 +297,18 @@ async fn a_lemmy_community_s_posts_comments_votes_edits_and_deletions_arrive() {
         .await;
     assert_eq!(status_code, 403, "{text}");
     assert!(replies(&app, &token, &post_id).await.is_empty());
+    // One whose id is on the group's host but whose actor is on another: the group
+    // cannot speak for another server's member, so it is refused unfetched.
+    let elsewhere = hosts
+        .fill(&fixture("lemmy/announce_create_note.json").replace(
+            "https://ds9.lemmy.example/activities/create/",
+            "https://enterprise.lemmy.example/activities/create/",
+        ))
+        .replace("question 12 has a typo", "words from the wrong host");
+    let (status_code, text) = enterprise.send_as(&app, "/c/maths", &elsewhere).await;
+    assert_eq!(status_code, 403, "{text}");
+    assert!(text.contains("not on its actor's host"), "{text}");
+    assert!(replies(&app, &token, &post_id).await.is_empty());
     // The genuine one, which its origin serves.
     ds9.serve_doc(&serde_json::from_str(&hosts.fill(&fixture("lemmy/create_note.json"))).unwrap());
     let (status_code, text) = send("lemmy/announce_create_note.json").await;
