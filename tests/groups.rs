@@ -982,6 +982,31 @@ async fn a_closed_group_waits_for_its_moderators_to_let_members_in() {
         requests(&a, &group, &mo_token).await.1.is_empty(),
         "nobody is waiting any more"
     );
+
+    // The collections FEP-1b12 and Lemmy read: the followers count bob alone (dave
+    // was refused); the outbox and featured posts answer as collections.
+    for key in ["followers", "outbox", "featured"] {
+        let url = actor[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} in {actor}"));
+        let res = a
+            .get(
+                url.trim_start_matches(a.ctx.urls.base()),
+                Some(ACTIVITY_JSON),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{key}");
+        let doc: Value = res.json().await.unwrap();
+        assert!(
+            doc["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("Collection")),
+            "{key}: {doc}"
+        );
+        if key == "followers" {
+            assert_eq!(doc["totalItems"], json!(1), "{doc}");
+        }
+    }
 }
 
 /// Moderators remove a post and a member. The removed post disappears from the
