@@ -573,3 +573,79 @@ async fn a_follows_csv_naming_a_fedify_account_imports_and_fedify_receives_the_f
     assert_eq!(raw["object"], peer.actor(), "{raw}");
     app.stop().await;
 }
+
+/// A Mastodon-style member of a group hosted here: Fedify, as a `Person`, joins
+/// `@year5maths` and posts by mentioning it; the group announces the post to every
+/// member, Fedify itself and carol here, whose home shows it as the group's boost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fedify_person_joins_a_group_hosted_here_and_its_post_by_mention_reaches_every_member() {
+    let app = TestApp::spawn().await;
+    let carol = app.create_user("carol").await.account;
+    let group = staffroom::services::groups::create(
+        &app.pool,
+        staffroom::services::groups::NewGroup {
+            name: "year5maths".into(),
+            open: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    follows::follow(&app.ctx, &carol, &group).await.unwrap();
+    let group_url = format!("{}/users/year5maths", app.address);
+    let peer = FedifyPeer::start("pat", "draft-cavage-http-signatures-12").await;
+    peer.act("follow", json!({ "target": group_url })).await;
+    eventually(PEER_WAIT, "the group accepted Fedify", || async {
+        let following = peer.get("following").await;
+        following
+            .as_array()
+            .is_some_and(|l| l.iter().any(|t| t == &json!(group_url)))
+            .then_some(())
+    })
+    .await;
+
+    let note = peer
+        .act(
+            "post",
+            json!({ "content": "@year5maths Our fractions wall display", "mention": group_url }),
+        )
+        .await;
+    let note_id = note["id"]
+        .as_str()
+        .or_else(|| note["noteId"].as_str())
+        .unwrap_or_else(|| panic!("the peer names its note: {note}"))
+        .to_string();
+    let announce = eventually(
+        PEER_WAIT,
+        "Fedify received the group's Announce",
+        || async {
+            peer.received("Announce").await.into_iter().find(|a| {
+                let raw = raw_of(a);
+                raw["actor"] == json!(group_url)
+                    && (raw["object"] == json!(note_id) || raw["object"]["id"] == json!(note_id))
+            })
+        },
+    )
+    .await;
+    assert_eq!(raw_of(&announce)["actor"], json!(group_url));
+    let token = common::api::token(&app, "carol").await;
+    eventually(
+        PEER_WAIT,
+        "carol's home shows the group's boost",
+        || async {
+            let home = common::api::get(&app, "/api/v1/timelines/home", Some(&token)).await;
+            home.body.as_array().and_then(|l| {
+                l.iter()
+                    .find(|s| {
+                        s["account"]["username"] == json!("year5maths")
+                            && s["reblog"]["content"]
+                                .as_str()
+                                .is_some_and(|c| c.contains("fractions wall display"))
+                    })
+                    .cloned()
+            })
+        },
+    )
+    .await;
+    app.stop().await;
+}
