@@ -1141,6 +1141,14 @@ async fn browser_session(app: &TestApp, name: &str) -> String {
     browser::set_cookie(&res, "staffroom_session").expect("a session")
 }
 
+/// The URL of the invite a page says was just made.
+fn made_invite(html: &str) -> &str {
+    html.split("New invite: <code>")
+        .nth(1)
+        .and_then(|r| r.split("</code>").next())
+        .unwrap_or_else(|| panic!("{html}"))
+}
+
 /// A page's HTML and the CSRF token of its forms.
 async fn admin_page(app: &TestApp, session: &str, path: &str) -> (u16, String) {
     let res = browser::get(app, path, Some(session)).await;
@@ -1307,11 +1315,7 @@ async fn an_admin_opens_sign_ups_and_makes_invites_in_the_admin_pages() {
     .await;
     assert_eq!(made.status(), 200);
     let html = made.text().await.unwrap();
-    let url = html
-        .split("New invite: <code>")
-        .nth(1)
-        .and_then(|r| r.split("</code>").next())
-        .unwrap_or_else(|| panic!("{html}"));
+    let url = made_invite(&html);
     let path = url.strip_prefix(&app.address).unwrap();
     assert_eq!(
         browser::get(&app, path, None).await.status(),
@@ -2026,11 +2030,7 @@ async fn teachers_invite_colleagues_when_the_admins_allow_it() {
     .await;
     assert_eq!(made.status(), 200);
     let html = made.text().await.unwrap();
-    let url = html
-        .split("New invite: <code>")
-        .nth(1)
-        .and_then(|r| r.split("</code>").next())
-        .unwrap_or_else(|| panic!("{html}"));
+    let url = made_invite(&html);
     let path = url.strip_prefix(&app.address).unwrap();
     assert_eq!(
         browser::get(&app, path, None).await.status(),
