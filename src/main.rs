@@ -305,7 +305,21 @@ enum DbCommand {
     Stop,
 }
 
+/// Large blocks (a decoded photo, a resize buffer) get their own mapping and go back
+/// to the system when freed. glibc's default raises that threshold after the first
+/// such block is freed, so later ones come from per-thread arenas that keep them:
+/// measured, a server that had processed a few 12-megapixel uploads on different
+/// blocking threads held 258 MB where one upload needs about 100.
+fn return_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tuning parameter; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
 fn main() -> ExitCode {
+    return_large_blocks();
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,

@@ -183,3 +183,55 @@ async fn featured_tags_are_listed_counted_suggested_and_federated() {
     .await;
     assert_eq!(eleventh.status, 422, "{}", eleventh.body);
 }
+
+/// Another server's account's featured hashtags are read from its `featuredTags`
+/// collection when its actor is first stored, and shown through the API and on its
+/// profile page there.
+#[tokio::test(flavor = "multi_thread")]
+async fn another_servers_featured_hashtags_are_read_with_its_actor_and_shown() {
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    a.create_user("alice").await;
+    let bob_id = b.create_user("bob").await.account.id;
+    let alice = api::token(&a, "alice").await;
+    let bob = api::token(&b, "bob").await;
+    api::status(&a, &alice, "Times tables starter #Maths", "public").await;
+    for name in ["maths", "outdoorlearning"] {
+        let made = api::post(&a, "/api/v1/featured_tags", &alice, &[("name", name)]).await;
+        assert_eq!(made.status, 200, "{}", made.body);
+    }
+
+    let alice_on_b = staffroom::federation::fetch::webfinger(&b.ctx, "alice", &a.domain)
+        .await
+        .unwrap();
+    let path = format!("/api/v1/accounts/{}/featured_tags", alice_on_b.id);
+    common::eventually(
+        std::time::Duration::from_secs(30),
+        "B read alice's featured hashtags",
+        || async {
+            let seen = api::get(&b, &path, Some(&bob)).await;
+            assert_eq!(seen.status, 200, "{}", seen.body);
+            let names: Vec<String> = seen
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["name"].as_str().unwrap().to_string())
+                .collect();
+            names == ["maths", "outdoorlearning"]
+        },
+    )
+    .await;
+    // bob's own profile features nothing: the list is alice's, not everyone's.
+    let own = api::get(&b, &format!("/api/v1/accounts/{bob_id}/featured_tags"), Some(&bob)).await;
+    assert_eq!(own.body, serde_json::json!([]));
+
+    // Her profile page on B shows them, linking to B's tag pages.
+    let page = common::browser::get(&b, &format!("/@alice@{}", a.domain), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Featured hashtags"), "{page}");
+    assert!(page.contains(r##"href="/tags/outdoorlearning">#outdoorlearning"##), "{page}");
+}

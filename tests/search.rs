@@ -463,3 +463,84 @@ async fn posts_of_a_remote_account_that_opts_in_later_become_findable() {
         "{results:?}"
     );
 }
+
+/// Opts `token`'s teacher in to being found.
+async fn opt_in(app: &TestApp, token: &str) {
+    let res = app
+        .client
+        .patch(format!("{}/api/v1/accounts/update_credentials", app.address))
+        .bearer_auth(token)
+        .form(&[("indexable", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+/// A word in many recent posts is read from the newest posts in order (the search
+/// stops once the page is full); a word only in posts older than those is still
+/// found, through the index. Both ways keep the visibility rule and the order.
+#[tokio::test(flavor = "multi_thread")]
+async fn common_and_rare_words_are_found_newest_first_however_far_back() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    app.create_user("bob").await;
+    let dora_id = app.create_user("dora").await.account.id.0;
+    let zed_id = app.create_user("zed").await.account.id.0;
+    let (alice, bob) = (api::token(&app, "alice").await, api::token(&app, "bob").await);
+    for name in ["dora", "zed"] {
+        opt_in(&app, &api::token(&app, name).await).await;
+    }
+    // 2,100 posts of dora's, a minute apart, newest first by n: "volcano" in the 30
+    // newest, "zeppelin" only in the 50 oldest, more than the newest 2,000 back.
+    let now_ms = chrono::Utc::now().timestamp_millis() - 60_000;
+    let mut conn = app.pool.get().await.unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO statuses (id, account_id, content, text, visibility, local, created_at, language)
+         SELECT (({now_ms}::bigint - n * 60000) << 16) + 7, {dora_id},
+                '<p>' || t || '</p>', t, 0, true, to_timestamp(({now_ms} - n * 60000) / 1000.0), 'en'
+           FROM (SELECT n, 'Field trip ' || n || ': ' || CASE WHEN n < 30 THEN 'volcano'
+                                                             WHEN n >= 2050 THEN 'zeppelin'
+                                                             ELSE 'museum' END AS t
+                   FROM generate_series(0, 2099) AS n) AS posts"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    // zed, whom alice blocks, posted about volcanoes last of all.
+    for i in 0..3 {
+        api::status(&app, &api::token(&app, "zed").await, &format!("Zed's volcano {i}"), "public").await;
+    }
+    let blocked = api::post(&app, &format!("/api/v1/accounts/{zed_id}/block"), &alice, &[]).await;
+    assert_eq!(blocked.status, 200, "{}", blocked.body);
+
+    let trip = |n: i32| format!("Field trip {n}: ");
+    let volcano = found(&app, &alice, "volcano").await;
+    assert_eq!(volcano.len(), 20, "{volcano:?}");
+    for (i, content) in volcano.iter().enumerate() {
+        assert!(content.contains(&trip(i as i32)), "result {i} is trip {i}: {volcano:?}");
+    }
+    // The positive control of the block: bob, who does not block zed, finds zed first.
+    let bobs = found(&app, &bob, "volcano").await;
+    assert!(bobs[0].contains("Zed's volcano 2"), "{bobs:?}");
+    assert!(has(&bobs, "Zed's volcano 0") && bobs.len() == 20, "{bobs:?}");
+
+    let zeppelin = found(&app, &alice, "zeppelin").await;
+    assert_eq!(zeppelin.len(), 20, "{zeppelin:?}");
+    for (i, content) in zeppelin.iter().enumerate() {
+        let n = 2050 + i as i32;
+        assert!(content.contains(&trip(n)), "result {i} is trip {n}: {zeppelin:?}");
+    }
+
+    // The next page of the common word carries on where the first stopped.
+    let res = api::get(&app, "/api/v2/search?q=volcano&type=statuses&offset=20", Some(&alice)).await;
+    let next: Vec<&str> = res.body["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(next.len(), 10, "{next:?}");
+    assert!(next[0].contains(&trip(20)) && next[9].contains(&trip(29)), "{next:?}");
+}

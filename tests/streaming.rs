@@ -521,3 +521,85 @@ async fn apps_use_every_stream_the_ways_mastodon_offers_them() {
     }
     assert!(!said.contains("fail"), "{said}");
 }
+
+/// A WebSocket client that stops reading is dropped once its queue is full, and told
+/// why when it reads again; the server never buffers for it without bound. A client
+/// reading the same stream beside it gets every post.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_stops_reading_is_dropped_and_one_that_reads_gets_every_post() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const POSTS: usize = 600;
+    let app = common::TestApp::spawn().await;
+    app.create_user("alice").await;
+    let alice = common::api::token(&app, "alice").await;
+    let mut reader = Sse::open(&app.address, &alice, "/api/v1/streaming/public/local").await;
+
+    // The slow client: a receive buffer of a few kilobytes, read only at the end.
+    let host = app.address.trim_start_matches("http://").to_string();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut slow = socket.connect(host.parse().unwrap()).await.unwrap();
+    slow.write_all(
+        format!(
+            "GET /api/v1/streaming?stream=public:local&access_token={alice} HTTP/1.1\r\nHost: {host}\r\n\
+             Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+             Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8];
+        slow.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+
+    for n in 0..POSTS {
+        common::api::status(&app, &alice, &format!("Staff notice {n}."), "public").await;
+    }
+    let heard = reader.statuses_until(&format!("Staff notice {}.", POSTS - 1)).await;
+    assert_eq!(heard.len(), POSTS, "the reading client hears every post");
+
+    // Now the slow client reads: what was queued for it, then a close frame.
+    let mut bytes = Vec::new();
+    tokio::time::timeout(DEADLINE, slow.read_to_end(&mut bytes))
+        .await
+        .expect("the server ends the slow client's connection")
+        .unwrap();
+    let (mut updates, mut close) = (0, None);
+    let mut at = 0;
+    while at + 2 <= bytes.len() {
+        let opcode = bytes[at] & 0x0f;
+        let (len, header) = match bytes[at + 1] & 0x7f {
+            126 => (u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize, 4),
+            127 => (u64::from_be_bytes(bytes[at + 2..at + 10].try_into().unwrap()) as usize, 10),
+            n => (n as usize, 2),
+        };
+        let payload = &bytes[at + header..(at + header + len).min(bytes.len())];
+        match opcode {
+            1 if String::from_utf8_lossy(payload).contains("\"event\":\"update\"") => updates += 1,
+            8 => {
+                close = Some((
+                    u16::from_be_bytes([payload[0], payload[1]]),
+                    String::from_utf8_lossy(&payload[2..]).to_string(),
+                ))
+            }
+            _ => {}
+        }
+        at += header + len;
+    }
+    assert!(updates > 0, "the slow client got what was queued before it fell behind");
+    assert!(
+        updates < POSTS,
+        "the slow client was dropped, not sent all {POSTS} posts"
+    );
+    assert_eq!(
+        close,
+        Some((1008, "too slow to keep up".to_string())),
+        "after {updates} updates"
+    );
+}

@@ -2683,3 +2683,78 @@ async fn the_compose_form_suggests_hashtags_in_use() {
     assert!(!none.contains("option"), "{none}");
     app.stop().await;
 }
+
+/// Filters made through the API apply on the pages as in apps: a `hide` filter's post
+/// is not on home, a `warn` filter's is folded under the filter's title. A list made
+/// on its page holds exactly its members' posts.
+#[tokio::test(flavor = "multi_thread")]
+async fn filters_apply_on_the_pages_and_a_list_page_holds_exactly_its_members_posts() {
+    let app = TestApp::spawn().await;
+    let password = teacher(&app, "ada").await;
+    teacher(&app, "bob").await;
+    teacher(&app, "cy").await;
+    let ada = api::token(&app, "ada").await;
+    let mut ids = Vec::new();
+    for (name, text) in [
+        ("bob", "Sports day moved to Friday."),
+        ("cy", "Library closed on Monday."),
+    ] {
+        let id = api::get(&app, &format!("/api/v1/accounts/lookup?acct={name}"), Some(&ada))
+            .await
+            .body["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let follow = api::post(&app, &format!("/api/v1/accounts/{id}/follow"), &ada, &[]).await;
+        assert_eq!(follow.status, 200, "{}", follow.body);
+        let token = api::token(&app, name).await;
+        api::status(&app, &token, text, "public").await;
+        ids.push(id);
+    }
+    for form in [
+        [("title", "Inspections"), ("filter_action", "hide"), ("keywords_attributes[][keyword]", "Ofsted")],
+        [("title", "Play"), ("filter_action", "warn"), ("keywords_attributes[][keyword]", "Macbeth")],
+    ] {
+        let mut form = form.to_vec();
+        form.push(("context[]", "home"));
+        let made = api::post(&app, "/api/v2/filters", &ada, &form).await;
+        assert_eq!(made.status, 200, "{}", made.body);
+    }
+    let bob = api::token(&app, "bob").await;
+    api::status(&app, &bob, "Ofsted visit next week.", "public").await;
+    api::status(&app, &bob, "Macbeth rehearsal at four.", "public").await;
+
+    let mut browser = Browser::new(&app);
+    assert_eq!(browser.sign_in("ada", &password).await.status(), 303);
+    let home = browser.get("/home").await.text().await.unwrap();
+    assert!(home.contains("Sports day moved"), "{home}");
+    assert!(home.contains("Library closed"), "{home}");
+    assert!(!home.contains("Ofsted visit"), "a hidden post is not on home: {home}");
+    let folded = home
+        .split(r#"<details class="filtered">"#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("a warned post is folded: {home}"));
+    let folded = folded.split("</details>").next().unwrap();
+    assert!(folded.contains("Filtered: Play") && folded.contains("Macbeth rehearsal"), "{folded}");
+
+    let csrf = browser.csrf().await;
+    let made = browser
+        .post("/lists", &[("csrf", &csrf), ("title", "Sports department")])
+        .await;
+    assert_eq!(made.status(), 303);
+    let list = location(&made);
+    assert!(list.starts_with("/lists/"), "{list}");
+    let added = browser
+        .post(&format!("{list}/add"), &[("csrf", &csrf), ("account", &ids[0])])
+        .await;
+    assert_eq!(added.status(), 303);
+    let page = browser.get(&list).await.text().await.unwrap();
+    assert!(page.contains("Sports department"), "{page}");
+    assert!(page.contains("Sports day moved"), "the member's post is on the list: {page}");
+    assert!(
+        !page.contains("Library closed"),
+        "a post of someone followed but not in the list is not on it: {page}"
+    );
+    let lists = browser.get("/lists").await.text().await.unwrap();
+    assert!(lists.contains(&format!(r#"href="{list}""#)), "{lists}");
+}

@@ -33,10 +33,15 @@ where
     let mut url = url::Url::parse(&admin).unwrap();
     url.set_path(&format!("/{name}"));
     let outcome = tokio::spawn(bench(url.to_string())).await;
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin_conn)
-        .await
-        .unwrap();
+    // To look at plans afterwards: the data set is slow to seed.
+    if std::env::var_os("STAFFROOM_BENCH_KEEP_DATABASE").is_some() {
+        println!("Database kept (STAFFROOM_BENCH_KEEP_DATABASE): {url}");
+    } else {
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin_conn)
+            .await
+            .unwrap();
+    }
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }

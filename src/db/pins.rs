@@ -1,5 +1,6 @@
 //! `status_pins` (pinned posts, ours and remote accounts') and `remote_featured`
-//! (where a remote account's `featured` collection is, and when we read it).
+//! (where a remote account's `featured` and `featuredTags` collections are, and when
+//! we read them).
 
 use super::{
     schema::{remote_featured, status_pins, statuses},
@@ -109,45 +110,67 @@ pub async fn replace(
     Ok(())
 }
 
-/// Where a remote account's `featured` collection is, and when it was last read.
+/// Where a remote account keeps its pinned posts (`featured`) and its featured
+/// hashtags (`featuredTags`), as its actor document said.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Collections {
+    pub featured: Option<String>,
+    pub featured_tags: Option<String>,
+}
+
+/// A remote account's collections, and when they were last read.
 pub async fn featured_of(
     conn: &mut AsyncPgConnection,
     account: AccountId,
-) -> QueryResult<Option<(String, Option<DateTime<Utc>>)>> {
-    remote_featured::table
-        .find(account)
-        .select((remote_featured::url, remote_featured::fetched_at))
-        .first(conn)
-        .await
-        .optional()
+) -> QueryResult<Option<(Collections, Option<DateTime<Utc>>)>> {
+    let row: Option<(Option<String>, Option<String>, Option<DateTime<Utc>>)> =
+        remote_featured::table
+            .find(account)
+            .select((
+                remote_featured::url,
+                remote_featured::tags_url,
+                remote_featured::fetched_at,
+            ))
+            .first(conn)
+            .await
+            .optional()?;
+    Ok(row.map(|(featured, featured_tags, fetched)| {
+        (
+            Collections {
+                featured,
+                featured_tags,
+            },
+            fetched,
+        )
+    }))
 }
 
-/// Records the collection's URL; true when it should be read now (new, moved, or
-/// not read for `stale_after`), in which case it is marked read.
+/// Records the collections' URLs; true when they should be read now (new, moved, or
+/// not read for `stale_after`), in which case they are marked read.
 pub async fn claim_featured(
     conn: &mut AsyncPgConnection,
     account: AccountId,
-    url: &str,
+    collections: &Collections,
     stale_after: chrono::Duration,
 ) -> QueryResult<bool> {
     let known = featured_of(conn, account).await?;
     let due = match &known {
         None => true,
-        Some((old, fetched)) => old != url || fetched.is_none_or(|t| Utc::now() - t > stale_after),
+        Some((old, fetched)) => {
+            old != collections || fetched.is_none_or(|t| Utc::now() - t > stale_after)
+        }
     };
     if due {
+        let values = (
+            remote_featured::url.eq(&collections.featured),
+            remote_featured::tags_url.eq(&collections.featured_tags),
+            remote_featured::fetched_at.eq(Some(Utc::now())),
+        );
         diesel::insert_into(remote_featured::table)
-            .values((
-                remote_featured::account_id.eq(account),
-                remote_featured::url.eq(url),
-                remote_featured::fetched_at.eq(Some(Utc::now())),
-            ))
+            .values((remote_featured::account_id.eq(account), values.clone()))
             .on_conflict(remote_featured::account_id)
             .do_update()
-            .set((
-                remote_featured::url.eq(url),
-                remote_featured::fetched_at.eq(Some(Utc::now())),
-            ))
+            .set(values)
             .execute(conn)
             .await?;
     }

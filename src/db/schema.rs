@@ -666,8 +666,9 @@ diesel::table! {
 diesel::table! {
     remote_featured (account_id) {
         account_id -> Int8,
-        url -> Text,
+        url -> Nullable<Text>,
         fetched_at -> Nullable<Timestamptz>,
+        tags_url -> Nullable<Text>,
     }
 }
 

@@ -236,6 +236,31 @@ pub async fn unfeature(
     Ok(n > 0)
 }
 
+/// Makes `names` the hashtags `account` features, keeping the rows (and their ids)
+/// of those it featured already.
+pub async fn replace_featured(
+    conn: &mut AsyncPgConnection,
+    account: AccountId,
+    names: &[String],
+) -> QueryResult<()> {
+    use super::schema::featured_tags;
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        diesel::delete(
+            featured_tags::table
+                .filter(featured_tags::account_id.eq(account))
+                .filter(featured_tags::name.ne_all(names)),
+        )
+        .execute(conn)
+        .await?;
+        for name in names {
+            feature(conn, account, name).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
 /// The hashtags `account` used most in its posts since `since_id` (an id, so a
 /// time: `db::ids`), not featured yet, most used first.
 pub async fn most_used(

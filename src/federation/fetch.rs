@@ -137,8 +137,8 @@ pub async fn fetch_object(ctx: &AppContext, url: &str) -> Result<Value> {
 pub struct FetchedActor {
     pub form: RemoteAccountForm,
     pub key_id: String,
-    /// Its `featured` collection (pinned posts), on its own host.
-    pub featured: Option<String>,
+    /// Its `featured` (pinned posts) and `featuredTags` collections, on its own host.
+    pub collections: crate::db::pins::Collections,
     /// Custom emoji its `Emoji` tags name (for its name and bio).
     pub emojis: Vec<(String, String, String)>,
     /// Its `alsoKnownAs` (at most 20 http(s) URLs): what a Move to it is checked against.
@@ -213,7 +213,10 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
         |u: Option<String>| u.filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     let now = Utc::now();
     // The featured collection counts only on the actor's own host.
-    let featured = http(actor.featured.clone()).filter(|u| same_host(u));
+    let collections = crate::db::pins::Collections {
+        featured: http(actor.featured.clone()).filter(|u| same_host(u)),
+        featured_tags: http(actor.featured_tags.clone()).filter(|u| same_host(u)),
+    };
     let also_known_as = actor
         .also_known_as
         .iter()
@@ -222,7 +225,7 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
         .cloned()
         .collect();
     Ok(FetchedActor {
-        featured,
+        collections,
         emojis: crate::services::emojis::from_tags(&actor.tag),
         also_known_as,
         key_id: actor.public_key.id.clone(),
@@ -297,13 +300,12 @@ pub async fn store_actor(ctx: &AppContext, fetched: &FetchedActor) -> Result<Acc
             )),
             other => Error::internal(other),
         })?;
-    // Its pinned posts are read in the background (bounded, at most hourly): a
-    // profile shows them, and an `Add` is checked against the collection.
+    // Its pinned posts and featured hashtags are read in the background (bounded,
+    // at most hourly): a profile shows them, and an `Add` is checked against the
+    // collection.
     crate::services::emojis::remember(&ctx.pool, &(account.domain.clone(), fetched.emojis.clone()))
         .await;
-    if let Some(featured) = &fetched.featured {
-        crate::services::pins::featured_seen(ctx, &account, featured);
-    }
+    crate::services::pins::featured_seen(ctx, &account, &fetched.collections);
     crate::db::aliases::set(&mut conn, account.id, &fetched.also_known_as).await?;
     let keys_changed = before.is_some_and(|b| {
         b.public_key_pem != account.public_key_pem || b.public_key_id != account.public_key_id

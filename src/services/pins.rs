@@ -152,25 +152,37 @@ pub async fn pinned(
     views(&mut conn, statuses, viewer).await
 }
 
-/// A remote account's actor document named its `featured` collection: it is
-/// recorded, and read in the background when it is new or was read over an hour ago.
-/// Not async: storing an actor calls this, and reading the collection may store
-/// actors, so the work is a task of its own (boxed, which breaks that cycle).
-pub fn featured_seen(ctx: &AppContext, account: &Account, url: &str) {
-    let (ctx, account, url) = (ctx.clone(), account.clone(), url.to_string());
+/// A remote account's actor document named its `featured` and `featuredTags`
+/// collections: they are recorded, and read in the background when they are new or
+/// were read over an hour ago. Not async: storing an actor calls this, and reading
+/// the collection may store actors, so the work is a task of its own (boxed, which
+/// breaks that cycle).
+pub fn featured_seen(ctx: &AppContext, account: &Account, collections: &pins::Collections) {
+    if collections.featured.is_none() && collections.featured_tags.is_none() {
+        return;
+    }
+    let (ctx, account, collections) = (ctx.clone(), account.clone(), collections.clone());
     let read: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> = Box::pin(
         async move {
             let due = async {
                 let mut conn = ctx.pool.get().await?;
                 Ok::<_, Error>(
-                    pins::claim_featured(&mut conn, account.id, &url, featured_ttl()).await?,
+                    pins::claim_featured(&mut conn, account.id, &collections, featured_ttl())
+                        .await?,
                 )
             }
             .await;
             match due {
                 Ok(true) => {
-                    if let Err(e) = read_featured(&ctx, &account, &url).await {
-                        tracing::info!(collection = %url, error = %e, "cannot read a featured collection");
+                    if let Some(url) = &collections.featured {
+                        if let Err(e) = read_featured(&ctx, &account, url).await {
+                            tracing::info!(collection = %url, error = %e, "cannot read a featured collection");
+                        }
+                    }
+                    if let Some(url) = &collections.featured_tags {
+                        if let Err(e) = super::tags::read_featured(&ctx, &account, url).await {
+                            tracing::info!(collection = %url, error = %e, "cannot read a featuredTags collection");
+                        }
                     }
                 }
                 Ok(false) => {}
@@ -181,9 +193,9 @@ pub fn featured_seen(ctx: &AppContext, account: &Account, url: &str) {
     tokio::spawn(read);
 }
 
-/// Reads a remote account's `featured` collection (its items inline, as Mastodon
-/// serves them, or its first page) and makes what it lists the account's pins.
-async fn read_featured(ctx: &AppContext, account: &Account, url: &str) -> Result<()> {
+/// The items of a remote collection: inline, as Mastodon serves small ones, or on its
+/// first page.
+pub(super) async fn first_items(ctx: &AppContext, url: &str) -> Result<Vec<Value>> {
     let collection = fetch::fetch_object(ctx, url).await?;
     let inline = |v: &Value| {
         v.get("orderedItems")
@@ -191,7 +203,7 @@ async fn read_featured(ctx: &AppContext, account: &Account, url: &str) -> Result
             .and_then(Value::as_array)
             .cloned()
     };
-    let items = match inline(&collection) {
+    Ok(match inline(&collection) {
         Some(items) => items,
         None => match collection.get("first") {
             Some(Value::String(page)) => {
@@ -200,7 +212,13 @@ async fn read_featured(ctx: &AppContext, account: &Account, url: &str) -> Result
             Some(page) => inline(page).unwrap_or_default(),
             None => Vec::new(),
         },
-    };
+    })
+}
+
+/// Reads a remote account's `featured` collection (its items inline, as Mastodon
+/// serves them, or its first page) and makes what it lists the account's pins.
+async fn read_featured(ctx: &AppContext, account: &Account, url: &str) -> Result<()> {
+    let items = first_items(ctx, url).await?;
     let mut pinned = Vec::new();
     for item in items.iter().take(MAX_REMOTE_PINS) {
         let stored = match item {

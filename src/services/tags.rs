@@ -153,11 +153,35 @@ pub async fn followed(
 /// How many hashtags a profile features at most (Mastodon's).
 pub const MAX_FEATURED: usize = 10;
 
-/// The hashtags `account` features on its profile (ours; other servers' are not
-/// read yet, so theirs is an empty list).
+/// The hashtags `account` features on its profile (ours, and other servers' as
+/// their `featuredTags` collection was last read: [`read_featured`]).
 pub async fn featured_of(ctx: &AppContext, account: &Account) -> Result<Vec<tags::Featured>> {
     let mut conn = ctx.pool.get().await?;
     Ok(tags::featured(&mut conn, account.id).await?)
+}
+
+/// Reads a remote account's `featuredTags` collection (`Hashtag` items, names with
+/// or without `#`) and makes what it lists, as far as they are hashtags, the ones
+/// the account features here: at most [`MAX_FEATURED`], as on Mastodon.
+pub async fn read_featured(ctx: &AppContext, account: &Account, url: &str) -> Result<()> {
+    let items = super::pins::first_items(ctx, url).await?;
+    let mut names: Vec<String> = Vec::new();
+    for item in &items {
+        let name = (item.get("type").and_then(|t| t.as_str()) == Some("Hashtag"))
+            .then(|| item.get("name").and_then(|n| n.as_str()))
+            .flatten()
+            .and_then(normalize);
+        if let Some(name) = name.filter(|n| !names.contains(n)) {
+            names.push(name);
+        }
+        if names.len() == MAX_FEATURED {
+            break;
+        }
+    }
+    let mut conn = ctx.pool.get().await?;
+    tags::replace_featured(&mut conn, account.id, &names).await?;
+    tracing::info!(account = %account.uri.as_deref().unwrap_or_default(), featured = names.len(), "featuredTags collection read");
+    Ok(())
 }
 
 /// Features a hashtag on `viewer`'s profile (featuring it again changes nothing).

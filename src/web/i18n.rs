@@ -141,6 +141,7 @@ catalogue! {
     OneWeek => "1 week", "1 Woche";
     PollMultiple => "Allow several choices", "Mehrfachauswahl erlauben";
     PinnedHeading => "Pinned posts", "Angeheftete Beiträge";
+    FeaturedTagsHeading => "Featured hashtags", "Empfohlene Hashtags";
     SensitiveMedia => "Sensitive content: show the images", "Heikler Inhalt: Bilder anzeigen";
     Pin => "Pin to profile", "Im Profil anheften";
     Unpin => "Unpin from profile", "Vom Profil lösen";

@@ -62,6 +62,9 @@ pub async fn page(
     } else {
         Vec::new()
     };
+    let featured_tags = services::tags::featured_of(&ctx, &account)
+        .await
+        .map_err(Failure::from(lang))?;
     let group = services::groups::hosted_by_id(&ctx, account.id)
         .await
         .map_err(Failure::from(lang))?;
@@ -75,6 +78,7 @@ pub async fn page(
         counts,
         moved,
         pinned: &pinned,
+        featured_tags: &featured_tags,
         posts: &posts,
         page,
         path: req.path(),
@@ -100,6 +104,7 @@ pub async fn render(ctx: &AppContext, account: &Account) -> Result<HttpResponse>
     let path = format!("/@{}", account.username);
     let counts = services::timelines::counts(ctx, account.id).await?;
     let pinned = services::pins::pinned(ctx, None, account).await?;
+    let featured_tags = services::tags::featured_of(ctx, account).await?;
     let group = services::groups::hosted_by_id(ctx, account.id).await?;
     let moved = services::moving::moved_to(ctx, account).await?;
     let shown = Shown {
@@ -109,6 +114,7 @@ pub async fn render(ctx: &AppContext, account: &Account) -> Result<HttpResponse>
         counts,
         moved,
         pinned: &pinned,
+        featured_tags: &featured_tags,
         posts: &posts,
         page,
         path: &path,
@@ -127,6 +133,8 @@ struct Shown<'a> {
     /// The account this one moved to.
     moved: Option<Account>,
     pinned: &'a [StatusView],
+    /// The hashtags the account features (services::tags::featured_of).
+    featured_tags: &'a [crate::db::tags::Featured],
     posts: &'a [StatusView],
     page: Page,
     path: &'a str,
@@ -271,6 +279,19 @@ fn markup(ctx: &AppContext, account: &Account, shown: Shown) -> Markup {
                 }
             }
             _ => {}
+        }
+        @if !shown.featured_tags.is_empty() {
+            section aria-labelledby="featured-tags" {
+                h2 #featured-tags { (t(lang, Msg::FeaturedTagsHeading)) }
+                ul.featured-tags {
+                    @for tag in shown.featured_tags {
+                        li {
+                            a href=(format!("/tags/{}", tag.name)) { "#" (tag.name) }
+                            " " (i18n::count(lang, Msg::OnePost, Msg::PostCount, tag.statuses))
+                        }
+                    }
+                }
+            }
         }
         @if !shown.pinned.is_empty() {
             section aria-labelledby="pinned" {

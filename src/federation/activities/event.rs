@@ -54,6 +54,14 @@ pub fn to_event(ctx: &AppContext, hosted: &HostedChat, with_context: bool) -> Ev
     }
 }
 
+/// A chat is public: its host's followers hear of it, and the wider network through
+/// the relays we publish to, as public posts do.
+async fn audience(conn: &mut AsyncPgConnection, hosted: &HostedChat) -> Result<Vec<String>> {
+    let mut inboxes = Follow::follower_inboxes(conn, hosted.host.id).await?;
+    inboxes.extend(crate::services::relays::publishing_inboxes(conn).await?);
+    Ok(inboxes)
+}
+
 /// Queues `Create` or `Update` of the chat's `Event` to the host's followers, inside
 /// the caller's transaction; how many deliveries.
 pub async fn send(
@@ -75,7 +83,7 @@ pub async fn send(
     let mut activity = outgoing(kind, id, event.attributed_to.clone(), &event, to, cc);
     activity.context = Some(event_context());
     activity.published = Some(hosted.chat.updated_at);
-    let inboxes = Follow::follower_inboxes(conn, hosted.host.id).await?;
+    let inboxes = audience(conn, hosted).await?;
     super::queue(conn, ctx, &hosted.host, &activity, inboxes).await
 }
 
@@ -94,7 +102,7 @@ pub async fn send_delete(
         vec![PUBLIC.to_string()],
         vec![ctx.urls.followers(&hosted.host.username)],
     );
-    let inboxes = Follow::follower_inboxes(conn, hosted.host.id).await?;
+    let inboxes = audience(conn, hosted).await?;
     super::queue(conn, ctx, &hosted.host, &activity, inboxes).await
 }
 

@@ -44,7 +44,7 @@ async fn is_featured_of(ctx: &AppContext, actor: &Account, target: &str) -> Resu
     let mut conn = ctx.pool.get().await?;
     Ok(pins::featured_of(&mut conn, actor.id)
         .await?
-        .is_some_and(|(url, _)| url == target))
+        .is_some_and(|(known, _)| known.featured.as_deref() == Some(target)))
 }
 
 pub async fn receive_add(ctx: &AppContext, actor: &Account, activity: Featured) -> Result<()> {
