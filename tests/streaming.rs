@@ -528,9 +528,12 @@ async fn apps_use_every_stream_the_ways_mastodon_offers_them() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_that_stops_reading_is_dropped_and_one_that_reads_gets_every_post() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    const POSTS: usize = 600;
+    // Long posts (about 5 KB each as an event): the server's kernel buffers for one
+    // connection grow to a few megabytes before a write blocks, and only then does
+    // its queue fill.
+    const POSTS: usize = 1_200;
     let app = common::TestApp::spawn().await;
-    app.create_user("alice").await;
+    let author = app.create_user("alice").await.account;
     let alice = common::api::token(&app, "alice").await;
     let mut reader = Sse::open(&app.address, &alice, "/api/v1/streaming/public/local").await;
 
@@ -558,40 +561,83 @@ async fn a_client_that_stops_reading_is_dropped_and_one_that_reads_gets_every_po
     let head = String::from_utf8_lossy(&head);
     assert!(head.starts_with("HTTP/1.1 101"), "{head}");
 
-    for n in 0..POSTS {
-        common::api::status(&app, &alice, &format!("Staff notice {n}."), "public").await;
+    // Posted by two writers at once, then one last post that says they are done.
+    let padding = "Please read the attached policy before Friday. ".repeat(95);
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let (ctx, author, padding) = (app.ctx.clone(), author.clone(), padding.clone());
+            tokio::spawn(async move {
+                for n in (w..POSTS).step_by(2) {
+                    staffroom::services::statuses::post(
+                        &ctx,
+                        &author,
+                        common::public_post(&format!("Staff notice {n}. {padding}")),
+                    )
+                    .await
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
     }
-    let heard = reader.statuses_until(&format!("Staff notice {}.", POSTS - 1)).await;
-    assert_eq!(heard.len(), POSTS, "the reading client hears every post");
+    common::api::status(&app, &alice, "That is all for today.", "public").await;
+    let heard = reader.statuses_until("That is all for today.").await;
+    let mut texts: Vec<String> = heard
+        .iter()
+        .map(|s| s["content"].as_str().unwrap().to_string())
+        .collect();
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), POSTS + 1, "the reading client hears every post once");
 
     // Now the slow client reads: what was queued for it, then a close frame.
-    let mut bytes = Vec::new();
-    tokio::time::timeout(DEADLINE, slow.read_to_end(&mut bytes))
-        .await
-        .expect("the server ends the slow client's connection")
-        .unwrap();
     let (mut updates, mut close) = (0, None);
-    let mut at = 0;
-    while at + 2 <= bytes.len() {
-        let opcode = bytes[at] & 0x0f;
-        let (len, header) = match bytes[at + 1] & 0x7f {
-            126 => (u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize, 4),
-            127 => (u64::from_be_bytes(bytes[at + 2..at + 10].try_into().unwrap()) as usize, 10),
-            n => (n as usize, 2),
-        };
-        let payload = &bytes[at + header..(at + header + len).min(bytes.len())];
-        match opcode {
-            1 if String::from_utf8_lossy(payload).contains("\"event\":\"update\"") => updates += 1,
-            8 => {
-                close = Some((
-                    u16::from_be_bytes([payload[0], payload[1]]),
-                    String::from_utf8_lossy(&payload[2..]).to_string(),
-                ))
+    let (mut bytes, mut at) = (Vec::new(), 0);
+    let until = tokio::time::Instant::now() + DEADLINE;
+    while close.is_none() {
+        let mut chunk = [0u8; 65536];
+        let n = tokio::time::timeout_at(until, slow.read(&mut chunk))
+            .await
+            .unwrap_or_else(|_| panic!("no close frame within {DEADLINE:?}; {updates} updates read"))
+            .unwrap();
+        assert!(n > 0, "the connection ended without a close frame after {updates} updates");
+        bytes.extend_from_slice(&chunk[..n]);
+        // Every whole frame read so far (the server's frames are not masked).
+        while at + 2 <= bytes.len() {
+            let (len, header) = match bytes[at + 1] & 0x7f {
+                126 if at + 4 <= bytes.len() => {
+                    (u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize, 4)
+                }
+                127 if at + 10 <= bytes.len() => (
+                    u64::from_be_bytes(bytes[at + 2..at + 10].try_into().unwrap()) as usize,
+                    10,
+                ),
+                126 | 127 => break,
+                n => (n as usize, 2),
+            };
+            if at + header + len > bytes.len() {
+                break;
             }
-            _ => {}
+            let payload = &bytes[at + header..at + header + len];
+            match bytes[at] & 0x0f {
+                1 if String::from_utf8_lossy(payload).contains("\"event\":\"update\"") => {
+                    updates += 1
+                }
+                8 if payload.len() >= 2 => {
+                    close = Some((
+                        u16::from_be_bytes([payload[0], payload[1]]),
+                        String::from_utf8_lossy(&payload[2..]).to_string(),
+                    ))
+                }
+                8 => close = Some((0, String::new())),
+                _ => {}
+            }
+            at += header + len;
         }
-        at += header + len;
     }
+    eprintln!("the slow client read {updates} of {POSTS} updates, then {close:?}");
     assert!(updates > 0, "the slow client got what was queued before it fell behind");
     assert!(
         updates < POSTS,
