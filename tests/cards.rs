@@ -273,8 +273,81 @@ async fn an_oembed_answer_fills_the_card_and_a_hostile_one_is_refused() {
             assert_eq!(card["provider_name"], "", "{name}: {card}");
         }
     }
-    // Not checked here: a discovery link to a private address outside development
-    // mode. The oEmbed URL goes through the same guarded-client check as the page,
-    // but these tests run in development mode (loopback allowed), and outside it the
-    // page on 127.0.0.1 would itself be refused before its link is read.
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outside_development_mode_an_oembed_link_to_a_private_address_is_not_followed() {
+    use staffroom::{
+        federation::client::{HttpClient, TestNetwork},
+        services::{cards, statuses},
+    };
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let token = api::token(&app, "alice").await;
+    // The production rules, with one test server taken as public (on 127.0.0.2):
+    // 127.0.0.1 stays a private address, as it is outside development mode.
+    let mut ctx = app.ctx.clone();
+    ctx.client = HttpClient::for_tests(
+        TestNetwork {
+            hosts: vec![],
+            permit: Some("127.0.0.2".parse().unwrap()),
+        },
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let public = WebServer::start_on("127.0.0.2");
+    let private = WebServer::start();
+    let answer = json!({ "version": "1.0", "type": "link", "title": "Said by oEmbed", "author_name": "Ms Lee" });
+    for server in [&public, &private] {
+        server.serve(
+            "/oembed",
+            200,
+            "application/json",
+            answer.to_string().as_bytes(),
+        );
+    }
+    public.serve(
+        "/inside",
+        200,
+        "text/html",
+        page_with_oembed("Points inside", &private.url("/oembed")).as_bytes(),
+    );
+    public.serve(
+        "/outside",
+        200,
+        "text/html",
+        page_with_oembed("Points outside", "/oembed").as_bytes(),
+    );
+
+    let mut made = Vec::new();
+    for path in ["/outside", "/inside"] {
+        let status = statuses::post(&ctx, &alice, common::public_post("A link follows"))
+            .await
+            .unwrap();
+        let html = format!(r#"<p><a href="{}">read</a></p>"#, public.url(path));
+        cards::attach_later(&ctx, status.id, &html);
+        let card = eventually(Duration::from_secs(20), "the card was made", || async {
+            let c = api::get(
+                &app,
+                &format!("/api/v1/statuses/{}/card", status.id),
+                Some(&token),
+            )
+            .await;
+            c.body.get("title").is_some().then_some(c.body)
+        })
+        .await;
+        made.push(card);
+    }
+    // Positive control: an oEmbed answer on a public address is read.
+    assert_eq!(made[0]["title"], "Said by oEmbed", "{}", made[0]);
+    assert_eq!(made[0]["author_name"], "Ms Lee");
+    assert_eq!(public.hits("/oembed"), 1);
+    // One on a private address is never asked; the page's own card stands.
+    assert_eq!(made[1]["title"], "Points inside", "{}", made[1]);
+    assert_eq!(made[1]["author_name"], "", "{}", made[1]);
+    assert_eq!(
+        private.hits("/oembed"),
+        0,
+        "a private address was contacted"
+    );
 }
