@@ -568,5 +568,17 @@ mod tests {
             parse_oembed(&serde_json::json!({"type": "script"}), &oembed_url),
             None
         );
+
+        // A photo: its image is the card's, and its embed_url.
+        let photo = serde_json::json!({"type": "photo", "title": "Display", "url": "https://img.example/d.jpg", "width": 800, "height": 600});
+        let card = card_form(
+            "https://img.example/p/1",
+            PageInfo::default(),
+            parse_oembed(&photo, &oembed_url),
+        );
+        assert_eq!(card.kind, "photo");
+        assert_eq!(card.embed_url, "https://img.example/d.jpg");
+        assert_eq!(card.image_url.as_deref(), Some("https://img.example/d.jpg"));
+        assert_eq!((card.width, card.height), (800, 600));
     }
 }
