@@ -649,3 +649,121 @@ async fn a_fedify_person_joins_a_group_hosted_here_and_its_post_by_mention_reach
     .await;
     app.stop().await;
 }
+
+/// Content warnings and sensitive images both ways with Fedify: its post with a
+/// `summary`, `sensitive` and an image is shown here with `spoiler_text`, `sensitive`
+/// and the image's alt text (beside a plain post shown plain), and ours reaches it
+/// with `summary` and `sensitive: true`.
+#[tokio::test(flavor = "multi_thread")]
+async fn content_warnings_and_sensitive_images_cross_both_ways_with_fedify() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let token = common::api::token(&app, "alice").await;
+    let peer = FedifyPeer::start("fedi", "draft-cavage-http-signatures-12").await;
+    let alice_id = format!("{}/users/alice", app.address);
+    let fedi = fetch::resolve_actor(&app.ctx, &peer.actor()).await.unwrap();
+    follows::follow(&app.ctx, &alice, &fedi).await.unwrap();
+    peer.act("follow", json!({ "target": alice_id })).await;
+    eventually(PEER_WAIT, "each follows the other", || async {
+        let mut conn = app.pool.get().await.unwrap();
+        let ours = Follow::find(&mut conn, alice.id, fedi.id)
+            .await
+            .unwrap()
+            .is_some_and(|f| f.accepted);
+        ours && as_list(&peer.get("following").await).contains(&alice_id)
+    })
+    .await;
+
+    // Inbound: Fedify's warned post with an image, and a plain one.
+    let site = common::web_server::WebServer::start();
+    site.serve("/spider.png", 200, "image/png", &common::media::png(40, 30));
+    let warned = peer
+        .act(
+            "post",
+            json!({
+                "content": "<p>Found in room 4</p>",
+                "summary": "Spiders (photo)",
+                "attachments": [{ "url": site.url("/spider.png"), "mediaType": "image/png", "name": "A spider on the window" }],
+            }),
+        )
+        .await;
+    let plain = peer
+        .act("post", json!({ "content": "<p>Nothing to warn about</p>" }))
+        .await;
+    let mut shown = Vec::new();
+    for posted in [&warned, &plain] {
+        let id = posted["id"].as_str().unwrap().to_string();
+        let stored = eventually(PEER_WAIT, "the peer's post was stored", || async {
+            let mut conn = app.pool.get().await.unwrap();
+            Status::find_by_uri(&mut conn, &id).await.unwrap()
+        })
+        .await;
+        let seen = common::api::get(
+            &app,
+            &format!("/api/v1/statuses/{}", stored.id),
+            Some(&token),
+        )
+        .await;
+        assert_eq!(seen.status, 200, "{}", seen.body);
+        shown.push(seen.body);
+    }
+    let (warned_here, plain_here) = (&shown[0], &shown[1]);
+    assert_eq!(
+        warned_here["spoiler_text"], "Spiders (photo)",
+        "{warned_here}"
+    );
+    assert_eq!(warned_here["sensitive"], true, "{warned_here}");
+    let image = &warned_here["media_attachments"][0];
+    assert_eq!(
+        image["description"], "A spider on the window",
+        "{warned_here}"
+    );
+    assert_eq!(
+        image["remote_url"],
+        site.url("/spider.png"),
+        "{warned_here}"
+    );
+    assert_eq!(plain_here["spoiler_text"], "", "{plain_here}");
+    assert_eq!(plain_here["sensitive"], false, "{plain_here}");
+
+    // Outbound: ours reaches Fedify with its warning and marked sensitive.
+    let (status, media) = common::media::upload(
+        &app,
+        &token,
+        "spider.png",
+        "image/png",
+        &common::media::png(40, 30),
+        "Another spider",
+    )
+    .await;
+    assert_eq!(status, 200, "{media}");
+    let posted = common::api::post(
+        &app,
+        "/api/v1/statuses",
+        &token,
+        &[
+            ("status", "And another"),
+            ("spoiler_text", "More spiders"),
+            ("sensitive", "true"),
+            ("media_ids[]", media["id"].as_str().unwrap()),
+            ("visibility", "public"),
+        ],
+    )
+    .await;
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let uri = posted.body["uri"].as_str().unwrap().to_string();
+    let create = eventually(PEER_WAIT, "our warned post reached Fedify", || async {
+        peer.received("Create")
+            .await
+            .into_iter()
+            .map(|e| raw_of(&e))
+            .find(|c| c["object"]["id"] == uri.as_str())
+    })
+    .await;
+    assert_eq!(create["object"]["summary"], "More spiders", "{create}");
+    assert_eq!(create["object"]["sensitive"], true, "{create}");
+    assert_eq!(
+        create["object"]["attachment"][0]["name"], "Another spider",
+        "{create}"
+    );
+}

@@ -3,6 +3,9 @@
 //! attached to a post and shown in its `Note`. (Mastodon.py and Pillow check the
 //! rest across two servers: tests/clients.rs.) With `STAFFROOM_MEDIA_STORE=s3`, against
 //! a real SeaweedFS: uploads land in the bucket and every node of the instance serves them.
+//! WebP and (animated) GIF uploads become stills of the right type and size; with
+//! `STAFFROOM_MEDIA_BASE_URL` links point at the CDN while the files stay served here;
+//! a content warning and a sensitive image arrive as such on a second instance.
 
 mod common;
 
@@ -761,4 +764,235 @@ async fn media_prune_removes_old_unclaimed_uploads_with_progress() {
         "{}",
         String::from_utf8_lossy(&bad.stderr)
     );
+}
+
+/// A WebP of `w`×`h` (lossless, the encoder the `image` crate has).
+fn webp(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 200])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::WebP)
+        .unwrap();
+    out
+}
+
+/// An animated GIF of `w`×`h`: a red frame, then a blue one.
+fn animated_gif(w: u32, h: u32) -> Vec<u8> {
+    use image::{codecs::gif::GifEncoder, Delay, Frame, Rgba, RgbaImage};
+    let mut out = Vec::new();
+    {
+        let mut encoder = GifEncoder::new(&mut out);
+        let frames = [[220, 0, 0, 255], [0, 0, 220, 255]].map(|c| {
+            Frame::from_parts(
+                RgbaImage::from_pixel(w, h, Rgba(c)),
+                0,
+                0,
+                Delay::from_numer_denom_ms(100, 1),
+            )
+        });
+        encoder.encode_frames(frames).unwrap();
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webp_and_gif_uploads_are_kept_as_stills_of_the_right_size_and_type() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let token = api::token(&app, "alice").await;
+    let gif = animated_gif(120, 80);
+    assert_eq!(
+        image::guess_format(&gif).unwrap(),
+        image::ImageFormat::Gif,
+        "the test's GIF is a GIF"
+    );
+
+    // A WebP photo becomes a JPEG (no transparency), resized for the thumbnail.
+    let (status, media) = upload(
+        &app,
+        &token,
+        "board.webp",
+        "image/webp",
+        &webp(800, 600),
+        "Whiteboard",
+    )
+    .await;
+    assert_eq!(status, 200, "{media}");
+    assert_eq!(media["type"], "image");
+    assert_eq!(media["meta"]["original"]["width"], 800);
+    assert_eq!(media["meta"]["original"]["height"], 600);
+    assert_eq!(media["meta"]["small"]["width"], 640);
+    assert_eq!(media["meta"]["small"]["height"], 480);
+    let (code, ct, bytes) = served(media["url"].as_str().unwrap()).await;
+    assert_eq!((code, ct.as_str()), (200, "image/jpeg"));
+    let shown = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).unwrap();
+    assert_eq!((shown.width(), shown.height()), (800, 600));
+    let (code, ct, _) = served(media["preview_url"].as_str().unwrap()).await;
+    assert_eq!((code, ct.as_str()), (200, "image/jpeg"));
+
+    // An animated GIF keeps its first frame (red), as a still PNG of its size.
+    let (status, media) = upload(&app, &token, "wave.gif", "image/gif", &gif, "Waving").await;
+    assert_eq!(status, 200, "{media}");
+    assert_eq!(media["type"], "image");
+    assert_eq!(media["meta"]["original"]["width"], 120);
+    assert_eq!(media["meta"]["original"]["height"], 80);
+    let (code, ct, bytes) = served(media["url"].as_str().unwrap()).await;
+    assert_eq!((code, ct.as_str()), (200, "image/png"));
+    let decoder = image::codecs::png::PngDecoder::new(Cursor::new(&bytes)).unwrap();
+    assert!(
+        !decoder.is_apng().unwrap(),
+        "the stored GIF is a still image"
+    );
+    let still = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
+        .unwrap()
+        .to_rgba8();
+    assert_eq!(still.dimensions(), (120, 80));
+    let image::Rgba([r, g, b, _]) = *still.get_pixel(60, 40);
+    assert!(
+        r > 200 && g < 30 && b < 30,
+        "the first (red) frame is kept, not the blue one: {r},{g},{b}"
+    );
+
+    // Labelled as the other type, each is refused: the bytes decide.
+    let (status, body) = upload(&app, &token, "wave.webp", "image/webp", &gif, "").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"].as_str().unwrap_or_default().contains("GIF"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_media_base_url_links_point_at_it_and_files_are_still_served_here() {
+    let base = "https://cdn.example/staffroom-media";
+    let app = TestApp::spawn_with(&[("STAFFROOM_MEDIA_BASE_URL", base)]).await;
+    app.create_user("alice").await;
+    let token = api::token(&app, "alice").await;
+    let (status, media) = upload(
+        &app,
+        &token,
+        "wall.png",
+        "image/png",
+        &png(900, 300),
+        "Fraction wall",
+    )
+    .await;
+    assert_eq!(status, 200, "{media}");
+    let url = media["url"].as_str().unwrap();
+    let preview = media["preview_url"].as_str().unwrap();
+    for link in [url, preview] {
+        assert!(link.starts_with(&format!("{base}/")), "{link}");
+        // What the CDN fetches from: the same key under our own /media/.
+        let key = link.strip_prefix(&format!("{base}/")).unwrap();
+        let (code, ct, bytes) = served(&format!("{}/media/{key}", app.address)).await;
+        assert_eq!((code, ct.as_str()), (200, "image/jpeg"), "{link}");
+        assert!(image::load_from_memory(&bytes).is_ok());
+    }
+
+    let post = api::post(
+        &app,
+        "/api/v1/statuses",
+        &token,
+        &[
+            ("status", "Our wall"),
+            ("media_ids[]", media["id"].as_str().unwrap()),
+            ("visibility", "public"),
+        ],
+    )
+    .await;
+    assert_eq!(post.status, 200, "{}", post.body);
+    assert_eq!(post.body["media_attachments"][0]["url"], url);
+    let note = common::ap_document(&app, post.body["uri"].as_str().unwrap()).await;
+    assert_eq!(note["attachment"][0]["url"], url, "{note}");
+
+    // Our pages load it from there, which their policy allows.
+    let page = app.get("/public/local", None).await;
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("img-src 'self' data: https://cdn.example"),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("src=\"{preview}\"")), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_content_warning_and_a_sensitive_image_arrive_as_such_on_another_server() {
+    use staffroom::db::statuses::Status;
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    a.create_user("alice").await;
+    let bob = b.create_user("bob").await.account;
+    let (alice_token, bob_token) = (api::token(&a, "alice").await, api::token(&b, "bob").await);
+    let wait = std::time::Duration::from_secs(30);
+    common::follow_across(&b, &bob, "alice", &a).await;
+
+    let (status, media) = upload(
+        &a,
+        &alice_token,
+        "spider.png",
+        "image/png",
+        &png(400, 300),
+        "A spider on the window",
+    )
+    .await;
+    assert_eq!(status, 200, "{media}");
+    let warned = api::post(
+        &a,
+        "/api/v1/statuses",
+        &alice_token,
+        &[
+            ("status", "Found in room 4 this morning"),
+            ("spoiler_text", "Spiders (photo)"),
+            ("sensitive", "true"),
+            ("media_ids[]", media["id"].as_str().unwrap()),
+            ("visibility", "public"),
+        ],
+    )
+    .await;
+    assert_eq!(warned.status, 200, "{}", warned.body);
+    assert_eq!(warned.body["spoiler_text"], "Spiders (photo)");
+    assert_eq!(warned.body["sensitive"], true);
+    // Positive control: a plain post from the same teacher arrives plain.
+    let plain = api::status(&a, &alice_token, "Nothing to warn about", "public").await;
+
+    let uri = warned.body["uri"].as_str().unwrap().to_string();
+    let note = common::ap_document(&a, &uri).await;
+    assert_eq!(note["summary"], "Spiders (photo)", "{note}");
+    assert_eq!(note["sensitive"], true, "{note}");
+    assert_eq!(note["attachment"][0]["name"], "A spider on the window");
+
+    let plain_uri = plain["uri"].as_str().unwrap().to_string();
+    let mut on_b = Vec::new();
+    for u in [&uri, &plain_uri] {
+        let copy = common::eventually(wait, "alice's post arrived at B", || async {
+            let mut conn = b.pool.get().await.unwrap();
+            Status::find_by_uri(&mut conn, u).await.unwrap()
+        })
+        .await;
+        let shown = api::get(
+            &b,
+            &format!("/api/v1/statuses/{}", copy.id),
+            Some(&bob_token),
+        )
+        .await;
+        assert_eq!(shown.status, 200, "{}", shown.body);
+        on_b.push(shown.body);
+    }
+    let (warned_b, plain_b) = (&on_b[0], &on_b[1]);
+    assert_eq!(warned_b["spoiler_text"], "Spiders (photo)", "{warned_b}");
+    assert_eq!(warned_b["sensitive"], true, "{warned_b}");
+    let attached = &warned_b["media_attachments"][0];
+    assert_eq!(
+        attached["description"], "A spider on the window",
+        "{warned_b}"
+    );
+    assert_eq!(attached["remote_url"], media["url"], "{warned_b}");
+    assert_eq!(plain_b["spoiler_text"], "", "{plain_b}");
+    assert_eq!(plain_b["sensitive"], false, "{plain_b}");
 }

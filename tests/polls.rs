@@ -9,11 +9,7 @@ mod common;
 use common::{api, eventually, TestApp};
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
-use staffroom::{
-    db::{follows::Follow, polls::Poll, statuses::Status},
-    federation::fetch,
-    services::follows,
-};
+use staffroom::db::{polls::Poll, statuses::Status};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -60,16 +56,7 @@ async fn a_poll_is_answered_from_another_server_and_ends_on_both() {
         api::token(&b, "bob").await,
         api::token(&b, "carol").await,
     );
-    let bob_on_a = fetch::webfinger(&a.ctx, "bob", &b.domain).await.unwrap();
-    follows::follow(&a.ctx, &alice, &bob_on_a).await.unwrap();
-    eventually(WAIT, "bob's server accepted alice's follow", || async {
-        let mut conn = a.pool.get().await.unwrap();
-        Follow::find(&mut conn, alice.id, bob_on_a.id)
-            .await
-            .unwrap()
-            .is_some_and(|f| f.accepted)
-    })
-    .await;
+    common::follow_across(&a, &alice, "bob", &b).await;
 
     // Bad polls are refused as Mastodon refuses them.
     let one_option = api::post(
@@ -116,16 +103,7 @@ async fn a_poll_is_answered_from_another_server_and_ends_on_both() {
     let uri = posted.body["uri"].as_str().unwrap().to_string();
 
     // What other servers read: a Question with oneOf, endTime, votersCount.
-    let note: Value = b
-        .client
-        .get(&uri)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let note = common::ap_document(&b, &uri).await;
     assert_eq!(note["type"], "Question", "{note}");
     assert_eq!(note["oneOf"][0]["name"], "Tuesday");
     assert_eq!(note["oneOf"][0]["replies"]["totalItems"], 0);
@@ -268,15 +246,140 @@ async fn a_poll_is_answered_from_another_server_and_ends_on_both() {
     )
     .await;
     assert_eq!(closed.status, 422, "{}", closed.body);
-    let note: Value = b
-        .client
-        .get(&uri)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let note = common::ap_document(&b, &uri).await;
     assert!(note["closed"].is_string(), "{note}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_multiple_choice_poll_counts_two_choices_and_a_single_choice_poll_refuses_them() {
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn().await;
+    let alice = a.create_user("alice").await.account;
+    b.create_user("bob").await;
+    let (alice_token, bob_token) = (api::token(&a, "alice").await, api::token(&b, "bob").await);
+    common::follow_across(&a, &alice, "bob", &b).await;
+
+    // bob asks a question that takes several answers, as apps send it.
+    let posted = api::post(
+        &b,
+        "/api/v1/statuses",
+        &bob_token,
+        &[
+            ("status", "Which clubs would you help with?"),
+            ("visibility", "public"),
+            ("poll[options][]", "Chess"),
+            ("poll[options][]", "Choir"),
+            ("poll[options][]", "Coding"),
+            ("poll[expires_in]", "3600"),
+            ("poll[multiple]", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    assert_eq!(posted.body["poll"]["multiple"], true, "{}", posted.body);
+    let uri = posted.body["uri"].as_str().unwrap().to_string();
+    let poll_id_b = posted.body["poll"]["id"].as_str().unwrap().to_string();
+
+    // Other servers read its options as `anyOf`, not `oneOf`.
+    let note = common::ap_document(&b, &uri).await;
+    assert_eq!(note["type"], "Question", "{note}");
+    assert_eq!(note["anyOf"][2]["name"], "Coding", "{note}");
+    assert!(note.get("oneOf").is_none(), "{note}");
+
+    // The Question reaches A as a multiple-choice poll; alice picks two options.
+    eventually(WAIT, "bob's poll arrived at A", || async {
+        stored(&a, &uri).await.is_some()
+    })
+    .await;
+    let copy = stored(&a, &uri).await.unwrap();
+    let poll_on_a = poll_of(&a, &copy).await.expect("the poll is stored");
+    let seen = api::get(
+        &a,
+        &format!("/api/v1/polls/{}", poll_on_a.id),
+        Some(&alice_token),
+    )
+    .await;
+    assert_eq!(seen.body["multiple"], true, "{}", seen.body);
+    let voted = api::post(
+        &a,
+        &format!("/api/v1/polls/{}/votes", poll_on_a.id),
+        &alice_token,
+        &[("choices[]", "0"), ("choices[]", "2")],
+    )
+    .await;
+    assert_eq!(voted.status, 200, "{}", voted.body);
+    assert_eq!(voted.body["own_votes"], serde_json::json!([0, 2]));
+    assert_eq!(
+        tallies(&voted.body),
+        vec![Value::from(1), Value::from(0), Value::from(1)]
+    );
+    assert_eq!(voted.body["votes_count"], 2, "{}", voted.body);
+    assert_eq!(voted.body["voters_count"], 1, "{}", voted.body);
+
+    // Both of alice's votes (two `Create`s of a `Note`) count at B: two votes, one voter.
+    eventually(WAIT, "both of alice's votes were counted at B", || async {
+        let p = api::get(&b, &format!("/api/v1/polls/{poll_id_b}"), Some(&bob_token)).await;
+        tallies(&p.body) == vec![Value::from(1), Value::from(0), Value::from(1)]
+            && p.body["votes_count"] == 2
+            && p.body["voters_count"] == 1
+    })
+    .await;
+
+    // A single-choice poll refuses two choices, with a reason, and counts nothing;
+    // one choice (the positive control) is taken.
+    let single = api::post(
+        &b,
+        "/api/v1/statuses",
+        &bob_token,
+        &[
+            ("status", "Staff meeting on Monday or Wednesday?"),
+            ("visibility", "public"),
+            ("poll[options][]", "Monday"),
+            ("poll[options][]", "Wednesday"),
+            ("poll[expires_in]", "3600"),
+        ],
+    )
+    .await;
+    assert_eq!(single.status, 200, "{}", single.body);
+    let single_uri = single.body["uri"].as_str().unwrap().to_string();
+    eventually(WAIT, "bob's second poll arrived at A", || async {
+        stored(&a, &single_uri).await.is_some()
+    })
+    .await;
+    let single_on_a = poll_of(&a, &stored(&a, &single_uri).await.unwrap())
+        .await
+        .expect("the poll is stored");
+    let both = api::post(
+        &a,
+        &format!("/api/v1/polls/{}/votes", single_on_a.id),
+        &alice_token,
+        &[("choices[]", "0"), ("choices[]", "1")],
+    )
+    .await;
+    assert_eq!(both.status, 422, "{}", both.body);
+    assert!(
+        both.body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("only one choice"),
+        "{}",
+        both.body
+    );
+    let untouched = api::get(
+        &a,
+        &format!("/api/v1/polls/{}", single_on_a.id),
+        Some(&alice_token),
+    )
+    .await;
+    assert_eq!(untouched.body["votes_count"], 0, "{}", untouched.body);
+    assert_eq!(untouched.body["voted"], false, "{}", untouched.body);
+    let one = api::post(
+        &a,
+        &format!("/api/v1/polls/{}/votes", single_on_a.id),
+        &alice_token,
+        &[("choices[]", "1")],
+    )
+    .await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(tallies(&one.body), vec![Value::from(0), Value::from(1)]);
 }

@@ -17,7 +17,7 @@ mod sanitize;
 mod text;
 
 pub use plain_text::render_plain_text;
-pub use sanitize::sanitize_remote_html;
+pub use sanitize::{sanitize_embed, sanitize_remote_html};
 pub use text::html_to_text;
 
 use entities::Kind;

@@ -108,6 +108,70 @@ pub fn sanitize_remote_html(html: &str) -> String {
     with_pre_newline_kept(convert(&STRICT.clean(&converted).to_string()).0)
 }
 
+/// An oEmbed answer's `html` (a `video` or `rich` card's embed), kept only when it
+/// is a single empty `<iframe>` loading an `https` page, with nothing but its size
+/// and framing attributes: what Mastodon's `MASTODON_OEMBED` config keeps of the
+/// usual players, without the `<video>`, `<embed>` and fallback content it also
+/// allows, which apps would have to sanitise again. `None` for anything else (a
+/// script, a second element, a `javascript:` or relative source, text inside the
+/// frame): the card then stays a plain link.
+pub fn sanitize_embed(html: &str) -> Option<String> {
+    static EMBED: LazyLock<Builder<'static>> = LazyLock::new(|| {
+        let mut builder = Builder::default();
+        builder
+            .tags(HashSet::from(["iframe"]))
+            .clean_content_tags(
+                DROPPED_WITH_CONTENT
+                    .into_iter()
+                    .filter(|t| *t != "iframe")
+                    .collect(),
+            )
+            .generic_attributes(HashSet::new())
+            .tag_attributes(HashMap::from([(
+                "iframe",
+                HashSet::from([
+                    "src",
+                    "width",
+                    "height",
+                    "allowfullscreen",
+                    "frameborder",
+                    "scrolling",
+                    "title",
+                ]),
+            )]))
+            .url_schemes(HashSet::from(["https"]))
+            .url_relative(UrlRelative::Deny)
+            .link_rel(None)
+            .attribute_filter(filter_embed_attribute)
+            .strip_comments(true)
+            .id_prefix(None);
+        builder
+    });
+    let cleaned = EMBED.clean(capped(html)).to_string();
+    let cleaned = cleaned.trim();
+    // One frame, nothing before or after it and nothing inside it.
+    let open_end = cleaned.find('>')? + 1;
+    let (open, rest) = cleaned.split_at(open_end);
+    let single =
+        open.starts_with("<iframe ") && rest == "</iframe>" && open.matches('<').count() == 1;
+    (single && open.contains(" src=\"https://")).then(|| cleaned.to_string())
+}
+
+fn filter_embed_attribute<'v>(_: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
+    match attribute {
+        "width" | "height" | "frameborder" => value
+            .trim()
+            .parse::<u16>()
+            .ok()
+            .map(|n| Cow::Owned(n.to_string())),
+        "scrolling" => ["yes", "no", "auto"]
+            .contains(&value.trim())
+            .then(|| Cow::Owned(value.trim().to_string())),
+        "allowfullscreen" => Some(Cow::Borrowed("")),
+        _ => Some(Cow::Borrowed(value)),
+    }
+}
+
 /// A parser drops a newline right after `<pre>`, so a `<pre>` whose text starts with
 /// one would lose it when shown or sanitised again: write it twice, as the HTML
 /// serialising algorithm does, so that what we store reads back the same. (Found by
@@ -245,6 +309,42 @@ fn attribute_rank(attribute: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_embed_is_one_https_iframe_or_nothing() {
+        let player = r#"<iframe width="560" height="315" src="https://video.example/embed/7?a=1&amp;b=2" frameborder="0" allowfullscreen onload="steal()" style="position:fixed"></iframe>"#;
+        let kept = sanitize_embed(player).expect("a plain player is kept");
+        assert!(
+            kept.starts_with("<iframe ") && kept.ends_with("></iframe>"),
+            "{kept}"
+        );
+        assert!(
+            kept.contains(r#"src="https://video.example/embed/7?a=1&amp;b=2""#),
+            "{kept}"
+        );
+        assert!(kept.contains(r#"width="560""#), "{kept}");
+        assert!(
+            !kept.contains("onload") && !kept.contains("style"),
+            "{kept}"
+        );
+        // What wraps a frame goes; the frame alone is safe to keep.
+        assert_eq!(
+            sanitize_embed(r#"<div><iframe src="https://a.example/"></iframe></div><img src=x onerror=alert(1)>"#).as_deref(),
+            Some(r#"<iframe src="https://a.example/"></iframe>"#)
+        );
+        for hostile in [
+            r#"<script>alert(1)</script>"#,
+            r#"<iframe src="javascript:alert(1)"></iframe>"#,
+            r#"<iframe src="http://video.example/embed/7"></iframe>"#,
+            r#"<iframe src="/embed/7"></iframe>"#,
+            r#"<iframe src="https://a.example/"></iframe><iframe src="https://b.example/"></iframe>"#,
+            r#"<iframe src="https://a.example/"><script>alert(1)</script></iframe>"#,
+            r#"<blockquote class="twitter-tweet">words</blockquote><script src="https://x.example/w.js"></script>"#,
+            "",
+        ] {
+            assert_eq!(sanitize_embed(hostile), None, "{hostile}");
+        }
+    }
+
     use std::time::{Duration, Instant};
 
     use super::*;

@@ -20,6 +20,14 @@ pub struct Card {
     pub provider_name: String,
     pub usable: bool,
     pub fetched_at: DateTime<Utc>,
+    pub kind: String,
+    pub author_name: String,
+    pub author_url: String,
+    pub provider_url: String,
+    pub html: String,
+    pub embed_url: String,
+    pub width: i32,
+    pub height: i32,
 }
 
 #[derive(Insertable, AsChangeset, Debug, Clone)]
@@ -32,6 +40,14 @@ pub struct CardForm {
     pub provider_name: String,
     pub usable: bool,
     pub fetched_at: DateTime<Utc>,
+    pub kind: String,
+    pub author_name: String,
+    pub author_url: String,
+    pub provider_url: String,
+    pub html: String,
+    pub embed_url: String,
+    pub width: i32,
+    pub height: i32,
 }
 
 pub async fn by_url(conn: &mut AsyncPgConnection, url: &str) -> QueryResult<Option<Card>> {

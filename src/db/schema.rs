@@ -696,6 +696,14 @@ diesel::table! {
         provider_name -> Text,
         usable -> Bool,
         fetched_at -> Timestamptz,
+        kind -> Text,
+        author_name -> Text,
+        author_url -> Text,
+        provider_url -> Text,
+        html -> Text,
+        embed_url -> Text,
+        width -> Int4,
+        height -> Int4,
     }
 }
 

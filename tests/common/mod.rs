@@ -424,3 +424,46 @@ pub async fn queue_drained(database_url: &str) {
 }
 pub mod mail;
 pub mod nodes;
+
+/// `follower`, a teacher on `from`, follows `username` on `to` (found by WebFinger)
+/// and waits until `to` accepted: what a test of delivery between two instances
+/// starts with. The followed account as `from` knows it.
+pub async fn follow_across(
+    from: &TestApp,
+    follower: &staffroom::db::accounts::Account,
+    username: &str,
+    to: &TestApp,
+) -> staffroom::db::accounts::Account {
+    let followed = staffroom::federation::fetch::webfinger(&from.ctx, username, &to.domain)
+        .await
+        .expect("the account is found by WebFinger");
+    staffroom::services::follows::follow(&from.ctx, follower, &followed)
+        .await
+        .expect("the follow is sent");
+    eventually(
+        Duration::from_secs(30),
+        &format!("{username}'s server accepted the follow"),
+        || async {
+            let mut conn = from.pool.get().await.unwrap();
+            staffroom::db::follows::Follow::find(&mut conn, follower.id, followed.id)
+                .await
+                .unwrap()
+                .is_some_and(|f| f.accepted)
+        },
+    )
+    .await;
+    followed
+}
+
+/// The ActivityPub document at `uri`, as another server reads it.
+pub async fn ap_document(app: &TestApp, uri: &str) -> serde_json::Value {
+    app.client
+        .get(uri)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("request sent")
+        .json()
+        .await
+        .expect("a JSON document")
+}

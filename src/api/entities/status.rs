@@ -89,18 +89,28 @@ pub fn with_emojis(mut account: Value, list: &[crate::db::emojis::Emoji], urls: 
     account
 }
 
-/// Mastodon's `PreviewCard` of a link card services::cards made.
+/// Mastodon's `PreviewCard` of a link card services::cards made (OpenGraph, filled
+/// in from oEmbed; `html` is already sanitised to one iframe).
 pub fn card(c: &crate::db::cards::Card) -> Value {
-    card_entity(
+    let mut card = card_entity(
         &c.url,
         &c.title,
         &c.description,
         &c.provider_name,
         c.image_url.as_deref(),
-    )
+    );
+    card["type"] = json!(c.kind);
+    card["author_name"] = json!(c.author_name);
+    card["author_url"] = json!(c.author_url);
+    card["provider_url"] = json!(c.provider_url);
+    card["html"] = json!(c.html);
+    card["embed_url"] = json!(c.embed_url);
+    card["width"] = json!(c.width);
+    card["height"] = json!(c.height);
+    card
 }
 
-/// Mastodon's `PreviewCard` (always of type `link`).
+/// Mastodon's `PreviewCard` of type `link`.
 fn card_entity(
     url: &str,
     title: &str,
@@ -115,6 +125,8 @@ fn card_entity(
         "type": "link",
         "author_name": "",
         "author_url": "",
+        // Mastodon 4.3's fediverse authors of the page (`fediverse:creator`): not read.
+        "authors": [],
         "provider_name": provider,
         "provider_url": "",
         "html": "",

@@ -45,6 +45,7 @@ import {
   Collection,
   Create,
   Delete,
+  Document,
   Endpoints,
   Flag,
   Follow,
@@ -731,13 +732,24 @@ async function controlPost(body) {
     ),
     ...hashtags.map((h) => new Hashtag({ href: new URL(`/tags/${encodeURIComponent(h)}`, ORIGIN), name: `#${h}` })),
   ];
+  // "attachments": [{"url", "mediaType", "name"?}] as Documents, as Mastodon sends
+  // images; "sensitive": true marks them so even without a summary.
+  const attachments = body.attachments == null ? [] : body.attachments;
+  if (!Array.isArray(attachments) || attachments.some((a) => typeof a?.url !== "string" || typeof a?.mediaType !== "string")) {
+    throw new HttpError(400, `"attachments" must be a list of {"url", "mediaType", "name"?}`);
+  }
   const published = Temporal.Now.instant();
   const fields = {
     id: noteId,
     attribution: actorUri(),
     content,
     summary: typeof body.summary === "string" ? body.summary : null,
-    sensitive: typeof body.summary === "string" ? true : null,
+    sensitive: body.sensitive === true || typeof body.summary === "string" ? true : null,
+    attachments: attachments.map((a) => new Document({
+      url: new URL(a.url),
+      mediaType: a.mediaType,
+      name: typeof a.name === "string" ? a.name : null,
+    })),
     replyTarget: body.inReplyTo != null ? new URL(body.inReplyTo) : null,
     tags,
     tos: to,

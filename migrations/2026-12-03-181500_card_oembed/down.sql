@@ -1,0 +1,9 @@
+ALTER TABLE preview_cards
+    DROP COLUMN kind,
+    DROP COLUMN author_name,
+    DROP COLUMN author_url,
+    DROP COLUMN provider_url,
+    DROP COLUMN html,
+    DROP COLUMN embed_url,
+    DROP COLUMN width,
+    DROP COLUMN height;
