@@ -2,9 +2,8 @@
 //! in, each a branch that reads only what it may find, newest first, as far as the
 //! page needs: the viewer's own posts (`statuses_account_id_id`), those they
 //! favourited, bookmarked, boosted, replied to or were mentioned in (a handful of
-//! ids per teacher), and public posts of accounts that opted in (`indexable`: the
-//! newest of them in id order, `statuses_search_recent`, and when they do not fill
-//! the page the GIN index `statuses_search`). Every branch carries the visibility rule
+//! ids per teacher), and public posts of accounts that opted in (`indexable`, the
+//! GIN index `statuses_search`). Every branch carries the visibility rule
 //! (`db::visibility`), so a post the viewer may not see is never found. The words
 //! are matched as written and in the viewer's language's stemmed form
 //! (`websearch_to_tsquery`: quotes for phrases, `or`, `-word`); each post's
@@ -63,13 +62,7 @@ struct Found {
     rule: super::visibility::VisibleTo,
 }
 
-/// How many of the newest findable public posts a search reads in id order before it
-/// asks the GIN index instead. A word in one post of a hundred fills a page of 20
-/// from them; a rarer word is cheaper to find through the index, whose cost grows
-/// with the number of matches.
-const RECENT_WINDOW: i64 = 2_000;
-
-const BRANCHES: [&str; 2] = [
+const BRANCHES: [&str; 3] = [
     // The viewer's own.
     "statuses.account_id = ",
     // What the viewer interacted with.
@@ -78,70 +71,18 @@ const BRANCHES: [&str; 2] = [
         UNION ALL SELECT status_id FROM mentions WHERE account_id = $V
         UNION ALL SELECT r.reblog_of_id FROM statuses r WHERE r.account_id = $V AND r.reblog_of_id IS NOT NULL
         UNION ALL SELECT r.in_reply_to_id FROM statuses r WHERE r.account_id = $V AND r.in_reply_to_id IS NOT NULL)",
+    // Public posts of those who opted in.
+    "statuses.visibility = 0 AND statuses.account_id IN (SELECT id FROM accounts WHERE indexable)",
 ];
-
-/// Public posts of those who opted in.
-const OPTED_IN: &str =
-    "statuses.visibility = 0 AND statuses.account_id IN (SELECT id FROM accounts WHERE indexable)";
-
-impl Found {
-    /// `statuses.search_vector` matches the words, as written or stemmed.
-    fn push_match<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let s = &self.search;
-        out.push_sql("statuses.search_vector @@ (websearch_to_tsquery('pg_catalog.simple'::regconfig, ");
-        out.push_bind_param::<Text, _>(&s.words)?;
-        out.push_sql(") || websearch_to_tsquery(search_config(");
-        out.push_bind_param::<Nullable<Text>, _>(&s.language)?;
-        out.push_sql("), ");
-        out.push_bind_param::<Text, _>(&s.words)?;
-        out.push_sql("))");
-        Ok(())
-    }
-
-    /// The author and id bounds asked for, each after an ` AND `.
-    fn push_bounds<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let s = &self.search;
-        if let Some(author) = &s.author {
-            out.push_sql(" AND statuses.account_id = ");
-            out.push_bind_param::<BigInt, _>(&author.0)?;
-        }
-        if let Some(max) = &s.max_id {
-            out.push_sql(" AND statuses.id < ");
-            out.push_bind_param::<BigInt, _>(max)?;
-        }
-        if let Some(min) = &s.min_id {
-            out.push_sql(" AND statuses.id > ");
-            out.push_bind_param::<BigInt, _>(min)?;
-        }
-        Ok(())
-    }
-
-    /// The visibility rule, newest first, as deep as the page goes.
-    fn push_tail<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql(" AND ");
-        self.rule.walk_ast(out.reborrow())?;
-        out.push_sql(" ORDER BY statuses.id DESC LIMIT ");
-        out.push_bind_param::<BigInt, _>(&self.depth)
-    }
-}
 
 impl QueryFragment<Pg> for Found {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         let s = &self.search;
-        // Opted-in public posts, first among the newest `RECENT_WINDOW` of them
-        // (statuses_search_recent, read in id order, stopping once the page is
-        // full); its rows are named `statuses` so the visibility rule reads them.
-        out.push_sql("WITH recent AS (SELECT statuses.id FROM (SELECT * FROM statuses WHERE statuses.search_vector IS NOT NULL AND statuses.visibility = 0 AND statuses.reblog_of_id IS NULL");
-        self.push_bounds(&mut out)?;
-        out.push_sql(" ORDER BY statuses.id DESC LIMIT ");
-        out.push_bind_param::<BigInt, _>(&RECENT_WINDOW)?;
-        out.push_sql(") AS statuses WHERE ");
-        out.push_sql(OPTED_IN);
-        out.push_sql(" AND ");
-        self.push_match(&mut out)?;
-        self.push_tail(&mut out)?;
-        out.push_sql(") SELECT DISTINCT found.id FROM (");
+        out.push_sql("SELECT DISTINCT found.id FROM (");
         for (n, branch) in BRANCHES.iter().enumerate() {
+            if n > 0 {
+                out.push_sql(" UNION ALL ");
+            }
             out.push_sql("(SELECT statuses.id FROM statuses WHERE ");
             // `$V` stands for the viewer, bound at each place.
             let mut parts = branch.split("$V").peekable();
@@ -154,23 +95,34 @@ impl QueryFragment<Pg> for Found {
             if n == 0 {
                 out.push_bind_param::<BigInt, _>(&s.viewer.0)?;
             }
-            out.push_sql(" AND statuses.reblog_of_id IS NULL AND ");
-            self.push_match(&mut out)?;
-            self.push_bounds(&mut out)?;
-            self.push_tail(&mut out)?;
-            out.push_sql(") UNION ALL ");
+            out.push_sql(
+                " AND statuses.reblog_of_id IS NULL AND statuses.search_vector @@ (websearch_to_tsquery('pg_catalog.simple'::regconfig, ",
+            );
+            out.push_bind_param::<Text, _>(&s.words)?;
+            out.push_sql(") || websearch_to_tsquery(search_config(");
+            out.push_bind_param::<Nullable<Text>, _>(&s.language)?;
+            out.push_sql("), ");
+            out.push_bind_param::<Text, _>(&s.words)?;
+            out.push_sql("))");
+            if let Some(author) = &s.author {
+                out.push_sql(" AND statuses.account_id = ");
+                out.push_bind_param::<BigInt, _>(&author.0)?;
+            }
+            if let Some(max) = &s.max_id {
+                out.push_sql(" AND statuses.id < ");
+                out.push_bind_param::<BigInt, _>(max)?;
+            }
+            if let Some(min) = &s.min_id {
+                out.push_sql(" AND statuses.id > ");
+                out.push_bind_param::<BigInt, _>(min)?;
+            }
+            out.push_sql(" AND ");
+            self.rule.walk_ast(out.reborrow())?;
+            out.push_sql(" ORDER BY statuses.id DESC LIMIT ");
+            out.push_bind_param::<BigInt, _>(&self.depth)?;
+            out.push_sql(")");
         }
-        // When the newest ones did not fill the page, all matches through the GIN
-        // index (statuses_search); the one-time condition skips it otherwise.
-        out.push_sql("(SELECT id FROM recent) UNION ALL (SELECT statuses.id FROM statuses WHERE (SELECT count(*) FROM recent) < ");
-        out.push_bind_param::<BigInt, _>(&self.depth)?;
-        out.push_sql(" AND ");
-        out.push_sql(OPTED_IN);
-        out.push_sql(" AND statuses.reblog_of_id IS NULL AND ");
-        self.push_match(&mut out)?;
-        self.push_bounds(&mut out)?;
-        self.push_tail(&mut out)?;
-        out.push_sql(")) AS found ORDER BY found.id DESC LIMIT ");
+        out.push_sql(") AS found ORDER BY found.id DESC LIMIT ");
         out.push_bind_param::<BigInt, _>(&s.limit)?;
         out.push_sql(" OFFSET ");
         out.push_bind_param::<BigInt, _>(&s.offset)?;
