@@ -50,9 +50,16 @@ impl Server {
 
     /// A teacher made as an administrator makes one; their generated password.
     fn teacher(&self, name: &str, display_name: &str) -> String {
-        let out = self
-            .instance
-            .cli(&["user", "add", name, "--display-name", display_name]);
+        self.add_user(&["--display-name", display_name, name])
+    }
+
+    /// An administrator of the instance; their generated password.
+    fn admin(&self, name: &str, display_name: &str) -> String {
+        self.add_user(&["--admin", "--display-name", display_name, name])
+    }
+
+    fn add_user(&self, args: &[&str]) -> String {
+        let out = self.instance.cli(&[&["user", "add"], args].concat());
         out.lines()
             .find_map(|l| l.strip_prefix("Password: "))
             .unwrap_or_else(|| panic!("user add printed no password: {out}"))
@@ -278,16 +285,32 @@ async fn a_form_without_its_csrf_token_changes_nothing_in_chromium() {
     run("csrf.mjs", s.env(), &[&s.a]).await;
 }
 
-/// A status through the client API with more than `post_status` sets; its entity.
-async fn post_json(server: &Server, token: &str, body: Value) -> Value {
+/// Ada, following carol, writes on /home: a followers-only post behind a content
+/// warning (checked in the API and against a stranger's view), the character
+/// counter, a mention suggested as she types; a reply's thread with its ancestors;
+/// and "Load more" paging as the API's `Link` does.
+#[tokio::test(flavor = "multi_thread")]
+async fn composing_threads_and_load_more_work_in_chromium() {
+    setup();
+    let s = Staffroom::start().await;
+    let ada_token = s.a.token("ada");
+    s.a.follow(&ada_token, "@carol").await;
+    let mut env = s.env();
+    env.push(("A_TOKEN".into(), ada_token));
+    run("compose.mjs", env, &[&s.a]).await;
+}
+
+/// A POST of JSON to the client API (a status with more than `post_status` sets, a
+/// list, a report); the entity answered.
+async fn post_json(server: &Server, token: &str, path: &str, body: Value) -> Value {
     let res = reqwest::Client::new()
-        .post(format!("{}/api/v1/statuses", server.node.address))
+        .post(format!("{}{path}", server.node.address))
         .bearer_auth(token)
         .json(&body)
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200, "posting {body}");
+    assert_eq!(res.status(), 200, "posting {body} to {path}");
     res.json().await.unwrap()
 }
 
@@ -354,10 +377,74 @@ async fn main_pages_pass_axe_and_are_photographed_at_phone_and_desktop_width() {
     post_json(
         &s.a,
         &s.carol_token,
+        "/api/v1/statuses",
         json!({ "status": "@ada Two is plenty, we tried five once.", "in_reply_to_id": id }),
     )
     .await;
-    post_json(&s.a, &ada_token, json!({ "status": "Who has watched the whole series to the end?", "spoiler_text": "Series finale", "visibility": "public" })).await;
+    post_json(&s.a, &ada_token, "/api/v1/statuses", json!({ "status": "Who has watched the whole series to the end?", "spoiler_text": "Series finale", "visibility": "public" })).await;
+
+    // For the pages added since: a list with bob in it, a group ada moderates, a
+    // report about bob's post for the admin pages (dana, an admin, sees them), a
+    // blocked server, sign-ups by approval and invites for everyone.
+    let list = post_json(
+        &s.a,
+        &ada_token,
+        "/api/v1/lists",
+        json!({ "title": "Science department" }),
+    )
+    .await;
+    let list_id = list["id"].as_str().unwrap();
+    post_json(
+        &s.a,
+        &ada_token,
+        &format!("/api/v1/lists/{list_id}/accounts"),
+        json!({ "account_ids": [bob_id] }),
+    )
+    .await;
+    s.a.instance.cli(&[
+        "group",
+        "add",
+        "maths",
+        "--display-name",
+        "Maths teachers",
+        "--moderator",
+        "ada",
+    ]);
+    let (status, group) =
+        s.a.api(
+            &ada_token,
+            Method::GET,
+            "/api/v1/accounts/lookup?acct=maths",
+        )
+        .await;
+    assert_eq!(status, 200, "{group}");
+    let group_id = group["id"].as_str().unwrap();
+    let (_, home) =
+        s.a.api(&ada_token, Method::GET, "/api/v1/timelines/home")
+            .await;
+    let bob_post = home
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["content"].as_str().unwrap_or("").contains("rain gauge"))
+        .expect("bob's post on ada's home")["id"]
+        .clone();
+    post_json(
+        &s.a,
+        &s.carol_token,
+        "/api/v1/reports",
+        json!({ "account_id": bob_id, "status_ids": [bob_post], "comment": "Photos of pupils without their parents' consent.", "forward": false }),
+    )
+    .await;
+    let admin_password = s.a.admin("dana", "Dana Head");
+    for args in [
+        &["domain", "block", "spam.example"][..],
+        &["settings", "set", "registrations", "approval"],
+        &["settings", "set", "invites_by", "everyone"],
+        &["invite", "create", "--max-uses", "5", "--expires-in", "7"],
+    ] {
+        s.a.instance.cli(args);
+    }
 
     let pages = json!([
         { "name": "sign-in", "path": "/auth/sign_in", "signedIn": false },
@@ -378,8 +465,29 @@ async fn main_pages_pass_axe_and_are_photographed_at_phone_and_desktop_width() {
         { "name": "settings-password", "path": "/settings/password", "signedIn": true },
         { "name": "settings-sessions", "path": "/settings/sessions", "signedIn": true },
         { "name": "settings-apps", "path": "/settings/apps", "signedIn": true },
+        { "name": "about", "path": "/about", "signedIn": false },
+        { "name": "sign-up", "path": "/auth/sign_up", "signedIn": false },
+        { "name": "lists", "path": "/lists", "signedIn": true },
+        { "name": "list", "path": format!("/lists/{list_id}"), "signedIn": true },
+        { "name": "groups", "path": "/groups", "signedIn": true },
+        { "name": "group", "path": "/@maths", "signedIn": true },
+        { "name": "group-moderate", "path": format!("/groups/{group_id}/moderate"), "signedIn": true },
+        { "name": "chats", "path": "/chats", "signedIn": true },
+        { "name": "settings-invites", "path": "/settings/invites", "signedIn": true },
+        { "name": "settings-moving", "path": "/settings/moving", "signedIn": true },
+        { "name": "admin-reports", "path": "/admin/reports", "signedIn": "admin" },
+        { "name": "admin-accounts", "path": "/admin/accounts", "signedIn": "admin" },
+        { "name": "admin-joining", "path": "/admin/joining", "signedIn": "admin" },
+        { "name": "admin-federation", "path": "/admin/federation", "signedIn": "admin" },
+        { "name": "admin-tags", "path": "/admin/tags", "signedIn": "admin" },
+        { "name": "admin-relays", "path": "/admin/relays", "signedIn": "admin" },
+        { "name": "admin-audit", "path": "/admin/audit", "signedIn": "admin" },
     ]);
     let mut env = s.env();
+    env.extend(vars(&[
+        ("ADMIN_USER", "dana"),
+        ("ADMIN_PASSWORD", &admin_password),
+    ]));
     env.push(("PAGES".into(), pages.to_string()));
     run("pages.mjs", env, &[&s.a, &b]).await;
 }

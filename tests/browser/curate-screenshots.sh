@@ -8,7 +8,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 from="${CARGO_TARGET_DIR:-$root/target}/test-artifacts/browser"
 to="$root/docs/screenshots"
 shown=(sign-in-phone home-desktop-full home-phone local-phone federated-desktop tag-phone thread-desktop
-  profile-remote-desktop profile-public-phone notifications-desktop search-phone settings-profile-phone)
+  profile-remote-desktop profile-public-phone notifications-desktop search-phone settings-profile-phone
+  list-desktop groups-phone chats-phone admin-reports-desktop-full admin-accounts-phone admin-audit-phone-full)
 for tool in pngquant optipng; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install pngquant optipng)" >&2; exit 1; }
 done

@@ -1,7 +1,9 @@
 // Each main page at a phone's and a desktop's width: axe-core finds no serious or
 // critical violation, nothing scrolls sideways, no error is logged (a blocked inline
 // script or style would be), and a screenshot is saved for a person to look at.
-// Run by tests/browser.rs with PAGES, a JSON list of {name, path, signedIn}.
+// Run by tests/browser.rs with PAGES, a JSON list of {name, path, signedIn}, where
+// signedIn is false (a visitor), true (the teacher A_USER) or "admin" (ADMIN_USER,
+// an administrator, for the admin pages).
 import { env, step, check, run, newPage, signIn, axeViolations, artifactsDir } from "./lib.mjs";
 import { join } from "node:path";
 
@@ -20,9 +22,11 @@ await run(async (browser) => {
     const visitor = await newPage(browser, size);
     const teacher = await newPage(browser, size);
     await signIn(teacher, A, env("A_USER"), env("A_PASSWORD"));
+    const admin = await newPage(browser, size);
+    await signIn(admin, A, env("ADMIN_USER"), env("ADMIN_PASSWORD"));
     for (const { name, path, signedIn } of pages) {
       step(`${name} (${path}) at ${size.label} width`);
-      const page = signedIn ? teacher : visitor;
+      const page = signedIn === "admin" ? admin : signedIn ? teacher : visitor;
       const res = await page.goto(`${A}${path}`);
       check(res.ok(), `${path} answered ${res.status()}`);
       check(new URL(page.url()).pathname === new URL(`${A}${path}`).pathname, `${path} went to ${page.url()}`);
@@ -34,9 +38,10 @@ await run(async (browser) => {
       await page.screenshot({ path: join(dir, `${name}-${size.label}.png`) });
       await page.screenshot({ path: join(dir, `${name}-${size.label}-full.png`), fullPage: true });
     }
-    for (const page of [visitor, teacher]) failures.push(...page.problems);
-    await visitor.context().close();
-    await teacher.context().close();
+    for (const page of [visitor, teacher, admin]) {
+      failures.push(...page.problems);
+      await page.context().close();
+    }
   }
   console.log(`screenshots in ${dir}`);
   step("no page had a serious or critical violation, sideways scrolling or an error");
