@@ -223,7 +223,12 @@ async fn another_servers_featured_hashtags_are_read_with_its_actor_and_shown() {
     )
     .await;
     // bob's own profile features nothing: the list is alice's, not everyone's.
-    let own = api::get(&b, &format!("/api/v1/accounts/{bob_id}/featured_tags"), Some(&bob)).await;
+    let own = api::get(
+        &b,
+        &format!("/api/v1/accounts/{bob_id}/featured_tags"),
+        Some(&bob),
+    )
+    .await;
     assert_eq!(own.body, serde_json::json!([]));
 
     // Her profile page on B shows them, linking to B's tag pages.
@@ -233,5 +238,8 @@ async fn another_servers_featured_hashtags_are_read_with_its_actor_and_shown() {
         .await
         .unwrap();
     assert!(page.contains("Featured hashtags"), "{page}");
-    assert!(page.contains(r##"href="/tags/outdoorlearning">#outdoorlearning"##), "{page}");
+    assert!(
+        page.contains(r##"href="/tags/outdoorlearning">#outdoorlearning"##),
+        "{page}"
+    );
 }

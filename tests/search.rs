@@ -468,7 +468,10 @@ async fn posts_of_a_remote_account_that_opts_in_later_become_findable() {
 async fn opt_in(app: &TestApp, token: &str) {
     let res = app
         .client
-        .patch(format!("{}/api/v1/accounts/update_credentials", app.address))
+        .patch(format!(
+            "{}/api/v1/accounts/update_credentials",
+            app.address
+        ))
         .bearer_auth(token)
         .form(&[("indexable", "true")])
         .send()
@@ -488,7 +491,10 @@ async fn common_and_rare_words_are_found_newest_first_however_far_back() {
     app.create_user("bob").await;
     let dora_id = app.create_user("dora").await.account.id.0;
     let zed_id = app.create_user("zed").await.account.id.0;
-    let (alice, bob) = (api::token(&app, "alice").await, api::token(&app, "bob").await);
+    let (alice, bob) = (
+        api::token(&app, "alice").await,
+        api::token(&app, "bob").await,
+    );
     for name in ["dora", "zed"] {
         opt_in(&app, &api::token(&app, name).await).await;
     }
@@ -510,31 +516,57 @@ async fn common_and_rare_words_are_found_newest_first_however_far_back() {
     .unwrap();
     // zed, whom alice blocks, posted about volcanoes last of all.
     for i in 0..3 {
-        api::status(&app, &api::token(&app, "zed").await, &format!("Zed's volcano {i}"), "public").await;
+        api::status(
+            &app,
+            &api::token(&app, "zed").await,
+            &format!("Zed's volcano {i}"),
+            "public",
+        )
+        .await;
     }
-    let blocked = api::post(&app, &format!("/api/v1/accounts/{zed_id}/block"), &alice, &[]).await;
+    let blocked = api::post(
+        &app,
+        &format!("/api/v1/accounts/{zed_id}/block"),
+        &alice,
+        &[],
+    )
+    .await;
     assert_eq!(blocked.status, 200, "{}", blocked.body);
 
     let trip = |n: i32| format!("Field trip {n}: ");
     let volcano = found(&app, &alice, "volcano").await;
     assert_eq!(volcano.len(), 20, "{volcano:?}");
     for (i, content) in volcano.iter().enumerate() {
-        assert!(content.contains(&trip(i as i32)), "result {i} is trip {i}: {volcano:?}");
+        assert!(
+            content.contains(&trip(i as i32)),
+            "result {i} is trip {i}: {volcano:?}"
+        );
     }
     // The positive control of the block: bob, who does not block zed, finds zed first.
     let bobs = found(&app, &bob, "volcano").await;
     assert!(bobs[0].contains("Zed's volcano 2"), "{bobs:?}");
-    assert!(has(&bobs, "Zed's volcano 0") && bobs.len() == 20, "{bobs:?}");
+    assert!(
+        has(&bobs, "Zed's volcano 0") && bobs.len() == 20,
+        "{bobs:?}"
+    );
 
     let zeppelin = found(&app, &alice, "zeppelin").await;
     assert_eq!(zeppelin.len(), 20, "{zeppelin:?}");
     for (i, content) in zeppelin.iter().enumerate() {
         let n = 2050 + i as i32;
-        assert!(content.contains(&trip(n)), "result {i} is trip {n}: {zeppelin:?}");
+        assert!(
+            content.contains(&trip(n)),
+            "result {i} is trip {n}: {zeppelin:?}"
+        );
     }
 
     // The next page of the common word carries on where the first stopped.
-    let res = api::get(&app, "/api/v2/search?q=volcano&type=statuses&offset=20", Some(&alice)).await;
+    let res = api::get(
+        &app,
+        "/api/v2/search?q=volcano&type=statuses&offset=20",
+        Some(&alice),
+    )
+    .await;
     let next: Vec<&str> = res.body["statuses"]
         .as_array()
         .unwrap()
@@ -542,5 +574,8 @@ async fn common_and_rare_words_are_found_newest_first_however_far_back() {
         .map(|s| s["content"].as_str().unwrap())
         .collect();
     assert_eq!(next.len(), 10, "{next:?}");
-    assert!(next[0].contains(&trip(20)) && next[9].contains(&trip(29)), "{next:?}");
+    assert!(
+        next[0].contains(&trip(20)) && next[9].contains(&trip(29)),
+        "{next:?}"
+    );
 }

@@ -590,7 +590,11 @@ async fn a_client_that_stops_reading_is_dropped_and_one_that_reads_gets_every_po
         .collect();
     texts.sort();
     texts.dedup();
-    assert_eq!(texts.len(), POSTS + 1, "the reading client hears every post once");
+    assert_eq!(
+        texts.len(),
+        POSTS + 1,
+        "the reading client hears every post once"
+    );
 
     // Now the slow client reads: what was queued for it, then a close frame.
     let (mut updates, mut close) = (0, None);
@@ -600,16 +604,22 @@ async fn a_client_that_stops_reading_is_dropped_and_one_that_reads_gets_every_po
         let mut chunk = [0u8; 65536];
         let n = tokio::time::timeout_at(until, slow.read(&mut chunk))
             .await
-            .unwrap_or_else(|_| panic!("no close frame within {DEADLINE:?}; {updates} updates read"))
+            .unwrap_or_else(|_| {
+                panic!("no close frame within {DEADLINE:?}; {updates} updates read")
+            })
             .unwrap();
-        assert!(n > 0, "the connection ended without a close frame after {updates} updates");
+        assert!(
+            n > 0,
+            "the connection ended without a close frame after {updates} updates"
+        );
         bytes.extend_from_slice(&chunk[..n]);
         // Every whole frame read so far (the server's frames are not masked).
         while at + 2 <= bytes.len() {
             let (len, header) = match bytes[at + 1] & 0x7f {
-                126 if at + 4 <= bytes.len() => {
-                    (u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize, 4)
-                }
+                126 if at + 4 <= bytes.len() => (
+                    u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize,
+                    4,
+                ),
                 127 if at + 10 <= bytes.len() => (
                     u64::from_be_bytes(bytes[at + 2..at + 10].try_into().unwrap()) as usize,
                     10,
@@ -638,7 +648,10 @@ async fn a_client_that_stops_reading_is_dropped_and_one_that_reads_gets_every_po
         }
     }
     eprintln!("the slow client read {updates} of {POSTS} updates, then {close:?}");
-    assert!(updates > 0, "the slow client got what was queued before it fell behind");
+    assert!(
+        updates > 0,
+        "the slow client got what was queued before it fell behind"
+    );
     assert!(
         updates < POSTS,
         "the slow client was dropped, not sent all {POSTS} posts"

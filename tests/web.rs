@@ -2699,9 +2699,13 @@ async fn filters_apply_on_the_pages_and_a_list_page_holds_exactly_its_members_po
         ("bob", "Sports day moved to Friday."),
         ("cy", "Library closed on Monday."),
     ] {
-        let id = api::get(&app, &format!("/api/v1/accounts/lookup?acct={name}"), Some(&ada))
-            .await
-            .body["id"]
+        let id = api::get(
+            &app,
+            &format!("/api/v1/accounts/lookup?acct={name}"),
+            Some(&ada),
+        )
+        .await
+        .body["id"]
             .as_str()
             .unwrap()
             .to_string();
@@ -2712,8 +2716,16 @@ async fn filters_apply_on_the_pages_and_a_list_page_holds_exactly_its_members_po
         ids.push(id);
     }
     for form in [
-        [("title", "Inspections"), ("filter_action", "hide"), ("keywords_attributes[][keyword]", "Ofsted")],
-        [("title", "Play"), ("filter_action", "warn"), ("keywords_attributes[][keyword]", "Macbeth")],
+        [
+            ("title", "Inspections"),
+            ("filter_action", "hide"),
+            ("keywords_attributes[][keyword]", "Ofsted"),
+        ],
+        [
+            ("title", "Play"),
+            ("filter_action", "warn"),
+            ("keywords_attributes[][keyword]", "Macbeth"),
+        ],
     ] {
         let mut form = form.to_vec();
         form.push(("context[]", "home"));
@@ -2729,13 +2741,19 @@ async fn filters_apply_on_the_pages_and_a_list_page_holds_exactly_its_members_po
     let home = browser.get("/home").await.text().await.unwrap();
     assert!(home.contains("Sports day moved"), "{home}");
     assert!(home.contains("Library closed"), "{home}");
-    assert!(!home.contains("Ofsted visit"), "a hidden post is not on home: {home}");
+    assert!(
+        !home.contains("Ofsted visit"),
+        "a hidden post is not on home: {home}"
+    );
     let folded = home
         .split(r#"<details class="filtered">"#)
         .nth(1)
         .unwrap_or_else(|| panic!("a warned post is folded: {home}"));
     let folded = folded.split("</details>").next().unwrap();
-    assert!(folded.contains("Filtered: Play") && folded.contains("Macbeth rehearsal"), "{folded}");
+    assert!(
+        folded.contains("Filtered: Play") && folded.contains("Macbeth rehearsal"),
+        "{folded}"
+    );
 
     let csrf = browser.csrf().await;
     let made = browser
@@ -2745,12 +2763,18 @@ async fn filters_apply_on_the_pages_and_a_list_page_holds_exactly_its_members_po
     let list = location(&made);
     assert!(list.starts_with("/lists/"), "{list}");
     let added = browser
-        .post(&format!("{list}/add"), &[("csrf", &csrf), ("account", &ids[0])])
+        .post(
+            &format!("{list}/add"),
+            &[("csrf", &csrf), ("account", &ids[0])],
+        )
         .await;
     assert_eq!(added.status(), 303);
     let page = browser.get(&list).await.text().await.unwrap();
     assert!(page.contains("Sports department"), "{page}");
-    assert!(page.contains("Sports day moved"), "the member's post is on the list: {page}");
+    assert!(
+        page.contains("Sports day moved"),
+        "the member's post is on the list: {page}"
+    );
     assert!(
         !page.contains("Library closed"),
         "a post of someone followed but not in the list is not on it: {page}"

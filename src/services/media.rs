@@ -103,9 +103,9 @@ pub async fn upload(ctx: &AppContext, owner: &Account, upload: Upload) -> Result
     let processed = in_turn(move || process::process(&bytes, declared_type.as_deref()))
         .await?
         .map_err(|r| {
-                tracing::info!(reason = %r, "upload refused");
-                refused(r)
-            })?;
+            tracing::info!(reason = %r, "upload refused");
+            refused(r)
+        })?;
     let id = crate::db::ids::new_id();
     let file_key = MediaStore::new_key(id, &format!("original.{}", processed.extension));
     let thumbnail_key = MediaStore::new_key(id, &format!("small.{}", processed.extension));
@@ -188,14 +188,14 @@ pub async fn store_profile_image(
     let processed = in_turn(move || process::profile_image(&bytes, declared_type.as_deref(), kind))
         .await?
         .map_err(|r| {
-        tracing::info!(reason = %r, "profile image refused");
-        let kind_of = if r == Refused::TooLarge {
-            ErrorKind::TooLarge
-        } else {
-            ErrorKind::Unprocessable
-        };
-        Error::new(kind_of, format!("Validation failed: {}: {r}", kind.name()))
-    })?;
+            tracing::info!(reason = %r, "profile image refused");
+            let kind_of = if r == Refused::TooLarge {
+                ErrorKind::TooLarge
+            } else {
+                ErrorKind::Unprocessable
+            };
+            Error::new(kind_of, format!("Validation failed: {}: {r}", kind.name()))
+        })?;
     let key = MediaStore::new_key(
         owner.id.0,
         &format!("{}.{}", kind.name(), processed.extension),
