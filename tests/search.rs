@@ -466,18 +466,15 @@ async fn posts_of_a_remote_account_that_opts_in_later_become_findable() {
 
 /// Opts `token`'s teacher in to being found.
 async fn opt_in(app: &TestApp, token: &str) {
-    let res = app
-        .client
-        .patch(format!(
-            "{}/api/v1/accounts/update_credentials",
-            app.address
-        ))
-        .bearer_auth(token)
-        .form(&[("indexable", "true")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let res = api::send(
+        app,
+        reqwest::Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        token,
+        &[("indexable", "true")],
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
 }
 
 /// A word in many recent posts is read from the newest posts in order (the search
