@@ -251,7 +251,6 @@ async fn a_poll_is_answered_from_another_server_and_ends_on_both() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "fails on main after merging: the second instance never counts the two votes of a multiple-choice poll (a bug this test found; see the 2026-12-03 closing note)"]
 async fn a_multiple_choice_poll_counts_two_choices_and_a_single_choice_poll_refuses_them() {
     let a = TestApp::spawn().await;
     let b = TestApp::spawn().await;

@@ -377,7 +377,7 @@ async fn full_text_search_finds_own_interacted_and_indexable_posts_and_nothing_e
 /// A remote teacher who opts in later (an `Update` of their actor saying `indexable`):
 /// their public posts already here become findable by everyone, not only from then on.
 #[tokio::test(flavor = "multi_thread")]
-async fn posts_of_a_remote_account_that_opts_in_later_become_findable() {
+async fn posts_of_a_remote_account_that_opts_in_later_become_findable_and_not_after_it_opts_out() {
     let app = TestApp::spawn().await;
     app.create_user("alice").await;
     let alice = api::token(&app, "alice").await;
@@ -461,6 +461,33 @@ async fn posts_of_a_remote_account_that_opts_in_later_become_findable() {
         has(&results, "Gina's photosynthesis experiment")
             && has(&results, "Gina's photosynthesis worksheet"),
         "{results:?}"
+    );
+
+    // She opts out again: her posts can no longer be found by their words (they are
+    // still there: looked up by address, as the control above).
+    doc["indexable"] = Value::Bool(false);
+    send(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#updates/2", actor.id()), "type": "Update", "actor": actor.id(), "to": [PUBLIC], "object": doc
+    }))
+    .await;
+    eventually(
+        Duration::from_secs(10),
+        "gina's posts are no longer found",
+        || async { found(&app, &alice, "photosynthesis").await.is_empty() },
+    )
+    .await;
+    let still = api::get(
+        &app,
+        &format!("/api/v2/search?q={url}&type=statuses"),
+        Some(&alice),
+    )
+    .await;
+    assert_eq!(
+        still.body["statuses"].as_array().map_or(0, Vec::len),
+        1,
+        "{}",
+        still.body
     );
 }
 

@@ -144,6 +144,20 @@ impl Poll {
             .await
     }
 
+    /// Takes the poll's row lock until the transaction ends. Votes arrive at once
+    /// (one `Create` per option, delivered in parallel); without it two recounts run
+    /// in snapshots that each miss the other's vote and one of them is lost.
+    pub async fn lock(conn: &mut AsyncPgConnection, poll: i64) -> QueryResult<()> {
+        polls::table
+            .find(poll)
+            .select(polls::id)
+            .for_update()
+            .first::<i64>(conn)
+            .await
+            .optional()?;
+        Ok(())
+    }
+
     /// Whether `account` has voted in `poll`, and for which options.
     pub async fn choices_of(
         conn: &mut AsyncPgConnection,
@@ -169,6 +183,7 @@ impl Poll {
         votes: &[(i64, i16, Option<String>)],
         local: bool,
     ) -> QueryResult<Vec<(i64, i16)>> {
+        Poll::lock(conn, poll.id).await?;
         let had_voted = !Poll::choices_of(conn, poll.id, account).await?.is_empty();
         let rows: Vec<_> = votes
             .iter()

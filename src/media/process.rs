@@ -255,12 +255,34 @@ fn blurhash_of(img: &DynamicImage) -> Result<String, Refused> {
 
 fn encode(img: &DynamicImage, png: bool) -> Result<Encoded, Refused> {
     let mut bytes = Vec::new();
-    let result = if png {
+    if png {
         img.write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
+            .map_err(|e| Refused::Unreadable(e.to_string()))?;
     } else {
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85).encode_image(img)
-    };
-    result.map_err(|e| Refused::Unreadable(e.to_string()))?;
+        // Sides are at most ORIGINAL_SIDE (or a profile image's), far inside u16.
+        let converted;
+        let rgb = match img.as_rgb8() {
+            Some(rgb) => rgb,
+            None => {
+                converted = img.to_rgb8();
+                &converted
+            }
+        };
+        let side = |n: u32| {
+            u16::try_from(n).map_err(|_| Refused::TooManyPixels {
+                width: img.width(),
+                height: img.height(),
+            })
+        };
+        jpeg_encoder::Encoder::new(&mut bytes, 85)
+            .encode(
+                rgb.as_raw(),
+                side(rgb.width())?,
+                side(rgb.height())?,
+                jpeg_encoder::ColorType::Rgb,
+            )
+            .map_err(|e| Refused::Unreadable(e.to_string()))?;
+    }
     Ok(Encoded {
         bytes,
         width: img.width(),
