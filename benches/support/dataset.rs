@@ -224,7 +224,8 @@ const NOTIFY_TRIGGERS: [(&str, &str); 3] = [
 /// Seeds with `generate_series`: accounts, follows, then statuses in chunks (one id
 /// every 10 ms of the past, so ids sort by time as ours do), with their hashtags,
 /// mentions of alice, boosts, replies and favourites. Posts of indexable accounts and
-/// those mentioning alice are `searchable`, as storing them through the inbox makes them.
+/// those mentioning alice are `searchable`, and the public ones of indexable accounts
+/// `findable`, as storing them through the inbox (`store_received_post`) makes them.
 pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
     let statuses = statuses();
     let started = Instant::now();
@@ -257,7 +258,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
     for chunk in 0..statuses / CHUNK {
         let (from, to) = (chunk * CHUNK, (chunk + 1) * CHUNK - 1);
         exec(conn, &format!(
-            "INSERT INTO statuses (id, account_id, uri, content, visibility, local, created_at, reblog_of_id, in_reply_to_id, in_reply_to_account_id, language, searchable)
+            "INSERT INTO statuses (id, account_id, uri, content, visibility, local, created_at, reblog_of_id, in_reply_to_id, in_reply_to_account_id, language, searchable, findable)
              SELECT {sid}, {author}, 'https://remote.example/statuses/' || n,
                     '<p>Lesson idea number ' || n || ': ' || ({subjects})[1 + n % 37] || ' ' || ({activities})[1 + (n / 7) % 97]
                     || ' <a href=\"https://remote.example/tags/edchat\" class=\"mention hashtag\">#edchat</a></p>',
@@ -267,7 +268,9 @@ pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
                     CASE WHEN n % 20 = 3 AND n >= 1000 THEN {parent} END,
                     CASE WHEN n % 20 = 3 AND n >= 1000 THEN {parent_author} END,
                     CASE WHEN n % 10 = 4 THEN NULL ELSE 'en' END,
-                    ((({author}) - {FIRST_ACCOUNT}) % {INDEXABLE_EVERY} = 0 OR n % 1000 = 5) AND NOT (n % 25 = 0 AND n >= 1000)
+                    ((({author}) - {FIRST_ACCOUNT}) % {INDEXABLE_EVERY} = 0 OR n % 1000 = 5) AND NOT (n % 25 = 0 AND n >= 1000),
+                    (({author}) - {FIRST_ACCOUNT}) % {INDEXABLE_EVERY} = 0 AND NOT (n % 25 = 0 AND n >= 1000)
+                        AND NOT (n % 10 IN (7, 8) OR n % 100 = 9)
              FROM generate_series({from}, {to}) AS n",
             subjects = sql_array(&SUBJECTS),
             activities = sql_array(&ACTIVITIES),

@@ -81,11 +81,13 @@ pub fn build_pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
         .context("cannot build the database pool")
 }
 
-/// A pooled connection, with PostgreSQL's JIT compilation off: it starts for any
-/// statement whose estimated cost passes `jit_above_cost`, which on a large instance
-/// includes a search or a timeline, and then spends 100-150 ms compiling for a
-/// statement that runs in 15 (measured on the 1,000,000-status search benchmark).
-/// Our statements are short; JIT pays off only for long analytical queries.
+/// A pooled connection, with PostgreSQL's JIT compilation and parallel workers off.
+/// JIT starts for any statement whose estimated cost passes `jit_above_cost`, which on
+/// a large instance includes a search or a timeline, and then spends 100-150 ms
+/// compiling for a statement that runs in 15; parallel workers cost more to start
+/// than they save on statements this short (a search: 23 ms with two workers, 12.5
+/// without; both measured on the 1,000,000-status search benchmark), and a small
+/// instance has no idle core to give them anyway.
 fn connect(
     url: &str,
 ) -> std::pin::Pin<
@@ -93,9 +95,12 @@ fn connect(
 > {
     Box::pin(async move {
         let mut conn = AsyncPgConnection::establish(url).await?;
-        diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "SET jit = off")
-            .await
-            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+        diesel_async::SimpleAsyncConnection::batch_execute(
+            &mut conn,
+            "SET jit = off; SET max_parallel_workers_per_gather = 0",
+        )
+        .await
+        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
         Ok(conn)
     })
 }
