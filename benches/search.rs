@@ -128,7 +128,7 @@ async fn bench(db_url: String) {
         "Seeding {} statuses from {ACCOUNTS} accounts ...",
         statuses()
     );
-    seed(&mut conn, alice, bob).await;
+    seed(&mut conn, alice, bob, None).await;
     seed_alice(&mut conn, alice).await;
     #[derive(diesel::QueryableByName)]
     struct Count {

@@ -19,9 +19,7 @@ use staffroom::{
     services::accounts::{create_local_user, NewUser},
 };
 use std::time::{Duration, Instant};
-use support::dataset::{
-    exec, follow_like_alice_and_tags, requests, seed, statuses, ACCOUNTS, FOLLOWED_TAGS,
-};
+use support::dataset::{exec, requests, seed, statuses, ACCOUNTS, FOLLOWED_TAGS};
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -132,13 +130,12 @@ async fn bench(db_url: String) {
     }
     let (alice, bob, carol) = (readers[0].1, readers[1].1, readers[2].1);
     let mut conn = AsyncPgConnection::establish(&db_url).await.unwrap();
-    follow_like_alice_and_tags(&mut conn, carol).await;
     println!("carol follows alice's 1,000 accounts and {FOLLOWED_TAGS} hashtags");
     println!(
         "Seeding {} statuses from {ACCOUNTS} accounts ...",
         statuses()
     );
-    seed(&mut conn, alice, bob).await;
+    seed(&mut conn, alice, bob, Some(carol)).await;
 
     let server = support::Server::start(&db_url, &[]).await;
     let domain = server.domain.clone();

@@ -143,7 +143,7 @@ async fn bench(db_url: String) {
         "Seeding {} statuses from {ACCOUNTS} accounts ...",
         statuses()
     );
-    seed(&mut conn, ids[0], ids[1]).await;
+    seed(&mut conn, ids[0], ids[1], None).await;
     seed_carol(&mut conn, ids[2]).await;
 
     let server = support::Server::start(&db_url, &[]).await;

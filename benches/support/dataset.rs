@@ -199,8 +199,9 @@ pub async fn exec(conn: &mut AsyncPgConnection, sql: &str) {
 
 /// A third reader like alice (the same 1,000 busy accounts) who also follows
 /// `FOLLOWED_TAGS` hashtags: public posts with them enter its home as they are
-/// stored. Run before [`seed`], as the follows of the others are.
-pub async fn follow_like_alice_and_tags(conn: &mut AsyncPgConnection, reader: i64) {
+/// stored. Done by [`seed`] once the accounts exist and before the statuses, as the
+/// follows of the others are.
+async fn follow_like_alice_and_tags(conn: &mut AsyncPgConnection, reader: i64) {
     exec(conn, &format!(
         "INSERT INTO follows (id, account_id, target_account_id, accepted)
          SELECT 3 * {FIRST_ACCOUNT} + n, {reader}, {FIRST_ACCOUNT} + {QUIET} + n * (({ACCOUNTS} - {QUIET}) / {FOLLOWED}), true FROM generate_series(0, {FOLLOWED} - 1) AS n"
@@ -226,7 +227,9 @@ const NOTIFY_TRIGGERS: [(&str, &str); 3] = [
 /// mentions of alice, boosts, replies and favourites. Posts of indexable accounts and
 /// those mentioning alice are `searchable`, and the public ones of indexable accounts
 /// `findable`, as storing them through the inbox (`store_received_post`) makes them.
-pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
+/// `tag_reader`, when given, follows like alice and follows hashtags too
+/// ([`follow_like_alice_and_tags`]).
+pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64, tag_reader: Option<i64>) {
     let statuses = statuses();
     let started = Instant::now();
     exec(conn, &format!(
@@ -245,6 +248,9 @@ pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64) {
          SELECT 2 * {FIRST_ACCOUNT} + n, {bob}, {FIRST_ACCOUNT} + n, true FROM generate_series(0, {QUIET} - 1) AS n"
     ))
     .await;
+    if let Some(reader) = tag_reader {
+        follow_like_alice_and_tags(conn, reader).await;
+    }
     println!("  {ACCOUNTS} accounts; alice follows {FOLLOWED} busy ones, bob the {QUIET} quiet ones ({:.1} s)", started.elapsed().as_secs_f64());
     for (table, trigger) in NOTIFY_TRIGGERS {
         exec(
