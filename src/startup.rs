@@ -77,6 +77,14 @@ impl Application {
     /// (port 0 picks a free port, which tests use).
     pub async fn build(settings: Settings, database_url: &str) -> anyhow::Result<Application> {
         let started = Instant::now();
+        // The port first: a server that cannot listen must not have started its
+        // workers (they would go on running against the database with nobody to stop them).
+        let listener = TcpListener::bind(settings.bind).with_context(|| {
+            format!(
+                "cannot listen on {}: is another server using that port? Set STAFFROOM_BIND to another address",
+                settings.bind
+            )
+        })?;
         let (stop_deliverer, stopped) = tokio::sync::watch::channel(false);
         let (ctx, cluster_task) = make_context(settings, database_url, stopped.clone()).await?;
         let deliverer = Deliverer::new(
@@ -103,12 +111,6 @@ impl Application {
             None => None,
         };
         let deliverer = tokio::spawn(deliverer.run(stopped));
-        let listener = TcpListener::bind(ctx.settings.bind).with_context(|| {
-            format!(
-                "cannot listen on {}: is another server using that port? Set STAFFROOM_BIND to another address",
-                ctx.settings.bind
-            )
-        })?;
         let port = listener.local_addr()?.port();
         let server = run(listener, ctx.clone())?;
         tracing::info!(

@@ -84,6 +84,14 @@ pub fn settings(vars: &[(&str, &str)]) -> Settings {
     Settings::load_with(None, |name| vars.get(name).cloned()).expect("test settings")
 }
 
+/// Whether building the application failed because its port was taken meanwhile.
+fn port_taken(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
+    })
+}
+
 /// The real application, serving HTTP on 127.0.0.1 in this process.
 pub struct TestApp {
     pub address: String,
@@ -103,23 +111,29 @@ impl TestApp {
     /// With extra settings, e.g. fast delivery retries.
     pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
         let db = TestDb::new().await;
-        let port = free_port();
-        let domain = format!("127.0.0.1:{port}");
         let data_dir = tempfile::tempdir().unwrap().keep();
-        let bind = format!("127.0.0.1:{port}");
-        let mut vars: Vec<(&str, &str)> = vec![
-            ("STAFFROOM_DOMAIN", &domain),
-            ("STAFFROOM_BIND", &bind),
-            ("DATABASE_URL", &db.url),
-            ("STAFFROOM_DATA_DIR", data_dir.to_str().unwrap()),
-            ("STAFFROOM_DEV", "true"),
-            ("STAFFROOM_DB_POOL_SIZE", "8"),
-        ];
-        vars.extend_from_slice(extra);
-        let settings = settings(&vars);
-        let app = Application::build(settings, &db.url)
-            .await
-            .expect("application builds");
+        // `free_port` lets the port go before the server binds it, so a test running
+        // beside this one can take it in between: then another port is tried.
+        let mut attempts = 0;
+        let (app, port, domain) = loop {
+            attempts += 1;
+            let port = free_port();
+            let domain = format!("127.0.0.1:{port}");
+            let mut vars: Vec<(&str, &str)> = vec![
+                ("STAFFROOM_DOMAIN", &domain),
+                ("STAFFROOM_BIND", &domain),
+                ("DATABASE_URL", &db.url),
+                ("STAFFROOM_DATA_DIR", data_dir.to_str().unwrap()),
+                ("STAFFROOM_DEV", "true"),
+                ("STAFFROOM_DB_POOL_SIZE", "8"),
+            ];
+            vars.extend_from_slice(extra);
+            match Application::build(settings(&vars), &db.url).await {
+                Ok(app) => break (app, port, domain),
+                Err(e) if attempts < 5 && port_taken(&e) => continue,
+                Err(e) => panic!("application builds: {e:?}"),
+            }
+        };
         let handle = app.handle();
         let ctx = app.context().clone();
         tokio::spawn(app.run_until_stopped());
