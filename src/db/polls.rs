@@ -172,8 +172,9 @@ impl Poll {
             .await
     }
 
-    /// Stores `account`'s votes (`(id, choice, uri)`), skipping any already stored
-    /// (by option or by uri), and brings the poll's counts up to date: recounted from
+    /// Stores `account`'s votes (`(id, choice, uri)`), skipping any already stored (by
+    /// option or by uri; all of them when the poll takes one choice and `account` has
+    /// voted), and brings the poll's counts up to date: recounted from
     /// the votes for our polls (`local`), added to what the author said for others'.
     /// Answers the votes stored now.
     pub async fn add_votes(
@@ -185,6 +186,10 @@ impl Poll {
     ) -> QueryResult<Vec<(i64, i16)>> {
         Poll::lock(conn, poll.id).await?;
         let had_voted = !Poll::choices_of(conn, poll.id, account).await?.is_empty();
+        // A second ballot in a single-choice poll counts nothing, however it arrived.
+        if had_voted && !poll.multiple {
+            return Ok(Vec::new());
+        }
         let rows: Vec<_> = votes
             .iter()
             .map(|(id, choice, uri)| {

@@ -231,10 +231,6 @@ pub async fn vote_received(
             if !received::claim(conn, activity_id).await? {
                 return Ok(false);
             }
-            Poll::lock(conn, poll.id).await?;
-            if !poll.multiple && !Poll::choices_of(conn, poll.id, voter.id).await?.is_empty() {
-                return Ok(false);
-            }
             let stored = Poll::add_votes(
                 conn,
                 poll,
