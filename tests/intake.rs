@@ -171,3 +171,97 @@ async fn fetched_posts_take_the_same_path_and_find_their_parents() {
         vec![Received::Known(fetched.form.id)]
     );
 }
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Rows of `table` for status `id` (and `account`, for home rows).
+async fn rows(
+    conn: &mut diesel_async::AsyncPgConnection,
+    sql: &str,
+    id: StatusId,
+    account: AccountId,
+) -> i64 {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(sql)
+        .bind::<diesel::sql_types::BigInt, _>(id.0)
+        .bind::<diesel::sql_types::BigInt, _>(account.0)
+        .get_result::<Count>(conn)
+        .await
+        .unwrap()
+        .n
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replies_find_parents_in_either_order_and_followers_get_home_rows() {
+    use diesel_async::RunQueryDsl;
+    let app = common::TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let bob = app.create_user("bob").await.account;
+    let carol = app.create_user("carol").await.account;
+    let mut conn = app.pool.get().await.unwrap();
+    // bob follows alice and asked to be told of her posts; carol follows nobody.
+    diesel::sql_query("INSERT INTO follows (id, account_id, target_account_id, accepted, notify) VALUES (1, $1, $2, true, true)")
+        .bind::<diesel::sql_types::BigInt, _>(bob.id.0)
+        .bind::<diesel::sql_types::BigInt, _>(alice.id.0)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    // An early reply, stored before the batch that brings its parent.
+    let mut early = received(
+        "https://r.example/a/30",
+        "https://r.example/p/30",
+        carol.id,
+        &[],
+    );
+    early.form.in_reply_to_uri = Some("https://r.example/p/32".into());
+    Status::store_received(&mut conn, std::slice::from_ref(&early))
+        .await
+        .unwrap();
+    // In one batch: alice's self-reply before its parent, then the parent.
+    let mut reply = received(
+        "https://r.example/a/31",
+        "https://r.example/p/31",
+        alice.id,
+        &[],
+    );
+    reply.form.in_reply_to_uri = Some("https://r.example/p/32".into());
+    let parent = received(
+        "https://r.example/a/32",
+        "https://r.example/p/32",
+        alice.id,
+        &["edchat"],
+    );
+    let stored = Status::store_received(&mut conn, &[reply.clone(), parent.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        vec![Received::New(reply.form.id), Received::New(parent.form.id)]
+    );
+    for (post, what) in [
+        (&reply, "a reply earlier in the batch"),
+        (&early, "a reply stored before"),
+    ] {
+        let found = Status::find(&mut conn, post.form.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.in_reply_to_id, Some(parent.form.id), "{what}");
+        assert_eq!(found.in_reply_to_account_id, Some(alice.id), "{what}");
+    }
+    let home = "SELECT count(*) AS n FROM home_feed WHERE status_id = $1 AND account_id = $2";
+    let told = "SELECT count(*) AS n FROM notifications WHERE status_id = $1 AND account_id = $2 AND type = 'status'";
+    // bob, who follows alice, has both of her posts at home and was told of both
+    // (a reply to herself counts); carol, who does not, has neither.
+    for post in [&reply, &parent] {
+        assert_eq!(rows(&mut conn, home, post.form.id, bob.id).await, 1);
+        assert_eq!(rows(&mut conn, told, post.form.id, bob.id).await, 1);
+        assert_eq!(rows(&mut conn, home, post.form.id, carol.id).await, 0);
+    }
+    // carol's early reply reaches no home of bob's: he does not follow her.
+    assert_eq!(rows(&mut conn, home, early.form.id, bob.id).await, 0);
+}

@@ -214,7 +214,7 @@ async fn follow_like_alice_and_tags(conn: &mut AsyncPgConnection, reader: i64) {
 }
 
 /// Notification triggers would run a million times; the seed does without them.
-/// `status_inserted` stays on: it fills `home_feed` as it would (its "notify me when
+/// `statuses_inserted` stays on: it fills `home_feed` as it would (its "notify me when
 /// they post" part finds no follow asking for it here).
 const NOTIFY_TRIGGERS: [(&str, &str); 3] = [
     ("statuses", "statuses_notify_reblog"),
@@ -226,7 +226,7 @@ const NOTIFY_TRIGGERS: [(&str, &str); 3] = [
 /// every 10 ms of the past, so ids sort by time as ours do), with their hashtags,
 /// mentions of alice, boosts, replies and favourites. Posts of indexable accounts and
 /// those mentioning alice are `searchable`, and the public ones of indexable accounts
-/// `findable`, as storing them through the inbox (`store_received_post`) makes them.
+/// `findable`, as storing them through the inbox (`store_received_posts`) makes them.
 /// `tag_reader`, when given, follows like alice and follows hashtags too
 /// ([`follow_like_alice_and_tags`]).
 pub async fn seed(conn: &mut AsyncPgConnection, alice: i64, bob: i64, tag_reader: Option<i64>) {

@@ -197,8 +197,8 @@ impl Status {
     /// Stores remote posts, each with its mentions and hashtags, in one statement
     /// (and so one commit): the activity id is recorded, the post's parent found
     /// when it is stored, the post inserted, replies that came first linked to it.
-    /// Every remote post goes through here (SQL `store_received_post`), one at a time
-    /// or in the inbox's groups. Answers, per post, what became of it.
+    /// Every remote post goes through here (SQL `store_received_posts`, which works on
+    /// the whole batch as sets), one at a time or in the inbox's groups. Answers, per post, what became of it.
     /// Attachments and polls of the posts stored new are written in the same transaction.
     pub async fn store_received(
         conn: &mut AsyncPgConnection,
@@ -259,13 +259,15 @@ impl Status {
         };
         let rows: Vec<Row> = super::prepared::Cached(diesel::sql_query(
             "SELECT r.stored_id, r.is_new
-             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[],
-                         $9::smallint[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[],
-                         $16::timestamptz[], $17::text[], $18::text[])
-                  WITH ORDINALITY AS x(a, i, acc, u, url, c, sp, se, v, l, rid, ruri, racc, ot, t, ca, m, tg, n)
-             CROSS JOIN LATERAL store_received_post(ROW(a, i, acc, u, url, c, sp, se, v, l, rid, ruri, racc, ot, t, ca,
-                 COALESCE(string_to_array(m, ',')::bigint[], '{}'), COALESCE(string_to_array(tg, E'\n'), '{}'))::received_post) AS r
-             ORDER BY x.n",
+             FROM store_received_posts(ARRAY(
+                 SELECT ROW(a, i, acc, u, url, c, sp, se, v, l, rid, ruri, racc, ot, t, ca,
+                            COALESCE(string_to_array(m, ',')::bigint[], '{}'), COALESCE(string_to_array(tg, E'\n'), '{}'))::received_post
+                 FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[],
+                             $9::smallint[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[],
+                             $16::timestamptz[], $17::text[], $18::text[])
+                      WITH ORDINALITY AS x(a, i, acc, u, url, c, sp, se, v, l, rid, ruri, racc, ot, t, ca, m, tg, n)
+                 ORDER BY x.n)) AS r
+             ORDER BY r.n",
         )
         .bind::<Array<Nullable<Text>>, _>(col(&|p| p.activity_uri.clone()))
         .bind::<Array<BigInt>, _>(batch.iter().map(|p| p.form.id.0).collect::<Vec<_>>())

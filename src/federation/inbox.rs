@@ -111,7 +111,7 @@ struct Seen {
 
 /// Every answer but a 2xx is logged with its reason (federation/refusals.rs); the
 /// sender only learns it from the body, which nobody reads.
-async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse> {
+async fn handle(ctx: &AppContext, req: &HttpRequest, body: &web::Bytes) -> Result<HttpResponse> {
     let mut seen = Seen::default();
     let result = receive_signed(ctx, req, body, &mut seen)
         .await
@@ -168,7 +168,7 @@ async fn handle(ctx: &AppContext, req: &HttpRequest, body: &[u8]) -> Result<Http
 async fn receive_signed(
     ctx: &AppContext,
     req: &HttpRequest,
-    body: &[u8],
+    body: &web::Bytes,
     seen: &mut Seen,
 ) -> Result<HttpResponse> {
     if !is_signed(req) {
@@ -220,15 +220,7 @@ async fn receive_signed(
             "Create" | "Update" | "Delete" | "Announce"
         ) && activities::relay::is_relay_id(ctx, &signer.owner).await?;
         if activity.kind == "Create" {
-            return run_or_retry(
-                ctx,
-                Job::Forwarded {
-                    activity,
-                    actor_id,
-                    relay,
-                },
-            )
-            .await;
+            return run_or_retry(ctx, Job::Forwarded { actor_id, relay }, activity, body).await;
         }
         if relay {
             // activityrelay passes its members' edits and deletions on as they came:
@@ -252,60 +244,49 @@ async fn receive_signed(
         return Ok(limits::too_many_requests(&sender_host, wait));
     }
     let actor = match &signer.account {
-        Some(account) => (**account).clone(),
+        Some(account) => account.clone(),
         None => {
             let mut conn = ctx.pool.get().await?;
-            Account::find(&mut conn, signer.account_id)
-                .await?
-                .ok_or_else(|| unauthorized("the signing actor is gone"))?
+            Arc::new(
+                Account::find(&mut conn, signer.account_id)
+                    .await?
+                    .ok_or_else(|| unauthorized("the signing actor is gone"))?,
+            )
         }
     };
     tracing::debug!(kind = %activity.kind, id = %activity.id, actor = %actor_id, "activity received");
-    run_or_retry(
-        ctx,
-        Job::Direct {
-            actor: Box::new(actor),
-            activity,
-        },
-    )
-    .await
+    run_or_retry(ctx, Job::Direct { actor }, activity, body).await
 }
 
-/// A verified activity, as it is handled now or, when another server it needs
-/// failed, later.
+/// Who a verified activity came from, and so how it is handled, now or, when
+/// another server it needs failed, later (read again from its body: the first try
+/// takes the parsed activity, with no copy kept for a retry that almost never comes).
 #[derive(Clone)]
 enum Job {
     Direct {
-        actor: Box<Account>,
-        activity: IncomingActivity,
+        actor: Arc<Account>,
     },
     /// A Create relayed by someone else than its actor; `relay` when that is a
     /// relay we subscribe to (FEP-ae0c).
     Forwarded {
-        activity: IncomingActivity,
         actor_id: String,
         relay: bool,
     },
 }
 
 impl Job {
-    async fn run(&self, ctx: &AppContext) -> Result<()> {
+    async fn run(&self, ctx: &AppContext, activity: IncomingActivity) -> Result<()> {
         match self {
-            Job::Direct { actor, activity } => {
-                activities::receive(ctx, actor, activity.clone()).await
+            Job::Direct { actor } => activities::receive(ctx, actor, activity).await,
+            Job::Forwarded { actor_id, relay } => {
+                forwarded_create(ctx, activity, actor_id, *relay).await
             }
-            Job::Forwarded {
-                activity,
-                actor_id,
-                relay,
-            } => forwarded_create(ctx, activity.clone(), actor_id, *relay).await,
         }
     }
 
-    fn id(&self) -> &str {
-        match self {
-            Job::Direct { activity, .. } | Job::Forwarded { activity, .. } => &activity.id,
-        }
+    /// A later try, from the body as it came (it parsed the first time).
+    async fn run_again(&self, ctx: &AppContext, body: &[u8]) -> Result<()> {
+        self.run(ctx, limits::parse_activity(body)?).await
     }
 }
 
@@ -322,24 +303,31 @@ const RETRY_DELAYS: [std::time::Duration; 3] = [
 const MAX_RETRYING: usize = 1_000;
 static RETRYING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-async fn run_or_retry(ctx: &AppContext, job: Job) -> Result<HttpResponse> {
-    match job.run(ctx).await {
+async fn run_or_retry(
+    ctx: &AppContext,
+    job: Job,
+    activity: IncomingActivity,
+    body: &web::Bytes,
+) -> Result<HttpResponse> {
+    let id = activity.id.clone();
+    match job.run(ctx, activity).await {
         Ok(()) => Ok(HttpResponse::Accepted().finish()),
         Err(e) if e.kind == ErrorKind::RemoteFailed => {
             use std::sync::atomic::Ordering;
             if RETRYING.fetch_add(1, Ordering::Relaxed) >= MAX_RETRYING {
                 RETRYING.fetch_sub(1, Ordering::Relaxed);
-                tracing::warn!(id = %job.id(), error = %e, "activity dropped: too many waiting for another server already");
+                tracing::warn!(id = %id, error = %e, "activity dropped: too many waiting for another server already");
                 return Ok(HttpResponse::Accepted().finish());
             }
-            tracing::info!(id = %job.id(), error = %e, "another server failed; the activity is handled again later");
+            tracing::info!(id = %id, error = %e, "another server failed; the activity is handled again later");
             let ctx = ctx.clone();
+            let body = body.clone();
             tokio::spawn(async move {
                 for (attempt, delay) in RETRY_DELAYS.iter().enumerate() {
                     tokio::time::sleep(*delay).await;
-                    match job.run(&ctx).await {
+                    match job.run_again(&ctx, &body).await {
                         Ok(()) => {
-                            tracing::info!(id = %job.id(), attempt = attempt + 1, "activity handled on retry");
+                            tracing::info!(id = %id, attempt = attempt + 1, "activity handled on retry");
                             break;
                         }
                         Err(e)
@@ -349,7 +337,7 @@ async fn run_or_retry(ctx: &AppContext, job: Job) -> Result<HttpResponse> {
                             continue
                         }
                         Err(e) => {
-                            tracing::info!(id = %job.id(), error = %e, "activity given up after retries");
+                            tracing::info!(id = %id, error = %e, "activity given up after retries");
                             break;
                         }
                     }

@@ -5,7 +5,7 @@
 //!
 //! Every remote post is stored through here — received in a Create, fetched as a
 //! reply's ancestor, fetched as a boost's original — so one SQL function
-//! (`store_received_post`) holds how a remote post is stored.
+//! (`store_received_posts`, a batch at a time) holds how a remote post is stored.
 
 use crate::{
     db::{
