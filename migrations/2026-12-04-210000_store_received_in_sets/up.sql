@@ -131,22 +131,19 @@ BEGIN
          ORDER BY r.ordinality
         ON CONFLICT DO NOTHING
         RETURNING id
+    ), mentioned AS (
+        -- Mentions and hashtags in the same statement: the batch is read once.
+        INSERT INTO mentions (status_id, account_id)
+        SELECT r.id, m FROM resolved r JOIN stored s ON s.id = r.id CROSS JOIN LATERAL unnest(r.mentions) AS m
+        ON CONFLICT DO NOTHING
+    ), tagged AS (
+        INSERT INTO status_tags (status_id, name)
+        SELECT r.id, t FROM resolved r JOIN stored s ON s.id = r.id CROSS JOIN LATERAL unnest(r.tags) AS t
+        ON CONFLICT DO NOTHING
     )
     SELECT coalesce(array_agg(id), '{}') INTO inserted FROM stored;
 
     IF cardinality(inserted) > 0 THEN
-        IF EXISTS (SELECT 1 FROM unnest(batch) b WHERE cardinality(b.mentions) > 0) THEN
-            INSERT INTO mentions (status_id, account_id)
-            SELECT b.id, m FROM unnest(batch) b CROSS JOIN LATERAL unnest(b.mentions) AS m
-             WHERE b.id = ANY (inserted)
-            ON CONFLICT DO NOTHING;
-        END IF;
-        IF EXISTS (SELECT 1 FROM unnest(batch) b WHERE cardinality(b.tags) > 0) THEN
-            INSERT INTO status_tags (status_id, name)
-            SELECT b.id, t FROM unnest(batch) b CROSS JOIN LATERAL unnest(b.tags) AS t
-             WHERE b.id = ANY (inserted)
-            ON CONFLICT DO NOTHING;
-        END IF;
         -- Replies that arrived before their parent (few posts have any): each post's
         -- are found and updated by index, whatever the planner guesses of the table.
         FOR early IN

@@ -263,7 +263,9 @@ pub fn incoming_note(
     // Fetched posts (ancestors, boosts) meet the same limits as delivered ones.
     crate::federation::limits::check_object(value)
         .map_err(|e| Error::new(crate::error::ErrorKind::Unprocessable, e.to_string()))?;
-    let note: IncomingNote = serde_json::from_value(value.clone())
+    // Read from the borrowed value: a copy of the whole object for every post cost
+    // more than reading it.
+    let note = <IncomingNote as serde::Deserialize>::deserialize(value)
         .map_err(|e| Error::bad_request(format!("not a note: {e}")))?;
     if !crate::federation::protocol::note::STORED_TYPES.contains(&note.kind.as_str()) {
         return Err(Error::bad_request(format!(
