@@ -123,17 +123,17 @@ pub async fn featured_of(
     conn: &mut AsyncPgConnection,
     account: AccountId,
 ) -> QueryResult<Option<(Collections, Option<DateTime<Utc>>)>> {
-    let row: Option<(Option<String>, Option<String>, Option<DateTime<Utc>>)> =
-        remote_featured::table
-            .find(account)
-            .select((
-                remote_featured::url,
-                remote_featured::tags_url,
-                remote_featured::fetched_at,
-            ))
-            .first(conn)
-            .await
-            .optional()?;
+    type Row = (Option<String>, Option<String>, Option<DateTime<Utc>>);
+    let row: Option<Row> = remote_featured::table
+        .find(account)
+        .select((
+            remote_featured::url,
+            remote_featured::tags_url,
+            remote_featured::fetched_at,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
     Ok(row.map(|(featured, featured_tags, fetched)| {
         (
             Collections {
@@ -167,7 +167,7 @@ pub async fn claim_featured(
             remote_featured::fetched_at.eq(Some(Utc::now())),
         );
         diesel::insert_into(remote_featured::table)
-            .values((remote_featured::account_id.eq(account), values.clone()))
+            .values((remote_featured::account_id.eq(account), values))
             .on_conflict(remote_featured::account_id)
             .do_update()
             .set(values)

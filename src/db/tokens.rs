@@ -112,12 +112,14 @@ pub async fn for_apps_of_user(
     limit: i64,
 ) -> QueryResult<Vec<AppToken>> {
     use super::schema::oauth_apps;
-    let rows: Vec<(
+    /// The app, the scopes, when the token was made and when last used.
+    type Row = (
         super::apps::App,
         String,
         chrono::DateTime<chrono::Utc>,
         Option<chrono::DateTime<chrono::Utc>>,
-    )> = access_tokens::table
+    );
+    let rows: Vec<Row> = access_tokens::table
         .inner_join(oauth_apps::table)
         .filter(access_tokens::user_id.eq(user))
         .filter(access_tokens::revoked_at.is_null())

@@ -194,7 +194,7 @@ pub fn actor_from_document(value: Value) -> Result<FetchedActor> {
         "" => {
             derived = id
                 .path_segments()
-                .and_then(|s| s.filter(|p| !p.is_empty()).last())
+                .and_then(|mut s| s.rfind(|p| !p.is_empty()))
                 .map(|p| {
                     p.chars()
                         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))

@@ -596,7 +596,7 @@ async fn featured_tags(
             })
         })
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| crate::error::Error::internal(e))?;
+        .map_err(crate::error::Error::internal)?;
     Ok(activity_json(
         &crate::federation::protocol::collection::InlineCollection {
             context: Some(plain_context()),

@@ -480,10 +480,7 @@ fn announce(ctx: &AppContext, owner: &Account) {
 }
 
 async fn load(conn: &mut AsyncPgConnection, row: FilterRow) -> Result<Filter> {
-    Ok(assemble(conn, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(not_found)?)
+    assemble(conn, vec![row]).await?.pop().ok_or_else(not_found)
 }
 
 /// The owner's filters, expired ones too.

@@ -100,7 +100,7 @@ pub async fn search(
     if query.is_empty() || query.len() > 2000 {
         return Ok(out);
     }
-    let wants = |k: Kind| options.kind.map_or(true, |w| w == k);
+    let wants = |k: Kind| options.kind.is_none_or(|w| w == k);
     let (limit, offset) = (
         options.limit.clamp(1, MAX_LIMIT),
         options.offset.clamp(0, MAX_OFFSET),
@@ -229,7 +229,7 @@ async fn by_words(
     };
     let ids = crate::db::search::posts(&mut conn, &search).await?;
     let mut statuses = crate::db::status_batch::statuses(&mut conn, &ids).await?;
-    statuses.sort_by(|a, b| b.id.cmp(&a.id));
+    statuses.sort_by_key(|s| std::cmp::Reverse(s.id));
     status_views::views(&mut conn, statuses, Some(viewer)).await
 }
 

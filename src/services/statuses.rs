@@ -392,7 +392,7 @@ pub async fn delete_as(
             audit_removal(conn, ctx, status, author, moderated).await?;
             // Everyone who got the post hears it is gone: work out who before it goes.
             let (created, inboxes) =
-                create_note::build(conn, ctx, &status, author, "Create").await?;
+                create_note::build(conn, ctx, status, author, "Create").await?;
             let note_id = created.object["id"]
                 .as_str()
                 .unwrap_or_default()
