@@ -1,5 +1,4 @@
 -- Back to 2026-12-04-180000_inbox_store_cost: row triggers, one post at a time.
-DROP FUNCTION store_received_post(received_post);
 DROP FUNCTION store_received_posts(received_post[]);
 DROP TYPE parent_post;
 DROP TRIGGER status_tags_added ON status_tags;

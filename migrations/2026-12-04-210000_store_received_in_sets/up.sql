@@ -173,8 +173,5 @@ BEGIN
 END
 $$;
 
--- The one-at-a-time form stays for whoever calls it; it stores through the same path.
-CREATE OR REPLACE FUNCTION store_received_post(p received_post, OUT stored_id BIGINT, OUT is_new BOOLEAN)
-LANGUAGE sql AS $$
-    SELECT r.stored_id, r.is_new FROM store_received_posts(ARRAY[p]) r
-$$;
+-- Nothing calls the one-at-a-time form any more: one post is a batch of one.
+DROP FUNCTION store_received_post(received_post);

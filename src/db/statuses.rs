@@ -198,7 +198,8 @@ impl Status {
     /// (and so one commit): the activity id is recorded, the post's parent found
     /// when it is stored, the post inserted, replies that came first linked to it.
     /// Every remote post goes through here (SQL `store_received_posts`, which works on
-    /// the whole batch as sets), one at a time or in the inbox's groups. Answers, per post, what became of it.
+    /// the whole batch as sets), one at a time or in the inbox's groups. Answers, per
+    /// post, what became of it.
     /// Attachments and polls of the posts stored new are written in the same transaction.
     pub async fn store_received(
         conn: &mut AsyncPgConnection,

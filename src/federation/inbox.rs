@@ -261,7 +261,6 @@ async fn receive_signed(
 /// Who a verified activity came from, and so how it is handled, now or, when
 /// another server it needs failed, later (read again from its body: the first try
 /// takes the parsed activity, with no copy kept for a retry that almost never comes).
-#[derive(Clone)]
 enum Job {
     Direct {
         actor: Arc<Account>,
