@@ -266,6 +266,9 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
                     Ok(res)
                 }
             })
+            // First: actix tries routes in order, and the busiest path should not
+            // wait for the patterns of the others to fail.
+            .configure(federation::inbox::configure)
             .route("/health", web::get().to(health::health))
             .route(
                 "/media/remote/{id}/{size}",
@@ -293,7 +296,6 @@ fn run(listener: TcpListener, ctx: AppContext) -> anyhow::Result<Server> {
                 "/nodeinfo/{version}",
                 web::get().to(federation::discovery::nodeinfo),
             )
-            .configure(federation::inbox::configure)
             .configure(federation::routes::configure)
             .route("/", web::get().to(pages::pages::home))
             .route(

@@ -75,15 +75,15 @@ async fn write_batches(pool: DbPool, mut rx: mpsc::Receiver<Job>) {
 }
 
 async fn write_batch(pool: &DbPool, jobs: Vec<Job>) {
-    let posts: Vec<ReceivedPost> = jobs.iter().map(|(p, _)| p.clone()).collect();
+    let (posts, answers): (Vec<ReceivedPost>, Vec<_>) = jobs.into_iter().unzip();
     let result = async {
         let mut conn = pool.get().await?;
         Ok::<_, Error>(Status::store_received(&mut conn, &posts).await?)
     }
     .await;
     match result {
-        Ok(stored) if stored.len() == jobs.len() => {
-            for ((_, done), ok) in jobs.into_iter().zip(stored) {
+        Ok(stored) if stored.len() == answers.len() => {
+            for (done, ok) in answers.into_iter().zip(stored) {
                 let _ = done.send(Ok(ok));
             }
         }
@@ -91,13 +91,13 @@ async fn write_batch(pool: &DbPool, jobs: Vec<Job>) {
             // One bad post (say, its author deleted meanwhile) must not fail the
             // others: store them one by one and report each outcome.
             if let Err(e) = other {
-                tracing::warn!(error = %e, posts = jobs.len(), "batch insert failed; storing posts one by one");
+                tracing::warn!(error = %e, posts = posts.len(), "batch insert failed; storing posts one by one");
             }
-            for (post, done) in jobs {
+            for (post, done) in posts.iter().zip(answers) {
                 let single = async {
                     let mut conn = pool.get().await?;
                     let stored =
-                        Status::store_received(&mut conn, std::slice::from_ref(&post)).await?;
+                        Status::store_received(&mut conn, std::slice::from_ref(post)).await?;
                     stored.into_iter().next().ok_or_else(|| {
                         Error::internal(anyhow::anyhow!("a post was not answered for"))
                     })

@@ -391,7 +391,10 @@ async fn receive_from(
     relayed: bool,
 ) -> Result<Option<StatusId>> {
     let actor_id = actor.uri.as_deref().unwrap_or_default();
-    let mut object = activity.object.clone();
+    let protocol::Create {
+        id: activity_id,
+        mut object,
+    } = activity;
     if let Value::String(id) = &object {
         // Only a link: fetch the post from its origin rather than trust anyone's copy.
         if !same_host(id, actor_id) {
@@ -404,7 +407,7 @@ async fn receive_from(
     }
     // A vote on one of our polls is counted, never stored as a reply.
     if let Some((status, poll, choice)) = super::vote::as_vote(ctx, &object).await? {
-        return super::vote::receive(ctx, actor, &activity.id, &object, status, poll, choice)
+        return super::vote::receive(ctx, actor, &activity_id, &object, status, poll, choice)
             .await
             .map(|_| None);
     }
@@ -413,11 +416,11 @@ async fn receive_from(
         .and_then(Value::as_str)
         .unwrap_or_default();
     if !STORED_TYPES.contains(&kind) {
-        tracing::info!(kind, id = %activity.id, "Create of an object kind we do not store ignored");
+        tracing::info!(kind, id = %activity_id, "Create of an object kind we do not store ignored");
         return Ok(None);
     }
     let object_id = id_of(&object).unwrap_or_default();
-    if !same_host(&object_id, actor_id) || !same_host(&activity.id, actor_id) {
+    if !same_host(&object_id, actor_id) || !same_host(&activity_id, actor_id) {
         return Err(Error::new(
             crate::error::ErrorKind::Forbidden,
             "an actor can only create posts on its own host",
@@ -462,7 +465,7 @@ async fn receive_from(
     drop(conn);
     crate::services::emojis::remember(&ctx.pool, &post.emojis).await;
     let received = ReceivedPost {
-        activity_uri: Some(activity.id.clone()),
+        activity_uri: Some(activity_id.clone()),
         form: post.form,
         mentions: mentioned,
         tags: post.hashtags,
@@ -471,7 +474,7 @@ async fn receive_from(
     };
     let stored = services::statuses::receive_post(ctx, received).await?;
     if !stored.is_new() {
-        tracing::debug!(id = %activity.id, "activity or post already processed");
+        tracing::debug!(id = %activity_id, "activity or post already processed");
         return Ok(stored.id());
     }
     tracing::info!(id = %object_id, author = %actor_id, group = %group.and_then(|g| g.uri.as_deref()).unwrap_or_default(), "post stored");
