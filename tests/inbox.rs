@@ -202,6 +202,66 @@ async fn a_signed_follow_is_accepted_once() {
     assert_eq!(queued.n, 1, "one Accept goes back");
 }
 
+/// Several Follows from an actor this server has not met yet, arriving at once (as
+/// an import of follows sends them): each fetches the actor and stores it, and each
+/// is accepted. The stores race on the actor's name as well as its URI.
+#[tokio::test(flavor = "multi_thread")]
+async fn follows_from_an_unknown_actor_arriving_at_once_are_all_accepted() {
+    const TEACHERS: usize = 8;
+    let app = TestApp::spawn().await;
+    let mut names = Vec::new();
+    for n in 0..TEACHERS {
+        let name = format!("teacher{n}");
+        app.create_user(&name).await;
+        names.push(name);
+    }
+    for round in 0..10 {
+        let sender = remote::start(&format!("importer{round}"));
+        let sends: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(n, name)| {
+                let body = json!({
+                    "@context": "https://www.w3.org/ns/activitystreams",
+                    "id": format!("{}#follows/{n}", sender.id()),
+                    "type": "Follow",
+                    "actor": sender.id(),
+                    "object": format!("{}/users/{name}", app.address),
+                })
+                .to_string();
+                let inbox = format!("{}/users/{name}/inbox", app.address);
+                sender
+                    .signed_post(&app.client, &inbox, &body, Utc::now())
+                    .send()
+            })
+            .collect();
+        let mut answers = tokio::task::JoinSet::new();
+        for send in sends {
+            answers.spawn(async move {
+                let res = send.await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            });
+        }
+        while let Some(answer) = answers.join_next().await {
+            let (status, body) = answer.unwrap();
+            assert_eq!(status, 202, "round {round}: {body}");
+        }
+        let mut conn = app.pool.get().await.unwrap();
+        let accepted: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM follows f JOIN accounts a ON a.id = f.account_id
+             WHERE a.uri = $1 AND f.accepted",
+        )
+        .bind::<diesel::sql_types::Text, _>(sender.id())
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            accepted.n, TEACHERS as i64,
+            "round {round}: every Follow is accepted"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_bodies_get_clear_errors() {
     let app = TestApp::spawn().await;

@@ -287,19 +287,35 @@ pub async fn store_actor(ctx: &AppContext, fetched: &FetchedActor) -> Result<Acc
         Some(uri) => Account::find_by_uri(&mut conn, uri).await?,
         None => None,
     };
-    let account = Account::upsert_remote(&mut conn, &fetched.form)
-        .await
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
+    let is_unique_violation = |r: &diesel::QueryResult<Account>| {
+        matches!(
+            r,
+            Err(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => remote_failed(format!(
-                "another actor already uses the name {}@{}",
-                fetched.form.username,
-                fetched.form.domain.as_deref().unwrap_or("")
-            )),
-            other => Error::internal(other),
-        })?;
+                _
+            ))
+        )
+    };
+    let mut stored = Account::upsert_remote(&mut conn, &fetched.form).await;
+    if is_unique_violation(&stored) {
+        // `ON CONFLICT (uri)` arbitrates that one index: a request storing the same
+        // actor at the same moment (Follows of an import arrive together) can make
+        // this insert fail on the name or key index instead. The violation is raised
+        // only once that insert has committed, so a second try finds its row and
+        // updates it; only a different actor with the name fails twice.
+        stored = Account::upsert_remote(&mut conn, &fetched.form).await;
+    }
+    let account = stored.map_err(|e| match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => remote_failed(format!(
+            "another actor already uses the name {}@{}",
+            fetched.form.username,
+            fetched.form.domain.as_deref().unwrap_or("")
+        )),
+        other => Error::internal(other),
+    })?;
     // Its pinned posts and featured hashtags are read in the background (bounded,
     // at most hourly): a profile shows them, and an `Add` is checked against the
     // collection.
