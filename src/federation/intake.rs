@@ -18,8 +18,10 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 const MAX_BATCH: usize = 256;
-/// Batches written at once (each on its own connection).
-const WRITERS: usize = 2;
+/// Batches written at once (each on its own connection). One: in a CPU-bound hour
+/// two writers made no more posts a second than one, but cost PostgreSQL a fifth more
+/// CPU and the senders 2 ms more at p99 (docs/federation.md, "Inbox throughput").
+const WRITERS: usize = 1;
 
 type Job = (ReceivedPost, oneshot::Sender<Result<Received>>);
 
@@ -50,10 +52,10 @@ impl PostWriter {
 }
 
 async fn write_batches(pool: DbPool, mut rx: mpsc::Receiver<Job>) {
-    // Batches are written by up to WRITERS connections at once: while one waits for
-    // its commit's WAL flush, the next is already being inserted, so PostgreSQL uses
-    // more than one core. A new batch starts only when a writer is free, and so takes
-    // everything that arrived meanwhile.
+    // Batches are written by up to WRITERS connections at once (more than one lets the
+    // next batch be inserted while another waits for its commit's WAL flush). A new
+    // batch starts only when a writer is free, and so takes everything that arrived
+    // meanwhile: the busier the inbox, the larger and cheaper per post each batch.
     let writers = Arc::new(Semaphore::new(WRITERS));
     while let Some(first) = rx.recv().await {
         let Ok(writer) = writers.clone().acquire_owned().await else {
