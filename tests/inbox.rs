@@ -29,12 +29,17 @@ async fn traces(app: &TestApp) -> i64 {
 }
 
 fn follow(actor: &remote::RemoteActor, app: &TestApp, n: u32) -> String {
+    follow_of(actor, app, n, "alice")
+}
+
+/// `actor`'s Follow number `n` of the local account `name`.
+fn follow_of(actor: &remote::RemoteActor, app: &TestApp, n: u32, name: &str) -> String {
     json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{}#follows/{n}", actor.id()),
         "type": "Follow",
         "actor": actor.id(),
-        "object": format!("{}/users/alice", app.address),
+        "object": format!("{}/users/{name}", app.address),
     })
     .to_string()
 }
@@ -221,14 +226,7 @@ async fn follows_from_an_unknown_actor_arriving_at_once_are_all_accepted() {
             .iter()
             .enumerate()
             .map(|(n, name)| {
-                let body = json!({
-                    "@context": "https://www.w3.org/ns/activitystreams",
-                    "id": format!("{}#follows/{n}", sender.id()),
-                    "type": "Follow",
-                    "actor": sender.id(),
-                    "object": format!("{}/users/{name}", app.address),
-                })
-                .to_string();
+                let body = follow_of(&sender, &app, n as u32, name);
                 let inbox = format!("{}/users/{name}/inbox", app.address);
                 sender
                     .signed_post(&app.client, &inbox, &body, Utc::now())

@@ -287,25 +287,21 @@ pub async fn store_actor(ctx: &AppContext, fetched: &FetchedActor) -> Result<Acc
         Some(uri) => Account::find_by_uri(&mut conn, uri).await?,
         None => None,
     };
-    let is_unique_violation = |r: &diesel::QueryResult<Account>| {
-        matches!(
-            r,
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _
-            ))
-        )
-    };
-    let mut stored = Account::upsert_remote(&mut conn, &fetched.form).await;
-    if is_unique_violation(&stored) {
+    let account = match Account::upsert_remote(&mut conn, &fetched.form).await {
         // `ON CONFLICT (uri)` arbitrates that one index: a request storing the same
         // actor at the same moment (Follows of an import arrive together) can make
         // this insert fail on the name or key index instead. The violation is raised
         // only once that insert has committed, so a second try finds its row and
-        // updates it; only a different actor with the name fails twice.
-        stored = Account::upsert_remote(&mut conn, &fetched.form).await;
+        // updates it; only a different actor with the name fails twice. Tried again
+        // here, not in `upsert_remote`: this connection is in no transaction, so the
+        // failed statement aborted nothing.
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Account::upsert_remote(&mut conn, &fetched.form).await,
+        first => first,
     }
-    let account = stored.map_err(|e| match e {
+    .map_err(|e| match e {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
