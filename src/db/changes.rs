@@ -30,18 +30,21 @@ pub async fn notify(conn: &mut AsyncPgConnection, payload: &str) -> diesel::Quer
         .map(drop)
 }
 
-/// Sends each of `payloads`, in order, in one round trip.
+/// Sends each of `payloads`, in order, in one round trip (prepared once per
+/// connection: the inbox sends one for each burst of stored posts).
 pub async fn notify_all(
     conn: &mut AsyncPgConnection,
     payloads: &[String],
 ) -> diesel::QueryResult<()> {
     use diesel::sql_types::Array;
-    diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS t(p)")
-        .bind::<Text, _>(CHANNEL)
-        .bind::<Array<Text>, _>(payloads)
-        .execute(conn)
-        .await
-        .map(drop)
+    super::prepared::Cached(
+        diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS t(p)")
+            .bind::<Text, _>(CHANNEL)
+            .bind::<Array<Text>, _>(payloads),
+    )
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// A round trip, to find out whether an idle connection is still alive.
