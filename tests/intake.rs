@@ -265,3 +265,143 @@ async fn replies_find_parents_in_either_order_and_followers_get_home_rows() {
     // carol's early reply reaches no home of bob's: he does not follow her.
     assert_eq!(rows(&mut conn, home, early.form.id, bob.id).await, 0);
 }
+
+/// What a post names — its author, the post and account it answers, the post it
+/// boosts — is checked per statement, not by foreign keys (migration
+/// `2026-12-06-120000_statuses_references_per_batch`); it must hold as the keys did.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_post_names_stays_whole() {
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    use staffroom::db::accounts::Account;
+    let app = common::TestApp::spawn().await;
+    let alice = app.create_user("alice").await.account;
+    let bob = app.create_user("bob").await.account;
+    let carol = app.create_user("carol").await.account;
+    let mut conn = app.pool.get().await.unwrap();
+    let sql = |q: &'static str| diesel::sql_query(q);
+
+    // alice posts twice; bob answers both; carol boosts both.
+    let first = received(
+        "https://r.example/a/40",
+        "https://r.example/p/40",
+        alice.id,
+        &[],
+    );
+    let second = received(
+        "https://r.example/a/41",
+        "https://r.example/p/41",
+        alice.id,
+        &[],
+    );
+    Status::store_received(&mut conn, &[first.clone(), second.clone()])
+        .await
+        .unwrap();
+    let mut replies = Vec::new();
+    for (n, parent) in [(42, &first), (43, &second)] {
+        let mut reply = received(
+            &format!("https://r.example/a/{n}"),
+            &format!("https://r.example/p/{n}"),
+            bob.id,
+            &[],
+        );
+        reply.form.in_reply_to_id = Some(parent.form.id);
+        reply.form.in_reply_to_account_id = Some(alice.id);
+        Status::store_received(&mut conn, std::slice::from_ref(&reply))
+            .await
+            .unwrap();
+        replies.push(reply.form.id);
+    }
+    let boost = "INSERT INTO statuses (id, account_id, content, visibility, local, created_at, reblog_of_id)
+                 VALUES ($1, $2, '', 0, false, now(), $3)";
+    let boosts = [StatusId::generate(), StatusId::generate()];
+    for (id, of) in boosts.iter().zip([&first, &second]) {
+        sql(boost)
+            .bind::<diesel::sql_types::BigInt, _>(id.0)
+            .bind::<diesel::sql_types::BigInt, _>(carol.id.0)
+            .bind::<diesel::sql_types::BigInt, _>(of.form.id.0)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
+    // Naming what does not exist fails as a foreign key's check did.
+    let missing = StatusId::generate();
+    for (what, result) in [
+        (
+            "a boost of a post that does not exist",
+            sql(boost)
+                .bind::<diesel::sql_types::BigInt, _>(StatusId::generate().0)
+                .bind::<diesel::sql_types::BigInt, _>(carol.id.0)
+                .bind::<diesel::sql_types::BigInt, _>(missing.0)
+                .execute(&mut conn)
+                .await,
+        ),
+        (
+            "a reply linked to a post that does not exist",
+            sql("UPDATE statuses SET in_reply_to_id = $1 WHERE id = $2")
+                .bind::<diesel::sql_types::BigInt, _>(missing.0)
+                .bind::<diesel::sql_types::BigInt, _>(replies[0].0)
+                .execute(&mut conn)
+                .await,
+        ),
+    ] {
+        match result {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            )) => {}
+            other => panic!("{what}: expected a foreign key violation, got {other:?}"),
+        }
+    }
+
+    // A post deleted as a row takes its boost with it; its reply loses the parent's id
+    // but keeps the rest. The other post, the positive control, keeps both.
+    Status::delete_row(&mut conn, first.form.id).await.unwrap();
+    let reply = Status::find(&mut conn, replies[0]).await.unwrap().unwrap();
+    assert_eq!(reply.in_reply_to_id, None);
+    assert_eq!(reply.in_reply_to_account_id, Some(alice.id));
+    assert!(Status::find(&mut conn, boosts[0]).await.unwrap().is_none());
+    let reply = Status::find(&mut conn, replies[1]).await.unwrap().unwrap();
+    assert_eq!(reply.in_reply_to_id, Some(second.form.id));
+    assert!(Status::find(&mut conn, boosts[1]).await.unwrap().is_some());
+
+    // An account that is being stored for holds off its deletion until the post is
+    // committed, and then the post goes with the account.
+    let mut writer = diesel_async::AsyncPgConnection::establish(&app.db.url)
+        .await
+        .unwrap();
+    let mut deleter = diesel_async::AsyncPgConnection::establish(&app.db.url)
+        .await
+        .unwrap();
+    let late = received(
+        "https://r.example/a/44",
+        "https://r.example/p/44",
+        alice.id,
+        &[],
+    );
+    sql("BEGIN").execute(&mut writer).await.unwrap();
+    Status::store_received(&mut writer, std::slice::from_ref(&late))
+        .await
+        .unwrap();
+    sql("SET lock_timeout = '300ms'")
+        .execute(&mut deleter)
+        .await
+        .unwrap();
+    let blocked = Account::delete(&mut deleter, alice.id).await;
+    assert!(
+        matches!(&blocked, Err(e) if e.to_string().contains("lock timeout")),
+        "the deletion waits for the post being stored: {blocked:?}"
+    );
+    sql("COMMIT").execute(&mut writer).await.unwrap();
+    assert_eq!(Account::delete(&mut deleter, alice.id).await.unwrap(), 1);
+
+    // alice's posts went with her; bob's reply to her remaining post lost both ids;
+    // carol's boost of it went.
+    for gone in [second.form.id, late.form.id, boosts[1]] {
+        assert!(Status::find(&mut conn, gone).await.unwrap().is_none());
+    }
+    let reply = Status::find(&mut conn, replies[1]).await.unwrap().unwrap();
+    assert_eq!(reply.in_reply_to_id, None);
+    assert_eq!(reply.in_reply_to_account_id, None);
+    assert_eq!(reply.account_id, bob.id, "bob's own post stays");
+}

@@ -477,6 +477,8 @@ async fn receive_from(
         tracing::debug!(id = %activity_id, "activity or post already processed");
         return Ok(stored.id());
     }
-    tracing::info!(id = %object_id, author = %actor_id, group = %group.and_then(|g| g.uri.as_deref()).unwrap_or_default(), "post stored");
+    // Debug, not info: the request's own line already says the inbox took it, and a
+    // busy inbox would otherwise write two lines for every post it receives.
+    tracing::debug!(id = %object_id, author = %actor_id, group = %group.and_then(|g| g.uri.as_deref()).unwrap_or_default(), "post stored");
     Ok(stored.id())
 }
